@@ -150,3 +150,35 @@ def test_the_sequences_are_scipys_and_their_slopes_its_derivatives():
         dsp.pbdv_seq(-0.5, 1.3)
     with pytest.raises(ValueError, match=r"pbdv_seq: arguments must be scalars"):
         dsp.pbdv_seq(1.5, np.array([1.0, 2.0]))
+
+
+def test_the_all_functions_are_scipys_and_their_slopes_its_diff_n_1():
+    """legendre_p_all, assoc_legendre_p_all, sph_legendre_p_all (SciPy's layout: orders 0..m then -m..-1, a leading
+    axis) and sph_harm_y_all: values against SciPy's, and d/dz of every entry against SciPy's diff_n=1 row."""
+    z = np.array([-0.7, 0.2, 0.55])
+    for name, args in (("legendre_p_all", (4,)), ("assoc_legendre_p_all", (4, 3)), ("sph_legendre_p_all", (4, 3))):
+        ours, theirs = getattr(dsp, name), getattr(sc, name)
+        expected = theirs(*args, z, diff_n=1)
+        got = dl.vmap(lambda t: ours(*args, t) * 1.0, out_axes=-1)(z)
+        assert got.shape == expected[:1].shape, name
+        np.testing.assert_allclose(got, expected[:1], rtol=1e-14, atol=1e-14, err_msg=name)
+        slope = dl.vmap(dl.jacobian(lambda t: ours(*args, t)), out_axes=-1)(z)
+        np.testing.assert_allclose(slope, expected[1:], rtol=1e-13, atol=1e-13, err_msg=name)
+    phi = np.array([0.3, -1.2, 2.0])
+    got = dl.vmap(lambda t, p: dsp.sph_harm_y_all(3, 2, t, p) * 1.0, out_axes=-1)(z, phi)
+    assert np.array_equal(got, sc.sph_harm_y_all(3, 2, z, phi))
+    with pytest.raises(ValueError, match=r"legendre_p_all: diff_n=1 is not taken"):
+        dsp.legendre_p_all(2, 0.3, diff_n=1)
+    with pytest.raises(ValueError, match=r"sph_legendre_p_all: m must be a plain non-negative integer, got -1"):
+        dsp.sph_legendre_p_all(2, -1, 0.3)
+
+
+def test_sph_legendre_p_slopes_where_sin_theta_is_negative():
+    """SciPy's P̄ₙᵐ(θ) reads |sin θ| (even about 0 and π), so its slope changes sign where sin θ < 0: the entry's rule
+    had the slope at |θ| there (0.4970 for -0.4970 at θ = -0.7). First and second derivatives against SciPy's diff_n=2."""
+    for theta in (-0.7, 4.0, 2.0):
+        expected = sc.sph_legendre_p(3, 2, theta, diff_n=2)[1:]
+        for method in ("reverse", "forward", "symbolic") if theta == 4.0 else ("reverse", "forward"):
+            g = dl.grad(lambda t: dsp.sph_legendre_p(3, 2, t)[0], method=method)
+            got = (float(g(theta)), float(dl.grad(g, method=method)(theta)))
+            np.testing.assert_allclose(got, expected, rtol=1e-14, err_msg=f"{method} at {theta}")

@@ -4865,7 +4865,9 @@ def _sph_legendre_weight(c, sqrt, clip):
 
 def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
     """∂θ P̄ₙᵐ = (√((n - m)(n + m + 1))·P̄ₙᵐ⁺¹ - √((n + m)(n - m + 1))·P̄ₙᵐ⁻¹)/2 (SciPy's normalization, Condon-Shortley
-    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles."""
+    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles.
+    That is the slope where sin θ ≥ 0; SciPy's P̄ reads |sin θ| (P̄(-θ) = P̄(θ), P̄(2π - θ) = P̄(θ)), so where sin θ < 0
+    the entry's rule negates it (the slope at θ = -0.7 had the wrong sign: SciPy's diff_n = 1 and differences agree)."""
     up = _sph_legendre_weight((n - m) * (n + m + 1), sqrt, clip)
     down = _sph_legendre_weight((n + m) * (n - m + 1), sqrt, clip)
     return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
@@ -4885,15 +4887,19 @@ sph_legendre = _special(
     (
         _refuse("sph_legendre_p", "n", "theta"),
         _refuse("sph_legendre_p", "m", "theta"),
-        lambda out, n, m, theta: _sph_legendre_slope(
-            REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+        lambda out, n, m, theta: (
+            where(less(sin(theta), 0.0), -1.0, 1.0)
+            * _sph_legendre_slope(
+                REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+            )
         ),
     ),
     _scipy_named(
         "sph_legendre",
         None,
-        lambda sp, out, i, n, m, theta: _sph_legendre_slope(
-            _scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
+        lambda sp, out, i, n, m, theta: (
+            sp.Piecewise((-1, sp.sin(theta) < 0), (1, True))
+            * _sph_legendre_slope(_scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0))
         ),
         scipy_name=_sph_legendre_value,
         mp=lambda mpmath, n, m, theta: mpmath.re(mpmath.spherharm(int(n), int(m), theta, 0)),

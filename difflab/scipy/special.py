@@ -329,6 +329,77 @@ def pbdv_seq(v, x):
     return _registry_names()["pbdv"](orders, x)
 
 
+def _all_orders(name, n, m, z):
+    """The degrees 0..n (and orders 0..m, then -m..-1: SciPy's layout, a negative order at its negative index) of
+    SciPy's *_all functions as arrays shaped (n + 1, 1, ...) and (1, 2m + 1, ...), broadcasting against z."""
+    for arg, value in (("n", n), ("m", m)):
+        if isinstance(value, _Traced) or (value is not None and (value != int(value) or value < 0)):
+            raise ValueError(f"scipy.special.{name}: {arg} must be a plain non-negative integer, got {value!r}")
+    tail = (1,) * _np.ndim(z)
+    degrees = _np.arange(int(n) + 1).reshape((-1, 1) + tail)
+    if m is None:
+        return degrees
+    orders = _np.concatenate([_np.arange(int(m) + 1), _np.arange(-int(m), 0)]).reshape((1, -1) + tail)
+    return degrees, orders
+
+
+def legendre_p_all(n, z, *, diff_n=0):
+    """Legendre's Pₖ(z) for k = 0..n as `scipy.special.legendre_p_all` (diff_n = 0: shape (1, n + 1, *z.shape), SciPy's
+    leading axis), by the registry's eval_legendre, differentiable in z.
+
+    Shape contract: (1, n + 1) + z.shape.
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda x: legendre_p_all(2, x)[0, 2])(0.5))  # P₂ = (3x² - 1)/2
+    1.5
+    """
+    _whole("legendre_p_all", diff_n)
+    return legendre_p(_all_orders("legendre_p_all", n, None, z)[:, 0], z)
+
+
+def assoc_legendre_p_all(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
+    """Pₖʲ(z) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.assoc_legendre_p_all` (branch_cut=2, norm=False,
+    diff_n=0: shape (1, n + 1, 2m + 1, *z.shape), order j at index j), by `assoc_legendre_p`, differentiable in z.
+
+    Shape contract: (1, n + 1, 2m + 1) + z.shape.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: assoc_legendre_p_all(1, 1, x)[0, 1, 1])(0.6)), 12)  # P₁¹ = -√(1 - x²)
+    0.75
+    """
+    _whole("assoc_legendre_p_all", diff_n, branch_cut=(branch_cut, 2), norm=(norm, False))
+    return assoc_legendre_p(*_all_orders("assoc_legendre_p_all", n, m, z), z)
+
+
+def sph_legendre_p_all(n, m, theta, *, diff_n=0):
+    """P̄ₖʲ(θ) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.sph_legendre_p_all` (diff_n=0: shape (1, n + 1,
+    2m + 1, *θ.shape)), by the registry's sph_legendre_p, differentiable in θ.
+
+    Shape contract: (1, n + 1, 2m + 1) + θ.shape.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: sph_legendre_p_all(1, 0, t)[0, 1, 0])(_np.pi / 2)), 12)  # √(3/4π)·cos θ
+    -0.488602511903
+    """
+    _whole("sph_legendre_p_all", diff_n)
+    return _dnp.expand_dims(_REGISTRY["sph_legendre"](*_all_orders("sph_legendre_p_all", n, m, theta), theta), 0)
+
+
+def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
+    """Yₖʲ(θ, φ) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.sph_harm_y_all` (diff_n=0: shape (n + 1, 2m + 1,
+    *shape), complex), by `sph_harm_y`, differentiable in θ and φ.
+
+    Shape contract: (n + 1, 2m + 1) + the broadcast shape of θ and φ.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda p: _np.imag(sph_harm_y_all(1, 1, _np.pi / 2, p)[1, 1]))(0.0)), 12)
+    -0.345494149471
+    """
+    _whole("sph_harm_y_all", diff_n)
+    shape = _np.broadcast_shapes(_np.shape(theta), _np.shape(phi))
+    return sph_harm_y(*_all_orders("sph_harm_y_all", n, m, _np.zeros(shape)), theta, phi)
+
+
 expit = _REGISTRY["sigmoid"]
 
 
