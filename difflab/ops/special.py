@@ -5012,6 +5012,13 @@ def _chndtrinc_samples(rng):
     return calls
 
 
+def _chndtrinc_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call chndtrinc: p = chndtr(u, df, nc) at guarded positive u and nc (a p above
+    chndtr(u, df, 0) has no nc > 0), then chndtrinc(u, df, p)."""
+    df, u = float(1 + c.take(3)), b.positive(x, c)
+    return b.emit(name, u, df, b.emit("chndtr", u, df, b.positive(x, c)))
+
+
 chndtrinc = _special(
     "chndtrinc",
     _scipy("chndtrinc"),
@@ -5036,6 +5043,7 @@ chndtrinc = _special(
     ),
     domain=("positive", "integer", "probability"),
     samples=_chndtrinc_samples,
+    strategy=_chndtrinc_strategy,
     doc="the noncentral χ² parameter nc with chndtr(x, df, nc) = p; ∂p = -1/f(x; df + 2, nc), ∂x = f(x; df, nc)/"
     "f(x; df + 2, nc) (f: the density), not differentiable in df",
 )
@@ -5156,6 +5164,11 @@ def _middle(*args):
     return np.minimum(_to_either_end(p), np.abs(p - 0.5))
 
 
+def _nrdtrisd_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call nrdtrisd: p = 0.05 + 0.4·σ(x), below its pole p = 1/2 (ndtri(1/2) = 0)."""
+    return b.emit(name, -0.5, b.emit("add", b.emit("mul", b.emit("sigmoid", x), 0.4), 0.05), x)
+
+
 nrdtrisd = _special(
     "nrdtrisd",
     _scipy("nrdtrisd"),
@@ -5171,6 +5184,7 @@ nrdtrisd = _special(
     ),
     domain=("real", "probability", "real"),
     scale=(None, _middle, None),
+    strategy=_nrdtrisd_strategy,
     doc="the normal standard deviation with ndtr((x - mn)/std) = p: (x - mn)/ndtri(p); ∂mn = -1/ndtri(p), "
     "∂x = 1/ndtri(p), ∂p = -std/(ndtri(p)·φ(ndtri(p)))",
 )
@@ -5207,6 +5221,14 @@ def _sh_jacobi_samples(rng):
     return calls
 
 
+def _sh_jacobi_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call eval_sh_jacobi: whole n < 3, q ≥ 1 and p ≥ q (SciPy's value is NaN at
+    p - q ≤ -1), x = 0.05 + 0.9·σ(u) in (0, 1)."""
+    q = float(1 + c.take(2))
+    u = b.emit("add", b.emit("mul", b.emit("sigmoid", x), 0.9), 0.05)
+    return b.emit(name, float(c.take(3)), q + float(c.take(2)), q, u)
+
+
 eval_sh_jacobi = _orthopoly(
     "eval_sh_jacobi",
     ("p", "q"),
@@ -5219,6 +5241,7 @@ eval_sh_jacobi = _orthopoly(
     "the shifted Jacobi polynomial Gₙ^(p,q)(x) = n!Γ(n + p)/Γ(2n + p)·P^(p-q,q-1)ₙ(2x - 1); ∂x = n·G^(p+2,q+1)ₙ₋₁(x), "
     "not differentiable in n, p or q",
     samples=_sh_jacobi_samples,
+    strategy=_sh_jacobi_strategy,
 )
 
 
