@@ -5013,10 +5013,12 @@ def _chndtrinc_samples(rng):
 
 
 def _chndtrinc_strategy(b, name, x, picks, c):
-    """How the Hypothesis strategies call chndtrinc: p = chndtr(u, df, nc) at guarded positive u and nc (a p above
-    chndtr(u, df, 0) has no nc > 0), then chndtrinc(u, df, p)."""
+    """How the Hypothesis strategies call chndtrinc: an attainable p (one above chndtr(x, df, 0) has no nc > 0). The
+    strategies bound an op that overflows at 50 (chndtrinc is NaN there) by tanh of each argument, so the call is
+    chndtrinc(tanh u, df, tanh p) with p = chndtr(tanh u, df, u) at a guarded positive u: tanh p < p is attained at
+    an nc > u."""
     df, u = float(1 + c.take(3)), b.positive(x, c)
-    return b.emit(name, u, df, b.emit("chndtr", u, df, b.positive(x, c)))
+    return b.emit(name, u, df, b.emit("chndtr", b.emit("tanh", u), df, u))
 
 
 chndtrinc = _special(
@@ -5165,8 +5167,9 @@ def _middle(*args):
 
 
 def _nrdtrisd_strategy(b, name, x, picks, c):
-    """How the Hypothesis strategies call nrdtrisd: p = 0.05 + 0.4·σ(x), below its pole p = 1/2 (ndtri(1/2) = 0)."""
-    return b.emit(name, -0.5, b.emit("add", b.emit("mul", b.emit("sigmoid", x), 0.4), 0.05), x)
+    """How the Hypothesis strategies call nrdtrisd: p = tanh(σ(x)/2) < 0.47, below its pole p = 1/2 (ndtri(1/2) = 0;
+    the strategies wrap the arguments of an op that overflows at 50 in tanh), mn and x constants."""
+    return b.emit(name, -0.5, b.emit("mul", b.emit("sigmoid", x), 0.5), 1.5)
 
 
 nrdtrisd = _special(
@@ -5223,10 +5226,9 @@ def _sh_jacobi_samples(rng):
 
 def _sh_jacobi_strategy(b, name, x, picks, c):
     """How the Hypothesis strategies call eval_sh_jacobi: whole n < 3, q ≥ 1 and p ≥ q (SciPy's value is NaN at
-    p - q ≤ -1), x = 0.05 + 0.9·σ(u) in (0, 1)."""
+    p - q ≤ -1), x = tanh(σ(u)) in (0, 0.77) (the strategies wrap an op that overflows at 50 in tanh)."""
     q = float(1 + c.take(2))
-    u = b.emit("add", b.emit("mul", b.emit("sigmoid", x), 0.9), 0.05)
-    return b.emit(name, float(c.take(3)), q + float(c.take(2)), q, u)
+    return b.emit(name, float(c.take(3)), q + float(c.take(2)), q, b.emit("sigmoid", x))
 
 
 eval_sh_jacobi = _orthopoly(
