@@ -9,7 +9,8 @@ integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and 
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
 functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
-parabolic cylinder functions and the spherical Legendre function.
+parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions, the normal's
+mean and deviation from a quantile, besselpoly and the shifted Jacobi polynomial.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -3203,7 +3204,7 @@ def _chebyu_reflection(n):
     return -n - 2.0
 
 
-def _orthopoly(name, params, form, slope, sympy_slope, domain, doc, pole=False):
+def _orthopoly(name, params, form, slope, sympy_slope, domain, doc, pole=False, **kw):
     """The entry of scipy.special.eval_<family>(n, *params, x): `slope(n, *params, x)` (difflab values, n - 1 read by
     `_lower`), `sympy_slope(sp, f, n, *params, x)` (f: a family's named SymPy function by its entry name). `pole`:
     SciPy's value at a whole n < 0 is its form's 1/Γ(n + 1) pole, whose slope is read by `_pole_below`."""
@@ -3228,6 +3229,7 @@ def _orthopoly(name, params, form, slope, sympy_slope, domain, doc, pole=False):
         _scipy_named(name, form, sympy_partial, scipy_name=_whole_degree(name)),
         domain=("integer",) * (1 + len(params)) + (domain,),
         doc=doc,
+        **kw,
     )
 
 
@@ -3993,8 +3995,20 @@ betainccinv = _special(
 
 
 def _lpmv_slope(out, m, v, x, lpmv_):
-    """∂x P_v^m(x) = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1) (DLMF 14.10.5; infinite at x = ±1 for m = 1)."""
-    return (v * x * out - (v + m) * lpmv_(m, v - 1.0, x)) / (x * x - 1.0)
+    """∂x P_v^m(x) = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1) (DLMF 14.10.5; infinite at x = ±1 for m = 1), and for
+    m < 0 ((m - v - 1)·P_{v+1}^m + (v + 1)·x·P_v^m)/(1 - x²) (DLMF 14.10.4): SciPy's P_{v-1}^m is NaN where
+    |m| > v - 1 for m < 0 (P_v^{-m} is not 0 there), so the first form's slope of P₃⁻³ and second derivative of P₃⁻²
+    were NaN; the degree above stays in SciPy's reach. Each form at a held order (0) where it is not used, so it
+    forms no NaN there; a SymPy number m picks its form."""
+    if type(m).__module__.startswith("sympy"):
+        if m.is_Number and m < 0:
+            return ((m - v - 1) * lpmv_(m, v + 1, x) + (v + 1) * x * out) / (1 - x * x)
+        return (v * x * out - (v + m) * lpmv_(m, v - 1, x)) / (x * x - 1)
+    below = less(m, 0.0)
+    m_up, m_down = where(below, m, 0.0), where(below, 0.0, m)
+    up = ((m_up - v - 1.0) * lpmv_(m_up, v + 1.0, x) + (v + 1.0) * x * where(below, out, 0.0)) / (1.0 - x * x)
+    down = (v * x * where(below, 0.0, out) - (v + m_down) * lpmv_(m_down, v - 1.0, x)) / (x * x - 1.0)
+    return where(below, up, down)
 
 
 def _assoc_legendre(sp, m, v, x):
@@ -4851,7 +4865,9 @@ def _sph_legendre_weight(c, sqrt, clip):
 
 def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
     """∂θ P̄ₙᵐ = (√((n - m)(n + m + 1))·P̄ₙᵐ⁺¹ - √((n + m)(n - m + 1))·P̄ₙᵐ⁻¹)/2 (SciPy's normalization, Condon-Shortley
-    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles."""
+    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles.
+    That is the slope where sin θ ≥ 0; SciPy's P̄ reads |sin θ| (P̄(-θ) = P̄(θ), P̄(2π - θ) = P̄(θ)), so where sin θ < 0
+    the entry's rule negates it (the slope at θ = -0.7 had the wrong sign: SciPy's diff_n = 1 and differences agree)."""
     up = _sph_legendre_weight((n - m) * (n + m + 1), sqrt, clip)
     down = _sph_legendre_weight((n + m) * (n - m + 1), sqrt, clip)
     return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
@@ -4871,15 +4887,19 @@ sph_legendre = _special(
     (
         _refuse("sph_legendre_p", "n", "theta"),
         _refuse("sph_legendre_p", "m", "theta"),
-        lambda out, n, m, theta: _sph_legendre_slope(
-            REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+        lambda out, n, m, theta: (
+            where(less(sin(theta), 0.0), -1.0, 1.0)
+            * _sph_legendre_slope(
+                REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+            )
         ),
     ),
     _scipy_named(
         "sph_legendre",
         None,
-        lambda sp, out, i, n, m, theta: _sph_legendre_slope(
-            _scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
+        lambda sp, out, i, n, m, theta: (
+            sp.Piecewise((-1, sp.sin(theta) < 0), (1, True))
+            * _sph_legendre_slope(_scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0))
         ),
         scipy_name=_sph_legendre_value,
         mp=lambda mpmath, n, m, theta: mpmath.re(mpmath.spherharm(int(n), int(m), theta, 0)),
@@ -4891,6 +4911,445 @@ sph_legendre = _special(
     resolve_dtype=lambda *dtypes: np.dtype(np.float64),  # (SciPy's loops are double only)
     doc="the spherical Legendre function P̄ₙᵐ(θ) = Yₙᵐ(θ, 0), elementwise (scipy.special.sph_legendre_p(n, m, θ), its front, adds SciPy's leading axis); ∂θ by the "
     "recurrence in m (√((n-m)(n+m+1))·P̄ₙᵐ⁺¹ - √((n+m)(n-m+1))·P̄ₙᵐ⁻¹)/2, not differentiable in n, m",
+)
+
+
+# -- noncentral χ² and F, the normal's parameters, besselpoly and the shifted Jacobi polynomial (issue 11, special50) --
+# A noncentral CDF is a Poisson(nc/2) mixture of central ones whose df step by 2. Its density in x is a central one
+# times a hypergeometric series in nc (₀F₁ for χ², ₁F₁ for F), and its slope in nc is half the difference of the
+# CDFs at df + 2 and df (the Poisson weights' slope), which a central CDF's own identity turns into a density with no
+# difference left: ∂nc chndtr(x, k, nc) = -f(x; k + 2, nc). The degrees of freedom are shape parameters: refused.
+
+
+def _mp_poisson_mixture(mpmath, nc, term):
+    """Σⱼ e^(-nc/2) (nc/2)ʲ/j! · term(j) (term(j) in [0, 1], falling in j) in mpmath's precision, summed past the
+    weights' peak until a term falls below its epsilon of the sum."""
+    half, total, j = mpmath.mpf(nc) / 2, mpmath.mpf(0), 0
+    weight = mpmath.exp(-half)
+    while True:
+        step = weight * term(j)
+        total += step
+        j += 1
+        if j > half and step <= mpmath.eps * total:
+            return total
+        weight *= half / j
+
+
+def _mp_chndtr(mpmath, x, df, nc):
+    x, df = mpmath.mpf(x), mpmath.mpf(df)
+    return _mp_poisson_mixture(mpmath, nc, lambda j: mpmath.gammainc(df / 2 + j, 0, x / 2, regularized=True))
+
+
+def _ncx2_density(x, df, nc):
+    """The noncentral χ²(df, nc) density e^(-nc/2)·g(x)·₀F₁(; df/2; nc·x/4), g the central χ²(df) density (no
+    Bessel function of √(nc·x): finite and right at nc = 0)."""
+    return 0.5 * exp(_gamma_log_density(0.5 * df, 0.5 * x) - 0.5 * nc) * hyp0f1(0.5 * df, 0.25 * nc * x)
+
+
+def _ncx2_sympy_density(sp, x, df, nc):
+    log_g = _gamma_sympy_log_density(sp, df / 2, x / 2) - nc / 2
+    return sp.exp(log_g) * _scipy_function("hyp0f1")(df / 2, nc * x / 4) / 2
+
+
+chndtr = _special(
+    "chndtr",
+    _scipy("chndtr"),
+    (
+        lambda out, x, df, nc: _ncx2_density(x, df, nc),
+        _shape_parameter("chndtr", "df", "x and nc"),
+        lambda out, x, df, nc: -_ncx2_density(x, df + 2.0, nc),
+    ),
+    _scipy_named(
+        "chndtr",
+        None,
+        lambda sp, out, i, x, df, nc: (
+            _ncx2_sympy_density(sp, x, df, nc),
+            None,
+            -_ncx2_sympy_density(sp, x, df + 2, nc),
+        )[i],
+        mp=_mp_chndtr,
+    ),
+    domain=("positive", "integer", "positive"),
+    doc="the noncentral χ² CDF F(x; df, nc); ∂x = its density e^(-nc/2)·g_df(x)·₀F₁(; df/2; nc·x/4), "
+    "∂nc = -the density at df + 2, not differentiable in df",
+)
+chndtrix = _special(
+    "chndtrix",
+    _scipy("chndtrix"),
+    (
+        lambda out, p, df, nc: 1.0 / _ncx2_density(out, df, nc),
+        _shape_parameter("chndtrix", "df", "p and nc"),
+        lambda out, p, df, nc: _ncx2_density(out, df + 2.0, nc) / _ncx2_density(out, df, nc),
+    ),
+    _scipy_named(
+        "chndtrix",
+        None,
+        lambda sp, out, i, p, df, nc: (
+            1 / _ncx2_sympy_density(sp, out, df, nc),
+            None,
+            _ncx2_sympy_density(sp, out, df + 2, nc) / _ncx2_sympy_density(sp, out, df, nc),
+        )[i],
+        mp=lambda mpmath, p, df, nc: _mp_root(
+            mpmath,
+            lambda x: _mp_chndtr(mpmath, x, df, nc) - p,
+            scipy_special().chndtrix(float(p), float(df), float(nc)),
+        ),
+    ),
+    domain=("probability", "integer", "positive"),
+    scale=(_to_either_end_first, None, None),
+    doc="the noncentral χ² quantile: x with chndtr(x, df, nc) = p; ∂p = 1/f(x; df, nc), ∂nc = f(x; df + 2, nc)/"
+    "f(x; df, nc) (f: the density), not differentiable in df",
+)
+
+
+def _chndtrinc_samples(rng):
+    """Typical calls of chndtrinc(x, df, p): p = chndtr(x, df, nc) at nc in 0.3..3 (a p at or above chndtr(x, df, 0)
+    has no nc > 0: SciPy answers 0 or a tiny number there)."""
+    calls = []
+    for s in ((3, 4), (4,), ()):
+        x, df, nc = rng.uniform(0.5, 3.0, s), rng.integers(1, 4, s), rng.uniform(0.3, 3.0, s)
+        calls.append(((x, df, scipy_special().chndtr(x, df, nc)), {}))
+    return calls
+
+
+def _chndtrinc_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call chndtrinc: an attainable p (one above chndtr(x, df, 0) has no nc > 0). The
+    strategies bound an op that overflows at 50 (chndtrinc is NaN there) by tanh of each argument, so the call is
+    chndtrinc(tanh u, df, tanh p) with p = chndtr(tanh u, df, u) at a guarded positive u: tanh p < p is attained at
+    an nc > u."""
+    df, u = float(1 + c.take(3)), b.positive(x, c)
+    return b.emit(name, u, df, b.emit("chndtr", b.emit("tanh", u), df, u))
+
+
+chndtrinc = _special(
+    "chndtrinc",
+    _scipy("chndtrinc"),
+    (
+        lambda out, x, df, p: _ncx2_density(x, df, out) / _ncx2_density(x, df + 2.0, out),
+        _shape_parameter("chndtrinc", "df", "x and p"),
+        lambda out, x, df, p: -1.0 / _ncx2_density(x, df + 2.0, out),
+    ),
+    _scipy_named(
+        "chndtrinc",
+        None,
+        lambda sp, out, i, x, df, p: (
+            _ncx2_sympy_density(sp, x, df, out) / _ncx2_sympy_density(sp, x, df + 2, out),
+            None,
+            -1 / _ncx2_sympy_density(sp, x, df + 2, out),
+        )[i],
+        mp=lambda mpmath, x, df, p: _mp_root(
+            mpmath,
+            lambda nc: _mp_chndtr(mpmath, x, df, nc) - p,
+            scipy_special().chndtrinc(float(x), float(df), float(p)),
+        ),
+    ),
+    domain=("positive", "integer", "probability"),
+    samples=_chndtrinc_samples,
+    strategy=_chndtrinc_strategy,
+    doc="the noncentral χ² parameter nc with chndtr(x, df, nc) = p; ∂p = -1/f(x; df + 2, nc), ∂x = f(x; df, nc)/"
+    "f(x; df + 2, nc) (f: the density), not differentiable in df",
+)
+
+
+def _mp_ncfdtr(mpmath, dfn, dfd, nc, f):
+    dfn, dfd, f = mpmath.mpf(dfn), mpmath.mpf(dfd), mpmath.mpf(f)
+    y = dfn * f / (dfn * f + dfd)
+    return _mp_poisson_mixture(mpmath, nc, lambda j: mpmath.betainc(dfn / 2 + j, dfd / 2, 0, y, regularized=True))
+
+
+def _ncf_slopes(dfn, dfd, nc, f, k, log, betaln, hyp1f1):
+    """∂f (k = 0) or ∂nc (k = 1) of the noncentral F CDF, a = dfn/2, b = dfd/2, y = dfn·f/(dfn·f + dfd):
+    e^(-nc/2)·yᵃ(1 - y)ᵇ/B(a, b) times ₁F₁(a + b; a; nc·y/2)/f, resp. -₁F₁(a + b; a + 1; nc·y/2)/(2a) (the Poisson
+    mixture's sums; ∂nc is half the CDF at dfn + 2 less itself, a difference the beta CDFs' own identity removes).
+    The logarithms of y and 1 - y are taken apart (no 1 - y to round); difflab's or SymPy's `log`, `betaln`, `hyp1f1`."""
+    a, b, s = dfn / 2, dfd / 2, dfn * f + dfd
+    y = dfn * f / s
+    log_w = a * (log(dfn * f) - log(s)) + b * (log(dfd) - log(s)) - betaln(a, b) - nc / 2
+    if k == 0:
+        return (log_w - log(f), hyp1f1(a + b, a, nc * y / 2))
+    return (log_w - log(2 * a), -hyp1f1(a + b, a + 1, nc * y / 2))
+
+
+def _ncf_slope(dfn, dfd, nc, f, k):
+    log_w, series = _ncf_slopes(dfn, dfd, nc, f, k, log, betaln, hyp1f1)
+    return exp(log_w) * series
+
+
+def _ncf_sympy_slope(sp, dfn, dfd, nc, f, k):
+    log_w, series = _ncf_slopes(dfn, dfd, nc, f, k, sp.log, _scipy_function("betaln"), _scipy_function("hyp1f1"))
+    return sp.exp(log_w) * series
+
+
+ncfdtr = _special(
+    "ncfdtr",
+    _scipy("ncfdtr"),
+    (
+        _shape_parameter("ncfdtr", "dfn", "nc and f"),
+        _shape_parameter("ncfdtr", "dfd", "nc and f"),
+        lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 1),
+        lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 0),
+    ),
+    _scipy_named(
+        "ncfdtr",
+        None,
+        lambda sp, out, i, dfn, dfd, nc, f: _ncf_sympy_slope(sp, dfn, dfd, nc, f, 3 - i),
+        mp=_mp_ncfdtr,
+    ),
+    domain=("integer", "integer", "positive", "positive"),
+    doc="the noncentral F CDF F(f; dfn, dfd, nc); ∂f = its density e^(-nc/2)·yᵃ(1-y)ᵇ/(f·B(a, b))·₁F₁(a + b; a; "
+    "nc·y/2), ∂nc = -e^(-nc/2)·yᵃ(1-y)ᵇ/(2a·B(a, b))·₁F₁(a + b; a + 1; nc·y/2) (a, b = dfn/2, dfd/2, y = dfn·f/"
+    "(dfn·f + dfd)), not differentiable in dfn or dfd",
+)
+ncfdtri = _special(
+    "ncfdtri",
+    _scipy("ncfdtri"),
+    (
+        _shape_parameter("ncfdtri", "dfn", "nc and p"),
+        _shape_parameter("ncfdtri", "dfd", "nc and p"),
+        lambda out, dfn, dfd, nc, p: -_ncf_slope(dfn, dfd, nc, out, 1) / _ncf_slope(dfn, dfd, nc, out, 0),
+        lambda out, dfn, dfd, nc, p: 1.0 / _ncf_slope(dfn, dfd, nc, out, 0),
+    ),
+    _scipy_named(
+        "ncfdtri",
+        None,
+        lambda sp, out, i, dfn, dfd, nc, p: (
+            (-_ncf_sympy_slope(sp, dfn, dfd, nc, out, 1) if i == 2 else 1) / _ncf_sympy_slope(sp, dfn, dfd, nc, out, 0)
+        ),
+        mp=lambda mpmath, dfn, dfd, nc, p: _mp_root(
+            mpmath,
+            lambda f: _mp_ncfdtr(mpmath, dfn, dfd, nc, f) - p,
+            scipy_special().ncfdtri(float(dfn), float(dfd), float(nc), float(p)),
+        ),
+    ),
+    domain=("integer", "integer", "positive", "probability"),
+    scale=(None, None, None, _to_either_end),
+    doc="the noncentral F quantile: f with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/the density at f, ∂nc = -ncfdtr's "
+    "∂nc/its density, not differentiable in dfn or dfd",
+)
+
+
+def _normal_z(ndtri_of, sqrt, exp_of, pi):
+    """(z, 1/φ(z)) at z = ndtri(p): Φ⁻¹'s slope √(2π)·e^(z²/2)."""
+    return lambda p: (lambda z: (z, sqrt(2 * pi) * exp_of(z * z / 2)))(ndtri_of(p))
+
+
+_Z = _normal_z(lambda p: ndtri(p), math.sqrt, exp, math.pi)
+
+
+def _sympy_z(sp, p):
+    return _normal_z(_scipy_function("ndtri"), sp.sqrt, sp.exp, sp.pi)(p)
+
+
+nrdtrimn = _special(
+    "nrdtrimn",
+    _scipy("nrdtrimn"),
+    (
+        lambda out, p, std, x: -std * _Z(p)[1],
+        lambda out, p, std, x: -ndtri(p),
+        lambda out, p, std, x: 1.0,
+    ),
+    _scipy_named(
+        "nrdtrimn",
+        lambda sp, p, std, x: x - std * sp.sqrt(2) * sp.erfinv(2 * p - 1),
+        lambda sp, out, i, p, std, x: (-std * _sympy_z(sp, p)[1], -_sympy_z(sp, p)[0], sp.Integer(1))[i],
+    ),
+    domain=("probability", "positive", "real"),
+    scale=(_to_either_end_first, None, None),
+    doc="the normal mean with ndtr((x - mn)/std) = p: x - std·ndtri(p); ∂p = -std/φ(ndtri(p)), ∂std = -ndtri(p), "
+    "∂x = 1",
+)
+
+
+def _middle(*args):
+    """Op.scale in p of nrdtrisd(mn, p, x): the distance to the nearer end of (0, 1), or to its pole p = 1/2."""
+    p = np.asarray(args[1])
+    return np.minimum(_to_either_end(p), np.abs(p - 0.5))
+
+
+def _nrdtrisd_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call nrdtrisd: p = tanh(σ(x)/2) < 0.47, below its pole p = 1/2 (ndtri(1/2) = 0;
+    the strategies wrap the arguments of an op that overflows at 50 in tanh), mn and x constants."""
+    return b.emit(name, -0.5, b.emit("mul", b.emit("sigmoid", x), 0.5), 1.5)
+
+
+nrdtrisd = _special(
+    "nrdtrisd",
+    _scipy("nrdtrisd"),
+    (
+        lambda out, mn, p, x: -1.0 / ndtri(p),
+        lambda out, mn, p, x: -out * _Z(p)[1] / ndtri(p),
+        lambda out, mn, p, x: 1.0 / ndtri(p),
+    ),
+    _scipy_named(
+        "nrdtrisd",
+        lambda sp, mn, p, x: (x - mn) / (sp.sqrt(2) * sp.erfinv(2 * p - 1)),
+        lambda sp, out, i, mn, p, x: (lambda z, d: (-1 / z, -out * d / z, 1 / z)[i])(*_sympy_z(sp, p)),
+    ),
+    domain=("real", "probability", "real"),
+    scale=(None, _middle, None),
+    strategy=_nrdtrisd_strategy,
+    doc="the normal standard deviation with ndtr((x - mn)/std) = p: (x - mn)/ndtri(p); ∂mn = -1/ndtri(p), "
+    "∂x = 1/ndtri(p), ∂p = -std/(ndtri(p)·φ(ndtri(p)))",
+)
+
+besselpoly = _special(
+    "besselpoly",
+    _scipy("besselpoly"),
+    (
+        lambda out, a, lmb, nu: besselpoly(a, lmb + 1.0, nu - 1.0) - besselpoly(a, lmb + 1.0, nu + 1.0),
+        _parameter("besselpoly", "lmb", "a", "its integral"),
+        _parameter("besselpoly", "nu", "a", "its integral"),
+    ),
+    _scipy_named(
+        "besselpoly",
+        None,
+        lambda sp, out, i, a, lmb, nu: (
+            _scipy_function("besselpoly")(a, lmb + 1, nu - 1) - _scipy_function("besselpoly")(a, lmb + 1, nu + 1)
+        ),
+        mp=lambda mpmath, a, lmb, nu: mpmath.quad(lambda t: t**lmb * mpmath.besselj(nu, 2 * a * t), [0, 1]),
+    ),
+    domain=("positive", "integer", "integer"),
+    doc="∫₀¹ x^λ J_ν(2ax) dx; ∂a = ∫₀¹ x^(λ+1) (J_(ν-1) - J_(ν+1))(2ax) dx = besselpoly(a, λ + 1, ν - 1) - "
+    "besselpoly(a, λ + 1, ν + 1), not differentiable in λ or ν",
+)
+
+
+def _sh_jacobi_samples(rng):
+    """Typical calls of eval_sh_jacobi(n, p, q, x): p - q > -1 and q > 0 (SciPy's value is NaN elsewhere), x in
+    (0, 1)."""
+    calls = []
+    for s in ((3, 4), (4,), ()):
+        q = rng.integers(1, 3, s)
+        calls.append(((rng.integers(0, 4, s), q + rng.integers(0, 2, s), q, rng.uniform(0.05, 0.95, s)), {}))
+    return calls
+
+
+def _sh_jacobi_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call eval_sh_jacobi: whole n < 3, q ≥ 1 and p ≥ q (SciPy's value is NaN at
+    p - q ≤ -1), x = tanh(σ(u)) in (0, 0.77) (the strategies wrap an op that overflows at 50 in tanh)."""
+    q = float(1 + c.take(2))
+    return b.emit(name, float(c.take(3)), q + float(c.take(2)), q, b.emit("sigmoid", x))
+
+
+eval_sh_jacobi = _orthopoly(
+    "eval_sh_jacobi",
+    ("p", "q"),
+    lambda sp, n, p, q, x: (
+        sp.gamma(_order(n) + 1) * sp.gamma(n + p) / sp.gamma(2 * n + p) * sp.jacobi(_order(n), p - q, q - 1, 2 * x - 1)
+    ),
+    lambda n, p, q, x: _lower(n, lambda m: (m + 1.0) * eval_sh_jacobi(m, p + 2.0, q + 1.0, x)),
+    lambda sp, f, n, p, q, x: n * f("eval_sh_jacobi")(n - 1, p + 2, q + 1, x),
+    "probability",
+    "the shifted Jacobi polynomial Gₙ^(p,q)(x) = n!Γ(n + p)/Γ(2n + p)·P^(p-q,q-1)ₙ(2x - 1); ∂x = n·G^(p+2,q+1)ₙ₋₁(x), "
+    "not differentiable in n, p or q",
+    samples=_sh_jacobi_samples,
+    strategy=_sh_jacobi_strategy,
+)
+
+
+# Student's noncentral t: F(t; ν, μ) = E[Φ(t·s - μ)], s = √(V/ν), V ~ χ²(ν). Its density E[s·φ(ts - μ)] and its slope
+# in μ, -E[φ(ts - μ)], are both c_k·D_{-(ν+k)}(-z) (k = 1, 0; z = μt/√(ν + t²)): the integral ∫ w^(a-1) e^(zw - w²/2) dw
+# = Γ(a)·e^(z²/4)·D_{-a}(-z), with Weber's D from the registry's pbdv (its slope in x Weber's too), where the two ₁F₁
+# of the textbook form cancel for μt < 0.
+
+
+def _nct_slope(df, nc, t, k, log, sqrt, exp, gammaln_, weber):
+    """c_k·D_{-(df+k)}(-z): ∂t nctdtr (k = 1) or -∂nc nctdtr (k = 0); difflab's or SymPy's log, sqrt, exp, gammaln
+    and D (c_k in logarithms: no Γ(df + k) or (df + t²)^(df/2) to overflow)."""
+    s = df + t * t
+    z = nc * t / sqrt(s)
+    log_c = (
+        (math.log(2.0) - 0.5 * math.log(2.0 * math.pi))
+        + 0.5 * df * log(0.5 * df)
+        - gammaln_(0.5 * df)
+        - 0.5 * (df + k) * log(s)
+        + gammaln_(df + k)
+        - 0.5 * nc * nc
+        + 0.25 * z * z
+    )
+    return exp(log_c) * weber(-(df + k), -z)
+
+
+def _nct(t, df, nc, k):
+    return _nct_slope(df, nc, t, k, log, lambda v: v**0.5, exp, gammaln, pbdv_w)
+
+
+def _nct_sympy(sp, t, df, nc, k):
+    return _nct_slope(df, nc, t, k, sp.log, sp.sqrt, sp.exp, _scipy_function("gammaln"), _scipy_function("pbdv_w"))
+
+
+def _mp_nctdtr(mpmath, df, nc, t):
+    """Φ(-nc) + ½Σⱼ (pⱼ·I_y(j + 1/2, df/2) + qⱼ·I_y(j + 1, df/2)), y = t²/(df + t²), pⱼ = e^(-h) hʲ/j!, qⱼ = e^(-h) hʲ·nc/
+    (√2·Γ(j + 3/2)), h = nc²/2 (Lenth's series, t ≥ 0; F(t; df, nc) = 1 - F(-t; df, -nc) below), summed past the
+    weights' peak until a term falls below mpmath's epsilon of the sum."""
+    df, nc, t = mpmath.mpf(df), mpmath.mpf(nc), mpmath.mpf(t)
+    if t < 0:
+        return 1 - _mp_nctdtr(mpmath, df, -nc, -t)
+    y, h = t * t / (df + t * t), nc * nc / 2
+    total, j = mpmath.ncdf(-nc), 0
+    while True:
+        p = mpmath.exp(-h) * h**j / mpmath.factorial(j)
+        q = mpmath.exp(-h) * h**j * nc / (mpmath.sqrt(2) * mpmath.gamma(j + mpmath.mpf(3) / 2))
+        step = (p * mpmath.betainc(j + 0.5, df / 2, 0, y, regularized=True)
+                + q * mpmath.betainc(j + 1, df / 2, 0, y, regularized=True)) / 2  # fmt: skip
+        total += step
+        j += 1
+        if j > h and abs(step) <= mpmath.eps * abs(total):
+            return total
+
+
+def _nct_samples(rng):
+    """Typical calls of nctdtr(df, nc, t) (and nctdtrit with p for t): df 1..3, |nc| < 1.5, |t| < 2; two shapes, the
+    40-digit reference being a quadrature."""
+    return [((rng.integers(1, 4, s), rng.uniform(-1.5, 1.5, s), rng.uniform(-2.0, 2.0, s)), {}) for s in ((3,), ())]
+
+
+def _nctdtrit_samples(rng):
+    return [((df, nc, rng.uniform(0.1, 0.9, np.shape(t))), {}) for (df, nc, t), _ in _nct_samples(rng)]
+
+
+nctdtr = _special(
+    "nctdtr",
+    _scipy("nctdtr"),
+    (
+        _shape_parameter("nctdtr", "df", "nc and t"),
+        lambda out, df, nc, t: -_nct(t, df, nc, 0),
+        lambda out, df, nc, t: _nct(t, df, nc, 1),
+    ),
+    _scipy_named(
+        "nctdtr",
+        None,
+        lambda sp, out, i, df, nc, t: (None, -_nct_sympy(sp, t, df, nc, 0), _nct_sympy(sp, t, df, nc, 1))[i],
+        mp=_mp_nctdtr,
+    ),
+    domain=("integer", "real", "real"),
+    samples=_nct_samples,
+    doc="the noncentral t CDF F(t; df, nc); ∂t = its density c₁·D_{-df-1}(-z), ∂nc = -c₀·D_{-df}(-z) (z = nc·t/"
+    "√(df + t²), D Weber's: E[sᵏ φ(ts - nc)], s = √(χ²_df/df)), not differentiable in df",
+)
+nctdtrit = _special(
+    "nctdtrit",
+    _scipy("nctdtrit"),
+    (
+        _shape_parameter("nctdtrit", "df", "nc and p"),
+        lambda out, df, nc, p: _nct(out, df, nc, 0) / _nct(out, df, nc, 1),
+        lambda out, df, nc, p: 1.0 / _nct(out, df, nc, 1),
+    ),
+    _scipy_named(
+        "nctdtrit",
+        None,
+        lambda sp, out, i, df, nc, p: (None, _nct_sympy(sp, out, df, nc, 0), 1)[i] / _nct_sympy(sp, out, df, nc, 1),
+        mp=lambda mpmath, df, nc, p: _mp_root(
+            mpmath,
+            lambda t: _mp_nctdtr(mpmath, df, nc, t) - p,
+            scipy_special().nctdtrit(float(df), float(nc), float(p)),
+        ),
+    ),
+    domain=("integer", "real", "probability"),
+    samples=_nctdtrit_samples,
+    scale=(None, None, _to_either_end),
+    doc="the noncentral t quantile: t with nctdtr(df, nc, t) = p; ∂p = 1/the density at t, ∂nc = -nctdtr's ∂nc/"
+    "its density, not differentiable in df",
 )
 
 

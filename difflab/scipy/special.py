@@ -245,6 +245,161 @@ def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
     return _dnp.expand_dims(factor * _registry_names()["lpmv"](k, n, z), 0)  # (SciPy's leading axis)
 
 
+def assoc_laguerre(x, n, k=0.0):
+    """The generalized Laguerre polynomial L^(k)ₙ(x) as `scipy.special.assoc_laguerre` (SciPy's wrapper of
+    eval_genlaguerre with the arguments reversed), by the registry's eval_genlaguerre: differentiable in x, not in n
+    or k (refused by name).
+
+    Shape contract: elementwise in x, n and k (broadcast).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda t: assoc_laguerre(t, 2, 1.0))(0.5))  # L₂⁽¹⁾ = x²/2 - 3x + 3: x - 3
+    -2.5
+    """
+    return _registry_names()["eval_genlaguerre"](n, k, x)
+
+
+def _scalar_order(name, arg, value, x):
+    """SciPy's checks of the Python sequences' (v or n, x): both scalars, the order a plain number."""
+    if isinstance(value, _Traced):
+        raise TypeError(
+            f"scipy.special.{name}({arg}, x) is differentiable in x only: {arg}, an order, is traced; pass it as a "
+            "plain number"
+        )
+    if not (_np.isscalar(value) and _np.ndim(x) == 0):
+        raise ValueError(f"scipy.special.{name}: arguments must be scalars.")
+
+
+def _riccati(name, n, x):
+    _scalar_order(name, "n", n, x)
+    if n != int(n) or n < 0:
+        raise ValueError(f"scipy.special.{name}: n must be a non-negative integer, got {n!r}")
+    k = _np.arange(int(n) + 1)
+    spherical = _registry_names()["spherical_jn" if name == "riccati_jn" else "spherical_yn"]
+    f = spherical(k, x)
+    return x * f, f + x * spherical(k, x, derivative=True)
+
+
+def riccati_jn(n, x):
+    """Riccati-Bessel functions x·jₖ(x) and their derivatives jₖ + x·jₖ′ for k = 0..n, as `scipy.special.riccati_jn`
+    (SciPy's are from its own recurrence: these, from the spherical_jn entry, are within 2.6e-14 relative of SciPy's
+    on x in 0.1..10, n ≤ 4, the largest beside a zero), differentiable in x; n a plain non-negative integer.
+
+    Shape contract: x a scalar; two arrays of shape (n + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: riccati_jn(0, t)[0][0])(0.5)), 12)  # x·j₀(x) = sin x: cos x
+    0.87758256189
+    """
+    return _riccati("riccati_jn", n, x)
+
+
+def riccati_yn(n, x):
+    """Riccati-Bessel functions x·yₖ(x) and their derivatives yₖ + x·yₖ′ for k = 0..n, as `scipy.special.riccati_yn`
+    (from the spherical_yn entry: within 8.4e-15 relative of SciPy's on x in 0.1..10, n ≤ 4), differentiable in x; n a
+    plain non-negative integer.
+
+    Shape contract: x a scalar; two arrays of shape (n + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: riccati_yn(0, t)[0][0])(0.5)), 12)  # x·y₀(x) = -cos x: sin x
+    0.479425538604
+    """
+    return _riccati("riccati_yn", n, x)
+
+
+def pbdv_seq(v, x):
+    """Weber's D_u(x) and D_u′(x) for u = v₀, v₀ + 1, ..., as `scipy.special.pbdv_seq` (its orders: v₀ the fraction of
+    max(⌊v⌋, 1) + v - ⌊v⌋, at least two of them), by the registry's pbdv (SciPy's values bit for bit at whole and
+    half v, within 1.7e-13 relative elsewhere, its sequence and its ufunc being two recurrences), differentiable in x;
+    v a plain number ≥ 0.
+
+    Shape contract: v and x scalars; two arrays of shape (max(⌊v⌋, 1) + 1,).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda t: pbdv_seq(1.0, t)[0][1])(0.0))  # D₁(x) = x·e^(-x²/4)
+    1.0
+    """
+    _scalar_order("pbdv_seq", "v", v, x)
+    if v < 0:  # (SciPy's dp there holds 0 for the second order's D′: pbdv_seq(-2.9, 0.5)[1] is [0.92..., 0.0])
+        raise ValueError(f"scipy.special.pbdv_seq: v = {v!r} < 0 is not supported by difflab (only v >= 0)")
+    n = int(v)
+    top = max(n, 1) + (v - n)
+    orders = (top - int(top)) + _np.arange(max(n, 1) + 1)
+    return _registry_names()["pbdv"](orders, x)
+
+
+def _all_orders(name, n, m, z):
+    """The degrees 0..n (and orders 0..m, then -m..-1: SciPy's layout, a negative order at its negative index) of
+    SciPy's *_all functions as arrays shaped (n + 1, 1, ...) and (1, 2m + 1, ...), broadcasting against z."""
+    for arg, value in (("n", n), ("m", m)):
+        if isinstance(value, _Traced) or (value is not None and (value != int(value) or value < 0)):
+            raise ValueError(f"scipy.special.{name}: {arg} must be a plain non-negative integer, got {value!r}")
+    tail = (1,) * _np.ndim(z)
+    degrees = _np.arange(int(n) + 1).reshape((-1, 1) + tail)
+    if m is None:
+        return degrees
+    orders = _np.concatenate([_np.arange(int(m) + 1), _np.arange(-int(m), 0)]).reshape((1, -1) + tail)
+    return degrees, orders
+
+
+def legendre_p_all(n, z, *, diff_n=0):
+    """Legendre's Pₖ(z) for k = 0..n as `scipy.special.legendre_p_all` (diff_n = 0: shape (1, n + 1, *z.shape), SciPy's
+    leading axis), by the registry's eval_legendre, differentiable in z.
+
+    Shape contract: (1, n + 1) + z.shape.
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda x: legendre_p_all(2, x)[0, 2])(0.5))  # P₂ = (3x² - 1)/2
+    1.5
+    """
+    _whole("legendre_p_all", diff_n)
+    return legendre_p(_all_orders("legendre_p_all", n, None, z)[:, 0], z)
+
+
+def assoc_legendre_p_all(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
+    """Pₖʲ(z) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.assoc_legendre_p_all` (branch_cut=2, norm=False,
+    diff_n=0: shape (1, n + 1, 2m + 1, *z.shape), order j at index j), by `assoc_legendre_p`, differentiable in z.
+
+    Shape contract: (1, n + 1, 2m + 1) + z.shape.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: assoc_legendre_p_all(1, 1, x)[0, 1, 1])(0.6)), 12)  # P₁¹ = -√(1 - x²)
+    0.75
+    """
+    _whole("assoc_legendre_p_all", diff_n, branch_cut=(branch_cut, 2), norm=(norm, False))
+    return assoc_legendre_p(*_all_orders("assoc_legendre_p_all", n, m, z), z)
+
+
+def sph_legendre_p_all(n, m, theta, *, diff_n=0):
+    """P̄ₖʲ(θ) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.sph_legendre_p_all` (diff_n=0: shape (1, n + 1,
+    2m + 1, *θ.shape)), by the registry's sph_legendre_p, differentiable in θ.
+
+    Shape contract: (1, n + 1, 2m + 1) + θ.shape.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: sph_legendre_p_all(1, 0, t)[0, 1, 0])(_np.pi / 2)), 12)  # √(3/4π)·cos θ
+    -0.488602511903
+    """
+    _whole("sph_legendre_p_all", diff_n)
+    return _dnp.expand_dims(_REGISTRY["sph_legendre"](*_all_orders("sph_legendre_p_all", n, m, theta), theta), 0)
+
+
+def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
+    """Yₖʲ(θ, φ) for k = 0..n, j = 0..m and -m..-1 as `scipy.special.sph_harm_y_all` (diff_n=0: shape (n + 1, 2m + 1,
+    *shape), complex), by `sph_harm_y`, differentiable in θ and φ.
+
+    Shape contract: (n + 1, 2m + 1) + the broadcast shape of θ and φ.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda p: _np.imag(sph_harm_y_all(1, 1, _np.pi / 2, p)[1, 1]))(0.0)), 12)
+    -0.345494149471
+    """
+    _whole("sph_harm_y_all", diff_n)
+    shape = _np.broadcast_shapes(_np.shape(theta), _np.shape(phi))
+    return sph_harm_y(*_all_orders("sph_harm_y_all", n, m, _np.zeros(shape)), theta, phi)
+
+
 expit = _REGISTRY["sigmoid"]
 
 
