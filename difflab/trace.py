@@ -862,10 +862,36 @@ _COUNT_READERS = frozenset({"shape", "size"})
 
 #: why an integer traced value's number was read where NumPy's own indexing took it, and the spelling that is not
 _NUMPY_INDEXING = (
-    " (NumPy's own indexing of a NumPy array W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a number"
-    " dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at each"
-    " call, as a traced array's x[i] and x[:i] are)"
+    " (NumPy's own indexing of a NumPy array (or list) W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a"
+    " number dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at"
+    " each call, as a traced array's x[i] is, and numpy.where(numpy.arange(len(W)) < i, W, 0) for W[:i], a traced"
+    " array of W's shape)"
 )
+#: the same for Python's own integer uses of it, a call's (range(i)), and NumPy's indexing of a traced array where
+#: the bound of a slice beside an array index or apart from an int is read by NumPy (Tracer.__index__'s callers)
+_PYTHON_INDEX = (
+    " (Python's own use of it as an int, range(i), operator.index(i), reads its value, a number dl.prepare cannot"
+    " recompute: a sum over range(i) is x[:i].sum() of a traced x, and numpy.arange(n) < i a traced mask, both"
+    " recomputed at each call)"
+)
+_SLICE_BOUND = (
+    " (a slice's bound beside an array index or apart from an int, x[[0, 1], :i] or x[0, 1:, :i], which NumPy's"
+    " indexing reads, a number dl.prepare cannot recompute: index in two steps, x[[0, 1]][:, :i] or x[0][1:, :i],"
+    " whose traced bound is a mask recomputed at each call)"
+)
+#: why a traced mask's values were read where NumPy's own indexing of a NumPy array took them
+_NUMPY_MASKING = (
+    "a traced mask indexing a NumPy array (NumPy's own indexing of a NumPy array W by it, W[m], reads its values,"
+    " which dl.prepare cannot recompute: write numpy.where(m, W, 0), a traced array of W's shape whose sum is W[m]'s)"
+)
+
+
+def _index_use(frame) -> str:
+    """Why __index__ was called from `frame`: NumPy's indexing of a traced array by difflab's getitem, a user's
+    subscript (NumPy's of a NumPy array), or another of Python's integer uses (range(i))."""
+    if frame is None or frame.f_globals.get("__name__", "").startswith("difflab."):
+        return _SLICE_BOUND
+    return _NUMPY_INDEXING if frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"] else _PYTHON_INDEX
 
 
 class Tracer(Traced):
@@ -1060,7 +1086,7 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
-        return int(self._integer_value("an integer traced value used as a Python index" + _NUMPY_INDEXING))
+        return int(self._integer_value("an integer traced value used as a Python index" + _index_use(sys._getframe(1))))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -1114,6 +1140,12 @@ class Tracer(Traced):
             value = np.asarray(
                 self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
             )
+            return value if dtype is None else value.astype(dtype)
+        user = sys._getframe(1)
+        if self.dtype == bool and user.f_code.co_code[user.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
+            if not self._trace.specialised:  # (W[m], W a NumPy array: no derivative to drop, NumPy's own value)
+                specialise(self, _NUMPY_MASKING)
+            value = np.asarray(self.concrete)
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
         if trick is not None:

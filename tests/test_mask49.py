@@ -104,13 +104,50 @@ def test_fresh_values_are_numpys():
         assert got.dtype == np.asarray(want).dtype, name
 
 
+X2 = np.arange(12.0).reshape(3, 4) / 5 + np.array([0, 0, 1, 0])  # (row 0's argmax: 2)
+Y2 = X2[::-1] * np.array([1, 1, 1, 3])  # (row 0's argmax: 3)
+
+
 def test_what_cannot_be_recorded_names_the_spelling_that_is():
-    """W[i] (W a NumPy array): NumPy calls i.__index__ and indexes W itself, a plain number back, no hook for a
-    gather; len() is a Python int (CPython converts what __len__ returns). Both refusals name the traced spelling."""
+    """W[i], W[:j] (W a NumPy array): NumPy calls i.__index__ and indexes W itself, a plain number back, no hook for a
+    gather; len() is a Python int (CPython converts what __len__ returns); range(j) Python's own. Each refusal names
+    the traced spelling, and that spelling is prepared and equals NumPy's value where the index differs."""
     W = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    with pytest.raises(ValueError, match=r"difflab\.numpy\.take\(W, i"):
-        dl.prepare(lambda x: W[np.argmax(x)] * x.sum(), P1)
-    p = dl.prepare(lambda x: dnp.take(W, np.argmax(x)) * x.sum(), P1)
-    np.testing.assert_allclose(p.grad(P2), [5.0] * 5, rtol=1e-15)  # (P2's argmax is 4; P1's 2)
-    with pytest.raises(ValueError, match=r"np\.count_nonzero\(m\)"):
-        dl.prepare(lambda x: x[x > 0].sum() / len(x[x > 0]), P1)
+    refused = {  # (refused spelling, the spelling its message names, function of x by it)
+        "W[i]": (lambda x: W[np.argmax(x)] * x.sum(), r"difflab\.numpy\.take\(W, i, axis=0\) for W\[i\]"),
+        "W[:j]": (lambda x: W[: np.argmax(x)].sum() * x.sum(), r"numpy\.where\(numpy\.arange\(len\(W\)\) < i, W, 0\)"),
+        "range(j)": (lambda x: sum(x[k] for k in range(np.argmax(x))), r"a sum over range\(i\) is x\[:i\]\.sum\(\)"),
+        "len(x[m])": (lambda x: x[x > 0].sum() / len(x[x > 0]), r"np\.count_nonzero\(m\) is that number traced"),
+    }
+    for name, (f, message) in refused.items():
+        with pytest.raises(ValueError, match=message):
+            dl.prepare(f, P1)
+    named = {
+        "W[i]": lambda x: dnp.take(W, np.argmax(x), axis=0) * x.sum(),
+        "W[:j]": lambda x: np.where(np.arange(len(W)) < np.argmax(x), W, 0).sum() * x.sum(),
+        "range(j)": lambda x: x[: np.argmax(x)].sum(),
+        "len(x[m])": lambda x: x[x > 0].sum() / np.count_nonzero(x > 0),
+    }
+    for name, f in named.items():
+        assert dl.prepare(f, P1)(P2) == refused[name][0](P2.copy()), name  # (P2's argmax 4, P1's 2; masks differ)
+
+
+def test_a_numpy_array_indexed_by_a_traced_mask():
+    """W[m] (W a NumPy array) was refused as a conversion dropping a derivative (a mask has none), fresh too: now
+    NumPy's own value, the trace specialised, prepare's refusal naming numpy.where(m, W, 0), which is prepared."""
+    W = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    value, grad = dl.value_and_grad(lambda x: W[x > 0].sum() * x.sum())(P2)
+    assert value == W[P2 > 0].sum() * P2.sum()
+    np.testing.assert_array_equal(grad, [12.0] * 5)
+    with pytest.raises(ValueError, match=r"write numpy\.where\(m, W, 0\)"):
+        dl.prepare(lambda x: W[x > 0].sum() * x.sum(), P1)
+    np.testing.assert_array_equal(dl.prepare(lambda x: np.where(x > 0, W, 0).sum() * x.sum(), P1).grad(P2), grad)
+
+
+def test_a_slice_bound_numpy_reads_names_the_two_steps():
+    """x[[0, 1], :j] (an array index beside the traced bound) is read on the values (review47): its refusal named a
+    NumPy array W; now the two steps, x[[0, 1]][:, :j], which are prepared."""
+    with pytest.raises(ValueError, match=r"index in two steps, x\[\[0, 1\]\]\[:, :i\]"):
+        dl.prepare(lambda x: (x[[0, 1], : np.argmax(x[0])] ** 2).sum(), X2)
+    p = dl.prepare(lambda x: (x[[0, 1]][:, : np.argmax(x[0])] ** 2).sum(), X2)
+    assert p(Y2) == (Y2[[0, 1], :3] ** 2).sum()
