@@ -731,16 +731,26 @@ def _argwhere_of(a):
     return out
 
 
+def _form_mask(x, idx):
+    """m where idx indexes x as m does: np.nonzero(m) (a _MaskIndex) or a tuple of all its reads (`rows, cols =
+    np.nonzero(m)`, `tuple(np.argwhere(m).T)`: Trace.index_forms), m of x's leading shape; None otherwise."""
+    if type(idx) is _MaskIndex:
+        m = idx.mask
+    elif type(idx) is tuple and idx and all(type(i) is Tracer for i in idx) and x._trace.index_forms:
+        m = x._trace.index_forms.get(tuple(i.node for i in idx))
+    else:
+        return None
+    return m if m is not None and tuple(m.shape) == tuple(x.shape[: len(m.shape)]) else None
+
+
 def _index_form(x, idx):
     """x[idx] where idx is a form of np.nonzero(m)'s reads NumPy's code indexes with (Trace.index_forms): a tuple
     of all of them, x[m] (m of x's leading shape); a column of np.argwhere(m) (`A[:, k]`, `A.T[k]`), that read.
     None otherwise."""
-    forms = x._trace.index_forms
-    if type(idx) is tuple and idx and all(type(i) is Tracer for i in idx):
-        m = forms.get(tuple(i.node for i in idx))
-        if m is not None and tuple(m.shape) == tuple(x.shape[: len(m.shape)]):
-            return x[m]
-    column = forms.get(x.node)
+    m = _form_mask(x, idx)
+    if m is not None:
+        return x[m]
+    column = x._trace.index_forms.get(x.node)
     if column is None:
         return None
     reads, axis = column
@@ -1034,6 +1044,9 @@ class Tracer(Traced):
     def __setitem__(self, idx, value):
         # a functional update this tracer is rebound to (difflab.assign), refused where NumPy's view would differ
         frame = sys._getframe(1)
+        if self._trace.index_reads:  # (y[np.nonzero(m)] = v, y[rows, cols] = v of np.nonzero(m): y[m] = v)
+            m = _form_mask(self, idx)
+            idx = idx if m is None else m
         if isinstance(idx, tuple) and len(idx) == 1:
             idx = idx[0]
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)

@@ -1,5 +1,5 @@
 """Data-dependent reads users write, the last leftovers of issue 11 (after mask48): np.argwhere(m) as an index
-(`M[tuple(np.argwhere(m).T)]`, `x[np.argwhere(m)[:, 0]]`), `rows, cols = np.nonzero(m); M[rows, cols]`, a slice with
+(`M[tuple(np.argwhere(m).T)]`, `x[np.argwhere(m)[:, 0]]`), `rows, cols = np.nonzero(m); M[rows, cols]` (read and written), a slice with
 a traced bound and a step (`x[:j:2]`, `x[j::-2]`, `x[i - 5::3]`) and the write NumPy moves the count first for
 (`X[0, :, m] = v`) were read on the values, so dl.prepare refused them by name. Prepared at P1, called at P2 where every
 mask differs, each method agrees with JAX x64 (values stored below: jax.value_and_grad of the same functions written
@@ -39,6 +39,16 @@ def count_first_write(x):
     return (X**2).sum()
 
 
+def nonzero_writes(x):
+    z = x * 1.0
+    z[np.nonzero(x < 0)] = 0.0
+    M = np.outer(x[:2], x)
+    rows, cols = np.nonzero(M < 0)
+    M[rows, cols] = np.exp(M[rows, cols])
+    M[tuple(np.argwhere(M > 1).T)] *= 3.0
+    return (z**2).sum() + (M**2).sum()
+
+
 # {f: [(value, gradient) at P1, at P2]} by jax.value_and_grad in x64 (the jnp.where spellings in the docstring)
 JAX = {
     argwhere_rows: [
@@ -65,6 +75,13 @@ JAX = {
             540.7527717448581,
             [189.44138130428678, 1.9661621520402246, -4.1260725798148945, -3.1503802825020815, 347.5245794363071],
         ),
+    ],
+    nonzero_writes: [
+        (
+            25.83973609607493,
+            [0.4362868825388938, -61.71405473819678, 4.340248607082352, 1.078702457505416, -0.6800232833600679],
+        ),
+        (169.61609009645778, [277.04605820415566, 3.959847737969706, 1.5744771539086604, 38.322, 93.67600000000002]),
     ],
 }
 METHODS = ("symbolic", "numeric", "forward", "reverse")
