@@ -1148,17 +1148,22 @@ class Tracer(Traced):
         out = ops.REGISTRY["astype"](self, dtype=dtype.name)
         return _assign.fresh(out) if out is self else out  # (a copy, as NumPy's, even of the same dtype)
 
-    def __array__(self, dtype=None, copy=None):
-        if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
-            value = np.asarray(
+    def _index_values(self, frame):
+        """The values of an index NumPy's own code takes (no derivative to drop: an integer array, or a mask
+        indexing a NumPy array, `W[m]`), the trace specialised to them; None for any other value."""
+        if self.dtype.kind in "iu":
+            return np.asarray(
                 self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
             )
-            return value if dtype is None else value.astype(dtype)
-        user = sys._getframe(1)
-        if self.dtype == bool and user.f_code.co_code[user.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
-            if not self._trace.specialised:  # (W[m], W a NumPy array: no derivative to drop, NumPy's own value)
+        if self.dtype == bool and frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
+            if not self._trace.specialised:
                 specialise(self, _NUMPY_MASKING)
-            value = np.asarray(self.concrete)
+            return np.asarray(self.concrete)
+        return None
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._index_values(sys._getframe(1))
+        if value is not None:
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
         if trick is not None:

@@ -98,6 +98,8 @@ def test_prepared_at_one_point_called_where_the_masks_differ(method):
             np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=cell)
             np.testing.assert_allclose(got[1], grad, **tol, err_msg=cell)
             assert got[0] == f(x.copy()), cell  # (NumPy's own value, bit for bit)
+        fresh = dl.value_and_grad(f, method=method)(P2)  # (traced at P2 itself: the same answer)
+        np.testing.assert_allclose(fresh[1], want[1][1], **tol, err_msg=f"{f.__name__} {method} fresh")
 
 
 def test_fresh_values_are_numpys():
