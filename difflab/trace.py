@@ -785,6 +785,12 @@ def _traced_slice(x, idx):
         and (type(i.start) is Tracer or type(i.stop) is Tracer)
         and (i.step is None or _is_int(i.step))
     ]
+    if len(at) == 1 and any(i is Ellipsis for i in idx[: at[0]]):  # (x[..., :j:2]: the axes it stands for)
+        fill = len(x.shape) - sum(i is not None and i is not Ellipsis for i in idx)
+        dots = [p for p, i in enumerate(idx) if i is Ellipsis]
+        if len(dots) == 1 and fill >= 0:
+            idx = idx[: dots[0]] + (slice(None),) * fill + idx[dots[0] + 1 :]
+            at = [at[0] - 1 + fill]
     if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
         return None
     k, n = at[0], x.shape[at[0]]

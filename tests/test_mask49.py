@@ -170,3 +170,5 @@ def test_a_slice_bound_numpy_reads_names_the_two_steps():
         dl.prepare(lambda x: (x[[0, 1], : np.argmax(x[0])] ** 2).sum(), X2)
     p = dl.prepare(lambda x: (x[[0, 1]][:, : np.argmax(x[0])] ** 2).sum(), X2)
     assert p(Y2) == (Y2[[0, 1], :3] ** 2).sum()
+    p = dl.prepare(lambda x: (x[..., : np.argmax(x[0]) : 2] ** 2).sum(), X2)  # (after an Ellipsis: main refused it)
+    assert p(Y2) == pytest.approx((Y2[..., :3:2] ** 2).sum(), rel=1e-15)  # (2-D: NumPy's summation order, to an ulp)
