@@ -1135,6 +1135,49 @@ def mixed_mask(x, idx):
     return tuple(basic), tuple(rest), idx[at]
 
 
+def count_first(x, idx):
+    """(basic, pos, mask) when `idx` indexes x by one traced boolean mask among ints and slices where NumPy moves the
+    mask's count to the front (an int and the mask apart, a slice between: `X[0, :, m]`): x[idx] is x[basic] (the
+    mask's axes full slices, ints dropping theirs) with the mask's axes, from `pos` on in it, moved first, indexed by
+    the mask. None for any other index (mixed_mask's, where NumPy keeps the count in place).
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     X = np.ones((2, 3, 2)) * x
+    ...     X[0, :, x > 0] = 0.0  # (NumPy's target (count, 3): the part X[0] moved (2, 3), where(m[:, None], 0, .))
+    ...     return X.sum()
+    >>> dl.prepare(f, np.array([1.0, -1.0])).grad(np.array([-1.0, 2.0]))
+    array([6., 3.])
+    """
+    if type(idx) is not tuple:
+        return None
+    at = [p for p, i in enumerate(idx) if isinstance(i, Traced)]
+    if len(at) != 1 or idx[at[0]].dtype != bool or not idx[at[0]].shape:
+        return None
+    m, basic, ints, pos = idx[at[0]], [], [], 0
+    for p, i in enumerate(idx):
+        if p == at[0]:
+            pos = sum(type(b) is slice for b in basic)  # (the mask's first axis in the part)
+            basic.extend([slice(None)] * len(m.shape))
+        elif type(i) is slice or isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            basic.append(i if type(i) is slice else int(i))
+            ints.extend([] if type(i) is slice else [p])
+        else:
+            return None  # (Ellipsis, None, an array: NumPy's other indexing)
+    span = sorted([at[0], *ints])
+    if not ints or len(basic) > len(x.shape) or all(type(idx[p]) is not slice for p in range(span[0], span[-1])):
+        return None  # (no int, or none apart from the mask: NumPy keeps the count in place, mixed_mask's case)
+    return tuple(basic), pos, m
+
+
+def moved_first(part, pos: int, k: int, back: bool = False):
+    """`part` with its k axes from `pos` on moved first (count_first's order), or, `back`, those first k moved back."""
+    axes = (*range(pos, pos + k), *range(pos), *range(pos + k, len(part.shape)))
+    if back:
+        axes = tuple(np.argsort(axes).tolist())
+    return part if axes == tuple(range(len(axes))) else ops.REGISTRY["transpose"](part, axes=axes)
+
+
 def assign_mixed(y, idx, value, where) -> bool:
     """`y[idx] = value` for a mask among ints and partial slices (mixed_mask: `X[m, 0] = v`, `X[m, 1:3] *= 2`,
     `X[0, m] = np.sin(x[m])`): the part y[basic] updated as assign_masked updates it (where(m, value, part), h replayed
@@ -1142,11 +1185,26 @@ def assign_mixed(y, idx, value, where) -> bool:
     reads the mask's values, the trace specialised to them, as before)."""
     found = mixed_mask(y, idx)
     if found is None:
-        return False
+        return _assign_count_first(y, idx, value, where)
     basic, rest, mask = found
     part = ops.getitem(y, idx=basic)
     found = mask_axis(part, rest)
     if found is None or not assign_masked(part, found[0], value, where, found[1]):
         return False
     assign(y, basic, part, where)
+    return True
+
+
+def _assign_count_first(y, idx, value, where) -> bool:
+    """`y[idx] = value` where NumPy moves the mask's count first (count_first: `X[0, :, m] = v`, v broadcast to
+    NumPy's (count, ...) target): the part y[basic] with the mask's axes moved first updated as assign_masked updates
+    it, moved back and written with one setitem. False for other indices or values (the concrete path)."""
+    found = count_first(y, idx)
+    if found is None:
+        return False
+    basic, pos, mask = found
+    part = moved_first(ops.getitem(y, idx=basic), pos, len(mask.shape))
+    if not assign_masked(part, mask, value, where, 0):
+        return False
+    assign(y, basic, moved_first(part, pos, len(mask.shape), back=True), where)
     return True

@@ -83,6 +83,10 @@ class Trace:
     #: mask.shape[k] - 1): x[it] is x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m),
     #: np.nonzero(m)[0] as an index) where x's first axis holds every coordinate
     index_reads: dict = {}
+    #: the forms of those reads NumPy's code indexes with: (read Var, ...) of one np.nonzero(mask) -> mask (x[rows,
+    #: cols] is x[mask]); np.argwhere(mask)'s Var -> (its reads, 1) and its transpose's -> (its reads, 0), read k
+    #: along that axis at k (`A[:, k]`, `A.T[k]`, `tuple(A.T)`: _argwhere_of)
+    index_forms: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -706,47 +710,87 @@ def _nonzero_of(m):
         return None
     if not t.index_reads:
         t.index_reads = {}  # (this trace's own, not the class's empty default)
+        t.index_forms = {}
     t.index_reads.update((read.node, (src, m)) for read, src in zip(out, coords))
+    t.index_forms[tuple(read.node for read in out)] = m
     out.mask = m
     return out
 
 
+def _argwhere_of(a):
+    """np.argwhere(a) for a traced array a of this trace: NumPy's (count, a.ndim) array, the stack of np.nonzero(a)'s
+    reads (_nonzero_of), whose columns (`A[:, k]`, `A.T[k]`, `tuple(A.T)`) are those reads, so `x[tuple(A.T)]` is
+    x[a != 0] and `x[A[:, 0]]` x.take(...)[mask]: prepared where the mask changes. None where _nonzero_of's is."""
+    found = _nonzero_of(a if a.dtype == bool else ops.not_equal(a, 0)) if a.shape else None
+    if found is None:
+        return None
+    out = dnp.stack(found, axis=1)
+    forms = out._trace.index_forms
+    forms[out.node] = (tuple(found), 1)
+    forms[dnp.transpose(out).node] = (tuple(found), 0)  # (the user's A.T: the same Var, the trace's CSE)
+    return out
+
+
+def _form_mask(x, idx):
+    """m where idx indexes x as m does: np.nonzero(m) (a _MaskIndex) or a tuple of all its reads (`rows, cols =
+    np.nonzero(m)`, `tuple(np.argwhere(m).T)`: Trace.index_forms), m of x's leading shape; None otherwise."""
+    if type(idx) is _MaskIndex:
+        m = idx.mask
+    elif type(idx) is tuple and idx and all(type(i) is Tracer for i in idx) and x._trace.index_forms:
+        m = x._trace.index_forms.get(tuple(i.node for i in idx))
+    else:
+        return None
+    return m if m is not None and tuple(m.shape) == tuple(x.shape[: len(m.shape)]) else None
+
+
+def _index_form(x, idx):
+    """x[idx] where idx is a form of np.nonzero(m)'s reads NumPy's code indexes with (Trace.index_forms): a tuple
+    of all of them, x[m] (m of x's leading shape); a column of np.argwhere(m) (`A[:, k]`, `A.T[k]`), that read.
+    None otherwise."""
+    m = _form_mask(x, idx)
+    if m is not None:
+        return x[m]
+    column = x._trace.index_forms.get(x.node)
+    if column is None:
+        return None
+    reads, axis = column
+    k = idx[1] if axis and type(idx) is tuple and len(idx) == 2 and idx[0] == slice(None) else idx
+    if axis == 0 and type(k) is tuple and len(k) == 1:
+        k = k[0]
+    return reads[k] if _is_int(k) and -len(reads) <= k < len(reads) else None
+
+
 def _count_first(x, idx):
     """x[idx] for one traced boolean mask among ints and slices where NumPy moves the mask's count to the front (an
-    int and the mask apart, a slice between: `X[0, :, m]`): the part x[basic] (the mask's axes full slices) with the
+    int and the mask apart, a slice between: `X[0, :, m]`, difflab.assign.count_first): the part x[basic] with the
     mask's axes moved first, read by the mask (`_masked_read`), NumPy's order of axes. None for other indices."""
-    at = [p for p, i in enumerate(idx) if isinstance(i, Traced)]
-    if len(at) != 1 or idx[at[0]].dtype != bool or not idx[at[0]].shape:
+    found = _assign.count_first(x, idx)
+    if found is None:
         return None
-    m, basic, ints, pos = idx[at[0]], [], [], 0
-    for p, i in enumerate(idx):
-        if p == at[0]:
-            pos = sum(type(b) is slice for b in basic)  # (the mask's first axis in the part)
-            basic.extend([slice(None)] * len(m.shape))
-        elif type(i) is slice or _is_int(i):
-            basic.append(i if type(i) is slice else int(i))
-            ints.extend([p] if _is_int(i) else [])
-        else:
-            return None  # (Ellipsis, None, an array: NumPy's other indexing)
-    span = sorted([at[0], *ints])
-    if not ints or len(basic) > len(x.shape) or all(type(idx[p]) is not slice for p in range(span[0], span[-1])):
-        return None  # (no int, or none apart from the mask: NumPy keeps the count in place, mixed_mask's case)
-    k = len(m.shape)
-    part = dnp.moveaxis(ops.getitem(x, idx=tuple(basic)), tuple(range(pos, pos + k)), tuple(range(k)))
-    return _masked_read(part, m)
+    basic, pos, m = found
+    return _masked_read(_assign.moved_first(ops.getitem(x, idx=basic), pos, len(m.shape)), m)
 
 
 def _traced_slice(x, idx):
-    """`idx` with its one slice of step 1 whose bounds are traced integers (`x[:j]`, `x[i:, 0]`, j = np.argmax(x))
-    made the traced mask of the positions it selects along its axis, so x is read by a traced mask (x[m], x[m, 0]:
-    `_masked_read`), not by the bounds' values; None for any other index. A negative bound counts from the end, a
-    bound beyond the axis selects to it, as Python's slices (no clipping is needed for the comparisons)."""
+    """(x, idx) with idx's one slice whose bounds are traced integers (`x[:j]`, `x[i:, 0]`, `x[:j:2]`, `x[j::-1]`, j =
+    np.argmax(x); a constant step) made the traced mask of the positions it selects along its axis, so x is read by a
+    traced mask (x[m], x[m, 0]: `_masked_read`), not by the bounds' values; None for any other index. Python's slices:
+    a negative bound counts from the end, a bound beyond the axis selects to it; a negative step reads x reversed
+    along the axis (NumPy's order of the elements), its positions counted from the end."""
     idx = idx if type(idx) is tuple else (idx,)
     at = [
         k
         for k, i in enumerate(idx)
-        if type(i) is slice and (type(i.start) is Tracer or type(i.stop) is Tracer) and i.step in (None, 1)
+        if type(i) is slice
+        and (type(i.start) is Tracer or type(i.stop) is Tracer)
+        and (i.step is None or _is_int(i.step))
     ]
+    if len(at) == 1 and any(i is Ellipsis for i in idx[: at[0]]):  # (x[..., :j:2]: the axes it stands for)
+        fill = len(x.shape) - sum(i is not None and i is not Ellipsis for i in idx)
+        dots = [p for p, i in enumerate(idx) if i is Ellipsis]
+        if len(dots) == 1 and fill >= 0:
+            idx = idx[: dots[0]] + (slice(None),) * fill + idx[dots[0] + 1 :]
+            at = [at[0] - 1 + fill]
     if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
         return None
     k, n = at[0], x.shape[at[0]]
@@ -759,18 +803,39 @@ def _traced_slice(x, idx):
         for p, i in enumerate(idx)
     ) or not all(_is_int(idx[p]) for p in range(min(ints), max(ints) + 1) if p != k):
         return None
-    bound = idx[k]
+    bound, step = idx[k], 1 if idx[k].step is None else int(idx[k].step)
     for b in (bound.start, bound.stop):
         if b is not None and not (isinstance(b, Tracer) and not b.shape and b.dtype.kind in "iu" or _is_int(b)):
             return None
+    if step == 0:
+        return None  # (NumPy's ValueError, from the values' reading)
+    if step > 0:
+        start, stop = _bound(bound.start, n, 0, (0, None)), _bound(bound.stop, n, n, None)
+    else:  # (positions q = n - 1 - p of x reversed along the axis: x[j::-s] is x[::-1][n-1-j::s])
+        x = ops.getitem(x, idx=(slice(None),) * k + (slice(None, None, -1),))
+        start, stop = _bound(bound.start, n, n - 1, (None, n - 1)), _bound(bound.stop, n, -1, None)
+        start, stop = n - 1 - start, n - 1 - stop
     where = np.arange(n)
-    mask = None
-    for b, test in ((bound.start, operator.ge), (bound.stop, operator.lt)):
-        if b is None:
-            continue
-        b = dnp.where(b < 0, b + n, b) if isinstance(b, Tracer) else (b + n if b < 0 else b)
-        mask = test(where, b) if mask is None else mask & test(where, b)  # (one bound traced: a traced mask)
-    return idx[:k] + (mask,) + idx[k + 1 :]
+    mask = (where >= start) & (where < stop)  # (one bound traced: a traced mask)
+    if abs(step) != 1:
+        mask = mask & ((where - start) % abs(step) == 0)
+    return x, idx[:k] + (mask,) + idx[k + 1 :]
+
+
+def _bound(b, n: int, default: int, clamp):
+    """A slice's bound b (a traced or Python int, or None: `default`) as a position along an axis of length n,
+    counted from the end when negative (Python's), then clamped to `clamp`'s (low, high) where not None: a step's
+    positions are counted from the first one selected, which lies within the axis."""
+    if b is None:
+        return default
+    traced = isinstance(b, Tracer)
+    b = dnp.where(b < 0, b + n, b) if traced else (b + n if b < 0 else b)
+    low, high = clamp or (None, None)
+    if low is not None:
+        b = dnp.maximum(b, low) if traced else max(b, low)
+    if high is not None:
+        b = dnp.minimum(b, high) if traced else min(b, high)
+    return b
 
 
 def _is_int(b) -> bool:
@@ -813,10 +878,36 @@ _COUNT_READERS = frozenset({"shape", "size"})
 
 #: why an integer traced value's number was read where NumPy's own indexing took it, and the spelling that is not
 _NUMPY_INDEXING = (
-    " (NumPy's own indexing of a NumPy array W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a number"
-    " dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at each"
-    " call, as a traced array's x[i] and x[:i] are)"
+    " (NumPy's own indexing of a NumPy array (or list) W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a"
+    " number dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at"
+    " each call, as a traced array's x[i] is, and numpy.where(numpy.arange(len(W)) < i, W, 0) for W[:i], a traced"
+    " array of W's shape)"
 )
+#: the same for Python's own integer uses of it, a call's (range(i)), and NumPy's indexing of a traced array where
+#: the bound of a slice beside an array index or apart from an int is read by NumPy (Tracer.__index__'s callers)
+_PYTHON_INDEX = (
+    " (Python's own use of it as an int, range(i), operator.index(i), reads its value, a number dl.prepare cannot"
+    " recompute: a sum over range(i) is x[:i].sum() of a traced x, and numpy.arange(n) < i a traced mask, both"
+    " recomputed at each call)"
+)
+_SLICE_BOUND = (
+    " (a slice's bound beside an array index or apart from an int, x[[0, 1], :i] or x[0, 1:, :i], which NumPy's"
+    " indexing reads, a number dl.prepare cannot recompute: index in two steps, x[[0, 1]][:, :i] or x[0][1:, :i],"
+    " whose traced bound is a mask recomputed at each call)"
+)
+#: why a traced mask's values were read where NumPy's own indexing of a NumPy array took them
+_NUMPY_MASKING = (
+    "a traced mask indexing a NumPy array (NumPy's own indexing of a NumPy array W by it, W[m], reads its values,"
+    " which dl.prepare cannot recompute: write numpy.where(m, W, 0), a traced array of W's shape whose sum is W[m]'s)"
+)
+
+
+def _index_use(frame) -> str:
+    """Why __index__ was called from `frame`: NumPy's indexing of a traced array by difflab's getitem, a user's
+    subscript (NumPy's of a NumPy array), or another of Python's integer uses (range(i))."""
+    if frame is None or frame.f_globals.get("__name__", "").startswith("difflab."):
+        return _SLICE_BOUND
+    return _NUMPY_INDEXING if frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"] else _PYTHON_INDEX
 
 
 class Tracer(Traced):
@@ -863,11 +954,14 @@ class Tracer(Traced):
     def __len__(self):
         if not self.node.shape:
             raise TypeError("len() of a 0-d traced value")
-        if self._trace.tentative:
-            _count_read(self, sys._getframe(1), "len()")
+        if self._trace.tentative and self._trace.index_forms.get(self.node, (0, 1))[1]:  # (np.argwhere(m).T's
+            _count_read(self, sys._getframe(1), "len()")  # first axis is m.ndim, not the count: tuple(A.T))
         return self.node.shape[0]
 
     def __iter__(self):
+        column = self._trace.index_forms.get(self.node) if self._trace.index_forms else None
+        if column is not None and column[1] == 0:
+            return iter(column[0])  # (tuple(np.argwhere(m).T): np.nonzero(m)'s reads, not read by their count)
         if self._trace.tentative and self.node.shape:
             _count_read(self, sys._getframe(1), "iteration")
         return (self[i] for i in range(self.node.shape[0] if self.node.shape else len(self)))
@@ -927,6 +1021,10 @@ class Tracer(Traced):
     def __getitem__(self, idx):
         if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
             idx = idx.mask  # (x[np.nonzero(m)] is x[m])
+        elif self._trace.index_forms:
+            out = _index_form(self, idx)  # (x[rows, cols] of np.nonzero(m), np.argwhere(m)[:, k]: _argwhere_of)
+            if out is not None:
+                return out
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
             out = _index_read(self, idx) if self._trace.index_reads else None
             if out is not None:
@@ -939,7 +1037,7 @@ class Tracer(Traced):
             return masked
         bounded = _traced_slice(self, idx)
         if bounded is not None:
-            return self[bounded]
+            return bounded[0][bounded[1]]
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
@@ -952,6 +1050,9 @@ class Tracer(Traced):
     def __setitem__(self, idx, value):
         # a functional update this tracer is rebound to (difflab.assign), refused where NumPy's view would differ
         frame = sys._getframe(1)
+        if self._trace.index_reads:  # (y[np.nonzero(m)] = v, y[rows, cols] = v of np.nonzero(m): y[m] = v)
+            m = _form_mask(self, idx)
+            idx = idx if m is None else m
         if isinstance(idx, tuple) and len(idx) == 1:
             idx = idx[0]
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
@@ -1004,7 +1105,7 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
-        return int(self._integer_value("an integer traced value used as a Python index" + _NUMPY_INDEXING))
+        return int(self._integer_value("an integer traced value used as a Python index" + _index_use(sys._getframe(1))))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -1053,11 +1154,22 @@ class Tracer(Traced):
         out = ops.REGISTRY["astype"](self, dtype=dtype.name)
         return _assign.fresh(out) if out is self else out  # (a copy, as NumPy's, even of the same dtype)
 
-    def __array__(self, dtype=None, copy=None):
-        if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
-            value = np.asarray(
+    def _index_values(self, frame):
+        """The values of an index NumPy's own code takes (no derivative to drop: an integer array, or a mask
+        indexing a NumPy array, `W[m]`), the trace specialised to them; None for any other value."""
+        if self.dtype.kind in "iu":
+            return np.asarray(
                 self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
             )
+        if self.dtype == bool and frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
+            if not self._trace.specialised:
+                specialise(self, _NUMPY_MASKING)
+            return np.asarray(self.concrete)
+        return None
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._index_values(sys._getframe(1))
+        if value is not None:
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
         if trick is not None:
@@ -1164,8 +1276,9 @@ class Tracer(Traced):
             )
         if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
             _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
-        if name == "nonzero" and args and type(args[0]) is Tracer and not kwargs:
-            found = _nonzero_of(args[0])  # (x[np.nonzero(m)]: x[m], the trace not specialised to m's count)
+        if name in ("nonzero", "argwhere") and args and type(args[0]) is Tracer and not kwargs:
+            # (x[np.nonzero(m)]: x[m], x[tuple(np.argwhere(m).T)] too, the trace not specialised to m's count)
+            found = (_nonzero_of if name == "nonzero" else _argwhere_of)(args[0])
             if found is not None:
                 return found
         if name in _MASK_REDUCERS and self._trace.tentative and args and type(args[0]) is Tracer:

@@ -232,8 +232,11 @@ def flatnonzero(a):
 
 
 def argwhere(a):
-    """`numpy.argwhere`: NumPy's on the values (its (count, ndim) array specialises the trace, so dl.prepare refuses
-    it by name, naming `np.nonzero(a)` and `np.flatnonzero(a)`, which are recomputed). Shape: (count, a.ndim).
+    """`numpy.argwhere`: NumPy's on the values. np.argwhere of a traced array of at least one axis is recorded by
+    difflab's NumPy dispatch instead (trace._argwhere_of: the stack of np.nonzero's reads, recomputed at each call,
+    `x[tuple(np.argwhere(m).T)]` x[m]); here, where it is not (a 0-d array, a trace already specialised), its
+    (count, ndim) array specialises the trace, dl.prepare's refusal naming `np.nonzero(a)` and `np.flatnonzero(a)`.
+    Shape: (count, a.ndim).
 
     >>> argwhere(_np.array([0.0, 2.0])).tolist()
     [[1]]
