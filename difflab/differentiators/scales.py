@@ -31,7 +31,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
-from ..graph import Const, Graph, Var, active, impl_or_nan, read
+from .. import numpy as dnp
+from ..graph import Const, Graph, Traced, Var, active, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -448,6 +449,8 @@ def _representable(x, V, H, exact):
 def stencil_points(offsets, H, V, lead=0):
     """The moves D (lead + k·T·len(offsets), n) of the stencil points from x: `lead` zero rows (x itself), then
     o_j·h·v for each direction v (row of V (k, n); None: the identity, k = n), step h (H (k, T)) and offset o_j."""
+    if isinstance(H, Traced):  # (recorded steps, `stencils._traced_steps`: the same numbers by the same operations)
+        return _traced_points(offsets, H, V, lead)
     if V is None:  # o_j·h along e_i: one move per row, put into zeros (no (k, T, len(o), n) product)
         moves = H[:, :, None] * offsets
         D = np.zeros((lead + moves.size, len(H)), moves.dtype)
@@ -457,22 +460,38 @@ def stencil_points(offsets, H, V, lead=0):
     return np.concatenate([np.zeros((lead, V.shape[1]), D.dtype), D]) if lead else D
 
 
+def _traced_points(offsets, H, V, lead):
+    """`stencil_points` for traced steps H: the rows of D, each traced."""
+    k, T = H.shape
+    if V is None:
+        moves = dnp.reshape(H[:, :, None] * offsets, (-1, 1))
+        at = np.zeros((lead + k * T * len(offsets), k), bool)
+        at.flat[_one_per_row(lead, k, T, len(offsets))] = True
+        D = dnp.where(at[lead:], moves, 0.0)
+    else:
+        D = dnp.reshape((H[:, :, None] * offsets)[..., None] * V[:, None, None, :], (-1, V.shape[1]))
+    return [np.zeros(D.shape[1])] * lead + [D[r] for r in range(D.shape[0])]
+
+
 @functools.lru_cache(maxsize=64)
 def _one_per_row(lead, k, T, o):
     """Flat indices into D (lead + k·T·o, k) of `stencil_points`' moves along e_i: row lead + (i·T + j)·o + s, column i."""
     return (np.arange(lead, lead + k * T * o) * k + np.repeat(np.arange(k), T * o)).astype(np.intp)
 
 
-def within_reach(fun, x, V, H, offsets, base, exact=True):
+def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     """(F, H, out): f at the stencil points x + o_j h v (F (k·T·len(offsets), m), as `fun(x, D)` gives it) for
     steps H (k, T) along the rows v of V (k, n; None: the identity), with the steps of each direction whose reach exceeds
     `limit_of(base)` shrunk and its points evaluated again; `out` (k,) marks the directions still out of
     reach (NaN: the step is at the spacing of floats). `fun.watch` (a Watch, or absent): `fun` then returns
     (F, reach per point and entry). `fun.numbers` (for traced values): its twin on numbers, which nothing
-    records, makes the decisions, and `fun` runs once at the final points (no dead equations recorded)."""
+    records, makes the decisions, and `fun` runs once at the final points (no dead equations recorded). `traced`:
+    H recorded on a traced x (`stencils._traced_steps`), which the points recorded take where no scale shrank H
+    (then returned for H)."""
     points = lambda H, V: stencil_points(offsets, H, V)  # noqa: E731
     watch = getattr(fun, "watch", None)
     if not watch or base is None:  # nothing watched, or a step the user chose
+        H = H if traced is None else traced
         out = fun(x, stencil_points(offsets, H, V, getattr(fun, "lead", 0)))
         return (out[0] if watch else out), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
@@ -484,6 +503,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
             if said[0]:
                 _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
+        H = H if traced is None else traced
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
     H = H.copy()
