@@ -54,3 +54,24 @@ def test_a_prepared_reverse_gradient_of_a_numeric_jvp_answers_as_a_fresh_one():
         got, want = _quiet(lambda: prepared.grad(x)), _quiet(lambda: dl.prepare(f, x, method="reverse").grad(x))
         assert np.array_equal(got, want), np.max(np.abs(got - want))
         np.testing.assert_allclose(got, _exact_hessian(x) @ u, rtol=1e-6, atol=1e-8)
+
+
+def _said(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = fn()
+    return value, [str(w.message) for w in caught]
+
+
+def test_vmap_rows_whose_stencil_left_the_domain_say_what_the_row_alone_says():
+    """3. vmap's batched run of a numeric derivative (traced at the first row) left the domain at a later row, which was
+    then answered alone (right), but the batch's DomainWarning, with NumPy's text ("invalid value encountered in
+    arcsin"), was said too, where the row alone says nothing or says why in difflab's words."""
+    hess = dl.hessian(lambda x: np.sum(np.arcsin(x)), method="numeric")
+    got, said = _said(lambda: dl.vmap(hess)(np.array([[0.5, 0.1], [1.0, 0.2]])))
+    assert np.isnan(got[1]).all() and len(said) == 1 and "the derivative of arcsin is infinite here" in said[0], said
+    np.testing.assert_allclose(got[0], np.diag([0.5, 0.1] / (1 - np.array([0.5, 0.1]) ** 2) ** 1.5), rtol=1e-5)
+    grad = dl.grad(lambda x: np.sum(np.log(x)), method="numeric")
+    got, said = _said(lambda: dl.vmap(grad)(np.array([[1.0, 2.0], [1e-7, 1.0]])))  # the row alone: quiet
+    assert said == [], said
+    np.testing.assert_allclose(got, 1 / np.array([[1.0, 2.0], [1e-7, 1.0]]), rtol=1e-8)

@@ -424,7 +424,10 @@ def _stepped(fun, x, V, eye, probe, base, method):
     o, rich, relative, real = method._plan[0], method.scheme == "richardson", method._plan[5], method._plan[6]
     H = _steps(x, None if eye or probe else V, base, relative, exact=real)
     H = H if probe is None else H[probe.rest]  # probed: the identity's steps, the others' rows
-    traced = isinstance(x, Traced) and not rich and probe is None  # (Richardson on traced values: specialised)
+    # (not inside a numeric level: its stencil differences this one's answer with this one's steps held, as a fresh
+    # trace has them; their change over its points would be noise, 1e14·x0's rounding over h; Richardson's table on
+    # traced values specialises the trace)
+    traced = isinstance(x, Traced) and not rich and probe is None and not numeric_depth()
     on = _traced_steps(x, None if eye else V, base, relative, real) if traced else None
     F, Hd, out = within_reach(fun, x, V, H, o, None if method.step is not None else base[0], real, on)
     return F, (Hd if on is None or Hd is not on else H), Hd, out
