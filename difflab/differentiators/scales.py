@@ -470,7 +470,7 @@ def _traced_points(offsets, H, V, lead):
         D = dnp.where(at[lead:], moves, 0.0)
     else:
         D = dnp.reshape((H[:, :, None] * offsets)[..., None] * V[:, None, None, :], (-1, V.shape[1]))
-    return [np.zeros(D.shape[1])] * lead + [D[r] for r in range(D.shape[0])]
+    return [np.zeros(D.shape[1])] * lead + list(D)  # (its rows, each traced: `Numeric._fun` adds x to each)
 
 
 @functools.lru_cache(maxsize=64)

@@ -149,11 +149,10 @@ def _traced_steps(x, V, base_steps, relative, exact=True):
     numbers at the trace's point, and at another point the steps a fresh trace would take there, so that a reused
     enclosing graph answers as a fresh one (it kept the first point's steps and their exact representation there:
     reverse over numeric 5e-11 off at the next points; issue 11). Not for a step the user chose that vanishes."""
-    x = dnp.stop_gradient(x)
     if V is None:
         xi = dnp.reshape(x, (-1, 1))
         h = (dnp.maximum(1.0, dnp.abs(xi)) if relative else dnp.ones_like(xi)) * base_steps
-        return (xi + h) - xi if exact else h
+        return dnp.stop_gradient((xi + h) - xi if exact else h)  # (last: no enclosing sweep pulls the ops before)
     V = np.atleast_2d(V)
     i = np.abs(V).argmax(axis=1)
     vi = V[np.arange(len(V)), i][:, None]
@@ -161,7 +160,7 @@ def _traced_steps(x, V, base_steps, relative, exact=True):
     xi = dnp.reshape(x, (-1,))[i][:, None]
     scale = dnp.maximum(1.0, dnp.max(dnp.where(V != 0, dnp.abs(x), 0.0), axis=1))[:, None] if relative else 1.0
     h = dnp.abs(scale / vi) * base_steps
-    return ((xi + h * vi) - xi) / vi if exact else h
+    return dnp.stop_gradient(((xi + h * vi) - xi) / vi if exact else h)
 
 
 #: components whose scales max(1, |x_i|) differ by more than this factor take separate steps in a JVP
