@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+import difflab.numpy as dnp
 from difflab import Numeric
 
 _RNG = np.random.default_rng(5)
@@ -75,3 +76,16 @@ def test_vmap_rows_whose_stencil_left_the_domain_say_what_the_row_alone_says():
     got, said = _said(lambda: dl.vmap(grad)(np.array([[1.0, 2.0], [1e-7, 1.0]])))  # the row alone: quiet
     assert said == [], said
     np.testing.assert_allclose(got, 1 / np.array([[1.0, 2.0], [1e-7, 1.0]]), rtol=1e-8)
+
+
+def test_an_entry_whose_round_off_bound_is_between_two_and_five_thousandths_of_it_is_said():
+    """4. An entry above its round-off bound was said only where the bound exceeded 5e-3 of it, but its error reaches
+    ~0.56 of the bound: d/dx0 of Σ a·tanh(16·x) at s·x0 = -11.9 (tanh saturated) by central differences is -5.720e-9 for
+    -5.734e-9 (0.24 % off) at a bound of 4.2e-3 of it, silently on main. Now said from 2e-3 (`scales.FIRM_SHARE`)."""
+    s, a = 16.014909305644164, np.array([-2.068204647999452, 1.4103535499290107])
+    x = np.array([-0.7450344954337893, -0.30597307139024427])
+    got, said = _said(lambda: dl.grad(lambda x: dnp.sum(dnp.tanh(s * x) * a), method="numeric")(x))
+    exact = s * a / np.cosh(s * x) ** 2
+    assert abs(got[0] - exact[0]) > 1e-3 * abs(exact[0])  # 0.24 % off ...
+    assert any("d f[0]/d x[0]" in m and "round-off bound" in m for m in said), said  # ... and said
+    np.testing.assert_allclose(got[1], exact[1], rtol=1e-7)  # (the other entry: right)

@@ -50,7 +50,7 @@ from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
 from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
-    FIRM_SHARE,
+    SECOND_SHARE,
     grid_of,
     hessian_within_reach,
     say_roundoff,
@@ -661,9 +661,9 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
     lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
     say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
-    if not (want_err or noise):  # an entry above its bound whose bound is still FIRM_SHARE of it, as a gradient's
+    if not (want_err or noise):  # an entry above its bound whose bound is still SECOND_SHARE of it, as a gradient's
         with np.errstate(all="ignore"):
-            band = np.where((np.abs(H) >= bound) & (FIRM_SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
+            band = np.where((np.abs(H) >= bound) & (SECOND_SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
         say_roundoff(
             fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=bound.reshape(-1, 1)
         )
