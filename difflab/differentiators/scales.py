@@ -76,7 +76,8 @@ SHARE = 1e-2
 #: off at a bound of 5.5e-3, and numeric of numeric of Σ a·tanh(1.2·x), 0.14 % at 9.3e-3, silently under SHARE:
 #: bench/numeric_silent.py 4, 8); numeric49: 2e-3 (was 5e-3), where an error of 0.56 of the bound is under 1e-3 of the
 #: entry: Σ a·tanh(16·x)'s d/dx0 at s·x0 = -11.9 was 0.24 % off at a bound of 4.2e-3, silently. Over 3000 such sums
-#: (python /tmp/n49/s8.py 1 3000) 13 entries more are said, 6 of them off by 1.2e-3..3.9e-3, 7 right to 1.2e-4..8.7e-4;
+#: (k = 2-3, s = 10^U(1, 3), x ~ 3·N(0, 1)·10^U(-1, 0.5)/s, a ~ N(0, 1)) 13 entries more are said, 6 of them off by
+#: 1.2e-3..3.9e-3, 7 right to 1.2e-4..8.7e-4;
 #: eigvalsh's, svdvals' gradients near a crossing (2e-3 … 4e-3 of them, right to 3e-4) are said now too
 FIRM_SHARE = 2e-3
 #: ... and the Hessian stencil's (`stencils._hessian_stencil`): 5e-3 as before numeric49 (arctan2(x - C, -1.3)'s
