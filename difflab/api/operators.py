@@ -35,7 +35,16 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
+from ..errors import (
+    Collector,
+    _collect,
+    check_function,
+    collecting,
+    dropping_domain_warnings,
+    holding_domain_warnings,
+    warn_domain,
+    warn_numeric_ignores,
+)
 from ..graph import Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
 from ..ops.core import REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
@@ -962,14 +971,31 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
         # and NaN, which the batched graph, traced at the first row, has no equation for: vmap(jacobian) gave 0)
         return loop()
     under: list = []  # (NumPy's flag, by a call: a raise would meet `guarded`'s handling of a domain error)
-    with np.errstate(under="call", call=lambda kind, flag: under.append(kind)):
+    # (the batch's DomainWarnings held: where rows are answered alone, theirs say it as the row alone does)
+    with np.errstate(under="call", call=lambda kind, flag: under.append(kind)), holding_domain_warnings() as held:
         outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
     # `value_dtypes`: an op whose result's dtype the values pick (sqrtm: complex at a real A's negative eigenvalue)
     # went complex on a later row than the traced one, whose graph holds the real branch (its derivative's real parts
     # not taken: vmap(grad) was complex garbage): each row alone too
     if under or (value_dtypes and _dtype_moved(graph, outs)):
         return loop()
-    return _nonfinite_rows_alone(graph, flags, outs, loop) if _holds_nonfinite(outs) else outs
+    if _holds_nonfinite(outs):
+        outs, ks = _nonfinite_rows_alone(graph, flags, outs, loop)
+        if held and ks is not None:  # the rows alone said theirs (a stencil that left a domain in the batch, not
+            held = _said_by_rows(graph, leaves, flags, ks)  # alone, says nothing): the batch's of the other rows
+    for equation, message in held.items():
+        warn_domain(equation, message)
+    return outs
+
+
+def _said_by_rows(graph, leaves, flags, ks) -> dict:
+    """The DomainWarnings (equation -> message) a batched run of `graph` says on the rows not in `ks` (none: {})."""
+    rest = np.setdiff1d(np.arange(len(next(x for x, b in zip(leaves, flags) if b))), ks)
+    if not len(rest):
+        return {}
+    with holding_domain_warnings() as held, np.errstate(all="ignore"):
+        evaluate_batched(graph, *[x[rest] if b else x for x, b in zip(leaves, flags)], batched=flags)
+    return held
 
 
 def _holds_nonfinite(outs) -> bool:
@@ -978,8 +1004,8 @@ def _holds_nonfinite(outs) -> bool:
     return any(np.asarray(o).dtype.kind in "fc" and not np.isfinite(o).all() for o in outs if not isinstance(o, Traced))
 
 
-def _nonfinite_rows_alone(graph, flags, outs, loop) -> list:
-    """A derivative's batched outputs with each row that holds a NaN or inf (its inputs finite) answered by f on that row
+def _nonfinite_rows_alone(graph, flags, outs, loop) -> tuple:
+    """(outputs, the rows answered alone or None): a derivative's batched outputs with each row that holds a NaN or inf (its inputs finite) answered by f on that row
     alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
     infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
     An equation that left its domain on the batch said so already; the row's call says it once more, which the
@@ -988,15 +1014,15 @@ def _nonfinite_rows_alone(graph, flags, outs, loop) -> list:
     bad = [~np.isfinite(np.reshape(o, (len(o), -1))).all(axis=1) for o, b in zip(outs, batched) if b]
     ks = np.flatnonzero(np.any(bad, axis=0)) if bad else []
     if not len(ks):  # (a NaN in an output that depends on no batched input: the traced row's own)
-        return outs
+        return outs, None
     alone = loop(ks)
     outs = [np.array(o) for o in outs]  # (arrays of their own, writable)
     for o, a, b in zip(outs, alone, batched):
         if b:
             if np.result_type(o, a) != o.dtype:
-                return loop()  # (a row's kind is not the batch's: every row alone)
+                return loop(), np.arange(len(o))  # (a row's kind is not the batch's: every row alone)
             o[ks] = a
-    return outs
+    return outs, ks
 
 
 def _dtype_moved(graph, outs) -> bool:

@@ -50,7 +50,7 @@ from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
 from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
-    FIRM_SHARE,
+    SECOND_SHARE,
     grid_of,
     hessian_within_reach,
     say_roundoff,
@@ -142,6 +142,25 @@ def _steps(x, V, base_steps, relative, exact=True):
             "the error model's default)"
         )
     return representable
+
+
+def _traced_steps(x, V, base_steps, relative, exact=True):
+    """`_steps` recorded on a traced x (numeric inside another method's trace), held by stop_gradient: the same
+    numbers at the trace's point, and at another point the steps a fresh trace would take there, so that a reused
+    enclosing graph answers as a fresh one (it kept the first point's steps and their exact representation there:
+    reverse over numeric 5e-11 off at the next points; issue 11). Not for a step the user chose that vanishes."""
+    if V is None:
+        xi = dnp.reshape(x, (-1, 1))
+        h = (dnp.maximum(1.0, dnp.abs(xi)) if relative else dnp.ones_like(xi)) * base_steps
+        return dnp.stop_gradient((xi + h) - xi if exact else h)  # (last: no enclosing sweep pulls the ops before)
+    V = np.atleast_2d(V)
+    i = np.abs(V).argmax(axis=1)
+    vi = V[np.arange(len(V)), i][:, None]
+    vi[vi == 0] = 1.0
+    xi = dnp.reshape(x, (-1,))[i][:, None]
+    scale = dnp.maximum(1.0, dnp.max(dnp.where(V != 0, dnp.abs(x), 0.0), axis=1))[:, None] if relative else 1.0
+    h = dnp.abs(scale / vi) * base_steps
+    return dnp.stop_gradient(((xi + h * vi) - xi) / vi if exact else h)
 
 
 #: components whose scales max(1, |x_i|) differ by more than this factor take separate steps in a JVP
@@ -358,15 +377,12 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     rich, probe = method.scheme == "richardson", (_probed(fun, x, n, f0, method, want_err, levels) if eye else None)
     if probe is not None:  # the stencil runs on the other axes alone, at the step the probes give (pilot.py)
         steps, V, eye = steps * probe.factor, probe.directions, False
-    H = _steps(
-        x, None if eye or probe else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
-    )[slice(None) if probe is None else probe.rest]  # (k, T); probed: the identity's steps, the others' rows
-    # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
-    # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
-    F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
+    # f at x + o_j h v for every direction v, step h and offset o_j (H (k, T) the steps: numbers, the judges'; Hd the
+    # differences': H, or the recorded ones on a traced x)
+    F, H, Hd, out = _stepped(fun, x, V, eye, probe, steps if rich or not want_err else steps * [1.0, 2.0], method)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
-    F, S, ref = _differenced(F, H, o, w, f0, real, m)
+    F, S, ref = _differenced(F, Hd, o, w, f0, real, m)
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
     # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are);
@@ -397,6 +413,23 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _stepped(fun, x, V, eye, probe, base, method):
+    """(F, H, Hd, out): f at x + o_j h v for every direction v (row of V; `eye`: the identity), step h (H (k, T), from
+    `base` (T,); `probe`: the pilot's, pilot.py) and offset o_j, with the steps shrunk where an op's argument moved by
+    more than its length scale allows (`scales.within_reach`; `out`: directions no step resolves, NaN). Hd: the steps
+    the differences divide by, H or on a traced x the steps recorded (`_traced_steps`, where no scale shrank them)."""
+    o, rich, relative, real = method._plan[0], method.scheme == "richardson", method._plan[5], method._plan[6]
+    H = _steps(x, None if eye or probe else V, base, relative, exact=real)
+    H = H if probe is None else H[probe.rest]  # probed: the identity's steps, the others' rows
+    # (not inside a numeric level: its stencil differences this one's answer with this one's steps held, as a fresh
+    # trace has them; their change over its points would be noise, 1e14·x0's rounding over h; Richardson's table on
+    # traced values specialises the trace)
+    traced = isinstance(x, Traced) and not rich and probe is None and not numeric_depth()
+    on = _traced_steps(x, None if eye else V, base, relative, real) if traced else None
+    F, Hd, out = within_reach(fun, x, V, H, o, None if method.step is not None else base[0], real, on)
+    return F, (Hd if on is None or Hd is not on else H), Hd, out
 
 
 def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
@@ -628,9 +661,9 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
     lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
     say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
-    if not (want_err or noise):  # an entry above its bound whose bound is still FIRM_SHARE of it, as a gradient's
+    if not (want_err or noise):  # an entry above its bound whose bound is still SECOND_SHARE of it, as a gradient's
         with np.errstate(all="ignore"):
-            band = np.where((np.abs(H) >= bound) & (FIRM_SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
+            band = np.where((np.abs(H) >= bound) & (SECOND_SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
         say_roundoff(
             fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=bound.reshape(-1, 1)
         )

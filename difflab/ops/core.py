@@ -44,7 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from ..graph import Const, Traced, quiet_overflow
+from ..graph import FROM_VALUES, Const, Traced, quiet_overflow
 
 __all__ = [
     "Op",
@@ -1248,7 +1248,9 @@ def ignored_rules(graph) -> list:
         if e.op.check_rule is not None:
             shapes = [_shape(a.value) if isinstance(a, Const) else a.shape for a in e.args]
             e.op.check_rule(*shapes, out_shape=e.out.shape, **e.kw)
-    return sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
+    # (not a stop_gradient numeric recorded itself on traced values, origin FROM_VALUES: the steps it takes there,
+    # `stencils._traced_steps`, whose change an outer numeric level sees is the change a fresh inner level makes)
+    return sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores and e.source is not FROM_VALUES})
 
 
 # -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
