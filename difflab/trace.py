@@ -189,6 +189,8 @@ class Trace:
             raise
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
+        if consts and not self.narrow:
+            _widen_constants(atoms, value)
         return self._new(op, tuple(atoms), eqn_params, table, key, value)
 
     def _constant(self, a) -> tuple:
@@ -1657,6 +1659,28 @@ def _leaked(a) -> str:
         "derivative would be lost; pass the value in as an argument, or return it (with has_aux=True) and use "
         "the returned array"
     )
+
+
+def _widen_constants(atoms: list, value) -> None:
+    """A float32 (or float16) NumPy constant of an equation whose result is float64 (or complex128), in place in
+    `atoms`, as NumPy computed with it: cast to the result's precision (exactly), so that the rules see the operands
+    NumPy's loop saw (np.power(c32, n)'s partial in n, out·log c, was log c rounded to float32: 1e-8 off in a float64
+    gradient; gammainc's and xlogy's too). A float32 trace (`Trace.narrow`) keeps its constants: its result
+    dtypes are found from them (boundary.out_dtypes).
+
+    >>> atoms = [Const(np.float32([0.1, 3.0]))]
+    >>> _widen_constants(atoms, np.zeros(2)); atoms[0].value.dtype, float(atoms[0].value[0]) == float(np.float32(0.1))
+    (dtype('float64'), True)
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        return
+    real = np.finfo(dtype).dtype
+    for k, atom in enumerate(atoms):
+        if type(atom) is Const:
+            c = atom.value
+            if isinstance(c, (np.ndarray, np.floating)) and c.dtype.kind == "f" and c.dtype.itemsize < real.itemsize:
+                atoms[k] = Const(c.astype(real))
 
 
 def trace_flat(f, leaves, *, wrap=None, narrow=False):
