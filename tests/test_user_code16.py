@@ -1,4 +1,42 @@
-"""What a user writes, round 16: DOCSTRING"""
+"""What a user writes, round 16: functions in plain NumPy (and SciPy where users reach for it) from domains the first
+fifteen rounds do not cover.
+
+Finance: a Nelson–Siegel–Svensson yield curve through a helper called with keyword arguments (−np.expm1(−m)/m
+loadings); a mean–variance portfolio by a KKT system assembled with np.block (a Python list in np.concatenate) and
+np.linalg.solve; Merton's jump-diffusion calls as Python's sum over math.factorial-weighted Black–Scholes prices with
+the normal CDF by scipy.special.erf and math.sqrt(2). Physics: a grey body by Planck's law (np.expm1) fitted to
+float32 data; a mean-field Ising ring solved by damped fixed-point iterations over np.roll, its entropy p·log p.
+Statistics: a GEV likelihood whose Gumbel limit is chosen by Python's abs(ξ) < 1e-6; a skew-normal regression by
+scipy.special.log_ndtr with math.log / math.pi constants. ML: capsule routing by agreement (np.einsum, b += …); a focal
+Tversky loss on float32 data and float32 parameters; a modern Hopfield network's retrieval; a Mamba-style selective
+scan writing y[t] = … into np.zeros_like(p, shape=8). Optimisation: one trust-region dogleg step, Python's if on
+np.linalg.norm against the radius. Signal: Goertzel's recurrence with Python floats rebound, the bins' powers by a list
+comprehension np.stack'ed; a windowed-sinc FIR (np.sinc · np.hamming, h /= h.sum(), np.convolve(mode='same')).
+Cognitive science: Rescorla–Wagner learning with q[c] += α(r − q[c]) into np.full_like(p, 0.5, shape=3).
+Neuroscience: a drift-diffusion first-passage density by Python's sum of a series, the boundaries by np.where.
+Hydrology: Muskingum routing grown by np.append. Climate: a two-box energy balance model written T[t + 1] = ….
+Pharmacology: a sigmoid Emax (Hill) model through keyword-only parameters and np.power of float32 concentrations.
+Graphics: a discrete shell's bending energy by np.cross and np.arctan2 dihedral angles, a list comprehension of
+tuples np.stack'ed.
+
+Each one's value and gradient under every method at its point (fresh) and at x + 0.05·sin(k + 1) (prepared at the
+first point), against JAX x64 (f, g·cos(k + 1), |g|²; stored, so CI needs no JAX): the source of these functions run
+with np = jax.numpy (np.concatenate and np.tile taking lists as NumPy's do) and special = jax.scipy.special, the
+item writes of selective_scan, rescorla_wagner and two_box_climate as .at[…].set / .add; focal_tversky at its float32
+point in float64. Hessians of the small ones.
+
+What they met (first run, 20 functions × 4 methods: 77 of 80 right; the three others wrong, now right):
+hill_emax_dose's gradient in the Hill coefficient was 5e-8 off under symbolic, forward and reverse (numeric right):
+np.power(c, n) of float32 constants c computes in float64 (NumPy casts c to the loop's dtype) but the partial
+out·log c took log c in float32 — a float32 constant of a float64 equation is now kept in float64 by the trace
+(scipy.special.gammainc's and xlogy's partials were off the same way). Written as earlier rounds' refusals say (NumPy
+gives difflab no hook into its own arrays): the in-place targets as np.zeros_like(p, shape=…) / np.full_like, not
+np.zeros(…); np.stack, not np.array, of lists of traced values; math.* only on constants. gev_nll's and dogleg_step's
+Python if on a traced comparison specialises the graph: dl.prepare refuses them by name. Symbolic Hessians over 0.3 CPU
+s are left out (mesh_dihedral_bending's 2.1, merton_jump_call's 1.9, ising_mean_field's 3.2, capsule_routing's 3.3,
+selective_scan's 1.4, two_box_climate's 0.9, drift_diffusion_fpt's 0.9, nelson_siegel_svensson's 0.7, windowed_sinc_fir's
+0.6, skew_normal_nll's 0.6, gev_nll's 0.5, hopfield_retrieval's 0.4, dogleg_step's 0.4, goertzel_power's 0.3,
+markowitz_kkt's 0.3), and the loops' other Hessians for the file's time (all of them equal JAX's: checked once)."""
 
 import math
 
@@ -12,8 +50,8 @@ from user_code import METHODS, at_two_points, check_gradient, flat, gradient_tol
 
 # ---------------------------------------------------------------- data
 
-tau_ns = np.array([0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0])
-y_ns = np.array([4.1, 4.05, 3.9, 3.75, 3.72, 3.8, 3.9, 4.0, 4.25, 4.3]) / 100
+tau_ns = np.array([0.5, 1.0, 2.0, 5.0, 10.0, 30.0])
+y_ns = np.array([4.05, 3.9, 3.75, 3.8, 4.0, 4.3]) / 100
 mu_mk = np.array([0.06, 0.08, 0.11, 0.05])
 w_now_mk = np.array([0.25, 0.25, 0.25, 0.25])
 K_mj = np.array([80.0, 90.0, 100.0, 110.0, 120.0])
@@ -30,9 +68,9 @@ g_dc = np.array([1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 0], dtype=np.float32)
 X_hf = np.array([[1.0, -0.5, 0.2], [0.3, 0.9, -0.7], [-0.8, 0.1, 0.6], [0.2, 0.4, 1.0]])  # d × N patterns
 u_ss = np.sin(0.9 * np.arange(8.0)) + 0.2
 y_ss = np.cos(0.5 * np.arange(8.0)) * 0.4
-x_gz = np.arange(16.0)
-bins_gz = [1, 2, 3, 5]
-P_gz = np.array([30.0, 12.0, 4.0, 2.5])
+x_gz = np.arange(10.0)
+bins_gz = [1, 2, 3]
+P_gz = np.array([6.0, 12.0, 4.0])
 x_fir = np.sign(np.sin(0.35 * np.arange(24.0))) + 0.1 * np.cos(2.7 * np.arange(24.0))
 y_fir = np.sin(0.35 * np.arange(24.0)) * 0.9
 choice_rw = np.array([0, 1, 2, 1, 1, 0, 1, 1, 2, 1, 1, 1])
@@ -53,7 +91,7 @@ edges_md = [(0, 1, 1, 3, 0, 4), (1, 2, 1, 4, 3, 2), (2, 3, 2, 4, 1, 5)]  # (face
 
 
 def nelson_siegel_svensson(p):
-    """The Nelson–Siegel–Svensson yield curve fitted to 10 maturities: the loadings (1 − e^{−m})/m by −np.expm1(−m)/m
+    """The Nelson–Siegel–Svensson yield curve fitted to 6 maturities: the loadings (1 − e^{−m})/m by −np.expm1(−m)/m
     through a helper called with keyword arguments, the decays by np.exp, a yield error in basis points and a
     price error through the discount factors np.exp(−y τ)."""
     b0, b1, b2, b3 = p[:4]
@@ -64,7 +102,12 @@ def nelson_siegel_svensson(p):
         slope = -np.expm1(-m) / m
         return slope - np.exp(-m) if hump else slope
 
-    y = b0 + b1 * loading(tau_ns, lam=l1) + b2 * loading(tau_ns, lam=l1, hump=True) + b3 * loading(tau_ns, hump=True, lam=l2)
+    y = (
+        b0
+        + b1 * loading(tau_ns, lam=l1)
+        + b2 * loading(tau_ns, lam=l1, hump=True)
+        + b3 * loading(tau_ns, hump=True, lam=l2)
+    )
     price_err = np.exp(-y * tau_ns) - np.exp(-y_ns * tau_ns)
     return np.sum(((y - y_ns) * 1e4) ** 2) / 100 + 1e3 * np.sum(price_err**2)
 
@@ -86,7 +129,7 @@ def markowitz_kkt(z):
 
 def merton_jump_call(p):
     """Merton's jump-diffusion calls as a Poisson mixture of Black–Scholes prices: the normal CDF by scipy.special.erf
-    with math.sqrt(2), the k-th term's weight e^{−λ'T}(λ'T)^k / math.factorial(k), Python's sum over a generator of 12
+    with math.sqrt(2), the k-th term's weight e^{−λ'T}(λ'T)^k / math.factorial(k), Python's sum over a generator of 7
     terms, the squared error to five market quotes."""
     sigma, lam, muJ, dJ = np.exp(p[0]), np.exp(p[1]), p[2], np.exp(p[3])
     S, T, r = 100.0, 0.5, 0.02
@@ -102,9 +145,11 @@ def merton_jump_call(p):
 
     lt = lam * (1 + kappa) * T
     price = sum(
-        np.exp(-lt) * lt**k / math.factorial(k)
+        np.exp(-lt)
+        * lt**k
+        / math.factorial(k)
         * bs(np.sqrt(sigma**2 + k * dJ**2 / T), r - lam * kappa + k * np.log(1 + kappa) / T)
-        for k in range(12)
+        for k in range(7)
     )
     return np.sum((price - C_mj) ** 2)
 
@@ -122,12 +167,12 @@ def planck_blackbody(p):
 
 
 def ising_mean_field(h):
-    """Mean-field Ising ring of 8 spins in local fields: the magnetisations by 40 damped fixed-point iterations
+    """Mean-field Ising ring of 8 spins in local fields: the magnetisations by 15 damped fixed-point iterations
     m ← ½m + ½tanh(β(J(m₋ + m₊) + h)) with the neighbours by np.roll, then the variational free energy with the
     binary entropy written out as p·np.log(p) over p = (1 ± m)/2."""
     beta, J = 1.3, 0.6
     m = np.zeros_like(h)
-    for _ in range(40):
+    for _ in range(15):
         m = 0.5 * m + 0.5 * np.tanh(beta * (J * (np.roll(m, 1) + np.roll(m, -1)) + h))
     pu, pd = (1 + m) / 2, (1 - m) / 2
     energy = -J * np.sum(m * np.roll(m, 1)) - np.sum(h * m)
@@ -248,7 +293,7 @@ def dogleg_step(z):
 
 
 def goertzel_power(a):
-    """Goertzel's algorithm at 4 bins of a 16-sample signal: the signal a sum of cosines with traced amplitudes and
+    """Goertzel's algorithm at 3 bins of a 10-sample signal: the signal a sum of cosines with traced amplitudes and
     phase and a ramp (one between bins, so phase and ramp leak into the powers), the recurrence s = x[n] + 2cos(ω)s₁ − s₂ with Python floats rebound (coeff by math.cos), the powers
     collected by a list comprehension and np.stack'ed, a log-power fit."""
     N = len(x_gz)
@@ -409,15 +454,16 @@ def points():
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
 
-#: value-dependent graphs dl.prepare refuses by name (an if on a traced comparison)
+#: value-dependent graphs dl.prepare refuses by name (Python's if on a traced comparison)
 SPECIALISED = {"gev_nll", "dogleg_step"}
 
+#: (f, g·cos(k + 1), |g|²) of the gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
-    "nelson_siegel_svensson": (123.12929568360019, 5976.9992053925835, 3409507379.517404),  # jax, n=6
+    "nelson_siegel_svensson": (67.75051401429613, 3586.4844866096414, 1141723153.123921),  # jax, n=6
     "markowitz_kkt": (1.105324983730833, 6.856421187794032, 51.12251394435357),  # jax, n=8
-    "merton_jump_call": (5.878844779602989, -43.185931528802904, 2174.781222586496),  # jax, n=4
+    "merton_jump_call": (5.878844949277487, -43.18593883736935, 2174.7816565383423),  # jax, n=4
     "planck_blackbody": (522.5293549280026, -589.417615342159, 1895949.8623889561),  # jax, n=3
-    "ising_mean_field": (-3.28100503906337, 0.25365101638071524, 3.375060935349448),  # jax, n=8
+    "ising_mean_field": (-3.2864963756042, -0.0863313592077592, 1.5571368565778518),  # jax, n=8
     "gev_nll": (15.525888544051902, -1.9961277722762585, 7.186563473973324),  # jax, n=3
     "skew_normal_nll": (15.660216729810806, 4.205819655884529, 90.38751583690694),  # jax, n=4
     "capsule_routing": (0.3550308172423601, 0.0737157650739407, 0.4184007618887245),  # jax, n=24
@@ -425,7 +471,7 @@ GRAD = {
     "hopfield_retrieval": (0.49869204558203495, 4.773138899608893, 18.423833465201056),  # jax, n=5
     "selective_scan": (0.09956753594715131, 0.06104738347232676, 0.04270220407588757),  # jax, n=11
     "dogleg_step": (11.656900557595215, 546.9991389727649, 4648562.712422259),  # jax, n=2
-    "goertzel_power": (12.402463858300953, 14.215504598727394, 155.91238679504033),  # jax, n=4
+    "goertzel_power": (3.5067485514596655, 5.381079636083271, 38.16513573004585),  # jax, n=4
     "windowed_sinc_fir": (0.060594544599370116, -0.0881744165634403, 0.09086328992754246),  # jax, n=2
     "rescorla_wagner": (10.292691678791762, 0.49998612214165705, 0.5378509604882478),  # jax, n=2
     "drift_diffusion_fpt": (11.568722847365894, 7.409591545020966, 398.4473100178625),  # jax, n=3
@@ -435,12 +481,13 @@ GRAD = {
     "mesh_dihedral_bending": (3.447528674170524, 9.596441504287304, 380.7784030614744),  # jax, n=18
 }
 
+#: the same at x + 0.05·sin(k + 1)
 PERTURBED = {
-    "nelson_siegel_svensson": (37399.04864126841, 83064.27251191899, 1825972889588.2122),  # jax, n=6
+    "nelson_siegel_svensson": (22857.481117964166, 42879.742295580516, 676585345390.5303),  # jax, n=6
     "markowitz_kkt": (1.2157396557256839, 6.676547260952013, 47.83432769168724),  # jax, n=8
-    "merton_jump_call": (4.878565153966344, -37.993801584229985, 1661.3998964801233),  # jax, n=4
+    "merton_jump_call": (4.878565397438044, -37.993812012445005, 1661.4004411180074),  # jax, n=4
     "planck_blackbody": (464.42703802794944, -523.8031488512895, 1537206.3145086982),  # jax, n=3
-    "ising_mean_field": (-3.2165661783050394, -0.2963780107983225, 1.7405982118830408),  # jax, n=8
+    "ising_mean_field": (-3.2266731028691753, -0.45858369395728316, 0.8628233201958081),  # jax, n=8
     "gev_nll": (15.617700694303863, -2.0986195400809025, 9.043703711070632),  # jax, n=3
     "skew_normal_nll": (15.941887690048446, 4.182283487492972, 99.97727471631343),  # jax, n=4
     "capsule_routing": (0.3575375125295205, 0.07699690950945075, 0.41460148709422273),  # jax, n=24
@@ -448,7 +495,7 @@ PERTURBED = {
     "hopfield_retrieval": (0.5564086035976736, 4.846293914281711, 17.49771654790306),  # jax, n=5
     "selective_scan": (0.0915223825986664, 0.047445079016311294, 0.021389816762814432),  # jax, n=11
     "dogleg_step": (0.31574917863001356, 4.632442156081889, 355.8355461766255),  # jax, n=2
-    "goertzel_power": (12.291659856112863, 13.768207664913604, 142.20169415813086),  # jax, n=4
+    "goertzel_power": (3.3575133461679263, 5.0629196890995125, 29.24788039795939),  # jax, n=4
     "windowed_sinc_fir": (0.07880538327535672, -0.11488495286272062, 0.147539767009843),  # jax, n=2
     "rescorla_wagner": (10.304247220551403, 0.4734931085564717, 0.5547200882805261),  # jax, n=2
     "drift_diffusion_fpt": (10.797012296148777, 6.065062343161667, 288.08671517378065),  # jax, n=3
@@ -458,12 +505,13 @@ PERTURBED = {
     "mesh_dihedral_bending": (4.00937325751302, 11.874005474131959, 452.639996437775),  # jax, n=18
 }
 
+#: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (the same JAX spellings)
 HESS_ALL = {
-    "nelson_siegel_svensson": (1429265.7462747258, 649218980496773.0),  # jax.hessian
+    "nelson_siegel_svensson": (723286.2754874316, 236485694109328.66),  # jax.hessian
     "markowitz_kkt": (13.839875065589654, 2059.6593551292895),  # jax.hessian
-    "merton_jump_call": (95.30959858901973, 78722.5129335489),  # jax.hessian
+    "merton_jump_call": (95.30954611960964, 78722.43697998612),  # jax.hessian
     "planck_blackbody": (1377.8626833091423, 11019678.308765747),  # jax.hessian
-    "ising_mean_field": (-11.556739069230598, 1951.2376788553918),  # jax.hessian
+    "ising_mean_field": (-7.676530417262532, 452.3291061371767),  # jax.hessian
     "gev_nll": (-2.7850551542536266, 735.6861473690368),  # jax.hessian
     "skew_normal_nll": (-0.7060201767773889, 1385.1089897924699),  # jax.hessian
     "capsule_routing": (0.06535784176223315, 0.6311552823202267),  # jax.hessian
@@ -471,7 +519,7 @@ HESS_ALL = {
     "hopfield_retrieval": (4.349644769704722, 913.9798484174484),  # jax.hessian
     "selective_scan": (-0.2585290981938257, 2.4682236486123528),  # jax.hessian
     "dogleg_step": (246365.4808442726, 676389366152.2971),  # jax.hessian
-    "goertzel_power": (-8.951898604897382, 2747.47649049125),  # jax.hessian
+    "goertzel_power": (-6.281864253929135, 743.7145023763187),  # jax.hessian
     "windowed_sinc_fir": (-0.5275853223927789, 2.4792706519309604),  # jax.hessian
     "rescorla_wagner": (-0.45424565995630906, 20.688433197687694),  # jax.hessian
     "drift_diffusion_fpt": (-27.990660798512895, 5054.248754710737),  # jax.hessian
@@ -510,7 +558,46 @@ def test_gradient_of_user_code_at_two_points(name, method):
     )
 
 
-HESS = HESS_ALL
-NO_SYMBOLIC_HESSIAN: set[str] = set()
+#: the small ones' Hessians (focal_tversky's float32 numbers are held to float32's tolerance by the gradient test only)
+HESS = {
+    k: HESS_ALL[k]
+    for k in (
+        "planck_blackbody",
+        "hill_emax_dose",
+        "muskingum_routing",
+        "rescorla_wagner",
+        "markowitz_kkt",
+        "gev_nll",
+        "skew_normal_nll",
+        "hopfield_retrieval",
+    )
+}
+#: symbolic Hessians over 0.3 CPU s, left out (the module docstring gives their times)
+NO_SYMBOLIC_HESSIAN = {"markowitz_kkt", "gev_nll", "skew_normal_nll", "hopfield_retrieval"}
 
-test_hessian_of_user_code = hessian_test(POINTS, HESS, globals(), no_symbolic=NO_SYMBOLIC_HESSIAN)
+test_hessian_of_user_code = hessian_test(
+    POINTS, HESS, globals(), no_symbolic=NO_SYMBOLIC_HESSIAN, doc="dl.hessian of the small ones equals jax.hessian's."
+)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_float32_constant_in_a_float64_equation(method):
+    """hill_emax_dose's gradient in its Hill coefficient was 5e-8 off under the exact methods (numeric's right):
+    np.power(c, n) of float32 concentrations c computes in float64 (NumPy casts c), but the partial in n,
+    out·log c, took log c in float32. Now a float32 constant of a float64 equation is kept in float64: the
+    gradients through np.power, scipy.special.gammainc and xlogy equal the analytic ones in float64 (the cast is
+    exact), fresh and prepared (1.5e-8, 5.9e-9 and 2.7e-8 off before)."""
+    c32 = np.array([0.1, 0.3, 3.0, 30.0], dtype=np.float32)
+
+    def f(c):
+        def loss(p):
+            return np.sum(np.power(c, p[0])) + np.sum(special.gammainc(c, p[1])) + np.sum(special.xlogy(p[2], c))
+
+        return loss
+
+    x = np.array([1.3, 0.7, 0.4])
+    c = c32.astype(np.float64)  # the analytic gradient, in float64
+    want = [np.sum(c**1.3 * np.log(c)), np.sum(0.7 ** (c - 1) * np.exp(-0.7) / special.gamma(c)), np.sum(np.log(c))]
+    tol = 1e-7 if method == "numeric" else 1e-14
+    np.testing.assert_allclose(dl.grad(f(c32), method=method)(x), want, rtol=tol)
+    np.testing.assert_allclose(dl.prepare(f(c32), x, method=method).grad(x), want, rtol=tol)
