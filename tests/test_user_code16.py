@@ -629,3 +629,20 @@ def test_solve_and_lstsq_of_a_float32_constant_matrix(method):
     assert value == pytest.approx(f(x), rel=1e-14)
     np.testing.assert_allclose(g, want, rtol=tol)
     np.testing.assert_allclose(dl.prepare(f, x, method=method).grad(x), want, rtol=tol)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sum_and_prod_with_initial_and_where(method):
+    """np.sum(x, initial=2.0) was refused ("difflab's version does not take these arguments"), and np.prod took
+    neither initial= nor where= nor dtype=: NumPy's keywords now, a start added (multiplied) and a mask; the
+    gradients 2(Σx + 2) and, per row, 2·x[i, 2] and 2·x[i, 0] for the masked product."""
+    m = np.array([True, False, True])
+
+    def f(x):
+        return np.sum(x, initial=2.0) ** 2 + np.prod(x, axis=1, initial=2.0, where=m).sum() + x.prod(dtype=float)
+
+    x = np.array([[0.5, 1.2, -0.3], [2.0, 0.1, 0.7]])
+    want = 2 * (x.sum() + 2) + 2 * np.column_stack([x[:, 2], 0 * x[:, 0], x[:, 0]]) + x.prod() / x
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-15)
+    np.testing.assert_allclose(g, want, rtol=1e-7 if method == "numeric" else 1e-14)
