@@ -1143,6 +1143,8 @@ class Tracer(Traced):
                 return fn(*inputs, **kwargs)
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
             return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))
+        if kwargs and method == "__call__" and fn is not None and ufunc.signature is None:
+            inputs, kwargs = _ufunc_keywords(inputs, kwargs)
         if method != "__call__" or fn is None or kwargs:
             name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
@@ -1180,6 +1182,28 @@ class Tracer(Traced):
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
+
+
+#: a ufunc call's keywords whose default changes nothing a traced value holds (memory order, subclasses, the
+#: casting check of a dtype= that is float's or complex's)
+_UFUNC_DEFAULTS = (("order", "K"), ("subok", True), ("casting", "same_kind"))
+
+
+def _ufunc_keywords(inputs, kwargs: dict) -> tuple:
+    """A ufunc call's `dtype=` of a float or complex dtype taken as NumPy's loop takes it, the inputs cast to it
+    (np.power(x, 1.5, dtype=float)), and the keywords at their defaults (_UFUNC_DEFAULTS) dropped; what is left
+    (an integer dtype, casting='unsafe') stays for the caller's refusal to name.
+
+    >>> _ufunc_keywords((np.float32(2.0),), {"dtype": float, "order": "K"})
+    ((array(2.),), {})
+    """
+    kwargs = {k: v for k, v in kwargs.items() if not any(k == d and v == dv for d, dv in _UFUNC_DEFAULTS)}
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind in "fc":
+        del kwargs["dtype"]
+        dtype = np.dtype(dtype)
+        inputs = tuple(x.astype(dtype) if isinstance(x, Traced) else np.asarray(x, dtype=dtype) for x in inputs)
+    return inputs, kwargs
 
 
 def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:

@@ -646,3 +646,23 @@ def test_sum_and_prod_with_initial_and_where(method):
     value, g = dl.value_and_grad(f, method=method)(x)
     assert value == pytest.approx(f(x), rel=1e-15)
     np.testing.assert_allclose(g, want, rtol=1e-7 if method == "numeric" else 1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ufunc_dtype_and_default_keywords(method):
+    """np.power(x, 1.5, dtype=float) was refused ("not a difflab primitive (keyword arguments ['dtype'])"), and so
+    were a ufunc's casting=, order=, subok= at their defaults: a float dtype= casts the inputs as NumPy's loop does,
+    the defaults change nothing; the gradient 1.5·x^0.5 + e^x + 2(x + 2). An integer dtype= stays refused."""
+
+    def f(x):
+        return np.sum(np.power(x, 1.5, dtype=float) + np.exp(x, dtype=np.float64, casting="same_kind")) + np.sum(
+            np.add(x, 2, order="K", subok=True) ** 2
+        )
+
+    x = np.array([0.5, 1.2, 0.3])
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-15)
+    want = 1.5 * np.sqrt(x) + np.exp(x) + 2 * (x + 2)
+    np.testing.assert_allclose(g, want, rtol=1e-7 if method == "numeric" else 1e-14)
+    with pytest.raises(dl.UnsupportedOperationError, match="dtype"):
+        dl.grad(lambda x: np.sum(np.power(x, 2, dtype=int)), method=method)(x)
