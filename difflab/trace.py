@@ -193,6 +193,8 @@ class Trace:
             raise
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
+        if consts and not self.narrow:
+            _widen_constants(atoms, value)
         return self._new(op, tuple(atoms), eqn_params, table, key, value)
 
     def _constant(self, a) -> tuple:
@@ -1253,6 +1255,8 @@ class Tracer(Traced):
                 return fn(*inputs, **kwargs)
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
             return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))
+        if kwargs and method == "__call__" and fn is not None and ufunc.signature is None:
+            inputs, kwargs = _ufunc_keywords(inputs, kwargs)
         if method != "__call__" or fn is None or kwargs:
             name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
@@ -1291,6 +1295,28 @@ class Tracer(Traced):
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
+
+
+#: a ufunc call's keywords whose default changes nothing a traced value holds (memory order, subclasses, the
+#: casting check of a dtype= that is float's or complex's)
+_UFUNC_DEFAULTS = (("order", "K"), ("subok", True), ("casting", "same_kind"))
+
+
+def _ufunc_keywords(inputs, kwargs: dict) -> tuple:
+    """A ufunc call's `dtype=` of a float or complex dtype taken as NumPy's loop takes it, the inputs cast to it
+    (np.power(x, 1.5, dtype=float)), and the keywords at their defaults (_UFUNC_DEFAULTS) dropped; what is left
+    (an integer dtype, casting='unsafe') stays for the caller's refusal to name.
+
+    >>> _ufunc_keywords((np.float32(2.0),), {"dtype": float, "order": "K"})
+    ((array(2.),), {})
+    """
+    kwargs = {k: v for k, v in kwargs.items() if not any(k == d and v == dv for d, dv in _UFUNC_DEFAULTS)}
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind in "fc":
+        del kwargs["dtype"]
+        dtype = np.dtype(dtype)
+        inputs = tuple(x.astype(dtype) if isinstance(x, Traced) else np.asarray(x, dtype=dtype) for x in inputs)
+    return inputs, kwargs
 
 
 def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
@@ -1770,6 +1796,28 @@ def _leaked(a) -> str:
         "derivative would be lost; pass the value in as an argument, or return it (with has_aux=True) and use "
         "the returned array"
     )
+
+
+def _widen_constants(atoms: list, value) -> None:
+    """A float32 (or float16) NumPy constant of an equation whose result is float64 (or complex128), in place in
+    `atoms`, as NumPy computed with it: cast to the result's precision (exactly), so that the rules see the operands
+    NumPy's loop saw (np.power(c32, n)'s partial in n, out·log c, was log c rounded to float32: 1e-8 off in a float64
+    gradient; gammainc's and xlogy's too). A float32 trace (`Trace.narrow`) keeps its constants: its result
+    dtypes are found from them (boundary.out_dtypes).
+
+    >>> atoms = [Const(np.float32([0.1, 3.0]))]
+    >>> _widen_constants(atoms, np.zeros(2)); atoms[0].value.dtype, float(atoms[0].value[0]) == float(np.float32(0.1))
+    (dtype('float64'), True)
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        return
+    real = np.finfo(dtype).dtype
+    for k, atom in enumerate(atoms):
+        if type(atom) is Const:
+            c = atom.value
+            if isinstance(c, (np.ndarray, np.floating)) and c.dtype.kind == "f" and c.dtype.itemsize < real.itemsize:
+                atoms[k] = Const(c.astype(real))
 
 
 def trace_flat(f, leaves, *, wrap=None, narrow=False):

@@ -172,9 +172,25 @@ def triu(m, k=0):
     return m * (1.0 - _np.tri(*shape(m)[-2:], k=k - 1))
 
 
+def _cast_as_numpy(a, b):
+    """A constant matrix `a` solved against a traced `b`, in the dtype NumPy's solve and lstsq compute in (their
+    LAPACK call casts both to the common dtype): a float32 `a` against a float64 `b` is cast to float64, or the
+    inverse (pseudo-inverse) folded from it is float32's, 1e-9 off in the value and 6e-8 in the gradient. A float32
+    trace (Trace.narrow: float32 inputs traced in float64, their dtypes found from the constants) keeps it.
+
+    >>> _cast_as_numpy(_np.eye(2, dtype=_np.float32), _np.ones(2)).dtype
+    dtype('float32')
+    """
+    if type(a) is _np.ndarray and a.dtype.kind == "f" and isinstance(b, _Traced) and not b._trace.narrow:
+        common = _np.result_type(a.dtype, b.dtype)
+        if common != a.dtype:
+            return a.astype(common)
+    return a
+
+
 def _solve(a, b):
     """Solve a x = b (b a vector or a matrix, or stacks of them), through the inverse."""
-    inv_a = _ops.inv(a)
+    inv_a = _ops.inv(_cast_as_numpy(a, b))
     if ndim(b) == 1:
         return matmul(inv_a, b)
     return matmul(inv_a, b)
@@ -199,6 +215,7 @@ def _lstsq(a, b, rcond=None):
     ([2.0], [2.0], 1)
     """
     m, n = shape(a)
+    a = _cast_as_numpy(a, b)
     x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
     s = _ops.svd_s(a)
     # traced: counted on values at run time, so that vmap's rows and a prepared graph's points are each their own

@@ -47,18 +47,21 @@ def _float_dtype(name, dtype):
         raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
 
-def _sum_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
-    """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`where`: a mask of the
-    elements summed).
+def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+    """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`initial`: a number added, NumPy's start;
+    `where`: a mask of the elements summed).
 
     >>> float(_sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), where=np.array([True, False])))
     4.0
+    >>> _sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1, initial=10.0)
+    array([13., 17.])
     """
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("sum", dtype)
     if where is not True:
         x = _where(where, x, 0.0)
-    return sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    s = sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    return s if initial is None else s + initial
 
 
 def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
@@ -327,13 +330,21 @@ def _prod_partial(out, x, axis, keepdims):
     return _transpose(_reshape(before * after, grouped), _inverse_perm(perm))
 
 
-def _prod_front(a, axis=None, keepdims=False):
-    """Product over `axis`, like `numpy.prod`; its derivative is right with zeros in the input.
+def _prod_front(a, axis=None, keepdims=False, *, dtype=None, initial=None, where=True):
+    """Product over `axis`, like `numpy.prod`; its derivative is right with zeros in the input (`initial`: a
+    factor, NumPy's start; `where`: a mask of the elements multiplied).
 
     >>> float(_prod_front(np.array([2.0, 3.0, 4.0])))
     24.0
+    >>> float(_prod_front(np.array([2.0, 3.0, 4.0]), initial=0.5, where=np.array([True, False, True])))
+    4.0
     """
-    return prod(a, axis=normalize_axes(a, axis), keepdims=bool(keepdims))
+    if dtype is not None:
+        _float_dtype("prod", dtype)
+    if where is not True:
+        a = _where(where, a, 1.0)
+    p = prod(a, axis=normalize_axes(a, axis), keepdims=bool(keepdims))
+    return p if initial is None else p * initial
 
 
 _prod_jvp, _prod_vjp = _weighted_rules(_prod_partial)
