@@ -226,6 +226,8 @@ def _sum(a, b):
     """a + b, two shares of one value's adjoint: s · x + s · y = s · (x + y), s · x − s · y = s · (x − y)."""
     (x, s), (y, t) = ((c.x, c.s) if type(c) is _Scaled else (c, 1.0) for c in (a, b))
     if isinstance(x, Tracer) and isinstance(y, Tracer) and s in (t, -t):
+        if x.dtype.kind == "b" and y.dtype.kind == "b":  # masks (m·x's partial): NumPy's bool + is "or"
+            x = x * 1.0
         return _scaled(x + y if s == t else x - y, s)
     return _settled(a) + _settled(b)
 
