@@ -7,19 +7,21 @@ EXACT_MAX_ENTRIES derivative entries and EXACT_MAX_SCALARS scalar operations on 
 SymPy's cost grows with both — and reverse-mode AD of the same graph otherwise (exact up to
 float64 rounding). `how="symbolic"` insists on the 40-digit value whatever the size (the
 experiments do), `how="reverse"` skips it. E.g. f(x) = x³ at 2 has 1 entry and 2 scalar
-operations: symbolic, 12 exactly. This module sits below the API (it reads the trace and the
+operations: symbolic, 12 exactly. Where f's value is NaN (a point outside an op's domain) the 40-digit
+reference is NaN too, as every method's derivative is. This module sits below the API (it reads the trace and the
 differentiators only), so every layer above can use it.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import tree
-from .graph import Graph
+from .graph import Graph, evaluate
 from .trace import trace
 
 __all__ = [
@@ -85,7 +87,30 @@ def exact_reference(
         if how == "symbolic":
             raise
         return None
-    return Reference(value.reshape(n if kind == "hessian" else m, n), SYMBOLIC, True)
+    value = _undefined_where_f_is_nan(graph, wrt, inputs, value.reshape(n if kind == "hessian" else m, n), kind)
+    return Reference(value, SYMBOLIC, True)
+
+
+def _undefined_where_f_is_nan(graph: Graph, wrt, inputs, value, kind):
+    """`value` with NaN where f's float64 value is NaN (a point outside an op's domain), as every method answers
+    there (DESIGN.md §6): SymPy's formula reads no value of f, so d log(x)/dx = 1/x was -1 at x = -1. A Hessian
+    of a NaN f is NaN; a Jacobian's rows of NaN outputs are. An overflowed f (inf) keeps its exact derivative
+    (the explorer names it beside the methods' NaN), and so does a NaN value that f does not use (where's other branch)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # (the methods warn for it, naming the equation)
+        try:
+            outs = evaluate(graph, *inputs)
+        except Exception:  # (the methods' to refuse or answer)
+            return value
+    nan = np.concatenate([np.isnan(np.ravel(np.asarray(y, dtype=complex))) for y in outs] or [np.zeros(0, bool)])
+    if not nan.any():
+        return value
+    value = np.array(value, dtype=np.result_type(value.dtype, np.float64))
+    if kind == "hessian":
+        value[:] = np.nan
+    else:
+        value[nan, :] = np.nan
+    return value
 
 
 def graph_reference(graph: Graph, wrt, inputs, how: str = "auto") -> Reference:

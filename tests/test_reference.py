@@ -47,3 +47,24 @@ def test_argnums_pick_leaves_in_order():
     np.testing.assert_allclose(r.value, [[2 * 3.0 * np.sin(0.5), np.cos(0.5) * 9.0]], rtol=1e-15)
     with pytest.raises(ValueError, match="out of range"):
         policy.reference(f, 0.5, 3.0, argnums=2)
+
+
+def test_outside_the_domain_the_reference_is_nan_as_every_method():
+    # SymPy's d log(x)/dx = 1/x is -1 at x = -1, where log(-1) is NaN and every method's derivative NaN (DESIGN.md §6):
+    # the reference was -1 there (the explorer showed "exact: -1" beside four NaNs), while sqrt's at -2 was NaN
+    import warnings
+
+    from difflab.explore import explore
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = policy.reference(lambda x, y: dnp.log(x) + y, -1.0, 2.0, argnums=(0, 1), how="symbolic")
+        assert r.how == policy.SYMBOLIC and np.isnan(r.value).all()  # f is NaN: no derivative, in x or y
+        r = policy.reference(lambda x: dnp.stack([dnp.log(x[0]), x[1] * 3.0]), np.array([-1.0, 2.0]))
+        np.testing.assert_array_equal(r.value, [[np.nan, np.nan], [0.0, 3.0]])  # only the NaN output's row
+        # a NaN intermediate f does not use keeps its exact derivative (where's branch not taken)
+        r = policy.reference(lambda x: dnp.where(x > 0, dnp.log(x), x * 2.0), -1.0)
+        assert r.value.tolist() == [[2.0]]
+        record = explore("log(x)", "x=-1")
+    assert record["reference"]["grad"] == {"x": "NaN"}
+    assert {m: v["abs_error"]["x"] for m, v in record["methods"].items()} == dict.fromkeys(record["methods"], 0.0)
