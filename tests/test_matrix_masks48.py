@@ -25,14 +25,23 @@ CASES = {  # name: (f, its analytic gradient)
     "three masks": (lambda x: np.sum((x > 0) * x + (x > 1) * x + (x > -1) * x), lambda x: _count(x, 0, 1, -1)),
     "mask @ x twice": (lambda x: (x > 0) @ x + (x > 1) @ x, lambda x: _count(x, 0, 1)),
     "m1*x - m2*x": (lambda x: np.sum((x > 0) * x - (x > 1) * x), lambda x: _count(x, 0) - _count(x, 1)),
+    "mean (a number kept apart)": (lambda x: np.mean((x > 0) * x + (x > 1) * x), lambda x: _count(x, 0, 1) / x.size),
+    "masks of & and |": (
+        lambda x: np.sum(((x > 0) & ~(x > 1)) * x + ((x > 0) | (x > 1)) * x),
+        lambda x: ((x > 0) & ~(x > 1)) + ((x > 0) | (x > 1)) * 1.0,
+    ),
     "matrix": (lambda x: np.sum((x > 0) * x + (x > 0.5) * x), lambda x: _count(x, 0, 0.5)),
+    "matrix, masks broadcast": (
+        lambda x: np.sum((x[:, :1] > 0) * x + (x[:1, :] > 1) * x),
+        lambda x: (x[:, :1] > 0) + (x[:1, :] > 1) * 1.0,
+    ),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_sum_of_masks_partials_counts(name):
     f, g = CASES[name]
-    x = X.reshape(2, 3) if name == "matrix" else X
+    x = X.reshape(2, 3) if name.startswith("matrix") else X
     np.testing.assert_array_equal(dl.grad(f, method="symbolic")(x), g(x))
     np.testing.assert_array_equal(dl.prepare(f, x, method="symbolic").grad(x[::-1].copy()), g(x[::-1]))
     np.testing.assert_array_equal(dl.grad(f, method="reverse")(x), g(x))
