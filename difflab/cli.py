@@ -690,6 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
     _add_expression_commands(sub)
+    p.commands = sub.choices  # name -> its parser (main answers a word it does not know there)
     return p
 
 
@@ -699,7 +700,10 @@ def main(argv=None) -> int:
     >>> main(["run", "no_such_experiment"])
     2
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own error: its name and its --help, which lists its options (the top one's does not)
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     # warnings become one line each (not a source line inside difflab or runpy), once per message
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")

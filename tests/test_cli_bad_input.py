@@ -83,6 +83,14 @@ CASES = {
     "at NaN": (["compare", "x", "--at", "x=[1,NaN]"], 2, "is not a finite number"),
     # found by realcode37: JAX's word for the derivative as the command (argparse listed the commands only)
     "grad as a command": (["grad", "x**2", "--at", "x=2"], 2, "there is no 'grad' command: difflab compare"),
+    # found by newuser48: an unknown option or extra word was the top parser's, "difflab: error: ... (see difflab
+    # --help)", whose help does not list the command's options
+    "unknown option of a command": (
+        ["compare", "x", "--at", "x=1", "--bogus"],
+        2,
+        "difflab compare: error: unrecognized arguments: --bogus (see difflab compare --help)",
+    ),
+    "extra word after a command": (["list", "extra"], 2, "difflab list: error: unrecognized arguments: extra (see"),
     "scheduler without dask": (
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],
         2,
