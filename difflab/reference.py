@@ -7,7 +7,7 @@ EXACT_MAX_ENTRIES derivative entries and EXACT_MAX_SCALARS scalar operations on 
 SymPy's cost grows with both — and reverse-mode AD of the same graph otherwise (exact up to
 float64 rounding). `how="symbolic"` insists on the 40-digit value whatever the size (the
 experiments do), `how="reverse"` skips it. E.g. f(x) = x³ at 2 has 1 entry and 2 scalar
-operations: symbolic, 12 exactly. Where f's value is NaN (a point outside an op's domain) the 40-digit
+operations: symbolic, 12 exactly. Where f's value is NaN (a point outside an op's domain) the
 reference is NaN too, as every method's derivative is. This module sits below the API (it reads the trace and the
 differentiators only), so every layer above can use it.
 """
@@ -93,7 +93,8 @@ def exact_reference(
 
 def _undefined_where_f_is_nan(graph: Graph, wrt, inputs, value, kind):
     """`value` with NaN where f's float64 value is NaN (a point outside an op's domain), as every method answers
-    there (DESIGN.md §6): SymPy's formula reads no value of f, so d log(x)/dx = 1/x was -1 at x = -1. A Hessian
+    there (DESIGN.md §6): SymPy's formula reads no value of f, so d log(x)/dx = 1/x was -1 at x = -1 (and a bare
+    reverse sweep has no operator's guard: max(log(x), x) at -1 was 0). A Hessian
     of a NaN f is NaN; a Jacobian's rows of NaN outputs are. An overflowed f (inf) keeps its exact derivative
     (the explorer names it beside the methods' NaN), and so does a NaN value that f does not use (where's other branch)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -128,8 +129,12 @@ def graph_reference(graph: Graph, wrt, inputs, how: str = "auto") -> Reference:
         return exact
     from .differentiators.reverse import Reverse
 
-    _, jac = Reverse().prepare(graph, tuple(wrt)).jacobian(list(inputs))
-    return Reference(np.asarray(jac, dtype=float), REVERSE, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the methods warn for a point outside the domain, naming the equation)
+        _, jac = Reverse().prepare(graph, tuple(wrt)).jacobian(list(inputs))
+    # (the operators' guard, which the bare sweep lacks: max(log(x), x) at -1 was 0 here, NaN by dl.grad)
+    value = _undefined_where_f_is_nan(graph, wrt, inputs, np.asarray(jac, dtype=float), "jacobian")
+    return Reference(value, REVERSE, False)
 
 
 def reference(f, *args, argnums=0, how: str = "auto") -> Reference:

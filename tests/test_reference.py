@@ -65,6 +65,9 @@ def test_outside_the_domain_the_reference_is_nan_as_every_method():
         # a NaN intermediate f does not use keeps its exact derivative (where's branch not taken)
         r = policy.reference(lambda x: dnp.where(x > 0, dnp.log(x), x * 2.0), -1.0)
         assert r.value.tolist() == [[2.0]]
+        # symbolic cannot order log(-1) = iπ: the reverse-mode reference, which was 0 (dl.grad: NaN)
+        r = policy.reference(lambda x: dnp.maximum(dnp.log(x), x), -1.0)
+        assert r.how == policy.REVERSE and np.isnan(r.value).all()
         record = explore("log(x)", "x=-1")
     assert record["reference"]["grad"] == {"x": "NaN"}
     assert {m: v["abs_error"]["x"] for m, v in record["methods"].items()} == dict.fromkeys(record["methods"], 0.0)
