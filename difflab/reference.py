@@ -91,7 +91,7 @@ def exact_reference(
     return Reference(value, SYMBOLIC, True)
 
 
-def _undefined_where_f_is_nan(graph: Graph, wrt, inputs, value, kind):
+def _undefined_where_f_is_nan(graph: Graph, wrt, inputs, value, kind, outs=None):
     """`value` with NaN where f's float64 value is NaN (a point outside an op's domain), as every method answers
     there (DESIGN.md §6): SymPy's formula reads no value of f, so d log(x)/dx = 1/x was -1 at x = -1 (and a bare
     reverse sweep has no operator's guard: max(log(x), x) at -1 was 0). A Hessian
@@ -100,7 +100,7 @@ def _undefined_where_f_is_nan(graph: Graph, wrt, inputs, value, kind):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # (the methods warn for it, naming the equation)
         try:
-            outs = evaluate(graph, *inputs)
+            outs = evaluate(graph, *inputs) if outs is None else outs
         except Exception:  # (the methods' to refuse or answer)
             return value
     nan = np.concatenate([np.isnan(np.ravel(np.asarray(y, dtype=complex))) for y in outs] or [np.zeros(0, bool)])
@@ -131,9 +131,9 @@ def graph_reference(graph: Graph, wrt, inputs, how: str = "auto") -> Reference:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (the methods warn for a point outside the domain, naming the equation)
-        _, jac = Reverse().prepare(graph, tuple(wrt)).jacobian(list(inputs))
+        outs, jac = Reverse().prepare(graph, tuple(wrt)).jacobian(list(inputs))
     # (the operators' guard, which the bare sweep lacks: max(log(x), x) at -1 was 0 here, NaN by dl.grad)
-    value = _undefined_where_f_is_nan(graph, wrt, inputs, np.asarray(jac, dtype=float), "jacobian")
+    value = _undefined_where_f_is_nan(graph, wrt, inputs, np.asarray(jac, dtype=float), "jacobian", outs)
     return Reference(value, REVERSE, False)
 
 
