@@ -111,7 +111,10 @@ def _only(check, ops):
 
 
 def test_methods_agree_on_random_graphs():
-    seen = Counter()
+    """A graph met again at the same point is checked once (`done`): the per-op phase below draws three trivial graphs
+    (x, sum(x), sum(x) at fixed points) for each of its ~160 ops, 483 repeats of the same checks (3.7 of the test's
+    ~21 CPU-s; suitetime49)."""
+    seen, done = Counter(), set()
 
     def agree(data, ops):
         f = data.draw(functions(ops=ops), label="f")
@@ -119,6 +122,12 @@ def test_methods_agree_on_random_graphs():
         graph = dl.trace(f, *xs)
         note(str(graph))
         seen.update(e.op.name for e in graph.eqns)
+        key = (str(graph), tuple((np.shape(x), np.asarray(x).dtype.str, np.asarray(x).tobytes()) for x in xs))
+        if key not in done:
+            _agree(f, xs, graph)
+            done.add(key)  # (after the check: Hypothesis's replay of a failing example runs it again)
+
+    def _agree(f, xs, graph):
         nums = tuple(range(len(xs)))
         reverse = _run("reverse", dl.grad(f, argnums=nums, method="reverse"), *xs)
         for method in ("forward", "symbolic"):
