@@ -195,7 +195,8 @@ class Op:
     value_dtype: bool = False
     #: `(tangents, out, *args, **params)` -> the output's tangent from every argument's at once (a tangent None:
     #: zero), for a linear op whose per-argument rules each make an output-sized array (concatenate's: a scatter
-    #: into zeros, k of them summed). Forward mode calls it instead (differentiators/forward.py push)
+    #: into zeros, k of them summed), or for an elementwise op whose partials share costly work (defop's
+    #: `joint_partials`: voigt_profile's continued fraction). Forward mode calls it instead (differentiators/forward.py push)
     joint_jvp: Callable | None = None
     #: `(*args, **params)` -> `impl`'s value written into the first argument's own buffer, which it returns
     #: (setitem's `y[idx] = v`). A trace recording an assignment (difflab.assign: the tracer written is rebound to
