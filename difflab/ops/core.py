@@ -196,7 +196,8 @@ class Op:
     value_dtype: bool = False
     #: `(tangents, out, *args, **params)` -> the output's tangent from every argument's at once (a tangent None:
     #: zero), for a linear op whose per-argument rules each make an output-sized array (concatenate's: a scatter
-    #: into zeros, k of them summed). Forward mode calls it instead (differentiators/forward.py push)
+    #: into zeros, k of them summed), or for an elementwise op whose partials share costly work (defop's
+    #: `joint_partials`: voigt_profile's continued fraction). Forward mode calls it instead (differentiators/forward.py push)
     joint_jvp: Callable | None = None
     #: `(*args, **params)` -> `impl`'s value written into the first argument's own buffer, which it returns
     #: (setitem's `y[idx] = v`). A trace recording an assignment (difflab.assign: the tracer written is rebound to
@@ -545,8 +546,12 @@ def broadcast_batch(name):
     return rule
 
 
-def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
-    """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument).
+def defop(name, impl, *, partials=None, jvp=None, vjp=None, joint_partials=None, **kw) -> Op:
+    """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument), and may give
+    `joint_partials`, `(out, *args, **params)` -> every argument's partial at once, where the partials share costly
+    work (voigt_profile's three read one continued fraction): forward mode's JVP then computes them once per
+    equation (`Op.joint_jvp`), not once per argument; the other readers keep `partials`. Only for plain partials
+    (no strong zero, no quotient form: `_joint_jvp` scales each as `_scaled` scales a plain partial).
 
     >>> cube = defop("cube_doc", lambda x: x ** 3, partials=(lambda out, x: 3.0 * x * x,), doc="x^3")
     >>> float(cube(2.0)), spellings().numpy.get("cube_doc") is None
@@ -557,6 +562,8 @@ def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
         jvp = tuple(None if d is None else _scaled(d) for d in partials)
         vjp = jvp
         kw.setdefault("elementwise", True)
+    if joint_partials is not None:
+        kw.setdefault("joint_jvp", _joint_jvp(joint_partials))
     kw.setdefault("nargs", len(jvp))
     op = Op(name, impl, tuple(jvp), tuple(vjp), **kw)
     REGISTRY[name] = op
@@ -591,6 +598,31 @@ def spellings() -> Spellings:
     if _spellings[1] != REGISTRY.version:
         _spellings[:] = [Spellings(), REGISTRY.version]
     return _spellings[0]
+
+
+def _joint_jvp(joint_partials):
+    """`Op.joint_jvp` of an elementwise op from its `joint_partials`: Σ t_i·∂_i, the partials computed once, each
+    term as `_scaled`'s rule forms it (a traced partial's strong product, an overflow said, 0·NaN where t is 0).
+
+    >>> rule = _joint_jvp(lambda out, a, b: (b, a))  # mul's partials
+    >>> float(rule((1.0, None), 6.0, 2.0, 3.0)), float(rule((1.0, 1.0), 6.0, 2.0, 3.0))
+    (3.0, 5.0)
+    """
+
+    def rule(ts, out, *args, **params):
+        parts, total = joint_partials(out, *args, **params), None
+        for t, p in zip(ts, parts):
+            if t is None or p is None:
+                continue
+            c = _scaled(lambda *_, **__: p)(t, out, *args, **params)
+            try:
+                total = c if total is None else total + c
+            except FloatingPointError:  # inf - inf: infinite partials, said where they arose (forward's _sum)
+                with np.errstate(all="ignore"):
+                    total = total + c
+        return total
+
+    return rule
 
 
 def _scaled(partial):
