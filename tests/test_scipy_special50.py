@@ -172,3 +172,21 @@ def test_sph_legendre_p_slopes_where_sin_theta_is_negative():
             g = dl.grad(lambda t: dsp.sph_legendre_p(3, 2, t)[0], method=method)
             got = (float(g(theta)), float(dl.grad(g, method=method)(theta)))
             np.testing.assert_allclose(got, expected, rtol=1e-14, err_msg=f"{method} at {theta}")
+
+
+def test_sph_legendre_kink_at_the_pole_is_registered_and_even_orders_stay_smooth():
+    """P̄ₙᵐ with m odd is |sin θ|·… : a kink at sin θ = 0 (suitetime49's random graph: numeric 0, reverse −0.3455 at
+    θ = 0), registered so the oracle accepts either side; m even is smooth there and its second derivative, made of the
+    odd neighbours' one-sided slopes, is 2·¼·√(15/(2π)) for P̄₂²."""
+    from difflab.ops import REGISTRY
+    from difflab.testing import check_grad
+
+    op = REGISTRY["sph_legendre"]
+    assert op.kink is not None
+    assert np.allclose(op.kink(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([0.0, 0.0])), [0.0, np.inf])
+    want = 0.5 * np.sqrt(15 / (2 * np.pi))
+    for method in ("reverse", "forward"):
+        got = dl.hessian(lambda t: dsp.sph_legendre_p(2, 2, t).sum(), method=method)(0.0)
+        assert got == pytest.approx(want, rel=1e-13)
+    f = lambda t: dsp.sph_legendre_p(1, 1, t).sum()  # noqa: E731
+    assert check_grad(f, dl.grad(f, method="numeric"), 0.0)

@@ -4874,7 +4874,10 @@ def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
     """∂θ P̄ₙᵐ = (√((n - m)(n + m + 1))·P̄ₙᵐ⁺¹ - √((n + m)(n - m + 1))·P̄ₙᵐ⁻¹)/2 (SciPy's normalization, Condon-Shortley
     phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles.
     That is the slope where sin θ ≥ 0; SciPy's P̄ reads |sin θ| (P̄(-θ) = P̄(θ), P̄(2π - θ) = P̄(θ)), so where sin θ < 0
-    the entry's rule negates it (the slope at θ = -0.7 had the wrong sign: SciPy's diff_n = 1 and differences agree)."""
+    the entry's rule negates it (the slope at θ = -0.7 had the wrong sign: SciPy's diff_n = 1 and differences agree).
+    Where sin θ = 0 with m odd P̄ has a kink (|sin θ|·…): the slope there is the side sin θ ≥ 0's, not the convention
+    table's 0 (abs'(0) = 0), because an even m's slope is made of its odd neighbours, and their one-sided slopes are
+    what keeps its second derivative at the pole right (P̄₂²'' at 0: 0.7725; the kink registered, for the oracle)."""
     up = _sph_legendre_weight((n - m) * (n + m + 1), sqrt, clip)
     down = _sph_legendre_weight((n + m) * (n - m + 1), sqrt, clip)
     return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
@@ -4913,6 +4916,7 @@ sph_legendre = _special(
     ),
     domain=("integer", "integer", "real"),  # (n, m drawn 1..3: |m| > n gives 0)
     names=("sph_legendre_p",),
+    kink=lambda n, m, theta: np.where(np.mod(m, 2) == 1, np.abs(np.sin(theta)), np.inf),  # (m odd, see the slope)
     front=_sph_legendre_front,
     internal=True,
     resolve_dtype=lambda *dtypes: np.dtype(np.float64),  # (SciPy's loops are double only)
