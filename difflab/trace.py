@@ -85,7 +85,7 @@ class Trace:
     index_reads: dict = {}
     #: the forms of those reads NumPy's code indexes with: (read Var, ...) of one np.nonzero(mask) -> mask (x[rows,
     #: cols] is x[mask]); np.argwhere(mask)'s Var -> (its reads, 1) and its transpose's -> (its reads, 0), read k
-    #: along that axis at k (`A[:, k]`, `A.T[k]`, `tuple(A.T)`: _argwhere_of)
+    #: along that axis at k (`A[:, k]`, `A.T[k]`, `tuple(A.T)`: argwhere_of)
     index_forms: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
@@ -122,6 +122,15 @@ class Trace:
         self.consts.append(a)  # keeps id(a) from being reused during this trace
         self.copies[id(a)] = copy = a.copy()
         return copy
+
+    def nonzero_of(self, a):
+        """np.nonzero(a) of a traced array a of this trace, as every spelling reaches it (difflab.numpy.nonzero:
+        np.nonzero(a), np.where(a), a.nonzero()): the module's `nonzero_of`, reads by the mask; None if not."""
+        return nonzero_of(a)
+
+    def argwhere_of(self, a):
+        """np.argwhere(a) of a traced array a of this trace (difflab.numpy.argwhere's): the module's `argwhere_of`."""
+        return argwhere_of(a)
 
     def rebind(self, y: "Tracer", new: "Tracer") -> None:
         """`y[i] = v` (difflab.assign): the tracer y stands for `new` from now on; the value it began with is
@@ -700,12 +709,23 @@ class _MaskIndex(tuple):
 
     mask = None  # (an instance attribute: a tuple subclass without __slots__ has a __dict__)
 
+    def transpose(self, axes=None):
+        """np.transpose(np.nonzero(m), axes) (NumPy calls the object's own transpose): of the (m.ndim, count) array
+        NumPy makes of these reads, by default np.argwhere(m), their stack with its column forms (`_stacked`)."""
+        out = _stacked(self)
+        if axes is None or list(axes) in ([1, 0], [-1, -2], [1, -2], [-1, 0]):
+            return out
+        return out.T if list(axes) in ([0, 1], [-2, -1], [0, -1], [-2, 1]) else dnp.transpose(out.T, axes)
 
-def _nonzero_of(m):
-    """np.nonzero(m) for a traced boolean mask m of this trace (not specialised): a _MaskIndex; None otherwise."""
-    t = m._trace
-    if m.dtype != bool or not m.shape or isinstance(m.value, Tracer) or t.specialised:
+
+def nonzero_of(a):
+    """np.nonzero(a) (difflab.numpy.nonzero, np.where(a), a.nonzero()) of a traced array a of at least one axis, this
+    trace not specialised: a _MaskIndex, whose reads are those of the mask a != 0 (a itself if boolean: NumPy's
+    truth, NaN is True); None otherwise (NumPy's on the values, then)."""
+    t = a._trace
+    if not a.shape or isinstance(a.value, Tracer) or t.specialised:
         return None
+    m = a if a.dtype == bool else ops.not_equal(a, 0)
     coords = [ops.where(m, c, c) for c in np.indices(m.shape)]
     out = _MaskIndex(_masked_read(c, m) for c in coords)
     if any(c is None for c in out):
@@ -716,20 +736,30 @@ def _nonzero_of(m):
     t.index_reads.update((read.node, (src, m)) for read, src in zip(out, coords))
     t.index_forms[tuple(read.node for read in out)] = m
     out.mask = m
+    _stacked(out)  # (np.stack(it, axis=1), np.column_stack(it): np.argwhere's Var, the trace's CSE, its forms known)
     return out
 
 
-def _argwhere_of(a):
-    """np.argwhere(a) for a traced array a of this trace: NumPy's (count, a.ndim) array, the stack of np.nonzero(a)'s
-    reads (_nonzero_of), whose columns (`A[:, k]`, `A.T[k]`, `tuple(A.T)`) are those reads, so `x[tuple(A.T)]` is
-    x[a != 0] and `x[A[:, 0]]` x.take(...)[mask]: prepared where the mask changes. None where _nonzero_of's is."""
-    found = _nonzero_of(a if a.dtype == bool else ops.not_equal(a, 0)) if a.shape else None
-    if found is None:
-        return None
+def argwhere_of(a):
+    """np.argwhere(a) (difflab.numpy.argwhere) for a traced array a of this trace: NumPy's (count, a.ndim) array,
+    the stack of np.nonzero(a)'s reads (nonzero_of), whose columns (`A[:, k]`, `A.T[k]`, `tuple(A.T)`) are those
+    reads, so `x[tuple(A.T)]` is x[a != 0] and `x[A[:, 0]]` x.take(...)[mask]: prepared where the mask changes.
+    None where nonzero_of's is."""
+    found = nonzero_of(a)
+    return None if found is None else _stacked(found)
+
+
+def _stacked(found):
+    """np.argwhere's array of one np.nonzero's reads (a _MaskIndex): their stack along axis 1, that Var and its
+    transpose's (the user's A.T: the same Var, the trace's CSE) noted as their column forms (Trace.index_forms).
+    Of a 1-d mask, its ravel (A.ravel(), A.reshape(-1), A.flatten(), np.squeeze(A), A.T.ravel(): each that Var) is
+    the one read itself (Trace.index_reads), NumPy's order of the same elements."""
     out = dnp.stack(found, axis=1)
-    forms = out._trace.index_forms
-    forms[out.node] = (tuple(found), 1)
-    forms[dnp.transpose(out).node] = (tuple(found), 0)  # (the user's A.T: the same Var, the trace's CSE)
+    t = out._trace
+    t.index_forms[out.node] = (tuple(found), 1)
+    t.index_forms[dnp.transpose(out).node] = (tuple(found), 0)
+    if len(found) == 1:
+        t.index_reads.update((dnp.ravel(a).node, t.index_reads[found[0].node]) for a in (out, out.T))
     return out
 
 
@@ -1024,7 +1054,7 @@ class Tracer(Traced):
         if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
             idx = idx.mask  # (x[np.nonzero(m)] is x[m])
         elif self._trace.index_forms:
-            out = _index_form(self, idx)  # (x[rows, cols] of np.nonzero(m), np.argwhere(m)[:, k]: _argwhere_of)
+            out = _index_form(self, idx)  # (x[rows, cols] of np.nonzero(m), np.argwhere(m)[:, k]: argwhere_of)
             if out is not None:
                 return out
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
@@ -1280,11 +1310,6 @@ class Tracer(Traced):
             )
         if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
             _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
-        if name in ("nonzero", "argwhere") and args and type(args[0]) is Tracer and not kwargs:
-            # (x[np.nonzero(m)]: x[m], x[tuple(np.argwhere(m).T)] too, the trace not specialised to m's count)
-            found = (_nonzero_of if name == "nonzero" else _argwhere_of)(args[0])
-            if found is not None:
-                return found
         if name in _MASK_REDUCERS and self._trace.tentative and args and type(args[0]) is Tracer:
             out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
             if out is not None:
@@ -1472,12 +1497,6 @@ def _sync_methods() -> None:
 def _method(name, fn):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
-
-    if name == "nonzero":  # (m.nonzero(): as np.nonzero(m))
-
-        def method(self, *args, **kwargs):
-            out = None if args or kwargs else _nonzero_of(self)
-            return fn(self, *args, **kwargs) if out is None else out
 
     if name in _MASK_REDUCERS:  # (x[m].sum(): sum(where(m, x, 0)) when the trace holds reads by a traced mask)
 

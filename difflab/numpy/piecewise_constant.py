@@ -43,7 +43,7 @@ def _on_values(name):
 
 (
     _count_nonzero_of_values,
-    nonzero,
+    _nonzero_of_values,
     _argwhere_of_values,
     _flatnonzero_of_values,
     _digitize_of_values,
@@ -72,7 +72,7 @@ def _on_values(name):
     _on_values(n)
     for n in (
         "_count_nonzero_of_values",
-        "nonzero",
+        "_nonzero_of_values",
         "_argwhere_of_values",
         "_flatnonzero_of_values",
         "_digitize_of_values",
@@ -228,21 +228,45 @@ def flatnonzero(a):
         return _flatnonzero_of_values(a)
     from .. import numpy as dnp
 
-    return _np.nonzero(_truth(dnp.ravel(a)))[0]  # (Tracer.__array_function__: the reads of nonzero)
+    return nonzero(dnp.ravel(a))[0]  # (the reads of nonzero: `_recorded`)
+
+
+def _recorded(name, a):
+    """The trace's own np.`name` (nonzero, argwhere) of a traced array a, asked of a's trace (Trace.nonzero_of: reads of
+    the coordinates by the mask a != 0, recomputed at each call), the one path NumPy's dispatch (np.nonzero(m),
+    np.where(m), m.nonzero()) reaches too; None where it is not recorded (a 0-d array, a nested value, a specialised
+    trace)."""
+    t = a._trace  # (difflab.trace sits above this namespace: its Trace is reached through the value, as assign does)
+    return t.nonzero_of(a) if name == "nonzero" else t.argwhere_of(a)
+
+
+def nonzero(a):
+    """`numpy.nonzero`: of a traced array the tuple of index arrays of its nonzero entries, each a read of the mask's
+    coordinates by the mask (`_recorded`), so `x[np.nonzero(m)]` is x[m] and `x[np.nonzero(m)[0]]` is prepared where
+    the mask changes (a use of their count specialises the trace, by name); of a plain array, or where not recorded,
+    NumPy's on the values. Shape: a.ndim arrays of shape (count,).
+
+    >>> nonzero(_np.array([[0.0, 2.0], [3.0, 0.0]]))
+    (array([0, 1]), array([1, 0]))
+    """
+    found = _recorded("nonzero", a) if isinstance(a, _Traced) else None
+    return _nonzero_of_values(a) if found is None else found
 
 
 def argwhere(a):
-    """`numpy.argwhere`: NumPy's on the values. np.argwhere of a traced array of at least one axis is recorded by
-    difflab's NumPy dispatch instead (trace._argwhere_of: the stack of np.nonzero's reads, recomputed at each call,
-    `x[tuple(np.argwhere(m).T)]` x[m]); here, where it is not (a 0-d array, a trace already specialised), its
-    (count, ndim) array specialises the trace, dl.prepare's refusal naming `np.nonzero(a)` and `np.flatnonzero(a)`.
-    Shape: (count, a.ndim).
+    """`numpy.argwhere`: of a traced array of at least one axis the stack of np.nonzero(a)'s reads along axis 1
+    (`_recorded`: recomputed at each call, `x[tuple(np.argwhere(m).T)]` x[m], `x[np.argwhere(m)[:, 0]]` prepared);
+    where it is not recorded (a 0-d array, a trace already specialised), its (count, ndim) array specialises the trace,
+    dl.prepare's refusal naming `np.nonzero(a)` and `np.flatnonzero(a)`. Shape: (count, a.ndim).
 
     >>> argwhere(_np.array([0.0, 2.0])).tolist()
     [[1]]
     """
     if not isinstance(a, _Traced):
         return _argwhere_of_values(a)
+    found = _recorded("argwhere", a)
+    if found is not None:
+        return found
     said = "numpy.argwhere (write x[np.nonzero(m)] or np.flatnonzero(m): recomputed at each call)"
     return _np.argwhere(_value(a, said))
 

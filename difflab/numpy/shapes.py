@@ -311,6 +311,9 @@ def column_stack(tup):
     >>> column_stack([_np.ones(2), _np.zeros(2)]).shape
     (2, 2)
     """
+    tup = list(tup)
+    if tup and all(ndim(a) == 1 for a in tup):  # (NumPy's same array: np.column_stack(np.nonzero(m)) then records
+        return stack(tup, axis=1)  # np.argwhere(m)'s equation, its columns the reads of the mask: difflab.trace)
     return concatenate([reshape(a, (-1, 1)) if ndim(a) < 2 else a for a in tup], axis=1)
 
 

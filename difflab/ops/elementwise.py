@@ -762,6 +762,21 @@ def _where_sympy(c, a, b):
     return sp.Piecewise((a, c), (b, True))
 
 
+def _where_front(condition, *xy):
+    """`numpy.where(condition, x, y)`: x where condition else y, broadcast; with the condition alone NumPy's
+    shorthand for `numpy.nonzero(condition)`, difflab.numpy's (of a traced mask, reads recomputed at each call,
+    not one equation of where: its count is the mask's).
+
+    >>> _where_front(np.array([True, False]), 1.0, 2.0), _where_front(np.array([0.0, 3.0]))
+    (array([1., 2.]), (array([1]),))
+    """
+    if not xy:
+        from ..numpy import nonzero  # (difflab.numpy is built on the registry: imported when called)
+
+        return nonzero(condition)
+    return where(condition, *xy)
+
+
 where = defop(
     "where",
     np.where,
@@ -772,6 +787,7 @@ where = defop(
     analytic=False,  # (a mask of the inputs' values switches at their kink)
     selects=(0,),  # (a constant mask: analytic in a and b, item assignment's update)
     numpy=("where",),
+    front=_where_front,
     doc="a where c else b",
 )
 
