@@ -109,8 +109,8 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     finite. A term lost: an entry of r below the normal range, of J too, and of w 2^25 or more meeting it (exp's rule
     lifts t·e^-800 with t = 3e200 to 1.1e-147, which J's rounded 0 lost; below 2^25 no term of 26 bits is). 2^k: w's
     largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Shape contract:
-    as r. The symbolic method's says `_say_unlifted` instead (`jac` None: its directional products, which form J
-    only here, where a term may be lost)."""
+    as r. The symbolic method's says `_say_unlifted` instead. `jac` None: J not formed yet (symbolic's directional
+    products, reverse's transposed JVP of m > `TRANSPOSE_ROWS` outputs), formed here only where a term may be lost."""
     method = prepared.method
     if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
         return r
@@ -430,8 +430,8 @@ class Prepared:
             outs, jv = self._transposed_jvp(args, v)
             # (a non-finite entry: J's rows, whose strong zeros decide which entries are NaN or ±inf; traced, at the
             # numbers it was traced at: J's rows are right at any point, the transpose where J v is finite)
-            if np.isfinite(getattr(jv, "concrete", jv)).all():
-                return outs, jv
+            if np.isfinite(getattr(jv, "concrete", jv)).all():  # (lifted as J v's below: its sweep rounds e^-800 too)
+                return outs, _lifted(self, args, None, v, jv)
         outs, jac = self.jacobian(args)
         return outs, _lifted(self, args, jac, v, strong_matmul(jac, v))  # strong: a zero entry of v meets no NaN
 
