@@ -4,6 +4,7 @@ merged tests did not sample, each checked against an independent reference (mpma
 import warnings
 
 import numpy as np
+import pytest
 
 import difflab as dl
 
@@ -18,3 +19,30 @@ def test_reverse_jvp_of_many_outputs_lifts_exp_partial_too():
         warnings.simplefilter("ignore", RuntimeWarning)
         got = dl.jvp(lambda x: np.exp(-x), (x,), (v,), method="reverse")[1]
     np.testing.assert_allclose(got, [-1.1003623752533062e-147] + [-0.36787944117144233] * 8, rtol=1e-13)
+
+
+def test_badin50s_checks_take_what_they_took_before():
+    # badin50's new refusals, of input that worked on main (train documents seed=None; bool labels are 0 and 1)
+    from difflab import nn
+
+    model = nn.MLP([2, 3, 2])
+    assert model.init(None)["W0"].shape == (2, 3)  # (was "seed must be an int >= 0, got None", train's too)
+    data = nn.load_dataset("xor", n=20, seed=0)
+    assert nn.train(model, data, epochs=1, seed=None).status == "completed"
+    logits = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    assert nn.accuracy(logits, np.array([True, False, False])) == pytest.approx(2 / 3)  # (was refused: True)
+
+
+def test_numpy_ints_as_positions_and_axes():
+    # nondiff_argnums took Python ints alone ((np.int64(0),) refused) where static_argnums takes NumPy's; a 0-d
+    # integer array is an axis to NumPy (np.sum(x, axis=np.array(1))) and was "iteration over a 0-d array"
+    for kind in (dl.custom_jvp, dl.custom_vjp):
+        f = kind(lambda n, x: n * np.sin(x), nondiff_argnums=(np.int64(0),))
+        if kind is dl.custom_jvp:
+            f.defjvp(lambda n, p, t: (n * np.sin(p[0]), n * np.cos(p[0]) * t[0]))
+        else:
+            f.defvjp(lambda n, x: (n * np.sin(x), np.cos(x)), lambda n, c, g: (n * c * g,))
+        assert dl.grad(lambda x: f(3.0, x))(0.5) == pytest.approx(3.0 * np.cos(0.5), rel=1e-15)
+    x = np.arange(6.0).reshape(2, 3)
+    got = dl.grad(lambda x: np.sum(np.sum(x, axis=np.array(1)) ** 2))(x)
+    np.testing.assert_allclose(got, 2 * np.repeat(np.sum(x, axis=1, keepdims=True), 3, axis=1), rtol=1e-15)

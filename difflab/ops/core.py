@@ -1460,6 +1460,8 @@ def normalize_axes(x, axis):
     if axis is None:
         return None
     n = _ndim(x)
+    if type(axis) is np.ndarray and axis.ndim == 0 and axis.dtype.kind in "iu":  # (NumPy takes it, by __index__)
+        axis = int(axis)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
     # as NumPy: True, 1.0 and NaN are no axes (they were axis 1, axis 1, "'float' object is not iterable")
     if not isinstance(axes, (tuple, list)) or not all(
