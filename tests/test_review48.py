@@ -64,3 +64,20 @@ def test_an_exact_zero_along_a_large_tangent_forms_no_jacobian(method, kind, mon
     got = dl.jvp(f, (x,), (v,), method=method)[1] if kind == "jvp" else dl.vjp(f, x, method=method)[1](v)[0]
     np.testing.assert_allclose(got, 2 * x * v, rtol=1e-15)
     assert formed == []
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_a_lift_beside_a_large_partial_and_a_zero_seed(method):
+    # J again at seed 2^997 (w's largest entry 1e300) makes a partial of 1e10 inf, which w's 0 met: NaN, so the lift
+    # was dropped and -1e300·e^-800 = -3.67e-48 (mpmath: float(-mp.mpf(10) ** 300 * mp.exp(-800))) stayed 0
+    # (forward's VJP, reverse's JVP; the native products were right)
+    x, lifted = np.array([800.0, 1.0]), -3.6678745841776873e-48
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if method == "forward":  # (J's column 0 at seed 2^997: [-2^997·e^-800, inf, 0])
+            f = lambda x: np.stack([np.exp(-x[0]), 1e10 * x[0], x[1]])  # noqa: E731
+            got = dl.vjp(f, x, method=method)[1](np.array([1e300, 0.0, 1.0]))[0]
+        else:  # (J's row 0 at seed 2^997: [-2^997·e^-800, inf])
+            f = lambda x: np.stack([np.exp(-x[0]) + 1e10 * x[1], x[1]])  # noqa: E731
+            got = dl.jvp(f, (x,), (np.array([1e300, 0.0]),), method=method)[1]
+    np.testing.assert_allclose(got, [lifted, 1.0 if method == "forward" else 0.0], rtol=1e-13)
