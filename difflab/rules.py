@@ -45,7 +45,7 @@ import numpy as np
 
 from . import tree
 from .compile.reads import Opaque, fingerprint
-from .errors import NotDifferentiableError, TracerConversionError, UnsupportedOperationError
+from .errors import NotDifferentiableError, TracerConversionError, UnsupportedOperationError, check_positions
 from .graph import Traced, Var, evaluate
 from .ops import Op
 
@@ -136,10 +136,11 @@ class _Custom(abc.ABC):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
-        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else nondiff_argnums
-        if not isinstance(nd, (tuple, list)) or not all(  # (1.0, None: Python's "object is not iterable")
-            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd
-        ):
+        try:  # (NumPy's ints too, as static_argnums: (np.int64(0),) was refused)
+            nd = check_positions(nondiff_argnums, "nondiff_argnums")
+        except TypeError:
+            nd = (-1,)
+        if any(i < 0 for i in nd):
             raise TypeError(f"{self.kind}'s nondiff_argnums must be non-negative ints, got {nondiff_argnums!r}")
         self.nondiff = tuple(sorted(set(nd)))
         self._bound: dict = {}  # nondiff arguments' fingerprints -> the function of the others they give

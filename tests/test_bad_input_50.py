@@ -264,7 +264,7 @@ def test_nn_names_bad_params_seeds_and_training_switches():
         nn.train(nn.MLP([2, 4, 2]), d, epochs=1, params=[1, 2])
     # on main NumPy's "expected non-negative integer" and "SeedSequence expects int or sequence of ints"
     for seed in (-1, 1.5, "a", True):
-        with pytest.raises(ValueError, match=r"^seed must be an int >= 0, got"):
+        with pytest.raises(ValueError, match=r"^seed must be an int >= 0 or None, got"):
             model.init(seed)
     # on main time_budget="1": Python's "'>' not supported"; drop_last="no" was True (the partial batch dropped)
     with pytest.raises(ValueError, match=r"time_budget must be a number of seconds > 0 or None, got '1'"):

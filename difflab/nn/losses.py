@@ -62,10 +62,10 @@ def accuracy(logits, labels) -> float:
     logits, labels = np.asarray(logits), np.asarray(labels)
     if logits.ndim != 2 or labels.shape != logits.shape[:1]:
         raise ValueError(f"accuracy needs logits (N, k) and labels (N,), got {logits.shape} and {labels.shape}")
-    # (a label outside 0..k-1, or 0.5, never matched an argmax: an accuracy of the others, silently)
-    known = labels.dtype.kind in "iuf" and np.isin(labels, np.arange(logits.shape[1]))
+    # (a label outside 0..k-1, or 0.5, never matched an argmax: an accuracy of the others, silently; bools are 0 and 1)
+    known = labels.dtype.kind in "biuf" and np.isin(labels, np.arange(logits.shape[1]))
     if not np.all(known):
-        bad = labels[~known][0] if labels.dtype.kind in "iuf" else labels[0]
+        bad = labels[~known][0] if labels.dtype.kind in "biuf" else labels[0]
         raise ValueError(
             f"accuracy needs integer labels in 0..{logits.shape[1] - 1} (one per column of the logits), got "
             f"{bad.item()!r}"

@@ -63,8 +63,8 @@ class MLP:
     def n_params(self) -> int:
         return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
-    def init(self, seed: int = 0) -> dict:
-        """Fresh parameters: Glorot-normal weights (He-normal for relu) and zero biases.
+    def init(self, seed: int | None = 0) -> dict:
+        """Fresh parameters: Glorot-normal weights (He-normal for relu) and zero biases (seed None: fresh entropy).
 
         Layer l draws from its own stream, `SeedSequence(seed).spawn(n_layers)[l]`, so changing one
         layer's width leaves the other layers' draws unchanged.
@@ -73,9 +73,10 @@ class MLP:
         >>> MLP([4, 2]).init(seed=1)["b0"]
         array([0., 0.])
         """
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            # (was NumPy's "expected non-negative integer", "SeedSequence expects int or sequence of ints")
-            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0):
+            # (was NumPy's "expected non-negative integer", "SeedSequence expects int or sequence of ints"; None is
+            # NumPy's fresh entropy, as train(seed=None) documents)
+            raise ValueError(f"seed must be an int >= 0 or None, got {seed!r}")
         params = {}
         streams = np.random.SeedSequence(seed).spawn(self.n_layers)
         for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):

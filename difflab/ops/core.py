@@ -56,6 +56,7 @@ __all__ = [
     "infinite_at",
     "quotient_partial",
     "lifting_partial",
+    "may_lift",
     "say_overflow",
     "quotient_or_none",
     "float_scaled",
@@ -704,6 +705,17 @@ def lifting_partial(op):
         if getattr(partial, "quotient_lifts", False):
             return partial
     return None
+
+
+def may_lift(op) -> bool:
+    """Whether an equation of `op` may lift an underflowed partial: a registry op with a `lifting_partial`, or one
+    that is no registry op (a checkpoint's or a user's rule may hold exp within). (`base._lifted` sweeps J again
+    at scaled seeds only for a graph with one.)
+
+    >>> may_lift(REGISTRY["exp"]), may_lift(REGISTRY["mul"])
+    (True, False)
+    """
+    return REGISTRY.get(op.name) is not op or lifting_partial(op) is not None
 
 
 def _quotient_applies(partial, t, out, args) -> bool:
@@ -1494,6 +1506,8 @@ def normalize_axes(x, axis):
     if axis is None:
         return None
     n = _ndim(x)
+    if type(axis) is np.ndarray and axis.ndim == 0 and axis.dtype.kind in "iu":  # (NumPy takes it, by __index__)
+        axis = int(axis)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
     # as NumPy: True, 1.0 and NaN are no axes (they were axis 1, axis 1, "'float' object is not iterable")
     if not isinstance(axes, (tuple, list)) or not all(
