@@ -26,7 +26,7 @@ from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure
 from ..trace import outputs_of, trace_flat
 from .owned import Owned
 from .base import Differentiator, Prepared, first_rows, flag, flat, split, tangent_picks_dtype
-from .rescaled import rescaled_rows, suspect, unsuspected
+from .rescaled import rescaled_rows, suspect, unsuspected, zero_again
 
 __all__ = ["Forward", "Dual", "push"]
 
@@ -156,8 +156,8 @@ class Forward(Differentiator):
         def _jvp(self, args, V):
             charge(evals=1)
             ins = [*args, *self.held]
-            res = self._batched(ins, V)
-            if res is not None and not suspect(res[1:]):  # (suspect: maybe a lost term, which the sweep decides)
+            res = self._batched(ins, V)  # (suspect: maybe a lost term, which the sweep decides, unless zero_again)
+            if res is not None and (not suspect(res[1:]) or zero_again(res[1], lambda s: self._batched(ins, V * s))):
                 return res
             with np.errstate(invalid="raise", divide="raise"):  # DomainWarnings name the equation
                 return rescaled_rows(self._rows, ins, V)  # (again at V·2^k where its only terms were lost)

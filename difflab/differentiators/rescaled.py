@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
 from ..graph import Traced
 
-__all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected"]
+__all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
 #: the seed scales tried, 2^k: 2^1000 lifts a cotangent lost at 1e-400 (or 1e-600) to 1e-99 (1e-299), below the
 #: largest normal by the margin a sweep's larger cotangents need; 2^500 where that overflowed one
@@ -143,6 +143,24 @@ def suspect(parts) -> bool:
         else:
             return False  # (a traced, complex or other part: not a sweep `rescaled` redoes)
     return True
+
+
+def zero_again(jv, sweep) -> bool:
+    """Whether a batched sweep's J V (k × m, k > 1), `suspect`, is the derivative all the same: every entry exactly 0,
+    and 0 again in `sweep(2^1000)` (the same batched sweep at V·2^1000: its result, J V last, or None where it
+    raised), raising nothing. A term lost at 1e-400 is normal there (or overflows it, raising): rows' rescaling (`rescaled`) reaches
+    no further. Then the k rows need not be swept one by one by the interpreter: a Hessian's columns that its
+    gradient does not read (a filter's taps x[:11] of x's 64 entries: 48 interpreted sweeps, 130× reverse's time,
+    issue 17). One direction (k = 1) is left to its one interpreted sweep, which costs as much as this test.
+
+    >>> zero_again(np.zeros((2, 3)), lambda s: ([], np.zeros((2, 3)))), zero_again(np.zeros((2, 3)), lambda s: None)
+    (True, False)
+    """
+    if type(jv) is not np.ndarray or jv.dtype is not _F64 or jv.ndim != 2 or jv.shape[0] < 2 or jv.any():
+        return False
+    again = sweep(2.0 ** _SCALES[0])
+    again = None if again is None else again[-1]
+    return type(again) is np.ndarray and again.shape == jv.shape and not again.any()
 
 
 def _plain(parts) -> bool:

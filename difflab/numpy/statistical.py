@@ -143,7 +143,10 @@ def convolve(a, v, mode="full"):
     k = _np.arange(full)[:, None] - _np.arange(m)[None, :]  # output k takes a[k - j] v[j]
     valid = (k >= 0) & (k < n)
     rows = a[(_np.where(valid, k, 0),)] * valid
-    out = sum(rows * v, axis=1)
+    # a matrix product, not sum(rows * v, axis=1): batched (chunked forward mode, forward-over-forward Hessians),
+    # the product wrote a (k, n + m - 1, m) block per step and summed it; matmul's batch is one BLAS call (np.convolve
+    # of two 64-vectors: forward Hessian 232 -> 19 ms)
+    out = matmul(rows, v)
     if mode == "full":
         return out
     if mode == "same":
