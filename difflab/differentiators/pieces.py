@@ -204,7 +204,7 @@ def no_value(graph: Graph, args, wrt, order: int, levels: int | None = None) -> 
     bad = None if order < 2 else infinite_partial(graph, args, wrt)
     if bad is not None:
         said = order if levels is None else levels + rules_in(graph)
-        _specialise(args)
+        _specialise(args) if not rows_checked() else None
         where = str(bad).split(" :")[0]
         warn_domain(
             where,
