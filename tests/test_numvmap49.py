@@ -3,7 +3,7 @@
 vmap traces f at the batch's first row; a numeric derivative recorded there took its stencil's length-scale decisions
 (scales.within_reach: whether a watched op's argument moved too far for its scale, and the steps shrunk so) on that
 row's numbers, and every other row reused them, silently: a row of 1e20 in Σ sin gave -4.7e-16 where the row alone
-gives NaN with a DomainWarning. Now a term recorded with the stencil (`pieces._rows_guard`) checks them per row, and a
+gives NaN with a DomainWarning. Now a term recorded with the stencil (`pieces.rows_guard`) checks them per row, and a
 row where they do not hold is answered alone, values and warnings as the row alone gives them.
 """
 
@@ -119,3 +119,15 @@ def test_a_first_row_where_a_second_derivative_has_no_value_is_batched():
     for row, x in zip(got[1:], X[1:]):
         np.testing.assert_array_equal(row, dl.hessian(f, method="numeric")(x))
         np.testing.assert_allclose(row, np.diag(x / (1 - x**2) ** 1.5), rtol=1e-6, atol=1e-7)
+
+
+def test_a_numeric_derivative_of_a_function_closing_over_the_batch_is_checked_per_row():
+    # x is not batched, a is (closed over): main's row of a = 1e20 gave 1.05e5, silently, for the row alone's NaN
+    op = lambda a: dl.grad(lambda y: np.sum(np.sin(a * y)), method="numeric")(np.ones(2))  # noqa: E731
+    A = np.array([[1.0, 2.0], [1e20, 1.0]])
+    alone, said_alone = _said(lambda: op(A[1]))
+    got, said = _said(lambda: dl.vmap(op)(A))
+    assert np.isnan(alone[0]) and said_alone
+    np.testing.assert_array_equal(got[1], alone)
+    assert said == said_alone
+    np.testing.assert_allclose(got[0], A[0] * np.cos(A[0]), rtol=1e-8)

@@ -42,7 +42,15 @@ from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
 
-__all__ = ["held_graphs", "infinite_partial", "no_value", "first_order_only", "batch_rows", "rows_checked"]
+__all__ = [
+    "held_graphs",
+    "infinite_partial",
+    "no_value",
+    "first_order_only",
+    "batch_rows",
+    "rows_checked",
+    "rows_guard",
+]
 
 
 def _inline(fn, atoms, ids, source, out=None):
@@ -287,7 +295,7 @@ def no_value_guard(prepared, args, d, fun, V=None, order=2):
     and its argument moves at the stencil's points (`_moves`). vmap's batch is traced at its first row and a prepared
     graph at its first point: at a later one at a cone's apex (norm(x) at 0) the stencil gave 1/step (8192), silently,
     where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
-    d = _rows_guard(prepared, args, d, fun)
+    d = rows_guard(prepared, args, d, fun)
     if order == 1:
         return first_order_only(prepared, args, V, d, fun)
     return _guarded(prepared, args, d, fun, _no_value_term)
@@ -300,7 +308,7 @@ _rows = threading.local()  # .on: vmap is tracing f at its first row (`batch_row
 def batch_rows():
     """Around vmap's trace of f at its batch's first row (its leaves concrete): a numeric derivative recorded there
     took its length-scale decisions (`scales.within_reach`) on that row's numbers, and records a term that checks
-    them at each row (`_rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
+    them at each row (`rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
     was, _rows.on = rows_checked(), True
     try:
         yield
@@ -313,14 +321,17 @@ def rows_checked() -> bool:
     return getattr(_rows, "on", False)
 
 
-def _rows_guard(prepared, args, d, fun):
+def rows_guard(prepared, args, d, fun):
     """d plus NaN at each row of vmap's batch (`batch_rows`) where the stencil's length-scale decisions, taken at the
     first row (`fun.rows_check` = (the reach allowed, whether a step was shrunk there): `scales.within_reach`), are
     not the ones the row alone takes, else 0: where no step was shrunk, a row none of whose watched arguments moved by
     more than the reach allowed of its op's scale (`Watch.near`, per row), or the first row itself (where `near` did
     not decide, `reach` did); where one was, the first row alone (the others would step by its shrunk steps).
     vmap(grad(Σ sin, numeric)) at a row of 1e20 gave -4.7e-16 where the row alone gives NaN with its DomainWarning
-    (the step 6e14 radians; alone it is shrunk to the spacing of floats there, and still out of reach)."""
+    (the step 6e14 radians; alone it is shrunk to the spacing of floats there, and still out of reach). The rows are
+    told apart by the traced arguments and the enclosing trace's values f closes over (x unbatched, a batched:
+    `grad(lambda y: Σ sin(a·y))(1)` at a = 1e20 gave 1.05e5). `fun.rows_check` is set by `stencils._stepped` under
+    vmap's trace outside any numeric level (there the outer level differences this one with its decisions held)."""
     check, watch, points = getattr(fun, "rows_check", None), getattr(fun, "watch", None), getattr(fun, "points", None)
     if check is None or not watch or not points:
         return d

@@ -35,7 +35,7 @@ from .. import numpy as dnp
 from ..graph import Const, Graph, Traced, Var, active, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
-from .pieces import held_graphs, rows_checked
+from .pieces import held_graphs
 
 __all__ = [
     "Watch",
@@ -512,7 +512,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
                 _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
         H = H if traced is None else traced
-        _rows_check(fun, traced, limit, False)
+        fun.decided = (limit, False)  # (on the first row's numbers: `pieces.rows_guard` checks them per row)
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
     H = H.copy()
@@ -547,20 +547,12 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     if decide is fun:
         _say_kept(said, came, F)
     else:
-        _rows_check(fun, traced, limit, True)
+        fun.decided = (limit, True)
         F = fun(x, points(H, V))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, H, out
-
-
-def _rows_check(fun, traced, limit, shrunk):
-    """Under vmap's trace at its first row (`pieces.batch_rows`), with the steps recorded (`traced`, not inside a
-    numeric level), note on `fun` what its points are to be checked by at each row (`pieces._rows_guard`): the reach
-    allowed, and whether the first row's steps were shrunk (or some direction out of reach): decided on its numbers."""
-    if traced is not None and rows_checked():
-        fun.rows_check = (limit, shrunk)
 
 
 def _limited(fun, worst):
