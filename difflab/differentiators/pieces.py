@@ -335,27 +335,27 @@ def rows_guard(prepared, args, d, fun):
     check, watch, points = getattr(fun, "rows_check", None), getattr(fun, "watch", None), getattr(fun, "points", None)
     if check is None or not watch or not points:
         return d
-    fun.rows_check, (limit, shrunk) = None, check
-    given = [a for a in args if isinstance(a, Traced)]  # (and values of an enclosing trace f closes over)
+    fun.rows_check, (limit, how), near = None, check, None
+    if how != "shrunk":  # each watched argument within the reach allowed at each point, as `Watch.near` judges it
+        k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
+        for e, i in watch.entries:
+            values = [at[a] if isinstance(a, Var) else a.value for a in e.args]
+            within = _within(e, i, values, [r[k + watch.positions[e.args[i]]] for r in points], limit)
+            near = within if near is None else near & within
+    # (where `near` decided at the first row, that row passes it again: its points are the same numbers)
+    ok = near if how == "near" else _first_row(prepared, args) if near is None else _first_row(prepared, args) | near
+    return d + dnp.stop_gradient(dnp.where(ok, 0.0, np.nan))
+
+
+def _first_row(prepared, args):
+    """Whether the row is the first one, whose numbers the decisions were taken on: its traced arguments and the
+    enclosing trace's values f closes over (traced) equal to their numbers."""
+    given = [a for a in args if isinstance(a, Traced)]
     given += [
         a.value for e in prepared.graph.eqns for a in e.args if isinstance(a, Const) and isinstance(a.value, Traced)
     ]
-    first = dnp.stack([dnp.all(dnp.ravel(a) == np.ravel(_number(a))) for a in given]) if given else np.array([True])
-    ok = dnp.all(first)
-    if not shrunk:
-        k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
-        near = [
-            _within(
-                e,
-                i,
-                [at[a] if isinstance(a, Var) else a.value for a in e.args],
-                [r[k + watch.positions[e.args[i]]] for r in points],
-                limit,
-            )
-            for e, i in watch.entries
-        ]
-        ok = ok | dnp.all(dnp.stack(near))
-    return d + dnp.stop_gradient(dnp.where(ok, 0.0, np.nan))
+    same = [dnp.all(dnp.ravel(a) == np.ravel(_number(a))) for a in given]
+    return np.array(True) if not same else same[0] if len(same) == 1 else dnp.all(dnp.stack(same))
 
 
 def _within(e, i, values, moved, limit):
