@@ -119,6 +119,13 @@ def test_a_first_row_where_a_second_derivative_has_no_value_is_batched():
     for row, x in zip(got[1:], X[1:]):
         np.testing.assert_array_equal(row, dl.hessian(f, method="numeric")(x))
         np.testing.assert_allclose(row, np.diag(x / (1 - x**2) ** 1.5), rtol=1e-6, atol=1e-7)
+    # and an output that depends on no batched value there (the first row's NaN) is not taken for every row's
+    v = np.array([1.0, 0.5])
+    hvp = lambda x: dl.hvp(f, (x,), (v,), method="numeric")  # noqa: E731
+    got, _ = _said(lambda: dl.vmap(hvp)(X))
+    for k, x in enumerate(X):
+        for g, a in zip(got, _said(lambda: hvp(x))[0]):
+            np.testing.assert_array_equal(g[k], a)
 
 
 def test_a_numeric_derivative_of_a_function_closing_over_the_batch_is_checked_per_row():

@@ -937,8 +937,8 @@ def vmap(f, in_axes=0, out_axes=0):
         t, inputs, out_leaves = _trace_first_row(lambda *xs: call(xs), first, leaves, narrow)
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
-        if graph.specialised:
-            if not any(isinstance(x, Traced) for x in leaves):
+        if graph.specialised:  # (by a derivative's decision on the first row's numbers: each row alone, as f is)
+            if not any(isinstance(x, Traced) for x in leaves) and not graph.specialised.rows:
                 raise ValueError(
                     "vmap cannot batch a function whose control flow depends on its argument values (the traced "
                     f"branch holds for one batch element only{_by(graph.specialised)})"

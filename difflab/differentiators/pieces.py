@@ -212,7 +212,7 @@ def no_value(graph: Graph, args, wrt, order: int, levels: int | None = None) -> 
     bad = None if order < 2 else infinite_partial(graph, args, wrt)
     if bad is not None:
         said = order if levels is None else levels + rules_in(graph)
-        _specialise(args) if not rows_checked() else None
+        _specialise(args)
         where = str(bad).split(" :")[0]
         warn_domain(
             where,
@@ -424,4 +424,4 @@ def _specialise(args):
     (A transform reused at other values gave std's NaN at the apex for [1, 2, 3.5], or inf with the term.)"""
     for a in args:
         if isinstance(a, Tracer):
-            specialise(a, "a derivative's NaN or infinite partial decided on its values")
+            specialise(a, "a derivative's NaN or infinite partial decided on its values", rows=True)
