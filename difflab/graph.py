@@ -230,19 +230,20 @@ class Eqn(NamedTuple):
 class Why:
     """What specialised a trace to its input values (a trace's and graph's `specialised`: one of these, truthy,
     or False): what read a traced value's number, that value's Var and the equations it may come from, and the
-    user's line; said in words only when an error names it (prepare's)."""
+    user's line; said in words only when an error names it (prepare's). `rows`: a derivative's decision (numeric's
+    NaN where a partial is infinite), not the user's control flow: vmap then answers each row alone, as f does."""
 
-    __slots__ = ("what", "var", "eqns", "line")
+    __slots__ = ("what", "var", "eqns", "line", "rows")
 
-    def __init__(self, what, var=None, eqns=(), line=None):
-        self.what, self.var, self.eqns, self.line = what, var, eqns, line
+    def __init__(self, what, var=None, eqns=(), line=None, rows=False):
+        self.what, self.var, self.eqns, self.line, self.rows = what, var, eqns, line, rows
 
     def __bool__(self):
         return True
 
     def within(self, whose: str) -> "Why":
         """The same cause, said as `whose`'s (an inner trace's, a batched function's)."""
-        return Why(f"{whose} {self.what}", self.var, self.eqns, self.line)
+        return Why(f"{whose} {self.what}", self.var, self.eqns, self.line, self.rows)
 
     def __str__(self):
         made = next((e for e in reversed(self.eqns) if e.out is self.var), None) if self.var is not None else None
@@ -250,9 +251,10 @@ class Why:
         return f"{self.what}{of}" + (f" at {self.line[0]}:{self.line[1]}" if self.line else "")
 
 
-def specialise(x, what) -> None:
+def specialise(x, what, rows=False) -> None:
     """Mark the trace of the traced value x specialised to its input values, `what` (the op or construct that
-    read x's number: "bool() (an if or while on it)", "numpy.argmax") named, with the user's line, if first."""
+    read x's number: "bool() (an if or while on it)", "numpy.argmax") named, with the user's line, if first.
+    `rows`: a derivative's decision on x's numbers (`Why.rows`)."""
     t = x._trace
     if t.specialised:
         return
@@ -263,7 +265,7 @@ def specialise(x, what) -> None:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy", "difflab"):
         frame = frame.f_back
     line = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
-    t.specialised = Why(what, x.node, t.eqns, line)
+    t.specialised = Why(what, x.node, t.eqns, line, rows)
 
 
 class Graph(NamedTuple):

@@ -20,6 +20,7 @@ method's name.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import functools
 import gc as _gc
 import math
@@ -34,6 +35,7 @@ from ..compile.reader import LastCall, fuse
 from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
+from ..differentiators.pieces import batch_rows
 from ..differentiators.stencils import numeric_depth
 from ..errors import (
     Collector,
@@ -932,11 +934,11 @@ def vmap(f, in_axes=0, out_axes=0):
             return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
         narrow = any([np.dtype(getattr(x, "dtype", float)) in _NARROW for x in leaves])
-        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first, narrow=narrow)
+        t, inputs, out_leaves = _trace_first_row(lambda *xs: call(xs), first, leaves, narrow)
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
-        if graph.specialised:
-            if not any(isinstance(x, Traced) for x in leaves):
+        if graph.specialised:  # (by a derivative's decision on the first row's numbers: each row alone, as f is)
+            if not any(isinstance(x, Traced) for x in leaves) and not graph.specialised.rows:
                 raise ValueError(
                     "vmap cannot batch a function whose control flow depends on its argument values (the traced "
                     f"branch holds for one batch element only{_by(graph.specialised)})"
@@ -951,6 +953,13 @@ def vmap(f, in_axes=0, out_axes=0):
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _trace_first_row(flat_f, first, leaves, narrow):
+    """vmap's trace of f at the batch's first row `first`; on numbers (no leaf traced), a numeric derivative's
+    length-scale decisions taken there are checked at each row by the batched graph (`pieces.batch_rows`)."""
+    with contextlib.nullcontext() if any(isinstance(x, Traced) for x in leaves) else batch_rows():
+        return trace_flat(flat_f, first, narrow=narrow)
 
 
 def _by(why) -> str:

@@ -14,7 +14,9 @@ at a kink it is the piece the convention table picks (abs'(0) = 0), as for the o
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 import warnings
 
 import numpy as np
@@ -26,6 +28,7 @@ from ..graph import (
     Const,
     Eqn,
     Graph,
+    Traced,
     Var,
     active,
     evaluate,
@@ -39,7 +42,15 @@ from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
 
-__all__ = ["held_graphs", "infinite_partial", "no_value", "first_order_only"]
+__all__ = [
+    "held_graphs",
+    "infinite_partial",
+    "no_value",
+    "first_order_only",
+    "batch_rows",
+    "rows_checked",
+    "rows_guard",
+]
 
 
 def _inline(fn, atoms, ids, source, out=None):
@@ -284,9 +295,80 @@ def no_value_guard(prepared, args, d, fun, V=None, order=2):
     and its argument moves at the stencil's points (`_moves`). vmap's batch is traced at its first row and a prepared
     graph at its first point: at a later one at a cone's apex (norm(x) at 0) the stencil gave 1/step (8192), silently,
     where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
+    d = rows_guard(prepared, args, d, fun)
     if order == 1:
         return first_order_only(prepared, args, V, d, fun)
     return _guarded(prepared, args, d, fun, _no_value_term)
+
+
+_rows = threading.local()  # .on: vmap is tracing f at its first row (`batch_rows`)
+
+
+@contextlib.contextmanager
+def batch_rows():
+    """Around vmap's trace of f at its batch's first row (its leaves concrete): a numeric derivative recorded there
+    took its length-scale decisions (`scales.within_reach`) on that row's numbers, and records a term that checks
+    them at each row (`rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
+    was, _rows.on = rows_checked(), True
+    try:
+        yield
+    finally:
+        _rows.on = was
+
+
+def rows_checked() -> bool:
+    """Whether a numeric derivative recorded now checks its decisions per row (`batch_rows`)."""
+    return getattr(_rows, "on", False)
+
+
+def rows_guard(prepared, args, d, fun):
+    """d plus NaN at each row of vmap's batch (`batch_rows`) where the stencil's length-scale decisions, taken at the
+    first row (`fun.rows_check` = (the reach allowed, whether a step was shrunk there): `scales.within_reach`), are
+    not the ones the row alone takes, else 0: where no step was shrunk, a row none of whose watched arguments moved by
+    more than the reach allowed of its op's scale (`Watch.near`, per row), or the first row itself (where `near` did
+    not decide, `reach` did); where one was, the first row alone (the others would step by its shrunk steps).
+    vmap(grad(Σ sin, numeric)) at a row of 1e20 gave -4.7e-16 where the row alone gives NaN with its DomainWarning
+    (the step 6e14 radians; alone it is shrunk to the spacing of floats there, and still out of reach). The rows are
+    told apart by the traced arguments and the enclosing trace's values f closes over (x unbatched, a batched:
+    `grad(lambda y: Σ sin(a·y))(1)` at a = 1e20 gave 1.05e5). `fun.rows_check` is set by `stencils._stepped` under
+    vmap's trace outside any numeric level (there the outer level differences this one with its decisions held)."""
+    check, watch, points = getattr(fun, "rows_check", None), getattr(fun, "watch", None), getattr(fun, "points", None)
+    if check is None or not watch or not points:
+        return d
+    fun.rows_check, (limit, how), near = None, check, None
+    if how != "shrunk":  # each watched argument within the reach allowed at each point, as `Watch.near` judges it
+        k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
+        for e, i in watch.entries:
+            values = [at[a] if isinstance(a, Var) else a.value for a in e.args]
+            within = _within(e, i, values, [r[k + watch.positions[e.args[i]]] for r in points], limit)
+            near = within if near is None else near & within
+    # (where `near` decided at the first row, that row passes it again: its points are the same numbers)
+    ok = near if how == "near" else _first_row(prepared, args) if near is None else _first_row(prepared, args) | near
+    return d + dnp.stop_gradient(dnp.where(ok, 0.0, np.nan))
+
+
+def _first_row(prepared, args):
+    """Whether the row is the first one, whose numbers the decisions were taken on: its traced arguments and the
+    enclosing trace's values f closes over (traced) equal to their numbers."""
+    given = [a for a in args if isinstance(a, Traced)]
+    given += [
+        a.value for e in prepared.graph.eqns for a in e.args if isinstance(a, Const) and isinstance(a.value, Traced)
+    ]
+    same = [dnp.all(dnp.ravel(a) == np.ravel(_number(a))) for a in given]
+    return np.array(True) if not same else same[0] if len(same) == 1 else dnp.all(dnp.stack(same))
+
+
+def _within(e, i, values, moved, limit):
+    """Whether argument i of e (`values`: e's arguments at x, traced) moved by at most `limit` of its op's scale there
+    at every point (`moved`: its values at the stencil's points), as `Watch.near` judges it (a NaN: no)."""
+    try:
+        s = dnp.abs(e.op.scale[i](*values, **e.kw))
+    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
+        return np.array(False)  # (a scale that does not trace: only the first row's decisions are known to hold)
+    shape = np.shape(_number(values[i]))
+    a = dnp.stack(moved)
+    a = dnp.reshape(a, (len(moved),) + (1,) * (max(np.ndim(_number(s)), len(shape)) - len(shape)) + shape)
+    return dnp.all(dnp.abs(a - values[i]) <= limit * (1.0 - 1e-9) * s)
 
 
 def _no_value_term(e, i, values, moved):
@@ -342,4 +424,4 @@ def _specialise(args):
     (A transform reused at other values gave std's NaN at the apex for [1, 2, 3.5], or inf with the term.)"""
     for a in args:
         if isinstance(a, Tracer):
-            specialise(a, "a derivative's NaN or infinite partial decided on its values")
+            specialise(a, "a derivative's NaN or infinite partial decided on its values", rows=True)

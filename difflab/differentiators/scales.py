@@ -512,6 +512,8 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
                 _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
         H = H if traced is None else traced
+        # (on the first row's numbers: `pieces.rows_guard` checks them per row, by `near` where it decided)
+        fun.decided = (limit, "near" if R is None else "reach")
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
     H = H.copy()
@@ -546,6 +548,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     if decide is fun:
         _say_kept(said, came, F)
     else:
+        fun.decided = (limit, "shrunk")
         F = fun(x, points(H, V))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:

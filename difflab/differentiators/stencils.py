@@ -47,6 +47,7 @@ from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
+from .pieces import rows_checked
 from .pilot import PILOT_FROM, probe_axes
 from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
@@ -429,6 +430,8 @@ def _stepped(fun, x, V, eye, probe, base, method):
     traced = isinstance(x, Traced) and not rich and probe is None and not numeric_depth()
     on = _traced_steps(x, None if eye else V, base, relative, real) if traced else None
     F, Hd, out = within_reach(fun, x, V, H, o, None if method.step is not None else base[0], real, on)
+    if rows_checked() and not numeric_depth() and (on is not None or not isinstance(x, Traced)):
+        fun.rows_check = getattr(fun, "decided", None)  # (under vmap's trace: checked per row, `pieces.rows_guard`)
     return F, (Hd if on is None or Hd is not on else H), Hd, out
 
 
