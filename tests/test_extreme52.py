@@ -64,3 +64,67 @@ def test_a_harmless_underflow_stays_compiled_in_forward(monkeypatch):
     np.testing.assert_allclose(got[2], [1.0, 0.0, 2 * np.e], rtol=1e-15)
     assert (pushed, needs) == ([], [])
     assert len(checks) >= 2  # (each call's derived products checked their factors: a dot each)
+
+
+_SYMBOLIC = [
+    ("scalar", lambda x: 3e200 * np.exp(-x), 800.0, "symbolic"),
+    ("matrix form", lambda x: 3e200 * np.sum(np.exp(-x)), np.array([800.0, 1.0]), "symbolic"),
+    ("scalar program", lambda x: 3e200 * np.sum(np.exp(-x)), np.array([800.0, 1.0]), dl.Symbolic(matrix=False)),
+]
+
+
+@pytest.mark.parametrize("name, f, x, method", _SYMBOLIC, ids=[c[0] for c in _SYMBOLIC])
+def test_the_symbolic_gradient_of_a_constant_times_exp(name, f, x, method):
+    # the closed form -3e200·e^-x in floats rounds e^-800 to 0 first (main: -0.0 on every call, silently); now those
+    # entries in 40 and 80 digits (the program's `exact`), the common case's code declining where an entry is tiny
+    g = dl.grad(f, method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        got = [np.atleast_1d(g(x)) for _ in range(3)]
+    np.testing.assert_allclose(got, [_want(3e200, np.atleast_1d(x))] * 3, rtol=1e-14)
+
+
+def test_the_symbolic_jacobian_and_products_along_a_large_vector():
+    # J of 3e200·e^-x (its diagonal), and the VJP / JVP of e^-x along [3e200, 1] (extreme51 said these): exact
+    x, w = np.array([800.0, 1.0]), np.array([3e200, 1.0])
+    want = [-1.1003623752533062e-147, -0.36787944117144233]  # mpmath, as _want's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        jac = dl.jacobian(lambda x: 3e200 * np.exp(-x), method="symbolic")(x)
+        pulled = dl.vjp(lambda x: np.exp(-x), x, method="symbolic")[1](w)[0]
+        pushed = dl.jvp(lambda x: np.exp(-x), (x,), (w,), method="symbolic")[1]
+    np.testing.assert_allclose(np.diag(jac), _want(3e200, x), rtol=1e-14)
+    assert jac[0, 1] == jac[1, 0] == 0.0
+    np.testing.assert_allclose([pulled, pushed], [want, want], rtol=1e-14)
+
+
+def test_a_harmless_symbolic_underflow_evaluates_nothing_exactly(monkeypatch):
+    # Σe^-x at [800, 1]: -e^-800 is 0 to rounding (no factor lifts it): the rules' sweep says so, no `exact`, nothing
+    # said; Σ3e200·x·x (no exp): not even the graph evaluated again
+    from difflab.differentiators import base, program
+
+    exacts, evaluated = _counting(monkeypatch, program, "exact"), _counting(monkeypatch, base, "impl_or_nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        g = dl.grad(lambda x: np.sum(np.exp(-x)), method="symbolic")
+        got = [g(np.array([800.0, 1.0])) for _ in range(2)]
+        assert exacts == []
+        h = dl.grad(lambda x: np.sum(3e200 * x * x), method="symbolic")
+        n = len(evaluated)
+        assert h(np.array([0.0, 1.0]))[0] == 0.0 and len(evaluated) == n
+    np.testing.assert_allclose(got, [[0.0, -1 / np.e]] * 2, rtol=1e-15)
+
+
+def test_the_symbolic_gradient_says_what_it_cannot_evaluate_exactly(monkeypatch):
+    # a program too large for 40-digit evaluation (EXACT_MAX 0 here): its -0.0 stands, said naming exp's equation
+    from difflab.differentiators import program
+
+    monkeypatch.setattr(program, "EXACT_MAX", 0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        with pytest.warns(DerivativeRangeWarning, match=r"= exp\(.*before a large factor multiplies it"):
+            got = dl.grad(lambda x: 3e200 * np.sum(np.exp(-x)), method="symbolic")(np.array([800.0, 1.0]))
+    assert got[0] == 0.0

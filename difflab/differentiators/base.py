@@ -109,8 +109,9 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     finite. A term lost: an entry of r below the normal range, of J too, and of w 2^25 or more meeting it (exp's rule
     lifts t·e^-800 with t = 3e200 to 1.1e-147, which J's rounded 0 lost; below 2^25 no term of 26 bits is). 2^k: w's
     largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Shape contract:
-    as r. The symbolic method's says `_say_unlifted` instead (`jac` None: its directional products, which form J
-    only here, where a term may be lost)."""
+    as r. The symbolic method's evaluates its product's closed form in 40 and 80 digits there (`exact_product`), or
+    where it cannot says `_say_unlifted` (`jac` None: its directional products, which form J only here, where a
+    term may be lost)."""
     method = prepared.method
     if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
         return r
@@ -130,9 +131,12 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         tiny &= np.reshape(nonzero, jac.shape) if len(nonzero) == jac.size else True  # (per example: one's J)
     if not (tiny[large][:, small] if left else tiny[:, large][small]).any():
         return r
-    if method.native == "jacobian":
-        _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
-        return r
+    if method.native == "jacobian":  # its closed form in 40 and 80 digits where it can, else said
+        fixed = prepared.exact_product(args, w, r, small, left)
+        if fixed is None:
+            _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
+            return r
+        return fixed
     s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
     with np.errstate(all="ignore"):
         if method.native == "jvp":  # J's columns at seeds s·e_j
@@ -145,11 +149,31 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     return np.where(keep, again, r) if keep.any() else r
 
 
-def _say_unlifted(graph: Graph, args, top: float) -> None:
-    """A `DerivativeRangeWarning` naming the first equation of `graph` whose op's partial lifts (`lifting_partial`:
-    exp's) and underflowed at `args` where its rule lifts it: a derivative in closed form held that partial's 0 (or
-    subnormal) before a tangent or cotangent as large as `top` multiplied it, and the result may lack the term
-    (symbolic's -e^-x·v at x = 800, v = 3e200: 0 for -1.1e-147). Said whatever the result."""
+def _say_unlifted(graph: Graph, args, top: float | None = None, eqn=None) -> None:
+    """A `DerivativeRangeWarning` naming `eqn`, or the first equation of `graph` that `lifting_underflowed` at `args`: a
+    derivative in closed form held that partial's 0 (or subnormal) before a tangent or cotangent as large as `top`
+    (None: a factor of its own) multiplied it, and the result may lack the term (symbolic's -e^-x·v at x = 800, v =
+    3e200: 0 for -1.1e-147). Said whatever the result."""
+    e = eqn if eqn is not None else lifting_underflowed(graph, args)
+    if e is None:
+        return
+    where = str(e.origin).split(" :")[0]
+    factor = "a large factor" if top is None else f"a tangent or cotangent of {top:.3g}"
+    warn_range(
+        where,
+        f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
+        f"closed-form derivative rounds it before {factor} multiplies it: the result may lack a term (forward and "
+        "reverse mode keep it)",
+    )
+    say_lost_terms()
+
+
+def lifting_underflowed(graph: Graph, args):
+    """The first equation of `graph` whose op's partial lifts (`lifting_partial`: exp's) and underflowed at `args`
+    where its rule lifts it (e^x below the normal range at x > -1416), or None: one evaluation of the graph (its ops'
+    values, NaN where one leaves its domain)."""
+    if not any([lifting_partial(e.op) is not None for e in graph.eqns]):
+        return None
     env = dict(zip(graph.inputs, args))
     with np.errstate(all="ignore"):
         for e in graph.eqns:
@@ -157,15 +181,8 @@ def _say_unlifted(graph: Graph, args, top: float) -> None:
             env[e.out] = out = impl_or_nan(e, vals, e.kw)
             partial = lifting_partial(e.op)
             if partial is not None and partial.quotient_when(np.asarray(out), *vals):
-                where = str(e.origin).split(" :")[0]
-                warn_range(
-                    where,
-                    f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
-                    f"closed-form derivative rounds it before a tangent or cotangent of {top:.3g} multiplies it: the "
-                    "result may lack a term (forward and reverse mode keep it)",
-                )
-                say_lost_terms()
-                return
+                return e
+    return None
 
 
 def _traced(args) -> bool:
