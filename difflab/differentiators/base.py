@@ -132,7 +132,8 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     if not (tiny[large][:, small] if left else tiny[:, large][small]).any():
         return r
     if method.native == "jacobian":  # its closed form in 40 and 80 digits where it can, else said
-        fixed = prepared.exact_product(args, w, r, small, left)
+        exact = getattr(prepared, "exact_product", None)
+        fixed = None if exact is None else exact(args, w, r, small, left)
         if fixed is None:
             _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
             return r

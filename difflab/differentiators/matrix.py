@@ -119,9 +119,13 @@ class MatrixGradient:
 
     def hot_grad(self, args):
         """The lowered closed form's guarded twin (compile.graphs) for these inputs, once lowered (`untiny` where the
-        graph has exp: an entry below the normal range goes to the general path, program.lifted_result)."""
+        graph has exp and is small enough to evaluate exactly: an entry below the normal range goes to the general
+        path, program.lifted_result; a larger one's common case stays as it is, left)."""
         if "lifts" not in vars(self):
-            self.lifts = any([lifting_partial(e.op) is not None for e in self.graph.eqns])
+            from .program import EXACT_MAX, over_limit
+
+            small = over_limit(self.graph, EXACT_MAX) is None
+            self.lifts = small and any([lifting_partial(e.op) is not None for e in self.graph.eqns])
         return untiny(
             getattr(self.fns.get(len(args[self.rows[0]]) if self.rows else None), "guarded", None), self.lifts
         )

@@ -1195,8 +1195,8 @@ def name_singular(prepared, args, outs, result, order=1, lift=True):
     once more (every output seeded with ones; for `order` 2 over the gradient's own traced sweep)
     to issue the same DomainWarning. Only for concrete, finite inputs whose values are finite and
     whose derivative (`result`) is not: a NaN or inf in the inputs or the values is reported where
-    it arises. Returns (outs, result); `lift` (a Jacobian or gradient of order
-    1): with `lifted_exactly`'s entries (`lifted_result`)."""
+    it arises. Returns (outs, result), a first derivative (J, or the matrix form's gradient leaves)
+    with `lifted_result`'s entries unless not `lift` (the directional products: base._lifted's)."""
     if order == 1 and lift:
         result = lifted_result(prepared, args, result)
     if _traced(args) or prepared.batch_inputs or _finite(result) or not (_finite(outs) and _finite(args)):
