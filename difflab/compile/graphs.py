@@ -428,7 +428,7 @@ class _Source:
         self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
         self.quotients: set | None = None  # the values quotient rules read (`quotient_reads`: made once)
         self.underflowing: set = set()  # values whose underflow is harmless (`_underflow_exact`)
-        self.lifting: dict = {}  # a lifting op's value -> the slot its wrapper marks (`underflowing_call`)
+        self.lifting: dict = {}  # a lifting op's value -> (its slot,), a linear op's of them -> theirs (`underflowing_call`)
         self.met: set = set()  # (a lifting op's value, the other factors) some product checks (`underflowing_call`)
         # the `_underflow_exact` wrappers by global name, bound to the raw calls until an underflow raises (`_swapper`)
         self.under: dict = {}
@@ -621,7 +621,9 @@ class _Source:
         (`ops.core.lifting_partial`: exp) gets a slot its wrapper marks on each call, and a product reading its value directly
         (`met`: the argument's position, its slot, the other factors' positions) checks those factors' size on a call
         that marked it; the first such product alone (in the program's order), as a later one of the same values
-        (exp(z)·z, and its gradient's z·e^z) would say the same: a call one declined runs no further."""
+        (exp(z)·z, and its gradient's z·e^z) would say the same: a call one declined runs no further. A linear op's
+        value of such values (a sum of e^-x's tangents, -e^-800·1 = 0) carries their slots on: a later product by
+        3e200 checks it as exp's own (its 0 is as small: 3e200·Σe^-x's forward gradient, extreme52)."""
         linear = (eqn.op.plain or eqn.op).linear
         if not eqn.op.underflow_exact and not (
             linear and any([a in self.underflowing for a in eqn.args if type(a) is Var])
@@ -632,8 +634,12 @@ class _Source:
         read = eqn.out in self.quotient_reads()
         lifts = lifting_partial(eqn.op)
         if lifts is not None:
-            lifts = (lifts, self.lifting.setdefault(eqn.out, threading.local()))
+            lifts = (lifts, self.lifting.setdefault(eqn.out, (threading.local(),))[0])
         met = self.lift_checks(eqn) if products else ()
+        if linear and lifts is None:  # (a sum or product of e^-800's 0: as small, so a later factor may lift it)
+            slots = {s: None for a in eqn.args if type(a) is Var for s in self.lifting.get(a, ())}
+            if slots:
+                self.lifting[eqn.out] = tuple(slots)
         fn_ = f"{fn}_lift{i}" if lifts is not None or met else fn  # (its own slots: a name of its own)
         name = f"{fn_}_under_read" if read else f"{fn_}_under"  # (one wrapper per check: a shared name would keep one)
         self.under[name] = _underflow_exact(self.env[fn], read, products, lifts, met)
@@ -1115,8 +1121,11 @@ def _lift_lost(met, args) -> bool:
     e^-800 times Σū ~ 1 stops here), where some entry of the value below `_LOST` (e^x < that entry + 2^-1074: exp's
     partial is its value) times their largest magnitude reaches the normal range. That bound reads no x, whose buffer
     may hold another value by now: a factor of 4.5e15 meeting e^-4800 declines too (the interpreter decides)."""
-    for k, slot, others in met:
-        if not slot.__dict__.get("hit"):  # (this call's value did not underflow)
+    for k, slots, others in met:
+        for slot in slots:
+            if slot.__dict__.get("hit"):
+                break
+        else:  # (this call's values did not underflow)
             continue
         bound = 1.0
         for j in others:

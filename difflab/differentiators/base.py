@@ -111,8 +111,9 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Only r's small
     entries are swept again (J's rows or columns there: one sweep each), and only for a graph with an op whose rule
     lifts (`_may_lift`): x² at x = 0 along 1e8 formed J and swept it twice for r's exact 0 (symbolic's JVP, n = 200: 0.1 -> 5.6 ms).
-    Shape contract: as r. The symbolic method's says `_say_unlifted` instead. `jac` None: J not formed (symbolic's
-    directional products, reverse's transposed JVP of m > `TRANSPOSE_ROWS` outputs)."""
+    Shape contract: as r. The symbolic method's evaluates its product's closed form in 40 and 80 digits there
+    (`exact_product`), or where it cannot says `_say_unlifted`. `jac` None: J not formed (symbolic's directional
+    products, reverse's transposed JVP of m > `TRANSPOSE_ROWS` outputs)."""
     method = prepared.method
     if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
         return r
@@ -134,9 +135,13 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         small &= lost[large].any(axis=0) if left else lost[:, large].any(axis=1)  # (w has a large entry)
     if not small.any():
         return r
-    if method.native == "jacobian":
-        _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
-        return r
+    if method.native == "jacobian":  # its closed form in 40 and 80 digits where it can, else said
+        exact = getattr(prepared, "exact_product", None)
+        fixed = None if exact is None else exact(args, w, r, small, left)
+        if fixed is None:
+            _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
+            return r
+        return fixed
     s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
     rows = np.flatnonzero(small)
     seeds = np.zeros((len(rows), prepared.n if left else prepared.m))  # (s·e_i for those i alone: no n × n eye)
@@ -163,11 +168,31 @@ def _may_lift(prepared) -> bool:
     return may
 
 
-def _say_unlifted(graph: Graph, args, top: float) -> None:
-    """A `DerivativeRangeWarning` naming the first equation of `graph` whose op's partial lifts (`lifting_partial`:
-    exp's) and underflowed at `args` where its rule lifts it: a derivative in closed form held that partial's 0 (or
-    subnormal) before a tangent or cotangent as large as `top` multiplied it, and the result may lack the term
-    (symbolic's -e^-x·v at x = 800, v = 3e200: 0 for -1.1e-147). Said whatever the result."""
+def _say_unlifted(graph: Graph, args, top: float | None = None, eqn=None) -> None:
+    """A `DerivativeRangeWarning` naming `eqn`, or the first equation of `graph` that `lifting_underflowed` at `args`: a
+    derivative in closed form held that partial's 0 (or subnormal) before a tangent or cotangent as large as `top`
+    (None: a factor of its own) multiplied it, and the result may lack the term (symbolic's -e^-x·v at x = 800, v =
+    3e200: 0 for -1.1e-147). Said whatever the result."""
+    e = eqn if eqn is not None else lifting_underflowed(graph, args)
+    if e is None:
+        return
+    where = str(e.origin).split(" :")[0]
+    factor = "a large factor" if top is None else f"a tangent or cotangent of {top:.3g}"
+    warn_range(
+        where,
+        f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
+        f"closed-form derivative rounds it before {factor} multiplies it: the result may lack a term (forward and "
+        "reverse mode keep it)",
+    )
+    say_lost_terms()
+
+
+def lifting_underflowed(graph: Graph, args):
+    """The first equation of `graph` whose op's partial lifts (`lifting_partial`: exp's) and underflowed at `args`
+    where its rule lifts it (e^x below the normal range at x > -1416), or None: one evaluation of the graph (its ops'
+    values, NaN where one leaves its domain)."""
+    if not any([lifting_partial(e.op) is not None for e in graph.eqns]):
+        return None
     env = dict(zip(graph.inputs, args))
     with np.errstate(all="ignore"):
         for e in graph.eqns:
@@ -175,15 +200,8 @@ def _say_unlifted(graph: Graph, args, top: float) -> None:
             env[e.out] = out = impl_or_nan(e, vals, e.kw)
             partial = lifting_partial(e.op)
             if partial is not None and partial.quotient_when(np.asarray(out), *vals):
-                where = str(e.origin).split(" :")[0]
-                warn_range(
-                    where,
-                    f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
-                    f"closed-form derivative rounds it before a tangent or cotangent of {top:.3g} multiplies it: the "
-                    "result may lack a term (forward and reverse mode keep it)",
-                )
-                say_lost_terms()
-                return
+                return e
+    return None
 
 
 def _traced(args) -> bool:

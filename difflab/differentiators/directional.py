@@ -22,9 +22,9 @@ from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import Traced, Var, charge
 from .base import Prepared, _lifted, _traced, nonfinite_concrete, split
-from .program import floats, name_singular
+from .program import exact_entries, floats, name_singular
 
-__all__ = ["Vector", "jvp", "vjp"]
+__all__ = ["Vector", "jvp", "vjp", "exact_product"]
 
 BOTH = "value+jvp+vjp"  # the outputs, J v and uᵀJ: one function on floats
 
@@ -114,7 +114,7 @@ def jvp(self, args, v):
         outs = self.value(args)
     else:
         outs = split(out[: self.m], self.out_shapes)
-    outs, jv = name_singular(self, args, outs, out[self.m :])
+    outs, jv = name_singular(self, args, outs, out[self.m :], lift=False)  # (J v: `_lifted` below)
     return outs, _lifted(self, args, None, v, jv)  # (a term t·e^-800 its code rounded to 0: said)
 
 
@@ -140,7 +140,25 @@ def vjp(self, args):
 
     def pullback(u):
         return _lifted(
-            self, args, None, u, name_singular(self, args, outs, code.run("vjp", args, np.zeros(self.n), u))[1]
+            self,
+            args,
+            None,
+            u,
+            name_singular(self, args, outs, code.run("vjp", args, np.zeros(self.n), u), lift=False)[1],
         )
 
     return outs, pullback
+
+
+def exact_product(self, args, w, r, small, left: bool):
+    """r = uᵀJ (`left`, u = w) or J v (v = w) with its entries at `small` (a mask shaped as r) evaluated in 40 and 80
+    digits where they agree and are normal (program.exact_entries over the product's own expressions: e^-800·3e200
+    = 1.1e-147 where the code rounded e^-800 first), or None where that cannot be done (a symbolic `Prepared`'s)."""
+    code, m, n = _vector(self), self.m, self.n
+    w = np.asarray(w, dtype=float)
+    if left:
+        return exact_entries(code, [*floats(args), np.zeros(n), w], "vjp", np.asarray(r), small)
+    full = np.concatenate([np.zeros(m), np.ravel(r)])
+    where = np.concatenate([np.zeros(m, bool), np.ravel(small)])
+    fixed = exact_entries(code, [*floats(args), w, np.zeros(m)], "value+jvp", full, where)
+    return None if fixed is None else fixed[m:].reshape(np.shape(r))

@@ -55,12 +55,16 @@ from ..compile import Tier, lower
 from ..graph import Const, Var
 from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
-from ..ops.core import _DOT_MAX
+from ..ops.core import _DOT_MAX, lifting_partial
+
 from ..trace import Tracer, outputs_of, trace_flat
 from .examples import _placeholder, per_example
 from .shifts import shift_free
 
 __all__ = ["closed_form", "batch_graph", "MatrixGradient"]
+
+#: float64's smallest normal number (`untiny`)
+_TINY = float(np.finfo(np.float64).tiny)
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SIZES_KEPT = 8  # closed forms kept per prepared object, one per batch size
@@ -114,8 +118,40 @@ class MatrixGradient:
         return [float(value) if type(value) is np.float64 else value], list(res[1:])
 
     def hot_grad(self, args):
-        """The lowered closed form's guarded twin (compile.graphs) for these inputs, once lowered."""
-        return getattr(self.fns.get(len(args[self.rows[0]]) if self.rows else None), "guarded", None)
+        """The lowered closed form's guarded twin (compile.graphs) for these inputs, once lowered (`untiny` where the
+        graph has exp and is small enough to evaluate exactly: an entry below the normal range goes to the general
+        path, program.lifted_result; a larger one's common case stays as it is, left)."""
+        if "lifts" not in vars(self):
+            from .program import EXACT_MAX, over_limit
+
+            small = over_limit(self.graph, EXACT_MAX) is None
+            self.lifts = small and any([lifting_partial(e.op) is not None for e in self.graph.eqns])
+        return untiny(
+            getattr(self.fns.get(len(args[self.rows[0]]) if self.rows else None), "guarded", None), self.lifts
+        )
+
+
+def untiny(guarded, lifts: bool):
+    """`guarded` (a prepared gradient's common-case code: its value, then the gradient leaves, or None), or where
+    `lifts` (its graph has exp) it answering None where a leaf has an entry below the normal range, so the general
+    path's `lifted_exactly` decides: cached on it, with the cost attributes the callers read (api.operators._Hot)."""
+    if guarded is None or not lifts:
+        return guarded
+    fn = getattr(guarded, "untiny", None)
+    if fn is None:
+
+        def fn(*xs):
+            res = guarded(*xs)
+            if res is None:
+                return None
+            for g in res[1:]:
+                if not np.min(np.abs(g), initial=1.0) >= _TINY:
+                    return None
+            return res
+
+        fn.__dict__.update({a: v for a, v in guarded.__dict__.items() if a not in ("untiny", "unsuspected")})
+        guarded.untiny = fn
+    return fn
 
 
 def closed_form(graph, wrt: tuple, scale: float = 1.0):

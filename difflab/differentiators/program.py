@@ -19,13 +19,14 @@ import itertools
 
 import numpy as np
 
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, trial_warnings
 from ..graph import Traced, Var, evaluate
 from ..ops.complexes import is_complex
-from ..ops.core import held_value, naming_values
+from ..ops.core import held_value, lifting_partial, naming_values
 from ..ops.opaque import cotangent_group, naming, opaque_cotangent, opaque_entry, opaque_tangent
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
+from .base import _say_unlifted, lifting_underflowed
 from .reverse import backward
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
@@ -1014,6 +1015,7 @@ def exact(prepared, args, kind="jacobian", dps=40):
 
 #: named assignments a derivative at inputs of extreme magnitude is evaluated in 40 and 80 digits for
 EXACT_MAX = 200
+_TINY = float(np.finfo(np.float64).tiny)
 #: inputs beyond these magnitudes make a derivative's products (u² of u = x², 1/u² of it) leave float64's range
 _LARGE, _SMALL = 1e75, 1e-75
 #: the digits a derivative at such inputs is evaluated in, two at a time; the second pair only where the first
@@ -1046,6 +1048,101 @@ def in_range(prepared, args, kind, found):
         if agree.all():
             break
     return np.where(agree, fine, found)
+
+
+def exact_entries(prepared, args, kind, found, where):
+    """`found` (generated code's `kind` at float `args`, shaped as it) with its entries at `where` (a mask) evaluated
+    in 40 and 80 digits (`exact`) where the two agree to 1e-15 and are finite and in float64's normal range; None where
+    `exact` cannot evaluate it (a program of more than `EXACT_MAX` assignments, a function whose mpmath form is not
+    ours, SymPy failing to make a number). `prepared`: a symbolic prepared object, or its `Vector` (JVP, VJP)."""
+    if len(prepared.program.assignments) > EXACT_MAX or not _exact_functions(prepared.program.assignments):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            coarse, fine = (np.reshape(exact(prepared, args, kind, dps), np.shape(found)) for dps in _DIGITS[0])
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    with np.errstate(all="ignore"):
+        good = np.isfinite(fine) & (np.abs(fine) >= _TINY) & (np.abs(coarse - fine) <= 1e-15 * np.abs(fine))
+    return np.where(where & good, fine, found)
+
+
+def lifted_exactly(prepared, args, kind, found):
+    """`found` (generated code's `kind` at float `args`), or where it has an entry below float64's normal range and an
+    op whose rule lifts its underflowed partial underflowed at `args` (`base.lifting_underflowed`: exp's e^-800, which
+    the closed form rounds to 0 before a constant 3e200 multiplies it: -0.0 for -1.1e-147, where forward and reverse
+    mode keep it), those entries evaluated in 40 and 80 digits (`exact_entries`) where the tape's rules lift one
+    (`_lifted_by_rules`); where that cannot be done, found, with a DerivativeRangeWarning naming the equation. Only for
+    one example's scalar program of concrete inputs. Gates per call: the graph's ops (once), one pass over found; then
+    (an entry below the range) the graph evaluated; then (exp underflowed: a harmless e^-800 stops here) a reverse
+    sweep per row with such an entry. Shape contract: as found."""
+    if _traced(args) or isinstance(found, Traced) or prepared.batch_inputs or not _lifts(prepared):
+        return found
+    found = np.asarray(found)
+    if found.dtype != np.float64 or not found.size or not np.min(np.abs(found)) < _TINY:
+        return found
+    eqn = lifting_underflowed(prepared.graph, args)
+    if eqn is None or not _lifted_by_rules(prepared, args, np.abs(found) < _TINY):
+        return found
+    fixed = exact_entries(prepared, args, kind, found, np.abs(found) < _TINY)
+    if fixed is None:
+        _say_unlifted(prepared.graph, args, eqn=eqn)
+        return found
+    return fixed
+
+
+def _lifted_by_rules(prepared, args, small) -> bool:
+    """Whether the tape's own VJP rules (reverse mode's, whose exp rule keeps 3e200·e^-800) give a finite number in
+    the normal range at an entry of J that `small` marks ((m, n) flat: the closed form's entries below the range),
+    one sweep per row with such an entry, its warnings dropped; True where a sweep raised (exact decides)."""
+    graph, m, n = prepared.graph, prepared.m, prepared.n
+    small = np.reshape(small, (m, n))
+    env: dict = {}
+    try:
+        with trial_warnings(), np.errstate(all="ignore"):
+            evaluate(graph, *args, env=env)
+            starts = np.cumsum([0] + [int(np.prod(s)) for s in prepared.out_shapes])
+            for i in np.flatnonzero(small.any(axis=1)):
+                k = int(np.searchsorted(starts, i, side="right")) - 1
+                o = graph.outputs[k]
+                if not isinstance(o, Var):  # (a constant output: a row of zeros)
+                    continue
+                seed = np.zeros(o.shape)
+                seed.flat[i - starts[k]] = 1.0
+                row = np.concatenate([np.ravel(r) for r in backward(graph, dict(env), prepared.wrt, {o: seed})])
+                got = row[small[i]]
+                if np.any(np.isfinite(got) & (np.abs(got) >= _TINY)):
+                    return True
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return True
+    return False
+
+
+def lifted_result(prepared, args, result):
+    """A symbolic Jacobian (m, n), or the matrix form's gradient leaves (a list), `lifted_exactly` (the leaves by the
+    scalar program, where the graph's elements are within `EXACT_MAX`: its expansion is cheap). Shape: as result."""
+    if not isinstance(result, list):
+        return lifted_exactly(prepared, args, "jacobian", result)
+    if _traced(args) or not _lifts(prepared) or not any([np.min(np.abs(g), initial=1.0) < _TINY for g in result]):
+        return result
+    if over_limit(prepared.graph, EXACT_MAX) is not None or not prepared._expand(strict=False):
+        return result
+    flat = np.concatenate([np.ravel(g) for g in result])
+    fixed = lifted_exactly(prepared, args, "jacobian", flat)
+    return result if fixed is flat else [np.reshape(p, np.shape(g)) for p, g in zip(_cut(fixed, result), result)]
+
+
+def _cut(flat, like) -> list:
+    """`flat` cut into pieces of the sizes of the arrays in `like`."""
+    return np.split(flat, np.cumsum([np.size(g) for g in like])[:-1])
+
+
+def _lifts(prepared) -> bool:
+    """Whether a prepared object's graph has an op whose rule lifts an underflowed partial (kept on it)."""
+    lifts = prepared.__dict__.get("_lifting")
+    if lifts is None:
+        lifts = prepared._lifting = any([lifting_partial(e.op) is not None for e in prepared.graph.eqns])
+    return lifts
 
 
 def _exact_functions(assignments) -> bool:
@@ -1092,13 +1189,16 @@ def over_limit(graph, limit: int) -> str | None:
     )
 
 
-def name_singular(prepared, args, outs, result, order=1):
+def name_singular(prepared, args, outs, result, order=1, lift=True):
     """Name the equation behind an infinite derivative as forward and reverse mode do (sqrt's at 0,
     DESIGN.md §6): generated code computes inf there silently, so the tape's VJP rules are swept
     once more (every output seeded with ones; for `order` 2 over the gradient's own traced sweep)
     to issue the same DomainWarning. Only for concrete, finite inputs whose values are finite and
     whose derivative (`result`) is not: a NaN or inf in the inputs or the values is reported where
-    it arises. Returns (outs, result)."""
+    it arises. Returns (outs, result), a first derivative (J, or the matrix form's gradient leaves)
+    with `lifted_result`'s entries unless not `lift` (the directional products: base._lifted's)."""
+    if order == 1 and lift:
+        result = lifted_result(prepared, args, result)
     if _traced(args) or prepared.batch_inputs or _finite(result) or not (_finite(outs) and _finite(args)):
         return outs, result
     graph, wrt = prepared.graph, prepared.wrt

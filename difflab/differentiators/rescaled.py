@@ -98,7 +98,26 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
 def rescaled_rows(rows, ins: list, V) -> tuple:
     """`rows(ins, V)` (forward's sweeps: outputs and J V for the tangents V, k × n), `rescaled`: swept again at V·2^k
     where its only terms were lost (cbrt(1/x)' at 1e200: the tangent of 1/x, -1e-400, was 0, the slope -0.0 for
-    -7.2e-268). Shape contract: as `rows`'."""
+    -7.2e-268). Several rows, one sweep each: a row that lost a term is swept again at its own scale, the others kept
+    (3e200·Σe^-x's gradient at [800, 1]: e_0's row lost -e^-800 before 3e200 met it, -1.1e-147 at 2^1000, where
+    e_1's row, -1.1e200, overflows at any scale that lifts it). Shape contract: as `rows`'."""
+    k = np.shape(V)[0]
+    if k > 1 and type(V) is np.ndarray and not any([isinstance(a, Traced) for a in ins]):
+        mark, lost, parts, under = lost_terms(), [], [], []
+        for j in range(k):  # (rows sweeps each row alone: one at a time costs no sweep more)
+            before = lost_terms()
+            with _underflows() as seen:
+                outs, jv = rows(ins, V[j : j + 1])
+            under += seen
+            if lost_terms() != before:  # (its own lost terms, unsaid where its rescale keeps it)
+                row = V[j : j + 1]
+                jv = rescaled([jv], lambda s, row=row: [rows(ins, row * s)[1]], before)[0]
+                lost.append(j)
+            parts.append(jv)
+        jv = np.concatenate(parts)
+        if lost:
+            return outs, jv
+        return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark, bool(under))[0]
     mark = lost_terms()
     with _underflows() as under:
         outs, jv = rows(ins, V)

@@ -25,7 +25,7 @@ from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, complex_eqn, split
 from .complex_outputs import ComplexOutputs, complex_outputs
-from .directional import jvp as _jvp_along, vjp as _vjp_along
+from .directional import exact_product as _exact_product, jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .structure import prepared_once
 from .matrix import MatrixGradient
@@ -126,7 +126,7 @@ class Symbolic(Differentiator):
 
         _in_range = in_range  # (generated code's entries, or in 80 digits at inputs of extreme magnitude)
 
-        jvp, vjp = _jvp_along, _vjp_along  # one derivative each (directional.py), not the Jacobian's m·n entries
+        jvp, vjp, exact_product = _jvp_along, _vjp_along, _exact_product  # (directional.py: one derivative each)
 
         def grad_leaves(self, args, values=None, finite=None):
             found = self.matrix.run(floats(args)) if self.matrix is not None and not _traced(args) else None
