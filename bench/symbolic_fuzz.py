@@ -1,6 +1,6 @@
 """Differential fuzz of the symbolic method's matrix level against reverse mode (issue 11: silent wrong numbers).
 
-    PYTHONPATH=. python bench/symbolic_fuzz.py [SEED] [N] [--jax K] [--show M] [--depth D]
+    PYTHONPATH=. python bench/symbolic_fuzz.py [SEED] [N] [--jax K] [--show M] [--depth D] [--f32]
 
 Draws N user-like array functions from a small grammar, deterministic by SEED: elementwise ops,
 broadcasting against constant rows/columns/matrices, masks (a comparison used as a number) and
@@ -33,6 +33,7 @@ from difflab.scipy.special import logsumexp
 
 B, N = 2, 3  # a batch axis of 2 rows, 3 features: small enough for symbolic Hessians
 TOL = 1e-6
+DTYPE = np.float64  # --f32: float32 inputs and float constants (TOL 1e-4)
 
 
 class Gen:
@@ -43,6 +44,7 @@ class Gen:
         self.np_lines: list[str] = []
         self.jx_lines: list[str] = []
         self.k = 0
+        self.temps: list[str] = []  # named values a later expression may read again (a DAG: adjoints summed)
 
     def pick(self, seq):
         return seq[self.rng.integers(len(seq))]
@@ -56,19 +58,41 @@ class Gen:
 
     def leaf(self):
         r = self.rng.random()
+        if self.temps and r < 0.35:
+            v = self.pick(self.temps)
+            return v, v
         if r < 0.7:
             v = f"x{self.rng.integers(self.n_in)}"
             return v, v
-        v = self.pick(["C0", "C1", "0.5 * C0 + x0"])
+        v = self.pick(["C0", "C1", "0.5 * C0 + x0", "(A0 + C0)"])
         return v, v
 
     def expr(self, d: int):  # an expression shaped (B, N): (numpy source, jax source)
         if d <= 0 or self.rng.random() < 0.15:
             return self.leaf()
         kind = self.pick(
-            ["unary", "unary", "binary", "binary", "bcast", "mask", "reduce", "matmul", "shape", "inplace"]
+            [
+                "unary",
+                "unary",
+                "binary",
+                "binary",
+                "bcast",
+                "mask",
+                "reduce",
+                "matmul",
+                "shape",
+                "inplace",
+                "let",
+                "let",
+            ]
         )
         return getattr(self, "_" + kind)(d - 1)
+
+    def _let(self, d):  # a named value: read again by later leaves
+        a, ja = self.expr(d)
+        name, _ = self.tmp(a, ja)
+        self.temps.append(name)
+        return name, name
 
     def _unary(self, d):
         a, ja = self.expr(d)
@@ -88,6 +112,13 @@ class Gen:
                 "-{}",
                 "np.square({})",
                 "1.0 / (1.0 + np.exp(-{}))",
+                "np.clip({}, -0.5, 0.5)",
+                "np.sign({0}) * {0}",
+                "np.minimum({}, 0.0)",
+                "np.sqrt(np.abs({}))",
+                "np.sqrt({} ** 2)",
+                "np.log(np.abs({}))",
+                "np.log(1.0 + np.exp({}))",
             ]
         )
         return fn.format(f"({a})"), fn.replace("np.", "jnp.").format(f"({ja})")
@@ -110,6 +141,10 @@ class Gen:
                 "R0 / (1.0 + ({}) ** 2)",
                 "({}) * x0[:, :1]",
                 "({}) + x0[:1, :]",
+                "A0 * ({})",
+                "({}) * 3",
+                "({}) / A0",
+                "({}) @ E0",
             ]
         )
         return op.format(a), op.format(ja)
@@ -124,6 +159,16 @@ class Gen:
             ("((({a}) > {t}) & (({b}) < 0.5)) * ({c})", "((({a}) > {t}) & (({b}) < 0.5)) * ({c})"),
             ("({b}) * (({a}) > {t}).astype(float)", "({b}) * (({a}) > {t}).astype(float)"),
             ("np.where(({a}) > {t}, {b}, 0.0)", "jnp.where(({a}) > {t}, {b}, 0.0)"),
+            ("((({a}) > {t}) @ W0) * ({b})", "((({a}) > {t}) @ W0) * ({b})"),
+            ("((({a}) > {t}) @ ({b}).T) @ ({c})", "((({a}) > {t}) @ ({b}).T) @ ({c})"),
+            (
+                "np.where(({a}) > {t}, 1, 0) * ({b}) + (({a}) > {u}) * ({b})",
+                "jnp.where(({a}) > {t}, 1, 0) * ({b}) + (({a}) > {u}) * ({b})",
+            ),
+            (
+                "-((({a}) > {t}) * ({b})) + 2 * ((({a}) > {u}) * ({b}))",
+                "-((({a}) > {t}) * ({b})) + 2 * ((({a}) > {u}) * ({b}))",
+            ),
             (
                 "(({a})[:, :1] > {t}) * ({b}) + (({a})[:1, :] > {u}) * ({c})",
                 "(({a})[:, :1] > {t}) * ({b}) + (({a})[:1, :] > {u}) * ({c})",
@@ -147,6 +192,12 @@ class Gen:
             "({a}) + np.mean({b})",
             "np.exp(({a}) - logsumexp({a}, axis={ax}, keepdims=True))",
             "({a}) * np.sum(({b}) * ({a}), axis={ax}, keepdims=True)",
+            "({a}) - np.min({b}, axis={ax}, keepdims=True)",
+            "({a}) * np.var({b}, axis={ax}, keepdims=True)",
+            "(({a}) - np.mean({a}, axis={ax}, keepdims=True)) / np.sqrt(np.var({a}, axis={ax}, keepdims=True) + 1e-3)",
+            "({a}) * np.max(({b}) > 0.3, axis={ax}, keepdims=True)",
+            "({a}) * np.linalg.norm({b}, axis={ax}, keepdims=True)",
+            "({a}) / (1.0 + np.linalg.norm({b}, axis={ax}, keepdims=True))",
         ]
         f = self.pick(forms)
         jf = f.replace("np.", "jnp.").replace("logsumexp", "jls")
@@ -226,6 +277,9 @@ class Gen:
             "np.sum(logsumexp({a}, axis=1))",
             "np.trace(({a}) @ ({a}).T)",
             "np.sum(np.linalg.norm({a}, axis=1))",
+            "np.max({a})",
+            "np.std({a})",
+            "np.sum(np.min({a}, axis=0) * A0)",
             "-np.mean(np.sum(Y0 * (({a}) - logsumexp({a}, axis=1, keepdims=True)), axis=1))",
         ]
         f = self.pick(forms)
@@ -253,16 +307,20 @@ def draw(rng: np.random.Generator, depth: int = 3):
 def constants(seed: int) -> dict:
     rng = np.random.default_rng(10_000 + seed)
     return {
-        "C0": rng.normal(size=(B, N)),
-        "C1": rng.normal(size=(B, N)),
-        "W0": rng.normal(size=(N, N)),
-        "R0": rng.normal(size=(N,)),
-        "K0": rng.normal(size=(B, 1)),
-        "Y0": np.eye(N)[[0, 2]],
+        "C0": rng.normal(size=(B, N)).astype(DTYPE),
+        "C1": rng.normal(size=(B, N)).astype(DTYPE),
+        "W0": rng.normal(size=(N, N)).astype(DTYPE),
+        "R0": rng.normal(size=(N,)).astype(DTYPE),
+        "K0": rng.normal(size=(B, 1)).astype(DTYPE),
+        "Y0": np.eye(N, dtype=DTYPE)[[0, 2]],
+        "A0": np.arange(1, N + 1),  # an integer row: int partials and adjoints
+        "E0": np.eye(N, dtype=int)[::-1],
     }
 
 
 def close(got, ref) -> bool:
+    if np.asarray(got).dtype != np.asarray(ref).dtype:
+        return False
     got, ref = np.asarray(got, dtype=float), np.asarray(ref, dtype=float)
     if got.shape != ref.shape:
         return False
@@ -273,6 +331,8 @@ def close(got, ref) -> bool:
 
 def _kind(pairs) -> str:
     """A disagreement's category: where the non-finite numbers are, else a plain wrong number."""
+    if any(np.asarray(a).dtype != np.asarray(b).dtype for a, b in pairs):
+        return "DISAGREE: dtype"
     got = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a, _ in pairs])
     ref = np.concatenate([np.ravel(np.asarray(b, dtype=float)) for _, b in pairs])
     if got.shape != ref.shape:
@@ -314,8 +374,8 @@ def run(seed: int, count: int, jax_every: int = 4, show: int = 3, depth: int = 3
     shown: list[str] = []
     for i in range(count):
         n_in, src_np, src_jx = draw(rng, depth)
-        p1 = tuple(rng.normal(size=(B, N)) for _ in range(n_in))
-        p2 = tuple(rng.normal(size=(B, N)) for _ in range(n_in))
+        p1 = tuple(rng.normal(size=(B, N)).astype(DTYPE) for _ in range(n_in))
+        p2 = tuple(rng.normal(size=(B, N)).astype(DTYPE) for _ in range(n_in))
         env = dict(ns_np)
         exec(src_np, env)  # noqa: S102  (the fuzzer's own generated source)
         f = env["f"]
@@ -375,14 +435,17 @@ def _jax_namespace(consts):
 
 
 def main(argv: list[str]) -> None:
-    opts = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
-    args = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i and argv[i - 1].startswith("--"))]
+    opts = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--") and argv[i] != "--f32"}
+    args = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i and argv[i - 1] in opts)]
     seed = int(args[0]) if args else 0
     count = int(args[1]) if len(args) > 1 else 200
     jax_every = int(opts.get("--jax", 4))
     show = int(opts.get("--show", 3))
     t0 = time.time()
     depth = int(opts.get("--depth", 3))
+    if "--f32" in argv:
+        global DTYPE, TOL
+        DTYPE, TOL = np.float32, 1e-4
     _count_paths()
     tally, shown = run(seed, count, jax_every, show, depth)
     print(
