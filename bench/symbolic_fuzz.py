@@ -1,6 +1,6 @@
 """Differential fuzz of the symbolic method's matrix level against reverse mode (issue 11: silent wrong numbers).
 
-    PYTHONPATH=. python bench/symbolic_fuzz.py [SEED] [N] [--jax K] [--show M] [--depth D] [--f32]
+    PYTHONPATH=. python bench/symbolic_fuzz.py [SEED] [N] [--jax K] [--show M] [--depth D] [--f32] [--declared]
 
 Draws N user-like array functions from a small grammar, deterministic by SEED: elementwise ops,
 broadcasting against constant rows/columns/matrices, masks (a comparison used as a number) and
@@ -304,6 +304,97 @@ def draw(rng: np.random.Generator, depth: int = 3):
     return n_in, src_np, src_jx
 
 
+class RowGen(Gen):
+    """Row-wise expressions of X (batch, n) and a parameter w (n, n): each row reads its own row only,
+    so that `np.mean` of a per-row value is a declared mean-over-examples loss (`batch_argnums`)."""
+
+    def leaf(self):
+        if self.temps and self.rng.random() < 0.35:
+            v = self.pick(self.temps)
+            return v, v
+        v = self.pick(["X", "X @ w", "np.tanh(X @ w) * R0", "X * R0 + w[0]"])
+        return v, v.replace("np.", "jnp.")
+
+    def expr(self, d: int):
+        if d <= 0 or self.rng.random() < 0.15:
+            return self.leaf()
+        kind = self.pick(["unary", "unary", "binary", "rowmm", "rowred", "rowmask", "let"])
+        return getattr(self, "_" + kind)(d - 1)
+
+    def _rowmm(self, d):
+        a, ja = self.expr(d)
+        f = self.pick(["({}) @ w", "({}) @ w.T", "({}) @ W0", "np.tanh(({}) @ w) @ w"])
+        return f.format(a), f.replace("np.", "jnp.").format(ja)
+
+    def _rowred(self, d):
+        (a, ja), (b, jb) = self.expr(d), self.expr(d)
+        forms = [
+            "({a}) - np.max({a}, axis=1, keepdims=True)",
+            "({a}) - logsumexp({a}, axis=1, keepdims=True)",
+            "({a}) * np.sum(({b}) ** 2, axis=1, keepdims=True)",
+            "({a}) / (1.0 + np.linalg.norm({b}, axis=1, keepdims=True))",
+            "({a}) * np.mean({b}, axis=1)[:, None]",
+        ]
+        f = self.pick(forms)
+        return f.format(a=a, b=b), f.replace("np.", "jnp.").replace("logsumexp", "jls").format(a=ja, b=jb)
+
+    def _rowmask(self, d):
+        (a, ja), (b, jb) = self.expr(d), self.expr(d)
+        t = round(float(self.rng.normal(0, 0.5)), 2)
+        f = self.pick(
+            ["(({a}) > {t}) * ({b}) + (({a}) > {u}) * ({b})", "np.where(({a}) > {t}, {b}, 0.0)", "np.maximum({a}, {b})"]
+        )
+        return f.format(a=a, b=b, t=t, u=t + 0.5), f.replace("np.", "jnp.").format(a=ja, b=jb, t=t, u=t + 0.5)
+
+
+def draw_declared(rng: np.random.Generator, depth: int = 3):
+    """(numpy source, ...) of a declared mean-over-examples loss `f(w, X, Y)`."""
+    g = RowGen(rng, 1)
+    a, ja = g.expr(int(rng.integers(1, depth + 1)))
+    red = g.pick(["np.sum({}, axis=1)", "logsumexp({}, axis=1)", "np.max({}, axis=1)", "np.sum(Y * ({}), axis=1)"])
+    body = "".join(f"    {x}\n" for x in g.np_lines)
+    src = f"def f(w, X, Y):\n{body}    return np.mean({red.format(a)})\n"
+    return src, red, a
+
+
+def run_declared(seed: int, count: int, depth: int, show: int):
+    """A declared loss (`f.batch_argnums = (1, 2)`): symbolic (one example's graph rewritten to the batch)
+    against reverse, at batch 2 and at batch 5 (one prepared function, a new batch size)."""
+    rng = np.random.default_rng(seed)
+    consts = constants(seed)
+    tally: collections.Counter = collections.Counter()
+    shown = []
+    for i in range(count):
+        src, _, _ = draw_declared(rng, depth)
+        env = {"np": np, "logsumexp": logsumexp, **consts}
+        exec(src, env)  # noqa: S102
+        plain = env["f"]
+
+        def f(w, X, Y, _f=plain):
+            return _f(w, X, Y)
+
+        f.batch_argnums = (1, 2)  # X and Y: one row an example
+        w = rng.normal(size=(N, N)) * 0.7
+        for b in (2, 5):
+            X = rng.normal(size=(b, N))
+            Y = np.eye(N)[np.arange(b) % N]
+            try:
+                ref = dl.grad(plain)(w, X, Y)
+            except Exception as e:  # noqa: BLE001
+                tally[f"reference raised {type(e).__name__}"] += 1
+                continue
+            try:
+                got = dl.grad(f, method="symbolic")(w, X, Y)
+            except Exception as e:  # noqa: BLE001
+                tally[f"raised {type(e).__name__}"] += 1
+                continue
+            ok = close(got, ref)
+            tally["agree" if ok else _kind([(got, ref)])] += 1
+            if not ok and len(shown) < show:
+                shown.append(f"[declared, batch {b}, seed {seed} #{i}]\n{src}")
+    return tally, shown
+
+
 def constants(seed: int) -> dict:
     rng = np.random.default_rng(10_000 + seed)
     return {
@@ -435,7 +526,11 @@ def _jax_namespace(consts):
 
 
 def main(argv: list[str]) -> None:
-    opts = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--") and argv[i] != "--f32"}
+    opts = {
+        argv[i]: argv[i + 1]
+        for i in range(len(argv) - 1)
+        if argv[i].startswith("--") and argv[i] not in ("--f32", "--declared")
+    }
     args = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i and argv[i - 1] in opts)]
     seed = int(args[0]) if args else 0
     count = int(args[1]) if len(args) > 1 else 200
@@ -447,6 +542,13 @@ def main(argv: list[str]) -> None:
         global DTYPE, TOL
         DTYPE, TOL = np.float32, 1e-4
     _count_paths()
+    if "--declared" in argv:
+        tally_d, shown = run_declared(seed, count, depth, show)
+        print(f"seed {seed}: {count} declared losses f(w, X); symbolic gradient calls: {dict(PATHS)}")
+        print("  declared " + ", ".join(f"{k} {v}" for k, v in sorted(tally_d.items())))
+        for s in shown:
+            print(textwrap.indent(s, "    "))
+        return
     tally, shown = run(seed, count, jax_every, show, depth)
     print(
         f"seed {seed}: {count} functions drawn (depth <= {depth}), {time.time() - t0:.0f} s; symbolic gradient calls: {dict(PATHS)}"
