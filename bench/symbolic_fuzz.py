@@ -14,6 +14,9 @@ Per function it compares, against `dl.grad(f, method="reverse")` at the same poi
   prepared  dl.prepare(f, *P1, method="symbolic").grad at a SECOND point P2;
   hessian   dl.hessian(f, method="symbolic") in the first argument (batch 2, n 3: small) against reverse's;
   jax       reverse against jax.grad under x64, for every K-th function (default 4).
+--declared instead draws declared mean-over-examples losses f(w, X, Y) (`f.batch_argnums = (1, 2)`, the
+symbolic method's one-example path) from row-wise pieces and compares them at batch 2 and 5. --f32 draws
+float32 inputs and constants (agreement to 1e-4; a gradient's dtype must match reverse's).
 It prints, per category, how many functions agree, disagree (a silent wrong number: rtol 1e-6 of the
 reference's scale), raised where reverse did not (by exception type), and the first M sources that
 disagree. Agreement is to 1e-6 of max(1, |reference|) elementwise.
