@@ -26,10 +26,11 @@ from ..compile import reader
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
+from ..differentiators.pieces import note_check, reuse_checks
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
-from ..graph import Const, Graph, Traced, Var
+from ..graph import Const, Graph, Traced, Var, evaluate, prune
 from ..graph import refuse_array_subclass as _refuse_masked
 from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
@@ -468,6 +469,18 @@ class Signature:
             for p, was_float, zerod in zip(parts, self.wrt_float, self.wrt_zerod)
         ]
 
+    def holds(self, xs) -> bool:
+        """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
+        was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
+        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
+        if self.check is None:
+            return True
+        with np.errstate(all="ignore"):
+            oks = evaluate(self.check, *xs)
+        for ok in oks:
+            note_check(ok) if isinstance(ok, Traced) else None
+        return all(bool(np.all(_concrete(ok))) for ok in oks)
+
     def learn(self, args):
         """Generate the fast reader and builder (compile.reader) from `args`, which must match (float32 arrays
         are read in float64 and their derivatives rounded to float32, as `inputs` and `rebuild` do)."""
@@ -662,6 +675,9 @@ class Staged:
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
     conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
+    # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
+    # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
+    check: Graph | None = None
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -685,6 +701,18 @@ class Staged:
             if not r.unchanged():
                 return False
         return True
+
+    def holds(self, xs) -> bool:
+        """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
+        was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
+        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
+        if self.check is None:
+            return True
+        with np.errstate(all="ignore"):
+            oks = evaluate(self.check, *xs)
+        for ok in oks:
+            note_check(ok) if isinstance(ok, Traced) else None
+        return all(bool(np.all(_concrete(ok))) for ok in oks)
 
     def learn(self, args):
         """Generate the signature's fast reader from `args`, which must match it."""
@@ -879,9 +907,11 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         sig = signature(args, argnums, flat_args, key)
         call_leaves = _call_leaves(sig, flat_args)
     reads = _reads(f, sig)
-    t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
+    with reuse_checks() as checks:
+        t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
+    check, reads = _check_of(t, tracers, checks, call_leaves, reads)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
@@ -901,7 +931,35 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         narrowed=_narrowed(graph, sig, t, call_leaves),
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,
+        check=check,
     )
+
+
+def _check_of(t, tracers, checks, call_leaves, reads):
+    """(Staged.check, reads): the graph of the numeric derivatives' decision checks collected while f was traced
+    (`pieces.reuse_checks`), None if there are none; reads None (nothing reused) where one cannot be evaluated at
+    another point (a check of another trace's, or one that fails already). Traced inside another operator's trace,
+    the checks at its values are handed to that trace too."""
+    if not checks:
+        return None, reads
+    own = [c for c in checks if isinstance(c, Tracer) and c._trace is t]
+    if len(own) < len(checks) and not all(bool(np.all(c)) for c in checks if not isinstance(c, Traced)):
+        reads = None
+    if any(isinstance(c, Traced) and not (isinstance(c, Tracer) and c._trace is t) for c in checks):
+        reads = None
+    if not own:
+        return None, reads
+    check = prune(outputs_of(t, tracers, own))
+    if any(isinstance(x, Traced) for x in call_leaves) or t.closes_over_tracers:
+        with np.errstate(all="ignore"):
+            for ok in evaluate(check, *call_leaves):
+                if isinstance(ok, Traced):
+                    note_check(ok)
+    return check, reads
+
+
+def _concrete(v):
+    return v.concrete if isinstance(v, Tracer) else v
 
 
 def _narrowed(graph, sig: Signature, t, call_leaves) -> list | None:
