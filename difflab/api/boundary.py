@@ -477,9 +477,11 @@ class Signature:
             return True
         with np.errstate(all="ignore"):
             oks = evaluate(self.check, *xs)
-        for ok in oks:
-            note_check(ok) if isinstance(ok, Traced) else None
-        return all(bool(np.all(_concrete(ok))) for ok in oks)
+        if not all(bool(np.all(_concrete(ok))) for ok in oks):
+            return False
+        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
+            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
+        return True
 
     def learn(self, args):
         """Generate the fast reader and builder (compile.reader) from `args`, which must match (float32 arrays
@@ -678,6 +680,9 @@ class Staged:
     # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
     # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
     check: Graph | None = None
+    here_only: bool = (
+        False  # the check holds at the traced point alone (a step shrunk there): kept only if nothing else is
+    )
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -710,9 +715,11 @@ class Staged:
             return True
         with np.errstate(all="ignore"):
             oks = evaluate(self.check, *xs)
-        for ok in oks:
-            note_check(ok) if isinstance(ok, Traced) else None
-        return all(bool(np.all(_concrete(ok))) for ok in oks)
+        if not all(bool(np.all(_concrete(ok))) for ok in oks):
+            return False
+        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
+            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
+        return True
 
     def learn(self, args):
         """Generate the signature's fast reader from `args`, which must match it."""
@@ -912,6 +919,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
     check, reads = _check_of(t, tracers, checks, call_leaves, reads)
+    here_only = any(h for _, h in checks)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
@@ -932,29 +940,32 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,
         check=check,
+        here_only=here_only,
     )
 
 
 def _check_of(t, tracers, checks, call_leaves, reads):
     """(Staged.check, reads): the graph of the numeric derivatives' decision checks collected while f was traced
-    (`pieces.reuse_checks`), None if there are none; reads None (nothing reused) where one cannot be evaluated at
-    another point (a check of another trace's, or one that fails already). Traced inside another operator's trace,
-    the checks at its values are handed to that trace too."""
+    (`pieces.reuse_checks`: (check, here_only) pairs), None if there are none; reads None (nothing reused) where one
+    cannot be evaluated at another point (a check of another trace's, or one that fails already). Traced inside
+    another operator's trace, the checks at its values are handed to that trace too."""
     if not checks:
         return None, reads
-    own = [c for c in checks if isinstance(c, Tracer) and c._trace is t]
-    if len(own) < len(checks) and not all(bool(np.all(c)) for c in checks if not isinstance(c, Traced)):
+    oks = [c for c, _ in checks]
+    own = [c for c in oks if isinstance(c, Tracer) and c._trace is t]
+    if any(isinstance(c, Traced) and not (isinstance(c, Tracer) and c._trace is t) for c in oks):
         reads = None
-    if any(isinstance(c, Traced) and not (isinstance(c, Tracer) and c._trace is t) for c in checks):
+    if not all(bool(np.all(c)) for c in oks if not isinstance(c, Traced)):
         reads = None
     if not own:
         return None, reads
     check = prune(outputs_of(t, tracers, own))
     if any(isinstance(x, Traced) for x in call_leaves) or t.closes_over_tracers:
+        here_only = any(h for _, h in checks)
         with np.errstate(all="ignore"):
             for ok in evaluate(check, *call_leaves):
                 if isinstance(ok, Traced):
-                    note_check(ok)
+                    note_check(ok, here_only)
     return check, reads
 
 

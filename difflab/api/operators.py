@@ -157,9 +157,9 @@ class _Transform:
         if st is not None and not st.unchanged():  # f read something that has changed since
             del self.cache[key]
             st = None
-        # a numeric derivative's decisions that do not hold here: traced again for this point (not kept)
+        # a numeric derivative's decisions that do not hold here: traced again at this point
         again = st is not None and st.check is not None and not st.holds(st.inputs(example))
-        st = None if again else st
+        kept, st = (st, None) if again else (None, st)
         fresh = st is None
         if fresh:
             if self.method.nests:  # finite differences of finite differences
@@ -173,7 +173,8 @@ class _Transform:
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            if st.cacheable and key is not None and not again:
+            # (in place of one traced elsewhere, unless this one holds here alone and that one is more general)
+            if st.cacheable and key is not None and not (kept is not None and st.here_only and not kept.here_only):
                 self.cache[key] = st
                 if len(self.cache) > CACHE_SIZE:
                     self.cache.popitem(last=False)
@@ -182,7 +183,7 @@ class _Transform:
         else:
             self.cache.move_to_end(key)
         # (a trace with decisions to check is not read again by the last call's reader, which would skip `holds`)
-        self._calls.saw(st, args, st.cacheable and not batch and st.check is None and not again)
+        self._calls.saw(st, args, st.cacheable and not batch and st.check is None)
         method = self.method
         prep = None if fresh else st.prepared.get(method)  # (a graph just traced has no preparation yet)
         if prep is None and self.scalar_output and not st.scalar:

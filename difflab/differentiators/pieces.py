@@ -328,7 +328,7 @@ def rows_checked() -> bool:
 def reuse_checks():
     """Around an operator's trace of f (api.boundary.stage): yields the list that collects, for each numeric
     derivative recorded in it outside numeric levels, its length-scale decisions' check (`rows_guard`'s `ok`,
-    traced), which the operator evaluates before reusing the trace at another point (a jacobian of a numeric grad
+    traced, and whether it holds at the traced point alone), which the operator evaluates before reusing the trace at another point (a jacobian of a numeric grad
     traced at [1, 2] answered tan's pole at 1.5707 with the unshrunk step: 2 % off; issue 11). The innermost
     operator's trace collects (`note_check` hands an inner one's up)."""
     stack = getattr(_rows, "reuse", None)
@@ -341,11 +341,12 @@ def reuse_checks():
         stack.pop()
 
 
-def note_check(ok) -> None:
-    """Hand a decision check (traced, or a number) to the innermost operator's trace under way (`reuse_checks`)."""
+def note_check(ok, here_only=False) -> None:
+    """Hand a decision check (traced, or a number) to the innermost operator's trace under way (`reuse_checks`);
+    `here_only`: it holds at the traced point alone (a step was shrunk there)."""
     stack = getattr(_rows, "reuse", None)
     if stack:
-        stack[-1].append(ok)
+        stack[-1].append((ok, here_only))
 
 
 def rows_guard(prepared, args, d, fun):
@@ -372,7 +373,7 @@ def rows_guard(prepared, args, d, fun):
     # (where `near` decided at the first row, that row passes it again: its points are the same numbers)
     ok = near if how == "near" else _first_row(prepared, args) if near is None else _first_row(prepared, args) | near
     if not getattr(_rows, "on", False):  # an operator's trace, reused at other points: checked there (`reuse_checks`)
-        note_check(ok)
+        note_check(ok, how == "shrunk")
         return d
     return d + dnp.stop_gradient(dnp.where(ok, 0.0, np.nan))
 
