@@ -173,13 +173,7 @@ class _Transform:
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            # (in place of one traced elsewhere, unless this one holds here alone and that one is more general)
-            if st.cacheable and key is not None and not (kept is not None and st.here_only and not kept.here_only):
-                self.cache[key] = st
-                if len(self.cache) > CACHE_SIZE:
-                    self.cache.popitem(last=False)
-            else:  # (its preparation is this call's alone; `preparations` lists it till the next such call)
-                self._uncached = st
+            self._keep(st, key, kept)
         else:
             self.cache.move_to_end(key)
         # (a trace with decisions to check is not read again by the last call's reader, which would skip `holds`)
@@ -199,6 +193,16 @@ class _Transform:
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
             warn_numeric_ignores(prep.ignored)
         return st, prep
+
+    def _keep(self, st: Staged, key, kept):
+        """Cache a fresh trace, in place of `kept` (a trace whose numeric decisions did not hold at this call), unless
+        this one holds at its point alone (a step shrunk there: Staged.here_only) and that one is more general."""
+        if st.cacheable and key is not None and not (kept is not None and st.here_only and not kept.here_only):
+            self.cache[key] = st
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:  # (its preparation is this call's alone; `preparations` lists it till the next such call)
+            self._uncached = st
 
     def preparations(self) -> list:
         """This method's prepared differentiators, one per cached input signature (least recently

@@ -24,7 +24,7 @@ class _OtherDtypes(DifflabError, ValueError):
     """A call whose float leaves' dtypes differ from the preparation's (float64 where float32 was prepared)."""
 
 
-class _Elsewhere(Exception):
+class _Elsewhere(DifflabError, ValueError):
     """A call at which the numeric derivatives recorded in the preparation decide otherwise (Staged.holds)."""
 
 
