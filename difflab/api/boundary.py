@@ -23,6 +23,7 @@ from .. import numpy as dnp
 from ..errors import DifflabError, TracerConversionError, UnsupportedOperationError
 from .. import tree
 from ..compile import reader
+from ..compile.graphs import lower
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
@@ -469,20 +470,6 @@ class Signature:
             for p, was_float, zerod in zip(parts, self.wrt_float, self.wrt_zerod)
         ]
 
-    def holds(self, xs) -> bool:
-        """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
-        was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
-        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
-        if self.check is None:
-            return True
-        with np.errstate(all="ignore"):
-            oks = evaluate(self.check, *xs)
-        if not all(bool(np.all(_concrete(ok))) for ok in oks):
-            return False
-        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
-            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
-        return True
-
     def learn(self, args):
         """Generate the fast reader and builder (compile.reader) from `args`, which must match (float32 arrays
         are read in float64 and their derivatives rounded to float32, as `inputs` and `rebuild` do)."""
@@ -680,6 +667,7 @@ class Staged:
     # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
     # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
     check: Graph | None = None
+    check_fn: object = None  # the check compiled (compile.graphs.lower), made at its first use
     here_only: bool = (
         False  # the check holds at the traced point alone (a step shrunk there): kept only if nothing else is
     )
@@ -714,7 +702,12 @@ class Staged:
         if self.check is None:
             return True
         with np.errstate(all="ignore"):
-            oks = evaluate(self.check, *xs)
+            if any(isinstance(x, Traced) for x in xs):
+                oks = evaluate(self.check, *xs)
+            else:  # (compiled once: evaluate's interpretation cost as much as the jacobian it guards)
+                if self.check_fn is None:
+                    self.check_fn = lower(self.check, reuse=False, charged=False)
+                oks = self.check_fn(*xs)
         if not all(bool(np.all(_concrete(ok))) for ok in oks):
             return False
         for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
