@@ -21,6 +21,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `ComplexLeaf`               | TypeError        | api.boundary            | a complex leaf (realified, or refused)  |
 | `NonScalarOutput`           | TypeError        | api.boundary            | grad of a non-scalar (hessian: jacobian of jacobian) |
 | `_OtherDtypes`              | ValueError       | api.prepared            | (internal) a prepared call's other float dtypes: prepared again for them |
+| `_Elsewhere`                | ValueError       | api.prepared            | (internal) a prepared call where a numeric derivative decides otherwise: traced there |
 | `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
 | `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
 | `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |

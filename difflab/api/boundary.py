@@ -23,13 +23,15 @@ from .. import numpy as dnp
 from ..errors import DifflabError, TracerConversionError, UnsupportedOperationError
 from .. import tree
 from ..compile import reader
+from ..compile.graphs import lower
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
+from ..differentiators.pieces import note_check, reuse_checks
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
-from ..graph import Const, Graph, Traced, Var
+from ..graph import Const, Graph, Traced, Var, evaluate, prune
 from ..graph import refuse_array_subclass as _refuse_masked
 from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
@@ -662,6 +664,13 @@ class Staged:
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
     conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
+    # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
+    # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
+    check: Graph | None = None
+    check_fn: object = None  # the check compiled (compile.graphs.lower), made at its first use
+    here_only: bool = (
+        False  # the check holds at the traced point alone (a step shrunk there): kept only if nothing else is
+    )
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -684,6 +693,25 @@ class Staged:
         for r in self.reads:
             if not r.unchanged():
                 return False
+        return True
+
+    def holds(self, xs) -> bool:
+        """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
+        was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
+        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
+        if self.check is None:
+            return True
+        with np.errstate(all="ignore"):
+            if any(isinstance(x, Traced) for x in xs):
+                oks = evaluate(self.check, *xs)
+            else:  # (compiled once: evaluate's interpretation cost as much as the jacobian it guards)
+                if self.check_fn is None:
+                    self.check_fn = lower(self.check, reuse=False, charged=False)
+                oks = self.check_fn(*xs)
+        if not all(bool(np.all(_concrete(ok))) for ok in oks):
+            return False
+        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
+            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
         return True
 
     def learn(self, args):
@@ -879,9 +907,12 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         sig = signature(args, argnums, flat_args, key)
         call_leaves = _call_leaves(sig, flat_args)
     reads = _reads(f, sig)
-    t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
+    with reuse_checks() as checks:
+        t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
+    check, reads = _check_of(t, tracers, checks, call_leaves, reads)
+    here_only = any(h for _, h in checks)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
@@ -901,7 +932,38 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         narrowed=_narrowed(graph, sig, t, call_leaves),
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,
+        check=check,
+        here_only=here_only,
     )
+
+
+def _check_of(t, tracers, checks, call_leaves, reads):
+    """(Staged.check, reads): the graph of the numeric derivatives' decision checks collected while f was traced
+    (`pieces.reuse_checks`: (check, here_only) pairs), None if there are none; reads None (nothing reused) where one
+    cannot be evaluated at another point (a check of another trace's, or one that fails already). Traced inside
+    another operator's trace, the checks at its values are handed to that trace too."""
+    if not checks:
+        return None, reads
+    oks = [c for c, _ in checks]
+    own = [c for c in oks if isinstance(c, Tracer) and c._trace is t]
+    if any(isinstance(c, Traced) and not (isinstance(c, Tracer) and c._trace is t) for c in oks):
+        reads = None
+    if not all(bool(np.all(c)) for c in oks if not isinstance(c, Traced)):
+        reads = None
+    if not own:
+        return None, reads
+    check = prune(outputs_of(t, tracers, own))
+    if any(isinstance(x, Traced) for x in call_leaves) or t.closes_over_tracers:
+        here_only = any(h for _, h in checks)
+        with np.errstate(all="ignore"):
+            for ok in evaluate(check, *call_leaves):
+                if isinstance(ok, Traced):
+                    note_check(ok, here_only)
+    return check, reads
+
+
+def _concrete(v):
+    return v.concrete if isinstance(v, Tracer) else v
 
 
 def _narrowed(graph, sig: Signature, t, call_leaves) -> list | None:

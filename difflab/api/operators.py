@@ -157,6 +157,9 @@ class _Transform:
         if st is not None and not st.unchanged():  # f read something that has changed since
             del self.cache[key]
             st = None
+        # a numeric derivative's decisions that do not hold here: traced again at this point
+        again = st is not None and st.check is not None and not st.holds(st.inputs(example))
+        kept, st = (st, None) if again else (None, st)
         fresh = st is None
         if fresh:
             if self.method.nests:  # finite differences of finite differences
@@ -170,15 +173,11 @@ class _Transform:
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            if st.cacheable and key is not None:
-                self.cache[key] = st
-                if len(self.cache) > CACHE_SIZE:
-                    self.cache.popitem(last=False)
-            else:  # (its preparation is this call's alone; `preparations` lists it till the next such call)
-                self._uncached = st
+            self._keep(st, key, kept)
         else:
             self.cache.move_to_end(key)
-        self._calls.saw(st, args, st.cacheable and not batch)
+        # (a trace with decisions to check is not read again by the last call's reader, which would skip `holds`)
+        self._calls.saw(st, args, st.cacheable and not batch and st.check is None)
         method = self.method
         prep = None if fresh else st.prepared.get(method)  # (a graph just traced has no preparation yet)
         if prep is None and self.scalar_output and not st.scalar:
@@ -194,6 +193,16 @@ class _Transform:
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
             warn_numeric_ignores(prep.ignored)
         return st, prep
+
+    def _keep(self, st: Staged, key, kept):
+        """Cache a fresh trace, in place of `kept` (a trace whose numeric decisions did not hold at this call), unless
+        this one holds at its point alone (a step shrunk there: Staged.here_only) and that one is more general."""
+        if st.cacheable and key is not None and not (kept is not None and st.here_only and not kept.here_only):
+            self.cache[key] = st
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:  # (its preparation is this call's alone; `preparations` lists it till the next such call)
+            self._uncached = st
 
     def preparations(self) -> list:
         """This method's prepared differentiators, one per cached input signature (least recently

@@ -24,6 +24,10 @@ class _OtherDtypes(DifflabError, ValueError):
     """A call whose float leaves' dtypes differ from the preparation's (float64 where float32 was prepared)."""
 
 
+class _Elsewhere(DifflabError, ValueError):
+    """A call at which the numeric derivatives recorded in the preparation decide otherwise (Staged.holds)."""
+
+
 def _retyped(method):
     """A PreparedFunction method that, for arguments of other float dtypes than the preparation's, answers by
     a preparation of f for them (as JAX's jit traces again for new dtypes): their results' dtypes are theirs,
@@ -35,6 +39,8 @@ def _retyped(method):
             return method(self, *args)
         except _OtherDtypes as other:
             return getattr(self._for_dtypes(other.args[0]), method.__name__)(*args)
+        except _Elsewhere as at:  # traced again at this point, not kept (as dl.grad & co. do: issue 11)
+            return getattr(PreparedFunction(self._t.f, at.args[0], *self._given), method.__name__)(*args)
 
     return call
 
@@ -84,6 +90,8 @@ class PreparedFunction:
         xs, same = self.signature.check_dtyped(args)
         if not same:
             raise _OtherDtypes(args)
+        if not self.staged.holds(xs):  # a numeric derivative's length-scale decisions, taken where prepared
+            raise _Elsewhere(args)
         return xs
 
     def _for_dtypes(self, args) -> "PreparedFunction":
@@ -123,7 +131,7 @@ class PreparedFunction:
         if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
             warn_numeric_ignores(self.prepared.ignored)
         with self._lock:
-            xs = self.staged.fast(args)
+            xs = self.staged.fast(args) if self.staged.check is None else None
             if xs is None:
                 return _value_and_grad(self.staged, self.prepared, self._check(args), False)
             res = _value_and_grad(self.staged, self.prepared, xs, True)

@@ -50,6 +50,8 @@ __all__ = [
     "batch_rows",
     "rows_checked",
     "rows_guard",
+    "reuse_checks",
+    "note_check",
 ]
 
 
@@ -309,7 +311,7 @@ def batch_rows():
     """Around vmap's trace of f at its batch's first row (its leaves concrete): a numeric derivative recorded there
     took its length-scale decisions (`scales.within_reach`) on that row's numbers, and records a term that checks
     them at each row (`rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
-    was, _rows.on = rows_checked(), True
+    was, _rows.on = getattr(_rows, "on", False), True
     try:
         yield
     finally:
@@ -317,8 +319,34 @@ def batch_rows():
 
 
 def rows_checked() -> bool:
-    """Whether a numeric derivative recorded now checks its decisions per row (`batch_rows`)."""
-    return getattr(_rows, "on", False)
+    """Whether a numeric derivative recorded now checks its decisions per row (`batch_rows`), or at each point a
+    reused trace is called at (`reuse_checks`)."""
+    return getattr(_rows, "on", False) or bool(getattr(_rows, "reuse", None))
+
+
+@contextlib.contextmanager
+def reuse_checks():
+    """Around an operator's trace of f (api.boundary.stage): yields the list that collects, for each numeric
+    derivative recorded in it outside numeric levels, its length-scale decisions' check (`rows_guard`'s `ok`,
+    traced, and whether it holds at the traced point alone), which the operator evaluates before reusing the trace at another point (a jacobian of a numeric grad
+    traced at [1, 2] answered tan's pole at 1.5707 with the unshrunk step: 2 % off; issue 11). The innermost
+    operator's trace collects (`note_check` hands an inner one's up)."""
+    stack = getattr(_rows, "reuse", None)
+    if stack is None:
+        stack = _rows.reuse = []
+    stack.append([])
+    try:
+        yield stack[-1]
+    finally:
+        stack.pop()
+
+
+def note_check(ok, here_only=False) -> None:
+    """Hand a decision check (traced, or a number) to the innermost operator's trace under way (`reuse_checks`);
+    `here_only`: it holds at the traced point alone (a step was shrunk there)."""
+    stack = getattr(_rows, "reuse", None)
+    if stack:
+        stack[-1].append((ok, here_only))
 
 
 def rows_guard(prepared, args, d, fun):
@@ -344,6 +372,9 @@ def rows_guard(prepared, args, d, fun):
             near = within if near is None else near & within
     # (where `near` decided at the first row, that row passes it again: its points are the same numbers)
     ok = near if how == "near" else _first_row(prepared, args) if near is None else _first_row(prepared, args) | near
+    if not getattr(_rows, "on", False):  # an operator's trace, reused at other points: checked there (`reuse_checks`)
+        note_check(ok, how == "shrunk")
+        return d
     return d + dnp.stop_gradient(dnp.where(ok, 0.0, np.nan))
 
 
