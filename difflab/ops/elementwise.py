@@ -49,6 +49,10 @@ def _above(a, b):
     """a > b in NumPy's order: of complex values (SymPy expressions holding I), lexicographic (real parts,
     then imaginary parts), each comparison of real expressions, which SymPy can split and print."""
     sp = _sp()
+    if type(a) is sp.Symbol is type(b) and a != b and a.is_real and b.is_real:
+        # (SymPy's a > b asks its assumptions whether a - b is positive: undecided for two real symbols, and
+        # asked for each of a binomial tree's 820 maxima, 0.7 of a fresh symbolic gradient's 2.4 CPU-s)
+        return sp.StrictGreaterThan(a, b, evaluate=False)
     if not any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
         return a > b
     return sp.Or(sp.re(a) > sp.re(b), sp.And(sp.Eq(sp.re(a), sp.re(b)), sp.im(a) > sp.im(b)))
