@@ -49,9 +49,21 @@ def _above(a, b):
     """a > b in NumPy's order: of complex values (SymPy expressions holding I), lexicographic (real parts,
     then imaginary parts), each comparison of real expressions, which SymPy can split and print."""
     sp = _sp()
+    if type(a) is sp.Symbol is type(b) and a != b and a._assumptions0 == b._assumptions0 == _plain_real(sp):
+        # (SymPy's a > b asks its assumptions whether a - b is positive: undecided for two real symbols, and
+        # asked for each of a binomial tree's 820 maxima, 0.7 of a fresh symbolic gradient's 2.4 CPU-s)
+        return sp.StrictGreaterThan(a, b, evaluate=False)
     if not any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
         return a > b
     return sp.Or(sp.re(a) > sp.re(b), sp.And(sp.Eq(sp.re(a), sp.re(b)), sp.im(a) > sp.im(b)))
+
+
+def _plain_real(sp, _found=[]):
+    """A Symbol(..., real=True)'s assumptions, as SymPy stores them (no sign: a positive and a negative
+    symbol's a > b SymPy decides)."""
+    if not _found:
+        _found.append(sp.Symbol("x", real=True)._assumptions0)
+    return _found[0]
 
 
 _ones_like_partial = constant_partial(1.0)
