@@ -190,6 +190,8 @@ class _Transform:
                 prep = method.prepare(st.graph, st.signature.wrt)
             prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
+        if batch:  # the declaration checked once per batch size (issue 11: a false one gave a wrong gradient)
+            _declared_holds(self.f, batch, st, prep, args)
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
             warn_numeric_ignores(prep.ignored)
         return st, prep
@@ -1169,3 +1171,38 @@ def _batch_axis_to(outs, out_tree, out_axes, free):
             )
         moved.append(o if ax in (0, -np.ndim(o)) else dnp.moveaxis(o, 0, int(ax)))
     return moved
+
+
+def _declared_holds(f, batch, st, prep, args):
+    """Check, at the first call of each batch size, that f at the batch is the mean over its rows of the one-example
+    graph the method differentiates (`batch_argnums`); a ValueError naming the declaration otherwise. A closed-over
+    array with one row per example breaks it: one example's trace then reads every row. On traced arguments (an
+    outer derivative) not checked. Cost: one call of f and one batched evaluation of the graph per batch size."""
+    leaves = [x for i in batch for x in tree.flatten(args[i])[0]]
+    if not leaves or any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
+        return
+    size = len(leaves[0])
+    sizes = prep.__dict__.setdefault("declared_sizes", set())
+    if size in sizes:
+        return
+    said = (
+        f"{getattr(f, '__name__', 'f')} declares batch_argnums={tuple(batch)} (a mean over the rows of those arguments)"
+    )
+    try:
+        out = np.asarray(f(*args))
+    except Exception as e:  # noqa: BLE001 — f itself fails at this batch: the declaration cannot hold
+        raise ValueError(f"{said}, but f raised at batch size {size}: {type(e).__name__}: {e}") from e
+    rows = [i in batch for i, _ in st.signature.input_pos]  # one example's graph on each row at once
+    xs = [x[:, None] if b else x for x, b in zip(st.inputs(args), rows)]
+    with np.errstate(all="ignore"), dropping_domain_warnings():  # (f's own call said them)
+        mean = np.mean(np.asarray(evaluate_batched(st.graph, *xs, batched=rows)[0], dtype=float), axis=0)
+    # (to a float32 loss's rounding: f and the vectorised value sum the rows in different orders)
+    whole, tol = out.astype(float), 1e-9 if out.dtype != np.float32 else 1e-5
+    if whole.shape == mean.shape and np.allclose(mean, whole, rtol=tol, atol=tol * 1e-3, equal_nan=True):
+        sizes.add(size)
+        return
+    raise ValueError(
+        f"{said}, but at batch size {size} f gives {whole.tolist()} where the mean over rows of its one-example trace "
+        f"gives {mean.tolist()}: f does not treat its examples independently (e.g. it closes over an array with "
+        "one row per example, which one example's trace reads whole); remove batch_argnums or make f row-wise"
+    )
