@@ -190,10 +190,10 @@ class _Transform:
                 prep = method.prepare(st.graph, st.signature.wrt)
             prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
-        if batch:  # the declaration checked once per batch size (issue 11: a false one gave a wrong gradient)
-            _declared_holds(self.f, batch, st, prep, args)
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
             warn_numeric_ignores(prep.ignored)
+        if batch:  # the declaration checked once per batch size (issue 11: a false one gave a wrong gradient)
+            _declared_holds(self.f, batch, st, prep, args)
         return st, prep
 
     def _keep(self, st: Staged, key, kept):
@@ -1181,9 +1181,9 @@ def _declared_holds(f, batch, st, prep, args):
     leaves = [x for i in batch for x in tree.flatten(args[i])[0]]
     if not leaves or any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
         return
-    size = len(leaves[0])
+    size = np.shape(leaves[0])[0] if np.ndim(leaves[0]) else None  # (a 0-d leaf: refused elsewhere as before)
     sizes = prep.__dict__.setdefault("declared_sizes", set())
-    if size in sizes:
+    if size is None or size in sizes:
         return
     said = (
         f"{getattr(f, '__name__', 'f')} declares batch_argnums={tuple(batch)} (a mean over the rows of those arguments)"
@@ -1195,14 +1195,14 @@ def _declared_holds(f, batch, st, prep, args):
     rows = [i in batch for i, _ in st.signature.input_pos]  # one example's graph on each row at once
     xs = [x[:, None] if b else x for x, b in zip(st.inputs(args), rows)]
     with np.errstate(all="ignore"), dropping_domain_warnings():  # (f's own call said them)
-        mean = np.mean(np.asarray(evaluate_batched(st.graph, *xs, batched=rows)[0], dtype=float), axis=0)
+        mean = np.mean(np.asarray(evaluate_batched(st.graph, *xs, batched=rows)[0]), axis=0)
     # (to a float32 loss's rounding: f and the vectorised value sum the rows in different orders)
-    whole, tol = out.astype(float), 1e-9 if out.dtype != np.float32 else 1e-5
-    if whole.shape == mean.shape and np.allclose(mean, whole, rtol=tol, atol=tol * 1e-3, equal_nan=True):
+    tol = 1e-5 if out.dtype in (np.float32, np.complex64) else 1e-9
+    if out.shape == mean.shape and np.allclose(mean, out, rtol=tol, atol=tol * 1e-3, equal_nan=True):
         sizes.add(size)
         return
     raise ValueError(
-        f"{said}, but at batch size {size} f gives {whole.tolist()} where the mean over rows of its one-example trace "
+        f"{said}, but at batch size {size} f gives {out.tolist()} where the mean over rows of its one-example trace "
         f"gives {mean.tolist()}: f does not treat its examples independently (e.g. it closes over an array with "
         "one row per example, which one example's trace reads whole); remove batch_argnums or make f row-wise"
     )
