@@ -47,7 +47,7 @@ from ..errors import (
     warn_domain,
     warn_numeric_ignores,
 )
-from ..graph import Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
+from ..graph import Const, Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
 from ..ops.core import REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
@@ -1201,8 +1201,22 @@ def _declared_holds(f, batch, st, prep, args):
     if out.shape == mean.shape and np.allclose(mean, out, rtol=tol, atol=tol * 1e-3, equal_nan=True):
         sizes.add(size)
         return
+    # (the likely culprit named: a closed-over array of `size` rows, which one example's trace reads whole)
+    held = sorted(
+        {
+            np.shape(a.value)
+            for e in st.graph.eqns
+            for a in e.args
+            if isinstance(a, Const) and np.ndim(a.value) > 1 and len(a.value) == size
+        }
+    )
+    culprit = (
+        f"does it close over an array of shape {', '.join(map(str, held))}, one row per example?"
+        if held
+        else ("e.g. it closes over an array with one row per example")
+    )
     raise ValueError(
         f"{said}, but at batch size {size} f gives {out.tolist()} where the mean over rows of its one-example trace "
-        f"gives {mean.tolist()}: f does not treat its examples independently (e.g. it closes over an array with "
-        "one row per example, which one example's trace reads whole); remove batch_argnums or make f row-wise"
+        f"gives {mean.tolist()}: f does not treat its examples independently ({culprit}); remove batch_argnums or "
+        "make f row-wise"
     )
