@@ -1178,12 +1178,11 @@ def _declared_holds(f, batch, st, prep, args):
     graph the method differentiates (`batch_argnums`); a ValueError naming the declaration otherwise. A closed-over
     array with one row per example breaks it: one example's trace then reads every row. On traced arguments (an
     outer derivative) not checked. Cost: one call of f and one batched evaluation of the graph per batch size."""
-    leaves = [x for i in batch for x in tree.flatten(args[i])[0]]
-    if not leaves or any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
-        return
-    size = np.shape(leaves[0])[0] if np.ndim(leaves[0]) else None  # (a 0-d leaf: refused elsewhere as before)
+    first = args[batch[0]]  # (a size seen is answered first: no cost per call after the first at a size)
+    leaf = first if isinstance(first, np.ndarray) else next(iter(tree.flatten(first)[0]), None)
+    size = np.shape(leaf)[0] if np.ndim(leaf) else None  # (a 0-d leaf: refused elsewhere as before)
     sizes = prep.__dict__.setdefault("declared_sizes", set())
-    if size is None or size in sizes:
+    if size is None or size in sizes or any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
         return
     said = (
         f"{getattr(f, '__name__', 'f')} declares batch_argnums={tuple(batch)} (a mean over the rows of those arguments)"
