@@ -47,7 +47,7 @@ from ..errors import (
     warn_domain,
     warn_numeric_ignores,
 )
-from ..graph import Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
+from ..graph import Const, Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
 from ..ops.core import REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
@@ -192,6 +192,8 @@ class _Transform:
             st.prepared[method] = prep
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
             warn_numeric_ignores(prep.ignored)
+        if batch:  # the declaration checked once per batch size (issue 11: a false one gave a wrong gradient)
+            _declared_holds(self.f, batch, st, prep, args)
         return st, prep
 
     def _keep(self, st: Staged, key, kept):
@@ -1169,3 +1171,51 @@ def _batch_axis_to(outs, out_tree, out_axes, free):
             )
         moved.append(o if ax in (0, -np.ndim(o)) else dnp.moveaxis(o, 0, int(ax)))
     return moved
+
+
+def _declared_holds(f, batch, st, prep, args):
+    """Check, at the first call of each batch size, that f at the batch is the mean over its rows of the one-example
+    graph the method differentiates (`batch_argnums`); a ValueError naming the declaration otherwise. A closed-over
+    array with one row per example breaks it: one example's trace then reads every row. On traced arguments (an
+    outer derivative) not checked. Cost: one call of f and one batched evaluation of the graph per batch size."""
+    first = args[batch[0]]  # (a size seen is answered first: no cost per call after the first at a size)
+    leaf = first if isinstance(first, np.ndarray) else next(iter(tree.flatten(first)[0]), None)
+    size = np.shape(leaf)[0] if np.ndim(leaf) else None  # (a 0-d leaf: refused elsewhere as before)
+    sizes = prep.__dict__.setdefault("declared_sizes", set())
+    if size is None or size in sizes or any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
+        return
+    said = (
+        f"{getattr(f, '__name__', 'f')} declares batch_argnums={tuple(batch)} (a mean over the rows of those arguments)"
+    )
+    try:
+        out = np.asarray(f(*args))
+    except Exception as e:  # noqa: BLE001 — f itself fails at this batch: the declaration cannot hold
+        raise ValueError(f"{said}, but f raised at batch size {size}: {type(e).__name__}: {e}") from e
+    rows = [i in batch for i, _ in st.signature.input_pos]  # one example's graph on each row at once
+    xs = [x[:, None] if b else x for x, b in zip(st.inputs(args), rows)]
+    with np.errstate(all="ignore"), dropping_domain_warnings():  # (f's own call said them)
+        mean = np.mean(np.asarray(evaluate_batched(st.graph, *xs, batched=rows)[0]), axis=0)
+    # (to a float32 loss's rounding: f and the vectorised value sum the rows in different orders)
+    tol = 1e-5 if out.dtype in (np.float32, np.complex64) else 1e-9
+    if out.shape == mean.shape and np.allclose(mean, out, rtol=tol, atol=tol * 1e-3, equal_nan=True):
+        sizes.add(size)
+        return
+    # (the likely culprit named: a closed-over array of `size` rows, which one example's trace reads whole)
+    held = sorted(
+        {
+            np.shape(a.value)
+            for e in st.graph.eqns
+            for a in e.args
+            if isinstance(a, Const) and np.ndim(a.value) > 1 and len(a.value) == size
+        }
+    )
+    culprit = (
+        f"does it close over an array of shape {', '.join(map(str, held))}, one row per example?"
+        if held
+        else ("e.g. it closes over an array with one row per example")
+    )
+    raise ValueError(
+        f"{said}, but at batch size {size} f gives {out.tolist()} where the mean over rows of its one-example trace "
+        f"gives {mean.tolist()}: f does not treat its examples independently ({culprit}); remove batch_argnums or "
+        "make f row-wise"
+    )
