@@ -3,8 +3,6 @@ wrightomega, round (zero derivative), diric (the Dirichlet kernel), jve and yve,
 (four outputs each: Ai′′ = x·Ai), ellipj (sn, cn, dn, φ in u and m), smirnov and smirnovi (SciPy's _smirnovp the slope), and Riemann's zeta(x) in x (it was refused).
 References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -12,6 +10,7 @@ import difflab as dl
 import difflab.scipy.special as dsp
 from difflab.errors import NotDifferentiableError
 from difflab.ops import REGISTRY
+from special_cases import check_against_mpmath
 
 sc = pytest.importorskip("scipy.special")
 
@@ -87,17 +86,7 @@ SYMBOLIC = {"binom-pole", "diric-near-zero", "smirnovi", "zeta", "betaincinv", "
 
 @pytest.mark.parametrize("name", CASES)
 def test_first_and_second_derivatives_match_mpmath(name):
-    fn, i, point, rtol, (d1, d2) = CASES[name]
-
-    def f(t):
-        return fn(*point[:i], t, *point[i + 1 :])
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # (no DomainWarning inside the domain: the held arguments form no NaN)
-        for method in ("reverse", "forward", "symbolic") if name in SYMBOLIC else ("reverse", "forward"):
-            g = dl.grad(f, method=method)
-            np.testing.assert_allclose(float(g(point[i])), d1, rtol=rtol, err_msg=method)
-            np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=rtol, err_msg=method)
+    check_against_mpmath(CASES, SYMBOLIC, name)
 
 
 def test_values_are_scipys_and_numeric_agrees():

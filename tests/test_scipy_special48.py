@@ -10,6 +10,7 @@ import pytest
 
 import difflab as dl
 from difflab.errors import NotDifferentiableError
+from special_cases import check_against_mpmath
 
 sc = pytest.importorskip("scipy.special")
 
@@ -70,17 +71,7 @@ SYMBOLIC = {"zeta-x-small-q", "beip-small", "hankel1e-re", "it2j0y0-j0"}
 
 @pytest.mark.parametrize("name", CASES)
 def test_first_and_second_derivatives_match_mpmath(name):
-    fn, i, point, rtol, (d1, d2) = CASES[name]
-
-    def f(t):
-        return fn(*point[:i], t, *point[i + 1 :])
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # (no DomainWarning inside the domain)
-        for method in ("reverse", "forward", "symbolic") if name in SYMBOLIC else ("reverse", "forward"):
-            g = dl.grad(f, method=method)
-            np.testing.assert_allclose(float(g(point[i])), d1, rtol=rtol, err_msg=method)
-            np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=rtol, err_msg=method)
+    check_against_mpmath(CASES, SYMBOLIC, name)
 
 
 def test_values_are_scipys():

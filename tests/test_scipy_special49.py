@@ -5,13 +5,12 @@ derivatives, n and v refused traced), sph_legendre_p (∂θ by the recurrence in
 (P̄·e^(imφ)), legendre_p and assoc_legendre_p (eval_legendre, lpmv). References: mpmath's diff at 40 digits of its own function (findroot of gammainc;
 pcfd, pcfv(-v - 1/2, x), pcfw; hankel1/2's n + 1-th and n + 2-th derivatives), written out below."""
 
-import warnings
-
 import numpy as np
 import pytest
 
 import difflab as dl
 from difflab.errors import NotDifferentiableError
+from special_cases import check_against_mpmath
 
 sc = pytest.importorskip("scipy.special")
 dsp = pytest.importorskip("difflab.scipy.special")
@@ -61,17 +60,7 @@ SYMBOLIC = {"gdtrix-p", "gdtria-x", "pbdv-dp", "pbwa-w", "sph_legendre_p"}
 
 @pytest.mark.parametrize("name", CASES)
 def test_first_and_second_derivatives_match_mpmath(name):
-    fn, i, point, rtol, (d1, d2) = CASES[name]
-
-    def f(t):
-        return fn(*point[:i], t, *point[i + 1 :])
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # (no DomainWarning inside the domain)
-        for method in ("reverse", "forward", "symbolic") if name in SYMBOLIC else ("reverse", "forward"):
-            g = dl.grad(f, method=method)
-            np.testing.assert_allclose(float(g(point[i])), d1, rtol=rtol, err_msg=method)
-            np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=rtol, err_msg=method)
+    check_against_mpmath(CASES, SYMBOLIC, name)
 
 
 def test_values_are_scipys():

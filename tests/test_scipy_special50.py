@@ -7,13 +7,13 @@ betainc (and findroot of them for the inverses), of x - std·√2·erfinv(2p - 1
 n!Γ(n + p)/Γ(2n + p)·jacobi(n, p - q, q - 1, 2x - 1), written out below."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 import difflab as dl
 from difflab.errors import NotDifferentiableError
+from special_cases import check_against_mpmath
 
 sc = pytest.importorskip("scipy.special")
 dsp = pytest.importorskip("difflab.scipy.special")
@@ -59,17 +59,7 @@ SYMBOLIC = {"nctdtr-nc", "lpmv-m=-v", "chndtrinc-x", "ncfdtri-nc", "besselpoly"}
 
 @pytest.mark.parametrize("name", CASES)
 def test_first_and_second_derivatives_match_mpmath(name):
-    fn, i, point, rtol, (d1, d2) = CASES[name]
-
-    def f(t):
-        return fn(*point[:i], t, *point[i + 1 :])
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # (no DomainWarning inside the domain)
-        for method in ("reverse", "forward", "symbolic") if name in SYMBOLIC else ("reverse", "forward"):
-            g = dl.grad(f, method=method)
-            np.testing.assert_allclose(float(g(point[i])), d1, rtol=rtol, err_msg=method)
-            np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=rtol, err_msg=method)
+    check_against_mpmath(CASES, SYMBOLIC, name)
 
 
 def test_values_are_scipys_and_the_inverses_undo_their_cdfs():
