@@ -12,6 +12,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from mask_cases import check_prepared_where_masks_differ
 
 P1 = np.array([0.3, -1.2, 2.0, 0.7, -0.4])
 P2 = np.array([1.5, 0.2, -0.3, 0.9, 2.2])
@@ -84,15 +85,7 @@ METHODS = ("symbolic", "numeric", "forward", "reverse")
 
 @pytest.mark.parametrize("method", METHODS)
 def test_prepared_at_one_point_called_where_the_masks_differ(method):
-    tol = {"rtol": 1e-6, "atol": 1e-6} if method == "numeric" else {"rtol": 1e-12, "atol": 1e-12}
-    for f, want in JAX.items():
-        p = dl.prepare(f, P1, method=method)  # (each was refused: specialised to P1's values)
-        for x, (value, grad) in ((P2, want[1]), (P1, want[0])):
-            cell = f"{f.__name__} {method}"
-            got = p.value_and_grad(x)
-            np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=cell)
-            np.testing.assert_allclose(got[1], grad, **tol, err_msg=cell)
-            assert got[0] == f(x), cell  # (NumPy's own value, bit for bit)
+    check_prepared_where_masks_differ(JAX, P1, P2, method, fresh=False)
 
 
 def test_fresh_values_are_numpys():
