@@ -1244,8 +1244,8 @@ class Tracer(Traced):
             raise UnsupportedOperationError(
                 f"numpy.vectorize{f' (`{text}`)' if text else ''}: a traced value ({self.node!r}: {self.node.aval}) "
                 "was converted to a NumPy array, which would drop its derivative (numpy.vectorize calls the "
-                "function on NumPy numbers); write the function with array operations (numpy.where(x > 0, a, b) "
-                "for an if), or stack a loop over the elements: numpy.stack([g(t) for t in x])"
+                "function on NumPy numbers); use difflab.numpy.vectorize (the same arguments: it calls the function "
+                "on traced elements), or write the function with array operations (numpy.where(x > 0, a, b) for an if)"
             )
         raise UnsupportedOperationError(
             (f"`{text}`: " if text else "")

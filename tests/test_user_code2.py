@@ -425,7 +425,7 @@ def test_numpys_own_conversions_are_refused_by_their_code():
     _refused(
         lambda x: np.sum(np.vectorize(lambda t: t**3 if t > 0 else np.sin(t))(x)),
         unsupported,
-        r"numpy\.vectorize \(`np\.vectorize\(.*numpy\.where\(x > 0, a, b\)",
+        r"numpy\.vectorize \(`np\.vectorize\(.*use difflab\.numpy\.vectorize",
     )
     _refused(
         _accumulate_into_numpy, unsupported, r"`h \+= x\[k\] \* x` writes a traced value into h, .* write h = h \+"

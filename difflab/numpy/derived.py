@@ -289,3 +289,88 @@ def float_power(x1, x2):
     # (a NumPy float64 1: float_power's result is float64 whatever the arguments' dtypes, in NumPy and, through
     # boundary.out_dtypes, here; folded away when no argument is float32)
     return _ops.pow(x1, x2) * _np.float64(1.0)
+
+
+def vectorize(pyfunc=None, *, otypes=None, doc=None, excluded=None, cache=False, signature=None):
+    """`numpy.vectorize` that traces: pyfunc called once per element (or per core block of `signature`)
+    on traced scalars, the results stacked — so a Python `if` inside pyfunc works, as it does in NumPy.
+
+    Shape contract: as NumPy's — the arguments (but those named in `excluded`) broadcast against each
+    other over their loop dimensions (all of them, or all but the core dimensions `signature` names,
+    e.g. "(n),(n)->()"); the result has the loop shape followed by pyfunc's output shape, one array
+    per output when pyfunc returns a tuple. Without a traced argument it is NumPy's own vectorize.
+    Cost: one trace of pyfunc per element, so a long array records many equations (write pyfunc with
+    array operations, `np.where` for an if, when speed matters).
+
+    >>> import difflab as dl
+    >>> relu2 = vectorize(lambda t: t * t if t > 0 else 0.0)
+    >>> dl.grad(lambda x: relu2(x).sum())(_np.array([3.0, -1.0]))
+    array([6., 0.])
+    >>> dist = vectorize(lambda a, b: ((a - b) ** 2).sum() ** 0.5, signature="(n),(n)->()")
+    >>> dist(_np.ones((2, 3)), _np.zeros(3))
+    array([1.73205081, 1.73205081])
+    """
+    if pyfunc is None:  # @dnp.vectorize(signature=...) as a decorator
+        return lambda f: vectorize(f, otypes=otypes, doc=doc, excluded=excluded, cache=cache, signature=signature)
+    plain = _np.vectorize(pyfunc, otypes=otypes, doc=doc, excluded=excluded, cache=cache, signature=signature)
+    skip = frozenset(excluded or ())
+    cores = _core_dims(signature) if signature is not None else None
+
+    def call(*args, **kwargs):
+        if not builtins.any(isinstance(a, _Traced) for a in (*args, *kwargs.values())):
+            return plain(*args, **kwargs)
+        return _per_element(pyfunc, cores, skip, args, kwargs)
+
+    call.__name__, call.__doc__ = getattr(pyfunc, "__name__", "vectorized"), doc or pyfunc.__doc__
+    return call
+
+
+def _core_dims(signature: str):
+    """'(m,n),(n)->(m)' -> ([('m','n'), ('n',)], [('m',)]): each argument's and output's core dimension names."""
+    import re
+
+    match = re.fullmatch(r"\s*((?:\([\w, ]*\)\s*,?\s*)*)->\s*((?:\([\w, ]*\)\s*,?\s*)*)", signature)
+    if match is None:
+        raise ValueError(f"vectorize: signature {signature!r} is not of NumPy's form '(m,n),(n)->(m)'")
+
+    def groups(s):
+        return [tuple(d.strip() for d in g.split(",") if d.strip()) for g in re.findall(r"\(([^)]*)\)", s)]
+
+    return groups(match.group(1)), groups(match.group(2))
+
+
+def _per_element(pyfunc, cores, skip, args, kwargs):
+    """pyfunc over the broadcast loop dimensions of the vectorized arguments, results stacked."""
+    keys = [i for i in range(len(args)) if i not in skip] + [k for k in kwargs if k not in skip]
+    values = {k: (args[k] if isinstance(k, int) else kwargs[k]) for k in keys}
+    ins = cores[0] if cores is not None else [()] * len(keys)
+    if len(ins) != len(keys):
+        raise TypeError(f"vectorize: the signature names {len(ins)} arguments, the call passes {len(keys)}")
+    values = {k: v if isinstance(v, _Traced) else _np.asarray(v) for k, v in values.items()}
+    loops = [shape(v)[: ndim(v) - len(core)] for (k, v), core in zip(values.items(), ins)]
+    loop = _np.broadcast_shapes(*loops)
+    outs = []
+    for idx in _np.ndindex(*loop):
+        call_args, call_kwargs = list(args), dict(kwargs)
+        for (k, v), lead in zip(values.items(), loops):
+            here = tuple(i if n > 1 else 0 for i, n in zip(idx[len(idx) - len(lead) :], lead))
+            item = v[here] if here else v
+            if isinstance(k, int):
+                call_args[k] = item
+            else:
+                call_kwargs[k] = item
+        outs.append(pyfunc(*call_args, **call_kwargs))
+    if not outs:  # nothing to call pyfunc on: NumPy's answer on the values (no derivative to carry)
+        return _np.vectorize(pyfunc, signature=None if cores is None else _signature(cores))(
+            *[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()}
+        )
+    if isinstance(outs[0], tuple):
+        return tuple(reshape(asarray(list(col)), loop + shape(col[0])) for col in zip(*outs))
+    return reshape(asarray(outs), loop + shape(outs[0]))
+
+
+def _signature(cores) -> str:
+    def part(gs):
+        return ",".join(f"({','.join(g)})" for g in gs)
+
+    return f"{part(cores[0])}->{part(cores[1])}"
