@@ -1712,6 +1712,13 @@ def _numpy_vectorize(frame) -> bool:
     return False
 
 
+def _public_scipy(module: str) -> str:
+    """SciPy's public module path of a module, without "scipy.": scipy.special._logsumexp -> special,
+    scipy.spatial.distance -> spatial.distance (where difflab.scipy mirrors it)."""
+    parts = module.split(".")[1:]
+    return ".".join(p for p in parts[: next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))])
+
+
 def _decorated(frame):
     """The public SciPy function a scipy._lib decorator's `wrapper` frame wraps (its free variable f or
     fun: scipy.linalg.solve_triangular converts its arrays there, before its own frame), or None."""
@@ -1733,9 +1740,9 @@ def _scipy_caller(frame) -> str | None:
         if module.startswith("scipy._"):  # SciPy's helpers: a decorator's wrapper names the function it wraps
             wrapped = _decorated(frame)
             if wrapped is not None:
-                sub, name = wrapped.__module__.split(".")[1], wrapped.__name__
+                sub, name = _public_scipy(wrapped.__module__), wrapped.__name__
         elif module.startswith("scipy.") and module.count(".") >= 1:
-            sub, code = module.split(".")[1], frame.f_code.co_name
+            sub, code = _public_scipy(module), frame.f_code.co_name
             # a decorator's wrapper of SciPy's own module (spherical_jn's reflection wrapper): the function it wraps
             wrapped = _decorated(frame) if code == "wrapper" else None
             if wrapped is not None:
@@ -1755,11 +1762,14 @@ def _scipy_caller(frame) -> str | None:
     user = _user_frame(frame)
     code = _source_at(user) if user is not None else None  # the user's call, quoted as float(x)'s refusal is
 
-    found = getattr(dscipy, sub, None)
+    here = dscipy
+    for part in sub.split("."):
+        here = getattr(here, part, None)
+    found = here
     for part in (name or "<function>").split("."):
         found = getattr(found, part, None)
     known = found is not None or name in dscipy.BY_NAME.get(sub, ())  # (a submodule imported by name)
-    refused = getattr(getattr(dscipy, sub, None), "REFUSED", {}).get(name)
+    refused = getattr(here, "REFUSED", {}).get(name)
     if refused is not None:
         return f"scipy.{sub}.{name} on a traced value: {refused}"
     return (

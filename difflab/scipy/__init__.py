@@ -1,16 +1,17 @@
-"""SciPy's names on traced values: `difflab.scipy.special`, `.stats`, `.signal`, `.linalg`, `.ndimage`, `.integrate`.
+"""SciPy's names on traced values: `difflab.scipy.special`, `.stats`, `.signal`, `.linalg`, `.ndimage`, `.spatial`
+(`.spatial.distance`), `.integrate`.
 
 Mirrors SciPy's modules for the functions autograd and JAX users write in models (gammaln,
 norm.logpdf, logsumexp, convolve, ...): `special`'s functions are registry entries (difflab.ops.special,
 also reached by SciPy's own ufuncs on traced values), as are linalg's sqrtm and solve_sylvester
 (difflab.ops.matfuncs), linalg's logm (matfuncs too) and signal's lfilter (difflab.ops.signal); the rest
-(ndimage's filters among them) are compositions of difflab ops, so all four methods differentiate them to any order. `integrate` (imported at first use: it sits on the api layer) has simpson and cumulative_trapezoid (weights, all four methods); its odeint is differentiated by forward, reverse
+(ndimage's filters and spatial.distance's metrics among them) are compositions of difflab ops, so all four methods differentiate them to any order. `integrate` (imported at first use: it sits on the api layer) has simpson and cumulative_trapezoid (weights, all four methods); its odeint is differentiated by forward, reverse
 and numeric. SciPy is optional: it is imported when a value is computed (`pip install 'difflab[scipy]'`).
 """
 
-from . import linalg, ndimage, signal, special, stats
+from . import linalg, ndimage, signal, spatial, special, stats
 
-__all__ = ["special", "stats", "signal", "linalg", "ndimage"]
+__all__ = ["special", "stats", "signal", "linalg", "ndimage", "spatial"]
 
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the
