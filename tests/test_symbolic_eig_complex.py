@@ -229,3 +229,14 @@ def test_complete_mode_qr_of_a_complex_tall_matrix_second_derivatives(which):
     inner = dl.grad(f, method="symbolic")  # (symbolic inside reverse)
     nested = dl.grad(lambda y: np.sum(inner(y) * [1.0, -2.0]), method="reverse")(t0)
     np.testing.assert_allclose(nested, want @ [1.0, -2.0], rtol=1e-10, atol=1e-12)
+
+
+def test_repeated_eigenvalues_first_order_says_nothing():
+    """Σ eigvals(xxᵀ + I) = |x|² + 3 has gradient 2x although two eigenvalues repeat (1, 1): the eigenvalue rule's
+    1/(w_j - w_i) is inf there by design and multiplies a zero; the symbolic method's values path let NumPy's
+    'divide by zero' RuntimeWarning out (the traced path does not)."""
+    x = np.array([0.3, 1.2, -0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = dl.grad(lambda x: np.sum(np.linalg.eigvals(np.outer(x, x) + np.eye(3)).real), method="symbolic")(x)
+    np.testing.assert_allclose(got, 2 * x, rtol=1e-12)

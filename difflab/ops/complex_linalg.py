@@ -256,7 +256,8 @@ def _eig_parts(a):
     from .decompositions import _gap_inverse
 
     w, v = _eig_impl(a)
-    u, g = np.linalg.inv(v), _gap_inverse(w)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (inf where w repeats, by design: NumPy's warning is noise)
+        u, g = np.linalg.inv(v), _gap_inverse(w)
     return w.real[..., None, :], w.imag[..., None, :], v.real, v.imag, u.real, u.imag, _anchors(v), g.real, g.imag
 
 
