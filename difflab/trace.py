@@ -87,6 +87,11 @@ class Trace:
     #: cols] is x[mask]); np.argwhere(mask)'s Var -> (its reads, 1) and its transpose's -> (its reads, 0), read k
     #: along that axis at k (`A[:, k]`, `A.T[k]`, `tuple(A.T)`: argwhere_of)
     index_forms: dict = {}
+    #: read Var -> the traced mask that read it (`_masked_read`): a count of such a read is that mask's count
+    read_masks: dict | None = None
+    #: counted Var -> its guard (a traced boolean, `_count_guard`), for a trace whose operator checks them before reusing
+    #: it at another point (api.boundary.stage: Staged.check, traced again where one fails); None: a count specialises
+    guards: dict | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -668,38 +673,77 @@ def _masked_read(x, idx):
     if type(t.tentative) is tuple:
         t.tentative = []
     t.tentative.append((why, out.node))
+    if t.read_masks is None:
+        t.read_masks = {}
+    t.read_masks[out.node] = mask
     _assign.read_masked(x, mask, out, start, axis)
     return out
 
 
 def _count_read(x, frame, what) -> None:
     """The user's code (`frame`, not difflab's own) reads the shape of x by `what` (len(), .shape, .size): where x is
-    computed from a read x[mask] by a traced mask (Trace.tentative), that is the mask's count at these inputs (`n =
-    len(x[x > 0])`), a number the graph cannot recompute: the trace is specialised to its values, as bool() does."""
+    computed from reads x[mask] by traced masks (Trace.tentative), that holds the masks' counts at these inputs (`n =
+    len(x[x > 0])`), a Python int the graph cannot recompute: a guard on each mask's count (`_count_guard`: the trace
+    is reused where the counts are these, traced again elsewhere), else (no operator checks guards, iteration, whose
+    items are the reads themselves) the trace is specialised to its values, as bool() does."""
     t = x._trace
     if t.specialised or not x.node.shape or frame.f_globals.get("__name__", "").startswith("difflab."):
         return
     scan = t.count_scan
-    if scan is None:  # [equations scanned, the Vars computed from the reads, reads taken]
+    if scan is None:  # [equations scanned, {Var computed from the reads: the reads it is computed from}, reads taken]
         starts = [r[1] for reads in t.masked.values() for r in reads.values()]
-        scan = t.count_scan = [min(starts, default=len(t.eqns)), set(), 0]
+        scan = t.count_scan = [min(starts, default=len(t.eqns)), {}, 0]
     tainted = scan[1]
-    tainted.update(v for _, v in t.tentative[scan[2] :])
+    tainted.update((v, frozenset((v,))) for _, v in t.tentative[scan[2] :])
     scan[2] = len(t.tentative)
     eqns = t.eqns
     for k in range(scan[0], len(eqns)):
         e = eqns[k]
-        for a in e.args:
-            if type(a) is Var and a in tainted:
-                tainted.add(e.out)
-                break
+        found = [tainted[a] for a in e.args if type(a) is Var and a in tainted]
+        if found:
+            tainted[e.out] = found[0] if len(found) == 1 else frozenset().union(*found)
     scan[0] = len(eqns)
-    if x.node in tainted:
-        specialise(
-            x,
-            f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
-            "np.count_nonzero(m) is that number traced, recomputed at each call)",
-        )
+    reads = tainted.get(x.node)
+    if reads is None:
+        return
+    masks = [t.read_masks.get(r) if t.read_masks else None for r in reads]
+    if what != "iteration" and t.guards is not None and all(m is not None for m in masks):
+        for m in masks:
+            _count_guard(m, dnp.count_nonzero(m), int(np.count_nonzero(m.concrete)))
+        if not t.specialised:
+            return
+    specialise(
+        x,
+        f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
+        "np.count_nonzero(m) is that number traced, recomputed at each call)",
+    )
+
+
+def _count_guard(key, count, value: int) -> None:
+    """Guard the traced count `count` (a mask's, `np.count_nonzero(m)`) to equal `value`, its number here, where the
+    user's code read it as a Python int (len(x[m]), range(np.count_nonzero(m))): its trace's operator checks
+    `count == value` before reusing the trace at another point and traces again where it fails (Staged.check, as a
+    numeric derivative's decisions); no operator checking guards (Trace.guards None), the trace is specialised."""
+    t = count._trace
+    if t.guards is None or isinstance(count.value, Tracer):
+        specialise(count, "a count read as a Python int, outside an operator that re-traces where it changes")
+    elif key.node not in t.guards:
+        t.guards[key.node] = ops.equal(count, value)
+
+
+_COUNT_ARITHMETIC = frozenset(("add", "subtract", "multiply", "floor_divide", "negative", "minimum", "maximum"))
+
+
+def _is_count(t: Trace, var: Var) -> bool:
+    """Whether the integer `var` is a count of this trace, a sum of a traced mask (`np.count_nonzero(m)`, `m.sum()`),
+    or integer arithmetic of counts and constants (`np.count_nonzero(m) - 1`)."""
+    for e in reversed(t.eqns):
+        if e.out is var:
+            name, vars_ = e.op.name, [a for a in e.args if type(a) is Var]
+            if name == "sum":
+                return vars_[0].dtype == bool
+            return name in _COUNT_ARITHMETIC and bool(vars_) and all(_is_count(t, a) for a in vars_)
+    return False
 
 
 class _MaskIndex(tuple):
@@ -1129,7 +1173,10 @@ class Tracer(Traced):
         one (the trace specialised to the input values); any other refuses, naming the conversion."""
         if self.dtype.kind not in "iu":
             self._no_conversion()
-        if not self._trace.specialised:
+        t = self._trace
+        if not t.specialised and t.guards is not None and not self.node.shape and _is_count(t, self.node):
+            _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
+        elif not t.specialised:
             specialise(self, what)
         return self.concrete
 
@@ -1839,16 +1886,19 @@ def _widen_constants(atoms: list, value) -> None:
                 atoms[k] = Const(c.astype(real))
 
 
-def trace_flat(f, leaves, *, wrap=None, narrow=False):
+def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
-    `narrow`: some leaves were float32 (Trace.narrow).
+    `narrow`: some leaves were float32 (Trace.narrow). `guarded`: the caller checks the trace's count guards
+    (Trace.guards) before reusing it.
     """
     t = Trace()
     if narrow:
         t.narrow = True
+    if guarded:
+        t.guards = {}
     kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)

@@ -31,7 +31,7 @@ from ..differentiators.pieces import note_check, reuse_checks
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
-from ..graph import Const, Graph, Traced, Var, evaluate, prune
+from ..graph import Const, Graph, Traced, Var, evaluate, prune, specialise
 from ..graph import refuse_array_subclass as _refuse_masked
 from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
@@ -909,9 +909,10 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     reads = _reads(f, sig)
     with reuse_checks() as checks:
         t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
+    guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
-    check, reads = _check_of(t, tracers, checks, call_leaves, reads)
+    check, reads = _check_of(t, tracers, checks + guards, call_leaves, reads, len(guards))
     here_only = any(h for _, h in checks)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
@@ -937,11 +938,13 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     )
 
 
-def _check_of(t, tracers, checks, call_leaves, reads):
+def _check_of(t, tracers, checks, call_leaves, reads, guards=0):
     """(Staged.check, reads): the graph of the numeric derivatives' decision checks collected while f was traced
-    (`pieces.reuse_checks`: (check, here_only) pairs), None if there are none; reads None (nothing reused) where one
-    cannot be evaluated at another point (a check of another trace's, or one that fails already). Traced inside
-    another operator's trace, the checks at its values are handed to that trace too."""
+    (`pieces.reuse_checks`: (check, here_only) pairs), the last `guards` of them count guards (trace.Trace.guards),
+    None if there are none; reads None (nothing reused) where one cannot be evaluated at another point (a check of
+    another trace's, or one that fails already). Traced inside another operator's trace, the checks at its values are
+    handed to that trace too; a count guard at the values of an enclosing trace that checks none (vmap's) specialises
+    it (vmap(grad(f)) batched the first row's count)."""
     if not checks:
         return None, reads
     oks = [c for c, _ in checks]
@@ -956,9 +959,15 @@ def _check_of(t, tracers, checks, call_leaves, reads):
     if any(isinstance(x, Traced) for x in call_leaves) or t.closes_over_tracers:
         here_only = any(h for _, h in checks)
         with np.errstate(all="ignore"):
-            for ok in evaluate(check, *call_leaves):
-                if isinstance(ok, Traced):
-                    note_check(ok, here_only)
+            oks = evaluate(check, *call_leaves)
+        for k, ok in enumerate(oks):
+            if isinstance(ok, Traced):
+                note_check(ok, here_only)
+                if k >= len(oks) - guards and not (isinstance(ok, Tracer) and ok._trace.guards is not None):
+                    specialise(
+                        ok, "the number of elements a traced mask selects, read as a Python int in an inner trace"
+                    )
+                    specialise_enclosing([ok.value], ok._trace.specialised)
     return check, reads
 
 
@@ -1040,7 +1049,7 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         out_holder["conditions"] = tuple(i for i, x in enumerate(out_leaves) if _is_condition(x))
         return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
-    t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None)
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None, guarded=True)
     return t, tracers, out_leaves, (out_holder["tree"], out_holder.get("conditions", ()))
 
 
