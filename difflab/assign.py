@@ -1075,14 +1075,19 @@ def reduce_masked(value, axis=None, keepdims: bool = False):
         derived, _ = _derived(t, mask_var, reads)
         if value.node not in derived:
             continue
-        first = next(iter(reads.values()))
-        x, at = _tracer_of(value, first[0]), first[2]
         mask = _tracer_of(value, mask_var)
         k, n = len(mask.shape), len(value.shape)
         axes = tuple(range(n)) if axis is None else tuple(a % n for a in (axis if type(axis) is tuple else (axis,)))
-        if at not in axes or n != len(x.shape) - k + 1:
-            return None  # (a sum leaving the count's axis: a value of the count)
-        whole = _replayed(x, mask, value, at)
+        whole = None
+        # (the reads' shapes and axes, each tried: np.argwhere(m)'s reads of m's coordinates and x[np.argwhere(m)]'s
+        # read of an array of another shape share the mask)
+        for shape, at, x in {
+            (tuple(r[0].shape), r[2]): (tuple(r[0].shape), r[2], r[0]) for r in reads.values()
+        }.values():
+            if at in axes and n == len(shape) - k + 1:  # (else a sum leaving the count's axis: a value of the count)
+                whole = _replayed(_tracer_of(value, x), mask, value, at)
+                if whole is not None:
+                    break
         if whole is None:
             return None
         out = ops.masked_sum(whole, mask, axis=at, axes=tuple(sorted(axes)))  # (NumPy's sum of the selected ones)

@@ -797,13 +797,17 @@ def _stacked(found):
     """np.argwhere's array of one np.nonzero's reads (a _MaskIndex): their stack along axis 1, that Var and its
     transpose's (the user's A.T: the same Var, the trace's CSE) noted as their column forms (Trace.index_forms).
     Of a 1-d mask, its ravel (A.ravel(), A.reshape(-1), A.flatten(), np.squeeze(A), A.T.ravel(): each that Var) is
-    the one read itself (Trace.index_reads), NumPy's order of the same elements."""
+    the one read itself (Trace.index_reads), NumPy's order of the same elements. Their stack along axis 0 (NumPy's
+    (ndim, count) array: np.stack(np.nonzero(m)), np.vstack(np.nonzero(m)), dnp.array(np.nonzero(m))) and its
+    transpose are those forms too, and each transpose's transpose (a trace does not fold A.T.T into A)."""
     out = dnp.stack(found, axis=1)
     t = out._trace
-    t.index_forms[out.node] = (tuple(found), 1)
-    t.index_forms[dnp.transpose(out).node] = (tuple(found), 0)
+    rows = dnp.stack(found, axis=0)
+    forms = ((out, 1), (dnp.transpose(out), 0), (rows, 0), (dnp.transpose(rows), 1))
+    forms += tuple((dnp.transpose(a), 1 - axis) for a, axis in forms[1::2])  # (np.vstack(np.nonzero(m)).T.T: A.T.T)
+    t.index_forms.update((a.node, (tuple(found), axis)) for a, axis in forms)
     if len(found) == 1:
-        t.index_reads.update((dnp.ravel(a).node, t.index_reads[found[0].node]) for a in (out, out.T))
+        t.index_reads.update((dnp.ravel(a).node, t.index_reads[found[0].node]) for a, _ in forms)
     return out
 
 
@@ -930,6 +934,30 @@ def _index_read(x, i):
     return _masked_read(dnp.take(x, src, axis=0), m)
 
 
+def _argwhere_read(x, a):
+    """x[a] for a = np.argwhere(m) (m of d axes; NumPy's (count, d, *x.shape[1:]): x at each coordinate of each
+    selected position) or its transpose (d, count, ...): one read by m, stack([x.take(c_j, axis=0) for each axis
+    j's coordinates c_j], axis=d)[m] (axis 0: [:, m]), so `np.sin(x[np.argwhere(m)]).sum()` is replayed where m
+    changes, as x[m] is. None for other indices, and where a coordinate of m is beyond x's first axis."""
+    t = x._trace
+    column = t.index_forms.get(a.node)
+    if column is None or a._trace is not t:
+        return None
+    reads, axis = column
+    found = [t.index_reads.get(r.node) for r in reads]
+    if any(f is None for f in found):
+        return None
+    m = found[0][1]
+    if x.shape[0] < max(m.shape):  # (x.take of every coordinate, selected or not: _index_read's reason)
+        return None
+    # (the coordinates as constants: x.take of the traced ones, computed from m, was no elementwise function of a read
+    # by m, and a sum of it used the count)
+    taken = [dnp.take(x, c, axis=0) for c in np.indices(m.shape)]
+    if axis:
+        return _masked_read(dnp.stack(taken, axis=len(m.shape)), m)
+    return _masked_read(dnp.stack(taken, axis=0), (slice(None), m))
+
+
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
 _MASK_REDUCERS = frozenset({"sum"})
 
@@ -972,6 +1000,13 @@ _SLICE_BOUND = (
     " whose traced bound is a mask recomputed at each call)"
 )
 #: why a traced mask's values were read where NumPy's own indexing of a NumPy array took them
+_INTEGER_ARRAY = "an integer traced value converted to a NumPy array" + _NUMPY_INDEXING
+#: the same for np.nonzero(m)'s index arrays: np.array(np.nonzero(m)) is NumPy's array of their values
+_NONZERO_ARRAY = (
+    "np.nonzero(m)'s indices converted to a NumPy array (np.array(np.nonzero(m)), or NumPy's indexing of a NumPy"
+    " array W by them, reads their values, which dl.prepare cannot recompute: write np.stack(np.nonzero(m)) or"
+    " np.argwhere(m) for their array, traced, and numpy.where(m, W, 0) for W's elements)"
+)
 _NUMPY_MASKING = (
     "a traced mask indexing a NumPy array (NumPy's own indexing of a NumPy array W by it, W[m], reads its values,"
     " which dl.prepare cannot recompute: write numpy.where(m, W, 0), a traced array of W's shape whose sum is W[m]'s)"
@@ -1102,6 +1137,9 @@ class Tracer(Traced):
             if out is not None:
                 return out
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            out = _argwhere_read(self, idx) if self._trace.index_reads else None
+            if out is not None:
+                return out
             out = _index_read(self, idx) if self._trace.index_reads else None
             if out is not None:
                 return out
@@ -1237,9 +1275,8 @@ class Tracer(Traced):
         """The values of an index NumPy's own code takes (no derivative to drop: an integer array, or a mask
         indexing a NumPy array, `W[m]`), the trace specialised to them; None for any other value."""
         if self.dtype.kind in "iu":
-            return np.asarray(
-                self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
-            )
+            read = self._trace.index_reads and self.node in self._trace.index_reads  # (np.nonzero(m)'s)
+            return np.asarray(self._integer_value(_NONZERO_ARRAY if read else _INTEGER_ARRAY))
         if self.dtype == bool and frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
             if not self._trace.specialised:
                 specialise(self, _NUMPY_MASKING)

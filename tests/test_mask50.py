@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+import difflab.numpy as dnp
 from mask_cases import check_prepared_where_masks_differ
 
 P1 = np.array([0.3, -1.2, 2.0, 0.7, -0.4])
@@ -49,6 +50,53 @@ JAX = {
 }
 
 
+def argwhere_index(x):
+    M = np.outer(x[:2], x)
+    return (
+        np.sin(x[np.argwhere(x > 0)]).sum()  # ((count, 1): NumPy's index of two axes)
+        + (np.outer(x, x[:2])[np.argwhere(M > 0.1)] ** 2).sum()  # ((count, 2, 2): each coordinate's row)
+        + np.cos(x[np.argwhere(x < 0.5)[:, 0]]).sum()
+    )
+
+
+def nonzero_stacks(x):
+    M = np.outer(x[:2], x)
+    i = np.vstack(np.nonzero(M > 0.1)).T
+    j = dnp.array(np.nonzero(M < -0.1)).T  # (NumPy's np.array cannot be recorded: test_np_array_of_nonzero...)
+    k = np.stack(np.nonzero(x > 0.5), axis=1)
+    return (
+        np.exp(M[i[:, 0], i[:, 1]]).sum()
+        + np.sin(M[tuple(j.T)]).sum()
+        + (x[k] ** 2).sum()
+        + np.cos(x[np.vstack(np.nonzero(x > 0.5)).T]).sum()
+    )
+
+
+# {f: [(value, gradient) at P1, at P2]} by jax.value_and_grad in x64 (jnp.where over the masks, /tmp/m50/jaxref.py)
+JAX_READS = {
+    argwhere_index: [
+        (
+            18.087290558329876,
+            [7.985816282464266, -32.04396091403277, 5.703853163452858, 2.9068421872844885, -0.8345816576913494],
+        ),
+        (
+            61.88179069781304,
+            [116.17073720166769, 14.429397247046182, 0.29552020666133955, 8.865609968270666, 19.563498882744653],
+        ),
+    ],
+    nonzero_stacks: [
+        (
+            11.486895455912935,
+            [1.864536411582148, -11.222125080455697, 4.522210671940965, 0.32493033973976215, -1.641446691875312],
+        ),
+        (
+            53.47632300307034,
+            [93.85501051787078, 8.543027930262578, 1.3506706535290154, 7.04225485904234, 44.571003420869516],
+        ),
+    ],
+}
+
+
 def test_counts_read_by_python_are_guarded():
     """Each method, prepared at P1: at P2 (other counts: traced again there) and at P3 (the counts the same: the
     trace reused, its guard holds) JAX's values and gradients; a fresh gradient at P2 too."""
@@ -68,3 +116,42 @@ def test_a_count_vmap_would_batch_is_refused():
         for g in (f, dl.grad(f)):
             with pytest.raises(ValueError, match="vmap cannot batch"):
                 dl.vmap(g)(X)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argwhere_as_an_index_and_stacks_of_nonzero(method):
+    """x[np.argwhere(m)] (NumPy's index of two axes: (count, m.ndim, ...)) is one read by m, and np.vstack(np.nonzero(m))
+    (.T), dnp.array(np.nonzero(m)), np.stack(np.nonzero(m), axis=1) are np.argwhere(m)'s forms, their columns the
+    mask's reads: prepared at P1, called at P2 (every mask differs), JAX's values; they were read on the values."""
+    check_prepared_where_masks_differ(JAX_READS, P1, P2, method)
+
+
+def test_fresh_arrays_are_numpys():
+    """The arrays of those spellings are NumPy's own (values, shapes, dtype), fresh."""
+    seen = {}
+
+    def f(x):
+        M = np.outer(x[:2], x)
+        m, W = np.outer(P2[:2], P2) > 0.1, np.outer(P2, P2[:2])
+        seen["x[argwhere]"] = (x[np.argwhere(x > 0)], P2[np.argwhere(P2 > 0)])
+        seen["x[argwhere.T]"] = (x[np.argwhere(x > 0).T], P2[np.argwhere(P2 > 0).T])
+        seen["N[argwhere 2-d]"] = (np.outer(x, x[:2])[np.argwhere(M > 0.1)], W[np.argwhere(m)])
+        seen["vstack"] = (np.vstack(np.nonzero(M > 0.1)), np.vstack(np.nonzero(m)))
+        seen["vstack.T"] = (np.vstack(np.nonzero(M > 0.1)).T, np.vstack(np.nonzero(m)).T)
+        seen["dnp.array"] = (dnp.array(np.nonzero(M > 0.1)), np.array(np.nonzero(m)))
+        return x.sum()
+
+    dl.grad(f, method="reverse")(P2)
+    for name, (got, want) in seen.items():
+        got = np.asarray(got.value)
+        np.testing.assert_array_equal(got, want, err_msg=name)
+        assert got.shape == want.shape and got.dtype == want.dtype, name
+
+
+def test_np_array_of_nonzero_names_the_traced_spelling():
+    """np.array(np.nonzero(m)) is NumPy's array of the indices' values (np.array takes no dispatch: nothing can record
+    it); prepare's refusal named a NumPy array W indexed by them, now np.stack(np.nonzero(m)), which is prepared."""
+    with pytest.raises(ValueError, match=r"np\.array\(np\.nonzero\(m\)\).*write np\.stack\(np\.nonzero\(m\)\)"):
+        dl.prepare(lambda x: np.sin(x[tuple(np.array(np.nonzero(x > 0)))]).sum(), P1)
+    p = dl.prepare(lambda x: np.sin(x[tuple(np.stack(np.nonzero(x > 0)))]).sum(), P1)
+    assert p(P2) == np.sin(P2[P2 > 0]).sum()
