@@ -746,6 +746,21 @@ def _is_count(t: Trace, var: Var) -> bool:
     return False
 
 
+def hand_guard(ok) -> None:
+    """A count guard (Trace.guards) evaluated at the values of another trace (an inner operator's trace at its
+    enclosing one's, a reused trace called on traced values): a guard of that trace where it checks them (an
+    operator's: api.boundary.stage), else (vmap's, dl.trace's) that trace, and each whose values it holds, is
+    specialised: vmap(grad(f)) and vmap of a prepared f batched the first row's count."""
+    if not isinstance(ok, Tracer):
+        return
+    t = ok._trace
+    if t.guards is not None:
+        t.guards.setdefault(ok.node, ok)
+    else:
+        specialise(ok, "the number of elements a traced mask selects, read as a Python int in an inner trace")
+        specialise_enclosing([ok.value], t.specialised)
+
+
 class _MaskIndex(tuple):
     """np.nonzero(m) of a traced boolean mask m: its index arrays, each a read of m's coordinates by m (Trace.tentative:
     their count specialises the trace only where an output or Python code uses them), and `mask`, m itself: x[it]

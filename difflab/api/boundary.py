@@ -31,9 +31,10 @@ from ..differentiators.pieces import note_check, reuse_checks
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
-from ..graph import Const, Graph, Traced, Var, evaluate, prune, specialise
+from ..graph import Const, Graph, Traced, Var, evaluate, prune
 from ..graph import refuse_array_subclass as _refuse_masked
-from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
+from ..trace import STORED, Tracer, check_returned, flatten_returned, hand_guard, outputs_of, specialise_enclosing
+from ..trace import trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -671,6 +672,7 @@ class Staged:
     here_only: bool = (
         False  # the check holds at the traced point alone (a step shrunk there): kept only if nothing else is
     )
+    guards: int = 0  # the check's last outputs that are count guards (trace.Trace.guards), not a derivative's decisions
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -698,7 +700,8 @@ class Staged:
     def holds(self, xs) -> bool:
         """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
         was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
-        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
+        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`; a count guard
+        by trace.hand_guard: vmap of a prepared function batched the traced point's count)."""
         if self.check is None:
             return True
         with np.errstate(all="ignore"):
@@ -710,8 +713,9 @@ class Staged:
                 oks = self.check_fn(*xs)
         if not all(bool(np.all(_concrete(ok))) for ok in oks):
             return False
-        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
-            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
+        for k, ok in enumerate(oks):  # (reused inside another trace: that trace checks them at its own later points)
+            if isinstance(ok, Traced):
+                hand_guard(ok) if k >= len(oks) - self.guards else note_check(ok, self.here_only)
         return True
 
     def learn(self, args):
@@ -935,6 +939,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         conditions=conditions,
         check=check,
         here_only=here_only,
+        guards=len(guards) if check is not None else 0,
     )
 
 
@@ -943,8 +948,7 @@ def _check_of(t, tracers, checks, call_leaves, reads, guards=0):
     (`pieces.reuse_checks`: (check, here_only) pairs), the last `guards` of them count guards (trace.Trace.guards),
     None if there are none; reads None (nothing reused) where one cannot be evaluated at another point (a check of
     another trace's, or one that fails already). Traced inside another operator's trace, the checks at its values are
-    handed to that trace too; a count guard at the values of an enclosing trace that checks none (vmap's) specialises
-    it (vmap(grad(f)) batched the first row's count)."""
+    handed to that trace too (a count guard by trace.hand_guard)."""
     if not checks:
         return None, reads
     oks = [c for c, _ in checks]
@@ -962,12 +966,7 @@ def _check_of(t, tracers, checks, call_leaves, reads, guards=0):
             oks = evaluate(check, *call_leaves)
         for k, ok in enumerate(oks):
             if isinstance(ok, Traced):
-                note_check(ok, here_only)
-                if k >= len(oks) - guards and not (isinstance(ok, Tracer) and ok._trace.guards is not None):
-                    specialise(
-                        ok, "the number of elements a traced mask selects, read as a Python int in an inner trace"
-                    )
-                    specialise_enclosing([ok.value], ok._trace.specialised)
+                hand_guard(ok) if k >= len(oks) - guards else note_check(ok, here_only)
     return check, reads
 
 
