@@ -665,8 +665,9 @@ class Staged:
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
     conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
-    # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
-    # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
+    # the numeric derivatives' length-scale decisions taken at the traced point (pieces.reuse_checks), then the counts
+    # f read as Python ints (trace.Trace.guards), as a graph of f's inputs whose outputs are True where they hold:
+    # evaluated before the trace is reused at another point (`holds`), traced again where one fails
     check: Graph | None = None
     check_fn: object = None  # the check compiled (compile.graphs.lower), made at its first use
     here_only: bool = (
