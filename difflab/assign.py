@@ -1054,14 +1054,15 @@ def put_along_axis(
     assign(arr, idx, values, where)
 
 
-def reduce_masked(value, axis=None, keepdims: bool = False):
+def reduce_masked(value, axis=None, keepdims: bool = False, mean: bool = False):
     """`value.sum(axis)` where value is an elementwise function h of reads x[mask] by one traced boolean mask
         (`x[x > 0].sum()`, `(np.log(x[m]) * w[m]).sum()`, `X[rows].sum(axis=0)`: Trace.masked) and the sum runs over the
         mask's count axis: recorded as masked_sum(h(x), mask) (the registry's: NumPy's sum of the elements the mask selects,
     bit for bit the user's, its cotangent where(mask, ct, 0)), h replayed on the whole arrays as
         _replayed replays it (the positions the mask leaves computed at fill points inside h's domain), so the
         positions are computed from the values at every call and no value of the count is used. None otherwise (the read's
-        count then used, the trace specialised to it, as before).
+        count then used, the trace specialised to it, as before). `mean`: NumPy's mean (float64), that sum over the
+        number of elements summed, the mask's count traced (`np.mean(x[m])`: recomputed at each call).
 
         >>> import numpy as np, difflab as dl
         >>> p = dl.prepare(lambda x: (x[x > 0] ** 2).sum(), np.array([1.0, -2.0]))
@@ -1091,6 +1092,9 @@ def reduce_masked(value, axis=None, keepdims: bool = False):
         if whole is None:
             return None
         out = ops.masked_sum(whole, mask, axis=at, axes=tuple(sorted(axes)))  # (NumPy's sum of the selected ones)
+        if mean:  # (NumPy's: its sum / the number of elements summed, an int; the count summed from the mask)
+            count = ops.REGISTRY["sum"](mask, axis=None, keepdims=False)
+            out = out / (count * math.prod(value.shape[a] for a in axes if a != at))
         if keepdims:
             out = _reshape_front(out, tuple(1 if a in axes else s for a, s in enumerate(value.shape)))
         return out

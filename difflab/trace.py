@@ -974,12 +974,13 @@ def _argwhere_read(x, a):
 
 
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
-_MASK_REDUCERS = frozenset({"sum"})
+_MASK_REDUCERS = frozenset({"sum", "mean"})
 
 
 def _masked_reduction(name, args, kwargs):
-    """np.sum(x, axis, keepdims=...) / x.sum(...) of a value computed elementwise from reads x[mask] by a traced mask
-    (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else None (the usual sum)."""
+    """np.sum(x, axis, keepdims=...) / x.sum(...) (np.mean, x.mean() too) of a value computed elementwise from reads
+    x[mask] by a traced mask (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else
+    None (the usual sum)."""
     params = dict(zip(("axis", "dtype", "out", "keepdims"), args[1:]), **kwargs)
     if set(params) - {"axis", "keepdims"} and any(
         params.get(k) is not None for k in ("dtype", "out", "initial", "where")
@@ -987,7 +988,9 @@ def _masked_reduction(name, args, kwargs):
         return None
     if type(params.get("where", True)) is not bool or not params.get("where", True):
         return None
-    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)))
+    if name == "mean" and args[0].dtype != np.float64:  # (NumPy's mean of float32 stays float32: its usual path)
+        return None
+    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)), name == "mean")
 
 
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose

@@ -72,8 +72,24 @@ def nonzero_stacks(x):
     )
 
 
+def masked_means(x):  # (NumPy's mean of a masked read: its sum over the count, no count read by Python: no guard)
+    return (
+        np.mean(x[x > 0])
+        + np.sin(x[x < 0.5]).mean() * 3
+        + (np.outer(x, x[:3])[x > 0].mean(axis=0) ** 2).sum()
+        + np.outer(x, x)[np.outer(x, x) > 0.1].mean()
+    )
+
+
 # {f: [(value, gradient) at P1, at P2]} by jax.value_and_grad in x64 (jnp.where over the masks, /tmp/m50/jaxref.py)
 JAX_READS = {
+    masked_means: [
+        (6.4598961117187965, [6.025336489125605, -2.304308912189993, 8.52, 4.52, 0.6543943273362185]),
+        (
+            6.015257019533916,
+            [6.638000000000001, 4.337433200095196, 0.5690047336884091, 2.3180000000000005, 2.3180000000000005],
+        ),
+    ],
     argwhere_index: [
         (
             18.087290558329876,
@@ -127,7 +143,8 @@ def test_a_count_vmap_would_batch_is_refused():
 def test_argwhere_as_an_index_and_stacks_of_nonzero(method):
     """x[np.argwhere(m)] (NumPy's index of two axes: (count, m.ndim, ...)) is one read by m, and np.vstack(np.nonzero(m))
     (.T), dnp.array(np.nonzero(m)), np.stack(np.nonzero(m), axis=1) are np.argwhere(m)'s forms, their columns the
-    mask's reads: prepared at P1, called at P2 (every mask differs), JAX's values; they were read on the values."""
+    mask's reads; np.mean(x[m]) (x.mean(), axis=, of rows and of a 2-d mask) is the masked sum over the traced count:
+    prepared at P1, called at P2 (every mask differs), JAX's values; they were read on the values."""
     check_prepared_where_masks_differ(JAX_READS, P1, P2, method)
 
 
