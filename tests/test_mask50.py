@@ -177,3 +177,22 @@ def test_np_array_of_nonzero_names_the_traced_spelling():
         dl.prepare(lambda x: np.sin(x[tuple(np.array(np.nonzero(x > 0)))]).sum(), P1)
     p = dl.prepare(lambda x: np.sin(x[tuple(np.stack(np.nonzero(x > 0)))]).sum(), P1)
     assert p(P2) == np.sin(P2[P2 > 0]).sum()
+
+
+def test_a_mean_over_an_empty_mask_by_len_is_nan_said():
+    """len(x[m]) of an empty mask is the int 0: the derivative rules divided a Python float by it (ZeroDivisionError,
+    a bare traceback, fresh too); NaN as NumPy's value (0.0 / 0), with the DomainWarning, by every method, fresh and
+    prepared where the mask is empty (traced again there) or not."""
+    empty = P1 + 20.0
+
+    def f(x):
+        return x[x > 10].sum() / len(x[x > 10])
+
+    for method in METHODS:
+        with pytest.warns(dl.DomainWarning):
+            value, grad = dl.value_and_grad(f, method=method)(P1)
+        assert np.isnan(value) and np.isnan(grad).all(), method
+        p = dl.prepare(f, empty, method=method)
+        with pytest.warns(dl.DomainWarning):
+            assert np.isnan(p.value_and_grad(P1)[1]).all(), method
+        np.testing.assert_allclose(p.grad(empty), [0.2] * 5, rtol=1e-6, err_msg=method)
