@@ -1054,14 +1054,15 @@ def put_along_axis(
     assign(arr, idx, values, where)
 
 
-def reduce_masked(value, axis=None, keepdims: bool = False):
+def reduce_masked(value, axis=None, keepdims: bool = False, mean: bool = False):
     """`value.sum(axis)` where value is an elementwise function h of reads x[mask] by one traced boolean mask
         (`x[x > 0].sum()`, `(np.log(x[m]) * w[m]).sum()`, `X[rows].sum(axis=0)`: Trace.masked) and the sum runs over the
         mask's count axis: recorded as masked_sum(h(x), mask) (the registry's: NumPy's sum of the elements the mask selects,
     bit for bit the user's, its cotangent where(mask, ct, 0)), h replayed on the whole arrays as
         _replayed replays it (the positions the mask leaves computed at fill points inside h's domain), so the
         positions are computed from the values at every call and no value of the count is used. None otherwise (the read's
-        count then used, the trace specialised to it, as before).
+        count then used, the trace specialised to it, as before). `mean`: NumPy's mean (float64), that sum over the
+        number of elements summed, the mask's count traced (`np.mean(x[m])`: recomputed at each call).
 
         >>> import numpy as np, difflab as dl
         >>> p = dl.prepare(lambda x: (x[x > 0] ** 2).sum(), np.array([1.0, -2.0]))
@@ -1075,17 +1076,25 @@ def reduce_masked(value, axis=None, keepdims: bool = False):
         derived, _ = _derived(t, mask_var, reads)
         if value.node not in derived:
             continue
-        first = next(iter(reads.values()))
-        x, at = _tracer_of(value, first[0]), first[2]
         mask = _tracer_of(value, mask_var)
         k, n = len(mask.shape), len(value.shape)
         axes = tuple(range(n)) if axis is None else tuple(a % n for a in (axis if type(axis) is tuple else (axis,)))
-        if at not in axes or n != len(x.shape) - k + 1:
-            return None  # (a sum leaving the count's axis: a value of the count)
-        whole = _replayed(x, mask, value, at)
+        whole = None
+        # (the reads' shapes and axes, each tried: np.argwhere(m)'s reads of m's coordinates and x[np.argwhere(m)]'s
+        # read of an array of another shape share the mask)
+        for shape, at, x in {
+            (tuple(r[0].shape), r[2]): (tuple(r[0].shape), r[2], r[0]) for r in reads.values()
+        }.values():
+            if at in axes and n == len(shape) - k + 1:  # (else a sum leaving the count's axis: a value of the count)
+                whole = _replayed(_tracer_of(value, x), mask, value, at)
+                if whole is not None:
+                    break
         if whole is None:
             return None
         out = ops.masked_sum(whole, mask, axis=at, axes=tuple(sorted(axes)))  # (NumPy's sum of the selected ones)
+        if mean:  # (NumPy's: its sum / the number of elements summed, an int; the count summed from the mask)
+            count = ops.REGISTRY["sum"](mask, axis=None, keepdims=False)
+            out = out / (count * math.prod(value.shape[a] for a in axes if a != at))
         if keepdims:
             out = _reshape_front(out, tuple(1 if a in axes else s for a, s in enumerate(value.shape)))
         return out

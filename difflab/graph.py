@@ -724,7 +724,7 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         finite = [stand_in(a) if _non_finite(a) else a for a in args]
         return np.full_like(np.asarray(on_behalf(eqn, fn, *finite, **kw), dtype=float), np.nan)
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
-        out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
+        out = on_behalf(eqn, fn, *numpy_numbers(args), **kw)
     # a NaN passed on was born elsewhere, and reported there; so was an inf reaching a derived
     # equation (the user's equations, or an overflow, made it). An inf reaching the user's own
     # equation may come from an unreported overflow: inf - inf there is this equation's to report.
@@ -822,6 +822,12 @@ def _non_finite(x) -> bool:
 def numpy_floats(values) -> list:
     """Python floats as NumPy float64 (whose arithmetic gives NaN/inf where Python's raises)."""
     return [np.float64(v) if type(v) is float else v for v in values]
+
+
+def numpy_numbers(values) -> list:
+    """numpy_floats, and Python ints of int64's range as NumPy int64: a rule's division by an int 0 (a mean over an
+    empty mask by `len(x[m])`, a Python int) is NumPy's inf, not Python's ZeroDivisionError."""
+    return [np.int64(v) if type(v) is int and -(2**63) <= v < 2**63 else v for v in numpy_floats(values)]
 
 
 def to_dot(graph: Graph, name: str = "difflab") -> str:

@@ -87,6 +87,11 @@ class Trace:
     #: cols] is x[mask]); np.argwhere(mask)'s Var -> (its reads, 1) and its transpose's -> (its reads, 0), read k
     #: along that axis at k (`A[:, k]`, `A.T[k]`, `tuple(A.T)`: argwhere_of)
     index_forms: dict = {}
+    #: read Var -> the traced mask that read it (`_masked_read`): a count of such a read is that mask's count
+    read_masks: dict | None = None
+    #: counted Var -> its guard (a traced boolean, `_count_guard`), for a trace whose operator checks them before reusing
+    #: it at another point (api.boundary.stage: Staged.check, traced again where one fails); None: a count specialises
+    guards: dict | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -668,38 +673,92 @@ def _masked_read(x, idx):
     if type(t.tentative) is tuple:
         t.tentative = []
     t.tentative.append((why, out.node))
+    if t.read_masks is None:
+        t.read_masks = {}
+    t.read_masks[out.node] = mask
     _assign.read_masked(x, mask, out, start, axis)
     return out
 
 
 def _count_read(x, frame, what) -> None:
     """The user's code (`frame`, not difflab's own) reads the shape of x by `what` (len(), .shape, .size): where x is
-    computed from a read x[mask] by a traced mask (Trace.tentative), that is the mask's count at these inputs (`n =
-    len(x[x > 0])`), a number the graph cannot recompute: the trace is specialised to its values, as bool() does."""
+    computed from reads x[mask] by traced masks (Trace.tentative), that holds the masks' counts at these inputs (`n =
+    len(x[x > 0])`), a Python int the graph cannot recompute: a guard on each mask's count (`_count_guard`: the trace
+    is reused where the counts are these, traced again elsewhere), else (no operator checks guards, iteration, whose
+    items are the reads themselves) the trace is specialised to its values, as bool() does."""
     t = x._trace
     if t.specialised or not x.node.shape or frame.f_globals.get("__name__", "").startswith("difflab."):
         return
     scan = t.count_scan
-    if scan is None:  # [equations scanned, the Vars computed from the reads, reads taken]
+    if scan is None:  # [equations scanned, {Var computed from the reads: the reads it is computed from}, reads taken]
         starts = [r[1] for reads in t.masked.values() for r in reads.values()]
-        scan = t.count_scan = [min(starts, default=len(t.eqns)), set(), 0]
+        scan = t.count_scan = [min(starts, default=len(t.eqns)), {}, 0]
     tainted = scan[1]
-    tainted.update(v for _, v in t.tentative[scan[2] :])
+    tainted.update((v, frozenset((v,))) for _, v in t.tentative[scan[2] :])
     scan[2] = len(t.tentative)
     eqns = t.eqns
     for k in range(scan[0], len(eqns)):
         e = eqns[k]
-        for a in e.args:
-            if type(a) is Var and a in tainted:
-                tainted.add(e.out)
-                break
+        found = [tainted[a] for a in e.args if type(a) is Var and a in tainted]
+        if found:
+            tainted[e.out] = found[0] if len(found) == 1 else frozenset().union(*found)
     scan[0] = len(eqns)
-    if x.node in tainted:
-        specialise(
-            x,
-            f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
-            "np.count_nonzero(m) is that number traced, recomputed at each call)",
-        )
+    reads = tainted.get(x.node)
+    if reads is None:
+        return
+    masks = [t.read_masks.get(r) if t.read_masks else None for r in reads]
+    if what != "iteration" and t.guards is not None and all(m is not None for m in masks):
+        for m in masks:
+            _count_guard(m, dnp.count_nonzero(m), int(np.count_nonzero(m.concrete)))
+        if not t.specialised:
+            return
+    specialise(
+        x,
+        f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
+        "np.count_nonzero(m) is that number traced, recomputed at each call)",
+    )
+
+
+def _count_guard(key, count, value: int) -> None:
+    """Guard the traced count `count` (a mask's, `np.count_nonzero(m)`) to equal `value`, its number here, where the
+    user's code read it as a Python int (len(x[m]), range(np.count_nonzero(m))): its trace's operator checks
+    `count == value` before reusing the trace at another point and traces again where it fails (Staged.check, as a
+    numeric derivative's decisions); no operator checking guards (Trace.guards None), the trace is specialised."""
+    t = count._trace
+    if t.guards is None or isinstance(count.value, Tracer):
+        specialise(count, "a count read as a Python int, outside an operator that re-traces where it changes")
+    elif key.node not in t.guards:
+        t.guards[key.node] = ops.equal(count, value)
+
+
+_COUNT_ARITHMETIC = frozenset(("add", "subtract", "multiply", "floor_divide", "negative", "minimum", "maximum"))
+
+
+def _is_count(t: Trace, var: Var) -> bool:
+    """Whether the integer `var` is a count of this trace, a sum of a traced mask (`np.count_nonzero(m)`, `m.sum()`),
+    or integer arithmetic of counts and constants (`np.count_nonzero(m) - 1`)."""
+    for e in reversed(t.eqns):
+        if e.out is var:
+            name, vars_ = e.op.name, [a for a in e.args if type(a) is Var]
+            if name == "sum":
+                return vars_[0].dtype == bool
+            return name in _COUNT_ARITHMETIC and bool(vars_) and all(_is_count(t, a) for a in vars_)
+    return False
+
+
+def hand_guard(ok) -> None:
+    """A count guard (Trace.guards) evaluated at the values of another trace (an inner operator's trace at its
+    enclosing one's, a reused trace called on traced values): a guard of that trace where it checks them (an
+    operator's: api.boundary.stage), else (vmap's, dl.trace's) that trace, and each whose values it holds, is
+    specialised: vmap(grad(f)) and vmap of a prepared f batched the first row's count."""
+    if not isinstance(ok, Tracer):
+        return
+    t = ok._trace
+    if t.guards is not None:
+        t.guards.setdefault(ok.node, ok)
+    else:
+        specialise(ok, "the number of elements a traced mask selects, read as a Python int in an inner trace")
+        specialise_enclosing([ok.value], t.specialised)
 
 
 class _MaskIndex(tuple):
@@ -753,13 +812,17 @@ def _stacked(found):
     """np.argwhere's array of one np.nonzero's reads (a _MaskIndex): their stack along axis 1, that Var and its
     transpose's (the user's A.T: the same Var, the trace's CSE) noted as their column forms (Trace.index_forms).
     Of a 1-d mask, its ravel (A.ravel(), A.reshape(-1), A.flatten(), np.squeeze(A), A.T.ravel(): each that Var) is
-    the one read itself (Trace.index_reads), NumPy's order of the same elements."""
+    the one read itself (Trace.index_reads), NumPy's order of the same elements. Their stack along axis 0 (NumPy's
+    (ndim, count) array: np.stack(np.nonzero(m)), np.vstack(np.nonzero(m)), dnp.array(np.nonzero(m))) and its
+    transpose are those forms too, and each transpose's transpose (a trace does not fold A.T.T into A)."""
     out = dnp.stack(found, axis=1)
     t = out._trace
-    t.index_forms[out.node] = (tuple(found), 1)
-    t.index_forms[dnp.transpose(out).node] = (tuple(found), 0)
+    rows = dnp.stack(found, axis=0)
+    forms = ((out, 1), (dnp.transpose(out), 0), (rows, 0), (dnp.transpose(rows), 1))
+    forms += tuple((dnp.transpose(a), 1 - axis) for a, axis in forms[1::2])  # (np.vstack(np.nonzero(m)).T.T: A.T.T)
+    t.index_forms.update((a.node, (tuple(found), axis)) for a, axis in forms)
     if len(found) == 1:
-        t.index_reads.update((dnp.ravel(a).node, t.index_reads[found[0].node]) for a in (out, out.T))
+        t.index_reads.update((dnp.ravel(a).node, t.index_reads[found[0].node]) for a, _ in forms)
     return out
 
 
@@ -886,13 +949,38 @@ def _index_read(x, i):
     return _masked_read(dnp.take(x, src, axis=0), m)
 
 
+def _argwhere_read(x, a):
+    """x[a] for a = np.argwhere(m) (m of d axes; NumPy's (count, d, *x.shape[1:]): x at each coordinate of each
+    selected position) or its transpose (d, count, ...): one read by m, stack([x.take(c_j, axis=0) for each axis
+    j's coordinates c_j], axis=d)[m] (axis 0: [:, m]), so `np.sin(x[np.argwhere(m)]).sum()` is replayed where m
+    changes, as x[m] is. None for other indices, and where a coordinate of m is beyond x's first axis."""
+    t = x._trace
+    column = t.index_forms.get(a.node)
+    if column is None or a._trace is not t:
+        return None
+    reads, axis = column
+    found = [t.index_reads.get(r.node) for r in reads]
+    if any(f is None for f in found):
+        return None
+    m = found[0][1]
+    if x.shape[0] < max(m.shape):  # (x.take of every coordinate, selected or not: _index_read's reason)
+        return None
+    # (the coordinates as constants: x.take of the traced ones, computed from m, was no elementwise function of a read
+    # by m, and a sum of it used the count)
+    taken = [dnp.take(x, c, axis=0) for c in np.indices(m.shape)]
+    if axis:
+        return _masked_read(dnp.stack(taken, axis=len(m.shape)), m)
+    return _masked_read(dnp.stack(taken, axis=0), (slice(None), m))
+
+
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
-_MASK_REDUCERS = frozenset({"sum"})
+_MASK_REDUCERS = frozenset({"sum", "mean"})
 
 
 def _masked_reduction(name, args, kwargs):
-    """np.sum(x, axis, keepdims=...) / x.sum(...) of a value computed elementwise from reads x[mask] by a traced mask
-    (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else None (the usual sum)."""
+    """np.sum(x, axis, keepdims=...) / x.sum(...) (np.mean, x.mean() too) of a value computed elementwise from reads
+    x[mask] by a traced mask (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else
+    None (the usual sum)."""
     params = dict(zip(("axis", "dtype", "out", "keepdims"), args[1:]), **kwargs)
     if set(params) - {"axis", "keepdims"} and any(
         params.get(k) is not None for k in ("dtype", "out", "initial", "where")
@@ -900,7 +988,9 @@ def _masked_reduction(name, args, kwargs):
         return None
     if type(params.get("where", True)) is not bool or not params.get("where", True):
         return None
-    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)))
+    if name == "mean" and args[0].dtype != np.float64:  # (NumPy's mean of float32 stays float32: its usual path)
+        return None
+    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)), name == "mean")
 
 
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
@@ -928,6 +1018,13 @@ _SLICE_BOUND = (
     " whose traced bound is a mask recomputed at each call)"
 )
 #: why a traced mask's values were read where NumPy's own indexing of a NumPy array took them
+_INTEGER_ARRAY = "an integer traced value converted to a NumPy array" + _NUMPY_INDEXING
+#: the same for np.nonzero(m)'s index arrays: np.array(np.nonzero(m)) is NumPy's array of their values
+_NONZERO_ARRAY = (
+    "np.nonzero(m)'s indices converted to a NumPy array (np.array(np.nonzero(m)), or NumPy's indexing of a NumPy"
+    " array W by them, reads their values, which dl.prepare cannot recompute: write np.stack(np.nonzero(m)) or"
+    " np.argwhere(m) for their array, traced, and numpy.where(m, W, 0) for W's elements)"
+)
 _NUMPY_MASKING = (
     "a traced mask indexing a NumPy array (NumPy's own indexing of a NumPy array W by it, W[m], reads its values,"
     " which dl.prepare cannot recompute: write numpy.where(m, W, 0), a traced array of W's shape whose sum is W[m]'s)"
@@ -1058,6 +1155,9 @@ class Tracer(Traced):
             if out is not None:
                 return out
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            out = _argwhere_read(self, idx) if self._trace.index_reads else None
+            if out is not None:
+                return out
             out = _index_read(self, idx) if self._trace.index_reads else None
             if out is not None:
                 return out
@@ -1129,7 +1229,10 @@ class Tracer(Traced):
         one (the trace specialised to the input values); any other refuses, naming the conversion."""
         if self.dtype.kind not in "iu":
             self._no_conversion()
-        if not self._trace.specialised:
+        t = self._trace
+        if not t.specialised and t.guards is not None and not self.node.shape and _is_count(t, self.node):
+            _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
+        elif not t.specialised:
             specialise(self, what)
         return self.concrete
 
@@ -1190,9 +1293,8 @@ class Tracer(Traced):
         """The values of an index NumPy's own code takes (no derivative to drop: an integer array, or a mask
         indexing a NumPy array, `W[m]`), the trace specialised to them; None for any other value."""
         if self.dtype.kind in "iu":
-            return np.asarray(
-                self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
-            )
+            read = self._trace.index_reads and self.node in self._trace.index_reads  # (np.nonzero(m)'s)
+            return np.asarray(self._integer_value(_NONZERO_ARRAY if read else _INTEGER_ARRAY))
         if self.dtype == bool and frame.f_code.co_code[frame.f_lasti] == dis.opmap["BINARY_SUBSCR"]:
             if not self._trace.specialised:
                 specialise(self, _NUMPY_MASKING)
@@ -1849,16 +1951,19 @@ def _widen_constants(atoms: list, value) -> None:
                 atoms[k] = Const(c.astype(real))
 
 
-def trace_flat(f, leaves, *, wrap=None, narrow=False):
+def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
-    `narrow`: some leaves were float32 (Trace.narrow).
+    `narrow`: some leaves were float32 (Trace.narrow). `guarded`: the caller checks the trace's count guards
+    (Trace.guards) before reusing it.
     """
     t = Trace()
     if narrow:
         t.narrow = True
+    if guarded:
+        t.guards = {}
     kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)

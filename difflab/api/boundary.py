@@ -33,7 +33,8 @@ from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var, evaluate, prune
 from ..graph import refuse_array_subclass as _refuse_masked
-from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
+from ..trace import STORED, Tracer, check_returned, flatten_returned, hand_guard, outputs_of, specialise_enclosing
+from ..trace import trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -664,13 +665,15 @@ class Staged:
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
     conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
-    # the numeric derivatives' length-scale decisions taken at the traced point, as a graph of f's inputs whose outputs
-    # are True where they hold (pieces.reuse_checks): evaluated before the trace is reused at another point (`holds`)
+    # the numeric derivatives' length-scale decisions taken at the traced point (pieces.reuse_checks), then the counts
+    # f read as Python ints (trace.Trace.guards), as a graph of f's inputs whose outputs are True where they hold:
+    # evaluated before the trace is reused at another point (`holds`), traced again where one fails
     check: Graph | None = None
     check_fn: object = None  # the check compiled (compile.graphs.lower), made at its first use
     here_only: bool = (
         False  # the check holds at the traced point alone (a step shrunk there): kept only if nothing else is
     )
+    guards: int = 0  # the check's last outputs that are count guards (trace.Trace.guards), not a derivative's decisions
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -698,7 +701,8 @@ class Staged:
     def holds(self, xs) -> bool:
         """Whether the numeric derivatives recorded in the trace decide at the graph inputs `xs` as they did where it
         was traced (`check`), so that it answers there as a fresh trace would; on traced `xs` (inside another
-        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`)."""
+        operator's trace) decided on their numbers, the check handed to that trace (`pieces.note_check`; a count guard
+        by trace.hand_guard: vmap of a prepared function batched the traced point's count)."""
         if self.check is None:
             return True
         with np.errstate(all="ignore"):
@@ -710,8 +714,9 @@ class Staged:
                 oks = self.check_fn(*xs)
         if not all(bool(np.all(_concrete(ok))) for ok in oks):
             return False
-        for ok in oks:  # (reused inside another trace: that trace checks them at its own later points)
-            note_check(ok, self.here_only) if isinstance(ok, Traced) else None
+        for k, ok in enumerate(oks):  # (reused inside another trace: that trace checks them at its own later points)
+            if isinstance(ok, Traced):
+                hand_guard(ok) if k >= len(oks) - self.guards else note_check(ok, self.here_only)
         return True
 
     def learn(self, args):
@@ -909,9 +914,10 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     reads = _reads(f, sig)
     with reuse_checks() as checks:
         t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
+    guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
-    check, reads = _check_of(t, tracers, checks, call_leaves, reads)
+    check, reads = _check_of(t, tracers, checks + guards, call_leaves, reads, len(guards))
     here_only = any(h for _, h in checks)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
@@ -934,14 +940,16 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         conditions=conditions,
         check=check,
         here_only=here_only,
+        guards=len(guards) if check is not None else 0,
     )
 
 
-def _check_of(t, tracers, checks, call_leaves, reads):
+def _check_of(t, tracers, checks, call_leaves, reads, guards=0):
     """(Staged.check, reads): the graph of the numeric derivatives' decision checks collected while f was traced
-    (`pieces.reuse_checks`: (check, here_only) pairs), None if there are none; reads None (nothing reused) where one
-    cannot be evaluated at another point (a check of another trace's, or one that fails already). Traced inside
-    another operator's trace, the checks at its values are handed to that trace too."""
+    (`pieces.reuse_checks`: (check, here_only) pairs), the last `guards` of them count guards (trace.Trace.guards),
+    None if there are none; reads None (nothing reused) where one cannot be evaluated at another point (a check of
+    another trace's, or one that fails already). Traced inside another operator's trace, the checks at its values are
+    handed to that trace too (a count guard by trace.hand_guard)."""
     if not checks:
         return None, reads
     oks = [c for c, _ in checks]
@@ -956,9 +964,10 @@ def _check_of(t, tracers, checks, call_leaves, reads):
     if any(isinstance(x, Traced) for x in call_leaves) or t.closes_over_tracers:
         here_only = any(h for _, h in checks)
         with np.errstate(all="ignore"):
-            for ok in evaluate(check, *call_leaves):
-                if isinstance(ok, Traced):
-                    note_check(ok, here_only)
+            oks = evaluate(check, *call_leaves)
+        for k, ok in enumerate(oks):
+            if isinstance(ok, Traced):
+                hand_guard(ok) if k >= len(oks) - guards else note_check(ok, here_only)
     return check, reads
 
 
@@ -1040,7 +1049,7 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         out_holder["conditions"] = tuple(i for i, x in enumerate(out_leaves) if _is_condition(x))
         return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
-    t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None)
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None, guarded=True)
     return t, tracers, out_leaves, (out_holder["tree"], out_holder.get("conditions", ()))
 
 

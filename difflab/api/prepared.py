@@ -25,7 +25,8 @@ class _OtherDtypes(DifflabError, ValueError):
 
 
 class _Elsewhere(DifflabError, ValueError):
-    """A call at which the numeric derivatives recorded in the preparation decide otherwise (Staged.holds)."""
+    """A call at which the numeric derivatives recorded in the preparation decide otherwise, or a mask's count that f
+    read as a Python int differs (Staged.holds)."""
 
 
 def _retyped(method):
@@ -90,7 +91,7 @@ class PreparedFunction:
         xs, same = self.signature.check_dtyped(args)
         if not same:
             raise _OtherDtypes(args)
-        if not self.staged.holds(xs):  # a numeric derivative's length-scale decisions, taken where prepared
+        if not self.staged.holds(xs):  # a numeric derivative's length-scale decisions, a count: taken where prepared
             raise _Elsewhere(args)
         return xs
 

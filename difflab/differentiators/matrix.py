@@ -52,7 +52,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
-from ..graph import Const, Var
+from ..graph import Const, Var, numpy_numbers
 from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
 from ..ops.core import _DOT_MAX, lifting_partial
@@ -275,7 +275,7 @@ def _partial_at(partial, out, vals, kw):
         return partial(out, *vals, **kw)
     except ZeroDivisionError:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out, *vals = (np.float64(v) if type(v) is float else v for v in (out, *vals))
+            out, *vals = numpy_numbers((out, *vals))  # (an int 0 too: len(x[m]) of an empty mask)
             return float(partial(out, *vals, **kw))
 
 
