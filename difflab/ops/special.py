@@ -5364,5 +5364,115 @@ nctdtrit = _special(
 )
 
 
+# -- the modified Fresnel integrals (issue 11, special51) ---------------------------------------------------------------
+# F±(x) = ∫ₓ^∞ e^(±it²) dt and K±(x) = e^(∓i(x² + π/4))·F±(x)/√π, scipy.special.modfresnelp/m's complex pairs: four real
+# entries each (Re F, Im F, Re K, Im K at real x), the last carrying SciPy's name. Their slopes are their own values:
+# F±′ = -e^(±ix²), K±′ = ∓2ix·K± - e^(∓iπ/4)/√π. SciPy's Im F± is wrong at x < 0 (modfresnelp(-3) holds Re F+(3),
+# -0.0762, for Im F+(-3) = √(π/2) - Im F+(3) = 1.4002; Re F and K are right there): Im F is read at |x| by that
+# reflection, F±(-x) = √π·e^(±iπ/4) - F±(x).
+
+_ROOT_HALF_PI = math.sqrt(0.5 * math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _modfresnel_value(name, k):
+    """Part k (Re F, Im F, Re K, Im K) of SciPy's `name`(x) (modfresnelp or modfresnelm), Im F at x < 0 by the
+    reflection F(-x) = √π·e^(±iπ/4) - F(x) (SciPy's is wrong there)."""
+    sign = 1.0 if name == "modfresnelp" else -1.0
+
+    def part(x):
+        out = getattr(scipy_special(), name)(x)[k // 2]
+        return (np.real, np.imag)[k % 2](out)
+
+    def impl(x):
+        x = np.asarray(x)
+        if k != 1:
+            out = part(x)
+        else:
+            out = np.where(x < 0, sign * _ROOT_HALF_PI - part(np.abs(x)), part(x))
+        born = _born(part, out, (x,))
+        if born is not None:
+            _say(name, *born)
+        return out[()] if isinstance(out, np.ndarray) else out
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
+def _modfresnel_slope(s, k, x, parts, cos, sin):
+    """d/dx of part k of F_s, K_s (s = ±1; `parts` the four values): Re F′ = -cos x², Im F′ = -s·sin x²,
+    Re K′ = 2s·x·Im K - 1/√(2π), Im K′ = -2s·x·Re K + s/√(2π)."""
+    if k == 0:
+        return -cos(x * x)
+    if k == 1:
+        return -s * sin(x * x)
+    if k == 2:
+        return 2 * s * x * parts[3] - _INV_SQRT_2PI
+    return -2 * s * x * parts[2] + s * _INV_SQRT_2PI
+
+
+def _modfresnel_form(s, k):
+    """SymPy's part k: Re F_s = √(π/2)(1/2 - C(u)), Im F_s = s·√(π/2)(1/2 - S(u)), u = x√(2/π) (right at every
+    real x), and K_s = e^(-si(x² + π/4))·F_s/√π by parts."""
+
+    def form(sp, x):
+        u = x * sp.sqrt(2 / sp.pi)
+        fr = sp.sqrt(sp.pi / 2) * (sp.Rational(1, 2) - sp.fresnelc(u))
+        fi = s * sp.sqrt(sp.pi / 2) * (sp.Rational(1, 2) - sp.fresnels(u))
+        theta = x**2 + sp.pi / 4
+        kr = (fr * sp.cos(theta) + s * fi * sp.sin(theta)) / sp.sqrt(sp.pi)
+        ki = (fi * sp.cos(theta) - s * fr * sp.sin(theta)) / sp.sqrt(sp.pi)
+        return (fr, fi, kr, ki)[k]
+
+    return form
+
+
+def _modfresnel(name):
+    """The four real entries of scipy.special.`name` (modfresnelp, modfresnelm), the last carrying the front
+    `name`(x) = (Re F + i·Im F, Re K + i·Im K), complex as SciPy's."""
+    s = 1.0 if name == "modfresnelp" else -1.0
+    parts = tuple(f"{name}_{p}" for p in ("fr", "fi", "kr", "ki"))
+    made: list = []
+
+    def front(x):
+        return (made[0](x) + 1j * made[1](x), made[2](x) + 1j * made[3](x))
+
+    front.tuple_valued = True  # (no function of the expression language: those have one value)
+    what = ("the real part of F", "the imaginary part of F", "the real part of K", "the imaginary part of K")
+    sign, minus = ("+", "-") if s > 0 else ("-", "+")
+    for k in range(4):
+        impl = _modfresnel_value(name, k)
+
+        def slope(out, x, k=k):
+            return _modfresnel_slope(
+                s, k, x, [REGISTRY[n](x) if j >= 2 else None for j, n in enumerate(parts)], cos, sin
+            )
+
+        def sympy_slope(sp, out, i, x, k=k):
+            values = [_scipy_function(n)(x) if j >= 2 else None for j, n in enumerate(parts)]
+            return _modfresnel_slope(int(s), k, x, values, sp.cos, sp.sin)
+
+        spelled = {"front": front, "names": (name,)} if k == 3 else {"names": (f"_{parts[k]}",)}
+        made.append(
+            _special(
+                parts[k],
+                impl,
+                (slope,),
+                _scipy_named(parts[k], _modfresnel_form(int(s), k), sympy_slope, scipy_name=impl),
+                domain=("real",),
+                ufunc="dawsn",  # (modfresnelp's loops f->FF, d->DD: its parts have dawsn's real dtypes)
+                internal=True,
+                doc=f"{what[k]} of scipy.special.{name}(x): F{sign}(x) = ∫ₓ^∞ e^({sign}it²) dt, K{sign} = "
+                f"e^({minus}i(x² + π/4))·F{sign}/√π; F′ = -e^({sign}ix²), K′ = {minus}2ix·K - e^({minus}iπ/4)/√π",
+                **spelled,
+            )
+        )
+    return made
+
+
+modfresnelp_fr, modfresnelp_fi, modfresnelp_kr, modfresnelp_ki = _modfresnel("modfresnelp")
+modfresnelm_fr, modfresnelm_fi, modfresnelm_kr, modfresnelm_ki = _modfresnel("modfresnelm")
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
