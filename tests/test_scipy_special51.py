@@ -1,7 +1,8 @@
 """scipy.special's next names (issue 11, special51): the modified Fresnel integrals modfresnelp and modfresnelm (four
 real entries each, Re/Im of F± and K±, their slopes their own values: F±′ = -e^(±ix²), K±′ = ∓2ix·K± - e^(∓iπ/4)/√π;
 Im F± at x < 0 by reflection, SciPy's being wrong there), and the sequences lmbda (₀F₁(; u + 1; -x²/4) over hyp0f1), lqn
-(Legendre's Qₖ: forward recurrence for |z| ≤ 1.1, ₂F₁ above), pbvv_seq and pbdn_seq (over pbvv and pbdv).
+(Legendre's Qₖ: forward recurrence for |z| ≤ 1.1, ₂F₁ above), lqmn (Qₖʲ: recurrence in j inside (-1, 1), ₂F₁ outside),
+pbvv_seq and pbdn_seq (over pbvv and pbdv).
 References: mpmath's diff at 40 digits of √π/2·e^(±iπ/4) - √(π/2)·(C(u) ± i·S(u)), u = x√(2/π) (mpmath's fresnelc/s)
 and e^(∓i(x² + π/4))·F±/√π, of hyp0f1(u + 1, -x²/4), of legenq (type 2 inside (-1, 1), type 3 outside), of pcfv(-v -
 1/2, x) and pcfd(k, x), written out below."""
@@ -44,12 +45,17 @@ CASES = {
     "lqn-near-1": (lambda n, x: dsp.lqn(n, x)[0][2], 1, (3, 1.05), 1e-14, (-6.907221555916325, 174.7196739834592)),
     "lqn-far": (lambda n, x: dsp.lqn(n, x)[0][4], 1, (4, -2.5), 2e-15, (-0.0007226151265636261, -0.0019393771104273955)),
     "lqn-Q0": (lambda n, x: dsp.lqn(n, x)[0][0], 1, (0, 3.0), 1e-15, (-0.125, 0.09375)),
+    "lqmn-inside": (lambda m, n, x: dsp.lqmn(m, n, x)[0][m, n], 2, (2, 3, 0.4), 1e-15, (23.57203535165522, 49.02247503176481)),
+    "lqmn-m>n": (lambda m, n, x: dsp.lqmn(m, n, x)[0][m, n], 2, (4, 2, -0.7), 1e-15, (893.7738878711804, -8880.268302449545)),
+    "lqmn-outside": (lambda m, n, x: dsp.lqmn(m, n, x)[0][m, n], 2, (1, 2, 1.3), 3e-15, (1.632102853950757, -10.430817548057144)),
+    # ((z² - 1)^(j/2)·dʲQₖ/dzʲ, SciPy's: mpmath's type-3 legenq times (-1)ʲ at z < -1)
+    "lqmn-z<-1": (lambda m, n, x: dsp.lqmn(m, n, x)[0][m, n], 2, (3, 1, -2.5), 1e-15, (1.7101157112371648, 2.8049516956800056)),
     "pbvv_seq": (lambda v, x: dsp.pbvv_seq(v, x)[0][2], 1, (2.5, 1.3), 1e-14, (-0.10986667675731614, 0.9812217382910854)),
     "pbdn_seq": (lambda n, x: np.real(dsp.pbdn_seq(n, x)[0][3]), 1, (3, 1.3), 1e-14, (2.082192899683656, 3.4349727093175204)),
 }  # fmt: skip
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
-SYMBOLIC = {"modfresnelp-Im K", "modfresnelm-Im F<0", "lmbda", "lqn-far"}
+SYMBOLIC = {"modfresnelp-Im K", "modfresnelm-Im F<0", "lmbda", "lqn-far", "lqmn-outside"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -91,6 +97,11 @@ def test_the_sequences_are_scipys_and_their_slopes_its_derivatives():
             jac = dl.jacobian(lambda t, fn=fn, args=args: np.real(getattr(dsp, fn)(args[0], t)[0]), method=method)
             np.testing.assert_allclose(jac(args[1]), np.real(theirs[1]), rtol=max(tol, 1e-15), err_msg=fn)
             np.testing.assert_allclose(jac(args[1]), np.real(ours[1]), rtol=1e-15, err_msg=fn)
+    for z in (0.4, -0.7, 1.5, -2.5, 10.0):  # (4 × 6: orders m above degrees n too)
+        for ours, theirs in zip(dsp.lqmn(3, 5, z), sc.lqmn(3, 5, z)):
+            np.testing.assert_allclose(ours, theirs, rtol=3e-15, atol=0, err_msg=str(z))
+        jac = dl.jacobian(lambda t: dsp.lqmn(3, 5, t)[0])(z)
+        np.testing.assert_allclose(jac, sc.lqmn(3, 5, z)[1], rtol=3e-15, err_msg=str(z))
     assert dsp.pbdn_seq(2, 0.5)[0].dtype == np.complex128
     values, slopes = dsp.lmbda(2.0, 0.0)
     assert np.array_equal(values, [1.0, 1.0, 1.0]) and np.array_equal(slopes, [0.0, 0.0, 0.0])
@@ -109,5 +120,25 @@ def test_orders_are_refused_and_bad_arguments_named():
         dsp.pbdn_seq(-2, 1.3)
     with pytest.raises(ValueError, match=r"lqn: arguments must be scalars"):
         dsp.lqn(2, np.array([0.1, 0.2]))
+    with pytest.raises(TypeError, match=r"lqmn\(m, x\) is differentiable in x only: m"):
+        dl.grad(lambda m: dsp.lqmn(m, 2, 0.3)[0][0, 0])(1.0)
+    with pytest.raises(ValueError, match=r"lqmn: n must be a non-negative integer, got 1.5"):
+        dsp.lqmn(1, 1.5, 0.3)
     with pytest.raises(ValueError, match=r"lmbda: v = -1.0 < 0"):
         dsp.lmbda(-1.0, 0.3)
+
+
+def test_itstruve0_is_right_where_scipys_is_not():
+    """SciPy's itstruve0 loses digits beyond |x| = 8 and is wrong from about 35 (a random graph met 4.27 at 57.07, where
+    the integral is 3.2819 and its slope H₀ ~ -0.017: numeric -199.6 for reverse's -0.93): now SciPy's at 8 plus a
+    Gauss-Legendre ∫₈ˣ H₀ to 30 and ∫₀ˣ Y₀ + ∫₀ˣ (H₀ - Y₀)'s asymptotic series beyond. Against mpmath's quad of
+    struveh (25 digits), and the numeric method agreeing with the exact slope at 57.07 (wrong on main: 3e-1, 0.99 at
+    39.9, 5.8e-6 at 30)."""
+    points = np.array([-57.067242288755075, 12.5, 20.0, 30.0, 35.0, 39.9, 45.0, 100.0])
+    expected = [3.2819261540697946, 2.2792025231581627, 2.5484516922939573, 3.0625892611016425, 3.198505925672124,
+                3.1342813960511116, 3.116222716748044, 3.720914252854685]  # fmt: skip
+    np.testing.assert_allclose(dl.vmap(lambda t: sc.itstruve0(t) * 1.0)(points), expected, rtol=3e-14)
+    value = dl.value_and_grad(lambda t: sc.itstruve0(t), method="symbolic")(57.0)[0]  # (its named function's value)
+    np.testing.assert_allclose(float(value), 3.2832927239118743, rtol=1e-15)
+    slope = dl.grad(lambda t: sc.itstruve0(t), method="numeric")(57.067242288755075)
+    np.testing.assert_allclose(float(slope), sc.struve(0.0, 57.067242288755075), rtol=1e-6)
