@@ -10,7 +10,7 @@ the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's ellip
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
 functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
 parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions, the normal's
-mean and deviation from a quantile, besselpoly and the shifted Jacobi polynomial.
+mean and deviation from a quantile, besselpoly, the shifted Jacobi polynomial and the modified Fresnel integrals.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
