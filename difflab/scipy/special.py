@@ -329,6 +329,154 @@ def pbdv_seq(v, x):
     return _registry_names()["pbdv"](orders, x)
 
 
+def pbvv_seq(v, x):
+    """Weber's V_u(x) and V_u′(x) for u = v₀, v₀ + 1, ..., as `scipy.special.pbvv_seq` (its orders: v₀ = v - ⌊v⌋, at
+    least two of them), by the registry's pbvv, differentiable in x; v a plain number ≥ 0.
+
+    Shape contract: v and x scalars; two arrays of shape (max(⌊v⌋, 1) + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: pbvv_seq(0.5, t)[0][0])(1.3)), 12) == round(float(_sc().pbvv(0.5, 1.3)[1]), 12)
+    True
+    """
+    _scalar_order("pbvv_seq", "v", v, x)
+    if v < 0:  # (SciPy's orders there are v₀ + 1 - ⌊v⌋..., its dp's second entry 0: pbvv_seq(-0.5, 1.3)[1][1])
+        raise ValueError(f"scipy.special.pbvv_seq: v = {v!r} < 0 is not supported by difflab (only v >= 0)")
+    n = int(v)
+    return _registry_names()["pbvv"]((v - n) + _np.arange(max(n, 1) + 1), x)
+
+
+def pbdn_seq(n, z):
+    """Weber's D_k(z) and D_k′(z) for k = 0..max(n, 1), complex as `scipy.special.pbdn_seq`, by the registry's pbdv,
+    differentiable in a real z; n a plain integer ≥ 0 (SciPy's sequence at n < 0 is wrong: pbdn_seq(-2, 1.3)[0][2]
+    is D₀, not D₋₂), a plain complex z SciPy's own.
+
+    Shape contract: n and z scalars; two complex arrays of shape (max(n, 1) + 1,).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda t: pbdn_seq(1, t)[0][1].real)(0.0))  # D₁(x) = x·e^(-x²/4)
+    1.0
+    """
+    _scalar_order("pbdn_seq", "n", n, z)
+    if n != int(n) or n < 0:
+        raise ValueError(f"scipy.special.pbdn_seq: n must be a non-negative integer, got {n!r}")
+    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+        return _sc().pbdn_seq(n, z)
+    w, wp = _registry_names()["pbdv"](_np.arange(max(int(n), 1) + 1.0), z)
+    return w + 0j, wp + 0j
+
+
+def lmbda(v, x):
+    """The lambda functions Λ_u(x) = Γ(u + 1)·(2/x)ᵘ·J_u(x) and Λ_u′(x) for u = v₀, v₀ + 1, ..., v (v₀ = v - ⌊v⌋), as
+    `scipy.special.lmbda`, by Λ_u(x) = ₀F₁(; u + 1; -x²/4) over the registry's hyp0f1 (no division by xᵘ: 1 at x = 0)
+    and Λ_u′ = -x·Λ_{u+1}/(2(u + 1)), differentiable in x; v a plain number ≥ 0. Within 1.4e-14 relative of SciPy's
+    on x in 0.001..30, v ≤ 3; at x < 0 the slope is odd (SciPy's is even there: lmbda(1.5, -1.3)[1] is lmbda(1.5,
+    1.3)[1], where Λ′ changes sign).
+
+    Shape contract: v and x scalars; two arrays of shape (⌊v⌋ + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: lmbda(0.5, t)[0][0])(1.0)), 12)  # Λ_{1/2} = sin(x)/x
+    -0.301168678939
+    """
+    _scalar_order("lmbda", "v", v, x)
+    if v < 0:
+        raise ValueError(f"scipy.special.lmbda: v = {v!r} < 0 (SciPy's: argument must be > 0)")
+    hyp0f1 = _registry_names()["hyp0f1"]
+    orders = (v - int(v)) + _np.arange(int(v) + 1.0)
+    z = -0.25 * x * x
+    return hyp0f1(orders + 1.0, z), (-0.5 * x / (orders + 1.0)) * hyp0f1(orders + 2.0, z)
+
+
+_LQN_NEAR = 1.1  # |x| up to which lqn's forward recurrence (above 1 it grows P's error: 7e-15 at n = 10, 1.1)
+
+
+def lqn(n, z):
+    """Legendre's functions of the second kind Qₖ(z) and Qₖ′(z) for k = 0..n at a real z ≠ ±1, as `scipy.special.lqn`
+    (Q₀ = ½·log|(1 + z)/(1 - z)|, arctanh inside (-1, 1)), differentiable in z; n a plain integer ≥ 0, a plain complex
+    z SciPy's own. For |z| ≤ 1.1 by the forward recurrence (k + 1)Qₖ₊₁ = (2k + 1)z·Qₖ - k·Qₖ₋₁, above it (where that
+    recurrence grows Pₖ's error) by Qₖ(z) = √π·k!/(Γ(k + 3/2)(2z)ᵏ⁺¹)·₂F₁((k + 1)/2, (k + 2)/2; k + 3/2; 1/z²) over
+    the registry's hyp2f1; Qₖ′ = k(Qₖ₋₁ - z·Qₖ)/(1 - z²), Q₀′ = 1/(1 - z²). Within 2e-14 relative of mpmath's legenq
+    for k ≤ 10 on 1 < |z| ≤ 3 and inside (-1, 1) (SciPy's own is 1.5e-13 off at z = 1.03).
+
+    Shape contract: n and z scalars; two arrays of shape (n + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: lqn(1, t)[0][1])(0.5)), 12)  # Q₁ = z·arctanh(z) - 1: arctanh(z) + z/(1 - z²)
+    1.215972811001
+    """
+    _scalar_order("lqn", "n", n, z)
+    if n != int(n) or n < 0:
+        raise ValueError(f"scipy.special.lqn: n must be a non-negative integer, got {n!r}")
+    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+        return _sc().lqn(n, z)
+    hyp2f1 = _registry_names()["hyp2f1"]
+    near = _dnp.less_equal(_dnp.abs(z), _LQN_NEAR)
+    x = _dnp.where(near, z, 0.5)  # (each form at a held argument where it is not used: no NaN formed there)
+    far = _dnp.where(near, 2.0, z)
+    inside = _dnp.less(_dnp.abs(x), 1.0)
+    x_in, x_out = _dnp.where(inside, x, 0.5), _dnp.where(inside, 2.0, x)
+    q = [_dnp.where(inside, _dnp.arctanh(x_in), 0.5 * _dnp.log(_dnp.abs((x_out + 1.0) / (x_out - 1.0))))]
+    for k in range(int(n)):
+        q.append(x * q[0] - 1.0 if k == 0 else ((2 * k + 1) * x * q[k] - k * q[k - 1]) / (k + 1))
+    for k in range(int(n) + 1):
+        scale = math.sqrt(math.pi) * math.gamma(k + 1) / math.gamma(k + 1.5) / 2 ** (k + 1)
+        series = hyp2f1((k + 1) / 2, (k + 2) / 2, k + 1.5, 1.0 / (far * far))
+        q[k] = _dnp.where(near, q[k], scale * series / far ** (k + 1))
+    gap = 1.0 - z * z
+    slopes = [1.0 / gap] + [k * (q[k - 1] - z * q[k]) / gap for k in range(1, int(n) + 1)]
+    return _dnp.stack(q), _dnp.stack(slopes)
+
+
+def lqmn(m, n, z):
+    """The associated Legendre functions of the second kind Qₖʲ(z) and their slopes for j = 0..m, k = 0..n at a real z
+    ≠ ±1, as `scipy.special.lqmn` (inside (-1, 1) Ferrers' (-1)ʲ(1 - z²)^(j/2)·dʲQₖ/dzʲ, outside (z² - 1)^(j/2)·dʲQₖ/dzʲ),
+    differentiable in z; m and n plain integers ≥ 0, a plain complex z SciPy's own. Inside by the recurrence in j
+    from Q₀ = arctanh z (as SciPy's), outside, where that recurrence grows an error (5.6e-11 at z = -2.5), each by
+    (-1)ʲ√π(k + j)!·(z² - 1)^(j/2)/(2ᵏ⁺¹Γ(k + 3/2)·zᵏ⁺ʲ⁺¹)·₂F₁((k + j)/2 + 1, (k + j + 1)/2; k + 3/2; 1/z²) over
+    the registry's hyp2f1; slopes ((j - k - 1)·Qₖ₊₁ʲ + (k + 1)z·Qₖʲ)/(1 - z²). Within 1e-14 relative of mpmath's
+    legenq for j ≤ 4, k ≤ 5 on |z| ≥ 1.01 and inside (1.5e-13 at z = 1.0005, where ₂F₁'s z = 1/z² is near 1).
+
+    Shape contract: m, n and z scalars; two arrays of shape (m + 1, n + 1).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda t: lqmn(1, 0, t)[0][1, 0])(0.0)), 12)  # Q₀¹ = -1/√(1 - z²): -z/(1 - z²)^(3/2)
+    -0.0
+    """
+    _scalar_order("lqmn", "m", m, z)
+    _scalar_order("lqmn", "n", n, z)
+    for arg, value in (("m", m), ("n", n)):
+        if value != int(value) or value < 0:
+            raise ValueError(f"scipy.special.lqmn: {arg} must be a non-negative integer, got {value!r}")
+    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+        return _sc().lqmn(m, n, z)
+    top, degrees = int(m), _np.arange(int(n) + 2.0)
+    orders = _np.arange(top + 1.0)[:, None]
+    inside = _dnp.less(_dnp.abs(z), 1.0)
+    x, y = _dnp.where(inside, z, 0.5), _dnp.where(inside, 2.0, z)  # (each form at a held argument where it is not used)
+    q = [_dnp.arctanh(x), x * _dnp.arctanh(x) - 1.0]
+    for k in range(1, int(n) + 1):
+        q.append(((2 * k + 1) * x * q[k] - k * q[k - 1]) / (k + 1))
+    q_0, gap, root = _dnp.stack(q[: int(n) + 2]), 1.0 - x * x, (1.0 - x * x) ** 0.5
+    rows = [q_0, -root * _dnp.stack([1.0 / gap] + [k * (q[k - 1] - x * q[k]) / gap for k in range(1, int(n) + 2)])]
+    for j in range(top - 1):
+        rows.append(-2.0 * (j + 1) * x / root * rows[j + 1] - (degrees - j) * (degrees + j + 1) * rows[j])
+    total = degrees + orders
+    scale = (-1.0) ** orders * _np.exp(0.5 * math.log(math.pi) + _np_gammaln(total + 1) - _np_gammaln(degrees + 1.5))
+    far = scale / 2.0 ** (degrees + 1) * (y * y - 1.0) ** (orders / 2) * (1.0 / y) ** (total + 1)
+    far = far * _registry_names()["hyp2f1"](total / 2 + 1, (total + 1) / 2, degrees + 1.5, 1.0 / (y * y))
+    values = _dnp.where(inside, _dnp.stack(rows[: top + 1]), far)
+    slopes = ((orders - degrees[:-1] - 1) * values[:, 1:] + (degrees[:-1] + 1) * z * values[:, :-1]) / (1.0 - z * z)
+    return values[:, :-1], slopes
+
+
+def _sc():
+    """scipy.special, imported at the first call (SciPy is optional)."""
+    from ..ops.special import scipy_special
+
+    return scipy_special()
+
+
 def _all_orders(name, n, m, z):
     """The degrees 0..n (and orders 0..m, then -m..-1: SciPy's layout, a negative order at its negative index) of
     SciPy's *_all functions as arrays shaped (n + 1, 1, ...) and (1, 2m + 1, ...), broadcasting against z."""
