@@ -62,3 +62,52 @@ def test_a_numeric_hessian_closing_over_a_traced_value():
         assert abs(got[0, 0] / _exact_d_da(a, 1.0) - 1) < 1e-5
     got = _quiet(dl.vmap(_tan_hessian), np.array([1.0, 1.5707]))  # a batched closed-over value (main: refused too)
     np.testing.assert_allclose(got[1, 0, 0], 1.5707**2 * 2 * np.tan(1.5707) / np.cos(1.5707) ** 2, rtol=1e-5)
+
+
+# Σ a·tanh(s·x) at s·x = (0.73, -12.6): f = -0.063 from terms -0.87 and 0.81 (numeric49's sweep)
+_S, _A = 39.292059154375586, np.array([-1.398281580870871, -0.8102990613264937])
+_XC = np.array([0.018651232972569726, -0.3203882691236979])
+
+
+def _tanh_sum(x):
+    return np.sum(np.tanh(_S * x) * _A)
+
+
+def _exact_tanh_sum(x):
+    return _S * _A / np.cosh(_S * x) ** 2
+
+
+def test_an_entry_whose_terms_cancel_is_said():
+    """4. f's round-off is eps·Σ|terms| where its terms cancel, not eps·|f(x)|: d/dx1 is 0.35 % off at 1.6e-3 of its
+    bound by eps·|f(x)| (under FIRM_SHARE: silent on main), 4.2e-2 by its terms'."""
+    got, said = _said(lambda: dl.grad(_tanh_sum, method="numeric")(_XC))
+    exact = _exact_tanh_sum(_XC)
+    assert abs(got[1] / exact[1] - 1) > 3e-3  # 0.35 % off ...
+    assert len(said) == 1 and "d f[0]/d x[1]" in said[0] and "eps·Σ|terms|" in said[0], said  # ... and said
+    np.testing.assert_allclose(got[0], exact[0], rtol=1e-8)
+    # terms that cancel to f(x) ~ 1e-17 where each entry is well resolved (their slopes ~30): not said
+    y = np.array([0.3, np.arctanh(_A[0] * np.tanh(0.3) / -_A[1])]) / _S
+    quiet, said = _said(lambda: dl.grad(_tanh_sum, method="numeric")(y))
+    assert said == [] and abs(_tanh_sum(y)) < 1e-15
+    np.testing.assert_allclose(quiet, _exact_tanh_sum(y), rtol=1e-7)
+
+
+def test_vmapped_rows_say_what_the_row_alone_says():
+    """2. Under vmap the judges (on numbers) did not run: no row said its round-off (main: nothing said, for the
+    cancelling sum's row and for 1e14·x0 + sin(x1)'s absorbed d/dx1, 0 for cos(x1)). Rows where round-off may speak
+    are answered alone: values and warnings as alone; the other rows stay batched."""
+    grad = dl.grad(_tanh_sum, method="numeric")
+    X = np.stack([0.5 * _XC, _XC, np.array([0.01, -0.02])])
+    got, said = _said(lambda: dl.vmap(grad)(X))
+    alone = [_said(lambda x=x: grad(x)) for x in X]
+    for row, (value, _) in zip(got, alone):
+        np.testing.assert_array_equal(row, value)
+    assert said == sorted({m for _, s in alone for m in s}) and len(said) == 1, said
+    np.testing.assert_allclose(got[[0, 2]], _exact_tanh_sum(X[[0, 2]]), rtol=1e-7)
+    big = dl.grad(lambda x: 1e14 * x[0] + np.sin(x[1]), method="numeric")
+    X = np.array([[0.0, 0.5], [1.0, 2.0]])
+    got, said = _said(lambda: dl.vmap(big)(X))
+    want, said_alone = _said(lambda: big(X[1]))
+    np.testing.assert_array_equal(got[1], want)
+    assert said == said_alone and "add" in said[0], said
+    np.testing.assert_allclose(got[0], [1e14, np.cos(0.5)], rtol=1e-8)

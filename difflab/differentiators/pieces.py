@@ -49,6 +49,7 @@ __all__ = [
     "first_order_only",
     "batch_rows",
     "rows_checked",
+    "batching_rows",
     "rows_guard",
     "reuse_checks",
     "note_check",
@@ -316,6 +317,12 @@ def batch_rows():
         yield
     finally:
         _rows.on = was
+
+
+def batching_rows() -> bool:
+    """Whether vmap is tracing f at its first row (`batch_rows`): a numeric derivative recorded now is evaluated on
+    every row by the batched graph, where its judges (on numbers) do not run (`scales.rows_roundoff`)."""
+    return getattr(_rows, "on", False)
 
 
 def rows_checked() -> bool:

@@ -781,7 +781,7 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         f"below the round-off bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of "
         "f's values where coarser)"
         if under
-        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)|"
+        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)| or eps·Σ|terms| where they cancel"
         f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
         f"more than the {FIRM_SHARE:g} the method answers to"
     )
@@ -894,3 +894,83 @@ def constant_terms(graph, wrt):
                 continue
         parts.append(np.full(size, np.nan))
     return np.concatenate(parts) if found else None
+
+
+#: an entry's round-off is judged against the size of f's terms (`terms_size`) where its bound by eps·|f(x)| is above
+#: this share of it (the terms must then be 100 times |f(x)| to be said; below it f is not evaluated again); vmap's rows
+#: from there are answered alone (`rows_roundoff`)
+TERMS_FROM = 1e-2 * FIRM_SHARE
+
+
+def terms_size(graph, args, wrt):
+    """Per flat output element, the size of the terms f(x) is the sum of: |value| of each x-dependent value, summed
+    through the jointly linear ops (`Op.linear` True: add, sub, sum; constants and values free of x count 0, as
+    offsets.py differences f without them) and scaled through the ops linear in each argument (mul, matmul: the
+    others' |values|). Each term's value carries its own round-off, so f's is eps·Σ|terms|, not eps·|f(x)|, where
+    they cancel: Σ a·tanh(39·x) at s·x = (0.73, -12.6), f = -0.063 from terms 0.87 and 0.81, d/dx1 0.35 % off at
+    1.6e-3 of its bound by eps·|f(x)| (under FIRM_SHARE), 4.3e-2 by its terms'. One pass of NumPy on x's numbers
+    (not charged: no evaluation of f the stencil needs); None where an output is not a Var of the graph."""
+    live = active(graph, [graph.inputs[i] for i in wrt])
+    env = {v: a for v, a in zip(graph.inputs, args)}
+    size = {v: np.abs(np.asarray(a, dtype=float)) for v, a in zip(graph.inputs, args) if v in live}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in graph.eqns:
+            vals = [read(env, a) for a in e.args]
+            env[e.out] = out = impl_or_nan(e, vals, e.kw)
+            if e.out not in live or np.asarray(out).dtype.kind not in "fiu":
+                continue
+            try:
+                size[e.out] = _term_size(e, vals, out, size)
+            except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
+                size[e.out] = np.abs(np.asarray(out, dtype=float))
+    if not all(isinstance(o, Var) and o in size for o in graph.outputs):
+        return None
+    return np.concatenate([np.ravel(np.broadcast_to(size[o], o.shape)) for o in graph.outputs])
+
+
+def roundoff_facts(prepared, args):
+    """(`constant_terms`, a function giving `terms_size` at args) for numeric's stencil function on `prepared`'s graph
+    (`say_roundoff`, `stencils._with_terms`): (None, None) at a nested level (its error estimate's business)."""
+    if prepared.levels != 1:
+        return None, None
+    return prepared._constant, functools.partial(terms_size, prepared.graph, args, prepared.wrt)
+
+
+def _term_size(e, vals, out, size):
+    """`terms_size` of one equation's output: Σ_i |op(0, .., size_i, .., 0)| over its x-dependent arguments for a
+    jointly linear op (sub's second argument counted positive), max_i |op(|v_0|, .., size_i, ..)| for one linear in
+    each, |out| for any other op (its value is a new term)."""
+    moving = [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in size]
+    if e.op.linear is True and moving:
+        zero = [
+            np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v for v in vals
+        ]  # (indices kept)
+        parts = [[size[a] if j == i else zero[j] for j, a in enumerate(e.args)] for i in moving]
+        return sum(np.abs(np.asarray(e.op.impl(*p, **e.kw), dtype=float)) for p in parts)
+    if e.op.linear == "each" and moving:
+        absv = [np.abs(np.asarray(v, dtype=float)) for v in vals]
+        each = [
+            np.abs(e.op.impl(*[size[a] if j == i else absv[j] for j, a in enumerate(e.args)], **e.kw)) for i in moving
+        ]
+        return functools.reduce(np.maximum, each)
+    return np.abs(np.asarray(out, dtype=float))
+
+
+def rows_roundoff(d, f0, per_h, levels: int, real: bool):
+    """d (k, m), a first-order numeric derivative recorded under vmap's trace of its first row (`pieces.batching_rows`,
+    outside numeric levels), plus NaN in each row where `say_roundoff` may speak, answered then alone (values and
+    warnings as the row alone gives them): an entry whose bound eps·|f(x)|·Σ|w|/h (`per_h`: Σ|w|/h (k, 1), traced
+    with the row's steps) exceeds TERMS_FROM of it, or an exact 0 of an f(x) ≠ 0 (an addition may have absorbed its
+    change: the row alone probes). The judges run on numbers only, so vmap's rows said nothing (Σ a·tanh(s·x) whose
+    terms cancel, 1e14·x0 + sin(x1): the row alone says it). Not the truncation judges (widths.py, central4's): their
+    rows stay batched, as before."""
+    from .pieces import batching_rows  # (pieces imports this module's neighbours: late)
+    from .stencils import numeric_depth
+
+    if not (real and levels == 1 and batching_rows() and isinstance(d, Traced)) or numeric_depth():
+        return d
+    bound = EPS * dnp.abs(dnp.reshape(f0, (1, -1))) * per_h
+    with np.errstate(all="ignore"):  # (TERMS_FROM: where the row alone weighs f's terms too)
+        said = dnp.where(d == 0.0, bound > 0.0, bound > TERMS_FROM * dnp.abs(d))
+    return d + dnp.stop_gradient(dnp.where(dnp.any(said), np.nan, 0.0))

@@ -52,8 +52,10 @@ from .pilot import PILOT_FROM, probe_axes
 from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
     SECOND_SHARE,
+    TERMS_FROM,
     grid_of,
     hessian_within_reach,
+    rows_roundoff,
     say_roundoff,
     say_unconverged,
     say_underflow,
@@ -394,6 +396,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None))
+        d = rows_roundoff(d, f0, wsum / H[:, :1], levels, real)
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
@@ -401,7 +404,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
-    d = _unresolved(S[:, 0], out)
+    d = rows_roundoff(_unresolved(S[:, 0], out), f0, wsum / Hd[:, :1], levels, real)  # (vmap's rows: judged alone)
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = _width_judged(fun, x, V, H, F, ref, d, f0, method, (want_err, levels, inner), probe)
     if not want_err:
@@ -522,6 +525,12 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
             return None
 
         own = EPS * np.abs(np.ravel(f0))
+        if judge[2] is None and getattr(fun, "terms", None) is not None:  # (f's terms may cancel: `terms_size`)
+            was, (own, R) = (
+                R,
+                _with_terms(fun.terms, d, own, R, per_h if bound is None else bound / np.where(R > 0, R, 1)),
+            )
+            bound = None if bound is None else bound * np.where(was > 0, R / np.where(was > 0, was, 1.0), 1.0)
         if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
             # (a table's bound is R·Σ|c_j|/h_j: the inner noise is divided by the same steps, its least ones too)
             with np.errstate(all="ignore"):
@@ -536,6 +545,24 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
         # (nested: entries below their bound may be a derivative truly 0, relu's Hessian beside its kink: "resolved")
         said, nested = judge[1] and (True if judge[2] is None else "resolved"), judge[2] is not None
         say_roundoff(fun, d, bound, moved, f0, said, probe=absorbed and probe, columns=nested, firm=firm)
+
+
+def _with_terms(terms, d, own, R, per_h):
+    """(own, R) of `_roundoff` with each output's round-off eps·|f(x)| raised to eps·Σ|terms| (`scales.terms_size`, on
+    the call's numbers: `terms()`), where some nonzero entry's bound by eps·|f(x)| (per_h (k, 1) or (k, m): Σ|w|/h)
+    is above TERMS_FROM of it (else f is not evaluated again: they would have to be 100 times |f(x)| to be said)."""
+    with np.errstate(all="ignore"):
+        share = np.where((d != 0) & np.isfinite(d), own * per_h / np.abs(d), 0.0)
+    if not (share > TERMS_FROM).any():
+        return own, R
+    try:
+        size = terms()
+    except (TypeError, ValueError, ArithmeticError):  # (values NumPy refuses to weigh: f(x)'s own round-off stands)
+        size = None
+    if size is None or np.shape(size) != np.shape(own):
+        return own, R
+    own = np.maximum(own, EPS * np.where(np.isfinite(size), size, 0.0))
+    return own, np.maximum(R, own)
 
 
 def _value_roundoff(D, f0):
