@@ -50,6 +50,8 @@ __all__ = [
     "batch_rows",
     "rows_checked",
     "batching_rows",
+    "first_row",
+    "hessian_on_rows",
     "rows_guard",
     "reuse_checks",
     "note_check",
@@ -312,11 +314,24 @@ def batch_rows():
     """Around vmap's trace of f at its batch's first row (its leaves concrete): a numeric derivative recorded there
     took its length-scale decisions (`scales.within_reach`) on that row's numbers, and records a term that checks
     them at each row (`rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
-    was, _rows.on = getattr(_rows, "on", False), True
+    was, _rows.on = (getattr(_rows, "on", False), getattr(_rows, "trace", None)), True
     try:
         yield
     finally:
-        _rows.on = was
+        _rows.on, _rows.trace = was
+
+
+def first_row(leaves) -> None:
+    """Note vmap's first-row trace (`batch_rows`) by its input tracers `leaves` (`hessian_on_rows`)."""
+    _rows.trace = next((a._trace for a in leaves if isinstance(a, Tracer)), None)
+
+
+def hessian_on_rows(xs) -> bool:
+    """Whether a numeric Hessian at `xs` is recorded on vmap's first row (`batch_rows`), its x that trace's own inputs'
+    values (not an inner derivative's): its stencil is then recorded as is (`stencils._traced_hessian`), each row
+    the row alone's Hessian, where elsewhere in a trace it is the Jacobian of a numeric gradient."""
+    t = getattr(_rows, "trace", None) if getattr(_rows, "on", False) else None
+    return t is not None and all(x._trace is t for x in xs if isinstance(x, Tracer))
 
 
 def batching_rows() -> bool:

@@ -831,17 +831,20 @@ def _say_kept(said, came, F):
                 warn_domain(equation, message)
 
 
-def hessian_within_reach(fun, x, h, points, base):
+def hessian_within_reach(fun, x, h, points, base, traced=None):
     """(F, h, out) for the Hessian's stencil (stencils._hessian_stencil): f at `points(h)` for steps h (n,) per
     component, with the steps of the components whose points reach too far (see `within_reach`) shrunk and
-    every point evaluated again; `out` (n,) marks the components still out of reach."""
+    every point evaluated again; `out` (n,) marks the components still out of reach. On traced values (vmap's first
+    row): decided on numbers (`fun.numbers`), recorded once at the final points, at the recorded steps `traced`
+    where no step was shrunk, and `fun.decided` noted for `pieces.rows_guard`, as `within_reach`."""
     watch = getattr(fun, "watch", None)
     if not watch or base is None:
-        out = fun(x, points(h))
+        out = fun(x, points(h if traced is None else traced))
         return (out[0] if watch else out), h, np.zeros(len(h), bool)
+    decide = getattr(fun, "numbers", None) or fun
     D = points(h)
-    (F, cols), said = _held(fun, x, D)
-    R = fun.reach(cols, len(D))
+    (F, cols), said = _held(decide, x, D)
+    R = decide.reach(cols, len(D))
     n, limit = len(h), limit_of(base)
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
@@ -863,9 +866,14 @@ def hessian_within_reach(fun, x, h, points, base):
         last[:, new != h] = h[new != h], raw[new != h]
         h = new
         D = points(h)
-        (F, cols), said = _held(fun, x, D)  # every point again: the last evaluation's warnings count
-        R = fun.reach(cols, len(D))
-    _say_kept(said, np.zeros(len(R), int), F)
+        (F, cols), said = _held(decide, x, D)  # every point again: the last evaluation's warnings count
+        R = decide.reach(cols, len(D))
+    if decide is fun:
+        _say_kept(said, np.zeros(len(R), int), F)
+    else:
+        shrunk = np.isfinite(last[0]).any()
+        fun.decided = (limit, "shrunk" if shrunk else "reach")
+        F = fun(x, points(h if shrunk or traced is None else traced))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))

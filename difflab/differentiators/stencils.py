@@ -667,6 +667,8 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     if not n:  # an empty x: an empty Hessian, no point to evaluate
         return np.zeros((0, 0)), (np.zeros((0, 0)) if want_err else error)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
+    if isinstance(x, Traced):  # vmap's first row (`hessian_on_rows`): recorded, each row at its own steps
+        return _traced_hessian(fun, x, h, f0, method), error
 
     def points(h):
         hv = np.diag(h)
@@ -703,6 +705,45 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     H2 = _second_differences((f2[0] if isinstance(f2, tuple) else f2)[:, 0] - f0, 2.0 * h, i, j)
     err = np.abs(H - H2) / 3.0 + bound + EPS * np.abs(H)
     return H, np.where(np.isfinite(err), err, np.inf)
+
+
+def _traced_hessian(fun, x, h, f0, method):
+    """`_hessian_stencil` recorded on vmap's traced first row (`hessian_on_rows`), without its judges (on numbers):
+    the steps recorded as `_traced_steps` (each row's own, as the row alone takes them), the points M·h (M: the
+    stencil's 0/±1 pattern, so each is the alone path's number), the decisions on the first row's numbers and
+    checked per row (`pieces.rows_guard`), the second differences in the alone path's order of operations, so
+    each row is the row alone's Hessian bit for bit (it was the Jacobian of a numeric gradient: ~1e-7 apart)."""
+    n, (i, j) = len(h), np.tril_indices(len(h), -1)
+    eye = np.eye(n)
+    M = np.concatenate([eye, -eye, eye[i] + eye[j], -eye[i] - eye[j]])
+    on = None if method.step is not None else dnp.reshape(_traced_steps(x, None, EPS**0.25, True), (-1,))
+    points = lambda h: M * h  # noqa: E731  ((numbers or traced) 0·h = 0, ±1·h = ±h: exact)
+    F, h_num, out = hessian_within_reach(fun, x, h, points, None if method.step is not None else EPS**0.25, on)
+    if rows_checked() and not numeric_depth():
+        fun.rows_check = getattr(fun, "decided", None)
+    shrunk = on is None or bool((h_num != np.asarray(h)).any())
+    hd = h_num if shrunk else on
+    F = dnp.stack(F) if isinstance(F, list) else F
+    f = dnp.reshape(F, (len(M), -1))[:, 0] - f0
+    fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
+    w = stencil_weights([-1, 0, 1], d=2)
+    diag = (w[0] * fm + w[2] * fp) / hd**2
+    off = (fpp + fmm - dnp.take(fp, i) - dnp.take(fm, i) - dnp.take(fp, j) - dnp.take(fm, j)) / (
+        2 * dnp.take(hd, i) * dnp.take(hd, j)
+    )
+    where = np.zeros((n, n), np.intp)  # H's entries gathered from [diag, off]
+    where[np.arange(n), np.arange(n)] = np.arange(n)
+    where[i, j] = where[j, i] = n + np.arange(len(i))
+    H = dnp.take(dnp.concatenate([diag, off]), where)
+    if out.any():
+        H = dnp.where(out[:, None] | out[None, :], np.nan, H)
+    # NaN (the row answered alone, which judges it) where the alone path's round-off judges may speak: every entry
+    # below its bound 4·eps·|f(x)|/(h_i h_j), one above it within SECOND_SHARE, or f unmoved at an entry's points
+    bound, a = 4.0 * EPS * dnp.abs(f0) / (dnp.reshape(hd, (-1, 1)) * dnp.reshape(hd, (1, -1))), dnp.abs(H)
+    moved = dnp.concatenate([(fp != 0) | (fm != 0), (fpp != 0) | (fmm != 0) | dnp.take((fp != 0) | (fm != 0), i)])
+    still = ~dnp.take(moved | dnp.concatenate([dnp.zeros(n, bool), dnp.take((fp != 0) | (fm != 0), j)]), where)
+    noise = dnp.all(a < bound) | dnp.any((a >= bound) & (SECOND_SHARE * a < bound)) | dnp.any(still & (f0 != 0))
+    return H + dnp.stop_gradient(dnp.where(noise, np.nan, 0.0))
 
 
 def _second_differences(f, h, i, j):
