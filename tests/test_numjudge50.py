@@ -60,7 +60,10 @@ def test_a_numeric_hessian_closing_over_a_traced_value():
         got = _quiet(op, a)
         np.testing.assert_array_equal(got, _quiet(make(), a))
         assert abs(got[0, 0] / _exact_d_da(a, 1.0) - 1) < 1e-5
-    got = _quiet(dl.vmap(_tan_hessian), np.array([1.0, 1.5707]))  # a batched closed-over value (main: refused too)
+    A = np.array([1.0, 1.5707, 0.3])  # a batched closed-over value (main: refused too): each row the row alone's
+    got = _quiet(dl.vmap(_tan_hessian), A)
+    for row, a in zip(got, A):
+        np.testing.assert_array_equal(row, _quiet(_tan_hessian, a))
     np.testing.assert_allclose(got[1, 0, 0], 1.5707**2 * 2 * np.tan(1.5707) / np.cos(1.5707) ** 2, rtol=1e-5)
 
 

@@ -650,12 +650,15 @@ class _Hessian(_Transform):
         _scalar_check(st, "hessian")
         _check_block_ndim(st, "hessian", st.wrt_shapes())
         xs = st.signature.inputs(args)
-        if not self.method.traceable_hessian and (
-            st.graph.closes_over_tracers or any(isinstance(x, Traced) for x in xs) and not hessian_on_rows(xs)
+        closes = st.graph.closes_over_tracers
+        if (
+            not self.method.traceable_hessian
+            and (closes or any(isinstance(x, Traced) for x in xs))
+            and not hessian_on_rows(xs, st.graph if closes else None)
         ):
             # inside an outer derivative (its x traced, or f closing over its values: the stencil's decisions would
             # be taken on numbers the outer graph does not check again): the Jacobian of the gradient, both by this
-            # method
+            # method; on vmap's first row the stencil itself (`pieces.hessian_on_rows`)
             return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:

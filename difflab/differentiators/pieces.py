@@ -326,12 +326,14 @@ def first_row(leaves) -> None:
     _rows.trace = next((a._trace for a in leaves if isinstance(a, Tracer)), None)
 
 
-def hessian_on_rows(xs) -> bool:
-    """Whether a numeric Hessian at `xs` is recorded on vmap's first row (`batch_rows`), its x that trace's own inputs'
-    values (not an inner derivative's): its stencil is then recorded as is (`stencils._traced_hessian`), each row
-    the row alone's Hessian, where elsewhere in a trace it is the Jacobian of a numeric gradient."""
+def hessian_on_rows(xs, graph=None) -> bool:
+    """Whether a numeric Hessian at `xs` of `graph` (given where it closes over traced values) is recorded on vmap's
+    first row (`batch_rows`), its x and those values that trace's own (not an inner derivative's): its stencil is
+    then recorded as is (`stencils._traced_hessian`), each row the row alone's Hessian, where elsewhere in a trace it
+    is the Jacobian of a numeric gradient."""
     t = getattr(_rows, "trace", None) if getattr(_rows, "on", False) else None
-    return t is not None and all(x._trace is t for x in xs if isinstance(x, Tracer))
+    inner = [a.value for e in graph.eqns for a in e.args if isinstance(a, Const)] if graph is not None else []
+    return t is not None and all(x._trace is t for x in (*xs, *inner) if isinstance(x, Tracer))
 
 
 def batching_rows() -> bool:

@@ -667,7 +667,7 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     if not n:  # an empty x: an empty Hessian, no point to evaluate
         return np.zeros((0, 0)), (np.zeros((0, 0)) if want_err else error)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
-    if isinstance(x, Traced):  # vmap's first row (`hessian_on_rows`): recorded, each row at its own steps
+    if isinstance(x, Traced) or isinstance(f0, Traced):  # vmap's first row (`hessian_on_rows`, f closing over it too)
         return _traced_hessian(fun, x, h, f0, method), error
 
     def points(h):
