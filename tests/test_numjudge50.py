@@ -148,3 +148,31 @@ def test_vmapped_numeric_hessian_rows_are_the_rows_alone():
         np.testing.assert_array_equal(row, value)
     assert said == sorted({m for _, s in alone for m in s})
     np.testing.assert_allclose(np.diagonal(got[2]), 2 * np.tan(X[2]) / np.cos(X[2]) ** 2, rtol=1e-6)
+
+
+def test_vmapped_rows_with_a_true_zero_stay_batched():
+    # a component f does not use, or multiplies by 0, is a true 0 in every row: no row answered alone (f traced as
+    # often for 2 rows as for 20); an addition that absorbs x1 at a later row than the traced one is answered alone
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.sin(x[0]) + x[1] ** 2 + 0.0 * x[2]
+
+    grad = lambda x: dl.grad(f, method="numeric")(x)  # noqa: E731  (fresh each call: no cached trace)
+    counts = []
+    for n in (2, 20):
+        X = np.linspace(0.5, 2.0, 3 * n).reshape(n, 3)
+        calls.clear()
+        got, said = _said(lambda: dl.vmap(grad)(X))
+        counts.append(len(calls))
+        assert said == []
+        np.testing.assert_allclose(got, np.stack([np.cos(X[:, 0]), 2 * X[:, 1], 0 * X[:, 2]], axis=1), rtol=1e-8)
+    assert counts[0] == counts[1]
+    big = dl.grad(lambda x: 1e14 * x[0] + x[1] + 0.0 * x[2], method="numeric")
+    X = np.array([[0.0, 0.5, 1.0], [1.0, 2.0, 1.0]])
+    got, said = _said(lambda: dl.vmap(big)(X))
+    want, said_alone = _said(lambda: big(X[1]))
+    np.testing.assert_array_equal(got[1], want)
+    assert said == said_alone and "add" in said[0], said  # (main: nothing said)
+    np.testing.assert_allclose(got[0], [1e14, 1.0, 0.0], rtol=1e-12)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
 from .. import numpy as dnp
-from ..graph import Const, Graph, Traced, Var, active, impl_or_nan, read
+from ..graph import Const, Graph, Traced, Var, active, evaluate_batched, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -938,11 +938,77 @@ def terms_size(graph, args, wrt):
 
 
 def roundoff_facts(prepared, args):
-    """(`constant_terms`, a function giving `terms_size` at args) for numeric's stencil function on `prepared`'s graph
-    (`say_roundoff`, `stencils._with_terms`): (None, None) at a nested level (its error estimate's business)."""
+    """(`constant_terms`, `_Terms` at args) for numeric's stencil function on `prepared`'s graph (`say_roundoff`,
+    `stencils._with_terms`, `rows_roundoff`): (None, None) at a nested level (its error estimate's business)."""
     if prepared.levels != 1:
         return None, None
-    return prepared._constant, functools.partial(terms_size, prepared.graph, args, prepared.wrt)
+    return prepared._constant, _Terms(prepared, args)
+
+
+#: components up to which `_Terms.alive` moves each (one batched run of f's graph on numbers); past it, all alive
+ALIVE_PROBES = 64
+
+
+class _Terms:
+    """f's terms at args: called, `terms_size`; `alive()`, the components of x some equation of f moves with."""
+
+    def __init__(self, prepared, args):
+        self.prepared, self.args = prepared, args
+
+    def __call__(self):
+        return terms_size(self.prepared.graph, self.args, self.prepared.wrt)
+
+    def alive(self):
+        """(n,) bool at args' numbers: whether moving x_i by 1e-3·max(1, |x_i|) moves a non-linear equation of f, or
+        an addition's argument (a jointly linear op's) without its value (`offsets.absorbed`'s test), or None (a graph
+        closing over traced values, more than ALIVE_PROBES components: all alive). Where neither (x_i unused, or
+        multiplied by 0) d/dx_i is a true 0, which no row need be answered alone for (`rows_roundoff`). One batched
+        run of f's graph on numbers, every equation's value an output, nothing said or recorded."""
+        p = self.prepared
+        if p.graph.closes_over_tracers or not p.graph.eqns or p.n > ALIVE_PROBES:
+            return None
+        nums = [_number(a) for a in self.args]
+        x = np.concatenate([np.ravel(np.asarray(nums[i], dtype=float)) for i in p.wrt])
+        X = x + np.vstack([np.zeros(len(x)), np.diag(1e-3 * np.maximum(1.0, np.abs(x)))])
+        every = p.graph._replace(outputs=tuple(e.out for e in p.graph.eqns))
+        flags = tuple(i in p.wrt for i in range(len(p.graph.inputs)))
+        given = p.with_x(nums, split(X, p.in_shapes, batch=X.shape[:1]))
+        with np.errstate(all="ignore"), warnings.catch_warnings(), holding_domain_warnings():
+            warnings.simplefilter("ignore")
+            outs = evaluate_batched(every, *given, batched=flags)
+            env = {v: np.asarray(a) for v, a, b in zip(p.graph.inputs, given, flags) if b}
+            fixed = {v: a for v, a, b in zip(p.graph.inputs, given, flags) if not b}  # (x-free inputs: no change)
+            env.update(zip(every.outputs, map(np.asarray, outs)))
+            moved = np.zeros(len(x), bool)
+            for e in p.graph.eqns:
+                out = env[e.out]
+                if out.dtype.kind not in "fc" or out.shape[:1] != (len(X),):
+                    continue
+                change = (out[1:] != out[:1]).reshape(len(x), -1)
+                if e.op.linear is not True:
+                    moved |= change.any(axis=1)
+                    continue
+                # an addition (two float arguments or more) moved by x_i: at another row the other may absorb its change
+                # (1e14·x0 + x1 at x0 = 1, traced at x0 = 0); or a sum's argument moved, its value did not: absorbed
+                both = (
+                    sum(np.asarray(read(fixed, a) if a not in env else env[a]).dtype.kind in "fc" for a in e.args) > 1
+                )
+                for k in np.flatnonzero(~moved):
+                    d = [
+                        env[a][k + 1] - env[a][0] if isinstance(a, Var) and a in env else _zero(read(fixed, a))
+                        for a in e.args
+                    ]
+                    try:
+                        expected = np.asarray(e.op.impl(*d, **e.kw)) != 0
+                    except (TypeError, ValueError, ArithmeticError, IndexError):
+                        expected = np.ones(1, bool)
+                    moved[k] |= bool((expected.reshape(-1) & (~change[k] | both)).any())
+        return moved
+
+
+def _zero(v):
+    """v's zero (a float argument that does not move: no change), or v itself (an index, an integer)."""
+    return np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v
 
 
 def _term_size(e, vals, out, size):
@@ -965,7 +1031,7 @@ def _term_size(e, vals, out, size):
     return np.abs(np.asarray(out, dtype=float))
 
 
-def rows_roundoff(d, f0, per_h, levels: int, real: bool):
+def rows_roundoff(d, f0, per_h, levels: int, real: bool, terms=None):
     """d (k, m), a first-order numeric derivative recorded under vmap's trace of its first row (`pieces.batching_rows`,
     outside numeric levels), plus NaN in each row where `say_roundoff` may speak, answered then alone (values and
     warnings as the row alone gives them): an entry whose bound eps·|f(x)|·Σ|w|/h (`per_h`: Σ|w|/h (k, 1), traced
@@ -979,6 +1045,8 @@ def rows_roundoff(d, f0, per_h, levels: int, real: bool):
     if not (real and levels == 1 and batching_rows() and isinstance(d, Traced)) or numeric_depth():
         return d
     bound = EPS * dnp.abs(dnp.reshape(f0, (1, -1))) * per_h
+    alive = None if not terms or np.shape(d)[0] != terms.prepared.n else terms.alive()
+    zero = bound > 0.0 if alive is None else (bound > 0.0) & alive[:, None]  # (f free of x_i: a true 0)
     with np.errstate(all="ignore"):  # (TERMS_FROM: where the row alone weighs f's terms too)
-        said = dnp.where(d == 0.0, bound > 0.0, bound > TERMS_FROM * dnp.abs(d))
+        said = dnp.where(d == 0.0, zero, bound > TERMS_FROM * dnp.abs(d))
     return d + dnp.stop_gradient(dnp.where(dnp.any(said), np.nan, 0.0))
