@@ -991,7 +991,11 @@ class _Terms:
                 # an addition (two float arguments or more) moved by x_i: at another row the other may absorb its change
                 # (1e14·x0 + x1 at x0 = 1, traced at x0 = 0); or a sum's argument moved, its value did not: absorbed
                 both = (
-                    sum(np.asarray(read(fixed, a) if a not in env else env[a]).dtype.kind in "fc" for a in e.args) > 1
+                    sum(
+                        np.asarray(env[a] if isinstance(a, Var) and a in env else read(fixed, a)).dtype.kind in "fc"
+                        for a in e.args
+                    )
+                    > 1
                 )
                 for k in np.flatnonzero(~moved):
                     d = [
