@@ -781,7 +781,7 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         f"below the round-off bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of "
         "f's values where coarser)"
         if under
-        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)| or eps·Σ|terms| where they cancel"
+        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)| or eps·‖f's terms‖ where they cancel"
         f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
         f"more than the {FIRM_SHARE:g} the method answers to"
     )
@@ -911,12 +911,13 @@ TERMS_FROM = 1e-2 * FIRM_SHARE
 
 
 def terms_size(graph, args, wrt):
-    """Per flat output element, the size of the terms f(x) is the sum of: |value| of each x-dependent value, summed
-    through the jointly linear ops (`Op.linear` True: add, sub, sum; constants and values free of x count 0, as
+    """Per flat output element, the size of the terms f(x) is the sum of: |value| of each x-dependent value, their
+    norm √Σ|t|² through the jointly linear ops (`Op.linear` True: add, sub, sum; constants and values free of x count 0, as
     offsets.py differences f without them) and scaled through the ops linear in each argument (mul, matmul: the
-    others' |values|). Each term's value carries its own round-off, so f's is eps·Σ|terms|, not eps·|f(x)|, where
+    others' |values|). Each term's value carries its own round-off, so f's is eps·‖terms‖ (independent errors), not eps·|f(x)|, where
     they cancel: Σ a·tanh(39·x) at s·x = (0.73, -12.6), f = -0.063 from terms 0.87 and 0.81, d/dx1 0.35 % off at
-    1.6e-3 of its bound by eps·|f(x)| (under FIRM_SHARE), 4.3e-2 by its terms'. One pass of NumPy on x's numbers
+    1.6e-3 of its bound by eps·|f(x)| (under FIRM_SHARE), 3.0e-2 by its terms' (4.3e-2 by Σ|terms|; the
+    norm: a long sum's, an ODE's states, not said where Σ|terms| was: shooting_states' entries right to 6e-5). One pass of NumPy on x's numbers
     (not charged: no evaluation of f the stencil needs); None where an output is not a Var of the graph."""
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: a for v, a in zip(graph.inputs, args)}
@@ -1016,16 +1017,17 @@ def _zero(v):
 
 
 def _term_size(e, vals, out, size):
-    """`terms_size` of one equation's output: Σ_i |op(0, .., size_i, .., 0)| over its x-dependent arguments for a
-    jointly linear op (sub's second argument counted positive), max_i |op(|v_0|, .., size_i, ..)| for one linear in
+    """`terms_size` of one equation's output: √Σ_i |op(0, .., size_i², .., 0)| over its x-dependent arguments for a
+    jointly linear op (sub's second argument counted positive; a sum: the norm of its terms), max_i |op(|v_0|, .., size_i, ..)| for one linear in
     each, |out| for any other op (its value is a new term)."""
     moving = [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in size]
     if e.op.linear is True and moving:
         zero = [
             np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v for v in vals
         ]  # (indices kept)
-        parts = [[size[a] if j == i else zero[j] for j, a in enumerate(e.args)] for i in moving]
-        return sum(np.abs(np.asarray(e.op.impl(*p, **e.kw), dtype=float)) for p in parts)
+        # (root of the sum of squares: the terms' round-off errors are independent, a sum's grows as their norm)
+        parts = [[size[a] ** 2 if j == i else zero[j] for j, a in enumerate(e.args)] for i in moving]
+        return np.sqrt(sum(np.abs(np.asarray(e.op.impl(*p, **e.kw), dtype=float)) for p in parts))
     if e.op.linear == "each" and moving:
         absv = [np.abs(np.asarray(v, dtype=float)) for v in vals]
         each = [

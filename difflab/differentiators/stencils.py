@@ -550,7 +550,7 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
 
 
 def _with_terms(terms, d, own, R, per_h):
-    """(own, R) of `_roundoff` with each output's round-off eps·|f(x)| raised to eps·Σ|terms| (`scales.terms_size`, on
+    """(own, R) of `_roundoff` with each output's round-off eps·|f(x)| raised to eps·‖terms‖ (`scales.terms_size`, on
     the call's numbers: `terms()`), where some nonzero entry's bound by eps·|f(x)| (per_h (k, 1) or (k, m): Σ|w|/h)
     is above TERMS_FROM of it (else f is not evaluated again: they would have to be 100 times |f(x)| to be said)."""
     with np.errstate(all="ignore"):
