@@ -20,7 +20,6 @@ method's name.
 from __future__ import annotations
 
 import _thread
-import contextlib
 import functools
 import gc as _gc
 import math
@@ -35,7 +34,7 @@ from ..compile.reader import LastCall, fuse
 from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
-from ..differentiators.pieces import batch_rows
+from ..differentiators.pieces import batch_rows, first_row, hessian_on_rows
 from ..differentiators.stencils import numeric_depth
 from ..errors import (
     Collector,
@@ -651,8 +650,15 @@ class _Hessian(_Transform):
         _scalar_check(st, "hessian")
         _check_block_ndim(st, "hessian", st.wrt_shapes())
         xs = st.signature.inputs(args)
-        if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
-            # inside an outer derivative: the Jacobian of the gradient, both by this method
+        closes = st.graph.closes_over_tracers
+        if (
+            not self.method.traceable_hessian
+            and (closes or any(isinstance(x, Traced) for x in xs))
+            and not hessian_on_rows(xs, st.graph if closes else None)
+        ):
+            # inside an outer derivative (its x traced, or f closing over its values: the stencil's decisions would
+            # be taken on numbers the outer graph does not check again): the Jacobian of the gradient, both by this
+            # method; on vmap's first row the stencil itself (`pieces.hessian_on_rows`)
             return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
@@ -969,8 +975,10 @@ def vmap(f, in_axes=0, out_axes=0):
 def _trace_first_row(flat_f, first, leaves, narrow):
     """vmap's trace of f at the batch's first row `first`; on numbers (no leaf traced), a numeric derivative's
     length-scale decisions taken there are checked at each row by the batched graph (`pieces.batch_rows`)."""
-    with contextlib.nullcontext() if any(isinstance(x, Traced) for x in leaves) else batch_rows():
+    if any(isinstance(x, Traced) for x in leaves):
         return trace_flat(flat_f, first, narrow=narrow)
+    with batch_rows():
+        return trace_flat(lambda *xs: (first_row(xs), flat_f(*xs))[1], first, narrow=narrow)
 
 
 def _by(why) -> str:

@@ -398,8 +398,9 @@ class Prepared:
     @functools.cached_property
     def lowered(self) -> Tier:
         """f itself, lowered per batching flags (None: unbatched); made when first wanted (a fresh
-        gradient never lowers f)."""
-        return Tier(self._compiled)
+        gradient never lowers f). Not for a graph closing over an enclosing trace's values: the interpreter records
+        what they meet (lowered code's NumPy converted them: a numeric Hessian of such an f refused)."""
+        return Tier(self._compiled and not self.graph.closes_over_tracers)
 
     @property
     def evals(self) -> int:

@@ -16,7 +16,7 @@ from . import base
 from .base import _traced, check_size, flag, flat, split
 from .offsets import dropping_offsets
 from .pieces import _number, no_value, no_value_guard, rows_guard
-from .scales import chunked, constant_terms, evaluated_graphs, on_numbers
+from .scales import chunked, constant_terms, evaluated_graphs, on_numbers, roundoff_facts
 from .stencils import (
     EPS,
     RATIO,
@@ -137,7 +137,7 @@ class Numeric(base.Differentiator):
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
             fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, not traced and self.m == 1)
-            fun.constant = self._constant if self.levels == 1 else None  # (nested: its error estimate's business)
+            fun.constant, fun.terms = roundoff_facts(self, args)  # (nested: its error estimate's business)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
@@ -187,4 +187,4 @@ class Numeric(base.Differentiator):
                 return outs, np.full((self.n, self.n), np.nan)
             fun = self._fun(args, held, centre)
             H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)
-            return outs, no_value_guard(self, args, H, fun) if _traced(args) else H
+            return outs, no_value_guard(self, args, H, fun) if _traced(args) or not self._batchable else H

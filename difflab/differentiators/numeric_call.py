@@ -10,7 +10,7 @@ the common case it leaves to the general path by returning None before anything 
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
 a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), f's values on a grid
 coarser than its ulp (a large intermediate: `stencils._value_roundoff`), a nonzero entry whose round-off bound is
-above FIRM_SHARE of it, or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), f(x)
+above TERMS_FROM of it, or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), f(x)
 standing off the values at the smallest steps or their differences off the h² law (`widths.richardson_straddles`), an
 outer cost being charged (the generated batched code would charge it a second time); after a decline it leaves the next
 BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
@@ -26,7 +26,7 @@ import numpy as np
 from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
-from .scales import FIRM_SHARE, RESOLVED, SHARE, limit_of, stencil_points, unconverged
+from .scales import TERMS_FROM, RESOLVED, SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
 from .widths import richardson_clear, richardson_clear_plan, richardson_straddles
 
@@ -106,7 +106,7 @@ def common_case(prepared):
 
 def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
-    a nonzero entry whose round-off bound (n, 1) exceeds FIRM_SHARE of it (f's values on its own grid here: the bound is
+    a nonzero entry whose round-off bound (n, 1) exceeds TERMS_FROM of it (f's values on its own grid here: the bound is
     the general path's firm one too), or a direction along which f's values P (n, T, 2) at steps H (n, T) did not
     move from f0 at all (an addition may have absorbed its change), or where f0 stands off them at the two smallest
     steps (`widths.richardson_straddles`: a feature within the steps; first its cheap sufficient condition
@@ -120,7 +120,9 @@ def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     if len(H[0]) > 2 and not (clear is not None and richardson_clear(clear, P[:, -3:], f0, S[:, -3:-1], big)):
         if richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
             return True
-    below = ad * FIRM_SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    # (TERMS_FROM: where the general path weighs f's terms, `stencils._with_terms`; a zero is below a bound > 0; f(x) = 0:
+    # no bound, nothing judged there either)
+    below = ad * TERMS_FROM < bound
     if _ANY(below, None) and (
         ((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any()
     ):  # (the common case: one comparison)

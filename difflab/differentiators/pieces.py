@@ -49,6 +49,9 @@ __all__ = [
     "first_order_only",
     "batch_rows",
     "rows_checked",
+    "batching_rows",
+    "first_row",
+    "hessian_on_rows",
     "rows_guard",
     "reuse_checks",
     "note_check",
@@ -311,11 +314,32 @@ def batch_rows():
     """Around vmap's trace of f at its batch's first row (its leaves concrete): a numeric derivative recorded there
     took its length-scale decisions (`scales.within_reach`) on that row's numbers, and records a term that checks
     them at each row (`rows_guard`): NaN where they do not hold, and vmap answers that row alone."""
-    was, _rows.on = getattr(_rows, "on", False), True
+    was, _rows.on = (getattr(_rows, "on", False), getattr(_rows, "trace", None)), True
     try:
         yield
     finally:
-        _rows.on = was
+        _rows.on, _rows.trace = was
+
+
+def first_row(leaves) -> None:
+    """Note vmap's first-row trace (`batch_rows`) by its input tracers `leaves` (`hessian_on_rows`)."""
+    _rows.trace = next((a._trace for a in leaves if isinstance(a, Tracer)), None)
+
+
+def hessian_on_rows(xs, graph=None) -> bool:
+    """Whether a numeric Hessian at `xs` of `graph` (given where it closes over traced values) is recorded on vmap's
+    first row (`batch_rows`), its x and those values that trace's own (not an inner derivative's): its stencil is
+    then recorded as is (`stencils._traced_hessian`), each row the row alone's Hessian, where elsewhere in a trace it
+    is the Jacobian of a numeric gradient."""
+    t = getattr(_rows, "trace", None) if getattr(_rows, "on", False) else None
+    inner = [a.value for e in graph.eqns for a in e.args if isinstance(a, Const)] if graph is not None else []
+    return t is not None and all(x._trace is t for x in (*xs, *inner) if isinstance(x, Tracer))
+
+
+def batching_rows() -> bool:
+    """Whether vmap is tracing f at its first row (`batch_rows`): a numeric derivative recorded now is evaluated on
+    every row by the batched graph, where its judges (on numbers) do not run (`scales.rows_roundoff`)."""
+    return getattr(_rows, "on", False)
 
 
 def rows_checked() -> bool:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
 from .. import numpy as dnp
-from ..graph import Const, Graph, Traced, Var, active, impl_or_nan, read
+from ..graph import Const, Graph, Traced, Var, active, evaluate_batched, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -781,7 +781,7 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         f"below the round-off bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of "
         "f's values where coarser)"
         if under
-        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)|"
+        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)| or eps·‖f's terms‖ where they cancel"
         f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
         f"more than the {FIRM_SHARE:g} the method answers to"
     )
@@ -831,17 +831,20 @@ def _say_kept(said, came, F):
                 warn_domain(equation, message)
 
 
-def hessian_within_reach(fun, x, h, points, base):
+def hessian_within_reach(fun, x, h, points, base, traced=None):
     """(F, h, out) for the Hessian's stencil (stencils._hessian_stencil): f at `points(h)` for steps h (n,) per
     component, with the steps of the components whose points reach too far (see `within_reach`) shrunk and
-    every point evaluated again; `out` (n,) marks the components still out of reach."""
+    every point evaluated again; `out` (n,) marks the components still out of reach. On traced values (vmap's first
+    row): decided on numbers (`fun.numbers`), recorded once at the final points, at the recorded steps `traced`
+    where no step was shrunk, and `fun.decided` noted for `pieces.rows_guard`, as `within_reach`."""
     watch = getattr(fun, "watch", None)
     if not watch or base is None:
-        out = fun(x, points(h))
+        out = fun(x, points(h if traced is None else traced))
         return (out[0] if watch else out), h, np.zeros(len(h), bool)
+    decide = getattr(fun, "numbers", None) or fun
     D = points(h)
-    (F, cols), said = _held(fun, x, D)
-    R = fun.reach(cols, len(D))
+    (F, cols), said = _held(decide, x, D)
+    R = decide.reach(cols, len(D))
     n, limit = len(h), limit_of(base)
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
@@ -863,9 +866,14 @@ def hessian_within_reach(fun, x, h, points, base):
         last[:, new != h] = h[new != h], raw[new != h]
         h = new
         D = points(h)
-        (F, cols), said = _held(fun, x, D)  # every point again: the last evaluation's warnings count
-        R = fun.reach(cols, len(D))
-    _say_kept(said, np.zeros(len(R), int), F)
+        (F, cols), said = _held(decide, x, D)  # every point again: the last evaluation's warnings count
+        R = decide.reach(cols, len(D))
+    if decide is fun:
+        _say_kept(said, np.zeros(len(R), int), F)
+    else:
+        shrunk = np.isfinite(last[0]).any()
+        fun.decided = (limit, "shrunk" if shrunk else "reach")
+        F = fun(x, points(h if shrunk or traced is None else traced))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
@@ -894,3 +902,157 @@ def constant_terms(graph, wrt):
                 continue
         parts.append(np.full(size, np.nan))
     return np.concatenate(parts) if found else None
+
+
+#: an entry's round-off is judged against the size of f's terms (`terms_size`) where its bound by eps·|f(x)| is above
+#: this share of it (the terms must then be 100 times |f(x)| to be said; below it f is not evaluated again); vmap's rows
+#: from there are answered alone (`rows_roundoff`)
+TERMS_FROM = 1e-2 * FIRM_SHARE
+
+
+def terms_size(graph, args, wrt):
+    """Per flat output element, the size of the terms f(x) is the sum of: |value| of each x-dependent value, their
+    norm √Σ|t|² through the jointly linear ops (`Op.linear` True: add, sub, sum; constants and values free of x count 0, as
+    offsets.py differences f without them) and scaled through the ops linear in each argument (mul, matmul: the
+    others' |values|). Each term's value carries its own round-off, so f's is eps·‖terms‖ (independent errors), not eps·|f(x)|, where
+    they cancel: Σ a·tanh(39·x) at s·x = (0.73, -12.6), f = -0.063 from terms 0.87 and 0.81, d/dx1 0.35 % off at
+    1.6e-3 of its bound by eps·|f(x)| (under FIRM_SHARE), 3.0e-2 by its terms' (4.3e-2 by Σ|terms|; the
+    norm: a long sum's, an ODE's states, not said where Σ|terms| was: shooting_states' entries right to 6e-5). One pass of NumPy on x's numbers
+    (not charged: no evaluation of f the stencil needs); None where an output is not a Var of the graph."""
+    live = active(graph, [graph.inputs[i] for i in wrt])
+    env = {v: a for v, a in zip(graph.inputs, args)}
+    size = {v: np.abs(np.asarray(a, dtype=float)) for v, a in zip(graph.inputs, args) if v in live}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in graph.eqns:
+            vals = [read(env, a) for a in e.args]
+            env[e.out] = out = impl_or_nan(e, vals, e.kw)
+            if e.out not in live or np.asarray(out).dtype.kind not in "fiu":
+                continue
+            try:
+                size[e.out] = _term_size(e, vals, out, size)
+            except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
+                size[e.out] = np.abs(np.asarray(out, dtype=float))
+    if not all(isinstance(o, Var) and o in size for o in graph.outputs):
+        return None
+    return np.concatenate([np.ravel(np.broadcast_to(size[o], o.shape)) for o in graph.outputs])
+
+
+def roundoff_facts(prepared, args):
+    """(`constant_terms`, `_Terms` at args) for numeric's stencil function on `prepared`'s graph (`say_roundoff`,
+    `stencils._with_terms`, `rows_roundoff`): (None, None) at a nested level (its error estimate's business)."""
+    if prepared.levels != 1:
+        return None, None
+    return prepared._constant, _Terms(prepared, args)
+
+
+#: components up to which `_Terms.alive` moves each (one batched run of f's graph on numbers); past it, all alive
+ALIVE_PROBES = 64
+
+
+class _Terms:
+    """f's terms at args: called, `terms_size`; `alive()`, the components of x some equation of f moves with."""
+
+    def __init__(self, prepared, args):
+        self.prepared, self.args = prepared, args
+
+    def __call__(self):
+        return terms_size(self.prepared.graph, self.args, self.prepared.wrt)
+
+    def alive(self):
+        """(n,) bool at args' numbers: whether moving x_i by 1e-3·max(1, |x_i|) moves a non-linear equation of f, or
+        an addition's argument (a jointly linear op's) without its value (`offsets.absorbed`'s test), or None (a graph
+        closing over traced values, more than ALIVE_PROBES components: all alive). Where neither (x_i unused, or
+        multiplied by 0) d/dx_i is a true 0, which no row need be answered alone for (`rows_roundoff`). One batched
+        run of f's graph on numbers, every equation's value an output, nothing said or recorded."""
+        p = self.prepared
+        if p.graph.closes_over_tracers or not p.graph.eqns or p.n > ALIVE_PROBES:
+            return None
+        nums = [_number(a) for a in self.args]
+        x = np.concatenate([np.ravel(np.asarray(nums[i], dtype=float)) for i in p.wrt])
+        X = x + np.vstack([np.zeros(len(x)), np.diag(1e-3 * np.maximum(1.0, np.abs(x)))])
+        every = p.graph._replace(outputs=tuple(e.out for e in p.graph.eqns))
+        flags = tuple(i in p.wrt for i in range(len(p.graph.inputs)))
+        given = p.with_x(nums, split(X, p.in_shapes, batch=X.shape[:1]))
+        with np.errstate(all="ignore"), warnings.catch_warnings(), holding_domain_warnings():
+            warnings.simplefilter("ignore")
+            outs = evaluate_batched(every, *given, batched=flags)
+            env = {v: np.asarray(a) for v, a, b in zip(p.graph.inputs, given, flags) if b}
+            fixed = {v: a for v, a, b in zip(p.graph.inputs, given, flags) if not b}  # (x-free inputs: no change)
+            env.update(zip(every.outputs, map(np.asarray, outs)))
+            moved = np.zeros(len(x), bool)
+            for e in p.graph.eqns:
+                out = env[e.out]
+                if out.dtype.kind not in "fc" or out.shape[:1] != (len(X),):
+                    continue
+                change = (out[1:] != out[:1]).reshape(len(x), -1)
+                if e.op.linear is not True:
+                    moved |= change.any(axis=1)
+                    continue
+                # an addition (two float arguments or more) moved by x_i: at another row the other may absorb its change
+                # (1e14·x0 + x1 at x0 = 1, traced at x0 = 0); or a sum's argument moved, its value did not: absorbed
+                both = (
+                    sum(
+                        np.asarray(env[a] if isinstance(a, Var) and a in env else read(fixed, a)).dtype.kind in "fc"
+                        for a in e.args
+                    )
+                    > 1
+                )
+                for k in np.flatnonzero(~moved):
+                    d = [
+                        env[a][k + 1] - env[a][0] if isinstance(a, Var) and a in env else _zero(read(fixed, a))
+                        for a in e.args
+                    ]
+                    try:
+                        expected = np.asarray(e.op.impl(*d, **e.kw)) != 0
+                    except (TypeError, ValueError, ArithmeticError, IndexError):
+                        expected = np.ones(1, bool)
+                    moved[k] |= bool((expected.reshape(-1) & (~change[k] | both)).any())
+        return moved
+
+
+def _zero(v):
+    """v's zero (a float argument that does not move: no change), or v itself (an index, an integer)."""
+    return np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v
+
+
+def _term_size(e, vals, out, size):
+    """`terms_size` of one equation's output: √Σ_i |op(0, .., size_i², .., 0)| over its x-dependent arguments for a
+    jointly linear op (sub's second argument counted positive; a sum: the norm of its terms), max_i |op(|v_0|, .., size_i, ..)| for one linear in
+    each, |out| for any other op (its value is a new term)."""
+    moving = [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in size]
+    if e.op.linear is True and moving:
+        zero = [
+            np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v for v in vals
+        ]  # (indices kept)
+        # (root of the sum of squares: the terms' round-off errors are independent, a sum's grows as their norm)
+        parts = [[size[a] ** 2 if j == i else zero[j] for j, a in enumerate(e.args)] for i in moving]
+        return np.sqrt(sum(np.abs(np.asarray(e.op.impl(*p, **e.kw), dtype=float)) for p in parts))
+    if e.op.linear == "each" and moving:
+        absv = [np.abs(np.asarray(v, dtype=float)) for v in vals]
+        each = [
+            np.abs(e.op.impl(*[size[a] if j == i else absv[j] for j, a in enumerate(e.args)], **e.kw)) for i in moving
+        ]
+        return functools.reduce(np.maximum, each)
+    return np.abs(np.asarray(out, dtype=float))
+
+
+def rows_roundoff(d, f0, per_h, levels: int, real: bool, terms=None):
+    """d (k, m), a first-order numeric derivative recorded under vmap's trace of its first row (`pieces.batching_rows`,
+    outside numeric levels), plus NaN in each row where `say_roundoff` may speak, answered then alone (values and
+    warnings as the row alone gives them): an entry whose bound eps·|f(x)|·Σ|w|/h (`per_h`: Σ|w|/h (k, 1), traced
+    with the row's steps) exceeds TERMS_FROM of it, or an exact 0 of an f(x) ≠ 0 (an addition may have absorbed its
+    change: the row alone probes). The judges run on numbers only, so vmap's rows said nothing (Σ a·tanh(s·x) whose
+    terms cancel, 1e14·x0 + sin(x1): the row alone says it). Not the truncation judges (widths.py, central4's): their
+    rows stay batched, as before."""
+    from .pieces import batching_rows  # (pieces imports this module's neighbours: late)
+    from .stencils import numeric_depth
+
+    if not (real and levels == 1 and batching_rows() and isinstance(d, Traced)) or numeric_depth():
+        return d
+    bound = EPS * dnp.abs(dnp.reshape(f0, (1, -1))) * per_h
+    alive = None if not terms or np.shape(d)[0] != terms.prepared.n else terms.alive()
+    zero = bound > 0.0 if alive is None else (bound > 0.0) & alive[:, None]  # (f free of x_i: a true 0)
+    with np.errstate(all="ignore"):  # (TERMS_FROM: where the row alone weighs f's terms too)
+        said = dnp.where(d == 0.0, zero, bound > TERMS_FROM * dnp.abs(d))
+    return d + dnp.stop_gradient(dnp.where(dnp.any(said), np.nan, 0.0))

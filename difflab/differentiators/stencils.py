@@ -52,8 +52,10 @@ from .pilot import PILOT_FROM, probe_axes
 from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
     SECOND_SHARE,
+    TERMS_FROM,
     grid_of,
     hessian_within_reach,
+    rows_roundoff,
     say_roundoff,
     say_unconverged,
     say_underflow,
@@ -394,6 +396,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None))
+        d = rows_roundoff(d, f0, wsum / H[:, :1], levels, real, eye and getattr(fun, "terms", None))
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
@@ -401,7 +404,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
-    d = _unresolved(S[:, 0], out)
+    d = rows_roundoff(
+        _unresolved(S[:, 0], out), f0, wsum / Hd[:, :1], levels, real, eye and getattr(fun, "terms", None)
+    )  # (vmap's rows: judged alone)
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = _width_judged(fun, x, V, H, F, ref, d, f0, method, (want_err, levels, inner), probe)
     if not want_err:
@@ -522,6 +527,12 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
             return None
 
         own = EPS * np.abs(np.ravel(f0))
+        if judge[2] is None and getattr(fun, "terms", None) is not None:  # (f's terms may cancel: `terms_size`)
+            was, (own, R) = (
+                R,
+                _with_terms(fun.terms, d, own, R, per_h if bound is None else bound / np.where(R > 0, R, 1)),
+            )
+            bound = None if bound is None else bound * np.where(was > 0, R / np.where(was > 0, was, 1.0), 1.0)
         if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
             # (a table's bound is R·Σ|c_j|/h_j: the inner noise is divided by the same steps, its least ones too)
             with np.errstate(all="ignore"):
@@ -536,6 +547,24 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
         # (nested: entries below their bound may be a derivative truly 0, relu's Hessian beside its kink: "resolved")
         said, nested = judge[1] and (True if judge[2] is None else "resolved"), judge[2] is not None
         say_roundoff(fun, d, bound, moved, f0, said, probe=absorbed and probe, columns=nested, firm=firm)
+
+
+def _with_terms(terms, d, own, R, per_h):
+    """(own, R) of `_roundoff` with each output's round-off eps·|f(x)| raised to eps·‖terms‖ (`scales.terms_size`, on
+    the call's numbers: `terms()`), where some nonzero entry's bound by eps·|f(x)| (per_h (k, 1) or (k, m): Σ|w|/h)
+    is above TERMS_FROM of it (else f is not evaluated again: they would have to be 100 times |f(x)| to be said)."""
+    with np.errstate(all="ignore"):
+        share = np.where((d != 0) & np.isfinite(d), own * per_h / np.abs(d), 0.0)
+    if not (share > TERMS_FROM).any():
+        return own, R
+    try:
+        size = terms()
+    except (TypeError, ValueError, ArithmeticError):  # (values NumPy refuses to weigh: f(x)'s own round-off stands)
+        size = None
+    if size is None or np.shape(size) != np.shape(own):
+        return own, R
+    own = np.maximum(own, EPS * np.where(np.isfinite(size), size, 0.0))
+    return own, np.maximum(R, own)
 
 
 def _value_roundoff(D, f0):
@@ -640,6 +669,8 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     if not n:  # an empty x: an empty Hessian, no point to evaluate
         return np.zeros((0, 0)), (np.zeros((0, 0)) if want_err else error)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
+    if isinstance(x, Traced) or isinstance(f0, Traced):  # vmap's first row (`hessian_on_rows`, f closing over it too)
+        return _traced_hessian(fun, x, h, f0, method), error
 
     def points(h):
         hv = np.diag(h)
@@ -676,6 +707,45 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     H2 = _second_differences((f2[0] if isinstance(f2, tuple) else f2)[:, 0] - f0, 2.0 * h, i, j)
     err = np.abs(H - H2) / 3.0 + bound + EPS * np.abs(H)
     return H, np.where(np.isfinite(err), err, np.inf)
+
+
+def _traced_hessian(fun, x, h, f0, method):
+    """`_hessian_stencil` recorded on vmap's traced first row (`hessian_on_rows`), without its judges (on numbers):
+    the steps recorded as `_traced_steps` (each row's own, as the row alone takes them), the points M·h (M: the
+    stencil's 0/±1 pattern, so each is the alone path's number), the decisions on the first row's numbers and
+    checked per row (`pieces.rows_guard`), the second differences in the alone path's order of operations, so
+    each row is the row alone's Hessian bit for bit (it was the Jacobian of a numeric gradient: ~1e-7 apart)."""
+    n, (i, j) = len(h), np.tril_indices(len(h), -1)
+    eye = np.eye(n)
+    M = np.concatenate([eye, -eye, eye[i] + eye[j], -eye[i] - eye[j]])
+    on = None if method.step is not None else dnp.reshape(_traced_steps(x, None, EPS**0.25, True), (-1,))
+    points = lambda h: M * h  # noqa: E731  ((numbers or traced) 0·h = 0, ±1·h = ±h: exact)
+    F, h_num, out = hessian_within_reach(fun, x, h, points, None if method.step is not None else EPS**0.25, on)
+    if rows_checked() and not numeric_depth():
+        fun.rows_check = getattr(fun, "decided", None)
+    shrunk = on is None or bool((h_num != np.asarray(h)).any())
+    hd = h_num if shrunk else on
+    F = dnp.stack(F) if isinstance(F, list) else F
+    f = dnp.reshape(F, (len(M), -1))[:, 0] - f0
+    fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
+    w = stencil_weights([-1, 0, 1], d=2)
+    diag = (w[0] * fm + w[2] * fp) / hd**2
+    off = (fpp + fmm - dnp.take(fp, i) - dnp.take(fm, i) - dnp.take(fp, j) - dnp.take(fm, j)) / (
+        2 * dnp.take(hd, i) * dnp.take(hd, j)
+    )
+    where = np.zeros((n, n), np.intp)  # H's entries gathered from [diag, off]
+    where[np.arange(n), np.arange(n)] = np.arange(n)
+    where[i, j] = where[j, i] = n + np.arange(len(i))
+    H = dnp.take(dnp.concatenate([diag, off]), where)
+    if out.any():
+        H = dnp.where(out[:, None] | out[None, :], np.nan, H)
+    # NaN (the row answered alone, which judges it) where the alone path's round-off judges may speak: every entry
+    # below its bound 4·eps·|f(x)|/(h_i h_j), one above it within SECOND_SHARE, or f unmoved at an entry's points
+    bound, a = 4.0 * EPS * dnp.abs(f0) / (dnp.reshape(hd, (-1, 1)) * dnp.reshape(hd, (1, -1))), dnp.abs(H)
+    moved = dnp.concatenate([(fp != 0) | (fm != 0), (fpp != 0) | (fmm != 0) | dnp.take((fp != 0) | (fm != 0), i)])
+    still = ~dnp.take(moved | dnp.concatenate([dnp.zeros(n, bool), dnp.take((fp != 0) | (fm != 0), j)]), where)
+    noise = dnp.all(a < bound) | dnp.any((a >= bound) & (SECOND_SHARE * a < bound)) | dnp.any(still & (f0 != 0))
+    return H + dnp.stop_gradient(dnp.where(noise, np.nan, 0.0))
 
 
 def _second_differences(f, h, i, j):
