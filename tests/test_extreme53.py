@@ -64,3 +64,38 @@ def test_an_ordinary_hvp_makes_no_second_gradient_call(monkeypatch):
         warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
         g, _ = dl.hvp(lambda x: dnp.sum(dnp.exp(-x)), (X,), (np.ones(2),))
     assert g[0] == 0.0 and g[1] == pytest.approx(-np.exp(-1.0), rel=1e-15) and len(grads) == 1
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_vmap_of_a_pullback_over_large_cotangents(method):
+    # main: the row [3e200, 1] pulled back [-0.0, -e^-1] (reverse: exp's rule recorded the plain product with the
+    # traced cotangent; forward, symbolic: the traced cotangent contracted with J formed on values), silently
+    W = np.array([[3e200, 1.0], [1.0, 1.0], [1.0, 3e200]])
+    with warnings.catch_warnings():  # (what each row alone says, said: reverse's row [1, 3e200] warns alone too)
+        warnings.simplefilter("ignore")
+        pullback = dl.vjp(lambda x: dnp.exp(-x), X, method=method)[1]
+        (got,) = dl.vmap(pullback)(W)
+        pushed = dl.vmap(lambda v: dl.jvp(lambda x: dnp.exp(-x), (X,), (v,), method=method)[1])(W)
+    want = np.array([[_want(wi, [xi])[0] for wi, xi in zip(w, X)] for w in W])  # (-w_i·e^-x_i in 50 digits)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    np.testing.assert_allclose(pushed, want, rtol=1e-14)
+    assert got[0, 0] == pytest.approx(-1.1003623752533062e-147, rel=1e-14)
+
+
+def test_the_numeric_method_says_the_term_it_cannot_resolve():
+    # its differences of f's values see e^-800 as 0 at every point: grad, VJP and JVP along [3e200, 1] were 0 for
+    # -1.1e-147 silently; now said, naming exp's equation. A harmless e^-800 (no large factor) says nothing.
+    w = np.array([3e200, 1.0])
+    said = r"v2 = exp\(v1\): the partial of exp underflowed.*numeric method's differences"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        with pytest.warns(DerivativeRangeWarning, match=said):
+            g = dl.grad(_huge, method="numeric")(X)
+        with pytest.warns(DerivativeRangeWarning, match=said):
+            (pulled,) = dl.vjp(lambda x: dnp.exp(-x), X, method="numeric")[1](w)
+        with pytest.warns(DerivativeRangeWarning, match=said):
+            pushed = dl.jvp(lambda x: dnp.exp(-x), (X,), (w,), method="numeric")[1]
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        quiet = dl.grad(lambda x: dnp.sum(dnp.exp(-x)), method="numeric")(X)
+    assert g[0] == pulled[0] == pushed[0] == quiet[0] == 0.0
+    np.testing.assert_allclose([g[1], pulled[1], quiet[1]], [-3e200 / np.e, -1 / np.e, -1 / np.e], rtol=1e-7)
