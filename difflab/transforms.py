@@ -26,6 +26,7 @@ from .api.boundary import (
 from .errors import Collector, check_function, collecting, trial_warnings
 from .differentiators.base import flag, split as split_vec
 from .compile import lower
+from .compile.graphs import _UNDERFLOWS
 from .graph import Traced, charge_to, evaluate, refuse_array_subclass, split as split_graph
 from .ops import Op
 from .ops.core import may_lift
@@ -531,9 +532,12 @@ class PreparedHvp:
 
     def __call__(self, primals, tangents):
         if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:
+            before = _UNDERFLOWS.__dict__.get("n", 0)
             res = self._hot(primals, tangents)
             if res is not None:
-                return _zero_d_as_given(self._lifted_gradient(primals, *res), primals, self._wrt, self._many)
+                if _UNDERFLOWS.__dict__.get("n", 0) != before:  # (compiled code counts its ops' underflows: a lost
+                    res = self._lifted_gradient(primals, *res)  # term needs exp's; no pass over g otherwise)
+                return _zero_d_as_given(res, primals, self._wrt, self._many)
         # one public call: a DomainWarning once per user equation, however many sweeps met it
         res = collecting(self._call, primals, tangents)
         return _zero_d_as_given(self._lifted_gradient(primals, *res), primals, self._wrt, self._many)
@@ -545,10 +549,10 @@ class PreparedHvp:
         dl.grad by the inner method lifts. Gates: g concrete with an entry below the range (one pass per leaf), then
         (once) the traced gradient has an op that may lift (`ops.core.may_lift`: exp, a user's rule); then one
         gradient call, its warnings dropped (the hvp said its own)."""
-        leaves, td = tree.flatten(g)
-        if self._sym is not None or not leaves or _traced_or_complex(leaves):
+        if self._sym is not None or self._lifts is False:
             return g, hv
-        if not min(float(np.min(np.abs(x), initial=1.0)) for x in leaves) < _TINY or not self._may_lift(primals):
+        leaves, td = tree.flatten(g)
+        if not _has_tiny(leaves) or not self._may_lift(primals):
             return g, hv
         try:
             with trial_warnings(), np.errstate(all="ignore"):
@@ -629,8 +633,21 @@ class PreparedHvp:
 _TINY = float(np.finfo(np.float64).tiny)
 
 
-def _traced_or_complex(leaves) -> bool:
-    return any(isinstance(x, Traced) or np.iscomplexobj(x) for x in leaves)
+def _has_tiny(leaves) -> bool:
+    """Whether concrete real leaves (float64 arrays, floats) have an entry below float64's normal range: one pass each
+    (np.abs(x).min(): np.min's keywords cost ~5 µs more a call); False for a traced or complex leaf."""
+    tiny = False
+    for x in leaves:
+        if type(x) is np.ndarray and x.dtype == _F64:
+            tiny = tiny or (x.size > 0 and np.abs(x).min() < _TINY)
+        elif type(x) is float or type(x) is np.float64:
+            tiny = tiny or abs(x) < _TINY
+        else:
+            return False
+    return bool(tiny)
+
+
+_F64 = np.dtype(np.float64)
 
 
 def _zero_d_as_given(res, primals, wrt, many):

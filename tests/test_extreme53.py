@@ -35,8 +35,9 @@ def test_the_hvp_gradient_half_lifts_exps_partial(method):
         warnings.simplefilter("error", DerivativeRangeWarning)
         warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
         got = [dl.hvp(_huge, (X,), (np.array([1.0, 0.0]),), method=method)]
-        p = dl.prepare_hvp(_huge, X, method=method)  # (its later calls: the hot path)
+        p = dl.prepare_hvp(_huge, X, method=method)  # (its later calls: the hot path, forward outer methods)
         got += [p((X,), (np.array([1.0, 0.0]),)) for _ in range(3)]
+    assert (p._hot is not None) == (method != "reverse-over-reverse")
     for g, hv in got:
         np.testing.assert_allclose(g, want_g, rtol=1e-14)
         np.testing.assert_allclose(hv, want_hv, rtol=1e-14)
@@ -44,7 +45,8 @@ def test_the_hvp_gradient_half_lifts_exps_partial(method):
 
 
 def test_an_ordinary_hvp_makes_no_second_gradient_call(monkeypatch):
-    # g without an entry below the normal range: one pass per leaf, no gradient call; Σe^-x at [800, 1] without a
+    # the hot path looks at g only where its compiled code counted an underflow, the general path once per call (a
+    # pass per leaf); g without an entry below the normal range: no gradient call; Σe^-x at [800, 1] without a
     # large factor (its -0.0 right): one gradient call, the entry left as it is
     calls = []
     real = transforms.PreparedHvp._lifted_gradient
@@ -59,7 +61,7 @@ def test_an_ordinary_hvp_makes_no_second_gradient_call(monkeypatch):
     p = dl.prepare_hvp(lambda x: dnp.sum(dnp.tanh(x) * dnp.exp(x)), np.ones(3))
     for _ in range(3):
         p((np.array([0.1, 0.2, 0.3]),), (np.ones(3),))
-    assert len(calls) == 4 and grads == []
+    assert len(calls) == 2 and grads == [] and p._hot is not None  # (prepare_hvp's call, the one arming it)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
         g, _ = dl.hvp(lambda x: dnp.sum(dnp.exp(-x)), (X,), (np.ones(2),))
@@ -99,3 +101,23 @@ def test_the_numeric_method_says_the_term_it_cannot_resolve():
         quiet = dl.grad(lambda x: dnp.sum(dnp.exp(-x)), method="numeric")(X)
     assert g[0] == pulled[0] == pushed[0] == quiet[0] == 0.0
     np.testing.assert_allclose([g[1], pulled[1], quiet[1]], [-3e200 / np.e, -1 / np.e, -1 / np.e], rtol=1e-7)
+
+
+def test_the_symbolic_hessian_lifts_exps_partial(monkeypatch):
+    # H[0, 0] of 3e200·Σe^-x at [800, 1] is 3e200·e^-800: main's closed form 0.0 (and its hvp's H v), silently;
+    # forward and reverse Hessians were right. A harmless e^-800 (Σe^-x): the rules' Hessian says 0, nothing exact.
+    from difflab.differentiators import program
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        H = dl.hessian(_huge, method="symbolic")(X)
+        _, hv = dl.hvp(_huge, (X,), (np.array([1.0, 0.0]),), method="symbolic")
+        exacts = []
+        real = program.exact
+        monkeypatch.setattr(program, "exact", lambda *a, **k: exacts.append(1) or real(*a, **k))
+        quiet = dl.hessian(lambda x: dnp.sum(dnp.exp(-x)), method="symbolic")(X)
+    np.testing.assert_allclose(np.diag(H), -_want(3e200, X), rtol=1e-14)
+    assert H[0, 1] == H[1, 0] == 0.0
+    np.testing.assert_allclose(hv, [-_want(3e200, X)[0], 0.0], rtol=1e-14)
+    assert quiet[0, 0] == 0.0 and quiet[1, 1] == pytest.approx(np.exp(-1.0), rel=1e-15) and exacts == []

@@ -1015,9 +1015,11 @@ def _lifted_rows_alone(graph, leaves, flags, outs, loop) -> list:
     Jacobian formed on values (forward's, symbolic's VJP), whose entry -e^-800 is 0: the row [3e200, 1] pulled back
     0 for -1.1e-147, where the pullback alone lifts it. Gates: one pass over each batched output (the common case's
     only work), then one over each batched input."""
+    if not any([type(o) is np.ndarray and o.dtype.kind == "f" and o.size and np.abs(o).min() < _TINY for o in outs]):
+        return outs  # (the common case: one pass over each output)
     batched = [not free for free in _unbatched_outputs(graph, flags)]
     real = [np.reshape(o, (len(o), -1)) for o, b in zip(outs, batched) if b and np.asarray(o).dtype.kind == "f"]
-    small = [np.min(np.abs(o), axis=1, initial=np.inf) < _TINY for o in real if o.size]
+    small = [np.min(np.abs(o), axis=1, initial=np.inf) < _TINY for o in real if o.size and o.ndim]
     if not small or not np.any(small):
         return outs
     xs = [np.reshape(x, (len(x), -1)) for x, b in zip(leaves, flags) if b and np.asarray(x).dtype.kind in "fc"]

@@ -115,7 +115,9 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     (`exact_product`), or where it cannot says `_say_unlifted`. `jac` None: J not formed (symbolic's directional
     products, reverse's transposed JVP of m > `TRANSPOSE_ROWS` outputs)."""
     method = prepared.method
-    if method.native not in ("jvp", "vjp", "jacobian") or _traced([w, jac, r]):
+    if method.native not in ("jvp", "vjp", "jacobian"):
+        return r
+    if _traced([w, jac, r]):
         _rows_alone(prepared, args, jac, w)
         return r
     if np.iscomplexobj(jac) or np.iscomplexobj(w) or np.iscomplexobj(r):
