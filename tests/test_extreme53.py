@@ -85,7 +85,8 @@ def test_vmap_of_a_pullback_over_large_cotangents(method):
 
 
 def test_the_numeric_method_says_the_term_it_cannot_resolve():
-    # its differences of f's values see e^-800 as 0 at every point: grad, VJP and JVP along [3e200, 1] were 0 for
+    # its differences of f's values see e^-800 as 0 at every point: grad, VJP and JVP along [3e200, 1], and H[0, 0]
+    # (3e200·e^-800) were 0 for
     # -1.1e-147 silently; now said, naming exp's equation. A harmless e^-800 (no large factor) says nothing.
     w = np.array([3e200, 1.0])
     said = r"v2 = exp\(v1\): the partial of exp underflowed.*numeric method's differences"
@@ -97,9 +98,12 @@ def test_the_numeric_method_says_the_term_it_cannot_resolve():
             (pulled,) = dl.vjp(lambda x: dnp.exp(-x), X, method="numeric")[1](w)
         with pytest.warns(DerivativeRangeWarning, match=said):
             pushed = dl.jvp(lambda x: dnp.exp(-x), (X,), (w,), method="numeric")[1]
+        with pytest.warns(DerivativeRangeWarning, match=said):
+            H = dl.hessian(_huge, method="numeric")(X)
         warnings.simplefilter("error", DerivativeRangeWarning)
         quiet = dl.grad(lambda x: dnp.sum(dnp.exp(-x)), method="numeric")(X)
-    assert g[0] == pulled[0] == pushed[0] == quiet[0] == 0.0
+        quiet_h = dl.hessian(lambda x: dnp.sum(dnp.exp(-x)), method="numeric")(X)
+    assert g[0] == pulled[0] == pushed[0] == quiet[0] == H[0, 0] == quiet_h[0, 0] == 0.0
     np.testing.assert_allclose([g[1], pulled[1], quiet[1]], [-3e200 / np.e, -1 / np.e, -1 / np.e], rtol=1e-7)
 
 

@@ -1140,20 +1140,31 @@ def lifted_exactly(prepared, args, kind, found):
     return fixed
 
 
-def say_unlifted(prepared, args, jac):
+def say_unlifted(prepared, args, jac, hessian: bool = False):
     """The numeric method's `lifted_exactly`, said only: its stencils difference f's values, where e^-800 is 0 at
     every point, so grad(3e200·Σe^-x) at [800, 1] is 0 for -1.1e-147 (its error bound, ~1e189 there, covers it). Where
     `jac` ((m, n), concrete) has an entry below the normal range, an op whose rule lifts underflowed at `args` and the
     tape's own rules give a normal number there: a DerivativeRangeWarning naming the equation. Gates as lifted_exactly's
-    (a harmless e^-800 costs an evaluation of the graph and a reverse sweep). Returns jac (as given)."""
+    (a harmless e^-800 costs an evaluation of the graph and a reverse sweep). `hessian`: jac is H (n, n), checked
+    against forward mode over the tape's gradient sweep (`_hessian_by_rules`). Returns jac (as given)."""
     if _traced(args) or isinstance(jac, Traced) or getattr(prepared, "batch_inputs", None) or not _lifts(prepared):
         return jac
     if jac.dtype != np.float64 or not jac.size or not np.min(np.abs(jac)) < _TINY:
         return jac
     eqn = lifting_underflowed(prepared.graph, args)
-    if eqn is not None and _lifted_by_rules(prepared, args, np.abs(jac) < _TINY):
+    if eqn is not None and (_hessian_lifts if hessian else _lifted_by_rules)(prepared, args, np.abs(jac) < _TINY):
         _say_unlifted(prepared.graph, args, eqn=eqn, who="the numeric method's differences of f's values round")
     return jac
+
+
+def _hessian_lifts(prepared, args, small) -> bool:
+    """Whether forward mode over the tape's gradient sweep gives a normal number where `small` (H's shape) marks."""
+    try:
+        with trial_warnings(), np.errstate(all="ignore"):
+            rules = np.reshape(_hessian_by_rules(prepared, args).jacobian(list(args))[1], np.shape(small))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return False
+    return bool(np.any(small & np.isfinite(rules) & (np.abs(rules) >= _TINY)))
 
 
 def lifted_hessian(prepared, args, H):
