@@ -23,11 +23,13 @@ from .api.boundary import (
     _real_tangent,
     pytree_output,
 )
-from .errors import Collector, check_function, collecting
+from .errors import Collector, check_function, collecting, trial_warnings
 from .differentiators.base import flag, split as split_vec
 from .compile import lower
+from .compile.graphs import _UNDERFLOWS
 from .graph import Traced, charge_to, evaluate, refuse_array_subclass, split as split_graph
 from .ops import Op
+from .ops.core import may_lift
 from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
 
@@ -505,7 +507,7 @@ class PreparedHvp:
                 f"{inner.name} cannot be hvp's inner method (its gradient code does not run on traced "
                 f"values); use method={inner.name!r} or a traceable inner method ('forward', 'reverse')"
             )
-        self._sym = None
+        self._sym, self._lifts = None, None
         self._outer = outer
         if outer.native == "vjp":
             # reverse-over-reverse: H v = ∇_x <∇f(x), v>, with ∇f(x) carried out as aux
@@ -526,14 +528,57 @@ class PreparedHvp:
             g = api.grad(f, argnums, inner)
             g.scalar_output = "hvp"
             self._t = _OnceTransform(g, self._wrt, outer)
+        self._g = g  # (the inner method's gradient alone: `_lifted_gradient`)
 
     def __call__(self, primals, tangents):
         if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:
+            before = _UNDERFLOWS.__dict__.get("n", 0)
             res = self._hot(primals, tangents)
             if res is not None:
+                if _UNDERFLOWS.__dict__.get("n", 0) != before:  # (compiled code counts its ops' underflows: a lost
+                    res = self._lifted_gradient(primals, *res)  # term needs exp's; no pass over g otherwise)
                 return _zero_d_as_given(res, primals, self._wrt, self._many)
         # one public call: a DomainWarning once per user equation, however many sweeps met it
-        return _zero_d_as_given(collecting(self._call, primals, tangents), primals, self._wrt, self._many)
+        res = collecting(self._call, primals, tangents)
+        return _zero_d_as_given(self._lifted_gradient(primals, *res), primals, self._wrt, self._many)
+
+    def _lifted_gradient(self, primals, g, hv):
+        """(g, hv), g's entries below float64's normal range taken from the inner method's own gradient where that is
+        normal and finite. Why: the outer sweep runs the inner gradient's trace, whose exp rule is the plain product
+        t·e^x (a traced x: no quotient form), so 3e200·Σe^-x's gradient half at [800, 1] was -0.0 for -1.1e-147, which
+        dl.grad by the inner method lifts. Gates: g concrete with an entry below the range (one pass per leaf), then
+        (once) the traced gradient has an op that may lift (`ops.core.may_lift`: exp, a user's rule); then one
+        gradient call, its warnings dropped (the hvp said its own)."""
+        if self._sym is not None or self._lifts is False:
+            return g, hv
+        leaves, td = tree.flatten(g)
+        if not _has_tiny(leaves) or not self._may_lift(primals):
+            return g, hv
+        try:
+            with trial_warnings(), np.errstate(all="ignore"):
+                plain = self._g(*primals)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return g, hv
+        plain = tree.flatten(plain if self._many else (plain,))[0]
+        if len(plain) != len(leaves):
+            return g, hv
+        out = []
+        for x, p in zip(leaves, plain):
+            p = np.asarray(p, dtype=float)
+            take = (np.abs(x) < _TINY) & np.isfinite(p) & (np.abs(p) >= _TINY)
+            out.append(x if not take.any() else (float(p) if type(x) is float else np.where(take, p, x)))
+        return td.unflatten(out), hv
+
+    def _may_lift(self, primals) -> bool:
+        if self._lifts is None:
+            graph = self._t.staged(tuple(primals))[1].graph if self._outer.native != "vjp" else None
+            if graph is None:
+                graph = self._rr.staged(
+                    tuple(primals) + tuple(tree.tree_map(np.zeros_like, primals[i]) for i in self._wrt)
+                )
+                graph = graph[1].graph
+            self._lifts = any(may_lift(e.op) for e in graph.eqns)
+        return self._lifts
 
     def _call(self, primals, tangents):
         g, hv = self._products(tuple(primals), tuple(tangents))
@@ -583,6 +628,26 @@ class PreparedHvp:
         fn = prep.hot_jvp(xs) if every and st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
         self._hot = None if fn is None else _HotHvp(fn, st, prep, primals)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
+
+
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def _has_tiny(leaves) -> bool:
+    """Whether concrete real leaves (float64 arrays, floats) have an entry below float64's normal range: one pass each
+    (np.abs(x).min(): np.min's keywords cost ~5 µs more a call); False for a traced or complex leaf."""
+    tiny = False
+    for x in leaves:
+        if type(x) is np.ndarray and x.dtype == _F64:
+            tiny = tiny or (x.size > 0 and np.abs(x).min() < _TINY)
+        elif type(x) is float or type(x) is np.float64:
+            tiny = tiny or abs(x) < _TINY
+        else:
+            return False
+    return bool(tiny)
+
+
+_F64 = np.dtype(np.float64)
 
 
 def _zero_d_as_given(res, primals, wrt, many):

@@ -1013,7 +1013,37 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
             held = _said_by_rows(graph, leaves, flags, ks)  # alone, says nothing): the batch's of the other rows
     for equation, message in held.items():
         warn_domain(equation, message)
+    return _lifted_rows_alone(graph, leaves, flags, outs, loop)
+
+
+def _lifted_rows_alone(graph, leaves, flags, outs, loop) -> list:
+    """A derivative's batched outputs with each row that may have lost a lifted term answered by f on that row alone
+    (`loop(rows)`): a row with an output entry below float64's normal range and an input entry of 2^25 or more
+    (`base._lifted`'s bar). Why: a pullback traced with its cotangent (vmap over cotangents) contracts it with the
+    Jacobian formed on values (forward's, symbolic's VJP), whose entry -e^-800 is 0: the row [3e200, 1] pulled back
+    0 for -1.1e-147, where the pullback alone lifts it. Gates: one pass over each batched output (the common case's
+    only work), then one over each batched input."""
+    if not any([type(o) is np.ndarray and o.dtype.kind == "f" and o.size and np.abs(o).min() < _TINY for o in outs]):
+        return outs  # (the common case: one pass over each output)
+    batched = [not free for free in _unbatched_outputs(graph, flags)]
+    real = [np.reshape(o, (len(o), -1)) for o, b in zip(outs, batched) if b and np.asarray(o).dtype.kind == "f"]
+    small = [np.min(np.abs(o), axis=1, initial=np.inf) < _TINY for o in real if o.size and o.ndim]
+    if not small or not np.any(small):
+        return outs
+    xs = [np.reshape(x, (len(x), -1)) for x, b in zip(leaves, flags) if b and np.asarray(x).dtype.kind in "fc"]
+    big = [np.max(np.abs(x), axis=1, initial=0.0) >= 2.0**25 for x in xs if x.size]
+    ks = np.flatnonzero(np.any(small, axis=0) & np.any(big, axis=0)) if big else []
+    if not len(ks):
+        return outs
+    alone = loop(ks)
+    outs = [np.array(o) for o in outs]  # (arrays of their own, writable)
+    for o, a, b in zip(outs, alone, batched):
+        if b and np.result_type(o, a) == o.dtype:
+            o[ks] = a
     return outs
+
+
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _said_by_rows(graph, leaves, flags, ks) -> dict:

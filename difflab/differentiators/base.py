@@ -30,7 +30,7 @@ from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
-from ..graph import impl_or_nan, read
+from ..graph import impl_or_nan, read, specialise
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -115,7 +115,10 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     (`exact_product`), or where it cannot says `_say_unlifted`. `jac` None: J not formed (symbolic's directional
     products, reverse's transposed JVP of m > `TRANSPOSE_ROWS` outputs)."""
     method = prepared.method
-    if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
+    if method.native not in ("jvp", "vjp", "jacobian"):
+        return r
+    if _traced([w, jac, r]):
+        _rows_alone(prepared, args, jac, w)
         return r
     if np.iscomplexobj(jac) or np.iscomplexobj(w) or np.iscomplexobj(r):
         return r
@@ -135,11 +138,14 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         small &= lost[large].any(axis=0) if left else lost[:, large].any(axis=1)  # (w has a large entry)
     if not small.any():
         return r
-    if method.native == "jacobian":  # its closed form in 40 and 80 digits where it can, else said
-        exact = getattr(prepared, "exact_product", None)
+    if method.native == "jacobian" or not method.scales_seeds:  # its closed form in 40 and 80 digits where it can,
+        exact = getattr(prepared, "exact_product", None)  # else said (numeric's differences: said)
         fixed = None if exact is None else exact(args, w, r, small, left)
         if fixed is None:
-            _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
+            who = (
+                "the closed-form derivative rounds" if method.scales_seeds else "the numeric method's differences round"
+            )
+            _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))), who=who)
             return r
         return fixed
     s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
@@ -159,6 +165,19 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     return out if keep.any() else r
 
 
+def _rows_alone(prepared, args, jac, w) -> None:
+    """A traced w (vmap's batched cotangents) meeting a J formed on values with an entry below the normal range, where
+    an op whose rule lifts underflowed (`lifting_underflowed`: exp's e^-800): w's trace specialised by rows, so that
+    vmap answers each row alone, where `_lifted` reads w (vmap of forward's pullback along [3e200, 1] was 0 for
+    -1.1e-147). Gates: a formed J of floats, `_may_lift`, one pass over J, then the graph evaluated once."""
+    if not isinstance(w, Traced) or jac is None or _traced([jac, *args]) or np.iscomplexobj(jac):
+        return
+    if not prepared.method.scales_seeds or not _may_lift(prepared) or not np.min(np.abs(jac), initial=1.0) < _TINY:
+        return
+    if lifting_underflowed(prepared.graph, args) is not None:
+        specialise(w, "a Jacobian formed where exp's partial underflowed, which a large cotangent may lift", rows=True)
+
+
 def _may_lift(prepared) -> bool:
     """Whether `prepared`'s graph has an op whose rule may lift an underflowed partial (`ops.core.may_lift`: exp, a
     checkpoint, a user's rule): once per prepared function."""
@@ -168,7 +187,9 @@ def _may_lift(prepared) -> bool:
     return may
 
 
-def _say_unlifted(graph: Graph, args, top: float | None = None, eqn=None) -> None:
+def _say_unlifted(
+    graph: Graph, args, top: float | None = None, eqn=None, who="the closed-form derivative rounds"
+) -> None:
     """A `DerivativeRangeWarning` naming `eqn`, or the first equation of `graph` that `lifting_underflowed` at `args`: a
     derivative in closed form held that partial's 0 (or subnormal) before a tangent or cotangent as large as `top`
     (None: a factor of its own) multiplied it, and the result may lack the term (symbolic's -e^-x·v at x = 800, v =
@@ -180,8 +201,8 @@ def _say_unlifted(graph: Graph, args, top: float | None = None, eqn=None) -> Non
     factor = "a large factor" if top is None else f"a tangent or cotangent of {top:.3g}"
     warn_range(
         where,
-        f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
-        f"closed-form derivative rounds it before {factor} multiplies it: the result may lack a term (forward and "
+        f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and {who} it "
+        f"before {factor} multiplies it: the result may lack a term (forward and "
         "reverse mode keep it)",
     )
     say_lost_terms()
@@ -462,7 +483,8 @@ class Prepared:
         """(outs, J v) for one tangent vector v of shape (n,)."""
         if self.method.native == "jvp":
             outs, jv = self._jvp(args, dnp.reshape(v, (1, self.n)))
-            return outs, dnp.reshape(jv, (self.m,))
+            jv = dnp.reshape(jv, (self.m,))  # (forward's lifts its own rows; numeric's differences: said by _lifted)
+            return outs, jv if self.method.scales_seeds else _lifted(self, args, None, v, jv)
         if self.method.native == "vjp" and self.m > TRANSPOSE_ROWS:
             outs, jv = self._transposed_jvp(args, v)
             # (a non-finite entry: J's rows, whose strong zeros decide which entries are NaN or ±inf; traced, at the

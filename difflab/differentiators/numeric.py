@@ -15,6 +15,7 @@ from ..ops.core import ignored_rules
 from . import base
 from .base import _traced, check_size, flag, flat, split
 from .offsets import dropping_offsets
+from .program import say_unlifted
 from .pieces import _number, no_value, no_value_guard, rows_guard
 from .scales import chunked, constant_terms, evaluated_graphs, on_numbers, roundoff_facts
 from .stencils import (
@@ -168,7 +169,7 @@ class Numeric(base.Differentiator):
             if not self.n:  # nothing to differentiate (a gradient with respect to [] or ())
                 return self.value(args), np.zeros((self.m, 0))
             outs, jv, _ = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
-            return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
+            return outs, say_unlifted(self, args, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv))
 
         def grad_leaves(self, args, values=None, finite=None):  # one charged layer, not three (with grad, jacobian)
             outs, J = type(self).jacobian.__wrapped__(self, args)  # (1, n), uncharged: this call charges
@@ -187,4 +188,5 @@ class Numeric(base.Differentiator):
                 return outs, np.full((self.n, self.n), np.nan)
             fun = self._fun(args, held, centre)
             H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)
-            return outs, no_value_guard(self, args, H, fun) if _traced(args) or not self._batchable else H
+            H = no_value_guard(self, args, H, fun) if _traced(args) or not self._batchable else H
+            return outs, say_unlifted(self, args, H, True)

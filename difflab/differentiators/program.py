@@ -1140,6 +1140,78 @@ def lifted_exactly(prepared, args, kind, found):
     return fixed
 
 
+def say_unlifted(prepared, args, jac, hessian: bool = False):
+    """The numeric method's `lifted_exactly`, said only: its stencils difference f's values, where e^-800 is 0 at
+    every point, so grad(3e200·Σe^-x) at [800, 1] is 0 for -1.1e-147 (its error bound, ~1e189 there, covers it). Where
+    `jac` ((m, n), concrete) has an entry below the normal range, an op whose rule lifts underflowed at `args` and the
+    tape's own rules give a normal number there: a DerivativeRangeWarning naming the equation. Gates as lifted_exactly's
+    (a harmless e^-800 costs an evaluation of the graph and a reverse sweep). `hessian`: jac is H (n, n), checked
+    against forward mode over the tape's gradient sweep (`_hessian_by_rules`). Returns jac (as given)."""
+    if _traced(args) or isinstance(jac, Traced) or getattr(prepared, "batch_inputs", None) or not _lifts(prepared):
+        return jac
+    if jac.dtype != np.float64 or not jac.size or not np.min(np.abs(jac)) < _TINY:
+        return jac
+    eqn = lifting_underflowed(prepared.graph, args)
+    if eqn is not None and (_hessian_lifts if hessian else _lifted_by_rules)(prepared, args, np.abs(jac) < _TINY):
+        _say_unlifted(prepared.graph, args, eqn=eqn, who="the numeric method's differences of f's values round")
+    return jac
+
+
+def _hessian_lifts(prepared, args, small) -> bool:
+    """Whether forward mode over the tape's gradient sweep gives a normal number where `small` (H's shape) marks."""
+    try:
+        with trial_warnings(), np.errstate(all="ignore"):
+            rules = np.reshape(_hessian_by_rules(prepared, args).jacobian(list(args))[1], np.shape(small))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return False
+    return bool(np.any(small & np.isfinite(rules) & (np.abs(rules) >= _TINY)))
+
+
+def lifted_hessian(prepared, args, H):
+    """A symbolic Hessian (n, n) with its entries below float64's normal range evaluated in 40 and 80 digits
+    (`exact_entries`) where an op whose rule lifts underflowed at `args` and the tape's rules (forward mode over the
+    tape's gradient sweep, prepared once) give a normal number there: H[0, 0] of 3e200·Σe^-x at [800, 1] was 0 for
+    1.1e-147 (the closed form rounds e^-800 first); where exact cannot, said. Gates as `lifted_exactly`'s: one pass
+    over H, then the graph evaluated, then the rules' Hessian. Shape contract: as H."""
+    if _traced(args) or isinstance(H, Traced) or prepared.batch_inputs or not _lifts(prepared):
+        return H
+    H = np.asarray(H)
+    if H.dtype != np.float64 or not H.size or not np.min(np.abs(H)) < _TINY:
+        return H
+    eqn = lifting_underflowed(prepared.graph, args)
+    if eqn is None:
+        return H
+    try:
+        with trial_warnings(), np.errstate(all="ignore"):
+            rules = np.reshape(_hessian_by_rules(prepared, args).jacobian(list(args))[1], H.shape)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return H
+    where = (np.abs(H) < _TINY) & np.isfinite(rules) & (np.abs(rules) >= _TINY)
+    if not where.any():
+        return H
+    small = over_limit(prepared.graph, EXACT_MAX) is None and prepared._expand(strict=False)  # (the tensor form's)
+    fixed = exact_entries(prepared, args, "hessian", H, where) if small else None
+    if fixed is None:
+        _say_unlifted(prepared.graph, args, eqn=eqn)
+        return H
+    return fixed
+
+
+def _hessian_by_rules(prepared, args):
+    """Forward mode prepared over the tape's gradient sweep traced at `args` (kept on `prepared` unless the trace
+    took a branch on their values)."""
+    fwd = prepared.__dict__.get("_lift_hessian")
+    if fwd is None:
+        from .forward import Forward
+
+        graph, wrt = prepared.graph, prepared.wrt
+        t, xs, grads = trace_flat(lambda *xs: _sweep(graph, xs, wrt), list(args))
+        fwd = Forward().prepare(sweep := outputs_of(t, xs, grads), wrt)
+        if not sweep.specialised:
+            prepared._lift_hessian = fwd
+    return fwd
+
+
 def _lifted_by_rules(prepared, args, small) -> bool:
     """Whether the tape's own VJP rules (reverse mode's, whose exp rule keeps 3e200·e^-800) give a finite number in
     the normal range at an entry of J that `small` marks ((m, n) flat: the closed form's entries below the range),
@@ -1268,6 +1340,8 @@ def name_singular(prepared, args, outs, result, order=1, lift=True):
     with `lifted_result`'s entries unless not `lift` (the directional products: base._lifted's)."""
     if order == 1 and lift:
         result = lifted_result(prepared, args, result)
+    elif lift:
+        result = lifted_hessian(prepared, args, result)
     if _traced(args) or prepared.batch_inputs or _finite(result) or not (_finite(outs) and _finite(args)):
         return outs, result
     graph, wrt = prepared.graph, prepared.wrt

@@ -719,12 +719,12 @@ def may_lift(op) -> bool:
 
 
 def _quotient_applies(partial, t, out, args) -> bool:
-    """Whether a `quotient_partial`'s form (n·t)/d is the rule's here: its `when`, and for one that `lifts`, a
-    concrete t (a traced one, compiled code's, keeps the plain product)."""
+    """Whether a `quotient_partial`'s form (n·t)/d is the rule's here: its `when` (for one that `lifts`, decided on
+    concrete values: compiled code's traced x keeps the plain product, the rules decide). A traced t at concrete
+    values (vmap of a pullback, its cotangents batched) records the form: the plain product recorded exp's rounded 0,
+    and the batched 3e200 times it was 0 for 1.1e-147."""
     when = partial.quotient_when
-    if when is not None and not when(out, *args):
-        return False
-    return not partial.quotient_lifts or not isinstance(t, Traced)
+    return when is None or bool(when(out, *args))
 
 
 def _quotient_scaled(quotient, t, out, args, params):
