@@ -64,8 +64,7 @@ class Numeric(base.Differentiator):
     12.0
     """
 
-    name = "numeric"
-    native, hessian_pair = "jvp", None
+    name, native, hessian_pair = "numeric", "jvp", None
     traceable_hessian = False  # its second-order stencil fills an array in place
     traceable_tangent = False  # a stencil's step along v needs v's numbers
     nests, scales_seeds = True, False  # its levels counted while tracing; its stencils scale no seed exactly
@@ -188,5 +187,5 @@ class Numeric(base.Differentiator):
                 return outs, np.full((self.n, self.n), np.nan)
             fun = self._fun(args, held, centre)
             H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)
-            H = no_value_guard(self, args, H, fun) if _traced(args) or not self._batchable else H
-            return outs, say_unlifted(self, args, H, True)
+            guarded = _traced(args) or not self._batchable  # (say_unlifted passes traced H through)
+            return outs, say_unlifted(self, args, no_value_guard(self, args, H, fun) if guarded else H, True)
