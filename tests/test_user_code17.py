@@ -32,7 +32,7 @@ docs/api.md). Hessians of the small ones (those of all 20 under numeric, forward
 JAX's, checked once, not kept for the file's time; glove_loss's numeric Hessian says by a NumericAccuracyWarning that
 its stencil cannot resolve H[4, 19]).
 
-What they met (first run, 20 functions × 4 methods, fresh and prepared at two points): 80 of 80 right, and the 20
+What they met (first run, 20 functions × 4 methods, fresh and prepared at two points): 80 of 80 right, and the 16
 Hessian cells kept here too; nothing to fix. Written as earlier rounds' refusals say: np.stack, not np.array, of
 traced rows; the in-place targets as np.zeros_like(p, shape=…); math.* only on constants. rachford_rice_flash's `if`
 on a traced comparison specialises the graph: dl.prepare refuses it by name. Probing the idioms around them (a Matérn
@@ -41,10 +41,12 @@ the finite one; an ADSR envelope by np.piecewise and np.select with traced break
 loop, a Cox partial likelihood by reversed np.cumsum, a Weibull AFT, log-domain Sinkhorn by difflab.scipy.special's
 logsumexp, PPO's clipped objective, Erlang C with math.factorial, GAE written adv[t] = …) found no wrong number; the
 refusals met (np.vectorize, math.exp / math.sqrt / .item() of a traced value, np.asarray of a list of traced values)
-each name the problem and the remedy. Symbolic Hessians over 0.15 CPU s are left out (bass_diffusion's 0.22,
-dixon_coles' 0.19, pv_single_diode's 0.47, jackson_network's 0.49; soft_rasterizer's 11, transit_lightcurve's 2.5,
-structure_factor's 1.4, blp_contraction's 1.3, v_trace's 1.2, penman_monteith's 1.1 and the others' 0.4–0.9 with the
-loops' for the file's time). test_matern_of_traced_positions_with_zero_distances keeps the Matérn probe."""
+each name the problem and the remedy. Symbolic Hessians over 0.15 CPU s are left out (CPU seconds at the sizes
+before the file's last trims: bass_diffusion's 0.22, dixon_coles' 0.19, pv_single_diode's 0.47, jackson_network's
+0.49), and the other functions' Hessians for the file's time (symbolic: soft_rasterizer's 11, transit_lightcurve's 2.5,
+structure_factor's 1.4, blp_contraction's 1.3, v_trace's 1.2, penman_monteith's 1.1, banister_fitness's 0.9,
+fm_synth_spectral's 0.7, sn_distance_modulus's 0.6, mmm_adstock_hill's 0.6, renewal_rt's 0.5, rachford_rice_flash's
+and bergman_minimal's 0.4; cjs_survival's reverse 0.23). test_matern_of_traced_positions_with_zero_distances keeps the Matérn probe."""
 
 import functools
 import math
