@@ -46,7 +46,8 @@ before the file's last trims: bass_diffusion's 0.22, dixon_coles' 0.19, pv_singl
 0.49), and the other functions' Hessians for the file's time (symbolic: soft_rasterizer's 11, transit_lightcurve's 2.5,
 structure_factor's 1.4, blp_contraction's 1.3, v_trace's 1.2, penman_monteith's 1.1, banister_fitness's 0.9,
 fm_synth_spectral's 0.7, sn_distance_modulus's 0.6, mmm_adstock_hill's 0.6, renewal_rt's 0.5, rachford_rice_flash's
-and bergman_minimal's 0.4; cjs_survival's reverse 0.23). test_matern_of_traced_positions_with_zero_distances keeps the Matérn probe."""
+and bergman_minimal's 0.4; cjs_survival's reverse 0.23). test_matern_of_traced_positions_with_zero_distances keeps the Matérn
+probe."""
 
 import functools
 import math
