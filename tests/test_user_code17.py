@@ -46,8 +46,8 @@ before the file's last trims: bass_diffusion's 0.22, dixon_coles' 0.19, pv_singl
 0.49), and the other functions' Hessians for the file's time (symbolic: soft_rasterizer's 11, transit_lightcurve's 2.5,
 structure_factor's 1.4, blp_contraction's 1.3, v_trace's 1.2, penman_monteith's 1.1, banister_fitness's 0.9,
 fm_synth_spectral's 0.7, sn_distance_modulus's 0.6, mmm_adstock_hill's 0.6, renewal_rt's 0.5, rachford_rice_flash's
-and bergman_minimal's 0.4; cjs_survival's reverse 0.23). test_matern_of_traced_positions_with_zero_distances keeps the Matérn
-probe."""
+and bergman_minimal's 0.4; cjs_survival's reverse 0.23).
+test_matern_of_traced_positions_with_zero_distances keeps the Matérn probe."""
 
 import functools
 import math
@@ -215,7 +215,7 @@ target_sr = soft_image(np.array([[[0.1, 0.1], [0.7, 0.2], [0.3, 0.8]], [[0.5, 0.
 
 
 def soft_rasterizer(v):
-    """Fitting two triangles' vertices to a target image through soft_image with σ = 0.05: the mean squared pixel error."""
+    """Two triangles' vertices fitted to a target image through soft_image with σ = 0.05: the mean squared error."""
     return np.mean((soft_image(v.reshape(2, 3, 2), 0.05) - target_sr) ** 2)
 
 
@@ -618,7 +618,7 @@ def test_gradient_of_user_code_at_two_points(name, method):
     )
 
 
-#: the small ones' Hessians (banister_fitness's float32 numbers are held to float32's tolerance by the gradient test only)
+#: the small ones' Hessians
 HESS = {
     k: HESS_ALL[k]
     for k in ("dh_forward_kinematics", "dixon_coles", "bass_diffusion", "pv_single_diode", "jackson_network")
@@ -636,7 +636,7 @@ y_mt = np.array([0.3, -0.2, 0.8, 0.1])
 
 
 def matern_positions(p):
-    """A Matérn-5/2 GP's data fit in the inputs' positions: r = np.sqrt of the squared distances, zero on the diagonal."""
+    """A Matérn-5/2 GP's data fit in the inputs' positions: r = np.sqrt of squared distances, 0 on the diagonal."""
     X = p.reshape(4, 2)
     r = np.sqrt(np.sum((X[:, None, :] - X[None, :, :]) ** 2, axis=-1))
     K = (1 + math.sqrt(5) * r + 5 * r**2 / 3) * np.exp(-math.sqrt(5) * r) + 0.1 * np.eye(4)
