@@ -227,3 +227,33 @@ def test_strong_products_of_plain_terms_are_sympy_s(a):
         )
         got = fn(a, b)
         assert same(got, want) if want is not None else (got.func is fn and got.args == (a, b)), (a, b, got)
+
+
+def test_derivative_asks_each_term_only_in_the_symbols_it_reads():
+    # a Hessian's second sweep takes an adjoint sum's partial in every active symbol: a term is asked in the
+    # symbols it reads (and once, in none, whether it is taken), not in every symbol (k² asks: 64 here, was main's)
+    xs = sp.symbols("x0_0:8", real=True)
+    e = sp.Add(*[sp.exp(s) * s for s in xs[:-1]]) + sp.exp(xs[-1])
+    asked = []
+
+    def other(t, u):
+        asked.append((t, u))
+        return t.diff(u)
+
+    for u in xs:
+        assert same(derivative(e, u, other), e.diff(u)), u
+    assert len(asked) <= 2 * len(xs)
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_a_sum_s_partial_is_sympy_s_diff_term_by_term(k):
+    # program.py's `_sum_diff`: a sum `derivative` does not take, differentiated term by term (the terms reading u)
+    from difflab.differentiators.program import _hypot_form, _sympy_partial
+    from difflab.ops.elementwise import strong_mul_sympy
+
+    sm = strong_mul_sympy()
+    e = [x * sp.exp(y) + y * z + sp.sin(z) * x, sm(x, sp.exp(y)) + sp.cos(x) * z + y][k]
+
+    assert derivative(e, x, None) is None
+    for u in (x, y, z):
+        assert same(_sympy_partial(e, u, None), _hypot_form(e.diff(u))), u

@@ -426,7 +426,7 @@ def _sympy_partial(e, u, out):
     elif getattr(type(e), "difflab_named", False):  # a registry's named function: its chain rule, without
         d = _hypot_form(e._eval_derivative(u))  # SymPy's Derivative object built and evaluated around it
     else:
-        d = _hypot_form(_renamed_diff(e, u))
+        d = _hypot_form(_sum_diff(e, u) if e.is_Add else _renamed_diff(e, u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(
             f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
@@ -435,6 +435,21 @@ def _sympy_partial(e, u, out):
     if out is not None and not e.is_Atom:
         d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
     return d
+
+
+def _sum_diff(e, u):
+    """e.diff(u) of a sum, term by term as SymPy's own `Add._eval_derivative` takes it, only the terms that read u,
+    each by `derivative` or else `_renamed_diff`. Why: a Hessian's second sweep differentiates the first sweep's
+    adjoints, sums with a few terms `derivative` does not take (an adjoint times exp(v)): SymPy's `diff` of the
+    whole sum, in each active symbol, walked every term; and as one template a sum rarely repeats, its terms do."""
+    import sympy as sp
+
+    parts = []
+    for t in e.args:
+        if u in _free_symbols(t):
+            d = derivative(t, u, _strong_term)
+            parts.append(_renamed_diff(t, u) if d is None else d)
+    return sp.Add(*parts)
 
 
 def _renamed_diff(e, u):

@@ -169,12 +169,13 @@ def strong_mul_sympy():
             plain_a, plain_b = _not_zero_plainly(a), _not_zero_plainly(b)
             if plain_a and plain_b:
                 return None
+            # (canonical.product: SymPy's a * b built directly, an adjoint times a mean's 1/N most often)
             if (plain_a and _finite_nonzero(b)) or (plain_b and _finite_nonzero(a)):
-                return a * b
+                return canonical.product(a, b)
             if a.is_zero or b.is_zero:
                 return sp.Integer(0)
             if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite):
-                return a * b
+                return canonical.product(a, b)
             return None
 
         def _eval_derivative(self, s):  # the chain rule with the entry's partials, each product strong too
