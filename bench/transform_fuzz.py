@@ -60,29 +60,32 @@ KINDS = (
 
 
 def draw_function(rng: np.random.Generator, depth: int = 2):
-    """(n_in, out_ndim, numpy source, jax source) of f(x0[, x1]) over (B, N) inputs: out_ndim 0, 1 or 2."""
+    """(n_in, out_kind, numpy source, jax source) of f(x0[, x1]) over (B, N) inputs: out_kind 0, 1, 2 (the
+    output's ndim), 3 (a tuple: a (B, N) array and a scalar) or 4 (a dict of the two)."""
     n_in = int(rng.integers(1, 3))
     g = sf.Gen(rng, n_in)
-    out_ndim = int(rng.integers(3))
+    out_kind = int(rng.integers(5))
     d = int(rng.integers(1, depth + 1))
-    if out_ndim == 0:
+    if out_kind == 0:
         out, jout = g.final(d)
     else:
         out, jout = g.expr(d)
-        if out_ndim == 1:
+        if out_kind == 1:
             form = g.pick(["np.sum({}, axis=0)", "({})[1]", "np.max({}, axis=0)", "np.tanh({})[0] * R0"])
             out, jout = form.format(out), form.replace("np.", "jnp.").format(jout)
-    body = out + "".join(g.np_lines)
-    pad = {0: "0.1 * np.sum(np.tanh(x{}))", 1: "0.1 * np.tanh(x{})[0]", 2: "0.1 * np.tanh(x{})"}[out_ndim]
+    second = g.final(d) if out_kind > 2 else ("", "")
+    body = out + second[0] + "".join(g.np_lines)
+    pad = {0: "0.1 * np.sum(np.tanh(x{}))", 1: "0.1 * np.tanh(x{})[0]"}.get(out_kind, "0.1 * np.tanh(x{})")
     extra = "".join(" + " + pad.format(i) for i in range(n_in) if f"x{i}" not in body)
+    ret, jret = f"{out}{extra}", f"{jout}{extra.replace('np.', 'jnp.')}"
+    if out_kind == 3:
+        ret, jret = f"({ret}, {second[0]})", f"({jret}, {second[1]})"
+    elif out_kind == 4:
+        ret, jret = f'{{"y": {ret}, "s": {second[0]}}}', f'{{"y": {jret}, "s": {second[1]}}}'
     args = ", ".join(f"x{i}" for i in range(n_in))
-    src_np = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.np_lines) + f"    return {out}{extra}\n"
-    src_jx = (
-        f"def f({args}):\n"
-        + "".join(f"    {s}\n" for s in g.jx_lines)
-        + f"    return {jout}{extra.replace('np.', 'jnp.')}\n"
-    )
-    return n_in, out_ndim, src_np, src_jx
+    src_np = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.np_lines) + f"    return {ret}\n"
+    src_jx = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.jx_lines) + f"    return {jret}\n"
+    return n_in, out_kind, src_np, src_jx
 
 
 def draw_chain(rng: np.random.Generator, n_in: int, out_ndim: int) -> list[dict]:
@@ -107,7 +110,7 @@ def draw_chain(rng: np.random.Generator, n_in: int, out_ndim: int) -> list[dict]
             if all(a is None for a in ia):
                 ia = (0,) + ia[1:]
             lv["in_axes"] = ia if n_in > 1 or rng.random() < 0.5 else ia[0]
-            nd = out_ndim if i == 0 else 1
+            nd = (out_ndim if out_ndim <= 2 else 0) if i == 0 else 1  # (a tree's scalar leaf: axis 0 or -1)
             outs = list(range(nd + 1)) + [-1]
             lv["out_axes"] = outs[rng.integers(len(outs))]
         chain.append(lv)
@@ -161,21 +164,31 @@ class Lib:
         return parts[0] if len(parts) == 1 else xp.concatenate(parts)
 
     def scalar(self, y):
+        if isinstance(y, (tuple, dict)):
+            y = self.flat(y)
         if getattr(y, "shape", ()) == ():
             return y
         r = self.xp.reshape(y, (-1,))
         return self.xp.sum(r * self.const(_weights(r.shape[0])))
 
     def small(self, y):  # a fixed projection of a large inner output: the Jacobians stay small
-        r = self.xp.reshape(y, (-1,))
+        r = self.flat(y) if isinstance(y, (tuple, dict)) else self.xp.reshape(y, (-1,))
         if r.shape[0] <= 12:
             return y
         return self.const(np.cos(np.arange(6 * r.shape[0]) * 0.37).reshape(6, r.shape[0])) @ r
 
+    def cotangent(self, out, k=7):
+        """A fixed cotangent of out's structure and shapes."""
+        if isinstance(out, tuple):
+            return tuple(self.cotangent(o, k + i) for i, o in enumerate(out))
+        if isinstance(out, dict):
+            return {key: self.cotangent(out[key], k + i) for i, key in enumerate(sorted(out))}
+        return self.const(_tangent(k, np.shape(out)))
+
     def with_aux(self, fn, aux):
         if aux is None:
             return fn
-        pick = {"out": lambda y, a: y * 2.0, "input": lambda y, a: a[0], "float": lambda y, a: 2.5}[aux]
+        pick = {"out": lambda y, a: self.flat(y) * 2.0, "input": lambda y, a: a[0], "float": lambda y, a: 2.5}[aux]
 
         def h(*a):
             y = fn(*a)
@@ -188,7 +201,7 @@ class Lib:
         kind, m, aux = lv["kind"], lv["method"], lv.get("aux")
         j, an = (self.j if self.jax else None), lv.get("argnums", 0)
         kw = {} if self.jax else {"method": m}
-        if not self.jax and m == "numeric" and kind != "hvp":  # (hvp takes method names and pairs only)
+        if not self.jax and m == "numeric":
             kw["method"] = dl.Numeric(error_estimate=True)
         ha = {"has_aux": True} if aux else {}
         if kind in ("grad", "value_and_grad", "hessian"):
@@ -219,9 +232,11 @@ class Lib:
             def h(*a):
                 res = (j or dl).vjp(fn, *a, **kw, **ha)
                 out, pb = res[0], res[1]
-                ct = self.const(_tangent(7, np.shape(out)))
-                record.setdefault("extra", []).append(ct)
-                return (out, pb(ct), pb(ct * -0.5)) + tuple(res[2:])
+                ct = self.cotangent(out)
+                record.setdefault("extra", []).extend(leaves(ct))
+                ct2 = self.cotangent(out, 11)
+                record["extra"].extend(leaves(ct2))
+                return (out, pb(ct), pb(ct2)) + tuple(res[2:])
 
             return h
         if kind == "linearize":
