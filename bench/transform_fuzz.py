@@ -1,6 +1,6 @@
 """Differential fuzz of difflab's transformations, nested, every method, against JAX x64 (issue 11).
 
-    PYTHONPATH=. python bench/transform_fuzz.py [SEED] [N] [--show M] [--timeout S] [--only I]
+    PYTHONPATH=. python bench/transform_fuzz.py [SEED] [N] [--show M] [--timeout S] [--only I,J,...]
 
 Per chain: one user-like function f(x0[, x1]) of (2, 3) arrays drawn by bench/symbolic_fuzz.py's grammar
 (imported, not copied: its `Gen`, written as NumPy source for difflab and jax.numpy source for JAX),
@@ -434,7 +434,7 @@ def one(i, rng, consts, jx_ns, timeout, skip=False):
 LIBS: list[Lib] = []
 
 
-def run(seed: int, count: int, show: int = 5, timeout: int = 20, only: int | None = None):
+def run(seed: int, count: int, show: int = 5, timeout: int = 20, only: set | None = None):
     if not LIBS:
         LIBS.extend([Lib(False), Lib(True)])
     rng = np.random.default_rng(seed)
@@ -449,8 +449,8 @@ def run(seed: int, count: int, show: int = 5, timeout: int = 20, only: int | Non
         state = rng.bit_generator.state
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            verdict, (chain, src), msg = one(i, rng, consts, jx_ns, timeout, skip=only is not None and i != only)
-        if only is not None and i != only:
+            verdict, (chain, src), msg = one(i, rng, consts, jx_ns, timeout, skip=only is not None and i not in only)
+        if only is not None and i not in only:
             continue
         tally[verdict] += 1
         for lv in chain:
@@ -466,7 +466,7 @@ def main(argv: list[str]) -> None:
     args = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i and argv[i - 1] in opts)]
     seed = int(args[0]) if args else 0
     count = int(args[1]) if len(args) > 1 else 200
-    only = int(opts["--only"]) if "--only" in opts else None
+    only = {int(k) for k in opts["--only"].split(",")} if "--only" in opts else None  # (re-run these chains)
     t0 = time.time()
     tally, by_kind, shown = run(seed, count, int(opts.get("--show", 5)), int(opts.get("--timeout", 20)), only)
     print(f"seed {seed}: {sum(tally.values())} chains drawn, {time.time() - t0:.0f} s")

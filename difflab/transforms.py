@@ -660,8 +660,9 @@ def hvp(f, primals, tangents, method="reverse"):
     `method`: "reverse" (default: forward-over-reverse, a dual-number sweep of the reverse-mode
     gradient, one gradient's cost times a small constant), "reverse-over-reverse" (the gradient of
     <∇f(x), v>), "forward" (forward-over-forward), "numeric" (a central difference of reverse-mode
-    gradients along v), "symbolic" (its native Hessian times v: it does form H), or a pair
-    (outer, inner) as for `dl.hessian`.
+    gradients along v), "symbolic" (its native Hessian times v: it does form H), a pair
+    (outer, inner) as for `dl.hessian`, or a configured differentiator (`dl.Numeric(scheme="richardson")`:
+    its name's pair, the object in its name's place).
 
     Shape contract: `primals` and `tangents` are tuples of pytrees of the same structure and
     shapes; with one primal the results are shaped like it, else tuples with one per primal.
