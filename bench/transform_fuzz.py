@@ -22,6 +22,13 @@ Categories: agree; wrong number (rtol 1e-6 of max(1, |JAX|) elementwise; chains 
 here too); raised where JAX did not (a DifflabError subclass: "refused", anything else: "traceback");
 aliasing (an output leaf shares memory with an argument, tangent or cotangent); input mutated;
 timeout; and JAX raised (not compared). The first M disagreements print with their chain and source.
+
+Measured (session 49, seeds 0-2 x 300 chains, `python bench/transform_fuzz.py S 300`): 0 wrong numbers, 0 aliasing,
+0 inputs mutated, 0 tracebacks, on main and after. Raised where JAX did not: 17 on main (13 hvp given a configured
+dl.Numeric, fixed; 1 linearize's jvp_fn of a setitem graph under an outer grad, a TracerConversion refusal blaming
+the user, fixed; 2 a custom_jvp rule calling forward jvp of a custom_vjp under reverse, which JAX transposes; 1 a
+custom_jvp rule's primal out differing by a numeric level's noise, 1.4e-8), 3 after. Timeouts (20 s; deep symbolic
+or numeric-under-AD chains, load-dependent: two re-run at 150 s agree): 21 on main under load, 11 after.
 """
 
 from __future__ import annotations
