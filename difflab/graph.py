@@ -513,6 +513,9 @@ class _Writes:
             or type(v) is not np.ndarray
             or v.ndim == 0
             or v.dtype.kind not in "fc"
+            # a traced value written into an array of ours: recorded by fn (NumPy's y[i] = v would convert it;
+            # was linearize's jvp_fn of a setitem graph under an outer grad: "converts a traced value")
+            or any(isinstance(a, Traced) for a in vals[1:])
         ):
             out = guarded(eqn, fn, *vals, **eqn.kw)
             if mine:  # a value that may view a buffer of ours: that buffer is no longer ours alone

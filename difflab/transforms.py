@@ -13,7 +13,7 @@ import numpy as np
 
 from . import api, tree
 from . import numpy as dnp
-from .differentiators import get_method
+from .differentiators import Differentiator, get_method
 from .api.boundary import (
     ComplexLeaf,
     NonScalarOutput,
@@ -479,13 +479,22 @@ class _HotHvp:
         return self.out_tree.unflatten(list(outs)), self.out_tree.unflatten(hv)
 
 
+def _configured_pair(method):
+    """A configured differentiator as hvp's method (`dl.Numeric(scheme="richardson")`, as grad takes one): its
+    name's (outer, inner) pair with the object in its name's place, so that its settings are used; a
+    configured Symbolic stays itself (its own Hessian). Refused before: only names and pairs were taken."""
+    if not isinstance(method, Differentiator) or method.name == "symbolic":
+        return method
+    return tuple(method if m == method.name else m for m in HVP_METHODS[method.name])
+
+
 class PreparedHvp:
     """`f`'s Hessian-vector product by one method pair, staged once per input signature and
     reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`.
     After a first call, a call like it with finite arrays takes `_HotHvp` (forward outer methods)."""
 
     def __init__(self, f, n_args, method="reverse", argnums=None):
-        pair = HVP_METHODS.get(method, method) if isinstance(method, str) else method
+        pair = HVP_METHODS.get(method, method) if isinstance(method, str) else _configured_pair(method)
         self.f, self.method = f, method
         self._hot = None
         if argnums is None:  # (dl.hvp: every argument)
@@ -493,8 +502,8 @@ class PreparedHvp:
         # the differentiated arguments (`argnums`, as a prepared function's: the others held at their values)
         self._wrt = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         self._many = not isinstance(argnums, int)
-        if isinstance(pair, str) and pair == "symbolic":
-            self._sym = _OnceTransform(f, self._wrt, "symbolic")
+        if (isinstance(pair, str) and pair == "symbolic") or isinstance(pair, Differentiator):
+            self._sym = _OnceTransform(f, self._wrt, pair)  # (symbolic's own Hessian times v)
             return
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(
@@ -716,8 +725,9 @@ def hvp(f, primals, tangents, method="reverse"):
     `method`: "reverse" (default: forward-over-reverse, a dual-number sweep of the reverse-mode
     gradient, one gradient's cost times a small constant), "reverse-over-reverse" (the gradient of
     <∇f(x), v>), "forward" (forward-over-forward), "numeric" (a central difference of reverse-mode
-    gradients along v), "symbolic" (its native Hessian times v: it does form H), or a pair
-    (outer, inner) as for `dl.hessian`.
+    gradients along v), "symbolic" (its native Hessian times v: it does form H), a pair
+    (outer, inner) as for `dl.hessian`, or a configured differentiator (`dl.Numeric(scheme="richardson")`:
+    its name's pair, the object in its name's place).
 
     Shape contract: `primals` and `tangents` are tuples of pytrees of the same structure and
     shapes; with one primal the results are shaped like it, else tuples with one per primal.
