@@ -231,8 +231,17 @@ class _ShapeOps:
     parameters or operand shapes need a builder; every other op the strategies draw is elementwise.
     A live view of the registry, so an op registered later is drawn too."""
 
+    _made: tuple = (-1, {})  # (the registry's version, the table made then)
+
     def _table(self):
-        return {name: op.strategy for name, op in REGISTRY.items() if op.strategy is not None}
+        # made again only when the registry changed (REGISTRY.version, as _op_classes): `build` asks twice per
+        # instruction, and a dict over the whole registry each time was the largest cost of drawing (profiled
+        # shrinks in tests/testing/test_strategies: the dict alone ~5% of their CPU)
+        version, table = self._made
+        if version != REGISTRY.version:
+            table = {name: op.strategy for name, op in REGISTRY.items() if op.strategy is not None}
+            self._made = (REGISTRY.version, table)
+        return table
 
     def __getitem__(self, name):
         return self._table()[name]
@@ -332,7 +341,8 @@ def _check_ops(ops):
     unknown = [o for o in ops if o not in REGISTRY]
     if unknown:
         raise InvalidArgument(f"ops={ops!r}: {unknown} are not registered ops; choose from {sorted(REGISTRY)}")
-    unusable = [o for o in ops if o not in _drawable()]
+    drawable = _drawable()  # (read once: not once per op asked for)
+    unusable = [o for o in ops if o not in drawable]
     if unusable:
         raise InvalidArgument(f"ops={ops!r}: the strategies cannot build {unusable} yet (add a builder to SHAPE_OPS)")
     if not ops:
