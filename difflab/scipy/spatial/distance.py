@@ -7,11 +7,14 @@ broadcasts XA[:, None] against XB[None], pdist takes the pairs i < j. Norms go t
 norm, so a distance of 0 (cdist(X, X)'s diagonal) has derivative 0 by the convention table, not NaN.
 A metric given as a Python function is called on each pair of rows (traced rows, its results stacked).
 Boolean metrics (hamming, jaccard, ...) are piecewise constant: refused by name, as is a weight `w`
-for a metric that does not take one here.
+for a metric that does not take one here. A metric's name is SciPy's or one of its aliases, in any case;
+its arguments are checked as SciPy checks them (w non-negative, one a column; minkowski's p > 0).
 
 >>> import numpy as np
 >>> cdist(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]])).tolist()
 [[5.0, 1.0]]
+>>> float(minkowski(np.array([0.0, 0.0]), np.array([3.0, 4.0]), 1))
+7.0
 """
 
 from __future__ import annotations
@@ -222,7 +225,10 @@ def _pair(name):
         return _pairs(name, U, Vv, {**{k: None for k in ("p", "w", "V", "VI")}, **given}, rows)
 
     one.__name__ = name
-    one.__doc__ = f"scipy.spatial.distance.{name}(u, v{''.join(', ' + t for t in takes)}) of two 1-D rows, traceable."
+    one.__doc__ = (
+        f"scipy.spatial.distance.{name}(u, v{''.join(', ' + t for t in takes)}), traceable. Shape contract: u and v "
+        "1-D of one length k; a scalar (the module's doctest calls one)."
+    )
     return one
 
 
