@@ -29,7 +29,7 @@ from .compile import lower
 from .compile.graphs import _UNDERFLOWS
 from .graph import Traced, charge_to, evaluate, refuse_array_subclass, split as split_graph
 from .ops import Op
-from .ops.core import may_lift
+from .ops.core import _TINY, may_lift
 from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
 
@@ -637,9 +637,6 @@ class PreparedHvp:
         fn = prep.hot_jvp(xs) if every and st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
         self._hot = None if fn is None else _HotHvp(fn, st, prep, primals)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
-
-
-_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _has_tiny(leaves) -> bool:

@@ -47,7 +47,7 @@ from ..errors import (
     warn_numeric_ignores,
 )
 from ..graph import Const, Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
-from ..ops.core import REGISTRY, surely_finite
+from ..ops.core import _TINY, REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -1041,9 +1041,6 @@ def _lifted_rows_alone(graph, leaves, flags, outs, loop) -> list:
         if b and np.result_type(o, a) == o.dtype:
             o[ks] = a
     return outs
-
-
-_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _said_by_rows(graph, leaves, flags, ks) -> dict:

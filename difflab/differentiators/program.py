@@ -1140,12 +1140,7 @@ def lifted_exactly(prepared, args, kind, found):
     one example's scalar program of concrete inputs. Gates per call: the graph's ops (once), one pass over found; then
     (an entry below the range) the graph evaluated; then (exp underflowed: a harmless e^-800 stops here) a reverse
     sweep per row with such an entry. Shape contract: as found."""
-    if _traced(args) or isinstance(found, Traced) or prepared.batch_inputs or not _lifts(prepared):
-        return found
-    found = np.asarray(found)
-    if found.dtype != np.float64 or not found.size or not np.min(np.abs(found)) < _TINY:
-        return found
-    eqn = lifting_underflowed(prepared.graph, args)
+    found, eqn = _lift_gates(prepared, args, found)
     if eqn is None or not _lifted_by_rules(prepared, args, np.abs(found) < _TINY):
         return found
     fixed = exact_entries(prepared, args, kind, found, np.abs(found) < _TINY)
@@ -1162,24 +1157,37 @@ def say_unlifted(prepared, args, jac, hessian: bool = False):
     tape's own rules give a normal number there: a DerivativeRangeWarning naming the equation. Gates as lifted_exactly's
     (a harmless e^-800 costs an evaluation of the graph and a reverse sweep). `hessian`: jac is H (n, n), checked
     against forward mode over the tape's gradient sweep (`_hessian_by_rules`). Returns jac (as given)."""
-    if _traced(args) or isinstance(jac, Traced) or getattr(prepared, "batch_inputs", None) or not _lifts(prepared):
+    eqn = _lift_gates(prepared, args, jac)[1]
+    if eqn is None:
         return jac
-    if jac.dtype != np.float64 or not jac.size or not np.min(np.abs(jac)) < _TINY:
-        return jac
-    eqn = lifting_underflowed(prepared.graph, args)
-    if eqn is not None and (_hessian_lifts if hessian else _lifted_by_rules)(prepared, args, np.abs(jac) < _TINY):
+    small = np.abs(jac) < _TINY
+    if np.any(_hessian_lifted(prepared, args, small)) if hessian else _lifted_by_rules(prepared, args, small):
         _say_unlifted(prepared.graph, args, eqn=eqn, who="the numeric method's differences of f's values round")
     return jac
 
 
-def _hessian_lifts(prepared, args, small) -> bool:
-    """Whether forward mode over the tape's gradient sweep gives a normal number where `small` (H's shape) marks."""
+def _lift_gates(prepared, args, found):
+    """The gates lifted_exactly, say_unlifted and lifted_hessian share, cheapest first: concrete `args` and `found`,
+    no batch, an op whose rule lifts in the graph, a float64 entry of found below float64's normal range, then (the
+    graph evaluated) the equation whose lifting rule underflowed at args. Returns (found, as an array once concrete;
+    that equation, or None where a gate stops)."""
+    if _traced(args) or isinstance(found, Traced) or getattr(prepared, "batch_inputs", None) or not _lifts(prepared):
+        return found, None
+    found = np.asarray(found)
+    if found.dtype != np.float64 or not found.size or not np.min(np.abs(found)) < _TINY:
+        return found, None
+    return found, lifting_underflowed(prepared.graph, args)
+
+
+def _hessian_lifted(prepared, args, small):
+    """`small` (H's shape, bool) where forward mode over the tape's gradient sweep gives a normal number there;
+    all False where that sweep cannot be evaluated."""
     try:
         with trial_warnings(), np.errstate(all="ignore"):
             rules = np.reshape(_hessian_by_rules(prepared, args).jacobian(list(args))[1], np.shape(small))
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
-        return False
-    return bool(np.any(small & np.isfinite(rules) & (np.abs(rules) >= _TINY)))
+        return np.zeros_like(small)
+    return small & np.isfinite(rules) & (np.abs(rules) >= _TINY)
 
 
 def lifted_hessian(prepared, args, H):
@@ -1188,20 +1196,10 @@ def lifted_hessian(prepared, args, H):
     tape's gradient sweep, prepared once) give a normal number there: H[0, 0] of 3e200·Σe^-x at [800, 1] was 0 for
     1.1e-147 (the closed form rounds e^-800 first); where exact cannot, said. Gates as `lifted_exactly`'s: one pass
     over H, then the graph evaluated, then the rules' Hessian. Shape contract: as H."""
-    if _traced(args) or isinstance(H, Traced) or prepared.batch_inputs or not _lifts(prepared):
-        return H
-    H = np.asarray(H)
-    if H.dtype != np.float64 or not H.size or not np.min(np.abs(H)) < _TINY:
-        return H
-    eqn = lifting_underflowed(prepared.graph, args)
+    H, eqn = _lift_gates(prepared, args, H)
     if eqn is None:
         return H
-    try:
-        with trial_warnings(), np.errstate(all="ignore"):
-            rules = np.reshape(_hessian_by_rules(prepared, args).jacobian(list(args))[1], H.shape)
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
-        return H
-    where = (np.abs(H) < _TINY) & np.isfinite(rules) & (np.abs(rules) >= _TINY)
+    where = _hessian_lifted(prepared, args, np.abs(H) < _TINY)
     if not where.any():
         return H
     small = over_limit(prepared.graph, EXACT_MAX) is None and prepared._expand(strict=False)  # (the tensor form's)

@@ -319,7 +319,7 @@ def vectorize(pyfunc=None, *, otypes=None, doc=None, excluded=None, cache=False,
     def call(*args, **kwargs):
         if not builtins.any(isinstance(a, _Traced) for a in (*args, *kwargs.values())):
             return plain(*args, **kwargs)
-        return _per_element(pyfunc, cores, skip, args, kwargs)
+        return _per_element(pyfunc, plain, cores, skip, args, kwargs)
 
     call.__name__, call.__doc__ = getattr(pyfunc, "__name__", "vectorized"), doc or pyfunc.__doc__
     return call
@@ -339,14 +339,16 @@ def _core_dims(signature: str):
     return groups(match.group(1)), groups(match.group(2))
 
 
-def _per_element(pyfunc, cores, skip, args, kwargs):
-    """pyfunc over the broadcast loop dimensions of the vectorized arguments, results stacked."""
+def _per_element(pyfunc, plain, cores, skip, args, kwargs):
+    """pyfunc over the broadcast loop dimensions of the vectorized arguments, results stacked;
+    `plain` is NumPy's vectorize of the same arguments, for a call with no element to trace."""
     keys = [i for i in range(len(args)) if i not in skip] + [k for k in kwargs if k not in skip]
     values = {k: (args[k] if isinstance(k, int) else kwargs[k]) for k in keys}
     ins = cores[0] if cores is not None else [()] * len(keys)
     if len(ins) != len(keys):
         raise TypeError(f"vectorize: the signature names {len(ins)} arguments, the call passes {len(keys)}")
     values = {k: v if isinstance(v, _Traced) else _np.asarray(v) for k, v in values.items()}
+    _check_cores([shape(v) for v in values.values()], ins)
     loops = [shape(v)[: ndim(v) - len(core)] for (k, v), core in zip(values.items(), ins)]
     loop = _np.broadcast_shapes(*loops)
     outs = []
@@ -360,17 +362,20 @@ def _per_element(pyfunc, cores, skip, args, kwargs):
             else:
                 call_kwargs[k] = item
         outs.append(pyfunc(*call_args, **call_kwargs))
-    if not outs:  # nothing to call pyfunc on: NumPy's answer on the values (no derivative to carry)
-        return _np.vectorize(pyfunc, signature=None if cores is None else _signature(cores))(
-            *[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()}
-        )
+    if not outs:  # nothing to call pyfunc on: NumPy's answer (its otypes, excluded) on the values, no derivative
+        return plain(*[_value(a) for a in args], **{k: _value(v) for k, v in kwargs.items()})
     if isinstance(outs[0], tuple):
         return tuple(reshape(asarray(list(col)), loop + shape(col[0])) for col in zip(*outs))
     return reshape(asarray(outs), loop + shape(outs[0]))
 
 
-def _signature(cores) -> str:
-    def part(gs):
-        return ",".join(f"({','.join(g)})" for g in gs)
-
-    return f"{part(cores[0])}->{part(cores[1])}"
+def _check_cores(shapes, ins) -> None:
+    """NumPy's refusals of a signature's core dimensions: too few dimensions for them, or one name given two
+    sizes (pyfunc would otherwise see rows of different lengths, and broadcasting could hide it)."""
+    sizes: dict = {}
+    for s, core in zip(shapes, ins):
+        if len(s) < len(core):
+            raise ValueError(f"vectorize: a {len(s)}-dimensional argument has too few dimensions for core {core}")
+        for name, n in zip(core, s[len(s) - len(core) :]):
+            if sizes.setdefault(name, n) != n:
+                raise ValueError(f"vectorize: inconsistent size for core dimension {name!r}: {n} vs {sizes[name]}")

@@ -270,6 +270,16 @@ def _scalar_order(name, arg, value, x):
         raise ValueError(f"scipy.special.{name}: arguments must be scalars.")
 
 
+def _whole_orders(name, z, **orders) -> bool:
+    """SciPy's checks of a sequence's whole orders (pbdn_seq's n, lqn's n, lqmn's m and n), each a plain integer
+    >= 0 beside a scalar z; True where z is a plain complex number, whose answer is then SciPy's own."""
+    for arg, value in orders.items():
+        _scalar_order(name, arg, value, z)
+        if value != int(value) or value < 0:
+            raise ValueError(f"scipy.special.{name}: {arg} must be a non-negative integer, got {value!r}")
+    return not isinstance(z, _Traced) and _np.iscomplexobj(z)
+
+
 def _riccati(name, n, x):
     _scalar_order(name, "n", n, x)
     if n != int(n) or n < 0:
@@ -357,10 +367,7 @@ def pbdn_seq(n, z):
     >>> float(dl.grad(lambda t: pbdn_seq(1, t)[0][1].real)(0.0))  # D₁(x) = x·e^(-x²/4)
     1.0
     """
-    _scalar_order("pbdn_seq", "n", n, z)
-    if n != int(n) or n < 0:
-        raise ValueError(f"scipy.special.pbdn_seq: n must be a non-negative integer, got {n!r}")
-    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+    if _whole_orders("pbdn_seq", z, n=n):
         return _sc().pbdn_seq(n, z)
     w, wp = _registry_names()["pbdv"](_np.arange(max(int(n), 1) + 1.0), z)
     return w + 0j, wp + 0j
@@ -405,10 +412,7 @@ def lqn(n, z):
     >>> round(float(dl.grad(lambda t: lqn(1, t)[0][1])(0.5)), 12)  # Q₁ = z·arctanh(z) - 1: arctanh(z) + z/(1 - z²)
     1.215972811001
     """
-    _scalar_order("lqn", "n", n, z)
-    if n != int(n) or n < 0:
-        raise ValueError(f"scipy.special.lqn: n must be a non-negative integer, got {n!r}")
-    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+    if _whole_orders("lqn", z, n=n):
         return _sc().lqn(n, z)
     hyp2f1 = _registry_names()["hyp2f1"]
     near = _dnp.less_equal(_dnp.abs(z), _LQN_NEAR)
@@ -443,12 +447,7 @@ def lqmn(m, n, z):
     >>> round(float(dl.grad(lambda t: lqmn(1, 0, t)[0][1, 0])(0.0)), 12)  # Q₀¹ = -1/√(1 - z²): -z/(1 - z²)^(3/2)
     -0.0
     """
-    _scalar_order("lqmn", "m", m, z)
-    _scalar_order("lqmn", "n", n, z)
-    for arg, value in (("m", m), ("n", n)):
-        if value != int(value) or value < 0:
-            raise ValueError(f"scipy.special.lqmn: {arg} must be a non-negative integer, got {value!r}")
-    if not isinstance(z, _Traced) and _np.iscomplexobj(z):
+    if _whole_orders("lqmn", z, m=m, n=n):
         return _sc().lqmn(m, n, z)
     top, degrees = int(m), _np.arange(int(n) + 2.0)
     orders = _np.arange(top + 1.0)[:, None]

@@ -7,11 +7,14 @@ broadcasts XA[:, None] against XB[None], pdist takes the pairs i < j. Norms go t
 norm, so a distance of 0 (cdist(X, X)'s diagonal) has derivative 0 by the convention table, not NaN.
 A metric given as a Python function is called on each pair of rows (traced rows, its results stacked).
 Boolean metrics (hamming, jaccard, ...) are piecewise constant: refused by name, as is a weight `w`
-for a metric that does not take one here.
+for a metric that does not take one here. A metric's name is SciPy's or one of its aliases, in any case;
+its arguments are checked as SciPy checks them (w non-negative, one a column; minkowski's p > 0).
 
 >>> import numpy as np
 >>> cdist(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]])).tolist()
 [[5.0, 1.0]]
+>>> float(minkowski(np.array([0.0, 0.0]), np.array([3.0, 4.0]), 1))
+7.0
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def _cityblock(U, V, w=None):
 
 
 def _minkowski(U, V, p=2.0, w=None):
-    if p < 1:  # (SciPy's rule: below 1 it is no norm)
-        raise ValueError(f"minkowski: p must be at least 1, not {p!r}")
+    if p <= 0:  # (SciPy's rule: 0 < p < 1 is no norm but still its value, (Σ|u - v|^p)^(1/p))
+        raise ValueError(f"minkowski: p must be greater than 0, not {p!r}")
     D = U - V
     return _dnp.linalg.norm(D if w is None else D * w ** (1.0 / p), ord=p, axis=-1)
 
@@ -89,20 +92,17 @@ _METRICS = {
     "braycurtis": (_braycurtis, ()),
     "canberra": (_canberra, ()),
 }
+#: SciPy's other names of these metrics (its _METRIC_ALIAS), looked up in lower case as SciPy does
 _ALIASES = {
-    "euclid": "euclidean",
-    "eu": "euclidean",
-    "e": "euclidean",
-    "sqe": "sqeuclidean",
+    **dict.fromkeys(("euclid", "eu", "e"), "euclidean"),
+    **dict.fromkeys(("sqe", "sqeuclid"), "sqeuclidean"),
+    **dict.fromkeys(("cblock", "cb", "c", "manhattan"), "cityblock"),
+    **dict.fromkeys(("mi", "m", "pnorm"), "minkowski"),
+    **dict.fromkeys(("chebychev", "cheby", "cheb", "ch"), "chebyshev"),
     "cos": "cosine",
-    "cblock": "cityblock",
-    "manhattan": "cityblock",
-    "cheb": "chebyshev",
-    "chebychev": "chebyshev",
-    "mi": "minkowski",
-    "pnorm": "minkowski",
-    "se": "seuclidean",
-    "mahal": "mahalanobis",
+    "co": "correlation",
+    **dict.fromkeys(("se", "s"), "seuclidean"),
+    **dict.fromkeys(("mahal", "mah"), "mahalanobis"),
 }
 
 
@@ -116,7 +116,8 @@ def _pairs(metric, U, V, kwargs, rows):
         U, V = _dnp.broadcast_to(U, shape + _np.shape(U)[-1:]), _dnp.broadcast_to(V, shape + _np.shape(V)[-1:])
         out = [metric(U[i], V[i]) for i in _np.ndindex(*shape)]
         return _dnp.reshape(_dnp.asarray(out), shape) if out else _np.zeros(shape)
-    name = _ALIASES.get(metric, metric)
+    name = metric.lower() if isinstance(metric, str) else metric
+    name = _ALIASES.get(name, name)
     if name not in _METRICS:
         raise ValueError(
             f"metric {metric!r}: difflab.scipy.spatial.distance differentiates {', '.join(_METRICS)} or a Python "
@@ -129,6 +130,12 @@ def _pairs(metric, U, V, kwargs, rows):
             f"metric {name!r} takes {', '.join(takes) or 'no keyword arguments'} here, not {', '.join(extra)}"
         )
     given = {k: v for k, v in kwargs.items() if v is not None}
+    if "w" in given:  # SciPy's refusals: a negative weight gives a negative square or a NaN root, not a distance
+        w = _np.asarray(_dnp._value(given["w"]))
+        if w.shape != _np.shape(U)[-1:]:
+            raise ValueError(f"the weights w must have one entry per column, shape {_np.shape(U)[-1:]}, not {w.shape}")
+        if _np.any(w < 0):
+            raise ValueError("the weights w must all be non-negative")
     if name == "seuclidean":
         given = {"V_": given["V"] if "V" in given else _dnp.var(rows, axis=0, ddof=1)}
     if name == "mahalanobis" and "VI" not in given:
@@ -218,7 +225,10 @@ def _pair(name):
         return _pairs(name, U, Vv, {**{k: None for k in ("p", "w", "V", "VI")}, **given}, rows)
 
     one.__name__ = name
-    one.__doc__ = f"scipy.spatial.distance.{name}(u, v{''.join(', ' + t for t in takes)}) of two 1-D rows, traceable."
+    one.__doc__ = (
+        f"scipy.spatial.distance.{name}(u, v{''.join(', ' + t for t in takes)}), traceable. Shape contract: u and v "
+        "1-D of one length k; a scalar (the module's doctest calls one)."
+    )
     return one
 
 
