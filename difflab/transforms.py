@@ -814,12 +814,22 @@ class Linearized:
             return jv
         if self._fn is None:
             return _lifted(prep, self._x, self.matrix, v, jv) if not isinstance(self.matrix, Traced) else jv
-        if not 2.0**25 <= float(np.max(np.abs(v))) < np.inf or not _has_tiny(jv) or not _may_lift_prepared(prep):
-            return jv
-        with trial_warnings(), np.errstate(all="ignore"):  # (the linearisation said its warnings)
-            plain = _split_out(self._outs, prep.jvp(self._x, v)[1])
+        return self._as_plain(v, jv, lambda: _split_out(self._outs, prep.jvp(self._x, v)[1]))
+
+    def _as_plain(self, w, got: list, plain) -> list:
+        """`got` (leaves) with its entries below the normal range taken from `plain()` (the prepared product, which
+        lifts them: dl.jvp's, dl.vjp's) where that is normal and finite; called only where w (flat, concrete) has an
+        entry of 2^25 or more, got one below the range and the graph an op that may lift."""
+        if not 2.0**25 <= float(np.max(np.abs(w))) < np.inf or not _has_tiny(got) or not _may_lift_prepared(self._prep):
+            return got
+        try:
+            with trial_warnings(), np.errstate(all="ignore"):  # (the linearisation said its warnings)
+                again = plain()
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return got
         out = []
-        for a, p in zip(jv, plain):
+        for a, p in zip(got, again):
+            p = np.asarray(p, dtype=float)
             take = (np.abs(a) < _TINY) & np.isfinite(p) & (np.abs(p) >= _TINY)
             out.append(a if not np.any(take) else (float(p) if type(a) is float else np.where(take, p, a)))
         return out
@@ -963,6 +973,8 @@ def linear_transpose(lin: Linearized):
             return st.unflatten_wrt(st.split_flat(pullback(flat)))
         flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
         g = np.array(pullback(flat_u), dtype=float)
+        if lin._prep is not None and flat_u.size and not np.iscomplexobj(lin.matrix):  # (u [3e200, 1]: as dl.vjp's)
+            g = lin._as_plain(flat_u, [g], lambda: [np.ravel(lin._prep.vjp(lin._x)[1](flat_u))])[0]
         # as dl.vjp's pullback: a cotangent on an output with no derivative, or a NaN/inf input
         bad, cols = _nonfinite(lin._outs), _nonfinite([lin._x[i] for i in st.wrt])
         if bad is not None and (flat_u[bad] != 0).any():

@@ -87,3 +87,26 @@ def test_the_numeric_hvp_says_the_term_it_cannot_resolve():
     assert hv[0] == jv[0] == quiet[0] == quiet_jv[0] == 0.0 and hv[1] == quiet[1] == 0.0
     assert g[0] == pytest.approx(-1.1003623752533062e-147, rel=1e-14)
     assert quiet_jv[1] == pytest.approx(-1 / np.e, rel=1e-7)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_the_transposed_linearisation_and_a_two_argument_pullback(method):
+    # u -> uᵀJ of exp(-x)·y at x = [800, 1], y = 2 along u = [3e200, 1]: x's cotangent -2·3e200·e^-800 (main: 0,
+    # silently); symbolic's pullback of it (m = 2 outputs, n = 3 inputs) raised a bare IndexError on main (its lift
+    # read J's columns as rows)
+    def f(x, y):
+        return dnp.exp(-x) * y
+
+    want_x = 2.0 * _want(W, X)
+    with mpmath.workdps(50):
+        want_y = float(3e200 * mpmath.exp(-800) + mpmath.exp(-1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        _, lin = dl.linearize(f, X, 2.0, method=method)
+        got = [dl.linear_transpose(lin)(W), dl.vjp(f, X, 2.0, method=method)[1](W)]
+        jv = lin(W, 0.0)
+    for gx, gy in got:
+        np.testing.assert_allclose(gx, want_x, rtol=1e-14)
+        assert gy == pytest.approx(want_y, rel=1e-14)
+    np.testing.assert_allclose(jv, want_x, rtol=1e-14)
