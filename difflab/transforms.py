@@ -781,11 +781,15 @@ class Linearized:
             raise ValueError(f"the linearised function takes {len(self._st.argnums)} tangents, got {len(tangents)}")
         v = self._flat_tangent(tangents)
         self.calls += 1
+        large = self._prep is not None and type(v) is np.ndarray and v.dtype == _F64 and v.size > 0
+        large = large and np.abs(v).max() >= 2.0**25  # (one pass: an ordinary call lifts nothing)
         if self._fn is not None:
             parts = split_vec(v, self._st.wrt_shapes())
-            jv = self._said.run(self._lifted, v, self._said.run(self._tangent_part, parts))
+            jv = self._said.run(self._tangent_part, parts)
+            jv = self._said.run(self._lifted, v, jv) if large else jv
         else:
-            jv = _split_out(self._outs, self._said.run(self._lifted, v, strong_matmul(self.matrix, v)))
+            jv = strong_matmul(self.matrix, v)
+            jv = _split_out(self._outs, self._said.run(self._lifted, v, jv) if large else jv)
         result = self._st.outputs(self._nan_where_undefined(list(jv), v))
         return result[0] if self._aux else result
 
