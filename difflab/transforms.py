@@ -24,7 +24,7 @@ from .api.boundary import (
     pytree_output,
 )
 from .errors import Collector, check_function, collecting, trial_warnings
-from .differentiators.base import flag, split as split_vec
+from .differentiators.base import _lifted, _may_lift as _may_lift_prepared, flag, split as split_vec
 from .compile import lower
 from .compile.graphs import _UNDERFLOWS
 from .graph import Traced, charge_to, evaluate, refuse_array_subclass, split as split_graph
@@ -757,7 +757,7 @@ class Linearized:
         self._said = Collector() if said is None else said  # what the linearisation already warned of
         self._name = "f"
         self._fn = lower(graph) if graph is not None else None
-        self._outs, self._x = None, ()
+        self._outs, self._x, self._prep = None, (), None  # (_prep: the prepared derivative, `_lifted`'s)
         self._aux = False  # linearize(has_aux=True): f's output is the pair (out, aux), the map is out's
         self.calls = 0
 
@@ -778,11 +778,15 @@ class Linearized:
             raise ValueError(f"the linearised function takes {len(self._st.argnums)} tangents, got {len(tangents)}")
         v = self._flat_tangent(tangents)
         self.calls += 1
+        large = self._prep is not None and type(v) is np.ndarray and v.dtype == _F64 and v.size > 0
+        large = large and np.abs(v).max() >= 2.0**25  # (one pass: an ordinary call lifts nothing)
         if self._fn is not None:
             parts = split_vec(v, self._st.wrt_shapes())
             jv = self._said.run(self._tangent_part, parts)
+            jv = self._said.run(self._lifted, v, jv) if large else jv
         else:
-            jv = _split_out(self._outs, strong_matmul(self.matrix, v))
+            jv = strong_matmul(self.matrix, v)
+            jv = _split_out(self._outs, self._said.run(self._lifted, v, jv) if large else jv)
         result = self._st.outputs(self._nan_where_undefined(list(jv), v))
         return result[0] if self._aux else result
 
@@ -798,6 +802,38 @@ class Linearized:
         flat = np.concatenate([np.ravel(np.asarray(j, dtype=float)) for j in jv])
         flat = np.where(bad, np.nan, flat) if cols is None or not (v[cols] != 0).any() else np.full(flat.shape, np.nan)
         return list(_split_out(self._outs, flat))
+
+    def _lifted(self, v, jv):
+        """J v (flat, or forward's parts) with its entries below float64's normal range lifted as dl.jvp's are: the
+        stored J's (reverse, symbolic) by `base._lifted` (J swept again at scaled seeds, or its closed form in 40 and 80
+        digits), forward's tangent program's by the prepared JVP itself, which lifts its own rows. Why: exp's stored
+        partial or residual e^-800 is 0, so J v of exp(-x) at [800, 1] along [3e200, 1] was 0 for -1.1e-147, silently.
+        Gates (`_lifted`'s bar): v concrete with an entry of 2^25 or more (one pass), an entry of J v below the range,
+        a graph with an op that may lift; an ordinary call sweeps nothing again."""
+        prep = self._prep
+        if prep is None or isinstance(v, Traced) or np.iscomplexobj(v) or not v.size:
+            return jv
+        if self._fn is None:
+            return _lifted(prep, self._x, self.matrix, v, jv) if not isinstance(self.matrix, Traced) else jv
+        return self._as_plain(v, jv, lambda: _split_out(self._outs, prep.jvp(self._x, v)[1]))
+
+    def _as_plain(self, w, got: list, plain) -> list:
+        """`got` (leaves) with its entries below the normal range taken from `plain()` (the prepared product, which
+        lifts them: dl.jvp's, dl.vjp's) where that is normal and finite; called only where w (flat, concrete) has an
+        entry of 2^25 or more, got one below the range and the graph an op that may lift."""
+        if not 2.0**25 <= float(np.max(np.abs(w))) < np.inf or not _has_tiny(got) or not _may_lift_prepared(self._prep):
+            return got
+        try:
+            with trial_warnings(), np.errstate(all="ignore"):  # (the linearisation said its warnings)
+                again = plain()
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return got
+        out = []
+        for a, p in zip(got, again):
+            p = np.asarray(p, dtype=float)
+            take = (np.abs(a) < _TINY) & np.isfinite(p) & (np.abs(p) >= _TINY)
+            out.append(a if not np.any(take) else (float(p) if type(a) is float else np.where(take, p, a)))
+        return out
 
     def _tangent_part(self, parts):
         if any(isinstance(a, Traced) for a in [*self.residuals, *parts]):  # inside an outer derivative: recorded
@@ -852,7 +888,7 @@ def _linearize(f, primals, method, said):
     if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
         lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J), said=said)
-        lin._outs, lin._name, lin._x = outs, _name(f), x
+        lin._outs, lin._name, lin._x, lin._prep = outs, _name(f), x, prep
         return st.outputs(outs), lin
     from .differentiators.forward import push
 
@@ -880,7 +916,7 @@ def _linearize(f, primals, method, said):
                 res = evaluate(early, *x)
     outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
     lin = Linearized(st, "forward", graph=late, residuals=residuals, said=said)
-    lin._outs, lin._name, lin._x = outs, _name(f), x
+    lin._outs, lin._name, lin._x, lin._prep = outs, _name(f), x, prep
     return st.outputs(outs), lin
 
 
@@ -938,6 +974,8 @@ def linear_transpose(lin: Linearized):
             return st.unflatten_wrt(st.split_flat(pullback(flat)))
         flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
         g = np.array(pullback(flat_u), dtype=float)
+        if lin._prep is not None and flat_u.size and not np.iscomplexobj(lin.matrix):  # (u [3e200, 1]: as dl.vjp's)
+            g = lin._as_plain(flat_u, [g], lambda: [np.ravel(lin._prep.vjp(lin._x)[1](flat_u))])[0]
         # as dl.vjp's pullback: a cotangent on an output with no derivative, or a NaN/inf input
         bad, cols = _nonfinite(lin._outs), _nonfinite([lin._x[i] for i in st.wrt])
         if bad is not None and (flat_u[bad] != 0).any():

@@ -124,6 +124,10 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         return r
     w = np.asarray(w, dtype=float)
     if not w.size or not 2.0**25 <= float(np.max(np.abs(w))) < math.inf:  # (first, one pass: the common case)
+        if not method.scales_seeds and jac is None and not left:  # (numeric's J v: a large factor inside f)
+            from .program import say_unlifted_jvp  # (program imports this module)
+
+            say_unlifted_jvp(prepared, args, w, r)
         return r
     r = np.asarray(r)
     small, large = np.abs(r) < _TINY, np.abs(w) >= 2.0**25

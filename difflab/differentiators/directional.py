@@ -145,6 +145,7 @@ def vjp(self, args):
             None,
             u,
             name_singular(self, args, outs, code.run("vjp", args, np.zeros(self.n), u), lift=False)[1],
+            left=True,  # (uᵀJ: was J's columns read as rows, an IndexError where m != n)
         )
 
     return outs, pullback

@@ -1179,6 +1179,32 @@ def _lift_gates(prepared, args, found):
     return found, lifting_underflowed(prepared.graph, args)
 
 
+def say_unlifted_jvp(prepared, args, v, jv):
+    """The numeric method's J v along a tangent without a large entry (`base._lifted` says the others), said where
+    it may lack a term: a large factor inside f (3e200·e^-x at 800 along 1; numeric hvp's differences of the traced
+    gradient of 3e200·Σe^-x at [800, 1], H v 0 for 1.1e-147), which the differences of f's values round to 0 at every
+    point. Where jv (m,) has an entry below the normal range, an op whose rule lifts underflowed at `args` and forward
+    mode's JVP of the same graph (prepared once, kept on `prepared`) gives a normal number there: a
+    DerivativeRangeWarning naming the equation. Gates as `say_unlifted`'s (`_lift_gates`); a harmless e^-800 costs an
+    evaluation of the graph and a forward JVP. Returns jv (as given)."""
+    got, eqn = (jv, None) if isinstance(v, Traced) else _lift_gates(prepared, args, jv)
+    if eqn is None:
+        return jv
+    fwd = prepared.__dict__.get("_lift_forward")
+    if fwd is None:
+        from .forward import Forward
+
+        fwd = prepared._lift_forward = Forward().prepare(prepared.graph, prepared.wrt)
+    try:
+        with trial_warnings(), np.errstate(all="ignore"):
+            rules = np.ravel(fwd.jvp(list(args), np.asarray(v, dtype=float))[1])
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return jv
+    if np.any((np.abs(np.ravel(got)) < _TINY) & np.isfinite(rules) & (np.abs(rules) >= _TINY)):
+        _say_unlifted(prepared.graph, args, eqn=eqn, who="the numeric method's differences of f's values round")
+    return jv
+
+
 def _hessian_lifted(prepared, args, small):
     """`small` (H's shape, bool) where forward mode over the tape's gradient sweep gives a normal number there;
     all False where that sweep cannot be evaluated."""
