@@ -35,9 +35,10 @@ def _flat(value):
 
 def _assert_close(name, got, ref, rtol, floor=1.0):
     """|got − ref| ≤ rtol × max(|ref|∞, floor): relative, but absolute where the gradient is ~0 (a
-    sum of terms that cancel exactly in one method leaves round-off in another). NaN in both at the same entry
-    agrees (NumPy's equal_nan): an op's documented NaN both methods give, as elliprj's Hessian at p = z."""
-    both = np.isnan(got) & np.isnan(ref)
+    sum of terms that cancel exactly in one method leaves round-off in another). NaN in both at the same entry, or
+    the same infinity, agrees (as NumPy's assert_allclose): an op's documented NaN or inf both methods give, as
+    elliprj's slopes at p = y (README: NaN/inf there, said)."""
+    both = (np.isnan(got) & np.isnan(ref)) | (np.isinf(got) & (got == ref))
     got, ref = np.where(both, 0.0, got), np.where(both, 0.0, ref)
     scale = max(np.max(np.abs(ref), initial=0.0), floor)
     err = np.max(np.abs(got - ref), initial=0.0)
