@@ -917,12 +917,12 @@ def registry_partials(program, op, out, args, params) -> list | None:
             _TEMPLATES[key] = (op, None)
     if _TEMPLATES[key][1] is None:
         return None
-    template, zero, first = _TEMPLATES[key][1]
+    template, zero, built = _TEMPLATES[key][1]
     import sympy as sp
 
     names = dict(zip([arr[()] for arr in template.inputs], [out, *[x for x, n in zip(args, numbers) if n is None]]))
     names.update((s, sp.Symbol(f"d{out.name}_{k}", real=True)) for k, (s, _) in enumerate(template.assignments))
-    assignments, rules, partials = _instantiated(template, names, first)  # fresh names: one copy per equation
+    assignments, rules, partials = _instantiated(template, names, built)  # fresh names: one copy per equation
     for s, e in assignments:
         program.add(s, e)
     program.rules.update(rules)
@@ -950,6 +950,9 @@ def _template(op, params, numbers):
     return to_sympy(graph), [p is None for p, _ in op.float_partials], {}
 
 
+_ORDERS_KEPT = 8  # instances kept per template, one per order of names met (a few: out's name before or after args')
+
+
 def _instantiated(template, names: dict, built: dict) -> tuple:
     """(assignments, rules, outputs) of a partials' template with its symbols renamed by `names`, as
     `xreplace(names)` builds them. Why not always that: its evaluation (Mul's and Add's flattening, the
@@ -969,7 +972,7 @@ def _instantiated(template, names: dict, built: dict) -> tuple:
             },
             [p.xreplace(names) for p in template.outputs],
         )
-        if signature is not None:
+        if signature is not None and len(built) < _ORDERS_KEPT:
             built[signature] = (names, out)
         return out
     from sympy.core.parameters import evaluate
