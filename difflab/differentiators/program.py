@@ -917,17 +917,15 @@ def registry_partials(program, op, out, args, params) -> list | None:
             _TEMPLATES[key] = (op, None)
     if _TEMPLATES[key][1] is None:
         return None
-    template, zero = _TEMPLATES[key][1]
-    names = dict(zip([arr[()] for arr in template.inputs], [out, *[x for x, n in zip(args, numbers) if n is None]]))
-    for k, (s, e) in enumerate(template.assignments):  # fresh names: one copy per equation
-        import sympy as sp
+    template, zero, built = _TEMPLATES[key][1]
+    import sympy as sp
 
-        names[s] = sp.Symbol(f"d{out.name}_{k}", real=True)
-        program.add(names[s], e.xreplace(names))
-        if s in template.rules:
-            t_op, t_args, t_params = template.rules[s]
-            program.rules[names[s]] = (t_op, [a.xreplace(names) for a in t_args], t_params)
-    partials = [p.xreplace(names) for p in template.outputs]
+    names = dict(zip([arr[()] for arr in template.inputs], [out, *[x for x, n in zip(args, numbers) if n is None]]))
+    names.update((s, sp.Symbol(f"d{out.name}_{k}", real=True)) for k, (s, _) in enumerate(template.assignments))
+    assignments, rules, partials = _instantiated(template, names, built)  # fresh names: one copy per equation
+    for s, e in assignments:
+        program.add(s, e)
+    program.rules.update(rules)
     flags = [strong for _, strong in op.float_partials]
     return [(p, x, f) for p, x, z, f in zip(partials, args, zero, flags) if not z and p != 0 and not x.is_Number]
 
@@ -949,7 +947,55 @@ def _template(op, params, numbers):
     graph = outputs_of(t, xs, outs)
     if graph.specialised or any(np.shape(o.concrete if isinstance(o, Traced) else o) for o in outs):
         return None
-    return to_sympy(graph), [p is None for p, _ in op.float_partials]
+    return to_sympy(graph), [p is None for p, _ in op.float_partials], {}
+
+
+_ORDERS_KEPT = 8  # instances kept per template, one per order of names met (a few: out's name before or after args')
+
+
+def _instantiated(template, names: dict, built: dict) -> tuple:
+    """(assignments, rules, outputs) of a partials' template with its symbols renamed by `names`, as
+    `xreplace(names)` builds them. Why not always that: its evaluation (Mul's and Add's flattening, the
+    assumptions it asks) was 58 % of voigt_profile's symbolic build, repeated per element. SymPy's
+    evaluation sees a symbol only through its assumptions and its name's order among the others, so
+    where `names` gives symbols of the same assumptions in the same order as an earlier instantiation
+    (`built`, by that signature), the result is the earlier one renamed without evaluating: each
+    expression is already canonical and keeps its arguments' order."""
+    signature = _signature(names)
+    if signature not in built:
+        out = (
+            [(names[s], e.xreplace(names)) for s, e in template.assignments],
+            {
+                names[s]: (o, [a.xreplace(names) for a in xs], p)
+                for s, (o, xs, p) in template.rules.items()
+                if s in names
+            },
+            [p.xreplace(names) for p in template.outputs],
+        )
+        if signature is not None and len(built) < _ORDERS_KEPT:
+            built[signature] = (names, out)
+        return out
+    from sympy.core.parameters import evaluate
+
+    before, (assignments, rules, outputs) = built[signature]
+    renaming = {before[k]: v for k, v in names.items()}
+    with evaluate(False):
+        return (
+            [(renaming[s], e.xreplace(renaming)) for s, e in assignments],
+            {renaming[s]: (o, [a.xreplace(renaming) for a in xs], p) for s, (o, xs, p) in rules.items()},
+            [p.xreplace(renaming) for p in outputs],
+        )
+
+
+def _signature(names: dict) -> tuple | None:
+    """The order of `names`' symbols' names and their assumptions (None: not distinct plain symbols)."""
+    import sympy as sp
+
+    symbols = list(names.values())
+    if not all(type(x) is sp.Symbol for x in symbols) or len({x.name for x in symbols}) < len(symbols):
+        return None
+    order = sorted(range(len(symbols)), key=lambda i: symbols[i].name)
+    return tuple(order), tuple(x._hashable_content()[1:] for x in symbols)
 
 
 SHARED_OPS = 16  # operations in an output entry of a closed form (an inverse, a decomposition) worth naming its parts
