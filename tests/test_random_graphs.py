@@ -139,7 +139,13 @@ def test_methods_agree_on_random_graphs():
         reverse = _run("reverse", dl.grad(f, argnums=nums, method="reverse"), *xs)
         for method in ("forward", "symbolic"):
             _assert_close(method, _run(method, dl.grad(f, argnums=nums, method=method), *xs), reverse, 1e-10)
-        if not _declared_zero(graph) and _clearance(graph, xs) > NUMERIC_KINK_CLEARANCE:
+        # (numeric against a finite exact gradient only: the exact methods' documented NaN/inf, said with a
+        # DomainWarning, as elliprj's at p = x where its partial's formula is 0/0, are compared among themselves above)
+        if (
+            np.all(np.isfinite(reverse))
+            and not _declared_zero(graph)
+            and _clearance(graph, xs) > NUMERIC_KINK_CLEARANCE
+        ):
             numeric = _run("numeric", dl.grad(f, argnums=nums, method="numeric"), *xs)
             floor = max(1.0, abs(float(f(*xs))))
             if np.max(np.abs(numeric - reverse), initial=0.0) > 1e-5 * max(np.max(np.abs(reverse)), floor):
