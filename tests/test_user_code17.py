@@ -58,7 +58,7 @@ import scipy.special as special
 
 import difflab as dl
 
-from user_code import METHODS, at_two_points, check_gradient, flat, gradient_tol, hessian_test
+from user_code import METHODS, hessian_test, two_points_test
 
 # ---------------------------------------------------------------- data
 
@@ -590,32 +590,9 @@ HESS_ALL = {
 }
 
 
-def _check(name, method):
-    def check(stored, value, g):
-        if name == "banister_fitness":  # float32 parameters: the gradient comes back float32
-            assert np.asarray(g).dtype == np.float32
-            check_gradient(stored, value, flat(g), 1e-3 if method == "numeric" else 1e-5, value_rel=1e-6)
-        else:
-            check_gradient(stored, value, g, gradient_tol(method))
-
-    return check
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("name", list(POINTS))
-def test_gradient_of_user_code_at_two_points(name, method):
-    """dl.value_and_grad at the point equals JAX's; prepared there and called twice at the second point (the
-    general path, then the armed common case), JAX's there; the specialised one is refused by dl.prepare by name
-    and differentiated fresh at the second point."""
-    at_two_points(
-        FUNCS[list(POINTS).index(name)],
-        POINTS[name],
-        GRAD[name],
-        PERTURBED[name],
-        method,
-        _check(name, method),
-        specialised=name in SPECIALISED,
-    )
+test_gradient_of_user_code_at_two_points = two_points_test(
+    POINTS, FUNCS, GRAD, PERTURBED, SPECIALISED, float32={"banister_fitness"}
+)
 
 
 #: the small ones' Hessians

@@ -147,6 +147,37 @@ def gradient_test(points, funcs, grad, specialised=frozenset(), check=None, said
     return test_gradient_of_user_code
 
 
+def two_points_test(points, funcs, grad, grad_there, specialised=frozenset(), float32=frozenset()):
+    """The test a round's file defines as `test_gradient_of_user_code_at_two_points = two_points_test(...)`:
+    dl.value_and_grad of funcs[i] (ids: `points`' keys, in order) at points[name] equals grad[name]; prepared there
+    and called twice at `perturbed(points[name])` (the general path, then the armed common case), grad_there[name];
+    the `specialised` ones are refused by dl.prepare by name and differentiated fresh there. The `float32` ones'
+    gradients come back float32 and are held to float32's tolerance.
+
+    >>> t = two_points_test({"sq": np.ones(2)}, [lambda x: (x**2).sum()], {}, {})
+    >>> t.__name__, [m.args[0] for m in t.pytestmark]
+    ('test_gradient_of_user_code_at_two_points', ['name', 'method'])
+    """
+    names = list(points)
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("name", names)
+    def test_gradient_of_user_code_at_two_points(name, method):
+        """dl.value_and_grad at the point equals JAX's; prepared there, JAX's at the second point."""
+
+        def check(stored, value, g):
+            if name in float32:  # float32 numbers: NumPy's own evaluation rounds to float32
+                assert np.asarray(g).dtype == np.float32
+                check_gradient(stored, value, flat(g), 1e-3 if method == "numeric" else 1e-5, value_rel=1e-6)
+            else:
+                check_gradient(stored, value, g, gradient_tol(method))
+
+        f = funcs[names.index(name)]
+        at_two_points(f, points[name], grad[name], grad_there[name], method, check, specialised=name in specialised)
+
+    return test_gradient_of_user_code_at_two_points
+
+
 def hessian_test(points, hess, functions, no_symbolic=frozenset(), doc=None):
     """The test each round's file defines as `test_hessian_of_user_code = hessian_test(...)`: dl.hessian of
     functions[name] at points[name] for every name in `hess` (sorted) and every method but symbolic for the
