@@ -740,9 +740,46 @@ def _is_count(t: Trace, var: Var) -> bool:
     for e in reversed(t.eqns):
         if e.out is var:
             name, vars_ = e.op.name, [a for a in e.args if type(a) is Var]
-            if name == "sum":
-                return vars_[0].dtype == bool
+            if name == "sum":  # (of a mask, or of m.astype(int) / m.astype(float): where(m, 1, 0))
+                return vars_[0].dtype == bool or _is_indicator(t, vars_[0])
             return name in _COUNT_ARITHMETIC and bool(vars_) and all(_is_count(t, a) for a in vars_)
+    return False
+
+
+def _masked_items(r):
+    """The items of `for v in x[m]` (r = x[m], m a traced mask over x's leading axes) where the trace's operator
+    checks count guards: their number is m's count, guarded (traced again where it differs), and the i-th is x's
+    element (row) at m's (i+1)-th selected position, sum(where(m & (cumsum(m) == i + 1), x, 0)), recomputed from the
+    mask at each call (NumPy's value: one element plus zeros), its derivative to that element alone. None where r is
+    not such a read (a function of one, a mask along a later axis) or no operator checks guards (vmap, dl.trace)."""
+    t = r._trace
+    mask = t.read_masks.get(r.node) if t.read_masks else None
+    if mask is None or t.guards is None or t.specialised or isinstance(mask.value, Tracer):
+        return None
+    read = t.masked.get(mask.node, {}).get(r.node)
+    if read is None or read[2] != 0:
+        return None
+    _count_guard(mask, dnp.count_nonzero(mask), int(np.count_nonzero(mask.concrete)))
+    x, k = _assign._tracer_of(r, read[0]), len(mask.node.shape)
+    rest = read[0].shape[k:]
+    xs, flat = dnp.reshape(x, (-1,) + rest), dnp.reshape(mask, (-1,))
+    rank = dnp.cumsum(flat)
+
+    def item(i):
+        picked = dnp.reshape(flat & (rank == i + 1), (-1,) + (1,) * len(rest))
+        return dnp.sum(dnp.where(picked, xs, 0), axis=0)
+
+    return (item(i) for i in range(r.node.shape[0]))
+
+
+def _is_indicator(t: Trace, var: Var) -> bool:
+    """Whether `var` is a mask as numbers, `where(m, 1, 0)` (m.astype(int), m.astype(float): NumPy's 1 and 0)."""
+    for e in reversed(t.eqns):
+        if e.out is var:
+            if e.op.name != "where" or type(e.args[0]) is not Var or e.args[0].dtype != bool:
+                return False
+            ends = [a.value if type(a) is Const else a for a in e.args[1:]]  # (Const(1), Const(0): NumPy's numbers)
+            return all(type(a) is not Var and np.ndim(a) == 0 for a in ends) and ends[0] == 1 and ends[1] == 0
     return False
 
 
@@ -1092,6 +1129,9 @@ class Tracer(Traced):
         if column is not None and column[1] == 0:
             return iter(column[0])  # (tuple(np.argwhere(m).T): np.nonzero(m)'s reads, not read by their count)
         if self._trace.tentative and self.node.shape:
+            items = _masked_items(self)
+            if items is not None:
+                return items
             _count_read(self, sys._getframe(1), "iteration")
         return (self[i] for i in range(self.node.shape[0] if self.node.shape else len(self)))
 
@@ -1227,9 +1267,9 @@ class Tracer(Traced):
     def _integer_value(self, what):
         """An integer value (argpartition's indices) carries no derivative: its number, read as `bool()` reads
         one (the trace specialised to the input values); any other refuses, naming the conversion."""
-        if self.dtype.kind not in "iu":
-            self._no_conversion()
         t = self._trace
+        if self.dtype.kind not in "iu" and (self.dtype.kind != "f" or not _is_count(t, self.node)):
+            self._no_conversion()  # (a float count, np.sum(m.astype(float)), has no derivative: int() is its count)
         if not t.specialised and t.guards is not None and not self.node.shape and _is_count(t, self.node):
             _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
         elif not t.specialised:
@@ -1240,6 +1280,8 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
+        if self.dtype.kind not in "iu":  # (NumPy's float64 is no index either)
+            self._no_conversion()
         return int(self._integer_value("an integer traced value used as a Python index" + _index_use(sys._getframe(1))))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)

@@ -273,11 +273,10 @@ def test_a_read_before_an_update_keeps_the_elements_it_read():
     ],
     ids=["len", "shape", "size", "iteration", "computed", "np.shape", "np.size", "np.size-axis"],
 )
-def test_the_count_read_by_python_code_is_guarded(count, request):
+def test_the_count_read_by_python_code_is_guarded(count):
     # the number of elements a mask selects, read in Python, is the example's: the trace holds where the count is
-    # the same (a guard on it, mask50: prepared, traced again where it differs); iterating over the read uses its
-    # elements, so the trace is specialised to it (a prepared function refuses, naming it; a fresh gradient traces
-    # again). Main prepared `plain` and answered with the example's count (28 for 42 here): the read, used by no
+    # the same (a guard on it, mask50: prepared, traced again where it differs); iterating over the read too (mask55:
+    # its items recomputed from the mask, their number guarded). Main prepared `plain` and answered with the example's count (28 for 42 here): the read, used by no
     # equation, looked unused
     def plain(x):
         return (x**2).sum() * count(x[x > 0])
@@ -291,13 +290,9 @@ def test_the_count_read_by_python_code_is_guarded(count, request):
 
     x, x2 = np.array([1.0, -2.0, 3.0]), np.array([1.0, 2.0, 3.0])
     for f, grad in ((plain, 6 * x2), (replayed, 3 * np.sin(2 * x2))):  # (d sin² = sin 2x)
-        if request.node.callspec.id == "iteration":
-            with pytest.raises(ValueError, match="specialised.*number of elements a traced mask selects"):
-                dl.prepare(f, x)
-        else:  # (x2's count 3, x's 2: traced again at x2; at x the prepared trace)
-            p = dl.prepare(f, x)
-            np.testing.assert_allclose(p.grad(x2), grad, rtol=1e-12, err_msg=f.__name__)
-            np.testing.assert_allclose(p.grad(x), dl.grad(f)(x), rtol=1e-15, err_msg=f.__name__)
+        p = dl.prepare(f, x)  # (x2's count 3, x's 2: traced again at x2; at x the prepared trace)
+        np.testing.assert_allclose(p.grad(x2), grad, rtol=1e-12, err_msg=f.__name__)
+        np.testing.assert_allclose(p.grad(x), dl.grad(f)(x), rtol=1e-15, err_msg=f.__name__)
         fresh = dl.grad(f)
         fresh(x)
         np.testing.assert_allclose(fresh(x2), grad, rtol=1e-12, err_msg=f.__name__)

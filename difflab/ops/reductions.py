@@ -40,9 +40,12 @@ from .core import (
 _where = where  # (the fronts' `where=` keyword is NumPy's mask)
 
 
-def _float_dtype(name, dtype):
+def _float_dtype(name, dtype, x=None):
     """NumPy's `dtype=` of a reduction: a float or complex one is the computation's own (float64), any
-    other would make the result integer (its derivative lost), so it is refused by name."""
+    other would make the result integer (its derivative lost), so it is refused by name; but int64 of a boolean or
+    integer `x` (`m.sum(dtype=int)`, a mask's count) is NumPy's own integer result, with no derivative to lose."""
+    if np.dtype(dtype) == np.int64 and getattr(x, "dtype", np.dtype(float)).kind in "biu":
+        return
     if np.dtype(dtype).kind not in "fc":
         raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
@@ -57,7 +60,7 @@ def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=
     array([13., 17.])
     """
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
-        _float_dtype("sum", dtype)
+        _float_dtype("sum", dtype, x)
     if where is not True:
         x = _where(where, x, 0.0)
     s = sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
