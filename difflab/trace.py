@@ -1010,6 +1010,28 @@ def _argwhere_read(x, a):
     return _masked_read(dnp.stack(taken, axis=0), (slice(None), m))
 
 
+def _argwhere_write(y, a, value, frame) -> bool:
+    """`y[a] = value` for a = np.argwhere(m) of a 1-d mask m over y's first axis (NumPy's index of shape (count, 1):
+    the positions m selects, the target (count, 1, *y.shape[1:])) or its transpose (1, count): y with that length-1
+    axis, y[:, None] (y[None]), updated by m at its other axis (difflab.assign.assign_masked: a value broadcast so,
+    or an elementwise function of reads by m, y[a] itself in `y[a] *= 2`, x[a] in `y[a] = np.sin(x[a])`, which
+    x[np.argwhere(m)] reads as stack([x], axis=1)[m]), then set back: replayed where m changes. False otherwise (m of
+    2 or more axes, where NumPy reads each coordinate as a position along y's first axis; a value of the count)."""
+    t = y._trace
+    column = t.index_forms.get(a.node)
+    if column is None or a._trace is not t or len(column[0]) != 1 or not t.index_reads:
+        return False
+    found = t.index_reads.get(column[0][0].node)
+    if found is None or tuple(found[1].shape) != tuple(y.node.shape[:1]):
+        return False
+    one = 1 if column[1] else 0  # (the length-1 axis: the coordinates' for argwhere's (count, 1), first for its .T)
+    whole = dnp.expand_dims(y, one).copy()  # (a copy: no view of y, which is set from it after)
+    if not _assign.assign_masked(whole, found[1], value, lambda: _source_at(frame), 1 - one):
+        return False
+    _assign.assign(y, (Ellipsis,), dnp.squeeze(whole, axis=one), lambda: _source_at(frame))
+    return True
+
+
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
 _MASK_REDUCERS = frozenset({"sum", "mean"})
 
@@ -1225,6 +1247,8 @@ class Tracer(Traced):
         if self._trace.index_reads:  # (y[np.nonzero(m)] = v, y[rows, cols] = v of np.nonzero(m): y[m] = v)
             m = _form_mask(self, idx)
             idx = idx if m is None else m
+        if type(idx) is Tracer and self._trace.index_forms and _argwhere_write(self, idx, value, frame):
+            return  # (y[np.argwhere(m)] = v, m 1-d: y[:, None][m] = v)
         if isinstance(idx, tuple) and len(idx) == 1:
             idx = idx[0]
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)

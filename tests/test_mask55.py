@@ -3,7 +3,9 @@
 recomputed from the mask at each call (the i-th, x at m's (i+1)-th selected position: trace._masked_items) and their
 number guarded as len(x[m]) is (traced again where the count differs). A mask's count spelled through numbers,
 `m.astype(int).sum()`, `m.sum(dtype=int)` (refused: "would drop the derivative"), `int(np.sum(m.astype(float)))`
-(refused as a conversion), used as a Python int (range bound, divisor), is a count guarded the same way. Prepared at P1
+(refused as a conversion), used as a Python int (range bound, divisor), is a count guarded the same way. A write by
+`np.argwhere(m)` of a 1-d mask (NumPy's index of shape (count, 1)), `z[np.argwhere(m)] = v`, `*= 2`, `= np.sin(x[np.argwhere(m)])`,
+and by its transpose, specialised the trace: it is y[:, None] updated by m, replayed where m changes. Prepared at P1
 and called at P2 (every mask and count differs) and at P3 (every mask differs, every count is P1's), each method
 agrees with JAX x64 (jax.value_and_grad of the same functions written with jnp.where over the masks and jnp.cumsum
 for an item's rank, /tmp/m55/jaxref.py) and with NumPy's own value bit for bit."""
@@ -61,6 +63,38 @@ JAX = {
         (3.5738929147925407, [-0.9666538192549669, -0.39104041332267914, -0.39999999999999997, 0.0, 0.0]),
     ],
 }
+
+
+def written(x):
+    z = x**2
+    z[np.argwhere(x > 0)] = 1.5
+    y = x * 1.0
+    y[np.argwhere(x < 0.5)] *= 3.0  # (y[a] read as stack([y], axis=1)[m], so an elementwise function of the read)
+    w, m = x * 1.0, x > 0.5
+    w[np.argwhere(m)] = np.sin(x[np.argwhere(m)])
+    Z = np.outer(x, x[:2])
+    Z[np.argwhere(x > 0)] = x[:2] * 2  # (rows: (count, 1, 2), a row broadcast)
+    u = x * 1.0
+    u[np.argwhere(x > 0).T] += x[0]  # ((1, count))
+    v = x * 1.0
+    v[np.nonzero(x < 0)] = np.cos(x[x < 0])  # (recorded on main too: y[m])
+    q = x * 1.0
+    q[x > 1] += x[1]
+    return (z * x).sum() + (y**2).sum() + (w**2).sum() + (Z**2).sum() + (u**2).sum() + (v**3).sum() + (q**2).sum()
+
+
+JAX_WRITES = {  # (at P1, at P2: jnp.where(m, new, old) for each write, /tmp/m55/jaxref.py)
+    written: [
+        (66.41680213487697, [25.53, -58.82486101799571, 22.943197504692073, 8.75544972998846, -9.352906928793093]),
+        (112.13326858954784, [90.66112000805988, 24.056, -7.494864662783383, 13.303847630878197, 31.668397926110494]),
+    ]
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_writes_by_argwhere(method):
+    """Each write prepared at P1, called at P2 (every mask differs): JAX's values and gradients, NumPy's value."""
+    check_prepared_where_masks_differ(JAX_WRITES, P1, P2, method)
 
 
 @pytest.mark.parametrize("method", METHODS)
