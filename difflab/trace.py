@@ -1080,9 +1080,11 @@ _SLICE_BOUND = (
 _INTEGER_ARRAY = "an integer traced value converted to a NumPy array" + _NUMPY_INDEXING
 #: the same for np.nonzero(m)'s index arrays: np.array(np.nonzero(m)) is NumPy's array of their values
 _NONZERO_ARRAY = (
-    "np.nonzero(m)'s indices converted to a NumPy array (np.array(np.nonzero(m)), or NumPy's indexing of a NumPy"
-    " array W by them, reads their values, which dl.prepare cannot recompute: write np.stack(np.nonzero(m)) or"
-    " np.argwhere(m) for their array, traced, and numpy.where(m, W, 0) for W's elements)"
+    "np.nonzero(m)'s indices converted to a NumPy array (np.array(np.nonzero(m)) and np.asarray(np.nonzero(m)) build"
+    " a new NumPy array of their values, which no dispatch or subclass can make traced, or NumPy's indexing of a"
+    " NumPy array W by them, reads their values, which dl.prepare cannot recompute: write np.stack(np.nonzero(m)),"
+    " np.argwhere(m), np.transpose(np.nonzero(m)) or dnp.array(np.nonzero(m)) for their array, traced, and"
+    " numpy.where(m, W, 0) for W's elements)"
 )
 _NUMPY_MASKING = (
     "a traced mask indexing a NumPy array (NumPy's own indexing of a NumPy array W by it, W[m], reads its values,"

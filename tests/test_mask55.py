@@ -109,7 +109,26 @@ def test_iteration_and_counts_as_numbers_are_guarded(method):
 
 
 def test_vmap_of_an_iteration_is_refused():
-    """vmap cannot check a guard per row: iteration over a masked read is refused by name, as len(x[m]) is."""
-    for f in JAX:
-        with pytest.raises(ValueError, match="vmap cannot batch"):
-            dl.vmap(f)(np.stack([P1, P2]))
+    """vmap cannot check a guard per row: iteration over a masked read and the counts through numbers are refused by
+    name, as len(x[m]) is, in f, its Hessian, the prepared f's gradient and the prepared f inside another function
+    (never the first row's count for every row); vmap inside a derivative, jacobian(vmap(p)), is each row's (JAX's)."""
+    X = np.stack([P1, P2])
+    for f, want in JAX.items():
+        p = dl.prepare(f, P1)
+        for g in (f, dl.hessian(f), p.grad, lambda x: p(x) * 2.0):
+            with pytest.raises(ValueError, match="vmap cannot batch"):
+                dl.vmap(g)(X)
+        np.testing.assert_allclose(dl.jacobian(dl.vmap(p))(X), [[want[0][1], [0.0] * 5], [[0.0] * 5, want[1][1]]])
+
+
+def test_np_array_of_nonzero_stays_refused_naming_the_spellings():
+    """np.array / np.asarray of np.nonzero(m) build a new NumPy array of the indices' values: NumPy's array of a
+    tuple is a base ndarray whatever its items' __array__ return (an ndarray subclass too, subok=True: measured on
+    NumPy 2.4), and np.array takes no dispatch, so nothing can record it. prepare's refusal names both and the
+    spellings that are prepared (np.transpose(np.nonzero(m)) is np.argwhere(m), prepared)."""
+    for spelling in (np.array, np.asarray):
+        with pytest.raises(ValueError, match=r"np\.asarray\(np\.nonzero\(m\)\).*np\.transpose\(np\.nonzero\(m\)\)"):
+            dl.prepare(lambda x: np.sin(x[tuple(spelling(np.nonzero(x > 0)))]).sum(), P1)
+    p = dl.prepare(lambda x: np.sin(x[np.transpose(np.nonzero(x > 0))]).sum(), P1)
+    assert p(P2) == np.sin(P2[np.transpose(np.nonzero(P2 > 0))]).sum()
+    np.testing.assert_allclose(p.grad(P2), np.where(P2 > 0, np.cos(P2), 0.0), rtol=1e-15)
