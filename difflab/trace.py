@@ -750,8 +750,9 @@ def _masked_items(r):
     """The items of `for v in x[m]` (r = x[m], m a traced mask over x's leading axes) where the trace's operator
     checks count guards: their number is m's count, guarded (traced again where it differs), and the i-th is x's
     element (row) at m's (i+1)-th selected position, sum(where(m & (cumsum(m) == i + 1), x, 0)), recomputed from the
-    mask at each call (NumPy's value: one element plus zeros), its derivative to that element alone. None where r is
-    not such a read (a function of one, a mask along a later axis) or no operator checks guards (vmap, dl.trace)."""
+    mask at each call (NumPy's value: one element plus zeros; a -0.0 comes back 0.0, as NumPy's sum of it), its
+    derivative to that element alone. None where r is not such a read (a function of one, a mask along a later
+    axis) or no operator checks guards (vmap, dl.trace)."""
     t = r._trace
     mask = t.read_masks.get(r.node) if t.read_masks else None
     if mask is None or t.guards is None or t.specialised or isinstance(mask.value, Tracer):
