@@ -59,3 +59,20 @@ def test_decorator_form_and_a_hessian():
 def test_numpys_vectorize_on_a_traced_value_names_difflabs():
     with pytest.raises(dl.UnsupportedOperationError, match=r"use difflab\.numpy\.vectorize"):
         dl.grad(lambda x: np.sum(np.vectorize(lambda t: t * t)(x)))(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic", "numeric"])
+def test_otypes_cast_traced_outputs_as_numpy_does(method):
+    """An int otype rounds toward zero and has no derivative, as NumPy's cast; a float otype keeps it."""
+    square = lambda t: t * t if t > 0 else 0.0  # noqa: E731
+    x = np.array([1.5, -1.0, 2.5])
+    as_int, as_float = dnp.vectorize(square, otypes=[int]), dnp.vectorize(square, otypes=[float])
+    value, g = dl.value_and_grad(lambda x: np.sum(as_int(x)) + np.sum(as_float(x)), method=method)(x)
+    assert value == 2 + 0 + 6 + 2.25 + 0 + 6.25  # NumPy: [2, 0, 6] + [2.25, 0, 6.25]
+    np.testing.assert_allclose(g, [3.0, 0.0, 5.0], rtol=1e-6)
+    pair = dnp.vectorize(lambda t: (t, 2 * t), otypes=[int, float])
+    np.testing.assert_allclose(
+        dl.grad(lambda x: np.sum(pair(x)[0] + pair(x)[1]), method=method)(x), [2.0] * 3, rtol=1e-6
+    )
+    with pytest.raises(ValueError, match="otypes names 2 outputs"):
+        dl.grad(lambda x: np.sum(dnp.vectorize(square, otypes=[int, int])(x)))(x)

@@ -23,6 +23,7 @@ from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
 from .arrays import _take_along, _value, asarray, expand_dims, ndim, ravel, shape
 from .reductions import cumprod, diff
+from .shapes import astype as _astype
 from .shapes import take
 
 
@@ -319,7 +320,16 @@ def vectorize(pyfunc=None, *, otypes=None, doc=None, excluded=None, cache=False,
     def call(*args, **kwargs):
         if not builtins.any(isinstance(a, _Traced) for a in (*args, *kwargs.values())):
             return plain(*args, **kwargs)
-        return _per_element(pyfunc, plain, cores, skip, args, kwargs)
+        out = _per_element(pyfunc, plain, cores, skip, args, kwargs)
+        if otypes is None or not isinstance(out, (_Traced, tuple)):
+            return out
+        # NumPy casts each output to its otype: an int or bool otype rounds the values and cuts the derivative
+        casts = [_np.dtype(t) for t in otypes]
+        outs = out if isinstance(out, tuple) else (out,)
+        if len(casts) != len(outs):
+            raise ValueError(f"vectorize: otypes names {len(casts)} outputs, pyfunc returned {len(outs)}")
+        cast = tuple(_astype(o, t) for o, t in zip(outs, casts))
+        return cast if isinstance(out, tuple) else cast[0]
 
     call.__name__, call.__doc__ = getattr(pyfunc, "__name__", "vectorized"), doc or pyfunc.__doc__
     return call
