@@ -53,7 +53,7 @@ t_ga = np.array([0.5, 1.0, 2.0, 3.0])  # h
 F_ga = np.array([2.9, 4.4, 6.7, 8.6])  # cm
 room_is = np.array([5.0, 4.0, 3.0])  # m
 mic_is = np.array([3.5, 1.2, 1.6])
-t_is = np.arange(16) / 1000.0 * 2.5  # s
+t_is = np.arange(12) / 1000.0 * 3.0  # s
 Sigma_bl = np.array(
     [
         [0.040, 0.006, 0.010, 0.004],
@@ -67,7 +67,7 @@ P_bl = np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
 x_dm = np.array([1.1, 2.3, 2.9, 4.2, 5.1, 5.8, 7.2, 8.1])
 y_dm = np.array([1.4, 2.2, 3.4, 4.1, 5.5, 6.3, 7.0, 8.6])
 counts_tm = np.array([[4, 0, 1, 2, 0, 3], [0, 5, 2, 0, 1, 0], [2, 1, 0, 4, 3, 1]])
-I_lif = 1.2 + 0.6 * np.sin(np.arange(20) / 2.0)
+I_lif = 1.2 + 0.6 * np.sin(np.arange(14) / 1.5)
 rate_lif = 0.11
 B_lq = np.array([0.0, 1.0])
 Z_hk = np.column_stack([np.ones(10), np.linspace(-1, 1, 10), np.cos(np.arange(10.0))])
@@ -109,13 +109,13 @@ Td_mg = np.array([9.6, 10.2, 11.8, 14.2, 15.0, 6.8], dtype=np.float32)
 
 def green_ampt(p):
     """Green–Ampt infiltration under ponding: conductivity and wetting-front suction by np.exp, the moisture deficit by
-    expit; the implicit cumulative infiltration F = Kt + ψΔθ log(1 + F/(ψΔθ)) by 8 fixed-point sweeps over all the
+    expit; the implicit cumulative infiltration F = Kt + ψΔθ log(1 + F/(ψΔθ)) by 6 fixed-point sweeps over all the
     times at once from F = Kt; the squared error to ring-infiltrometer data."""
     K, psi = np.exp(p[0]), np.exp(p[1])
     dtheta = special.expit(p[2])
     s = psi * dtheta
     F = K * t_ga
-    for _ in range(8):
+    for _ in range(6):
         F = K * t_ga + s * np.log(1 + F / s)
     return np.sum((F - F_ga) ** 2)
 
@@ -190,7 +190,7 @@ def topic_model(theta):
 
 def lif_neuron(p):
     """A leaky integrate-and-fire neuron under a sinusoidal current: membrane time constant and resistance by np.exp,
-    a threshold; 20 Euler steps v += dt(−v + RI)/τ in place, a surrogate spike s = expit((v − θ)/0.05) and a smooth
+    a threshold; 14 Euler steps v += dt(−v + RI)/τ in place, a surrogate spike s = expit((v − θ)/0.05) and a smooth
     reset v = v(1 − s); the firing rate (spikes accumulated in a Python float) against a target rate."""
     tau, R, theta = np.exp(p[0]), np.exp(p[1]), p[2]
     v = 0.0
@@ -258,12 +258,12 @@ def mooney_rivlin(F_flat):
 
 def wave_dispersion(p):
     """The water depth from swell periods and wavelengths: the linear dispersion relation ω² = gk·tanh(kh) solved for
-    k by 6 Newton steps from the deep-water guess over all periods, the depth h by np.exp and a current's Doppler
+    k by 5 Newton steps from the deep-water guess over all periods, the depth h by np.exp and a current's Doppler
     shift; the wavelengths 2π/k against the measured ones."""
     h, U = np.exp(p[0]), p[1]
     omega = 2 * np.pi / T_wd
     k = omega**2 / 9.81
-    for _ in range(6):
+    for _ in range(5):
         th = np.tanh(k * h)
         f = 9.81 * k * th - (omega - k * U) ** 2
         df = 9.81 * th + 9.81 * k * h * (1 - th**2) + 2 * U * (omega - k * U)
@@ -419,17 +419,17 @@ FUNCS = [globals()[name] for name in POINTS]
 
 #: (f, g·cos(k + 1), |g|²) of the gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
-    "green_ampt": (7.466513484036161, -1.2159864960275528, 1601.3540708736484),  # jax, n=3
-    "image_source_rir": (0.04534649126720003, -0.2326166868842152, 0.03611314671770808),  # jax, n=4
+    "green_ampt": (7.578636328976041, -1.600678176182641, 1619.1164588362183),  # jax, n=3
+    "image_source_rir": (0.14292686833736046, -0.2590465928614998, 0.5478637410887446),  # jax, n=4
     "black_litterman": (-1.7844219800545131, 2.0315041842579036, 412.27878281279357),  # jax, n=4
     "deming_regression": (0.28243190134933244, 0.16192265575521658, 0.9080077312456337),  # jax, n=16
     "topic_model": (54.65639567460338, -7.518400517813117, 19.852609141870513),  # jax, n=18
-    "lif_neuron": (0.2535658562586334, -0.7509900583199656, 7.980048816105562),  # jax, n=3
+    "lif_neuron": (0.34094176282203786, -0.7309058334423671, 12.118345349419865),  # jax, n=3
     "lqr_cost": (14.1470873297806, -1.677398777715487, 32.93086331024612),  # jax, n=4
     "heckman_selection": (12.649978457250022, 2.456778039485531, 37.18088134578904),  # jax, n=7
     "glicko_ratings": (6.003712795884751, -0.2516456662017442, 7.385477386521238),  # jax, n=8
     "mooney_rivlin": (0.023832021624624583, 0.10810839670499471, 0.4596436175614111),  # jax, n=9
-    "wave_dispersion": (241.6839201661578, 849.1961185298887, 5161923.447609021),  # jax, n=2
+    "wave_dispersion": (241.683920166158, 849.1961185298895, 5161923.44760903),  # jax, n=2
     "hypocenter_location": (0.02216274298470494, -0.09207753206650905, 0.018561761467529015),  # jax, n=5
     "helmert_transform": (834.9868698355615, 891.4146260378707, 8290227.043917316),  # jax, n=7
     "hill_muscle": (38.92676276556245, -9.559742089627717, 801.1474027403998),  # jax, n=4
@@ -443,17 +443,17 @@ GRAD = {
 
 #: the same at x + 0.05·sin(k + 1)
 PERTURBED = {
-    "green_ampt": (5.3242789728401565, -1.0038498805683076, 1239.0703361700273),  # jax, n=3
-    "image_source_rir": (0.04767005888492567, -0.21573002530607063, 0.03249688017373096),  # jax, n=4
+    "green_ampt": (5.428478690180992, -1.3567580259847973, 1256.6677674515918),  # jax, n=3
+    "image_source_rir": (0.13647705469018645, -0.2715550342000849, 0.5283917607047285),  # jax, n=4
     "black_litterman": (-3.5239560936057157, -3.9778013186569985, 1277.4967467215251),  # jax, n=4
     "deming_regression": (0.2926996367511309, 0.19594461067541624, 0.91909896909188),  # jax, n=16
     "topic_model": (54.50814875376929, -7.480964839492179, 19.25923031410426),  # jax, n=18
-    "lif_neuron": (0.22948764296213503, -0.6762884917246983, 7.097895092162644),  # jax, n=3
+    "lif_neuron": (0.3148029054951031, -0.6210023437185477, 9.703019642921827),  # jax, n=3
     "lqr_cost": (13.9309655820107, -2.441289337141379, 22.429101141370783),  # jax, n=4
     "heckman_selection": (12.91792481642257, 2.114841090601411, 51.43254444751161),  # jax, n=7
     "glicko_ratings": (5.90466627088128, -0.1912253313735737, 6.8837164685035495),  # jax, n=8
     "mooney_rivlin": (0.022628098677688765, 0.09285466843497636, 0.35070876588304933),  # jax, n=9
-    "wave_dispersion": (384.5965514570521, 1128.5765253785087, 8846323.182716759),  # jax, n=2
+    "wave_dispersion": (384.5965514570519, 1128.5765253785082, 8846323.182716751),  # jax, n=2
     "hypocenter_location": (0.03038142365894926, -0.28677422117590845, 0.22109663806017027),  # jax, n=5
     "helmert_transform": (999.0822562281637, 1009.4171779430318, 11000693.360748332),  # jax, n=7
     "hill_muscle": (37.604506985491746, -4.013662009936939, 422.2957752461171),  # jax, n=4
@@ -467,12 +467,12 @@ PERTURBED = {
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (the same JAX spellings)
 HESS_ALL = {
-    "green_ampt": (4.003610243901285, 6124.316637188014),  # jax, n=3
-    "image_source_rir": (0.3441896219548372, 0.8373169129696569),  # jax, n=4
+    "green_ampt": (4.565672178200462, 6068.160932641271),  # jax, n=3
+    "image_source_rir": (-0.24333744966572934, 3.1448035870456192),  # jax, n=4
     "black_litterman": (-113.70056441542776, 192092.25027667492),  # jax, n=4
     "deming_regression": (0.6892650233867146, 27.19785988954121),  # jax, n=16
     "topic_model": (0.7191880730119965, 63.87770588372661),  # jax, n=18
-    "lif_neuron": (1.521677757116462, 137.654354553468),  # jax, n=3
+    "lif_neuron": (2.423866819074441, 269.9170999750661),  # jax, n=3
     "lqr_cost": (-15.537811217413616, 4116.567621766361),  # jax, n=4
     "heckman_selection": (-5.9038691298894195, 1195.7798035197384),  # jax, n=7
     "glicko_ratings": (1.2188029222373817, 18.206722508689758),  # jax, n=8
