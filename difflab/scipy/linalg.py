@@ -1,5 +1,6 @@
 """`scipy.linalg` functions on traced values: sqrtm, expm and solve_sylvester (registry entries,
-difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve with the triangle or
+difflab.ops.matfuncs), solve_continuous_lyapunov and solve_discrete_lyapunov (compositions of
+solve_sylvester, or of a Kronecker solve), solve_triangular and solve_banded (compositions: a solve with the triangle or
 the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conventions (the upper factor
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
@@ -189,6 +190,44 @@ def solve_sylvester(a, b, q):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     return _matfuncs.sylvester(a, b, q)
+
+
+def solve_continuous_lyapunov(a, q):
+    """X with A X + X Aᴴ = Q, like `scipy.linalg.solve_continuous_lyapunov`: solve_sylvester(A, Aᴴ, Q), so
+    differentiable by every method in A and Q where no two eigenvalues of A sum to 0. Shape contract:
+    a (n, n), q (n, n) -> (n, n).
+
+    >>> solve_continuous_lyapunov(-_np.eye(2), -2.0 * _np.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    return solve_sylvester(a, _ct(a), q)
+
+
+def solve_discrete_lyapunov(a, q, method=None):
+    """X with A X Aᴴ − X + Q = 0, like `scipy.linalg.solve_discrete_lyapunov` (a stable A's Σₖ Aᵏ Q (Aᴴ)ᵏ), by
+    SciPy's two methods as compositions of differentiable ops: 'direct' solves (I − A ⊗ Ā) vec X = vec Q (n² × n²,
+    row-major vec), 'bilinear' maps it to the continuous B X + X Bᴴ = −2 (A + I)⁻¹ Q (A + I)⁻ᴴ with
+    B = (A + I)⁻¹ (A − I) (both sides of the discrete equation multiplied by I − B = 2 (A + I)⁻¹); method=None is
+    SciPy's choice, 'direct' below n = 10. Needs no two eigenvalues of A with λᵢ λ̄ⱼ = 1 (and 'bilinear' no
+    eigenvalue −1). Shape contract: a (n, n), q (n, n) -> (n, n).
+
+    >>> solve_discrete_lyapunov(0.5 * _np.eye(2), 0.75 * _np.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    n = _np.shape(a)[-1]
+    if _np.ndim(a) != 2 or _np.shape(a) != (n, n) or _np.shape(q) != (n, n):
+        raise ValueError(
+            f"solve_discrete_lyapunov needs square a and q of one size, got {_np.shape(a)} and {_np.shape(q)}"
+        )
+    method = method or ("direct" if n < 10 else "bilinear")
+    if method == "direct":
+        lhs = _np.eye(n * n) - _dnp.kron(a, _dnp.conj(a))
+        return _dnp.reshape(_dnp.linalg.solve(lhs, _dnp.reshape(q, (n * n,))), (n, n))
+    if method != "bilinear":
+        raise ValueError(f"solve_discrete_lyapunov's method is 'direct' or 'bilinear', got {method!r}")
+    shifted_inv = _dnp.linalg.inv(a + _np.eye(n))
+    b = shifted_inv @ (a - _np.eye(n))
+    return solve_continuous_lyapunov(b, -2.0 * (shifted_inv @ q @ _ct(shifted_inv)))
 
 
 def sqrtm(A, disp=True, blocksize=None):
@@ -594,6 +633,8 @@ __all__ = [
     "cho_factor",
     "cho_solve",
     "solve_sylvester",
+    "solve_continuous_lyapunov",
+    "solve_discrete_lyapunov",
     "sqrtm",
     "expm",
     "eigvalsh",
