@@ -1,0 +1,27 @@
+"""What a new user met reading README.md and docs/ (session 55): each a claim checked as written."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+
+@pytest.mark.parametrize("op", [dl.grad, dl.value_and_grad, dl.jacobian, dl.hessian])
+def test_a_method_passed_where_argnums_goes_says_to_name_it(op):
+    # docs/numeric.md wrote dl.grad(f, "numeric"); the error said only "argnums must be an int"
+    with pytest.raises(
+        TypeError,
+        match=r"argnums must be an int.*got 'numeric'; a method is passed by keyword: "
+        r"method='numeric'",
+    ):
+        op(lambda x: np.sum(np.sin(x)), "numeric")(np.array([1.0, 2.0]))
+
+
+def test_numeric_md_nested_tan_example_at_the_pole():
+    # docs/numeric.md: jacobian(grad(Σ tan, numeric), forward) at [1, 2], [1.5707, 2], then [π/2 − 1e-7, 2]
+    J = dl.jacobian(dl.grad(lambda x: np.sum(np.tan(x)), method="numeric"), method="forward")
+    J(np.array([1.0, 2.0]))
+    for x0, said in ((1.5707, 2.23763201e12), (np.pi / 2 - 1e-7, 1.99999999e21)):
+        exact = 2 * np.tan(x0) / np.cos(x0) ** 2  # (tan)'' = 2 sec² tan
+        got = J(np.array([x0, 2.0]))[0, 0]
+        assert got == pytest.approx(said, rel=1e-8) and got == pytest.approx(exact, rel=1e-6)
