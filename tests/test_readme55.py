@@ -25,3 +25,27 @@ def test_numeric_md_nested_tan_example_at_the_pole():
         exact = 2 * np.tan(x0) / np.cos(x0) ** 2  # (tan)'' = 2 sec² tan
         got = J(np.array([x0, 2.0]))[0, 0]
         assert got == pytest.approx(said, rel=1e-8) and got == pytest.approx(exact, rel=1e-6)
+
+
+def test_check_exits_3_when_the_users_own_code_raises_a_value_error(tmp_path, monkeypatch, capsys):
+    # README: "an exception raised by the code run (a NameError in your function) with 3"; a ValueError or
+    # TypeError the user's function (or its --grad) raised itself exited 2, as bad input, with no traceback hint
+    from difflab.cli import main
+
+    (tmp_path / "rd55.py").write_text(
+        "import numpy as np\n"
+        "def f(w):\n    return np.sum(w ** 2)\n"
+        "def f_raises(w):\n    raise ValueError('w must be sorted')\n"
+        "def g_raises(w):\n    return len(3)\n"
+        "def g_shape(w):\n    return np.ones(3)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rd55:f_raises", "--at", "w=[1,2]"]) == 3
+    err = capsys.readouterr().err
+    assert "ValueError: w must be sorted" in err and "rd55.py:5 in f_raises" in err and "DIFFLAB_TRACEBACK" in err
+    assert main(["check", "rd55:f", "--at", "w=[1,2]", "--grad", "rd55:g_raises"]) == 3
+    assert "TypeError" in capsys.readouterr().err
+    # difflab's own bad-input errors stay 2, a wrong gradient 1, a right one 0
+    assert main(["check", "rd55:f", "--at", "w=[1,2]", "--wrt", "q"]) == 2
+    assert main(["check", "rd55:f", "--at", "w=[1,2]", "--grad", "rd55:g_shape"]) == 1
+    assert main(["check", "rd55:f", "--at", "w=[1,2]"]) == 0
