@@ -45,7 +45,23 @@ def test_check_exits_3_when_the_users_own_code_raises_a_value_error(tmp_path, mo
     assert "ValueError: w must be sorted" in err and "rd55.py:5 in f_raises" in err and "DIFFLAB_TRACEBACK" in err
     assert main(["check", "rd55:f", "--at", "w=[1,2]", "--grad", "rd55:g_raises"]) == 3
     assert "TypeError" in capsys.readouterr().err
-    # difflab's own bad-input errors stay 2, a wrong gradient 1, a right one 0
+    # difflab's own bad-input errors stay 2, a wrong gradient 1 (a right one 0: tests/test_cli.py)
     assert main(["check", "rd55:f", "--at", "w=[1,2]", "--wrt", "q"]) == 2
     assert main(["check", "rd55:f", "--at", "w=[1,2]", "--grad", "rd55:g_shape"]) == 1
-    assert main(["check", "rd55:f", "--at", "w=[1,2]"]) == 0
+
+
+def test_symbolic_eigh_beyond_2x2_is_no_longer_refused():
+    # README's "what does not work yet" said symbolic's jacobian, hessian and Symbolic(matrix=False) of eigh/svd
+    # beyond 2×2 raise NotDifferentiableError; they give reverse's numbers (the claim is gone from README)
+    A = np.array([[2.0, 0.5, 0.1], [0.5, 3.0, 0.2], [0.1, 0.2, 4.0]])
+    vals = lambda A: np.linalg.eigvalsh(A)  # noqa: E731
+    loss = lambda A: np.sum(np.linalg.eigvalsh(A) ** 3)  # noqa: E731
+    np.testing.assert_allclose(
+        dl.jacobian(vals, method="symbolic")(A), dl.jacobian(vals, method="reverse")(A), rtol=1e-12, atol=1e-14
+    )
+    np.testing.assert_allclose(
+        dl.hessian(loss, method="symbolic")(A), dl.hessian(loss, method="reverse")(A), rtol=1e-10, atol=1e-12
+    )
+    g = dl.grad(loss, method=dl.Symbolic(matrix=False))(A)
+    w, V = np.linalg.eigh(A)
+    np.testing.assert_allclose(g, np.tril(V @ np.diag(3 * w**2) @ V.T * (2 - np.eye(3))), rtol=1e-10)
