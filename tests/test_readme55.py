@@ -80,3 +80,15 @@ def test_elliprj_at_p_equal_to_x_is_said_as_the_readme_says():
         up[i] += h
         down[i] -= h
         assert g[i] == pytest.approx((sc.elliprj(*up) - sc.elliprj(*down)) / (2 * h), rel=1e-7)
+
+
+@pytest.mark.parametrize("at", [5, 2.5, ["x", 1.0], ("x=1",)])
+def test_explore_names_a_point_of_the_wrong_type(at):
+    # README: difflab.explore.explore(text, at) returns the page's record; explore("x", 5) raised a bare
+    # "TypeError: argument of type 'int' is not iterable"
+    from difflab.explore import ExploreError, explore
+
+    with pytest.raises(
+        ExploreError, match=rf"the point is a str such as 'x=3,y=2' or a dict .*got {type(at).__name__}"
+    ):
+        explore("x^2", at)  # (a str or dict point: tests/explore)
