@@ -160,3 +160,24 @@ def test_the_inline_examples_in_the_prose():
         A = J(np.arange(1.0, n + 1)).toarray()
         assert J.sweeps == 3
         np.testing.assert_allclose(A, dl.jacobian(tri)(np.arange(1.0, n + 1)), rtol=1e-15)
+
+
+def test_the_docs_inline_calls_run_as_written():
+    # docs/accuracy.md and docs/numeric.md show calls with their results in the prose; they wrote dl.vjp(np.exp(-x),
+    # ...) and dl.jvp(f, x, v, ...), which difflab refuses: each is run here as the page now spells it
+    import difflab as dl
+
+    docs = README.parent / "docs"
+    acc = " ".join((docs / "accuracy.md").read_text().split())
+    call = "dl.vjp(lambda x: np.exp(-x), 800.0)[1](3e200)"
+    assert f"`{call}` was (0.0,) for −1.1e-147 (now (-1.100362375253306e-147,))" in acc
+    assert eval(call, {"dl": dl, "np": np}) == (-1.100362375253306e-147,)
+    num = " ".join((docs / "numeric.md").read_text().split())
+    call = 'dl.jvp(lambda x: dl.jvp(np.std, (x,), (0.7,), method="numeric")[1], (3.5,), (1.3,))'
+    assert f"`{call}` is (0, 0)" in num and eval(call, {"dl": dl, "np": np}) == (0.0, 0.0)
+    assert '`dl.jvp(f, (x,), (v,), method="numeric")`' in num and "dl.jvp(f, x, v" not in num
+    # numeric.md: x0·x1 at x1 = 0 along (inf, 1) is 0.5 for difflab's methods
+    assert "x0·x1 at x1 = 0 along (inf, 1) is NaN there and 0.5 for difflab's methods" in num
+    f = lambda x: x[0] * x[1]  # noqa: E731
+    for method in ("numeric", "forward", "reverse"):
+        assert dl.jvp(f, (np.array([0.5, 0.0]),), (np.array([np.inf, 1.0]),), method=method)[1] == 0.5
