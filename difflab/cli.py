@@ -374,9 +374,11 @@ def _cmd_explore(args) -> int:
                 f"(its variables: {', '.join(names) or 'none'}; one the point omits starts at 1)",
                 file=sys.stderr,
             )
-        if args.html:
+        if args.html is not None:  # (an empty --html "" started the server instead)
             from .explore.page import write_html
 
+            if not args.html.strip():
+                raise UsageError('--html needs a file name: difflab explore --html out.html "x*y" --at x=1,y=2')
             if args.expression is None:
                 raise UsageError('--html needs an expression: difflab explore --html out.html "x*y" --at x=1,y=2')
             try:

@@ -92,3 +92,16 @@ def test_explore_names_a_point_of_the_wrong_type(at):
         ExploreError, match=rf"the point is a str such as 'x=3,y=2' or a dict .*got {type(at).__name__}"
     ):
         explore("x^2", at)  # (a str or dict point: tests/explore)
+
+
+def test_explore_html_with_an_empty_name_is_refused_not_served(capsys, monkeypatch):
+    # `difflab explore x --at x=1 --html ""` started the server (and a browser) instead of naming the problem
+    import difflab.explore.server
+    from difflab.cli import main
+
+    def serve(*args, **kwargs):  # (on the tree before, the server: it must not block the test)
+        raise AssertionError("explore --html '' started the server")
+
+    monkeypatch.setattr(difflab.explore.server, "serve", serve)
+    assert main(["explore", "x", "--at", "x=1", "--html", ""]) == 2
+    assert "--html needs a file name" in capsys.readouterr().err
