@@ -105,3 +105,18 @@ def test_explore_html_with_an_empty_name_is_refused_not_served(capsys, monkeypat
     monkeypatch.setattr(difflab.explore.server, "serve", serve)
     assert main(["explore", "x", "--at", "x=1", "--html", ""]) == 2
     assert "--html needs a file name" in capsys.readouterr().err
+
+
+def test_distribution_shape_parameters_differentiate_in_log_densities_not_cdfs():
+    # README said "the distributions' shape parameters ... are not differentiated"; their log-densities are
+    # (docs/scipy.md: "differentiable in ... the shape parameters where the formula is"); CDFs are refused by name
+    pytest.importorskip("scipy")
+    from scipy.special import digamma
+
+    import difflab.scipy.stats as dst
+
+    # d/da log Gamma(x; a) = log x − ψ(a)
+    assert dl.grad(lambda a: dst.gamma.logpdf(0.5, a))(2.0) == pytest.approx(np.log(0.5) - digamma(2.0), rel=1e-13)
+    assert dl.grad(lambda p: dst.binom.logpmf(3, 10, p))(0.4) == pytest.approx(3 / 0.4 - 7 / 0.6, rel=1e-13)
+    with pytest.raises(dl.NotDifferentiableError, match="gammainc is not differentiable in its argument a"):
+        dl.grad(lambda a: dst.gamma.cdf(0.5, a))(2.0)
