@@ -374,9 +374,11 @@ def _cmd_explore(args) -> int:
                 f"(its variables: {', '.join(names) or 'none'}; one the point omits starts at 1)",
                 file=sys.stderr,
             )
-        if args.html:
+        if args.html is not None:  # (an empty --html "" started the server instead)
             from .explore.page import write_html
 
+            if not args.html.strip():
+                raise UsageError('--html needs a file name: difflab explore --html out.html "x*y" --at x=1,y=2')
             if args.expression is None:
                 raise UsageError('--html needs an expression: difflab explore --html out.html "x*y" --at x=1,y=2')
             try:
@@ -730,6 +732,8 @@ def _dispatch(args) -> int:
         sys.stderr = open(os.devnull, "w")
         return 0
     except (ValueError, TypeError) as err:  # difflab's own bad-input errors: they name the problem
+        if _raised_in_user_code(err):  # the user's own `raise ValueError`: the code run raised, as a NameError
+            return _code_raised(args, err)
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
         where = _user_frame(err)  # a NumPy LinAlgError in the user's function: which line of theirs
@@ -740,15 +744,20 @@ def _dispatch(args) -> int:
         )
         return 2
     except Exception as err:  # anything else: one line, and how to see the rest
-        if os.environ.get("DIFFLAB_TRACEBACK"):
-            raise
-        where = _user_frame(err)
-        print(
-            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
-            f"({f'at {where}; ' if where else ''}set DIFFLAB_TRACEBACK=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return 3  # (not 1, a failed check's: the code raised, nothing was checked)
+        return _code_raised(args, err)
+
+
+def _code_raised(args, err: Exception) -> int:
+    """Print an exception the code run raised as one line with where and how to see the rest; status 3."""
+    if os.environ.get("DIFFLAB_TRACEBACK"):
+        raise err
+    where = _user_frame(err)
+    print(
+        f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+        f"({f'at {where}; ' if where else ''}set DIFFLAB_TRACEBACK=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return 3  # (not 1, a failed check's: the code raised, nothing was checked)
 
 
 def _user_frame(err: BaseException) -> str | None:
@@ -760,14 +769,32 @@ def _user_frame(err: BaseException) -> str | None:
     >>> _user_frame(ValueError("never raised")) is None
     True
     """
-    import sysconfig
     import traceback
 
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if _is_users(frame.filename):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return None
+
+
+def _raised_in_user_code(err: BaseException) -> bool:
+    """Whether err's innermost frame is the user's own code (its `raise`), not difflab's, NumPy's or Python's.
+
+    >>> _raised_in_user_code(ValueError("never raised"))
+    False
+    """
+    import traceback
+
+    frames = traceback.extract_tb(err.__traceback__)
+    return bool(frames) and _is_users(frames[-1].filename)
+
+
+def _is_users(filename: str) -> bool:
+    # frames of difflab itself, the standard library and installed packages are not the user's
+    import sysconfig
+
+    if filename.startswith("<"):
+        return False
     skipped = [str(Path(__file__).resolve().parent)]
     skipped += [sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib") if sysconfig.get_path(k)]
-    for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        name = str(Path(frame.filename).resolve()) if not frame.filename.startswith("<") else frame.filename
-        if frame.filename.startswith("<") or any(name.startswith(s) for s in skipped):
-            continue
-        return f"{frame.filename}:{frame.lineno} in {frame.name}"
-    return None
+    return not any(str(Path(filename).resolve()).startswith(s) for s in skipped)

@@ -140,3 +140,44 @@ def test_compares_table_says_what_its_cost_columns_count():
     text = str(dl.compare(lambda x, y: x * y**2, 3.0, 2.0))
     assert text.splitlines()[-1].startswith("f evals: evaluations of f per derivative; eqns: IR equations")
     assert "symbolic's generated code is not counted" in text
+
+
+def test_the_inline_examples_in_the_prose():
+    # README's prose shows three one-line results (docs/accuracy.md and docs/complex.md repeat two): each run as
+    # written, read from README's text so an edit that changes the code or the number fails here
+    import difflab as dl
+
+    text = " ".join(README.read_text().split())
+    nest = "dl.grad(lambda x: x * dl.grad(lambda y: x + y)(1.0))(2.0) == 1.0"
+    assert nest in text and eval(nest, {"dl": dl}) is True
+    cabs = "`dl.grad(lambda z: np.abs(z))(3+4j)` is 0.6−0.8j"
+    assert cabs in text
+    assert eval(cabs.split("`")[1], {"dl": dl, "np": np}) == pytest.approx(0.6 - 0.8j, rel=1e-15)
+    assert "a tridiagonal Jacobian takes 3 sweeps whatever n" in text
+    tri = lambda x: x**2 + np.concatenate([x[1:], [0.0]]) * np.concatenate([[0.0], x[:-1]])  # noqa: E731
+    for n in (5, 200):
+        J = dl.jacobian(tri, sparse=True, method="forward")
+        A = J(np.arange(1.0, n + 1)).toarray()
+        assert J.sweeps == 3
+        np.testing.assert_allclose(A, dl.jacobian(tri)(np.arange(1.0, n + 1)), rtol=1e-15)
+
+
+def test_the_docs_inline_calls_run_as_written():
+    # docs/accuracy.md and docs/numeric.md show calls with their results in the prose; they wrote dl.vjp(np.exp(-x),
+    # ...) and dl.jvp(f, x, v, ...), which difflab refuses: each is run here as the page now spells it
+    import difflab as dl
+
+    docs = README.parent / "docs"
+    acc = " ".join((docs / "accuracy.md").read_text().split())
+    call = "dl.vjp(lambda x: np.exp(-x), 800.0)[1](3e200)"
+    assert f"`{call}` was (0.0,) for −1.1e-147 (now (-1.100362375253306e-147,))" in acc
+    assert eval(call, {"dl": dl, "np": np}) == (-1.100362375253306e-147,)
+    num = " ".join((docs / "numeric.md").read_text().split())
+    call = 'dl.jvp(lambda x: dl.jvp(np.std, (x,), (0.7,), method="numeric")[1], (3.5,), (1.3,))'
+    assert f"`{call}` is (0, 0)" in num and eval(call, {"dl": dl, "np": np}) == (0.0, 0.0)
+    assert '`dl.jvp(f, (x,), (v,), method="numeric")`' in num and "dl.jvp(f, x, v" not in num
+    # numeric.md: x0·x1 at x1 = 0 along (inf, 1) is 0.5 for difflab's methods
+    assert "x0·x1 at x1 = 0 along (inf, 1) is NaN there and 0.5 for difflab's methods" in num
+    f = lambda x: x[0] * x[1]  # noqa: E731
+    for method in ("numeric", "forward", "reverse"):
+        assert dl.jvp(f, (np.array([0.5, 0.0]),), (np.array([np.inf, 1.0]),), method=method)[1] == 0.5

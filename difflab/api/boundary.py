@@ -230,7 +230,9 @@ def _check_argnums(argnums, nargs):
     nums = tuple(argnums) if many else (argnums,)
     for a in nums:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+            # dl.grad(f, "numeric") reads as the method to a new user; JAX's second positional is argnums
+            hint = f"; a method is passed by keyword: method={argnums!r}" if isinstance(argnums, str) else ""
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}{hint}")
         if not -nargs <= a < nargs:
             raise ValueError(f"argnums {a} is out of range for a function called with {nargs} arguments")
     nums = tuple(int(a) % nargs for a in nums)

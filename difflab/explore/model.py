@@ -64,6 +64,8 @@ def parse_at(text: str | dict | None) -> dict:
     """
     if isinstance(text, dict):
         items = list(text.items())
+    elif not isinstance(text, (str, type(None))):  # (explore("x", 5) was "argument of type 'int' is not iterable")
+        raise ExploreError(f"the point is a str such as 'x=3,y=2' or a dict {{'x': 3.0}}, got {type(text).__name__}")
     elif "[" in (text or ""):
         raise ExploreError(f"the explorer's variables are scalars, got a list in {text!r}")
     else:
