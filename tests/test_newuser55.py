@@ -21,8 +21,11 @@ def _hfft_real_sum(x, n, norm):
     return np.sum(np.fft.hfft(x * (1 + 0.5j), n=n, norm=norm) * np.arange(1.0, m + 1) ** 1.5)
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize(("n", "norm"), [(None, None), (7, "ortho"), (None, "forward")])
+@pytest.mark.parametrize(
+    ("method", "n", "norm"),
+    [(m, 7, "ortho") for m in METHODS]
+    + [(m, n, norm) for m in METHODS[1:] for n, norm in [(None, None), (None, "forward")]],
+)  # (symbolic once: the same composition, and SymPy's DFT sums are the slow part)
 def test_hfft_of_traced_values(method, n, norm):
     want = np.array([_hfft_real_sum(e, n, norm) for e in np.eye(6)])  # linear: ∂/∂x_i is f(e_i)
     got = dl.grad(lambda x: _hfft_real_sum(x, n, norm), method=method)(V6)
@@ -44,3 +47,57 @@ def test_ihfft_of_traced_values(method):
     np.testing.assert_allclose(
         dl.hessian(f, method="reverse")(V6), 2 * np.real(jac.conj().T @ (w[:, None] * jac)), rtol=1e-12, atol=1e-15
     )
+
+
+def _complex_step(f, x, h=1e-30):
+    """∇f at x by complex steps (f a polynomial in x: exact to rounding)."""
+    return np.array([f(x + 1j * h * e).imag / h for e in np.eye(x.size)])
+
+
+@pytest.mark.parametrize(
+    "method", METHODS[1:]
+)  # (symbolic: convolve's own tests; here 4 s of SymPy for the same graph)
+@pytest.mark.parametrize("name", ["fftconvolve", "oaconvolve"])
+def test_fftconvolve_is_in_difflab_scipy_signal(method, name):
+    ss = pytest.importorskip("scipy.signal")
+    import difflab.scipy as dsc
+
+    k = np.array([0.2, 0.5, 0.3])
+
+    def f(conv):
+        return lambda x: np.sum(conv(x, x[::-1]) ** 2) + np.sum(conv(x, k, mode="same") ** 3)
+
+    # SciPy's direct sum by complex steps (its FFT would mix the step into the real parts' rounding)
+    want = _complex_step(f(lambda a, b, mode="full": ss.convolve(a, b, mode=mode, method="direct")), V6)
+    np.testing.assert_allclose(
+        dl.grad(f(getattr(dsc.signal, name)), method=method)(V6), want, rtol=1e-6 if method == "numeric" else 1e-12
+    )
+    np.testing.assert_allclose(getattr(dsc.signal, name)(V6, k, mode="same"), getattr(ss, name)(V6, k, mode="same"))
+
+
+def test_scipy_fftconvolve_of_traced_values_names_difflabs():
+    ss = pytest.importorskip("scipy.signal")
+    from difflab.errors import UnsupportedOperationError
+
+    with pytest.raises(UnsupportedOperationError, match=r"use difflab\.scipy\.signal\.fftconvolve"):
+        dl.grad(lambda x: np.sum(ss.fftconvolve(x, x)))(V6)
+    import difflab.scipy as dsc
+
+    with pytest.raises(NotImplementedError, match="axes="):
+        dsc.signal.fftconvolve(np.ones((2, 3)), np.ones((2, 2)), axes=1)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_trapezoid_is_in_difflab_scipy_integrate(method):
+    si = pytest.importorskip("scipy.integrate")
+    import difflab.scipy as dsc
+
+    t = np.array([0.0, 0.1, 0.35, 0.5, 0.8, 1.0])
+
+    def f(m):  # y traced, and the sample points traced too (trapezoid is bilinear in y and the steps of x)
+        return lambda p: m.trapezoid(np.sin(p) * p, x=t + 0.1 * p**2)
+
+    want = _complex_step(f(si), V6)
+    got = dl.grad(f(dsc.integrate), method=method)(V6)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if method == "numeric" else 1e-12)
+    assert "trapezoid" in dsc.BY_NAME["integrate"]
