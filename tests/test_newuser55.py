@@ -101,3 +101,52 @@ def test_trapezoid_is_in_difflab_scipy_integrate(method):
     got = dl.grad(f(dsc.integrate), method=method)(V6)
     np.testing.assert_allclose(got, want, rtol=1e-6 if method == "numeric" else 1e-12)
     assert "trapezoid" in dsc.BY_NAME["integrate"]
+
+
+def _central(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+@pytest.mark.parametrize(
+    ("method", "how"), [(m, "linear") for m in METHODS] + [("reverse", h) for h in ("weibull", "hazen", "lower")]
+)
+def test_quantile_of_a_traced_q(method, how):
+    # the position moves with q: d/dq of the linear method's quantile is (n - 1)(x₍ₖ₊₁₎ - x₍ₖ₎); it was 0 silently
+    m = np.stack([V6, V6**2 - 0.3])
+    q = np.array([0.3, 0.55])
+
+    def f(q):
+        return np.sum(np.quantile(m, q, axis=1, method=how) ** 2) + np.percentile(V6, q[0] * 100, method=how) ** 3
+
+    want = _central(f, q)
+    if how == "linear":  # the closed form at q₀ = 0.3 for the percentile term: 3 Q² · 5 (x₍₂₎ - x₍₁₎)
+        s = np.sort(V6)
+        assert (
+            abs(
+                want[0]
+                - _central(lambda q: np.sum(np.quantile(m, q, axis=1) ** 2), q)[0]
+                - 3 * np.quantile(V6, 0.3) ** 2 * 5 * (s[2] - s[1])
+            )
+            < 1e-7
+        )
+    np.testing.assert_allclose(dl.grad(f, method=method)(q), want, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_pinv_hermitian_reads_the_lower_triangle(method):
+    # NumPy's pinv(hermitian=True) is by eigh, which reads a's lower triangle: the upper one has no derivative
+    # (difflab gave the general pinv's gradient, nonzero there)
+    a = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.1]]) + np.triu(np.full((3, 3), 0.05), 1)
+    w = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.4], [1.1, 0.6, -0.9]])
+
+    def f(a):
+        return np.sum(np.linalg.pinv(a, hermitian=True) * w)
+
+    got = dl.grad(f, method=method)(a)
+    np.testing.assert_allclose(got, _central(f, a), rtol=1e-6, atol=1e-8)
+    assert np.all(got[np.triu_indices(3, 1)] == 0)

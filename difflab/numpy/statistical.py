@@ -207,7 +207,10 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     array([2.5 , 1.75])
     >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25], method="nearest")
     array([2., 2.])
+
+    A traced q moves the fraction between the two values by the method's slope (`_fraction_in_q`).
     """
+    traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
@@ -221,7 +224,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     hi, t = _np.minimum(lo + 1, n - 1), pos - lo
     s = moveaxis(sort(a, axis=axis), axis, 0)
     below, above = s[(lo,)], s[(hi,)]
-    t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
+    if traced_q is not None:
+        t = _fraction_in_q(traced_q, q, pos, t, n, method)
+    t = reshape(t, _np.shape(t) + (1,) * (ndim(s) - 1))
     with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's quantile is float32)
         res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
     if keepdims:
@@ -232,13 +237,38 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     return res
 
 
+#: NumPy's continuous methods place the q-th quantile at the virtual index n·q + α + q(1 − α − β) − 1 (α, β its
+#: table's), so d(position)/dq = n + 1 − α − β: n plus this offset; the other methods pick or average sorted values
+#: (piecewise constant in q: derivative 0, as NumPy's value)
+_POSITION_SLOPE = {
+    "linear": -1.0,
+    "weibull": 1.0,
+    "hazen": 0.0,
+    "interpolated_inverted_cdf": 0.0,
+    "median_unbiased": 1.0 / 3.0,
+    "normal_unbiased": 0.25,
+}
+
+
+def _fraction_in_q(traced_q, q, pos, t, n, method):
+    """The fraction t between the sorted values around each position, as a traced function of q (its values t):
+    the position moves with q by the method's slope, inside (0, n − 1) (clipped at the ends, it is constant).
+    A traced q's derivative was dropped silently (0; newuser55's find)."""
+    offset = _POSITION_SLOPE.get(method)
+    if offset is None:
+        return t
+    slope = _np.where((pos > 0) & (pos < n - 1), n + offset, 0.0)
+    return t + slope * (traced_q - q)
+
+
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The q-th percentiles (q in [0, 100]), as `quantile` of q / 100, like `numpy.percentile`.
 
     >>> float(percentile(_np.array([1.0, 2.0, 3.0]), 50))
     2.0
     """
-    return quantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+    q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
+    return quantile(a, q, axis, out, overwrite_input, method, keepdims)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
