@@ -91,24 +91,31 @@ def _count(x, axis):
     return math.prod(shape(x)[a] for a in axes)
 
 
-def var(a, axis=None, ddof=0, keepdims=False):
-    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var`.
+def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
+    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var` (`where`: a constant mask of
+    the entries counted, as NumPy's: the others have no derivative; std and var took no where= before).
 
     >>> float(var(_np.array([1.0, 3.0])))
     1.0
+    >>> float(var(_np.array([1.0, 3.0, 100.0]), where=_np.array([True, True, False])))
+    1.0
     """
-    d = a - mean(a, axis=axis, keepdims=True)
+    count = float(_count(a, axis))
+    if where is not True:  # (NumPy's count per slice: the mask's sum)
+        where = _np.broadcast_to(_np.asarray(_value(where), dtype=bool), shape(a))
+        count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
+    d = a - mean(a, axis=axis, keepdims=True, where=where)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
-    return sum(square, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+    return sum(square, axis=axis, keepdims=keepdims, where=where) / (count - ddof)
 
 
-def std(a, axis=None, ddof=0, keepdims=False):
-    """Standard deviation over `axis` with `ddof`, like `numpy.std`.
+def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`: var's).
 
     >>> float(std(_np.array([1.0, 3.0])))
     1.0
     """
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where))
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
