@@ -1073,7 +1073,11 @@ def main():
     ap.add_argument("--output", help="a Markdown file whose generated section (between the markers) is replaced")
     a = ap.parse_args()
     if a.load:
-        rows = [tuple(r) for f in a.load for r in json.loads(Path(f).read_text())]
+        merged = {}  # (a later file's row replaces an earlier one of the same idiom, order and method: a re-run)
+        for f in a.load:
+            merged.update({tuple(r[:3]): tuple(r) for r in json.loads(Path(f).read_text())})
+        order = {label: i for i, (label, *_) in enumerate(CASES)}
+        rows = sorted(merged.values(), key=lambda r: (order.get(r[0], -1), r[1], METHODS.index(r[2])))
     else:
         rows = run(a.only, a.methods, a.timeout, a.skip, a.stop)
     if a.save:

@@ -167,3 +167,16 @@ def test_std_and_var_take_where(method):
 
     got = dl.grad(f, method=method)(x)
     np.testing.assert_allclose(got, _central(f, x), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("method", METHODS[1:])
+def test_nanquantile_of_a_traced_q(method):
+    # each slice's position moves with q by its own count's slope (5 and 4 values here); it was 0 silently
+    m = np.stack([V6, V6**2 - 0.3])
+    m[0, 2] = m[1, 4] = m[1, 0] = np.nan
+    q = np.array([0.32, 0.55])
+
+    def f(q):
+        return np.sum(np.nanquantile(m, q, axis=1, method="weibull") ** 2) + np.nanpercentile(m, q[0] * 100) ** 3
+
+    np.testing.assert_allclose(dl.grad(f, method=method)(q), _central(f, q), rtol=1e-7, atol=1e-9)

@@ -40,7 +40,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _quantile_position, clip, diff
+from .reductions import _fraction_in_q, _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -235,30 +235,6 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
             q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
         )
     return res
-
-
-#: NumPy's continuous methods place the q-th quantile at the virtual index n·q + α + q(1 − α − β) − 1 (α, β its
-#: table's), so d(position)/dq = n + 1 − α − β: n plus this offset; the other methods pick or average sorted values
-#: (piecewise constant in q: derivative 0, as NumPy's value)
-_POSITION_SLOPE = {
-    "linear": -1.0,
-    "weibull": 1.0,
-    "hazen": 0.0,
-    "interpolated_inverted_cdf": 0.0,
-    "median_unbiased": 1.0 / 3.0,
-    "normal_unbiased": 0.25,
-}
-
-
-def _fraction_in_q(traced_q, q, pos, t, n, method):
-    """The fraction t between the sorted values around each position, as a traced function of q (its values t):
-    the position moves with q by the method's slope, inside (0, n − 1) (clipped at the ends, it is constant).
-    A traced q's derivative was dropped silently (0; newuser55's find)."""
-    offset = _POSITION_SLOPE.get(method)
-    if offset is None:
-        return t
-    slope = _np.where((pos > 0) & (pos < n - 1), n + offset, 0.0)
-    return t + slope * (traced_q - q)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
