@@ -78,7 +78,7 @@ def test_a_raised_difflab_error_is_caught_by_both_its_parents():
     import difflab.numpy as dnp
 
     with pytest.raises(DifflabError) as info:
-        difflab.grad(lambda x: np.fft.hfft(x))(np.eye(2))  # not a primitive
+        difflab.grad(lambda x: np.lib.scimath.log(x))(np.eye(2))  # not a primitive (np.fft.hfft was: traced now)
     assert isinstance(info.value, TypeError)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -12,9 +12,10 @@ from difflab.api.boundary import NonScalarOutput
 
 def test_unsupported_numpy_function_is_named():
     with pytest.raises(
-        dl.UnsupportedOperationError, match=r"numpy\.fft\.hfft is not a difflab primitive.*difflab\.numpy\.__all__"
+        dl.UnsupportedOperationError,
+        match=r"numpy\.lib\.scimath\.arccos is not a difflab primitive.*difflab\.numpy\.__all__",
     ):
-        dl.grad(lambda x: np.fft.hfft(x).sum())(np.ones(3))
+        dl.grad(lambda x: np.lib.scimath.arccos(x).sum())(np.ones(3) / 2)  # (np.fft.hfft was this: traced now)
     with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.lib\.scimath\.sqrt"):  # (packbits: traced now)
         dl.grad(lambda x: np.lib.scimath.sqrt(x).sum())(np.ones(2))
     with pytest.raises(TypeError, match="integer or boolean"):  # NumPy's own refusal of a float array, as NumPy's

@@ -134,6 +134,8 @@ _DERIVED.update(
             for kind in ("fft", "ifft", "rfft", "irfft")
             for suffix in ("", "2", "n")
         },
+        "fft.hfft": _stacking(_fourier.hermitian_front("hfft")),
+        "fft.ihfft": _stacking(_fourier.hermitian_front("ihfft")),
         "fft.fftshift": _stacking(_fft_fftshift),
         "fft.ifftshift": _stacking(_fft_ifftshift),
     }

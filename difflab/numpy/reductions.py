@@ -91,24 +91,31 @@ def _count(x, axis):
     return math.prod(shape(x)[a] for a in axes)
 
 
-def var(a, axis=None, ddof=0, keepdims=False):
-    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var`.
+def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
+    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var` (`where`: a constant mask of
+    the entries counted, as NumPy's: the others have no derivative; std and var took no where= before).
 
     >>> float(var(_np.array([1.0, 3.0])))
     1.0
+    >>> float(var(_np.array([1.0, 3.0, 100.0]), where=_np.array([True, True, False])))
+    1.0
     """
-    d = a - mean(a, axis=axis, keepdims=True)
+    count = float(_count(a, axis))
+    if where is not True:  # (NumPy's count per slice: the mask's sum)
+        where = _np.broadcast_to(_np.asarray(_value(where), dtype=bool), shape(a))
+        count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
+    d = a - mean(a, axis=axis, keepdims=True, where=where)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
-    return sum(square, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+    return sum(square, axis=axis, keepdims=keepdims, where=where) / (count - ddof)
 
 
-def std(a, axis=None, ddof=0, keepdims=False):
-    """Standard deviation over `axis` with `ddof`, like `numpy.std`.
+def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`: var's).
 
     >>> float(std(_np.array([1.0, 3.0])))
     1.0
     """
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where))
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
@@ -262,14 +269,39 @@ def _quantile_position(q, n: int, method: str):
     return _np.asarray(_np.quantile(_np.arange(builtins.max(n, 1), dtype=float), q, method=method), dtype=float)
 
 
+#: NumPy's continuous methods place the q-th quantile at the virtual index n·q + α + q(1 − α − β) − 1 (α, β its
+#: table's), so d(position)/dq = n + 1 − α − β: n plus this offset; the other methods pick or average sorted values
+#: (piecewise constant in q: derivative 0, as NumPy's value)
+_POSITION_SLOPE = {
+    "linear": -1.0,
+    "weibull": 1.0,
+    "hazen": 0.0,
+    "interpolated_inverted_cdf": 0.0,
+    "median_unbiased": 1.0 / 3.0,
+    "normal_unbiased": 0.25,
+}
+
+
+def _fraction_in_q(traced_q, q, pos, t, n, method):
+    """The fraction t between the sorted values around each position, as a traced function of q (its values t):
+    the position moves with q by the method's slope, inside (0, n − 1) (clipped at the ends, it is constant).
+    A traced q's derivative was dropped silently (0; newuser55's find)."""
+    offset = _POSITION_SLOPE.get(method)
+    if offset is None:
+        return t
+    slope = _np.where((pos > 0) & (pos < n - 1), n + offset, 0.0)  # (n: a count per slice, broadcast, for nanquantile)
+    return t + slope * reshape(traced_q - q, q.shape + (1,) * (_np.ndim(pos) - q.ndim))
+
+
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
-    the entries picked; an all-NaN slice gives NaN).
+    the entries picked, and from a traced q by the method's slope, `_fraction_in_q`; an all-NaN slice gives NaN).
 
     >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
     2.0
     """
+    traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:
         raise ValueError("nanquantile takes no out= (difflab's results are new arrays)")
@@ -284,6 +316,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
         pos[(Ellipsis, count == c)] = _quantile_position(q, int(c), method).reshape(q.shape + (1,))
     lo = _np.floor(pos).astype(int)
     hi, t = _np.minimum(lo + 1, _np.maximum(count - 1, 0)), pos - lo
+    if traced_q is not None:
+        t = _fraction_in_q(traced_q, q, pos, t, _np.broadcast_to(count, pos.shape), method)
     lead = q.shape + count.shape
     grid = tuple(_np.broadcast_to(g, lead) for g in _np.indices(count.shape))
     pick = lambda i: s[grid + (_np.broadcast_to(i, lead),)]  # noqa: E731
@@ -303,7 +337,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
     2.0
     """
-    return nanquantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+    q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
+    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):

@@ -40,7 +40,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _quantile_position, clip, diff
+from .reductions import _fraction_in_q, _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -207,7 +207,10 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     array([2.5 , 1.75])
     >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25], method="nearest")
     array([2., 2.])
+
+    A traced q moves the fraction between the two values by the method's slope (`_fraction_in_q`).
     """
+    traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
@@ -221,7 +224,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     hi, t = _np.minimum(lo + 1, n - 1), pos - lo
     s = moveaxis(sort(a, axis=axis), axis, 0)
     below, above = s[(lo,)], s[(hi,)]
-    t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
+    if traced_q is not None:
+        t = _fraction_in_q(traced_q, q, pos, t, n, method)
+    t = reshape(t, _np.shape(t) + (1,) * (ndim(s) - 1))
     with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's quantile is float32)
         res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
     if keepdims:
@@ -238,7 +243,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     >>> float(percentile(_np.array([1.0, 2.0, 3.0]), 50))
     2.0
     """
-    return quantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+    q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
+    return quantile(a, q, axis, out, overwrite_input, method, keepdims)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):

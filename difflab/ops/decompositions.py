@@ -1593,15 +1593,38 @@ def _pinv_impl(a, rcond=None):
     return nan_where_non_finite(a, lambda a: np.linalg.pinv(a) if rcond is None else np.linalg.pinv(a, rcond=rcond))
 
 
+def _hermitian_from_lower(a):
+    """The Hermitian matrix LAPACK's eigh reads from a's lower triangle (NumPy's UPLO='L': the upper triangle and
+    the diagonal's imaginary parts are not read). Shapes: (..., n, n) -> (..., n, n).
+
+    >>> _hermitian_from_lower(np.array([[1.0, 9.0], [2.0, 3.0]])).tolist()
+    [[1.0, 2.0], [2.0, 3.0]]
+    """
+    where, transpose = REGISTRY["where"], REGISTRY["transpose"]
+    shape = _shape(a)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"pinv(hermitian=True) takes square matrices (..., n, n), got shape {shape}")
+    n, nd = shape[-1], len(shape)
+    lower = where(np.tril(np.ones((n, n), dtype=bool), -1), a, 0.0)
+    diagonal = where(np.eye(n, dtype=bool), real(a) if is_complex(a) else a, 0.0)
+    return lower + conj(transpose(lower, axes=tuple(range(nd - 2)) + (nd - 1, nd - 2))) + diagonal
+
+
 def _pinv_front(a, rcond=None, hermitian=False, *, rtol=None):
     """Moore-Penrose pseudo-inverse, like `numpy.linalg.pinv` (singular values below the cutoff
     count as zero). Shapes: a (..., m, n) -> (..., n, m). Differentiable where the rank is locally
-    constant.
+    constant. hermitian=True is NumPy's: its eigh reads a's lower triangle only, so the pseudo-inverse is
+    that of the Hermitian matrix the lower triangle spells, and the upper triangle's derivative is 0 (it was
+    the general pinv's: a wrong gradient, newuser55's find).
 
     >>> _pinv_front(np.array([[2.0], [0.0]])).tolist()
     [[0.5, 0.0]]
+    >>> _pinv_front(np.array([[2.0, 7.0], [0.0, 4.0]]), hermitian=True).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
     """
     cutoff = rtol if rcond is None else rcond
+    if hermitian:
+        a = _hermitian_from_lower(a)
     return pinv(a, rcond=None if cutoff is None else float(cutoff))
 
 

@@ -185,3 +185,33 @@ def fft_front(kind, suffix=""):
 
     front.__name__ = kind + suffix
     return front
+
+
+#: hfft/ihfft call the real transforms with the opposite normalisation, as NumPy's own code does
+_SWAPPED = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def hermitian_front(kind):
+    """numpy.fft.hfft / ihfft, written as NumPy writes them over the real transforms: hfft(a, n) is
+    irfft(conj(a), n) with the norm's direction swapped (a Hermitian-symmetric signal's real spectrum:
+    n = 2(m - 1) by default), ihfft(a, n) is conj(rfft(a, n)) swapped likewise. Shape contract: hfft
+    (..., m) -> (..., n) real; ihfft (..., n) real -> (..., n//2 + 1) complex, along `axis`.
+
+    >>> hermitian_front("hfft")(np.array([1.0, 2.0, 3.0])).tolist()
+    [8.0, -2.0, 0.0, -2.0]
+    >>> np.round(hermitian_front("ihfft")(np.array([8.0, -2.0, 0.0, -2.0])).real, 12).tolist()
+    [1.0, 2.0, 3.0]
+    """
+
+    def front(a, n=None, axis=-1, norm=None):
+        norm = "backward" if norm is None else norm
+        if norm not in _NORMS:
+            raise ValueError(f"numpy.fft.{kind}: norm must be one of {_NORMS}, got {norm!r}")
+        if kind == "hfft":
+            return fft_front("irfft")(np.conjugate(a), n, axis, _SWAPPED[norm])
+        if is_complex(a):
+            raise TypeError("numpy.fft.ihfft takes real input; got complex values")
+        return np.conjugate(fft_front("rfft")(a, n, axis, _SWAPPED[norm]))
+
+    front.__name__ = kind
+    return front

@@ -16,7 +16,7 @@ __all__ = ["special", "stats", "signal", "linalg", "ndimage", "spatial"]
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the
 #: error for SciPy's own function on a traced value names them without importing them)
-BY_NAME = {"integrate": ("odeint", "simpson", "cumulative_trapezoid")}
+BY_NAME = {"integrate": ("odeint", "trapezoid", "simpson", "cumulative_trapezoid")}
 
 
 def __getattr__(name: str):

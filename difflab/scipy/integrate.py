@@ -1,4 +1,5 @@
-"""`scipy.integrate.odeint`, `simpson` and `cumulative_trapezoid` on traced values. The two quadratures are linear
+"""`scipy.integrate.odeint`, `trapezoid`, `simpson` and `cumulative_trapezoid` on traced values (trapezoid is
+NumPy's, difflab.numpy's composition). The two quadratures are linear
 in y: their weights are SciPy's own, read by applying SciPy's rule to the unit vectors (constant sample points), so
 the values are SciPy's and the derivative is exact. odeint: y(t) of dy/dt = func(y, t, *args), differentiable in
 y0, t and args by reverse mode (the adjoint method) and forward mode (the sensitivity equations),
@@ -41,7 +42,7 @@ from ..ops import Op
 from ..ops.core import _loop_batch
 from ..trace import trace
 
-__all__ = ["odeint", "simpson", "cumulative_trapezoid"]
+__all__ = ["odeint", "trapezoid", "simpson", "cumulative_trapezoid"]
 
 #: SciPy's odeint options passed to the integrator as they are, for the solution and for the
 #: augmented systems of its derivatives (tolerances, step limits, method orders)
@@ -410,6 +411,17 @@ def simpson(y, *, x=None, dx=1.0, axis=-1):
     """
     w, axis = _quadrature_weights("simpson", y, x, dx, axis)
     return dnp.tensordot(dnp.moveaxis(y, axis, -1), w, axes=1)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of y by the trapezoidal rule along `axis`, like `scipy.integrate.trapezoid` (which is NumPy's
+    `trapezoid`): `difflab.numpy.trapezoid`, differentiable in y and in the sample points x, all four methods.
+    Shape contract: y (..., n, ...) -> y's shape without `axis`.
+
+    >>> float(trapezoid(np.array([0.0, 1.0, 4.0]), x=np.array([0.0, 1.0, 3.0])))
+    5.5
+    """
+    return dnp.trapezoid(y, x=x, dx=dx, axis=axis)
 
 
 def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):

@@ -1,4 +1,4 @@
-"""`scipy.signal.convolve`, `lfilter` and `hilbert` on traced values (hilbert: SciPy's FFT recipe in difflab's fft
+"""`scipy.signal.convolve` (and `fftconvolve`/`oaconvolve`, the same numbers), `lfilter` and `hilbert` on traced values (hilbert: SciPy's FFT recipe in difflab's fft
 ops) (lfilter: the registry entry ops/signal.py, with
 SciPy's axis and zi). convolve: N-dimensional convolution as a composition of difflab
 ops (pad, take, einsum), with autograd's generalisation `axes` (which axes are convolved) and
@@ -214,4 +214,24 @@ def hilbert(x, N=None, axis=-1):
     return _dnp.fft.ifft(_dnp.fft.fft(x, N, axis=axis) * h, axis=axis)
 
 
-__all__ = ["convolve", "lfilter", "hilbert"]
+def fftconvolve(in1, in2, mode="full", axes=None):
+    """The convolution of `in1` and `in2` over every axis, like `scipy.signal.fftconvolve` (and `oaconvolve`): the
+    same numbers as `convolve` (SciPy's FFT and overlap-add give them up to rounding), so it is `convolve`, with its
+    derivatives in both arguments under all four methods. Shape contract: full n + m - 1, same in1's, valid
+    |n - m| + 1 per axis. SciPy's `axes` (convolve some axes, broadcast the others) is refused by name.
+
+    >>> fftconvolve(_np.array([1.0, 2.0]), _np.array([1.0, 1.0])).tolist()
+    [1.0, 3.0, 2.0]
+    """
+    if axes is not None:  # SciPy broadcasts the other axes elementwise; difflab's convolve pairs them (autograd's)
+        raise NotImplementedError(
+            "difflab.scipy.signal.fftconvolve: SciPy's axes= (convolve some axes, broadcast the others) is not "
+            "traced; convolve every axis (axes=None), or use difflab.scipy.signal.convolve's axes/dot_axes"
+        )
+    return convolve(in1, in2, mode)
+
+
+oaconvolve = fftconvolve
+
+
+__all__ = ["convolve", "fftconvolve", "oaconvolve", "lfilter", "hilbert"]
