@@ -3376,7 +3376,8 @@ eval_sh_chebyu = _orthopoly(
 # ∫₀^∞ Π(t + xᵢ)^(-aᵢ) dt, and Euler's relation for the degree -3/2 of RD and RJ): ∂z RF = -RD(x, y, z)/6,
 # ∂x RD = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂x RJ = (RJ - RD(y, z, x))/(2(p - x)), ∂z RG = RF/4 - z·RD/12.
 # The two divided differences lose ε·RD/|z - x| of their digits where the arguments nearly coincide, and are 0/0
-# where two coincide exactly (RD(x, y, x), RJ(x, y, z, x)): said by a DomainWarning there, as a NaN.
+# where two coincide exactly (RD(x, y, x), RJ(x, y, z, x)): there RD's by a series in the gap, RJ's by a quadrature
+# of RD's own partial (special55), each differentiable again.
 
 
 def _carlson_named(name, derivative):
@@ -3479,27 +3480,195 @@ elliprc = _special(
 )
 
 
-def _rj_partials(x, y, z, p, out, rd):
-    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: (RJ - RD(the other two, xᵢ))/(2(p - xᵢ)), ∂p by Euler's relation
-    (degree -3/2). The difference loses ε·p/|p - xᵢ| of its digits, and is 0/0 where p = xᵢ (RJ(x, y, z, z) is
-    RD(x, y, z): differentiate that)."""
-    dx = (out - rd(y, z, x)) / (2.0 * (p - x))
-    dy = (out - rd(z, x, y)) / (2.0 * (p - y))
-    dz = (out - rd(x, y, z)) / (2.0 * (p - z))
+class _Dual:
+    """A value and its derivative along one direction (difflab or SymPy values, or floats), for the slopes of
+    `_rd_partials`' own formulas (elliprd_dz's partials): its arithmetic, its comparisons on the values (the
+    formulas' branch conditions), `_dual_ops` its where, sqrt and ₂F₁ in z."""
+
+    def __init__(self, v, t=0.0):
+        self.v, self.t = v, t
+
+    @staticmethod
+    def of(a):
+        return a if isinstance(a, _Dual) else _Dual(a)
+
+    def __add__(self, o):
+        o = _Dual.of(o)
+        return _Dual(self.v + o.v, self.t + o.t)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return _Dual(-self.v, -self.t)
+
+    def __sub__(self, o):
+        return self + -_Dual.of(o)
+
+    def __rsub__(self, o):
+        return _Dual.of(o) - self
+
+    def __mul__(self, o):
+        o = _Dual.of(o)
+        return _Dual(self.v * o.v, self.t * o.v + self.v * o.t)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        o = _Dual.of(o)
+        return _Dual(self.v / o.v, (self.t - self.v * o.t / o.v) / o.v)
+
+    def __rtruediv__(self, o):
+        return _Dual.of(o) / self
+
+    def __pow__(self, e):  # a constant exponent; h⁰ = 1 has no slope (not 0·h⁻¹, NaN at h = 0)
+        return _Dual(1.0, 0.0) if e == 0 else _Dual(self.v**e, e * self.v ** (e - 1) * self.t)
+
+    def __abs__(self):
+        return _Dual(abs(self.v), 0.0)  # (in branch conditions only)
+
+    def __lt__(self, o):
+        return self.v < _Dual.of(o).v
+
+
+def _dual_ops(ops):
+    """`_rd_first`'s ops on `_Dual` values, from the plain ones (difflab's or SymPy's)."""
+    pick, eq, _, f21 = ops
+
+    def dpick(c, a, b):
+        a, b = _Dual.of(a), _Dual.of(b)
+        held = all(isinstance(t, float) and t == 0.0 for t in (a.t, b.t))
+        return _Dual(pick(c, a.v, b.v), 0.0 if held else pick(c, a.t, b.t))
+
+    def dsqrt(a):
+        return a**0.5
+
+    def df21(a, b, c, z):  # (constant a, b, c) d/dz ₂F₁(a, b; c; z) = (ab/c)·₂F₁(a + 1, b + 1; c + 1; z)
+        return _Dual(f21(a, b, c, z.v), (a * b / c) * f21(a + 1.0, b + 1.0, c + 1.0, z.v) * z.t)
+
+    return dpick, eq, dsqrt, df21
+
+
+def _rd_z_partial(k, x, y, z, out, of_rd, rd_z, ops):
+    """∂(argument k) of out = ∂z RD(x, y, z): ∂x∂z RD = ∂z of `_rd_first`'s ∂x RD (its series near z = x included),
+    ∂y likewise (RD is symmetric in x and y), ∂z by Euler's relation (∂z RD has degree -5/2); RD's own slopes there
+    `_rd_first` in x or y, `rd_z` (this entry) in z."""
+    if k == 2:
+        return (
+            -(
+                2.5 * out
+                + x * _rd_z_partial(0, x, y, z, out, of_rd, rd_z, ops)
+                + y * _rd_z_partial(1, x, y, z, out, of_rd, rd_z, ops)
+            )
+            / z
+        )
+
+    def dual_rd(a, b, c):  # RD and its slope along the tangents `_rd_first` gives it (z's alone)
+        v, slope = of_rd(a.v, b.v, c.v), 0.0
+        for j, arg in enumerate((a, b, c)):
+            if not (isinstance(arg.t, float) and arg.t == 0.0):
+                rate = (
+                    rd_z(a.v, b.v, c.v)
+                    if j == 2
+                    else _rd_first(*((a.v, b.v) if j == 0 else (b.v, a.v)), c.v, v, of_rd, ops)
+                )
+                slope = slope + rate * arg.t
+        return _Dual(v, slope)
+
+    first, other = (x, y) if k == 0 else (y, x)
+    along_z = _Dual(z, 1.0)
+    rd = _Dual(of_rd(x, y, z), out)
+    return _rd_first(_Dual(first), _Dual(other), along_z, rd, dual_rd, _dual_ops(ops)).t
+
+
+def _rd_z_impl(x, y, z):
+    """∂z RD(x, y, z) on NumPy values (`_rd_partials` with NumPy's where and SciPy's RD and ₂F₁)."""
+    sc = scipy_special()
+    x, y, z = (np.asarray(a, dtype=np.float64) for a in (x, y, z))
+    with np.errstate(all="ignore"):  # (the unused form's held arguments)
+        ops = (np.where, np.equal, np.sqrt, sc.hyp2f1)
+        return _rd_partials(x, y, z, sc.elliprd(x, y, z), sc.elliprd, ops)[2]
+
+
+elliprd_dz = _special(
+    "elliprd_dz",
+    _rd_z_impl,
+    tuple(
+        (lambda out, x, y, z, k=k: _rd_z_partial(k, x, y, z, out, elliprd, elliprd_dz, _where_ops())) for k in range(3)
+    ),
+    _scipy_named(
+        "elliprd_dz",
+        None,
+        lambda sp, out, i, x, y, z: _rd_z_partial(
+            i, x, y, z, out, _scipy_function("elliprd"), _scipy_function("elliprd_dz"), _piecewise_ops()
+        ),
+        scipy_name=_rd_z_impl,
+        mp=lambda mpmath, x, y, z: mpmath.diff(lambda t: mpmath.elliprd(x, y, t), z),
+    ),
+    domain=("positive", "positive", "positive"),
+    names=("_elliprd_dz",),  # (no SciPy function)
+    ufunc="elliprd",
+    internal=True,
+    doc="∂z RD(x, y, z), RD's partial in its last argument as one equation (elliprj's near p = x reads it at three "
+    "points); its slopes are that formula's",
+)
+
+
+_RJ_NEAR = 0.01  # |p - xᵢ| below it (relative to xᵢ) ∂xᵢ RJ by the quadrature below, not the difference
+# 3-point Gauss-Jacobi rule for ∫₀¹ ½√(1 - θ) f(θ) dθ (nodes θⱼ, weights; Σ weights = 1/3), by mpmath at 40 digits.
+# ∂₃RD(y, z, x + θ(p - x)) is analytic in θ but for x + θ(p - x) ≤ 0, |θ| ≥ 100 within the gap: measured against
+# mpmath's diff of elliprj (30 digits) at |p - x| = 0.01x, RJ's Hessian is within 1.3e-12 relative by it, 8e-12 by
+# the difference (1.8e-15 and 4e-14 in the gradient); 3 points, not more: each is an RD partial (two ₂F₁ series)
+# in the graph, and SymPy's Jacobian of elliprj grows with them.
+_RJ_NODES = (
+    (0.099194170728370601, 0.11664081232795754),
+    (0.45013150078355644, 0.15380118384095637),
+    (0.83528971310345758, 0.062891337164419424),
+)
+
+
+def _rj_first(x, y, z, p, out, of_rd, rd_z, ops):
+    """∂x RJ(x, y, z, p) = out: (RJ - RD(y, z, x))/(2(p - x)), which loses ε·p/|p - x| of its digits (0/0 at
+    p = x); where |p - x| < 0.01·x, the same integral -(3/4)∫₀^∞ (t + p)^(-1)(t + x)^(-3/2)((t + y)(t + z))^(-1/2) dt
+    as ½∫₀¹ √(1 - θ)·∂₃RD(y, z, x + θ(p - x)) dθ (exact: ∫₀¹ √(1 - θ)(u + θd)^(-5/2) dθ = (2/3)(u + d)^(-1)u^(-3/2)),
+    by `_RJ_NODES`; ∂₃RD (`rd_z`: the entry elliprd_dz, one equation each) is RD's own partial, so its slopes (RJ's
+    second derivatives) are RD's, right at p = x too. Each form at held arguments where it is not used (`ops` as
+    `_rd_first`'s)."""
+    pick = ops[0]
+    near = abs(p - x) < _RJ_NEAR * x
+    divided = (out - of_rd(y, z, x)) / (2.0 * pick(near, 1.0, p - x))
+    gap = pick(near, p - x, 0.0)
+    series = 0.0
+    for theta, weight in _RJ_NODES:
+        series = series + weight * rd_z(y, z, x + theta * gap)
+    return pick(near, series, divided)
+
+
+def _rj_partials(x, y, z, p, out, of_rd, rd_z, ops):
+    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: `_rj_first` (RJ is symmetric in x, y, z), ∂p by Euler's relation
+    (degree -3/2), for a SymPy or a difflab value."""
+    dx = _rj_first(x, y, z, p, out, of_rd, rd_z, ops)
+    dy = _rj_first(y, z, x, p, out, of_rd, rd_z, ops)
+    dz = _rj_first(z, x, y, p, out, of_rd, rd_z, ops)
     return dx, dy, dz, -(1.5 * out + x * dx + y * dy + z * dz) / p
 
 
 elliprj = _special(
     "elliprj",
     _scipy("elliprj"),
-    tuple((lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, lambda *a: elliprd(*a))[k]) for k in range(4)),
+    tuple(
+        (lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, elliprd, elliprd_dz, _where_ops())[k])
+        for k in range(4)
+    ),
     _carlson_named(
         "elliprj",
-        lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"))[i],
+        lambda sp, out, i, x, y, z, p: _rj_partials(
+            x, y, z, p, out, _scipy_function("elliprd"), _scipy_function("elliprd_dz"), _piecewise_ops()
+        )[i],
     ),
     domain=("positive", "positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
-    "^(-1/2) dt (p > 0); ∂x = (RJ - RD(y, z, x))/(2(p - x)), ∂p by Euler's relation (degree -3/2)",
+    "^(-1/2) dt (p > 0); ∂x = (RJ - RD(y, z, x))/(2(p - x)), near p = x ½∫₀¹ √(1 - θ)·∂₃RD(y, z, x + θ(p - x)) dθ; "
+    "∂p by Euler's relation (degree -3/2)",
 )
 
 
