@@ -74,3 +74,31 @@ def test_elliprj_first_and_second_derivatives_at_and_near_p_equal_x(point):
             slope = dl.grad(_rj, method=method)
             np.testing.assert_allclose(slope(x), grad, rtol=2e-14, err_msg=method)
             np.testing.assert_allclose(dl.jacobian(slope, method=method)(x), hess, rtol=2e-14, err_msg=method)
+
+
+#: x: (∫₀ˣ I₀, ∫₀ˣ L₀) by mpmath's quad at 30 digits
+GROWING = {
+    19.5: (27519001.658211727, 27518998.959296543),
+    20.0: (44758598.91385575, 44758596.19878038),
+    25.0: (5899173184.280364, 5899173181.422938),
+    33.0: (15203661331163.086, 15203661331160.05),
+    40.5: (2.471957489002936e16, 2.471957489002936e16),
+    60.0: (5.944696042175824e24, 5.944696042175824e24),
+    300.0: (4.483351027311001e128, 4.483351027311001e128),
+}
+
+
+def test_iti0k0_and_itmodstruve0_are_right_beyond_20():
+    """∫₀ˣ I₀ (iti0k0's first part, odd) and ∫₀ˣ L₀ (itmodstruve0, even) within 3e-14 of mpmath's quadrature from 19.5
+    on, 1e-15 from 25 (SciPy's: 1.3e-7 off at 20, 7.9e-9 at 25, 3e-11 at 40.5), the fronts' and the traced values."""
+    dsp = pytest.importorskip("difflab.scipy.special")
+    xs = np.array(list(GROWING))
+    i0, l0 = np.array(list(GROWING.values())).T
+    tol = np.where(xs < 25, 3e-14, 1e-15)
+    assert np.all(np.abs(dsp.iti0k0(xs)[0] / i0 - 1) <= tol)
+    assert np.all(np.abs(dsp.iti0k0(-xs)[0] / -i0 - 1) <= tol)
+    assert np.all(np.abs(dsp.itmodstruve0(-xs) / l0 - 1) <= tol)
+    traced = dl.value_and_grad(lambda t: sc.itmodstruve0(t) + sc.iti0k0(t)[0])(25.0)
+    np.testing.assert_allclose(traced[0], 5899173184.280364 + 5899173181.422938, rtol=1e-15)
+    np.testing.assert_allclose(traced[1], sc.i0(25.0) + sc.modstruve(0, 25.0), rtol=1e-15)  # (slopes: I₀, L₀)
+    assert dsp.iti0k0(np.inf)[0] == np.inf and dsp.itmodstruve0(-np.inf) == np.inf  # (SciPy's NaN)
