@@ -36,8 +36,8 @@ def _flat(value):
 def _assert_close(name, got, ref, rtol, floor=1.0):
     """|got − ref| ≤ rtol × max(|ref|∞, floor): relative, but absolute where the gradient is ~0 (a
     sum of terms that cancel exactly in one method leaves round-off in another). NaN in both at the same entry, or
-    the same infinity, agrees (as NumPy's assert_allclose): an op's documented NaN or inf both methods give, as
-    elliprj's slopes at p = y (README: NaN/inf there, said)."""
+    the same infinity, agrees (as NumPy's assert_allclose): an op's documented NaN or inf both methods give (as
+    elliprj's slopes at p = y did until special55, said)."""
     both = (np.isnan(got) & np.isnan(ref)) | (np.isinf(got) & (got == ref))
     got, ref = np.where(both, 0.0, got), np.where(both, 0.0, ref)
     scale = max(np.max(np.abs(ref), initial=0.0), floor)
@@ -140,7 +140,7 @@ def test_methods_agree_on_random_graphs():
         for method in ("forward", "symbolic"):
             _assert_close(method, _run(method, dl.grad(f, argnums=nums, method=method), *xs), reverse, 1e-10)
         # (numeric against a finite exact gradient only: the exact methods' documented NaN/inf, said with a
-        # DomainWarning, as elliprj's at p = x where its partial's formula is 0/0, are compared among themselves above)
+        # DomainWarning, are compared among themselves above)
         if (
             np.all(np.isfinite(reverse))
             and not _declared_zero(graph)
