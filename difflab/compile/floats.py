@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from ..graph import Const, Var, charge
+from ..graph import Const, Var, charge, picked
 from ..graph import active as active_values
 from ..ops.core import _DOT_MAX, _finite_array, float_scaled, quotient_or_none, surely_finite, unbroadcast
 from ..trace import gc_paused
@@ -127,7 +127,7 @@ def _partial(how, y, x0, x1):
 def _gradient(graph, wrt, cts, env) -> list:
     """The cotangents of the inputs `wrt`; zeros where the sweep never reached one."""
     # (C loops over the inputs, no Python step per input: a scalar net has one per weight)
-    vs = list(map(graph.inputs.__getitem__, wrt))
+    vs = picked(graph.inputs, wrt)
     grads = list(map(cts.get, vs))
     if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
         if set(map(type, map(env.get, vs))) == _FLOAT_TYPE:  # Python floats (a relu net's unreached weights): 0.0
