@@ -129,9 +129,11 @@ def _gradient(graph, wrt, cts, env) -> list:
     # (C loops over the inputs, no Python step per input: a scalar net has one per weight)
     vs = picked(graph.inputs, wrt)
     grads = list(map(cts.get, vs))
-    if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
-        if set(map(type, map(env.get, vs))) == _FLOAT_TYPE:  # Python floats (a relu net's unreached weights): 0.0
-            return list(map(cts.get, vs, itertools.repeat(0.0)))
+    unreached = list(map(operator.is_, grads, itertools.repeat(None)))  # (`None in grads` would compare arrays)
+    if any(unreached):
+        # Python floats (a relu net's unreached weights): 0.0; only the unreached ones' types asked
+        if set(map(type, map(env.get, itertools.compress(vs, unreached)))) == _FLOAT_TYPE:
+            return [0.0 if g is None else g for g in grads]
         get = env.get  # (`_zero` written out)
         grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads
