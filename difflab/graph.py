@@ -437,7 +437,8 @@ def picked(seq, idx: tuple) -> list | tuple:
     >>> picked([10.0, 11.0, 12.0], (0, 2)), picked([10.0, 11.0], (1,)), picked([10.0], ())
     ((10.0, 12.0), [11.0], [])
     """
-    return operator.itemgetter(*idx)(seq) if len(idx) > 1 else [seq[i] for i in idx]
+    n = len(idx)
+    return operator.itemgetter(*idx)(seq) if n > 1 else [seq[idx[0]]] if n else []
 
 
 def read(env: dict, atom):
