@@ -363,19 +363,19 @@ class reuse_checks:
     ([(True, False)], False)
     """
 
-    __slots__ = ("stack",)
+    __slots__ = ("pending",)  # (the thread's stack of collecting lists)
 
     def __enter__(self) -> list:
         stack = getattr(_rows, "reuse", None)
         if stack is None:
             stack = _rows.reuse = []
-        self.stack = stack
+        self.pending = stack
         checks: list = []
         stack.append(checks)
         return checks
 
     def __exit__(self, *exc):
-        self.stack.pop()
+        self.pending.pop()
 
 
 def note_check(ok, here_only=False) -> None:
