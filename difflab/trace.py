@@ -2084,10 +2084,11 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     fresh Var, made by C loops (`map` over the Var setters): what `_inputs` makes, without a Python
     step per leaf (a scalar net has one leaf per weight)."""
     n = len(leaves)
-    shapes = itertools.repeat((), n) if floats else map(_SHAPE, leaves)
-    dtypes = itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)
-    # (islice: no id is drawn beyond the last leaf's)
-    var = list(map(_new_var, itertools.repeat(Var, n), zip(itertools.islice(t.ids, n), shapes, dtypes)))
+    if floats:  # (the trace's own f64[] Var maker: its zip reuses one item tuple, one allocation less per leaf)
+        var = list(itertools.islice(t.float_vars, n))
+    else:  # (islice: no id is drawn beyond the last leaf's)
+        shapes, dtypes = map(_SHAPE, leaves), map(_DTYPE, leaves)
+        var = list(map(_new_var, itertools.repeat(Var, n), zip(itertools.islice(t.ids, n), shapes, dtypes)))
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
     inputs = list(itertools.starmap(Tracer, itertools.repeat((), n)))  # (Tracer() each, by a C loop)
     for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: Tracer has no __init__)

@@ -31,7 +31,7 @@ from ..differentiators.pieces import note_check, reuse_checks
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
-from ..graph import Const, Graph, Traced, Var, evaluate, prune
+from ..graph import Const, Graph, Traced, Var, evaluate, picked, prune
 from ..graph import refuse_array_subclass as _refuse_masked
 from ..trace import STORED, Tracer, check_returned, flatten_returned, hand_guard, outputs_of, specialise_enclosing
 from ..trace import trace_flat
@@ -137,7 +137,7 @@ def _nan_inputs(st, xs, parts, finite=None):
     sig = st.signature
     wrt = sig.wrt  # (not Staged.wrt: a property's frame per read)
     if sig.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
-        if math.isfinite(sum(map(xs.__getitem__, wrt))):
+        if math.isfinite(sum(picked(xs, wrt))):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs

@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from ..graph import Const, Var, charge
+from ..graph import Const, Var, charge, picked
 from ..graph import active as active_values
 from ..ops.core import _DOT_MAX, _finite_array, float_scaled, quotient_or_none, surely_finite, unbroadcast
 from ..trace import gc_paused
@@ -127,11 +127,13 @@ def _partial(how, y, x0, x1):
 def _gradient(graph, wrt, cts, env) -> list:
     """The cotangents of the inputs `wrt`; zeros where the sweep never reached one."""
     # (C loops over the inputs, no Python step per input: a scalar net has one per weight)
-    vs = list(map(graph.inputs.__getitem__, wrt))
+    vs = picked(graph.inputs, wrt)
     grads = list(map(cts.get, vs))
-    if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
-        if set(map(type, map(env.get, vs))) == _FLOAT_TYPE:  # Python floats (a relu net's unreached weights): 0.0
-            return list(map(cts.get, vs, itertools.repeat(0.0)))
+    unreached = list(map(operator.is_, grads, itertools.repeat(None)))  # (`None in grads` would compare arrays)
+    if any(unreached):
+        # Python floats (a relu net's unreached weights): 0.0; only the unreached ones' types asked
+        if set(map(type, map(env.get, itertools.compress(vs, unreached)))) == _FLOAT_TYPE:
+            return [0.0 if g is None else g for g in grads]
         get = env.get  # (`_zero` written out)
         grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads

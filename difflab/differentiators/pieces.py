@@ -348,21 +348,34 @@ def rows_checked() -> bool:
     return getattr(_rows, "on", False) or bool(getattr(_rows, "reuse", None))
 
 
-@contextlib.contextmanager
-def reuse_checks():
-    """Around an operator's trace of f (api.boundary.stage): yields the list that collects, for each numeric
-    derivative recorded in it outside numeric levels, its length-scale decisions' check (`rows_guard`'s `ok`,
-    traced, and whether it holds at the traced point alone), which the operator evaluates before reusing the trace at another point (a jacobian of a numeric grad
-    traced at [1, 2] answered tan's pole at 1.5707 with the unshrunk step: 2 % off; issue 11). The innermost
-    operator's trace collects (`note_check` hands an inner one's up)."""
-    stack = getattr(_rows, "reuse", None)
-    if stack is None:
-        stack = _rows.reuse = []
-    stack.append([])
-    try:
-        yield stack[-1]
-    finally:
-        stack.pop()
+class reuse_checks:
+    """Around an operator's trace of f (api.boundary.stage): `with reuse_checks() as checks:` gives the list that
+    collects, for each numeric derivative recorded in it outside numeric levels, its length-scale decisions' check
+    (`rows_guard`'s `ok`, traced, and whether it holds at the traced point alone), which the operator evaluates before
+    reusing the trace at another point (a jacobian of a numeric grad traced at [1, 2] answered tan's pole at 1.5707
+    with the unshrunk step: 2 % off; issue 11). The innermost operator's trace collects (`note_check` hands an inner
+    one's up). A class, not a contextlib generator: a fresh gradient enters it once per call, and contextlib's
+    layers were four Python frames of it.
+
+    >>> with reuse_checks() as checks:
+    ...     note_check(True)
+    >>> checks, rows_checked()
+    ([(True, False)], False)
+    """
+
+    __slots__ = ("pending",)  # (the thread's stack of collecting lists)
+
+    def __enter__(self) -> list:
+        stack = getattr(_rows, "reuse", None)
+        if stack is None:
+            stack = _rows.reuse = []
+        self.pending = stack
+        checks: list = []
+        stack.append(checks)
+        return checks
+
+    def __exit__(self, *exc):
+        self.pending.pop()
 
 
 def note_check(ok, here_only=False) -> None:

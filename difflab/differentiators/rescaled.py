@@ -15,13 +15,12 @@ as the first.
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
 
 from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
-from ..graph import Traced
+from ..graph import ERRSTATE, Traced
 
 __all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
@@ -32,19 +31,20 @@ _TINY = float(np.finfo(np.float64).tiny)
 _F64 = np.dtype(np.float64)
 
 
-def rescaled(parts: list, sweep, mark: int, underflowed: bool = True) -> list:
+def rescaled(parts: list, sweep, mark: int, underflowed: bool = True, floats: bool = False) -> list:
     """`parts` (a sweep's result, leaves of floats or float arrays, seeded by ones), or where a term underflowed
     since `lost_terms()` was `mark`, `sweep(s)` (the same sweep seeded by s) times
     1/s for the first scale s at which it stays finite: said nothing, the lost terms are unsaid; lost terms again (1/x's
     second derivative at 1e300, 2e-900), the pending warnings stand (said where the result is in the normal range).
     Where every scale overflowed, `parts`, with the lost terms said whatever the result. Where no rule said a term
     lost but something `underflowed` (NumPy's flag) and nothing in `parts` is normal, one quiet trial (a product
-    t·∂ no rule checks). Shape contract: as `parts`.
+    t·∂ no rule checks). `floats`: the caller found every part a Python float (plain: not asked again).
+    Shape contract: as `parts`.
 
     >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
     [0.0]
     """
-    if not _plain(parts):
+    if not (floats or _plain(parts)):
         return parts
     if lost_terms() == mark:
         # no rule said a term lost, but a plain product t·∂ of normal factors may have underflowed (forward's
@@ -92,7 +92,8 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
         parts = backward(graph, env, wrt, cts, *rest)
     again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
     # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats)
-    return rescaled(parts, again, mark, bool(under) or all([type(p) is float for p in parts]))
+    floats = all([type(p) is float for p in parts])  # (asked once: `rescaled` takes the answer, not a second loop)
+    return rescaled(parts, again, mark, bool(under) or floats, floats)
 
 
 def rescaled_rows(rows, ins: list, V) -> tuple:
@@ -124,13 +125,34 @@ def rescaled_rows(rows, ins: list, V) -> tuple:
     return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark, bool(under))[0]
 
 
-@contextlib.contextmanager
-def _underflows():
-    """A list that gains an entry each time a NumPy operation underflowed inside the block (its error state 'call'):
-    a zero derivative (relu's dead units) is then not swept again (twice the cost of forward's rows)."""
-    seen: list = []
-    with np.errstate(under="call", call=lambda *_: seen.append(1)):
-        yield seen
+class _underflows:
+    """`with _underflows() as seen:` a list that gains an entry each time a NumPy operation underflowed inside the
+    block (its error state 'call'): a zero derivative (relu's dead units) is then not swept again (twice the cost of
+    forward's rows). Set through NumPy's context variable as graph.raising sets its state, without np.errstate's and
+    contextlib's Python layers: a fresh gradient enters it once per call.
+
+    >>> with _underflows() as seen:
+    ...     _ = np.float64(1e-300) * np.float64(1e-300)
+    >>> len(seen), np.geterr()["under"]
+    (1, 'ignore')
+    """
+
+    __slots__ = ("token",)
+
+    def __enter__(self) -> list:
+        seen: list = []
+        if ERRSTATE is None:  # pragma: no cover - another NumPy
+            self.token = np.errstate(under="call", call=lambda *_: seen.append(1))
+            self.token.__enter__()
+        else:
+            self.token = ERRSTATE[0].set(ERRSTATE[1](under="call", call=lambda *_: seen.append(1)))
+        return seen
+
+    def __exit__(self, *exc):
+        if ERRSTATE is None:  # pragma: no cover - another NumPy
+            self.token.__exit__(*exc)
+        else:
+            ERRSTATE[0].reset(self.token)
 
 
 def suspect(parts) -> bool:
