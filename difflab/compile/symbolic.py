@@ -154,6 +154,13 @@ class SymbolicCode:
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 res = fn(V)
+            except TypeError as err:  # a complex intermediate SymPy kept (a custom rule's, through 1j): V is real
+                if "complex" not in str(err):
+                    raise
+                raise NotDifferentiableError(
+                    "the symbolic derivative keeps a complex intermediate (of a custom rule's partials) that its "
+                    "real evaluation buffer cannot hold; use method='forward' or 'reverse'"
+                ) from None
             except FloatingPointError:  # let the tape name the equation that left its domain
                 evaluate(self.prepared.graph, *[a[:1] if i in batch_inputs else a for i, a in enumerate(args)])
                 with np.errstate(all="ignore"):
