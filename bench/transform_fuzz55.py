@@ -19,7 +19,13 @@ and, per chain, besides transform_fuzz's levels:
   compared densely against jax.jacrev's.
 Numeric levels are not drawn when f reads stop_gradient (numeric sees through it by design) or is float32.
 
-Measured: see the report of session 55 (seeds 3-8).
+Measured (session 55, `cd bench && PYTHONPATH=.. python transform_fuzz55.py S 200`, 2 shared cores under load):
+seeds 3, 4 (before the fixes), 6 (after): 600 chains, 0 wrong numbers, 0 aliasing, 0 inputs mutated; 2 tracebacks
+(seed 3 #41 TypeError, #99 NameError 'im': the symbolic method's compiled partials of a custom_jvp rule with a
+complex intermediate; now NotDifferentiableError naming it); refusals where JAX answers: 3, 1, 2 (SymPy cannot
+write strong_factor/re of complex values, the symbolic size limit, jacfwd over a custom_vjp's hessian);
+timeouts (20 s, load-dependent) 10, 15, 8; float32 leaves of another dtype than JAX's 13, 12, 7 (e.g. a value
+in float32 where NumPy's promotion against float64 weights gives float64: not compared further).
 """
 
 from __future__ import annotations
