@@ -19,13 +19,14 @@ and, per chain, besides transform_fuzz's levels:
   compared densely against jax.jacrev's.
 Numeric levels are not drawn when f reads stop_gradient (numeric sees through it by design) or is float32.
 
-Measured (session 55, `cd bench && PYTHONPATH=.. python transform_fuzz55.py S 200`, 2 shared cores under load):
-seeds 3, 4 (before the fixes), 6 (after): 600 chains, 0 wrong numbers, 0 aliasing, 0 inputs mutated; 2 tracebacks
-(seed 3 #41 TypeError, #99 NameError 'im': the symbolic method's compiled partials of a custom_jvp rule with a
-complex intermediate; now NotDifferentiableError naming it); refusals where JAX answers: 3, 1, 2 (SymPy cannot
-write strong_factor/re of complex values, the symbolic size limit, jacfwd over a custom_vjp's hessian);
-timeouts (20 s, load-dependent) 10, 15, 8; float32 leaves of another dtype than JAX's 13, 12, 7 (e.g. a value
-in float32 where NumPy's promotion against float64 weights gives float64: not compared further).
+Measured (session 55, `cd bench && PYTHONPATH=.. python transform_fuzz55.py S N`, 2 shared cores under load):
+seeds 3, 4 (before the fixes), 6 x 200, 5, 7, 8 x 100 (after): 900 chains, 0 wrong numbers, 0 aliasing, 0 inputs
+mutated; 2 tracebacks (seed 3 #41 TypeError, #99 NameError 'im': the symbolic method's compiled partials of a
+custom_jvp rule with a complex intermediate; now a NotDifferentiableError naming it); refusals where JAX answers,
+per seed 3-8: 2(+2 the former tracebacks), 1, 0, 2, 2, 1 (SymPy cannot write strong_factor/re of complex values,
+the symbolic method's size limit, jacfwd over a custom_vjp's symbolic hessian, a custom rule's complex
+intermediate); timeouts (20 s, load-dependent) 10, 15, 2, 8, 4, 4; float32 leaves of another dtype than JAX's
+13, 12, 4, 7, 6, 3 (e.g. a value in float32 where NumPy's promotion against float64 weights gives float64).
 """
 
 from __future__ import annotations
