@@ -13,7 +13,9 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   the tangent and transposes that graph with the reverse sweep (JAX's approach: the VJP is derived
   from the JVP, never written twice).
 - custom_vjp: reverse mode calls fwd then bwd in the backward sweep (residuals are recomputed
-  there, not stored); forward mode refuses with an error, as JAX does. Under an outer derivative
+  there, not stored); forward mode refuses with an error, as JAX does, except on a traced tangent
+  (a custom_jvp rule calling forward jvp of it, which reverse mode transposes: JAX's custom_lin),
+  where J t is read from bwd, one call per output element. Under an outer derivative
   of that sweep (a Hessian: forward over reverse) the op opens into the function's own ops
   (`Op.opened`): the outer level differentiates them and bwd's, as JAX's does.
 - symbolic honours the rule too, as JAX does under every transformation (`Op.sympy_partials`): the rule is
@@ -50,6 +52,10 @@ from .graph import Traced, Var, evaluate
 from .ops import Op
 
 __all__ = ["custom_jvp", "custom_vjp", "UserOp"]
+
+# the custom_jvp functions whose rule is being traced as a linear map for reverse mode to transpose (innermost
+# last): a custom_vjp function's forward jvp inside such a rule is J t read from its bwd, as JAX's custom_lin
+_TRANSPOSED: list = []
 
 
 @dataclass(frozen=True, eq=False)
@@ -566,7 +572,11 @@ class custom_jvp(_Custom):
                 tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
                 return self._call_rule(leaves, trees, tangents, out, out_tree)
 
-            g = trace(linear, np.zeros(_shape(leaves[i])))
+            _TRANSPOSED.append(self)  # (a custom_vjp's forward jvp in the rule: J t from its bwd, `_linear_jvp`)
+            try:
+                g = trace(linear, np.zeros(_shape(leaves[i])))
+            finally:
+                _TRANSPOSED.pop()
             (o,) = g.outputs
             if not isinstance(o, Var):
                 self._zero_at_zero(o.value)
@@ -666,13 +676,31 @@ class custom_vjp(_Custom):
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
-            raise NotDifferentiableError(
-                f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
-                "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
-                "custom_jvp rule instead"
-            )
+            if not (_TRANSPOSED and isinstance(t, Traced)):
+                raise NotDifferentiableError(
+                    f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
+                    "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
+                    "custom_jvp rule instead"
+                )
+            return self._linear_jvp(i, t, out, leaves, trees, out_tree)
 
         return rule
+
+    def _linear_jvp(self, i, t, out, leaves, trees, out_tree):
+        """J t for a traced tangent t while a custom_jvp rule calling forward jvp of this function is traced as a
+        linear map of its tangents, for reverse mode to transpose (`_TRANSPOSED`; JAX's custom_lin): bwd is linear in the output's
+        cotangent, so row k of J is bwd at the unit cotangent e_k, one bwd call per output element; the
+        transpose of t -> J t is then bwd itself."""
+        import difflab.numpy as dnp
+
+        shape = _shape(out)
+        rows = []
+        for k in range(int(np.prod(shape))):
+            e = np.zeros(int(np.prod(shape)))
+            e[k] = 1.0
+            c = self._cotangents(leaves, trees, e.reshape(shape), out_tree, out)[i]
+            rows.append(dnp.sum(t * 0.0) if c is None else dnp.sum(c * t))
+        return dnp.reshape(dnp.stack(rows), shape)
 
     def _cotangents(self, leaves, trees, ct, out_tree, out, values=True):
         """bwd's cotangents of every argument leaf at the primal leaves and the output's cotangent `ct`, each

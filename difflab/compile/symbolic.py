@@ -139,7 +139,7 @@ class SymbolicCode:
                 out = np.fromiter(res, dtype=float, count=len(res))
                 if np.isfinite(out).all():  # NaN/inf (inf - inf raises nothing in Python): NumPy decides
                     return out
-            except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
+            except (ArithmeticError, ValueError, TypeError, NameError):  # out of domain (or complex): NumPy decides
                 pass
         fn, rows = self.fn(kind, False)
         # the buffer is kept between calls: a fresh one this large is returned to the OS on every
@@ -154,6 +154,18 @@ class SymbolicCode:
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 res = fn(V)
+            except (TypeError, NameError) as err:  # a complex intermediate SymPy kept (a custom rule's, through 1j)
+                if isinstance(err, TypeError) and "complex" not in str(err):
+                    raise
+                what = (  # (its real buffer V cannot hold it; SymPy's re/im of it print as names nothing defines)
+                    f"SymPy's {err.name}, which no difflab op translates to"
+                    if isinstance(err, NameError)
+                    else "a complex intermediate that its real evaluation buffer cannot hold"
+                )
+                raise NotDifferentiableError(
+                    f"the symbolic derivative (of a custom rule's partials) holds {what}; use method='forward' or "
+                    "'reverse'"
+                ) from None
             except FloatingPointError:  # let the tape name the equation that left its domain
                 evaluate(self.prepared.graph, *[a[:1] if i in batch_inputs else a for i, a in enumerate(args)])
                 with np.errstate(all="ignore"):
