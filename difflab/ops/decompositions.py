@@ -174,20 +174,23 @@ def _fix_signs(v):
     return np.where(s == 0, 1.0, s)
 
 
-def _sign_of_largest(vec):
-    """SymPy: the sign of the largest-magnitude entry of vec (the first one on ties, like argmax)."""
+def _sign_of_largest(vec, mags=None):
+    """SymPy: the sign of the largest-magnitude entry of vec (the first one on ties, like argmax).
+    mags: entries equal to vec's up to one common sign, free of Piecewise, to compare magnitudes by: SymPy folds a
+    Piecewise inside a condition into every branch (a 2×3 svd's V signs took 16 s of folding, 2 s unprofiled)."""
     sp = _sp()
+    mags = vec if mags is None else mags
     pieces = []
-    for j, x in enumerate(vec):
-        cond = sp.And(*[x**2 > y**2 for y in vec[:j]], *[x**2 >= y**2 for y in vec[j + 1 :]])
+    for j, (x, a) in enumerate(zip(vec, mags)):
+        cond = sp.And(*[a**2 > b**2 for b in mags[:j]], *[a**2 >= b**2 for b in mags[j + 1 :]])
         pieces.append((sp.Piecewise((1, x >= 0), (-1, True)), cond))
     pieces[-1] = (pieces[-1][0], True)
     return sp.Piecewise(*pieces)
 
 
-def _sym_eigh(m):
+def _sym_eigh(m, signed=True):
     """(eigenvalues ascending, eigenvectors as columns) of the symmetric matrix NumPy reads from
-    the lower triangle of the 1×1 or 2×2 SymPy matrix m, signs as `_fix_signs`."""
+    the lower triangle of the 1×1 or 2×2 SymPy matrix m, signs as `_fix_signs` (signed=False: before them)."""
     sp = _sp()
     if m.shape == (1, 1):
         return [m[0, 0]], sp.Matrix([[1]])
@@ -201,7 +204,7 @@ def _sym_eigh(m):
     theta = sp.atan2(2 * b, a - c) / 2
     cols = []
     for p in ([-sp.sin(theta), sp.cos(theta)], [sp.cos(theta), sp.sin(theta)]):
-        s = _sign_of_largest(p)
+        s = _sign_of_largest(p) if signed else 1
         cols.append([s * p[0], s * p[1]])
     return w, sp.Matrix([[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]])
 
@@ -214,7 +217,8 @@ def _sym_svd(m):
     if min(rows, cols) > 2:
         _too_big("svd", m.shape, "2 rows or 2 columns")
     k = min(rows, cols)
-    w, q = _sym_eigh(m.T * m if rows >= cols else m * m.T)
+    gram = m.T * m if rows >= cols else m * m.T
+    w, q = _sym_eigh(gram)
     order = list(reversed(range(k)))
     s = [sp.sqrt(w[i]) for i in order]
     q = q[:, order]
@@ -224,7 +228,8 @@ def _sym_svd(m):
     else:  # q is U; V = Aᵀ U / s, then the signs are V's
         u = q
         v = sp.Matrix.hstack(*[m.T * u[:, j] / s[j] for j in range(k)])
-        signs = [_sign_of_largest(list(v[:, j])) for j in range(k)]
+        q0 = _sym_eigh(gram, signed=False)[1][:, order]  # V's columns up to U's signs: their magnitudes
+        signs = [_sign_of_largest(list(v[:, j]), list(m.T * q0[:, j] / s[j])) for j in range(k)]
         u = sp.Matrix.hstack(*[u[:, j] * signs[j] for j in range(k)])
         v = sp.Matrix.hstack(*[v[:, j] * signs[j] for j in range(k)])
     return u, s, v.T
