@@ -922,6 +922,7 @@ def terms_size(graph, args, wrt):
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: a for v, a in zip(graph.inputs, args)}
     size = {v: np.abs(np.asarray(a, dtype=float)) for v, a in zip(graph.inputs, args) if v in live}
+    inputs = set(size)  # (x's own components: exact at every stencil point, no round-off to carry)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for e in graph.eqns:
@@ -930,7 +931,7 @@ def terms_size(graph, args, wrt):
             if e.out not in live or np.asarray(out).dtype.kind not in "fiu":
                 continue
             try:
-                size[e.out] = _term_size(e, vals, out, size)
+                size[e.out] = _term_size(e, vals, out, size, inputs)
             except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
                 size[e.out] = np.abs(np.asarray(out, dtype=float))
     if not all(isinstance(o, Var) and o in size for o in graph.outputs):
@@ -1016,10 +1017,13 @@ def _zero(v):
     return np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v
 
 
-def _term_size(e, vals, out, size):
+def _term_size(e, vals, out, size, inputs=()):
     """`terms_size` of one equation's output: √Σ_i |op(0, .., size_i², .., 0)| over its x-dependent arguments for a
     jointly linear op (sub's second argument counted positive; a sum: the norm of its terms), max_i |op(|v_0|, .., size_i, ..)| for one linear in
-    each, |out| for any other op (its value is a new term)."""
+    each, and for any other op |out| (its value is a new term) plus its arguments' round-off carried through it to
+    first order, √Σ_i |jvp_i(size_i)|² (the registry's own partials; an argument in `inputs`, x itself, carries none):
+    (t - c)² with t, c ≈ 6.4e6 and t - c ≈ 1 is 1 but moves by 2·eps·6.4e6 with t's rounding (the cancellation
+    inside a nonlinear op, which |out| alone does not see: a Helmert fit's Hessian 90 times off, silently)."""
     moving = [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in size]
     if e.op.linear is True and moving:
         zero = [
@@ -1034,7 +1038,20 @@ def _term_size(e, vals, out, size):
             np.abs(e.op.impl(*[size[a] if j == i else absv[j] for j, a in enumerate(e.args)], **e.kw)) for i in moving
         ]
         return functools.reduce(np.maximum, each)
-    return np.abs(np.asarray(out, dtype=float))
+    own = np.abs(np.asarray(out, dtype=float))
+    if not e.op.differentiable:  # (a comparison, sign: piecewise constant, no round-off carried)
+        return own
+    carried = 0.0
+    for i in moving:
+        if e.args[i] in inputs or not np.any(size[e.args[i]]):
+            continue
+        # (an elementwise op's partials are diagonal: |jvp(size)| is Σ|∂g/∂a|·size exactly; another op's, to first
+        # order along that one direction, its value's scale)
+        t = np.asarray(
+            e.op.jvp_rule(i)(np.asarray(size[e.args[i]], dtype=np.result_type(vals[i], float)), out, *vals, **e.kw)
+        )
+        carried = carried + np.abs(t.real if t.dtype.kind == "c" else t) ** 2
+    return own + np.broadcast_to(np.sqrt(carried), own.shape)
 
 
 def rows_roundoff(d, f0, per_h, levels: int, real: bool, terms=None):
