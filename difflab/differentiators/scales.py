@@ -922,7 +922,7 @@ def terms_size(graph, args, wrt):
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: a for v, a in zip(graph.inputs, args)}
     size = {v: np.abs(np.asarray(a, dtype=float)) for v, a in zip(graph.inputs, args) if v in live}
-    inputs = set(size)  # (x's own components: exact at every stencil point, no round-off to carry)
+    extra = {}  # (`_carried`: a cancellation's round-off carried through one nonlinear op)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for e in graph.eqns:
@@ -931,12 +931,18 @@ def terms_size(graph, args, wrt):
             if e.out not in live or np.asarray(out).dtype.kind not in "fiu":
                 continue
             try:
-                size[e.out] = _term_size(e, vals, out, size, inputs)
+                size[e.out] = _term_size(e, vals, out, size)
             except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError):
                 size[e.out] = np.abs(np.asarray(out, dtype=float))
+            try:
+                more = _carried(e, vals, out, size, extra)
+            except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError, IndexError):
+                more = None
+            if more is not None:
+                extra[e.out] = more
     if not all(isinstance(o, Var) and o in size for o in graph.outputs):
         return None
-    return np.concatenate([np.ravel(np.broadcast_to(size[o], o.shape)) for o in graph.outputs])
+    return np.concatenate([np.ravel(np.broadcast_to(size[o] + extra.get(o, 0.0), o.shape)) for o in graph.outputs])
 
 
 def roundoff_facts(prepared, args):
@@ -1017,13 +1023,10 @@ def _zero(v):
     return np.zeros_like(v, dtype=float) if np.asarray(v).dtype.kind in "fc" else v
 
 
-def _term_size(e, vals, out, size, inputs=()):
+def _term_size(e, vals, out, size):
     """`terms_size` of one equation's output: √Σ_i |op(0, .., size_i², .., 0)| over its x-dependent arguments for a
     jointly linear op (sub's second argument counted positive; a sum: the norm of its terms), max_i |op(|v_0|, .., size_i, ..)| for one linear in
-    each, and for any other op |out| (its value is a new term) plus its arguments' cancelled terms carried through it
-    to first order, √Σ_i |jvp_i(size_i - |a_i|)|² (the registry's own partials; x itself, `inputs`, carries none):
-    (t - c)² with t, c ≈ 6.4e6 and t - c ≈ 1 is 1 but moves by 2·eps·6.4e6 with t's rounding (the cancellation
-    inside a nonlinear op, which |out| alone does not see: a Helmert fit's Hessian 90 times off, silently)."""
+    each, |out| for any other op (its value is a new term)."""
     moving = [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in size]
     if e.op.linear is True and moving:
         zero = [
@@ -1038,24 +1041,44 @@ def _term_size(e, vals, out, size, inputs=()):
             np.abs(e.op.impl(*[size[a] if j == i else absv[j] for j, a in enumerate(e.args)], **e.kw)) for i in moving
         ]
         return functools.reduce(np.maximum, each)
-    own = np.abs(np.asarray(out, dtype=float))
-    if not e.op.differentiable:  # (a comparison, sign: piecewise constant, no round-off carried)
-        return own
+    return np.abs(np.asarray(out, dtype=float))
+
+
+#: `_carried` carries an argument's terms through a nonlinear op where they exceed its value this many times (three digits
+#: cancelled): its bound is an independent-errors one, and at steps that move f's values by a few ulps their round-off is
+#: correlated, 400 times below it (test_user_code9's kriging_lstsq: (z·λ - z_t)², terms 26 times the residual, H[1, 1]
+#: right to 2.6e-4 but said at 0.098 of its bound); a Helmert fit's residuals cancel 6e5 times (said: H[3, 6] 90 times off)
+CANCELLED = 1e3
+
+
+def _carried(e, vals, out, size, extra):
+    """The round-off a cancellation inside f carries to e's output beyond `_term_size` (which resets to |out| after a
+    nonlinear op): through a nonlinear op, its arguments' cancelled terms (size - |a|, `_term_size`'s) to first order by
+    the registry's own partials, √Σ_i |jvp_i(size_i - |a_i|)|², and that carried part on through linear ops by
+    `_term_size`'s rules, not through a further nonlinear op (one deep: carried through the loops of an iteration,
+    Newton's for an implied volatility, an adaptive RK45's step control, the absolute bound compounds to 1e6..1e15 times
+    the error, which such loops damp). (t - c)² with t, c ≈ 6.4e6 and t - c ≈ 1 is 1 but moves by 2·eps·6.4e6 with
+    t's rounding: a Helmert fit's Hessian 90 times off on an entry, silently. Not the argument's own eps·|a| (g's
+    conditioning, constant in the components that do not move: Σ a·sinh(s·x)'s d/dx1 at s·x0 = -55, right to 1e-15,
+    would be said). None: nothing carried."""
+    if e.op.linear in (True, "each"):
+        held = {a: extra[a] for a in e.args if isinstance(a, Var) and a in extra}
+        return _term_size(e, vals, out, held) if held else None
+    if not e.op.differentiable:  # (a comparison, sign: piecewise constant)
+        return None
     carried = 0.0
-    for i in moving:
-        # (only the cancellation's part: the terms' round-off beyond the argument's own eps·|a|. That own part moves
-        # f's values by g's conditioning, |a·g'(a)|·eps, much as eps·|out| does, and where only some of x's
-        # components move it is constant in the others: Σ a·sinh(s·x)'s d/dx1 at s·x0 = -55 is right to 1e-15 and
-        # would be said at 0.038 of its bound by it)
-        excess = np.maximum(size[e.args[i]] - np.abs(np.asarray(vals[i], dtype=float)), 0.0)
-        if e.args[i] in inputs or not np.any(excess > 0):
+    for i, a in enumerate(e.args):
+        if not (isinstance(a, Var) and a in size):
             continue
-        # (an elementwise op's partials are diagonal: |jvp(excess)| is Σ|∂g/∂a|·excess exactly; another op's, to
-        # first order along that one direction, its value's scale)
-        t = e.op.jvp_rule(i)(excess.astype(np.result_type(vals[i], float)), out, *vals, **e.kw)
-        t = np.asarray(t)
+        v = np.abs(np.asarray(vals[i], dtype=float))
+        excess = np.where(size[a] > CANCELLED * v, size[a] - v, 0.0)
+        if not np.any(excess > 0):
+            continue
+        # (an elementwise op's partials are diagonal: |jvp(excess)| is Σ|∂g/∂a|·excess exactly; another op's, to first
+        # order along that one direction)
+        t = np.asarray(e.op.jvp_rule(i)(excess.astype(np.result_type(vals[i], float)), out, *vals, **e.kw))
         carried = carried + np.abs(t.real if t.dtype.kind == "c" else t) ** 2
-    return own + np.broadcast_to(np.sqrt(carried), own.shape)
+    return None if np.isscalar(carried) and carried == 0.0 else np.sqrt(carried)
 
 
 def rows_roundoff(d, f0, per_h, levels: int, real: bool, terms=None):
