@@ -63,3 +63,20 @@ def test_gradient_of_the_fit_is_right_and_quiet():
         warnings.simplefilter("error")
         g = dl.grad(f, method="numeric")(p0)
     assert np.allclose(g, dl.grad(f, method="reverse")(p0), rtol=1e-5)
+
+
+def test_hessian_of_a_constant_offset_cancelled_inside_a_square_is_said():
+    # (sin x + C) - (C + 0.5) rounds at ulp(6.4e6) = 9.3e-10 before the square: H 5 % off, its bound by eps·|f(x)| 1e-7
+    # of it; no constant can be dropped inside the square (offsets.py), so the terms count it
+    import difflab.numpy as dnp
+
+    C = np.full(5, 6.4e6) + np.arange(5) * 1234.567
+
+    def f(x):
+        return dnp.sum((dnp.sin(x) + C - (C + 0.5)) ** 2)
+
+    x = np.array([0.3, 1.2, -0.7, 2.1, 0.4])
+    exact = dl.hessian(f, method="reverse")(x)
+    with pytest.warns(NumericAccuracyWarning, match=r"H\[\d, \d\]"):
+        H = dl.hessian(f, method="numeric")(x)
+    assert np.abs(H - exact).max() > 1e-2 * np.abs(exact).max()  # (what it says is so)
