@@ -721,7 +721,7 @@ def _hessian_terms(fun, H, bound, f0):
         return bound
     try:
         size = terms()
-    except (TypeError, ValueError, ArithmeticError):  # (values NumPy refuses to weigh: f(x)'s own round-off stands)
+    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError, IndexError):  # (f(x)'s stands)
         size = None
     if size is None or np.size(size) != 1 or not np.isfinite(size).all():
         return bound
