@@ -696,10 +696,12 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
     say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
     if not (want_err or noise):  # an entry above its bound whose bound is still SECOND_SHARE of it, as a gradient's
+        # (its bound by f's terms where they cancel, inside a nonlinear op too: `scales.terms_size`)
+        firm = _hessian_terms(fun, H, bound, f0)
         with np.errstate(all="ignore"):
-            band = np.where((np.abs(H) >= bound) & (SECOND_SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
+            band = np.where((np.abs(H) >= bound) & (SECOND_SHARE * np.abs(H) < firm), H, 0.0).reshape(-1, 1)
         say_roundoff(
-            fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=bound.reshape(-1, 1)
+            fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=firm.reshape(-1, 1)
         )
     if not want_err:
         return H, error
@@ -707,6 +709,23 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     H2 = _second_differences((f2[0] if isinstance(f2, tuple) else f2)[:, 0] - f0, 2.0 * h, i, j)
     err = np.abs(H - H2) / 3.0 + bound + EPS * np.abs(H)
     return H, np.where(np.isfinite(err), err, np.inf)
+
+
+def _hessian_terms(fun, H, bound, f0):
+    """The Hessian stencil's round-off bound 4·R/(h_i h_j) with R = eps·max(|f(x)|, ‖f's terms‖) (`scales.terms_size`,
+    on the call's numbers), `bound` where there are none. Always weighed (not from `TERMS_FROM` as the gradient's: one
+    pass over f's graph beside the stencil's n + n² points): a cancellation carried through a nonlinear op may be any
+    size beside |f(x)| ((sin x + C) - (C + 0.5) squared, C = 6.4e6: H 5 % off, its bound by eps·|f(x)| 1e-7 of it)."""
+    terms = getattr(fun, "terms", None)
+    if terms is None or not np.isfinite(f0) or f0 == 0 or not np.isfinite(H).any():
+        return bound
+    try:
+        size = terms()
+    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError, IndexError):  # (f(x)'s stands)
+        size = None
+    if size is None or np.size(size) != 1 or not np.isfinite(size).all():
+        return bound
+    return bound * max(1.0, float(np.ravel(size)[0]) / abs(float(f0)))
 
 
 def _traced_hessian(fun, x, h, f0, method):
