@@ -975,16 +975,78 @@ def _instantiated(template, names: dict, built: dict) -> tuple:
         if signature is not None and len(built) < _ORDERS_KEPT:
             built[signature] = (names, out)
         return out
-    from sympy.core.parameters import evaluate
-
     before, (assignments, rules, outputs) = built[signature]
     renaming = {before[k]: v for k, v in names.items()}
+    renamed = functools.partial(_xreplaced, renaming)
+    return (
+        [(renaming[s], renamed(e)) for s, e in assignments],
+        {renaming[s]: (o, [renamed(a) for a in xs], p) for s, (o, xs, p) in rules.items()},
+        [renamed(p) for p in outputs],
+    )
+
+
+def _xreplaced(renaming: dict, e):
+    """`e.xreplace(renaming)` built without evaluating, as under SymPy's `evaluate(False)`. Why not that context
+    manager: entering and leaving it each clear SymPy's whole cache (its flag is not in the cache's key), which
+    was paid twice per instantiation, and every later `diff`, `Mul` and assumption asked again (butler_volmer's
+    Hessian: 2,260 clears). Add, Mul, Pow and plain functions take `evaluate=False` themselves, the same path
+    their constructors take under the flag; an expression with any other compound node is renamed under the flag."""
+    if not isinstance(e, _sympy().Basic):
+        return e
+    built = _unevaluated(e, renaming, {})
+    if built is not None:
+        return built
+    from sympy.core.parameters import evaluate
+
     with evaluate(False):
-        return (
-            [(renaming[s], e.xreplace(renaming)) for s, e in assignments],
-            {renaming[s]: (o, [a.xreplace(renaming) for a in xs], p) for s, (o, xs, p) in rules.items()},
-            [p.xreplace(renaming) for p in outputs],
-        )
+        return e.xreplace(renaming)
+
+
+def _unevaluated(e, renaming: dict, seen: dict):
+    """`e` renamed, each changed node built by its constructor with evaluate=False; None at a node whose
+    constructor is not known to take that flag as it takes the global one."""
+    if e in renaming:
+        return renaming[e]
+    if e.is_Atom:
+        return e
+    if e in seen:
+        return seen[e]
+    cls = type(e)
+    if not (cls in _UNEVALUATED or getattr(cls, "__new__", None) is _sympy().Function.__new__ or cls is _PAIR[0]):
+        return None
+    args = []
+    for a in e.args:
+        r = _unevaluated(a, renaming, seen)
+        if r is None:
+            return None
+        args.append(r)
+    if all(a is b for a, b in zip(args, e.args)):
+        out = e
+    elif cls is _PAIR[0]:  # (its constructor reads the flag only to fold a Piecewise inside its condition)
+        if args[1].has(_PAIR[1]):
+            return None
+        out = e.func(*args)
+    else:
+        out = e.func(*args, evaluate=False)
+    seen[e] = out
+    return out
+
+
+@functools.cache
+def _sympy():
+    import sympy
+
+    from sympy.functions.elementary.piecewise import ExprCondPair
+
+    _UNEVALUATED.update((sympy.Add, sympy.Mul, sympy.Pow, sympy.Piecewise, sympy.Gt, sympy.Lt, sympy.Ge, sympy.Le))
+    _PAIR.extend((ExprCondPair, sympy.Piecewise))
+    return sympy
+
+
+#: the constructors that take `evaluate=False` as they take SymPy's flag, filled at first use (SymPy is imported
+#: lazily), and Piecewise's (expression, condition) pair, which takes no flag
+_UNEVALUATED: set = set()
+_PAIR: list = []
 
 
 def _signature(names: dict) -> tuple | None:
