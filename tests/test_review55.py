@@ -1,0 +1,40 @@
+"""Review of session 55's merged work (review55): wrong numbers and bare tracebacks found by probing the new
+features outside their tests (against SciPy, NumPy and JAX x64).
+
+- `difflab.scipy.signal.fftconvolve` (and `convolve`) of two arrays of one size, each larger along some axis
+  ((2, 3) and (3, 2), mode 'full'): a RecursionError (convolve swapped its arguments back and forth); SciPy's value.
+- `dnp.vectorize(f, otypes=[int])` where f returns a constant: the constant came back uncast (2.7, NumPy: 2).
+"""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.scipy import signal as dss
+
+P = np.arange(6.0).reshape(2, 3) / 4
+Q = np.array([[1.0, -1.0], [0.5, 2.0], [0.3, 0.1]])
+
+
+@pytest.mark.parametrize("name", ["convolve", "fftconvolve"])
+def test_full_convolution_of_crossed_shapes(name):
+    signal = pytest.importorskip("scipy.signal")
+    want = signal.fftconvolve(P, Q)
+    np.testing.assert_allclose(getattr(dss, name)(P, Q), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(getattr(dss, name)(Q, P), want, rtol=1e-12, atol=1e-15)
+    # linear in P: the gradient of Σ w ⊙ (P * Q) is the correlation of w with Q, read from the unit vectors
+    w = np.arange(1.0, 17.0).reshape(4, 4)
+    basis = np.eye(6).reshape(6, 2, 3)
+    grad_want = np.array([np.sum(w * signal.fftconvolve(e, Q)) for e in basis]).reshape(2, 3)
+    got = dl.grad(lambda p: np.sum(w * dss.fftconvolve(p, Q)))(P)
+    np.testing.assert_allclose(got, grad_want, rtol=1e-12)
+
+
+def test_vectorize_otypes_casts_a_constant_output():
+    plain = np.vectorize(lambda t: 2.7, otypes=[int])(np.array([1.0, 2.0]))  # NumPy: [2, 2]
+    f = dnp.vectorize(lambda t: 2.7, otypes=[int])
+    np.testing.assert_array_equal(dl.grad(lambda x: np.sum(f(x) * x))(np.array([1.0, 2.0])), plain)
+    g = dnp.vectorize(lambda t: (2.7, t * t), otypes=[int, float])
+    got = dl.grad(lambda x: np.sum(g(x)[0] * x + g(x)[1]))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(got, [2.0 + 2.0, 2.0 + 4.0])
