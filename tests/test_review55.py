@@ -4,6 +4,10 @@ features outside their tests (against SciPy, NumPy and JAX x64).
 - `difflab.scipy.signal.fftconvolve` (and `convolve`) of two arrays of one size, each larger along some axis
   ((2, 3) and (3, 2), mode 'full'): a RecursionError (convolve swapped its arguments back and forth); SciPy's value.
 - `dnp.vectorize(f, otypes=[int])` where f returns a constant: the constant came back uncast (2.7, NumPy: 2).
+- numpy.fft's transforms (hfft/ihfft new, fft/rfft/irfft/fft2/fftn before) took an out-of-range axis (axis=5 or -2
+  of a 1-d array) as axis 0 and returned numbers; NumPy refuses it: now refused, naming the axis.
+- `fftconvolve(2.0, 3.0)` (0-d arrays, SciPy: 6.0) was NumPy's broadcasting error from the windows; now the product.
+- `solve_discrete_lyapunov(0.5, 1.0)`: a bare IndexError (SciPy's too); now the ValueError naming the shapes.
 """
 
 import numpy as np
@@ -38,3 +42,21 @@ def test_vectorize_otypes_casts_a_constant_output():
     g = dnp.vectorize(lambda t: (2.7, t * t), otypes=[int, float])
     got = dl.grad(lambda x: np.sum(g(x)[0] * x + g(x)[1]))(np.array([1.0, 2.0]))
     np.testing.assert_allclose(got, [2.0 + 2.0, 2.0 + 4.0])
+
+
+@pytest.mark.parametrize("kind", ["hfft", "ihfft", "fft", "rfft", "irfft"])
+@pytest.mark.parametrize("axis", [1, -2, 5])
+def test_fft_axis_out_of_range_is_refused(kind, axis):
+    with pytest.raises(ValueError, match=f"axis {axis} is out of bounds"):
+        dl.grad(lambda x: np.sum(np.abs(getattr(np.fft, kind)(x, axis=axis))))(np.array([0.3, 1.7, -0.4]))
+    with pytest.raises(ValueError, match="out of bounds"):
+        dl.grad(lambda x: np.sum(np.abs(np.fft.fftn(x, axes=(axis,)))))(np.array([0.3, 1.7, -0.4]))
+
+
+def test_zero_dimensional_convolution_and_scalar_lyapunov():
+    assert float(dss.fftconvolve(2.0, 3.0)) == 6.0  # scipy.signal.fftconvolve(2.0, 3.0): 6.0
+    assert dl.grad(lambda x: dss.fftconvolve(x, 3.0))(2.0) == 3.0
+    from difflab.scipy import linalg as dsl
+
+    with pytest.raises(ValueError, match="square a and q"):
+        dsl.solve_discrete_lyapunov(0.5, 1.0)

@@ -42,6 +42,8 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), (
     if method not in ("auto", "direct", "fft"):  # (accepted and ignored: the value is the same; a typo is refused)
         raise ValueError(f"convolve: method must be 'auto', 'direct' or 'fft' (SciPy's flags), not {method!r}")
     A, B = in1, in2
+    if axes is None and _np.ndim(A) == 0 and _np.ndim(B) == 0:  # (SciPy's product; the windows need an axis)
+        return A * B
     if _np.size(A) == 0 or _np.size(B) == 0:  # (NumPy's "negative dimensions are not allowed", else)
         raise ValueError(f"convolve: in1 and in2 must not be empty, got shapes {_np.shape(A)} and {_np.shape(B)}")
     if axes is None and not any(dot_axes) and _np.ndim(A) != _np.ndim(B):
