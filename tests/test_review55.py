@@ -7,6 +7,9 @@ features outside their tests (against SciPy, NumPy and JAX x64).
 - numpy.fft's transforms (hfft/ihfft new, fft/rfft/irfft/fft2/fftn before) took an out-of-range axis (axis=5 or -2
   of a 1-d array) as axis 0 and returned numbers; NumPy refuses it: now refused, naming the axis.
 - `fftconvolve(2.0, 3.0)` (0-d arrays, SciPy: 6.0) was NumPy's broadcasting error from the windows; now the product.
+- The symbolic method's value of a sort with a NaN among traced values (np.sort, np.nanquantile of
+  np.where(a > 2, np.nan, a)): SymPy's sort_k evaluated by Python's sorted, which leaves NaN in place, so it picked
+  other entries (nanquantile 0.98, NumPy 0.15; its q-derivative 4, not 5). Now NaN sorts last, as NumPy's.
 - `solve_discrete_lyapunov(0.5, 1.0)`: a bare IndexError (SciPy's too); now the ValueError naming the shapes.
 """
 
@@ -60,3 +63,21 @@ def test_zero_dimensional_convolution_and_scalar_lyapunov():
 
     with pytest.raises(ValueError, match="square a and q"):
         dsl.solve_discrete_lyapunov(0.5, 1.0)
+
+
+A6 = np.array([1.1, 0.3, 2.5, 1.9, -0.7, 0.62])
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(np.sort(np.where(x[1:] > 2, np.nan, x[1:]))[:4] * np.arange(1.0, 5.0)),
+        lambda x: np.nanquantile(np.where(x[1:] > 2, np.nan, x[1:]), x[0], method="interpolated_inverted_cdf"),
+        lambda x: np.nanpercentile(np.where(x[1:] > 2, np.nan, x[1:]), 54 * x[0]),  # (q ≈ 0.2: entries 0 and 1)
+    ],
+)
+def test_symbolic_sort_puts_nan_last(f):
+    x = np.concatenate([[0.37], A6])
+    value, grad = dl.value_and_grad(f, method="symbolic")(x)
+    assert value == pytest.approx(f(x), abs=1e-12)  # NumPy's value
+    np.testing.assert_allclose(grad, dl.grad(f, method="forward")(x), atol=1e-12)
