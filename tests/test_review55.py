@@ -10,8 +10,12 @@ features outside their tests (against SciPy, NumPy and JAX x64).
 - The symbolic method's value of a sort with a NaN among traced values (np.sort, np.nanquantile of
   np.where(a > 2, np.nan, a)): SymPy's sort_k evaluated by Python's sorted, which leaves NaN in place, so it picked
   other entries (nanquantile 0.98, NumPy 0.15; its q-derivative 4, not 5). Now NaN sorts last, as NumPy's.
+- ddof above the count: np.var/np.std (where= too, new) gave a negative variance (var([1, 2, 4], ddof=5) = −2.33,
+  NumPy inf), np.nanvar −4.5 (NumPy NaN), np.cov's sum −9.33 (NumPy inf): now NumPy's max(count − ddof, 0).
 - `solve_discrete_lyapunov(0.5, 1.0)`: a bare IndexError (SciPy's too); now the ValueError naming the shapes.
 """
+
+import warnings
 
 import numpy as np
 import pytest
@@ -81,3 +85,23 @@ def test_symbolic_sort_puts_nan_last(f):
     value, grad = dl.value_and_grad(f, method="symbolic")(x)
     assert value == pytest.approx(f(x), abs=1e-12)  # NumPy's value
     np.testing.assert_allclose(grad, dl.grad(f, method="forward")(x), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.var(x, ddof=5),
+        lambda x: np.std(x, ddof=4),
+        lambda x: np.var(x, ddof=4, where=np.array([True, False, True])),
+        lambda x: np.nanvar(np.where(x > 3, np.nan, x), ddof=3),
+        lambda x: np.nanstd(np.where(x > 3, np.nan, x), ddof=2),
+        lambda x: np.sum(np.cov(np.stack([x, x**2]), ddof=5)),
+    ],
+)
+def test_ddof_above_the_count_is_numpys(f):
+    x = np.array([1.0, 2.0, 4.0])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (NumPy's 'Degrees of freedom <= 0', difflab's DomainWarning)
+        want = f(x)
+        got = dl.value_and_grad(f)(x)[0]
+    assert not np.isfinite(want) and np.array_equal(got, want, equal_nan=True)

@@ -106,7 +106,9 @@ def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
         count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
     d = a - mean(a, axis=axis, keepdims=True, where=where)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
-    return sum(square, axis=axis, keepdims=keepdims, where=where) / (count - ddof)
+    # (NumPy's max(count − ddof, 0): ddof above the count is a division by 0, inf, not a negative variance)
+    dof = builtins.max(count - ddof, 0.0) if isinstance(count, float) else _np.maximum(count - ddof, 0.0)
+    return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
 
 
 def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
@@ -228,7 +230,9 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     counted = where(nan, 0.0, 1.0)
     filled = _nan_filled(a, 0.0)
     dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / sum(counted, axis=axis, keepdims=True))
-    return sum(dev * dev, axis=axis, keepdims=keepdims) / (sum(counted, axis=axis, keepdims=keepdims) - ddof)
+    dof = sum(counted, axis=axis, keepdims=keepdims) - ddof
+    # (NumPy's NaN where count − ddof ≤ 0: it was a negative variance, nanvar([1, nan, 4], ddof=3) = −4.5)
+    return where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
 
 
 def nanstd(a, axis=None, ddof=0, keepdims=False):

@@ -291,7 +291,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         Xc = X - mean(X, axis=1, keepdims=True)
         # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
         # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
-        return squeeze(matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof))
+        # (and NumPy's max(N − ddof, 0): ddof above N is inf, not a negative covariance)
+        return squeeze(matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(builtins.max(shape(X)[1] - ddof, 0)))
     w_sum = sum(w)
     Xc = X - sum(X * w, axis=1, keepdims=True) / w_sum
     if ddof == 0:  # (NumPy's normalisation: Σw, less ddof frequencies or ddof·Σw·a/Σw of reliability weights)
