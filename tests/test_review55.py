@@ -12,6 +12,8 @@ features outside their tests (against SciPy, NumPy and JAX x64).
   other entries (nanquantile 0.98, NumPy 0.15; its q-derivative 4, not 5). Now NaN sorts last, as NumPy's.
 - ddof above the count: np.var/np.std (where= too, new) gave a negative variance (var([1, 2, 4], ddof=5) = −2.33,
   NumPy inf), np.nanvar −4.5 (NumPy NaN), np.cov's sum −9.33 (NumPy inf): now NumPy's max(count − ddof, 0).
+- np.quantile/percentile/nanquantile/nanpercentile over a tuple of axes (NumPy's axis=(0, 2)): a bare TypeError
+  ("unsupported operand type(s) for %: 'tuple' and 'int'"); now those axes merged, NumPy's values and shapes.
 - `solve_discrete_lyapunov(0.5, 1.0)`: a bare IndexError (SciPy's too); now the ValueError naming the shapes.
 """
 
@@ -105,3 +107,27 @@ def test_ddof_above_the_count_is_numpys(f):
         want = f(x)
         got = dl.value_and_grad(f)(x)[0]
     assert not np.isfinite(want) and np.array_equal(got, want, equal_nan=True)
+
+
+A3 = np.array([[[1.0, 5.0, 2.5], [0.3, 4.0, np.nan]], [[2.0, -1.0, 0.5], [7.0, 0.1, 3.0]]])
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile", "percentile", "nanpercentile"])
+@pytest.mark.parametrize(("axis", "keepdims"), [((0, 2), False), ((2, 0), True), ((0, 1, 2), True)])
+def test_quantiles_over_a_tuple_of_axes(name, axis, keepdims):
+    fn = getattr(np, name)
+    a = A3 if name.startswith("nan") else np.nan_to_num(A3)
+    q = np.array([0.23, 0.87]) * (100 if "percentile" in name else 1)  # (off the data points: no kink)
+    want = fn(a, q, axis=axis, keepdims=keepdims)
+    w = np.arange(1.0, want.size + 1).reshape(want.shape)
+
+    def f(x, t):
+        return np.sum(fn(x, q * t, axis=axis, keepdims=keepdims) * w)
+
+    value, (ga, gq) = dl.value_and_grad(f, argnums=(0, 1))(a, 1.0)
+    assert value == pytest.approx(np.sum(want * w), rel=1e-12)
+    from central import central
+
+    fin = np.isfinite(a)
+    np.testing.assert_allclose(ga[fin], central(lambda x: f(x, 1.0), a)[fin], atol=1e-6)
+    assert gq == pytest.approx(central(lambda t: f(a, t[0]), np.array([1.0]))[0], abs=1e-5)

@@ -297,6 +297,18 @@ def _fraction_in_q(traced_q, q, pos, t, n, method):
     return t + slope * reshape(traced_q - q, q.shape + (1,) * (_np.ndim(pos) - q.ndim))
 
 
+def _over_axes(fn, a, q, axes, method, keepdims):
+    """fn (quantile, nanquantile) over a tuple of axes, as NumPy's: those axes moved last and merged into one, the
+    quantile taken along it (keepdims: length 1 at each). A tuple was a bare TypeError (`tuple % int`)."""
+    axes = _axes(a, axes)
+    merged = moveaxis(a, axes, tuple(range(ndim(a) - len(axes), ndim(a))))
+    merged = reshape(merged, tuple(shape(merged)[: ndim(a) - len(axes)]) + (-1,))
+    res = fn(merged, q, axis=-1, method=method)
+    if not keepdims:
+        return res
+    return reshape(res, _np.shape(_value(q)) + tuple(1 if i in axes else k for i, k in enumerate(shape(a))))
+
+
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
@@ -305,6 +317,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
     2.0
     """
+    if isinstance(axis, (tuple, list)) and out is None:
+        return _over_axes(nanquantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:

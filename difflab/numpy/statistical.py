@@ -40,7 +40,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _quantile_position, clip, diff
+from .reductions import _fraction_in_q, _over_axes, _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -210,6 +210,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
     A traced q moves the fraction between the two values by the method's slope (`_fraction_in_q`).
     """
+    if isinstance(axis, (tuple, list)) and out is None:
+        return _over_axes(quantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:
