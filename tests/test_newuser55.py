@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+from central import central
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 V6 = np.array([0.31, -0.52, 0.73, -0.44, 0.26, 0.67])
@@ -103,15 +104,6 @@ def test_trapezoid_is_in_difflab_scipy_integrate(method):
     assert "trapezoid" in dsc.BY_NAME["integrate"]
 
 
-def _central(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
-
-
 @pytest.mark.parametrize(
     ("method", "how"), [(m, "linear") for m in METHODS] + [("reverse", h) for h in ("weibull", "hazen", "lower")]
 )
@@ -123,13 +115,13 @@ def test_quantile_of_a_traced_q(method, how):
     def f(q):
         return np.sum(np.quantile(m, q, axis=1, method=how) ** 2) + np.percentile(V6, q[0] * 100, method=how) ** 3
 
-    want = _central(f, q)
+    want = central(f, q)
     if how == "linear":  # the closed form at q₀ = 0.3 for the percentile term: 3 Q² · 5 (x₍₂₎ - x₍₁₎)
         s = np.sort(V6)
         assert (
             abs(
                 want[0]
-                - _central(lambda q: np.sum(np.quantile(m, q, axis=1) ** 2), q)[0]
+                - central(lambda q: np.sum(np.quantile(m, q, axis=1) ** 2), q)[0]
                 - 3 * np.quantile(V6, 0.3) ** 2 * 5 * (s[2] - s[1])
             )
             < 1e-7
@@ -148,7 +140,7 @@ def test_pinv_hermitian_reads_the_lower_triangle(method):
         return np.sum(np.linalg.pinv(a, hermitian=True) * w)
 
     got = dl.grad(f, method=method)(a)
-    np.testing.assert_allclose(got, _central(f, a), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, central(f, a), rtol=1e-6, atol=1e-8)
     assert np.all(got[np.triu_indices(3, 1)] == 0)
 
 
@@ -166,7 +158,7 @@ def test_std_and_var_take_where(method):
         )
 
     got = dl.grad(f, method=method)(x)
-    np.testing.assert_allclose(got, _central(f, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, central(f, x), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("method", METHODS[1:])
@@ -179,4 +171,4 @@ def test_nanquantile_of_a_traced_q(method):
     def f(q):
         return np.sum(np.nanquantile(m, q, axis=1, method="weibull") ** 2) + np.nanpercentile(m, q[0] * 100) ** 3
 
-    np.testing.assert_allclose(dl.grad(f, method=method)(q), _central(f, q), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(dl.grad(f, method=method)(q), central(f, q), rtol=1e-7, atol=1e-9)

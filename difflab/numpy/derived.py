@@ -321,14 +321,15 @@ def vectorize(pyfunc=None, *, otypes=None, doc=None, excluded=None, cache=False,
         if not builtins.any(isinstance(a, _Traced) for a in (*args, *kwargs.values())):
             return plain(*args, **kwargs)
         out = _per_element(pyfunc, plain, cores, skip, args, kwargs)
-        if otypes is None or not isinstance(out, (_Traced, tuple)):
+        if otypes is None:
             return out
-        # NumPy casts each output to its otype: an int or bool otype rounds the values and cuts the derivative
+        # NumPy casts each output to its otype: an int or bool otype rounds the values and cuts the derivative; an
+        # output that is a constant (pyfunc ignoring its argument) is cast too (it came back uncast: 2.7, not 2)
         casts = [_np.dtype(t) for t in otypes]
         outs = out if isinstance(out, tuple) else (out,)
         if len(casts) != len(outs):
             raise ValueError(f"vectorize: otypes names {len(casts)} outputs, pyfunc returned {len(outs)}")
-        cast = tuple(_astype(o, t) for o, t in zip(outs, casts))
+        cast = tuple(_astype(o if isinstance(o, _Traced) else _np.asarray(o), t) for o, t in zip(outs, casts))
         return cast if isinstance(out, tuple) else cast[0]
 
     call.__name__, call.__doc__ = getattr(pyfunc, "__name__", "vectorized"), doc or pyfunc.__doc__

@@ -106,7 +106,9 @@ def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
         count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
     d = a - mean(a, axis=axis, keepdims=True, where=where)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
-    return sum(square, axis=axis, keepdims=keepdims, where=where) / (count - ddof)
+    # (NumPy's max(count − ddof, 0): ddof above the count is a division by 0, inf, not a negative variance)
+    dof = builtins.max(count - ddof, 0.0) if isinstance(count, float) else _np.maximum(count - ddof, 0.0)
+    return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
 
 
 def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
@@ -228,7 +230,9 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     counted = where(nan, 0.0, 1.0)
     filled = _nan_filled(a, 0.0)
     dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / sum(counted, axis=axis, keepdims=True))
-    return sum(dev * dev, axis=axis, keepdims=keepdims) / (sum(counted, axis=axis, keepdims=keepdims) - ddof)
+    dof = sum(counted, axis=axis, keepdims=keepdims) - ddof
+    # (NumPy's NaN where count − ddof ≤ 0: it was a negative variance, nanvar([1, nan, 4], ddof=3) = −4.5)
+    return where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
 
 
 def nanstd(a, axis=None, ddof=0, keepdims=False):
@@ -293,6 +297,18 @@ def _fraction_in_q(traced_q, q, pos, t, n, method):
     return t + slope * reshape(traced_q - q, q.shape + (1,) * (_np.ndim(pos) - q.ndim))
 
 
+def _over_axes(fn, a, q, axes, method, keepdims):
+    """fn (quantile, nanquantile) over a tuple of axes, as NumPy's: those axes moved last and merged into one, the
+    quantile taken along it (keepdims: length 1 at each). A tuple was a bare TypeError (`tuple % int`)."""
+    axes = _axes(a, axes)
+    merged = moveaxis(a, axes, tuple(range(ndim(a) - len(axes), ndim(a))))
+    merged = reshape(merged, tuple(shape(merged)[: ndim(a) - len(axes)]) + (-1,))
+    res = fn(merged, q, axis=-1, method=method)
+    if not keepdims:
+        return res
+    return reshape(res, _np.shape(_value(q)) + tuple(1 if i in axes else k for i, k in enumerate(shape(a))))
+
+
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
@@ -301,6 +317,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
     2.0
     """
+    if isinstance(axis, (tuple, list)) and out is None:
+        return _over_axes(nanquantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:

@@ -40,7 +40,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _quantile_position, clip, diff
+from .reductions import _fraction_in_q, _over_axes, _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -210,6 +210,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
     A traced q moves the fraction between the two values by the method's slope (`_fraction_in_q`).
     """
+    if isinstance(axis, (tuple, list)) and out is None:
+        return _over_axes(quantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
     q = _np.asarray(_value(q), dtype=float)
     if out is not None:
@@ -291,7 +293,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         Xc = X - mean(X, axis=1, keepdims=True)
         # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
         # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
-        return squeeze(matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof))
+        # (and NumPy's max(N − ddof, 0): ddof above N is inf, not a negative covariance)
+        return squeeze(matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(builtins.max(shape(X)[1] - ddof, 0)))
     w_sum = sum(w)
     Xc = X - sum(X * w, axis=1, keepdims=True) / w_sum
     if ddof == 0:  # (NumPy's normalisation: Σw, less ddof frequencies or ddof·Σw·a/Σw of reliability weights)

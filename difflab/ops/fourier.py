@@ -168,8 +168,8 @@ def fft_front(kind, suffix=""):
                 axes = (-2, -1) if suffix == "2" else tuple(range(-len(s), 0)) if s is not None else range(np.ndim(a))
         else:
             axes, s = (axis,), None if n is None else (n,)
+        normalize_axes(a, tuple(axes))  # (out-of-range axes refused before they are wrapped: axis=5 of a 1-d a was 0)
         axes = tuple(int(ax) % max(np.ndim(a), 1) for ax in axes)
-        normalize_axes(a, axes)  # (out-of-range axes: NumPy's message)
         norm = "backward" if norm is None else norm
         if norm not in _NORMS:
             raise ValueError(f"numpy.fft.{kind}{suffix}: norm must be one of {_NORMS}, got {norm!r}")

@@ -105,6 +105,12 @@ def _py_rank(i, *xs):
     return builtins.sum(1 for k in key if k < key[i])
 
 
+def _py_sorted(xs):
+    """xs in NumPy's order, NaN after every number (Python's sorted compares NaN False both ways and left it
+    in place: the symbolic value of a sort with a NaN, nanquantile's, was another entry)."""
+    return sorted(xs, key=lambda x: (x != x, x if x == x else 0.0))
+
+
 def _np_sort_k(k, *xs):
     return np.sort(np.stack(np.broadcast_arrays(*xs)), axis=0, kind="stable")[int(k)]
 
@@ -134,8 +140,8 @@ def _sort_k_fn():
         "sort_k",
         _np_sort_k,
         lambda args, i: sp.Integer(0) if i == 0 else _sort_weight_fn()(args[0], sp.Integer(i - 1), *args[1:]),
-        lambda k, *xs: sorted(xs)[int(k)],
-        lambda k, *xs: sorted(xs)[int(k)],
+        lambda k, *xs: _py_sorted(xs)[int(k)],
+        lambda k, *xs: _py_sorted(xs)[int(k)],
     )
 
 

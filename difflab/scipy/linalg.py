@@ -214,7 +214,7 @@ def solve_discrete_lyapunov(a, q, method=None):
     >>> solve_discrete_lyapunov(0.5 * _np.eye(2), 0.75 * _np.eye(2)).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    n = _np.shape(a)[-1]
+    n = _np.shape(a)[-1] if _np.ndim(a) else 0  # (a scalar a: refused below, not SciPy's bare IndexError)
     if _np.ndim(a) != 2 or _np.shape(a) != (n, n) or _np.shape(q) != (n, n):
         raise ValueError(
             f"solve_discrete_lyapunov needs square a and q of one size, got {_np.shape(a)} and {_np.shape(q)}"

@@ -42,6 +42,8 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), (
     if method not in ("auto", "direct", "fft"):  # (accepted and ignored: the value is the same; a typo is refused)
         raise ValueError(f"convolve: method must be 'auto', 'direct' or 'fft' (SciPy's flags), not {method!r}")
     A, B = in1, in2
+    if axes is None and _np.ndim(A) == 0 and _np.ndim(B) == 0:  # (SciPy's product; the windows need an axis)
+        return A * B
     if _np.size(A) == 0 or _np.size(B) == 0:  # (NumPy's "negative dimensions are not allowed", else)
         raise ValueError(f"convolve: in1 and in2 must not be empty, got shapes {_np.shape(A)} and {_np.shape(B)}")
     if axes is None and not any(dot_axes) and _np.ndim(A) != _np.ndim(B):
@@ -60,7 +62,9 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), (
             raise ValueError(
                 "convolve: in 'valid' mode one array must be at least as large as the other along every axis"
             )
-        if mode == "valid" or _np.prod(sb) <= _np.prod(sa):  # the larger one slides (autograd's tie break)
+        # the larger one slides (autograd's tie break); in 'full' mode of equal sizes, each larger along some axis
+        # (shapes (2, 3) and (3, 2)), swapping would swap back forever (a RecursionError): the padded path takes both
+        if mode == "valid" or _np.prod(sb) < _np.prod(sa) or all(sb[j] <= sa[i] for i, j in zip(*axes)):
             i1 = len(sb) - len(dot_axes[1]) - len(axes[1])
             i2 = i1 + len(sa) - len(dot_axes[0]) - len(axes[0])
             order = list(range(i1, i2)) + list(range(i1)) + list(range(i2, i2 + len(axes[0])))
