@@ -107,8 +107,12 @@ class MLP:
                     raise ValueError(
                         f"{self!r}: params has no {name!r} (of shape {shape}); model.init(seed) makes them"
                     )
-                if np.shape(params[name]) != shape:
-                    raise ValueError(f"{self!r}: params[{name!r}] has shape {np.shape(params[name])}, expected {shape}")
+                # .shape first: np.shape of a traced value goes through NumPy's dispatch (~5 calls), per call of the loss
+                got = getattr(params[name], "shape", None)
+                if got is None:
+                    got = np.shape(params[name])
+                if tuple(got) != shape:
+                    raise ValueError(f"{self!r}: params[{name!r}] has shape {tuple(got)}, expected {shape}")
 
     def predict(self, params: dict, X) -> np.ndarray:
         """Class labels: the argmax of the outputs. Shapes: X (N, sizes[0]) → int (N,).
