@@ -71,6 +71,16 @@ def draw_function(rng: np.random.Generator, depth: int = 2):
     output's ndim), 3 (a tuple: a (B, N) array and a scalar) or 4 (a dict of the two)."""
     n_in = int(rng.integers(1, 3))
     g = sf.Gen(rng, n_in)
+    out_kind, ret, jret = draw_body(rng, g, n_in, depth)
+    args = ", ".join(f"x{i}" for i in range(n_in))
+    src_np = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.np_lines) + f"    return {ret}\n"
+    src_jx = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.jx_lines) + f"    return {jret}\n"
+    return n_in, out_kind, src_np, src_jx
+
+
+def draw_body(rng: np.random.Generator, g, n_in: int, depth: int):
+    """(out_kind, numpy return expression, jax return expression) drawn by the grammar `g` over x0..x{n_in-1}
+    (g's np_lines/jx_lines hold the statements before it); every input appears in the result."""
     out_kind = int(rng.integers(5))
     d = int(rng.integers(1, depth + 1))
     if out_kind == 0:
@@ -89,10 +99,7 @@ def draw_function(rng: np.random.Generator, depth: int = 2):
         ret, jret = f"({ret}, {second[0]})", f"({jret}, {second[1]})"
     elif out_kind == 4:
         ret, jret = f'{{"y": {ret}, "s": {second[0]}}}', f'{{"y": {jret}, "s": {second[1]}}}'
-    args = ", ".join(f"x{i}" for i in range(n_in))
-    src_np = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.np_lines) + f"    return {ret}\n"
-    src_jx = f"def f({args}):\n" + "".join(f"    {s}\n" for s in g.jx_lines) + f"    return {jret}\n"
-    return n_in, out_kind, src_np, src_jx
+    return out_kind, ret, jret
 
 
 def draw_chain(rng: np.random.Generator, n_in: int, out_ndim: int) -> list[dict]:

@@ -128,24 +128,7 @@ def draw_function(rng: np.random.Generator, depth: int = 2):
     array), ("dict", i, j) or ("tuple", i, j) (two of the arrays x_i, x_j grouped)."""
     n_vars = int(rng.integers(1, 4))
     g = Gen55(rng, n_vars)
-    out_kind = int(rng.integers(5))
-    d = int(rng.integers(1, depth + 1))
-    if out_kind == 0:
-        out, jout = g.final(d)
-    else:
-        out, jout = g.expr(d)
-        if out_kind == 1:
-            form = g.pick(["np.sum({}, axis=0)", "({})[1]", "np.max({}, axis=0)", "np.tanh({})[0] * R0"])
-            out, jout = form.format(out), form.replace("np.", "jnp.").format(jout)
-    second = g.final(d) if out_kind > 2 else ("", "")
-    body = out + second[0] + "".join(g.np_lines)
-    pad = {0: "0.1 * np.sum(np.tanh(x{}))", 1: "0.1 * np.tanh(x{})[0]"}.get(out_kind, "0.1 * np.tanh(x{})")
-    extra = "".join(" + " + pad.format(i) for i in range(n_vars) if f"x{i}" not in body)
-    ret, jret = f"{out}{extra}", f"{jout}{extra.replace('np.', 'jnp.')}"
-    if out_kind == 3:
-        ret, jret = f"({ret}, {second[0]})", f"({jret}, {second[1]})"
-    elif out_kind == 4:
-        ret, jret = f'{{"y": {ret}, "s": {second[0]}}}', f'{{"y": {jret}, "s": {second[1]}}}'
+    out_kind, ret, jret = tf.draw_body(rng, g, n_vars, depth)
     layout: list = [f"x{i}" for i in range(n_vars)]
     if n_vars > 1 and rng.random() < 0.4:  # two arrays as one pytree argument
         kind = "dict" if rng.random() < 0.6 else "tuple"

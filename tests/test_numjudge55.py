@@ -13,19 +13,11 @@ import pytest
 
 import difflab as dl
 from difflab.errors import NumericAccuracyWarning
+from test_user_code18 import _ecef  # (realcode55's WGS84 geodetic-to-ECEF, written once)
 
 _lat = np.radians(np.array([48.1, 48.3, 47.9, 48.6, 48.0]))
 _lon = np.radians(np.array([11.5, 11.9, 12.3, 11.2, 12.0]))
 _h = np.array([520.0, 610.0, 480.0, 700.0, 550.0])
-
-
-def _ecef(lat, lon, h):
-    a, e2 = 6378137.0, 6.69437999014e-3
-    N = a / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-    return np.stack(
-        [(N + h) * np.cos(lat) * np.cos(lon), (N + h) * np.cos(lat) * np.sin(lon), (N * (1 - e2) + h) * np.sin(lat)],
-        axis=1,
-    )
 
 
 def _helmert(X, target):
