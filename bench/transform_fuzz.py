@@ -483,6 +483,11 @@ def main(argv: list[str]) -> None:
     only = {int(k) for k in opts["--only"].split(",")} if "--only" in opts else None  # (re-run these chains)
     t0 = time.time()
     tally, by_kind, shown = run(seed, count, int(opts.get("--show", 5)), int(opts.get("--timeout", 20)), only)
+    report(seed, t0, tally, by_kind, shown)
+
+
+def report(seed: int, t0: float, tally, by_kind, shown) -> None:
+    """Print a seed's counts by category, agreement per transformation and the chains shown."""
     print(f"seed {seed}: {sum(tally.values())} chains drawn, {time.time() - t0:.0f} s")
     for k, v in sorted(tally.items(), key=lambda kv: -kv[1]):
         print(f"  {v:5d}  {k}")

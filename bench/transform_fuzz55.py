@@ -34,7 +34,6 @@ from __future__ import annotations
 import collections
 import signal
 import sys
-import textwrap
 import time
 import warnings
 
@@ -492,15 +491,7 @@ def main(argv: list[str]) -> None:
     tally, by_kind, shown = run(
         seed, count, int(opts.get("--show", 5)), int(opts.get("--timeout", 20)), only, "--jax" in argv
     )
-    print(f"seed {seed}: {sum(tally.values())} chains drawn, {time.time() - t0:.0f} s")
-    for k, v in sorted(tally.items(), key=lambda kv: -kv[1]):
-        print(f"  {v:5d}  {k}")
-    print(
-        "  agreeing / chains, per transformation: "
-        + ", ".join(f"{k} {c[True]}/{c[True] + c[False]}" for k, c in sorted(by_kind.items()))
-    )
-    for s in shown:
-        print(textwrap.indent(s, "    "))
+    tf.report(seed, t0, tally, by_kind, shown)
 
 
 if __name__ == "__main__":
