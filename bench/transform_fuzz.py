@@ -434,15 +434,20 @@ def one(i, rng, consts, jx_ns, timeout, skip=False):
     verdict = judge(gl, ref, NUM_TOL if numeric else TOL, numeric_error(rec) if numeric else 0.0)
     if verdict is None:
         return "agree", info, ""
-    worst = max(
+    worst = max_diff(gl, ref)
+    return verdict + (" (numeric level)" if numeric else ""), info, f"max abs diff {worst:.3g}"
+
+
+def max_diff(got: list, ref: list) -> float:
+    """The largest absolute difference over the leaves of one shape in both (NaN where none is)."""
+    return max(
         (
             float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float))))
-            for a, b in zip(gl, ref)
+            for a, b in zip(got, ref)
             if np.shape(a) == np.shape(b)
         ),
         default=float("nan"),
     )
-    return verdict + (" (numeric level)" if numeric else ""), info, f"max abs diff {worst:.3g}"
 
 
 LIBS: list[Lib] = []

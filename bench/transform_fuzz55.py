@@ -441,14 +441,7 @@ def one(i, rng, consts, jx_ns, envs, timeout, skip=False):
             return "dtype differs (float32)", info, str(dts)[:200]
     if verdict is None:
         return "agree", info, ""
-    worst = max(
-        (
-            float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float))))
-            for a, b in zip(gl, ref)
-            if np.shape(a) == np.shape(b)
-        ),
-        default=float("nan"),
-    )
+    worst = tf.max_diff(gl, ref)
     tag = " (numeric level)" if numeric else (" (float32)" if f32 else "")
     return verdict + tag, info, f"max abs diff {worst:.3g}"
 
