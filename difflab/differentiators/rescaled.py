@@ -90,9 +90,12 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
     with _underflows() as under:
         parts = backward(graph, env, wrt, cts, *rest)
+    # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats;
+    # asked once, `rescaled` takes the answer; an array first answers without the loop, an MLP's common case)
+    floats = (not parts or type(parts[0]) is float) and all([type(p) is float for p in parts])
+    if not (under or floats) and lost_terms() == mark:
+        return parts  # (what `rescaled` answers here, before its `_plain` pass over the parts: issue 17's fresh call)
     again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
-    # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats)
-    floats = all([type(p) is float for p in parts])  # (asked once: `rescaled` takes the answer, not a second loop)
     return rescaled(parts, again, mark, bool(under) or floats, floats)
 
 
