@@ -5,6 +5,7 @@ on every path, a lazily made lowering tier, the numeric method's nesting count, 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -155,3 +156,26 @@ def test_a_preparation_s_input_shapes_are_made_when_read_and_a_fresh_gradient_re
     assert net([2.0, 3.0, 1.0]) == [3.0, 2.0, 1.0]
     (prep,) = net.preparations()
     assert "in_shapes" not in vars(prep) and prep.n == 3
+
+
+def test_a_fresh_array_gradient_that_lost_nothing_skips_the_rescale_reads(monkeypatch):
+    # issue 17: where no rule said a term lost and NumPy's flag saw no underflow, `rescaled` answers the sweep's
+    # parts as they are; its `_plain` pass over the parts is not taken (the fresh call's cost since extreme49)
+    import difflab.differentiators.rescaled as rs
+
+    read = []
+    plain = rs._plain
+    monkeypatch.setattr(rs, "_plain", lambda parts: read.append(1) or plain(parts))
+    W, x = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([0.3, -0.7])
+    value, (gW, gx) = dl.value_and_grad(lambda W, x: dnp.sum(dnp.tanh(W @ x)), argnums=(0, 1))(W, x)
+    s = 1.0 - np.tanh(W @ x) ** 2  # d/dW sum(tanh(Wx)) = (1 - tanh²(Wx)) xᵀ, d/dx = Wᵀ(1 - tanh²(Wx))
+    assert math.isclose(value, float(np.sum(np.tanh(W @ x))), rel_tol=1e-15)
+    np.testing.assert_allclose(gW, np.outer(s, x), rtol=1e-14)
+    np.testing.assert_allclose(gx, W.T @ s, rtol=1e-14)
+    assert read == []
+    # a term lost to underflow is still swept again: d/dx Σ 1/(x·x) = -2/x³, -2e-300 at 1e100 (the cotangent -1e-400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (rescaled at 2^1000: right, nothing said)
+        g = dl.grad(lambda x: dnp.sum(1.0 / (x * x)))(np.array([1e100, 1.0]))
+    np.testing.assert_allclose(g, [-2e-300, -2.0], rtol=1e-14)
+    assert read  # (that sweep's parts were read: the rescale took them)

@@ -44,14 +44,17 @@ def rescaled(parts: list, sweep, mark: int, underflowed: bool = True, floats: bo
     >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
     [0.0]
     """
-    if not (floats or _plain(parts)):
-        return parts
     if lost_terms() == mark:
         # no rule said a term lost, but a plain product t·∂ of normal factors may have underflowed (forward's
         # 3x²·t of x**3·1e300 at 1e-100 along 1e-300: 3e-500, the JVP 0.0 for 3e-200): where nothing in the result
         # is normal (`suspect`: the common case reads one entry), one sweep at the first scale decides, kept only
-        # where it holds a normal number and said nothing
-        return _quietly_rescaled(parts, sweep) if underflowed and suspect(parts) else parts
+        # where it holds a normal number and said nothing. Where nothing underflowed (the common case) no `_plain`
+        # pass (issue 17: a fresh call's cost)
+        return (
+            _quietly_rescaled(parts, sweep) if underflowed and (floats or _plain(parts)) and suspect(parts) else parts
+        )
+    if not (floats or _plain(parts)):
+        return parts
     for k in _SCALES:
         with trial_warnings() as trial:
             try:
@@ -90,9 +93,12 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
     with _underflows() as under:
         parts = backward(graph, env, wrt, cts, *rest)
+    # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats;
+    # asked once, `rescaled` takes the answer; an array first answers without the loop, an MLP's common case)
+    floats = (not parts or type(parts[0]) is float) and all([type(p) is float for p in parts])
+    if not (under or floats) and lost_terms() == mark:
+        return parts  # (what `rescaled` answers here, before its `_plain` pass over the parts: issue 17's fresh call)
     again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
-    # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats)
-    floats = all([type(p) is float for p in parts])  # (asked once: `rescaled` takes the answer, not a second loop)
     return rescaled(parts, again, mark, bool(under) or floats, floats)
 
 
