@@ -19,6 +19,7 @@ import numbers
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 
 _MODES = ("full", "valid", "same")
@@ -228,8 +229,8 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     [1.0, 3.0, 2.0]
     """
     if axes is not None:  # SciPy broadcasts the other axes elementwise; difflab's convolve pairs them (autograd's)
-        raise NotImplementedError(
-            "difflab.scipy.signal.fftconvolve: SciPy's axes= (convolve some axes, broadcast the others) is not "
+        raise _UnsupportedOperationError(
+            "difflab.scipy.signal.fftconvolve (and oaconvolve): SciPy's axes= (convolve some axes, broadcast the others) is not "
             "traced; convolve every axis (axes=None), or use difflab.scipy.signal.convolve's axes/dot_axes"
         )
     return convolve(in1, in2, mode)
