@@ -210,6 +210,10 @@ class Lib:
 
         return h
 
+    def tans(self, k: int, n_in: int) -> tuple:
+        """Fixed tangents (or cotangent directions) for the n_in arguments, the k-th family."""
+        return tuple(self.const(_tangent(k + i)) for i in range(n_in))
+
     def level(self, lv: dict, g, n_in: int, record: dict):
         """The function of the same arguments that level `lv` makes of g (its output a pytree)."""
         kind, m, aux = lv["kind"], lv["method"], lv.get("aux")
@@ -235,7 +239,7 @@ class Lib:
                 )
             record.setdefault("ops", []).append(t)
             return t
-        tans = tuple(self.const(_tangent(i)) for i in range(n_in))
+        tans = self.tans(0, n_in)
         record.setdefault("extra", []).extend(tans)
         if kind == "jvp":
             fn = self.with_aux(g, aux)
@@ -309,7 +313,7 @@ class Lib:
     def prepared(self, g, lv, n_in, p1, record):
         """prepare at P1, called at the test point; JAX: the same product, at the test point."""
         product, an = lv["product"], tuple(range(n_in)) if n_in > 1 else 0
-        tans = tuple(self.const(_tangent(i + 3)) for i in range(n_in))
+        tans = self.tans(3, n_in)
         record.setdefault("extra", []).extend(tans)
         s = lambda *a: self.scalar(g(*a))  # noqa: E731
         if self.jax:
