@@ -206,7 +206,9 @@ def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
       as it is wherever that argument is finite (`Op.finite_returns`: strong_factor, a strong product's
       partial in a second derivative) is that argument: the argument is checked instead
       (not finite: None, and the general path answers); then x·1, x + 0 and their kin are x
-      (`Op.identity`): a gradient is not multiplied through by 1, a pass over every entry per call;
+      (`Op.identity`): a gradient is not multiplied through by 1, a pass over every entry per call; an
+      array's finite_or_nan too, where every read of it is such a product (the gradient of a traced loss times
+      finite_or_nan of its traced input, per leaf: the prepared hvp's passes over each parameter, issue 17 §3);
     - a strong op left in the graph (speculation refused it, "How speculation works") is its plain form
       (the same values where every factor is finite) after a check of its operands, the fused kind,
       once per value, none for finite constants and guarded inputs (checked at the end): not the
@@ -216,21 +218,29 @@ def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
     checked: list = []
     prechecks: dict = {}
     eqns: list = []
+    ones: dict = {}  # an array value -> (the constant it is where its argument is finite, that argument)
     for e in graph.eqns:
         args = tuple(subst.get(a, a) if type(a) is Var else a for a in e.args)
-        if e.op.finite_value is not None and len(args) == 1 and type(args[0]) is Var and args[0].shape == ():
-            subst[e.out] = Const(np.float64(e.op.finite_value))
-            checked.append(args[0])
-            continue
+        if e.op.finite_value is not None and len(args) == 1 and type(args[0]) is Var:
+            if args[0].shape == ():
+                subst[e.out] = Const(np.float64(e.op.finite_value))
+                checked.append(args[0])
+                continue
+            # an array's constant is that constant only where a product with it folds (d·1 is d: `ones`); the
+            # equation stays for any other use, and goes at the end if nothing else reads it
+            ones[e.out] = (e.op.finite_value, args[0])
         passed = _finite_passes(e, args)
         if passed is not None:
             subst[e.out] = passed
             if passed not in known:
                 checked.append(passed)
             continue
-        kept = _identity_argument(e, args)
+        kept = _identity_argument(e, args, ones)
         if kept is not None:
-            subst[e.out] = kept
+            subst[e.out], x = kept
+            if x is not None and x not in known:  # (the array that 1 stands for is checked instead, once)
+                known.add(x)
+                checked.append(x)
             continue
         op = e.op
         if op.plain is not None and _plain_operands(args):
@@ -240,6 +250,8 @@ def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
                 known.update(todo)
             op = op.plain
         eqns.append(e._replace(op=op, args=args) if (op, args) != (e.op, e.args) else e)
+    if ones:  # an array's finite_or_nan every product with which folded: no pass over it per call
+        eqns, operands = _without_unread(eqns, ones, graph.outputs, operands)
     if not subst and not prechecks:
         return graph, [], {}, list(operands)
     outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
@@ -339,23 +351,30 @@ def _plain_operands(args) -> bool:
     return True
 
 
-def _identity_argument(e, args):
-    """The argument a binary equation returns as it is (x·1 with x of the output's shape and dtype), or None."""
+def _identity_argument(e, args, ones):
+    """(the argument a binary equation returns as it is, the value then checked finite or None), or None: x·1 with x of
+    the output's shape and dtype, 1 a constant or an array of ones where its argument is finite (`ones`)."""
     if not e.op.identity or len(args) != 2:
         return None
     for k, ident in enumerate(e.op.identity):
         other = args[1 - k]
         c = args[k]
-        if (
-            ident is not None
-            and type(c) is Const
-            and np.ndim(c.value) == 0
-            and type(other) is Var
-            and (other.shape, other.dtype) == (e.out.shape, e.out.dtype)
-            and c.value == ident
-        ):
-            return other
+        if ident is None or type(other) is not Var or (other.shape, other.dtype) != (e.out.shape, e.out.dtype):
+            continue
+        if type(c) is Const and np.ndim(c.value) == 0 and c.value == ident:
+            return other, None
+        if type(c) is Var and c in ones and ones[c][0] == ident:
+            return other, ones[c][1]
     return None
+
+
+def _without_unread(eqns: list, ones: dict, outputs, operands) -> tuple:
+    """(`eqns` without those making a value of `ones` that no equation or output reads, `operands` with such a value
+    as its argument: the operand checked finite, a strong product's, is finite where that argument is)."""
+    read = {a for e in eqns for a in e.args if type(a) is Var} | {v for v in outputs if type(v) is Var}
+    gone = {v for v in ones if v not in read}
+    operands = list(dict.fromkeys([ones[v][1] if v in gone else v for v in operands]))
+    return [e for e in eqns if e.out not in gone], operands
 
 
 @functools.lru_cache(maxsize=256)
