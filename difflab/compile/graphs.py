@@ -227,8 +227,10 @@ def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
                 checked.append(args[0])
                 continue
             # an array's constant is that constant only where a product with it folds (d·1 is d: `ones`); the
-            # equation stays for any other use, and goes at the end if nothing else reads it
-            ones[e.out] = (e.op.finite_value, args[0])
+            # equation stays for any other use, and goes at the end if nothing else reads it. (A float64
+            # argument: one the finiteness terms cover, `_check_terms`; a complex one is no guarded code at all)
+            if args[0].dtype == np.float64:
+                ones[e.out] = (e.op.finite_value, args[0])
         passed = _finite_passes(e, args)
         if passed is not None:
             subst[e.out] = passed
@@ -250,12 +252,12 @@ def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
                 known.update(todo)
             op = op.plain
         eqns.append(e._replace(op=op, args=args) if (op, args) != (e.op, e.args) else e)
-    if ones:  # an array's finite_or_nan every product with which folded: no pass over it per call
-        eqns, operands = _without_unread(eqns, ones, graph.outputs, operands)
-    if not subst and not prechecks:
+    if not subst and not prechecks and not ones:
         return graph, [], {}, list(operands)
     outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
     operands = [subst.get(v, v) for v in operands]  # (a constant it became is finite: _guarded checked)
+    if ones:  # an array's finite_or_nan every product with which folded: no pass over it per call
+        eqns, checked, operands = _without_unread(eqns, ones, outputs, checked, operands)
     return graph._replace(eqns=tuple(eqns), outputs=outputs), checked, prechecks, operands
 
 
@@ -368,13 +370,17 @@ def _identity_argument(e, args, ones):
     return None
 
 
-def _without_unread(eqns: list, ones: dict, outputs, operands) -> tuple:
-    """(`eqns` without those making a value of `ones` that no equation or output reads, `operands` with such a value
-    as its argument: the operand checked finite, a strong product's, is finite where that argument is)."""
+def _without_unread(eqns: list, ones: dict, outputs, checked: list, operands: list) -> tuple:
+    """(`eqns` without those making a value of `ones` that no equation or output reads, `checked` and `operands`
+    with such a value replaced by its argument). A value checked finite may be one of them, not only read:
+    strong_factor(a, finite_or_nan(x)) is that factor where it is finite (`_finite_passes`), an operand of a
+    strong product; finite_or_nan(x) is finite exactly where x is, so x is checked instead (a value the terms
+    of `_check_terms` cover: one the graph still makes; a gone one is in no term, and no check is dropped)."""
     read = {a for e in eqns for a in e.args if type(a) is Var} | {v for v in outputs if type(v) is Var}
-    gone = {v for v in ones if v not in read}
-    operands = list(dict.fromkeys([ones[v][1] if v in gone else v for v in operands]))
-    return [e for e in eqns if e.out not in gone], operands
+    gone = {v: ones[v][1] for v in ones if v not in read}
+    checked = list(dict.fromkeys([gone.get(v, v) for v in checked]))
+    operands = list(dict.fromkeys([gone.get(v, v) for v in operands]))
+    return [e for e in eqns if e.out not in gone], checked, operands
 
 
 @functools.lru_cache(maxsize=256)
