@@ -103,6 +103,8 @@ globals().update(_DERIVED)  # the public names stack lists of traced values (`_s
 for _module in _MODULES:  # ... also where the modules call each other
     vars(_module).update({name: fn for name, fn in _DERIVED.items() if name in _READS[_module]})
 del _module
+from .series import polynomial  # noqa: E402  (numpy.polynomial's functions and classes; after the modules it reads)
+
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_", "polynomial"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
 _DERIVED.update(
