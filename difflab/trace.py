@@ -1932,6 +1932,9 @@ def _scipy_caller(frame) -> str | None:
             wrapped = _decorated(frame) if code == "wrapper" else None
             if wrapped is not None:
                 name = wrapped.__name__
+            elif sub == "interpolate" and type(frame.f_locals.get("self")).__module__.startswith("scipy.interpolate"):
+                # a spline's method (CubicSpline(x, y)'s __init__, its __call__): the class named
+                name = type(frame.f_locals["self"]).__name__
             elif code.isidentifier() and not code.startswith("_"):
                 this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf
                 kind = type(this).__name__

@@ -144,3 +144,137 @@ def test_numpys_series_classes_on_traced_values_name_difflabs_and_it_works():
         dl.grad(lambda c: (c[0] + dnp.polynomial.Chebyshev(c))(0.5))(C4)
     with pytest.raises(TypeError, match="Domains differ"):
         dnp.polynomial.Legendre(C4) + dnp.polynomial.Legendre(C4, domain=[0, 1])
+
+
+# -- scipy.interpolate.CubicSpline ---------------------------------------------------------------------------------
+
+XD = np.linspace(0.0, 2.0, 7)
+YD = np.sin(XD) + 0.1 * XD**2
+XQ = np.array([0.3, 0.9, 1.45, 2.0, 2.3, -0.2])  # (a knot, and both sides outside: the end segments)
+BCS = ["not-a-knot", "natural", "clamped", ((1, 0.5), (2, -0.3)), "periodic"]
+
+
+@pytest.mark.parametrize("bc", BCS, ids=str)
+def test_cubic_spline_in_its_data_and_points_is_scipys(bc):
+    """CubicSpline(x, y, bc_type)(t, nu): SciPy's values; d/dy (linear, plus the boundary values' constant part)
+    is SciPy's spline of the unit data vectors; d/dt and d²/dt² SciPy's spline at nu = 1, 2 (the derivative()
+    PPoly too). Periodic data is read half from y[0] and half from y[-1]: their sum is the spline of e_0 + e_-1."""
+    si = pytest.importorskip("scipy.interpolate")
+    ours = __import__("difflab.scipy.interpolate", fromlist=["CubicSpline"]).CubicSpline
+    y = np.r_[YD[:-1], YD[0]] if bc == "periodic" else YD
+    theirs = si.CubicSpline(XD, y, bc_type=bc)
+    for nu in range(4):
+        np.testing.assert_allclose(ours(XD, y, bc_type=bc)(XQ, nu), theirs(XQ, nu), rtol=1e-13, atol=1e-13)
+    w = np.arange(1.0, 7.0)
+    linear = bc if isinstance(bc, str) else ((1, 0.0), (2, 0.0))
+    basis = np.array(
+        [si.CubicSpline(XD, e, bc_type="not-a-knot" if bc == "periodic" else linear)(XQ) @ w for e in np.eye(7)]
+    )
+    got = dl.grad(lambda y: ours(XD, y, bc_type=bc)(XQ) @ w)(y)
+    if bc == "periodic":
+        ends = si.CubicSpline(XD, np.eye(7)[0] + np.eye(7)[-1], bc_type="periodic")(XQ) @ w
+        interior = [si.CubicSpline(XD, e, bc_type="periodic")(XQ) @ w for e in np.eye(7)[1:-1]]
+        np.testing.assert_allclose(got, [ends / 2, *interior, ends / 2], rtol=1e-12, atol=1e-12)
+    else:
+        np.testing.assert_allclose(got, basis, rtol=1e-12, atol=1e-12)
+    got = dl.grad(lambda t: ours(XD, y, bc_type=bc)(t) @ w)(XQ)
+    np.testing.assert_allclose(got, theirs(XQ, 1) * w, rtol=1e-12, atol=1e-12)
+    hess = dl.hessian(lambda t: ours(XD, y, bc_type=bc).derivative()(t) @ w, method=("forward", "reverse"))(XQ)
+    np.testing.assert_allclose(hess, np.diag(theirs(XQ, 3) * w), rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cubic_spline_of_traced_data_at_traced_points_every_method_and_prepare(method):
+    """Σ s(t)² of a natural spline of traced y at traced t, 2-D y along axis=1: the gradient in (y, t) against
+    SciPy's (2 s(t) times the unit-vector splines, and times s'(t)); a prepared function at new points picks
+    their own segments."""
+    si = pytest.importorskip("scipy.interpolate")
+    import difflab.scipy as dsp
+
+    Y = np.stack([YD, YD**2])
+    t = XQ[:4]
+
+    def f(y, t, cls):
+        return np.sum(cls(XD, y, axis=1, bc_type="natural")(t) ** 2)
+
+    s = si.CubicSpline(XD, Y, axis=1, bc_type="natural")
+    unit = np.stack([si.CubicSpline(XD, e, bc_type="natural")(t) for e in np.eye(7)])  # (7, 4)
+    want_y = 2 * s(t) @ unit.T
+    want_t = np.sum(2 * s(t) * s(t, 1), axis=0)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    gy, gt = dl.grad(lambda y, t: f(y, t, dsp.interpolate.CubicSpline), argnums=(0, 1), method=method)(Y, t)
+    np.testing.assert_allclose(gy, want_y, rtol=tol, atol=tol)
+    np.testing.assert_allclose(gt, want_t, rtol=tol, atol=tol)
+    prepared = dl.prepare(lambda y, t: f(y, t, dsp.interpolate.CubicSpline), Y, t, method=method, argnums=(0, 1))
+    t2 = np.array([1.9, 0.05, 1.0, 0.6])
+    gy, gt = prepared.grad(Y * 0.5, t2)
+    np.testing.assert_allclose(gt, np.sum(2 * (s(t2) * 0.5) * (s(t2, 1) * 0.5), axis=0), rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        gy,
+        2 * (s(t2) * 0.5) @ np.stack([si.CubicSpline(XD, e, bc_type="natural")(t2) for e in np.eye(7)]).T,
+        rtol=tol,
+        atol=tol,
+    )
+
+
+def test_scipys_cubic_spline_on_traced_values_names_difflabs():
+    """scipy.interpolate.CubicSpline(x, traced y), and SciPy's spline at a traced point (its derivative() too):
+    SciPy's Python code converts the value; the refusal names difflab.scipy.interpolate.CubicSpline. Traced knots
+    are refused by name."""
+    si = pytest.importorskip("scipy.interpolate")
+    import difflab.scipy as dsp
+
+    for f in (
+        lambda y: np.sum(si.CubicSpline(XD, y)(XQ)),
+        lambda t: np.sum(si.CubicSpline(XD, YD)(t[:3])),
+        lambda t: np.sum(si.CubicSpline(XD, YD).derivative()(t[:3])),
+    ):
+        with pytest.raises(dl.UnsupportedOperationError, match=r"use difflab\.scipy\.interpolate\.CubicSpline$"):
+            dl.grad(f)(YD)
+    with pytest.raises(dl.UnsupportedOperationError, match="traced knots x"):
+        dl.grad(lambda x: np.sum(dsp.interpolate.CubicSpline(x, YD)(0.5)))(XD)
+    assert np.isnan(dsp.interpolate.CubicSpline(XD, YD)(3.0, extrapolate=False))
+
+
+# -- quantile(weights=) --------------------------------------------------------------------------------------------
+
+
+V6 = np.array([0.31, -0.52, 0.73, -0.44, 0.26, 0.67])
+POS6 = np.array([0.51, 0.0, 0.93, 0.64, 0.46, 0.87])  # (a zero weight: never picked)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_weighted_quantile_is_numpys_pick_under_every_method_and_prepare(method):
+    """np.quantile(x, q, weights=w, method='inverted_cdf') (NumPy 2) of a traced x: NumPy's value, its gradient
+    1 at the entry NumPy picks and 0 elsewhere (also at q = 0 past a leading zero weight); a prepared function
+    picks afresh at new values (the sort and the count are equations of its graph)."""
+
+    def f(x):
+        return np.quantile(x, [0.0, 0.4], weights=POS6, method="inverted_cdf") @ np.array([1.0, 2.0])
+
+    for x in (V6,) if method == "symbolic" else (V6, -V6):  # (symbolic's Piecewise pick: ~0.5 s a point)
+        want = np.quantile(x, [0.0, 0.4], weights=POS6, method="inverted_cdf")
+        onehot = (x == want[0]) + 2.0 * (x == want[1])
+        np.testing.assert_allclose(dl.grad(f, method=method)(x), onehot, atol=1e-6 if method == "numeric" else 0)
+    prepared = dl.prepare(f, V6, method=method)
+    np.testing.assert_allclose(prepared.grad(-V6), dl.grad(f, method="reverse")(-V6), atol=1e-6)
+
+
+def test_weighted_quantile_along_axes_keepdims_and_1d_weights_is_numpys():
+    """The same along axis None, 0 (keepdims) and 1 (1-D weights, one zero): NumPy's values, and each output's
+    Jacobian row one 1 at a's entry equal to it (a's entries are distinct), prepared too."""
+    A = np.array([[3.0, 1.0, 2.0, 5.0], [0.5, -1.0, 4.0, 2.2], [1.2, 1.5, 0.0, 2.5]])
+    W = np.array([[1.0, 2.0, 0.5, 1.0], [1.0, 1.0, 1.0, 3.0], [2.0, 0.0, 1.0, 1.0]])
+    for axis, w, keepdims in [(None, W, False), (0, W, True), (1, np.array([1.0, 0.0, 2.0, 1.0]), False)]:
+
+        def f(a):
+            return dnp.quantile(a, [0.0, 0.3, 1.0], axis=axis, weights=w, method="inverted_cdf", keepdims=keepdims)
+
+        want = np.quantile(A, [0.0, 0.3, 1.0], axis=axis, weights=w, method="inverted_cdf", keepdims=keepdims)
+        np.testing.assert_array_equal(f(A), want)
+        jac = dl.jacobian(f)(A)
+        assert jac.shape == want.shape + A.shape
+        np.testing.assert_array_equal(jac, A == want.reshape(want.shape + (1, 1)))
+        B = A[::-1, ::-1] * 1.5
+        want = np.quantile(B, [0.0, 0.3, 1.0], axis=axis, weights=w, method="inverted_cdf", keepdims=keepdims)
+        np.testing.assert_array_equal(dl.prepare(f, A)(B), want)
