@@ -278,3 +278,14 @@ def test_weighted_quantile_along_axes_keepdims_and_1d_weights_is_numpys():
         B = A[::-1, ::-1] * 1.5
         want = np.quantile(B, [0.0, 0.3, 1.0], axis=axis, weights=w, method="inverted_cdf", keepdims=keepdims)
         np.testing.assert_array_equal(dl.prepare(f, A)(B), want)
+
+
+def test_weighted_quantile_of_traced_weights():
+    """Traced weights move the pick by jumps only (derivative 0 in them): d/dw quantile(v·w, weights=w) is v at
+    the entry picked; negative traced weights are NumPy's ValueError (checked on their values)."""
+    v, w = np.array([0.3, -0.5, 0.7, 0.1]), np.array([1.0, 2.0, 0.2, 1.0])
+    pick = np.quantile(v * w, 0.5, weights=w, method="inverted_cdf")
+    got = dl.grad(lambda w: np.quantile(v * w, 0.5, weights=w, method="inverted_cdf"))(w)
+    np.testing.assert_array_equal(got, np.where(v * w == pick, v, 0.0))
+    with pytest.raises(ValueError, match="non-negative"):
+        dl.grad(lambda w: np.quantile(v * w, 0.5, weights=w - 0.5, method="inverted_cdf"))(w)

@@ -259,10 +259,10 @@ def _weighted_quantile(a, q, axis, out, method, keepdims, weights):
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     if not isinstance(a, _Traced) and not isinstance(weights, _Traced):
         return _np.quantile(a, q_val, axis=axis, method=method, keepdims=keepdims, weights=weights)
-    # NumPy's checks (method, shapes, the weights' signs when constant) and the result's shape, without reading a
-    # traced value (which would specialise the graph to it)
-    w_val = _np.ones(shape(weights)) if isinstance(weights, _Traced) else weights
-    res = _np.quantile(_np.zeros(shape(a)), q_val, axis=axis, method=method, keepdims=keepdims, weights=w_val)
+    # NumPy's checks (method, shapes, the weights' signs and finiteness) and the result's shape, without reading a
+    # traced a (which would specialise the graph to it); traced weights are read for the checks (derivative 0 in
+    # them anyway: such a graph is specialised, refused by prepare with the reason)
+    res = _np.quantile(_np.zeros(shape(a)), q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
     if isinstance(axis, (tuple, list)):
         raise _UnsupportedOperationError("quantile(..., weights=) of traced values takes an int axis or None")
     if axis is None:
@@ -273,7 +273,7 @@ def _weighted_quantile(a, q, axis, out, method, keepdims, weights):
     w0 = reshape(moveaxis(weights, axis, 0), (n, -1)) if ndim(weights) == ndim(a) else reshape(weights, (n, 1))
     order = _ops.argsort(a0, axis=0, kind="quicksort")  # (NumPy's default, as its weighted quantile sorts)
     s = take_along_axis(a0, order, 0)
-    cdf = _ops.cumsum(take_along_axis(_ops.broadcast_to(w0, shape(a0)), order, 0), axis=0)
+    cdf = _ops.cumsum(take_along_axis(_ops.broadcast_to(w0, shape=shape(a0)), order, 0), axis=0)
     cdf = cdf / cdf[-1]
     cdf = where(cdf == 0, -1.0, cdf)  # (NumPy's: leading zero weights never picked, even for q = 0)
     below = reshape(cdf, (1,) + shape(cdf)) < _np.reshape(q_val, (-1, 1, 1))  # (Q, n, R)
