@@ -222,13 +222,26 @@ def _fit(sub):
     return fit
 
 
+#: each function's shape contract (c's coefficients along `axis`, lowest degree first)
+_CONTRACTS = {
+    "der": "(c, m=1, scl=1, axis=0): c's axis of length n becomes max(n − m, 1)",
+    "int": "(c, m=1, k=[], lbnd=0, scl=1, axis=0): c's axis of length n becomes n + m; k (≤ m constants) may be traced",
+    "mul": "(c1, c2): 1-D (n1,), (n2,) -> (n1 + n2 − 1,) (NumPy trims trailing zeros by value; this keeps them)",
+    "add": "(c1, c2): 1-D -> the longer length (NumPy trims trailing zeros by value; this keeps them)",
+    "sub": "(c1, c2): 1-D -> the longer length (NumPy trims trailing zeros by value; this keeps them)",
+    "vander": "(x, deg): x's shape + (deg + 1,), column j the j-th basis series at x (x may be traced)",
+    "fit": "(x, y, deg, rcond=None, full=False, w=None): x (m,), y (m,) or (m, k) -> (deg + 1,) or (deg + 1, k); "
+    "full=True also [residuals, rank, singular values, rcond]; deg an int or a list of degrees",
+}
+
+
 def _function_doc(sub, fn, what):
     prefix = _BASES[sub][0]
     fn.__name__ = fn.__qualname__ = prefix + what
     fn.__doc__ = (
-        f"numpy.polynomial.{sub}.{prefix}{what} on traced values (NumPy's arguments; coefficients lowest degree "
-        "first, along axis 0 unless an axis is given): NumPy's own function on constants; on traced coefficients "
-        "a constant matrix (NumPy's function of the unit vectors) times them. See difflab.numpy.series."
+        f"numpy.polynomial.{sub}.{prefix}{what}{_CONTRACTS[what]}, on traced values: NumPy's own function on "
+        "constants; on traced coefficients a constant matrix (NumPy's function of the unit vectors) times them. "
+        "See difflab.numpy.series; e.g. dnp.polynomial.chebyshev.chebder(c) is np.polynomial.chebyshev.chebder(c)."
     )
     return fn
 
