@@ -13,8 +13,9 @@ Layout, in the order the modules import each other (each imports only those befo
 std, nan*) → `derived` (softplus, softmax, divmod, ...) → `linear_algebra` (dot, trace, and the
 functions of `dnp.linalg`) → `creation` (zeros_like, linspace) → `statistical` (quantile, cov,
 histogram, convolve) → `polynomials` (numpy.poly*) → `complexes` (angle, iscomplex) →
-`index_tricks` (r_, c_) → `ufunc_methods` (np.add.reduce, ...). This module publishes them and the
-registry's names, and generates the dispatch tables.
+`index_tricks` (r_, c_) → `ufunc_methods` (np.add.reduce, ...); `series` (numpy.polynomial's functions and
+classes, published as `polynomial` only) reads them. This module publishes them and the registry's names, and
+generates the dispatch tables.
 """
 
 from __future__ import annotations
