@@ -167,6 +167,24 @@ def _(np, sp, c):
     return np.sum(np.polynomial.Chebyshev(c)(T8) ** 2)
 
 
+# (poly56: the series classes' methods, and fits of traced data)
+@case("Legendre(c).integ(2, k)(t) + deriv(2)", V6[:4])
+def _(np, sp, c):
+    p = np.polynomial.Legendre(c, domain=[-1.0, 2.0])
+    return np.sum(p.integ(2, k=[0.5, -0.2], lbnd=0.3)(T8) * T8 + p.deriv(2)(T8) ** 2)
+
+
+@case("Hermite(c) * Hermite(c) - c[0]", V6[:4], hess=True)
+def _(np, sp, c):
+    p = np.polynomial.Hermite(c)
+    return np.sum((p * p - c[0] + 2.0 * p)(T8 * 0.5))
+
+
+@case("Polynomial.fit(x, traced y, 3)(t)", V6)
+def _(np, sp, y):
+    return np.sum(np.polynomial.Polynomial.fit(T8[:6], y, 3)(T8) ** 2)
+
+
 @case("polyder + polyval", V6[:4], hess=True)
 def _(np, sp, c):
     return np.sum(np.polyval(np.polyder(c), T8) ** 2)
@@ -644,6 +662,16 @@ def _(np, sp, x):
     return np.sum(sp.interpolate.CubicSpline(XD, YD, bc_type="natural").derivative()(x) ** 2)
 
 
+@case("CubicSpline(xd, traced yd)(t) clamped", YD, hess=True)
+def _(np, sp, y):
+    return np.sum(sp.interpolate.CubicSpline(XD, y, bc_type="clamped")(T8 + 1.0) ** 2)
+
+
+@case("CubicSpline(xd, traced yd)(traced x)", numpy.r_[YD, 0.3, 0.9, 1.45, 1.8])
+def _(np, sp, v):
+    return np.sum(sp.interpolate.CubicSpline(XD, v[:7], bc_type="natural")(v[7:]) ** 3)
+
+
 # -- keywords a user passes along (where=, initial=, weights=, traced q, prepend=, return_*) ----------------------------
 @case("sum/mean where=", M34)
 def _(np, sp, x):
@@ -674,6 +702,11 @@ def _(np, sp, q):
 @case("quantile weights= inverted_cdf", V6)
 def _(np, sp, x):
     return np.quantile(x, 0.4, weights=POS6, method="inverted_cdf") ** 2
+
+
+@case("percentile weights= along axis", M34)
+def _(np, sp, x):
+    return np.sum(np.percentile(x, [20.0, 70.0], axis=1, weights=POS6[:4], method="inverted_cdf") ** 2)
 
 
 @case("nanquantile/nanpercentile", V6)

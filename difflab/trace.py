@@ -1843,8 +1843,22 @@ def _numpy_caller(frame) -> str | None:
             sub = "polynomial." + module.split(".")[2] + "."
         code = frame.f_code.co_name
         name = sub + code if code.isidentifier() and not code.startswith("_") else name
+        series = _series_class(frame)
+        if series is not None:  # a method of np.polynomial's series classes: the class named (Polynomial.fit)
+            name = f"polynomial.{series}" + (f".{code}" if code.isidentifier() and not code.startswith("_") else "")
         frame = frame.f_back
     return name
+
+
+def _series_class(frame) -> str | None:
+    """The name of numpy.polynomial's series class (Polynomial, Chebyshev, ...) whose method `frame` runs
+    (its self, or its cls in the classmethod fit), or None."""
+    polybase = sys.modules.get("numpy.polynomial._polybase")
+    if polybase is None or not frame.f_globals.get("__name__", "").startswith("numpy.polynomial"):
+        return None
+    this = frame.f_locals.get("self", frame.f_locals.get("cls"))
+    kind = this if isinstance(this, type) else type(this)
+    return kind.__name__ if issubclass(kind, polybase.ABCPolyBase) else None
 
 
 def _polynomial_message(caller: str, value, user) -> str:
@@ -1860,9 +1874,9 @@ def _polynomial_message(caller: str, value, user) -> str:
     if _dnp_function(caller) is not None:
         return text + f"use difflab.numpy.{caller} (the same arguments)"
     return text + (
-        "difflab.numpy.polynomial traces the value functions (polynomial.polyval, chebyshev.chebval, "
-        "legendre.legval, hermite.hermval, hermite_e.hermeval, laguerre.lagval) only, not the fits, the "
-        "arithmetic or the series classes (Polynomial, Chebyshev, ...): evaluate the coefficients with those"
+        "difflab.numpy.polynomial traces the series classes (Polynomial, Chebyshev, Legendre, Hermite, HermiteE, "
+        "Laguerre) and each basis' val, der, int, mul, add, sub, vander and fit functions (chebyshev.chebval, ...), "
+        "not the roots, the division or the conversions between bases"
     )
 
 
@@ -1918,6 +1932,9 @@ def _scipy_caller(frame) -> str | None:
             wrapped = _decorated(frame) if code == "wrapper" else None
             if wrapped is not None:
                 name = wrapped.__name__
+            elif sub == "interpolate" and type(frame.f_locals.get("self")).__module__.startswith("scipy.interpolate"):
+                # a spline's method (CubicSpline(x, y)'s __init__, its __call__): the class named
+                name = type(frame.f_locals["self"]).__name__
             elif code.isidentifier() and not code.startswith("_"):
                 this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf
                 kind = type(this).__name__

@@ -683,7 +683,7 @@ def test_refusals_name_difflabs_counterpart():
         ),
         (
             lambda p: np.polynomial.Polynomial(p)(0.5),
-            r"`np\.polynomial\.Polynomial\(p\)`: .*not the fits, the arithmetic",
+            r"`np\.polynomial\.Polynomial\(p\)`: .*use difflab\.numpy\.polynomial\.Polynomial \(the same arguments\)",
         ),
         (lambda p: np.sum(np.full(3, p[0])), r"numpy\.full converted a traced value .* use difflab\.numpy\.full"),
         (

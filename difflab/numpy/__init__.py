@@ -13,8 +13,9 @@ Layout, in the order the modules import each other (each imports only those befo
 std, nan*) → `derived` (softplus, softmax, divmod, ...) → `linear_algebra` (dot, trace, and the
 functions of `dnp.linalg`) → `creation` (zeros_like, linspace) → `statistical` (quantile, cov,
 histogram, convolve) → `polynomials` (numpy.poly*) → `complexes` (angle, iscomplex) →
-`index_tricks` (r_, c_) → `ufunc_methods` (np.add.reduce, ...). This module publishes them and the
-registry's names, and generates the dispatch tables.
+`index_tricks` (r_, c_) → `ufunc_methods` (np.add.reduce, ...); `series` (numpy.polynomial's functions and
+classes, published as `polynomial` only) reads them. This module publishes them and the registry's names, and
+generates the dispatch tables.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ globals().update(_DERIVED)  # the public names stack lists of traced values (`_s
 for _module in _MODULES:  # ... also where the modules call each other
     vars(_module).update({name: fn for name, fn in _DERIVED.items() if name in _READS[_module]})
 del _module
+from .series import polynomial  # noqa: E402  (numpy.polynomial's functions and classes; after the modules it reads)
+
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_", "polynomial"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
 _DERIVED.update(

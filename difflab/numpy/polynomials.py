@@ -293,35 +293,7 @@ def _series_value(kind):
     value.__name__ = value.__qualname__ = kind
     value.__doc__ = (
         f"numpy.polynomial's `{kind}(x, c, tensor=True)` on traced x or c (coefficients lowest degree first), "
-        "by NumPy's own recurrence; the convenience classes (Polynomial, Chebyshev, ...) convert their "
-        "coefficients and cannot take traced ones."
+        "by NumPy's own recurrence; difflab.numpy.polynomial's classes (Polynomial, Chebyshev, ...) call it "
+        "(NumPy's convert their coefficients)."
     )
     return value
-
-
-class _Namespace:
-    """numpy.polynomial (`name` ""), or one of its submodules, holding the value functions that trace."""
-
-    def __init__(self, name, **fns):
-        self.__name__ = name
-        vars(self).update(fns)
-
-    def __repr__(self):
-        return f"<difflab.numpy.polynomial{'.' if self.__name__ else ''}{self.__name__}>"
-
-
-#: numpy.polynomial's value functions: dnp.polynomial.chebyshev.chebval(x, c) as np.polynomial.chebyshev.chebval
-polynomial = _Namespace(
-    "",
-    **{
-        sub: _Namespace(sub, **{fn: _series_value(fn)})
-        for sub, fn in (
-            ("polynomial", "polyval"),
-            ("chebyshev", "chebval"),
-            ("legendre", "legval"),
-            ("hermite", "hermval"),
-            ("hermite_e", "hermeval"),
-            ("laguerre", "lagval"),
-        )
-    },
-)

@@ -1,5 +1,5 @@
 """SciPy's names on traced values: `difflab.scipy.special`, `.stats`, `.signal`, `.linalg`, `.ndimage`, `.spatial`
-(`.spatial.distance`), `.integrate`.
+(`.spatial.distance`), `.integrate`, `.interpolate` (CubicSpline and PPoly: traced data and points).
 
 Mirrors SciPy's modules for the functions autograd and JAX users write in models (gammaln,
 norm.logpdf, logsumexp, convolve, ...): `special`'s functions are registry entries (difflab.ops.special,
@@ -9,9 +9,9 @@ also reached by SciPy's own ufuncs on traced values), as are linalg's sqrtm and 
 and numeric. SciPy is optional: it is imported when a value is computed (`pip install 'difflab[scipy]'`).
 """
 
-from . import linalg, ndimage, signal, spatial, special, stats
+from . import interpolate, linalg, ndimage, signal, spatial, special, stats
 
-__all__ = ["special", "stats", "signal", "linalg", "ndimage", "spatial"]
+__all__ = ["special", "stats", "signal", "linalg", "ndimage", "spatial", "interpolate"]
 
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the
