@@ -707,7 +707,7 @@ def _count_read(x, frame, what) -> None:
     if reads is None:
         return
     masks = [t.read_masks.get(r) if t.read_masks else None for r in reads]
-    if what != "iteration" and t.guards is not None and all(m is not None for m in masks):
+    if t.guards is not None and all(m is not None for m in masks):  # (iterated too: its reads gathered, _settled)
         for m in masks:
             _count_guard(m, dnp.count_nonzero(m), int(np.count_nonzero(m.concrete)))
         if not t.specialised:
@@ -2207,18 +2207,78 @@ def _settled(t: Trace, outs) -> tuple:
     for e in reversed(t.eqns):
         if id(e.out) in live:
             live.update(id(a) for a in e.args if type(a) is Var)
-    used = [why for why, v in t.tentative if id(v) in live]
-    if used:
-        t.specialised = used[0]
+    used = [(why, v) for why, v in t.tentative if id(v) in live]
+    gathered = {v for _, v in used if _count_guarded(t, v)}
+    unguarded = [why for why, v in used if v not in gathered]
+    if unguarded:
+        t.specialised = unguarded[0]
         return tuple(t.eqns)
-    tainted = {id(v) for _, v in t.tentative}
+    tainted = {id(v) for _, v in t.tentative if v not in gathered}
     kept = []
     for e in t.eqns:
         if id(e.out) in tainted or any(id(a) in tainted for a in e.args if type(a) is Var):
             tainted.add(id(e.out))
         else:
             kept.append(e)
-    return tuple(kept)
+    return tuple(kept) if not gathered else _gathered(t, kept, gathered)
+
+
+def _count_guarded(t: Trace, read: Var) -> bool:
+    """Whether the read x[mask] `read` is by a traced mask whose count the trace guards (Trace.guards: `len(x[m])`,
+    iteration over a function of x[m]), so that, wherever the trace is reused, x[mask] has the example's length."""
+    mask = t.read_masks.get(read) if t.read_masks else None
+    return mask is not None and t.guards is not None and mask.node in t.guards and read in t.masked.get(mask.node, ())
+
+
+def _gathered(t: Trace, eqns: list, reads: set) -> tuple:
+    """`eqns` with each read x[mask] in `reads` (its mask's count guarded: _count_guarded) recorded as a gather by
+    the mask's selected positions, recomputed from the mask at each call (the i-th, the number of positions whose
+    running count of the mask is at most i), so a function of the read, used by an output (`for v in
+    np.exp(x[m])`, rows of `A[m] @ B`, `np.cumsum(x[m])` beside a len(x[m])), follows the mask wherever the guard
+    holds: NumPy's x[mask] there, as JAX's `x[jnp.nonzero(m, size=n)]` of a fixed n. The trace being closed, its
+    new equations are recorded at the tape's end and put in dependency order."""
+    start, subs = len(t.eqns), {}
+    t.done = False  # (recording on the closed trace's own tracers)
+    try:
+        for r in reads:
+            mask = t.read_masks[r]
+            x, _, axis = t.masked[mask.node][r]
+            k, n = len(mask.node.shape), r.shape[axis]
+            rank = dnp.cumsum(dnp.reshape(mask, (-1,)))  # (the mask's running count over its flattened positions)
+            at = dnp.sum(rank[None, :] <= np.arange(n)[:, None], axis=1)  # (the i-th selected position; clipped:
+            at = dnp.minimum(at, max(rank.shape[0] - 1, 0))  # in range at points where the guard fails, the symbolic
+            # method's placeholders, which no call reads)
+            xs = dnp.reshape(_assign._tracer_of(mask, x), x.shape[:axis] + (-1,) + x.shape[axis + k :])
+            idx = dnp.reshape(at, (1,) * axis + (n,) + (1,) * (len(x.shape) - axis - k))
+            subs[ops.REGISTRY["gather_along"](xs, idx, axis=axis).node] = r
+    finally:
+        t.done = True
+    new = [e._replace(out=subs[e.out]) if e.out in subs else e for e in t.eqns[start:]]
+    del t.eqns[start:]
+    return _in_order([e for e in eqns if e.out not in reads] + new)
+
+
+def _in_order(eqns: list) -> tuple:
+    """The equations in an order where each follows those computing its arguments (stable: the given order where
+    it already is)."""
+    where = {e.out: e for e in eqns}
+    done: set = set()
+    out = []
+    for e in eqns:
+        stack = [e]
+        while stack:
+            top = stack[-1]
+            if top.out in done:
+                stack.pop()
+                continue
+            pending = [where[a] for a in top.args if type(a) is Var and a in where and a not in done]
+            if pending:
+                stack.extend(pending)
+            else:
+                done.add(top.out)
+                out.append(top)
+                stack.pop()
+    return tuple(out)
 
 
 def trace(f, *args) -> Graph:
