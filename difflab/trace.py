@@ -716,7 +716,14 @@ def _count_read(x, frame, what) -> None:
         x,
         f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
         "np.count_nonzero(m) is that number traced, recomputed at each call)",
+        rows=_ROWS,
     )
+
+
+#: a count read as a Python int specialises a trace whose operator checks no guards (vmap's) as a decision on
+#: values that holds row by row, not the user's control flow (graph.Why.rows): vmap answers each row alone, f (its
+#: gradient, the prepared f) called on that row, where a batched run would give every row the first row's count
+_ROWS = True
 
 
 def _count_guard(key, count, value: int) -> None:
@@ -726,7 +733,9 @@ def _count_guard(key, count, value: int) -> None:
     numeric derivative's decisions); no operator checking guards (Trace.guards None), the trace is specialised."""
     t = count._trace
     if t.guards is None or isinstance(count.value, Tracer):
-        specialise(count, "a count read as a Python int, outside an operator that re-traces where it changes")
+        specialise(
+            count, "a count read as a Python int, outside an operator that re-traces where it changes", rows=_ROWS
+        )
     elif key.node not in t.guards:
         t.guards[key.node] = ops.equal(count, value)
 
@@ -795,7 +804,9 @@ def hand_guard(ok) -> None:
     if t.guards is not None:
         t.guards.setdefault(ok.node, ok)
     else:
-        specialise(ok, "the number of elements a traced mask selects, read as a Python int in an inner trace")
+        specialise(
+            ok, "the number of elements a traced mask selects, read as a Python int in an inner trace", rows=_ROWS
+        )
         specialise_enclosing([ok.value], t.specialised)
 
 
@@ -1297,10 +1308,13 @@ class Tracer(Traced):
         t = self._trace
         if self.dtype.kind not in "iu" and (self.dtype.kind != "f" or not _is_count(t, self.node)):
             self._no_conversion()  # (a float count, np.sum(m.astype(float)), has no derivative: int() is its count)
-        if not t.specialised and t.guards is not None and not self.node.shape and _is_count(t, self.node):
+        if t.specialised:
+            return self.concrete
+        count = not self.node.shape and _is_count(t, self.node)
+        if count and t.guards is not None:
             _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
-        elif not t.specialised:
-            specialise(self, what)
+        else:
+            specialise(self, what, rows=count and _ROWS)  # (a count under vmap: each row alone)
         return self.concrete
 
     def __int__(self):

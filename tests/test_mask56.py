@@ -80,3 +80,75 @@ def test_functions_of_a_guarded_read(method):
     check_prepared_where_masks_differ({f: want[::2] for f, want in JAX.items()}, P1, P3, method, fresh=False)
     staged = dl.prepare(iterated_functions, P1, method=method).staged
     assert staged.holds([P3]) and not staged.holds([P2])
+
+
+def hessian_case(x):
+    """sum over x > 0 of exp(sin x)·sin x, plus x0² times the count of x < 0: its Hessian is analytic."""
+    return sum(np.exp(v) * v for v in np.sin(x[x > 0])) + len(x[x < 0]) * x[0] ** 2
+
+
+def analytic_hessian(x):
+    s, c = np.sin(x), np.cos(x)
+    H = np.diag(np.where(x > 0, np.exp(s) * ((2 + s) * c**2 - (1 + s) * s), 0.0))
+    H[0, 0] += 2 * np.count_nonzero(x < 0)
+    return H
+
+
+def test_vmap_of_a_guarded_count_is_each_rows():
+    """vmap traces f once, at the first row, and cannot check a count guard per row: f, its gradient, the prepared
+    f and its gradient and Jacobian, and the Hessian, under vmap, answer each row alone (each row's JAX gradient, the
+    analytic Hessian; they were refused by name); vmap inside a derivative and prepared, prepare(sum of vmap(f)),
+    each row's gradient, reused where every row's counts hold."""
+    X = np.stack([P1, P2, P3])
+    for f, want in JAX.items():
+        p = dl.prepare(f, P1)
+        for g, k in ((f, 0), (dl.grad(f), 1), (p, 0), (p.grad, 1), (dl.jacobian(p), 1)):
+            np.testing.assert_allclose(dl.vmap(g)(X), [w[k] for w in want], rtol=1e-12, atol=1e-12)
+    want = [analytic_hessian(x) for x in X]
+    np.testing.assert_allclose(dl.vmap(dl.hessian(hessian_case))(X), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dl.vmap(dl.hessian(dl.prepare(hessian_case, P1)))(X), want, rtol=1e-12, atol=1e-12)
+    p = dl.prepare(lambda X: dl.vmap(iterated_functions)(X).sum(), X[:2])
+    for rows in ([0, 1], [2, 0], [1, 2]):
+        np.testing.assert_allclose(p.grad(X[rows]), [JAX[iterated_functions][i][1] for i in rows], rtol=1e-12)
+
+
+T1 = np.array([2.0, 1.0, 2.0, -0.5, 0.3])  # (a tie at the max)
+T2 = np.array([2.0, 1.0, 1.5, -0.5, 0.3])  # (none)
+N1 = np.array([0.5, -1.0, 2.0, 0.7, 1.3])  # (log's NaN at one entry)
+N2 = np.array([0.5, 1.0, 2.0, -0.7, -1.3])  # (at two others)
+
+
+def ties(x):
+    m = x == x.max()
+    c = np.isclose(x, x[0], rtol=0.0, atol=0.25)
+    return (x[m] ** 2).sum() + sum(np.sin(v) for v in x[m] * 3) + np.mean(x[m]) + np.exp(x[c]).sum() * len(x[c])
+
+
+def nans(x):
+    y = np.log(x)
+    m = ~np.isnan(y)
+    return (y[m] ** 2).sum() + np.mean(x[m]) + sum(v * 2 for v in np.exp(y[m])) + len(y[np.isnan(y)]) * x[0]
+
+
+JAX_TIES = {  # (at T1 / N1, at T2 / N2: /tmp/m56/jaxref.py)
+    ties: [
+        (38.99739339932475, [22.1586230578124, 0.0, 22.1586230578124, 0.0, 0.0]),
+        (13.109640600731725, [15.269566958881748, 0.0, 0.0, 0.0, 0.0]),
+    ],
+    nans: [
+        (11.781958050739668, [0.47741127776021886, 0.0, 2.9431471805599454, 1.2309287316036215, 2.653637329949986]),
+        (10.127572694503069, [1.5607446110935523, 2.3333333333333335, 3.026480513893279, 0.0, 0.0]),
+    ],
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")  # (NumPy's own, and difflab's DomainWarning)
+@pytest.mark.filterwarnings("ignore::difflab.DomainWarning")
+def test_masks_of_ties_and_nans(method):
+    """Masks from comparisons of traced values: x == x.max() with a tie at one point and not the other, np.isclose,
+    ~np.isnan(np.log(x)) with NaNs at other entries: prepared at either point, called at the other, JAX's values
+    (the gradient of a tie: each tied element's own, a mask being constant where it holds) and NumPy's."""
+    for f, (a, b) in ((ties, (T1, T2)), (nans, (N1, N2))):
+        check_prepared_where_masks_differ({f: JAX_TIES[f]}, a, b, method)
+        check_prepared_where_masks_differ({f: JAX_TIES[f][::-1]}, b, a, method, fresh=False)
