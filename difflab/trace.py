@@ -782,6 +782,19 @@ def _masked_items(r):
     return (item(i) for i in range(r.node.shape[0]))
 
 
+def _counted_mask(count):
+    """The traced mask m whose whole count the traced integer `count` is (np.count_nonzero(m), m.sum(),
+    m.astype(int).sum(): a sum over every axis of m or of its indicator), else None."""
+    t = count._trace
+    for e in reversed(t.eqns):
+        if e.out is count.node:
+            a = e.args[0] if e.op.name == "sum" and e.kw.get("axis") is None and type(e.args[0]) is Var else None
+            if a is not None and a.dtype != bool:
+                a = next((d.args[0] for d in reversed(t.eqns) if d.out is a), None) if _is_indicator(t, a) else None
+            return None if a is None else _assign._tracer_of(count, a)
+    return None
+
+
 def _is_indicator(t: Trace, var: Var) -> bool:
     """Whether `var` is a mask as numbers, `where(m, 1, 0)` (m.astype(int), m.astype(float): NumPy's 1 and 0)."""
     for e in reversed(t.eqns):
@@ -1311,8 +1324,10 @@ class Tracer(Traced):
         if t.specialised:
             return self.concrete
         count = not self.node.shape and _is_count(t, self.node)
-        if count and t.guards is not None:
-            _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
+        if count and t.guards is not None:  # (a count: traced again where it differs; keyed by its mask where it is
+            # one mask's whole count, so that a read by that mask is gathered, _count_guarded)
+            mask = _counted_mask(self)
+            _count_guard(self if mask is None else mask, self, int(self.concrete))
         else:
             specialise(self, what, rows=count and _ROWS)  # (a count under vmap: each row alone)
         return self.concrete

@@ -1,6 +1,7 @@
 """Data-dependent reads left after mask55 (issue 11). Iterating over a function of a masked read, `for v in
 np.exp(x[m])`, `[g(v) for v in (x[m] - x[m].mean())]`, rows of `A[m] @ B`, columns of `(A[:, m] * 2).T`, and a
-function of the read used beside its `len()` (`np.cumsum(x[m])`), specialised the trace (dl.prepare refused it): a
+function of the read used beside its `len()` or its mask's count read as an int (`np.cumsum(x[m])`, `np.sort(x[m])`
+with `int(m.sum())`, `range(np.count_nonzero(m))`), specialised the trace (dl.prepare refused it): a
 read whose mask's count the trace guards is now a gather by the mask's selected positions, recomputed from the mask
 at each call (trace._gathered), so any function of it follows the mask wherever the count holds (traced again where
 it differs). Prepared at P1 and called at P2 (every mask and count differs) and at P3 (the masks differ, the counts
@@ -39,6 +40,14 @@ def two_d(x):
     return s + sum(np.cos(v) for v in np.exp(A[M] * 0.1)) + sum(np.dot(c, c) for c in (A[:, x[:3] > 0] * 2).T)
 
 
+def counts_then_reads(x):
+    m, n = x > 0, x < 0.5
+    k = int(m.sum())  # (a mask's whole count read as an int: its reads gathered too)
+    s = np.sort(x[m])[::-1][: max(k - 1, 1)].sum() * k
+    s = s + sum(np.cumsum(x[n])[i] * (i + 1) for i in range(np.count_nonzero(n)))
+    return s + np.cumsum(np.exp(x[m])).sum() / x[m].shape[0]
+
+
 # {f: [(value, gradient) at P1, at P2, at P3]} by jax.value_and_grad in x64 (/tmp/m56/jaxref.py)
 JAX = {
     iterated_functions: [
@@ -54,6 +63,11 @@ JAX = {
             44.13185016676109,
             [22.225981222729224, 7.53357565654373, 1.7279912905924344, 61.20017280583004, 0.1321632703104152],
         ),
+    ],
+    counts_then_reads: [
+        (9.647147109353265, [7.349858807576004, 5.0, 7.9260373992871, 3.6712509024901587, 3.0]),
+        (27.2837960693952, [8.481689070338064, 3.9160520686201274, 2.0, 5.229801555578475, 6.256253374858531]),
+        (11.18415811345002, [5.45960311115695, 6.899905871717335, 5.0, 4.824649130575733, 3.0]),
     ],
     two_d: [
         (
@@ -78,8 +92,9 @@ def test_functions_of_a_guarded_read(method):
     the iterated function's trace is reused (its counts are P1's), the reads gathered from P3's masks."""
     check_prepared_where_masks_differ({f: want[:2] for f, want in JAX.items()}, P1, P2, method)
     check_prepared_where_masks_differ({f: want[::2] for f, want in JAX.items()}, P1, P3, method, fresh=False)
-    staged = dl.prepare(iterated_functions, P1, method=method).staged
-    assert staged.holds([P3]) and not staged.holds([P2])
+    for f in (iterated_functions, counts_then_reads):
+        staged = dl.prepare(f, P1, method=method).staged
+        assert staged.holds([P3]) and not staged.holds([P2]), f.__name__
 
 
 def hessian_case(x):
