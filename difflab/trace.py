@@ -911,7 +911,10 @@ def _index_form(x, idx):
     if column is None:
         return None
     reads, axis = column
-    k = idx[1] if axis and type(idx) is tuple and len(idx) == 2 and idx[0] == slice(None) else idx
+    if axis:  # (np.argwhere(m), (count, ndim): a column is A[:, k]; A[i] is its i-th row, NumPy's, not a read)
+        k = idx[1] if type(idx) is tuple and len(idx) == 2 and type(idx[0]) is slice and idx[0] == slice(None) else None
+    else:
+        k = idx
     if axis == 0 and type(k) is tuple and len(k) == 1:
         k = k[0]
     return reads[k] if _is_int(k) and -len(reads) <= k < len(reads) else None

@@ -167,3 +167,30 @@ def test_masks_of_ties_and_nans(method):
     for f, (a, b) in ((ties, (T1, T2)), (nans, (N1, N2))):
         check_prepared_where_masks_differ({f: JAX_TIES[f]}, a, b, method)
         check_prepared_where_masks_differ({f: JAX_TIES[f][::-1]}, b, a, method, fresh=False)
+
+
+def argwhere_rows(x):
+    A = np.outer(x, x[:3])
+    W = np.argwhere(A > 0.2)
+    s = A[W[0][0], W[0][1]] * 3.0 + A[W[1, 0], W[1, 1]]  # (W[i]: NumPy's i-th row, (row, column) of a position)
+    for r, c in W:
+        s = s + A[r, c] * (r + 2 * c)
+    return s
+
+
+def test_rows_of_argwhere_are_its_rows():
+    """np.argwhere(M)[i] of a 2-d mask is NumPy's i-th row, the coordinates of M's i-th selected position: it was
+    taken as the i-th column (np.nonzero(M)[i], a wrong number with no warning: 1.08 for NumPy's 2.04 at P1), and
+    `for r, c in np.argwhere(M)` raised 'too many values to unpack'. Fresh values NumPy's, gradients analytic (A[r, c]
+    = x_r x_c, its gradient x_c e_r + x_r e_c), every method."""
+    for x in (P1, P2):
+        W = np.argwhere(np.outer(x, x[:3]) > 0.2)
+        weights = [(3.0, W[0])] + [(1.0, W[1])] + [(float(r + 2 * c), (r, c)) for r, c in W]
+        want = np.zeros(5)
+        for w, (r, c) in weights:
+            want[r] += w * x[c]
+            want[c] += w * x[r]
+        for method in METHODS:
+            value, grad = dl.value_and_grad(argwhere_rows, method=method)(x)
+            assert value == argwhere_rows(x.copy()), method
+            np.testing.assert_allclose(grad, want, rtol=1e-6 if method == "numeric" else 1e-13, err_msg=method)
