@@ -1002,6 +1002,25 @@ def _is_int(b) -> bool:
     return isinstance(b, (int, np.integer)) and not isinstance(b, bool)
 
 
+def _scalar_indices(x, idx: tuple):
+    """x[i, j, ...] where each of idx is an integer of one element, some traced 0-d integers (`A[np.argmax(x), j]`,
+    `A[r, c]` of `for r, c in np.argwhere(M)`): NumPy's x[i][j]..., each a gather along the first axis of what is
+    left (dnp.take: recomputed at each call, an index out of range NumPy's IndexError at any call). None for any other
+    index (a slice, an array, a mask, more indices than axes)."""
+    if len(idx) > len(x.shape):
+        return None
+    for i in idx:
+        if type(i) is Tracer:
+            if i.node.shape or i.dtype.kind not in "iu":
+                return None
+        elif isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            return None
+    out = x
+    for i in idx:
+        out = dnp.take(out, i, axis=0) if type(i) is Tracer else out[i]
+    return out
+
+
 def _index_read(x, i):
     """x[i] for i = np.nonzero(m)[k] (np.flatnonzero(m)), a read of m's coordinates by m: x.take(src, axis=0)[m], a
     read by the mask itself, so `x[np.flatnonzero(m)].sum()` is replayed where m changes (None for other indices)."""
@@ -1256,6 +1275,10 @@ class Tracer(Traced):
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
             return dnp.take(self, idx, axis=0)  # (NumPy's x[i] along the first axis)
+        if type(idx) is tuple and Tracer in map(type, idx):
+            out = _scalar_indices(self, idx)  # (A[i, j], A[i, 1] of traced 0-d integers: gathers, not specialised)
+            if out is not None:
+                return out
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
