@@ -707,7 +707,7 @@ def _count_read(x, frame, what) -> None:
     if reads is None:
         return
     masks = [t.read_masks.get(r) if t.read_masks else None for r in reads]
-    if what != "iteration" and t.guards is not None and all(m is not None for m in masks):
+    if t.guards is not None and all(m is not None for m in masks):  # (iterated too: its reads gathered, _settled)
         for m in masks:
             _count_guard(m, dnp.count_nonzero(m), int(np.count_nonzero(m.concrete)))
         if not t.specialised:
@@ -716,7 +716,14 @@ def _count_read(x, frame, what) -> None:
         x,
         f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
         "np.count_nonzero(m) is that number traced, recomputed at each call)",
+        rows=_ROWS,
     )
+
+
+#: a count read as a Python int specialises a trace whose operator checks no guards (vmap's) as a decision on
+#: values that holds row by row, not the user's control flow (graph.Why.rows): vmap answers each row alone, f (its
+#: gradient, the prepared f) called on that row, where a batched run would give every row the first row's count
+_ROWS = True
 
 
 def _count_guard(key, count, value: int) -> None:
@@ -726,7 +733,9 @@ def _count_guard(key, count, value: int) -> None:
     numeric derivative's decisions); no operator checking guards (Trace.guards None), the trace is specialised."""
     t = count._trace
     if t.guards is None or isinstance(count.value, Tracer):
-        specialise(count, "a count read as a Python int, outside an operator that re-traces where it changes")
+        specialise(
+            count, "a count read as a Python int, outside an operator that re-traces where it changes", rows=_ROWS
+        )
     elif key.node not in t.guards:
         t.guards[key.node] = ops.equal(count, value)
 
@@ -773,6 +782,19 @@ def _masked_items(r):
     return (item(i) for i in range(r.node.shape[0]))
 
 
+def _counted_mask(count):
+    """The traced mask m whose whole count the traced integer `count` is (np.count_nonzero(m), m.sum(),
+    m.astype(int).sum(): a sum over every axis of m or of its indicator), else None."""
+    t = count._trace
+    for e in reversed(t.eqns):
+        if e.out is count.node:
+            a = e.args[0] if e.op.name == "sum" and e.kw.get("axis") is None and type(e.args[0]) is Var else None
+            if a is not None and a.dtype != bool:
+                a = next((d.args[0] for d in reversed(t.eqns) if d.out is a), None) if _is_indicator(t, a) else None
+            return None if a is None else _assign._tracer_of(count, a)
+    return None
+
+
 def _is_indicator(t: Trace, var: Var) -> bool:
     """Whether `var` is a mask as numbers, `where(m, 1, 0)` (m.astype(int), m.astype(float): NumPy's 1 and 0)."""
     for e in reversed(t.eqns):
@@ -795,7 +817,9 @@ def hand_guard(ok) -> None:
     if t.guards is not None:
         t.guards.setdefault(ok.node, ok)
     else:
-        specialise(ok, "the number of elements a traced mask selects, read as a Python int in an inner trace")
+        specialise(
+            ok, "the number of elements a traced mask selects, read as a Python int in an inner trace", rows=_ROWS
+        )
         specialise_enclosing([ok.value], t.specialised)
 
 
@@ -887,7 +911,10 @@ def _index_form(x, idx):
     if column is None:
         return None
     reads, axis = column
-    k = idx[1] if axis and type(idx) is tuple and len(idx) == 2 and idx[0] == slice(None) else idx
+    if axis:  # (np.argwhere(m), (count, ndim): a column is A[:, k]; A[i] is its i-th row, NumPy's, not a read)
+        k = idx[1] if type(idx) is tuple and len(idx) == 2 and type(idx[0]) is slice and idx[0] == slice(None) else None
+    else:
+        k = idx
     if axis == 0 and type(k) is tuple and len(k) == 1:
         k = k[0]
     return reads[k] if _is_int(k) and -len(reads) <= k < len(reads) else None
@@ -973,6 +1000,25 @@ def _bound(b, n: int, default: int, clamp):
 
 def _is_int(b) -> bool:
     return isinstance(b, (int, np.integer)) and not isinstance(b, bool)
+
+
+def _scalar_indices(x, idx: tuple):
+    """x[i, j, ...] where each of idx is an integer of one element, some traced 0-d integers (`A[np.argmax(x), j]`,
+    `A[r, c]` of `for r, c in np.argwhere(M)`): NumPy's x[i][j]..., each a gather along the first axis of what is
+    left (dnp.take: recomputed at each call, an index out of range NumPy's IndexError at any call). None for any other
+    index (a slice, an array, a mask, more indices than axes)."""
+    if len(idx) > len(x.shape):
+        return None
+    for i in idx:
+        if type(i) is Tracer:
+            if i.node.shape or i.dtype.kind not in "iu":
+                return None
+        elif isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            return None
+    out = x
+    for i in idx:
+        out = dnp.take(out, i, axis=0) if type(i) is Tracer else out[i]
+    return out
 
 
 def _index_read(x, i):
@@ -1229,6 +1275,10 @@ class Tracer(Traced):
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
             return dnp.take(self, idx, axis=0)  # (NumPy's x[i] along the first axis)
+        if type(idx) is tuple and Tracer in map(type, idx):
+            out = _scalar_indices(self, idx)  # (A[i, j], A[i, 1] of traced 0-d integers: gathers, not specialised)
+            if out is not None:
+                return out
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
@@ -1297,10 +1347,15 @@ class Tracer(Traced):
         t = self._trace
         if self.dtype.kind not in "iu" and (self.dtype.kind != "f" or not _is_count(t, self.node)):
             self._no_conversion()  # (a float count, np.sum(m.astype(float)), has no derivative: int() is its count)
-        if not t.specialised and t.guards is not None and not self.node.shape and _is_count(t, self.node):
-            _count_guard(self, self, int(self.concrete))  # (a count: traced again where it differs)
-        elif not t.specialised:
-            specialise(self, what)
+        if t.specialised:
+            return self.concrete
+        count = not self.node.shape and _is_count(t, self.node)
+        if count and t.guards is not None:  # (a count: traced again where it differs; keyed by its mask where it is
+            # one mask's whole count, so that a read by that mask is gathered, _count_guarded)
+            mask = _counted_mask(self)
+            _count_guard(self if mask is None else mask, self, int(self.concrete))
+        else:
+            specialise(self, what, rows=count and _ROWS)  # (a count under vmap: each row alone)
         return self.concrete
 
     def __int__(self):
@@ -2224,18 +2279,78 @@ def _settled(t: Trace, outs) -> tuple:
     for e in reversed(t.eqns):
         if id(e.out) in live:
             live.update(id(a) for a in e.args if type(a) is Var)
-    used = [why for why, v in t.tentative if id(v) in live]
-    if used:
-        t.specialised = used[0]
+    used = [(why, v) for why, v in t.tentative if id(v) in live]
+    gathered = {v for _, v in used if _count_guarded(t, v)}
+    unguarded = [why for why, v in used if v not in gathered]
+    if unguarded:
+        t.specialised = unguarded[0]
         return tuple(t.eqns)
-    tainted = {id(v) for _, v in t.tentative}
+    tainted = {id(v) for _, v in t.tentative if v not in gathered}
     kept = []
     for e in t.eqns:
         if id(e.out) in tainted or any(id(a) in tainted for a in e.args if type(a) is Var):
             tainted.add(id(e.out))
         else:
             kept.append(e)
-    return tuple(kept)
+    return tuple(kept) if not gathered else _gathered(t, kept, gathered)
+
+
+def _count_guarded(t: Trace, read: Var) -> bool:
+    """Whether the read x[mask] `read` is by a traced mask whose count the trace guards (Trace.guards: `len(x[m])`,
+    iteration over a function of x[m]), so that, wherever the trace is reused, x[mask] has the example's length."""
+    mask = t.read_masks.get(read) if t.read_masks else None
+    return mask is not None and t.guards is not None and mask.node in t.guards and read in t.masked.get(mask.node, ())
+
+
+def _gathered(t: Trace, eqns: list, reads: set) -> tuple:
+    """`eqns` with each read x[mask] in `reads` (its mask's count guarded: _count_guarded) recorded as a gather by
+    the mask's selected positions, recomputed from the mask at each call (the i-th, the number of positions whose
+    running count of the mask is at most i), so a function of the read, used by an output (`for v in
+    np.exp(x[m])`, rows of `A[m] @ B`, `np.cumsum(x[m])` beside a len(x[m])), follows the mask wherever the guard
+    holds: NumPy's x[mask] there, as JAX's `x[jnp.nonzero(m, size=n)]` of a fixed n. The trace being closed, its
+    new equations are recorded at the tape's end and put in dependency order."""
+    start, subs = len(t.eqns), {}
+    t.done = False  # (recording on the closed trace's own tracers)
+    try:
+        for r in reads:
+            mask = t.read_masks[r]
+            x, _, axis = t.masked[mask.node][r]
+            k, n = len(mask.node.shape), r.shape[axis]
+            rank = dnp.cumsum(dnp.reshape(mask, (-1,)))  # (the mask's running count over its flattened positions)
+            at = dnp.sum(rank[None, :] <= np.arange(n)[:, None], axis=1)  # (the i-th selected position; clipped:
+            at = dnp.minimum(at, max(rank.shape[0] - 1, 0))  # in range at points where the guard fails, the symbolic
+            # method's placeholders, which no call reads)
+            xs = dnp.reshape(_assign._tracer_of(mask, x), x.shape[:axis] + (-1,) + x.shape[axis + k :])
+            idx = dnp.reshape(at, (1,) * axis + (n,) + (1,) * (len(x.shape) - axis - k))
+            subs[ops.REGISTRY["gather_along"](xs, idx, axis=axis).node] = r
+    finally:
+        t.done = True
+    new = [e._replace(out=subs[e.out]) if e.out in subs else e for e in t.eqns[start:]]
+    del t.eqns[start:]
+    return _in_order([e for e in eqns if e.out not in reads] + new)
+
+
+def _in_order(eqns: list) -> tuple:
+    """The equations in an order where each follows those computing its arguments (stable: the given order where
+    it already is)."""
+    where = {e.out: e for e in eqns}
+    done: set = set()
+    out = []
+    for e in eqns:
+        stack = [e]
+        while stack:
+            top = stack[-1]
+            if top.out in done:
+                stack.pop()
+                continue
+            pending = [where[a] for a in top.args if type(a) is Var and a in where and a not in done]
+            if pending:
+                stack.extend(pending)
+            else:
+                done.add(top.out)
+                out.append(top)
+                stack.pop()
+    return tuple(out)
 
 
 def trace(f, *args) -> Graph:

@@ -108,16 +108,18 @@ def test_iteration_and_counts_as_numbers_are_guarded(method):
         assert staged.holds([P3]) and not staged.holds([P2]), f.__name__  # (reused where the counts are P1's)
 
 
-def test_vmap_of_an_iteration_is_refused():
-    """vmap cannot check a guard per row: iteration over a masked read and the counts through numbers are refused by
-    name, as len(x[m]) is, in f, its Hessian, the prepared f's gradient and the prepared f inside another function
-    (never the first row's count for every row); vmap inside a derivative, jacobian(vmap(p)), is each row's (JAX's)."""
+def test_vmap_of_an_iteration_is_each_rows():
+    """vmap cannot check a guard per row: iteration over a masked read and the counts through numbers (in f, its
+    Hessian, the prepared f's gradient and the prepared f inside another function) answer each row alone, never the
+    first row's count for every row (refused by name until mask56); vmap inside a derivative, jacobian(vmap(p)), is
+    each row's (JAX's)."""
     X = np.stack([P1, P2])
     for f, want in JAX.items():
         p = dl.prepare(f, P1)
-        for g in (f, dl.hessian(f), p.grad, lambda x: p(x) * 2.0):
-            with pytest.raises(ValueError, match="vmap cannot batch"):
-                dl.vmap(g)(X)
+        for g, k, c in ((f, 0, 1.0), (p.grad, 1, 1.0), (lambda x: p(x) * 2.0, 0, 2.0)):
+            np.testing.assert_allclose(dl.vmap(g)(X), [c * np.array(want[0][k]), c * np.array(want[1][k])], rtol=1e-12)
+        H = dl.vmap(dl.hessian(f))(X)
+        np.testing.assert_allclose(H, [dl.hessian(f)(P1), dl.hessian(f)(P2)], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(dl.jacobian(dl.vmap(p))(X), [[want[0][1], [0.0] * 5], [[0.0] * 5, want[1][1]]])
 
 
