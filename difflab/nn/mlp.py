@@ -7,10 +7,12 @@ training loss as a function of (params, X, Y) that says it is a mean over exampl
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import numpy as dnp
-from .losses import LOSSES
+from .losses import LOSSES, _shape_of
 
 __all__ = ["MLP", "BatchLoss", "ACTIVATIONS"]
 
@@ -26,6 +28,21 @@ def _activation(name, what):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return name
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(sizes: tuple, activation: str, output: str) -> tuple:
+    """The forward pass's layers, (W name, b name, activation name) each, the parameters' names and their shapes as
+    `init` makes them, once per architecture (`MLP.__call__` formatted the names on every call, which a fresh
+    gradient per call traces; not kept on the model, whose attributes a cached trace checks per call: compile.reads).
+
+    >>> _plan((2, 3, 1), "tanh", "identity")[1:]
+    (('W0', 'b0', 'W1', 'b1'), [(2, 3), (3,), (3, 1), (1,)])
+    """
+    layers = tuple((f"W{l}", f"b{l}", activation if l < len(sizes) - 2 else output) for l in range(len(sizes) - 1))
+    names = tuple(n for w, b, _ in layers for n in (w, b))
+    shapes = [s for a, b in zip(sizes[:-1], sizes[1:]) for s in ((a, b), (b,))]
+    return layers, names, shapes
 
 
 class MLP:
@@ -87,13 +104,16 @@ class MLP:
         return params
 
     def __call__(self, params: dict, X):
-        if np.shape(X)[-1:] != (self.sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
-            raise ValueError(f"{self!r} takes X of shape (N, {self.sizes[0]}), got shape {np.shape(X)}")
-        self._check_params(params)
+        sizes = self.sizes
+        if _shape_of(X)[-1:] != (sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
+            raise ValueError(f"{self!r} takes X of shape (N, {sizes[0]}), got shape {np.shape(X)}")
+        layers, names, shapes = _plan(tuple(sizes), self.activation, self.output)
+        # the shapes `init` makes, compared at once; `_check_params` names the one that differs
+        if not isinstance(params, dict) or [getattr(params.get(n), "shape", None) for n in names] != shapes:
+            self._check_params(params)
         h = X
-        for l in range(self.n_layers):
-            act = self.activation if l < self.n_layers - 1 else self.output
-            h = ACTIVATIONS[act](dnp.matmul(h, params[f"W{l}"]) + params[f"b{l}"])
+        for w, b, act in layers:
+            h = ACTIVATIONS[act](dnp.matmul(h, params[w]) + params[b])
         return h
 
     def _check_params(self, params):
