@@ -8,6 +8,7 @@ training loss as a function of (params, X, Y) that says it is a mean over exampl
 from __future__ import annotations
 
 import functools
+import operator
 
 import numpy as np
 
@@ -22,6 +23,9 @@ ACTIVATIONS = {
     "relu": dnp.relu,
     "identity": lambda x: x,
 }
+
+
+_SHAPE = operator.attrgetter("shape")
 
 
 def _activation(name, what):
@@ -108,8 +112,12 @@ class MLP:
         if _shape_of(X)[-1:] != (sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
             raise ValueError(f"{self!r} takes X of shape (N, {sizes[0]}), got shape {np.shape(X)}")
         layers, names, shapes = _plan(tuple(sizes), self.activation, self.output)
-        # the shapes `init` makes, compared at once; `_check_params` names the one that differs
-        if not isinstance(params, dict) or [getattr(params.get(n), "shape", None) for n in names] != shapes:
+        # the shapes `init` makes, compared at once (C loops); `_check_params` names the one that differs
+        try:
+            ok = isinstance(params, dict) and list(map(_SHAPE, map(params.__getitem__, names))) == shapes
+        except (KeyError, AttributeError):
+            ok = False
+        if not ok:
             self._check_params(params)
         h = X
         for w, b, act in layers:
