@@ -17,11 +17,16 @@ from .losses import LOSSES, _shape_of
 
 __all__ = ["MLP", "BatchLoss", "ACTIVATIONS"]
 
+
+def _identity(x):
+    return x
+
+
 ACTIVATIONS = {
     "tanh": dnp.tanh,
     "sigmoid": dnp.sigmoid,
     "relu": dnp.relu,
-    "identity": lambda x: x,
+    "identity": _identity,
 }
 
 
@@ -121,7 +126,8 @@ class MLP:
             self._check_params(params)
         h = X
         for w, b, act in layers:
-            h = ACTIVATIONS[act](dnp.matmul(h, params[w]) + params[b])
+            fn, h = ACTIVATIONS[act], dnp.matmul(h, params[w]) + params[b]
+            h = h if fn is _identity else fn(h)  # (the logits' identity: no call)
         return h
 
     def _check_params(self, params):
