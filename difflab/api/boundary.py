@@ -141,6 +141,8 @@ def _nan_inputs(st, xs, parts, finite=None):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs
+        if all(map(finite.get, map(inputs.__getitem__, wrt))):  # (each found finite: no list, no comprehension)
+            return parts
         rest = [xs[i] for i in wrt if not finite.get(inputs[i])]
         if not rest or all_surely_finite(rest):
             return parts

@@ -172,10 +172,7 @@ class _Transform:
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            if kept is None and not self.cache and key is not None and st.cacheable:  # `_keep`'s answer, no call:
-                self.cache[key] = st  # a fresh transform's first trace (its cache empty, below CACHE_SIZE)
-            else:
-                self._keep(st, key, kept)
+            self._keep(st, key, kept)
         else:
             self.cache.move_to_end(key)
         # (a trace with decisions to check is not read again by the last call's reader, which would skip `holds`)
