@@ -71,6 +71,17 @@ def test_the_params_check_still_names_the_wrong_one_inside_a_trace():
         dl.value_and_grad(loss)(params, X, Y[:, :1])
 
 
+def test_a_defaultdict_of_params_is_not_written_by_the_check():
+    """The shape check reads parameters by `get`: a defaultdict missing one is refused by name, not given it."""
+    import collections
+
+    model, params, X, Y = _problem()
+    given = collections.defaultdict(lambda: np.zeros(3), {k: v for k, v in params.items() if k != "b2"})
+    with pytest.raises(ValueError, match="params has no 'b2'"):
+        model(given, X)
+    assert sorted(given) == ["W0", "W1", "W2", "b0", "b1"]
+
+
 def test_a_model_whose_sizes_change_is_planned_again():
     """The plan is per architecture (sizes, activations), not per model: a model whose sizes list is changed in place
     traces its new layers (and checks its new shapes)."""

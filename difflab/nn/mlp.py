@@ -117,10 +117,11 @@ class MLP:
         if _shape_of(X)[-1:] != (sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
             raise ValueError(f"{self!r} takes X of shape (N, {sizes[0]}), got shape {np.shape(X)}")
         layers, names, shapes = _plan(tuple(sizes), self.activation, self.output)
-        # the shapes `init` makes, compared at once (C loops); `_check_params` names the one that differs
+        # the shapes `init` makes, compared at once (C loops); `_check_params` names the one that differs. By `get`:
+        # a defaultdict's [] would insert a missing parameter into the caller's dict (DESIGN.md §6)
         try:
-            ok = isinstance(params, dict) and list(map(_SHAPE, map(params.__getitem__, names))) == shapes
-        except (KeyError, AttributeError):
+            ok = isinstance(params, dict) and list(map(_SHAPE, map(params.get, names))) == shapes
+        except AttributeError:  # (a missing one's None, or a leaf without a shape)
             ok = False
         if not ok:
             self._check_params(params)
