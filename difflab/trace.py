@@ -1759,8 +1759,14 @@ def _plain_float_operator(op, py, ident, bind):
     def operator(self, o):
         t = self._trace
         x = self.value
-        if type(x) is not float:  # (arrays: Op.bind)
-            return bind(self, o)
+        if type(x) is not float:  # (arrays: what Op.bind's `record` takes, its fast paths called here, no two frames)
+            found = None
+            if type(o) is Tracer:
+                if o._trace is t:  # (two tracers of one trace: it records, as Op.bind finds)
+                    found = t._arrays(op, self, o, True, _NO_PARAMS)
+            elif type(o) is float:  # (an MLP loss's x * (1/n))
+                found = t._with_float(op, (self, o), 1)
+            return bind(self, o) if found is None else found
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
                 return bind(self, o)
@@ -1838,6 +1844,9 @@ def _reflected_float_operator(op, py, ident, bind):
         return tracer
 
     return reflected_operator
+
+
+_NO_PARAMS: dict = {}  # (an operator's equation has none; never written)
 
 
 def _tracer(trace: Trace, var: Var, value) -> Tracer:

@@ -199,7 +199,8 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
     >>> dl.value_and_grad(lambda x: (x * x, {"half": x / 2.0}), has_aux=True)(3.0)
     ((9.0, {'half': 1.5}), 6.0)
     """
-    if not flag("value_and_grad", "has_aux", has_aux):
+    # (the default first: no call of flag, per fresh transform)
+    if has_aux is False or not flag("value_and_grad", "has_aux", has_aux):
         return api.value_and_grad(f, argnums, method)
     return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
 
@@ -217,7 +218,7 @@ def grad(f, argnums=0, method="reverse", has_aux=False):
     >>> dl.grad(lambda x: (x ** 3.0, {"step": 3, "tag": "cube"}), has_aux=True)(2.0)
     (12.0, {'step': 3, 'tag': 'cube'})
     """
-    if not flag("grad", "has_aux", has_aux):
+    if has_aux is False or not flag("grad", "has_aux", has_aux):  # (the default: no call, per fresh transform)
         return api.grad(f, argnums, method)
     return _GradAux(_WithAux(f, "grad"), argnums, method)
 

@@ -27,7 +27,7 @@ from ..compile.graphs import lower
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
-from ..differentiators.pieces import note_check, reuse_checks
+from ..differentiators.pieces import note_check, reuse_stack
 from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
@@ -141,6 +141,8 @@ def _nan_inputs(st, xs, parts, finite=None):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs
+        if all(map(finite.get, map(inputs.__getitem__, wrt))):  # (each found finite: no list, no comprehension)
+            return parts
         rest = [xs[i] for i in wrt if not finite.get(inputs[i])]
         if not rest or all_surely_finite(rest):
             return parts
@@ -914,13 +916,20 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         sig = signature(args, argnums, flat_args, key)
         call_leaves = _call_leaves(sig, flat_args)
     reads = _reads(f, sig)
-    with reuse_checks() as checks:
+    # `with reuse_checks() as checks:` written out (a fresh gradient per call paid its two frames every time)
+    stack, checks = reuse_stack(), []
+    stack.append(checks)
+    try:
         t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
-    guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
+    finally:
+        stack.pop()
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
-    check, reads = _check_of(t, tracers, checks + guards, call_leaves, reads, len(guards))
-    here_only = any(h for _, h in checks)
+    check, here_only, guards = None, False, ()  # (no check collected nor count read: `_check_of`'s answer, no call)
+    if checks or t.guards:
+        guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
+        check, reads = _check_of(t, tracers, checks + guards, call_leaves, reads, len(guards))
+        here_only = any(h for _, h in checks)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))

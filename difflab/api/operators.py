@@ -385,7 +385,8 @@ def value_and_grad(f, argnums=0, method="reverse"):
     >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
     (6.0, 3.0)
     """
-    check_function(f, "value_and_grad")
+    if not callable(f):  # (check_function's test first: its frame per fresh transform only where it raises)
+        check_function(f, "value_and_grad")
     return _ValueAndGrad(f, argnums, method)
 
 
@@ -399,7 +400,8 @@ def grad(f, argnums=0, method="reverse"):
     >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
     108.0
     """
-    check_function(f, "grad")
+    if not callable(f):  # (check_function's test first: its frame per fresh transform only where it raises)
+        check_function(f, "grad")
     return _Grad(f, argnums, method)
 
 

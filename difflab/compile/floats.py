@@ -237,8 +237,13 @@ class _Generic:
                 v = env[out]
                 if type(v) is not np.ndarray or v.size > _DOT_MAX:  # (one BLAS call, not a pass over much)
                     continue
-                if (op.array_vjp and all(strict)) or any([type(a) is Var and a in inputs for a in args]):
+                if op.array_vjp and all(strict):
                     ok = known[out] = _finite_array(v)
+                else:
+                    for a in args:  # (a differentiated input among them: a loop, not a comprehension's frame)
+                        if type(a) is Var and a in inputs:
+                            ok = known[out] = _finite_array(v)
+                            break
             if ok:
                 for a, s in zip(args, strict):
                     if s and type(a) is Var and a.dtype is _F64:
@@ -247,7 +252,7 @@ class _Generic:
     def live(self) -> set:
         """The active values (graph.active), computed once."""
         if self.active is None:
-            self.active = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
+            self.active = active_values(self.graph, list(map(self.graph.inputs.__getitem__, self.wrt)))
         return self.active
 
     def __call__(self, eqn, ct, w=None):

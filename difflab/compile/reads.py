@@ -439,8 +439,10 @@ def reads_of(f) -> Reads | None:
     """
     key = id(f)
     entry = _READS.get(key)
-    if entry is not None and entry[0]() is f and entry[1].unchanged():
-        return entry[1]  # recorded for an earlier trace, and still true: it describes this one too
+    if entry is not None and entry[0]() is f:
+        check = entry[1]._check  # (compiled by its first `unchanged`: called here without that frame)
+        if check() if check is not None else entry[1].unchanged():
+            return entry[1]  # recorded for an earlier trace, and still true: it describes this one too
     try:
         reads = Reads(f)
     except Opaque:

@@ -54,6 +54,7 @@ __all__ = [
     "hessian_on_rows",
     "rows_guard",
     "reuse_checks",
+    "reuse_stack",
     "note_check",
 ]
 
@@ -366,16 +367,26 @@ class reuse_checks:
     __slots__ = ("pending",)  # (the thread's stack of collecting lists)
 
     def __enter__(self) -> list:
-        stack = getattr(_rows, "reuse", None)
-        if stack is None:
-            stack = _rows.reuse = []
-        self.pending = stack
+        self.pending = stack = reuse_stack()
         checks: list = []
         stack.append(checks)
         return checks
 
     def __exit__(self, *exc):
         self.pending.pop()
+
+
+def reuse_stack() -> list:
+    """This thread's stack of the lists `reuse_checks` collects into (api.boundary.stage pushes and pops its own
+    list around a trace itself: a fresh gradient per call paid the context's two frames every time).
+
+    >>> stack = reuse_stack(); stack.append([]); note_check(True); stack.pop()
+    [(True, False)]
+    """
+    stack = getattr(_rows, "reuse", None)
+    if stack is None:
+        stack = _rows.reuse = []
+    return stack
 
 
 def note_check(ok, here_only=False) -> None:

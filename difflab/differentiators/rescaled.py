@@ -91,8 +91,16 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     """`backward(graph, env, wrt, cts, *rest)` (reverse's tape sweep from the seeds `cts`), `rescaled`: swept again
     at the seeds times 2^k where its only terms were lost. Shape contract: as `backward`'s."""
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
-    with _underflows() as under:
-        parts = backward(graph, env, wrt, cts, *rest)
+    under: list = []
+    if ERRSTATE is None:  # pragma: no cover - another NumPy
+        with _underflows() as under:
+            parts = backward(graph, env, wrt, cts, *rest)
+    else:  # (`_underflows` written out: a fresh gradient per call paid its two frames every time)
+        token = ERRSTATE[0].set(ERRSTATE[1](under="call", call=lambda *_: under.append(1)))
+        try:
+            parts = backward(graph, env, wrt, cts, *rest)
+        finally:
+            ERRSTATE[0].reset(token)
     # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats;
     # asked once, `rescaled` takes the answer; an array first answers without the loop, an MLP's common case)
     floats = (not parts or type(parts[0]) is float) and all([type(p) is float for p in parts])

@@ -10,18 +10,31 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as dnp
+from ..graph import Traced
 
 __all__ = ["mse", "softmax_cross_entropy", "accuracy", "LOSSES"]
 
 
+def _shape_of(x) -> tuple:
+    """difflab.numpy's `shape`, without its wrapper's frame (which stacks lists of traced values: none here), read by
+    the losses and `MLP` on every call, which a fresh gradient per call traces.
+
+    >>> _shape_of(np.zeros((2, 3))), _shape_of([1.0, 2.0])
+    ((2, 3), (2,))
+    """
+    return x.shape if isinstance(x, (np.ndarray, Traced)) else np.shape(x)
+
+
 def _examples(pred, target) -> int:
-    if dnp.shape(pred) != dnp.shape(target):
-        raise ValueError(f"predictions of shape {dnp.shape(pred)} and targets of shape {dnp.shape(target)} differ")
-    if dnp.ndim(pred) == 0:
+    # each shape read once (a traced value's .shape is a Python property, dnp.shape a wrapper: 15 frames a call)
+    shape = _shape_of(pred)
+    if shape != _shape_of(target):
+        raise ValueError(f"predictions of shape {shape} and targets of shape {_shape_of(target)} differ")
+    if not shape:
         raise ValueError("a loss needs a leading axis of examples, got scalar predictions")
-    if dnp.shape(pred)[0] == 0:  # (was Python's "float division by zero")
-        raise ValueError(f"a loss is a mean over the examples, and predictions of shape {dnp.shape(pred)} have none")
-    return dnp.shape(pred)[0]
+    if shape[0] == 0:  # (was Python's "float division by zero")
+        raise ValueError(f"a loss is a mean over the examples, and predictions of shape {shape} have none")
+    return shape[0]
 
 
 def mse(pred, target):

@@ -7,25 +7,51 @@ training loss as a function of (params, X, Y) that says it is a mean over exampl
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 
 from .. import numpy as dnp
-from .losses import LOSSES
+from .losses import LOSSES, _shape_of
 
 __all__ = ["MLP", "BatchLoss", "ACTIVATIONS"]
+
+
+def _identity(x):
+    return x
+
 
 ACTIVATIONS = {
     "tanh": dnp.tanh,
     "sigmoid": dnp.sigmoid,
     "relu": dnp.relu,
-    "identity": lambda x: x,
+    "identity": _identity,
 }
+
+
+_SHAPE = operator.attrgetter("shape")
 
 
 def _activation(name, what):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
     return name
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(sizes: tuple, activation: str, output: str) -> tuple:
+    """The forward pass's layers, (W name, b name, activation name) each, the parameters' names and their shapes as
+    `init` makes them, once per architecture (`MLP.__call__` formatted the names on every call, which a fresh
+    gradient per call traces; not kept on the model, whose attributes a cached trace checks per call: compile.reads).
+
+    >>> _plan((2, 3, 1), "tanh", "identity")[1:]
+    (('W0', 'b0', 'W1', 'b1'), [(2, 3), (3,), (3, 1), (1,)])
+    """
+    layers = tuple((f"W{l}", f"b{l}", activation if l < len(sizes) - 2 else output) for l in range(len(sizes) - 1))
+    names = tuple(n for w, b, _ in layers for n in (w, b))
+    shapes = [s for a, b in zip(sizes[:-1], sizes[1:]) for s in ((a, b), (b,))]
+    return layers, names, shapes
 
 
 class MLP:
@@ -87,13 +113,22 @@ class MLP:
         return params
 
     def __call__(self, params: dict, X):
-        if np.shape(X)[-1:] != (self.sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
-            raise ValueError(f"{self!r} takes X of shape (N, {self.sizes[0]}), got shape {np.shape(X)}")
-        self._check_params(params)
+        sizes = self.sizes
+        if _shape_of(X)[-1:] != (sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
+            raise ValueError(f"{self!r} takes X of shape (N, {sizes[0]}), got shape {np.shape(X)}")
+        layers, names, shapes = _plan(tuple(sizes), self.activation, self.output)
+        # the shapes `init` makes, compared at once (C loops); `_check_params` names the one that differs. By `get`:
+        # a defaultdict's [] would insert a missing parameter into the caller's dict (DESIGN.md §6)
+        try:
+            ok = isinstance(params, dict) and list(map(_SHAPE, map(params.get, names))) == shapes
+        except AttributeError:  # (a missing one's None, or a leaf without a shape)
+            ok = False
+        if not ok:
+            self._check_params(params)
         h = X
-        for l in range(self.n_layers):
-            act = self.activation if l < self.n_layers - 1 else self.output
-            h = ACTIVATIONS[act](dnp.matmul(h, params[f"W{l}"]) + params[f"b{l}"])
+        for w, b, act in layers:
+            fn, h = ACTIVATIONS[act], dnp.matmul(h, params[w]) + params[b]
+            h = h if fn is _identity else fn(h)  # (the logits' identity: no call)
         return h
 
     def _check_params(self, params):

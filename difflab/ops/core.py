@@ -1506,6 +1506,8 @@ def normalize_axes(x, axis):
     if axis is None:
         return None
     n = _ndim(x)
+    if type(axis) is int and -n <= axis < n:  # (one axis in range, the common case: no pass of the checks below)
+        return (axis % n,)
     if type(axis) is np.ndarray and axis.ndim == 0 and axis.dtype.kind in "iu":  # (NumPy takes it, by __index__)
         axis = int(axis)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
