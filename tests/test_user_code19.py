@@ -6,12 +6,15 @@ DOCSTRING
 """
 
 import math
+import warnings
 
 import numpy as np
+import pytest
 import scipy.special as special
 
+import difflab as dl
 from difflab.scipy import linalg as dlinalg
-from user_code import hessian_test, two_points_test
+from user_code import METHODS, hessian_test, two_points_test
 
 # ---------------------------------------------------------------- data
 
@@ -51,12 +54,25 @@ hist_wd = np.array(
     dtype=np.float32,
 )
 rgb_lc = np.array(
-    [[0.42, 0.31, 0.25], [0.75, 0.58, 0.49], [0.30, 0.38, 0.55], [0.28, 0.36, 0.22], [0.50, 0.48, 0.70], [0.35, 0.68, 0.62]],
+    [
+        [0.42, 0.31, 0.25],
+        [0.75, 0.58, 0.49],
+        [0.30, 0.38, 0.55],
+        [0.28, 0.36, 0.22],
+        [0.50, 0.48, 0.70],
+        [0.35, 0.68, 0.62],
+    ],
     dtype=np.float32,
 )  # a colour checker's first six patches as the camera sees them
 lab_lc = np.array(
-    [[37.99, 13.56, 14.06], [65.71, 18.13, 17.81], [49.93, -4.88, -21.93], [43.14, -13.10, 21.91], [55.11, 8.84, -25.40],
-     [70.72, -33.40, -0.20]]
+    [
+        [37.99, 13.56, 14.06],
+        [65.71, 18.13, 17.81],
+        [49.93, -4.88, -21.93],
+        [43.14, -13.10, 21.91],
+        [55.11, 8.84, -25.40],
+        [70.72, -33.40, -0.20],
+    ]
 )  # their reference CIELAB
 M_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])  # linear sRGB → XYZ
 white_lc = np.array([0.95047, 1.0, 1.08883])
@@ -84,7 +100,15 @@ def sabr_hagan(p):
         xz = np.log((np.sqrt(1 - 2 * rho * z + z**2) + z - rho) / (1 - rho))
         ratio = np.where(z == 0, 1.0, z / xz)
     denom = fkb * (1 + (1 - beta) ** 2 / 24 * logfk**2 + (1 - beta) ** 4 / 1920 * logfk**4)
-    corr = 1 + ((1 - beta) ** 2 / 24 * alpha**2 / fkb**2 + rho * beta * nu * alpha / (4 * fkb) + (2 - 3 * rho**2) / 24 * nu**2) * T_sb
+    corr = (
+        1
+        + (
+            (1 - beta) ** 2 / 24 * alpha**2 / fkb**2
+            + rho * beta * nu * alpha / (4 * fkb)
+            + (2 - 3 * rho**2) / 24 * nu**2
+        )
+        * T_sb
+    )
     vol = alpha / denom * ratio * corr
     return np.sum((vol - vol_sb) ** 2) * 1e4
 
@@ -141,7 +165,10 @@ def arm_manipulability(q):
     c, s = np.cos(th), np.sin(th)
     x = sum(L_mp[i] * c[i] for i in range(3))
     y = sum(L_mp[i] * s[i] for i in range(3))
-    cols = [np.stack([-sum(L_mp[i] * s[i] for i in range(j, 3)), sum(L_mp[i] * c[i] for i in range(j, 3))]) for j in range(3)]
+    cols = [
+        np.stack([-sum(L_mp[i] * s[i] for i in range(j, 3)), sum(L_mp[i] * c[i] for i in range(j, 3))])
+        for j in range(3)
+    ]
     J = np.stack(cols, axis=1)
     w = np.sqrt(np.linalg.det(J @ J.T))
     return (x - target_mp[0]) ** 2 + (y - target_mp[1]) ** 2 - 0.1 * w
@@ -461,4 +488,37 @@ test_gradient_of_user_code_at_two_points = two_points_test(
 #: the small ones' Hessians
 HESS = {k: HESS_ALL[k] for k in ("butterworth_fit", "arm_manipulability", "gravity_spheres")}
 
-test_hessian_of_user_code = hessian_test(POINTS, HESS, globals(), doc="dl.hessian of the small ones equals jax.hessian's.")
+test_hessian_of_user_code = hessian_test(
+    POINTS, HESS, globals(), doc="dl.hessian of the small ones equals jax.hessian's."
+)
+
+
+def _ratio(p, kinds=("divide", "invalid")):
+    """sabr_hagan's guard alone: z/log(1 + z) → 1 at z = 0, under the user's np.errstate ignoring `kinds`."""
+    z = p * np.array([0.0, 0.5, -0.4])
+    with np.errstate(**{k: "ignore" for k in kinds}):
+        r = np.where(z == 0, 1.0, z / np.log1p(z))
+    return np.sum(r**2)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_nan_the_user_silenced_by_np_errstate_is_silent(method):
+    # on main symbolic, numeric and forward (and every prepared call) gave "DomainWarning: v3 = div(v1, v2): invalid
+    # value encountered in divide" for the 0/0 of where's untaken branch, which NumPy itself, under the user's
+    # np.errstate, answers silently; fresh reverse said nothing. The gradient is the double-where spelling's:
+    # Σ 2r·(log1p(z) − z/(1 + z))/log1p(z)² · z/p over the two nonzero z.
+    z = 1.3 * np.array([0.5, -0.4])
+    r = z / np.log1p(z)
+    want = np.sum(2 * r * (np.log1p(z) - z / (1 + z)) / np.log1p(z) ** 2 * z / 1.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dl.grad(_ratio, method=method)(1.3) == pytest.approx(want, rel=1e-6 if method == "numeric" else 1e-12)
+        p = dl.prepare(_ratio, 1.3, method=method)
+        for _ in range(2):
+            assert p.grad(1.3) == pytest.approx(want, rel=1e-6 if method == "numeric" else 1e-12)
+    # 0/0 is an invalid value, not a division by zero: ignoring 'divide' only leaves it said, as NumPy says it
+    with pytest.warns(dl.DomainWarning, match="invalid value encountered in divide"):
+        dl.grad(lambda p: _ratio(p, kinds=("divide",)), method=method)(1.3)
+    # an np.errstate around the call, not the user's line, is not the user's: said as before
+    with np.errstate(invalid="ignore"), pytest.warns(dl.DomainWarning, match="invalid value encountered in divide"):
+        dl.grad(lambda p: _ratio(p, kinds=()), method=method)(1.3)
