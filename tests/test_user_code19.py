@@ -1,8 +1,42 @@
 """What a user writes, round 19: functions in plain NumPy (difflab.scipy.linalg and scipy.special where users reach for
 them) from domains the first eighteen rounds do not cover.
 
-DOCSTRING
+Finance: SABR implied volatilities by Hagan's formula, z/x(z) guarded at the money by np.where(z == 0, 1, z / xz) under
+np.errstate; a Vasicek zero curve through a keyword-only pricing function. Radiative transfer: an aerosol layer's
+two-stream reflectance and transmittance by np.cosh/np.sinh over a surface. Signal: an analog Butterworth low-pass from
+its complex poles, H(iω) multiplied up in a Python loop over them, 20 log₁₀|H|. Robotics: a 3-link arm's reach and
+Yoshikawa manipulability sqrt(det(J Jᵀ)), the Jacobian's columns list comprehensions np.stack'ed. Fisheries: a
+Beverton–Holt stock assessment, biomass stepped in a Python list. Nuclear: point reactor kinetics by forward Euler, the
+power grown by np.append. Optics: a Gaussian beam's complex q through ABCD tuples. Aerodynamics: Prandtl's lifting line
+by np.linalg.solve. Structural dynamics: a shear building's stiffness assembled `K[i:i + 2, i:i + 2] += …` into
+np.zeros_like, its frequencies by the generalized eigh(K, M). Meta-analysis: DerSimonian–Laird's τ² = max(0, ·) by
+Python's max (specialised: prepare refuses it by name). Psychophysics: a Weibull psychometric function with a lapse
+rate, np.clip and xlogy. Actuarial: annuity factors under Gompertz–Makeham by np.cumprod. Wind energy: a Weibull site
+and a power curve cut out by np.where, np.trapezoid, on float32 data and parameters. Colour science: a float32 colour
+correction matrix judged by CIELAB ΔE (np.cbrt under np.where). Contact mechanics: Greenwood–Williamson asperities, the
+separation by Newton steps started from .max().item() of the data. Heat transfer: ε-NTU by np.minimum/np.maximum.
+Hydraulics: Manning's normal depth by fixed-point sweeps. Geophysics: two buried spheres by variable projection
+(solve(KᵀK, Kᵀg)). Rocketry: a vertical ascent through the ISA atmosphere, burnout by np.where, drag by Python's abs,
+the mass np.clip'ed.
 
+Each one's value and gradient under every method at its point (fresh) and at x + 0.05·sin(k + 1) (prepared at the first
+point), against JAX x64 (f, g·cos(k + 1), |g|²; stored, so CI needs no JAX): the source of these functions run with
+np = jax.numpy and special = jax.scipy.special, and four spellings JAX needs: sabr_hagan's np.errstate dropped and its
+where written double (JAX's gradient of the single where is NaN at the money), shear_building's `+=` as .at[…].add and
+eigh(K, M) by the Cholesky-reduced eigvalsh, random_effects_ci's max(0, ·) as np.maximum, hertz_contact's
+np.sqrt(max(z − d, 0)) double-where'd (JAX's gradient is NaN for the asperities out of contact; difflab's is finite,
+the one-sided derivative 0). The float32 ones at their float32 points in float64 (difflab computes float32 arguments in
+float64, as docs/api.md says). Hessians: the two kept (arm_manipulability, shear_building) were picked for the file's
+time.
+
+What they met (first run, 20 functions × 4 methods, fresh and prepared at two points): 76 of 80 right, values and
+gradients all right; sabr_hagan failed under all four on a DomainWarning ("v22 = div(v9, v20): invalid value
+encountered in divide") for the 0/0 in where's untaken branch, which the user had silenced by np.errstate and NumPy
+never says (symbolic, numeric, forward and every prepared call warned; fresh reverse did not). Fixed: a user's equation
+recorded under their own np.errstate ignoring 'divide' or 'invalid' is a graph.Quiet equation, silent for that error
+(test_a_nan_the_user_silenced_by_np_errstate_is_silent). The symbolic method's preparation dominates the file's time
+(sabr_hagan, beverton_holt, butterworth_fit: ~1 s each), most of it SymPy's assumption queries in shifts.shift_free
+over the scalar intermediates of these recursions; the loops were shortened for it (4 years, 5 Newton steps, ...).
 """
 
 import math
@@ -18,22 +52,22 @@ from user_code import METHODS, hessian_test, two_points_test
 
 # ---------------------------------------------------------------- data
 
-K_sb = np.array([0.020, 0.025, 0.030, 0.035, 0.040, 0.050])  # strikes; the forward 0.03 is one of them
+K_sb = np.array([0.020, 0.030, 0.045])  # strikes; the forward 0.03 is one of them
 F_sb, T_sb = 0.03, 2.0
-vol_sb = np.array([0.2786, 0.2381, 0.2098, 0.1936, 0.1884, 0.1969])  # market Black vols
+vol_sb = np.array([0.2786, 0.2098, 0.1910])  # market Black vols
 tau_vs = np.array([0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0])  # years
 y_vs = np.array([2.103, 2.158, 2.258, 2.46, 2.65, 2.95, 3.161, 3.347])  # zero yields, %
 lam_ts = np.array([0.44, 0.55, 0.67, 0.87, 1.24])  # µm
 as_ts = np.array([0.05, 0.08, 0.10, 0.30, 0.25])  # surface albedo
 A_ts = np.array([0.1446, 0.1511, 0.1542, 0.3125, 0.2575])  # top-of-atmosphere albedo
-w_bw = 2 * np.pi * np.logspace(2, 4, 9)  # rad/s
-db_bw = np.array([3.0, 3.25, 3.27, 3.0, -0.24, -17.33, -37.08, -56.8, -76.7])  # measured gain, dB
+w_bw = 2 * np.pi * np.logspace(2, 4, 5)  # rad/s
+db_bw = np.array([3.0, 3.27, -0.24, -37.08, -76.7])  # measured gain, dB
 L_mp = [1.0, 0.8, 0.5]  # link lengths, m
 target_mp = np.array([1.2, 1.0])
-C_bh = np.array([22.0, 30.0, 35.0, 41.0, 38.0, 30.0, 25.0, 20.0, 18.0, 21.0])  # catches, kt
-I_bh = np.array([1.10, 0.98, 0.78, 0.66, 0.53, 0.45, 0.43, 0.50, 0.53, 0.63])  # survey index
+C_bh = np.array([22.0, 30.0, 35.0, 41.0])  # catches, kt
+I_bh = np.array([1.10, 0.98, 0.78, 0.66])  # survey index
 rho_rk = np.clip(np.arange(20) / 8.0, 0.0, 1.0)  # reactivity ramp, shape
-logn_rk = np.log(np.array([1.0, 1.07, 1.22, 1.41, 1.50]))  # log power every 4th step
+logn_rk = np.log(np.array([1.0, 1.07, 1.22, 1.41]))  # log power every 4th step
 z_gb = np.array([0.05, 0.10, 0.15, 0.20, 0.25, 0.30])  # m behind the lens
 w_gb = np.array([0.66, 0.36, 0.09, 0.31, 0.64, 0.97]) * 1e-3  # beam radius, m
 m_sb = np.array([2.0, 2.0, 1.8, 1.5])  # storey masses, t
@@ -42,9 +76,9 @@ v_ma = np.array([0.04, 0.09, 0.02, 0.06, 0.12, 0.03, 0.05, 0.08])  # within-stud
 x_pf = np.array([-2.0, -1.7, -1.4, -1.1, -0.8, -0.5])  # log10 contrast
 n_pf = np.array([40, 40, 40, 40, 40, 40])
 k_pf = np.array([21, 23, 29, 35, 38, 39])  # correct responses
-ages_la = np.array([55.0, 60.0, 65.0, 70.0, 75.0])
-t_la = np.arange(40.0)
-price_la = np.array([16.4, 14.2, 11.9, 9.7, 7.7])  # annuity-due factors quoted
+ages_la = np.array([55.0, 62.0, 69.0, 76.0])
+t_la = np.arange(30.0)
+price_la = np.array([15.9, 13.1, 10.2, 7.6])  # annuity-due factors quoted
 v_wd = np.arange(0.5, 30.0, 1.0, dtype=np.float32)  # m/s, bin centres
 hist_wd = np.array(
     [0.030, 0.070, 0.100, 0.118, 0.122, 0.115, 0.101, 0.083, 0.064, 0.047, 0.033, 0.022, 0.014, 0.009, 0.005]
@@ -76,12 +110,12 @@ lab_lc = np.array(
 )  # their reference CIELAB
 M_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])  # linear sRGB → XYZ
 white_lc = np.array([0.95047, 1.0, 1.08883])
-z_hc = np.array([1.20, 0.85, 1.05, 0.40, 0.95, 1.12, 0.70, 0.99, 1.16, 0.60])  # asperity heights, µm
+z_hc = np.array([1.20, 0.85, 1.05, 0.40, 1.12, 0.99])  # asperity heights, µm
 mh_hx = np.array([0.5, 0.8, 1.0, 1.2, 1.5])  # hot-side flow, kg/s
 mc_hx = np.array([1.0, 1.0, 0.8, 0.7, 0.6])  # coolant flow, kg/s
 Th_hx = np.array([61.5, 66.2, 68.8, 71.9, 74.3])  # hot outlet, °C (90 °C in, coolant 20 °C in)
-Q_mn = np.array([5.0, 12.0, 25.0, 40.0, 60.0])  # discharge, m³/s
-y_mn = np.array([1.02, 1.70, 2.38, 3.08, 3.66])  # gauged depth, m
+Q_mn = np.array([5.0, 12.0, 25.0, 60.0])  # discharge, m³/s
+y_mn = np.array([1.02, 1.70, 2.38, 3.66])  # gauged depth, m
 x_ga = np.linspace(-10.0, 10.0, 11)  # station, km
 g_ga = np.array([0.21, 0.33, 0.55, 0.98, 1.62, 1.85, 1.41, 1.05, 0.93, 0.64, 0.38])  # Bouguer anomaly, mGal
 
@@ -198,7 +232,7 @@ def reactor_kinetics(p):
     dt = 0.05
     n = np.array([1.0])
     C = beta / (Lam * lam)
-    for k in range(16):
+    for k in range(12):
         rho = p[3] * 1e-3 * rho_rk[k]
         dn = (rho - beta) / Lam * n[-1] + lam * C
         C = C + dt * (beta / Lam * n[-1] - lam * C)
@@ -311,12 +345,12 @@ def lab_color_correction(ccm):
 
 
 def hertz_contact(p):
-    """Greenwood–Williamson contact of a rough surface: ten asperities' Hertz forces (4/3)E√R·max(z − d, 0)^{3/2}; the
-    separation d balancing the load by eight Newton steps from below the highest asperity (found by .max().item()
+    """Greenwood–Williamson contact of a rough surface: six asperities' Hertz forces (4/3)E√R·max(z − d, 0)^{3/2}; the
+    separation d balancing the load by five Newton steps from below the highest asperity (found by .max().item()
     on the data); the real contact area πR·Σ max(z − d, 0)."""
     E, R, W = np.exp(p[0]), np.exp(p[1]), np.exp(p[2])
     d = z_hc.max().item() - 0.1
-    for _ in range(8):
+    for _ in range(5):
         pen = np.maximum(z_hc - d, 0.0)
         F = 4 / 3 * E * np.sqrt(R) * np.sum(pen**1.5)
         dF = -2 * E * np.sqrt(R) * np.sum(np.sqrt(pen))
@@ -340,12 +374,12 @@ def heat_exchanger(p):
 
 def manning_depth(p):
     """Normal depth in a trapezoidal channel by Manning's equation: roughness, slope and side slope by np.exp; the
-    depth at five discharges by eight fixed-point sweeps A = (Qn P^{2/3}/√S)^{3/5}, y = (√(b² + 4zA) − b)/2z; the
+    depth at four discharges by five fixed-point sweeps A = (Qn P^{2/3}/√S)^{3/5}, y = (√(b² + 4zA) − b)/2z; the
     squared error to gauged depths."""
     n, S, z = np.exp(p[0]), np.exp(p[1]), np.exp(p[2])
     b = 4.0
     y = np.ones_like(Q_mn)
-    for _ in range(8):
+    for _ in range(5):
         P = b + 2 * y * np.sqrt(1 + z**2)
         A = (Q_mn * n * P ** (2 / 3) / np.sqrt(S)) ** 0.6
         y = (np.sqrt(b**2 + 4 * z * A) - b) / (2 * z)
@@ -364,13 +398,13 @@ def gravity_spheres(p):
 
 
 def rocket_ascent(p):
-    """A sounding rocket's vertical ascent: mass flow, specific impulse and drag area by np.exp; 15 Euler steps with the
+    """A sounding rocket's vertical ascent: mass flow, specific impulse and drag area by np.exp; 10 Euler steps with the
     ISA density (np.where at the tropopause), thrust until burnout by np.where(m > dry, …), drag ½ρv|v|C_dA by
     Python's abs, the mass np.clip'ed at the dry mass; the apogee h + v²/2g against 15 km."""
     mdot, Isp, CdA = np.exp(p[0]), np.exp(p[1]), np.exp(p[2])
     h, v, m = 0.0, 0.0, 500.0
-    dt, dry = 2.0, 200.0
-    for _ in range(15):
+    dt, dry = 3.0, 200.0
+    for _ in range(10):
         T = np.where(h < 11000, 288.15 - 0.0065 * h, 216.65)
         rho = np.where(h < 11000, 1.225 * (T / 288.15) ** 4.256, 0.3639 * np.exp(-(h - 11000) / 6341.6))
         thrust = np.where(m > dry, Isp * 9.81 * mdot, 0.0)
@@ -409,74 +443,74 @@ FUNCS = [globals()[name] for name in POINTS]
 
 #: (f, g·cos(k + 1), |g|²) of the gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
-    "sabr_hagan": (0.11960439555583798, -6.816192657333514, 67.09244612090406),  # jax, n=3
+    "sabr_hagan": (0.0701241221474771, -3.4039832913509254, 14.033013418891217),  # jax, n=3
     "vasicek_curve": (0.003992684557462728, 0.023409350339981025, 0.004926523004054641),  # jax, n=4
     "two_stream_albedo": (0.03901610494005445, -0.2964989571906992, 0.13256454213316043),  # jax, n=4
-    "butterworth_fit": (0.04542724808995756, -0.04896857630858396, 0.039924661425981015),  # jax, n=2
+    "butterworth_fit": (0.04444550736301777, -0.7496013647555918, 2.165455871135756),  # jax, n=2
     "arm_manipulability": (0.1477963960020425, 0.7107083402264908, 2.073508114171497),  # jax, n=3
-    "beverton_holt": (0.007510904462127002, -0.022588661682280516, 0.0102633633464149),  # jax, n=3
-    "reactor_kinetics": (0.0002772507457230268, 0.0028197613533238837, 8.631083146986157e-06),  # jax, n=4
+    "beverton_holt": (0.0014593023485433346, -0.013183880731145839, 0.0006345220579058719),  # jax, n=3
+    "reactor_kinetics": (0.00020607443011948958, 0.0005429489823476218, 6.887082653001161e-06),  # jax, n=4
     "gaussian_beam": (0.003370755379021756, 0.2638791927334526, 0.05455745832537594),  # jax, n=3
     "lifting_line": (5.1192731220856, 166.05889062032898, 49087.055940138285),  # jax, n=3
     "shear_building": (0.10158480099687535, 1.6223278372933863, 5.203210428018762),  # jax, n=4
     "random_effects_ci": (0.577807617864219, -0.009181681562221837, 0.16583051806704044),  # jax, n=8
     "psychometric_fit": (117.11929192672625, -36.56963588524088, 4777.893361039806),  # jax, n=3
-    "life_annuity": (0.11930446641382643, 8.334615985840902, 71.16127198220698),  # jax, n=4
+    "life_annuity": (0.042397147264106184, -2.893678402316336, 6.924430980798854),  # jax, n=4
     "wind_aep": (3.004785796404804, -5.835995692376913, 1580.8479823814675),  # jax, n=3
     "lab_color_correction": (20.418593849070838, 8.138168428423953, 1320.0834864525227),  # jax, n=9
-    "hertz_contact": (16.793588343423515, -22.832774743011328, 403.86961287244173),  # jax, n=3
+    "hertz_contact": (15.091255777804374, -24.735979297718632, 455.4686983150232),  # jax, n=3
     "heat_exchanger": (1.0616521821265792, 25.179720767518095, 1609.2944219696549),  # jax, n=3
-    "manning_depth": (0.616034758649994, 17.816205198884116, 282.29392079990174),  # jax, n=3
+    "manning_depth": (0.5263553163915542, 27.79699459919034, 697.8863296216508),  # jax, n=3
     "gravity_spheres": (1.6616918489414052, 2.200574064695865, 8.10959674135508),  # jax, n=4
-    "rocket_ascent": (0.7299199458168484, 34.782310432323186, 3792.6232496464672),  # jax, n=3
+    "rocket_ascent": (0.9572450036367965, 42.72092744372056, 5067.466473829579),  # jax, n=3
 }
 
 #: the same at x + 0.05·sin(k + 1)
 PERTURBED = {
-    "sabr_hagan": (6.123521877342577, 55.837708229228646, 56848.08640655242),  # jax, n=3
+    "sabr_hagan": (2.9742172573956607, 26.077455709527914, 13882.538800086952),  # jax, n=3
     "vasicek_curve": (0.008472960431517044, 0.07451429968091777, 0.02308868101317679),  # jax, n=4
     "two_stream_albedo": (0.2136290631420897, 4.687684629170775, 45.98561420171196),  # jax, n=4
-    "butterworth_fit": (1.0920456201369186, 25.462874620115308, 2328.3490572494593),  # jax, n=2
+    "butterworth_fit": (0.9840468309365535, 23.340426869317877, 1964.1104266393384),  # jax, n=2
     "arm_manipulability": (0.23312551597342632, 0.7679195917324279, 3.4093600985837145),  # jax, n=3
-    "beverton_holt": (0.0934718167182871, 0.0848759888528379, 16.005547687949754),  # jax, n=3
-    "reactor_kinetics": (0.0008381769585436106, 0.007356920304126766, 0.00033721790357653484),  # jax, n=4
+    "beverton_holt": (0.018519708110891254, -0.1441583869625347, 0.758209970396196),  # jax, n=3
+    "reactor_kinetics": (0.000290641827287658, 0.0010924873931290955, 2.9636871424974243e-05),  # jax, n=4
     "gaussian_beam": (0.01003597735415905, 0.47784687068314263, 0.1878044667669587),  # jax, n=3
     "lifting_line": (8.189050474285832, 226.2297674428182, 94617.00752811924),  # jax, n=3
     "shear_building": (0.051453615222448304, 0.6416568093521176, 0.8348073601513845),  # jax, n=4
     "random_effects_ci": (0.5887239229599963, -0.007663329375703577, 0.16574177204792548),  # jax, n=8
     "psychometric_fit": (114.79121974777651, -32.629193147281555, 3784.5869727949976),  # jax, n=3
-    "life_annuity": (0.6960642743792843, -113.59992104286836, 11521.983321153553),  # jax, n=4
+    "life_annuity": (0.5456074619604057, -87.373738263093, 6868.1114513277425),  # jax, n=4
     "wind_aep": (5.810242991292428, -6.470699533481806, 2962.2885834574945),  # jax, n=3
     "lab_color_correction": (21.176266299910964, -24.482479232963247, 1493.9595378351885),  # jax, n=9
-    "hertz_contact": (16.863201144676022, -23.02237740104565, 409.91396035859066),  # jax, n=3
+    "hertz_contact": (14.949468078529387, -25.628798148360335, 488.80886575351576),  # jax, n=3
     "heat_exchanger": (2.5811926832936902, 35.27689674635475, 10505.63094689818),  # jax, n=3
-    "manning_depth": (1.0057743523947793, 49.0566021688449, 2221.5738562719307),  # jax, n=3
+    "manning_depth": (0.9833495688606843, 50.292284928081685, 2335.540633121183),  # jax, n=3
     "gravity_spheres": (1.7484965062938533, 2.3125450512867576, 8.838337976509589),  # jax, n=4
-    "rocket_ascent": (0.9062899135637583, -31.4302633174421, 3061.7949547692688),  # jax, n=3
+    "rocket_ascent": (5.633003972745819, -66.49127325880609, 12860.207728472098),  # jax, n=3
 }
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (the same JAX spellings)
 HESS_ALL = {
-    "sabr_hagan": (1153.0001570692016, 22383196.921205137),  # jax, n=3
+    "sabr_hagan": (536.3001797158607, 5976689.694629124),  # jax, n=3
     "vasicek_curve": (1.0471405992368974, 139.9816981331372),  # jax, n=4
     "two_stream_albedo": (88.87732075516413, 13563.910609770885),  # jax, n=4
-    "butterworth_fit": (518.3749505251265, 1281683.9458083345),  # jax, n=2
+    "butterworth_fit": (495.1324749538594, 1168655.068382849),  # jax, n=2
     "arm_manipulability": (1.0855989829319241, 55.734278807365015),  # jax, n=3
-    "beverton_holt": (4.958646064473936, 10902.61124404501),  # jax, n=3
-    "reactor_kinetics": (0.0913199507130437, 0.11477817338105294),  # jax, n=4
+    "beverton_holt": (-2.4969734154101686, 508.2780813172737),  # jax, n=3
+    "reactor_kinetics": (0.00925232384551558, 0.03409463980862202),  # jax, n=4
     "gaussian_beam": (4.079296016782891, 119.16528634317838),  # jax, n=3
     "lifting_line": (1029.971104603545, 38231369.86265872),  # jax, n=3
     "shear_building": (-19.61190302384044, 2447.704624892376),  # jax, n=4
     "random_effects_ci": (0.03704552677249105, 0.1581073491522139),  # jax, n=8
     "psychometric_fit": (75.70562659176284, 42430.32316276582),  # jax, n=3
-    "life_annuity": (-2439.863270086924, 95002871.50177792),  # jax, n=4
+    "life_annuity": (-1672.246270803749, 44609815.440383896),  # jax, n=4
     "wind_aep": (-15.834083883535243, 71889.02406044793),  # jax, n=3
     "lab_color_correction": (-627.4904876137834, 453510.4567932584),  # jax, n=9
     # hertz_contact: JAX's Hessian is NaN (max(z − d, 0)^{3/2}'s second derivative 0·∞ at the asperities out of contact)
     "heat_exchanger": (220.259421433592, 5383786.901654358),  # jax, n=3
-    "manning_depth": (618.5357801426453, 5737257.488435987),  # jax, n=3
+    "manning_depth": (445.36030031818854, 2967063.539475771),  # jax, n=3
     "gravity_spheres": (2.353495936966253, 19.109411524419492),  # jax, n=4
-    "rocket_ascent": (1661.7439224617412, 7869770.3494710475),  # jax, n=3
+    "rocket_ascent": (1765.3424573670723, 8370844.962071286),  # jax, n=3
 }
 
 
@@ -486,7 +520,7 @@ test_gradient_of_user_code_at_two_points = two_points_test(
 
 
 #: the small ones' Hessians
-HESS = {k: HESS_ALL[k] for k in ("butterworth_fit", "arm_manipulability", "gravity_spheres")}
+HESS = {k: HESS_ALL[k] for k in ("arm_manipulability", "shear_building")}
 
 test_hessian_of_user_code = hessian_test(
     POINTS, HESS, globals(), doc="dl.hessian of the small ones equals jax.hessian's."
