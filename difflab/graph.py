@@ -34,6 +34,8 @@ __all__ = [
     "Var",
     "Const",
     "Eqn",
+    "Quiet",
+    "quiet_type",
     "Graph",
     "evaluate",
     "evaluate_batched",
@@ -226,6 +228,48 @@ class Eqn(NamedTuple):
         args = ", ".join(map(repr, self.args))
         params = "".join(f", {k}={v!r}" for k, v in self.params)
         return f"{self.out!r} = {self.op.name}({args}{params}) : {self.out.aval}"
+
+
+class Quiet(Eqn):
+    """A user's equation recorded under their own `np.errstate` ignoring both 'divide' and 'invalid' (`ignored`):
+    its value outside its op's domain is NumPy's NaN or inf, as silent as NumPy's own answer to the user was (the
+    untaken branch of `np.where(z == 0, 1, z / xz)`); no DomainWarning for that value. Its derivatives are judged
+    as any equation's. `QuietDivide` and `QuietInvalid` ignore one of the two (`quiet_type` picks).
+
+    >>> Quiet(Var(0, (), np.dtype(np.float64)), None, ()).ignored == {"divide", "invalid"}
+    True
+    """
+
+    __slots__ = ()
+    ignored = frozenset({"divide", "invalid"})
+
+
+class QuietDivide(Quiet):
+    __slots__ = ()
+    ignored = frozenset({"divide"})
+
+
+class QuietInvalid(Quiet):
+    __slots__ = ()
+    ignored = frozenset({"invalid"})
+
+
+def quiet_type(err: dict) -> type:
+    """The equation type of a user's equation recorded under NumPy's error settings `err` (np.geterr()'s dict):
+    a `Quiet` one where they ignore division by zero or invalid values, else `Eqn`.
+
+    >>> quiet_type({"divide": "ignore", "invalid": "warn"}).__name__, quiet_type(np.geterr()).__name__
+    ('QuietDivide', 'Eqn')
+    """
+    divide, invalid = err["divide"] == "ignore", err["invalid"] == "ignore"
+    return (Quiet if invalid else QuietDivide) if divide else QuietInvalid if invalid else Eqn
+
+
+def _silenced(origin: Eqn, err) -> bool:
+    """Whether the user silenced NumPy's error `err` on their equation `origin` (a `Quiet` one)."""
+    said = str(err)
+    kind = "divide" if said.startswith("divide by zero") else "invalid" if said.startswith("invalid value") else None
+    return kind in origin.ignored
 
 
 class Why:
@@ -762,6 +806,8 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     # kernel's Hessian at its diagonal's constant d = 0).
     op = eqn.op
     computes_own = op is origin.op and any(fn is f or fn == f for f in (op, op.bind, op.impl, op.opened, op.batched))
+    if computes_own and isinstance(origin, Quiet) and _silenced(origin, err):
+        return out  # (the user's np.errstate ignores it: NumPy said nothing either)
     (warn_domain if computes_own else warn_domain_if_nonfinite)(where, message)
     return out
 

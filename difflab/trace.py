@@ -41,7 +41,7 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, ValuesRefusedError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, refuse_array_subclass, specialise, stand_in
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, quiet_type, refuse_array_subclass, specialise, stand_in
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -93,6 +93,9 @@ class Trace:
     #: it at another point (api.boundary.stage: Staged.check, traced again where one fails); None: a count specialises
     guards: dict | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
+    #: the NumPy error state this trace's watch set (`_watch`): another one in force while the user's equation is
+    #: recorded is the user's own np.errstate, which `_new` reads (`quiet_type`)
+    watched = None
 
     def __init__(self):
         self.level = next(_levels)
@@ -336,7 +339,11 @@ class Trace:
                 self.unread = {}  # (this trace's own, not the class's empty default)
             self.unread[out] = None
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
-        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
+        if origin is None and ERRSTATE is not None and ERRSTATE[0].get() is not self.watched:
+            # the user's equation under their own np.errstate: one that ignores its NaN or inf makes it Quiet
+            self.eqns.append(_new_tuple(quiet_type(np.geterr()), (out, op, atoms, eqn_params, origin)))
+        else:
+            self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out
         self.values[out] = value
         tracer = Tracer()  # (_tracer(self, out, value) without its frame)
@@ -521,6 +528,7 @@ def _watch(t: Trace) -> tuple:
             _STATES.clear()
         state = _STATES[current] = ERRSTATE[1](call=_noted, all="call", under="ignore")
     outer = None if watching is None else watching if watching[2] is current or np.geterrcall() is _noted else None
+    t.watched = state
     return var.set(state), _WATCHING.set((t, outer, state))
 
 

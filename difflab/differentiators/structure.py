@@ -61,8 +61,9 @@ def prepared_once(make, graph, extra=()):
 
 def structure_key(graph, extra=()) -> tuple | None:
     """A hashable key equal for two graphs that compute the same thing the same way: their equations' ops,
-    parameters, shapes and dtypes, operands (a Var by its number, a constant by its bytes) and the user's
-    equation each derives from (as printed: what a DomainWarning names), and `extra`; None when the graph closes
+    parameters, shapes and dtypes, operands (a Var by its number, a constant by its bytes), the user's
+    equation each derives from (as printed: what a DomainWarning names), each one's type (graph.Quiet: the user's
+    np.errstate silences it), and `extra`; None when the graph closes
     over an outer trace's values or holds a constant or parameter that cannot be compared.
 
     Why: the symbolic method's preparation (translation, derivative, compiled code) is most of its cost, and a
@@ -102,14 +103,23 @@ def structure_key(graph, extra=()) -> tuple | None:
         if k not in origins:
             if getattr(e.source.op, "name", None) is None:  # (a stand-in equation, not the user's: not compared)
                 raise TypeError("not compared")
-            origins[k] = str(e.source)
+            origins[k] = (str(e.source), type(e.source))  # (a Quiet one is silent where an Eqn warns)
         return origins[k]
 
     try:
         key = (
             tuple((v.id, v.shape, v.dtype.str) for v in graph.inputs),
             tuple(
-                (e.out.id, e.out.shape, e.out.dtype.str, e.op, tuple(map(operand, e.args)), _plain(e.params), origin(e))
+                (
+                    e.out.id,
+                    e.out.shape,
+                    e.out.dtype.str,
+                    e.op,
+                    tuple(map(operand, e.args)),
+                    _plain(e.params),
+                    origin(e),
+                    type(e),
+                )
                 for e in graph.eqns
             ),
             tuple(operand(o) for o in graph.outputs),
