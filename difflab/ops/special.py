@@ -3797,7 +3797,10 @@ class _Kept:
             if flags:
                 return None
             if len(self.values) >= 4096:
-                del self.values[next(iter(self.values))]
+                try:  # (the oldest goes; another thread may have taken it, or be adding one)
+                    self.values.pop(next(iter(self.values)), None)
+                except (RuntimeError, StopIteration):
+                    pass
             self.values[key] = value = float(value)
         return value
 
