@@ -3760,25 +3760,76 @@ ellipeinc = _special(
 # -- zetac: ζ(x) - 1, its slope ζ′ (issue 11, special46) -----------------------------------------------------------
 
 
+class _Kept:
+    """A scalar mpmath evaluation `one` (pure: the same arguments give the same double), each distinct call's value
+    kept (the 4096 latest): mpmath's series take milliseconds an element, and differentiating a graph evaluates the
+    same points again and again (a Hessian's sweeps, the symbolic code's values, each method of a test: mpmath's
+    Hurwitz zeta was ~11% of tests/test_forward_traced's CPU, suitetime57). A key holds each argument's type and sign
+    (2 and 2.0, 0.0 and -0.0 stay apart; NaN never equals itself). Only a call that sets none of the floating-point
+    flags is kept: one that does (mpmath's float of a value beyond the doubles: overflow) is computed again in NumPy's
+    loop each time, so NumPy says it (or raises it, under the sweeps' error state) as it did."""
+
+    def __init__(self, one):
+        self.one, self.values = one, {}
+
+    def __call__(self, *args):
+        """The elementwise value over the broadcast arguments (NumPy's vectorize of `one`): a float array, or a 0-d
+        call's scalar."""
+        cols = np.broadcast_arrays(*[np.asarray(a).astype(object) for a in args])  # (vectorize's Python scalars)
+        out = np.empty(cols[0].shape if cols else ())
+        again = np.zeros(out.shape, dtype=bool)
+        for i in np.ndindex(out.shape):
+            value = self._value(tuple(c[i] for c in cols))
+            again[i] = value is None
+            out[i] = np.nan if value is None else value
+        if again.any():  # (in NumPy's loop: the flags it sets are said, or raised, as before)
+            out[again] = np.vectorize(self.one, otypes=[float])(*[c[again] for c in cols])
+        return out[()] if out.ndim == 0 else out
+
+    def _value(self, args):
+        """one(*args), kept or computed; None where its computation sets a floating-point flag."""
+        key = (args, tuple((type(a), math.copysign(1.0, a)) for a in args))
+        value = self.values.get(key)
+        if value is None:
+            flags = []
+            with np.errstate(all="call", call=lambda kind, _: flags.append(kind)):
+                value = np.frompyfunc(self.one, len(args), 1)(*args)  # (a 0-d loop: NumPy reads the flags)
+            if flags:
+                return None
+            if len(self.values) >= 4096:
+                try:  # (the oldest goes; another thread may have taken it, or be adding one)
+                    self.values.pop(next(iter(self.values)), None)
+                except (RuntimeError, StopIteration):
+                    pass
+            self.values[key] = value = float(value)
+        return value
+
+
+def _zeta_derivative_one(k, x):
+    import mpmath
+
+    if not math.isfinite(x) or x == 1.0:  # (the pole: ζ's derivatives leave to ±inf on its two sides)
+        return math.nan
+    if not (k >= 0 and k == int(k)):  # (an order is a whole number)
+        return math.nan
+    if x > 1100.0:  # ζ⁽ᵏ⁾(x) = (-1)^k Σ log(n)^k n^-x: its first term 2^-x is below the doubles (mpmath is slow)
+        return 1.0 if k == 0 else (-1.0) ** int(k) * 0.0
+    if x < -260.0:  # |ζ⁽ᵏ⁾| beyond the doubles (≈ 2·Γ(1 - x)/(2π)^(1 - x)) but at isolated zeros; mpmath
+        return math.nan  # takes seconds at -300 and never returns at -1e8: NaN, the DomainWarning's case
+    with mpmath.workdps(20):
+        return float(mpmath.zeta(x) if int(k) == 0 else mpmath.zeta(x, 1, int(k)))
+
+
 def _zeta_derivative_impl(k, x):
     """ζ⁽ᵏ⁾(x), Riemann's zeta's k-th derivative, by mpmath (at 20 digits, rounded to a double) element by element:
     SciPy has no ζ′, and the slope of Σ n^(-x) is -Σ log(n)·n^(-x), which converges too slowly near x = 1 to sum."""
-    import mpmath
+    import mpmath  # noqa: F401  (imported before the loop: its import sets floating-point flags)
 
-    def one(k, x):
-        if not math.isfinite(x) or x == 1.0:  # (the pole: ζ's derivatives leave to ±inf on its two sides)
-            return math.nan
-        if not (k >= 0 and k == int(k)):  # (an order is a whole number)
-            return math.nan
-        if x > 1100.0:  # ζ⁽ᵏ⁾(x) = (-1)^k Σ log(n)^k n^-x: its first term 2^-x is below the doubles (mpmath is slow)
-            return 1.0 if k == 0 else (-1.0) ** int(k) * 0.0
-        if x < -260.0:  # |ζ⁽ᵏ⁾| beyond the doubles (≈ 2·Γ(1 - x)/(2π)^(1 - x)) but at isolated zeros; mpmath
-            return math.nan  # takes seconds at -300 and never returns at -1e8: NaN, the DomainWarning's case
-        with mpmath.workdps(20):
-            return float(mpmath.zeta(x) if int(k) == 0 else mpmath.zeta(x, 1, int(k)))
+    return _zeta_derivative_kept(k, x)
 
-    out = np.vectorize(one, otypes=[float])(k, x)
-    return out[()] if out.ndim == 0 else out
+
+_zeta_derivative_one.__name__ = "one"  # (NumPy's words for a flag it set: "overflow encountered in one (vectorized)")
+_zeta_derivative_kept = _Kept(_zeta_derivative_one)
 
 
 def _zeta_derivative_samples(rng):
@@ -3813,24 +3864,29 @@ def _hurwitz_derivative_impl(k, x, q):
     """∂ᵏ/∂xᵏ ζ(x, q), Hurwitz's zeta's k-th derivative in x, by mpmath (at 20 digits, rounded to a double) element by
     element. NaN where SciPy's ζ(x, q) is (x < 1, the pole x = 1, a pole q = 0, -1, ...) and where the derivative is
     not real (q < 0: log(k + q) of a negative term; SciPy's value is real there only at whole x)."""
+    import mpmath  # noqa: F401  (imported before the loop: its import sets floating-point flags)
+
+    return _hurwitz_derivative_kept(k, x, q)
+
+
+def _hurwitz_derivative_one(k, x, q):
     import mpmath
 
-    def one(k, x, q):
-        if not (math.isfinite(x) and math.isfinite(q) and x > 1.0 and k >= 0 and k == int(k)):
-            return math.nan
-        if q <= 0 and q == int(q):
-            return math.nan
-        with mpmath.workdps(20):
-            if x > 1e4 and q > 0:  # (mpmath's zeta took 0.25 s at 1e300) Σ (-log(n + q))^k (n + q)^-x: its first
-                # terms (q/(q + 4))^x of the first is below 1e-20 but where q^-x leaves the doubles (|log q| > 0.07)
-                terms = ((-mpmath.log(n + q)) ** int(k) * mpmath.power(n + q, -x) for n in range(4))
-                return float(mpmath.fsum(terms))
-            value = mpmath.zeta(x, q, int(k))
-        return float(value.real) if mpmath.im(value) == 0 else math.nan
+    if not (math.isfinite(x) and math.isfinite(q) and x > 1.0 and k >= 0 and k == int(k)):
+        return math.nan
+    if q <= 0 and q == int(q):
+        return math.nan
+    with mpmath.workdps(20):
+        if x > 1e4 and q > 0:  # (mpmath's zeta took 0.25 s at 1e300) Σ (-log(n + q))^k (n + q)^-x: its first
+            # terms (q/(q + 4))^x of the first is below 1e-20 but where q^-x leaves the doubles (|log q| > 0.07)
+            terms = ((-mpmath.log(n + q)) ** int(k) * mpmath.power(n + q, -x) for n in range(4))
+            return float(mpmath.fsum(terms))
+        value = mpmath.zeta(x, q, int(k))
+    return float(value.real) if mpmath.im(value) == 0 else math.nan
 
-    one.__name__ = "hurwitz_derivative"  # (NumPy's overflow warning, beyond the doubles, names it: as exp(1000)'s)
-    out = np.vectorize(one, otypes=[float])(k, x, q)
-    return out[()] if out.ndim == 0 else out
+
+_hurwitz_derivative_one.__name__ = "hurwitz_derivative"  # (NumPy's overflow warning, beyond the doubles, names it:
+_hurwitz_derivative_kept = _Kept(_hurwitz_derivative_one)  # as exp(1000)'s)
 
 
 def _hurwitz_derivative_samples(rng):
@@ -4483,21 +4539,27 @@ def _smirnov_slope_impl(n, d):
 def _smirnov_derivative_impl(k, n, d):
     """∂ᵏ/∂dᵏ smirnov(n, d) (k ≥ 2: the orders past SciPy's _smirnovp) by mpmath's diff of Birnbaum and Tingey's sum at
     20 digits, element by element (rounded to a double)."""
+    import mpmath  # noqa: F401  (imported before the loop: its import sets floating-point flags)
+
+    return _smirnov_derivative_kept(k, n, d)
+
+
+def _smirnov_derivative_one(k, n, d):
     import mpmath
 
-    def one(k, n, d):
-        if not (k >= 0 and k == int(k) and n >= 1 and n == int(n) and 0 < d < 1):
+    if not (k >= 0 and k == int(k) and n >= 1 and n == int(n) and 0 < d < 1):
+        return math.nan
+    with mpmath.workdps(20):
+        try:
+            last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))  # (exact: 1 - 1e-25 is 1 in 20 digits)
+            piece = lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last))  # noqa: E731
+            return float(mpmath.diff(piece, mpmath.mpf(float(d)), int(k)))
+        except ZeroDivisionError:  # (d within diff's step of 0: (d + j/n)^(j-1) at 0; the sum ends at d = 0)
             return math.nan
-        with mpmath.workdps(20):
-            try:
-                last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))  # (exact: 1 - 1e-25 is 1 in 20 digits)
-                piece = lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last))  # noqa: E731
-                return float(mpmath.diff(piece, mpmath.mpf(float(d)), int(k)))
-            except ZeroDivisionError:  # (d within diff's step of 0: (d + j/n)^(j-1) at 0; the sum ends at d = 0)
-                return math.nan
 
-    out = np.vectorize(one, otypes=[float])(k, n, d)
-    return out[()] if out.ndim == 0 else out
+
+_smirnov_derivative_one.__name__ = "one"  # (NumPy's words for a flag it set, as before: "... in one (vectorized)")
+_smirnov_derivative_kept = _Kept(_smirnov_derivative_one)
 
 
 def _smirnov_derivative_samples(rng):
