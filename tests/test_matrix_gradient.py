@@ -239,3 +239,25 @@ def test_scaled_and_broadcast_adjoints_equal_reverse(f):
     for a, b in zip(g, want):
         assert a.shape == b.shape and a.flags.writeable
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * max(1.0, np.abs(b).max()))
+
+
+def test_a_scalar_recursion_needs_no_sympy_proof_of_its_shifts(monkeypatch):
+    """A recursion of 0-d values (Beverton–Holt's) moves with every intermediate: the walk on floats
+    says so, and no candidate reaches the SymPy walk (whose `is_zero` on growing expressions was
+    most of the matrix-level gradient's cost there); the max shift of log-sum-exp is still found."""
+    from difflab.differentiators import shifts
+    from difflab.graph import active
+
+    def beverton_holt(p, n0):
+        n = n0
+        for _ in range(30):
+            n = p[0] * n / (1.0 + p[1] * n) + 0.1 * dnp.tanh(n)
+        return n
+
+    proved = []
+    unchanged = shifts._unchanged
+    monkeypatch.setattr(shifts, "_unchanged", lambda *a: proved.append(a) or unchanged(*a))
+    g = dl.trace(beverton_holt, np.array([1.8, 0.02]), 5.0)
+    assert shifts.shift_free(g, active(g, [g.inputs[0]])) == set() and proved == []
+    params, X, Y = _problem((2, 3, 2), 16)
+    assert _shift_free_ops(user_loss, params, X, Y) == ["max"] and len(proved) >= 1

@@ -23,6 +23,7 @@ log-softmax cross-entropy written out, with m = max(z, axis=1, keepdims=True):
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 
@@ -55,9 +56,52 @@ def shift_free(graph, active: set) -> set:
     for start, eqn in enumerate(graph.eqns):
         m = eqn.out
         if m in active and m is not y and m not in inputs and (not m.shape or 1 in m.shape):
-            if _unchanged(graph, start + 1, m, y):
+            if not _moves(graph, start + 1, m, y) and _unchanged(graph, start + 1, m, y):
                 found.add(m)
     return found
+
+
+def _moves(graph, start: int, m: Var, y: Var) -> bool:
+    """Whether `_unchanged` surely answers False, by the same walk on floats: each value a random float
+    in place of its symbol (independent, as the symbols are), so a tangent clearly nonzero there is not
+    identically zero and needs no SymPy proof (`is_zero` on growing expressions made the symbolic walk
+    most of the matrix-level gradient's cost on scalar recursions). False: no answer (a tangent near 0,
+    a cancellation to prove; an op not elementwise; a partial that does not run): the symbols decide."""
+    rng, values = random.Random(len(graph.eqns)), {}
+
+    def value(a):
+        if type(a) is Const and np.ndim(a.value) == 0:
+            return float(a.value)
+        key = a if type(a) is Var else id(a.value)
+        return values.setdefault(key, rng.uniform(0.25, 0.75))
+
+    tangents = {m: 1.0}
+    for eqn in graph.eqns[start:]:
+        ts = [tangents.get(a) if type(a) is Var else None for a in eqn.args]
+        if all(t is None for t in ts):
+            continue
+        op = eqn.op
+        if eqn.out.dtype.kind != "f" or not op.differentiable:
+            return True
+        if not (op.elementwise and op.float_partials):
+            return False
+        if not op.analytic:
+            return True  # (_through's None: no claim)
+        try:
+            terms = [
+                p(value(eqn.out), *map(value, eqn.args), **eqn.kw) * t
+                for (p, _), t in zip(op.float_partials, ts)
+                if t is not None and p is not None
+            ]
+            t, size = float(sum(terms)), float(sum(abs(u) for u in terms))
+        except Exception:  # (a partial that does not run on these floats: the symbols decide)
+            return False
+        if not (math.isfinite(size) and abs(t) > 1e-6 * size):
+            return False
+        if _constant_axes(eqn.out.shape, m.shape) is None or eqn.out is y or len(tangents) >= MOVED_MAX:
+            return True
+        tangents[eqn.out] = t
+    return False
 
 
 def _unchanged(graph, start: int, m: Var, y: Var) -> bool:
