@@ -211,9 +211,12 @@ class Program:
                 found = {k: opaque_tangent(e, [tan.get(a, {}).get(k, 0) for a in e.args[3:]]) for k in dirs}
             if None not in found.values():
                 return found
-        local = self._local(e, tan.keys(), singular, out)  # (built once, shared by every direction)
+        # the local partials built once, and whether each may be infinite asked once, for every direction
+        local = [
+            (u, d, strong, _maybe_infinite(d, singular)) for u, d, strong in self._local(e, tan.keys(), singular, out)
+        ]
         return {
-            k: total([_times(tan[u][k], d, strong, singular) for u, d, strong in local if k in tan[u]]) for k in dirs
+            k: total([_times(tan[u][k], d, s, singular, inf) for u, d, s, inf in local if k in tan[u]]) for k in dirs
         }
 
     def _push(self, e, a, adj, active, singular, out=None):
@@ -637,12 +640,14 @@ def _strong(a, d):
     return strong_mul_sympy()(a, d)
 
 
-def _times(a, d, strong, singular):
+def _times(a, d, strong, singular, infinite=None):
     """The chain rule's product of an adjoint or tangent `a` and a local partial `d`. Strong zeros
     (DESIGN.md §3): where a factor may be infinite it is strong_mul's (0·∞ = 0), as forward and reverse
     compute it: a registry partial not marked strong_zero is 0·∞ = NaN where it is 0 and `a` infinite,
-    as there (cbrt's Hessian at 0)."""
-    maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
+    as there (cbrt's Hessian at 0). `infinite`: whether d may be, when the caller knows (`Program._tangent`)."""
+    maybe = (strong and _maybe_infinite(a, singular)) or (
+        _maybe_infinite(d, singular) if infinite is None else infinite
+    )
     return _strong(a, d) if maybe else product(a, d)
 
 
