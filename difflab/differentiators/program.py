@@ -1,5 +1,7 @@
 """The symbolic method's interpreter: a graph translated into SymPy assignments (`to_sympy`), and
-their derivative by reverse accumulation over them (`Program.gradient`).
+their derivative by reverse accumulation over them (`Program.gradient`); the Hessian by forward
+accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`), and
+a JVP by the same pass in one direction (`Program.tangents`).
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
@@ -244,7 +246,7 @@ class Program:
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
                 d = self._sympy_partials.get((out, u)) if out is not None else None
-                if d is None:  # (a Hessian's sweeps ask for the same partial once per gradient entry)
+                if d is None:  # (the Hessian's pass and a JVP's ask again for the gradient sweep's partials)
                     d = self._opaque_partial(e, u, out)
                     if out is not None:
                         self._sympy_partials[out, u] = d
@@ -370,8 +372,8 @@ class Program:
         return copy
 
     def symbols_of(self, s, e) -> frozenset:
-        """The free symbols of the named value s = e, found once (a Hessian's sweeps, one per gradient entry,
-        each scan every assignment: SymPy walks the expression tree at every `free_symbols`)."""
+        """The free symbols of the named value s = e, found once (each sweep and forward pass scans
+        every assignment it reads: SymPy walks the expression tree at every `free_symbols`)."""
         found = self._free.get(s)
         if found is None:
             found = self._free[s] = frozenset(e.free_symbols)
