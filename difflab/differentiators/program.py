@@ -215,11 +215,23 @@ class Program:
                 return found
         # the local partials built once, and whether each may be infinite asked once, for every direction
         local = [
-            (u, d, strong, _maybe_infinite(d, singular)) for u, d, strong in self._local(e, tan.keys(), singular, out)
+            (u, self._shared_partial(d, inf, singular) if len(tan[u]) > 1 else d, strong, inf)
+            for u, d, strong in self._local(e, tan.keys(), singular, out)
+            for inf in [_maybe_infinite(d, singular)]
         ]
         return {
             k: total([_times(tan[u][k], d, s, singular, inf) for u, d, s, inf in local if k in tan[u]]) for k in dirs
         }
+
+    def _shared_partial(self, d, infinite, singular):
+        """The partial d by a name when several directions multiply it (a gradient entry's partials, in every one of
+        n directions: written out n times, they were most of a Hessian's code), else d itself."""
+        if getattr(d, "is_Atom", True) or (d.is_Mul and len(d.args) == 2 and d.args[0].is_Number and d.args[1].is_Atom):
+            return d
+        name = self._fresh(d)
+        if infinite:
+            singular.add(name)
+        return name
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
