@@ -1,5 +1,7 @@
 """The symbolic method's interpreter: a graph translated into SymPy assignments (`to_sympy`), and
-their derivative by reverse accumulation over them (`Program.gradient`).
+their derivative by reverse accumulation over them (`Program.gradient`); the Hessian by forward
+accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`), and
+a JVP by the same pass in one direction (`Program.tangents`).
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
@@ -148,41 +150,88 @@ class Program:
         """Forward accumulation of d/dt y(wrt + t·dirs) at t = 0 for each y of `ys` (`dirs`: one tangent
         per symbol of `wrt`): one pass over the assignments the outputs read, each tangent a new
         assignment. A JVP is len(ys) expressions this way, where J v from the Jacobian is len(ys)·len(wrt)."""
+        seeds: dict = {}
+        for w, d in zip(wrt, dirs):
+            seeds.setdefault(w, {})[""] = d
+        return [row[0] for row in self.forward(ys, seeds, [""], tag)]
+
+    def hessian_rows(self, grads, wrt: list, tag: str) -> list:
+        """[[∂g/∂w for w in wrt] for g in grads]: the Hessian from the gradient's expressions by ONE forward
+        pass over the gradient program in len(wrt) directions at once (`forward`), where a reverse sweep per
+        gradient entry walked every assignment, the earlier rows' too, once per entry (n sweeps)."""
         import sympy as sp
 
-        tan = dict(zip(wrt, dirs))
+        keys, seeds = [f"{k}_" for k in range(len(wrt))], {}
+        for key, w in zip(keys, wrt):
+            seeds.setdefault(w, {})[key] = sp.Integer(1)
+        return self.forward(grads, seeds, keys, tag)
+
+    def forward(self, ys, seeds: dict, keys: list, tag: str) -> list:
+        """Forward accumulation in several directions at once: `seeds` maps a symbol to {direction: its tangent},
+        the directions named by `keys` (each one's tangents named `tag` + key + the value's name). One pass over
+        the assignments the outputs read: each assignment's local partials built once for every direction, a
+        direction skipped where its tangent is structurally 0 (no seeded symbol of it reaches the value).
+        Returns [[the tangent of y in direction k for k in keys] for y in ys]."""
+        import sympy as sp
+
+        tan = {s: dict(t) for s, t in seeds.items()}
         singular = self._singular()
         for s, e in self.needed(ys):
             if tan.keys().isdisjoint(self.symbols_of(s, e)):
                 continue
-            t = self._tangent(e, tan, singular, out=s)
-            if t == 0:
-                continue
-            if not t.is_Atom:
-                name = sp.Symbol(f"{tag}{s.name}", real=True)
-                self.add(name, t)
-                if _maybe_infinite(t, singular):
-                    singular.add(name)
-                t = name
-            tan[s] = t
-        return [self._tangent(y, tan, singular) for y in ys]
+            found = {}
+            for k, t in self._tangent(e, tan, keys, singular, out=s).items():
+                if t == 0:
+                    continue
+                if not t.is_Atom:
+                    name = sp.Symbol(f"{tag}{k}{s.name}", real=True)
+                    self.add(name, t)
+                    if _maybe_infinite(t, singular):
+                        singular.add(name)
+                    t = name
+                found[k] = t
+            if found:
+                tan[s] = found
+        rows = [self._tangent(y, tan, keys, singular) for y in ys]
+        return [[row.get(k, sp.Integer(0)) for k in keys] for row in rows]
 
-    def _tangent(self, e, tan, singular, out=None):
-        """The tangent of e (the value named `out`, or an output expression) from its arguments' `tan`."""
+    def _tangent(self, e, tan, keys, singular, out=None) -> dict:
+        """{direction: the tangent of e} (the value named `out`, or an output expression) from its arguments' `tan`
+        ({symbol: {direction: tangent}}); a direction none of its arguments carries is absent (0)."""
         import sympy as sp
 
-        if not isinstance(e, sp.Basic) or not (tan.keys() & e.free_symbols):
-            return sp.Integer(0)
+        if not isinstance(e, sp.Basic):
+            return {}
         if e.is_Symbol:
-            return tan[e]
+            return tan.get(e, {})
+        reads = tan.keys() & (self.symbols_of(out, e) if out is not None else e.free_symbols)
+        dirs = [k for k in keys if any(k in tan[u] for u in reads)]
+        if not dirs:
+            return {}
         if getattr(type(e), "difflab_kind", None) is not None and all(a.is_Atom for a in e.args):
             with naming(self._entry_name, self._sums_named):  # (an opaque entry: its kind's rule in matrix form)
-                d = opaque_tangent(e, [tan.get(a, 0) for a in e.args[3:]])
-            if d is not None:
-                return d
-        return total(
-            [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
-        )
+                found = {k: opaque_tangent(e, [tan.get(a, {}).get(k, 0) for a in e.args[3:]]) for k in dirs}
+            if None not in found.values():
+                return found
+        # the local partials built once, and whether each may be infinite asked once, for every direction
+        local = [
+            (u, self._shared_partial(d, inf, singular) if len(tan[u]) > 1 else d, strong, inf)
+            for u, d, strong in self._local(e, tan.keys(), singular, out)
+            for inf in [_maybe_infinite(d, singular)]
+        ]
+        return {
+            k: total([_times(tan[u][k], d, s, singular, inf) for u, d, s, inf in local if k in tan[u]]) for k in dirs
+        }
+
+    def _shared_partial(self, d, infinite, singular):
+        """The partial d by a name when several directions multiply it (a gradient entry's partials, in every one of
+        n directions: written out n times, they were most of a Hessian's code), else d itself."""
+        if getattr(d, "is_Atom", True) or (d.is_Mul and len(d.args) == 2 and d.args[0].is_Number and d.args[1].is_Atom):
+            return d
+        name = self._fresh(d)
+        if infinite:
+            singular.add(name)
+        return name
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
@@ -209,7 +258,7 @@ class Program:
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
                 d = self._sympy_partials.get((out, u)) if out is not None else None
-                if d is None:  # (a Hessian's sweeps ask for the same partial once per gradient entry)
+                if d is None:  # (the Hessian's pass and a JVP's ask again for the gradient sweep's partials)
                     d = self._opaque_partial(e, u, out)
                     if out is not None:
                         self._sympy_partials[out, u] = d
@@ -335,8 +384,8 @@ class Program:
         return copy
 
     def symbols_of(self, s, e) -> frozenset:
-        """The free symbols of the named value s = e, found once (a Hessian's sweeps, one per gradient entry,
-        each scan every assignment: SymPy walks the expression tree at every `free_symbols`)."""
+        """The free symbols of the named value s = e, found once (each sweep and forward pass scans
+        every assignment it reads: SymPy walks the expression tree at every `free_symbols`)."""
         found = self._free.get(s)
         if found is None:
             found = self._free[s] = frozenset(e.free_symbols)
@@ -605,12 +654,14 @@ def _strong(a, d):
     return strong_mul_sympy()(a, d)
 
 
-def _times(a, d, strong, singular):
+def _times(a, d, strong, singular, infinite=None):
     """The chain rule's product of an adjoint or tangent `a` and a local partial `d`. Strong zeros
     (DESIGN.md §3): where a factor may be infinite it is strong_mul's (0·∞ = 0), as forward and reverse
     compute it: a registry partial not marked strong_zero is 0·∞ = NaN where it is 0 and `a` infinite,
-    as there (cbrt's Hessian at 0)."""
-    maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
+    as there (cbrt's Hessian at 0). `infinite`: whether d may be, when the caller knows (`Program._tangent`)."""
+    maybe = (strong and _maybe_infinite(a, singular)) or (
+        _maybe_infinite(d, singular) if infinite is None else infinite
+    )
     return _strong(a, d) if maybe else product(a, d)
 
 

@@ -101,8 +101,8 @@ class Symbolic(Differentiator):
                 elif kind == "value+jacobian":
                     self._exprs[kind] = self.exprs("value") + self.exprs("jacobian")
                 else:  # "hessian", and after it the gradient its rows differentiate ("hessian+gradient")
-                    grads = p.gradient(ys[0], self.x, "g_")
-                    self._exprs["hessian"] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
+                    grads = p.gradient(ys[0], self.x, "g_")  # then one forward pass over it in n directions
+                    self._exprs["hessian"] = [d for row in p.hessian_rows(grads, self.x, "h") for d in row]
                     self._exprs["hessian+gradient"] = self._exprs["hessian"] + grads
             return self._exprs[kind]
 
