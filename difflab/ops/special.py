@@ -509,21 +509,123 @@ betaln = _special(
     domain=("positive", "positive"),
     doc="log|B(a, b)|",
 )
+
+
+def _gamma_density(a, x):
+    """∂x P(a, x) = x^(a-1) e^-x/Γ(a), the gamma density."""
+    return exp(_xlog(a - 1.0, x) - x - gammaln(a))
+
+
+def _gamma_density_sympy(sp, a, x):
+    return sp.exp((a - 1) * sp.log(x) - x - sp.loggamma(a))
+
+
+def _gamma_log_slope(a, x, k):
+    """∂aᵏ of the gamma density over the density, k = 1, 2: log x - ψ(a), (log x - ψ(a))² - ψ′(a)."""
+    first = log(x) - psi(a)
+    return first if k == 1 else first * first - polygamma(1.0, a)
+
+
 gammainc = _special(
     "gammainc",
     _scipy("gammainc"),
-    (_refuse("gammainc", "a"), lambda out, a, x: exp(_xlog(a - 1.0, x) - x - gammaln(a))),
-    _scipy_named("gammainc", lambda sp, a, x: sp.lowergamma(a, x) / sp.gamma(a)),
+    (lambda out, a, x: gammainc_da(a, x), lambda out, a, x: _gamma_density(a, x)),
+    _scipy_named(
+        "gammainc",
+        lambda sp, a, x: sp.lowergamma(a, x) / sp.gamma(a),
+        lambda sp, out, i, a, x: _scipy_function("gammainc_da")(a, x) if i == 0 else _gamma_density_sympy(sp, a, x),
+    ),
     domain=("integer", "positive"),
-    doc="regularized lower incomplete gamma P(a, x); differentiable in x only (its density)",
+    doc="regularized lower incomplete gamma P(a, x); ∂a by gammainc_da, ∂x its density",
 )
 gammaincc = _special(
     "gammaincc",
     _scipy("gammaincc"),
-    (_refuse("gammaincc", "a"), lambda out, a, x: -exp(_xlog(a - 1.0, x) - x - gammaln(a))),
-    _scipy_named("gammaincc", lambda sp, a, x: sp.uppergamma(a, x) / sp.gamma(a)),
+    (lambda out, a, x: -gammainc_da(a, x), lambda out, a, x: -_gamma_density(a, x)),
+    _scipy_named(
+        "gammaincc",
+        lambda sp, a, x: sp.uppergamma(a, x) / sp.gamma(a),
+        lambda sp, out, i, a, x: -(_scipy_function("gammainc_da")(a, x) if i == 0 else _gamma_density_sympy(sp, a, x)),
+    ),
     domain=("integer", "positive"),
-    doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); differentiable in x only",
+    doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); ∂a Q = -∂a P",
+)
+
+
+def _shape_impl(name, compute, k):
+    """The k-th output of `compute` (incomplete.gamma_shape or beta_shape) on NumPy values: NaN, with NumPy's
+    'invalid' said in `name` (a DomainWarning in the interpreters), where its series or fraction did not converge
+    in incomplete._TERMS terms (a ≳ 1e6 near x = a)."""
+
+    def impl(*args):
+        with np.errstate(all="ignore"):
+            *outs, done = compute(*args)
+        out = np.where(done, outs[k], np.nan)
+        if not np.all(done):
+            _say(name, "invalid")
+        return out[()] if out.ndim == 0 else out
+
+    impl.__name__ = name
+    return impl
+
+
+def _gamma_shape(*args):
+    from .incomplete import gamma_shape
+
+    return gamma_shape(*args)
+
+
+def _mp_gammainc_da(k):
+    def mp(mpmath, a, x):
+        return mpmath.diff(lambda t: mpmath.gammainc(t, 0, x, regularized=True), a, k)
+
+    return mp
+
+
+def _gammainc_da_sympy(sp, out, i, a, x):
+    if i == 0:
+        return _scipy_function("gammainc_daa")(a, x)
+    return _gamma_density_sympy(sp, a, x) * (sp.log(x) - sp.polygamma(0, a))
+
+
+gammainc_da = _special(
+    "gammainc_da",
+    _shape_impl("gammainc_da", _gamma_shape, 0),
+    (
+        lambda out, a, x: gammainc_daa(a, x),
+        lambda out, a, x: strong_mul(_gamma_density(a, x), _gamma_log_slope(a, x, 1)),
+    ),
+    _scipy_named(
+        "gammainc_da", None, _gammainc_da_sympy, _shape_impl("gammainc_da", _gamma_shape, 0), _mp_gammainc_da(1)
+    ),
+    domain=("positive", "positive"),
+    names=("_gammainc_da",),  # (no SciPy function)
+    ufunc="gammainc",
+    internal=True,
+    doc="∂a P(a, x) (∂a Q = -∂a P): the logarithmic derivative of P's series (x < a + 1) or Q's continued fraction, "
+    "by second-order jets in a, times SciPy's value (difflab.ops.incomplete); ∂x the density's ∂a",
+)
+gammainc_daa = _special(
+    "gammainc_daa",
+    _shape_impl("gammainc_daa", _gamma_shape, 1),
+    (
+        _refuse("gammainc_daa", "a", "x", "third derivatives of gammainc in a are not computed"),
+        lambda out, a, x: strong_mul(_gamma_density(a, x), _gamma_log_slope(a, x, 2)),
+    ),
+    _scipy_named(
+        "gammainc_daa",
+        None,
+        lambda sp, out, i, a, x: (
+            _gamma_density_sympy(sp, a, x) * ((sp.log(x) - sp.polygamma(0, a)) ** 2 - sp.polygamma(1, a))
+        ),
+        _shape_impl("gammainc_daa", _gamma_shape, 1),
+        _mp_gammainc_da(2),
+    ),
+    domain=("positive", "positive"),
+    names=("_gammainc_daa",),
+    ufunc="gammainc",
+    internal=True,
+    doc="∂a² P(a, x), by gammainc_da's jets; not differentiated in a again (third order refused)",
 )
 betainc = _special(
     "betainc",
