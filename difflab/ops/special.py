@@ -627,18 +627,116 @@ gammainc_daa = _special(
     internal=True,
     doc="∂a² P(a, x), by gammainc_da's jets; not differentiated in a again (third order refused)",
 )
+
+
+def _beta_density(a, b, x):
+    """∂x I_x(a, b) = x^(a-1)(1 - x)^(b-1)/B(a, b), the beta density."""
+    return exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b))
+
+
+def _beta_log_slope(a, b, x, m, n, fns):
+    """∂aᵐ∂bⁿ of the beta density over the density (m + n ≤ 2): with Lₐ = log x - ψ(a) + ψ(a + b) and
+    L_b = log(1 - x) - ψ(b) + ψ(a + b), Lₐ, L_b, Lₐ² - ψ′(a) + ψ′(a + b), LₐL_b + ψ′(a + b), L_b² - ψ′(b) + ψ′(a + b)
+    (`fns`: log, log1p, ψ and ψ′ of difflab's or SymPy's)."""
+    log_, log1p_, psi_, tri = fns
+    la = log_(x) - psi_(a) + psi_(a + b)
+    lb = log1p_(-x) - psi_(b) + psi_(a + b)
+    first = (la if m else 1.0) * (lb if n else 1.0)
+    if m + n < 2:
+        return first
+    return first + tri(a + b) - (tri(a) if m == 2 else tri(b) if n == 2 else 0.0)
+
+
+_BETA_FNS = (log, log1p, psi, lambda z: polygamma(1.0, z))
+
+
+def _beta_fns_sympy(sp):
+    return (sp.log, lambda z: sp.log(1 + z), lambda z: sp.polygamma(0, z), lambda z: sp.polygamma(1, z))
+
+
+def _beta_shape(*args):
+    from .incomplete import beta_shape
+
+    return beta_shape(*args)
+
+
+#: the shape derivatives' entries: name -> (m, n) of ∂aᵐ∂bⁿ I_x(a, b), the index of beta_shape's output
+_BETA_SHAPES = {
+    "betainc_da": (1, 0),
+    "betainc_db": (0, 1),
+    "betainc_daa": (2, 0),
+    "betainc_dab": (1, 1),
+    "betainc_dbb": (0, 2),
+}
+
+
+def _beta_name(m, n):
+    return next(k for k, v in _BETA_SHAPES.items() if v == (m, n))
+
+
+def _beta_partial(m, n, i):
+    """The rule of ∂aᵐ∂bⁿ I in argument i (0: a, 1: b, 2: x): the next shape entry, a refusal beyond the second
+    order, or the density's ∂aᵐ∂bⁿ in x."""
+    if i == 2:
+        return lambda out, a, b, x: strong_mul(_beta_density(a, b, x), _beta_log_slope(a, b, x, m, n, _BETA_FNS))
+    if m + n == 2:
+        return _refuse(_beta_name(m, n), "ab"[i], "x", "third derivatives of betainc in a and b are not computed")
+    name = _beta_name(m + (i == 0), n + (i == 1))
+    return lambda out, a, b, x: REGISTRY[name](a, b, x)
+
+
+def _beta_sympy_partial(m, n):
+    def derivative(sp, out, i, a, b, x):
+        if i < 2:
+            return _scipy_function(_beta_name(m + (i == 0), n + (i == 1)))(a, b, x)
+        return _betainc_density(sp, None, 2, a, b, x) * _beta_log_slope(a, b, x, m, n, _beta_fns_sympy(sp))
+
+    return derivative
+
+
+def _mp_betainc(m, n):
+    def mp(mpmath, a, b, x):
+        return mpmath.diff(lambda s, t: mpmath.betainc(s, t, 0, x, regularized=True), (a, b), (m, n))
+
+    return mp
+
+
 betainc = _special(
     "betainc",
     _scipy("betainc"),
     (
-        _refuse("betainc", "a"),
-        _refuse("betainc", "b"),
-        lambda out, a, b, x: exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)),
+        lambda out, a, b, x: betainc_da(a, b, x),
+        lambda out, a, b, x: betainc_db(a, b, x),
+        lambda out, a, b, x: _beta_density(a, b, x),
     ),
-    _scipy_named("betainc", lambda sp, a, b, x: sp.betainc_regularized(a, b, 0, x), _betainc_density),
+    _scipy_named(
+        "betainc",
+        lambda sp, a, b, x: sp.betainc_regularized(a, b, 0, x),
+        lambda sp, out, i, a, b, x: (
+            _scipy_function(("betainc_da", "betainc_db")[i])(a, b, x)
+            if i < 2
+            else _betainc_density(sp, out, i, a, b, x)
+        ),
+    ),
     domain=("integer", "integer", "probability"),
-    doc="regularized incomplete beta I_x(a, b); differentiable in x only (its density)",
+    doc="regularized incomplete beta I_x(a, b); ∂a, ∂b by betainc_da, betainc_db, ∂x its density",
 )
+for _name, (_m, _n) in _BETA_SHAPES.items():
+    _impl = _shape_impl(_name, _beta_shape, list(_BETA_SHAPES).index(_name))
+    globals()[_name] = _special(
+        _name,
+        _impl,
+        tuple(_beta_partial(_m, _n, _i) for _i in range(3)),
+        _scipy_named(_name, None, _beta_sympy_partial(_m, _n), _impl, _mp_betainc(_m, _n)),
+        domain=("positive", "positive", "probability"),
+        names=(f"_{_name}",),  # (no SciPy function)
+        ufunc="betainc",
+        internal=True,
+        doc=f"∂a^{_m} ∂b^{_n} I_x(a, b): the logarithmic derivative of I's continued fraction (x below the mean, else "
+        "of 1 - I_(1-x)(b, a)), by second-order jets in (a, b), times SciPy's value (difflab.ops.incomplete); ∂x the "
+        "density's",
+    )
+betainc_da, betainc_db = REGISTRY["betainc_da"], REGISTRY["betainc_db"]
 
 # -- x·log(y), 0 where x is 0: cross-entropies and KL divergences written with SciPy ---------------
 
