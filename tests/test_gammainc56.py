@@ -207,3 +207,21 @@ def test_stats_cdfs_in_their_shape_parameters():
     _close(dl.grad(lambda k: dstats.t.cdf(1.3, k))(3.7), 0.009336487277302307, 1e-12)
     _close(dl.grad(lambda k: dstats.t.cdf(-0.4, k))(3.7), -0.0028066543406012143, 1e-12)
     _close(dl.grad(dl.grad(lambda k: dstats.t.logcdf(1.3, k)))(3.7), -0.005446474575550226, 1e-11)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_second_shape_derivatives_slopes_in_x(method):
+    # ∂x of ∂a²I, ∂a∂bI, ∂b²I at (1.7, 0.6, 0.46) and of ∂a²P at (1.7, 0.46): mpmath's diff (30 digits); ∂x∂b²I
+    # read La·La for Lb·Lb (and ∂x∂a²I the same): -1.005 for -0.493
+    want = {(0, 0): -0.06562553253501922, (0, 1): -0.02846921790352055, (1, 1): -0.4930493198044315}
+    for (i, j), value in want.items():
+
+        def h(x, i=i, j=j):
+            return dl.hessian(lambda w: dsp.betainc(w[0], w[1], x), method=method)(np.array([1.7, 0.6]))[i, j]
+
+        got = dl.grad(h, method=method)(0.46)
+        _close(got, value, 1e-12)
+    g = dl.grad(
+        lambda x: dl.grad(dl.grad(lambda a: dsp.gammainc(a, x), method=method), method=method)(1.7), method=method
+    )
+    _close(g(0.46), 0.07146415643064444, 1e-12)

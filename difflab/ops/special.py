@@ -598,7 +598,7 @@ gammainc_da = _special(
     _scipy_named(
         "gammainc_da", None, _gammainc_da_sympy, _shape_impl("gammainc_da", _gamma_shape, 0), _mp_gammainc_da(1)
     ),
-    domain=("positive", "positive"),
+    domain=("integer", "positive"),  # (as gammainc's: random graphs hold a, whose third derivative is refused)
     names=("_gammainc_da",),  # (no SciPy function)
     ufunc="gammainc",
     internal=True,
@@ -621,7 +621,7 @@ gammainc_daa = _special(
         _shape_impl("gammainc_daa", _gamma_shape, 1),
         _mp_gammainc_da(2),
     ),
-    domain=("positive", "positive"),
+    domain=("integer", "positive"),
     names=("_gammainc_daa",),
     ufunc="gammainc",
     internal=True,
@@ -641,7 +641,7 @@ def _beta_log_slope(a, b, x, m, n, fns):
     log_, log1p_, psi_, tri = fns
     la = log_(x) - psi_(a) + psi_(a + b)
     lb = log1p_(-x) - psi_(b) + psi_(a + b)
-    first = (la if m else 1.0) * (lb if n else 1.0)
+    first = (la if m else 1.0) * (la if m == 2 else 1.0) * (lb if n else 1.0) * (lb if n == 2 else 1.0)
     if m + n < 2:
         return first
     return first + tri(a + b) - (tri(a) if m == 2 else tri(b) if n == 2 else 0.0)
@@ -728,7 +728,7 @@ for _name, (_m, _n) in _BETA_SHAPES.items():
         _impl,
         tuple(_beta_partial(_m, _n, _i) for _i in range(3)),
         _scipy_named(_name, None, _beta_sympy_partial(_m, _n), _impl, _mp_betainc(_m, _n)),
-        domain=("positive", "positive", "probability"),
+        domain=("integer", "integer", "probability"),  # (as betainc's: random graphs hold a, b)
         names=(f"_{_name}",),  # (no SciPy function)
         ufunc="betainc",
         internal=True,
