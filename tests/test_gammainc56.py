@@ -225,3 +225,20 @@ def test_second_shape_derivatives_slopes_in_x(method):
         lambda x: dl.grad(dl.grad(lambda a: dsp.gammainc(a, x), method=method), method=method)(1.7), method=method
     )
     _close(g(0.46), 0.07146415643064444, 1e-12)
+
+
+def test_chi2_and_gamma_distribution_entries_in_their_shape_parameters():
+    # chdtr/chdtrc in v at (4.2, 3.0), chdtri in v at (4.2, 0.3), gdtr/gdtrc in b at (1.3, 2.4, 2.0), gdtrix in b at
+    # (1.3, 2.4, 0.4), gdtria in b at (0.4, 2.4, 2.0): mpmath's diff of gammainc (and of its findroot), 30 digits
+    cases = [
+        (lambda v: dsp.chdtr(v, 3.0), 4.2, -0.151426128656257),
+        (lambda v: dsp.chdtrc(v, 3.0), 4.2, 0.151426128656257),
+        (lambda v: dsp.chdtri(v, 0.3), 4.2, 1.192780874899642),
+        (lambda b: dsp.gdtr(1.3, b, 2.0), 2.4, -0.2540719655747945),
+        (lambda b: dsp.gdtrc(1.3, b, 2.0), 2.4, 0.2540719655747945),
+        (lambda b: dsp.gdtrix(1.3, b, 0.4), 2.4, 0.697684971058258),
+        (lambda b: dsp.gdtria(0.4, b, 2.0), 2.4, 0.4534952311878677),
+    ]
+    for f, at, want in cases:
+        for method in ("reverse", "symbolic"):
+            _close(dl.grad(f, method=method)(at), want, 1e-13)

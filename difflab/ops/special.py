@@ -2673,44 +2673,71 @@ def _mp_chdtr(mpmath, v, x):
 chdtr = _special(
     "chdtr",
     _scipy("chdtr"),
-    (_shape_parameter("chdtr", "v", "x"), lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    (
+        lambda out, v, x: 0.5 * gammainc_da(0.5 * v, 0.5 * x),
+        lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+    ),
     _scipy_named(
-        "chdtr", None, lambda sp, out, i, v, x: sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2, mp=_mp_chdtr
+        "chdtr",
+        None,
+        lambda sp, out, i, v, x: (
+            (
+                _scipy_function("gammainc_da")(v / 2, x / 2)
+                if i == 0
+                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
+            )
+            / 2
+        ),
+        mp=_mp_chdtr,
     ),
     domain=("integer", "positive"),
-    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, not differentiable in v",
+    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, ∂v = gammainc_da(v/2, x/2)/2",
 )
 chdtrc = _special(
     "chdtrc",
     _scipy("chdtrc"),
-    (_shape_parameter("chdtrc", "v", "x"), lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    (
+        lambda out, v, x: -0.5 * gammainc_da(0.5 * v, 0.5 * x),
+        lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+    ),
     _scipy_named(
         "chdtrc",
         None,
-        lambda sp, out, i, v, x: -sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2,
+        lambda sp, out, i, v, x: (
+            -(
+                _scipy_function("gammainc_da")(v / 2, x / 2)
+                if i == 0
+                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
+            )
+            / 2
+        ),
         mp=lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
     ),
     domain=("integer", "positive"),
-    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, not differentiable in v",
+    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, ∂v = -gammainc_da(v/2, x/2)/2",
 )
 chdtri = _special(
     "chdtri",
     _scipy("chdtri"),
     (
-        _shape_parameter("chdtri", "v", "p"),
+        lambda out, v, p: -gammainc_da(0.5 * v, 0.5 * out) * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
         lambda out, v, p: -2.0 * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
     ),
     _scipy_named(
         "chdtri",
         None,
-        lambda sp, out, i, v, p: -2 * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2)),
+        lambda sp, out, i, v, p: (
+            (-_scipy_function("gammainc_da")(v / 2, out / 2) if i == 0 else -2)
+            * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2))
+        ),
         mp=lambda mpmath, v, p: _mp_root(
             mpmath, lambda x: 1 - _mp_chdtr(mpmath, v, x) - p, scipy_special().chdtri(float(v), float(p))
         ),
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
-    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), not differentiable in v",
+    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), ∂v = -∂v Q/∂x Q (the implicit function theorem: "
+    "-gammainc_da(v/2, x/2)/g(v/2, x/2))",
 )
 
 
@@ -2718,13 +2745,15 @@ def _gdtr_partials(sign):
     """gdtr(a, b, x) = P(b, a·x): ∂a = x·g(ax), ∂x = a·g(ax), g the Gamma(b, 1) density (negated for gdtrc)."""
     return (
         lambda out, a, b, x: sign * x * exp(_gamma_log_density(b, a * x)),
-        _shape_parameter("gdtr" if sign > 0 else "gdtrc", "b", "a and x"),
+        lambda out, a, b, x: sign * gammainc_da(b, a * x),
         lambda out, a, b, x: sign * a * exp(_gamma_log_density(b, a * x)),
     )
 
 
 def _gdtr_sympy(sign):
     def derivative(sp, out, i, a, b, x):
+        if i == 1:
+            return sign * _scipy_function("gammainc_da")(b, a * x)
         return sign * (x, None, a)[i] * sp.exp(_gamma_sympy_log_density(sp, b, a * x))
 
     return derivative
@@ -2741,7 +2770,7 @@ gdtr = _special(
     _scipy_named("gdtr", None, _gdtr_sympy(1), mp=_mp_gdtr),
     domain=("positive", "integer", "positive"),
     doc="the gamma distribution's CDF with rate a and shape b, P(b, a·x); ∂a = x·g(ax), ∂x = a·g(ax) (g: the "
-    "Gamma(b) density), not differentiable in b",
+    "Gamma(b) density), ∂b = gammainc_da(b, ax)",
 )
 gdtrc = _special(
     "gdtrc",
@@ -2749,7 +2778,7 @@ gdtrc = _special(
     _gdtr_partials(-1.0),
     _scipy_named("gdtrc", None, _gdtr_sympy(-1), mp=lambda mpmath, a, b, x: 1 - _mp_gdtr(mpmath, a, b, x)),
     domain=("positive", "integer", "positive"),
-    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), not differentiable in b",
+    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), ∂b = -gammainc_da(b, ax)",
 )
 
 
@@ -2772,13 +2801,17 @@ gdtrix = _special(
     _scipy("gdtrix"),
     (
         lambda out, a, b, p: -out / a,
-        _shape_parameter("gdtrix", "b", "a and p"),
+        lambda out, a, b, p: -gammainc_da(b, a * out) * exp(-_gamma_log_density(b, a * out)) / a,
         lambda out, a, b, p: exp(-_gamma_log_density(b, a * out)) / a,
     ),
     _scipy_named(
         "gdtrix",
         None,
-        lambda sp, out, i, a, b, p: (-out / a, None, sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a)[i],
+        lambda sp, out, i, a, b, p: (
+            -out / a,
+            -_scipy_function("gammainc_da")(b, a * out) * sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a,
+            sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a,
+        )[i],
         mp=lambda mpmath, a, b, p: _gdtr_root(
             mpmath, a, b, None, p, scipy_special().gdtrix(float(a), float(b), float(p))
         ),
@@ -2786,20 +2819,24 @@ gdtrix = _special(
     domain=("positive", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the gamma distribution's quantile: x with gdtr(a, b, x) = p (rate a, shape b); ∂p = 1/(a·g(ax)), "
-    "∂a = -x/a (g: the Gamma(b) density), not differentiable in b",
+    "∂a = -x/a (g: the Gamma(b) density), ∂b = -gammainc_da(b, ax)/(a·g(ax)) (the implicit function theorem)",
 )
 gdtria = _special(
     "gdtria",
     _scipy("gdtria"),
     (
         lambda out, p, b, x: exp(-_gamma_log_density(b, out * x)) / x,
-        _shape_parameter("gdtria", "b", "p and x"),
+        lambda out, p, b, x: -gammainc_da(b, out * x) * exp(-_gamma_log_density(b, out * x)) / x,
         lambda out, p, b, x: -out / x,
     ),
     _scipy_named(
         "gdtria",
         None,
-        lambda sp, out, i, p, b, x: (sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x, None, -out / x)[i],
+        lambda sp, out, i, p, b, x: (
+            sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x,
+            -_scipy_function("gammainc_da")(b, out * x) * sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x,
+            -out / x,
+        )[i],
         mp=lambda mpmath, p, b, x: _gdtr_root(
             mpmath, None, b, x, p, scipy_special().gdtria(float(p), float(b), float(x))
         ),
@@ -2807,7 +2844,7 @@ gdtria = _special(
     domain=("probability", "integer", "positive"),
     scale=(_to_either_end_first, None, None),
     doc="the gamma distribution's rate a with gdtr(a, b, x) = p; ∂p = 1/(x·g(ax)), ∂x = -a/x (g: the Gamma(b) "
-    "density), not differentiable in b",
+    "density), ∂b = -gammainc_da(b, ax)/(x·g(ax)) (the implicit function theorem)",
 )
 
 
