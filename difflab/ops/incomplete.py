@@ -17,6 +17,8 @@ log1p((x - a)/a) - (ψ(a) - log a), the latter by its asymptotic series from 10.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _TERMS = 20000  # the most series terms or fraction steps (a = 1e6 near x = a needs ~8√a = 8000)
@@ -120,6 +122,7 @@ def _fraction(first, step):
     for n ≥ 2), and where it converged. Evaluated backward from the N-th term (stable: the forward recurrence's
     derivatives drift by ε·n, 1e-13 after 1000 steps), N doubled from 16 until two agree to 1e-15 in every component."""
     b0, a1, b1 = first()
+    step = functools.lru_cache(maxsize=None)(step)  # (each term once, across the doublings)
     old, n_max = None, 16
     while True:
         tail = step(n_max)[1]
