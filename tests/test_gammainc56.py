@@ -248,3 +248,17 @@ def test_symbolic_and_numeric_gradients_in_the_shapes():
     _close(dl.grad(lambda b: dsp.betainc(2.5, b, 0.3), method="symbolic")(0.7), _BETA[5][4], 1e-13)
     g = dl.grad(lambda v: dsp.betainc(v[0], v[1], 0.3), method="numeric")(np.array([2.5, 0.7]))
     _close(g, _BETA[5][3:5], 1e-7)
+
+
+def test_inverses_and_complement_in_their_shape_parameters():
+    # by the implicit function theorem: mpmath's diff of its findroot of gammainc/betainc (30 digits)
+    cases = [
+        (lambda a: dsp.gammaincinv(a, 0.3), 2.2, 0.8029422057663672),
+        (lambda a: dsp.gammainccinv(a, 0.3), 2.2, 1.1879549529291435),
+        (lambda a: dsp.betaincc(a, 1.5, 0.4), 2.2, 0.17018816225084135),
+        (lambda a: dsp.betaincinv(a, 1.5, 0.3), 2.2, 0.14938817896966725),
+        (lambda b: dsp.betaincinv(2.2, b, 0.3), 1.5, -0.17779331216401195),
+        (lambda b: dsp.betainccinv(2.2, b, 0.3), 1.5, -0.19054454991683065),
+    ]
+    for f, at, want in cases:
+        _close(dl.grad(f)(at), want, 1e-13)

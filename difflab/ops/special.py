@@ -629,11 +629,6 @@ gammainc_daa = _special(
 )
 
 
-def _beta_density(a, b, x):
-    """∂x I_x(a, b) = x^(a-1)(1 - x)^(b-1)/B(a, b), the beta density."""
-    return exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b))
-
-
 def _beta_log_slope(a, b, x, m, n, fns):
     """∂aᵐ∂bⁿ of the beta density over the density (m + n ≤ 2): with Lₐ = log x - ψ(a) + ψ(a + b) and
     L_b = log(1 - x) - ψ(b) + ψ(a + b), Lₐ, L_b, Lₐ² - ψ′(a) + ψ′(a + b), LₐL_b + ψ′(a + b), L_b² - ψ′(b) + ψ′(a + b)
@@ -1223,17 +1218,22 @@ gammaincinv = _special(
     "gammaincinv",
     _scipy("gammaincinv"),
     # 1/P′(x) at x = out: Γ(a)·x^(1-a)·eˣ
-    (_refuse("gammaincinv", "a", "y"), lambda out, a, y: exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    (
+        lambda out, a, y: -gammainc_da(a, out) * exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+        lambda out, a, y: exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+    ),
     _scipy_named(
         "gammaincinv",
         None,
-        lambda sp, out, i, a, y: sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        lambda sp, out, i, a, y: (
+            (-_scipy_function("gammainc_da")(a, out) if i == 0 else 1) * sp.exp(sp.loggamma(a) + out) * out ** (1 - a)
+        ),
         mp=_gammaincinv_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="the inverse in x of the regularized lower incomplete gamma function, P(a, x) = y (Gamma quantiles); "
-    "∂y = Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+    "∂y = Γ(a)·x^(1-a)·eˣ, ∂a = -gammainc_da(a, x)·Γ(a)·x^(1-a)·eˣ (the implicit function theorem)",
 )
 
 _T_LARGE = 1e100  # |t| from which log(1 + t²/ν) is 2 log|t| - log ν + log1p(ν/t²): t² overflows from 1.3e154
@@ -2112,17 +2112,22 @@ gammainccinv = _special(
     "gammainccinv",
     _scipy("gammainccinv"),
     # 1/Q′(x) at x = out: -Γ(a)·x^(1-a)·eˣ
-    (_refuse("gammainccinv", "a", "y"), lambda out, a, y: -exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    (
+        lambda out, a, y: -gammainc_da(a, out) * exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+        lambda out, a, y: -exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+    ),
     _scipy_named(
         "gammainccinv",
         None,
-        lambda sp, out, i, a, y: -sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        lambda sp, out, i, a, y: (
+            -(_scipy_function("gammainc_da")(a, out) if i == 0 else 1) * sp.exp(sp.loggamma(a) + out) * out ** (1 - a)
+        ),
         mp=_gammainccinv_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="the inverse in x of the regularized upper incomplete gamma function, Q(a, x) = y; "
-    "∂y = -Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+    "∂y = -Γ(a)·x^(1-a)·eˣ, ∂a = -gammainc_da(a, x)·Γ(a)·x^(1-a)·eˣ (as gammaincinv's)",
 )
 
 
@@ -4357,53 +4362,69 @@ def _betainc_inverse_mp(upper):
 betaincc = _special(
     "betaincc",
     _scipy("betaincc"),
-    (_refuse("betaincc", "a"), _refuse("betaincc", "b"), lambda out, a, b, x: -_beta_density(a, b, x)),
+    (
+        lambda out, a, b, x: -betainc_da(a, b, x),
+        lambda out, a, b, x: -betainc_db(a, b, x),
+        lambda out, a, b, x: -_beta_density(a, b, x),
+    ),
     _scipy_named(
         "betaincc",
         lambda sp, a, b, x: sp.betainc_regularized(a, b, x, 1),
-        lambda sp, out, i, a, b, x: -_betainc_density(sp, out, i, a, b, x),
+        lambda sp, out, i, a, b, x: (
+            -(
+                _scipy_function(("betainc_da", "betainc_db")[i])(a, b, x)
+                if i < 2
+                else _betainc_density(sp, out, i, a, b, x)
+            )
+        ),
     ),
     domain=("integer", "integer", "probability"),
     doc="the complemented regularized incomplete beta function 1 - I_x(a, b) (no digit lost near 1); "
-    "∂x = -x^(a-1)(1 - x)^(b-1)/B(a, b), not differentiable in a or b",
+    "∂x = -x^(a-1)(1 - x)^(b-1)/B(a, b), ∂a, ∂b = -betainc_da, -betainc_db",
 )
 betaincinv = _special(
     "betaincinv",
     _scipy("betaincinv"),
     (
-        _refuse("betaincinv", "a", "y"),
-        _refuse("betaincinv", "b", "y"),
+        lambda out, a, b, y: -betainc_da(a, b, out) / _beta_density(a, b, out),
+        lambda out, a, b, y: -betainc_db(a, b, out) / _beta_density(a, b, out),
         lambda out, a, b, y: 1.0 / _beta_density(a, b, out),
     ),
     _scipy_named(
         "betaincinv",
         None,
-        lambda sp, out, i, a, b, y: 1 / _betainc_density(sp, None, i, a, b, out),
+        lambda sp, out, i, a, b, y: (
+            (-_scipy_function(("betainc_da", "betainc_db")[i])(a, b, out) if i < 2 else 1)
+            / _betainc_density(sp, None, 2, a, b, out)
+        ),
         mp=_betainc_inverse_mp(False),
     ),
     domain=("integer", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the inverse in x of the regularized incomplete beta function, I_x(a, b) = y (Beta quantiles); "
-    "∂y = B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+    "∂y = B(a, b)·x^(1-a)(1 - x)^(1-b), ∂a = -betainc_da(a, b, x)/density (the implicit function theorem), ∂b so",
 )
 betainccinv = _special(
     "betainccinv",
     _scipy("betainccinv"),
     (
-        _refuse("betainccinv", "a", "y"),
-        _refuse("betainccinv", "b", "y"),
+        lambda out, a, b, y: -betainc_da(a, b, out) / _beta_density(a, b, out),
+        lambda out, a, b, y: -betainc_db(a, b, out) / _beta_density(a, b, out),
         lambda out, a, b, y: -1.0 / _beta_density(a, b, out),
     ),
     _scipy_named(
         "betainccinv",
         None,
-        lambda sp, out, i, a, b, y: -1 / _betainc_density(sp, None, i, a, b, out),
+        lambda sp, out, i, a, b, y: (
+            (-_scipy_function(("betainc_da", "betainc_db")[i])(a, b, out) if i < 2 else -1)
+            / _betainc_density(sp, None, 2, a, b, out)
+        ),
         mp=_betainc_inverse_mp(True),
     ),
     domain=("integer", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the inverse in x of the complemented regularized incomplete beta function, 1 - I_x(a, b) = y; "
-    "∂y = -B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+    "∂y = -B(a, b)·x^(1-a)(1 - x)^(1-b), ∂a, ∂b as betaincinv's",
 )
 
 
