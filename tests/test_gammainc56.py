@@ -262,3 +262,14 @@ def test_inverses_and_complement_in_their_shape_parameters():
     ]
     for f, at, want in cases:
         _close(dl.grad(f)(at), want, 1e-13)
+
+
+def test_student_t_cdf_and_quantile_in_df():
+    # mpmath's diff of ½ + t·Γ((ν+1)/2)/(√(νπ)Γ(ν/2))·₂F₁(½, (ν+1)/2; 3/2; -t²/ν) (40 digits), and of its findroot;
+    # t = 1e-4 by I_w(½, ν/2), w = t²/(ν + t²) (1 - z lost 1e-8 of it); 0 at t = 0
+    cases = [(1.3, 3.7, 0.009336487277302307), (-0.4, 3.7, -0.0028066543406012143), (1e-4, 3.7, 6.594225136904771e-07)]
+    cases += [(-30.0, 0.5, -0.2152960612372696), (-1.0, 200.0, -3.01706303493757e-06), (0.0, 3.7, 0.0)]
+    for t, nu, want in cases:
+        _close(dl.grad(lambda v, t=t: dsp.stdtr(v, t))(nu), want, 1e-13)
+    _close(dl.grad(lambda v: dsp.stdtr(v, 1.3), method="symbolic")(3.7), 0.009336487277302307, 1e-13)
+    _close(dl.grad(lambda v: dsp.stdtrit(v, 0.3))(3.7), 0.013694226961725658, 1e-13)

@@ -1259,6 +1259,51 @@ def _stdtr_sympy_density(sp, out, i, nu, t):
     return sp.exp(-sp.log(nu) / 2 - beta - (nu + 1) / 2 * sp.log(1 + t**2 / nu))
 
 
+def _stdtr_df(nu, t, fns):
+    """∂ν stdtr(ν, t) = -sign(t)·∂ν T, T = P(T < -|t|) = ½I_z(ν/2, ½) = ½(1 - I_w(½, ν/2)), z = ν/(ν + t²), w = 1 - z
+    = t²/(ν + t²): ∂ν T = ½(½∂a I_z + g(ν/2, ½, z)·t²/(ν + t²)²) where z < ½, else -½(½∂b I_w - g(½, ν/2, w)·t²/(ν + t²)²)
+    (g the beta density; w, not 1 - z, near t = 0: 1 - z kept z's rounding, ε·ν/t² of it). 0 at t = 0 (T = ½ for
+    every ν), each form at held arguments where it is not used. `fns`: (pick, less, is_zero, da, db, density)
+    of difflab's (where, less, equal-to-0, betainc_da, betainc_db, _beta_density) or SymPy's."""
+    pick, less_, is_zero, da, db, dens = fns
+    t_h = pick(is_zero(t), 1.0, t)
+    s = t_h * t_h
+    d = nu + s
+    upper = less_(nu, s)  # z < ½
+    z, w = pick(upper, nu / d, 0.25), pick(upper, 0.25, s / d)
+    nz, nw = pick(upper, nu, 1.0), pick(upper, 1.0, nu)
+    rate = s / (d * d)
+    by_z = 0.5 * (0.5 * da(0.5 * nz, 0.5, z) + dens(0.5 * nz, 0.5, z) * rate)
+    by_w = -0.5 * (0.5 * db(0.5, 0.5 * nw, w) - dens(0.5, 0.5 * nw, w) * rate)
+    signed = pick(less_(t_h, 0.0), 1.0, -1.0) * pick(upper, by_z, by_w)
+    return pick(is_zero(t), 0.0, signed)
+
+
+def _stdtr_df_ops():
+    return (
+        where,
+        less,
+        lambda t: equal(t, 0.0),
+        lambda a, b, x: betainc_da(a, b, x),
+        lambda a, b, x: betainc_db(a, b, x),
+        _beta_density,
+    )
+
+
+def _stdtr_df_sympy(sp):
+    def pick(c, a, b):
+        return sp.Piecewise((a, c), (b, True))
+
+    return (
+        pick,
+        lambda a, b: sp.Lt(a, b),
+        lambda t: sp.Eq(t, 0),
+        lambda a, b, x: _scipy_function("betainc_da")(a, b, x),
+        lambda a, b, x: _scipy_function("betainc_db")(a, b, x),
+        lambda a, b, x: _betainc_density(sp, None, 2, a, b, x),
+    )
+
+
 def _student_scale(*args):
     """Op.scale of Student's t CDF in t: √(ν + t²), the distance to its density's poles at ±i√ν."""
     nu, t = (np.asarray(a, dtype=float) for a in args)
@@ -1269,20 +1314,20 @@ stdtr = _special(
     "stdtr",
     _scipy("stdtr"),
     (
-        _refuse(
-            "stdtr",
-            "df",
-            "t",
-            "SciPy has no derivative of Student's t CDF in its degrees of freedom, and difflab no exact one; hold df "
-            "constant, or differentiate by method='numeric', which differences SciPy's values",
-        ),
+        lambda out, nu, t: _stdtr_df(nu, t, _stdtr_df_ops()),
         lambda out, nu, t: exp(_student_log_density(nu, t)),
     ),
-    _scipy_named("stdtr", _stdtr_form, _stdtr_sympy_density),
+    _scipy_named(
+        "stdtr",
+        _stdtr_form,
+        lambda sp, out, i, nu, t: (
+            _stdtr_df(nu, t, _stdtr_df_sympy(sp)) if i == 0 else _stdtr_sympy_density(sp, out, i, nu, t)
+        ),
+    ),
     domain=("integer", "real"),
     scale=(None, _student_scale),
     doc="Student's t distribution's CDF with df degrees of freedom; ∂t = its density "
-    "(1 + t²/ν)^(-(ν+1)/2)/(√ν B(ν/2, 1/2)), not differentiable in df",
+    "(1 + t²/ν)^(-(ν+1)/2)/(√ν B(ν/2, 1/2)), ∂df by betainc_da/db (`_stdtr_df`)",
 )
 exp10 = _special(
     "exp10",
@@ -2149,26 +2194,23 @@ stdtrit = _special(
     "stdtrit",
     _scipy("stdtrit"),
     (
-        _refuse(
-            "stdtrit",
-            "df",
-            "p",
-            "SciPy has no derivative of Student's t quantile in its degrees of freedom, and difflab no exact one; "
-            "hold df constant, or differentiate by method='numeric', which differences SciPy's values",
-        ),
+        # -∂df stdtr/density at t = out (the implicit function theorem)
+        lambda out, nu, p: -_stdtr_df(nu, out, _stdtr_df_ops()) * exp(-_student_log_density(nu, out)),
         # 1/density at t = out
         lambda out, nu, p: exp(-_student_log_density(nu, out)),
     ),
     _scipy_named(
         "stdtrit",
         None,
-        lambda sp, out, i, nu, p: 1 / _stdtr_sympy_density(sp, None, 1, nu, out),
+        lambda sp, out, i, nu, p: (
+            (-_stdtr_df(nu, out, _stdtr_df_sympy(sp)) if i == 0 else 1) / _stdtr_sympy_density(sp, None, 1, nu, out)
+        ),
         mp=_stdtrit_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="Student's t quantile: t with stdtr(df, t) = p; ∂p = 1/density(t) = √ν B(ν/2, 1/2)(1 + t²/ν)^((ν+1)/2), "
-    "not differentiable in df",
+    "∂df = -∂df stdtr/density(t)",
 )
 
 
