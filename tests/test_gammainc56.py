@@ -273,3 +273,17 @@ def test_student_t_cdf_and_quantile_in_df():
         _close(dl.grad(lambda v, t=t: dsp.stdtr(v, t))(nu), want, 1e-13)
     _close(dl.grad(lambda v: dsp.stdtr(v, 1.3), method="symbolic")(3.7), 0.009336487277302307, 1e-13)
     _close(dl.grad(lambda v: dsp.stdtrit(v, 0.3))(3.7), 0.013694226961725658, 1e-13)
+
+
+def test_f_distribution_in_its_degrees_of_freedom():
+    # mpmath's diff of betainc(d1/2, d2/2, 0, d1 x/(d1 x + d2)) (40 digits) and of its findroot; x = 20 by
+    # v = d2/(d1 x + d2), not 1 - u; 0 at x = 0
+    cases = [((3.0, 5.5, 0.7), (-0.040656036300883415, 0.005681044305335957))]
+    cases += [((3.0, 5.5, 20.0), (0.0004894105696674421, 0.0016137764301995408))]
+    cases += [((0.5, 40.0, 1e-3), (-0.48872715072312434, 1.6313120532049945e-05))]
+    cases += [((30.0, 2.0, 3.0), (-8.62177055377451e-05, 0.10580181917021843)), ((3.0, 5.5, 0.0), (0.0, 0.0))]
+    for (d1, d2, x), want in cases:
+        _close(dl.grad(lambda v, x=x: dsp.fdtr(v[0], v[1], x))(np.array([d1, d2])), want, 3e-13)
+        _close(dl.grad(lambda v, x=x: dsp.fdtrc(v, d2, x))(d1), -want[0], 3e-13)
+    _close(dl.grad(lambda v: dsp.fdtr(v, 5.5, 0.7), method="symbolic")(3.0), -0.040656036300883415, 1e-13)
+    _close(dl.grad(lambda v: dsp.fdtri(v, 5.5, 0.3))(3.0), 0.08540056260046366, 1e-13)

@@ -3045,18 +3045,59 @@ def _mp_fdtr(mpmath, d1, d2, x):
     return mpmath.betainc(d1 / 2, d2 / 2, 0, d1 * x / (d1 * x + d2), regularized=True)
 
 
+def _fdtr_shape(k, d1, d2, x, fns):
+    """∂dfn (k = 0) or ∂dfd (k = 1) of fdtr = I_u(d1/2, d2/2), u = d1·x/(d1·x + d2): ½∂I + g(d1/2, d2/2, u)·∂u where
+    u < ½, else of 1 - I_v(d2/2, d1/2), v = d2/(d1·x + d2) (not 1 - u: its rounding near u = 1), g the beta density;
+    0 at x = 0 (F = 0 for every d). `fns` as `_stdtr_df`'s, each form at held arguments where it is not used."""
+    pick, less_, is_zero, da, db, dens = fns
+    x_h = pick(is_zero(x), 1.0, x)
+    d = d1 * x_h + d2
+    low = less_(d2, d1 * x_h)  # u > ½: by v
+    u, v = pick(low, 0.25, d1 * x_h / d), pick(low, d2 / d, 0.25)
+    du = (x_h * d2 if k == 0 else -d1 * x_h) / (d * d)  # ∂u; ∂v = -∂u
+    p1, p2 = pick(low, 1.0, d1), pick(low, 1.0, d2)
+    q1, q2 = pick(low, d1, 1.0), pick(low, d2, 1.0)
+    by_u = 0.5 * (da if k == 0 else db)(0.5 * p1, 0.5 * p2, u) + dens(0.5 * p1, 0.5 * p2, u) * du
+    by_v = -(0.5 * (db if k == 0 else da)(0.5 * q2, 0.5 * q1, v) - dens(0.5 * q2, 0.5 * q1, v) * du)
+    return pick(is_zero(x), 0.0, pick(low, by_v, by_u))
+
+
+def _fisher_partials(sign, inverse):
+    """The (dfn, dfd) rules of fdtr/fdtrc (sign ±1) or of fdtri (the implicit function theorem: -∂F/density)."""
+    if inverse:
+        return tuple(
+            (
+                lambda out, d1, d2, y, k=k: (
+                    -_fdtr_shape(k, d1, d2, out, _stdtr_df_ops()) * exp(-_f_log_density(d1, d2, out))
+                )
+            )
+            for k in range(2)
+        )
+    return tuple((lambda out, d1, d2, x, k=k: sign * _fdtr_shape(k, d1, d2, x, _stdtr_df_ops())) for k in range(2))
+
+
 def _fisher(name, sign, mp, doc, inverse=False):
-    last = "y" if inverse else "x"
     if inverse:
         slope = lambda out, d1, d2, y: sign * exp(-_f_log_density(d1, d2, out))  # noqa: E731
-        derivative = lambda sp, out, i, d1, d2, y: sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))  # noqa: E731
+
+        def derivative(sp, out, i, d1, d2, y):
+            if i < 2:
+                return -_fdtr_shape(i, d1, d2, out, _stdtr_df_sympy(sp)) * sp.exp(
+                    -_f_sympy_log_density(sp, d1, d2, out)
+                )
+            return sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))
     else:
         slope = lambda out, d1, d2, x: sign * exp(_f_log_density(d1, d2, x))  # noqa: E731
-        derivative = lambda sp, out, i, d1, d2, x: sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))  # noqa: E731
+
+        def derivative(sp, out, i, d1, d2, x):
+            if i < 2:
+                return sign * _fdtr_shape(i, d1, d2, x, _stdtr_df_sympy(sp))
+            return sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))
+
     return _special(
         name,
         _scipy(name),
-        (_shape_parameter(name, "dfn", last), _shape_parameter(name, "dfd", last), slope),
+        (*_fisher_partials(sign, inverse), slope),
         _scipy_named(name, None, derivative, mp=mp),
         domain=("integer", "integer", "probability" if inverse else "positive"),
         scale=(None, None, _to_either_end) if inverse else (),
@@ -3068,13 +3109,13 @@ fdtr = _fisher(
     "fdtr",
     1.0,
     _mp_fdtr,
-    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, not differentiable in dfn or dfd",
+    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, ∂dfn and ∂dfd by betainc_da/db (`_fdtr_shape`)",
 )
 fdtrc = _fisher(
     "fdtrc",
     -1.0,
     lambda mpmath, d1, d2, x: 1 - _mp_fdtr(mpmath, d1, d2, x),
-    "the F distribution's survival function; ∂x = -its density, not differentiable in dfn or dfd",
+    "the F distribution's survival function; ∂x = -its density, ∂dfn and ∂dfd fdtr's negated",
 )
 fdtri = _fisher(
     "fdtri",
@@ -3082,7 +3123,7 @@ fdtri = _fisher(
     lambda mpmath, d1, d2, y: _mp_root(
         mpmath, lambda x: _mp_fdtr(mpmath, d1, d2, x) - y, scipy_special().fdtri(float(d1), float(d2), float(y))
     ),
-    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), not differentiable in dfn or dfd",
+    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), ∂dfn and ∂dfd -fdtr's/density(x)",
     inverse=True,
 )
 
