@@ -157,10 +157,8 @@ def test_owens_t_partials_do_not_overflow(method):
         (lambda t: sc.hyp2f1(t, 1.0, 2.0, 0.5), "a"),
         (lambda t: sc.hyp2f1(1.0, 1.0, t, 0.5), "c"),
         (lambda t: sc.kv(t, 1.0), "v"),
-        (lambda t: sc.gammaincinv(t, 0.5), "a"),
-        (lambda t: sc.stdtr(t, 0.5), "df"),
     ],
-    ids=["hyp2f1-a", "hyp2f1-c", "kv-v", "gammaincinv-a", "stdtr-df"],
+    ids=["hyp2f1-a", "hyp2f1-c", "kv-v"],
 )
 def test_parameters_without_an_exact_rule_are_refused_by_name(f, arg):
     with pytest.raises(NotDifferentiableError, match=rf"is not differentiable in its argument {arg} "):

@@ -509,34 +509,229 @@ betaln = _special(
     domain=("positive", "positive"),
     doc="log|B(a, b)|",
 )
+
+
+def _gamma_density(a, x):
+    """∂x P(a, x) = x^(a-1) e^-x/Γ(a), the gamma density."""
+    return exp(_xlog(a - 1.0, x) - x - gammaln(a))
+
+
+def _gamma_density_sympy(sp, a, x):
+    return sp.exp((a - 1) * sp.log(x) - x - sp.loggamma(a))
+
+
+def _gamma_log_slope(a, x, k):
+    """∂aᵏ of the gamma density over the density, k = 1, 2: log x - ψ(a), (log x - ψ(a))² - ψ′(a)."""
+    first = log(x) - psi(a)
+    return first if k == 1 else first * first - polygamma(1.0, a)
+
+
 gammainc = _special(
     "gammainc",
     _scipy("gammainc"),
-    (_refuse("gammainc", "a"), lambda out, a, x: exp(_xlog(a - 1.0, x) - x - gammaln(a))),
-    _scipy_named("gammainc", lambda sp, a, x: sp.lowergamma(a, x) / sp.gamma(a)),
+    (lambda out, a, x: gammainc_da(a, x), lambda out, a, x: _gamma_density(a, x)),
+    _scipy_named(
+        "gammainc",
+        lambda sp, a, x: sp.lowergamma(a, x) / sp.gamma(a),
+        lambda sp, out, i, a, x: _scipy_function("gammainc_da")(a, x) if i == 0 else _gamma_density_sympy(sp, a, x),
+    ),
     domain=("integer", "positive"),
-    doc="regularized lower incomplete gamma P(a, x); differentiable in x only (its density)",
+    doc="regularized lower incomplete gamma P(a, x); ∂a by gammainc_da, ∂x its density",
 )
 gammaincc = _special(
     "gammaincc",
     _scipy("gammaincc"),
-    (_refuse("gammaincc", "a"), lambda out, a, x: -exp(_xlog(a - 1.0, x) - x - gammaln(a))),
-    _scipy_named("gammaincc", lambda sp, a, x: sp.uppergamma(a, x) / sp.gamma(a)),
+    (lambda out, a, x: -gammainc_da(a, x), lambda out, a, x: -_gamma_density(a, x)),
+    _scipy_named(
+        "gammaincc",
+        lambda sp, a, x: sp.uppergamma(a, x) / sp.gamma(a),
+        lambda sp, out, i, a, x: -(_scipy_function("gammainc_da")(a, x) if i == 0 else _gamma_density_sympy(sp, a, x)),
+    ),
     domain=("integer", "positive"),
-    doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); differentiable in x only",
+    doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); ∂a Q = -∂a P",
 )
+
+
+def _shape_impl(name, compute, k):
+    """The k-th output of `compute` (incomplete.gamma_shape or beta_shape) on NumPy values: NaN, with NumPy's
+    'invalid' said in `name` (a DomainWarning in the interpreters), where its series or fraction did not converge
+    in incomplete._TERMS terms (a ≳ 1e6 near x = a)."""
+
+    def impl(*args):
+        with np.errstate(all="ignore"):
+            *outs, done = compute(*args)
+        out = np.where(done, outs[k], np.nan)
+        if not np.all(done):
+            _say(name, "invalid")
+        return out[()] if out.ndim == 0 else out
+
+    impl.__name__ = name
+    return impl
+
+
+def _gamma_shape(*args):
+    from .incomplete import gamma_shape
+
+    return gamma_shape(*args)
+
+
+def _mp_gammainc_da(k):
+    def mp(mpmath, a, x):
+        return mpmath.diff(lambda t: mpmath.gammainc(t, 0, x, regularized=True), a, k)
+
+    return mp
+
+
+def _gammainc_da_sympy(sp, out, i, a, x):
+    if i == 0:
+        return _scipy_function("gammainc_daa")(a, x)
+    return _gamma_density_sympy(sp, a, x) * (sp.log(x) - sp.polygamma(0, a))
+
+
+gammainc_da = _special(
+    "gammainc_da",
+    _shape_impl("gammainc_da", _gamma_shape, 0),
+    (
+        lambda out, a, x: gammainc_daa(a, x),
+        lambda out, a, x: strong_mul(_gamma_density(a, x), _gamma_log_slope(a, x, 1)),
+    ),
+    _scipy_named(
+        "gammainc_da", None, _gammainc_da_sympy, _shape_impl("gammainc_da", _gamma_shape, 0), _mp_gammainc_da(1)
+    ),
+    domain=("integer", "positive"),  # (as gammainc's: random graphs hold a, whose third derivative is refused)
+    names=("_gammainc_da",),  # (no SciPy function)
+    ufunc="gammainc",
+    internal=True,
+    doc="∂a P(a, x) (∂a Q = -∂a P): the logarithmic derivative of P's series (x < a + 1) or Q's continued fraction, "
+    "by second-order jets in a, times SciPy's value (difflab.ops.incomplete); ∂x the density's ∂a",
+)
+gammainc_daa = _special(
+    "gammainc_daa",
+    _shape_impl("gammainc_daa", _gamma_shape, 1),
+    (
+        _refuse("gammainc_daa", "a", "x", "third derivatives of gammainc in a are not computed"),
+        lambda out, a, x: strong_mul(_gamma_density(a, x), _gamma_log_slope(a, x, 2)),
+    ),
+    _scipy_named(
+        "gammainc_daa",
+        None,
+        lambda sp, out, i, a, x: (
+            _gamma_density_sympy(sp, a, x) * ((sp.log(x) - sp.polygamma(0, a)) ** 2 - sp.polygamma(1, a))
+        ),
+        _shape_impl("gammainc_daa", _gamma_shape, 1),
+        _mp_gammainc_da(2),
+    ),
+    domain=("integer", "positive"),
+    names=("_gammainc_daa",),
+    ufunc="gammainc",
+    internal=True,
+    doc="∂a² P(a, x), by gammainc_da's jets; not differentiated in a again (third order refused)",
+)
+
+
+def _beta_log_slope(a, b, x, m, n, fns):
+    """∂aᵐ∂bⁿ of the beta density over the density (m + n ≤ 2): with Lₐ = log x - ψ(a) + ψ(a + b) and
+    L_b = log(1 - x) - ψ(b) + ψ(a + b), Lₐ, L_b, Lₐ² - ψ′(a) + ψ′(a + b), LₐL_b + ψ′(a + b), L_b² - ψ′(b) + ψ′(a + b)
+    (`fns`: log, log1p, ψ and ψ′ of difflab's or SymPy's)."""
+    log_, log1p_, psi_, tri = fns
+    la = log_(x) - psi_(a) + psi_(a + b)
+    lb = log1p_(-x) - psi_(b) + psi_(a + b)
+    first = (la if m else 1.0) * (la if m == 2 else 1.0) * (lb if n else 1.0) * (lb if n == 2 else 1.0)
+    if m + n < 2:
+        return first
+    return first + tri(a + b) - (tri(a) if m == 2 else tri(b) if n == 2 else 0.0)
+
+
+_BETA_FNS = (log, log1p, psi, lambda z: polygamma(1.0, z))
+
+
+def _beta_fns_sympy(sp):
+    return (sp.log, lambda z: sp.log(1 + z), lambda z: sp.polygamma(0, z), lambda z: sp.polygamma(1, z))
+
+
+def _beta_shape(*args):
+    from .incomplete import beta_shape
+
+    return beta_shape(*args)
+
+
+#: the shape derivatives' entries: name -> (m, n) of ∂aᵐ∂bⁿ I_x(a, b), the index of beta_shape's output
+_BETA_SHAPES = {
+    "betainc_da": (1, 0),
+    "betainc_db": (0, 1),
+    "betainc_daa": (2, 0),
+    "betainc_dab": (1, 1),
+    "betainc_dbb": (0, 2),
+}
+
+
+def _beta_name(m, n):
+    return next(k for k, v in _BETA_SHAPES.items() if v == (m, n))
+
+
+def _beta_partial(m, n, i):
+    """The rule of ∂aᵐ∂bⁿ I in argument i (0: a, 1: b, 2: x): the next shape entry, a refusal beyond the second
+    order, or the density's ∂aᵐ∂bⁿ in x."""
+    if i == 2:
+        return lambda out, a, b, x: strong_mul(_beta_density(a, b, x), _beta_log_slope(a, b, x, m, n, _BETA_FNS))
+    if m + n == 2:
+        return _refuse(_beta_name(m, n), "ab"[i], "x", "third derivatives of betainc in a and b are not computed")
+    name = _beta_name(m + (i == 0), n + (i == 1))
+    return lambda out, a, b, x: REGISTRY[name](a, b, x)
+
+
+def _beta_sympy_partial(m, n):
+    def derivative(sp, out, i, a, b, x):
+        if i < 2:
+            return _scipy_function(_beta_name(m + (i == 0), n + (i == 1)))(a, b, x)
+        return _betainc_density(sp, None, 2, a, b, x) * _beta_log_slope(a, b, x, m, n, _beta_fns_sympy(sp))
+
+    return derivative
+
+
+def _mp_betainc(m, n):
+    def mp(mpmath, a, b, x):
+        return mpmath.diff(lambda s, t: mpmath.betainc(s, t, 0, x, regularized=True), (a, b), (m, n))
+
+    return mp
+
+
 betainc = _special(
     "betainc",
     _scipy("betainc"),
     (
-        _refuse("betainc", "a"),
-        _refuse("betainc", "b"),
-        lambda out, a, b, x: exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)),
+        lambda out, a, b, x: betainc_da(a, b, x),
+        lambda out, a, b, x: betainc_db(a, b, x),
+        lambda out, a, b, x: _beta_density(a, b, x),
     ),
-    _scipy_named("betainc", lambda sp, a, b, x: sp.betainc_regularized(a, b, 0, x), _betainc_density),
+    _scipy_named(
+        "betainc",
+        lambda sp, a, b, x: sp.betainc_regularized(a, b, 0, x),
+        lambda sp, out, i, a, b, x: (
+            _scipy_function(("betainc_da", "betainc_db")[i])(a, b, x)
+            if i < 2
+            else _betainc_density(sp, out, i, a, b, x)
+        ),
+    ),
     domain=("integer", "integer", "probability"),
-    doc="regularized incomplete beta I_x(a, b); differentiable in x only (its density)",
+    doc="regularized incomplete beta I_x(a, b); ∂a, ∂b by betainc_da, betainc_db, ∂x its density",
 )
+for _name, (_m, _n) in _BETA_SHAPES.items():
+    _impl = _shape_impl(_name, _beta_shape, list(_BETA_SHAPES).index(_name))
+    globals()[_name] = _special(
+        _name,
+        _impl,
+        tuple(_beta_partial(_m, _n, _i) for _i in range(3)),
+        _scipy_named(_name, None, _beta_sympy_partial(_m, _n), _impl, _mp_betainc(_m, _n)),
+        domain=("integer", "integer", "probability"),  # (as betainc's: random graphs hold a, b)
+        names=(f"_{_name}",),  # (no SciPy function)
+        ufunc="betainc",
+        internal=True,
+        doc=f"∂a^{_m} ∂b^{_n} I_x(a, b): the logarithmic derivative of I's continued fraction (x below the mean, else "
+        "of 1 - I_(1-x)(b, a)), by second-order jets in (a, b), times SciPy's value (difflab.ops.incomplete); ∂x the "
+        "density's",
+    )
+betainc_da, betainc_db = REGISTRY["betainc_da"], REGISTRY["betainc_db"]
 
 # -- x·log(y), 0 where x is 0: cross-entropies and KL divergences written with SciPy ---------------
 
@@ -1023,17 +1218,22 @@ gammaincinv = _special(
     "gammaincinv",
     _scipy("gammaincinv"),
     # 1/P′(x) at x = out: Γ(a)·x^(1-a)·eˣ
-    (_refuse("gammaincinv", "a", "y"), lambda out, a, y: exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    (
+        lambda out, a, y: -gammainc_da(a, out) * exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+        lambda out, a, y: exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+    ),
     _scipy_named(
         "gammaincinv",
         None,
-        lambda sp, out, i, a, y: sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        lambda sp, out, i, a, y: (
+            (-_scipy_function("gammainc_da")(a, out) if i == 0 else 1) * sp.exp(sp.loggamma(a) + out) * out ** (1 - a)
+        ),
         mp=_gammaincinv_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="the inverse in x of the regularized lower incomplete gamma function, P(a, x) = y (Gamma quantiles); "
-    "∂y = Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+    "∂y = Γ(a)·x^(1-a)·eˣ, ∂a = -gammainc_da(a, x)·Γ(a)·x^(1-a)·eˣ (the implicit function theorem)",
 )
 
 _T_LARGE = 1e100  # |t| from which log(1 + t²/ν) is 2 log|t| - log ν + log1p(ν/t²): t² overflows from 1.3e154
@@ -1059,6 +1259,51 @@ def _stdtr_sympy_density(sp, out, i, nu, t):
     return sp.exp(-sp.log(nu) / 2 - beta - (nu + 1) / 2 * sp.log(1 + t**2 / nu))
 
 
+def _stdtr_df(nu, t, fns):
+    """∂ν stdtr(ν, t) = -sign(t)·∂ν T, T = P(T < -|t|) = ½I_z(ν/2, ½) = ½(1 - I_w(½, ν/2)), z = ν/(ν + t²), w = 1 - z
+    = t²/(ν + t²): ∂ν T = ½(½∂a I_z + g(ν/2, ½, z)·t²/(ν + t²)²) where z < ½, else -½(½∂b I_w - g(½, ν/2, w)·t²/(ν + t²)²)
+    (g the beta density; w, not 1 - z, near t = 0: 1 - z kept z's rounding, ε·ν/t² of it). 0 at t = 0 (T = ½ for
+    every ν), each form at held arguments where it is not used. `fns`: (pick, less, is_zero, da, db, density)
+    of difflab's (where, less, equal-to-0, betainc_da, betainc_db, _beta_density) or SymPy's."""
+    pick, less_, is_zero, da, db, dens = fns
+    t_h = pick(is_zero(t), 1.0, t)
+    s = t_h * t_h
+    d = nu + s
+    upper = less_(nu, s)  # z < ½
+    z, w = pick(upper, nu / d, 0.25), pick(upper, 0.25, s / d)
+    nz, nw = pick(upper, nu, 1.0), pick(upper, 1.0, nu)
+    rate = s / (d * d)
+    by_z = 0.5 * (0.5 * da(0.5 * nz, 0.5, z) + dens(0.5 * nz, 0.5, z) * rate)
+    by_w = -0.5 * (0.5 * db(0.5, 0.5 * nw, w) - dens(0.5, 0.5 * nw, w) * rate)
+    signed = pick(less_(t_h, 0.0), 1.0, -1.0) * pick(upper, by_z, by_w)
+    return pick(is_zero(t), 0.0, signed)
+
+
+def _stdtr_df_ops():
+    return (
+        where,
+        less,
+        lambda t: equal(t, 0.0),
+        lambda a, b, x: betainc_da(a, b, x),
+        lambda a, b, x: betainc_db(a, b, x),
+        _beta_density,
+    )
+
+
+def _stdtr_df_sympy(sp):
+    def pick(c, a, b):
+        return sp.Piecewise((a, c), (b, True))
+
+    return (
+        pick,
+        lambda a, b: sp.Lt(a, b),
+        lambda t: sp.Eq(t, 0),
+        lambda a, b, x: _scipy_function("betainc_da")(a, b, x),
+        lambda a, b, x: _scipy_function("betainc_db")(a, b, x),
+        lambda a, b, x: _betainc_density(sp, None, 2, a, b, x),
+    )
+
+
 def _student_scale(*args):
     """Op.scale of Student's t CDF in t: √(ν + t²), the distance to its density's poles at ±i√ν."""
     nu, t = (np.asarray(a, dtype=float) for a in args)
@@ -1069,20 +1314,20 @@ stdtr = _special(
     "stdtr",
     _scipy("stdtr"),
     (
-        _refuse(
-            "stdtr",
-            "df",
-            "t",
-            "SciPy has no derivative of Student's t CDF in its degrees of freedom, and difflab no exact one; hold df "
-            "constant, or differentiate by method='numeric', which differences SciPy's values",
-        ),
+        lambda out, nu, t: _stdtr_df(nu, t, _stdtr_df_ops()),
         lambda out, nu, t: exp(_student_log_density(nu, t)),
     ),
-    _scipy_named("stdtr", _stdtr_form, _stdtr_sympy_density),
+    _scipy_named(
+        "stdtr",
+        _stdtr_form,
+        lambda sp, out, i, nu, t: (
+            _stdtr_df(nu, t, _stdtr_df_sympy(sp)) if i == 0 else _stdtr_sympy_density(sp, out, i, nu, t)
+        ),
+    ),
     domain=("integer", "real"),
     scale=(None, _student_scale),
     doc="Student's t distribution's CDF with df degrees of freedom; ∂t = its density "
-    "(1 + t²/ν)^(-(ν+1)/2)/(√ν B(ν/2, 1/2)), not differentiable in df",
+    "(1 + t²/ν)^(-(ν+1)/2)/(√ν B(ν/2, 1/2)), ∂df by betainc_da/db (`_stdtr_df`)",
 )
 exp10 = _special(
     "exp10",
@@ -1912,17 +2157,22 @@ gammainccinv = _special(
     "gammainccinv",
     _scipy("gammainccinv"),
     # 1/Q′(x) at x = out: -Γ(a)·x^(1-a)·eˣ
-    (_refuse("gammainccinv", "a", "y"), lambda out, a, y: -exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    (
+        lambda out, a, y: -gammainc_da(a, out) * exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+        lambda out, a, y: -exp(gammaln(a) + out - _xlog(a - 1.0, out)),
+    ),
     _scipy_named(
         "gammainccinv",
         None,
-        lambda sp, out, i, a, y: -sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        lambda sp, out, i, a, y: (
+            -(_scipy_function("gammainc_da")(a, out) if i == 0 else 1) * sp.exp(sp.loggamma(a) + out) * out ** (1 - a)
+        ),
         mp=_gammainccinv_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="the inverse in x of the regularized upper incomplete gamma function, Q(a, x) = y; "
-    "∂y = -Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+    "∂y = -Γ(a)·x^(1-a)·eˣ, ∂a = -gammainc_da(a, x)·Γ(a)·x^(1-a)·eˣ (as gammaincinv's)",
 )
 
 
@@ -1944,26 +2194,23 @@ stdtrit = _special(
     "stdtrit",
     _scipy("stdtrit"),
     (
-        _refuse(
-            "stdtrit",
-            "df",
-            "p",
-            "SciPy has no derivative of Student's t quantile in its degrees of freedom, and difflab no exact one; "
-            "hold df constant, or differentiate by method='numeric', which differences SciPy's values",
-        ),
+        # -∂df stdtr/density at t = out (the implicit function theorem)
+        lambda out, nu, p: -_stdtr_df(nu, out, _stdtr_df_ops()) * exp(-_student_log_density(nu, out)),
         # 1/density at t = out
         lambda out, nu, p: exp(-_student_log_density(nu, out)),
     ),
     _scipy_named(
         "stdtrit",
         None,
-        lambda sp, out, i, nu, p: 1 / _stdtr_sympy_density(sp, None, 1, nu, out),
+        lambda sp, out, i, nu, p: (
+            (-_stdtr_df(nu, out, _stdtr_df_sympy(sp)) if i == 0 else 1) / _stdtr_sympy_density(sp, None, 1, nu, out)
+        ),
         mp=_stdtrit_mp,
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
     doc="Student's t quantile: t with stdtr(df, t) = p; ∂p = 1/density(t) = √ν B(ν/2, 1/2)(1 + t²/ν)^((ν+1)/2), "
-    "not differentiable in df",
+    "∂df = -∂df stdtr/density(t)",
 )
 
 
@@ -2473,44 +2720,71 @@ def _mp_chdtr(mpmath, v, x):
 chdtr = _special(
     "chdtr",
     _scipy("chdtr"),
-    (_shape_parameter("chdtr", "v", "x"), lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    (
+        lambda out, v, x: 0.5 * gammainc_da(0.5 * v, 0.5 * x),
+        lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+    ),
     _scipy_named(
-        "chdtr", None, lambda sp, out, i, v, x: sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2, mp=_mp_chdtr
+        "chdtr",
+        None,
+        lambda sp, out, i, v, x: (
+            (
+                _scipy_function("gammainc_da")(v / 2, x / 2)
+                if i == 0
+                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
+            )
+            / 2
+        ),
+        mp=_mp_chdtr,
     ),
     domain=("integer", "positive"),
-    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, not differentiable in v",
+    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, ∂v = gammainc_da(v/2, x/2)/2",
 )
 chdtrc = _special(
     "chdtrc",
     _scipy("chdtrc"),
-    (_shape_parameter("chdtrc", "v", "x"), lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    (
+        lambda out, v, x: -0.5 * gammainc_da(0.5 * v, 0.5 * x),
+        lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+    ),
     _scipy_named(
         "chdtrc",
         None,
-        lambda sp, out, i, v, x: -sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2,
+        lambda sp, out, i, v, x: (
+            -(
+                _scipy_function("gammainc_da")(v / 2, x / 2)
+                if i == 0
+                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
+            )
+            / 2
+        ),
         mp=lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
     ),
     domain=("integer", "positive"),
-    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, not differentiable in v",
+    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, ∂v = -gammainc_da(v/2, x/2)/2",
 )
 chdtri = _special(
     "chdtri",
     _scipy("chdtri"),
     (
-        _shape_parameter("chdtri", "v", "p"),
+        lambda out, v, p: -gammainc_da(0.5 * v, 0.5 * out) * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
         lambda out, v, p: -2.0 * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
     ),
     _scipy_named(
         "chdtri",
         None,
-        lambda sp, out, i, v, p: -2 * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2)),
+        lambda sp, out, i, v, p: (
+            (-_scipy_function("gammainc_da")(v / 2, out / 2) if i == 0 else -2)
+            * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2))
+        ),
         mp=lambda mpmath, v, p: _mp_root(
             mpmath, lambda x: 1 - _mp_chdtr(mpmath, v, x) - p, scipy_special().chdtri(float(v), float(p))
         ),
     ),
     domain=("integer", "probability"),
     scale=(None, _to_either_end),
-    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), not differentiable in v",
+    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), ∂v = -∂v Q/∂x Q (the implicit function theorem: "
+    "-gammainc_da(v/2, x/2)/g(v/2, x/2))",
 )
 
 
@@ -2518,13 +2792,15 @@ def _gdtr_partials(sign):
     """gdtr(a, b, x) = P(b, a·x): ∂a = x·g(ax), ∂x = a·g(ax), g the Gamma(b, 1) density (negated for gdtrc)."""
     return (
         lambda out, a, b, x: sign * x * exp(_gamma_log_density(b, a * x)),
-        _shape_parameter("gdtr" if sign > 0 else "gdtrc", "b", "a and x"),
+        lambda out, a, b, x: sign * gammainc_da(b, a * x),
         lambda out, a, b, x: sign * a * exp(_gamma_log_density(b, a * x)),
     )
 
 
 def _gdtr_sympy(sign):
     def derivative(sp, out, i, a, b, x):
+        if i == 1:
+            return sign * _scipy_function("gammainc_da")(b, a * x)
         return sign * (x, None, a)[i] * sp.exp(_gamma_sympy_log_density(sp, b, a * x))
 
     return derivative
@@ -2541,7 +2817,7 @@ gdtr = _special(
     _scipy_named("gdtr", None, _gdtr_sympy(1), mp=_mp_gdtr),
     domain=("positive", "integer", "positive"),
     doc="the gamma distribution's CDF with rate a and shape b, P(b, a·x); ∂a = x·g(ax), ∂x = a·g(ax) (g: the "
-    "Gamma(b) density), not differentiable in b",
+    "Gamma(b) density), ∂b = gammainc_da(b, ax)",
 )
 gdtrc = _special(
     "gdtrc",
@@ -2549,7 +2825,7 @@ gdtrc = _special(
     _gdtr_partials(-1.0),
     _scipy_named("gdtrc", None, _gdtr_sympy(-1), mp=lambda mpmath, a, b, x: 1 - _mp_gdtr(mpmath, a, b, x)),
     domain=("positive", "integer", "positive"),
-    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), not differentiable in b",
+    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), ∂b = -gammainc_da(b, ax)",
 )
 
 
@@ -2572,13 +2848,17 @@ gdtrix = _special(
     _scipy("gdtrix"),
     (
         lambda out, a, b, p: -out / a,
-        _shape_parameter("gdtrix", "b", "a and p"),
+        lambda out, a, b, p: -gammainc_da(b, a * out) * exp(-_gamma_log_density(b, a * out)) / a,
         lambda out, a, b, p: exp(-_gamma_log_density(b, a * out)) / a,
     ),
     _scipy_named(
         "gdtrix",
         None,
-        lambda sp, out, i, a, b, p: (-out / a, None, sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a)[i],
+        lambda sp, out, i, a, b, p: (
+            -out / a,
+            -_scipy_function("gammainc_da")(b, a * out) * sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a,
+            sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a,
+        )[i],
         mp=lambda mpmath, a, b, p: _gdtr_root(
             mpmath, a, b, None, p, scipy_special().gdtrix(float(a), float(b), float(p))
         ),
@@ -2586,20 +2866,24 @@ gdtrix = _special(
     domain=("positive", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the gamma distribution's quantile: x with gdtr(a, b, x) = p (rate a, shape b); ∂p = 1/(a·g(ax)), "
-    "∂a = -x/a (g: the Gamma(b) density), not differentiable in b",
+    "∂a = -x/a (g: the Gamma(b) density), ∂b = -gammainc_da(b, ax)/(a·g(ax)) (the implicit function theorem)",
 )
 gdtria = _special(
     "gdtria",
     _scipy("gdtria"),
     (
         lambda out, p, b, x: exp(-_gamma_log_density(b, out * x)) / x,
-        _shape_parameter("gdtria", "b", "p and x"),
+        lambda out, p, b, x: -gammainc_da(b, out * x) * exp(-_gamma_log_density(b, out * x)) / x,
         lambda out, p, b, x: -out / x,
     ),
     _scipy_named(
         "gdtria",
         None,
-        lambda sp, out, i, p, b, x: (sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x, None, -out / x)[i],
+        lambda sp, out, i, p, b, x: (
+            sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x,
+            -_scipy_function("gammainc_da")(b, out * x) * sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x,
+            -out / x,
+        )[i],
         mp=lambda mpmath, p, b, x: _gdtr_root(
             mpmath, None, b, x, p, scipy_special().gdtria(float(p), float(b), float(x))
         ),
@@ -2607,7 +2891,7 @@ gdtria = _special(
     domain=("probability", "integer", "positive"),
     scale=(_to_either_end_first, None, None),
     doc="the gamma distribution's rate a with gdtr(a, b, x) = p; ∂p = 1/(x·g(ax)), ∂x = -a/x (g: the Gamma(b) "
-    "density), not differentiable in b",
+    "density), ∂b = -gammainc_da(b, ax)/(x·g(ax)) (the implicit function theorem)",
 )
 
 
@@ -2761,18 +3045,59 @@ def _mp_fdtr(mpmath, d1, d2, x):
     return mpmath.betainc(d1 / 2, d2 / 2, 0, d1 * x / (d1 * x + d2), regularized=True)
 
 
+def _fdtr_shape(k, d1, d2, x, fns):
+    """∂dfn (k = 0) or ∂dfd (k = 1) of fdtr = I_u(d1/2, d2/2), u = d1·x/(d1·x + d2): ½∂I + g(d1/2, d2/2, u)·∂u where
+    u < ½, else of 1 - I_v(d2/2, d1/2), v = d2/(d1·x + d2) (not 1 - u: its rounding near u = 1), g the beta density;
+    0 at x = 0 (F = 0 for every d). `fns` as `_stdtr_df`'s, each form at held arguments where it is not used."""
+    pick, less_, is_zero, da, db, dens = fns
+    x_h = pick(is_zero(x), 1.0, x)
+    d = d1 * x_h + d2
+    low = less_(d2, d1 * x_h)  # u > ½: by v
+    u, v = pick(low, 0.25, d1 * x_h / d), pick(low, d2 / d, 0.25)
+    du = (x_h * d2 if k == 0 else -d1 * x_h) / (d * d)  # ∂u; ∂v = -∂u
+    p1, p2 = pick(low, 1.0, d1), pick(low, 1.0, d2)
+    q1, q2 = pick(low, d1, 1.0), pick(low, d2, 1.0)
+    by_u = 0.5 * (da if k == 0 else db)(0.5 * p1, 0.5 * p2, u) + dens(0.5 * p1, 0.5 * p2, u) * du
+    by_v = -(0.5 * (db if k == 0 else da)(0.5 * q2, 0.5 * q1, v) - dens(0.5 * q2, 0.5 * q1, v) * du)
+    return pick(is_zero(x), 0.0, pick(low, by_v, by_u))
+
+
+def _fisher_partials(sign, inverse):
+    """The (dfn, dfd) rules of fdtr/fdtrc (sign ±1) or of fdtri (the implicit function theorem: -∂F/density)."""
+    if inverse:
+        return tuple(
+            (
+                lambda out, d1, d2, y, k=k: (
+                    -_fdtr_shape(k, d1, d2, out, _stdtr_df_ops()) * exp(-_f_log_density(d1, d2, out))
+                )
+            )
+            for k in range(2)
+        )
+    return tuple((lambda out, d1, d2, x, k=k: sign * _fdtr_shape(k, d1, d2, x, _stdtr_df_ops())) for k in range(2))
+
+
 def _fisher(name, sign, mp, doc, inverse=False):
-    last = "y" if inverse else "x"
     if inverse:
         slope = lambda out, d1, d2, y: sign * exp(-_f_log_density(d1, d2, out))  # noqa: E731
-        derivative = lambda sp, out, i, d1, d2, y: sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))  # noqa: E731
+
+        def derivative(sp, out, i, d1, d2, y):
+            if i < 2:
+                return -_fdtr_shape(i, d1, d2, out, _stdtr_df_sympy(sp)) * sp.exp(
+                    -_f_sympy_log_density(sp, d1, d2, out)
+                )
+            return sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))
     else:
         slope = lambda out, d1, d2, x: sign * exp(_f_log_density(d1, d2, x))  # noqa: E731
-        derivative = lambda sp, out, i, d1, d2, x: sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))  # noqa: E731
+
+        def derivative(sp, out, i, d1, d2, x):
+            if i < 2:
+                return sign * _fdtr_shape(i, d1, d2, x, _stdtr_df_sympy(sp))
+            return sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))
+
     return _special(
         name,
         _scipy(name),
-        (_shape_parameter(name, "dfn", last), _shape_parameter(name, "dfd", last), slope),
+        (*_fisher_partials(sign, inverse), slope),
         _scipy_named(name, None, derivative, mp=mp),
         domain=("integer", "integer", "probability" if inverse else "positive"),
         scale=(None, None, _to_either_end) if inverse else (),
@@ -2784,13 +3109,13 @@ fdtr = _fisher(
     "fdtr",
     1.0,
     _mp_fdtr,
-    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, not differentiable in dfn or dfd",
+    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, ∂dfn and ∂dfd by betainc_da/db (`_fdtr_shape`)",
 )
 fdtrc = _fisher(
     "fdtrc",
     -1.0,
     lambda mpmath, d1, d2, x: 1 - _mp_fdtr(mpmath, d1, d2, x),
-    "the F distribution's survival function; ∂x = -its density, not differentiable in dfn or dfd",
+    "the F distribution's survival function; ∂x = -its density, ∂dfn and ∂dfd fdtr's negated",
 )
 fdtri = _fisher(
     "fdtri",
@@ -2798,7 +3123,7 @@ fdtri = _fisher(
     lambda mpmath, d1, d2, y: _mp_root(
         mpmath, lambda x: _mp_fdtr(mpmath, d1, d2, x) - y, scipy_special().fdtri(float(d1), float(d2), float(y))
     ),
-    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), not differentiable in dfn or dfd",
+    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), ∂dfn and ∂dfd -fdtr's/density(x)",
     inverse=True,
 )
 
@@ -4176,53 +4501,69 @@ def _betainc_inverse_mp(upper):
 betaincc = _special(
     "betaincc",
     _scipy("betaincc"),
-    (_refuse("betaincc", "a"), _refuse("betaincc", "b"), lambda out, a, b, x: -_beta_density(a, b, x)),
+    (
+        lambda out, a, b, x: -betainc_da(a, b, x),
+        lambda out, a, b, x: -betainc_db(a, b, x),
+        lambda out, a, b, x: -_beta_density(a, b, x),
+    ),
     _scipy_named(
         "betaincc",
         lambda sp, a, b, x: sp.betainc_regularized(a, b, x, 1),
-        lambda sp, out, i, a, b, x: -_betainc_density(sp, out, i, a, b, x),
+        lambda sp, out, i, a, b, x: (
+            -(
+                _scipy_function(("betainc_da", "betainc_db")[i])(a, b, x)
+                if i < 2
+                else _betainc_density(sp, out, i, a, b, x)
+            )
+        ),
     ),
     domain=("integer", "integer", "probability"),
     doc="the complemented regularized incomplete beta function 1 - I_x(a, b) (no digit lost near 1); "
-    "∂x = -x^(a-1)(1 - x)^(b-1)/B(a, b), not differentiable in a or b",
+    "∂x = -x^(a-1)(1 - x)^(b-1)/B(a, b), ∂a, ∂b = -betainc_da, -betainc_db",
 )
 betaincinv = _special(
     "betaincinv",
     _scipy("betaincinv"),
     (
-        _refuse("betaincinv", "a", "y"),
-        _refuse("betaincinv", "b", "y"),
+        lambda out, a, b, y: -betainc_da(a, b, out) / _beta_density(a, b, out),
+        lambda out, a, b, y: -betainc_db(a, b, out) / _beta_density(a, b, out),
         lambda out, a, b, y: 1.0 / _beta_density(a, b, out),
     ),
     _scipy_named(
         "betaincinv",
         None,
-        lambda sp, out, i, a, b, y: 1 / _betainc_density(sp, None, i, a, b, out),
+        lambda sp, out, i, a, b, y: (
+            (-_scipy_function(("betainc_da", "betainc_db")[i])(a, b, out) if i < 2 else 1)
+            / _betainc_density(sp, None, 2, a, b, out)
+        ),
         mp=_betainc_inverse_mp(False),
     ),
     domain=("integer", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the inverse in x of the regularized incomplete beta function, I_x(a, b) = y (Beta quantiles); "
-    "∂y = B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+    "∂y = B(a, b)·x^(1-a)(1 - x)^(1-b), ∂a = -betainc_da(a, b, x)/density (the implicit function theorem), ∂b so",
 )
 betainccinv = _special(
     "betainccinv",
     _scipy("betainccinv"),
     (
-        _refuse("betainccinv", "a", "y"),
-        _refuse("betainccinv", "b", "y"),
+        lambda out, a, b, y: -betainc_da(a, b, out) / _beta_density(a, b, out),
+        lambda out, a, b, y: -betainc_db(a, b, out) / _beta_density(a, b, out),
         lambda out, a, b, y: -1.0 / _beta_density(a, b, out),
     ),
     _scipy_named(
         "betainccinv",
         None,
-        lambda sp, out, i, a, b, y: -1 / _betainc_density(sp, None, i, a, b, out),
+        lambda sp, out, i, a, b, y: (
+            (-_scipy_function(("betainc_da", "betainc_db")[i])(a, b, out) if i < 2 else -1)
+            / _betainc_density(sp, None, 2, a, b, out)
+        ),
         mp=_betainc_inverse_mp(True),
     ),
     domain=("integer", "integer", "probability"),
     scale=(None, None, _to_either_end),
     doc="the inverse in x of the complemented regularized incomplete beta function, 1 - I_x(a, b) = y; "
-    "∂y = -B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+    "∂y = -B(a, b)·x^(1-a)(1 - x)^(1-b), ∂a, ∂b as betaincinv's",
 )
 
 

@@ -6,8 +6,8 @@ the formula is (mean and cov too; cov's lower triangle, as SciPy reads it).
 
 Log-densities are written directly (never log of a density), and norm's logcdf/logsf are log_ndtr,
 finite deep in the tails (x = -40: -804.6). The CDFs of t, gamma, chi2 and beta go through the
-regularized incomplete functions, differentiable in x (and loc/scale) but not in the shape
-parameters: differentiating those raises NotDifferentiableError naming them, as autograd does.
+regularized incomplete functions, differentiable in x, loc/scale and the shape parameters (gammainc's a, betainc's
+a and b: their entries gammainc_da, betainc_da, ... to second order).
 
 >>> round(float(norm.logcdf(-40.0)), 4)
 -804.6084
