@@ -1,0 +1,48 @@
+"""Review of the public surface by a seeded fuzz of less-travelled ops (review56), against NumPy's values, analytic
+derivatives and JAX x64.
+
+- `np.linalg.norm(x, ord, axis=(r, c))` with r > c (`axis=(1, 0)`, `(2, 1)`, `(-1, -2)`): the axes were read sorted,
+  so ord 1 and inf (and -1, -inf) were swapped: NumPy's max column sum came back as the max row sum, a wrong value
+  and derivative by all four methods. A repeated axis (`axis=(1, -2)`) gave a number where NumPy refuses.
+"""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+X3 = np.arange(8.0).reshape(2, 2, 2) / 9 + np.eye(2) - np.array([0.0, 0.5])
+
+
+def _induced_norm_grad(x, ord, r, c):
+    """d/dx of sum over the stack of NumPy's ord-1/inf norm over axes (r, c): sign(x) on the extreme line."""
+    a = np.moveaxis(x, (r, c), (-2, -1))  # rows r, columns c
+    lines = np.abs(a).sum(axis=-2) if abs(ord) == 1 else np.abs(a).sum(axis=-1)  # column sums (ord 1) or row sums
+    k = np.argmax(lines, axis=-1) if ord > 0 else np.argmin(lines, axis=-1)
+    g = np.zeros_like(a)
+    for b in range(a.shape[0]):
+        if abs(ord) == 1:
+            g[b, :, k[b]] = np.sign(a[b, :, k[b]])
+        else:
+            g[b, k[b], :] = np.sign(a[b, k[b], :])
+    return np.moveaxis(g, (-2, -1), (r, c))
+
+
+@pytest.mark.parametrize("ord", [1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("axis", [(2, 1), (-1, -2)])
+@pytest.mark.parametrize("method", METHODS)
+def test_matrix_norm_over_reversed_axes(ord, axis, method):
+    def f(x):
+        return np.sum(np.linalg.norm(x, ord, axis=axis))
+
+    value, g = dl.value_and_grad(f, method=method)(X3)
+    assert value == pytest.approx(f(X3), rel=1e-12)
+    r, c = (a % 3 for a in axis)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    np.testing.assert_allclose(g, _induced_norm_grad(X3, ord, r, c), atol=tol)
+
+
+def test_matrix_norm_of_a_repeated_axis_is_refused():
+    with pytest.raises(ValueError, match="duplicate axes"):
+        dl.grad(lambda x: np.sum(np.linalg.norm(x, 1, axis=(1, -2))))(X3)
