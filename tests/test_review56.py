@@ -4,6 +4,10 @@ derivatives and JAX x64.
 - `np.linalg.norm(x, ord, axis=(r, c))` with r > c (`axis=(1, 0)`, `(2, 1)`, `(-1, -2)`): the axes were read sorted,
   so ord 1 and inf (and -1, -inf) were swapped: NumPy's max column sum came back as the max row sum, a wrong value
   and derivative by all four methods. A repeated axis (`axis=(1, -2)`) gave a number where NumPy refuses.
+- `np.gradient(f, axis=(2, 0))`: the derivatives came back in sorted axis order (NumPy's: the caller's), so the first
+  output was the derivative along axis 0 (and the spacings paired with the wrong axes): a wrong value.
+- `np.median(x, axis=(2, 0))` and `np.expand_dims(x, (3, 0))` of a traced x: a bare TypeError
+  ("unsupported operand type(s) for %: 'tuple' and 'int'"); now NumPy's values.
 """
 
 import numpy as np
@@ -46,3 +50,33 @@ def test_matrix_norm_over_reversed_axes(ord, axis, method):
 def test_matrix_norm_of_a_repeated_axis_is_refused():
     with pytest.raises(ValueError, match="duplicate axes"):
         dl.grad(lambda x: np.sum(np.linalg.norm(x, 1, axis=(1, -2))))(X3)
+
+
+X345 = np.sin(np.arange(60.0)).reshape(3, 4, 5)
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_gradient_over_axes_in_the_callers_order(k):
+    def f(x):
+        return np.sum(np.gradient(x**2, 0.5, 2.0, axis=(2, 0))[k] * X345)
+
+    value, g = dl.value_and_grad(f)(X345)
+    assert value == pytest.approx(f(X345), rel=1e-12)
+    # f is linear in x**2: d/dx = 2x · (the transposed stencil applied to X345), by NumPy's own gradient
+    e = np.eye(60).reshape(60, 3, 4, 5)
+    want = np.array([np.sum(np.gradient(u, 0.5, 2.0, axis=(2, 0))[k] * X345) for u in e]).reshape(3, 4, 5)
+    np.testing.assert_allclose(g, 2 * X345 * want, atol=1e-12)
+
+
+def test_median_and_expand_dims_over_a_tuple_of_axes():
+    def f(x):
+        m = np.median(x, axis=(2, 0), keepdims=True)
+        return np.sum(np.expand_dims(m, (3, 0)) * np.arange(4.0)[:, None, None])
+
+    value, g = dl.value_and_grad(f, method="reverse")(X345)
+    assert value == pytest.approx(f(X345), rel=1e-12)
+    # the median of 15 values is one of them: the derivative is its weight, at the middle one of each row
+    flat = np.moveaxis(X345, 1, 0).reshape(4, 15)
+    want = np.zeros((4, 15))
+    want[np.arange(4), np.argsort(flat, axis=1)[:, 7]] = np.arange(4.0)
+    np.testing.assert_allclose(g, np.moveaxis(want.reshape(4, 3, 5), 0, 1), atol=1e-15)
