@@ -8,6 +8,9 @@ derivatives and JAX x64.
   output was the derivative along axis 0 (and the spacings paired with the wrong axes): a wrong value.
 - `np.median(x, axis=(2, 0))` and `np.expand_dims(x, (3, 0))` of a traced x: a bare TypeError
   ("unsupported operand type(s) for %: 'tuple' and 'int'"); now NumPy's values.
+- `np.linalg.pinv(A, rcond=0.3)` of a full-rank A whose cutoff drops a singular value that is not zero: its
+  derivative was Golub & Pereyra's constant-rank rule (JAX's too), not the truncated pseudo-inverse's (off by 0.07-0.7
+  against central differences of NumPy's pinv); now the rule plus the kept/dropped pairs' term (ops/decompositions.py).
 """
 
 import numpy as np
@@ -80,3 +83,21 @@ def test_median_and_expand_dims_over_a_tuple_of_axes():
     want = np.zeros((4, 15))
     want[np.arange(4), np.argsort(flat, axis=1)[:, 7]] = np.arange(4.0)
     np.testing.assert_allclose(g, np.moveaxis(want.reshape(4, 3, 5), 0, 1), atol=1e-15)
+
+
+def _pinv_central(a, rcond, da, h=1e-6):
+    return (np.linalg.pinv(a + h * da, rcond=rcond) - np.linalg.pinv(a - h * da, rcond=rcond)) / (2 * h)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (5, 4), (2, 4, 4)])
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_pinv_whose_cutoff_drops_a_nonzero_singular_value(shape, method):
+    rng = np.random.default_rng(0)
+    a, da = rng.normal(size=shape), rng.normal(size=shape)
+    s = np.linalg.svd(a, compute_uv=False)
+    assert np.any((s < 0.3 * s[..., :1]) & (s > 0.05))  # the cutoff drops a value far from 0 and from itself
+    _, got = dl.jvp(lambda x: np.linalg.pinv(x, rcond=0.3), (a,), (da,), method=method)
+    np.testing.assert_allclose(got, _pinv_central(a, 0.3, da), atol=1e-7)
+    w = rng.normal(size=got.shape)
+    g = dl.grad(lambda x: np.sum(np.linalg.pinv(x, rcond=0.3) * w), method=method)(a)
+    assert np.sum(g * da) == pytest.approx(np.sum(w * _pinv_central(a, 0.3, da)), abs=1e-7)

@@ -1539,7 +1539,13 @@ def _pinv_jvp(t, out, a, rcond):
     first = -strong_matmul(p, strong_matmul(t, p))
     second = strong_matmul(matmul(p, _h(p)), strong_matmul(th, _eye_like(a, -2) - matmul(a, p)))
     third = strong_matmul(_eye_like(a, -1) - matmul(p, a), strong_matmul(th, matmul(_h(p), p)))
-    return first + second + third
+    cut = _cut_pairs(a, rcond)
+    if cut is None:
+        return first + second + third
+    u, vt, m, n, some = cut  # Δ = V (M ∘ E + N ∘ Eᵀ) Uᵀ, E = Uᵀ dA V
+    e = _p(t, u, vt)
+    delta = strong_matmul(_swap_last(vt), strong_matmul(strong_mul(m, e) + strong_mul(n, _swap_last(e)), _swap_last(u)))
+    return first + second + third + REGISTRY["where"](some, delta, 0.0)
 
 
 def _pinv_vjp(ct, out, a, rcond):
@@ -1547,7 +1553,39 @@ def _pinv_vjp(ct, out, a, rcond):
     first = -strong_matmul(pt, strong_matmul(ct, pt))
     second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, _h(p))))
     third = strong_matmul(matmul(_h(p), p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
-    return first + _conj(second + third)
+    cut = _cut_pairs(a, rcond)
+    if cut is None:
+        return first + _conj(second + third)
+    u, vt, m, n, some = cut  # Ā = U (M ∘ B + (N ∘ B)ᵀ) Vᵀ, B = Vᵀ P̄ U: the adjoint of Δ
+    b = strong_matmul(vt, strong_matmul(ct, u))
+    delta = strong_matmul(u, strong_matmul(strong_mul(m, b) + _swap_last(strong_mul(n, b)), vt))
+    return first + second + third + REGISTRY["where"](some, delta, 0.0)
+
+
+def _cut_pairs(a, rcond):
+    """Golub & Pereyra's rule holds where A's rank is locally constant: a given rcond that drops a singular value
+    that is not zero (σ_d ≤ rcond·σ_max, σ_d > 0: A of full rank, truncated) makes A⁺ the pseudo-inverse of the
+    truncation, whose derivative has one more term from each pair of a kept σ_k and a dropped σ_d (A = U S Vᵀ, the
+    pinv a spectral function of A: Vᵀ dA⁺ U at (k, d) and (d, k) is (σ_d/σ_k · E_kd + E_dk)/(σ_k² − σ_d²) where
+    the rule gives E_dk/σ_k²): Δ = V (M ∘ E + N ∘ Eᵀ) Uᵀ with M = σ_d/(σ_k(σ_k² − σ_d²)), N = σ_d²/(σ_k²(σ_k² −
+    σ_d²)) at those pairs, 0 elsewhere (review56: pinv(A, rcond=0.3) of a 4×5 A, every method but numeric was off by
+    0.7). None where the rule is exact already: NumPy's default cutoff (it drops rounding only) and complex A
+    (its rule: not corrected yet). Returns U, Vᵀ, M, N and, per matrix, whether any pair is cut (Δ is taken there
+    only, so a rank-deficient A, whose dropped σ are 0 and may repeat, keeps the rule's values)."""
+    if rcond is None or is_complex(a):
+        return None
+    where, greater, maximum, minimum = REGISTRY["where"], REGISTRY["greater"], REGISTRY["maximum"], REGISTRY["minimum"]
+    u, s, vt = _svd_parts(a)
+    tiny = max(_shape(a)[-2:]) * np.finfo(float).eps * s[..., :1]  # (NumPy's default cutoff: rounding of a zero σ)
+    kept = where(greater(s, rcond * s[..., :1]), 1.0, 0.0)
+    dropped = where(greater(s, tiny), 1.0, 0.0) - kept  # (0 ≤: kept implies above tiny)
+    pair = _col(kept) * _row(dropped) + _col(dropped) * _row(kept)  # 1 at (k, d) and (d, k)
+    big, small = maximum(_col(s), _row(s)), minimum(_col(s), _row(s))
+    gap = where(pair > 0, big * (big * big - small * small), 1.0)
+    m = where(pair > 0, small / gap, 0.0)
+    n = where(pair > 0, small * small / (big * gap), 0.0)
+    some = greater(REGISTRY["sum"](pair, axis=(-2, -1), keepdims=True), 0.0)
+    return u, vt, m, n, some
 
 
 def _pinv_sympy(a, rcond):
