@@ -11,7 +11,10 @@ derivatives and JAX x64.
 - `np.linalg.pinv(A, rcond=0.3)` of a full-rank A whose cutoff drops a singular value that is not zero: its
   derivative was Golub & Pereyra's constant-rank rule (JAX's too), not the truncated pseudo-inverse's (off by 0.07-0.7
   against central differences of NumPy's pinv); now the rule plus the kept/dropped pairs' term (ops/decompositions.py;
-  the symbolic method's opaque kind reads that term as a part of its own).
+  the symbolic method's opaque kind reads that term as a part of its own). So were `np.linalg.lstsq(a, b, rcond=0.35)`
+  (off by 0.18), `pinv(S, rcond=0.3, hermitian=True)` and `pinv(A, rtol=0.3)`, which are that pinv.
+- `difflab.scipy.linalg.pinv(a, atol=1.0)` (SciPy's keywords): a bare TypeError from NumPy's signature; now SciPy's
+  rtol taken, and atol > 0 and return_rank refused by name.
 """
 
 import numpy as np
@@ -104,3 +107,24 @@ def test_pinv_whose_cutoff_drops_a_nonzero_singular_value(shape, method):
     w = rng.normal(size=got.shape)
     g = dl.grad(lambda x: np.sum(np.linalg.pinv(x, rcond=0.3) * w), method=method)(a)
     assert np.sum(g * da) == pytest.approx(np.sum(w * _pinv_central(a, 0.3, da)), abs=1e-7)
+
+
+def test_lstsq_whose_rcond_drops_a_nonzero_singular_value():
+    rng = np.random.default_rng(3)
+    a, b, da = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(4, 3))
+    w = np.arange(1.0, 4.0)
+    g = dl.grad(lambda x: np.sum(np.linalg.lstsq(x, b, rcond=0.35)[0] * w), method="reverse")(a)
+    x = lambda h: np.linalg.lstsq(a + h * da, b, rcond=0.35)[0] @ w  # noqa: E731
+    assert np.sum(g * da) == pytest.approx((x(1e-6) - x(-1e-6)) / 2e-6, abs=1e-7)
+
+
+def test_scipy_pinv_takes_scipys_keywords():
+    from difflab.errors import UnsupportedOperationError
+    from difflab.scipy import linalg as dsl
+
+    a = np.array([[2.0, 0.0], [0.0, 0.1], [1.0, 0.0]])
+    assert dl.grad(lambda x: np.sum(dsl.pinv(x, rtol=0.3)))(a) == pytest.approx(
+        dl.grad(lambda x: np.sum(np.linalg.pinv(x, rcond=0.3)))(a)
+    )
+    with pytest.raises(UnsupportedOperationError, match="atol"):
+        dl.grad(lambda x: np.sum(dsl.pinv(x, atol=1.0)))(a)
