@@ -15,6 +15,10 @@ derivatives and JAX x64.
   (off by 0.18), `pinv(S, rcond=0.3, hermitian=True)` and `pinv(A, rtol=0.3)`, which are that pinv.
 - `difflab.scipy.linalg.pinv(a, atol=1.0)` (SciPy's keywords): a bare TypeError from NumPy's signature; now SciPy's
   rtol taken, and atol > 0 and return_rank refused by name.
+- `np.cumprod(x, axis=1)` (`np.multiply.accumulate`, `np.nancumprod`) of x shaped (2, 0): a ValueError from the
+  first entry's getitem ("index 0 is out of bounds"); NumPy's empty result now.
+- A custom_vjp bwd updating its residuals in place (`res *= 0`, res the fwd's argument): under reverse mode the
+  caller's input was changed (DESIGN §6: inputs never mutated); a rule's NumPy arguments are copies now.
 """
 
 import numpy as np
@@ -128,3 +132,26 @@ def test_scipy_pinv_takes_scipys_keywords():
     )
     with pytest.raises(UnsupportedOperationError, match="atol"):
         dl.grad(lambda x: np.sum(dsl.pinv(x, atol=1.0)))(a)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cumprod_along_an_empty_axis(method):
+    value, g = dl.value_and_grad(lambda x: np.sum(np.cumprod(x, axis=1)) + 1.0, method=method)(np.zeros((2, 0)))
+    assert value == 1.0 and g.shape == (2, 0)
+
+
+def test_a_custom_vjp_rule_updating_its_residuals_leaves_the_input_alone():
+    @dl.custom_vjp
+    def f(a):
+        return np.sin(a)
+
+    def bwd(res, ct):
+        g = ct * np.cos(res)
+        res *= 0.0
+        return (g,)
+
+    f.defvjp(lambda a: (np.sin(a), a), bwd)
+    x = np.array([0.3, -1.2, 2.0])
+    g = dl.grad(lambda a: np.sum(f(a)), method="reverse")(x)
+    np.testing.assert_array_equal(x, [0.3, -1.2, 2.0])
+    np.testing.assert_allclose(g, np.cos(x))

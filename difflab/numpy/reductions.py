@@ -161,6 +161,8 @@ def cumprod(a, axis=None, dtype=None):
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axes(a, axis)[0]
+    if shape(a)[axis] == 0:  # NumPy's empty product of an empty axis (its first entry was an IndexError)
+        return a * 1.0
     parts = [_take_along(a, axis, 0)]
     for k in range(1, shape(a)[axis]):
         parts.append(parts[-1] * _take_along(a, axis, k))
