@@ -19,6 +19,8 @@ derivatives and JAX x64.
   first entry's getitem ("index 0 is out of bounds"); NumPy's empty result now.
 - A custom_vjp bwd updating its residuals in place (`res *= 0`, res the fwd's argument): under reverse mode the
   caller's input was changed (DESIGN §6: inputs never mutated); a rule's NumPy arguments are copies now.
+- `np.sort`, `np.partition`, `np.argsort`, `np.cumsum`, `np.cumprod`, `np.argmax`, `np.concatenate` with a tuple
+  axis (`axis=(1, 0)`): NumPy's TypeError, where difflab took the first axis and returned a number.
 """
 
 import numpy as np
@@ -155,3 +157,23 @@ def test_a_custom_vjp_rule_updating_its_residuals_leaves_the_input_alone():
     g = dl.grad(lambda a: np.sum(f(a)), method="reverse")(x)
     np.testing.assert_array_equal(x, [0.3, -1.2, 2.0])
     np.testing.assert_allclose(g, np.cos(x))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda a: np.sort(a, axis=(1, 0)),
+        lambda a: np.partition(a, 1, axis=(1, 0)),
+        lambda a: np.cumsum(a, axis=(1, 0)),
+        lambda a: np.cumprod(a, axis=(1,)),
+        lambda a: np.take_along_axis(a, np.argsort(a, axis=(1, 0)), 1),
+        lambda a: np.take_along_axis(a, np.argmax(a, axis=(1,), keepdims=True), 1),
+        lambda a: np.concatenate([a, a], axis=(0,)),
+    ],
+)
+def test_one_axis_functions_refuse_a_tuple_of_axes(f):
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(TypeError):
+        f(x)  # NumPy's
+    with pytest.raises(TypeError, match="axis must be an int"):
+        dl.grad(lambda a: np.sum(f(a)))(x)
