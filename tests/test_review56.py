@@ -12,7 +12,8 @@ derivatives and JAX x64.
   derivative was Golub & Pereyra's constant-rank rule (JAX's too), not the truncated pseudo-inverse's (off by 0.07-0.7
   against central differences of NumPy's pinv); now the rule plus the kept/dropped pairs' term (ops/decompositions.py;
   the symbolic method's opaque kind reads that term as a part of its own). So were `np.linalg.lstsq(a, b, rcond=0.35)`
-  (off by 0.18), `pinv(S, rcond=0.3, hermitian=True)` and `pinv(A, rtol=0.3)`, which are that pinv.
+  (off by 0.18), `pinv(S, rcond=0.3, hermitian=True)` and `pinv(A, rtol=0.3)`, which are that pinv; of a complex A
+  too, by forward and reverse (off by 0.39; conjugate transposes).
 - `difflab.scipy.linalg.pinv(a, atol=1.0)` (SciPy's keywords): a bare TypeError from NumPy's signature; now SciPy's
   rtol taken, and atol > 0 and return_rank refused by name.
 - `np.cumprod(x, axis=1)` (`np.multiply.accumulate`, `np.nancumprod`) of x shaped (2, 0): a ValueError from the
@@ -194,3 +195,21 @@ def test_vmap_of_a_float32_batch_computes_in_float64():
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-6)
     np.testing.assert_array_equal(dl.vmap(f)(xs), np.array([f(x) for x in x64], dtype=np.float32))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_complex_pinv_whose_cutoff_drops_a_nonzero_singular_value(method):
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4))
+    w = rng.normal(size=(4, 3))
+
+    def f(x):
+        p = np.linalg.pinv(x, rcond=0.55)  # drops σ3/σ1 = 0.51
+        return np.sum(np.real(p) * w + np.imag(p) * w[::-1])
+
+    def partial(e, h=1e-6):
+        return (f(a + h * e) - f(a - h * e)) / (2 * h)
+
+    units = np.eye(12).reshape(12, 3, 4)
+    want = sum(e * (partial(e) - 1j * partial(1j * e)) for e in units)  # JAX's convention: ∂f/∂x − i ∂f/∂y
+    np.testing.assert_allclose(dl.grad(f, method=method)(a), want, atol=1e-7)

@@ -1573,9 +1573,9 @@ def _pinv_jvp(t, out, a, rcond):
     cut = _cut_pairs(a, rcond)
     if cut is None:
         return first + second + third
-    u, vt, m, n, some = cut  # Δ = V (M ∘ E + N ∘ Eᵀ) Uᵀ, E = Uᵀ dA V
+    u, vt, m, n, some = cut  # Δ = V (M ∘ E + N ∘ Eᴴ) Uᴴ, E = Uᴴ dA V
     e = _p(t, u, vt)
-    delta = strong_matmul(_swap_last(vt), strong_matmul(strong_mul(m, e) + strong_mul(n, _swap_last(e)), _swap_last(u)))
+    delta = strong_matmul(_h(vt), strong_matmul(strong_mul(m, e) + strong_mul(n, _h(e)), _h(u)))
     return first + second + third + REGISTRY["where"](some, delta, 0.0)
 
 
@@ -1584,13 +1584,13 @@ def _pinv_vjp(ct, out, a, rcond):
     first = -strong_matmul(pt, strong_matmul(ct, pt))
     second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, _h(p))))
     third = strong_matmul(matmul(_h(p), p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
-    cut = _cut_pairs(a, rcond)
+    rule, cut = first + _conj(second + third), _cut_pairs(a, rcond)
     if cut is None:
-        return first + _conj(second + third)
-    u, vt, m, n, some = cut  # Ā = U (M ∘ B + (N ∘ B)ᵀ) Vᵀ, B = Vᵀ P̄ U: the adjoint of Δ
-    b = strong_matmul(vt, strong_matmul(ct, u))
-    delta = strong_matmul(u, strong_matmul(strong_mul(m, b) + _swap_last(strong_mul(n, b)), vt))
-    return first + second + third + REGISTRY["where"](some, delta, 0.0)
+        return rule
+    u, vt, m, n, some = cut  # Ā = Ū (M ∘ B + (N ∘ B)ᴴ) Vᵀ, B = Vᵀ P̄ Ū: Δ's adjoint under Re Σ ū·t
+    b = strong_matmul(_conj(vt), strong_matmul(ct, _conj(u)))
+    delta = strong_matmul(_conj(u), strong_matmul(strong_mul(m, b) + _h(strong_mul(n, b)), _conj(vt)))
+    return rule + REGISTRY["where"](some, delta, 0.0)
 
 
 def _cut_pairs(a, rcond):
@@ -1600,10 +1600,10 @@ def _cut_pairs(a, rcond):
     pinv a spectral function of A: Vᵀ dA⁺ U at (k, d) and (d, k) is (σ_d/σ_k · E_kd + E_dk)/(σ_k² − σ_d²) where
     the rule gives E_dk/σ_k²): Δ = V (M ∘ E + N ∘ Eᵀ) Uᵀ with M = σ_d/(σ_k(σ_k² − σ_d²)), N = σ_d²/(σ_k²(σ_k² −
     σ_d²)) at those pairs, 0 elsewhere (review56: pinv(A, rcond=0.3) of a 4×5 A, every method but numeric was off by
-    0.7). None where the rule is exact already: NumPy's default cutoff (it drops rounding only) and complex A
-    (its rule: not corrected yet). Returns U, Vᵀ, M, N and, per matrix, whether any pair is cut (Δ is taken there
+    0.7). Of a complex A, with conjugate transposes (Eᴴ, Uᴴ, V = (Vᴴ)ᴴ). None where the rule is exact already:
+    NumPy's default cutoff (it drops rounding only). Returns U, Vᵀ, M, N and, per matrix, whether any pair is cut (Δ is taken there
     only, so a rank-deficient A, whose dropped σ are 0 and may repeat, keeps the rule's values)."""
-    if rcond is None or is_complex(a):
+    if rcond is None:
         return None
     where, greater, maximum, minimum = REGISTRY["where"], REGISTRY["greater"], REGISTRY["maximum"], REGISTRY["minimum"]
     u, s, vt = _svd_parts(a)
