@@ -25,6 +25,9 @@ derivatives and JAX x64.
 - `vmap` of a float32 (float16, complex64) batch ran its batched graph in float32, where every other operator (and
   vmap's rows alone) compute in float64 and round once (docs/api.md): vmap(grad(sum(sin(1e4·x)·x))) was off by 0.9,
   grad of each row by 8e-5 (float32's rounding of the result).
+- A prepared numeric gradient called at a point where its step decisions do not hold is prepared again there; when
+  that preparation's own check failed at its own point (a numeric step at a tie of norm(., inf)'s row sums), it was
+  prepared again without end: a RecursionError. Found by the fuzz (/tmp/review56/fuzz.py 4 30, case 25).
 """
 
 import numpy as np
@@ -212,3 +215,20 @@ def test_complex_pinv_whose_cutoff_drops_a_nonzero_singular_value(method):
     units = np.eye(12).reshape(12, 3, 4)
     want = sum(e * (partial(e) - 1j * partial(1j * e)) for e in units)  # JAX's convention: ∂f/∂x − i ∂f/∂y
     np.testing.assert_allclose(dl.grad(f, method=method)(a), want, atol=1e-7)
+
+
+def test_a_prepared_numeric_gradient_prepared_again_at_its_call_point_answers():
+    x = np.array([[-0.6909960968010289, -0.9425888045951382, 1.3637456318264412],
+                  [-0.8315553613322153, -0.8198842779349499, 1.4061047588196547],
+                  [0.4915618168496386, 0.08444873889628754, 0.5500427113985354]])  # fmt: skip
+    x2 = np.array([[-0.6376159534605803, -0.4983336841143405, -1.3532714137033035],
+                   [1.023801314596798, -0.7645680727685162, 0.12197688447563698],
+                   [0.2866674212979046, 2.113997541071915, -1.5195749824732874]])  # fmt: skip
+    w = np.random.default_rng(123).normal(size=(3, 3))
+
+    def f(a):
+        b = np.linalg.solve(a + 4 * np.eye(3), a)
+        return np.sum(w * b / np.linalg.norm(b[None] * b[:, None], np.inf, axis=(-1, -2), keepdims=True)[0])
+
+    got = dl.prepare(dl.grad(f, method="numeric"), x)(x2)
+    np.testing.assert_allclose(got, dl.grad(f, method="reverse")(x2), atol=1e-7)
