@@ -69,6 +69,11 @@ class UserOp(Op):
     drops_nan: bool = True  # the user's function may do anything with a NaN (compile/graphs.py)
 
 
+def _own(x):
+    """A NumPy array copied (a user's rule may update it in place), anything else (traced values) as it is."""
+    return x.copy() if type(x) is np.ndarray else x
+
+
 def _name(f):
     return getattr(f, "__name__", type(f).__name__)
 
@@ -155,7 +160,9 @@ class _Custom(abc.ABC):
         functools.update_wrapper(self, fun)
 
     def _unflatten(self, leaves, trees):
-        it = iter(leaves)
+        # (a NumPy leaf is copied: it may be the caller's array or a sweep's stored value, and a user's rule that
+        # updates its arguments or residuals in place, `res *= 0` in a bwd, changed the caller's input)
+        it = iter(_own(x) for x in leaves)
         return [td.unflatten([next(it) for _ in range(td.num_leaves)]) for td in trees]
 
     def _flat_out(self, out, out_tree, what):
@@ -722,7 +729,7 @@ class custom_vjp(_Custom):
             )
             raise TypeError(f"custom_vjp fwd of {_name(self.fun)} must return the pair (out, residuals), got {got}")
         self._primal_out(res[0], out, out_tree, not values)
-        cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
+        cts = self.bwd(res[1], _own(ct) if out_tree is None else out_tree.unpack(_own(ct)))
         if not isinstance(cts, tuple) or len(cts) != len(trees):
             # (an array is named by its shape: on a traced sweep its type was difflab's "Tracer")
             got = (

@@ -41,7 +41,11 @@ def _retyped(method):
         except _OtherDtypes as other:
             return getattr(self._for_dtypes(other.args[0]), method.__name__)(*args)
         except _Elsewhere as at:  # traced again at this point, not kept (as dl.grad & co. do: issue 11)
-            return getattr(PreparedFunction(self._t.f, at.args[0], *self._given), method.__name__)(*args)
+            fresh = PreparedFunction(self._t.f, at.args[0], *self._given)
+            # its decisions are this point's: not checked again (a decision that its own check reverses, a numeric
+            # step at a tie of row sums, norm(A, inf), traced again without end: a RecursionError, review56)
+            fresh._at_its_point = True
+            return getattr(fresh, method.__name__)(*args)
 
     return call
 
@@ -67,6 +71,7 @@ class PreparedFunction:
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
         self._given = (argnums, method)  # (as given: hessian and hvp make their operators from them)
+        self._at_its_point = False  # (a preparation made for one call at its own point: `_retyped`)
         self._hessian = self._hvp = None
         self._by_dtypes: dict = {}  # preparations for other float dtypes (_retyped), by the leaves' dtypes
         self._lock = self._t._lock
@@ -91,8 +96,8 @@ class PreparedFunction:
         xs, same = self.signature.check_dtyped(args)
         if not same:
             raise _OtherDtypes(args)
-        if not self.staged.holds(xs):  # a numeric derivative's length-scale decisions, a count: taken where prepared
-            raise _Elsewhere(args)
+        if not self._at_its_point and not self.staged.holds(xs):  # a numeric derivative's length-scale decisions, a
+            raise _Elsewhere(args)  # count: taken where prepared
         return xs
 
     def _for_dtypes(self, args) -> "PreparedFunction":

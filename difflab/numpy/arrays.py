@@ -105,7 +105,13 @@ def expand_dims(x, axis):
     (1, 3)
     """
     s = list(shape(x))
-    s.insert(axis % (len(s) + 1), 1)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)  # NumPy's tuple (was a bare TypeError)
+    n = len(s) + len(axes)
+    at = sorted(int(a) % n for a in axes if -n <= a < n)
+    if len(at) != len(axes) or len(set(at)) != len(at):
+        raise ValueError(f"expand_dims: axis {axis} is out of bounds or repeated for a result of dimension {n}")
+    for a in at:
+        s.insert(a, 1)
     return reshape(x, tuple(s))
 
 

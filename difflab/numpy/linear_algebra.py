@@ -303,7 +303,9 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         return sum(abs(x) ** float(ord), axis=ax, keepdims=keepdims) ** (1.0 / ord)
     if len(axes) != 2:
         raise ValueError(f"improper number of dimensions to norm: axis={axis}")
-    r, c = axes
+    r, c = (int(a) % ndim(x) for a in axis)  # the caller's order (axes is sorted): axis=(1, 0) swaps ord 1 and inf
+    if r == c:  # (NumPy's error; ord 1 reduced one axis twice, a number where NumPy has none)
+        raise ValueError(f"numpy.linalg.norm: duplicate axes given, axis={axis}")
     if ord is None or ord == "fro":
         return sqrt(sum(x * x, axis=axes, keepdims=keepdims))
     if ord in (1, -1):

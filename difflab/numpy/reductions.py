@@ -18,6 +18,7 @@ from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
+from ..ops.core import normalize_axis as _axis
 from ..ops.reductions import _float_dtype
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
@@ -160,7 +161,9 @@ def cumprod(a, axis=None, dtype=None):
         _float_dtype("cumprod", dtype)
     if axis is None:
         a, axis = ravel(a), 0
-    axis = _axes(a, axis)[0]
+    axis = _axis(a, axis, "cumprod")
+    if shape(a)[axis] == 0:  # NumPy's empty product of an empty axis (its first entry was an IndexError)
+        return a * 1.0
     parts = [_take_along(a, axis, 0)]
     for k in range(1, shape(a)[axis]):
         parts.append(parts[-1] * _take_along(a, axis, k))

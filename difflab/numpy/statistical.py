@@ -60,6 +60,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     [1.0, 1.0, 1.0, 1.0]
     """
     axes = list(range(ndim(f))) if axis is None else list(_axes(f, axis))
+    if isinstance(axis, (tuple, list)):  # the caller's order, NumPy's order of the outputs (axes is sorted)
+        axes = [int(a) % ndim(f) for a in axis]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"numpy.gradient: repeated axis in axis={axis}")
     if edge_order not in (1, 2):
         raise ValueError(f"numpy.gradient: edge_order must be 1 or 2, got {edge_order!r}")
     spacing = list(varargs) or [1.0]
@@ -222,6 +226,11 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if out is not None:
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     nd = ndim(a)
+    if isinstance(axis, (tuple, list)):  # NumPy's: those axes moved last and merged (was a bare TypeError)
+        axes = _axes(a, axis)
+        merged = moveaxis(a, axes, tuple(range(nd - len(axes), nd)))
+        res = median(reshape(merged, tuple(shape(merged)[: nd - len(axes)]) + (-1,)), axis=-1)
+        return reshape(res, tuple(1 if i in axes else k for i, k in enumerate(shape(a)))) if keepdims else res
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis % ndim(a)
@@ -304,6 +313,11 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if out is not None:
         raise ValueError("median takes no out=")
     nd = ndim(a)
+    if isinstance(axis, (tuple, list)):  # NumPy's: those axes moved last and merged (was a bare TypeError)
+        axes = _axes(a, axis)
+        merged = moveaxis(a, axes, tuple(range(nd - len(axes), nd)))
+        res = median(reshape(merged, tuple(shape(merged)[: nd - len(axes)]) + (-1,)), axis=-1)
+        return reshape(res, tuple(1 if i in axes else k for i, k in enumerate(shape(a)))) if keepdims else res
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis % ndim(a)

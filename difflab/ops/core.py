@@ -1522,6 +1522,14 @@ def normalize_axes(x, axis):
     return tuple(sorted(int(a) % n for a in axes))
 
 
+def normalize_axis(x, axis, fn: str) -> int:
+    """NumPy's single `axis` (sort, cumsum, concatenate, ...) as a non-negative int; a tuple or list is NumPy's
+    TypeError naming `fn` (its first axis was taken: a number where NumPy has none)."""
+    if isinstance(axis, (tuple, list)):
+        raise TypeError(f"numpy.{fn}: axis must be an int, got {axis!r} (NumPy's {fn} takes one axis)")
+    return normalize_axes(x, axis)[0]
+
+
 def fits(fn, *shapes) -> bool:
     """Whether `fn` accepts zero arrays of these shapes (the strategy builders ask)."""
     try:

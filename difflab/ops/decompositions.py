@@ -644,9 +644,27 @@ def _pinv_rule(kind):
         p = lambda x, y: s.at(kind, 0, x, y)  # noqa: E731
         ppt, q, ptp, r_ = _pinv_products(s, kind)
         a, b, i, j = s.k, s.l, s.i, s.j
-        return total([product(-p(i, a), p(b, j)), product(ppt(i, b), q(a, j)), product(r_(i, b), ptp(a, j))])
+        terms = [product(-p(i, a), p(b, j)), product(ppt(i, b), q(a, j)), product(r_(i, b), ptp(a, j))]
+        if kind != "pinv":  # a given rcond: the cut pairs' term, part 1 (`_cut_parts`)
+            terms.append(s.at(kind, 1, i * s.rows + j, a * s.cols + b))
+        return total(terms)
 
     return rule
+
+
+def _cut_parts(a, rcond):
+    """The parts of pinv's opaque kind with a given rcond besides A⁺ (numbers or traced, (..., m, n) A): C, shaped
+    (..., n·m, m·n), C[(i, j), (k, l)] = dΔ_ij/da_kl (`_cut_pairs`' term, 0 where no pair is cut), and Z, (..., 1,
+    1): C's own derivative where it is 0 near A (no pair cut: 0), else NaN (not written: the symbolic method's
+    second derivative of such a pinv is NaN there; forward and reverse's rules differentiate Δ)."""
+    u, vt, m, n, some = _cut_pairs(a, rcond)
+    v = _swap_last(vt)
+    c = _einsum_front("...ip,...jq,...pq,...kp,...lq->...ijkl", v, u, m, u, v)
+    c = c + _einsum_front("...ip,...jq,...pq,...kq,...lp->...ijkl", v, u, n, u, v)
+    rows, cols = _shape(a)[-2:]
+    c = _reshape(c, _shape(c)[:-4] + (cols * rows, rows * cols))
+    where = REGISTRY["where"]
+    return where(some, c, 0.0), where(some, np.nan, 0.0)
 
 
 def _pinv_cotangent(c, kind):
@@ -675,6 +693,12 @@ def _pinv_cotangent(c, kind):
                 continue
             terms = [product(at(k, x), z[k][b]) for k in range(n) if z[k][b] != 0]
             terms += [u[x][b]] + [product(minus, product(a(x, k), pu[k][b])) for k in range(n) if pu[k][b] != 0]
+            if kind != "pinv":  # the cut pairs' term (C), and C's own adjoint: Z times its bars (`_cut_parts`)
+                terms += [product(c.bar(0, i, j), c.at(kind, 1, i * m + j, x * n + b)) for i in range(n)
+                          for j in range(m) if c.bar(0, i, j) != 0]  # fmt: skip
+                if c.has(1):
+                    bars = [v for (part, _, _), v in c.bars.items() if part == 1 and v != 0]
+                    terms += [product(c.at(kind, 2, 0, 0), total(bars))] if bars else []
             out.append(total(terms))
     return out
 
@@ -694,11 +718,16 @@ def _pinv_tangent(t, part, i, j, kind):
         t.memo["dt_iap"] = _named_products(n, m, m, lambda x, r: da(r, x), i_ap)  # dAᵀ (I − AP)
         t.memo["dt_ptp"] = _named_products(n, m, m, lambda x, r: da(r, x), ptp)  # dAᵀ PᵀP
         t.memo["mats"] = ppt, i_pa
+    if part:  # (the parts of a given rcond's kind, `_cut_parts`: C's tangent is Z's multiple, Z's is 0)
+        nonzero = [d for d in t.d if d != 0]
+        return product(t.at(kind, 2, 0, 0), total(nonzero)) if part == 1 and nonzero else 0
     pda, z1, z2, (ppt, i_pa) = t.memo["pda"], t.memo["dt_iap"], t.memo["dt_ptp"], t.memo["mats"]
     minus = _sp().S.NegativeOne
     terms = [product(minus, product(pda[i][y], at(y, j))) for y in range(n) if pda[i][y] != 0]
     terms += [product(ppt(i, b), z1[b][j]) for b in range(n) if z1[b][j] != 0]
     terms += [product(i_pa(i, b), z2[b][j]) for b in range(n) if z2[b][j] != 0]
+    if kind != "pinv":
+        terms += [product(t.at(kind, 1, i * m + j, k), d) for k, d in enumerate(t.d[: m * n]) if d != 0]
     return total(terms)
 
 
@@ -758,7 +787,9 @@ def _mp_pinv_cut(rcond):
         mp = _mp()
         u, sv, v = mp.svd_r(a)
         keep = [1 / x if x > rcond * sv[0] else mp.mpf(0) for x in sv]
-        return (v.T * mp.diag(keep) * u.T,)
+        # C and Z (`_cut_parts`) in float64: C is 0 unless the cutoff drops a nonzero singular value
+        c, z = _cut_parts(np.array(a.tolist(), dtype=float), rcond)
+        return v.T * mp.diag(keep) * u.T, mp.matrix(c.tolist()), mp.matrix(z.tolist())
 
     return pinv_mp
 
@@ -771,11 +802,11 @@ def _pinv_kind(rcond) -> str:
     if kind not in opaque_kinds():
         matrix_kind(
             kind,
-            lambda a: (_pinv_impl(a, rcond),),
+            lambda a: (_pinv_impl(a, rcond),) + _cut_parts(a, rcond),
             _mp_pinv_cut(rcond),
-            lambda a: (pinv(a, rcond=rcond),),
-            {0: _pinv_rule(kind)},
-            lambda rows, cols: [(cols, rows)],
+            lambda a: (pinv(a, rcond=rcond),) + _cut_parts(a, rcond),
+            {0: _pinv_rule(kind), 1: lambda s: s.at(kind, 2, 0, 0), 2: lambda s: 0},
+            lambda rows, cols: [(cols, rows), (cols * rows, rows * cols), (1, 1)],
             tangent=functools.partial(_pinv_tangent, kind=kind),
             cotangent=functools.partial(_pinv_cotangent, kind=kind),
         )
@@ -1539,7 +1570,13 @@ def _pinv_jvp(t, out, a, rcond):
     first = -strong_matmul(p, strong_matmul(t, p))
     second = strong_matmul(matmul(p, _h(p)), strong_matmul(th, _eye_like(a, -2) - matmul(a, p)))
     third = strong_matmul(_eye_like(a, -1) - matmul(p, a), strong_matmul(th, matmul(_h(p), p)))
-    return first + second + third
+    cut = _cut_pairs(a, rcond)
+    if cut is None:
+        return first + second + third
+    u, vt, m, n, some = cut  # Δ = V (M ∘ E + N ∘ Eᴴ) Uᴴ, E = Uᴴ dA V
+    e = _p(t, u, vt)
+    delta = strong_matmul(_h(vt), strong_matmul(strong_mul(m, e) + strong_mul(n, _h(e)), _h(u)))
+    return first + second + third + REGISTRY["where"](some, delta, 0.0)
 
 
 def _pinv_vjp(ct, out, a, rcond):
@@ -1547,7 +1584,39 @@ def _pinv_vjp(ct, out, a, rcond):
     first = -strong_matmul(pt, strong_matmul(ct, pt))
     second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, _h(p))))
     third = strong_matmul(matmul(_h(p), p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
-    return first + _conj(second + third)
+    rule, cut = first + _conj(second + third), _cut_pairs(a, rcond)
+    if cut is None:
+        return rule
+    u, vt, m, n, some = cut  # Ā = Ū (M ∘ B + (N ∘ B)ᴴ) Vᵀ, B = Vᵀ P̄ Ū: Δ's adjoint under Re Σ ū·t
+    b = strong_matmul(_conj(vt), strong_matmul(ct, _conj(u)))
+    delta = strong_matmul(_conj(u), strong_matmul(strong_mul(m, b) + _h(strong_mul(n, b)), _conj(vt)))
+    return rule + REGISTRY["where"](some, delta, 0.0)
+
+
+def _cut_pairs(a, rcond):
+    """Golub & Pereyra's rule holds where A's rank is locally constant: a given rcond that drops a singular value
+    that is not zero (σ_d ≤ rcond·σ_max, σ_d > 0: A of full rank, truncated) makes A⁺ the pseudo-inverse of the
+    truncation, whose derivative has one more term from each pair of a kept σ_k and a dropped σ_d (A = U S Vᵀ, the
+    pinv a spectral function of A: Vᵀ dA⁺ U at (k, d) and (d, k) is (σ_d/σ_k · E_kd + E_dk)/(σ_k² − σ_d²) where
+    the rule gives E_dk/σ_k²): Δ = V (M ∘ E + N ∘ Eᵀ) Uᵀ with M = σ_d/(σ_k(σ_k² − σ_d²)), N = σ_d²/(σ_k²(σ_k² −
+    σ_d²)) at those pairs, 0 elsewhere (review56: pinv(A, rcond=0.3) of a 4×5 A, every method but numeric was off by
+    0.7). Of a complex A, with conjugate transposes (Eᴴ, Uᴴ, V = (Vᴴ)ᴴ). None where the rule is exact already:
+    NumPy's default cutoff (it drops rounding only). Returns U, Vᵀ, M, N and, per matrix, whether any pair is cut (Δ is taken there
+    only, so a rank-deficient A, whose dropped σ are 0 and may repeat, keeps the rule's values)."""
+    if rcond is None:
+        return None
+    where, greater, maximum, minimum = REGISTRY["where"], REGISTRY["greater"], REGISTRY["maximum"], REGISTRY["minimum"]
+    u, s, vt = _svd_parts(a)
+    tiny = max(_shape(a)[-2:]) * np.finfo(float).eps * s[..., :1]  # (NumPy's default cutoff: rounding of a zero σ)
+    kept = where(greater(s, rcond * s[..., :1]), 1.0, 0.0)
+    dropped = where(greater(s, tiny), 1.0, 0.0) - kept  # (0 ≤: kept implies above tiny)
+    pair = _col(kept) * _row(dropped) + _col(dropped) * _row(kept)  # 1 at (k, d) and (d, k)
+    big, small = maximum(_col(s), _row(s)), minimum(_col(s), _row(s))
+    gap = where(pair > 0, big * (big * big - small * small), 1.0)
+    m = where(pair > 0, small / gap, 0.0)
+    n = where(pair > 0, small * small / (big * gap), 0.0)
+    some = greater(REGISTRY["sum"](pair, axis=(-2, -1), keepdims=True), 0.0)
+    return u, vt, m, n, some
 
 
 def _pinv_sympy(a, rcond):

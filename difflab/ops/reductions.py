@@ -20,6 +20,7 @@ from .core import (
     reduction_index,
     draw,
     normalize_axes,
+    normalize_axis,
     _batch_axis,
     _batch_reduce,
     _broadcast_batch,
@@ -394,7 +395,7 @@ def _cumsum_front(a, axis=None, dtype=None):
     if axis is None:
         a = _reshape(a, (-1,))
         axis = 0
-    return cumsum(a, axis=normalize_axes(a, axis)[0])
+    return cumsum(a, axis=normalize_axis(a, axis, "cumsum"))
 
 
 cumsum = defop(

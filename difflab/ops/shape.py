@@ -24,7 +24,7 @@ from .core import (
     defop,
     unbroadcast,
 )
-from .core import normalize_axes
+from .core import normalize_axis
 from ..graph import Traced
 
 # -- NumPy front ends ------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def _concatenate_front(arrays, axis=0):
     (5,)
     """
     arrays = _lists_stacked(arrays)
-    return concatenate(*arrays, axis=normalize_axes(arrays[0], axis)[0])
+    return concatenate(*arrays, axis=normalize_axis(arrays[0], axis, "concatenate"))
 
 
 def _holds_traced(a) -> bool:

@@ -39,7 +39,7 @@ from .core import (
     _sp,
     defop,
     draw,
-    normalize_axes,
+    normalize_axis,
     sympy_function,
 )
 from ..errors import AllNaNSliceError, IndexOutOfRangeError
@@ -423,7 +423,7 @@ def _sort_front(a, axis=-1, kind=None, order=None, *, stable=None):
         raise TypeError("numpy.sort's order= sorts structured arrays, which traced values are not")
     if axis is None:
         a, axis = _reshape(a, (-1,)), 0
-    return sort(a, axis=normalize_axes(a, axis)[0])
+    return sort(a, axis=normalize_axis(a, axis, "sort"))
 
 
 sort = defop(
@@ -477,7 +477,7 @@ def _partition_args(name, a, kth, axis, kind, order):
         raise ValueError(f"numpy.{name}: kind must be 'introselect', got {kind!r}")
     if axis is None:
         a, axis = _reshape(a, (-1,)), 0
-    axis = normalize_axes(a, axis)[0]
+    axis = normalize_axis(a, axis, name)
     n = np.shape(a)[axis]
     ks = np.ravel(np.asarray(kth))
     if ks.dtype.kind not in "iu":
@@ -652,7 +652,7 @@ def _argsort_front(a, axis=-1, kind=None, order=None, *, stable=None):
         a, axis = _reshape(a, (-1,)), 0
     if not np.shape(a):
         return np.zeros(1, dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
-    return argsort(a, axis=normalize_axes(a, axis)[0], kind=kind)
+    return argsort(a, axis=normalize_axis(a, axis, "argsort"), kind=kind)
 
 
 def _argsort_strategy(b, name, x, picks, c):
@@ -854,7 +854,7 @@ def _arg_front(name, pick, op):
     def front(a, axis=None, out=None, *, keepdims=False):
         if out is not None:
             raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
-        return _arg_index(op, a, axis, keepdims)
+        return _arg_index(op, a, axis, keepdims, name=name)
 
     front.__name__ = front.__qualname__ = f"_{name}_front"
     front.__doc__ = (
@@ -866,7 +866,7 @@ def _arg_front(name, pick, op):
     return front
 
 
-def _arg_index(op, a, axis, keepdims, **params):
+def _arg_index(op, a, axis, keepdims, name="argmax", **params):
     """op (argmax, argmin) of `a` along `axis` (of the flattened array when None), with NumPy's keepdims."""
     shape = tuple(np.shape(a))
     if not shape:
@@ -874,7 +874,7 @@ def _arg_index(op, a, axis, keepdims, **params):
     if axis is None:
         idx = op(_reshape(a, (-1,)), axis=0, **params)
         return _reshape(idx, (1,) * len(shape)) if keepdims else idx
-    axis = normalize_axes(a, axis)[0]
+    axis = normalize_axis(a, axis, name)
     idx = op(a, axis=axis, **params)
     return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
 
@@ -887,7 +887,7 @@ def nan_arg(name, a, axis=None, keepdims=False):
     >>> int(nan_arg("nanargmax", np.array([np.nan, 3.0, 2.0])))
     1
     """
-    return _arg_index(REGISTRY[name[3:]], a, axis, keepdims, nan=True)
+    return _arg_index(REGISTRY[name[3:]], a, axis, keepdims, name=name, nan=True)
 
 
 def _arg_strategy(b, name, x, picks, c):

@@ -19,14 +19,28 @@ from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 from ..ops.qr import rank_guard as _rank_guard
 
-inv, det, svd, pinv, norm, svdvals = (
+inv, det, svd, norm, svdvals = (
     _dnp.linalg.inv,
     _dnp.linalg.det,
     _dnp.linalg.svd,
-    _dnp.linalg.pinv,
     _dnp.linalg.norm,
     _dnp.linalg.svdvals,
 )
+
+
+def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
+    """The pseudo-inverse, like `scipy.linalg.pinv` (SciPy's keywords: singular values at most rtol·σmax dropped,
+    rtol None: max(m, n)·eps, NumPy's default). Shapes: a (m, n) -> (n, m). An absolute cutoff `atol` > 0 and
+    `return_rank` are refused by name (NumPy's pinv, which this is, has neither; they were a bare TypeError).
+
+    >>> pinv(_np.array([[2.0], [0.0]]), rtol=0.1).tolist()
+    [[0.5, 0.0]]
+    """
+    _unsupported("pinv", atol not in (None, 0), f"atol={atol!r} (an absolute cutoff) is not supported; use rtol=")
+    _unsupported("pinv", return_rank, "return_rank=True is not supported; use numpy.linalg.matrix_rank(a)")
+    if rtol is not None and rtol < 0:
+        raise ValueError("scipy.linalg.pinv: atol and rtol values must be positive.")
+    return _dnp.linalg.pinv(a, rtol=rtol)
 
 
 _STRUCTURES = {  # SciPy's assume_a names -> the part of a that is read
