@@ -34,6 +34,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+import difflab.numpy as dnp
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
 X3 = np.arange(8.0).reshape(2, 2, 2) / 9 + np.eye(2) - np.array([0.0, 0.5])
@@ -232,3 +233,25 @@ def test_a_prepared_numeric_gradient_prepared_again_at_its_call_point_answers():
 
     got = dl.prepare(dl.grad(f, method="numeric"), x)(x2)
     np.testing.assert_allclose(got, dl.grad(f, method="reverse")(x2), atol=1e-7)
+
+
+def test_symbolic_complex_pinv_whose_cutoff_drops_a_nonzero_singular_value_is_refused_by_name():
+    # its rule is the constant-rank one: 0.2029 for forward/reverse/numeric's 0.3370 before (a silent wrong number)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    w = rng.normal(size=(3, 3))
+
+    def loss(rcond):
+        def f(x):
+            p = dnp.linalg.pinv(a + x[0] * np.eye(3) * (1 + 0.5j) + x[1] * np.ones((3, 3)), rcond=rcond)
+            return dnp.sum(dnp.real(p) * w + dnp.imag(p) * w.T)
+
+        return f
+
+    x = np.array([0.1, 0.2])
+    with pytest.raises(dl.NotDifferentiableError, match=r"rcond=0.15 dropping a nonzero singular value.*'forward'"):
+        dl.grad(loss(0.15), method="symbolic")(x)
+    np.testing.assert_allclose(dl.grad(loss(0.15), method="reverse")(x), [0.33704728, -0.34942534], rtol=1e-7)
+    np.testing.assert_allclose(  # a cutoff below every singular value: the constant-rank rule holds
+        dl.grad(loss(0.01), method="symbolic")(x), dl.grad(loss(0.01), method="reverse")(x), rtol=1e-12
+    )

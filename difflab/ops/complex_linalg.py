@@ -774,6 +774,7 @@ def _cpinv_kind(rcond) -> str:
     if kind not in opaque_kinds():
 
         def parts(a):
+            _refuse_a_cut(a, rcond)
             x = _pinv_impl(a, rcond)
             return x.real, x.imag
 
@@ -785,6 +786,24 @@ def _cpinv_kind(rcond) -> str:
         rules = {0: _split_rule(one, False), 1: _split_rule(one, True)}
         matrix_kind(kind, parts, _no_high_precision, traced, rules, lambda rows, cols: [(cols, rows)] * 2, split=True)
     return kind
+
+
+def _refuse_a_cut(a, rcond) -> None:
+    """The complex kind's rule is the constant-rank one (Golub-Pereyra's): where `rcond` drops a singular value
+    above NumPy's default cutoff (not round-off's zero), the derivative also moves through the dropped pairs
+    (review56: forward/reverse add that term; off by 0.39 here without it), so symbolic refuses by name."""
+    if rcond is None or not np.all(np.isfinite(a)):
+        return
+    s = np.linalg.svd(a, compute_uv=False)
+    top, noise = s.max(axis=-1, keepdims=True), max(a.shape[-2:]) * np.finfo(float).eps
+    if np.any((s <= rcond * top) & (s > noise * top)):
+        from ..errors import NotDifferentiableError
+
+        raise NotDifferentiableError(
+            f"symbolic pinv of a complex matrix with rcond={rcond} dropping a nonzero singular value "
+            f"(σ/σ_max = {float((s / top)[(s <= rcond * top)].max()):.3g}): its symbolic rule is the constant-rank one; "
+            "use method='forward' or 'reverse', whose rules add the dropped pairs' term"
+        )
 
 
 def _pinv_translation(a, rcond=None):
