@@ -224,7 +224,9 @@ def test_an_axis_that_is_no_int_is_refused_as_numpy_does(name, axis):
     x = np.arange(6.0).reshape(2, 3) + 1.0
     with pytest.raises(TypeError):
         getattr(np, name)(x, axis=axis)  # (NumPy's own refusal)
-    with pytest.raises(TypeError, match=r"^axis must be an int, a tuple of ints or None, got"):
+    one_axis = name == "cumsum" and isinstance(axis, tuple)  # (review56: a one-axis function names itself)
+    want = r"^numpy.cumsum: axis must be an int, got \(0, 1.0\)" if one_axis else r"^axis must be an int, a tuple"
+    with pytest.raises(TypeError, match=want):
         dl.grad(lambda a: dnp.sum(getattr(dnp, name)(a, axis=axis)))(x)
     np.testing.assert_allclose(
         dl.grad(lambda a: dnp.sum(dnp.sum(a, axis=np.int64(1)) ** 2))(x), [[12.0] * 3, [30.0] * 3]
