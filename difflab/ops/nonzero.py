@@ -61,7 +61,7 @@ def _checked(got):
     return v, err
 
 
-def _compute(e):  # noqa: C901 — one case per node kind
+def _compute(e):
     if e.is_Symbol:
         return (_point(e), 0.0) if _admissible(e) else None
     if e.is_Number:
