@@ -28,6 +28,7 @@ import random
 import numpy as np
 
 from ..graph import Const, Var
+from ..ops.nonzero import surely_nonzero
 
 __all__ = ["shift_free"]
 
@@ -120,7 +121,7 @@ def _unchanged(graph, start: int, m: Var, y: Var) -> bool:
         if t is None:
             return False
         t = t if isinstance(t, sp.Basic) else sp.Integer(t) if isinstance(t, int) else sp.Float(t)
-        if not t.is_zero:  # (None: not known to be zero)
+        if surely_nonzero(t) or not t.is_zero:  # (None: not known to be zero; the probe: no need to ask)
             if _constant_axes(eqn.out.shape, m.shape) is None:  # δ must broadcast onto it as onto m
                 return False
             if eqn.out is y or len(tangents) >= MOVED_MAX:  # it reaches f; or it spreads: no claim (bounded work)

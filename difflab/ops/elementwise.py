@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph import Traced, quiet_overflow
 from . import canonical
+from .nonzero import surely_nonzero
 from . import core as _core
 from .core import (
     SYMPY_TRACED,
@@ -172,7 +173,8 @@ def strong_mul_sympy():
             # (canonical.product: SymPy's a * b built directly, an adjoint times a mean's 1/N most often)
             if (plain_a and _finite_nonzero(b)) or (plain_b and _finite_nonzero(a)):
                 return canonical.product(a, b)
-            if a.is_zero or b.is_zero:
+            # (SymPy's is_zero only where neither the form nor the numeric probe shows a factor not identically 0)
+            if _maybe_zero(a, plain_a) or _maybe_zero(b, plain_b):
                 return sp.Integer(0)
             if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite):
                 return canonical.product(a, b)
@@ -209,6 +211,12 @@ def _not_zero_plainly(e) -> bool:
     if e.is_Add:  # distinct such terms (SymPy's Add has collected like ones): a polynomial not identically zero
         return all(_not_zero_plainly(t) for t in e.args)
     return False
+
+
+def _maybe_zero(e, plain: bool) -> bool:
+    """SymPy's `e.is_zero` (True: surely 0), not asked where e's form (`plain`) or its value at a point
+    (nonzero.surely_nonzero) shows it is not identically zero: there SymPy's answer is None or False."""
+    return not plain and not surely_nonzero(e) and e.is_zero is True
 
 
 def _finite_nonzero(e) -> bool:
