@@ -903,7 +903,8 @@ class _Source:
     def finish_guarded(self):
         """The guarded function's end: one fused finiteness check of every output and guarded input,
         inside the `try` (inf - inf raises there too), then the owned outputs."""
-        terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in self.early] or ["0.0"]
+        early = sorted(self.early, key=lambda v: v.id)  # (a set: in id order, the same code every run)
+        terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in early] or ["0.0"]
         # (_sum: NumPy's reduce itself, not quiet_sum: under the guarded code's own error state an overflowing sum, "too
         # large to tell", raises and answers None as an infinite one would, without an error state entered per term)
         self.env.update(_vdot=_vdot, _sum=np.add.reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
