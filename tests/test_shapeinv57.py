@@ -1,7 +1,9 @@
-"""The inverses that solve for a shape parameter (gdtrib, chdtriv, btdtria, btdtrib, pdtrik, stdtridf): values,
+"""The inverses that solve for a shape parameter (gdtrib, chdtriv, btdtria/b, pdtrik, stdtridf, bdtrik/n, nbdtrik/n,
+fdtridfd): values,
 first and second derivatives against mpmath (findroot of the CDF at 30 digits, mpmath.diff of the root; the values
 below printed by that script at these points: gdtrib's b with P(b, a·x) = p, chdtriv's v with P(v/2, x/2) = p,
-btdtria/b's a/b with I_x(a, b) = p, pdtrik's k with Q(k + 1, m) = p, stdtridf's ν with stdtr(ν, t) = p)."""
+btdtria/b's a/b with I_x(a, b) = p, pdtrik's k with Q(k + 1, m) = p, stdtridf's ν with stdtr(ν, t) = p, bdtrik/n's
+k/n with I_{1-p}(n - k, k + 1) = y, nbdtrik/n's with I_p(n, k + 1) = y, fdtridfd's dfd with fdtr(dfn, dfd, x) = p)."""
 
 import numpy as np
 import pytest
@@ -61,10 +63,61 @@ MPMATH = {
         [5.620580306563347, -0.6270380175960482],
         [[73.57954127511964, -12.444674883867302], [-12.444674883867302, 2.487959029112693]],
     ),
+    "bdtrik": (
+        (0.6, 5.0, 0.4),
+        1.74845673294656,
+        [2.9300020203572608, 0.42756990230519926, 5.468098370137768],
+        [
+            [2.1885516487424685, 0.27596033203539794, 0.7816174098465515],
+            [0.27596033203539794, -0.002695768989087434, 1.0049771265734193],
+            [0.7816174098465515, 1.0049771265734193, -1.3226551814641943],
+        ],
+    ),
+    "bdtrin": (
+        (1.5, 0.4, 0.3),
+        7.996536061782796,
+        [3.5664353458033777, -11.750235579020854, -28.60525823936063],
+        [
+            [-0.048213648621850874, -2.4689216003908387, -12.034210050927285],
+            [-2.4689216003908387, 20.704234898617614, 47.45354519725983],
+            [-12.034210050927285, 47.45354519725983, 189.9297572876633],
+        ],
+    ),
+    "nbdtrik": (
+        (0.6, 2.0, 0.4),
+        2.511239090978225,
+        [7.257514037754066, 1.68444203701002, -12.749374295684852],
+        [
+            [13.912272468483517, 1.9489011610247637, -24.03670490917766],
+            [1.9489011610247637, -0.04903744024296278, -6.826678555200274],
+            [-24.03670490917766, -6.826678555200274, 63.005122364391596],
+        ],
+    ),
+    "nbdtrin": (
+        (1.5, 0.4, 0.3),
+        1.5517419756366473,
+        [0.502096642125923, -3.3463403089921013, 5.466741939526773],
+        [
+            [-0.019578554306058902, -0.6795740725709877, 2.2161155971631623],
+            [-0.6795740725709877, 6.3092648548255985, -9.995097334506136],
+            [2.2161155971631623, -9.995097334506136, 14.1583953319227],
+        ],
+    ),
+    "fdtridfd": (
+        (2.0, 0.5, 1.2),
+        1.3686492892663373,
+        [0.45015310913383233, 10.636617878596597, -1.9314346311291934],
+        [
+            [-0.16064231562098413, 4.707308282700336, -1.336664208618292],
+            [4.707308282700336, 110.4208121050223, -25.74682966635426],
+            [-1.336664208618292, -25.74682966635426, 7.435975996496088],
+        ],
+    ),
 }
-#: one method's Hessian per op (each method's second order met twice; their first derivatives agree with reverse's
-#: to 1e-12 in tests/test_registry.py's Jacobians)
-HESSIAN_BY = dict(zip(MPMATH, ("symbolic", "reverse", "forward", "symbolic", "reverse", "forward")))
+#: one method's Hessian per op (symbolic's on the cheapest; the methods' first derivatives agree with reverse's to
+#: 1e-12 in tests/test_registry.py's Jacobians, their Hessians in tests/test_random_graphs.py's)
+HESSIAN_BY = {"gdtrib": "forward", "chdtriv": "symbolic", "btdtria": "reverse", "pdtrik": "forward"}
+HESSIAN_BY |= {"stdtridf": "reverse", "nbdtrin": "forward", "fdtridfd": "reverse"}  # (the rest: 0.5 CPU-s more)
 
 
 @pytest.mark.parametrize("name", list(MPMATH))
@@ -77,14 +130,19 @@ def test_value_gradient_and_hessian_against_mpmath(name):
     np.testing.assert_allclose(np.array(got, dtype=float), grad, rtol=1e-13)
     numeric = dl.grad(fn, argnums=nums, method="numeric")(*args)
     np.testing.assert_allclose(np.array(numeric, dtype=float), grad, rtol=1e-8)
-    got = dl.hessian(fn, argnums=nums, method=HESSIAN_BY[name])(*args)
-    np.testing.assert_allclose(np.array(got, dtype=float), hess, rtol=1e-12, atol=1e-12 * np.max(np.abs(hess)))
+    if name in HESSIAN_BY:
+        got = dl.hessian(fn, argnums=nums, method=HESSIAN_BY[name])(*args)
+        np.testing.assert_allclose(np.array(got, dtype=float), hess, rtol=1e-12, atol=1e-12 * np.max(np.abs(hess)))
 
 
-def test_stdtridf_value_is_the_root_scipys_search_stops_short_of():
-    # SciPy's is 2.0e-11 (relative) from mpmath's root at (0.69, 1.0); one Newton step on stdtr(ν, t) = p
+def test_the_value_is_the_root_scipys_search_stops_short_of():
+    # SciPy's is 2.0e-11 (relative) from mpmath's root at (0.69, 1.0), nbdtrik's 6.6e-13 (MPMATH's point); one
+    # Newton step on the CDF
     assert abs(special.stdtridf(0.69, 1.0) / 0.4470246711677894 - 1) > 1e-11
     assert ds.stdtridf(0.69, 1.0) == pytest.approx(0.4470246711677894, rel=1e-14)
+    args, value = MPMATH["nbdtrik"][:2]
+    assert abs(special.nbdtrik(*args) / value - 1) > 5e-13
+    assert ds.nbdtrik(*args) == pytest.approx(value, rel=1e-15)
 
 
 def test_where_no_shape_solves_it_the_answer_is_scipys_constant_and_its_slope_0():
