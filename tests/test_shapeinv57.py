@@ -155,3 +155,10 @@ def test_where_no_shape_solves_it_the_answer_is_scipys_constant_and_its_slope_0(
         assert gp[0] == gm[0] == 0.0 and gp[1] == pytest.approx(MPMATH["pdtrik"][2][0], rel=1e-13)
     assert ds.stdtridf(0.9, 1.0) == 1e10
     assert dl.grad(lambda p, t: ds.stdtridf(p, t), argnums=(0, 1), method="forward")(0.9, 1.0) == (0.0, 0.0)
+
+
+def test_the_polished_value_keeps_scipys_dtype():
+    # (the Newton step ran in float64: stdtridf of float32 arguments was float64, SciPy's float32)
+    got = ds.stdtridf(np.float32(0.69), np.float32(1.0))
+    assert np.asarray(got).dtype == np.float32 == special.stdtridf(np.float32(0.69), np.float32(1.0)).dtype
+    assert float(got) == pytest.approx(0.4470246711677894, rel=1e-6)

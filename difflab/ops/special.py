@@ -3227,6 +3227,7 @@ def _newton_polished(name, p_at, cdf_partials, cdf, bounds):
             step = (cdf(sc, vv[inside], *at) - at[p_at]) / cdf_partials(_shape_fns_numpy(), vv[inside], *at)[0]
         out = np.array(vv, dtype=float)
         out[inside] = np.where(np.isfinite(step), vv[inside] - step, vv[inside])
+        out = out.astype(np.result_type(v), copy=False)  # (SciPy's dtype: float32 arguments, its 'ff->f' loop)
         return out[()] if out.ndim == 0 else out
 
     impl.__name__ = name
