@@ -34,6 +34,7 @@ from __future__ import annotations
 import fractions
 import functools
 import math
+import types
 import warnings
 
 import numpy as np
@@ -3125,6 +3126,316 @@ fdtri = _fisher(
     ),
     "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), ∂dfn and ∂dfd -fdtr's/density(x)",
     inverse=True,
+)
+
+
+# -- the inverses that solve for a shape parameter (issue 11) -------------------------------------------------------
+# v = inv(..., p, ...) with F(v, ...) = p: by the implicit function theorem ∂v/∂p = 1/F_v and ∂v/∂y = -F_y/F_v, F_v
+# the CDF's shape partial (gammainc_da, betainc_da/db, `_stdtr_df`): each rule an expression in registry ops at
+# v = out, so its own derivative (the second order, in every method) follows from theirs
+
+
+def _shape_fns():
+    """The CDFs' partials as difflab's expressions: gamma's and beta's shape partials and densities, Student's."""
+    return types.SimpleNamespace(
+        gda=lambda a, x: gammainc_da(a, x),
+        gdens=lambda a, x: exp(_gamma_log_density(a, x)),
+        bda=lambda a, b, x: betainc_da(a, b, x),
+        bdb=lambda a, b, x: betainc_db(a, b, x),
+        bdens=_beta_density,
+        tdf=lambda nu, t: _stdtr_df(nu, t, _stdtr_df_ops()),
+        tdens=lambda nu, t: exp(_student_log_density(nu, t)),
+        fdf=lambda k, d1, d2, x: _fdtr_shape(k, d1, d2, x, _stdtr_df_ops()),
+        fdens=lambda d1, d2, x: exp(_f_log_density(d1, d2, x)),
+        outside=lambda v, lo, hi: where(less_equal(v, lo), True, greater_equal(v, hi)),
+        pick=where,
+    )
+
+
+def _shape_fns_sympy(sp):
+    """`_shape_fns`' SymPy counterparts (the named shape partials: their values SciPy's, mpmath's in `exact`)."""
+    return types.SimpleNamespace(
+        gda=_scipy_function("gammainc_da"),
+        gdens=lambda a, x: sp.exp(_gamma_sympy_log_density(sp, a, x)),
+        bda=_scipy_function("betainc_da"),
+        bdb=_scipy_function("betainc_db"),
+        bdens=lambda a, b, x: _betainc_density(sp, None, 2, a, b, x),
+        tdf=lambda nu, t: _stdtr_df(nu, t, _stdtr_df_sympy(sp)),
+        tdens=lambda nu, t: _stdtr_sympy_density(sp, None, 1, nu, t),
+        fdf=lambda k, d1, d2, x: _fdtr_shape(k, d1, d2, x, _stdtr_df_sympy(sp)),
+        fdens=lambda d1, d2, x: sp.exp(_f_sympy_log_density(sp, d1, d2, x)),
+        outside=lambda v, lo, hi: sp.Or(v <= lo, v >= hi),
+        pick=lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+    )
+
+
+def _shape_fns_numpy():
+    """`_shape_fns`' values on NumPy arrays (the shape partials by difflab.ops.incomplete): the Newton step's slope."""
+    from .incomplete import beta_shape, gamma_shape
+
+    sc = scipy_special()
+
+    def bdens(a, b, x):
+        return np.exp(sc.xlogy(a - 1, x) + sc.xlog1py(b - 1, -x) - sc.betaln(a, b))
+
+    last = {}
+
+    def shape(a, b, x):  # (beta_shape's five derivatives once per arguments: ∂a and ∂b of one call)
+        key = tuple((np.shape(v), np.asarray(v, dtype=float).tobytes()) for v in (a, b, x))
+        if key not in last:
+            last.clear()
+            last[key] = beta_shape(a, b, x)
+        return last[key]
+
+    fns = (np.where, np.less, lambda x: x == 0, lambda *a: shape(*a)[0], lambda *a: shape(*a)[1], bdens)
+    return types.SimpleNamespace(
+        gda=lambda a, x: gamma_shape(a, x)[0],
+        gdens=lambda a, x: np.exp(sc.xlogy(a - 1, x) - x - sc.gammaln(a)),
+        bda=fns[3],
+        bdb=fns[4],
+        bdens=bdens,
+        tdf=lambda nu, t: _stdtr_df(nu, t, fns),
+        tdens=lambda nu, t: np.exp(-0.5 * np.log(nu) - sc.betaln(nu / 2, 0.5) - (nu + 1) / 2 * np.log1p(t * t / nu)),
+        fdf=lambda k, d1, d2, x: _fdtr_shape(k, d1, d2, x, fns),
+        fdens=lambda d1, d2, x: np.exp(
+            d1 / 2 * np.log(d1 * x / (d1 * x + d2))
+            + d2 / 2 * np.log(d2 / (d1 * x + d2))
+            - np.log(x)
+            - sc.betaln(d1 / 2, d2 / 2)
+        ),
+        outside=lambda v, lo, hi: (v <= lo) | (v >= hi),
+        pick=np.where,
+    )
+
+
+def _newton_polished(name, p_at, cdf_partials, cdf, bounds):
+    """SciPy's `name` and one Newton step on F(v) = p, F `cdf(scipy.special, v, *args)`: SciPy's search (cdflib's)
+    stops up to 2.5e-11 (relative) from the root (stdtridf's 2e-11 at p = 0.69, t = 1; bdtrik/n's, nbdtrik/n's and
+    fdtridfd's over 25 random points each), the step leaves ≤ 1e-14 against mpmath's root at 30 digits. Its search's ends (`bounds`: no v solves it) and a
+    step that is not finite keep SciPy's value."""
+    scipy_fn = _scipy(name)
+
+    def impl(*args):
+        sc = scipy_special()
+        v = scipy_fn(*args)
+        *xs, vv = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args), np.asarray(v, dtype=float))
+        inside = np.isfinite(vv) & (vv > bounds[0]) & (vv < bounds[1]) if bounds else np.isfinite(vv)
+        if not np.any(inside):
+            return v
+        at = [x[inside] for x in xs]
+        with np.errstate(all="ignore"):
+            step = (cdf(sc, vv[inside], *at) - at[p_at]) / cdf_partials(_shape_fns_numpy(), vv[inside], *at)[0]
+        out = np.array(vv, dtype=float)
+        out[inside] = np.where(np.isfinite(step), vv[inside] - step, vv[inside])
+        out = out.astype(np.result_type(v), copy=False)  # (SciPy's dtype: float32 arguments, its 'ff->f' loop)
+        return out[()] if out.ndim == 0 else out
+
+    impl.__name__ = name
+    return impl
+
+
+def _to_either_end_at(k):
+    """Op.scale in the probability argument k: its distance to the nearer end of (0, 1)."""
+    return lambda *args: _to_either_end(args[k])
+
+
+def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=None, polish=False, **kw):
+    """The entry of SciPy's `name`, the shape v with F(v, *others) = p (p its argument `p_at`): `cdf_partials(f, v,
+    *args)` gives (F_v, F's partial in each argument, None at p) from `f` (`_shape_fns` or its SymPy counterpart);
+    `cdf(scipy.special, v, *args)` F on NumPy values (`polish`: the value SciPy's after a Newton step, where SciPy's
+    search stops short of the root, `_newton_polished`; elsewhere the step would only add F's rounding: chdtriv's
+    4e-16 of mpmath's root became 5e-14);
+    `mp_cdf(mpmath, v, *args)` F in mpmath's precision (the high-precision value: its root near SciPy's). `bounds` (lo, hi): SciPy's
+    answer where no v solves F = p (pdtrik's 0 for p < e^-m: k + 1 < 1 is no count; stdtridf's 1e10 above Φ(t)): its
+    function is constant there, so every derivative is 0 (the rule at a held v = 1, where it is finite), and the
+    high-precision value is SciPy's."""
+
+    def rule(i, f, out, args):
+        if bounds is not None:
+            clamped = f.outside(out, *bounds)
+            out = f.pick(clamped, 1.0, out)
+        fv, partials = cdf_partials(f, out, *args)
+        slope = 1.0 / fv if i == p_at else -partials[i] / fv
+        return slope if bounds is None else f.pick(clamped, 0.0, slope)
+
+    impl = _newton_polished(name, p_at, cdf_partials, cdf, bounds) if polish else _scipy(name)
+
+    def mp(mpmath, *args):
+        start = float(impl(*(float(a) for a in args)))
+        if not math.isfinite(start) or (bounds is not None and not bounds[0] < start < bounds[1]):
+            return mpmath.mpf(start)
+        return _mp_root(mpmath, lambda v: mp_cdf(mpmath, v, *args) - args[p_at], start)
+
+    def samples(rng):  # (the arguments' own domains: `domain` below holds them all)
+        return [(tuple(draw(d, shape, rng) for d in domain), {}) for shape in ((3, 4), ())]
+
+    scale = tuple(_to_either_end_at(p_at) if i == p_at else None for i in range(len(domain)))
+    return _special(
+        name,
+        impl,
+        tuple((lambda out, *args, i=i: rule(i, _shape_fns(), out, args)) for i in range(len(domain))),
+        _scipy_named(
+            name, None, lambda sp, out, i, *args: rule(i, _shape_fns_sympy(sp), out, args), scipy_name=impl, mp=mp
+        ),
+        # every derivative runs through the shape partials, whose third order is refused (as gammainc's a): random
+        # graphs, whose numeric check may ask a third derivative for its truncation bound, hold every argument
+        domain=("integer",) * len(domain),
+        samples=kw.pop("samples", samples),
+        scale=scale,
+        doc=doc,
+        **kw,
+    )
+
+
+gdtrib = _shape_inverse(
+    "gdtrib",
+    1,
+    lambda f, b, a, p, x: (f.gda(b, a * x), (x * f.gdens(b, a * x), None, a * f.gdens(b, a * x))),
+    lambda sc, b, a, p, x: sc.gdtr(a, b, x),
+    lambda mpmath, b, a, p, x: _mp_gdtr(mpmath, a, b, x),
+    ("positive", "probability", "positive"),
+    "the gamma distribution's shape b with gdtr(a, b, x) = p (rate a); ∂p = 1/gammainc_da(b, ax), ∂a = "
+    "-x·g(ax)/gammainc_da(b, ax), ∂x = -a·g(ax)/gammainc_da(b, ax) (g: the Gamma(b) density; the implicit function "
+    "theorem)",
+)
+chdtriv = _shape_inverse(
+    "chdtriv",
+    0,
+    lambda f, v, p, x: (0.5 * f.gda(0.5 * v, 0.5 * x), (None, 0.5 * f.gdens(0.5 * v, 0.5 * x))),
+    lambda sc, v, p, x: sc.chdtr(v, x),
+    lambda mpmath, v, p, x: _mp_chdtr(mpmath, v, x),
+    ("probability", "positive"),
+    "the χ² degrees of freedom v with chdtr(v, x) = p; ∂p = 2/gammainc_da(v/2, x/2), ∂x = -g(v/2, x/2)/"
+    "gammainc_da(v/2, x/2) (g: the Gamma(v/2) density; the implicit function theorem)",
+)
+btdtria = _shape_inverse(
+    "btdtria",
+    0,
+    lambda f, a, p, b, x: (f.bda(a, b, x), (None, f.bdb(a, b, x), f.bdens(a, b, x))),
+    lambda sc, a, p, b, x: sc.betainc(a, b, x),
+    lambda mpmath, a, p, b, x: mpmath.betainc(a, b, 0, x, regularized=True),
+    ("probability", "positive", "probability"),
+    "the beta distribution's a with betainc(a, b, x) = p; ∂p = 1/betainc_da, ∂b = -betainc_db/betainc_da, ∂x = "
+    "-density/betainc_da (the implicit function theorem)",
+)
+btdtrib = _shape_inverse(
+    "btdtrib",
+    1,
+    lambda f, b, a, p, x: (f.bdb(a, b, x), (f.bda(a, b, x), None, f.bdens(a, b, x))),
+    lambda sc, b, a, p, x: sc.betainc(a, b, x),
+    lambda mpmath, b, a, p, x: mpmath.betainc(a, b, 0, x, regularized=True),
+    ("positive", "probability", "probability"),
+    "the beta distribution's b with betainc(a, b, x) = p; ∂p = 1/betainc_db, ∂a = -betainc_da/betainc_db, ∂x = "
+    "-density/betainc_db (the implicit function theorem)",
+)
+pdtrik = _shape_inverse(
+    "pdtrik",
+    0,
+    lambda f, k, p, m: (-f.gda(k + 1.0, m), (None, -f.gdens(k + 1.0, m))),
+    lambda sc, k, p, m: sc.gammaincc(k + 1, m),
+    lambda mpmath, k, p, m: mpmath.gammainc(k + 1, m, mpmath.inf, regularized=True),
+    ("probability", "positive"),
+    "the Poisson count k with Q(k + 1, m) = p (pdtr's continuous form: SciPy solves for a fractional k ≥ 0, 0 where "
+    "p ≤ e^-m, a constant there); ∂p = -1/gammainc_da(k + 1, m), ∂m = -g(k + 1, m)/gammainc_da(k + 1, m) (g: the "
+    "Gamma(k + 1) density)",
+    bounds=(0.0, math.inf),
+)
+
+
+def _student_df_samples(rng):
+    """stdtridf's calls: p between ½ and Φ(t) (t > 0), where a df solves stdtr(df, t) = p (elsewhere SciPy answers
+    its search's ends, 5e-51, 1e10, or -1e100)."""
+    sc = scipy_special()
+    out = []
+    for shape in ((3, 4), ()):
+        t = rng.uniform(0.3, 2.0, shape)
+        out.append(((0.5 + (sc.ndtr(t) - 0.5) * rng.uniform(0.1, 0.9, shape), t), {}))
+    return out
+
+
+stdtridf = _shape_inverse(
+    "stdtridf",
+    0,
+    lambda f, nu, p, t: (f.tdf(nu, t), (None, f.tdens(nu, t))),
+    lambda sc, nu, p, t: sc.stdtr(nu, t),
+    lambda mpmath, nu, p, t: _stdtr_mp(mpmath, nu, t),
+    ("probability", "real"),
+    "Student's t degrees of freedom ν with stdtr(ν, t) = p (p between ½ and Φ(t); elsewhere SciPy answers its "
+    "search's ends, constants: derivative 0); ∂p = 1/∂ν stdtr, ∂t = -density(t)/∂ν stdtr (`_stdtr_df`; the "
+    "implicit function theorem)",
+    bounds=(5e-51, 1e10),
+    polish=True,
+    samples=_student_df_samples,
+)
+
+
+def _binomial_partials(f, k, n, p):
+    """(∂k, ∂n, ∂p) of bdtr's continuous form I_{1-p}(n - k, k + 1) (SciPy's bdtrik and bdtrin solve it)."""
+    a, b, q = n - k, k + 1.0, 1.0 - p
+    da = f.bda(a, b, q)
+    return f.bdb(a, b, q) - da, da, -f.bdens(a, b, q)
+
+
+bdtrik = _shape_inverse(
+    "bdtrik",
+    0,
+    lambda f, k, y, n, p: (_binomial_partials(f, k, n, p)[0], (None, *_binomial_partials(f, k, n, p)[1:])),
+    lambda sc, k, y, n, p: sc.betainc(n - k, k + 1, 1 - p),
+    lambda mpmath, k, y, n, p: mpmath.betainc(n - k, k + 1, 0, 1 - p, regularized=True),
+    ("probability", "positive", "probability"),
+    "the binomial k with I_{1-p}(n - k, k + 1) = y (bdtr's continuous form; 0 where y ≤ (1 - p)^n, a constant "
+    "there); ∂ by the implicit function theorem from betainc_da/db (∂k I = ∂b I - ∂a I)",
+    bounds=(0.0, math.inf),
+    polish=True,
+)
+bdtrin = _shape_inverse(
+    "bdtrin",
+    1,
+    lambda f, n, k, y, p: (
+        _binomial_partials(f, k, n, p)[1],
+        (_binomial_partials(f, k, n, p)[0], None, _binomial_partials(f, k, n, p)[2]),
+    ),
+    lambda sc, n, k, y, p: sc.betainc(n - k, k + 1, 1 - p),
+    lambda mpmath, n, k, y, p: mpmath.betainc(n - k, k + 1, 0, 1 - p, regularized=True),
+    ("positive", "probability", "probability"),
+    "the binomial n with I_{1-p}(n - k, k + 1) = y (bdtr's continuous form); ∂ by the implicit function theorem "
+    "from betainc_da/db",
+    polish=True,
+)
+nbdtrik = _shape_inverse(
+    "nbdtrik",
+    0,
+    lambda f, k, y, n, p: (f.bdb(n, k + 1.0, p), (None, f.bda(n, k + 1.0, p), f.bdens(n, k + 1.0, p))),
+    lambda sc, k, y, n, p: sc.betainc(n, k + 1, p),
+    lambda mpmath, k, y, n, p: mpmath.betainc(n, k + 1, 0, p, regularized=True),
+    ("probability", "positive", "probability"),
+    "the negative binomial k with I_p(n, k + 1) = y (nbdtr's continuous form; 0 where y ≤ pⁿ, a constant there); "
+    "∂y = 1/betainc_db, ∂n = -betainc_da/betainc_db, ∂p = -density/betainc_db",
+    bounds=(0.0, math.inf),
+    polish=True,
+)
+nbdtrin = _shape_inverse(
+    "nbdtrin",
+    1,
+    lambda f, n, k, y, p: (f.bda(n, k + 1.0, p), (f.bdb(n, k + 1.0, p), None, f.bdens(n, k + 1.0, p))),
+    lambda sc, n, k, y, p: sc.betainc(n, k + 1, p),
+    lambda mpmath, n, k, y, p: mpmath.betainc(n, k + 1, 0, p, regularized=True),
+    ("positive", "probability", "probability"),
+    "the negative binomial n with I_p(n, k + 1) = y (nbdtr's continuous form); ∂y = 1/betainc_da, ∂k = "
+    "-betainc_db/betainc_da, ∂p = -density/betainc_da",
+    polish=True,
+)
+fdtridfd = _shape_inverse(
+    "fdtridfd",
+    1,
+    lambda f, d2, d1, p, x: (f.fdf(1, d1, d2, x), (f.fdf(0, d1, d2, x), None, f.fdens(d1, d2, x))),
+    lambda sc, d2, d1, p, x: sc.fdtr(d1, d2, x),
+    lambda mpmath, d2, d1, p, x: _mp_fdtr(mpmath, d1, d2, x),
+    ("positive", "probability", "positive"),
+    "the F distribution's dfd with fdtr(dfn, dfd, x) = p (p below P(dfn/2, dfn·x/2), its limit at dfd = ∞; SciPy's "
+    "1e100 above it, a constant there); ∂ by the implicit function theorem from fdtr's dfn/dfd partials (`_fdtr_shape`)",
+    bounds=(0.0, 1e100),
+    polish=True,
 )
 
 
