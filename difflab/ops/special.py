@@ -3267,7 +3267,7 @@ def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=No
         return _mp_root(mpmath, lambda v: mp_cdf(mpmath, v, *args) - args[p_at], start)
 
     def samples(rng):  # (the arguments' own domains: `domain` below holds them all)
-        return [(tuple(draw(d, shape, rng) for d in domain), {}) for shape in ((3, 4), ())]
+        return [(tuple(draw(d, shape, rng) for d in domain), {}) for shape in ((3,), ())]
 
     scale = tuple(_to_either_end_at(p_at) if i == p_at else None for i in range(len(domain)))
     return _special(
