@@ -2718,51 +2718,45 @@ def _mp_chdtr(mpmath, v, x):
     return mpmath.gammainc(v / 2, 0, x / 2, regularized=True)
 
 
-chdtr = _special(
+def _chi2_tail(name, sign, mp, doc):
+    """chdtr (sign 1) or chdtrc (sign -1): ±P(v/2, x/2)'s partials, ∂v by gammainc_da, ∂x by the density."""
+    return _special(
+        name,
+        _scipy(name),
+        (
+            lambda out, v, x: sign * 0.5 * gammainc_da(0.5 * v, 0.5 * x),
+            lambda out, v, x: sign * 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+        ),
+        _scipy_named(
+            name,
+            None,
+            lambda sp, out, i, v, x: (
+                sign
+                * (
+                    _scipy_function("gammainc_da")(v / 2, x / 2)
+                    if i == 0
+                    else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
+                )
+                / 2
+            ),
+            mp=mp,
+        ),
+        domain=("integer", "positive"),
+        doc=doc,
+    )
+
+
+chdtr = _chi2_tail(
     "chdtr",
-    _scipy("chdtr"),
-    (
-        lambda out, v, x: 0.5 * gammainc_da(0.5 * v, 0.5 * x),
-        lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
-    ),
-    _scipy_named(
-        "chdtr",
-        None,
-        lambda sp, out, i, v, x: (
-            (
-                _scipy_function("gammainc_da")(v / 2, x / 2)
-                if i == 0
-                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
-            )
-            / 2
-        ),
-        mp=_mp_chdtr,
-    ),
-    domain=("integer", "positive"),
-    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, ∂v = gammainc_da(v/2, x/2)/2",
+    1,
+    _mp_chdtr,
+    "the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, ∂v = gammainc_da(v/2, x/2)/2",
 )
-chdtrc = _special(
+chdtrc = _chi2_tail(
     "chdtrc",
-    _scipy("chdtrc"),
-    (
-        lambda out, v, x: -0.5 * gammainc_da(0.5 * v, 0.5 * x),
-        lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
-    ),
-    _scipy_named(
-        "chdtrc",
-        None,
-        lambda sp, out, i, v, x: (
-            -(
-                _scipy_function("gammainc_da")(v / 2, x / 2)
-                if i == 0
-                else sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2))
-            )
-            / 2
-        ),
-        mp=lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
-    ),
-    domain=("integer", "positive"),
-    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, ∂v = -gammainc_da(v/2, x/2)/2",
+    -1,
+    lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
+    "the χ² survival function Q(v/2, x/2); ∂x = -its density, ∂v = -gammainc_da(v/2, x/2)/2",
 )
 chdtri = _special(
     "chdtri",
