@@ -4,6 +4,8 @@ same functions. Each is checked against reverse mode: the Jacobian on the scalar
 and stacked), the Hessian, a `prepare`d function called twice, the 40-digit `exact` path and symbolic as the
 inner method of a nested derivative. (Before: NotDifferentiableError beyond 4×4, eigh and svd beyond 2×2.)"""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -319,3 +321,24 @@ def test_a_tall_two_column_pinv_is_opaque_and_its_hessian_exact():
     assert max(sp.count_ops(e) for _, e in program.assignments) <= 30  # (the closed form's: 91)
     want = [[192.75711998023883, -120.97840864656897], [-120.97840864656894, 47.22123455752024]]
     np.testing.assert_allclose(dl.hessian(f, method="symbolic")(p), want, rtol=1e-9)
+
+
+def test_a_cutting_pinv_s_symbolic_hessian_says_why_it_is_nan():
+    """pinv(A, rcond) dropping a nonzero singular value: the symbolic method's second derivative through the
+    dropped pairs has no closed form (decompositions._cut_parts' Z, NaN); it says so by a DomainWarning naming
+    pinv and the methods whose rules hold the term (before: 81 NaN entries, silently). Where nothing is cut, and
+    in the first derivative, no warning."""
+    rng = np.random.default_rng(0)
+    u, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    v, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    a = (u @ np.diag([2.0, 1.0, 0.05]) @ v.T).ravel()
+    f = lambda x: np.sum(np.linalg.pinv(x.reshape(3, 3), rcond=0.1) ** 2)  # noqa: E731
+    with pytest.warns(dl.DomainWarning, match=r"rcond=0\.1 drops a nonzero singular value.*'forward' or 'reverse'"):
+        h = dl.hessian(f, method="symbolic")(a)
+    assert np.isnan(h).all()
+    assert np.isfinite(dl.hessian(f, method="reverse")(a)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _close(dl.grad(f, method="symbolic")(a), dl.grad(f, method="reverse")(a))
+        g = lambda x: np.sum(np.linalg.pinv(x.reshape(3, 3), rcond=0.01) ** 2)  # noqa: E731
+        _close(dl.hessian(g, method="symbolic")(a), dl.hessian(g, method="reverse")(a), rtol=1e-9)

@@ -656,7 +656,8 @@ def _cut_parts(a, rcond):
     """The parts of pinv's opaque kind with a given rcond besides A⁺ (numbers or traced, (..., m, n) A): C, shaped
     (..., n·m, m·n), C[(i, j), (k, l)] = dΔ_ij/da_kl (`_cut_pairs`' term, 0 where no pair is cut), and Z, (..., 1,
     1): C's own derivative where it is 0 near A (no pair cut: 0), else NaN (not written: the symbolic method's
-    second derivative of such a pinv is NaN there; forward and reverse's rules differentiate Δ)."""
+    second derivative of such a pinv is NaN there, said by the kind's `nan_says`; forward and reverse's rules
+    differentiate Δ)."""
     u, vt, m, n, some = _cut_pairs(a, rcond)
     v = _swap_last(vt)
     c = _einsum_front("...ip,...jq,...pq,...kp,...lq->...ijkl", v, u, m, u, v)
@@ -809,6 +810,11 @@ def _pinv_kind(rcond) -> str:
             lambda rows, cols: [(cols, rows), (cols * rows, rows * cols), (1, 1)],
             tangent=functools.partial(_pinv_tangent, kind=kind),
             cotangent=functools.partial(_pinv_cotangent, kind=kind),
+            nan_says={
+                2: f"pinv with rcond={rcond} drops a nonzero singular value here: the symbolic method's second "
+                "derivative through the dropped pairs has no closed form and holds NaN; use method='forward' or "
+                "'reverse', whose rules differentiate that term"
+            },
         )
     return kind
 

@@ -82,6 +82,8 @@ _SPLIT: set = set()
 _TANGENTS: dict = {}
 #: kind -> its cotangent rule (`matrix_kind`'s `cotangent`)
 _COTANGENTS: dict = {}
+#: kind -> {part: what a NaN read from that part of a finite matrix means} (`matrix_kind`'s `nan_says`)
+_NAN_SAYS: dict = {}
 
 
 class _Entries(tuple):
@@ -142,6 +144,7 @@ def matrix_kind(
     split: bool = False,
     tangent: Callable | None = None,
     cotangent: Callable | None = None,
+    nan_says: dict | None = None,
 ):
     """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
     mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
@@ -152,8 +155,12 @@ def matrix_kind(
     matrix form, O(n³) products per direction for all entries where the entry rules take n² partials each.
     `cotangent(c)`: the adjoint of each of the matrix's entry arguments given the adjoints of the parts' entries
     (`c`, a `Cotangent`), in matrix form: a reverse sweep's O(n³) products per matrix where the entry rules take
-    n² partials per entry."""
+    n² partials per entry. `nan_says[part]`: the DomainWarning said when generated code reads a NaN entry of that
+    part of a finite matrix (a part that is NaN where the symbolic method has no closed form: pinv's cut term's
+    derivative), so such a NaN is never silent."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
+    if nan_says:
+        _NAN_SAYS[kind] = nan_says
     if split:
         _SPLIT.add(kind)
     if tangent is not None:
@@ -341,14 +348,22 @@ def _numeric(kind, part):
         flat = np.broadcast_arrays(*[np.asarray(e, dtype=float) for e in entries])
         m = _joined(kind, np.stack(flat, axis=-1))
         m = m.reshape(flat[0].shape + (int(rows), m.shape[-1] // int(rows)))
-        return _parts(kind, m)[part][..., int(i), int(j)]
+        return _said_if_nan(kind, part, m, _parts(kind, m)[part][..., int(i), int(j)])
 
     def on_float(i, j, rows, *entries):
         """The same on Python floats (the one-example code)."""
         m = _joined(kind, np.array(entries, dtype=float)).reshape(int(rows), -1)
-        return float(_parts(kind, m)[part][int(i), int(j)])
+        return float(_said_if_nan(kind, part, m, _parts(kind, m)[part][int(i), int(j)]))
 
     return numeric, on_float
+
+
+def _said_if_nan(kind, part, m, value):
+    """`value`, read from the part; with the kind's `nan_says` DomainWarning if it holds NaN where m is finite."""
+    says = _NAN_SAYS.get(kind, {}).get(part)
+    if says is not None and np.isnan(value).any() and np.isfinite(m).all():
+        warn_domain_unplaced(kind, says)
+    return value
 
 
 def _joined(kind, entries):
