@@ -149,3 +149,78 @@ def test_division_fromroots_and_convert_in_every_basis(name):
     matrix = np.stack([np.pad(col, (0, 4 - len(col))) for col in converted], axis=1)
     got = dl.jacobian(lambda c: ours(c).convert(kind=dnp.polynomial.Polynomial).coef)(C4)
     np.testing.assert_allclose(got, matrix, rtol=1e-14, atol=1e-14)
+
+
+# -- scipy.interpolate: antiderivative, integrate, solve/roots ------------------------------------------------------
+
+KNOTS = np.linspace(0.0, 2.0, 6)
+YK = np.sin(np.pi * KNOTS) + 0.3  # (periodic: y[0] = y[-1])
+
+
+def _spline_integrals(y, a, b, interpolate, bc, extrapolate):
+    s = interpolate.CubicSpline(KNOTS, y, bc_type=bc)
+    return s.integrate(a, b, extrapolate=extrapolate) + np.sum(s.antiderivative(2)(np.array([0.3, 1.7, 1.9])))
+
+
+@pytest.mark.parametrize(
+    "bc, extrapolate, a, b",
+    [("not-a-knot", True, -0.5, 2.9), ("natural", False, 1.7, 0.3), ("periodic", "periodic", 5.1, -3.3)],
+)
+def test_spline_integrate_and_antiderivative_of_traced_data_and_bounds(bc, extrapolate, a, b):
+    """CubicSpline(x, y).integrate(a, b) (bounds reversed, outside the knots: extrapolated or whole periods) plus
+    antiderivative(2) at points: SciPy's values; d/dy, d/da, d/db (reverse) against central differences of SciPy's;
+    d/db is the spline at b."""
+    import scipy.interpolate as si
+
+    dsp = pytest.importorskip("difflab.scipy")
+    f = lambda y, a, b, mod: _spline_integrals(y, a, b, mod, bc, extrapolate)  # noqa: E731
+    assert f(YK, a, b, dsp.interpolate) == pytest.approx(f(YK, a, b, si), rel=1e-13)
+    gy, ga, gb = dl.grad(lambda y, a, b: f(y, a, b, dsp.interpolate), argnums=(0, 1, 2))(YK, a, b)
+    if bc == "periodic":  # (SciPy's periodic data has y[0] = y[-1]: move both)
+        gy = np.r_[gy[0] + gy[-1], gy[1:-1]]
+        units = [np.eye(6)[i] + (np.eye(6)[5] if i == 0 else 0) for i in range(5)]
+    else:
+        units = np.eye(6)
+    h = 1e-6
+    want = [(f(YK + h * e, a, b, si) - f(YK - h * e, a, b, si)) / (2 * h) for e in units]
+    np.testing.assert_allclose(gy, want, rtol=1e-6, atol=1e-6)
+    spline = si.CubicSpline(KNOTS, YK, bc_type=bc)
+    at = (lambda t: spline(t, extrapolate=extrapolate)) if extrapolate != "periodic" else spline
+    assert ga == pytest.approx(-at(a), rel=1e-10) and gb == pytest.approx(at(b), rel=1e-10)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_spline_solve_and_roots_every_method(method):
+    """CubicSpline(x, y).solve(t) and roots(extrapolate=False) of traced y and t: SciPy's roots; d/dt Σ r² is
+    Σ 2r/s'(r) and d/dy_j Σ r³ is −Σ 3r² e_j-spline(r)/s'(r) (the implicit function theorem at SciPy's roots);
+    the second derivative in t against central differences of that; prepare refuses (the count of roots is the
+    values')."""
+    import scipy.interpolate as si
+
+    dsp = pytest.importorskip("difflab.scipy")
+    y = np.sin(2 * KNOTS * 1.5)
+
+    def f(y, t):
+        s = dsp.interpolate.CubicSpline(KNOTS, y)
+        return np.sum(s.solve(t) ** 2) + np.sum(s.roots(extrapolate=False) ** 3)
+
+    spline = si.CubicSpline(KNOTS, y)
+    dt = lambda t: np.sum(2 * spline.solve(t) / spline(spline.solve(t), 1))  # noqa: E731
+    r = spline.roots(extrapolate=False)
+    units = si.CubicSpline(KNOTS, np.eye(6))(r)  # (roots, 6): the unit data's splines at the roots
+    dy_roots = -(3 * r**2 / spline(r, 1)) @ units
+    r_t = spline.solve(0.3)
+    dy_solve = -(2 * r_t / spline(r_t, 1)) @ si.CubicSpline(KNOTS, np.eye(6))(r_t)
+    assert f(y, 0.3) == pytest.approx(np.sum(r_t**2) + np.sum(r**3), rel=1e-13)
+    gy, gt = dl.grad(f, argnums=(0, 1), method=method)(y, 0.3)
+    tol = 1e-5 if method == "numeric" else 1e-9
+    np.testing.assert_allclose(gy, dy_roots + dy_solve, rtol=tol, atol=tol)
+    assert gt == pytest.approx(dt(0.3), rel=tol)
+    if method == "reverse":
+        h = 1e-6
+        hess = dl.hessian(lambda t: f(y, t), method=("forward", "reverse"))(0.3)
+        assert hess == pytest.approx((dt(0.3 + h) - dt(0.3 - h)) / (2 * h), rel=1e-6)
+        with pytest.raises(ValueError, match="specialised.*PPoly.solve"):
+            dl.prepare(f, y, 0.3)
+        with pytest.raises(ValueError, match="not differentiable"):  # (a double root: s = (x − 1)² at x = 1)
+            dl.grad(lambda y: np.sum(dsp.interpolate.CubicSpline(KNOTS, y).roots()))((KNOTS - 1.0) ** 2)
