@@ -105,7 +105,8 @@ def test_repeated_root_is_refused_by_name_and_degree_one_is_real():
 @pytest.mark.parametrize("method", METHODS)
 def test_series_division_fromroots_convert_every_method_and_prepare(method):
     """divmod, //, % of Legendre series (traced numerator and denominator), fromroots of traced roots, convert
-    to Chebyshev on another domain and Hermite.cast, and x·p, x + p, x − p of a traced scalar x: against central
+    to Chebyshev on another domain and Hermite.cast, and x·p, x + p, x − p, x // p, x % p, divmod(x, p) of a traced
+    scalar x: against central
     differences of NumPy's own classes, fresh and prepared at new values."""
 
     def f(u, v, ns):
@@ -115,7 +116,8 @@ def test_series_division_fromroots_convert_every_method_and_prepare(method):
         out = np.sum(q(np.array([0.3, 0.7])) ** 2) + np.sum(r(np.array([0.1, 0.9]))) + (P(u) // P(v) + P(u) % P(v))(0.4)
         out = out + np.sum(P.fromroots(u[:3] * x, domain=[0.0, 3.0]).coef ** 2)
         out = out + np.sum(P(u).convert(kind=ns.Chebyshev, domain=[-2.0, 3.0]).coef * np.arange(5.0))
-        return out + np.sum(ns.Hermite.cast(P(u)).coef ** 2) + (x * P(u) + x - (x - P(v)))(0.6)
+        out = out + np.sum(ns.Hermite.cast(P(u)).coef ** 2) + (x * P(u) + x - (x - P(v)))(0.6)
+        return out + (x // P(v[1:]) + x % P(v) + divmod(x, P(v[1:2]))[0])(0.6)
 
     u, v = np.array([0.3, -1.2, 0.4, 0.9, 0.5]), np.array([1.1, 0.7, -0.4])
     want = lambda u, v: np.concatenate(  # noqa: E731
