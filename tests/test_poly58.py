@@ -299,3 +299,51 @@ def test_weighted_quantile_gathers_the_input_once():
     assert len(traced_gathers) == 1
     want = np.quantile(x, 0.5, weights=w, method="inverted_cdf")
     np.testing.assert_array_equal(dl.grad(f, method="symbolic")(x), (x == want) * 1.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_spline_integrate_every_method_prepare_and_second_derivative(method):
+    """∫_a^b s² of CubicSpline(x, y) (traced y and b) under each method, fresh and prepared at new data and bound
+    (no specialisation: the bound's interval is an equation); d/db is s(b)², d²/db² is 2 s(b) s'(b) (SciPy's)."""
+    import scipy.interpolate as si
+
+    dsp = pytest.importorskip("difflab.scipy")
+
+    def f(y, b, interpolate):
+        s = interpolate.CubicSpline(KNOTS, y, bc_type="natural")
+        return s.integrate(0.1, b) + s.antiderivative()(b) * 0.5
+
+    y2, b2 = YK * 1.3 - 0.2, 1.1
+    for y, b in ((YK, 1.7), (y2, b2)):
+        spline = si.CubicSpline(KNOTS, y, bc_type="natural")
+        h = 1e-6
+        want_y = [(f(y + h * e, b, si) - f(y - h * e, b, si)) / (2 * h) for e in np.eye(6)]
+        gy, gb = (
+            dl.grad(lambda y, b: f(y, b, dsp.interpolate), argnums=(0, 1), method=method)(y, b)
+            if b == 1.7
+            else dl.prepare(lambda y, b: f(y, b, dsp.interpolate), YK, 1.7, method=method, argnums=(0, 1)).grad(y, b)
+        )
+        np.testing.assert_allclose(gy, want_y, rtol=1e-6, atol=1e-6)
+        assert gb == pytest.approx(1.5 * spline(b), rel=_tol(method))
+    if method != "numeric":
+        hess = dl.hessian(lambda b: f(YK, b, dsp.interpolate), method=method)(1.7)
+        spline = si.CubicSpline(KNOTS, YK, bc_type="natural")
+        assert hess == pytest.approx(1.5 * spline(1.7, 1), rel=1e-10)
+
+
+def test_series_division_second_derivative():
+    """d²/du² and d²/dv² of Σ q(t)² for q = Legendre(u) // Legendre(v) (forward over reverse): q is linear in u, so
+    d²/du² is 2 JᵀJ with J NumPy's quotients of the unit series (exact); d²/dv² against central differences
+    (h = 1e-4) of the central-difference gradient (h = 1e-6) of NumPy's classes."""
+    T = np.array([0.3, 0.7, -0.2])
+    u, v = np.array([0.3, -1.2, 0.4, 0.9, 0.5]), np.array([1.1, 0.7, -0.4])
+    L, NL = dnp.polynomial.Legendre, np.polynomial.Legendre
+    jac = np.stack([np.pad((NL(e) // NL(v)).coef, (0, 3))[:3] for e in np.eye(5)], axis=1)  # (3 coef, 5)
+    basis = np.stack([NL(e)(T) for e in np.eye(3)], axis=1)  # (len(T), 3)
+    j = basis @ jac
+    got = dl.hessian(lambda u: np.sum((L(u) // L(v))(T) ** 2), method=("forward", "reverse"))(u)
+    np.testing.assert_allclose(got, 2 * j.T @ j, rtol=1e-12, atol=1e-12)
+    f = lambda v: np.sum((NL(u) // NL(v))(T) ** 2)  # noqa: E731
+    want = np.stack([(_central(f, v + 1e-4 * e) - _central(f, v - 1e-4 * e)) / 2e-4 for e in np.eye(3)])
+    got = dl.hessian(lambda v: np.sum((L(u) // L(v))(T) ** 2), method=("forward", "reverse"))(v)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
