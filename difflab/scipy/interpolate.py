@@ -190,14 +190,31 @@ class PPoly:
                 f"PPoly.solve of traced values: the root(s) {found[bad].tolist()} are not differentiable (a repeated "
                 "root, p'(t) = 0; an interval where p is identically y; or a sign change across a jump)"
             )
+        # Newton from the values, each root on its own interval's polynomial (known from the values, as the count
+        # is: no interval search on a traced point): the k-th step's derivatives are exact to order 2^k − 1
+        seg = (
+            _np.digitize(found, self.x[1:-1])
+            if self.x[-1] >= self.x[0]
+            else len(self.x) - 2 - _np.digitize(found, self.x[-2:0:-1])
+        )
+        slope_c = self._derivative_coefficients(1)
         t = found
-        for _ in range(2):  # (Newton from the values: the k-th step's derivatives are exact to order 2^k − 1)
-            t = t - (self(t) - y) / self(t, 1)
+        for _ in range(2):
+            t = t - (_piece(self.c, self.x, seg, t) - y) / _piece(slope_c, self.x, seg, t)
         return t
 
     def roots(self, discontinuity=True, extrapolate=None):
         """`solve(0)`: the real roots, as SciPy's."""
         return self.solve(0.0, discontinuity, extrapolate)
+
+
+def _piece(c, x, seg, t):
+    """Σ_j c[j, seg] (t − x[seg])^(k−1−j): each t on its constant interval seg's polynomial (1-D c's), Horner's."""
+    coef, dt = c[:, seg], t - x[seg]
+    out = coef[0] + dt * 0.0
+    for j in range(1, _dnp.shape(c)[0]):
+        out = out * dt + coef[j]
+    return out
 
 
 def _antiderivative_once(c, x):
