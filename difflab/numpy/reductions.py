@@ -367,7 +367,7 @@ def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
     (derivative 0). Shapes as quantile's: q's axes, then a's without `axis` (an int, None or a tuple: those axes
     moved last and merged, a's and the weights' alike). `nan` (nanquantile's): the NaN entries' weights are 0.
 
-    >>> float(quantile(_np.array([3.0, 1.0, 2.0]), 0.5, weights=_np.array([1.0, 1.0, 5.0]), method="inverted_cdf"))
+    >>> float(_weighted_quantile(_np.array([3.0, 1.0, 2.0]), 0.5, None, None, "inverted_cdf", False, _np.array([1.0, 1.0, 5.0])))
     2.0
     """
     q_val = _np.asarray(_value(q), dtype=float)
