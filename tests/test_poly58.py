@@ -226,6 +226,9 @@ def test_spline_solve_and_roots_every_method(method):
         assert hess == pytest.approx((dt(0.3 + h) - dt(0.3 - h)) / (2 * h), rel=1e-6)
         with pytest.raises(ValueError, match="specialised.*PPoly.solve"):
             dl.prepare(f, y, 0.3)
+        # constants: SciPy's roots, a sign change across a jump of a discontinuous PPoly (decreasing x) too
+        c, x = np.array([[1.0, -2.0, 0.5], [0.3, 1.0, -1.0], [-0.5, 0.2, 0.7]]), np.array([3.0, 2.0, 1.0, 0.0])
+        np.testing.assert_array_equal(dsp.interpolate.PPoly(c, x).solve(0.1), si.PPoly(c, x).solve(0.1))
         with pytest.raises(ValueError, match="not differentiable"):  # (a double root: s = (x − 1)² at x = 1)
             dl.grad(lambda y: np.sum(dsp.interpolate.CubicSpline(KNOTS, y).roots()))((KNOTS - 1.0) ** 2)
 

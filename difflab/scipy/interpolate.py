@@ -182,6 +182,8 @@ class PPoly:
             .PPoly(c, self.x, extrapolate=extrapolate)
             .solve(float(_dnp._value(y, "scipy.interpolate.PPoly.solve")), discontinuity, extrapolate)
         )
+        if not isinstance(self.c, _Traced) and not isinstance(y, _Traced):
+            return found
         slope = self(found, 1)
         residual = _np.abs(_np.asarray(_dnp._value(self(found) - y)))
         bad = ~(_np.abs(_np.asarray(_dnp._value(slope))) > 0) | (residual > 1e-8 * (1.0 + _np.abs(c).max()))
