@@ -185,6 +185,39 @@ def _(np, sp, y):
     return np.sum(np.polynomial.Polynomial.fit(T8[:6], y, 3)(T8) ** 2)
 
 
+# (poly58: roots, division, fromroots, convert, a traced value on the left of a series)
+@case("Polynomial(c).roots() (real, distinct)", [0.3, -1.2, 0.4, 0.9])
+def _(np, sp, c):
+    return np.sum(np.real(np.polynomial.Polynomial(c).roots()) ** 3)
+
+
+@case("Chebyshev(c).roots() (complex pair)", [1.0, 0.5, 0.3, 0.2], hess=True)
+def _(np, sp, c):
+    r = np.polynomial.Chebyshev(c).roots()
+    return np.sum(np.real(r)) + np.sum(np.imag(r) ** 2)
+
+
+@case("divmod(Legendre(c), Legendre(d))", V6, hess=True)
+def _(np, sp, c):
+    q, r = divmod(np.polynomial.Legendre(c[:4]), np.polynomial.Legendre([1.0, c[4], c[5]]))
+    return np.sum(q(T8) ** 2) + np.sum(r(T8))
+
+
+@case("Hermite.fromroots(traced roots)", [0.5, -1.0, 0.7])
+def _(np, sp, r):
+    return np.sum(np.polynomial.Hermite.fromroots(r)(T8) ** 2)
+
+
+@case("Chebyshev(c).convert(kind=Polynomial)", V6[:4])
+def _(np, sp, c):
+    return np.sum(np.polynomial.Chebyshev(c).convert(kind=np.polynomial.Polynomial).coef * np.arange(1.0, 5.0))
+
+
+@case("x * Laguerre(c) + x (traced x on the left)", V6[:4])
+def _(np, sp, c):
+    return np.sum((c[0] * np.polynomial.Laguerre(c) - c[1])(T8))
+
+
 @case("polyder + polyval", V6[:4], hess=True)
 def _(np, sp, c):
     return np.sum(np.polyval(np.polyder(c), T8) ** 2)
@@ -672,6 +705,22 @@ def _(np, sp, v):
     return np.sum(sp.interpolate.CubicSpline(XD, v[:7], bc_type="natural")(v[7:]) ** 3)
 
 
+@case("CubicSpline(xd, traced yd).integrate + antiderivative", YD, hess=True)
+def _(np, sp, y):
+    s = sp.interpolate.CubicSpline(XD, y)
+    return s.integrate(0.2, 1.7) ** 2 + np.sum(s.antiderivative()(T8 + 1.0) ** 2)
+
+
+@case("CubicSpline(xd, yd).integrate(a, traced b)", [1.3])
+def _(np, sp, b):
+    return sp.interpolate.CubicSpline(XD, YD).integrate(0.1, b[0]) ** 2
+
+
+@case("CubicSpline(xd, traced yd).solve(0.5, extrapolate=False)", YD)
+def _(np, sp, y):
+    return np.sum(sp.interpolate.CubicSpline(XD, y - 0.3 * XD).solve(0.5, extrapolate=False) ** 2)
+
+
 # -- keywords a user passes along (where=, initial=, weights=, traced q, prepend=, return_*) ----------------------------
 @case("sum/mean where=", M34)
 def _(np, sp, x):
@@ -702,6 +751,17 @@ def _(np, sp, q):
 @case("quantile weights= inverted_cdf", V6)
 def _(np, sp, x):
     return np.quantile(x, 0.4, weights=POS6, method="inverted_cdf") ** 2
+
+
+@case("nanpercentile weights= (NaN entries)", V6)
+def _(np, sp, x):
+    return np.nanpercentile(_with_nan(np, x), 40.0, weights=POS6, method="inverted_cdf") ** 2
+
+
+@case("quantile weights= over a tuple axis", M34)
+def _(np, sp, x):
+    w = POS6[:4] * numpy.ones((3, 1))
+    return np.sum(np.quantile(x[None], [0.3, 0.8], axis=(0, 2), weights=w[None], method="inverted_cdf") ** 2)
 
 
 @case("percentile weights= along axis", M34)

@@ -1226,9 +1226,9 @@ class Tracer(Traced):
     __rtruediv__ = lambda self, o: ops.div(o, self)
     __pow__ = lambda self, o: ops.pow(self, o)
     __rpow__ = lambda self, o: ops.pow(o, self)
-    __mod__ = lambda self, o: ops.mod(self, o)
+    __mod__ = lambda self, o: NotImplemented if _defers(o) else ops.mod(self, o)
     __rmod__ = lambda self, o: ops.mod(o, self)
-    __floordiv__ = lambda self, o: ops.floor_divide(self, o)
+    __floordiv__ = lambda self, o: NotImplemented if _defers(o) else ops.floor_divide(self, o)
     __rfloordiv__ = lambda self, o: ops.floor_divide(o, self)
     __matmul__ = lambda self, o: ops.matmul(self, o)
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
@@ -1774,6 +1774,8 @@ def _plain_float_operator(op, py, ident, bind):
                     found = t._arrays(op, self, o, True, _NO_PARAMS)
             elif type(o) is float:  # (an MLP loss's x * (1/n))
                 found = t._with_float(op, (self, o), 1)
+            elif _defers(o):
+                return NotImplemented
             return bind(self, o) if found is None else found
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
@@ -1787,7 +1789,7 @@ def _plain_float_operator(op, py, ident, bind):
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
             atoms, key = (self.node, _new_tuple(Const, (o,))), (self.node, id(o))
         else:
-            return bind(self, o)
+            return NotImplemented if _defers(o) else bind(self, o)
         table = t.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
@@ -1808,6 +1810,12 @@ def _plain_float_operator(op, py, ident, bind):
         return tracer
 
     return operator
+
+
+def _defers(o) -> bool:
+    """NumPy's rule for its arrays' operators: an operand whose class sets `__array_ufunc__ = None` (numpy.polynomial's
+    series, difflab's) takes the operation, by its reflected method (x + p is p.__radd__(x))."""
+    return getattr(type(o), "__array_ufunc__", False) is None
 
 
 def _reflected_float_operator(op, py, ident, bind):

@@ -48,6 +48,8 @@ from ..ops.shape import (
     _stack_front as stack,
 )
 from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
+from .piecewise_constant import count_nonzero
+from .shapes import take_along_axis
 from ..ops.sorting import _sort_front as sort
 
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
@@ -312,14 +314,19 @@ def _over_axes(fn, a, q, axes, method, keepdims):
     return reshape(res, _np.shape(_value(q)) + tuple(1 if i in axes else k for i, k in enumerate(shape(a))))
 
 
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
     the entries picked, and from a traced q by the method's slope, `_fraction_in_q`; an all-NaN slice gives NaN).
+    `weights` (NumPy 2, method 'inverted_cdf'): the weighted quantile with the NaN entries' weights 0.
 
     >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
     2.0
+    >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0]), 0.5, weights=_np.array([3.0, 9.0, 1.0]), method="inverted_cdf"))
+    3.0
     """
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=True)
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(nanquantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
@@ -352,14 +359,64 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return res
 
 
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
+    """quantile(a, q, axis, weights=w) as NumPy 2's ('inverted_cdf', its only weighted method; NumPy's checks on
+    the values): a sorted by argsort, the weights' normalised cumulative sum, and the first sorted value where it
+    reaches q (a count of comparisons, NumPy's searchsorted), all equations of the graph, so a prepared function
+    picks afresh at new values. The derivative flows to the value picked; w and q move the pick by jumps only
+    (derivative 0). Shapes as quantile's: q's axes, then a's without `axis` (an int, None or a tuple: those axes
+    moved last and merged, a's and the weights' alike). `nan` (nanquantile's): the NaN entries' weights are 0.
+
+    >>> float(_weighted_quantile(_np.array([3.0, 1.0, 2.0]), 0.5, None, None, "inverted_cdf", False, _np.array([1.0, 1.0, 5.0])))
+    2.0
+    """
+    q_val = _np.asarray(_value(q), dtype=float)
+    if out is not None:
+        raise ValueError("quantile takes no out= (difflab's results are new arrays)")
+    npquantile = _np.nanquantile if nan else _np.quantile
+    if not isinstance(a, _Traced) and not isinstance(weights, _Traced):
+        return npquantile(a, q_val, axis=axis, method=method, keepdims=keepdims, weights=weights)
+    # NumPy's checks (method, shapes, the weights' signs and finiteness) and the result's shape, without reading a
+    # traced a (which would specialise the graph to it); traced weights are read for the checks (derivative 0 in
+    # them anyway: such a graph is specialised, refused by prepare with the reason)
+    res = npquantile(_np.zeros(shape(a)), q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
+    if isinstance(axis, (tuple, list)):  # NumPy's: those axes moved last and merged (weights of a's shape)
+        axes = _axes(a, axis)
+        last = tuple(range(ndim(a) - len(axes), ndim(a)))
+        a, weights = (moveaxis(v, axes, last) for v in (a, weights))
+        a, weights = (reshape(v, tuple(shape(v)[: ndim(v) - len(axes)]) + (-1,)) for v in (a, weights))
+        axis = -1
+    if axis is None:
+        a, weights, axis = ravel(a), ravel(weights), 0
+    axis = axis % ndim(a)
+    a0 = reshape(moveaxis(a, axis, 0), (shape(a)[axis], -1))  # (n, R)
+    n = shape(a0)[0]
+    w0 = reshape(moveaxis(weights, axis, 0), (n, -1)) if ndim(weights) == ndim(a) else reshape(weights, (n, 1))
+    if nan:  # (the NaN entries weigh nothing: never picked while a value is left, as NumPy removes them)
+        w0 = where(isnan(a0), 0.0, _ops.broadcast_to(w0, shape=shape(a0)))
+    order = _ops.argsort(a0, axis=0, kind="quicksort")  # (NumPy's default, as its weighted quantile sorts)
+    cdf = _ops.cumsum(take_along_axis(_ops.broadcast_to(w0, shape=shape(a0)), order, 0), axis=0)
+    cdf = cdf / where(cdf[-1] == 0, 1.0, cdf[-1])  # (an all-NaN slice of nanquantile weighs 0: picks its NaN)
+    cdf = where(cdf == 0, -1.0, cdf)  # (NumPy's: leading zero weights never picked, even for q = 0)
+    below = reshape(cdf, (1,) + shape(cdf)) < _np.reshape(q_val, (-1, 1, 1))  # (Q, n, R)
+    rank = _ops.minimum(count_nonzero(below, axis=1), n - 1)  # (Q, R): NumPy's searchsorted(cdf, q, 'left')
+    # the entry picked: its position in a (the sort's order at the rank), then one gather of a, which carries the
+    # derivative (the symbolic method writes a gather by a traced index as a choice among the n entries: one of n
+    # branches per pick, where a gather of the sorted values would nest a choice inside each branch)
+    picked = take_along_axis(a0, take_along_axis(order, rank, 0), 0)
+    if not nan:  # (a slice holding NaN: NaN, as NumPy's; nanquantile's all-NaN slice picks a NaN itself)
+        picked = where(count_nonzero(isnan(a0), axis=0) > 0, _np.nan, picked)
+    return reshape(picked, res.shape)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """`nanquantile` of q / 100, like `numpy.nanpercentile`.
 
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
     2.0
     """
     q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
-    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims)
+    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):

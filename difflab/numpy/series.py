@@ -1,7 +1,7 @@
 """numpy.polynomial on traced values: `difflab.numpy.polynomial`, its six bases' functions (value, derivative,
-integral, product, sum, difference, Vandermonde matrix, least-squares fit) and their series classes
-(`Polynomial`, `Chebyshev`, `Legendre`, `Hermite`, `HermiteE`, `Laguerre`) with NumPy's constructor, call,
-`deriv`, `integ`, `+ - *`, `**`, `fit` and domain/window mapping.
+integral, product, sum, difference, division, roots, fromroots, Vandermonde matrix, least-squares fit) and their
+series classes (`Polynomial`, `Chebyshev`, `Legendre`, `Hermite`, `HermiteE`, `Laguerre`) with NumPy's constructor,
+call, `deriv`, `integ`, `+ - * // %`, `**`, `roots`, `fromroots`, `convert`/`cast`, `fit` and domain/window mapping.
 
 NumPy's own are Python code that converts its arguments with `numpy.array` (no dispatch reaches difflab), so
 these are difflab's spellings of them. The value functions run NumPy's recurrences (polynomials.py); the rest
@@ -9,7 +9,10 @@ are linear in the coefficients (the product bilinear), so each is NumPy's own fu
 coefficient vectors once, a constant matrix, and then a matrix product on the traced coefficients: NumPy's
 numbers to rounding, differentiable by every method. The knots of a fit, the domain, the window, the
 derivative's scale and the integral's lower bound are constants; x of a fit may be traced given its domain.
-Unlike NumPy, sums and products do not trim trailing zero coefficients (a shape decided by values).
+Unlike NumPy, sums, products and remainders do not trim trailing zero coefficients (a shape decided by values).
+Roots are the eigenvalues of NumPy's (rotated) companion matrix, which is affine in c[:-1]/c[-1] (a constant tensor
+again), sorted as NumPy sorts them by argsort equations (so prepare re-sorts); complex (as the eig op's), each
+differentiable where the roots are distinct (dr = −(dp)(r)/p'(r)); a repeated root is refused by name.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ import numpy as _np
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
-from ..ops import matmul, sqrt
+from ..ops import matmul, real, sqrt
+from ..ops.complexes import imag_part
 from ..ops.reductions import _sum_front as _sum
 from ..ops.shape import _reshape_front as _reshape
 from ..ops.shape import _stack_front as _stack
 from .arrays import _value, asarray, ndim, shape
 from .linear_algebra import _lstsq
 from .polynomials import _series_value
-from .shapes import moveaxis
+from .shapes import moveaxis, take_along_axis
 
 #: numpy.polynomial's submodules: (function prefix, series class)
 _BASES = {
@@ -117,6 +121,136 @@ def _int(sub):
         return out + _reshape(shift, (-1,) + (1,) * (ndim(c) - axis - 1))
 
     return integ
+
+
+def _peek(x):
+    """x's number without marking a trace specialised (a check's, not a decision's: the caller reads it by
+    `_value` when the number decides the graph)."""
+    while isinstance(x, _Traced):
+        x = x.value
+    return _np.asarray(x)
+
+
+def _trimmed(c):
+    """c without its trailing zero coefficients, as numpy.polynomial's as_series trims them (by value: only
+    where a traced series ends in an exact 0 is the graph specialised to it)."""
+    values = _peek(c)
+    if len(values) > 1 and values[-1] == 0:
+        values = _np.asarray(_value(c, "numpy.polynomial's trim of trailing zero coefficients"))
+        nonzero = _np.flatnonzero(values)
+        c = c[: int(nonzero[-1]) + 1 if len(nonzero) else 1]
+    return c
+
+
+@functools.lru_cache(maxsize=256)
+def _companion_parts(sub, n):
+    """NumPy's companion matrix of a series of length n >= 3 is affine in c[:-1] / c[-1]: (M0, T) with
+    companion(c) = M0 + Σ_j (c_j / c_{n−1}) T[j], rotated by [::-1, ::-1] as NumPy's roots rotate it."""
+    npcompanion, e = _numpy(sub, "companion"), _np.eye(n)
+    m0 = npcompanion(e[n - 1])[::-1, ::-1]
+    parts = _np.stack([npcompanion(e[j] + e[n - 1])[::-1, ::-1] - m0 for j in range(n - 1)])
+    return m0, parts
+
+
+def _roots(sub):
+    def roots(c):
+        if not _traced(c) and not (isinstance(c, (list, tuple)) and _traced(*c)):
+            return _numpy(sub, "roots")(c)
+        c = _trimmed(_coefficients(c))
+        if ndim(c) != 1:
+            raise ValueError(f"numpy.polynomial: roots take 1-D coefficients, got shape {shape(c)}")
+        n = shape(c)[0]
+        if n == 1:
+            return _np.zeros(0)
+        if n == 2:  # NumPy's closed form, real: c0 + c1·P1(x) = 0 with P1(x) = u + v·x (P0 = 1 in every basis)
+            npval = _numpy(sub, "val")
+            u = float(npval(0.0, [0.0, 1.0]))
+            v = float(npval(1.0, [0.0, 1.0])) - u
+            return _reshape((-c[0] / c[1] - u) / v, (1,))
+        m0, parts = _companion_parts(sub, n)
+        ratio = c[: n - 1] / c[n - 1]
+        companion = m0 + _reshape(matmul(ratio, _np.reshape(parts, (n - 1, -1))), m0.shape)
+        found = _ops.eigvals(companion)
+        _check_distinct(_peek(found))
+        # NumPy's complex sort (by real part, then imaginary part): two stable sorts, the second one deciding;
+        # the parts gathered apart (real gathers: every method's, the symbolic one's too)
+        re, im = real(found), imag_part(found)
+        order = _ops.argsort(im, axis=0, kind="stable")
+        re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
+        order = _ops.argsort(re, axis=0, kind="stable")
+        re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
+        return re + 1j * im
+
+    return roots
+
+
+def _check_distinct(found):
+    """Refuses roots two of which coincide (to about √eps of their size): there the roots are not differentiable
+    in the coefficients (the implicit function theorem's p'(r) is 0; the eigenvalues' rule divides by their gap)."""
+    if len(found) < 2:
+        return
+    gaps = _np.abs(found[:, None] - found[None, :]) + _np.diag(_np.full(len(found), _np.inf))
+    size = max(1.0, float(_np.max(_np.abs(found))))
+    if _np.min(gaps) <= 1e-6 * size:
+        i, j = _np.unravel_index(_np.argmin(gaps), gaps.shape)
+        raise ValueError(
+            f"numpy.polynomial roots: a repeated root (about {complex(found[i]):.6g}, twice: {found[i]} and "
+            f"{found[j]}) of traced coefficients: the roots are not differentiable there (p'(r) = 0)"
+        )
+
+
+def _div(sub):
+    npdiv, mul = _numpy(sub, "div"), _mul(sub)
+
+    def div(c1, c2):
+        if not _traced(c1, c2) and not any(isinstance(v, (list, tuple)) and _traced(*v) for v in (c1, c2)):
+            return npdiv(c1, c2)
+        c1, c2 = _trimmed(_coefficients(c1)), _trimmed(_coefficients(c2))
+        if ndim(c1) != 1 or ndim(c2) != 1:
+            raise ValueError(f"numpy.polynomial: division takes 1-D coefficients, got {shape(c1)} and {shape(c2)}")
+        if _peek(c2)[-1] == 0:
+            raise ZeroDivisionError("numpy.polynomial: division by the zero series")
+        n1, n2 = shape(c1)[0], shape(c2)[0]
+        if n1 < n2:
+            return c1[:1] * 0.0, c1
+        if n2 == 1:
+            return c1 / c2[-1], c1[:1] * 0.0
+        # NumPy's long division (polyutils._div): the top coefficient of what remains, over that of the divisor
+        # times the i-th basis series (a product bilinear in e_i and c2), removed; the remainder keeps its
+        # trailing zeros (NumPy trims them by value)
+        rem, quo = c1, []
+        for i in range(n1 - n2, -1, -1):
+            p = mul(_np.eye(i + 1)[i], c2)
+            q = rem[-1] / p[-1]
+            rem = rem[:-1] - q * p[:-1]
+            quo.append(q)
+        return _stack(quo[::-1]), rem
+
+    return div
+
+
+def _fromroots(sub):
+    npfromroots, npline, mul = _numpy(sub, "fromroots"), _numpy(sub, "line"), _mul(sub)
+    # line(off, scl) is linear in (off, scl): line(−r, 1) = −r·a + b
+    a, b = (_np.pad(npline(off, scl), (0, 2))[:2] for off, scl in ((1.0, 0.0), (0.0, 1.0)))
+
+    def fromroots(roots):
+        if not _traced(roots) and not (isinstance(roots, (list, tuple)) and _traced(*roots)):
+            return npfromroots(roots)
+        roots = _coefficients(roots, "roots")
+        if ndim(roots) != 1:
+            raise ValueError(f"numpy.polynomial: fromroots takes 1-D roots, got shape {shape(roots)}")
+        # NumPy's product tree (polyutils._fromroots; NumPy sorts the roots first, which moves only the rounding)
+        factors = [roots[i] * -a + b for i in range(shape(roots)[0])]
+        while len(factors) > 1:
+            m, odd = divmod(len(factors), 2)
+            paired = [mul(factors[i], factors[i + m]) for i in range(m)]
+            if odd:
+                paired[0] = mul(paired[0], factors[-1])
+            factors = paired
+        return factors[0]
+
+    return fromroots
 
 
 @functools.lru_cache(maxsize=256)
@@ -230,6 +364,11 @@ _CONTRACTS = {
     "add": "(c1, c2): 1-D -> the longer length (NumPy trims trailing zeros by value; this keeps them)",
     "sub": "(c1, c2): 1-D -> the longer length (NumPy trims trailing zeros by value; this keeps them)",
     "vander": "(x, deg): x's shape + (deg + 1,), column j the j-th basis series at x (x may be traced)",
+    "div": "(c1, c2): 1-D (n1,), (n2,) -> (quotient (n1 − n2 + 1,), remainder (n2 − 1,)); c2's last coefficient "
+    "nonzero (NumPy trims the remainder's trailing zeros by value; this keeps them)",
+    "roots": "(c): 1-D (n,) -> (n − 1,) roots, sorted as NumPy's (complex for n >= 3: the rotated companion "
+    "matrix's eigenvalues; real for n = 2); distinct roots (a repeated one is refused: not differentiable there)",
+    "fromroots": "(roots): 1-D (n,) -> (n + 1,) coefficients of the series whose roots they are (roots may be traced)",
     "fit": "(x, y, deg, rcond=None, full=False, w=None): x (m,), y (m,) or (m, k) -> (deg + 1,) or (deg + 1, k); "
     "full=True also [residuals, rank, singular values, rcond]; deg an int or a list of degrees",
 }
@@ -250,8 +389,9 @@ class _Series:
     """A series of one of numpy.polynomial's bases (a subclass per basis: Polynomial, Chebyshev, ...), as
     NumPy's class of that name, on traced coefficients and at traced points: `coef` 1-D (n,), lowest degree
     first; `domain` and `window` constant pairs; p(x) maps x by off + scl·x (the domain onto the window) and
-    has x's shape. `deriv`, `integ`, `+ - *` (with series of the same class, domain and window, or
-    coefficient arrays), `**`, `/` by a number and the classmethod `fit` give new series.
+    has x's shape. `deriv`, `integ`, `+ - *` and `// % divmod` (with series of the same class, domain and window,
+    or coefficient arrays; a traced value or array on the left too, as NumPy's), `**`, `/` by a number, `convert`,
+    the classmethods `fit`, `fromroots` and `cast` give new series; `roots()` the roots, (n − 1,) complex.
 
     >>> import difflab as dl
     >>> p = polynomial.Polynomial([1.0, 2.0, 3.0])
@@ -259,16 +399,23 @@ class _Series:
     ([1.0, 6.0], [2.0, 6.0])
     >>> dl.grad(lambda c: polynomial.Chebyshev(c)(0.5))(_np.array([1.0, 1.0, 1.0])).tolist()
     [1.0, 0.5, -0.5]
+    >>> polynomial.Polynomial([2.0, -3.0, 1.0]).roots().real.tolist()  # complex, sorted as NumPy's
+    [1.0, 2.0]
+    >>> q, r = divmod(polynomial.Polynomial([2.0, -3.0, 1.0]), polynomial.Polynomial([-1.0, 1.0]))
+    >>> q.coef.tolist(), r.coef.tolist()
+    ([-2.0, 1.0], [0.0])
     """
 
     _sub = "polynomial"
     maxpower = 100
-    __array_ufunc__ = None  # (a NumPy array's operators defer to the series' reflected ones, as for NumPy's series)
+    __array_ufunc__ = (
+        None  # (a NumPy array's and a tracer's operators defer to the series' reflected ones, as for NumPy's)
+    )
 
     def __array__(self, dtype=None, copy=None):
         raise _UnsupportedOperationError(
-            f"a {type(self).__name__} series converted to an array (a traced value's operator with a series on its "
-            f"right, x + p, or numpy.asarray(p)); write the series first (p + x) or use p.coef"
+            f"a {type(self).__name__} series converted to an array (numpy.asarray(p), or a NumPy function given the "
+            "series): a series is not an array; use p.coef (its coefficients) or p(x) (its values)"
         )
 
     def __init__(self, coef, domain=None, window=None, symbol="x"):
@@ -375,6 +522,74 @@ class _Series:
     def __rmul__(self, other):
         return self._new(_mul(self._sub)(self._other(other), self.coef))
 
+    def __divmod__(self, other):
+        quo, rem = _div(self._sub)(self.coef, self._other(other))
+        return self._new(quo), self._new(rem)
+
+    def __rdivmod__(self, other):
+        quo, rem = _div(self._sub)(self._other(other), self.coef)
+        return self._new(quo), self._new(rem)
+
+    def __floordiv__(self, other):
+        return divmod(self, other)[0]
+
+    def __rfloordiv__(self, other):
+        return self.__rdivmod__(other)[0]
+
+    def __mod__(self, other):
+        return divmod(self, other)[1]
+
+    def __rmod__(self, other):
+        return self.__rdivmod__(other)[1]
+
+    def roots(self):
+        """The roots (n − 1,), as NumPy's: of the coefficients (`*roots`), mapped from the window to the domain."""
+        off, scl = _np.polynomial.polyutils.mapparms(self.window, self.domain)
+        return off + scl * _roots(self._sub)(self.coef)
+
+    @classmethod
+    def fromroots(cls, roots, domain=[], window=None, symbol="x"):  # noqa: B006  (NumPy's signature)
+        """The series (x − r0)(x − r1)... with the given (possibly traced) roots, as NumPy's classmethod: the
+        roots mapped from the domain (by default the class's) onto the window."""
+        if domain is None:
+            if _traced(roots) or isinstance(roots, (list, tuple)) and _traced(*roots):
+                raise _UnsupportedOperationError(
+                    f"{cls.__name__}.fromroots of traced roots with domain=None (their range, which would move with "
+                    "them): give the domain (constants)"
+                )
+            domain = _np.polynomial.polyutils.getdomain(roots)
+        elif isinstance(domain, list) and len(domain) == 0:
+            domain = cls._numpy_class().domain
+        window = cls._numpy_class().window if window is None else window
+        domain, window = cls._pair(domain, "domain"), cls._pair(window, "window")
+        roots = _coefficients(roots, "roots")
+        off, scl = _np.polynomial.polyutils.mapparms(domain, window)
+        coef = _fromroots(cls._sub)(off + scl * roots) / scl ** shape(roots)[0]
+        return cls(coef, domain, window, symbol)
+
+    def convert(self, domain=None, kind=None, window=None):
+        """The same function as a series of class `kind` (default: this one; NumPy's or difflab's class) on
+        `domain` and `window` (default: kind's), as NumPy's: linear in the coefficients, NumPy's conversion of
+        the unit series (a constant matrix) times them; the degree kept."""
+        kind = type(self) if kind is None else kind
+        target = getattr(polynomial, kind.__name__, None)
+        if target is None or not isinstance(target, type) or not issubclass(target, _Series):
+            raise TypeError(f"convert: kind must be a numpy.polynomial series class, not {kind!r}")
+        nps = target._numpy_class()
+        domain = nps.domain if domain is None else target._pair(domain, "domain")
+        window = nps.window if window is None else target._pair(window, "window")
+        n = len(self)
+        matrix = _np.zeros((n, n))
+        for j, unit in enumerate(_np.eye(n)):
+            coef = self._numpy_class()(unit, self.domain, self.window).convert(domain, nps, window).coef
+            matrix[: len(coef), j] = coef
+        return target(matmul(matrix, self.coef), domain, window, self.symbol)
+
+    @classmethod
+    def cast(cls, series, domain=None, window=None):
+        """`series` converted to this class (`convert` with kind=cls), as NumPy's classmethod."""
+        return series.convert(domain, cls, window)
+
     def __neg__(self):
         return self._new(-self.coef)
 
@@ -423,7 +638,8 @@ class _Series:
         if not name.startswith("_") and hasattr(self._numpy_class(), name):
             raise _UnsupportedOperationError(
                 f"{type(self).__name__}.{name} is not one of difflab's traced series methods (call, deriv, integ, "
-                "+ - * / **, fit, degree, truncate, cutdeg, linspace, mapparms, copy)"
+                "+ - * / // % divmod **, roots, fromroots, convert, cast, fit, degree, truncate, cutdeg, linspace, "
+                "mapparms, copy)"
             )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -459,6 +675,9 @@ def _submodule(sub):
         "sub": _function_doc(sub, _add(sub, -1), "sub"),
         "vander": _function_doc(sub, _vander(sub), "vander"),
         "fit": _function_doc(sub, _fit(sub), "fit"),
+        "div": _function_doc(sub, _div(sub), "div"),
+        "roots": _function_doc(sub, _roots(sub), "roots"),
+        "fromroots": _function_doc(sub, _fromroots(sub), "fromroots"),
     }
     return _Namespace(sub, **{prefix + k: fn for k, fn in fns.items()}, **{cls: _series_class(sub)})
 

@@ -739,8 +739,10 @@ def _picked(x, idx, axis):
         if _is_number(k):
             out[pos] = row[int(_wrapped(int(k), n, axis))]
             continue
-        picks = [(row[i], sp.Or(sp.Eq(k, i), sp.Eq(k, i - n))) for i in range(n)]
-        out[pos] = sp.Piecewise(*picks, (_out_of_range_fn()(k, n, axis), True))
+        # (unevaluated: k is symbolic here, so SymPy could decide none of the n conditions, and its attempt, and the
+        # Piecewise's collapse of them, were O(n²) per entry: half of the symbolic weighted quantile's cost)
+        picks = [(row[i], sp.Or(sp.Eq(k, i, evaluate=False), sp.Eq(k, i - n, evaluate=False))) for i in range(n)]
+        out[pos] = sp.Piecewise(*picks, (_out_of_range_fn()(k, n, axis), True), evaluate=False)
     return out
 
 

@@ -12,6 +12,10 @@ Evaluation is piecewise cubic in the point: the segment is chosen by the point's
 the graph that is piecewise constant, as SciPy's interval search), and within it the point enters the segment's polynomial, so derivatives in the point are the
 spline's derivative on that segment (the right one at a knot). Outside the knots: the end segments' polynomials
 (extrapolate=True), NaN (False) or the periodic image ('periodic').
+
+`antiderivative` and `integrate(a, b)` are linear in the coefficients (each interval's constant a cumulative sum of
+the integrals before it) and take traced bounds; `solve(y)`/`roots()` are SciPy's roots of the values, moved by
+the implicit function theorem (Newton steps on the traced coefficients), their count decided by the values.
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ class PPoly:
 
     def _derivative_coefficients(self, nu):
         if nu < 0:
-            raise _UnsupportedOperationError("PPoly: nu < 0 (the antiderivative) is not supported on traced values")
+            raise ValueError("PPoly: the order of derivative nu must be non-negative (antiderivative() integrates)")
         k = _dnp.shape(self.c)[0]
         if nu == 0:
             return self.c
@@ -104,8 +108,128 @@ class PPoly:
         return self.c[: k - nu] * _np.reshape(factor, (-1,) + (1,) * (len(_dnp.shape(self.c)) - 1))
 
     def derivative(self, nu=1):
-        """The PPoly of the nu-th derivative (same breakpoints and extrapolation)."""
+        """The PPoly of the nu-th derivative (same breakpoints and extrapolation; nu < 0: the antiderivative)."""
+        if nu < 0:
+            return self.antiderivative(-nu)
         return PPoly(self._derivative_coefficients(int(nu)), self.x, self.extrapolate, self.axis)
+
+    def antiderivative(self, nu=1):
+        """The PPoly (k + nu, m, ...) of the nu-th antiderivative, 0 at x[0] and continuous with its derivatives
+        up to order nu − 1, as SciPy's (a 'periodic' one's is not periodic: it does not extrapolate, as SciPy's):
+        linear in c, so c may be traced.
+
+        >>> p = PPoly(_np.array([[1.0, 2.0], [0.0, 1.0]]), _np.array([0.0, 1.0, 2.0]))
+        >>> p.antiderivative().c.tolist()
+        [[0.5, 1.0], [0.0, 1.0], [0.0, 0.5]]
+        """
+        if nu < 0:
+            return self.derivative(-nu)
+        c = self.c
+        for _ in range(int(nu)):
+            c = _antiderivative_once(c, self.x)
+        extrapolate = False if self.extrapolate == "periodic" else self.extrapolate
+        return PPoly(c, self.x, extrapolate, self.axis)
+
+    def integrate(self, a, b, extrapolate=None):
+        """The definite integral over [a, b] (c's trailing shape), as SciPy's: a and b may be traced (the
+        derivative in b is the integrand at b); outside the breakpoints the end polynomials (extrapolate=True),
+        NaN (False) or whole periods plus the rest ('periodic').
+
+        >>> import difflab as dl
+        >>> x = _np.linspace(0.0, 2.0, 5)
+        >>> round(float(CubicSpline(x, x**2).integrate(0.0, 1.5)), 12)
+        1.125
+        >>> round(float(dl.grad(lambda b: CubicSpline(x, x**2).integrate(0.0, b))(1.5)), 12)
+        2.25
+        """
+        extrapolate = self.extrapolate if extrapolate is None else extrapolate
+        indefinite = self.antiderivative()
+        lo, hi = min(self.x[0], self.x[-1]), max(self.x[0], self.x[-1])
+        if extrapolate == "periodic":  # whole periods' integrals plus the antiderivative at the image in [lo, hi]
+            total = indefinite(self.x[-1]) - indefinite(self.x[0])
+            period = hi - lo
+
+            def at(t):
+                return _dnp.floor((t - lo) / period) * total + indefinite(t - _dnp.floor((t - lo) / period) * period)
+
+            return at(b) - at(a)
+        out = indefinite(b, extrapolate=True) - indefinite(a, extrapolate=True)
+        if not extrapolate:
+            outside = (a < lo) | (a > hi) | (b < lo) | (b > hi)
+            out = _dnp.where(outside, _np.nan, out)
+        return out
+
+    def solve(self, y=0.0, discontinuity=True, extrapolate=None):
+        """The real t with p(t) = y, as SciPy's (its roots of the values, sorted; 1-D c only), each moved by the
+        implicit function theorem, dt = −(dp(t) − dy)/p'(t): two Newton steps from SciPy's roots on the traced
+        coefficients (exact first and second derivatives). The count of roots is decided by the values (the graph
+        is specialised: prepare refuses it, saying why). A root where p'(t) = 0 (a repeated one, or an interval
+        where p is identically y) or a sign change across a jump is refused: no derivative there.
+
+        >>> x = _np.linspace(0.0, 2.0, 5)
+        >>> CubicSpline(x, x**2 - 1.0).solve(0.0).round(12).tolist()
+        [-1.0, 1.0]
+        """
+        if _dnp.ndim(self.c) != 2:
+            raise _UnsupportedOperationError(
+                "PPoly.solve/roots of a spline with trailing axes (SciPy's object array of root arrays) on traced "
+                "values: solve each column's spline"
+            )
+        extrapolate = self.extrapolate if extrapolate is None else extrapolate
+        c = _np.asarray(_dnp._value(self.c, "scipy.interpolate.PPoly.solve"), dtype=float)
+        found = (
+            _scipy_interpolate()
+            .PPoly(c, self.x, extrapolate=extrapolate)
+            .solve(float(_dnp._value(y, "scipy.interpolate.PPoly.solve")), discontinuity, extrapolate)
+        )
+        if not isinstance(self.c, _Traced) and not isinstance(y, _Traced):
+            return found
+        slope = self(found, 1)
+        residual = _np.abs(_np.asarray(_dnp._value(self(found) - y)))
+        bad = ~(_np.abs(_np.asarray(_dnp._value(slope))) > 0) | (residual > 1e-8 * (1.0 + _np.abs(c).max()))
+        if _np.any(bad):
+            raise ValueError(
+                f"PPoly.solve of traced values: the root(s) {found[bad].tolist()} are not differentiable (a repeated "
+                "root, p'(t) = 0; an interval where p is identically y; or a sign change across a jump)"
+            )
+        # Newton from the values, each root on its own interval's polynomial (known from the values, as the count
+        # is: no interval search on a traced point): the k-th step's derivatives are exact to order 2^k − 1
+        seg = (
+            _np.digitize(found, self.x[1:-1])
+            if self.x[-1] >= self.x[0]
+            else len(self.x) - 2 - _np.digitize(found, self.x[-2:0:-1])
+        )
+        slope_c = self._derivative_coefficients(1)
+        t = found
+        for _ in range(2):
+            t = t - (_piece(self.c, self.x, seg, t) - y) / _piece(slope_c, self.x, seg, t)
+        return t
+
+    def roots(self, discontinuity=True, extrapolate=None):
+        """`solve(0)`: the real roots, as SciPy's."""
+        return self.solve(0.0, discontinuity, extrapolate)
+
+
+def _piece(c, x, seg, t):
+    """Σ_j c[j, seg] (t − x[seg])^(k−1−j): each t on its constant interval seg's polynomial (1-D c's), Horner's."""
+    coef, dt = c[:, seg], t - x[seg]
+    out = coef[0] + dt * 0.0
+    for j in range(1, _dnp.shape(c)[0]):
+        out = out * dt + coef[j]
+    return out
+
+
+def _antiderivative_once(c, x):
+    """SciPy's antiderivative's coefficients (k + 1, m, ...) of c (k, m, ...): c[j] (of (t − x_i)^(k−1−j)) over
+    k − j, and each interval's constant the integral up to its breakpoint (a cumulative sum over the intervals:
+    0 at x[0], continuous)."""
+    k, m = _dnp.shape(c)[:2]
+    rest = (1,) * (_dnp.ndim(c) - 2)
+    top = c / _np.reshape(_np.arange(k, 0, -1.0), (k, 1) + rest)
+    powers = _np.diff(x)[None, :] ** _np.arange(k, 0, -1.0)[:, None]  # (k, m): h_i^(k−j)
+    ends = _dnp.sum(top * _np.reshape(powers, (k, m) + rest), axis=0)  # each interval's integral
+    constants = _dnp.concatenate([ends[:1] * 0.0, _dnp.cumsum(ends, axis=0)[: m - 1]], axis=0)
+    return _dnp.concatenate([top, _dnp.reshape(constants, (1,) + _dnp.shape(constants))], axis=0)
 
 
 def _zeroed(bc_type, n):
