@@ -19,6 +19,9 @@ log1p((x - a)/a) - (ψ(a) - log a), the latter by its asymptotic series from 10.
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import numpy as np
 
 _TERMS = 20000  # the most series terms or fraction steps (a = 1e6 near x = a needs ~8√a = 8000)
@@ -188,6 +191,38 @@ def _gamma_series(a, x):
         k, size = k + len(ks), min(2 * size, max(8, 2**18 // max(a.size, 1)))
 
 
+# The last few points' answers: betainc_da and betainc_db (or gammainc_da and _daa) at one point are one computation,
+# which the rules and the inverses' Newton steps ask for once per entry (bdtrin's rule: six times). Only arrays of up
+# to _CACHED elements are kept (the key holds their bytes, so a hit is the same numbers exactly); each caller gets its
+# own copies.
+_CACHED, _KEPT = 4096, 8
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def _per_point(fn):
+    """fn over arrays (each broadcast to one shape, as floats), its answers kept for the last _KEPT points."""
+
+    @functools.wraps(fn)
+    def cached(*args):
+        args = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in args))
+        if args[0].size > _CACHED:
+            return fn(*args)
+        key = (fn.__name__, args[0].shape, *(v.tobytes() for v in args))
+        with _lock:
+            hit = _cache.get(key)
+        if hit is None:
+            hit = fn(*args)
+            with _lock:
+                while len(_cache) >= _KEPT:
+                    del _cache[next(iter(_cache))]
+                _cache[key] = hit
+        return tuple(np.copy(h) for h in hit)
+
+    return cached
+
+
+@_per_point
 def gamma_shape(a, x):
     """(∂a P(a, x), ∂a² P(a, x), converged): NumPy arrays of a's and x's broadcast shape (∂a Q = -∂a P); NaN
     outside a > 0, x > 0 (0 at x = ∞), `converged` False where the series or fraction did not settle in _TERMS terms.
@@ -273,6 +308,7 @@ def _beta_logs(p, q, x, y):
     return logs, conv
 
 
+@_per_point
 def beta_shape(a, b, x):
     """(∂a, ∂b, ∂a², ∂a∂b, ∂b²) of I_x(a, b) and `converged`: NumPy arrays of the arguments' broadcast shape; NaN
     outside a, b > 0, 0 ≤ x ≤ 1 (0 at x = 0 and 1).
