@@ -74,23 +74,27 @@ def _mul(x, y):
     )
 
 
-def _div(x, y):
-    """The jet of x/y (y's value nonzero): x times 1/y's, (v, -y_a·v², -y_b·v², (2y_a·y_a·v - y_aa)·v², …), v = 1/y."""
-    v, a, b, aa, ab, bb = 1.0 / y[0], *y[1:]
-    inv = (
-        v,
-        -a * v * v,
-        -b * v * v,
-        (2 * a * a * v - aa) * v * v,
-        (2 * a * b * v - ab) * v * v,
-        (2 * b * b * v - bb) * v * v,
+def _div(x, y, plus=None):
+    """The jet of x/y (y's value nonzero), plus the jet `plus` if given: x times 1/y's jet, (v, -y_a·v², -y_b·v²,
+    (2y_a·y_a·v - y_aa)·v², …), v = 1/y, by `_mul`'s formulas written out (the backward steps' loop: one call a step,
+    3.9 µs on floats where the inverse, the product and the sum as three calls took 7.4)."""
+    w, c, d, cc, cd, dd = x
+    v, a, b, aa, ab, bb = y
+    v = 1.0 / v
+    i1, i2 = -a * v * v, -b * v * v
+    i3, i4, i5 = (2 * a * a * v - aa) * v * v, (2 * a * b * v - ab) * v * v, (2 * b * b * v - bb) * v * v
+    q = (
+        w * v,
+        c * v + w * i1,
+        d * v + w * i2,
+        cc * v + 2 * c * i1 + w * i3,
+        cd * v + c * i2 + d * i1 + w * i4,
+        dd * v + 2 * d * i2 + w * i5,
     )
-    return _mul(x, inv)
-
-
-def _step(tail, an, bn):
-    """bₙ + aₙ₊₁/tail: one step of a continued fraction's backward evaluation."""
-    return tuple(p + q for p, q in zip(bn, _div(an, tail)))
+    if plus is None:
+        return q
+    p0, p1, p2, p3, p4, p5 = plus
+    return (p0 + q[0], p1 + q[1], p2 + q[2], p3 + q[3], p4 + q[4], p5 + q[5])
 
 
 def _logs(jet):
@@ -111,8 +115,8 @@ def _backward(n_max, first, an, bn):
     b0, a1, b1 = first
     tail = bn[n_max - 2]
     for n in range(n_max - 1, 1, -1):
-        tail = _step(tail, an[n], bn[n - 2])
-    return _step(_step(tail, an[1], b1), a1, b0)
+        tail = _div(an[n], tail, bn[n - 2])
+    return _div(a1, _div(an[1], tail, b1), b0)
 
 
 # Up to this many elements the backward steps run on Python floats, one element at a time (a step is 50 operations on
