@@ -119,10 +119,10 @@ def _backward(n_max, first, an, bn):
     return _div(a1, _div(an[1], tail, b1), b0)
 
 
-# Up to this many elements the backward steps run on Python floats, one element at a time (a step is 50 operations on
-# a number: 3 µs; on arrays each operation costs ~0.5 µs whatever their size: measured, beta_shape on 16 elements
-# 5.7 ms by floats, 7.9 by arrays; on 32, 9.4 and 8.5)
-_SCALAR = 24
+# Up to this many elements the backward steps run on Python floats, one element at a time (a step is one call of 50
+# operations on numbers: 4 µs; on arrays each operation costs ~0.5 µs whatever their size: measured, beta_shape on 32
+# elements 8.5 ms by floats, 11.7 by arrays; on 64, 10.7 and 8.8)
+_SCALAR = 40
 
 
 def _fraction(first, terms):
