@@ -12,9 +12,10 @@ large exponent is formed (P(1000, 1000) = x^a e^-x/Γ(a + 1)·S: its log is -3.5
 The series and fractions run on second-order jets in (a, b) (value, ∂a, ∂b, ∂a², ∂a∂b, ∂b²: truncated Taylor
 polynomials): the fractions evaluated backward (`_fraction`: their terms formed for many n at once, the steps on
 floats or arrays), the series' terms by cumulative products and sums of their factors' logarithmic derivatives
-(`_gamma_series`). Every element's series or fraction is one loop for all, until every element has converged. The prefactors'
-log-derivatives log x - ψ(a) cancel near x = a for large a (6.9 - 6.9 at a = 1000); they are formed as
-log1p((x - a)/a) - (ψ(a) - log a), the latter by its asymptotic series from 10.
+(`_gamma_series`); all elements' series or fraction is one loop, until every element has converged; the answers are
+kept for the last few points (`_per_point`). The prefactors' log-derivatives log x - ψ(a) cancel near x = a for large
+a (6.9 - 6.9 at a = 1000); they are formed as log1p((x - a)/a) - (ψ(a) - log a), the latter by its asymptotic series
+from 10.
 """
 
 from __future__ import annotations
@@ -173,25 +174,22 @@ def _gamma_series(a, x):
     of the factors x/(a + j), j ≤ k, whose log-derivatives are -1/(a + j) and 1/(a + j)²: its own are their sums S₁,
     S₂, its jet (T, -T·S₁, T·(S₁² + S₂)); the terms are formed a block at a time (cumulative products and sums, each
     continuing the last block's in the same order), the block doubling from 32 (at most 2¹⁸ numbers)."""
-    carry = np.stack(
-        (np.ones_like(a), np.zeros_like(a), np.zeros_like(a), np.ones_like(a), np.zeros_like(a), np.zeros_like(a))
-    )
+    carry = np.array([np.ones_like(a), 0 * a, 0 * a, np.ones_like(a), 0 * a, 0 * a])  # (T, S₁, S₂; the sum's jet)
     k, size = 1, 32
     while True:
         ks = np.arange(k, min(k + size, _TERMS))[:, None]
         inv = 1.0 / (a + ks)
-        rows = np.concatenate((carry[None, :3], np.stack((x * inv, inv, inv * inv), axis=1)))
-        t = np.multiply.accumulate(rows[:, 0], axis=0)[1:]
-        s1, s2 = (np.cumsum(rows[:, i], axis=0)[1:] for i in (1, 2))
-        sums = np.cumsum(np.concatenate((carry[None, 3:], np.stack((t, -t * s1, t * (s1 * s1 + s2)), axis=1))), axis=0)[
-            1:
-        ]
+        t = np.multiply.accumulate(np.concatenate((carry[None, 0], x * inv)), axis=0)[1:]
+        s1 = np.cumsum(np.concatenate((carry[None, 1], inv)), axis=0)[1:]
+        s2 = np.cumsum(np.concatenate((carry[None, 2], inv * inv)), axis=0)[1:]
+        terms = np.stack((t, -t * s1, t * (s1 * s1 + s2)), axis=1)
+        sums = np.cumsum(np.concatenate((carry[None, 3:], terms)), axis=0)[1:]
         conv = (t <= _TOL * sums[:, 0]) & (x < a + ks)
         done = np.flatnonzero(np.all(conv, axis=1))
         last = int(done[0]) if done.size else len(ks) - 1
         if done.size or ks[-1, 0] >= _TERMS - 1:
             return sums[last], conv[last]
-        carry = np.concatenate((np.stack((t[last], s1[last], s2[last])), sums[last]))
+        carry = np.concatenate(([t[last], s1[last], s2[last]], sums[last]))
         k, size = k + len(ks), min(2 * size, max(8, 2**18 // max(a.size, 1)))
 
 
