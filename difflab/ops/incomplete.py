@@ -194,9 +194,9 @@ def _gamma_series(a, x):
 
 
 # The last few points' answers: betainc_da and betainc_db (or gammainc_da and _daa) at one point are one computation,
-# which the rules and the inverses' Newton steps ask for once per entry (bdtrin's rule: six times). Only arrays of up
-# to _CACHED elements are kept (the key holds their bytes, so a hit is the same numbers exactly); each caller gets its
-# own copies.
+# which the rules and the inverses' Newton steps ask for once per entry (bdtrin's rule: betainc_da, then betainc_db).
+# Only arrays of up to _CACHED elements are kept (the key holds their bytes, so a hit is the same numbers exactly);
+# each caller gets its own copies.
 _CACHED, _KEPT = 4096, 8
 _cache: dict = {}
 _lock = threading.Lock()
