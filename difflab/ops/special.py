@@ -3172,16 +3172,8 @@ def _shape_fns_numpy():
     def bdens(a, b, x):
         return np.exp(sc.xlogy(a - 1, x) + sc.xlog1py(b - 1, -x) - sc.betaln(a, b))
 
-    last = {}
-
-    def shape(a, b, x):  # (beta_shape's five derivatives once per arguments: ∂a and ∂b of one call)
-        key = tuple((np.shape(v), np.asarray(v, dtype=float).tobytes()) for v in (a, b, x))
-        if key not in last:
-            last.clear()
-            last[key] = beta_shape(a, b, x)
-        return last[key]
-
-    fns = (np.where, np.less, lambda x: x == 0, lambda *a: shape(*a)[0], lambda *a: shape(*a)[1], bdens)
+    # (beta_shape's five derivatives: ∂a and ∂b of one call, which it keeps for the next)
+    fns = (np.where, np.less, lambda x: x == 0, lambda *a: beta_shape(*a)[0], lambda *a: beta_shape(*a)[1], bdens)
     return types.SimpleNamespace(
         gda=lambda a, x: gamma_shape(a, x)[0],
         gdens=lambda a, x: np.exp(sc.xlogy(a - 1, x) - x - sc.gammaln(a)),
@@ -3370,10 +3362,20 @@ def _binomial_partials(f, k, n, p):
     return f.bdb(a, b, q) - da, da, -f.bdens(a, b, q)
 
 
+def _bdtrik_partials(f, k, y, n, p):
+    dk, dn, dp = _binomial_partials(f, k, n, p)  # (once: each call is two shape partials, equations when traced)
+    return dk, (None, dn, dp)
+
+
+def _bdtrin_partials(f, n, k, y, p):
+    dk, dn, dp = _binomial_partials(f, k, n, p)
+    return dn, (dk, None, dp)
+
+
 bdtrik = _shape_inverse(
     "bdtrik",
     0,
-    lambda f, k, y, n, p: (_binomial_partials(f, k, n, p)[0], (None, *_binomial_partials(f, k, n, p)[1:])),
+    _bdtrik_partials,
     lambda sc, k, y, n, p: sc.betainc(n - k, k + 1, 1 - p),
     lambda mpmath, k, y, n, p: mpmath.betainc(n - k, k + 1, 0, 1 - p, regularized=True),
     ("probability", "positive", "probability"),
@@ -3385,10 +3387,7 @@ bdtrik = _shape_inverse(
 bdtrin = _shape_inverse(
     "bdtrin",
     1,
-    lambda f, n, k, y, p: (
-        _binomial_partials(f, k, n, p)[1],
-        (_binomial_partials(f, k, n, p)[0], None, _binomial_partials(f, k, n, p)[2]),
-    ),
+    _bdtrin_partials,
     lambda sc, n, k, y, p: sc.betainc(n - k, k + 1, 1 - p),
     lambda mpmath, n, k, y, p: mpmath.betainc(n - k, k + 1, 0, 1 - p, regularized=True),
     ("positive", "probability", "probability"),
