@@ -41,7 +41,19 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, ValuesRefusedError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, quiet_type, refuse_array_subclass, specialise, stand_in
+from .graph import (
+    ERRSTATE,
+    Const,
+    Eqn,
+    Graph,
+    Traced,
+    Var,
+    Why,
+    quiet_type,
+    refuse_array_subclass,
+    specialise,
+    stand_in,
+)
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -2297,10 +2309,15 @@ def _settled(t: Trace, outs) -> tuple:
         if id(e.out) in live:
             live.update(id(a) for a in e.args if type(a) is Var)
     used = [(why, v) for why, v in t.tentative if id(v) in live]
+    if used and t.guards is not None:
+        _guard_used(t, [v for _, v in used])
     gathered = {v for _, v in used if _count_guarded(t, v)}
     unguarded = [why for why, v in used if v not in gathered]
     if unguarded:
-        t.specialised = unguarded[0]
+        why, read = next((why, v) for why, v in used if v not in gathered)
+        if isinstance(why, Why) and t.read_masks and read in t.read_masks:  # (a mask's count, no operator checking
+            why = Why(why.what, why.var, why.eqns, why.line, _ROWS)  # guards: vmap's, a decision holding row by row)
+        t.specialised = why
         return tuple(t.eqns)
     tainted = {id(v) for _, v in t.tentative if v not in gathered}
     kept = []
@@ -2310,6 +2327,20 @@ def _settled(t: Trace, outs) -> tuple:
         else:
             kept.append(e)
     return tuple(kept) if not gathered else _gathered(t, kept, gathered)
+
+
+def _guard_used(t: Trace, reads: list) -> None:
+    """Guard the count of each traced mask by which a read an output uses was taken (`np.cumsum(x[m]).sum()`,
+    `np.sort(x[m])[-1]`, `np.diff(x[m])`: the graph's shapes hold its count even where no Python code read it),
+    so the operator reuses the trace where the counts are the example's and traces again where one differs."""
+    t.done = False  # (recording on the closed trace's own tracers)
+    try:
+        for r in reads:
+            mask = t.read_masks.get(r) if t.read_masks else None
+            if mask is not None and r in t.masked.get(mask.node, ()):
+                _count_guard(mask, dnp.count_nonzero(mask), int(np.count_nonzero(mask.concrete)))
+    finally:
+        t.done = True
 
 
 def _count_guarded(t: Trace, read: Var) -> bool:
