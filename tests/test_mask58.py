@@ -70,3 +70,12 @@ def test_vmap_of_such_reads_is_each_rows():
         p = dl.prepare(f, P1)
         for g, k in ((f, 0), (dl.grad(f), 1), (p, 0), (p.grad, 1)):
             np.testing.assert_allclose(dl.vmap(g)(X), [w[k] for w in want], rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_of_reads_of_other_lengths_says_so():
+    """Rows whose reads differ in length cannot be stacked: refused naming the shapes (was NumPy's bare 'all input
+    arrays must have the same shape' from the stacking)."""
+    X = np.stack([P1, P2])
+    for f in (lambda x: x[x > 0] * 2, dl.jacobian(lambda x: np.sin(x[x > 0]))):
+        with pytest.raises(ValueError, match=r"vmap cannot stack f.s rows: .*\(3,[ 5]*\) at one row, \(4,"):
+            dl.vmap(f)(X)
