@@ -54,7 +54,12 @@ from .graph import (
     specialise,
     stand_in,
 )
-from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
+from .graph import (
+    _LIBRARY,
+    _ORIGINS,
+    DEFERS_TO,
+    _get_ident,
+)  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -1467,6 +1472,8 @@ class Tracer(Traced):
                 "place, which would drop its derivative; write into a traced array instead "
                 "(h = numpy.zeros_like(x), or x.copy())"
             )
+        if caller is not None and caller.startswith("ma."):  # np.ma's Python code: np.array(data), no dispatch
+            raise UnsupportedOperationError(_ma_message(caller[3:], self))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
                 f"numpy.{caller} converted a traced value ({self.node!r}: {self.node.aval}), or a list or tuple "
@@ -1786,6 +1793,8 @@ def _plain_float_operator(op, py, ident, bind):
                     found = t._arrays(op, self, o, True, _NO_PARAMS)
             elif type(o) is float:  # (an MLP loss's x * (1/n))
                 found = t._with_float(op, (self, o), 1)
+            elif type(o) in DEFERS_TO:
+                return NotImplemented
             return bind(self, o) if found is None else found
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
@@ -1799,7 +1808,7 @@ def _plain_float_operator(op, py, ident, bind):
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
             atoms, key = (self.node, _new_tuple(Const, (o,))), (self.node, id(o))
         else:
-            return bind(self, o)
+            return NotImplemented if type(o) in DEFERS_TO else bind(self, o)
         table = t.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
@@ -1922,16 +1931,32 @@ def _numpy_caller(frame) -> str | None:
         module = frame.f_globals.get("__name__", "")
         if module != "numpy" and not module.startswith("numpy."):
             break
-        sub = "linalg." if module.startswith("numpy.linalg") else ""
+        sub = "linalg." if module.startswith("numpy.linalg") else "ma." if module.startswith("numpy.ma") else ""
         if module.startswith("numpy.polynomial."):  # (numpy.polynomial.chebyshev.chebval: its module named too)
             sub = "polynomial." + module.split(".")[2] + "."
         code = frame.f_code.co_name
+        if sub == "ma." and code in ("__new__", "wrapper"):  # (np.ma.MaskedArray(x, ...); np.ma.mean's wrapper)
+            code = "masked_array" if code == "__new__" else frame.f_locals.get("methodname", code)
         name = sub + code if code.isidentifier() and not code.startswith("_") else name
         series = _series_class(frame)
         if series is not None:  # a method of np.polynomial's series classes: the class named (Polynomial.fit)
             name = f"polynomial.{series}" + (f".{code}" if code.isidentifier() and not code.startswith("_") else "")
         frame = frame.f_back
     return name
+
+
+def _ma_message(name: str, x) -> str:
+    """The refusal of numpy.ma.`name` given a traced value: its code converts with numpy.array (measured: no dispatch
+    reaches difflab), so difflab.numpy.ma's own is named, or the list of what it has."""
+    fix = (
+        f"use difflab.numpy.ma.{name} (a traced (data, mask) pair, NumPy's values)"
+        if name in dnp.ma.NAMES
+        else f"difflab.numpy.ma has no {name}; it has {', '.join(dnp.ma.NAMES)} (and the MaskedArray's methods)"
+    )
+    return (
+        f"numpy.ma.{name} converted a traced value ({x.node!r}: {x.node.aval}) to a NumPy array itself (numpy.ma's "
+        f"code calls numpy.array, which no dispatch reaches), which would drop its derivative; {fix}"
+    )
 
 
 def _series_class(frame) -> str | None:

@@ -79,3 +79,105 @@ def test_vmap_of_reads_of_other_lengths_says_so():
     for f in (lambda x: x[x > 0] * 2, dl.jacobian(lambda x: np.sin(x[x > 0]))):
         with pytest.raises(ValueError, match=r"vmap cannot stack f.s rows: .*\(3,[ 5]*\) at one row, \(4,"):
             dl.vmap(f)(X)
+
+
+# -- numpy.ma: difflab.numpy.ma, a traced (data, mask) pair -------------------------------------------------------
+
+
+def ma_functions(ma):
+    """The same code on numpy.ma (plain arrays: NumPy's values) and on difflab.numpy.ma (traced)."""
+
+    def ma_reductions(x):
+        a = ma.masked_array(x, mask=x < 0)
+        return a.mean() + a.std() * 2 + a.sum() * 0.5 + a.var(ddof=1)
+
+    def ma_filled(x):
+        a = ma.masked_where(x > 1.0, np.sin(x))
+        return a.filled(0.5).sum() * a.compressed().sum()
+
+    def ma_invalid(x):
+        b = ma.masked_invalid(np.log(x))
+        return b.mean() + (b * 2).sum() + ma.masked_array(x, mask=[0, 1, 0, 0, 1]).std()
+
+    def ma_axes(x):
+        A = ma.masked_where(np.outer(x, x[:3]) < 0, np.outer(x, x[:3]))
+        return A.mean(axis=0) @ np.array([1.0, 2.0, 3.0]) + A.sum(axis=1).sum()
+
+    return ma_reductions, ma_filled, ma_invalid, ma_axes
+
+
+MA_JAX = [  # jax.value_and_grad at P1, P2 of the same sums written with jnp.where over the unmasked count (x64,
+    # /tmp/m58/ma_jax.py): JAX has no numpy.ma
+    [
+        (4.741436070471816, [-0.5097079637111421, 0.0, 2.751963757682584, 0.257744206028558, 0.0]),
+        (5.803148972690007, [1.1531856384435788, -0.5939521281452629, 0.0, 0.3468143615564211, 2.093952128145263]),
+    ],
+    [
+        (
+            -0.04514996426354683,
+            [-0.2516729550416716, -0.09545918939501401, 0.0, -0.20148931356176283, -0.2426434505254703],
+        ),
+        (1.1577253786897201, [0.0, 2.325651012197987, 2.266967697050207, 1.4750506594004127, 0.0]),
+    ],
+    [
+        (-1.298449956075113, [7.45625712925554, 0.0, 1.625981878841292, 3.1955387696809465, 0.0]),
+        (-0.4236394317890686, [1.8563483225498991, 11.25, -0.445435403187374, 2.5890870806374746, 1.0227272727272727]),
+    ],
+    [(17.04, [8.4, -5.6, 10.4, 4.4, -2.4]), (10.8, [8.175, 9.375, -2.4, 2.175, 2.175])],
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")  # (NumPy's own, and difflab's DomainWarning)
+@pytest.mark.filterwarnings("ignore::difflab.DomainWarning")
+def test_numpy_ma_basics_by_difflab_numpy_ma(method):
+    """masked_array(x, mask=x < 0) and a constant mask, masked_where, masked_invalid, .mean/.sum/.std/.var (axis=
+    too), .filled, .compressed and arithmetic, on difflab.numpy.ma: prepared at P1 (masks recomputed) and called at
+    P2 (every mask differs), and fresh: JAX's gradients, NumPy's np.ma values (numpy.ma refuses a traced value)."""
+    import difflab.numpy as dnp
+
+    for f, g, want in zip(ma_functions(dnp.ma), ma_functions(np.ma), MA_JAX):
+        with np.errstate(invalid="ignore"):
+            assert [f(P1), f(P2)] == [g(P1), g(P2)], f.__name__  # (NumPy's np.ma, bit for bit)
+        # (symbolic's log an ulp from NumPy's: its value within 1e-12 only)
+        exact = method != "symbolic" or f.__name__ != "ma_invalid"
+        check_prepared_where_masks_differ({f: want}, P1, P2, method, exact=exact)
+
+
+@pytest.mark.filterwarnings("ignore::difflab.DomainWarning")
+def test_numpy_ma_ufuncs_operators_and_an_empty_reduction():
+    """np.sin / np.log of a masked array (log's domain masked, as np.ma's), tracer + masked array, a division by a
+    zero (np.ma's safe-divide domain): NumPy's np.ma values, central-difference gradients; every element masked:
+    NaN where NumPy gives np.ma.masked."""
+    import difflab.numpy as dnp
+
+    def code(ma, x):
+        a = ma.masked_less(x, 0.0)
+        return (np.log(a) + np.sin(a) * x + a / np.array([1.0, 2.0, 0.0, 4.0, 5.0])).sum() + (x[0] * a - 1.0).mean()
+
+    x = P1.copy()
+    with np.errstate(all="ignore"):
+        assert code(dnp.ma, x) == code(np.ma, x)
+    h = 1e-6
+    with np.errstate(all="ignore"):
+        central = [(code(np.ma, x + h * e) - code(np.ma, x - h * e)) / (2 * h) for e in np.eye(5)]
+    for method in ("forward", "reverse"):
+        np.testing.assert_allclose(dl.grad(lambda x: code(dnp.ma, x), method=method)(x), central, atol=1e-6)
+    empty = dl.value_and_grad(lambda x: dnp.ma.masked_greater(x, -10.0).mean())(x)
+    assert np.ma.masked_greater(x, -10.0).mean() is np.ma.masked and np.isnan(empty[0])
+
+
+def test_numpy_ma_given_a_traced_value_names_difflab_numpy_ma():
+    """numpy.ma's code converts its data with numpy.array (no dispatch reaches difflab): refused naming
+    difflab.numpy.ma's function, or, for one it has not, the list it has (was a generic conversion message, and
+    for np.ma.mean 'numpy.ma.wrapper')."""
+    for code, name in (
+        (lambda x: np.ma.masked_array(x, mask=x < 0).mean(), "use difflab.numpy.ma.masked_array"),
+        (lambda x: np.ma.masked_where(x < 0, x).sum(), "use difflab.numpy.ma.masked_where"),
+        (lambda x: np.ma.masked_invalid(np.log(x)).sum(), "use difflab.numpy.ma.masked_invalid"),
+        (lambda x: np.ma.mean(x), "use difflab.numpy.ma.mean"),
+        (lambda x: np.ma.median(x), "difflab.numpy.ma has no median; it has MaskedArray, array, compressed"),
+    ):
+        with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.ma.* to a NumPy array itself .*; {name}"):
+            with np.errstate(invalid="ignore"):
+                dl.grad(code)(np.abs(P1))
