@@ -1091,6 +1091,8 @@ def _argwhere_write(y, a, value, frame) -> bool:
     2 or more axes, where NumPy reads each coordinate as a position along y's first axis; a value of the count)."""
     t = y._trace
     column = t.index_forms.get(a.node)
+    if column is not None and len(column[0]) > 1 and a._trace is t and y.node.shape:
+        return _argwhere_rows_write(y, a, value, column[0], frame)
     if column is None or a._trace is not t or len(column[0]) != 1 or not t.index_reads:
         return False
     found = t.index_reads.get(column[0][0].node)
@@ -1101,6 +1103,29 @@ def _argwhere_write(y, a, value, frame) -> bool:
     if not _assign.assign_masked(whole, found[1], value, lambda: _source_at(frame), 1 - one):
         return False
     _assign.assign(y, (Ellipsis,), dnp.squeeze(whole, axis=one), lambda: _source_at(frame))
+    return True
+
+
+def _argwhere_rows_write(y, a, value, reads, frame) -> bool:
+    """`y[a] = value` for a = np.argwhere(M) of an M of 2 or more axes (or its transpose): NumPy's integer array index,
+    each coordinate of each selected position a row of y (target a.shape + y.shape[1:]), the last write of a row
+    kept. Recorded as a gather: row r takes the value at the last entry of a equal to r (a's entries compared
+    with each row number), where one is, else keeps y[r]; a being recomputed from M at each call (its count
+    guarded: prepare traces again where it differs). `y[a] *= c` is so y[a] * c, each row written with its own
+    value scaled. False where a coordinate may fall outside y's first axis (NumPy's IndexError)."""
+    t, n, rest = y._trace, y.node.shape[0], tuple(y.node.shape[1:])
+    found = [t.index_reads.get(r.node) for r in reads]
+    if any(f is None for f in found) or n < max(found[0][1].shape):
+        return False
+    size = int(np.prod(a.node.shape))
+    flat = dnp.reshape(a, (-1,))
+    v = dnp.reshape(dnp.broadcast_to(value, tuple(a.node.shape) + rest), (size,) + rest)
+    v = dnp.concatenate([v, dnp.zeros((1,) + rest, dtype=v.dtype)])  # (a row past the end: never empty)
+    hit = flat[None, :] == np.arange(n)[:, None]  # (n, size): entry q of a names row r
+    last = dnp.max(dnp.where(hit, np.arange(size), -1), axis=1, initial=-1)  # (NumPy's last write wins)
+    taken = dnp.take(v, dnp.where(last >= 0, last, size), axis=0)
+    new = dnp.where(dnp.reshape(last >= 0, (n,) + (1,) * len(rest)), taken, y)
+    _assign.assign(y, (Ellipsis,), new, lambda: _source_at(frame))
     return True
 
 

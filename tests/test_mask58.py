@@ -181,3 +181,36 @@ def test_numpy_ma_given_a_traced_value_names_difflab_numpy_ma():
         with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.ma.* to a NumPy array itself .*; {name}"):
             with np.errstate(invalid="ignore"):
                 dl.grad(code)(np.abs(P1))
+
+
+# -- a 2-d mask's np.argwhere as a write index: rows of Z ----------------------------------------------------------
+
+
+def argwhere_row_writes(x):
+    Z = np.outer(x, x[:3])
+    M = Z[:3, :] > 0.2
+    W = np.argwhere(M)  # (count, 2): NumPy's Z[W] is the rows numbered by each coordinate, the last write winning
+    Z[W] = Z[W] * np.array([1.0, 2.0])[:, None]  # (a row named as a column coordinate last: scaled by 2)
+    Y = np.outer(x, x[:3])
+    Y[np.argwhere(M).T] = x[:3] * 2
+    return (Z**2).sum() + (np.sin(Y) * Z).sum()
+
+
+ROWS_JAX = [  # JAX x64: the writes as sequential Z.at[r].set per entry of a concrete W, in order (/tmp/m58/jax_w.py)
+    (
+        127.60286661332212,
+        [28.583575761071195, -107.6646260639912, 172.44192897723593, 11.879335650092115, -8.110141776002571],
+    ),
+    (
+        38.345460992838184,
+        [58.64571941282689, 11.917385729401126, -18.04961059093475, 6.420382739341222, 5.852516154541312],
+    ),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argwhere_of_a_2d_mask_writes_rows(method):
+    """Z[np.argwhere(M)] = v of a 2-d M (and by its .T): NumPy writes the rows numbered by each coordinate, the last
+    write of a row kept; recorded as a gather recomputed from M (was specialised: prepare refused it). Prepared at
+    P1, called at P2 (M differs): JAX's sequential writes, NumPy's value."""
+    check_prepared_where_masks_differ({argwhere_row_writes: ROWS_JAX}, P1, P2, method)
