@@ -214,3 +214,26 @@ def test_argwhere_of_a_2d_mask_writes_rows(method):
     write of a row kept; recorded as a gather recomputed from M (was specialised: prepare refused it). Prepared at
     P1, called at P2 (M differs): JAX's sequential writes, NumPy's value."""
     check_prepared_where_masks_differ({argwhere_row_writes: ROWS_JAX}, P1, P2, method)
+
+
+def placed(x):
+    z = np.outer(x, x[:2])
+    np.place(z, z > 0.1, np.sin(x[:3]) * 2)  # (3 values cycled over the selected positions: 7 at P1, 6 at P2)
+    y = x.copy()
+    np.place(y, x < 1.0, [0.5, -0.25])
+    return (z**2).sum() + (y * x).sum()
+
+
+PLACED_JAX = [  # JAX x64: z.at[j].set(vals[k % L]) at the k-th selected position j, in order (/tmp/m58/jax_place.py)
+    (19.128032213171, [6.9491397871602825, -14.159852722204603, 6.732790018768286, 2.516, -0.322]),
+    (20.87706854395242, [4.963440096718406, 3.683346738469204, -6.141139787160282, 0.5, 4.4]),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_place_of_values_of_another_length_by_a_traced_mask(method):
+    """np.place(z, m, vals) by a traced mask with len(vals) neither 1 nor m's count: vals cycled over the selected
+    positions, the k-th taking vals[k % L], recorded as a gather by m's running count (was specialised: prepare
+    refused it). Prepared at P1, called at P2: JAX's values and gradients, NumPy's value (symbolic: within 1e-12,
+    its sum of squares rounded otherwise)."""
+    check_prepared_where_masks_differ({placed: PLACED_JAX}, P1, P2, method, exact=method != "symbolic")
