@@ -1552,10 +1552,7 @@ class Tracer(Traced):
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
                 raise UnsupportedOperationError(_augmented_message(text))
-            raise UnsupportedOperationError(
-                f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
-                "which traced values do not support; use the returned value"
-            )
+            raise UnsupportedOperationError(_out_message(ufunc.__name__, text))
         kwargs.pop("out", None)
         if method != "__call__":
             fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
@@ -1592,6 +1589,8 @@ class Tracer(Traced):
             out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
             if out is not None:
                 return out
+        if "out" in kwargs and not _accepts(fn, {"out": None}):  # (np.cumsum(x, out=c), np.dot(a, b, out=c))
+            return _function_into(name, fn, args, kwargs, _user_frame(sys._getframe(1)))
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
             return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
@@ -1633,6 +1632,34 @@ def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
             "traced array; write the result (numpy.copyto(out, result, where=...))"
         )
     _assign.copyto(out, fn(*inputs), where=mask, said=lambda: _source_at(frame) if frame is not None else None)
+    return out
+
+
+def _out_message(name: str, text) -> str:
+    """The refusal of numpy.`name`(..., out=c) into a NumPy array c (the user's code `text`): NumPy writes the result
+    into c, which cannot hold a traced value, and returns c; what to write instead."""
+    return (
+        (f"`{text}`: " if text else "")
+        + f"numpy.{name}(..., out=c) writes its result into c, a NumPy array, which cannot hold a traced value (its "
+        f"derivative would be dropped, and c read afterwards would not be NumPy's); drop out= and use the result, "
+        f"c = numpy.{name}(...), or make c traced (c = numpy.zeros_like(x) or numpy.empty_like(x): written in "
+        "place, as NumPy's)"
+    )
+
+
+def _function_into(name: str, fn, args, kwargs: dict, frame):
+    """`numpy.<name>(*args, out=c)` of a function that is no ufunc (np.cumsum, np.dot, np.take, np.clip,
+    np.concatenate): into a traced c of the result's shape, the result written into c in place (difflab.assign)
+    and c returned, as NumPy's; out=None ignored; into a NumPy array refused (_out_message)."""
+    out = kwargs.pop("out")
+    result = fn(*args, **kwargs)
+    if out is None:
+        return result
+    if not isinstance(out, Tracer):
+        raise UnsupportedOperationError(_out_message(name, _source_at(frame) if frame is not None else None))
+    if tuple(out.node.shape) != tuple(np.shape(result)):
+        raise ValueError(f"numpy.{name}: out has shape {tuple(out.node.shape)}, the result {np.shape(result)}")
+    _assign.copyto(out, result, said=lambda: _source_at(frame) if frame is not None else None)
     return out
 
 

@@ -237,3 +237,53 @@ def test_place_of_values_of_another_length_by_a_traced_mask(method):
     refused it). Prepared at P1, called at P2: JAX's values and gradients, NumPy's value (symbolic: within 1e-12,
     its sum of squares rounded otherwise)."""
     check_prepared_where_masks_differ({placed: PLACED_JAX}, P1, P2, method, exact=method != "symbolic")
+
+
+# -- out= of the functions that are no ufunc ------------------------------------------------------------------------
+
+
+def test_out_of_functions_into_a_traced_buffer_and_a_numpy_one():
+    """np.dot/np.cumsum/np.take/np.clip/np.concatenate(..., out=c): into a traced c (np.zeros_like) the result is
+    written in place and c returned, as NumPy's (was refused: 'difflab's version does not take these arguments');
+    into a NumPy buffer, NumPy's result lives in c, which cannot hold a traced value: refused naming the fix
+    (drop out=, c = numpy.<name>(...), or c traced), np.matmul's (a ufunc) too (was 'use the returned value')."""
+    A = np.arange(8.0).reshape(2, 4)
+    x = P1[:4]
+
+    def into(x):
+        c, d, e = np.zeros_like(x[:2]), np.zeros_like(x), np.zeros_like(np.concatenate([x, x]))
+        y = np.dot(A, x, out=c)
+        np.cumsum(np.sin(x), out=d)
+        np.concatenate([x, x**2], out=e)
+        t = np.take(x, [0, 2], out=np.zeros_like(x[:2]))
+        return (y * c).sum() + (d**2).sum() + e.sum() + np.clip(x, 0, 1, out=np.zeros_like(x)).sum() + t @ t
+
+    def plain(x):
+        y = A @ x
+        return (
+            (y * y).sum()
+            + (np.cumsum(np.sin(x)) ** 2).sum()
+            + (x + x**2).sum()
+            + np.clip(x, 0, 1).sum()
+            + x[0] ** 2
+            + x[2] ** 2
+        )
+
+    s, c = np.sin(x), np.cos(x)
+    cs = np.cumsum(s)
+    want = 2 * A.T @ (A @ x) + c * np.cumsum(2 * cs[::-1])[::-1] + 1 + 2 * x + ((x > 0) & (x < 1))
+    want[[0, 2]] += 2 * x[[0, 2]]
+    for method in METHODS:
+        tol = 1e-6 if method == "numeric" else 1e-12
+        got = dl.value_and_grad(into, method=method)(x)
+        assert got[0] == pytest.approx(plain(x), rel=1e-14)
+        np.testing.assert_allclose(got[1], want, rtol=tol, atol=tol, err_msg=method)
+    for code, name in (
+        (lambda x: np.dot(A, x, out=np.empty(2)).sum(), "dot"),
+        (lambda x: np.cumsum(x, out=np.empty(4)).sum(), "cumsum"),
+        (lambda x: np.concatenate([x, x], out=np.empty(8)).sum(), "concatenate"),
+        (lambda x: np.matmul(A, x, out=np.empty(2)).sum(), "matmul"),
+    ):
+        fix = rf"numpy\.{name}\(\.\.\., out=c\) writes its result into c, a NumPy array.*c = numpy\.{name}\(\.\.\.\)"
+        with pytest.raises(dl.UnsupportedOperationError, match=fix):
+            dl.grad(code)(x)
