@@ -1106,6 +1106,29 @@ def _argwhere_write(y, a, value, frame) -> bool:
     return True
 
 
+def _count_write(y, mask, value, frame) -> bool:
+    """`y[m] = v` for a traced mask m over y's leading axes and a value v of its count's length (`np.cumsum(x[m])`,
+    `np.sort(x[m])`: no elementwise function of reads by m, so no numpy.where of them), where the trace's operator
+    checks count guards: m's count guarded (traced again where it differs: NumPy's ValueError there for a constant
+    v) and the k-th selected position taking v[k], a gather by m's running count recomputed at each call. False
+    otherwise (vmap, dl.trace: the mask's values read, as before)."""
+    t = y._trace
+    if type(mask) is not Tracer or mask._trace is not t or t.guards is None or isinstance(mask.value, Tracer):
+        return False
+    shape, rest = tuple(mask.node.shape), tuple(y.node.shape[len(mask.node.shape) :])
+    n = int(np.count_nonzero(mask.concrete))
+    if tuple(np.shape(value)) != (n,) + rest or not n:
+        return False
+    _count_guard(mask, dnp.count_nonzero(mask), n)
+    rank = dnp.cumsum(dnp.reshape(mask, (-1,)))  # (0 .. n: row 0 of v's extension never read where m holds)
+    rank = dnp.minimum(rank, n)  # (in range where the guard fails: the symbolic method's placeholders, never read)
+    v = dnp.concatenate([dnp.zeros((1,) + rest, dtype=getattr(value, "dtype", float)), value])
+    taken = dnp.reshape(dnp.take(v, rank, axis=0), shape + rest)
+    new = dnp.where(dnp.reshape(mask, shape + (1,) * len(rest)), taken, y)
+    _assign.assign(y, (Ellipsis,), new, lambda: _source_at(frame))
+    return True
+
+
 def _argwhere_rows_write(y, a, value, reads, frame) -> bool:
     """`y[a] = value` for a = np.argwhere(M) of an M of 2 or more axes (or its transpose): NumPy's integer array index,
     each coordinate of each selected position a row of y (target a.shape + y.shape[1:]), the last write of a row
@@ -1357,6 +1380,8 @@ class Tracer(Traced):
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
+        if found is not None and found[1] == 0 and _count_write(self, found[0], value, frame):
+            return  # (y[m] = np.cumsum(x[m]): a value of the count, gathered by m's running count)
         if found is None and _assign.assign_mixed(self, idx, value, lambda: _source_at(frame)):
             return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))

@@ -287,3 +287,31 @@ def test_out_of_functions_into_a_traced_buffer_and_a_numpy_one():
         fix = rf"numpy\.{name}\(\.\.\., out=c\) writes its result into c, a NumPy array.*c = numpy\.{name}\(\.\.\.\)"
         with pytest.raises(dl.UnsupportedOperationError, match=fix):
             dl.grad(code)(x)
+
+
+def count_writes(x):
+    z = x.copy()
+    m = x > 0
+    z[m] = np.cumsum(x[m])  # (a value of the count's length: no elementwise function of the reads)
+    Z = np.outer(x, x[:2])
+    Z[m] = np.sort(Z[m], axis=0)[::-1]
+    return (z**2).sum() + (Z**2).sum() * 0.5
+
+
+COUNT_WRITES_JAX = [  # JAX x64: x.at[m].set(...) with m concrete at each point (/tmp/m58/jax_cw.py), at P1, P2, P3
+    (20.7077, [13.513, -11.652000000000001, 13.66, 7.071, -1.412]),
+    (44.22435000000001, [36.68000000000001, 20.264000000000003, -1.287, 16.861, 14.638000000000002]),
+    (12.9455, [14.581, 9.727, -1.74, 7.33, -0.5800000000000001]),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_write_of_a_value_of_the_count(method):
+    """y[m] = v with v of m's count (np.cumsum(x[m]), rows of np.sort(Z[m], axis=0)): the count guarded, the k-th
+    selected position taking v[k], a gather by m's running count (was specialised: prepare refused it). Prepared at
+    P1: at P2 traced again, at P3 (P1's count) reused; JAX's gradients, NumPy's values (symbolic within 1e-12)."""
+    check_prepared_where_masks_differ({count_writes: COUNT_WRITES_JAX[:2]}, P1, P2, method, exact=method != "symbolic")
+    want = COUNT_WRITES_JAX[::2]
+    check_prepared_where_masks_differ({count_writes: want}, P1, P3, method, fresh=False, exact=method != "symbolic")
+    staged = dl.prepare(count_writes, P1, method=method).staged
+    assert staged.holds([P3]) and not staged.holds([P2])
