@@ -1110,10 +1110,10 @@ def _count_write(y, mask, value, frame) -> bool:
     """`y[m] = v` for a traced mask m over y's leading axes and a value v of its count's length (`np.cumsum(x[m])`,
     `np.sort(x[m])`: no elementwise function of reads by m, so no numpy.where of them), where the trace's operator
     checks count guards: m's count guarded (traced again where it differs: NumPy's ValueError there for a constant
-    v) and the k-th selected position taking v[k], a gather by m's running count recomputed at each call. False
-    otherwise (vmap, dl.trace: the mask's values read, as before)."""
+    v) and the k-th selected position taking v[k], a gather by m's running count recomputed at each call; under vmap
+    (no guards) the count specialises the trace row by row (_count_guard): each row answered alone."""
     t = y._trace
-    if type(mask) is not Tracer or mask._trace is not t or t.guards is None or isinstance(mask.value, Tracer):
+    if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer):
         return False
     shape, rest = tuple(mask.node.shape), tuple(y.node.shape[len(mask.node.shape) :])
     n = int(np.count_nonzero(mask.concrete))

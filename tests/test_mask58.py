@@ -315,3 +315,12 @@ def test_a_write_of_a_value_of_the_count(method):
     check_prepared_where_masks_differ({count_writes: want}, P1, P3, method, fresh=False, exact=method != "symbolic")
     staged = dl.prepare(count_writes, P1, method=method).staged
     assert staged.holds([P3]) and not staged.holds([P2])
+
+
+def test_vmap_of_the_writes_is_each_rows():
+    """vmap of the writes above (no guard checked per row: each row answered alone, as f on it): JAX's values and
+    gradients per row (count_writes was refused by name: 'vmap cannot batch')."""
+    X = np.stack([P1, P2])
+    for f, want in ((count_writes, COUNT_WRITES_JAX), (argwhere_row_writes, ROWS_JAX), (placed, PLACED_JAX)):
+        np.testing.assert_allclose(dl.vmap(f)(X), [w[0] for w in want[:2]], rtol=1e-12, err_msg=f.__name__)
+        np.testing.assert_allclose(dl.vmap(dl.grad(f))(X), [w[1] for w in want[:2]], rtol=1e-12, atol=1e-12)
