@@ -959,6 +959,9 @@ def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None
             flat = np.ravel(flat)
         if (flat.size == 1 or flat.size == int(np.sum(_number(traced)))) and assign_masked(arr, traced, flat, where):
             return
+        if flat.size:  # (vals of another length: cycled over the selected positions, recomputed at each call)
+            _place_cycled(arr, traced, flat, where)
+            return
         from .numpy.arrays import _value  # (difflab.numpy imports this module)
 
         mask = np.asarray(_value(traced, "numpy.place by a traced mask of another count of values"))
@@ -966,6 +969,19 @@ def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None
     n = int(mask.sum())
     if n:
         assign(arr, (mask,), _cyclic(vals, n, where), where)
+
+
+def _place_cycled(arr, mask, flat, where) -> None:
+    """numpy.place by a traced mask of vals `flat` (1-d, not empty) of any length L: the k-th selected position (in
+    C order) takes flat[k % L], k its running count of the mask less one, a gather recomputed from the mask at each
+    call (no count read: the trace holds wherever the mask changes)."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    rank = dnp.cumsum(_reshape_front(mask, (mask.size,)))  # (0 .. size: no arithmetic on it, batched as ints)
+    cycled = dnp.take(flat, (np.arange(mask.size + 1) - 1) % flat.size)  # (cycled[k] = flat[(k - 1) % L])
+    taken = _reshape_front(dnp.take(cycled, rank), tuple(arr.shape))
+    _check_dtype(arr, taken, where)
+    assign(arr, (Ellipsis,), ops.where(mask, taken, arr), where)
 
 
 def putmask(a, mask, values, where=lambda: "numpy.putmask(a, mask, values)") -> None:

@@ -272,6 +272,11 @@ def _silenced(origin: Eqn, err) -> bool:
     return kind in origin.ignored
 
 
+#: the classes whose reflected operator `tracer + o` defers to (difflab.numpy.ma.MaskedArray: NumPy's ndarray defers
+#: to an operand with its own __array_ufunc__ so; a set, the check one lookup on the tracer operators' slow path)
+DEFERS_TO: set = set()
+
+
 class Why:
     """What specialised a trace to its input values (a trace's and graph's `specialised`: one of these, truthy,
     or False): what read a traced value's number, that value's Var and the equations it may come from, and the

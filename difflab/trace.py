@@ -41,8 +41,25 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, ValuesRefusedError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, quiet_type, refuse_array_subclass, specialise, stand_in
-from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
+from .graph import (
+    ERRSTATE,
+    Const,
+    Eqn,
+    Graph,
+    Traced,
+    Var,
+    Why,
+    quiet_type,
+    refuse_array_subclass,
+    specialise,
+    stand_in,
+)
+from .graph import (
+    _LIBRARY,
+    _ORIGINS,
+    DEFERS_TO,
+    _get_ident,
+)  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -1074,6 +1091,8 @@ def _argwhere_write(y, a, value, frame) -> bool:
     2 or more axes, where NumPy reads each coordinate as a position along y's first axis; a value of the count)."""
     t = y._trace
     column = t.index_forms.get(a.node)
+    if column is not None and len(column[0]) > 1 and a._trace is t and y.node.shape:
+        return _argwhere_rows_write(y, a, value, column[0], frame)
     if column is None or a._trace is not t or len(column[0]) != 1 or not t.index_reads:
         return False
     found = t.index_reads.get(column[0][0].node)
@@ -1084,6 +1103,52 @@ def _argwhere_write(y, a, value, frame) -> bool:
     if not _assign.assign_masked(whole, found[1], value, lambda: _source_at(frame), 1 - one):
         return False
     _assign.assign(y, (Ellipsis,), dnp.squeeze(whole, axis=one), lambda: _source_at(frame))
+    return True
+
+
+def _count_write(y, mask, value, frame) -> bool:
+    """`y[m] = v` for a traced mask m over y's leading axes and a value v of its count's length (`np.cumsum(x[m])`,
+    `np.sort(x[m])`: no elementwise function of reads by m, so no numpy.where of them), where the trace's operator
+    checks count guards: m's count guarded (traced again where it differs: NumPy's ValueError there for a constant
+    v) and the k-th selected position taking v[k], a gather by m's running count recomputed at each call; under vmap
+    (no guards) the count specialises the trace row by row (_count_guard): each row answered alone."""
+    t = y._trace
+    if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer):
+        return False
+    shape, rest = tuple(mask.node.shape), tuple(y.node.shape[len(mask.node.shape) :])
+    n = int(np.count_nonzero(mask.concrete))
+    if tuple(np.shape(value)) != (n,) + rest or not n:
+        return False
+    _count_guard(mask, dnp.count_nonzero(mask), n)
+    rank = dnp.cumsum(dnp.reshape(mask, (-1,)))  # (0 .. n: row 0 of v's extension never read where m holds)
+    rank = dnp.minimum(rank, n)  # (in range where the guard fails: the symbolic method's placeholders, never read)
+    v = dnp.concatenate([dnp.zeros((1,) + rest, dtype=getattr(value, "dtype", float)), value])
+    taken = dnp.reshape(dnp.take(v, rank, axis=0), shape + rest)
+    new = dnp.where(dnp.reshape(mask, shape + (1,) * len(rest)), taken, y)
+    _assign.assign(y, (Ellipsis,), new, lambda: _source_at(frame))
+    return True
+
+
+def _argwhere_rows_write(y, a, value, reads, frame) -> bool:
+    """`y[a] = value` for a = np.argwhere(M) of an M of 2 or more axes (or its transpose): NumPy's integer array index,
+    each coordinate of each selected position a row of y (target a.shape + y.shape[1:]), the last write of a row
+    kept. Recorded as a gather: row r takes the value at the last entry of a equal to r (a's entries compared
+    with each row number), where one is, else keeps y[r]; a being recomputed from M at each call (its count
+    guarded: prepare traces again where it differs). `y[a] *= c` is so y[a] * c, each row written with its own
+    value scaled. False where a coordinate may fall outside y's first axis (NumPy's IndexError)."""
+    t, n, rest = y._trace, y.node.shape[0], tuple(y.node.shape[1:])
+    found = [t.index_reads.get(r.node) for r in reads]
+    if any(f is None for f in found) or n < max(found[0][1].shape):
+        return False
+    size = int(np.prod(a.node.shape))
+    flat = dnp.reshape(a, (-1,))
+    v = dnp.reshape(dnp.broadcast_to(value, tuple(a.node.shape) + rest), (size,) + rest)
+    v = dnp.concatenate([v, dnp.zeros((1,) + rest, dtype=v.dtype)])  # (a row past the end: never empty)
+    hit = flat[None, :] == np.arange(n)[:, None]  # (n, size): entry q of a names row r
+    last = dnp.max(dnp.where(hit, np.arange(size), -1), axis=1, initial=-1)  # (NumPy's last write wins)
+    taken = dnp.take(v, dnp.where(last >= 0, last, size), axis=0)
+    new = dnp.where(dnp.reshape(last >= 0, (n,) + (1,) * len(rest)), taken, y)
+    _assign.assign(y, (Ellipsis,), new, lambda: _source_at(frame))
     return True
 
 
@@ -1315,6 +1380,8 @@ class Tracer(Traced):
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
+        if found is not None and found[1] == 0 and _count_write(self, found[0], value, frame):
+            return  # (y[m] = np.cumsum(x[m]): a value of the count, gathered by m's running count)
         if found is None and _assign.assign_mixed(self, idx, value, lambda: _source_at(frame)):
             return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
@@ -1455,6 +1522,8 @@ class Tracer(Traced):
                 "place, which would drop its derivative; write into a traced array instead "
                 "(h = numpy.zeros_like(x), or x.copy())"
             )
+        if caller is not None and caller.startswith("ma."):  # np.ma's Python code: np.array(data), no dispatch
+            raise UnsupportedOperationError(_ma_message(caller[3:], self))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
                 f"numpy.{caller} converted a traced value ({self.node!r}: {self.node.aval}), or a list or tuple "
@@ -1508,10 +1577,7 @@ class Tracer(Traced):
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
                 raise UnsupportedOperationError(_augmented_message(text))
-            raise UnsupportedOperationError(
-                f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
-                "which traced values do not support; use the returned value"
-            )
+            raise UnsupportedOperationError(_out_message(ufunc.__name__, text))
         kwargs.pop("out", None)
         if method != "__call__":
             fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
@@ -1548,6 +1614,8 @@ class Tracer(Traced):
             out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
             if out is not None:
                 return out
+        if "out" in kwargs and not _accepts(fn, {"out": None}):  # (np.cumsum(x, out=c), np.dot(a, b, out=c))
+            return _function_into(name, fn, args, kwargs, _user_frame(sys._getframe(1)))
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
             return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
@@ -1589,6 +1657,34 @@ def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
             "traced array; write the result (numpy.copyto(out, result, where=...))"
         )
     _assign.copyto(out, fn(*inputs), where=mask, said=lambda: _source_at(frame) if frame is not None else None)
+    return out
+
+
+def _out_message(name: str, text) -> str:
+    """The refusal of numpy.`name`(..., out=c) into a NumPy array c (the user's code `text`): NumPy writes the result
+    into c, which cannot hold a traced value, and returns c; what to write instead."""
+    return (
+        (f"`{text}`: " if text else "")
+        + f"numpy.{name}(..., out=c) writes its result into c, a NumPy array, which cannot hold a traced value (its "
+        f"derivative would be dropped, and c read afterwards would not be NumPy's); drop out= and use the result, "
+        f"c = numpy.{name}(...), or make c traced (c = numpy.zeros_like(x) or numpy.empty_like(x): written in "
+        "place, as NumPy's)"
+    )
+
+
+def _function_into(name: str, fn, args, kwargs: dict, frame):
+    """`numpy.<name>(*args, out=c)` of a function that is no ufunc (np.cumsum, np.dot, np.take, np.clip,
+    np.concatenate): into a traced c of the result's shape, the result written into c in place (difflab.assign)
+    and c returned, as NumPy's; out=None ignored; into a NumPy array refused (_out_message)."""
+    out = kwargs.pop("out")
+    result = fn(*args, **kwargs)
+    if out is None:
+        return result
+    if not isinstance(out, Tracer):
+        raise UnsupportedOperationError(_out_message(name, _source_at(frame) if frame is not None else None))
+    if tuple(out.node.shape) != tuple(np.shape(result)):
+        raise ValueError(f"numpy.{name}: out has shape {tuple(out.node.shape)}, the result {np.shape(result)}")
+    _assign.copyto(out, result, said=lambda: _source_at(frame) if frame is not None else None)
     return out
 
 
@@ -1814,8 +1910,9 @@ def _plain_float_operator(op, py, ident, bind):
 
 def _defers(o) -> bool:
     """NumPy's rule for its arrays' operators: an operand whose class sets `__array_ufunc__ = None` (numpy.polynomial's
-    series, difflab's) takes the operation, by its reflected method (x + p is p.__radd__(x))."""
-    return getattr(type(o), "__array_ufunc__", False) is None
+    series, difflab's) takes the operation, by its reflected method (x + p is p.__radd__(x)); so does a class in
+    graph.DEFERS_TO (difflab.numpy.ma.MaskedArray, which has its own __array_ufunc__)."""
+    return type(o) in DEFERS_TO or getattr(type(o), "__array_ufunc__", False) is None
 
 
 def _reflected_float_operator(op, py, ident, bind):
@@ -1918,16 +2015,32 @@ def _numpy_caller(frame) -> str | None:
         module = frame.f_globals.get("__name__", "")
         if module != "numpy" and not module.startswith("numpy."):
             break
-        sub = "linalg." if module.startswith("numpy.linalg") else ""
+        sub = "linalg." if module.startswith("numpy.linalg") else "ma." if module.startswith("numpy.ma") else ""
         if module.startswith("numpy.polynomial."):  # (numpy.polynomial.chebyshev.chebval: its module named too)
             sub = "polynomial." + module.split(".")[2] + "."
         code = frame.f_code.co_name
+        if sub == "ma." and code in ("__new__", "wrapper"):  # (np.ma.MaskedArray(x, ...); np.ma.mean's wrapper)
+            code = "masked_array" if code == "__new__" else frame.f_locals.get("methodname", code)
         name = sub + code if code.isidentifier() and not code.startswith("_") else name
         series = _series_class(frame)
         if series is not None:  # a method of np.polynomial's series classes: the class named (Polynomial.fit)
             name = f"polynomial.{series}" + (f".{code}" if code.isidentifier() and not code.startswith("_") else "")
         frame = frame.f_back
     return name
+
+
+def _ma_message(name: str, x) -> str:
+    """The refusal of numpy.ma.`name` given a traced value: its code converts with numpy.array (measured: no dispatch
+    reaches difflab), so difflab.numpy.ma's own is named, or the list of what it has."""
+    fix = (
+        f"use difflab.numpy.ma.{name} (a traced (data, mask) pair, NumPy's values)"
+        if name in dnp.ma.NAMES
+        else f"difflab.numpy.ma has no {name}; it has {', '.join(dnp.ma.NAMES)} (and the MaskedArray's methods)"
+    )
+    return (
+        f"numpy.ma.{name} converted a traced value ({x.node!r}: {x.node.aval}) to a NumPy array itself (numpy.ma's "
+        f"code calls numpy.array, which no dispatch reaches), which would drop its derivative; {fix}"
+    )
 
 
 def _series_class(frame) -> str | None:
@@ -2305,10 +2418,15 @@ def _settled(t: Trace, outs) -> tuple:
         if id(e.out) in live:
             live.update(id(a) for a in e.args if type(a) is Var)
     used = [(why, v) for why, v in t.tentative if id(v) in live]
+    if used and t.guards is not None:
+        _guard_used(t, [v for _, v in used])
     gathered = {v for _, v in used if _count_guarded(t, v)}
     unguarded = [why for why, v in used if v not in gathered]
     if unguarded:
-        t.specialised = unguarded[0]
+        why, read = next((why, v) for why, v in used if v not in gathered)
+        if isinstance(why, Why) and t.read_masks and read in t.read_masks:  # (a mask's count, no operator checking
+            why = Why(why.what, why.var, why.eqns, why.line, _ROWS)  # guards: vmap's, a decision holding row by row)
+        t.specialised = why
         return tuple(t.eqns)
     tainted = {id(v) for _, v in t.tentative if v not in gathered}
     kept = []
@@ -2318,6 +2436,20 @@ def _settled(t: Trace, outs) -> tuple:
         else:
             kept.append(e)
     return tuple(kept) if not gathered else _gathered(t, kept, gathered)
+
+
+def _guard_used(t: Trace, reads: list) -> None:
+    """Guard the count of each traced mask by which a read an output uses was taken (`np.cumsum(x[m]).sum()`,
+    `np.sort(x[m])[-1]`, `np.diff(x[m])`: the graph's shapes hold its count even where no Python code read it),
+    so the operator reuses the trace where the counts are the example's and traces again where one differs."""
+    t.done = False  # (recording on the closed trace's own tracers)
+    try:
+        for r in reads:
+            mask = t.read_masks.get(r) if t.read_masks else None
+            if mask is not None and r in t.masked.get(mask.node, ()):
+                _count_guard(mask, dnp.count_nonzero(mask), int(np.count_nonzero(mask.concrete)))
+    finally:
+        t.done = True
 
 
 def _count_guarded(t: Trace, read: Var) -> bool:

@@ -403,15 +403,21 @@ def test_values_broadcast_along_the_selected_rows_and_those_of_the_count():
         assert p(x) == pytest.approx((by_hand(x) ** 2 * W).sum(), rel=1e-14)
         np.testing.assert_allclose(p.grad(x), dl.grad(f)(x), rtol=1e-14)
 
-    # values of the mask's count (a column of two for two selected rows) still read the mask: refused by name
+    # values of the mask's count (a column of three for three selected rows): refused by name until mask58, now the
+    # count guarded and the k-th selected row taking the k-th value row: reused where three rows are selected (others
+    # here), NumPy's value and the analytic gradient; at X2 (two selected) traced again: NumPy's broadcast ValueError
     def g(X):
         z = X * 1.0
         z[X[:, 0] > 0] = z[X[:, 0] > 0] * np.array([[1.0], [2.0], [3.0]])
         return (z**2).sum()
 
-    with pytest.raises(ValueError, match="specialised.*indexing by a traced mask"):
-        dl.prepare(g, X1)
-    np.testing.assert_allclose(dl.grad(g)(X1), 2 * X1 * np.array([[1.0], [4.0], [1.0], [9.0]]), rtol=1e-14)
+    p = dl.prepare(g, X1)
+    np.testing.assert_allclose(p.grad(X1), 2 * X1 * np.array([[1.0], [4.0], [1.0], [9.0]]), rtol=1e-14)
+    X3 = X1[[1, 2, 0, 3]]  # (rows 0, 2, 3 selected)
+    assert p.staged.holds([X3]) and p(X3) == g(X3)
+    np.testing.assert_allclose(p.grad(X3), 2 * X3 * np.array([[1.0], [1.0], [4.0], [9.0]]), rtol=1e-14)
+    with pytest.raises(ValueError, match="broadcast"):
+        p(X2)
 
 
 def _putmask(x):

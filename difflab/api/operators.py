@@ -945,7 +945,7 @@ def vmap(f, in_axes=0, out_axes=0):
 
         def loop(ks=None):  # f per batch element (those of ks), outputs stacked (traced: the outer trace records it)
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in (range(size) if ks is None else ks)]
-            return [dnp.stack(list(outs)) for outs in zip(*per)]
+            return [_stack_rows(list(outs)) for outs in zip(*per)]
 
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
         # equations are then recorded once each, batched by their ops' rules, as on arrays
@@ -972,6 +972,19 @@ def vmap(f, in_axes=0, out_axes=0):
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _stack_rows(outs: list):
+    """vmap's rows answered alone (f on each), stacked: refused by name where their shapes differ (a read by a traced
+    mask whose count differs between rows, `x[x > 0]`: no array holds them; JAX refuses such a read under vmap)."""
+    shapes = sorted({tuple(o.shape) if hasattr(o, "shape") else () for o in outs})
+    if len(shapes) > 1:
+        raise ValueError(
+            f"vmap cannot stack f's rows: one output has shape {' at one row, '.join(map(str, shapes))} at "
+            "another (as a read x[m] by a traced mask gives where its count differs between rows); return a fixed-shape "
+            "value, such as numpy.where(m, x, 0) or a sum over the read, or call f on each row"
+        )
+    return dnp.stack(outs)
 
 
 def _trace_first_row(flat_f, first, leaves, narrow):

@@ -288,3 +288,8 @@ def __getattr__(name):
 def __dir__():
     # NumPy's public names difflab traces (__all__), not this package's modules and dispatch tables
     return sorted(set(__all__) | {n for n in globals() if n.startswith("__") and n.endswith("__")})
+
+
+# numpy.ma's basics on traced values (a (data, mask) pair; it reads this namespace): imported by name, `from . import
+# ma` finding NumPy's own through this module's __getattr__
+ma = __import__("importlib").import_module(__name__ + ".ma")
