@@ -56,7 +56,8 @@ def rescaled(parts: list, sweep, mark: int, underflowed: bool = True, floats: bo
     if not (floats or _plain(parts)):
         return parts
     for k in _SCALES:
-        with trial_warnings() as trial:
+        # (a trial that overflowed is not kept, so NumPy's overflow is not the user's: said nothing, as the quiet one)
+        with trial_warnings() as trial, np.errstate(over="ignore"):
             try:
                 again = sweep(2.0**k)
             except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (a scale SciPy refused: the next)
