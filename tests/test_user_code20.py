@@ -35,11 +35,11 @@ here; a user sees NumPy's warning from inside difflab): exp's quotient rule (t·
 array where one e^x underflowed, computed e^(−x/2) = inf for the x < −1416 beside it, and the trial sweeps rescaled.py
 runs at 2^1000 (not kept where they overflow) let NumPy's overflow out. Fixed, each with a test below (exp's
 quotient rule under np.errstate(over="ignore"), as its float branch; the trials quiet as the quiet trial already
-was). Left: powder_xrd's forward gradient,
-right, comes with a DerivativeRangeWarning: the tangent terms t·e^x of peaks ~1400 half-widths away (x near −1416) are
-below float64's range, and the rescaled sweep cannot lift them (2^1000 overflows in the scale's model·model, 2^500 is
-not enough); reverse's sweep at 2^1000 stays finite and says nothing. qubit_gate under symbolic is refused by name
-("no SymPy form of expm on complex values; use method='forward' or 'reverse'"): the symbolic method's expm is an
+was). Its forward gradient at the second point, right, then said a
+DerivativeRangeWarning: tangent terms t·e^x of peaks far off (x near −1416, ~1e-610) below float64's range, which
+the trial at 2^1000 overflowed lifting and 2^500 could not lift; the trials now step down from 2^1000 (990, 960, 900,
+800, then 500), the first finite one kept, and say nothing (a test below). Left: qubit_gate under symbolic is
+refused by name ("no SymPy form of expm on complex values; use method='forward' or 'reverse'"): the symbolic method's expm is an
 opaque kind for real matrices only.
 """
 
@@ -574,7 +574,6 @@ test_gradient_of_user_code_at_two_points = two_points_test(
     GRAD,
     PERTURBED,
     float32={"pacejka_tyre"},
-    said={("powder_xrd", "forward"): (dl.errors.DerivativeRangeWarning, "a term of its derivative underflowed")},
     refused={
         ("qubit_gate", "symbolic"): (dl.errors.NotDifferentiableError, "no SymPy form of .* expm.* on complex values")
     },
@@ -612,6 +611,29 @@ def _profile_energy(w):
     to lift it overflows in g·ġ."""
     g = np.exp(-((np.array([1.0, 30.0]) / w[0]) ** 2)) * 1e4 + 1e4 * w[0]
     return g @ g
+
+
+def _far_profile_energy(w):
+    """_profile_energy's g·g with the far point at x² = 1400: e^(−1400)'s slope term (~1e-605) needs a seed near
+    2^1000 to come back into range, and 2^1000 itself overflows in g·ġ."""
+    g = np.exp(-((np.array([1.0, math.sqrt(1400.0)]) / w[0]) ** 2)) * 1e4 + 1e4 * w[0]
+    return g @ g
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_lost_term_only_a_seed_just_below_2_to_the_1000_lifts_is_lifted(method):
+    # on main (and after the fix above) forward and reverse, fresh and prepared, said "DerivativeRangeWarning: v5 =
+    # exp(v4): a term of its derivative underflowed ... the result may lack it" with the right gradient: the trial
+    # at 2^1000 overflowed and 2^500 left the term lost; rescaled.py now steps down from 2^1000 (990, 960, ...), its
+    # first finite trial kept. powder_xrd's forward gradient at its second point said the same. 2g·ġ, as above.
+    xs2 = np.array([1.0, 1400.0])
+    g, dg = 1e4 * np.exp(-xs2) + 1e4, 1e4 * (2 * xs2 * np.exp(-xs2) + 1)
+    want = 2 * g @ dg
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = dl.prepare(_far_profile_energy, np.ones(1), method=method)
+        for grad in (dl.grad(_far_profile_energy, method=method), p.grad):
+            assert grad(np.ones(1))[0] == pytest.approx(want, rel=1e-6 if method == "numeric" else 1e-13)
 
 
 @pytest.mark.parametrize("method", METHODS)

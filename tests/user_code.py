@@ -79,11 +79,10 @@ def perturbed(x):
     return (x + 0.05 * np.sin(np.arange(x.size) + 1.0).reshape(x.shape)).astype(x.dtype)
 
 
-def at_two_points(f, x0, stored, stored_there, method, check, specialised=False, allowed=None):
+def at_two_points(f, x0, stored, stored_there, method, check, specialised=False):
     """The two-point rounds' check: `check(stored, value, g)` on dl.value_and_grad(f) at x0, then at `perturbed(x0)`
     against `stored_there` — by f prepared at x0 and called twice (the general path, then the armed common case), or,
-    for a `specialised` f, fresh after dl.prepare refused it by name. Warnings are errors throughout but the one
-    `allowed` ((warning class, regex): a true statement the caller expects, and catches).
+    for a `specialised` f, fresh after dl.prepare refused it by name. Warnings are errors throughout.
 
     >>> at_two_points(lambda x: (x**2).sum(), np.ones(2), None, None, "reverse", lambda s, v, g: print(round(v, 3), g.round(3)))
     2.0 [2. 2.]
@@ -93,8 +92,6 @@ def at_two_points(f, x0, stored, stored_there, method, check, specialised=False,
     x1 = perturbed(x0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        if allowed:
-            warnings.filterwarnings("always", "(?s).*" + allowed[1], allowed[0])  # (searched, as pytest.warns's match)
         value, g = dl.value_and_grad(f, method=method)(x0)
         check(stored, float(value), g)
         if specialised:
@@ -150,16 +147,13 @@ def gradient_test(points, funcs, grad, specialised=frozenset(), check=None, said
     return test_gradient_of_user_code
 
 
-def two_points_test(
-    points, funcs, grad, grad_there, specialised=frozenset(), float32=frozenset(), said=None, refused=None
-):
+def two_points_test(points, funcs, grad, grad_there, specialised=frozenset(), float32=frozenset(), refused=None):
     """The test a round's file defines as `test_gradient_of_user_code_at_two_points = two_points_test(...)`:
     dl.value_and_grad of funcs[i] (ids: `points`' keys, in order) at points[name] equals grad[name]; prepared there
     and called twice at `perturbed(points[name])` (the general path, then the armed common case), grad_there[name];
     the `specialised` ones are refused by dl.prepare by name and differentiated fresh there. The `float32` ones'
-    gradients come back float32 and are held to float32's tolerance. `said` {(name, method): (warning class, regex)}:
-    a true statement the method must make there; `refused` {(name, method): (error class, regex)}: what it must
-    raise instead of a gradient (a refusal by name).
+    gradients come back float32 and are held to float32's tolerance. `refused` {(name, method): (error class, regex)}:
+    what the method must raise there instead of a gradient (a refusal by name).
 
     >>> t = two_points_test({"sq": np.ones(2)}, [lambda x: (x**2).sum()], {}, {})
     >>> t.__name__, [m.args[0] for m in t.pytestmark]
@@ -184,11 +178,7 @@ def two_points_test(
             with pytest.raises(refused[name, method][0], match=refused[name, method][1]):
                 dl.value_and_grad(f, method=method)(points[name])
             return
-        expected = (said or {}).get((name, method))
-        with pytest.warns(*expected[:1], match=expected[1]) if expected else contextlib.nullcontext():
-            at_two_points(
-                f, points[name], grad[name], grad_there[name], method, check, name in specialised, allowed=expected
-            )
+        at_two_points(f, points[name], grad[name], grad_there[name], method, check, specialised=name in specialised)
 
     return test_gradient_of_user_code_at_two_points
 
