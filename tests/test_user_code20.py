@@ -26,7 +26,7 @@ np = jax.numpy, special and dspecial = jax.scipy.special, dlinalg = jax.scipy.li
 item writes as .at[…].set (wright_fisher, audio_compressor), xlogy's integer counts as floats (JAX's float0 tangent),
 lists in np.concatenate as arrays, and gammaincinv (JAX has none) by 40 Newton steps on jax.scipy.special.gammainc
 (converged: its derivative in n is the implicit one). The float32 one at its float32 point in float64 (difflab
-computes float32 arguments in float64, as docs/api.md says). Hessian: lyapunov_h2's (the rest left for the file's
+computes float32 arguments in float64, as docs/api.md says). Hessian: cds_hazard's (the rest left for the file's
 time; sersic_profile's and theis_pumping's JAX Hessians fail: no second derivative of igamma in a, exp1's jvp).
 
 What they met (first run, 20 functions × 4 methods, fresh and prepared at two points): 77 of 80 right. powder_xrd
@@ -581,7 +581,7 @@ test_gradient_of_user_code_at_two_points = two_points_test(
 
 
 #: the small ones' Hessians
-HESS = {k: HESS_ALL[k] for k in ("lyapunov_h2",)}
+HESS = {k: HESS_ALL[k] for k in ("cds_hazard",)}
 
 test_hessian_of_user_code = hessian_test(
     POINTS, HESS, globals(), doc="dl.hessian of the small ones equals jax.hessian's."
