@@ -35,12 +35,11 @@ here; a user sees NumPy's warning from inside difflab): exp's quotient rule (t·
 array where one e^x underflowed, computed e^(−x/2) = inf for the x < −1416 beside it, and the trial sweeps rescaled.py
 runs at 2^1000 (not kept where they overflow) let NumPy's overflow out. Fixed, each with a test below (exp's
 quotient rule under np.errstate(over="ignore"), as its float branch; the trials quiet as the quiet trial already
-was). Its forward gradient at the second point, right, then said a
-DerivativeRangeWarning: tangent terms t·e^x of peaks far off (x near −1416, ~1e-610) below float64's range, which
-the trial at 2^1000 overflowed lifting and 2^500 could not lift; the trials now step down from 2^1000 (990, 960, 900,
-800, then 500), the first finite one kept, and say nothing (a test below). Left: qubit_gate under symbolic is
-refused by name ("no SymPy form of expm on complex values; use method='forward' or 'reverse'"): the symbolic method's expm is an
-opaque kind for real matrices only.
+was). Its forward gradient at the second point, right, then said a DerivativeRangeWarning: tangent terms t·e^x of
+peaks far off (x near −1416, ~1e-610) below float64's range, which the trial at 2^1000 overflowed lifting and 2^500
+could not lift; the trials now step down from 2^1000 (990, 960, 900, 800, then 500), the first finite one kept, and
+say nothing (a test below). Left: qubit_gate under symbolic is refused by name ("no SymPy form of expm on complex
+values; use method='forward' or 'reverse'"): the symbolic method's expm is an opaque kind for real matrices only.
 """
 
 import math
