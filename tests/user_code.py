@@ -147,12 +147,13 @@ def gradient_test(points, funcs, grad, specialised=frozenset(), check=None, said
     return test_gradient_of_user_code
 
 
-def two_points_test(points, funcs, grad, grad_there, specialised=frozenset(), float32=frozenset()):
+def two_points_test(points, funcs, grad, grad_there, specialised=frozenset(), float32=frozenset(), refused=None):
     """The test a round's file defines as `test_gradient_of_user_code_at_two_points = two_points_test(...)`:
     dl.value_and_grad of funcs[i] (ids: `points`' keys, in order) at points[name] equals grad[name]; prepared there
     and called twice at `perturbed(points[name])` (the general path, then the armed common case), grad_there[name];
     the `specialised` ones are refused by dl.prepare by name and differentiated fresh there. The `float32` ones'
-    gradients come back float32 and are held to float32's tolerance.
+    gradients come back float32 and are held to float32's tolerance. `refused` {(name, method): (error class, regex)}:
+    what the method must raise there instead of a gradient (a refusal by name).
 
     >>> t = two_points_test({"sq": np.ones(2)}, [lambda x: (x**2).sum()], {}, {})
     >>> t.__name__, [m.args[0] for m in t.pytestmark]
@@ -173,6 +174,10 @@ def two_points_test(points, funcs, grad, grad_there, specialised=frozenset(), fl
                 check_gradient(stored, value, g, gradient_tol(method))
 
         f = funcs[names.index(name)]
+        if (name, method) in (refused or {}):
+            with pytest.raises(refused[name, method][0], match=refused[name, method][1]):
+                dl.value_and_grad(f, method=method)(points[name])
+            return
         at_two_points(f, points[name], grad[name], grad_there[name], method, check, specialised=name in specialised)
 
     return test_gradient_of_user_code_at_two_points

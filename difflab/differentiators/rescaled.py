@@ -24,9 +24,12 @@ from ..graph import ERRSTATE, Traced
 
 __all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
-#: the seed scales tried, 2^k: 2^1000 lifts a cotangent lost at 1e-400 (or 1e-600) to 1e-99 (1e-299), below the
-#: largest normal by the margin a sweep's larger cotangents need; 2^500 where that overflowed one
-_SCALES = (1000, 500)
+#: the seed scales tried, 2^k, in order: 2^1000 lifts a cotangent lost at 1e-400 (or 1e-600) to 1e-99 (1e-299),
+#: below the largest normal by the margin a sweep's larger cotangents need; where that overflowed one, the next
+#: scales down, the first finite one kept: a term lost near 1e-610 (t·e^x at x = -1400) needs 2^990 or so, where a
+#: sweep whose larger tangents reach 1e8 (g·ġ of g = 1e4·...) overflows at 2^1000 (forward's g@g gradient said
+#: its lost terms, whose 2^500 could not lift them; test_user_code20.py). A sweep more each, only where one overflowed
+_SCALES = (1000, 990, 960, 900, 800, 500)
 _TINY = float(np.finfo(np.float64).tiny)
 _F64 = np.dtype(np.float64)
 
@@ -56,7 +59,8 @@ def rescaled(parts: list, sweep, mark: int, underflowed: bool = True, floats: bo
     if not (floats or _plain(parts)):
         return parts
     for k in _SCALES:
-        with trial_warnings() as trial:
+        # (a trial that overflowed is not kept, so NumPy's overflow is not the user's: said nothing, as the quiet one)
+        with trial_warnings() as trial, np.errstate(over="ignore"):
             try:
                 again = sweep(2.0**k)
             except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (a scale SciPy refused: the next)

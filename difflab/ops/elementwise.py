@@ -499,7 +499,8 @@ def _exp_half(sign: float):
     def half(out, x):
         if type(x) is float:
             return math.exp(sign * 0.5 * x) if sign * x < 1418.0 else math.inf
-        return np.exp(sign * 0.5 * x)
+        with np.errstate(over="ignore"):  # inf, as the float's: an array may hold x < -1416 beside the underflowed
+            return np.exp(sign * 0.5 * x)
 
     return half
 
