@@ -1,0 +1,46 @@
+"""Review of the JAX-style transformations and stop 57's new code by a seeded fuzz (review58), against JAX x64,
+mpmath and central differences.
+
+- `dl.jacobian(f, sparse=True)` of a function that indexes by values it computes from its input
+  (`x[argmax(x)]`, `x[argsort(x)]`, `take_along_axis(x, argsort(x))`, `x[searchsorted(knots, x[0])]`): the
+  pattern was read from the index's value at the first call and reused at every later point, so a call where the
+  index moved came back with the first point's entries: a silent wrong Jacobian by all four methods. `dl.sparsity`
+  said the same pattern "holds at every point". Such an equation now reads all of its argument's elements.
+"""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+
+
+def _at_argmax(x):
+    return x * x[dnp.argmax(x)]
+
+
+def _sorted_gather(x):
+    return x[dnp.argsort(x)] * np.arange(1.0, 5.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("f", [_at_argmax, _sorted_gather])
+def test_sparse_jacobian_at_a_second_point_where_a_traced_index_moved(f, method):
+    jac = dl.jacobian(f, sparse=True, method=method)
+    jac(np.array([1.0, 2.0, 3.0, 4.0]))  # the pattern of the first point
+    x = np.array([2.0, 4.0, 1.0, 3.0])
+    got = jac(x).toarray()
+    if f is _at_argmax:  # d(x_i · x_1)/dx_j, analytic: x_1 = 4 the max
+        want = 4.0 * np.eye(4)
+        want[:, 1] += x
+    else:  # row k is k+1 times the k-th smallest: x[2], x[0], x[3], x[1]
+        want = np.zeros((4, 4))
+        want[np.arange(4), [2, 0, 3, 1]] = np.arange(1.0, 5.0)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_sparsity_of_a_value_chosen_index_holds_at_every_point():
+    P = dl.sparsity(lambda x: x[dnp.searchsorted(np.array([1.5, 2.5]), x[0])] * x, np.array([1.0, 2.0, 3.0]))
+    assert P.toarray().tolist() == [[True, True, True]] * 3  # x[0] may pick any of x[0..2]
