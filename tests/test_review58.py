@@ -6,6 +6,10 @@ mpmath and central differences.
   pattern was read from the index's value at the first call and reused at every later point, so a call where the
   index moved came back with the first point's entries: a silent wrong Jacobian by all four methods. `dl.sparsity`
   said the same pattern "holds at every point". Such an equation now reads all of its argument's elements.
+- `dl.vmap(dl.grad(f, method="numeric"), in_axes=(None, 0))` where the gradient depends on no batched argument
+  (f = exp(a - max(a))[0]): NaN in every row for [0.61, 0, -0.61]. The batched graph's per-row check of the numeric
+  decisions is NaN at an exactly-zero entry, and vmap answers such rows alone, but it skipped outputs that depend on
+  no batched input. Found by the fuzz (/tmp/review58/fuzz.py 2 80, case 30).
 """
 
 import numpy as np
@@ -44,3 +48,13 @@ def test_sparse_jacobian_at_a_second_point_where_a_traced_index_moved(f, method)
 def test_sparsity_of_a_value_chosen_index_holds_at_every_point():
     P = dl.sparsity(lambda x: x[dnp.searchsorted(np.array([1.5, 2.5]), x[0])] * x, np.array([1.0, 2.0, 3.0]))
     assert P.toarray().tolist() == [[True, True, True]] * 3  # x[0] may pick any of x[0..2]
+
+
+def test_vmap_of_a_numeric_grad_in_an_argument_that_is_not_batched():
+    """The batched output depends on no batched argument (in_axes None for a): its rows were the batched graph's,
+    whose per-row check of the numeric decisions is NaN where a derivative entry is exactly 0."""
+    x = np.array([0.3, -1.2, 0.8])
+    g = dl.grad(lambda a, b: dnp.exp(a - dnp.max(a))[0], method="numeric")
+    got = dl.vmap(g, in_axes=(None, 0))(x, np.stack([x, 2 * x]))
+    want = np.exp(x[0] - x[2]) * np.array([1.0, 0.0, -1.0])  # d exp(a0 - a2) / da, a2 the max
+    np.testing.assert_allclose(got, np.stack([want, want]), atol=1e-8)
