@@ -10,6 +10,9 @@ mpmath and central differences.
   (f = exp(a - max(a))[0]): NaN in every row for [0.61, 0, -0.61]. The batched graph's per-row check of the numeric
   decisions is NaN at an exactly-zero entry, and vmap answers such rows alone, but it skipped outputs that depend on
   no batched input. Found by the fuzz (/tmp/review58/fuzz.py 2 80, case 30).
+- `np.nanquantile(a, q, weights=w, method="inverted_cdf")` (and nanpercentile) of a traced a: a bare TypeError
+  ("got an unexpected keyword argument 'weights'"), where NumPy 2 takes them; now quantile's weighted pick with each
+  NaN entry's weight dropped (an all-NaN slice NaN; NumPy's refusal where the other weights are all zero).
 """
 
 import numpy as np
@@ -58,3 +61,36 @@ def test_vmap_of_a_numeric_grad_in_an_argument_that_is_not_batched():
     got = dl.vmap(g, in_axes=(None, 0))(x, np.stack([x, 2 * x]))
     want = np.exp(x[0] - x[2]) * np.array([1.0, 0.0, -1.0])  # d exp(a0 - a2) / da, a2 the max
     np.testing.assert_allclose(got, np.stack([want, want]), atol=1e-8)
+
+
+A_NAN = np.array([[-1.1, np.nan, 0.4], [np.nan, np.nan, 2.0], [-0.07, np.nan, -0.3]])
+W_NAN = np.array([[0.26, 0.0, 1.0], [0.67, 0.76, 0.5], [0.71, 1.29, 2.0]])
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # (NumPy's reference, on its all-NaN column)
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+def test_nanquantile_with_weights_as_numpy(method):
+    """np.nanquantile/nanpercentile(weights=) were a bare TypeError (the signature had no weights); now NumPy 2's:
+    each NaN entry dropped with its weight, an all-NaN column NaN, the derivative on the entry picked."""
+
+    def f(a):
+        return dnp.nanquantile(a, 0.6, axis=0, weights=W_NAN, method="inverted_cdf")
+
+    want = np.nanquantile(A_NAN, 0.6, axis=0, weights=W_NAN, method="inverted_cdf")  # [-0.07, nan, 0.4]
+    np.testing.assert_allclose(f(A_NAN), want)
+    pct = dnp.nanpercentile(A_NAN, 60.0, axis=0, weights=W_NAN, method="inverted_cdf", keepdims=True)
+    np.testing.assert_allclose(pct, want[None])
+    g = dl.grad(lambda a: dnp.nansum(f(a) ** 2.0), method=method)(A_NAN)
+    picked = np.zeros((3, 3))
+    picked[2, 0], picked[0, 2] = 2 * -0.07, 2 * 0.4  # d(y²)/dy at each column's pick
+    finite = ~np.isnan(A_NAN)
+    np.testing.assert_allclose(g[finite], picked[finite], atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (NumPy's, before its refusal)
+def test_nanquantile_weights_all_zero_but_nan_refused_as_numpy():
+    w = np.array([1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="all zero"):
+        np.nanquantile(np.array([np.nan, 1.0, 2.0]), 0.5, weights=w, method="inverted_cdf")
+    with pytest.raises(ValueError, match="all zero"):
+        dl.grad(lambda a: dnp.nanquantile(a, 0.5, weights=w, method="inverted_cdf"))(np.array([np.nan, 1.0, 2.0]))

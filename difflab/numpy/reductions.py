@@ -312,14 +312,20 @@ def _over_axes(fn, a, q, axes, method, keepdims):
     return reshape(res, _np.shape(_value(q)) + tuple(1 if i in axes else k for i, k in enumerate(shape(a))))
 
 
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
     the entries picked, and from a traced q by the method's slope, `_fraction_in_q`; an all-NaN slice gives NaN).
 
     >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
     2.0
+
+    `weights` (NumPy 2, method 'inverted_cdf' only): quantile's weighted pick, each NaN entry's weight dropped.
     """
+    if weights is not None:  # (was a bare TypeError from this signature, where NumPy 2 takes them)
+        from .statistical import _weighted_quantile
+
+        return _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=True)
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(nanquantile, a, q, axis, method, keepdims)
     traced_q = q if isinstance(q, _Traced) else None
@@ -352,14 +358,14 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return res
 
 
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """`nanquantile` of q / 100, like `numpy.nanpercentile`.
 
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
     2.0
     """
     q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
-    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims)
+    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
