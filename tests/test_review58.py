@@ -13,6 +13,8 @@ mpmath and central differences.
 - `np.nanquantile(a, q, weights=w, method="inverted_cdf")` (and nanpercentile) of a traced a: a bare TypeError
   ("got an unexpected keyword argument 'weights'"), where NumPy 2 takes them; now quantile's weighted pick with each
   NaN entry's weight dropped (an all-NaN slice NaN; NumPy's refusal where the other weights are all zero).
+- `difflab.scipy.interpolate.CubicSpline(...).integrate` (antiderivative, roots, solve, ...): Python's bare
+  AttributeError; now difflab's UnsupportedOperationError naming the method (still an AttributeError).
 """
 
 import numpy as np
@@ -94,3 +96,16 @@ def test_nanquantile_weights_all_zero_but_nan_refused_as_numpy():
         np.nanquantile(np.array([np.nan, 1.0, 2.0]), 0.5, weights=w, method="inverted_cdf")
     with pytest.raises(ValueError, match="all zero"):
         dl.grad(lambda a: dnp.nanquantile(a, 0.5, weights=w, method="inverted_cdf"))(np.array([np.nan, 1.0, 2.0]))
+
+
+def test_cubic_spline_methods_it_does_not_trace_are_named():
+    """CubicSpline(...).integrate / antiderivative / roots were Python's bare AttributeError ("object has no
+    attribute"); now difflab's refusal naming the method (an AttributeError still: hasattr says False)."""
+    import difflab.scipy as dsp
+
+    cs = dsp.interpolate.CubicSpline(np.arange(4.0), np.sin(np.arange(4.0)))
+    assert not hasattr(cs, "integrate")
+    with pytest.raises(dl.UnsupportedOperationError, match=r"CubicSpline\.integrate is not supported"):
+        cs.integrate(0.0, 1.0)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        cs.nope

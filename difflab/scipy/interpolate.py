@@ -107,6 +107,25 @@ class PPoly:
         """The PPoly of the nu-th derivative (same breakpoints and extrapolation)."""
         return PPoly(self._derivative_coefficients(int(nu)), self.x, self.extrapolate, self.axis)
 
+    def __getattr__(self, name):
+        # SciPy's PPoly methods difflab does not trace: named, where Python's AttributeError said only that the
+        # object has no such attribute (an AttributeError still, so hasattr and getattr's default keep working)
+        if name in _NOT_TRACED:
+            raise _NotTraced(
+                f"scipy.interpolate.{type(self).__name__}.{name} is not supported by difflab (its PPoly and "
+                "CubicSpline trace the call p(t, nu), derivative(nu), .c and .x)"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+_NOT_TRACED = frozenset(
+    ("antiderivative", "integrate", "roots", "solve", "extend", "construct_fast", "from_spline", "from_bernstein_basis")
+)
+
+
+class _NotTraced(_UnsupportedOperationError, AttributeError):
+    """A SciPy PPoly method difflab does not trace (an AttributeError too: hasattr says False)."""
+
 
 def _zeroed(bc_type, n):
     """bc_type with each end's value set to 0 for n data columns (the linear part of the spline in y)."""
