@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings as _warnings
 
 import numpy as _np
 
 from .. import ops as _ops
+from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
@@ -48,6 +50,8 @@ from ..ops.shape import (
     _stack_front as stack,
 )
 from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
+from .piecewise_constant import count_nonzero
+from .shapes import take_along_axis
 from ..ops.sorting import _sort_front as sort
 
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
@@ -312,6 +316,57 @@ def _over_axes(fn, a, q, axes, method, keepdims):
     return reshape(res, _np.shape(_value(q)) + tuple(1 if i in axes else k for i, k in enumerate(shape(a))))
 
 
+def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
+    """quantile(a, q, axis, weights=w) as NumPy 2's ('inverted_cdf', its only weighted method; NumPy's checks on
+    the values): a sorted by argsort, the weights' normalised cumulative sum, and the first sorted value where it
+    reaches q (a count of comparisons, NumPy's searchsorted), all equations of the graph, so a prepared function
+    picks afresh at new values. The derivative flows to the value picked; w and q move the pick by jumps only
+    (derivative 0). Shapes as quantile's: q's axes, then a's without `axis` (an int or None).
+
+    >>> float(_weighted_quantile(_np.array([3.0, 1.0, 2.0]), 0.5, None, None, "inverted_cdf", False, _np.array([1.0, 1.0, 5.0])))
+    2.0
+    """
+    q_val = _np.asarray(_value(q), dtype=float)
+    name = "nanquantile" if nan else "quantile"
+    if out is not None:
+        raise ValueError(f"{name} takes no out= (difflab's results are new arrays)")
+    numpy_fn = _np.nanquantile if nan else _np.quantile
+    if not isinstance(a, _Traced) and not isinstance(weights, _Traced):
+        return numpy_fn(a, q_val, axis=axis, method=method, keepdims=keepdims, weights=weights)
+    # NumPy's checks (method, shapes, the weights' signs and finiteness) and the result's shape, without reading a
+    # traced a (which would specialise the graph to it); traced weights are read for the checks (derivative 0 in
+    # them anyway: such a graph is specialised, refused by prepare with the reason)
+    # (nanquantile: a's NaN entries in place, so that NumPy refuses a slice whose other weights are all zero)
+    probe = _np.where(_np.isnan(_np.asarray(_value(a), dtype=float)), _np.nan, 0.0) if nan else _np.zeros(shape(a))
+    with _warnings.catch_warnings():  # (the probe's own: an all-NaN slice is NaN, as unweighted nanquantile's)
+        _warnings.simplefilter("ignore", RuntimeWarning)
+        res = numpy_fn(probe, q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
+    if isinstance(axis, (tuple, list)):
+        raise _UnsupportedOperationError(f"{name}(..., weights=) of traced values takes an int axis or None")
+    if axis is None:
+        a, weights, axis = ravel(a), ravel(weights), 0
+    axis = axis % ndim(a)
+    a0 = reshape(moveaxis(a, axis, 0), (shape(a)[axis], -1))  # (n, R)
+    n = shape(a0)[0]
+    w0 = reshape(moveaxis(weights, axis, 0), (n, -1)) if ndim(weights) == ndim(a) else reshape(weights, (n, 1))
+    w0 = _ops.broadcast_to(w0, shape=shape(a0))
+    if nan:  # (NumPy's nanquantile drops each slice's NaN entries with their weights: weight 0, sorted last)
+        w0 = where(isnan(a0), 0.0, w0)
+    order = _ops.argsort(a0, axis=0, kind="quicksort")  # (NumPy's default, as its weighted quantile sorts)
+    s = take_along_axis(a0, order, 0)
+    cdf = _ops.cumsum(take_along_axis(w0, order, 0), axis=0)
+    # (nanquantile: an all-NaN slice's weights are all 0; its cdf divided by 1, not 0/0, whose NaN the symbolic
+    # method's derivative spread to the other slices' picks: grad 0 for 2·(-0.069); its result is NaN below)
+    cdf = cdf / (where(cdf[-1] == 0, 1.0, cdf[-1]) if nan else cdf[-1])
+    cdf = where(cdf == 0, -1.0, cdf)  # (NumPy's: leading zero weights never picked, even for q = 0)
+    below = reshape(cdf, (1,) + shape(cdf)) < _np.reshape(q_val, (-1, 1, 1))  # (Q, n, R)
+    rank = _ops.minimum(count_nonzero(below, axis=1), n - 1)  # (Q, R): NumPy's searchsorted(cdf, q, 'left')
+    size = shape(a0)[1]
+    picked = ravel(s)[rank * size + _np.arange(size)]
+    picked = where(isnan(s[0 if nan else -1]), _np.nan, picked)  # (quantile: a slice holding NaN; nan: all NaN)
+    return reshape(picked, res.shape)
+
+
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
@@ -323,8 +378,6 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     `weights` (NumPy 2, method 'inverted_cdf' only): quantile's weighted pick, each NaN entry's weight dropped.
     """
     if weights is not None:  # (was a bare TypeError from this signature, where NumPy 2 takes them)
-        from .statistical import _weighted_quantile
-
         return _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=True)
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(nanquantile, a, q, axis, method, keepdims)

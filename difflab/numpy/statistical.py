@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import builtins
 import functools
-import warnings as _warnings
 
 import numpy as _np
 
 from .. import ops as _ops
-from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, matmul, real, sqrt, where
@@ -42,11 +40,10 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _over_axes, _quantile_position, clip, diff
+from .reductions import _fraction_in_q, _over_axes, _quantile_position, _weighted_quantile, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
-from .piecewise_constant import count_nonzero
-from .shapes import flip, take, take_along_axis
+from .shapes import flip, take
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -252,57 +249,6 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
             q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
         )
     return res
-
-
-def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
-    """quantile(a, q, axis, weights=w) as NumPy 2's ('inverted_cdf', its only weighted method; NumPy's checks on
-    the values): a sorted by argsort, the weights' normalised cumulative sum, and the first sorted value where it
-    reaches q (a count of comparisons, NumPy's searchsorted), all equations of the graph, so a prepared function
-    picks afresh at new values. The derivative flows to the value picked; w and q move the pick by jumps only
-    (derivative 0). Shapes as quantile's: q's axes, then a's without `axis` (an int or None).
-
-    >>> float(quantile(_np.array([3.0, 1.0, 2.0]), 0.5, weights=_np.array([1.0, 1.0, 5.0]), method="inverted_cdf"))
-    2.0
-    """
-    q_val = _np.asarray(_value(q), dtype=float)
-    name = "nanquantile" if nan else "quantile"
-    if out is not None:
-        raise ValueError(f"{name} takes no out= (difflab's results are new arrays)")
-    numpy_fn = _np.nanquantile if nan else _np.quantile
-    if not isinstance(a, _Traced) and not isinstance(weights, _Traced):
-        return numpy_fn(a, q_val, axis=axis, method=method, keepdims=keepdims, weights=weights)
-    # NumPy's checks (method, shapes, the weights' signs and finiteness) and the result's shape, without reading a
-    # traced a (which would specialise the graph to it); traced weights are read for the checks (derivative 0 in
-    # them anyway: such a graph is specialised, refused by prepare with the reason)
-    # (nanquantile: a's NaN entries in place, so that NumPy refuses a slice whose other weights are all zero)
-    probe = _np.where(_np.isnan(_np.asarray(_value(a), dtype=float)), _np.nan, 0.0) if nan else _np.zeros(shape(a))
-    with _warnings.catch_warnings():  # (the probe's own: an all-NaN slice is NaN, as unweighted nanquantile's)
-        _warnings.simplefilter("ignore", RuntimeWarning)
-        res = numpy_fn(probe, q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
-    if isinstance(axis, (tuple, list)):
-        raise _UnsupportedOperationError(f"{name}(..., weights=) of traced values takes an int axis or None")
-    if axis is None:
-        a, weights, axis = ravel(a), ravel(weights), 0
-    axis = axis % ndim(a)
-    a0 = reshape(moveaxis(a, axis, 0), (shape(a)[axis], -1))  # (n, R)
-    n = shape(a0)[0]
-    w0 = reshape(moveaxis(weights, axis, 0), (n, -1)) if ndim(weights) == ndim(a) else reshape(weights, (n, 1))
-    w0 = _ops.broadcast_to(w0, shape=shape(a0))
-    if nan:  # (NumPy's nanquantile drops each slice's NaN entries with their weights: weight 0, sorted last)
-        w0 = where(isnan(a0), 0.0, w0)
-    order = _ops.argsort(a0, axis=0, kind="quicksort")  # (NumPy's default, as its weighted quantile sorts)
-    s = take_along_axis(a0, order, 0)
-    cdf = _ops.cumsum(take_along_axis(w0, order, 0), axis=0)
-    # (nanquantile: an all-NaN slice's weights are all 0; its cdf divided by 1, not 0/0, whose NaN the symbolic
-    # method's derivative spread to the other slices' picks: grad 0 for 2·(-0.069); its result is NaN below)
-    cdf = cdf / (where(cdf[-1] == 0, 1.0, cdf[-1]) if nan else cdf[-1])
-    cdf = where(cdf == 0, -1.0, cdf)  # (NumPy's: leading zero weights never picked, even for q = 0)
-    below = reshape(cdf, (1,) + shape(cdf)) < _np.reshape(q_val, (-1, 1, 1))  # (Q, n, R)
-    rank = _ops.minimum(count_nonzero(below, axis=1), n - 1)  # (Q, R): NumPy's searchsorted(cdf, q, 'left')
-    size = shape(a0)[1]
-    picked = ravel(s)[rank * size + _np.arange(size)]
-    picked = where(isnan(s[0 if nan else -1]), _np.nan, picked)  # (quantile: a slice holding NaN; nan: all NaN)
-    return reshape(picked, res.shape)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
