@@ -17,6 +17,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `MissingRuleError`          | NotDifferentiableError, NotImplementedError | peers.autograd_shim | a shim primitive with no defvjp/defjvp rule |
 | `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
+| `_NotTraced`                | UnsupportedOperationError, AttributeError | scipy.interpolate | a SciPy PPoly method difflab does not trace |
 | `Opaque`                    | Exception        | compile.reads           | (internal) a value that cannot be cached|
 | `ComplexLeaf`               | TypeError        | api.boundary            | a complex leaf (realified, or refused)  |
 | `NonScalarOutput`           | TypeError        | api.boundary            | grad of a non-scalar (hessian: jacobian of jacobian) |

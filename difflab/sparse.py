@@ -11,7 +11,8 @@ holds at every point). Elementwise ops need no rule: each output element reads t
 elements of its arguments. Ops that are not differentiable (comparisons) or have no rule for an
 argument (stop_gradient) pass no dependency; an op whose JVP refuses (custom_vjp) or cannot run
 on dependency sets makes its output depend on all of its arguments' elements (a superset, still
-valid). No op is named here.
+valid), and so does one steered by an underived argument that moves with the inputs (the index
+of `x[argmax(x)]`: which elements it reads is this point's only). No op is named here.
 
 Formats. With SciPy importable, patterns and sparse Jacobians are `scipy.sparse.csr_matrix` of
 shape (m, n) over the flat output and the flat differentiated input; without it, a COO triple
@@ -101,12 +102,22 @@ def propagate(graph, args, wrt) -> list:
 def propagate_deps(graph, args, deps: dict) -> list:
     """`propagate` from given dependency sets of the inputs ({input Var: object array of Deps})."""
     env, deps = dict(zip(graph.inputs, args)), dict(deps)
+    moved = set(deps)  # values that move with the differentiated inputs, through any op (argmax, >, stop_gradient too)
     for eqn in graph.eqns:
         vals = [read(env, a) for a in eqn.args]
         with np.errstate(all="ignore"):  # (the values only guide the rules: the call itself warns of a domain)
             out = env[eqn.out] = eqn.op.impl(*vals, **eqn.kw)
+        steered = [isinstance(a, Var) and a in moved for a in eqn.args]
+        if any(steered):
+            moved.add(eqn.out)
         ins = [deps.get(a) if isinstance(a, Var) else None for a in eqn.args]
         if not eqn.op.differentiable or all(d is None for d in ins):
+            continue
+        if not eqn.op.elementwise and any(s and eqn.op.jvp_rule(i) is None for i, s in enumerate(steered)):
+            # an argument with no derivative that moves with the inputs (x[argmax(x)]'s index) picks which
+            # elements the rule reads at this point only: any of them may be read elsewhere, so the pattern
+            # holds at every point only with all of them (it was this point's, reused at others: wrong values)
+            deps[eqn.out] = _everything(ins, np.shape(out))
             continue
         own = getattr(eqn.op, "sparsity", None)  # an op that knows better (a checkpoint's sub-graph)
         if own is not None:

@@ -1079,20 +1079,24 @@ def _nonfinite_rows_alone(graph, flags, outs, loop) -> tuple:
     alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
     infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
     An equation that left its domain on the batch said so already; the row's call says it once more, which the
-    enclosing call's collector merges."""
+    enclosing call's collector merges. An output that depends on no batched input and holds a NaN or inf is the
+    first row's alone, the same on every row: a numeric derivative's per-row check of its decisions (`rows_guard`,
+    `scales.rows_roundoff`) is NaN where it cannot vouch for the batch, and vmap(grad(f, 'numeric'), in_axes=(None,
+    0)) of exp(a - max(a))[0] gave NaN for [0.61, 0, -0.61] where f does not read the batched argument."""
     batched = [not free for free in _unbatched_outputs(graph, flags)]
     bad = [~np.isfinite(np.reshape(o, (len(o), -1))).all(axis=1) for o, b in zip(outs, batched) if b]
     ks = np.flatnonzero(np.any(bad, axis=0)) if bad else []
-    if not len(ks):  # (a NaN in an output that depends on no batched input: the traced row's own)
+    free_bad = [not b and np.asarray(o).dtype.kind in "fc" and not np.isfinite(o).all() for o, b in zip(outs, batched)]
+    if not len(ks) and not any(free_bad):
         return outs, None
-    alone = loop(ks)
+    alone = loop(ks if len(ks) else [0])
     outs = [np.array(o) for o in outs]  # (arrays of their own, writable)
-    for o, a, b in zip(outs, alone, batched):
-        if b:
+    for o, a, b, fb in zip(outs, alone, batched, free_bad):
+        if b or fb:
             if np.result_type(o, a) != o.dtype:
                 return loop(), np.arange(len(o))  # (a row's kind is not the batch's: every row alone)
-            o[ks] = a
-    return outs, ks
+            o[ks if b else slice(None)] = a if b else a[0]
+    return outs, ks if len(ks) else None
 
 
 def _dtype_moved(graph, outs) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings as _warnings
 
 import numpy as _np
 
@@ -379,7 +380,16 @@ def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
     # NumPy's checks (method, shapes, the weights' signs and finiteness) and the result's shape, without reading a
     # traced a (which would specialise the graph to it); traced weights are read for the checks (derivative 0 in
     # them anyway: such a graph is specialised, refused by prepare with the reason)
-    res = npquantile(_np.zeros(shape(a)), q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
+    # (nanquantile with a zero weight: a's NaN entries in place in the probe, so that NumPy refuses a slice whose
+    # other weights are all zero, as it would at the values — reading a's NaNs specialises the graph, so only where
+    # a weight is 0; an all-NaN slice's own RuntimeWarning is the probe's, not the user's)
+    zero_weight = nan and bool(_np.any(_np.asarray(_value(weights)) == 0))
+    probe = (
+        _np.where(_np.isnan(_np.asarray(_value(a), dtype=float)), _np.nan, 0.0) if zero_weight else _np.zeros(shape(a))
+    )
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", RuntimeWarning)
+        res = npquantile(probe, q_val, axis=axis, method=method, keepdims=keepdims, weights=_value(weights))
     if isinstance(axis, (tuple, list)):  # NumPy's: those axes moved last and merged (weights of a's shape)
         axes = _axes(a, axis)
         last = tuple(range(ndim(a) - len(axes), ndim(a)))

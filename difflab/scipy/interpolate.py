@@ -209,6 +209,16 @@ class PPoly:
         """`solve(0)`: the real roots, as SciPy's."""
         return self.solve(0.0, discontinuity, extrapolate)
 
+    def __getattr__(self, name):
+        # SciPy's PPoly methods difflab does not trace: named, where Python's AttributeError said only that the
+        # object has no such attribute (an AttributeError still, so hasattr and getattr's default keep working)
+        if name in _NOT_TRACED:
+            raise _NotTraced(
+                f"scipy.interpolate.{type(self).__name__}.{name} is not supported by difflab (its PPoly and "
+                "CubicSpline trace the call p(t, nu), derivative, antiderivative, integrate, solve, roots, .c and .x)"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
 
 def _piece(c, x, seg, t):
     """Σ_j c[j, seg] (t − x[seg])^(k−1−j): each t on its constant interval seg's polynomial (1-D c's), Horner's."""
@@ -230,6 +240,13 @@ def _antiderivative_once(c, x):
     ends = _dnp.sum(top * _np.reshape(powers, (k, m) + rest), axis=0)  # each interval's integral
     constants = _dnp.concatenate([ends[:1] * 0.0, _dnp.cumsum(ends, axis=0)[: m - 1]], axis=0)
     return _dnp.concatenate([top, _dnp.reshape(constants, (1,) + _dnp.shape(constants))], axis=0)
+
+
+_NOT_TRACED = frozenset(("extend", "construct_fast", "from_spline", "from_bernstein_basis"))
+
+
+class _NotTraced(_UnsupportedOperationError, AttributeError):
+    """A SciPy PPoly method difflab does not trace (an AttributeError too: hasattr says False)."""
 
 
 def _zeroed(bc_type, n):
