@@ -194,6 +194,8 @@ def _publish() -> None:
         target = _numpy_object(name)
         if isinstance(target, _np.ufunc):
             UFUNCS[name] = fn
+            if hasattr(fn, "__dict__") and not isinstance(fn, _ops.Op):  # (an op answers them itself: Op.__getattr__)
+                vars(fn).update({m: getattr(target, m) for m in _ops.core.UFUNC_METHODS})
         elif target is not None:
             FUNCTIONS[name] = fn
     UFUNCS["positive"] = _positive

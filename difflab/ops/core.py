@@ -123,6 +123,10 @@ def _installed(module: str) -> bool:
         return False
 
 
+#: NumPy's ufunc methods: what an op NumPy has as a ufunc answers as NumPy's ufunc does (`Op.__getattr__`)
+UFUNC_METHODS = frozenset({"reduce", "accumulate", "reduceat", "outer", "at"})
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
@@ -473,6 +477,18 @@ class Op:
         return self.vjp[i] if self.nargs is not None else self.vjp[0](i)
 
     __call__ = bind
+
+    def __getattr__(self, name):
+        """NumPy's ufunc methods (reduce, accumulate, outer, at, reduceat) of an op NumPy has as a ufunc
+        (`numpy` names one): NumPy's own, whose dispatch on traced values computes them from the registry's
+        primitives (difflab.numpy.ufunc_methods) or refuses naming `numpy.<ufunc>.<method>`, so that
+        `dnp.add.accumulate(x)` is `np.add.accumulate(x)` (jax.numpy's ufuncs have these methods too)."""
+        if name in UFUNC_METHODS:
+            for spelling in self.numpy:
+                ufunc = getattr(np, spelling, None)
+                if isinstance(ufunc, np.ufunc):
+                    return getattr(ufunc, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self):
         return f"<op {self.name}>"
