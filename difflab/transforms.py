@@ -16,6 +16,7 @@ from . import numpy as dnp
 from .differentiators import Differentiator, get_method
 from .api.boundary import (
     ComplexLeaf,
+    _refuse_kwargs,
     NonScalarOutput,
     _nan_rows,
     _nonfinite,
@@ -189,25 +190,33 @@ class _JacobianAux(_AuxTransform):
         return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 
-def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
+def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
     """`dl.value_and_grad` with JAX's `has_aux`: f returns (out, aux) and the result is
-    ((out, aux), ∇out); aux passes through untouched (it is evaluated, never differentiated).
+    ((out, aux), ∇out); aux passes through untouched (it is evaluated, never differentiated). With JAX's
+    `holomorphic=True` (f holomorphic from complex leaves to a complex scalar): (f(z), f'(z)), see `grad`.
 
     Shape contract: as `difflab.api.value_and_grad`; aux has the structure f gave it.
 
     >>> import difflab as dl
     >>> dl.value_and_grad(lambda x: (x * x, {"half": x / 2.0}), has_aux=True)(3.0)
     ((9.0, {'half': 1.5}), 6.0)
+    >>> dl.value_and_grad(lambda z: z * z, holomorphic=True)(1.0 + 2.0j)
+    ((-3+4j), (2+4j))
     """
-    # (the default first: no call of flag, per fresh transform)
+    # (the defaults first: no call of flag, per fresh transform)
+    if holomorphic is not False and flag("value_and_grad", "holomorphic", holomorphic):
+        return _HolomorphicGrad(f, argnums, method, flag("value_and_grad", "has_aux", has_aux), "value_and_grad")
     if has_aux is False or not flag("value_and_grad", "has_aux", has_aux):
         return api.value_and_grad(f, argnums, method)
     return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
 
 
-def grad(f, argnums=0, method="reverse", has_aux=False):
+def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
     """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux); aux comes back as
     f returned it (a str, an int or None as it is, an array computed from x as this call's value).
+    With JAX's `holomorphic=True`, f takes complex leaves to a complex scalar and is holomorphic: the result
+    is the complex derivative f'(z) (no conjugate), as `dl.jacobian(f, holomorphic=True)` gives it for a
+    scalar f (refused where f is not holomorphic: Cauchy–Riemann).
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s)
     (a tuple of them for a tuple of argnums); aux has the structure f gave it.
@@ -217,10 +226,72 @@ def grad(f, argnums=0, method="reverse", has_aux=False):
     (12.0, 3.0)
     >>> dl.grad(lambda x: (x ** 3.0, {"step": 3, "tag": "cube"}), has_aux=True)(2.0)
     (12.0, {'step': 3, 'tag': 'cube'})
+    >>> dl.grad(lambda z: z ** 3.0, holomorphic=True)(1.0j)  # 3 z²
+    (-3+0j)
     """
+    if holomorphic is not False and flag("grad", "holomorphic", holomorphic):
+        return _HolomorphicGrad(f, argnums, method, flag("grad", "has_aux", has_aux), "grad")
     if has_aux is False or not flag("grad", "has_aux", has_aux):  # (the default: no call, per fresh transform)
         return api.grad(f, argnums, method)
     return _GradAux(_WithAux(f, "grad"), argnums, method)
+
+
+class _ScalarOut:
+    """f, its output checked to be one scalar (`grad(..., holomorphic=True)` differentiates it by jacobian)."""
+
+    def __init__(self, f, what):
+        self.f, self.what, self.__name__ = f, what, _name(f)
+
+    def __call__(self, *args):
+        out = self.f(*args)
+        if tree.flatten(out)[1].kind != tree.LEAF or np.shape(out) != ():
+            shape = f"shape {np.shape(out)}" if tree.flatten(out)[1].kind == tree.LEAF else type(out).__name__
+            raise NonScalarOutput(
+                f"{self.what}(..., holomorphic=True) needs a function with a scalar output, but it returned "
+                f"{'a ' * (not shape.startswith('shape'))}{shape}; use difflab.jacobian(f, holomorphic=True) for the "
+                "full derivative"
+            )
+        return out
+
+
+class _HolomorphicGrad:
+    """`dl.grad` / `dl.value_and_grad` with `holomorphic=True` (JAX's): f'(z) of a holomorphic f from complex
+    leaves to a complex scalar, by `dl.jacobian(f, holomorphic=True)` of the scalar (complex leaves, Cauchy–Riemann
+    and real inputs or outputs refused there); the value and aux, where asked for, from a call of f."""
+
+    def __init__(self, f, argnums, method, has_aux, what):
+        check_function(f, what)
+        self.f = _WithAux(f, what) if has_aux else f
+        self.argnums, self.has_aux, self.what, self.__name__ = argnums, has_aux, what, _name(f)
+        self.jacobian = api.jacobian(_ScalarOut(_Out(self.f) if has_aux else f, what), argnums, method, True)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(self.__name__, kwargs)
+        g = _python_complex(self.jacobian(*args), args, self.argnums)
+        if self.what == "grad" and not self.has_aux:
+            return g
+        res = self.f.f(*args) if self.has_aux else self.f(*args)
+        out, aux = res if self.has_aux else (res, None)
+        out = complex(out) if not isinstance(out, Traced) else out  # (a scalar: as grad's float value)
+        if self.what == "grad":
+            return g, aux
+        return ((out, aux) if self.has_aux else out), g
+
+
+def _python_complex(g, args, argnums):
+    """The derivative at a Python complex leaf as a Python complex (as grad gives a float leaf a float)."""
+    many = isinstance(argnums, tuple)
+    parts = []
+    for a, d in zip(argnums if many else (argnums,), g if many else (g,)):
+        leaves, td = tree.flatten(d)
+        given = tree.flatten(args[a])[0]
+        parts.append(
+            td.unflatten(
+                [complex(x) if type(z) is complex and not isinstance(x, Traced) else x for x, z in zip(leaves, given)]
+            )
+        )
+    return tuple(parts) if many else parts[0]
 
 
 def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomorphic=False):
@@ -849,7 +920,7 @@ class Linearized:
         return linear_transpose(self)
 
 
-def linearize(f, *primals, method="forward", has_aux=False):
+def linearize(f, *primals, method="forward", has_aux=False, **kwargs):
     """(f(primals), jvp_fn): f's value and its linearisation at `primals`, evaluated once; with
     `has_aux=True` (JAX's) f returns (out, aux) and the result is (out, jvp_fn, aux), jvp_fn of out alone.
 
@@ -866,6 +937,12 @@ def linearize(f, *primals, method="forward", has_aux=False):
     >>> y, f_jvp(1.0), f_jvp(0.5)
     (8.0, 12.0, 6.0)
     """
+    if kwargs:  # (f's keyword arguments: JAX's linearize takes only positional primals too)
+        raise TypeError(
+            f"linearize(f, *primals) takes f's arguments positionally (as JAX's), got keyword argument(s) "
+            f"{', '.join(map(repr, kwargs))}: bind them first, linearize(functools.partial(f, "
+            f"{', '.join(f'{k}=...' for k in kwargs)}), *primals), or pass them as primals"
+        )
     check_function(f, "linearize")
     said = Collector()  # its calls do not repeat the warnings of the linearisation
     if not flag("linearize", "has_aux", has_aux):

@@ -6,13 +6,20 @@ seconds a run.
 1. difflab.numpy's ufuncs have NumPy's ufunc methods (`dnp.add.accumulate(x)`, `.reduce`, `.outer`, `.at`,
    `.reduceat`), which were AttributeError: NumPy's own, whose dispatch on traced values computes them or refuses
    naming `numpy.<ufunc>.<method>`;
+2. `dl.grad(f, holomorphic=True)` and `dl.value_and_grad(..., holomorphic=True)` ("unexpected keyword") take it
+   with JAX's meaning: f'(z) of a holomorphic f from complex leaves to a complex scalar;
+3. `dl.linearize(f, x, b=...)` (the bare "unexpected keyword") names linearize and says to bind b first.
 """
+
+import functools
+
 
 import numpy as np
 import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.api.boundary import NonScalarOutput
 from difflab.errors import UnsupportedOperationError
 
 X = np.array([0.3, -1.2, 2.5, 0.7])
@@ -84,3 +91,50 @@ def test_unsupported_ufunc_method_is_named():
         dl.grad(lambda x: dnp.arctan2.reduce(x))(X)
     with pytest.raises(AttributeError, match="no attribute 'frobnicate'"):
         dnp.add.frobnicate
+
+
+# -- 2. grad and value_and_grad with holomorphic=True -----------------------------------------------------
+
+Z = 0.5 + 0.3j
+#: JAX: jax.grad(lambda z: jnp.sin(z) * z**2, holomorphic=True)(0.5 + 0.3j), and the value
+DSIN_Z2 = 0.5313947385114182 + 0.8197909738361944j
+SIN_Z2 = 1.3407044305947527e-05 + 0.1931072659313361j
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_grad_holomorphic_matches_jax(method):
+    f = lambda z: dnp.sin(z) * z**2  # noqa: E731
+    g = dl.grad(f, method=method, holomorphic=True)(Z)
+    assert type(g) is complex and abs(g - DSIN_Z2) < 1e-14
+    value, g = dl.value_and_grad(f, method=method, holomorphic=True)(Z)
+    assert abs(value - SIN_Z2) < 1e-15 and abs(g - DSIN_Z2) < 1e-14
+    # an array leaf, argnums (a tuple), has_aux: as JAX's
+    g = dl.grad(lambda z: (dnp.sin(z) * z).sum(), holomorphic=True)(np.array([0.5 + 0.3j, 1j]))
+    np.testing.assert_allclose(g, [1.0036458475064287 + 0.46945555180161264j, 2.7182818284590455j], rtol=1e-14)
+    gz, gw = dl.grad(lambda z, w: z * dnp.exp(w), argnums=(0, 1), holomorphic=True)(Z, 2j)
+    np.testing.assert_allclose(
+        [gz, gw], [-0.4161468365471424 + 0.9092974268256817j, -0.48086264632127573 + 0.32980466244869816j], rtol=1e-14
+    )
+    g, aux = dl.grad(lambda z: (dnp.log(z) * z, z.real), holomorphic=True, has_aux=True)(Z)
+    assert abs(g - (0.460595169314035 + 0.5404195002705842j)) < 1e-14 and aux == 0.5
+
+
+def test_grad_holomorphic_refusals_are_named():
+    with pytest.raises(ValueError, match="not holomorphic"):
+        dl.grad(lambda z: abs(z) + 0j, holomorphic=True)(Z)
+    with pytest.raises(TypeError, match="holomorphic=True needs complex inputs"):
+        dl.grad(lambda z: z * z, holomorphic=True)(0.5)
+    with pytest.raises(NonScalarOutput, match=r"grad\(\.\.\., holomorphic=True\) needs .* shape \(2,\)"):
+        dl.grad(lambda z: z * np.ones(2), holomorphic=True)(Z)
+    with pytest.raises(TypeError, match=r"grad\(holomorphic=\.\.\.\) must be True or False"):
+        dl.grad(lambda z: z, holomorphic="yes")
+
+
+# -- 3. linearize with a keyword argument for f -----------------------------------------------------------
+
+
+def test_linearize_keyword_argument_is_refused_by_name():
+    with pytest.raises(TypeError, match=r"linearize.*'b'.*functools\.partial"):
+        dl.linearize(lambda x, b: x**b, 2.0, b=3.0)
+    y, f_jvp = dl.linearize(functools.partial(lambda x, b: x**b, b=3.0), 2.0)  # what it says works
+    assert (y, f_jvp(1.0)) == (8.0, 12.0)

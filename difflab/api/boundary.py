@@ -1149,8 +1149,8 @@ def _scalar_check(st: Staged, what: str):
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(
             f"{what} needs a real scalar output, but it is complex (as autograd and JAX, difflab does not "
-            "pick a part); differentiate its real part, abs or abs**2, or use difflab.vjp with the cotangent 1 "
-            "(autograd's holomorphic_grad) for the complex derivative of a holomorphic function"
+            "pick a part); differentiate its real part, abs or abs**2, or pass holomorphic=True (JAX's: "
+            "difflab.grad(f, holomorphic=True)) for the complex derivative f'(z) of a holomorphic function"
         )
     st.scalar = True
 
