@@ -482,7 +482,12 @@ class Op:
         """NumPy's ufunc methods (reduce, accumulate, outer, at, reduceat) of an op NumPy has as a ufunc
         (`numpy` names one): NumPy's own, whose dispatch on traced values computes them from the registry's
         primitives (difflab.numpy.ufunc_methods) or refuses naming `numpy.<ufunc>.<method>`, so that
-        `dnp.add.accumulate(x)` is `np.add.accumulate(x)` (jax.numpy's ufuncs have these methods too)."""
+        `dnp.add.accumulate(x)` is `np.add.accumulate(x)` (jax.numpy's ufuncs have these methods too).
+
+        >>> import difflab.numpy as dnp
+        >>> dnp.add.accumulate(np.array([1.0, 2.0, 3.0]))  # (shape: NumPy's method's)
+        array([1., 3., 6.])
+        """
         if name in UFUNC_METHODS:
             for spelling in self.numpy:
                 ufunc = getattr(np, spelling, None)
