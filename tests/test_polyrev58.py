@@ -36,3 +36,23 @@ def test_prepared_series_roots_at_a_repeated_root_say_so(method):
         got = prepared.grad(c1)
     assert np.isnan(got).all()
     assert any(issubclass(w.category, dl.DomainWarning) for w in caught)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_periodic_integrate_on_decreasing_breakpoints_counts_whole_periods_positively(method):
+    """PPoly(c, x decreasing, 'periodic').integrate(a, b) across periods: each whole period adds ∫ over [lo, hi]
+    (it subtracted it: x[-1] − x[0] runs backwards; −0.94125 for 0.23375 over [−0.5, 0.85]); SciPy refuses these
+    bounds ("Integral bounds not in order"), so the reference is quad of SciPy's periodic evaluation; the
+    derivative in b is the integrand there."""
+    si, quad = pytest.importorskip("scipy.interpolate"), pytest.importorskip("scipy.integrate").quad
+    import difflab.scipy.interpolate as dsi
+
+    c, x = np.array([[0.5, -1.0, 0.3], [1.0, 0.2, -0.7]]), np.array([2.0, 1.0, 0.5, 0.0])
+    theirs = si.PPoly(c, x, extrapolate="periodic")
+    knots = np.concatenate([x + 2.0 * k for k in range(-3, 3)])
+    for a, b in [(-0.5, 0.85), (-2.3, 3.5), (0.2, 1.7)]:
+        want = quad(theirs, a, b, points=knots[(knots > a) & (knots < b)], limit=200)[0]
+        got = dsi.PPoly(c, x, extrapolate="periodic").integrate(a, b)
+        assert float(got) == pytest.approx(want, rel=1e-10, abs=1e-12)
+    slope = dl.grad(lambda t: dsi.PPoly(c, x, extrapolate="periodic").integrate(-2.3, t), method=method)(3.5)
+    assert float(slope) == pytest.approx(float(theirs(3.5)), rel=1e-12)

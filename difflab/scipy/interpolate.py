@@ -146,11 +146,14 @@ class PPoly:
         indefinite = self.antiderivative()
         lo, hi = min(self.x[0], self.x[-1]), max(self.x[0], self.x[-1])
         if extrapolate == "periodic":  # whole periods' integrals plus the antiderivative at the image in [lo, hi]
-            total = indefinite(self.x[-1]) - indefinite(self.x[0])
+            # (one period's integral from lo to hi, whichever way the breakpoints run: x[-1] − x[0] is −period on
+            # decreasing ones; the image evaluated with extrapolate=True, as a rounded image may sit an ulp outside)
+            total = indefinite(hi, extrapolate=True) - indefinite(lo, extrapolate=True)
             period = hi - lo
 
             def at(t):
-                return _dnp.floor((t - lo) / period) * total + indefinite(t - _dnp.floor((t - lo) / period) * period)
+                turns = _dnp.floor((t - lo) / period)
+                return turns * total + indefinite(t - turns * period, extrapolate=True)
 
             return at(b) - at(a)
         out = indefinite(b, extrapolate=True) - indefinite(a, extrapolate=True)
