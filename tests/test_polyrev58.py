@@ -56,3 +56,21 @@ def test_periodic_integrate_on_decreasing_breakpoints_counts_whole_periods_posit
         assert float(got) == pytest.approx(want, rel=1e-10, abs=1e-12)
     slope = dl.grad(lambda t: dsi.PPoly(c, x, extrapolate="periodic").integrate(-2.3, t), method=method)(3.5)
     assert float(slope) == pytest.approx(float(theirs(3.5)), rel=1e-12)
+
+
+def test_periodic_ppoly_roots_are_scipys_end_polynomial_roots_and_move_with_c():
+    """PPoly(c, x, 'periodic').roots(discontinuity=False) of traced c: SciPy's roots, which with extrapolation are
+    the end polynomials' outside the breakpoints (−0.5 here); difflab refused that root as "not differentiable"
+    (it checked it on the periodic image). The gradient of Σ w·r against central differences of SciPy's roots."""
+    si = pytest.importorskip("scipy.interpolate")
+    import difflab.scipy.interpolate as dsi
+
+    c, x, w = np.array([[1.0, 0.5], [-0.3, 0.2], [-0.4, -0.1]]), np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    theirs = lambda c: si.PPoly(c.reshape(3, 2), x, extrapolate="periodic").roots(discontinuity=False)  # noqa: E731
+    ours = lambda c: dsi.PPoly(dnp.reshape(c, (3, 2)), x, extrapolate="periodic").roots(discontinuity=False)  # noqa: E731
+    np.testing.assert_allclose(theirs(c.ravel()), [-0.5, 0.8, 1.2898979485566356], rtol=1e-12)
+    np.testing.assert_allclose(ours(c.ravel()), theirs(c.ravel()), rtol=1e-12)
+    h, c0 = 1e-6, c.ravel()
+    want = np.array([(theirs(c0 + h * e) - theirs(c0 - h * e)) @ w / (2 * h) for e in np.eye(6)])
+    got = dl.grad(lambda c: dnp.sum(ours(c) * w), method="reverse")(c0)
+    np.testing.assert_allclose(got, want, rtol=1e-7)

@@ -187,9 +187,15 @@ class PPoly:
         )
         if not isinstance(self.c, _Traced) and not isinstance(y, _Traced):
             return found
-        slope = self(found, 1)
-        residual = _np.abs(_np.asarray(_dnp._value(self(found) - y)))
-        bad = ~(_np.abs(_np.asarray(_dnp._value(slope))) > 0) | (residual > 1e-8 * (1.0 + _np.abs(c).max()))
+        # judged on the polynomials SciPy solved: each root's own interval's, the end ones' outside the breakpoints
+        # (SciPy's roots with extrapolate='periodic' are the end polynomials' too, not the periodic image's)
+        numbers = _scipy_interpolate().PPoly(c, self.x, extrapolate=True)
+        slope = numbers(found, 1)
+        residual = _np.abs(numbers(found) - float(_dnp._value(y, "scipy.interpolate.PPoly.solve")))
+        # (a double root comes back from SciPy as two, √eps apart, each with a slope of about √eps times the
+        # coefficients' size: refused below 1e-6 of that size, as series roots closer than 1e-6 are)
+        scale = _np.abs(c).max()
+        bad = ~(_np.abs(slope) > 1e-6 * scale) | (residual > 1e-8 * (1.0 + scale))
         if _np.any(bad):
             raise ValueError(
                 f"PPoly.solve of traced values: the root(s) {found[bad].tolist()} are not differentiable (a repeated "
