@@ -74,3 +74,15 @@ def test_periodic_ppoly_roots_are_scipys_end_polynomial_roots_and_move_with_c():
     want = np.array([(theirs(c0 + h * e) - theirs(c0 - h * e)) @ w / (2 * h) for e in np.eye(6)])
     got = dl.grad(lambda c: dnp.sum(ours(c) * w), method="reverse")(c0)
     np.testing.assert_allclose(got, want, rtol=1e-7)
+
+
+def test_prepared_series_roots_whose_leading_coefficient_becomes_zero_give_nan_with_a_warning():
+    """Prepared at c[-1] = 0.9, asked at c[-1] = 0: the companion matrix holds inf/NaN; reverse's eigenvalue rule
+    called LAPACK's eig on it and raised a bare LinAlgError ("Array must not contain infs or NaNs"); now NaN with
+    the DomainWarning of the division that made it, as the other methods give."""
+    prepared = dl.prepare(_weighted_roots, np.array([0.3, -1.2, 0.4, 0.9]), method="reverse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = prepared.grad(np.array([0.3, -1.2, 0.4, 0.0]))
+    assert np.isnan(got).all()
+    assert any(issubclass(w.category, dl.DomainWarning) for w in caught)
