@@ -23,7 +23,7 @@ def _weighted_roots(c):
 @pytest.mark.parametrize("method", ["forward", "reverse"])
 def test_prepared_series_roots_at_a_repeated_root_say_so(method):
     """A roots call prepared at distinct roots, then asked at coefficients with a double root (x − 1)²(x + 2):
-    NaN with a DomainWarning (it gave the eigenvalue rule's 1/gap numbers, −8.2e6 per entry, silently); at the
+    NaN with a DomainWarning naming the root (it gave the eigenvalue rule's 1/gap numbers, −8.2e6 per entry, silently); at the
     distinct point still the implicit function theorem's gradient."""
     c0, c1 = np.array([0.3, -1.2, 0.4, 0.9]), np.array([2.0, -3.0, 0.0, 1.0])
     p = np.polynomial.Polynomial(c0)
@@ -35,7 +35,8 @@ def test_prepared_series_roots_at_a_repeated_root_say_so(method):
         warnings.simplefilter("always")
         got = prepared.grad(c1)
     assert np.isnan(got).all()
-    assert any(issubclass(w.category, dl.DomainWarning) for w in caught)
+    said = [str(w.message) for w in caught if issubclass(w.category, dl.DomainWarning)]
+    assert any("repeated root (about 1+0j" in m for m in said), said
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
@@ -86,3 +87,15 @@ def test_prepared_series_roots_whose_leading_coefficient_becomes_zero_give_nan_w
         got = prepared.grad(np.array([0.3, -1.2, 0.4, 0.0]))
     assert np.isnan(got).all()
     assert any(issubclass(w.category, dl.DomainWarning) for w in caught)
+
+
+def test_prepared_series_roots_at_a_repeated_complex_pair_say_so_in_both_parts():
+    """(x² + 1)² at a later point of a prepared Σ w·Im r: NaN with the DomainWarning naming the root ±i (a NaN added
+    to the complex roots alone would leave their imaginary parts, and the eigenvalue rule's numbers, standing)."""
+    f = lambda c: dnp.sum(dnp.imag(dnp.polynomial.polynomial.polyroots(c)) * np.arange(1.0, 5.0))  # noqa: E731
+    prepared = dl.prepare(f, np.array([1.0, 0.3, 2.1, 0.1, 1.0]), method="reverse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = prepared.grad(np.array([1.0, 0.0, 2.0, 0.0, 1.0]))
+    assert np.isnan(got).all()
+    assert any("repeated root (about" in str(w.message) and "1j" in str(w.message) for w in caught)

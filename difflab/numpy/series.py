@@ -24,7 +24,7 @@ import numpy as _np
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
-from ..ops import matmul, real, sqrt, where
+from ..ops import matmul, real, sqrt
 from ..ops.complexes import imag_part
 from ..ops.reductions import _sum_front as _sum
 from ..ops.shape import _reshape_front as _reshape
@@ -179,24 +179,24 @@ def _roots(sub):
         re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
         order = _ops.argsort(re, axis=0, kind="stable")
         re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
-        return re + 1j * im + _repeated_nan(re, im)
+        guard = _repeated_nan(re, im)  # (in both parts: a NaN added to a complex number leaves its imaginary part)
+        return (re + guard) + 1j * (im + guard)
 
     return roots
 
 
 def _repeated_nan(re, im):
-    """0 where the roots (re + i·im, traced) are distinct, NaN with a DomainWarning where two coincide, as
-    `_check_distinct` judges them: an equation of the graph, so a prepared function that meets a repeated root at a
-    later point says so (sqrt of −1, naming the user's roots call) rather than return the eigenvalue rule's 1/gap
-    numbers (huge or inf: the roots are not differentiable there). Its derivative is 0 (the flag is piecewise
-    constant)."""
+    """0 where the roots (re + i·im, traced, (k,)) are distinct, NaN with a DomainWarning naming the root where two
+    coincide, judged as `_check_distinct` judges them (to about 1e-6 of their size) but at run time: each pair's rows
+    [1, Re r, Im r] have rank 1 there (the rank_guard op, rcond 1e-6), so a prepared function that meets a repeated
+    root at a later point says so, rather than return the eigenvalue rule's 1/gap numbers (huge or inf). Its
+    derivative is 0."""
     k = shape(re)[0]
-    dre = _reshape(re, (k, 1)) - _reshape(re, (1, k))
-    dim = _reshape(im, (k, 1)) - _reshape(im, (1, k))
-    size2 = re * re + im * im
-    tol2 = 1e-12 * (1.0 + _reshape(size2, (k, 1)) + _reshape(size2, (1, k)))
-    close = _sum(where(dre * dre + dim * dim <= tol2, 1.0, 0.0)) - k  # (the diagonal's k pairs always close)
-    return sqrt(where(close > 0.5, -1.0, 1.0)) - 1.0
+    if k < 2:
+        return 0.0
+    i, j = _np.triu_indices(k, 1)
+    rows = [_stack([re[idx] * 0.0 + 1.0, re[idx], im[idx]], axis=-1) for idx in (i, j)]  # (pairs, 3) each
+    return _sum(_ops.rank_guard(_stack(rows, axis=-2), of="roots", rcond=1e-6))
 
 
 def _check_distinct(found):
