@@ -503,7 +503,7 @@ rank_guard = defop(
     batch=lambda batched, a, **params: rank_guard(a, **params),  # (a stack: the batch axis is one more)
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
     doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower; `of` names the "
-    "function guarded (polar, lstsq) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps), "
+    "function guarded (polar, lstsq, series roots) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps), "
     "`real_form` says a complex matrix's real form's rank as the matrix's own",
 )
 
