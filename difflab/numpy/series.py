@@ -179,9 +179,24 @@ def _roots(sub):
         re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
         order = _ops.argsort(re, axis=0, kind="stable")
         re, im = take_along_axis(re, order, 0), take_along_axis(im, order, 0)
-        return re + 1j * im
+        guard = _repeated_nan(re, im)  # (in both parts: a NaN added to a complex number leaves its imaginary part)
+        return (re + guard) + 1j * (im + guard)
 
     return roots
+
+
+def _repeated_nan(re, im):
+    """0 where the roots (re + i·im, traced, (k,)) are distinct, NaN with a DomainWarning naming the root where two
+    coincide, judged as `_check_distinct` judges them (to about 1e-6 of their size) but at run time: each pair's rows
+    [1, Re r, Im r] have rank 1 there (the rank_guard op, rcond 1e-6), so a prepared function that meets a repeated
+    root at a later point says so, rather than return the eigenvalue rule's 1/gap numbers (huge or inf). Its
+    derivative is 0."""
+    k = shape(re)[0]
+    if k < 2:
+        return 0.0
+    i, j = _np.triu_indices(k, 1)
+    rows = [_stack([re[idx] * 0.0 + 1.0, re[idx], im[idx]], axis=-1) for idx in (i, j)]  # (pairs, 3) each
+    return _sum(_ops.rank_guard(_stack(rows, axis=-2), of="roots", rcond=1e-6))
 
 
 def _check_distinct(found):

@@ -146,11 +146,14 @@ class PPoly:
         indefinite = self.antiderivative()
         lo, hi = min(self.x[0], self.x[-1]), max(self.x[0], self.x[-1])
         if extrapolate == "periodic":  # whole periods' integrals plus the antiderivative at the image in [lo, hi]
-            total = indefinite(self.x[-1]) - indefinite(self.x[0])
+            # (one period's integral from lo to hi, whichever way the breakpoints run: x[-1] − x[0] is −period on
+            # decreasing ones; the image evaluated with extrapolate=True, as a rounded image may sit an ulp outside)
+            total = indefinite(hi, extrapolate=True) - indefinite(lo, extrapolate=True)
             period = hi - lo
 
             def at(t):
-                return _dnp.floor((t - lo) / period) * total + indefinite(t - _dnp.floor((t - lo) / period) * period)
+                turns = _dnp.floor((t - lo) / period)
+                return turns * total + indefinite(t - turns * period, extrapolate=True)
 
             return at(b) - at(a)
         out = indefinite(b, extrapolate=True) - indefinite(a, extrapolate=True)
@@ -184,9 +187,15 @@ class PPoly:
         )
         if not isinstance(self.c, _Traced) and not isinstance(y, _Traced):
             return found
-        slope = self(found, 1)
-        residual = _np.abs(_np.asarray(_dnp._value(self(found) - y)))
-        bad = ~(_np.abs(_np.asarray(_dnp._value(slope))) > 0) | (residual > 1e-8 * (1.0 + _np.abs(c).max()))
+        # judged on the polynomials SciPy solved: each root's own interval's, the end ones' outside the breakpoints
+        # (SciPy's roots with extrapolate='periodic' are the end polynomials' too, not the periodic image's)
+        numbers = _scipy_interpolate().PPoly(c, self.x, extrapolate=True)
+        slope = numbers(found, 1)
+        residual = _np.abs(numbers(found) - float(_dnp._value(y, "scipy.interpolate.PPoly.solve")))
+        # (a double root comes back from SciPy as two, √eps apart, each with a slope of about √eps times the
+        # coefficients' size: refused below 1e-6 of that size, as series roots closer than 1e-6 are)
+        scale = _np.abs(c).max()
+        bad = ~(_np.abs(slope) > 1e-6 * scale) | (residual > 1e-8 * (1.0 + scale))
         if _np.any(bad):
             raise ValueError(
                 f"PPoly.solve of traced values: the root(s) {found[bad].tolist()} are not differentiable (a repeated "
