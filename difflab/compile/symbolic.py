@@ -307,7 +307,11 @@ def share(assignments: list, exprs: list, light: bool = False) -> tuple:
     (bench/scalar_code_ab.py's other contender)."""
     import sympy as sp
 
-    everything, names = [e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True)
+    # the values a comparison reads keep their translation as it is: CSE's rewriting (x/y as x·(1/y), products
+    # regrouped) moves a value by an ulp, which turns a tie (1.0 < 1.0) into another integer than NumPy's
+    kept = _compared(sp, assignments, exprs)
+    rewritten = [(s, e) for s, e in assignments if s not in kept]
+    everything, names = [e for _, e in rewritten] + list(exprs), sp.numbered_symbols("c_", real=True)
     if light:
         from sympy.simplify.cse_main import tree_cse
 
@@ -328,12 +332,32 @@ def share(assignments: list, exprs: list, light: bool = False) -> tuple:
                 define(sub)
                 out.append((r, sub))
 
-    for (s, _), e in zip(assignments, reduced):
+    reduced_of = dict(zip([s for s, _ in rewritten], reduced))
+    for s, e in assignments:
+        e = reduced_of.get(s, e)
         define(e)
         out.append((s, e))
-    for e in reduced[len(assignments) :]:
+    for e in reduced[len(rewritten) :]:
         define(e)
-    return out, reduced[len(assignments) :]
+    return out, reduced[len(rewritten) :]
+
+
+def _compared(sp, assignments: list, exprs: list) -> set:
+    """The named values that a comparison (a condition) reads, directly or through other named values."""
+    defs, cone = dict(assignments), set()
+    stack = [
+        u
+        for e in [e for _, e in assignments] + list(exprs)
+        if isinstance(e, sp.Basic)
+        for r in e.atoms(sp.core.relational.Relational)
+        for u in r.free_symbols
+    ]
+    while stack:
+        u = stack.pop()
+        if u in defs and u not in cone:
+            cone.add(u)
+            stack.extend(defs[u].free_symbols)
+    return cone
 
 
 def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, per_example=None):
