@@ -328,9 +328,9 @@ class Program:
             return d
         if functions and _product_symbols(d) is None:  # (else no function in it, or written with names already)
             shared = self._shared_names()
-            for f in sorted(d.atoms(sp.Function), key=sp.default_sort_key):
-                if getattr(type(f), "difflab_shared", False) and f not in shared:
-                    shared[f] = self._fresh(f)
+            new = [f for f in d.atoms(sp.Function) if getattr(type(f), "difflab_shared", False) and f not in shared]
+            for f in sorted(new, key=sp.default_sort_key):  # (only these sorted: a Hessian's strong products are not)
+                shared[f] = self._fresh(f)
             d = d.xreplace(shared)
         if whole:  # its inner sums named too: every term a product of names, which canonical.derivative takes
             d = self._sums_named(d, top=True)
@@ -736,9 +736,9 @@ def _scaled(e, u, out, d):
 
 
 def _strong(a, d):
-    from ..ops.elementwise import strong_mul_sympy
+    from ..ops.elementwise import strong_mul_of
 
-    return strong_mul_sympy()(a, d)
+    return strong_mul_of(a, d)
 
 
 def _times(a, d, strong, singular, infinite=None):
