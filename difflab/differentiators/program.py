@@ -1,7 +1,8 @@
 """The symbolic method's interpreter: a graph translated into SymPy assignments (`to_sympy`), and
 their derivative by reverse accumulation over them (`Program.gradient`); the Hessian by forward
-accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`), and
-a JVP by the same pass in one direction (`Program.tangents`).
+accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`; an adjoint's
+local partials from the chain-rule products its sweep summed, `Program._summed_partial`), and a JVP by
+the same pass in one direction (`Program.tangents`).
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
