@@ -64,3 +64,27 @@ def test_strong_products_of_an_adjoint_keep_their_zero_times_infinity():
     assert nan[0].all() and np.isinf(rev[2, 0]), rev  # (d/dx₀ of cbrt's ∞ slope at 0: row 0 NaN, H[2, 0] = ∞)
     np.testing.assert_array_equal(np.isnan(sym), nan)
     np.testing.assert_allclose(sym[~nan], rev[~nan], rtol=1e-13)
+
+
+def test_sums_and_strong_products_are_sympy_s_own_built_directly(monkeypatch):
+    """canonical.total of strong products and elementwise.strong_mul_of equal SymPy's Add and strong_mul (args and
+    order included), built without Add.flatten and SymPy's Function constructor where nothing folds."""
+    import sympy as sp
+
+    from difflab.ops import canonical
+    from difflab.ops.elementwise import strong_mul_of, strong_mul_sympy
+
+    g, h, x, y = sp.symbols("g h x y", real=True)
+    sm = strong_mul_sympy()
+    terms = [sm(g, x * y), sm(h, x + y), -2.5 * sm(g, y), x, sp.exp(x)]
+    want = [sp.Add(*terms), sm(g, x * y), sm(h, x + y), sm(g, 0), sm(g, 2.5), sm(g * h, sp.Float(1.5))]
+    built = []
+    monkeypatch.setattr(
+        sp.Add, "flatten", classmethod(lambda cls, seq: built.append(cls) or (_ for _ in ()).throw(AssertionError))
+    )
+    got = [canonical.total(terms), strong_mul_of(g, x * y), strong_mul_of(h, x + y), strong_mul_of(g, sp.Integer(0))]
+    got += [strong_mul_of(g, sp.Float(2.5)), strong_mul_of(g * h, sp.Float(1.5))]
+    assert not built
+    for a, b in zip(got, want):
+        assert a == b and type(a) is type(b) and a.args == b.args and sp.srepr(a) == sp.srepr(b), (a, b)
+    assert got[1].nargs == want[1].nargs
