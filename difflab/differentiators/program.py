@@ -1,7 +1,8 @@
 """The symbolic method's interpreter: a graph translated into SymPy assignments (`to_sympy`), and
 their derivative by reverse accumulation over them (`Program.gradient`); the Hessian by forward
-accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`), and
-a JVP by the same pass in one direction (`Program.tangents`).
+accumulation over the gradient's assignments in n directions at once (`Program.hessian_rows`; an adjoint's
+local partials from the chain-rule products its sweep summed, `Program._summed_partial`), and a JVP by
+the same pass in one direction (`Program.tangents`).
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
@@ -62,6 +63,9 @@ class Program:
         self._entries: dict = {}  # (kind, part, p, q, rows, matrix entries) -> that opaque entry's name
         self._walked: dict = {}  # (expression, top) -> `_sums_named`'s answer (its sums' names are assignments)
         self._grouped: tuple = ({}, 0)  # (matrix -> position of its parts' first entry, in how many assignments)
+        #: adjoint's name -> [(term, a, d)]: the chain-rule products a·d its sweep summed (a, d None: another term)
+        self._terms: dict = {}
+        self._term_index: dict = {}  # adjoint's name -> {symbol: its terms that read it} (`_summed_partial`)
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -77,10 +81,10 @@ class Program:
         if not seeds:
             return [sp.Integer(0)] * len(wrt)
         singular = self._singular()
-        adj: dict = {}
+        adj: dict = {}  # symbol -> [(term, a, d)]: its adjoint's terms, a·d where the chain rule made them
         for y, a in seeds:
             if y.is_Symbol:
-                adj.setdefault(y, []).append(a)
+                adj.setdefault(y, []).append((a, None, None))
             else:  # an output that is an expression over named values
                 self._push(y, a, adj, active, singular)
         firsts = self._groups()
@@ -89,11 +93,12 @@ class Program:
             s, e = self.assignments[at]
             terms = adj.pop(s, None)
             if terms is not None:
-                a = total(terms)  # (each adjoint summed once: adding term by term re-flattened the sum each time)
+                a = total([t for t, _, _ in terms])  # (each adjoint summed once: term by term re-flattened the sum)
                 if not a.is_Atom:
                     name = sp.Symbol(f"{tag}{s.name}", real=True)
                     self.assignments.append((name, a))
                     self.defs[name] = a
+                    self._terms[name] = terms  # (its derivative, a Hessian's: by these, `_summed_partial`)
                     if _maybe_infinite(a, singular):
                         singular.add(name)
                     a = name
@@ -105,7 +110,7 @@ class Program:
             group = firsts.get(at)
             if group is not None and group in pending:  # (no entry of the matrix's parts comes earlier)
                 self._pull(group, pending.pop(group), adj, active, singular)
-        return [total(adj.get(x, ())) for x in wrt]
+        return [total([t for t, _, _ in adj.get(x, ())]) for x in wrt]
 
     def _groups(self) -> dict:
         """{position: matrix} for the first entry of each matrix's parts (`opaque.cotangent_group`) among the
@@ -132,7 +137,7 @@ class Program:
                 singular.add(s)
         for x, d, want in zip(entries, found, wanted):
             if want and d != 0:
-                adj.setdefault(x, []).append(d)
+                adj.setdefault(x, []).append((d, None, None))
 
     def _singular(self) -> set:
         """Named values (and adjoints) that may be infinite at some point: a negative power or a
@@ -235,7 +240,7 @@ class Program:
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
-            adj.setdefault(u, []).append(_times(a, d, strong, singular))
+            adj.setdefault(u, []).append((_times(a, d, strong, singular), a, d))
 
     def _local(self, e, active, singular, out=None) -> list:
         """[(u, ∂e/∂u, strong)]: the nonzero local partials of e (the value named `out`, or an output
@@ -259,12 +264,35 @@ class Program:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
                 d = self._sympy_partials.get((out, u)) if out is not None else None
                 if d is None:  # (the Hessian's pass and a JVP's ask again for the gradient sweep's partials)
-                    d = self._opaque_partial(e, u, out)
+                    summed = out in self._terms and not (e.is_Mul or e.is_Pow)  # (a product: `_scaled`'s form)
+                    d = self._summed_partial(out, u) if summed else self._opaque_partial(e, u, out)
                     if out is not None:
                         self._sympy_partials[out, u] = d
             if d != 0:
                 found.append((u, d, strong))
         return found
+
+    def _summed_partial(self, out, u):
+        """∂out/∂u of an adjoint from the terms its reverse sweep summed (`_terms`): of a product a·d of an adjoint a
+        and a local partial d, [a = u]·d + a·∂d/∂u (strong_mul's chain rule where the product is strong), ∂d/∂u of
+        the small partial alone; another term by `_sympy_partial`. SymPy's `diff` of the built sum, which took every
+        product apart again in each symbol it reads, was most of a Hessian's forward pass (symhess56's cProfile)."""
+        from ..ops.elementwise import strong_mul_chain, strong_mul_sympy
+
+        index = self._term_index.get(out)
+        if index is None:
+            index = self._term_index[out] = _terms_by_symbol(self._terms[out])
+        parts, strong, one, zero = [], strong_mul_sympy(), _sympify(1), _sympify(0)
+        for t, a, d in index.get(u, ()):
+            if a is None:
+                parts.append(_sympy_partial(t, u, None))
+            elif t.func is strong:
+                parts.append(
+                    strong_mul_chain(a, d, one, zero) if a == u else strong_mul_chain(a, d, zero, _through_sums(d, u))
+                )
+            else:  # a plain product (a number's, or where no factor may be infinite)
+                parts.append(d if a == u else product(a, _through_sums(d, u)))
+        return self._by_name(total(parts))
 
     def _opaque_partial(self, e, u, out):
         """∂e/∂u by `_sympy_partial`, with shared values written by name (`_by_name`); an opaque entry's rule
@@ -301,9 +329,9 @@ class Program:
             return d
         if functions and _product_symbols(d) is None:  # (else no function in it, or written with names already)
             shared = self._shared_names()
-            for f in sorted(d.atoms(sp.Function), key=sp.default_sort_key):
-                if getattr(type(f), "difflab_shared", False) and f not in shared:
-                    shared[f] = self._fresh(f)
+            new = [f for f in d.atoms(sp.Function) if getattr(type(f), "difflab_shared", False) and f not in shared]
+            for f in sorted(new, key=sp.default_sort_key):  # (only these sorted: a Hessian's strong products are not)
+                shared[f] = self._fresh(f)
             d = d.xreplace(shared)
         if whole:  # its inner sums named too: every term a product of names, which canonical.derivative takes
             d = self._sums_named(d, top=True)
@@ -380,6 +408,7 @@ class Program:
         copy._entries = dict(self._entries)
         copy._walked = dict(self._walked)
         copy._grouped = (dict(self._grouped[0]), self._grouped[1])
+        copy._terms, copy._term_index = dict(self._terms), dict(self._term_index)
         copy._shared = None if self._shared is None else dict(self._shared)  # (named sums too, `_by_name`)
         return copy
 
@@ -446,6 +475,20 @@ def _maybe_infinite(e, singular) -> bool:
     return bool(e.atoms(sp.exp, sp.cosh, sp.sinh))  # (expm1's partial is an exp: found so)
 
 
+def _terms_by_symbol(terms) -> dict:
+    """{symbol: [(term, a, d)]} of an adjoint's terms (`Program._terms`) that read it; a term (a, d None) whose a is
+    not an atom, or reads a, differentiated whole (a None); a zero term left out."""
+    index: dict = {}
+    for t, a, d in terms:
+        if t == 0:
+            continue
+        plain = getattr(a, "is_Atom", False) and (a.is_Number or a not in _free_symbols(d))
+        reads = ({a} if a.is_Symbol else set()) | _free_symbols(d) if plain else _free_symbols(t)
+        for v in reads:
+            index.setdefault(v, []).append((t, a, d) if plain else (t, None, None))
+    return index
+
+
 def _product_symbols(e) -> list | None:
     """The symbols of e when e is a product, or a sum of products, of symbols and numbers alone; else None."""
     if not (e.is_Add or e.is_Mul):
@@ -484,6 +527,51 @@ def _sympy_partial(e, u, out):
     if out is not None and not e.is_Atom:
         d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
     return d
+
+
+def _through_sums(d, u):
+    """∂d/∂u of a local partial d by the chain rule through its inner sums: each sum that is a factor of a product or
+    an integer power's base stands for a placeholder t (d = c·t⁻² for c/(x·y − z·w)²), ∂d/∂t and ∂d/∂u of that smaller
+    expression by `_sympy_partial` (often `canonical.derivative`'s product of symbols, else a template SymPy has met:
+    the same quotient recurs over a matrix's entries) and ∂t/∂u of the sum by this function, then the sums written
+    back. Why: SymPy's `diff` of the whole partial, a rational function of a 3×3 inverse's entries, took 5 ms each."""
+    sums: dict = {}
+    inner = _sums_replaced(d, sums, True)
+    if not sums:
+        return _sympy_partial(d, u, None)
+    parts = [_sympy_partial(inner, u, None)] if u in _free_symbols(inner) else []
+    for t, s in sums.items():
+        if u in _free_symbols(s):
+            parts.append(product(_sympy_partial(inner, t, None), _through_sums(s, u)))
+    return total(parts).xreplace(sums)
+
+
+def _sums_replaced(e, sums, top=False):
+    """e with each sum that is a factor of a product or an integer power's base (not e itself) written as a real
+    placeholder `_difflab_s<k>`, recorded in `sums` ({placeholder: sum}; equal sums one placeholder)."""
+    import sympy as sp
+
+    if e.is_Add:
+        if top:
+            terms = [_sums_replaced(t, sums) for t in e.args]
+            return e if all(t is u for t, u in zip(terms, e.args)) else sp.Add(*terms)
+        for t, s in sums.items():
+            if s == e:
+                return t
+        while len(_SUMS) <= len(sums):
+            _SUMS.append(sp.Symbol(f"_difflab_s{len(_SUMS)}", real=True))
+        t = _SUMS[len(sums)]
+        sums[t] = e
+        return t
+    if e.is_Mul:
+        factors = [_sums_replaced(f, sums) for f in e.args]
+        return e if all(f is g for f, g in zip(factors, e.args)) else sp.Mul(*factors)
+    if e.is_Pow and e.base.is_Add and e.exp.is_Integer:
+        return sp.Pow(_sums_replaced(e.base, sums), e.exp)
+    return e
+
+
+_SUMS: list = []  # real symbols _difflab_s0, _difflab_s1, ...: `_sums_replaced`'s placeholders
 
 
 def _sum_diff(e, u):
@@ -649,9 +737,9 @@ def _scaled(e, u, out, d):
 
 
 def _strong(a, d):
-    from ..ops.elementwise import strong_mul_sympy
+    from ..ops.elementwise import strong_mul_of
 
-    return strong_mul_sympy()(a, d)
+    return strong_mul_of(a, d)
 
 
 def _times(a, d, strong, singular, infinite=None):

@@ -101,8 +101,9 @@ def plus(a, b):
 
 
 def _key(t):
-    """A term's non-numeric factors (what SymPy's Add collects like terms by), or None: not a simple term."""
-    if t.is_Symbol:
+    """A term's non-numeric factors (what SymPy's Add collects like terms by), or None: not a simple term. A
+    function's value is its own (a chain-rule product strong_mul(a, d): a Hessian's sums are mostly these)."""
+    if t.is_Symbol or (t.is_Function and t.is_commutative):
         return (t,)
     if t.is_Mul and t.is_commutative:
         args = t.args
