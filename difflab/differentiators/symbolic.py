@@ -63,8 +63,7 @@ class Symbolic(Differentiator):
             self.matrix = self.grad_code = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
-            self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
-            self.traced = TracedCode(self)  # the same expressions as difflab ops, on traced values
+            self.code, self.traced = SymbolicCode(self), TracedCode(self)  # compiled tier; as difflab ops, on traced
             if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
@@ -114,6 +113,8 @@ class Symbolic(Differentiator):
 
         def value(self, args):
             charge(evals=1)
+            if (outs := self.matrix and self.matrix.value(args, self.out_shapes)) is not None:
+                return outs  # p(x): the value the matrix form's gradient pairs with; no scalar program built for it
             if not self._expand(strict=False) or nonfinite_concrete(args, self.batch_inputs or self.program.closed):
                 return list(evaluate(self.graph, *args))
             return split(self._run("value", args), self.out_shapes)
@@ -151,8 +152,7 @@ class Symbolic(Differentiator):
             ("naive"), and with its common subexpressions shared ("cse")."""
             import sympy as sp
 
-            exprs = self.exprs(kind)
-            shared = self.program.needed(exprs)
+            shared = self.program.needed(exprs := self.exprs(kind))
             return {
                 "tape": len(self.graph.eqns),
                 "naive": self.program.tree_size(exprs),
