@@ -111,9 +111,9 @@ class Symbolic(Differentiator):
                 return self.traced.run(kind, args)
             return self.code.run(kind, floats(args))
 
-        def value(self, args):
+        def value(self, args, program=False):  # (`program`: the scalar program's, built for the Hessian)
             charge(evals=1)
-            if (outs := self.matrix and self.matrix.value(args, self.out_shapes)) is not None:
+            if not program and (outs := self.matrix and self.matrix.value(args, self.out_shapes)) is not None:
                 return outs  # p(x): the value the matrix form's gradient pairs with; no scalar program built for it
             if not self._expand(strict=False) or nonfinite_concrete(args, self.batch_inputs or self.program.closed):
                 return list(evaluate(self.graph, *args))
@@ -145,7 +145,7 @@ class Symbolic(Differentiator):
                     return name_singular(self, args, outs, H, order=2)
             both, k = self._run("hessian+gradient", args), self.n * self.n  # rows of a gradient entry not finite: NaN
             H = nonfinite_rows(self._in_range(args, "hessian", split(both[:k], [(self.n, self.n)])[0]), both[k:])
-            return name_singular(self, args, self.value(args), H, order=2)
+            return name_singular(self, args, self.value(args, program=True), H, order=2)
 
         def expression_size(self, kind="jacobian") -> dict:
             """Operation counts: the tape's equations, the derivative written out in full
