@@ -63,8 +63,7 @@ class Symbolic(Differentiator):
             self.matrix = self.grad_code = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
-            self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
-            self.traced = TracedCode(self)  # the same expressions as difflab ops, on traced values
+            self.code, self.traced = SymbolicCode(self), TracedCode(self)  # compiled tier; as difflab ops, on traced
             if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
@@ -112,8 +111,10 @@ class Symbolic(Differentiator):
                 return self.traced.run(kind, args)
             return self.code.run(kind, floats(args))
 
-        def value(self, args):
+        def value(self, args, program=False):  # (`program`: the scalar program's, built for the Hessian)
             charge(evals=1)
+            if not program and (outs := self.matrix and self.matrix.value(args, self.out_shapes)) is not None:
+                return outs  # p(x): the value the matrix form's gradient pairs with; no scalar program built for it
             if not self._expand(strict=False) or nonfinite_concrete(args, self.batch_inputs or self.program.closed):
                 return list(evaluate(self.graph, *args))
             return split(self._run("value", args), self.out_shapes)
@@ -144,15 +145,14 @@ class Symbolic(Differentiator):
                     return name_singular(self, args, outs, H, order=2)
             both, k = self._run("hessian+gradient", args), self.n * self.n  # rows of a gradient entry not finite: NaN
             H = nonfinite_rows(self._in_range(args, "hessian", split(both[:k], [(self.n, self.n)])[0]), both[k:])
-            return name_singular(self, args, self.value(args), H, order=2)
+            return name_singular(self, args, self.value(args, program=True), H, order=2)
 
         def expression_size(self, kind="jacobian") -> dict:
             """Operation counts: the tape's equations, the derivative written out in full
             ("naive"), and with its common subexpressions shared ("cse")."""
             import sympy as sp
 
-            exprs = self.exprs(kind)
-            shared = self.program.needed(exprs)
+            shared = self.program.needed(exprs := self.exprs(kind))
             return {
                 "tape": len(self.graph.eqns),
                 "naive": self.program.tree_size(exprs),
