@@ -152,7 +152,7 @@ class Symbolic(Differentiator):
             ("naive"), and with its common subexpressions shared ("cse")."""
             import sympy as sp
 
-            shared = self.program.needed(exprs := self.exprs(kind))
+            shared = (exprs := self.exprs(kind)) and self.program.needed(exprs)  # (exprs first: builds the program)
             return {
                 "tape": len(self.graph.eqns),
                 "naive": self.program.tree_size(exprs),
