@@ -1,9 +1,17 @@
 """Shared pytest setup: the pytester fixture runs pytest inside a test (the oracle's traceback tests); under
 pytest-xdist (`-n 2`, README) the workers share the tests by work stealing unless `--dist` says otherwise."""
 
+import gc
 import os
 
 import pytest
+
+# The cyclic collector's full passes walk every tracked object: a worker holds ~470k after collecting the suite and
+# more as SymPy's caches fill, and a pass cost 0.2-0.9 s; with the default threshold2 (10) test_random_graphs made 38
+# of them (11 of its ~70 CPU-s), test_user_code10 18 (6 of 28). One full pass per 100 middle ones (not 10) and the
+# collected suite frozen out of the walk (suitetime58, measured with the same settings from a plugin): those two
+# files' GC 12 -> 6 and 6 -> 3 CPU-s. Only when the cycles are freed changes, never a value.
+gc.set_threshold(700, 10, 100)
 
 # One BLAS thread per xdist worker (set before the workers start and import NumPy): two workers on two cores each
 # running OpenBLAS's default thread pool oversubscribe them, and a small LAPACK call then waits on its pool's
@@ -39,3 +47,15 @@ def entry_rules(monkeypatch):
 
     monkeypatch.setattr(opaque, "Slot", Counted)
     return calls
+
+
+_FROZEN = []
+
+
+def pytest_collection_finish(session):
+    """The objects collection made (modules, items, their parameters) live to the end: frozen out of the collector's
+    full passes, once per process (pytester's inner sessions do not freeze again)."""
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN.append(True)
