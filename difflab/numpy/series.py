@@ -563,22 +563,30 @@ class _Series:
         return off + scl * _roots(self._sub)(self.coef)
 
     @classmethod
-    def fromroots(cls, roots, domain=[], window=None, symbol="x"):  # noqa: B006  (NumPy's signature)
-        """The series (x − r0)(x − r1)... with the given (possibly traced) roots, as NumPy's classmethod: the
-        roots mapped from the domain (by default the class's) onto the window."""
+    def _mapping(cls, domain, window, data, refused, traced):
+        """A classmethod's domain and window as NumPy's resolve them (domain None: the data's range, refused
+        naming `refused` where the data are traced, as that range would move with them; []: the class's; window
+        None: the class's), and the map's offset and scale."""
         if domain is None:
-            if _traced(roots) or isinstance(roots, (list, tuple)) and _traced(*roots):
-                raise _UnsupportedOperationError(
-                    f"{cls.__name__}.fromroots of traced roots with domain=None (their range, which would move with "
-                    "them): give the domain (constants)"
-                )
-            domain = _np.polynomial.polyutils.getdomain(roots)
+            if traced:
+                raise _UnsupportedOperationError(refused)
+            domain = _np.polynomial.polyutils.getdomain(data)
         elif isinstance(domain, list) and len(domain) == 0:
             domain = cls._numpy_class().domain
         window = cls._numpy_class().window if window is None else window
         domain, window = cls._pair(domain, "domain"), cls._pair(window, "window")
+        return (domain, window) + tuple(_np.polynomial.polyutils.mapparms(domain, window))
+
+    @classmethod
+    def fromroots(cls, roots, domain=[], window=None, symbol="x"):  # noqa: B006  (NumPy's signature)
+        """The series (x − r0)(x − r1)... with the given (possibly traced) roots, as NumPy's classmethod: the
+        roots mapped from the domain (by default the class's) onto the window."""
+        traced = _traced(roots) or isinstance(roots, (list, tuple)) and _traced(*roots)
+        refused = (
+            f"{cls.__name__}.fromroots of traced roots with domain=None (their range, which would move with them): "
+        )
+        domain, window, off, scl = cls._mapping(domain, window, roots, refused + "give the domain (constants)", traced)
         roots = _coefficients(roots, "roots")
-        off, scl = _np.polynomial.polyutils.mapparms(domain, window)
         coef = _fromroots(cls._sub)(off + scl * roots) / scl ** shape(roots)[0]
         return cls(coef, domain, window, symbol)
 
@@ -631,18 +639,10 @@ class _Series:
         """The least-squares fit of degree deg (or of the listed degrees) to (x, y), as NumPy's classmethod:
         x mapped from the domain (by default x's range) onto the window; y (and w, and x given a domain) may be
         traced. full=True also gives [residuals, rank, singular values, rcond]."""
-        if domain is None:
-            if _traced(x):
-                raise _UnsupportedOperationError(
-                    f"{cls.__name__}.fit of a traced x needs its domain (domain=[lo, hi], constants): "
-                    "NumPy's default, x's range, would move with x"
-                )
-            domain = _np.polynomial.polyutils.getdomain(x)
-        elif isinstance(domain, list) and len(domain) == 0:
-            domain = cls._numpy_class().domain
-        window = cls._numpy_class().window if window is None else window
-        domain, window = cls._pair(domain, "domain"), cls._pair(window, "window")
-        off, scl = _np.polynomial.polyutils.mapparms(domain, window)
+        refused = f"{cls.__name__}.fit of a traced x needs its domain (domain=[lo, hi], constants): "
+        domain, window, off, scl = cls._mapping(
+            domain, window, x, refused + "NumPy's default, x's range, would move with x", _traced(x)
+        )
         x = off + scl * (x if _traced(x) else _np.asarray(x, dtype=float))
         res = _fit(cls._sub)(x, y, deg, rcond=rcond, full=full, w=w)
         if full:
