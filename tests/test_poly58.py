@@ -350,3 +350,15 @@ def test_series_division_second_derivative():
     want = np.stack([(_central(f, v + 1e-4 * e) - _central(f, v - 1e-4 * e)) / 2e-4 for e in np.eye(3)])
     got = dl.hessian(lambda v: np.sum((L(u) // L(v))(T) ** 2), method=("reverse", "reverse"))(v)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_a_classmethod_refuses_a_domain_that_would_move_with_traced_data():
+    """fit of a traced x and fromroots of traced roots with domain=None: NumPy's default domain is the data's range,
+    which would move with them (series._mapping); refused by name, and right with the domain given."""
+    P = dnp.polynomial.Polynomial
+    x = np.array([0.1, 0.5, 0.9, 1.3])
+    with pytest.raises(dl.UnsupportedOperationError, match=r"Polynomial\.fit of a traced x needs its domain"):
+        dl.grad(lambda t: P.fit(t, np.arange(4.0), 2)(0.5))(x)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"Polynomial\.fromroots of traced roots with domain=None"):
+        dl.grad(lambda r: P.fromroots(r, domain=None)(0.5))(x)
+    np.testing.assert_allclose(dl.grad(lambda r: P.fromroots(r)(0.5))(np.array([0.1, 0.5])), [0.0, -0.4], atol=1e-15)
