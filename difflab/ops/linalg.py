@@ -546,11 +546,12 @@ def _cofactor_small(x):
     return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
 
 
-def _rule_inv(x):
-    """A⁻¹ inside a derivative rule (log|det|'s, the cofactor's). Where a concrete A is singular the
+def _rule_inv(x, say=True):
+    """A⁻¹ inside a derivative rule (log|det|'s, the cofactor's, QR's R⁻¹). Where a concrete A is singular the
     derivative is infinite (log|det|, whose value is -inf) or not computed by these rules (the
-    cofactor's): NaN for that matrix of a stack, with a DomainWarning naming the user's equation,
-    rather than NumPy's LinAlgError (DESIGN.md §6). A traced A records `inv` (its trace gives NaN so)."""
+    cofactor's): NaN for that matrix of a stack, with a DomainWarning naming the user's equation (`say`; QR's
+    rules pass False: its qr_signs equation has said it), rather than NumPy's LinAlgError (DESIGN.md §6). A traced
+    A records `inv` (its trace gives NaN so)."""
     try:
         return inv(x)
     except np.linalg.LinAlgError:
@@ -563,6 +564,8 @@ def _rule_inv(x):
             out[k] = np.linalg.inv(m)
         except np.linalg.LinAlgError:
             pass
+    if not say:
+        return out.reshape(x.shape)
     origin = deriving_from()
     where = str(origin).split(" :")[0] if origin is not None else "inv"
     warn_domain(where, f"{where}: its derivative needs A⁻¹ and A is singular here; the derivative holds NaN")

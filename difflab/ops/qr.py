@@ -64,7 +64,7 @@ from .core import SYMPY_TRACED, _reshape, _shape, _sp, defop, draw, stacked_batc
 from .complexes import conj, is_complex
 from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object
 from .elementwise import real, strong_mul
-from .linalg import _on_complex_linalg, _per_matrix, _swap_last, inv, strong_matmul
+from .linalg import _on_complex_linalg, _per_matrix, _rule_inv, _swap_last, inv, strong_matmul
 from .shape import concatenate
 
 __all__ = ["qr_q", "qr_r", "qr_signs", "qr", "QRResult", "QR_COMPLEMENT", "rank_guard"]
@@ -84,9 +84,16 @@ def _parts(a):
 
 def _square_jvp(t, q, r):
     """(dQ, dR) of A = Q R with R square and invertible."""
-    x = strong_matmul(t, inv(r))
+    x = strong_matmul(t, _r_inv(r))
     upper = _dr_rinv(strong_matmul(_conj(_swap_last(q)), x))
     return x - strong_matmul(q, upper), strong_matmul(upper, r)
+
+
+def _r_inv(r):
+    """R⁻¹ for the rules: NaN, silently, for an exactly singular R of the stack (a dependent column, where LAPACK's
+    R_jj is round-off of either sign or, by the CPU's BLAS kernels, exactly 0: np.linalg.inv then raises), as the
+    qr_signs equation has already said with its DomainWarning and made Q NaN (`_nan_where_dependent`)."""
+    return _rule_inv(r, say=False)
 
 
 def _dr_rinv(c):
@@ -138,7 +145,7 @@ def _square_vjp(qbar, rbar, q, r):
         sym = strong_mul(g, np.triu(np.ones((k, k)))) + strong_mul(_swap_last(g), np.tri(k, k=-1))
     back = strong_matmul(_conj(q), sym)
     left = back if qbar is None else qbar + back
-    return strong_matmul(left, _swap_last(inv(r)))
+    return strong_matmul(left, _swap_last(_r_inv(r)))
 
 
 def _vjp(qbar, rbar, a):
