@@ -429,6 +429,8 @@ _RANK_SAYS = {
     # (series roots' pairs: rows [1, Re r, Im r] of two roots, rank 1 where they coincide)
     "roots": "numpy.polynomial roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
     "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
+    "np_roots": "numpy.roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
+    "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
 }
 
 
@@ -455,7 +457,7 @@ def _rank_guard_impl(a, of="polar", rcond=None, real_form=False):
         r, k = int(ranks[low].flat[0]), min(m, n)
         rank = f"{r // 2} < {k // 2} (its real form's {r} < {k})" if real_form else f"{r} < {k}"
         first = a[low][0]  # ("roots": the first such pair's first root, its row [1, Re r, Im r])
-        root = complex(first[0, 1], first[0, 2]) if of == "roots" else 0j
+        root = complex(first[0, 1], first[0, 2]) if of in ("roots", "np_roots") else 0j
         raise FloatingPointError(_RANK_SAYS[of].format(rank=rank, root=root))
     with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
         nan = np.divide(0.0, 0.0)
