@@ -203,7 +203,7 @@ def roots(p):
         residual = polyval(concatenate([core, _np.zeros(trailing)]), found[: n - 1]) if n >= 2 else _np.zeros(0)
         found = _newton2(p, found, concatenate([residual, _np.zeros(trailing)]))
     re, im = real(found), imag_part(found)
-    guard = _repeated_nan(re, im, of="np_roots")  # (in both parts: a NaN added to a complex number leaves its imaginary part)
+    guard = _repeated_nan(re, im, of="np_roots")  # (in both parts: a NaN added to a complex leaves its imaginary part)
     return (re + guard) + 1j * (im + guard)
 
 
@@ -216,6 +216,7 @@ def _newton2(p, x, zero):
     for _ in range(2):
         x = x - (polyval(p, x) - zero) / polyval(slope, x)
     return x
+
 
 def _peek(x):
     """x's number without marking a trace specialised (a check's, not a decision's: the caller reads it by
