@@ -76,3 +76,55 @@ def test_np_roots_second_derivatives_beside_a_trailing_zero():
     want = np.array([(grad(p + h * e) - grad(p - h * e)) / (2 * h) for e in np.eye(4)])
     for method in ("reverse", ("forward", "reverse")):
         np.testing.assert_allclose(dl.hessian(f, method=method)(p), want, rtol=1e-6, atol=1e-6)
+
+
+# -- holomorphic=True on every spelling JAX has it (grad, value_and_grad, jacfwd, jacrev; jacobian, prepare) -------
+_Z = 0.7 - 1.3j
+_F_Z = complex(np.cos(_Z) * _Z**2 + 2 * np.sin(_Z) * _Z)  # d/dz z² sin z, by hand (jax.grad(holomorphic=True)'s)
+
+
+def _holo(z):
+    return z * z * np.sin(z)
+
+
+def test_api_grad_and_value_and_grad_take_holomorphic_and_has_aux():
+    """difflab.api.grad / value_and_grad (the operators under dl.grad) refused holomorphic= with a TypeError
+    ("unexpected keyword argument"); now dl.grad's, the value as JAX's jax.grad(holomorphic=True) gives it."""
+    import difflab.api as api
+
+    assert api.grad(_holo, holomorphic=True)(_Z) == pytest.approx(_F_Z, rel=1e-14)
+    value, slope = api.value_and_grad(_holo, holomorphic=True)(_Z)
+    assert (value, slope) == (pytest.approx(complex(_holo(_Z)), rel=1e-14), pytest.approx(_F_Z, rel=1e-14))
+    assert api.grad(lambda z: (_holo(z), "aux"), holomorphic=True, has_aux=True)(_Z)[1] == "aux"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_jacfwd_jacrev_jacobian_take_holomorphic_with_has_aux(method):
+    """JAX's jacfwd/jacrev take holomorphic=True with has_aux=True: (f'(z), aux); difflab refused the pair with a
+    ValueError. f'(z) of an elementwise f at a vector of complex z: diag(f'(z_k))."""
+    z = np.array([_Z, 0.2 + 0.4j])
+    want = np.diag(np.cos(z) * z**2 + 2 * np.sin(z) * z)
+    jac, aux = dl.jacobian(lambda z: (_holo(z), {"n": 2}), method=method, holomorphic=True, has_aux=True)(z)
+    np.testing.assert_allclose(jac, want, rtol=1e-8 if method == "numeric" else 1e-14, atol=1e-12)
+    assert aux == {"n": 2}
+    for jac_fn in (dl.jacfwd, dl.jacrev):
+        jac, aux = jac_fn(lambda z: (_holo(z), 1), holomorphic=True, has_aux=True)(z)
+        np.testing.assert_allclose(jac, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_prepare_takes_holomorphic(method):
+    """dl.prepare(f, z, holomorphic=True): .grad is f'(z), .hessian f''(z), at later points too; prepare refused
+    complex leaves outright (ComplexLeaf, naming grad & co. but no prepared way); another layout is refused naming
+    it."""
+    p = dl.prepare(_holo, _Z, method=method, holomorphic=True)
+    rtol = 1e-8 if method == "numeric" else 1e-14
+    assert p.grad(_Z) == pytest.approx(_F_Z, rel=rtol)
+    z = 1.1 + 0.3j
+    assert p.value_and_grad(z)[1] == pytest.approx(complex(np.cos(z) * z**2 + 2 * np.sin(z) * z), rel=rtol)
+    if method != "numeric":
+        f2 = complex(-np.sin(z) * z**2 + 4 * np.cos(z) * z + 2 * np.sin(z))
+        assert complex(p.hessian(z)) == pytest.approx(f2, rel=1e-13)
+    assert p(z) == _holo(z)
+    with pytest.raises(ValueError, match=r"prepared for arguments laid out as complex128\[\], got complex128\[2\]"):
+        p.grad(np.array([z, z]))
