@@ -128,3 +128,138 @@ def test_prepare_takes_holomorphic(method):
     assert p(z) == _holo(z)
     with pytest.raises(ValueError, match=r"prepared for arguments laid out as complex128\[\], got complex128\[2\]"):
         p.grad(np.array([z, z]))
+
+
+# -- ufunc methods given a list of traced values; scipy.special's ufuncs' methods ----------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_dnp_ufunc_methods_stack_a_list_of_traced_values(method):
+    """dnp.add.reduce([a, b·a, b]) is NumPy's reduce over the stacked axis 0 (it was NumPy's own method, whose
+    conversion of the list refused the traced values): values and gradients against NumPy's on the stacked array
+    (gradients against central differences of NumPy's own on the stacked array)."""
+    import difflab.numpy as dnp
+
+    a, b = np.array([1.5, 2.0]), np.array([3.0, 0.4])  # (no ties: maximum's and minimum's slopes one-sided)
+    w = np.array([0.5, -1.5])
+    for ufunc, name in [
+        (dnp.add, "add"),
+        (dnp.multiply, "multiply"),
+        (dnp.maximum, "maximum"),
+        (dnp.logaddexp, "logaddexp"),
+    ]:
+        for m in ("reduce", "accumulate") if name != "logaddexp" else ("reduce",):
+            want = getattr(getattr(np, name), m)(np.stack([a, b * a, b]))
+            f = lambda a, b: dnp.sum(getattr(ufunc, m)([a, b * a, b]) * w)  # noqa: E731, B023
+            g = lambda a, b: np.sum(getattr(getattr(np, name), m)(np.stack([a, b * a, b])) * w)  # noqa: E731, B023
+            h = 1e-6
+            num = [np.array([(g(a + h * e, b) - g(a - h * e, b)) / (2 * h) for e in np.eye(2)])]
+            num.append(np.array([(g(a, b + h * e) - g(a, b - h * e)) / (2 * h) for e in np.eye(2)]))
+            np.testing.assert_array_equal(getattr(ufunc, m)([a, b * a, b]), want)
+            got = dl.grad(f, argnums=(0, 1), method=method)(a, b)
+            for x, y in zip(got, num):
+                np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-8)
+
+
+def test_np_ufunc_method_of_a_list_of_traced_values_names_the_fix():
+    """np.add.reduce([a, b]): NumPy converts the list in C before any dispatch; the error names the ufunc method and
+    the two fixes (it named only numpy.asarray/numpy.array conversions)."""
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.add\.reduce converts a list .*numpy\.stack"):
+        dl.grad(lambda a: np.add.reduce([a, a * a]).sum())(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_scipy_special_binary_ufunc_methods(method):
+    """scipy.special.xlogy.outer / .accumulate on traced values (NumPy supports them on SciPy's binary ufuncs): they
+    raised AttributeError("module 'numpy' has no attribute 'xlogy'"), and difflab.scipy.special.xlogy had no such
+    methods; xlogy.reduce and .at are refused by name; a unary ufunc's outer is NumPy's own ValueError."""
+    ss = pytest.importorskip("scipy.special")
+    import difflab.scipy.special as dss
+
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 5.0])
+    for xlogy in (ss.xlogy, dss.xlogy):
+        got = dl.grad(lambda a: np.sum(xlogy.outer(a, b)), method=method)(a)  # noqa: B023
+        np.testing.assert_allclose(got, np.log(b).sum() * np.ones(2), rtol=1e-14)
+        # accumulate: [a0, a0·log a1]: d/da0 = 1 + log a1, d/da1 = a0 / a1
+        got = dl.grad(lambda a: np.sum(xlogy.accumulate(a)), method=method)(a)  # noqa: B023
+        np.testing.assert_allclose(got, [1.0 + np.log(2.0), 0.5], rtol=1e-14)
+        with pytest.raises(dl.UnsupportedOperationError, match=r"scipy\.special\.xlogy\.reduce"):
+            dl.grad(lambda a: xlogy.reduce(a), method=method)(a)  # noqa: B023
+    with pytest.raises(ValueError, match="only supported for binary functions"):
+        dl.grad(lambda a: np.sum(dss.expit.outer(a, b)), method=method)(a)
+
+
+# -- np.ma: a reduction whose every element is masked -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_all_masked_ma_reductions_say_numpys_masked(method):
+    """NumPy's np.ma.masked_array(x, mask=[1, 1, 1]).sum() is np.ma.masked; difflab.numpy.ma's was NaN silently.
+    Now NaN with a DomainWarning naming np.ma.masked (a constant mask: while tracing; a traced mask: by the
+    rank_guard equation, at a prepared function's later points too); a row reduced over some unmasked elements
+    keeps NumPy's value and slope, the all-masked row's derivative row is NaN (its value is)."""
+    import difflab.numpy as dnp
+
+    x, X = np.array([1.0, 2.0, 3.0]), np.arange(6.0).reshape(2, 3)
+    assert np.ma.masked_array(x, mask=[1, 1, 1]).sum() is np.ma.masked
+    cases = [
+        lambda x: dnp.ma.masked_array(x, mask=[1, 1, 1]).sum(),
+        lambda x: dnp.ma.masked_where(x > 0, x).mean(),
+        lambda x: dnp.ma.masked_where(x > 2.5, x).var(ddof=2),  # (count 2 <= ddof 2: NumPy's masked too)
+    ]
+    for f in cases:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value, grad = dl.value_and_grad(f, method=method)(x)
+        assert np.isnan(value) and np.isnan(grad).all()
+        said = [str(c.message) for c in caught if issubclass(c.category, dl.DomainWarning)]
+        assert any("every element reduced is masked" in m and "np.ma.masked" in m for m in said), said
+    mask = np.array([[1, 1, 1], [0, 1, 0]], dtype=bool)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jac = dl.jacobian(lambda X: dnp.ma.masked_array(X, mask=mask).sum(axis=1), method=method)(X)
+    assert np.isnan(jac[0]).all() and any(issubclass(c.category, dl.DomainWarning) for c in caught)
+    np.testing.assert_allclose(jac[1], [[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]], atol=1e-9)
+
+
+def test_prepared_ma_mean_whose_traced_mask_masks_everything_later_says_so():
+    """Prepared where x > 0 leaves one element, asked where it leaves none: NaN with the DomainWarning (the
+    decision is the guard equation's, at each call)."""
+    import difflab.numpy as dnp
+
+    prepared = dl.prepare(lambda x: dnp.ma.masked_where(x > 0, x).mean(), np.array([1.0, -2.0, 3.0]))
+    assert prepared.grad(np.array([1.0, -2.0, 3.0])).tolist() == [0.0, 1.0, 0.0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert np.isnan(prepared(np.array([1.0, 2.0, 3.0])))
+    assert any("np.ma.masked" in str(c.message) for c in caught if issubclass(c.category, dl.DomainWarning))
+
+
+# -- PPoly / CubicSpline solve and roots with trailing axes -----------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_spline_solve_with_trailing_axes_is_scipys_object_array(method):
+    """CubicSpline(x, Y) of Y (4, 2): solve(0.1) is SciPy's object array of each column's roots (difflab refused
+    it: "solve each column's spline"); values SciPy's, the gradient of a weighted sum of them against central
+    differences of SciPy's own solve (a far extrapolated root, −37, included)."""
+    si = pytest.importorskip("scipy.interpolate")
+    import difflab.numpy as dnp
+    import difflab.scipy.interpolate as dsi
+
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    Y = np.stack([np.sin(x) - 0.2, np.cos(x)], axis=1)
+    w = [np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0, 0.5])]
+    theirs, ours = si.CubicSpline(x, Y).solve(0.1), dsi.CubicSpline(x, Y).solve(0.1)
+    assert ours.dtype == object and ours.shape == theirs.shape == (2,)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+    def g(Y):
+        r = si.CubicSpline(x, Y).solve(0.1)
+        return np.sum(r[0] * w[0]) + np.sum(r[1] * w[1])
+
+    h = 1e-6
+    want = np.array([(g(Y + h * e.reshape(4, 2)) - g(Y - h * e.reshape(4, 2))) / (2 * h) for e in np.eye(8)])
+    f = lambda Y: sum(dnp.sum(r * v) for r, v in zip(dsi.CubicSpline(x, Y).solve(0.1), w))  # noqa: E731
+    np.testing.assert_allclose(dl.grad(f, method=method)(Y), want.reshape(4, 2), rtol=1e-6)
