@@ -238,11 +238,12 @@ def test_prepared_ma_mean_whose_traced_mask_masks_everything_later_says_so():
 # -- PPoly / CubicSpline solve and roots with trailing axes -----------------------------------------------------
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
 def test_spline_solve_with_trailing_axes_is_scipys_object_array(method):
     """CubicSpline(x, Y) of Y (4, 2): solve(0.1) is SciPy's object array of each column's roots (difflab refused
     it: "solve each column's spline"); values SciPy's, the gradient of a weighted sum of them against central
-    differences of SciPy's own solve (a far extrapolated root, −37, included)."""
+    differences of SciPy's own solve (a far extrapolated root, −37, included). Symbolic gives the same gradient
+    (each column is the 2-D solve its tests cover) at 0.9 CPU-s, left out."""
     si = pytest.importorskip("scipy.interpolate")
     import difflab.numpy as dnp
     import difflab.scipy.interpolate as dsi
