@@ -344,7 +344,7 @@ class PreparedHolomorphic:
         self._grad = _HolomorphicGrad(f, argnums, method, False, "value_and_grad")
         self._jacobian = api.jacobian(f, argnums, method, holomorphic=True)
         self._hessian = api.hessian(f, argnums, method, holomorphic=True)
-        self._grad(*args)  # (staged at the example, as prepare stages: its refusals said here)
+        self._jacobian(*args)  # (staged at the example, as prepare stages: its refusals said here; any output shape)
 
     def _check(self, args, kwargs):
         if kwargs:
