@@ -1550,6 +1550,9 @@ class Tracer(Traced):
                 "function on NumPy numbers); use difflab.numpy.vectorize (the same arguments: it calls the function "
                 "on traced elements), or write the function with array operations (numpy.where(x > 0, a, b) for an if)"
             )
+        method = _UFUNC_METHOD_CALL.search(text or "")
+        if method is not None and isinstance(getattr(np, method[1], None), np.ufunc):  # np.add.reduce([a, b])
+            raise UnsupportedOperationError(_ufunc_list_message(text, self.node, f"{method[1]}.{method[2]}"))
         raise UnsupportedOperationError(
             (f"`{text}`: " if text else "")
             + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which would drop "
@@ -1580,7 +1583,8 @@ class Tracer(Traced):
             raise UnsupportedOperationError(_out_message(ufunc.__name__, text))
         kwargs.pop("out", None)
         if method != "__call__":
-            fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
+            fn = dnp.ufunc_method(ufunc.__name__, method, ufunc.nin)
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}
             if fn is not None:
                 return fn(*inputs, **kwargs)
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
@@ -2071,6 +2075,20 @@ def _polynomial_message(caller: str, value, user) -> str:
         "Laguerre) and each basis' val, der, int, mul, add, sub, vander and fit functions (chebyshev.chebval, ...), "
         "not the roots, the division or the conversions between bases"
     )
+
+
+def _ufunc_list_message(text, node, name) -> str:
+    """The refusal of numpy.`name` (a ufunc's method, `add.reduce`) given a list holding a traced value: NumPy's C
+    code converts the list before any dispatch."""
+    return (
+        f"`{text}`: numpy.{name} converts a list or tuple holding a traced value ({node!r}: {node.aval}) to a NumPy "
+        f"array before any dispatch, which would drop its derivative; stack it first (numpy.{name}(numpy.stack([a, "
+        f"b]))), or call difflab.numpy.{name}, which stacks it"
+    )
+
+
+#: a ufunc method called in the user's line (`np.add.reduce(`): NumPy's C code converts its list argument
+_UFUNC_METHOD_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\.(reduce|accumulate|reduceat|outer)\(")
 
 
 def _user_frame(frame):

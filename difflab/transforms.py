@@ -309,8 +309,10 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     ([[2.0, 0.0], [0.0, 4.0]], 3.0)
     """
     has_aux, sparse = flag("jacobian", "has_aux", has_aux), flag("jacobian", "sparse", sparse)
-    if flag("jacobian", "holomorphic", holomorphic) and (sparse or has_aux):
-        raise ValueError("jacobian(holomorphic=True) does not take sparse=True or has_aux=True")
+    if flag("jacobian", "holomorphic", holomorphic) and sparse:
+        raise ValueError("jacobian(holomorphic=True) does not take sparse=True")
+    if holomorphic and has_aux:  # (JAX's jacfwd/jacrev take both: (f'(z), aux))
+        return _HolomorphicJacobianAux(f, argnums, method)
     if sparse:
         from . import sparse as sparse_mod
 
@@ -320,6 +322,76 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     if not has_aux:
         return api.jacobian(f, argnums, method, holomorphic=holomorphic)
     return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
+
+
+class PreparedHolomorphic:
+    """`dl.prepare(f, *example_args, holomorphic=True)`: f holomorphic from complex leaves, its operators with
+    `holomorphic=True` made once (grad, value_and_grad: f'(z) of a complex scalar f; jacobian; hessian: f''(z)),
+    each staging f once per signature as `dl.grad` does (so, unlike a real prepared tape, it checks what f reads on
+    every call); calls are checked against the example's structure, shapes and dtypes. The complex tape itself is
+    not compiled: the prepared tier takes real leaves only.
+
+    >>> import difflab as dl
+    >>> p = dl.prepare(lambda z: z ** 3.0, 1.0j, holomorphic=True)
+    >>> p.grad(2.0 + 0.0j), p(2.0 + 0.0j)
+    ((12+0j), (8+0j))
+    """
+
+    def __init__(self, f, args, argnums, method):
+        check_function(f, "prepare")
+        self.f, self.method, self.__name__ = f, method, _name(f)
+        self._layout = _layout(args)
+        self._grad = _HolomorphicGrad(f, argnums, method, False, "value_and_grad")
+        self._jacobian = api.jacobian(f, argnums, method, holomorphic=True)
+        self._hessian = api.hessian(f, argnums, method, holomorphic=True)
+        self._jacobian(*args)  # (staged at the example, as prepare stages: its refusals said here; any output shape)
+
+    def _check(self, args, kwargs):
+        if kwargs:
+            _refuse_kwargs(self.__name__, kwargs)
+        if _layout(args) != self._layout:
+            raise ValueError(
+                f"prepare(..., holomorphic=True): {self.__name__} was prepared for arguments laid out as "
+                f"{self._layout[1]}, got {_layout(args)[1]}; prepare it again for these"
+            )
+        return args
+
+    def __call__(self, *args, **kwargs):
+        return self.f(*self._check(args, kwargs))
+
+    def value_and_grad(self, *args, **kwargs):
+        return self._grad(*self._check(args, kwargs))
+
+    def grad(self, *args, **kwargs):
+        return self.value_and_grad(*args, **kwargs)[1]
+
+    def jacobian(self, *args, **kwargs):
+        return self._jacobian(*self._check(args, kwargs))
+
+    def hessian(self, *args, **kwargs):
+        return self._hessian(*self._check(args, kwargs))
+
+
+def _layout(args):
+    """Arguments' structure, and each leaf's dtype and shape (a Python complex is complex128, as NumPy takes it)."""
+    leaves, td = tree.flatten(tuple(args))
+    return td, ", ".join(f"{np.asarray(x).dtype.name}{list(np.shape(x))}" for x in leaves)
+
+
+class _HolomorphicJacobianAux:
+    """`dl.jacobian(f, holomorphic=True, has_aux=True)` (and jacfwd/jacrev's, as JAX's): (f'(z) of out, aux), the
+    Jacobian of out alone by `api.jacobian(..., holomorphic=True)`, aux from one more call of f (as `_HolomorphicGrad`
+    takes it)."""
+
+    def __init__(self, f, argnums, method):
+        self.f = _WithAux(f, "jacobian")
+        self.__name__ = self.f.__name__
+        self.jacobian = api.jacobian(_Out(self.f), argnums, method, holomorphic=True)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(self.__name__, kwargs)
+        return self.jacobian(*args), _aux_at(self.f, args)
 
 
 class _Out:

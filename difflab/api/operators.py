@@ -375,31 +375,45 @@ class _Grad(_ValueAndGrad):
         return _ValueAndGrad.__call__(self, *args, **kwargs)[1]
 
 
-def value_and_grad(f, argnums=0, method="reverse"):
+def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
     """Return a function computing `(f(*args), ∇f)`; f must return a scalar.
 
     The gradient has the structure of `args[argnums]` (a tuple of them for a tuple of argnums).
-    Nests inside other derivatives and vmap (see the module docstring for the methods).
+    Nests inside other derivatives and vmap (see the module docstring for the methods). JAX's `has_aux` and
+    `holomorphic` are `dl.value_and_grad`'s (difflab.transforms).
 
-    >>> import difflab as dl
-    >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
+    >>> import difflab.api as api
+    >>> api.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
     (6.0, 3.0)
+    >>> api.value_and_grad(lambda z: z * z, holomorphic=True)(1.0 + 2.0j)
+    ((-3+4j), (2+4j))
     """
+    if has_aux is not False or holomorphic is not False:  # (the defaults first: no import, per fresh transform)
+        from ..transforms import value_and_grad as with_keywords  # (transforms builds on this module)
+
+        return with_keywords(f, argnums, method, has_aux, holomorphic)
     if not callable(f):  # (check_function's test first: its frame per fresh transform only where it raises)
         check_function(f, "value_and_grad")
     return _ValueAndGrad(f, argnums, method)
 
 
-def grad(f, argnums=0, method="reverse"):
+def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
     """Return a function computing the gradient of scalar-valued `f` with respect to `args[argnums]`.
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s).
-    Nests inside other derivatives and vmap (see the module docstring for the methods).
+    Nests inside other derivatives and vmap (see the module docstring for the methods). JAX's `has_aux` and
+    `holomorphic` are `dl.grad`'s (difflab.transforms).
 
-    >>> import difflab as dl
-    >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
+    >>> import difflab.api as api
+    >>> api.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
     108.0
+    >>> api.grad(lambda z: z ** 3.0, holomorphic=True)(1.0j)  # 3 z²
+    (-3+0j)
     """
+    if has_aux is not False or holomorphic is not False:  # (the defaults first: no import, per fresh transform)
+        from ..transforms import grad as with_keywords  # (transforms builds on this module)
+
+        return with_keywords(f, argnums, method, has_aux, holomorphic)
     if not callable(f):  # (check_function's test first: its frame per fresh transform only where it raises)
         check_function(f, "grad")
     return _Grad(f, argnums, method)

@@ -15,6 +15,7 @@ from collections import OrderedDict
 
 
 from .. import tree
+from ..differentiators.base import flag
 from ..errors import Collector, DifflabError, check_function, check_positions, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call, check_sequences
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad, hessian, jvp_at, vjp_at
@@ -284,7 +285,7 @@ class PreparedFunction:
         )
 
 
-def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), static_argnames=()):
+def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), static_argnames=(), holomorphic=False):
     """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
 
     The explicit "trace once, trust me" opt-in, like JAX's `jit`: f's Python code runs once, at
@@ -299,6 +300,8 @@ def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), st
     static value prepares f again for it (as JAX's jit retraces), and keeps up to 32 such preparations
     (by type and value: 1 and 1.0 are two). Static arguments may be passed by keyword, the others not.
     `argnums` counts every argument, static ones too (it may not name a static one).
+    `holomorphic=True` (complex leaves, JAX's keyword): grad/value_and_grad give f'(z) of a holomorphic complex
+    scalar f, jacobian and hessian theirs (difflab.transforms.PreparedHolomorphic: operators made once).
 
     >>> import difflab as dl, numpy as np
     >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")
@@ -311,6 +314,12 @@ def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), st
     check_function(f, "prepare")
     if not example_args:  # (it read "argnums 0 is out of range for a function called with 0 arguments")
         raise TypeError("prepare traces f at example arguments: prepare(f, *example_args), got none")
+    if holomorphic is not False and flag("prepare", "holomorphic", holomorphic):
+        if static_argnums != () or static_argnames != ():
+            raise ValueError("prepare(holomorphic=True) does not take static_argnums or static_argnames")
+        from ..transforms import PreparedHolomorphic  # (transforms builds on the api)
+
+        return PreparedHolomorphic(f, example_args, argnums, method)
     # (not `== ()`: np.int64(1) == () is an empty array, whose truth value raised NumPy's ValueError)
     if isinstance(static_argnums, tuple) and not static_argnums and static_argnames == ():
         return collecting(PreparedFunction, f, example_args, argnums, method)

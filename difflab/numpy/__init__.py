@@ -195,7 +195,7 @@ def _publish() -> None:
         if isinstance(target, _np.ufunc):
             UFUNCS[name] = fn
             if hasattr(fn, "__dict__") and not isinstance(fn, _ops.Op):  # (an op answers them itself: Op.__getattr__)
-                vars(fn).update({m: getattr(target, m) for m in _ops.core.UFUNC_METHODS})
+                vars(fn).update({m: _ops.core.lists_stacked(getattr(target, m), m) for m in _ops.core.UFUNC_METHODS})
         elif target is not None:
             FUNCTIONS[name] = fn
     UFUNCS["positive"] = _positive

@@ -8,7 +8,8 @@ shape; its reductions are sums of `where(mask, 0, data)` over the unmasked count
 filled(0) data; mean = sum * 1. / count; var = sum((data - mean)² where unmasked) / (count - ddof); std = sqrt(var)),
 so the values are NumPy's and the derivative of a masked element is 0. A traced mask (`x < 0`) is recomputed at each
 call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is `np.ma.masked` (every element of a
-reduction masked; var's count <= ddof) the value here is NaN: a plain array holds no mask.
+reduction masked; var's count <= ddof) the value here is NaN with a DomainWarning saying so (a plain array holds no
+mask): a traced mask's by an equation at each call, a constant one's while tracing.
 
 >>> import numpy as np
 >>> import difflab as dl, difflab.numpy as dnp
@@ -21,8 +22,12 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from .. import ops as _ops
+from ..errors import DomainWarning as _DomainWarning
+from ..errors import warn_user as _warn_user
 from ..graph import DEFERS_TO as _DEFERS_TO
 from ..graph import Traced as _Traced
+from ..ops.qr import _RANK_SAYS
 
 #: what `filled()` writes without a fill value: NumPy's default_fill_value by dtype kind
 _FILL = {"b": True, "i": 999999, "u": 999999, "f": 1e20, "c": 1e20 + 0j}
@@ -72,16 +77,17 @@ class MaskedArray:
         return _dnp.sum(~_dnp.asarray(self.mask), axis=axis, keepdims=keepdims)
 
     def sum(self, axis=None, dtype=None, keepdims=False):
-        """The sum of the unmasked elements (NaN where every element reduced is masked: NumPy's np.ma.masked)."""
+        """The sum of the unmasked elements (NaN with a DomainWarning where every element reduced is masked: NumPy's
+        np.ma.masked)."""
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
-        return _masked_where_none(total, self.count(axis, keepdims) > 0)
+        return _masked_where_none(total, self.count(axis, keepdims))
 
     def mean(self, axis=None, dtype=None, keepdims=False):
         """sum * 1. / count over the unmasked elements, NumPy's formula (NaN where none is unmasked)."""
         n = self.count(axis, keepdims)
         some = n > 0
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
-        return _masked_where_none(total * 1.0 / _dnp.where(some, n, 1), some)
+        return _masked_where_none(total * 1.0 / _dnp.where(some, n, 1), n)
 
     def var(self, axis=None, dtype=None, ddof=0, keepdims=False):
         """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (NaN where count - ddof <= 0)."""
@@ -89,7 +95,7 @@ class MaskedArray:
         some = n > 0
         dev = self.data - self.mean(axis, dtype, keepdims=True)
         total = _dnp.sum(_dnp.where(self.mask, 0, dev * dev), axis=axis, keepdims=keepdims)
-        return _masked_where_none(total / _dnp.where(some, n, 1), some)
+        return _masked_where_none(total / _dnp.where(some, n, 1), n)
 
     def std(self, axis=None, dtype=None, ddof=0, keepdims=False):
         """sqrt of `var`."""
@@ -117,11 +123,20 @@ class MaskedArray:
 _DEFERS_TO.add(MaskedArray)  # (tracer + masked array: MaskedArray.__radd__, the mask kept)
 
 
-def _masked_where_none(value, some):
-    """`value`, NaN where `some` (an unmasked element was reduced) is False: NumPy's np.ma.masked there."""
-    if not isinstance(some, _Traced) and _np.all(some):
-        return value
-    return _dnp.where(some, value, _np.nan)
+def _masked_where_none(value, n):
+    """`value`, NaN with a DomainWarning where `n` (the count of unmasked elements reduced, minus var's ddof) is
+    <= 0, NumPy's np.ma.masked there: the rank_guard op of each count as a 1×1 matrix (rank 0 where it is 0),
+    decided on values at run time, so a traced mask that masks everything at a later point of a prepared function
+    says so too; its derivative is 0 (a NaN output's derivative row is NaN, as for every NaN value)."""
+    if not isinstance(n, _Traced):  # (a constant mask: said here, as scipy.stats says a plain parameter's domain)
+        if _np.all(_np.asarray(n) > 0):
+            return value
+        _warn_user(_RANK_SAYS["ma_masked"], _DomainWarning)
+        with _np.errstate(invalid="ignore"):
+            return value + _np.where(_np.asarray(n) > 0, 0.0, _np.nan)
+    shape = _dnp.shape(n)
+    guard = _ops.rank_guard(_dnp.reshape(_dnp.maximum(n, 0) * 1.0, shape + (1, 1)), of="ma_masked")
+    return value + _dnp.reshape(guard, shape)
 
 
 def _apply(ufunc, inputs):

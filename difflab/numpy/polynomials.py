@@ -16,6 +16,7 @@ from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 from ..ops import matmul, real, sqrt
+from ..ops.complexes import imag_part
 from ..ops.reductions import _sum_front as sum
 from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
@@ -170,25 +171,89 @@ def _poly_from_roots(z):
 def roots(p):
     """Roots of a polynomial (highest power first), like `numpy.roots`: the eigenvalues of its companion
     matrix, complex (as eig's; NumPy's dtype depends on the values), in LAPACK's order. Leading and
-    trailing zero coefficients are dropped as NumPy does (by value: piecewise constant); a trailing one
-    is a root 0. Their derivatives need distinct roots.
+    trailing zero coefficients are dropped as NumPy does (by value: only where p starts or ends in an exact 0 is
+    the graph specialised to it); a trailing one is a root 0. Their derivatives need distinct roots: a repeated
+    root is a ValueError naming it, and a prepared function meeting one at a later point gives NaN with a
+    DomainWarning naming it (the series' roots' rule). The dropped zeros still move the roots (dr = −(dp)(r)/p'(r)):
+    each root is polished by two Newton steps on the whole p whose residual is 0 in value, so the values are
+    NumPy's and the derivatives exact to third order.
 
     >>> sorted(roots(_np.array([1.0, -3.0, 2.0])).real.tolist())
     [1.0, 2.0]
     """
     if ndim(p) != 1:
         raise ValueError("numpy.roots: input must be a rank-1 array")
-    nonzero = _np.flatnonzero(_np.asarray(_value(p)) != 0)
+    peeked = _peek(p)
+    if len(peeked) == 0 or peeked[0] == 0 or peeked[-1] == 0:
+        peeked = _np.asarray(_value(p, "numpy.roots' trim of zero coefficients"))
+    nonzero = _np.flatnonzero(peeked != 0)
     if len(nonzero) == 0:
         return _np.zeros(0, dtype=complex)
-    trailing = shape(p)[0] - int(nonzero[-1]) - 1
-    p = p[int(nonzero[0]) : int(nonzero[-1]) + 1]
+    lead, trailing = int(nonzero[0]), shape(p)[0] - int(nonzero[-1]) - 1
+    core = p[lead : int(nonzero[-1]) + 1]
+    n = shape(core)[0]
+    found = _np.zeros(0, dtype=complex)
+    if n >= 2:
+        top = reshape(-core[1:] / core[0], (1, n - 1))
+        found = _ops.eigvals(concatenate([top, _np.eye(n - 2, n - 1)], axis=0))
+    if trailing:  # (p's own dtype: a Python 0 would make a float32 p's roots float64)
+        found = concatenate([found, _np.zeros(trailing, dtype=complex)])
+    _check_distinct(_peek(found), "numpy.roots")
+    if lead or trailing:  # (p's residual at the core's roots, 0 as a function of p, and in value p(r) bit for bit)
+        residual = polyval(concatenate([core, _np.zeros(trailing)]), found[: n - 1]) if n >= 2 else _np.zeros(0)
+        found = _newton2(p, found, concatenate([residual, _np.zeros(trailing)]))
+    re, im = real(found), imag_part(found)
+    guard = _repeated_nan(re, im, of="np_roots")  # (in both parts: a NaN added to a complex leaves its imaginary part)
+    return (re + guard) + 1j * (im + guard)
+
+
+def _newton2(p, x, zero):
+    """Two Newton steps on p (highest power first) from its roots x, whose residual p(x) − zero is 0 in value
+    (`zero` is p(x) bit for bit, and 0 as a function of the coefficients): x's values unchanged, its derivatives
+    those of p's roots to third order (each step squares the distance to the root)."""
     n = shape(p)[0]
-    if n < 2:
-        return _np.zeros(trailing, dtype=complex)
-    top = reshape(-p[1:] / p[0], (1, n - 1))
-    found = _ops.eigvals(concatenate([top, _np.eye(n - 2, n - 1)], axis=0))
-    return concatenate([found, _np.zeros(trailing, dtype=complex)]) if trailing else found
+    slope = p[: n - 1] * _np.arange(n - 1, 0, -1.0)
+    for _ in range(2):
+        x = x - (polyval(p, x) - zero) / polyval(slope, x)
+    return x
+
+
+def _peek(x):
+    """x's number without marking a trace specialised (a check's, not a decision's: the caller reads it by
+    `_value` when the number decides the graph)."""
+    while isinstance(x, _Traced):
+        x = x.value
+    return _np.asarray(x)
+
+
+def _repeated_nan(re, im, of="roots"):
+    """0 where the roots (re + i·im, traced, (k,)) are distinct, NaN with a DomainWarning naming the root where two
+    coincide, judged as `_check_distinct` judges them (to about 1e-6 of their size) but at run time: each pair's rows
+    [1, Re r, Im r] have rank 1 there (the rank_guard op, rcond 1e-6; `of` names the function: "roots" the
+    series', "np_roots" numpy.roots), so a prepared function that meets a repeated root at a later point says so,
+    rather than return the eigenvalue rule's 1/gap numbers (huge or inf). Its derivative is 0."""
+    k = shape(re)[0]
+    if k < 2:
+        return 0.0
+    i, j = _np.triu_indices(k, 1)
+    rows = [stack([re[idx] * 0.0 + 1.0, re[idx], im[idx]], axis=-1) for idx in (i, j)]  # (pairs, 3) each
+    return sum(_ops.rank_guard(stack(rows, axis=-2), of=of, rcond=1e-6))
+
+
+def _check_distinct(found, name):
+    """Refuses roots two of which coincide (to about √eps of their size): there the roots are not differentiable
+    in the coefficients (the implicit function theorem's p'(r) is 0; the eigenvalues' rule divides by their gap)."""
+    if len(found) < 2:
+        return
+    # (each pair to its own size, as rank_guard judges the pair's rows: a far root 2e6 leaves 1 and 2 distinct)
+    size = _np.maximum(1.0, _np.maximum(_np.abs(found)[:, None], _np.abs(found)[None, :]))
+    gaps = _np.abs(found[:, None] - found[None, :]) / size + _np.diag(_np.full(len(found), _np.inf))
+    if _np.min(gaps) <= 1e-6:
+        i, j = _np.unravel_index(_np.argmin(gaps), gaps.shape)
+        raise ValueError(
+            f"{name}: a repeated root (about {complex(found[i]):.6g}, twice: {found[i]} and "
+            f"{found[j]}) of traced coefficients: the roots are not differentiable there (p'(r) = 0)"
+        )
 
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):

@@ -31,7 +31,7 @@ from ..ops.shape import _reshape_front as _reshape
 from ..ops.shape import _stack_front as _stack
 from .arrays import _value, asarray, ndim, shape
 from .linear_algebra import _lstsq
-from .polynomials import _series_value
+from .polynomials import _check_distinct, _peek, _repeated_nan, _series_value
 from .shapes import moveaxis, take_along_axis
 
 #: numpy.polynomial's submodules: (function prefix, series class)
@@ -123,14 +123,6 @@ def _int(sub):
     return integ
 
 
-def _peek(x):
-    """x's number without marking a trace specialised (a check's, not a decision's: the caller reads it by
-    `_value` when the number decides the graph)."""
-    while isinstance(x, _Traced):
-        x = x.value
-    return _np.asarray(x)
-
-
 def _trimmed(c):
     """c without its trailing zero coefficients, as numpy.polynomial's as_series trims them (by value: only
     where a traced series ends in an exact 0 is the graph specialised to it)."""
@@ -171,7 +163,7 @@ def _roots(sub):
         ratio = c[: n - 1] / c[n - 1]
         companion = m0 + _reshape(matmul(ratio, _np.reshape(parts, (n - 1, -1))), m0.shape)
         found = _ops.eigvals(companion)
-        _check_distinct(_peek(found))
+        _check_distinct(_peek(found), "numpy.polynomial roots")
         # NumPy's complex sort (by real part, then imaginary part): two stable sorts, the second one deciding;
         # the parts gathered apart (real gathers: every method's, the symbolic one's too)
         re, im = real(found), imag_part(found)
@@ -183,35 +175,6 @@ def _roots(sub):
         return (re + guard) + 1j * (im + guard)
 
     return roots
-
-
-def _repeated_nan(re, im):
-    """0 where the roots (re + i·im, traced, (k,)) are distinct, NaN with a DomainWarning naming the root where two
-    coincide, judged as `_check_distinct` judges them (to about 1e-6 of their size) but at run time: each pair's rows
-    [1, Re r, Im r] have rank 1 there (the rank_guard op, rcond 1e-6), so a prepared function that meets a repeated
-    root at a later point says so, rather than return the eigenvalue rule's 1/gap numbers (huge or inf). Its
-    derivative is 0."""
-    k = shape(re)[0]
-    if k < 2:
-        return 0.0
-    i, j = _np.triu_indices(k, 1)
-    rows = [_stack([re[idx] * 0.0 + 1.0, re[idx], im[idx]], axis=-1) for idx in (i, j)]  # (pairs, 3) each
-    return _sum(_ops.rank_guard(_stack(rows, axis=-2), of="roots", rcond=1e-6))
-
-
-def _check_distinct(found):
-    """Refuses roots two of which coincide (to about √eps of their size): there the roots are not differentiable
-    in the coefficients (the implicit function theorem's p'(r) is 0; the eigenvalues' rule divides by their gap)."""
-    if len(found) < 2:
-        return
-    gaps = _np.abs(found[:, None] - found[None, :]) + _np.diag(_np.full(len(found), _np.inf))
-    size = max(1.0, float(_np.max(_np.abs(found))))
-    if _np.min(gaps) <= 1e-6 * size:
-        i, j = _np.unravel_index(_np.argmin(gaps), gaps.shape)
-        raise ValueError(
-            f"numpy.polynomial roots: a repeated root (about {complex(found[i]):.6g}, twice: {found[i]} and "
-            f"{found[j]}) of traced coefficients: the roots are not differentiable there (p'(r) = 0)"
-        )
 
 
 def _div(sub):

@@ -126,11 +126,12 @@ _UFUNC_METHODS = {
 UFUNCS: dict = {}
 
 
-def ufunc_method(ufunc: str, method: str):
-    """The function computing NumPy's `ufunc.method` on traced values, or None."""
+def ufunc_method(ufunc: str, method: str, nin: int = 2):
+    """The function computing NumPy's `ufunc.method` on traced values, or None; `nin` is the ufunc's count of
+    inputs (scipy.special's binary ufuncs, xlogy, reach here by their short name, not NumPy's)."""
     fn = _UFUNC_METHODS.get((ufunc, method))
     if fn is None and method == "reduce" and ufunc in _FOLDED and ufunc in UFUNCS:
         return _reduce(UFUNCS[ufunc], ufunc)
-    if fn is None and method in ("outer", "accumulate") and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
+    if fn is None and method in ("outer", "accumulate") and ufunc in UFUNCS and nin == 2:
         return (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
     return fn

@@ -490,13 +490,51 @@ class Op:
         """
         if name in UFUNC_METHODS:
             for spelling in self.numpy:
-                ufunc = getattr(np, spelling, None)
-                if isinstance(ufunc, np.ufunc):
-                    return getattr(ufunc, name)
+                ufunc = _numpy_ufunc(spelling)
+                if ufunc is not None:
+                    return lists_stacked(getattr(ufunc, name), name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+def _numpy_ufunc(spelling: str):
+    """The ufunc NumPy or SciPy has under an op's spelling ("add", "scipy.special.xlogy"), or None."""
+    if spelling.startswith("scipy.special."):
+        import scipy.special  # (only an op spelled so asks: difflab.scipy's entries, SciPy installed)
+
+        ufunc = getattr(scipy.special, spelling[len("scipy.special.") :], None)
+    else:
+        ufunc = getattr(np, spelling, None)
+    return ufunc if isinstance(ufunc, np.ufunc) else None
+
+
+def lists_stacked(method, name):
+    """A ufunc's method (`np.add.reduce`) whose list or tuple arguments holding traced values are stacked first, as
+    NumPy's own conversion would stack them (`dnp.add.reduce([a, b])` is a + b, the sum over the stacked axis 0):
+    given the list, NumPy converts it before any dispatch, which would drop the derivative. `at`'s target is
+    updated in place, so it is never stacked (a list is NumPy's error there).
+
+    >>> import difflab.numpy as dnp
+    >>> dnp.add.reduce([np.array([1.0, 2.0]), np.array([3.0, 4.0])])  # (untraced: NumPy's own)
+    array([4., 6.])
+    """
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        if name != "at" and builtins.any(_holds_traced(a) for a in args):
+            from ..numpy.arrays import asarray  # (difflab.numpy builds on the registry: imported when asked)
+
+            args = tuple(asarray(a) if _holds_traced(a) else a for a in args)
+        return method(*args, **kwargs)
+
+    return call
+
+
+def _holds_traced(a) -> bool:
+    """Whether a is a list or tuple with a traced value in it, at any depth."""
+    return isinstance(a, (list, tuple)) and builtins.any(isinstance(x, Traced) or _holds_traced(x) for x in a)
 
 
 class _Registry(dict):

@@ -436,6 +436,11 @@ _RANK_SAYS = {
     # (series roots' pairs: rows [1, Re r, Im r] of two roots, rank 1 where they coincide)
     "roots": "numpy.polynomial roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
     "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
+    # (np.ma's reductions: the count reduced, minus ddof, as a 1×1 matrix: rank 0 where it is 0)
+    "ma_masked": "numpy.ma: every element reduced is masked (or var's count is <= ddof), where NumPy's result is "
+    "np.ma.masked, which a plain array cannot hold: NaN",
+    "np_roots": "numpy.roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
+    "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
 }
 
 
@@ -462,7 +467,7 @@ def _rank_guard_impl(a, of="polar", rcond=None, real_form=False):
         r, k = int(ranks[low].flat[0]), min(m, n)
         rank = f"{r // 2} < {k // 2} (its real form's {r} < {k})" if real_form else f"{r} < {k}"
         first = a[low][0]  # ("roots": the first such pair's first root, its row [1, Re r, Im r])
-        root = complex(first[0, 1], first[0, 2]) if of == "roots" else 0j
+        root = complex(first[0, 1], first[0, 2]) if of in ("roots", "np_roots") else 0j
         raise FloatingPointError(_RANK_SAYS[of].format(rank=rank, root=root))
     with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
         nan = np.divide(0.0, 0.0)
@@ -510,7 +515,7 @@ rank_guard = defop(
     batch=lambda batched, a, **params: rank_guard(a, **params),  # (a stack: the batch axis is one more)
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
     doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower; `of` names the "
-    "function guarded (polar, lstsq, series roots) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps), "
+    "function guarded (polar, lstsq, series roots, numpy.roots, np.ma's reductions) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps), "
     "`real_form` says a complex matrix's real form's rank as the matrix's own",
 )
 

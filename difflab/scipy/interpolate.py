@@ -163,7 +163,8 @@ class PPoly:
         return out
 
     def solve(self, y=0.0, discontinuity=True, extrapolate=None):
-        """The real t with p(t) = y, as SciPy's (its roots of the values, sorted; 1-D c only), each moved by the
+        """The real t with p(t) = y, as SciPy's (its roots of the values, sorted; c with trailing axes: SciPy's object
+        array of each column's roots, `_solve_columns`), each moved by the
         implicit function theorem, dt = −(dp(t) − dy)/p'(t): two Newton steps from SciPy's roots on the traced
         coefficients (exact first and second derivatives). The count of roots is decided by the values (the graph
         is specialised: prepare refuses it, saying why). A root where p'(t) = 0 (a repeated one, or an interval
@@ -174,10 +175,7 @@ class PPoly:
         [-1.0, 1.0]
         """
         if _dnp.ndim(self.c) != 2:
-            raise _UnsupportedOperationError(
-                "PPoly.solve/roots of a spline with trailing axes (SciPy's object array of root arrays) on traced "
-                "values: solve each column's spline"
-            )
+            return self._solve_columns(y, discontinuity, extrapolate)
         extrapolate = self.extrapolate if extrapolate is None else extrapolate
         c = _np.asarray(_dnp._value(self.c, "scipy.interpolate.PPoly.solve"), dtype=float)
         found = (
@@ -213,6 +211,22 @@ class PPoly:
         for _ in range(2):
             t = t - (_piece(self.c, self.x, seg, t) - y) / _piece(slope_c, self.x, seg, t)
         return t
+
+    def _solve_columns(self, y, discontinuity, extrapolate):
+        """`solve` of c with trailing axes (k, m, ...), as SciPy's: an object array of c's trailing shape holding
+        each column's roots (its own 2-D spline's, solved as one; a traced y is shared by all, as SciPy's float).
+
+        >>> x = _np.linspace(0.0, 2.0, 5)
+        >>> found = CubicSpline(x, _np.stack([x**2 - 1.0, x - 0.5], axis=1)).solve(0.0)
+        >>> found.shape, found[0].round(12).tolist(), found[1].round(12).tolist()
+        ((2,), [-1.0, 1.0], [0.5])
+        """
+        trailing = _dnp.shape(self.c)[2:]
+        columns = _dnp.reshape(self.c, _dnp.shape(self.c)[:2] + (-1,))
+        out = _np.empty(int(_np.prod(trailing)), dtype=object)
+        for j in range(len(out)):  # (each one assigned alone: NumPy would take a list of arrays as one array)
+            out[j] = PPoly(columns[:, :, j], self.x, self.extrapolate).solve(y, discontinuity, extrapolate)
+        return out.reshape(trailing)
 
     def roots(self, discontinuity=True, extrapolate=None):
         """`solve(0)`: the real roots, as SciPy's."""
