@@ -250,7 +250,8 @@ _INTERNAL = (
     "hankel1_re hankel1_im hankel2_re hankel2_im hankel1e_re hankel1e_im hankel2e_re hankel2e_im itj0y0_j0 itj0y0_y0 iti0k0_i0 iti0k0_k0 "
     "it2j0y0_j0 it2j0y0_y0 it2i0k0_i0 it2i0k0_k0 kelvin_ber rank_guard pbdv_w pbdv_wp pbvv_w pbvv_wp pbwa_w pbwa_wp sph_legendre "
     "elliprd_dz modfresnelp_fr modfresnelp_fi modfresnelp_kr modfresnelp_ki modfresnelm_fr modfresnelm_fi modfresnelm_kr modfresnelm_ki "
-    "gammainc_da gammainc_daa betainc_da betainc_db betainc_daa betainc_dab betainc_dbb"
+    "gammainc_da gammainc_daa betainc_da betainc_db betainc_daa betainc_dab betainc_dbb "
+    "chndtr_pdf chndtr_ddf chndtr_ddf2 chndtr_dxdf ncfdtr_ddfn ncfdtr_ddfd nctdtr_ddf"
 ).split()
 
 

@@ -3141,6 +3141,8 @@ def _shape_fns():
         tdens=lambda nu, t: exp(_student_log_density(nu, t)),
         fdf=lambda k, d1, d2, x: _fdtr_shape(k, d1, d2, x, _stdtr_df_ops()),
         fdens=lambda d1, d2, x: exp(_f_log_density(d1, d2, x)),
+        ncx2df=lambda x, df, nc: chndtr_ddf(x, df, nc),
+        ncx2dens=lambda x, df, nc: chndtr_pdf(x, df, nc),
         outside=lambda v, lo, hi: where(less_equal(v, lo), True, greater_equal(v, hi)),
         pick=where,
     )
@@ -3158,6 +3160,8 @@ def _shape_fns_sympy(sp):
         tdens=lambda nu, t: _stdtr_sympy_density(sp, None, 1, nu, t),
         fdf=lambda k, d1, d2, x: _fdtr_shape(k, d1, d2, x, _stdtr_df_sympy(sp)),
         fdens=lambda d1, d2, x: sp.exp(_f_sympy_log_density(sp, d1, d2, x)),
+        ncx2df=_scipy_function("chndtr_ddf"),
+        ncx2dens=_scipy_function("chndtr_pdf"),
         outside=lambda v, lo, hi: sp.Or(v <= lo, v >= hi),
         pick=lambda c, a, b: sp.Piecewise((a, c), (b, True)),
     )
@@ -5916,7 +5920,7 @@ sph_legendre = _special(
 # A noncentral CDF is a Poisson(nc/2) mixture of central ones whose df step by 2. Its density in x is a central one
 # times a hypergeometric series in nc (₀F₁ for χ², ₁F₁ for F), and its slope in nc is half the difference of the
 # CDFs at df + 2 and df (the Poisson weights' slope), which a central CDF's own identity turns into a density with no
-# difference left: ∂nc chndtr(x, k, nc) = -f(x; k + 2, nc). The degrees of freedom are shape parameters: refused.
+# difference left: ∂nc chndtr(x, k, nc) = -f(x; k + 2, nc). The degrees of freedom: below (special59).
 
 
 def _mp_poisson_mixture(mpmath, nc, term):
@@ -5938,54 +5942,232 @@ def _mp_chndtr(mpmath, x, df, nc):
     return _mp_poisson_mixture(mpmath, nc, lambda j: mpmath.gammainc(df / 2 + j, 0, x / 2, regularized=True))
 
 
-def _ncx2_density(x, df, nc):
-    """The noncentral χ²(df, nc) density e^(-nc/2)·g(x)·₀F₁(; df/2; nc·x/4), g the central χ²(df) density (no
-    Bessel function of √(nc·x): finite and right at nc = 0)."""
-    return 0.5 * exp(_gamma_log_density(0.5 * df, 0.5 * x) - 0.5 * nc) * hyp0f1(0.5 * df, 0.25 * nc * x)
+# The noncentral CDFs' slopes in their degrees of freedom (special59): Poisson mixtures of the central CDFs' shape
+# partials (difflab.ops.incomplete: chndtr_df, ncfdtr_dfs, nctdtr_df), internal entries. χ²'s to second order: its
+# density is an entry too (chndtr_pdf: the ₀F₁ form, whose parameter df no registry rule differentiates, with the
+# mixture's slope in df), and chndtr_ddf's partials are its density's slope and its second slope in df; ncfdtr's and
+# nctdtr's are first order only, their own derivatives refused by name.
 
 
-def _ncx2_sympy_density(sp, x, df, nc):
-    log_g = _gamma_sympy_log_density(sp, df / 2, x / 2) - nc / 2
-    return sp.exp(log_g) * _scipy_function("hyp0f1")(df / 2, nc * x / 4) / 2
+def _mixture_impl(kernel):
+    def compute(*args):
+        from . import incomplete
+
+        with np.errstate(divide="ignore", invalid="ignore"):  # (beta_shape's fraction ends early at a whole a or b)
+            return getattr(incomplete, kernel)(*args)
+
+    return compute
+
+
+def _noncentral_df(name, kernel, k, parent, argnames, mp, samples, doc, partials=None, sympy_partials=None):
+    """The internal entry `name`, a slope of SciPy's `parent` (argument names `argnames`) in a degree of freedom: output
+    k of incomplete.`kernel`, NaN with a DomainWarning where its mixture did not converge; `mp(mpmath, *args)` its value
+    in mpmath's precision. Its own `partials` (and their SymPy forms, `sympy_partials(sp, out, i, *args)`), or none:
+    every derivative refused (a second, or third, order of `parent` that is not computed)."""
+    impl = _shape_impl(name, _mixture_impl(kernel), k)
+    why = f"this order of {parent}'s derivatives in a degree of freedom is not computed; method='numeric' differences SciPy's values"
+    refused = tuple(_refuse(name, a, f"a lower derivative of {parent}", why) for a in argnames)
+    return _special(
+        name,
+        impl,
+        partials or refused,
+        _scipy_named(name, None, sympy_partials or (lambda sp, out, i, *args: None), impl, mp),
+        domain=("integer",) * len(argnames),  # (held by random graphs: a higher order is refused)
+        names=(f"_{name}",),  # (no SciPy function)
+        ufunc=parent,
+        internal=True,
+        samples=samples,
+        doc=doc,
+    )
+
+
+def _mp_df_slope(mp_cdf, at, order=1):
+    """mpmath's diff (order 1 or 2) of `mp_cdf(mpmath, *args)` in its argument `at`."""
+
+    def mp(mpmath, *args):
+        return mpmath.diff(lambda v: mp_cdf(mpmath, *args[:at], v, *args[at + 1 :]), args[at], order)
+
+    return mp
+
+
+def _whole_samples(*column):
+    """A sample of whole numbers (integer dtype: the registry's tests hold them, the entry's derivatives being
+    refused; one: each costs a mixture of series per element in every batching test), the arguments given."""
+    return lambda rng: [(tuple(np.int64(c) for c in column), {})]
+
+
+def _mp_ncx2_density(mpmath, x, df, nc):
+    x, df = mpmath.mpf(x), mpmath.mpf(df)
+    return _mp_poisson_mixture(
+        mpmath, nc, lambda j: mpmath.exp((df / 2 + j - 1) * mpmath.log(x / 2) - x / 2 - mpmath.loggamma(df / 2 + j)) / 2
+    )
+
+
+def _ncx2_next(x, df, nc, fns):
+    """½e^(-nc/2)·g(df/2, x/2)·₀F₁(; df/2 + 1; nc·x/4)/(df/2): the density's slopes' common part, ∂x f = f·((df/2 - 1)/x
+    - ½) + (nc/4)·this, ∂nc f = -f/2 + (x/4)·this (₀F₁′(; b; z) = ₀F₁(; b + 1; z)/b); `fns` (exp, the Gamma
+    log-density, hyp0f1)."""
+    exp_, log_g, hyp = fns
+    return 0.5 * exp_(log_g(0.5 * df, 0.5 * x) - 0.5 * nc) * hyp(0.5 * df + 1, 0.25 * nc * x) / (0.5 * df)
+
+
+def _ncx2_pdf_partials(sp=None):
+    """chndtr_pdf's partials (x, df, nc), difflab's or (sp given) SymPy's."""
+    if sp is None:
+        fns, slope = (exp, _gamma_log_density, hyp0f1), chndtr_dxdf
+    else:
+        fns = (sp.exp, lambda a, s: _gamma_sympy_log_density(sp, a, s), _scipy_function("hyp0f1"))
+        slope = _scipy_function("chndtr_dxdf")
+    return (
+        lambda out, x, df, nc: out * ((0.5 * df - 1) / x - 0.5) + 0.25 * nc * _ncx2_next(x, df, nc, fns),
+        lambda out, x, df, nc: slope(x, df, nc),
+        lambda out, x, df, nc: -0.5 * out + 0.25 * x * _ncx2_next(x, df, nc, fns),
+    )
+
+
+def _ncx2_pdf_impl(x, df, nc):
+    sc = scipy_special()
+    with np.errstate(all="ignore"):
+        a, s = np.divide(df, 2.0), np.divide(x, 2.0)
+        return 0.5 * np.exp(sc.xlogy(a - 1, s) - s - sc.gammaln(a) - np.divide(nc, 2.0)) * sc.hyp0f1(a, nc * s / 2)
+
+
+def _ncx2_pdf_samples(rng):
+    return [((rng.uniform(0.5, 4.0, s), rng.integers(1, 5, s), rng.uniform(0.2, 3.0, s)), {}) for s in ((3,), ())]
+
+
+chndtr_pdf = _special(
+    "chndtr_pdf",
+    _ncx2_pdf_impl,
+    (
+        lambda out, *args: _ncx2_pdf_partials()[0](out, *args),
+        lambda out, *args: _ncx2_pdf_partials()[1](out, *args),
+        lambda out, *args: _ncx2_pdf_partials()[2](out, *args),
+    ),
+    _scipy_named(
+        "chndtr_pdf",
+        None,
+        lambda sp, out, i, *args: _ncx2_pdf_partials(sp)[i](out, *args),
+        _ncx2_pdf_impl,
+        _mp_ncx2_density,
+    ),
+    domain=("positive", "integer", "positive"),  # (df held by random graphs: its slope's derivatives are refused)
+    names=("_chndtr_pdf",),  # (no SciPy function; scipy.stats.ncx2.pdf)
+    ufunc="chndtr",
+    internal=True,
+    samples=_ncx2_pdf_samples,
+    doc="the noncentral χ² density f(x; df, nc) = ½e^(-nc/2)·g(df/2, x/2)·₀F₁(; df/2; nc·x/4) (g: the Gamma density) "
+    "as an entry, its slope in df chndtr_dxdf (chndtridf's rules: their second derivatives); ∂x, ∂nc by ₀F₁(; df/2 + 1)",
+)
+_CHNDTR_ARGS = ("x", "df", "nc")
+_CHNDTR_SAMPLES = _whole_samples(2, 3, 1)
+chndtr_ddf2 = _noncentral_df(
+    "chndtr_ddf2",
+    "chndtr_df",
+    1,
+    "chndtr",
+    _CHNDTR_ARGS,
+    _mp_df_slope(_mp_chndtr, 1, 2),
+    _CHNDTR_SAMPLES,
+    "∂df² of the noncentral χ² CDF chndtr(x, df, nc): ¼Σⱼ e^(-nc/2)(nc/2)ʲ/j!·∂a² P(df/2 + j, x/2); not differentiated "
+    "again",
+)
+chndtr_dxdf = _noncentral_df(
+    "chndtr_dxdf",
+    "chndtr_df",
+    2,
+    "chndtr",
+    _CHNDTR_ARGS,
+    _mp_df_slope(_mp_ncx2_density, 1),
+    _CHNDTR_SAMPLES,
+    "∂df of the noncentral χ² density: ¼Σⱼ e^(-nc/2)(nc/2)ʲ/j!·g(df/2 + j, x/2)·(log(x/2) - ψ(df/2 + j)) (g: the Gamma "
+    "density); not differentiated again",
+)
+chndtr_ddf = _noncentral_df(
+    "chndtr_ddf",
+    "chndtr_df",
+    0,
+    "chndtr",
+    _CHNDTR_ARGS,
+    _mp_df_slope(_mp_chndtr, 1),
+    _CHNDTR_SAMPLES,
+    "∂df of the noncentral χ² CDF chndtr(x, df, nc): ½Σⱼ e^(-nc/2)(nc/2)ʲ/j!·∂a P(df/2 + j, x/2) (gammainc_da's series "
+    "and fractions); ∂x chndtr_dxdf, ∂df chndtr_ddf2, ∂nc -chndtr_dxdf at df + 2 (a third order refused)",
+    partials=(
+        lambda out, x, df, nc: chndtr_dxdf(x, df, nc),
+        lambda out, x, df, nc: chndtr_ddf2(x, df, nc),
+        lambda out, x, df, nc: -chndtr_dxdf(x, df + 2.0, nc),
+    ),
+    sympy_partials=lambda sp, out, i, x, df, nc: (
+        _scipy_function("chndtr_dxdf")(x, df, nc),
+        _scipy_function("chndtr_ddf2")(x, df, nc),
+        -_scipy_function("chndtr_dxdf")(x, df + 2, nc),
+    )[i],
+)
+ncfdtr_ddfn, ncfdtr_ddfd = (
+    _noncentral_df(
+        f"ncfdtr_d{wrt}",
+        "ncfdtr_dfs",
+        k,
+        "ncfdtr",
+        ("dfn", "dfd", "nc", "f"),
+        _mp_df_slope(lambda *args: _mp_ncfdtr(*args), k),
+        _whole_samples(3, 5, 2, 1),
+        f"∂{wrt} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f): Σⱼ e^(-nc/2)(nc/2)ʲ/j!·∂{wrt} I_y(dfn/2 + j, dfd/2), "
+        "y = dfn·f/(dfn·f + dfd) (betainc's shape partials and density); first order only",
+    )
+    for k, wrt in enumerate(("dfn", "dfd"))
+)
+nctdtr_ddf = _noncentral_df(
+    "nctdtr_ddf",
+    "nctdtr_df",
+    0,
+    "nctdtr",
+    ("df", "nc", "t"),
+    _mp_df_slope(lambda *args: _mp_nctdtr(*args), 0),
+    _whole_samples(3, -1, 2),
+    "∂df of the noncentral t CDF nctdtr(df, nc, t): Lenth's series ½Σⱼ (pⱼ·I_y(j + ½, df/2) + qⱼ·I_y(j + 1, df/2)), "
+    "y = t²/(df + t²), differentiated term by term (betainc's shape partial in b and density); first order only",
+)
 
 
 chndtr = _special(
     "chndtr",
     _scipy("chndtr"),
     (
-        lambda out, x, df, nc: _ncx2_density(x, df, nc),
-        _shape_parameter("chndtr", "df", "x and nc"),
-        lambda out, x, df, nc: -_ncx2_density(x, df + 2.0, nc),
+        lambda out, x, df, nc: chndtr_pdf(x, df, nc),
+        lambda out, x, df, nc: chndtr_ddf(x, df, nc),
+        lambda out, x, df, nc: -chndtr_pdf(x, df + 2.0, nc),
     ),
     _scipy_named(
         "chndtr",
         None,
         lambda sp, out, i, x, df, nc: (
-            _ncx2_sympy_density(sp, x, df, nc),
-            None,
-            -_ncx2_sympy_density(sp, x, df + 2, nc),
+            _scipy_function("chndtr_pdf")(x, df, nc),
+            _scipy_function("chndtr_ddf")(x, df, nc),
+            -_scipy_function("chndtr_pdf")(x, df + 2, nc),
         )[i],
         mp=_mp_chndtr,
     ),
     domain=("positive", "integer", "positive"),
     doc="the noncentral χ² CDF F(x; df, nc); ∂x = its density e^(-nc/2)·g_df(x)·₀F₁(; df/2; nc·x/4), "
-    "∂nc = -the density at df + 2, not differentiable in df",
+    "∂nc = -the density at df + 2, ∂df by chndtr_ddf (first order only)",
 )
 chndtrix = _special(
     "chndtrix",
     _scipy("chndtrix"),
     (
-        lambda out, p, df, nc: 1.0 / _ncx2_density(out, df, nc),
-        _shape_parameter("chndtrix", "df", "p and nc"),
-        lambda out, p, df, nc: _ncx2_density(out, df + 2.0, nc) / _ncx2_density(out, df, nc),
+        lambda out, p, df, nc: 1.0 / chndtr_pdf(out, df, nc),
+        lambda out, p, df, nc: -chndtr_ddf(out, df, nc) / chndtr_pdf(out, df, nc),
+        lambda out, p, df, nc: chndtr_pdf(out, df + 2.0, nc) / chndtr_pdf(out, df, nc),
     ),
     _scipy_named(
         "chndtrix",
         None,
         lambda sp, out, i, p, df, nc: (
-            1 / _ncx2_sympy_density(sp, out, df, nc),
-            None,
-            _ncx2_sympy_density(sp, out, df + 2, nc) / _ncx2_sympy_density(sp, out, df, nc),
+            1 / _scipy_function("chndtr_pdf")(out, df, nc),
+            -_scipy_function("chndtr_ddf")(out, df, nc) / _scipy_function("chndtr_pdf")(out, df, nc),
+            _scipy_function("chndtr_pdf")(out, df + 2, nc) / _scipy_function("chndtr_pdf")(out, df, nc),
         )[i],
         mp=lambda mpmath, p, df, nc: _mp_root(
             mpmath,
@@ -5996,7 +6178,7 @@ chndtrix = _special(
     domain=("probability", "integer", "positive"),
     scale=(_to_either_end_first, None, None),
     doc="the noncentral χ² quantile: x with chndtr(x, df, nc) = p; ∂p = 1/f(x; df, nc), ∂nc = f(x; df + 2, nc)/"
-    "f(x; df, nc) (f: the density), not differentiable in df",
+    "f(x; df, nc) (f: the density), ∂df = -chndtr_ddf(x, df, nc)/f(x; df, nc) (first order only)",
 )
 
 
@@ -6023,17 +6205,17 @@ chndtrinc = _special(
     "chndtrinc",
     _scipy("chndtrinc"),
     (
-        lambda out, x, df, p: _ncx2_density(x, df, out) / _ncx2_density(x, df + 2.0, out),
-        _shape_parameter("chndtrinc", "df", "x and p"),
-        lambda out, x, df, p: -1.0 / _ncx2_density(x, df + 2.0, out),
+        lambda out, x, df, p: chndtr_pdf(x, df, out) / chndtr_pdf(x, df + 2.0, out),
+        lambda out, x, df, p: chndtr_ddf(x, df, out) / chndtr_pdf(x, df + 2.0, out),
+        lambda out, x, df, p: -1.0 / chndtr_pdf(x, df + 2.0, out),
     ),
     _scipy_named(
         "chndtrinc",
         None,
         lambda sp, out, i, x, df, p: (
-            _ncx2_sympy_density(sp, x, df, out) / _ncx2_sympy_density(sp, x, df + 2, out),
-            None,
-            -1 / _ncx2_sympy_density(sp, x, df + 2, out),
+            _scipy_function("chndtr_pdf")(x, df, out) / _scipy_function("chndtr_pdf")(x, df + 2, out),
+            _scipy_function("chndtr_ddf")(x, df, out) / _scipy_function("chndtr_pdf")(x, df + 2, out),
+            -1 / _scipy_function("chndtr_pdf")(x, df + 2, out),
         )[i],
         mp=lambda mpmath, x, df, p: _mp_root(
             mpmath,
@@ -6045,7 +6227,32 @@ chndtrinc = _special(
     samples=_chndtrinc_samples,
     strategy=_chndtrinc_strategy,
     doc="the noncentral χ² parameter nc with chndtr(x, df, nc) = p; ∂p = -1/f(x; df + 2, nc), ∂x = f(x; df, nc)/"
-    "f(x; df + 2, nc) (f: the density), not differentiable in df",
+    "f(x; df + 2, nc) (f: the density), ∂df = chndtr_ddf(x, df, nc)/f(x; df + 2, nc) (first order only)",
+)
+
+
+def _chndtridf_samples(rng):
+    """Typical calls of chndtridf(x, p, nc): p = chndtr(x, df, nc) at df in 1..4 (a p at or above chndtr(x, 0+, nc)
+    has no df > 0: SciPy answers its search's lower end, 2.65e-315, there)."""
+    calls = []
+    for s in ((2,), ()):
+        x, df, nc = rng.uniform(0.5, 3.0, s), rng.uniform(1.0, 4.0, s), rng.uniform(0.3, 3.0, s)
+        calls.append(((x, scipy_special().chndtr(x, df, nc), nc), {}))
+    return calls
+
+
+chndtridf = _shape_inverse(
+    "chndtridf",
+    1,
+    lambda f, v, x, p, nc: (f.ncx2df(x, v, nc), (f.ncx2dens(x, v, nc), None, -f.ncx2dens(x, v + 2.0, nc))),
+    lambda sc, v, x, p, nc: sc.chndtr(x, v, nc),
+    lambda mpmath, v, x, p, nc: _mp_chndtr(mpmath, x, v, nc),
+    ("positive", "probability", "positive"),
+    "the noncentral χ² degrees of freedom df with chndtr(x, df, nc) = p; ∂p = 1/chndtr_ddf, ∂x = -f(x; df, nc)/"
+    "chndtr_ddf, ∂nc = f(x; df + 2, nc)/chndtr_ddf (f: the density; the implicit function theorem), first order only; "
+    "0 where SciPy answers its search's lower end (no df solves it)",
+    bounds=(1e-300, np.inf),
+    samples=_chndtridf_samples,
 )
 
 
@@ -6082,28 +6289,32 @@ ncfdtr = _special(
     "ncfdtr",
     _scipy("ncfdtr"),
     (
-        _shape_parameter("ncfdtr", "dfn", "nc and f"),
-        _shape_parameter("ncfdtr", "dfd", "nc and f"),
+        lambda out, dfn, dfd, nc, f: ncfdtr_ddfn(dfn, dfd, nc, f),
+        lambda out, dfn, dfd, nc, f: ncfdtr_ddfd(dfn, dfd, nc, f),
         lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 1),
         lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 0),
     ),
     _scipy_named(
         "ncfdtr",
         None,
-        lambda sp, out, i, dfn, dfd, nc, f: _ncf_sympy_slope(sp, dfn, dfd, nc, f, 3 - i),
+        lambda sp, out, i, dfn, dfd, nc, f: (
+            _scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd")[i])(dfn, dfd, nc, f)
+            if i < 2
+            else _ncf_sympy_slope(sp, dfn, dfd, nc, f, 3 - i)
+        ),
         mp=_mp_ncfdtr,
     ),
     domain=("integer", "integer", "positive", "positive"),
     doc="the noncentral F CDF F(f; dfn, dfd, nc); ∂f = its density e^(-nc/2)·yᵃ(1-y)ᵇ/(f·B(a, b))·₁F₁(a + b; a; "
     "nc·y/2), ∂nc = -e^(-nc/2)·yᵃ(1-y)ᵇ/(2a·B(a, b))·₁F₁(a + b; a + 1; nc·y/2) (a, b = dfn/2, dfd/2, y = dfn·f/"
-    "(dfn·f + dfd)), not differentiable in dfn or dfd",
+    "(dfn·f + dfd)), ∂dfn and ∂dfd by ncfdtr_ddfn and ncfdtr_ddfd (first order only)",
 )
 ncfdtri = _special(
     "ncfdtri",
     _scipy("ncfdtri"),
     (
-        _shape_parameter("ncfdtri", "dfn", "nc and p"),
-        _shape_parameter("ncfdtri", "dfd", "nc and p"),
+        lambda out, dfn, dfd, nc, p: -ncfdtr_ddfn(dfn, dfd, nc, out) / _ncf_slope(dfn, dfd, nc, out, 0),
+        lambda out, dfn, dfd, nc, p: -ncfdtr_ddfd(dfn, dfd, nc, out) / _ncf_slope(dfn, dfd, nc, out, 0),
         lambda out, dfn, dfd, nc, p: -_ncf_slope(dfn, dfd, nc, out, 1) / _ncf_slope(dfn, dfd, nc, out, 0),
         lambda out, dfn, dfd, nc, p: 1.0 / _ncf_slope(dfn, dfd, nc, out, 0),
     ),
@@ -6111,7 +6322,14 @@ ncfdtri = _special(
         "ncfdtri",
         None,
         lambda sp, out, i, dfn, dfd, nc, p: (
-            (-_ncf_sympy_slope(sp, dfn, dfd, nc, out, 1) if i == 2 else 1) / _ncf_sympy_slope(sp, dfn, dfd, nc, out, 0)
+            (
+                -_scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd")[i])(dfn, dfd, nc, out)
+                if i < 2
+                else -_ncf_sympy_slope(sp, dfn, dfd, nc, out, 1)
+                if i == 2
+                else 1
+            )
+            / _ncf_sympy_slope(sp, dfn, dfd, nc, out, 0)
         ),
         mp=lambda mpmath, dfn, dfd, nc, p: _mp_root(
             mpmath,
@@ -6122,7 +6340,7 @@ ncfdtri = _special(
     domain=("integer", "integer", "positive", "probability"),
     scale=(None, None, None, _to_either_end),
     doc="the noncentral F quantile: f with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/the density at f, ∂nc = -ncfdtr's "
-    "∂nc/its density, not differentiable in dfn or dfd",
+    "∂nc/its density, ∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd at f over it (first order only)",
 )
 
 
@@ -6310,33 +6528,38 @@ nctdtr = _special(
     "nctdtr",
     _scipy("nctdtr"),
     (
-        _shape_parameter("nctdtr", "df", "nc and t"),
+        lambda out, df, nc, t: nctdtr_ddf(df, nc, t),
         lambda out, df, nc, t: -_nct(t, df, nc, 0),
         lambda out, df, nc, t: _nct(t, df, nc, 1),
     ),
     _scipy_named(
         "nctdtr",
         None,
-        lambda sp, out, i, df, nc, t: (None, -_nct_sympy(sp, t, df, nc, 0), _nct_sympy(sp, t, df, nc, 1))[i],
+        lambda sp, out, i, df, nc, t: (
+            _scipy_function("nctdtr_ddf")(df, nc, t) if i == 0 else (-1) ** i * _nct_sympy(sp, t, df, nc, i - 1)
+        ),
         mp=_mp_nctdtr,
     ),
     domain=("integer", "real", "real"),
     samples=_nct_samples,
     doc="the noncentral t CDF F(t; df, nc); ∂t = its density c₁·D_{-df-1}(-z), ∂nc = -c₀·D_{-df}(-z) (z = nc·t/"
-    "√(df + t²), D Weber's: E[sᵏ φ(ts - nc)], s = √(χ²_df/df)), not differentiable in df",
+    "√(df + t²), D Weber's: E[sᵏ φ(ts - nc)], s = √(χ²_df/df)), ∂df by nctdtr_ddf (first order only)",
 )
 nctdtrit = _special(
     "nctdtrit",
     _scipy("nctdtrit"),
     (
-        _shape_parameter("nctdtrit", "df", "nc and p"),
+        lambda out, df, nc, p: -nctdtr_ddf(df, nc, out) / _nct(out, df, nc, 1),
         lambda out, df, nc, p: _nct(out, df, nc, 0) / _nct(out, df, nc, 1),
         lambda out, df, nc, p: 1.0 / _nct(out, df, nc, 1),
     ),
     _scipy_named(
         "nctdtrit",
         None,
-        lambda sp, out, i, df, nc, p: (None, _nct_sympy(sp, out, df, nc, 0), 1)[i] / _nct_sympy(sp, out, df, nc, 1),
+        lambda sp, out, i, df, nc, p: (
+            (-_scipy_function("nctdtr_ddf")(df, nc, out), _nct_sympy(sp, out, df, nc, 0), 1)[i]
+            / _nct_sympy(sp, out, df, nc, 1)
+        ),
         mp=lambda mpmath, df, nc, p: _mp_root(
             mpmath,
             lambda t: _mp_nctdtr(mpmath, df, nc, t) - p,
@@ -6347,7 +6570,7 @@ nctdtrit = _special(
     samples=_nctdtrit_samples,
     scale=(None, None, _to_either_end),
     doc="the noncentral t quantile: t with nctdtr(df, nc, t) = p; ∂p = 1/the density at t, ∂nc = -nctdtr's ∂nc/"
-    "its density, not differentiable in df",
+    "its density, ∂df = -nctdtr_ddf at t over it (first order only)",
 )
 
 
