@@ -1585,7 +1585,7 @@ class Tracer(Traced):
         if method != "__call__":
             fn = dnp.ufunc_method(ufunc.__name__, method, ufunc.nin)
             kwargs = {k: v for k, v in kwargs.items() if v is not None}
-            if fn is not None:
+            if fn is not None and _accepts(fn, kwargs):  # (else refused naming the keywords: initial=, where=)
                 return fn(*inputs, **kwargs)
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
             return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))

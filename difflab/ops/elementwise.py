@@ -370,6 +370,17 @@ def _pow_scale(a, b):
     return np.where((b >= 0) & (np.mod(b, 1.0) == 0), np.inf, np.abs(a))
 
 
+def _quotient_sympy(a, b):
+    """a / b as NumPy divides: SymPy folds a/3.0 into 0.333…·a, a product an ulp off the quotient (0.1·3/3 is
+    0.10000000000000002, 0.1·3·(1/3) is 0.1), which turns a tie a comparison reads after it (x·3/3 == x) the other
+    way: the symbolic method's value and gradient of where(x·3/3 == x, x, 2x) were x's at 0.1, NumPy's 2x's."""
+    sp = _sp()
+    b = sp.Float(b) if isinstance(b, (float, int)) and not isinstance(b, bool) else b  # (a constant: a Python number)
+    if isinstance(b, sp.Number) and b.is_nonzero and not isinstance(a, (sp.Number, float, int)):
+        return sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False)  # (printed a/3.0: NumPy's one rounding)
+    return a / b
+
+
 div = defop(
     "div",
     np.true_divide,
@@ -382,7 +393,7 @@ div = defop(
         quotient_partial(1.0, lambda out, a, b: b),
         quotient_partial(lambda out, a, b: -out, lambda out, a, b: b),
     ),
-    sympy=elementwise_sympy(operator.truediv),
+    sympy=elementwise_sympy(_quotient_sympy),
     domain=("real", "nonzero"),
     identity=(None, 1.0),
     numpy=("divide", "true_divide"),

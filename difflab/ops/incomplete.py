@@ -185,7 +185,7 @@ def _gamma_series(a, x):
         s2 = np.cumsum(np.concatenate((carry[None, 2], inv * inv)), axis=0)[1:]
         terms = np.stack((t, -t * s1, t * (s1 * s1 + s2)), axis=1)
         sums = np.cumsum(np.concatenate((carry[None, 3:], terms)), axis=0)[1:]
-        conv = (t <= _TOL * sums[:, 0]) & (x < a + ks)
+        conv = np.all(np.abs(terms) <= _TOL * np.abs(sums), axis=1) & (x < a + ks)  # (each component's own)
         done = np.flatnonzero(np.all(conv, axis=1))
         last = int(done[0]) if done.size else len(ks) - 1
         if done.size or ks[-1, 0] >= _TERMS - 1:
@@ -244,7 +244,7 @@ def gamma_shape(a, x):
     low = good & (x < a + 1)
     if np.any(low):
         aa, xx = a[low], x[low]
-        lx = _log_ratio(xx, aa, 1.0) - _psi_minus_log(aa) - 1.0 / aa  # log x - ψ(a + 1)
+        lx = _log_ratio(xx, aa + 1, 1.0) - _psi_minus_log(aa + 1)  # log x - ψ(a + 1) (not ψ(a) + 1/a: a ≪ 1 cancels)
         (v, a1, a2), conv = _gamma_series(aa, xx)
         la = a1 / v
         laa = a2 / v - la * la
@@ -292,7 +292,7 @@ def _beta_logs(p, q, x, y):
     import scipy.special as sc
 
     g = _psi_minus_log
-    lx = _log_ratio(x, p, p + q) - g(p) + g(p + q)  # log x - ψ(p) + ψ(p + q)
+    lx = _log_ratio(x, p + 1, p + q) - g(p + 1) + g(p + q)  # log x - ψ(p + 1) + ψ(p + q): ψ(p) + 1/p cancels for p ≪ 1
     ly = _log_ratio(y, q, p + q) - g(q) + g(p + q)
     t = sc.polygamma(1, p + q)
     one = _linear(np.ones_like(p), 0.0)
@@ -302,9 +302,9 @@ def _beta_logs(p, q, x, y):
     )
     fa, fb, faa, fab, fbb = _logs(frac)
     logs = (
-        lx - 1.0 / p - fa,
+        lx - fa,
         ly - fb,
-        1.0 / (p * p) - sc.polygamma(1, p) + t - faa,
+        t - sc.polygamma(1, p + 1) - faa,  # (1/p² - ψ'(p) = -ψ'(p + 1), uncancelled)
         t - fab,
         t - sc.polygamma(1, q) - fbb,
     )
