@@ -347,7 +347,7 @@ def _cmd_graph(args) -> int:
             at = ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
             out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
     except OSError as err:
-        raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
+        raise _cannot_write(out, err) from None
     if fmt != "dot":  # (these lines sat after the raise above, never reached)
         for method, err in record.get("errors", {}).items():
             print(f"note: {method} could not differentiate this graph: {err}", file=sys.stderr)
@@ -384,7 +384,7 @@ def _cmd_explore(args) -> int:
             try:
                 print(write_html(args.html, args.expression, point))
             except OSError as err:
-                raise UsageError(f"cannot write {args.html}: {err.strerror or err}") from None
+                raise _cannot_write(args.html, err) from None
             return 0
     except (ExpressionError, ExploreError) as err:
         raise UsageError(str(err)) from None
@@ -490,6 +490,12 @@ def _blocking_file(folder):
     while not p.exists() and p != p.parent:
         p = p.parent
     return None if p.is_dir() else p
+
+
+def _cannot_write(path, err: OSError) -> UsageError:
+    """`cannot write PATH: why`, naming a file that stands where a folder is due (mkdir said only "File exists")."""
+    blocking = _blocking_file(Path(path).parent)
+    return UsageError(f"cannot write {path}: " + (f"{blocking} is a file" if blocking else f"{err.strerror or err}"))
 
 
 def _check_writable(flag: str, folder) -> None:
