@@ -300,6 +300,8 @@ def _cmd_check(args) -> int:
         result = _traceable(args.function, lambda: check_grad(f, grad_f, *values, argnums=argnums))
     except AssertionError as err:
         print(f"FAIL: the gradient from {label} does not match the reference\n{err}")
+        if "where one array is due" in str(err):  # (the message speaks of argnums, the Python API's --wrt)
+            print(f"note: --grad returns one entry per argument --wrt names ({', '.join(names[k] for k in wrt)})")
         return 1
     print(f"OK: the gradient from {label} matches the reference\n{result}")
     return 0
@@ -328,8 +330,6 @@ def _held(value):
 
 def _cmd_graph(args) -> int:
     import difflab as dl
-    from difflab.report.figures import figure_bytes
-    from difflab.report.graphs import annotate_graph, draw_graph
 
     point = parse_point(args.at)
     f, names = parse_expression(args.expression, list(point))
@@ -338,6 +338,9 @@ def _cmd_graph(args) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("svg", "png", "dot"):
         raise UsageError(f"-o must end in .svg, .png or .dot, got {out.name!r}")
+    if fmt != "dot":  # (matplotlib, a second of imports, only for a picture)
+        from difflab.report.figures import figure_bytes
+        from difflab.report.graphs import annotate_graph, draw_graph
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "dot":
@@ -631,8 +634,8 @@ def _add_expression_commands(sub) -> None:
         "--grad",
         default=None,
         help="module:function or path/to/file.py:function computing the gradient to check, returning one "
-        "entry per argument (default: compare difflab's four methods on "
-        "the function and check its reverse mode)",
+        "entry per differentiated argument (those --wrt names, all by default; one array for one) (default: compare "
+        "difflab's four methods on the function and check its reverse mode)",
     )
     s.add_argument(
         "--wrt",

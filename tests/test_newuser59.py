@@ -81,3 +81,19 @@ def test_a_ctrl_c_while_the_figures_are_drawn_says_the_cells_are_kept(tmp_path, 
     (run_dir,) = Path(tmp_path).glob("*/*")
     assert f"interrupted: the finished cells are kept in {run_dir}; rerun with --resume" in err
     assert len(list((run_dir / "cells").glob("*.json"))) == len(exp.cells(exp.presets["quick"]))
+
+
+def test_check_with_wrt_and_a_gradient_of_every_argument_says_what_grad_returns(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(
+        "import numpy as np\n"
+        "def loss(w, x):\n    return np.sum(np.tanh(w * x) ** 2)\n"
+        "def loss_grad(w, x):\n    t = np.tanh(w * x)\n    return 2 * t * (1 - t**2) * x, np.sum(2 * t * (1 - t**2) * w)\n"
+    )
+    argv = ["check", f"{model}:loss", "--at", "w=[1,2],x=0.5", "--grad", f"{model}:loss_grad"]
+    assert cli.main([*argv, "--wrt", "w"]) == 1  # without --wrt it passes  # was NumPy's "inhomogeneous shape" as an error, status 2
+    out = capsys.readouterr().out
+    assert (
+        "(a tuple of 2 where one array is due" in out
+        and "note: --grad returns one entry per argument --wrt names (w)" in out
+    )
