@@ -91,9 +91,28 @@ def test_check_with_wrt_and_a_gradient_of_every_argument_says_what_grad_returns(
         "def loss_grad(w, x):\n    t = np.tanh(w * x)\n    return 2 * t * (1 - t**2) * x, np.sum(2 * t * (1 - t**2) * w)\n"
     )
     argv = ["check", f"{model}:loss", "--at", "w=[1,2],x=0.5", "--grad", f"{model}:loss_grad"]
-    assert cli.main([*argv, "--wrt", "w"]) == 1  # without --wrt it passes  # was NumPy's "inhomogeneous shape" as an error, status 2
+    assert (
+        cli.main([*argv, "--wrt", "w"]) == 1
+    )  # without --wrt it passes  # was NumPy's "inhomogeneous shape" as an error, status 2
     out = capsys.readouterr().out
     assert (
         "(a tuple of 2 where one array is due" in out
         and "note: --grad returns one entry per argument --wrt names (w)" in out
     )
+
+
+@pytest.mark.parametrize(
+    "name, key, typo, valid",
+    [
+        ("fd_accuracy", "functions", "sine", "log_quadratic, sin, squire_trapp, tanh_gauss"),
+        ("fd_accuracy", "schemes", "centre", "forward, backward, central, central4, central6, richardson, complex"),
+        ("gradient_flow", "activations", "elu", "tanh, sigmoid, relu, identity"),
+        ("gradient_flow", "methods", "backward", "symbolic, numeric, forward, reverse"),
+        ("method_agreement", "graphs", "dimond", "diamond, sigmoid_neuron, tape"),
+    ],
+)
+def test_a_misspelt_name_in_set_is_refused_before_the_run(name, key, typo, valid):
+    # was accepted, then every cell failed with a KeyError or "min() arg is an empty sequence" (status 1)
+    exp = runner.load_experiment(name)
+    with pytest.raises(runner.ConfigError, match=rf"unknown {key} '{typo}'; valid: {valid} \("):
+        runner.resolve_config(exp, "quick", {key: f'["{typo}"]'})
