@@ -199,7 +199,7 @@ def _methods(text):
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise UsageError(f"unknown method(s) {', '.join(map(repr, unknown))} in --methods; valid: {', '.join(METHODS)}")
-    return names
+    return list(dict.fromkeys(names))  # (reverse,reverse ran and printed reverse twice)
 
 
 def _traceable(spec: str, call, held_hint=""):

@@ -116,3 +116,8 @@ def test_a_misspelt_name_in_set_is_refused_before_the_run(name, key, typo, valid
     exp = runner.load_experiment(name)
     with pytest.raises(runner.ConfigError, match=rf"unknown {key} '{typo}'; valid: {valid} \("):
         runner.resolve_config(exp, "quick", {key: f'["{typo}"]'})
+
+
+def test_a_method_named_twice_in_methods_runs_once():
+    # `difflab compare ... --methods reverse,forward,reverse` ran reverse twice and printed its rows twice
+    assert cli._methods("reverse, forward,reverse") == ["reverse", "forward"]
