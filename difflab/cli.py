@@ -199,7 +199,7 @@ def _methods(text):
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise UsageError(f"unknown method(s) {', '.join(map(repr, unknown))} in --methods; valid: {', '.join(METHODS)}")
-    return names
+    return list(dict.fromkeys(names))  # (reverse,reverse ran and printed reverse twice)
 
 
 def _traceable(spec: str, call, held_hint=""):
@@ -300,6 +300,8 @@ def _cmd_check(args) -> int:
         result = _traceable(args.function, lambda: check_grad(f, grad_f, *values, argnums=argnums))
     except AssertionError as err:
         print(f"FAIL: the gradient from {label} does not match the reference\n{err}")
+        if "where one array is due" in str(err):  # (the message speaks of argnums, the Python API's --wrt)
+            print(f"note: --grad returns one entry per argument --wrt names ({', '.join(names[k] for k in wrt)})")
         return 1
     print(f"OK: the gradient from {label} matches the reference\n{result}")
     return 0
@@ -328,8 +330,6 @@ def _held(value):
 
 def _cmd_graph(args) -> int:
     import difflab as dl
-    from difflab.report.figures import figure_bytes
-    from difflab.report.graphs import annotate_graph, draw_graph
 
     point = parse_point(args.at)
     f, names = parse_expression(args.expression, list(point))
@@ -338,6 +338,9 @@ def _cmd_graph(args) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("svg", "png", "dot"):
         raise UsageError(f"-o must end in .svg, .png or .dot, got {out.name!r}")
+    if fmt != "dot":  # (matplotlib, a second of imports, only for a picture)
+        from difflab.report.figures import figure_bytes
+        from difflab.report.graphs import annotate_graph, draw_graph
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "dot":
@@ -347,7 +350,7 @@ def _cmd_graph(args) -> int:
             at = ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
             out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
     except OSError as err:
-        raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
+        raise _cannot_write(out, err) from None
     if fmt != "dot":  # (these lines sat after the raise above, never reached)
         for method, err in record.get("errors", {}).items():
             print(f"note: {method} could not differentiate this graph: {err}", file=sys.stderr)
@@ -384,7 +387,7 @@ def _cmd_explore(args) -> int:
             try:
                 print(write_html(args.html, args.expression, point))
             except OSError as err:
-                raise UsageError(f"cannot write {args.html}: {err.strerror or err}") from None
+                raise _cannot_write(args.html, err) from None
             return 0
     except (ExpressionError, ExploreError) as err:
         raise UsageError(str(err)) from None
@@ -490,6 +493,12 @@ def _blocking_file(folder):
     while not p.exists() and p != p.parent:
         p = p.parent
     return None if p.is_dir() else p
+
+
+def _cannot_write(path, err: OSError) -> UsageError:
+    """`cannot write PATH: why`, naming a file that stands where a folder is due (mkdir said only "File exists")."""
+    blocking = _blocking_file(Path(path).parent)
+    return UsageError(f"cannot write {path}: " + (f"{blocking} is a file" if blocking else f"{err.strerror or err}"))
 
 
 def _check_writable(flag: str, folder) -> None:
@@ -625,8 +634,8 @@ def _add_expression_commands(sub) -> None:
         "--grad",
         default=None,
         help="module:function or path/to/file.py:function computing the gradient to check, returning one "
-        "entry per argument (default: compare difflab's four methods on "
-        "the function and check its reverse mode)",
+        "entry per differentiated argument (those --wrt names, all by default; one array for one) (default: compare "
+        "difflab's four methods on the function and check its reverse mode)",
     )
     s.add_argument(
         "--wrt",

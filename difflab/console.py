@@ -19,3 +19,7 @@ def main(argv=None) -> int:
         print("difflab: interrupted", file=sys.stderr)
         return INTERRUPTED
     return command(argv)
+
+
+if __name__ == "__main__":  # `python -m difflab.console ...` ran nothing and exited 0 (`python -m difflab` is the same)
+    raise SystemExit(main())

@@ -17,7 +17,7 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators.stencils import _steps
+from difflab.differentiators.stencils import SCHEMES, _steps
 from difflab.errors import NumericAccuracyWarning, recorded_warnings
 from difflab.reference import reference
 from difflab.report.figures import FigureSpec, new_figure
@@ -61,6 +61,8 @@ FUNCTIONS = {
     "tanh_gauss": ("tanh(x)·e^(−x²) at x = 1/√2", lambda x: dnp.tanh(x) * dnp.exp(-x * x), 1.0 / math.sqrt(2.0)),
     "log_quadratic": ("log(1 + x²) at x = √5", lambda x: dnp.log(1.0 + x * x), math.sqrt(5.0)),
 }
+# the values `--set` may give (checked before anything runs: a typo failed in every cell, status 1)
+CHOICES = {"functions": sorted(FUNCTIONS), "schemes": list(SCHEMES)}
 
 
 def library_defaults(scheme: str, x0: float) -> dict:

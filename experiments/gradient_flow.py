@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 import difflab as dl
 from difflab import nn
+from difflab.nn.mlp import ACTIVATIONS
 from difflab.report.figures import FigureSpec, data_ticks, method_style, new_figure
 from difflab.report.stats import MIXED_NAME, bands, mixed_error, num, sentence
 
@@ -61,6 +62,8 @@ PRESETS = {
 
 #: claims drawn from fewer seeds than this are called indicative in the report
 MIN_SEEDS = 10
+# the values `--set` may give (checked before anything runs: a typo failed in every cell, status 1)
+CHOICES = {"activations": list(ACTIVATIONS), "methods": ["symbolic", "numeric", "forward", "reverse"]}
 
 
 def cells(config):

@@ -51,6 +51,8 @@ GRAPH_TITLES = {
     "diamond": "The diamond ((x·y)·(y·z))² at (3, 2, 1): y feeds two paths",
     "sigmoid_neuron": "A sigmoid neuron's cost (σ(w·x) − 1)² at w = (0.4, −0.2), x = (2, 3)",
 }
+# the values `--set` may give (checked before anything runs: a typo failed in every cell, status 1)
+CHOICES = {"graphs": sorted(GRAPHS)}
 
 
 def cells(config):

@@ -233,6 +233,10 @@ def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, qu
     )
     try:
         failures = _run_cells(exp, cells, seeds, todo, run_dir, executor, jobs, scheduler, progress)
+        if not failures:
+            (run_dir / "errors.json").unlink(missing_ok=True)
+            if render_report:  # (a Ctrl-C while it draws the figures said only "difflab: interrupted")
+                render(run_dir, exp)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted: the finished cells are kept in {run_dir}; rerun with --resume to continue", file=sys.stderr
@@ -246,9 +250,6 @@ def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, qu
             f"{_cell_text(first['cell'])}: {first['error']}); finished cells are kept in {run_dir}, "
             "rerun with --resume to retry the others"
         )
-    (run_dir / "errors.json").unlink(missing_ok=True)
-    if render_report:
-        render(run_dir, exp)
     progress.say(f"{exp.name}: done → {run_dir / 'report.md'}")
     return run_dir
 

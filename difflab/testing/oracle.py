@@ -189,9 +189,13 @@ def _primals_target(f, args, check):
 
 def _check_primal(check, name, out, t: _Target, rtol):
     __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
-    y = np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in _leaves_like(out, t.out_axis.td, name)])
+    leaves = _leaves_like(out, t.out_axis.td, name)
+    try:
+        y = np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in leaves])
+    except (TypeError, ValueError):  # a str, or a tuple NumPy cannot make one array of: said below, not NumPy's error
+        y = None
     tol = (math.sqrt(np.finfo(float).eps) if rtol is None else rtol) * max(np.max(np.abs(t.y), initial=0.0), 1.0)
-    if y.shape != t.y.shape or not np.all(np.abs(y - t.y) <= tol):
+    if y is None or y.shape != t.y.shape or not np.all(np.abs(y - t.y) <= tol):
         raise GradientMismatch(
             f"{check}: {name} returned the primal output {_short(out)}, but f(*primals) is "
             f"{_short(t.out_axis.split(t.y))}"

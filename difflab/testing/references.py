@@ -94,6 +94,18 @@ def _leaves_like(value, td, path):
     return [x for k, c in zip(keys, td.children) for x in _leaves_like(value[k], c, f"{path}[{k!r}]")]
 
 
+def _array(value) -> np.ndarray:
+    """np.asarray(value); a ragged tuple or list (one gradient per argument, (g_w, g_b), where one array is due) as
+    an object array of its entries, so that _matrix names it rather than NumPy's "inhomogeneous shape" ValueError."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        entries = np.empty(len(value), dtype=object)
+        for i, v in enumerate(value):  # (entries[:] = value would try to broadcast them again)
+            entries[i] = v
+        return entries
+
+
 def _matrix(value, rows: _Axis, cols: _Axis, what: str):
     """A derivative pytree (leaf (r, c) of shape rows.shapes[r] + cols.shapes[c]) as an (m, n)
     float64 matrix, and the dtypes it came in."""
@@ -104,18 +116,22 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
     for rl, rs, rn in zip(rows.labels, rows.shapes, rows.sizes):
         c0 = 0
         for cl, cs, cn in zip(cols.labels, cols.shapes, cols.sizes):
-            leaf = np.asarray(leaves[k])
+            leaf = _array(leaves[k])
+            hint = ""  # NumPy would read a 1-tuple (g,) as shape (1, ...), and cannot make one array of (g_w, g_b)
+            if isinstance(leaves[k], (tuple, list)):
+                hint = f" (a {type(leaves[k]).__name__} of {len(leaves[k])} where one array is due"
+                if cols is not DIRECTION:  # (a JVP's J v has no argnums)
+                    hint += ": an int argnums takes one gradient, not a tuple; argnums=(0, 1) checks one per argument"
+                hint += ")"
             if leaf.dtype.kind in "OSUV":  # None, a string, an object: name what came back
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
                 of = f" of dtype {leaf.dtype}" if isinstance(leaves[k], np.ndarray) else ""  # (was "a ndarray")
                 raise GradientMismatch(
                     f"{what} returned a {type(leaves[k]).__name__}{of} for {where}, which needs a float array of shape "
-                    f"{tuple(rs) + tuple(cs)}"
+                    f"{tuple(rs) + tuple(cs)}{hint}"
                 )
             if leaf.shape != tuple(rs) + tuple(cs):
-                hint = " (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else ""
-                if isinstance(leaves[k], (tuple, list)):  # NumPy would read a 1-tuple (g,) as shape (1, ...)
-                    hint = f" (a {type(leaves[k]).__name__} of {len(leaves[k])} where one array is due: an int argnums takes one gradient, not a tuple)"
+                hint = hint or (" (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else "")
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
                 raise GradientMismatch(
                     f"{what} returned shape {leaf.shape} for {where}, which needs shape {tuple(rs) + tuple(cs)}{hint}"
