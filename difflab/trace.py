@@ -1878,9 +1878,9 @@ def _plain_float_operator(op, py, ident, bind):
                 return NotImplemented
             return bind(self, o) if found is None else found
         if type(o) is Tracer:
-            if o._trace is not t or type(o.value) is not float:
-                return bind(self, o)
             y = o.value
+            if o._trace is not t or type(y) is not float:
+                return bind(self, o)
             atoms = key = (self.node, o.node)  # (the arguments are the key)
         elif type(o) is float:
             if o == ident:  # x + 0.0, x * 1.0 ...: x itself (as _fold_identity)
@@ -1929,9 +1929,9 @@ def _reflected_float_operator(op, py, ident, bind):
         if type(x) is not float:
             return bind(o, self)
         if type(o) is Tracer:
-            if o._trace is not t or type(o.value) is not float:
-                return bind(o, self)
             y = o.value
+            if o._trace is not t or type(y) is not float:
+                return bind(o, self)
             atoms = key = (o.node, self.node)
         elif type(o) is float:
             if o == ident:  # 0.0 + x, 1.0 * x ...: x itself (as _fold_identity)

@@ -48,13 +48,14 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict |
         for eqn in reversed(graph.eqns):
             out, op, args, params, _source = eqn
             ct = pop(out, None)
-            w = own.pop(out, None) if own else None  # (ct the sweep's own array: reverse.py `_pull`)
-            if ct is None or not op.differentiable:
-                continue  # (a piecewise-constant op passes no cotangent on)
+            if ct is None:
+                continue  # (not reached: nor in `own`, which holds the arrays of `cts` the sweep made)
             if type(ct) is not float:
-                _array_equation(eqn, ct, env, cts, steps, w)
+                w = own.pop(out, None) if own else None  # (ct the sweep's own array: reverse.py `_pull`)
+                if op.differentiable:  # (a piecewise-constant op passes no cotangent on)
+                    _array_equation(eqn, ct, env, cts, steps, w)
                 continue
-            if ct == 0.0:
+            if ct == 0.0 or not op.differentiable:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
             y, form = env[out], op.float_binary
             if form is not None and not params and type(y) is float:
@@ -133,7 +134,7 @@ def _gradient(graph, wrt, cts, env) -> list:
     if any(unreached):
         # Python floats (a relu net's unreached weights): 0.0; only the unreached ones' types asked
         if set(map(type, map(env.get, itertools.compress(vs, unreached)))) == _FLOAT_TYPE:
-            return [0.0 if g is None else g for g in grads]
+            return list(map(cts.get, vs, itertools.repeat(0.0)))  # (no cotangent is None: 0.0 where unreached)
         get = env.get  # (`_zero` written out)
         grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads
@@ -154,8 +155,9 @@ def _other(eqn, rules, env, ct, y, cts, steps):
                 d = how if type(how) is float else x if type(how) is int else how(y, x)
             except ArithmeticError:
                 d = None
-            if type(d) is float:
-                c = _term(how, strong, ct, d, y, x, eqn=eqn)
+            if type(d) is float:  # (`_term` written out where ∂ is no quotient: relu's, tanh's; two frames less)
+                plain = getattr(how, "quotient", None) is None
+                c = (0.0 if strong and d == 0.0 else ct * d) if plain else _term(how, strong, ct, d, y, x, eqn=eqn)
                 prev = cts.get(a)
                 cts[a] = c if prev is None else prev + c
                 return

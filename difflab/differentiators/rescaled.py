@@ -106,12 +106,16 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
         finally:
             ERRSTATE[0].reset(token)
     # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats;
-    # asked once, `rescaled` takes the answer; an array first answers without the loop, an MLP's common case)
-    floats = (not parts or type(parts[0]) is float) and all([type(p) is float for p in parts])
+    # asked once, `rescaled` takes the answer; an array first answers without the pass, an MLP's common case; the
+    # pass is C's, no Python step per part: a scalar net has one per weight)
+    floats = (not parts or type(parts[0]) is float) and _FLOAT_TYPE.issuperset(map(type, parts))
     if not (under or floats) and lost_terms() == mark:
         return parts  # (what `rescaled` answers here, before its `_plain` pass over the parts: issue 17's fresh call)
     again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
     return rescaled(parts, again, mark, bool(under) or floats, floats)
+
+
+_FLOAT_TYPE = frozenset([float])
 
 
 def rescaled_rows(rows, ins: list, V) -> tuple:
