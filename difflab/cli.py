@@ -5,6 +5,7 @@
     difflab run all --preset quick --report reports/
     difflab report runs/cost_scaling/<run>
     difflab compare "x*y**2" --at x=3,y=2
+    difflab functions
     difflab check mymodule:loss --at w=[0.5,1],b=0.1 [--grad mymodule:loss_grad]
     difflab graph "((x*y)*(y*z))**2" --at x=3,y=2,z=1 -o graph.svg
     difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1 [--port 8765] [--no-browser] [--html out.html]
@@ -161,6 +162,18 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_functions(args) -> int:
+    """The names an expression may call, in alphabetical order (an unknown function's error points here)."""
+    import textwrap
+
+    from .expr import CONSTANTS, expression_functions
+
+    names = sorted(expression_functions(), key=str.lower)
+    print(f"{len(names)} functions:\n" + textwrap.fill(", ".join(names), 100))
+    print(f"constants: {', '.join(CONSTANTS)}")
+    return 0
+
+
 def _print_comparison(cmp, names, args_):
     print(cmp)
     rows = [r for r in cmp.rows if not r["error"]]
@@ -180,8 +193,10 @@ def _cmd_compare(args) -> int:
     import difflab as dl
 
     point = parse_point(args.at)
-    f, names = parse_expression(args.expression, list(point))
-    values = _args_for(names, point, f"the expression {args.expression!r}")
+    _, used = parse_expression(args.expression)  # an --at name it does not use was a column of 0s: refused, as by check
+    _args_for(used, point, f"the expression {args.expression!r}")
+    f, names = parse_expression(args.expression, list(point))  # the arguments in --at's order
+    values = [point[n] for n in names]
     methods = _methods(args.methods)
     print(f"f({', '.join(names)}) = {f.expression}   at " + ", ".join(f"{n}={point[n]}" for n in names))
     cmp = dl.compare(f, *values, methods=methods, argnums=tuple(range(len(names))))
@@ -700,6 +715,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir", help="a run directory, runs/<experiment>/<time>_<hash>/ (difflab run prints it)")
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
+    s = sub.add_parser("functions", help="list the functions expressions may call (compare, graph, explore)")
+    s.set_defaults(fn=_cmd_functions)
     _add_expression_commands(sub)
     p.commands = sub.choices  # name -> its parser (main answers a word it does not know there)
     return p

@@ -408,10 +408,10 @@ class _Parser:
             return
         entry = self.functions.get(tok.text)
         if entry is None:
-            known = ", ".join(sorted(self.functions, key=str.lower))
-            close = difflib.get_close_matches(tok.text, self.functions, n=3)  # a typo's answer first, not the list
+            close = difflib.get_close_matches(tok.text, self.functions, n=3)  # the few closest, not all 300 names
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-            self.fail(f"unknown function{hint} (known: {known})", tok)
+            where = "`difflab functions` or difflab.expr.expression_functions() lists"  # (the list was 3,000 chars)
+            self.fail(f"unknown function{hint} ({where} the {len(self.functions)} known)", tok)
         self.enter(self.tok)
         self.i += 1
         nargs = 0

@@ -23,6 +23,7 @@ from difflab import nn
 from difflab.nn.mlp import ACTIVATIONS
 from difflab.report.figures import FigureSpec, data_ticks, method_style, new_figure
 from difflab.report.stats import MIXED_NAME, bands, mixed_error, num, sentence
+from difflab.runner import ConfigError
 
 QUESTION = (
     "How does the gradient's size change from the last layer to the first in deep sigmoid, tanh and "
@@ -67,6 +68,11 @@ CHOICES = {"activations": list(ACTIVATIONS), "methods": ["symbolic", "numeric", 
 
 
 def cells(config):
+    if config["epochs"] % config["chunks"]:  # each chunk trains epochs // chunks: 2 // 5 trained 0 in every cell
+        raise ConfigError(
+            f"--set epochs={config['epochs']}, chunks={config['chunks']}: epochs must be a multiple of chunks "
+            "(each of the chunks trains epochs/chunks epochs)"
+        )
     deepest = max(config["depths"])
     base = {"width": config["width"], "batch": config["batch"]}
     out = [

@@ -633,10 +633,16 @@ def _check_differentiable(x, kind, i, j):
         )
 
 
+#: what a bool leaf is told: a flag is held (left out of argnums); a 0/1 meant as a number is passed as a float
+BOOL_HINT = "(a bool is a flag, not a number: leave it out of argnums, or pass it as a float, 1.0 / 0.0 or x.astype(float), if it is one)"
+
+
 def _not_float_hint(x, dtype) -> str:
     """Why a leaf is no float, and what to pass instead (was "(a int is not a number)" for 10**400, "(a Fraction is
     not a number)")."""
-    if getattr(dtype, "kind", "") in "iub":
+    if getattr(dtype, "kind", "") == "b":  # (was told "use 2.0 rather than 2", as an int is)
+        return BOOL_HINT
+    if getattr(dtype, "kind", "") in "iu":
         return "(use 2.0 rather than 2, or x.astype(float))"
     if isinstance(x, int):  # (an int NumPy cannot hold as int64: beyond float64's range too, past 1.8e308)
         if abs(x) < 2**1024:

@@ -141,14 +141,17 @@ def _run_cell_task(name: str, source: str, path: str, cell: dict, seed: int) -> 
 
 
 class Progress:
-    """One line per experiment and per cell on a terminal; silent off a TTY, under CI, or quiet."""
+    """One line per experiment and per cell on a terminal; off a TTY or under CI only an experiment's
+    `headline` (a piped `difflab run all` was silent for minutes, a line per cell would flood a CI log);
+    silent when quiet."""
 
     def __init__(self, quiet: bool = False, stream=None):
         self.stream = stream or sys.stderr
         self.on = not quiet and not os.environ.get("CI") and getattr(self.stream, "isatty", lambda: False)()
+        self.headlines = not quiet
 
-    def say(self, text: str):
-        if self.on:
+    def say(self, text: str, headline: bool = False):
+        if self.on or (headline and self.headlines):
             print(text, file=self.stream, flush=True)
 
 
@@ -230,6 +233,8 @@ def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, qu
     progress.say(
         f"{exp.name}: {len(cells)} cells ({len(done)} already done), {executor}"
         f"{f' x{jobs}' if executor != 'serial' else ''} → {run_dir}"
+        + ("" if progress.on else " (a line per cell on a terminal only)"),
+        headline=True,
     )
     try:
         failures = _run_cells(exp, cells, seeds, todo, run_dir, executor, jobs, scheduler, progress)

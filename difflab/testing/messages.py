@@ -51,11 +51,13 @@ class CheckResult:
 
     def __str__(self):
         notes = "".join(f"\n  note: {n}" for n in self.notes)
-        return (
-            f"{self.check} passed: max error {self.max_abs_error:.3g} (relative {self.max_rel_error:.3g}) at "
-            f"{_where(*self.worst)}, margin {self.margin:.3f} of the tolerance left\n  reference: "
-            f"{self.reference}{notes}"
+        error = (  # an exact match read "margin 1.000 of the tolerance left"
+            "error 0 (exact)"
+            if self.max_abs_error == 0
+            else f"max error {self.max_abs_error:.3g} (relative {self.max_rel_error:.3g}) at "
+            f"{_where(*self.worst)}, margin {self.margin:.3f} of the tolerance left"
         )
+        return f"{self.check} passed: {error}\n  reference: {self.reference}{notes}"
 
 
 @dataclass(frozen=True)

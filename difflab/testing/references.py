@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import api, tree
+from ..api.boundary import BOOL_HINT
 from ..graph import refuse_array_subclass
 from ..reference import exact_reference
 from ..differentiators.numeric import RATIO, RICHARDSON_STEP, Numeric, numeric_jacobian
@@ -188,8 +189,8 @@ class _Target:
                 dtype = np.asarray(leaf).dtype
                 if dtype.kind != "f":
                     raise TypeError(
-                        f"{label} has dtype {dtype}: only floating-point arguments can be "
-                        "differentiated (use 2.0 rather than 2, or x.astype(float))"
+                        f"{label} has dtype {dtype}: only floating-point arguments can be differentiated "
+                        + (BOOL_HINT if dtype.kind == "b" else "(use 2.0 rather than 2, or x.astype(float))")
                     )
                 labels.append(label)
                 shapes.append(np.shape(leaf))
