@@ -1086,7 +1086,44 @@ def _template(op, params, numbers):
     graph = outputs_of(t, xs, outs)
     if graph.specialised or any(np.shape(o.concrete if isinstance(o, Traced) else o) for o in outs):
         return None
-    return to_sympy(graph), [p is None for p, _ in op.float_partials], {}
+    return to_sympy(_merged(graph)), [p is None for p, _ in op.float_partials], {}
+
+
+def _merged(graph):
+    """`graph` with each elementwise equation that repeats an earlier one (the same op, operands and params; a
+    float constant by its bits) dropped for the earlier's value. The trace shares a repeat only where its constants
+    are the same Python object: voigt_profile's three partials each build the same continued fraction (`0.5 * k`
+    a fresh float each time), 1,769 equations for 594 distinct, and every element of an array's program, its
+    printed code and its 40-digit `exact` paid the copies (elliprd_dz: 1,117 for 651). Values unchanged: the
+    dropped equations computed the kept ones' numbers."""
+    alias: dict = {}  # a dropped equation's value -> the earlier one's
+    seen: dict = {}  # (op, operand keys, params) -> its first value
+    eqns = []
+    for e in graph.eqns:
+        args = tuple(alias.get(a, a) if type(a) is Var else a for a in e.args)
+        key = (e.op, tuple(map(_operand_key, args)), e.params) if e.op.elementwise else None
+        if key is not None and None not in key[1]:
+            try:
+                first = seen.setdefault(key, e.out)
+            except TypeError:  # (params holding an unhashable value: kept as it is)
+                first = e.out
+            if first is not e.out:
+                alias[e.out] = first
+                continue
+        eqns.append(e._replace(args=args) if any(a is not b for a, b in zip(args, e.args)) else e)
+    outs = tuple(alias.get(o, o) if type(o) is Var else o for o in graph.outputs)
+    return graph._replace(eqns=tuple(eqns), outputs=outs)
+
+
+def _operand_key(a):
+    """An operand as `_merged` compares it: a value by identity, a Python number by its type and bits; None for
+    anything else (an array constant: its equation is never merged)."""
+    if type(a) is Var:
+        return a
+    v = a.value
+    if type(v) is float or type(v) is np.float64:
+        return float, float(v).hex()  # (-0.0 is not 0.0; every NaN alike)
+    return (type(v), v) if type(v) in (int, bool) else None
 
 
 _ORDERS_KEPT = 8  # instances kept per template, one per order of names met (a few: out's name before or after args')
