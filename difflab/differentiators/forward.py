@@ -133,9 +133,11 @@ class Forward(Differentiator):
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
             build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731
-            # a sweep specialised to these values is lowered for this call only
+            # a sweep specialised to these values is lowered for this call only; a block's first call is interpreted
             fn = (
-                build()
+                None
+                if k > 1 and not traced and self.sweeps.waiting(2)
+                else build()
                 if graph.specialised and self.sweeps.enabled and not traced
                 else self.sweeps.get("one" if k == 1 else "batched", [*ins, V], build)
             )
