@@ -55,9 +55,10 @@ object already stands for one input signature, so key + object = signature. The 
 None (interpret this call) while lowering is off (`Reverse(compiled=False)`), when the values are
 traced (an enclosing transformation is recording: the interpreter's operations must be recorded
 too), or before the `after`-th call; otherwise it builds the function once and reuses it. Reverse
-mode waits for the second call (`after=2`), as forward's one-tangent JVP does (`Tier.waiting(2)`; its
-blocks of k tangents, a whole gradient's worth of sweeps, lower at once): a one-off gradient is cheaper interpreted, on the
-values the trace already computed, than traced, lowered and run. For `y = sum(tanh(x) * w)`:
+mode waits for the second call (`after=2`), as forward's sweeps do (`Tier.waiting(2)`: a first call of at most
+`sweeps.ROWS_ONCE` tangents runs the interpreter's sweep per direction, a larger block its traced sweep interpreted):
+a one-off gradient or Hessian is cheaper interpreted, on the values the trace already computed, than traced, lowered
+and run. For `y = sum(tanh(x) * w)`:
 
     call 1   reverse.backward interprets the tape          (the values recorded while tracing)
     call 2   lower_traced(sweep): the sweep traced into     v3 = tanh(v0); v4 = mul(v3, v1); ...

@@ -64,6 +64,14 @@ def _unlifted(early):
     return run
 
 
+#: a first call with at most this many tangent directions runs forward's interpreted sweep once per direction (no
+#: sweep traced; `Tier.waiting`), with more its one traced sweep interpreted on the block (`after=2`); lowered from the
+#: second call on. A forward-over-reverse Hessian of three chained elliprj in 2 inputs (a 26,060-equation sweep, the
+#: slowest draw of tests/test_random_graphs.py): lowered for its one call 8.1 s, the traced block interpreted 0.93 s,
+#: a sweep per direction 0.33 s (0.16 s each: a block of more than ~5 directions is cheaper traced once)
+ROWS_ONCE = 4
+
+
 class Tier:
     """A prepared object's lowered functions, keyed, and when to use them.
 
@@ -92,7 +100,7 @@ class Tier:
 
     def waiting(self, after: int) -> bool:
         """Whether the call about to be made is interpreted for its count alone (fewer than `after` calls with it,
-        a product's own threshold: forward's one-tangent JVP waits for its second call, its tangent blocks do not);
+        a product's own threshold: forward's sweeps of at most ROWS_ONCE tangents wait for their second call);
         it is counted then, and its caller skips `get` and what `build` would need (a sweep traced for lowering).
         A one-off `dl.jvp` of a loop of 16000 writes took 95 s traced and lowered, 1.7 s interpreted; of a small
         function 1.27 ms → 0.17 ms (`dl.jvp` of the same function again: compiled from its second call, as before)."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..compile.sweeps import ROWS_ONCE
 from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
@@ -91,7 +92,7 @@ class Forward(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self.sweeps = Tier(method.compiled)  # the sweep lowered: "one" tangent, or "batched"
+            self.sweeps = Tier(method.compiled, after=2)  # the sweep lowered: "one" tangent, or "batched"
             self._tangent_graph = None  # the one-tangent sweep, traced once (see the module docstring)
             self.lifted, self.held = lift_closure(graph) if graph.closes_over_tracers else (graph, [])
 
@@ -126,16 +127,16 @@ class Forward(Differentiator):
             batched); None when a value left an op's domain or there is nothing to batch."""
             k, flags = V.shape[0], (False,) * len(ins) + (True,)
             traced = any(isinstance(a, Traced) for a in [*ins, V])
-            if k == 1 and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
-                return None  # one direction, interpreted: on traced values, and a one-off dl.jvp (Tier.waiting)
+            few = k == 1 or k <= ROWS_ONCE and not traced  # (a traced block: its sweep recorded once, batched)
+            if few and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
+                return None  # a sweep per direction, interpreted: a first call (a one-off dl.jvp or Hessian), traced
             if (graph := self._sweep_graph(numbers(ins))) is None:
                 return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
             build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731
-            # a sweep specialised to these values is lowered for this call only
             fn = (
-                build()
+                build()  # (a sweep specialised to these values: lowered for this call only)
                 if graph.specialised and self.sweeps.enabled and not traced
                 else self.sweeps.get("one" if k == 1 else "batched", [*ins, V], build)
             )

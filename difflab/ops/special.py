@@ -4092,6 +4092,7 @@ elliprd = _special(
         "elliprd",
         lambda sp, out, i, x, y, z: _rd_partials(x, y, z, out, _scipy_function("elliprd"), _piecewise_ops())[i],
     ),
+    joint_partials=lambda out, x, y, z: _rd_partials(x, y, z, out, lambda *a: elliprd(*a), _where_ops()),
     domain=("positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the second kind RD(x, y, z) = (3/2)∫₀^∞ (t + z)^(-3/2)((t + x)(t + y))^(-1/2) "
     "dt; ∂x = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂z by Euler's relation (degree -3/2)",
@@ -4181,19 +4182,18 @@ def _dual_ops(ops):
     return dpick, eq, dsqrt, df21
 
 
+def _rd_z_partials(x, y, z, out, of_rd, rd_z, ops):
+    """(∂x, ∂y, ∂z) of out = ∂z RD(x, y, z) at once (`Op.joint_jvp`: the third reads the first two, traced once)."""
+    dx, dy = (_rd_z_partial(k, x, y, z, out, of_rd, rd_z, ops) for k in (0, 1))
+    return dx, dy, -(2.5 * out + x * dx + y * dy) / z
+
+
 def _rd_z_partial(k, x, y, z, out, of_rd, rd_z, ops):
     """∂(argument k) of out = ∂z RD(x, y, z): ∂x∂z RD = ∂z of `_rd_first`'s ∂x RD (its series near z = x included),
     ∂y likewise (RD is symmetric in x and y), ∂z by Euler's relation (∂z RD has degree -5/2); RD's own slopes there
     `_rd_first` in x or y, `rd_z` (this entry) in z."""
     if k == 2:
-        return (
-            -(
-                2.5 * out
-                + x * _rd_z_partial(0, x, y, z, out, of_rd, rd_z, ops)
-                + y * _rd_z_partial(1, x, y, z, out, of_rd, rd_z, ops)
-            )
-            / z
-        )
+        return _rd_z_partials(x, y, z, out, of_rd, rd_z, ops)[2]
 
     def dual_rd(a, b, c):  # RD and its slope along the tangents `_rd_first` gives it (z's alone)
         v, slope = of_rd(a.v, b.v, c.v), 0.0
@@ -4237,6 +4237,8 @@ elliprd_dz = _special(
         scipy_name=_rd_z_impl,
         mp=lambda mpmath, x, y, z: mpmath.diff(lambda t: mpmath.elliprd(x, y, t), z),
     ),
+    # forward's JVP (a Hessian's forward-over-reverse sweep) traces the three once, ∂z reading ∂x and ∂y
+    joint_partials=lambda out, x, y, z: _rd_z_partials(x, y, z, out, elliprd, elliprd_dz, _where_ops()),
     domain=("positive", "positive", "positive"),
     names=("_elliprd_dz",),  # (no SciPy function)
     ufunc="elliprd",
@@ -4298,6 +4300,7 @@ elliprj = _special(
             x, y, z, p, out, _scipy_function("elliprd"), _scipy_function("elliprd_dz"), _piecewise_ops()
         )[i],
     ),
+    joint_partials=lambda out, x, y, z, p: _rj_partials(x, y, z, p, out, elliprd, elliprd_dz, _where_ops()),
     domain=("positive", "positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
     "^(-1/2) dt (p > 0); ∂x = (RJ - RD(y, z, x))/(2(p - x)), near p = x ½∫₀¹ √(1 - θ)·∂₃RD(y, z, x + θ(p - x)) dθ; "
