@@ -90,8 +90,15 @@ JAX = {
 def test_functions_of_a_guarded_read(method):
     """Prepared at P1: at P2 (other counts: traced again) and P3 JAX's values and gradients, NumPy's value; at P3
     the iterated function's trace is reused (its counts are P1's), the reads gathered from P3's masks."""
-    check_prepared_where_masks_differ({f: want[:2] for f, want in JAX.items()}, P1, P2, method)
-    check_prepared_where_masks_differ({f: want[::2] for f, want in JAX.items()}, P1, P3, method, fresh=False)
+    for exact in (True, False):
+        # (two_d's `np.dot(c, c)` of a gathered read's column: the gather is C-ordered where NumPy's `A[:, m]` is
+        # laid out mask axis first, and OpenBLAS's AVX2 ddot rounds a strided vector and a contiguous one
+        # differently: an ulp from NumPy's value on an AMD EPYC, equal bits on an Intel Xeon; JAX's within 1e-12)
+        table = {f: want for f, want in JAX.items() if (f is two_d) is not exact}
+        check_prepared_where_masks_differ({f: w[:2] for f, w in table.items()}, P1, P2, method, exact=exact)
+        check_prepared_where_masks_differ(
+            {f: w[::2] for f, w in table.items()}, P1, P3, method, fresh=False, exact=exact
+        )
     for f in (iterated_functions, counts_then_reads):
         staged = dl.prepare(f, P1, method=method).staged
         assert staged.holds([P3]) and not staged.holds([P2]), f.__name__
