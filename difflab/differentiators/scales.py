@@ -516,7 +516,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
         fun.decided = (limit, "near" if R is None else "reach")
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
-    H = H.copy()
+    H, taken = H.copy(), [(H.copy(), F.copy(), R.copy())]  # (steps, points and reach after each evaluation)
     F = F if F.flags.writeable else F.copy()  # (a constant output's points: a broadcast, written below)
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change
@@ -545,6 +545,8 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
         came[rows] = len(said) - 1
         F[rows] = Fb
         R[rows], H[bad] = Rb, Hb
+        taken.append((H.copy(), None, R.copy()))
+    far = _unmoved(taken, H, F, R, came, per, far, limit, shrunk)
     if decide is fun:
         _say_kept(said, came, F)
     else:
@@ -554,6 +556,51 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, H, out
+
+
+def _rounding_only(then, now, h0, h1, limit):
+    """Per direction (rows of `then`, `now`: `Watch.reach`'s halves per entry at its first step h0 and after its
+    first shrink h1), whether every argument it moved past the limit moved about as far after a shrink by 8 and more
+    (by less than √ of the shrink; a cusp's or edge's move shrinks as h^k, k ≥ 1, `_exponent`'s): those moves are
+    the arguments' rounding at the points, not the step's (a bin of an FFT that is 0 but for round-off, whose
+    rounding no elementwise equation tells, `_with_rounding`), so no cusp or edge lies within the first step, and
+    the direction keeps it. |x - 1e-15| of a complex x at 0 moves ∝ h: kept shrunk (tests/test_cabs59.py)."""
+    E = then.shape[1] // 2
+    then, now = then[:, :E], now[:, :E]
+    over = then > limit  # (every one: a cusp's move beside a rounding's keeps the direction shrunk)
+    with np.errstate(all="ignore"):
+        kept = ~over | (now >= then * np.sqrt(h1 / h0)[:, None])
+    return (h1 * 8 <= h0) & over.any(axis=1) & kept.all(axis=1)
+
+
+def _unmoved(taken, H, F, R, came, per, far, limit, shrunk):
+    """`far` with 0 for each direction of `within_reach` whose moves were rounding only (`_rounding_only`), which
+    gets back its first step, points and reach (H, F, R, came and shrunk written in place; `taken`: (H, F, R) of
+    each evaluation)."""
+    if len(taken) < 2:
+        return far
+    (H0, F0, R0), (H1, _, R1) = taken[:2]
+    table = lambda R: R.reshape(len(H), per, -1).max(axis=1)  # noqa: E731
+    for d in np.flatnonzero(_rounding_only(table(R0), table(R1), H0[:, 0], H1[:, 0], limit)):
+        rows = slice(d * per, (d + 1) * per)
+        H[d], F[rows], R[rows], came[rows], far[d], shrunk[d] = H0[d], F0[rows], R0[rows], 0, 0.0, False
+    return far
+
+
+def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
+    """`hessian_within_reach`'s components whose moves were rounding only (`_rounding_only`; `first`, `once`: (h,
+    worst) before and after the first shrink) get back their first step: (h, (F, cols), said, R, those components)
+    evaluated again, or None where there is none (`last` written in place: those count as not shrunk)."""
+    if once is None:
+        return None
+    back = _rounding_only(first[1], once[1], first[0], once[0], limit)
+    if not back.any():
+        return None
+    h = np.where(back, first[0], h)
+    last[:, back] = np.nan
+    D = points(h)
+    (F, cols), said = _held(fun, x, D)
+    return h, (F, cols), said, fun.reach(cols, len(D)), back
 
 
 def _limited(fun, worst):
@@ -849,9 +896,11 @@ def hessian_within_reach(fun, x, h, points, base, traced=None):
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
     last = np.full((2, n), np.nan)  # each component's step and reach before its last change
+    first = once = None  # (h, worst) before and after the first shrink
     for round in range(ROUNDS + 1):
         worst = np.zeros((n, R.shape[1]))
         np.maximum.at(worst, touched, R[: 2 * n])
+        first, once = first or (h, worst), (h, worst) if round == 1 else once
         far, raw = _far(worst)
         k, goal = _exponent(h, raw, last), limit / SLACK
         bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
@@ -868,6 +917,12 @@ def hessian_within_reach(fun, x, h, points, base, traced=None):
         D = points(h)
         (F, cols), said = _held(decide, x, D)  # every point again: the last evaluation's warnings count
         R = decide.reach(cols, len(D))
+    back = _hessian_unmoved(decide, x, h, points, first, once, last, limit)
+    if back is not None:
+        h, (F, cols), said, R, rounding = back
+        worst = np.zeros((n, R.shape[1]))
+        np.maximum.at(worst, touched, R[: 2 * n])
+        far = np.where(rounding, 0.0, _far(worst)[0])
     if decide is fun:
         _say_kept(said, np.zeros(len(R), int), F)
     else:

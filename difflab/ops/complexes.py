@@ -207,6 +207,10 @@ cabs = defop(
     front=_abs_front,
     sympy=elementwise_sympy(_cabs_sympy),
     sympy_complex=True,
+    # its cusp at z = 0: a stencil that straddles it (|x - 1e-15| of a complex x at 0) differenced the two sides,
+    # -1.65e-10 for reverse's -1, silently; a bin 0 but for round-off moves by its rounding, not the step, and keeps
+    # its step (scales._unmoved)
+    scale=(lambda x: np.abs(x),),
     doc="|z| of a complex z: dy = Re(conj(z)·t)/|z|, its VJP ū·conj(z)/|z|; 0 at z = 0 (as abs'(0))",
 )
 SYMPY_TRACED["difflab_cabs"] = _cabs_of_parts
