@@ -112,18 +112,18 @@ def _holomorphic_part(x):
     return dx
 
 
-def _jacobian_leaf(x, is_complex, holomorphic):
+def _jacobian_leaf(x, is_complex, holomorphic, out_complex):
     """One Jacobian block (one output leaf, one input leaf) of the realified function, back in the
     convention: a complex input's pair as g_re − i·g_im for a real output (each row a gradient, as
-    grad and JAX's jacrev), as the complex derivative f'(z) under `holomorphic` (JAX's holomorphic=True)."""
-    out_complex = np.iscomplexobj(x) if not isinstance(x, Traced) else x.dtype.kind == "c"
+    grad and JAX's jacrev), as the complex derivative f'(z) under `holomorphic` (JAX's holomorphic=True).
+    `out_complex` is the output leaf's dtype, not the block's: forward's block of abs(z) + 0j is real."""
     if holomorphic and not (is_complex and out_complex):
         what = "inputs" if not is_complex else "outputs"
         raise TypeError(f"holomorphic=True needs complex {what} (as JAX's), got a real one")
     if not is_complex:
         return x
     if holomorphic:
-        return _array(_holomorphic_part(x))
+        return _complex(_holomorphic_part(x))
     if out_complex:
         raise TypeError(
             "jacobian of a complex output at a complex leaf: as JAX's jacfwd and jacrev, difflab does not pick a "
@@ -138,26 +138,35 @@ def _array(x):
     return x if isinstance(x, Traced) else np.asarray(x)
 
 
+def _complex(x):
+    """f'(z) as a complex array (or traced value), whatever the block's dtype (a constant f's real zeros)."""
+    if isinstance(x, Traced):
+        return x if x.dtype.kind == "c" else x + 0j
+    return np.asarray(x, dtype=np.result_type(x, np.complex64))
+
+
 def complex_jacobian(jacobian, f, args, argnums, holomorphic):
     """The Jacobian of f at complex leaves: `jacobian(g, args)` (the caller's operator and method) of the
     realified f with its outputs flattened, each block then as `_jacobian_leaf` says, in f's structure."""
     many = isinstance(argnums, tuple)
     r = Realified(f, args, argnums if many else (argnums,))
-    out_tree = []
+    out_tree, out_complex = [], []
 
     def flat(*xs):
         leaves, td = tree.flatten(r.f(*xs))
         out_tree.append(td)
+        out_complex[:] = [is_complex_leaf(y) for y in leaves]
         return tuple(leaves)
 
     per_out = []
-    for block in jacobian(flat, tuple(r.args)):
+    jac = jacobian(flat, tuple(r.args))
+    for block, oc in zip(jac, out_complex):
         blocks = block if many else (block,)
         converted = []
         for a, g in zip(r.argnums, blocks):
             td, flags, _ = r.flags[a]
             converted.append(
-                td.unflatten([_jacobian_leaf(x, c, holomorphic) for x, c in zip(tree.flatten(g)[0], flags)])
+                td.unflatten([_jacobian_leaf(x, c, holomorphic, oc) for x, c in zip(tree.flatten(g)[0], flags)])
             )
         per_out.append(tuple(converted) if many else converted[0])
     return out_tree[-1].unflatten(per_out)

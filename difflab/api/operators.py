@@ -620,6 +620,30 @@ class _AnyHessian:
         return f"<hessian of {self.__name__!r} with {self.method!r}>"
 
 
+class _HolomorphicHessian:
+    """`dl.hessian(f, holomorphic=True)`: the Jacobian of f's holomorphic Jacobian, f's own Cauchy–Riemann check
+    made first at the call's numbers. The outer Jacobian checks f'(z) only, and the f'(z) of a non-holomorphic f
+    may be holomorphic (∂f/∂x of Re z or conj z is 1): its f''(z) was a silent 0. Under an outer trace no number
+    is there to check (as the inner Jacobian's check: `_holomorphic_part`)."""
+
+    def __init__(self, first, second):
+        self.first, self.second, self.f = first, second, first.f
+        self.__wrapped__, self.__name__ = self.f, first.__name__
+
+    def __difflab_reads__(self):
+        return (("f", self.f),)
+
+    def __call__(self, *args):
+        if not _holds_traced(args):
+            self.first(*args)  # (a ValueError naming Cauchy–Riemann where f is not holomorphic here)
+        return self.second(*args)
+
+    def __getattr__(self, name):  # preparations(), cache, ...: the operator answering the calls
+        if name in ("first", "second"):
+            raise AttributeError(name)
+        return getattr(self.second, name)
+
+
 def _scalar_hessian(f, argnums, method, holomorphic, has_aux):
     """The Hessian of a scalar f: as `hessian` describes, before its Jacobian of a Jacobian."""
     if has_aux:
@@ -628,7 +652,8 @@ def _scalar_hessian(f, argnums, method, holomorphic, has_aux):
         return hessian_aux(f, argnums, method, holomorphic)
     if holomorphic:
         outer, inner = method if isinstance(method, (tuple, list)) else (method, method)
-        return jacobian(jacobian(f, argnums, inner, holomorphic=True), argnums, outer, holomorphic=True)
+        first = jacobian(f, argnums, inner, holomorphic=True)
+        return _HolomorphicHessian(first, jacobian(first, argnums, outer, holomorphic=True))
     if isinstance(method, (tuple, list)):
         if len(method) != 2:
             raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
