@@ -1583,8 +1583,9 @@ class Tracer(Traced):
             raise UnsupportedOperationError(_out_message(ufunc.__name__, text))
         kwargs.pop("out", None)
         if method != "__call__":
-            fn = dnp.ufunc_method(ufunc.__name__, method, ufunc.nin)
-            kwargs = {k: v for k, v in kwargs.items() if v is not None}
+            fn = dnp.ufunc_method(ufunc.__name__, method, ufunc.nin, ufunc)
+            # (axis=None is NumPy's "all axes" for reduce, an error for accumulate: dropped, it was axis 0)
+            kwargs = {k: v for k, v in kwargs.items() if v is not None or (k == "axis" and method != "reduceat")}
             if fn is not None and _accepts(fn, kwargs):  # (else refused naming the keywords: initial=, where=)
                 return fn(*inputs, **kwargs)
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):

@@ -172,7 +172,7 @@ def test_np_ufunc_method_of_a_list_of_traced_values_names_the_fix():
 def test_scipy_special_binary_ufunc_methods(method):
     """scipy.special.xlogy.outer / .accumulate on traced values (NumPy supports them on SciPy's binary ufuncs): they
     raised AttributeError("module 'numpy' has no attribute 'xlogy'"), and difflab.scipy.special.xlogy had no such
-    methods; xlogy.reduce and .at are refused by name; a unary ufunc's outer is NumPy's own ValueError."""
+    methods; xlogy.at is refused by name (reduce, NumPy's left fold: edges60); a unary ufunc's outer is NumPy's own ValueError."""
     ss = pytest.importorskip("scipy.special")
     import difflab.scipy.special as dss
 
@@ -183,8 +183,11 @@ def test_scipy_special_binary_ufunc_methods(method):
         # accumulate: [a0, a0·log a1]: d/da0 = 1 + log a1, d/da1 = a0 / a1
         got = dl.grad(lambda a: np.sum(xlogy.accumulate(a)), method=method)(a)  # noqa: B023
         np.testing.assert_allclose(got, [1.0 + np.log(2.0), 0.5], rtol=1e-14)
-        with pytest.raises(dl.UnsupportedOperationError, match=r"scipy\.special\.xlogy\.reduce"):
-            dl.grad(lambda a: xlogy.reduce(a), method=method)(a)  # noqa: B023
+        # reduce (edges60; it was refused by name): a0·log a1, NumPy's left fold
+        got = dl.grad(lambda a: xlogy.reduce(a), method=method)(a)  # noqa: B023
+        np.testing.assert_allclose(got, [np.log(2.0), 0.5], rtol=1e-14)
+        with pytest.raises(dl.UnsupportedOperationError, match=r"scipy\.special\.xlogy\.at"):
+            dl.grad(lambda a: (xlogy.at(a * 1.0, [0], 2.0), a.sum())[1], method=method)(a)  # noqa: B023
     with pytest.raises(ValueError, match="only supported for binary functions"):
         dl.grad(lambda a: np.sum(dss.expit.outer(a, b)), method=method)(a)
 

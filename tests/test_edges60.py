@@ -1,13 +1,18 @@
 """edges60 (issue 11's user-edge leftovers): holomorphic=True on a non-holomorphic f says the same ValueError under
-every method and operator; ...; each test failed on main before its fix.
+every method and operator; np.subtract.reduce, scipy.special.xlogy.reduce (every binary ufunc NumPy does not
+reorder: its left fold) and `axis=None` of a ufunc's reduce on traced values; ...; each test failed on main before
+its fix.
 
-References: Cauchy–Riemann by hand (Re z, |z|, conj z have no complex derivative); NumPy's own functions (values).
+References: Cauchy–Riemann by hand (Re z, |z|, conj z have no complex derivative); NumPy's and SciPy's own
+functions (values, errors); the folds' derivatives by hand (xlogy.reduce([a, b, c]) = a·log b·log c).
 """
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
+import scipy.special as sc
 
 import difflab as dl
 
@@ -50,3 +55,68 @@ def test_holomorphic_constant_and_polynomial_still_differentiate(method):
         dl.grad(np.abs, method=method, holomorphic=True)(z)
     with pytest.raises(TypeError, match="needs complex inputs"):
         dl.hessian(lambda z: z**2, method=method, holomorphic=True)(2.0)
+
+
+# -- 2. ufunc.reduce / accumulate of the binary ufuncs NumPy folds left to right --------------------------------------
+
+R = np.array([[3.0, 1.5, 0.7, -0.4], [2.0, -1.0, 4.0, 0.3], [0.5, 2.5, -1.5, 1.1]])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::difflab.DomainWarning")
+def test_folds_give_numpys_values_and_errors():
+    """NumPy's subtract/divide/arctan2/power/xlogy/hypot reduce (axis an int, a 1-tuple, None, (), keepdims, initial,
+    hypot's identity 0: hypot.reduce([-3]) is 3) and accumulate, to the bit, and NumPy's refusals: two axes of a
+    non-reorderable ufunc, an empty axis with no identity, accumulate's axis=None of a 2-d value. They were refused
+    by name (subtract.reduce, xlogy.reduce) or computed by a fold from the first element (hypot.reduce([-3]): −3), and
+    np.add.reduce(x, axis=None) of a 2-d traced x summed axis 0 only (axis=None was dropped as a default)."""
+    ufuncs = (np.subtract, np.divide, np.arctan2, np.power, sc.xlogy, np.hypot, np.add, np.maximum)
+    keywords = ({}, {"axis": 1}, {"axis": (0,)}, {"axis": -1, "keepdims": True}, {"axis": None}, {"axis": ()},
+                {"axis": 1, "initial": 0.7})  # fmt: skip
+    for u in ufuncs:
+        for kw in keywords[: -1 if u in (np.add, np.maximum) else None]:  # (their initial=: refused by name)
+            for a in (R, R[0], np.abs(R[:, :2]), np.array(-1.3)):
+                try:
+                    want = u.reduce(a, **kw)
+                except ValueError as e:  # (NumPy's: not reorderable, an axis out of bounds)
+                    with pytest.raises(ValueError, match=re.escape(str(e).split(" for ")[0])):
+                        dl.vjp(lambda a: u.reduce(a, **kw), a, method="forward")  # noqa: B023
+                    continue
+                got = dl.vjp(lambda a: u.reduce(a, **kw), a, method="forward")[0]  # noqa: B023
+                assert np.shape(got) == np.shape(want) and np.array_equal(got, want, equal_nan=True), (u, kw, a.shape)
+        for axis in (0, 1, (1,), -1):
+            got = dl.vjp(lambda a: u.accumulate(a, axis=axis), R, method="reverse")[0]  # noqa: B023
+            assert np.array_equal(got, u.accumulate(R, axis=axis), equal_nan=True)
+    with pytest.raises(ValueError, match="zero-size array to reduction operation subtract which has no identity"):
+        dl.grad(lambda a: np.sum(np.subtract.reduce(a, axis=1)))(R[:, :0])
+    with pytest.raises(ValueError, match="accumulate does not allow multiple axes"):
+        dl.grad(lambda a: np.sum(np.subtract.accumulate(a, axis=None)))(R)
+    assert dl.grad(lambda a: np.sum(np.subtract.reduce(a, axis=1, initial=2.0)))(R[:, :0]).shape == (3, 0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_subtract_and_xlogy_folds_differentiate_twice(method):
+    """Gradients and Hessians (fresh and prepared) against the folds' closed forms: xlogy.reduce([a, b, c]) =
+    a·log b·log c; Σ_rows (r₀ − r₁ − r₂ − r₃)² of subtract.reduce along axis 1 (H = 2 s sᵀ per row, s = (1, −1, −1,
+    −1)); Σ subtract.accumulate(v)² = |J v|², J lower triangular with first column 1, −1 below the diagonal."""
+    tol = {"rtol": 1e-6, "atol": 1e-6} if method == "numeric" else {"rtol": 1e-13, "atol": 1e-13}
+    a, b, c = v = np.array([1.7, 2.5, 3.25])
+    la, lb, lc = np.log(v)
+    g = [lb * lc, a * lc / b, a * lb / c]
+    h = [[0.0, lc / b, lb / c], [lc / b, -a * lc / b**2, a / (b * c)], [lb / c, a / (b * c), -a * lb / c**2]]
+    s = np.array([1.0, -1.0, -1.0, -1.0])
+    J = -np.tril(np.ones((3, 3)))  # (J v)_k = v₀ − v₁ − … − v_k
+    J[:, 0] = 1.0
+    cases = (
+        (lambda v: sc.xlogy.reduce(v), v, g, h),
+        (lambda x: np.sum(np.subtract.reduce(x, axis=1) ** 2), R, 2 * (R @ s)[:, None] * s,
+         np.einsum("ik,jl->ijkl", np.eye(3), 2 * np.outer(s, s))),
+        (lambda v: np.sum(np.subtract.accumulate(v) ** 2), v, 2 * J.T @ J @ v, 2 * J.T @ J),
+    )  # fmt: skip
+    for f, x, grad, hess in cases:
+        p = dl.prepare(f, x, method=method)
+        for got_g, got_h in (
+            (dl.grad(f, method=method)(x), dl.hessian(f, method=method)(x)),
+            (p.grad(x), p.hessian(x)),
+        ):
+            np.testing.assert_allclose(got_g, grad, **tol)
+            np.testing.assert_allclose(got_h, hess, **tol)

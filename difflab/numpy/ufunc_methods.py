@@ -8,7 +8,11 @@ lookup table over compositions, not a registry entry.
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as _np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import ops as _ops
 from ..ops.reductions import (
@@ -76,37 +80,86 @@ def _accumulate(fn):
     return accumulate
 
 
-def _reduce(fn, name):
-    def reduce(a, axis=0, keepdims=False):
-        """`ufunc.reduce` of a binary ufunc without a reduction primitive (np.fmax.reduce, NaN-ignoring;
-        np.hypot.reduce): fn folded along `axis` (an int, or None for all of a), NumPy's order, as `_accumulate`'s.
+def _one_axis(fn, name):
+    """`accumulate` (and `reduceat`) given NumPy's axis rules: one axis, an int or a 1-tuple, None only for a 1-d
+    `a` (NumPy's ValueError otherwise: `_cumsum(a, axis=None)` flattened a 2-d one), never a 0-d `a`."""
 
-        >>> _reduce(_np.fmax, "fmax")(_np.array([[1.0, _np.nan], [0.5, 2.0]]), axis=1)
-        array([1., 2.])
+    def call(a, *args, axis=0, **kwargs):
+        if ndim(a) == 0 and axis in (0, None, ()):
+            raise TypeError(f"numpy.{name} of a traced value: cannot {name.split('.')[1]} on a scalar (NumPy's)")
+        axes = (0,) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        if len(axes) != 1 or (axis is None and ndim(a) != 1):
+            raise ValueError(f"numpy.{name} of a traced value: {name.split('.')[1]} does not allow multiple axes")
+        return fn(a, *args, axis=normalize_axis_tuple(axes[0], ndim(a))[0], **kwargs)
+
+    call.__signature__ = inspect.signature(fn)  # (the keywords trace.py's `_accepts` reads)
+    return call
+
+
+def _fold(fn, name, reorderable, identity=None):
+    def reduce(a, axis=0, keepdims=False, initial=None):
+        """`ufunc.reduce` of a binary ufunc without a reduction primitive, with NumPy's arguments: fn folded left to
+        right over the reduced axis, from `initial` (by default the ufunc's identity, if it has one: hypot's 0)
+        where given (np.subtract.reduce([a, b, c]) = (a − b) − c, as NumPy computes it, so its values to the bit;
+        scipy.special.xlogy's, np.arctan2's, np.divide's alike). A ufunc NumPy calls reorderable (fmax,
+        NaN-ignoring; hypot) takes several axes (None: all), the others one, or None for a 0-d or 1-d `a` (NumPy's
+        ValueError otherwise); `axis=()` reduces each element alone.
+
+        >>> _fold(_np.subtract, "subtract", False)(_np.array([[3.0, 1.5, 0.25], [2.0, 1.0, 4.0]]), axis=1)
+        array([ 1.25, -3.  ])
         """
-        if axis is None:
-            a, axis = reshape(a, (-1,)), 0
-        elif not isinstance(axis, (int, _np.integer)):
-            raise TypeError(f"numpy.{name}.reduce on a traced value takes an int axis or None, not {axis!r}")
-        n, axis = shape(a)[axis % ndim(a)], axis % ndim(a)
-        if n == 0:
-            raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
-        a0 = moveaxis(a, axis, 0)
-        out = a0[0]
-        for k in range(1, n):
-            out = fn(out, a0[k])
-        return reshape(out, shape(a)[:axis] + (1,) + shape(a)[axis + 1 :]) if keepdims else out
+        nd, start = ndim(a), identity if initial is None else initial
+        scalar = nd == 0 and (axis is None or axis == () or (isinstance(axis, (int, _np.integer)) and axis in (0, -1)))
+        axes = () if scalar else normalize_axis_tuple(range(nd) if axis is None else axis, nd)
+        if len(axes) > 1 and not reorderable:
+            raise ValueError(f"reduction operation '{name}' is not reorderable, so at most one axis may be specified")
+        kept = [k for k in range(nd) if k not in axes]
+        count = int(_np.prod([shape(a)[k] for k in axes]))
+        rows = reshape(moveaxis(a, axes, tuple(range(len(axes)))), (count,) + tuple(shape(a)[k] for k in kept))
+        out_shape = tuple(1 if k in axes else shape(a)[k] for k in range(nd)) if keepdims else shape(rows)[1:]
+        if count == 0:
+            if start is None:
+                raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+            return _np.full(out_shape, start, dtype=_np.result_type(_value(a), start))
+        out = rows[0] if start is None else fn(start, rows[0])
+        for k in range(1, count):
+            out = fn(out, rows[k])
+        return reshape(out, out_shape)
 
     return reduce
 
 
-#: the binary ufuncs whose `reduce` is `_reduce`'s fold: commutative and associative, so NumPy's values whatever
-#: its order (NumPy's arctan2.reduce and power.reduce are not the left fold: not taken, refused by name)
+def _zero_d(fn):
+    """A reduction primitive's `reduce` given NumPy's 0-d rule: axis 0 or −1 of a 0-d `a` reduces nothing (NumPy
+    returns a itself, where sum's axis check refused it)."""
+
+    @functools.wraps(fn)  # (its signature, the keywords trace.py's `_accepts` reads)
+    def reduce(a, axis=0, **kwargs):
+        zero_d = ndim(a) == 0 and isinstance(axis, (int, _np.integer)) and axis in (0, -1)
+        return fn(a, axis=() if zero_d else axis, **kwargs)
+
+    return reduce
+
+
+@functools.cache
+def _reorderable(ufunc) -> bool:
+    """NumPy's own word: whether its `reduce` takes several axes (maximum, fmax, hypot and SciPy's with an identity
+    do; subtract, divide, arctan2, power, xlogy do not: those NumPy folds left to right over one axis)."""
+    try:
+        ufunc.reduce(_np.ones((1, 1)), axis=(0, 1))
+    except ValueError:
+        return False
+    return True
+
+
+#: the reorderable binary ufuncs whose `reduce` is `_fold`'s: commutative and associative, so NumPy's values
+#: whatever its order (SciPy's reorderable ufuncs, agm's, poch's, are reduced in an order of NumPy's that is not a
+#: fold: refused by name). Every binary ufunc NumPy does not reorder is NumPy's left fold (`ufunc_method`).
 _FOLDED = frozenset({"fmax", "fmin", "hypot", "logaddexp2"})
 
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
 #: (ufunc, method); `outer` and `accumulate` of any other binary ufunc by broadcasting and by a sequential
-#: fold, `reduce` of those in _FOLDED by a fold (`ufunc_method`)
+#: fold, `reduce` of those in _FOLDED and of those NumPy does not reorder by a fold (`ufunc_method`)
 _UFUNC_METHODS = {
     ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
     ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
@@ -126,12 +179,17 @@ _UFUNC_METHODS = {
 UFUNCS: dict = {}
 
 
-def ufunc_method(ufunc: str, method: str, nin: int = 2):
+def ufunc_method(ufunc: str, method: str, nin: int = 2, numpy_ufunc=None):
     """The function computing NumPy's `ufunc.method` on traced values, or None; `nin` is the ufunc's count of
-    inputs (scipy.special's binary ufuncs, xlogy, reach here by their short name, not NumPy's)."""
+    inputs (scipy.special's binary ufuncs, xlogy, reach here by their short name, not NumPy's), `numpy_ufunc` the
+    ufunc itself (NumPy's word on whether it reorders: `_reorderable`)."""
     fn = _UFUNC_METHODS.get((ufunc, method))
-    if fn is None and method == "reduce" and ufunc in _FOLDED and ufunc in UFUNCS:
-        return _reduce(UFUNCS[ufunc], ufunc)
-    if fn is None and method in ("outer", "accumulate") and ufunc in UFUNCS and nin == 2:
-        return (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
-    return fn
+    binary = ufunc in UFUNCS and nin == 2
+    if fn is None and method == "reduce" and binary:
+        if ufunc in _FOLDED or (numpy_ufunc is not None and not _reorderable(numpy_ufunc)):
+            return _fold(UFUNCS[ufunc], ufunc, ufunc in _FOLDED, getattr(numpy_ufunc, "identity", None))
+    if fn is None and method in ("outer", "accumulate") and binary:
+        fn = (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
+    if fn is not None and method == "reduce":
+        return _zero_d(fn)
+    return _one_axis(fn, f"{ufunc}.{method}") if fn is not None and method in ("accumulate", "reduceat") else fn
