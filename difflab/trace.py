@@ -1416,6 +1416,9 @@ class Tracer(Traced):
 
     __float__ = __complex__ = _no_conversion
 
+    def __trunc__(self):  # (math.trunc, NumPy's object loop of np.trunc: int()'s answer, not "no __trunc__ method")
+        return self.__int__()
+
     def _integer_value(self, what):
         """An integer value (argpartition's indices) carries no derivative: its number, read as `bool()` reads
         one (the trace specialised to the input values); any other refuses, naming the conversion."""
@@ -1738,6 +1741,16 @@ def _source_at(frame) -> str | None:
 
 
 #: what a traced value stored into the user's own NumPy array (NumPy converts it to a number) is told
+#: an object array of traced values (np.empty(n, dtype=object) filled with them) met where difflab can say so
+OBJECT_ARRAY = (
+    "build the array from the traced values with difflab.numpy.stack([a, b]) or difflab.numpy.array([a, b]) "
+    "(numpy.stack dispatches too; numpy.array of traced values cannot be intercepted)"
+)
+#: NumPy's TypeError when its object loop finds no method of the ufunc's name on a traced element
+_OBJECT_LOOP = re.compile(
+    r"loop of ufunc does not support argument \d+ of type Tracer which has no callable (\w+) method"
+)
+
 STORED = (
     "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it), "
     "which NumPy's protocols do not let difflab intercept: start from a traced array instead, "
@@ -2279,6 +2292,14 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False):
                 raw = f(*inputs) if wrap is None else wrap(inputs)
         else:
             raw = f(*inputs) if wrap is None else wrap(inputs)
+    except TypeError as err:
+        loop = _OBJECT_LOOP.match(str(err))
+        if loop is None:
+            raise
+        raise UnsupportedOperationError(  # (NumPy's object loop asked a traced element for its method: x.exp())
+            f"numpy.{loop[1]} of a NumPy object array holding traced values: NumPy's object loop cannot trace it "
+            f"(it asks each element for a .{loop[1]}() method); {OBJECT_ARRAY}"
+        ) from None
     except AttributeError as err:
         if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
             raise
@@ -2289,9 +2310,15 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False):
         if scipy_fn is not None:  # SciPy's Python code reading an array's attribute (circulant's strides)
             raise UnsupportedOperationError(scipy_fn) from None
         # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+        ufunc = isinstance(getattr(np, str(err.name), None), np.ufunc)  # (np.arctan2 of an object array asks x.arctan2)
         raise AttributeError(
             f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "
             "the array methods difflab supports are difflab.numpy.METHODS"
+            + (
+                f" (numpy.{err.name} of a NumPy object array holding traced values asks each for it: {OBJECT_ARRAY})"
+                if ufunc
+                else ""
+            )
         ) from None
     finally:
         t.done = True
@@ -2411,6 +2438,7 @@ def check_returned(out_leaves, doing="differentiates") -> None:
             raise TypeError(
                 f"the function returned an array of dtype {o.dtype}; difflab {doing} functions "
                 "returning numbers, arrays, or pytrees of them"
+                + (f"; {OBJECT_ARRAY}" if o.dtype.kind == "O" and any(isinstance(v, Traced) for v in o.flat) else "")
             )
 
 

@@ -120,3 +120,59 @@ def test_subtract_and_xlogy_folds_differentiate_twice(method):
         ):
             np.testing.assert_allclose(got_g, grad, **tol)
             np.testing.assert_allclose(got_h, hess, **tol)
+
+
+# -- 3. np.array of traced values, and NumPy object arrays holding them ------------------------------------------------
+
+V = np.array([1.5, -0.7, 2.0])
+
+
+def _object_array(x):
+    """What a user's loop builds when np.array([a, b]) is refused: an object array filled with traced values."""
+    o = np.empty(2, dtype=object)
+    o[0], o[1] = x[0], x[1] * 2.0
+    return o
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vectors_of_traced_pieces(method):
+    """dnp.array / np.stack of traced scalars compute (d/dx Σ [x₀x₁, sin x₂]² by hand); np.array and np.asarray of
+    them are refused quoting the call and naming both spellings; an object array of them (which NumPy fills without
+    asking the traced values anything) refuses by name where NumPy's object loop meets it: np.exp of it was NumPy's
+    bare TypeError "loop of ufunc does not support argument 0 of type Tracer", np.arctan2 an AttributeError naming no
+    object array, np.trunc "type Tracer doesn't define __trunc__", and returning it named no fix."""
+    import difflab.numpy as dnp
+
+    tol = {"rtol": 1e-7} if method == "numeric" else {"rtol": 1e-14}
+    p, s = V[0] * V[1], np.sin(V[2])
+    want = [2 * p * V[1], 2 * p * V[0], 2 * s * np.cos(V[2])]
+    for build in (dnp.array, np.stack, dnp.asarray):
+        got = dl.grad(lambda x: np.sum(build([x[0] * x[1], np.sin(x[2])]) ** 2), method=method)(V)  # noqa: B023
+        np.testing.assert_allclose(got, want, **tol)
+    spelled = r"numpy\.stack\(\[a, b\]\) or difflab\.numpy\.array\(\[a, b\]\)"
+    for f in (
+        lambda x: np.array([x[0], x[1]]),
+        lambda x: np.asarray([x[0], 1.0]),
+        lambda x: np.array([x], dtype=object),
+    ):
+        with pytest.raises(
+            dl.UnsupportedOperationError, match=r"`np\.(as)?array\(\[x.*\)`: a traced value .*" + spelled
+        ):
+            dl.grad(lambda x: np.sum(f(x)), method=method)(V)  # noqa: B023
+    # the object array: sums and products of its traced elements are Python's operators on them (exact)
+    np.testing.assert_allclose(
+        dl.grad(lambda x: np.sum(_object_array(x) ** 2), method=method)(V), [3.0, -5.6, 0.0], **tol
+    )
+    stack = r"difflab\.numpy\.stack\(\[a, b\]\)"
+    with pytest.raises(
+        dl.UnsupportedOperationError, match=r"numpy\.exp of a NumPy object array holding traced .*" + stack
+    ):
+        dl.grad(lambda x: np.sum(np.exp(_object_array(x))), method=method)(V)
+    with pytest.raises(
+        AttributeError, match=r"numpy\.arctan2 of a NumPy object array holding traced values .*" + stack
+    ):
+        dl.grad(lambda x: np.sum(np.arctan2(_object_array(x), 1.0)), method=method)(V)
+    with pytest.raises(dl.TracerConversionError, match="to a Python number"):
+        dl.grad(lambda x: np.sum(np.trunc(_object_array(x))), method=method)(V)
+    with pytest.raises(TypeError, match=r"returned an array of dtype object; .*" + stack):
+        dl.jacobian(_object_array, method=method)(V)
