@@ -1622,6 +1622,8 @@ class Tracer(Traced):
             out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
             if out is not None:
                 return out
+        if len(args) > 1:  # (np.sum(x, 0, None, c): NumPy's 4th argument is out, difflab's sum's keepdims)
+            args, kwargs = _numpy_layout(func, fn, args, kwargs)
         if "out" in kwargs and not _accepts(fn, {"out": None}):  # (np.cumsum(x, out=c), np.dot(a, b, out=c))
             return _function_into(name, fn, args, kwargs, _user_frame(sys._getframe(1)))
         try:
@@ -1654,6 +1656,49 @@ def _ufunc_keywords(inputs, kwargs: dict) -> tuple:
     return inputs, kwargs
 
 
+#: (NumPy's function, difflab's) -> how many leading positional arguments mean the same to both
+_SAME_POSITIONS: dict = {}
+
+
+def _numpy_layout(func, fn, args: tuple, kwargs: dict, skip: int = 0):
+    """`args` as NumPy's `func` reads them, for difflab's `fn`: the positional arguments from the first position
+    where the two signatures part (NumPy's parameter there is `out`, or one difflab's `fn` names elsewhere: np.sum's
+    (a, axis, dtype, out, keepdims) beside difflab's (x, axis, dtype, keepdims); np.prod's dtype third, difflab's
+    keepdims) passed by NumPy's name instead, so that a positional `out` is refused or written as out= is, never
+    read as keepdims (it was: np.sum(x, 0, None, c) left c unwritten; np.prod(x, 0, np.float64) kept the axis);
+    a moved None that `fn` does not take is NumPy's default (np.std(x, 0, None, None, 1): dtype, out) and dropped.
+    `skip`: positions NumPy's signature has before args[0] (a method's array)."""
+    key = (func, fn, skip)
+    same = _SAME_POSITIONS.get(key)
+    if same is None:
+        same = _SAME_POSITIONS[key] = _same_positions(func, fn, skip)
+    if len(args) <= same[0]:
+        return args, kwargs
+    names = same[1][same[0] : len(args)]
+    if len(names) < len(args) - same[0] or any(k in kwargs for k in names):
+        return args, kwargs  # (more than NumPy takes, or given twice: NumPy's own error, by fn's refusal)
+    moved = {k: v for k, v in zip(names, args[same[0] :]) if v is not None or _accepts(fn, {k: v})}  # (dtype=None)
+    return args[: same[0]], {**kwargs, **moved}
+
+
+def _same_positions(func, fn, skip: int) -> tuple:
+    """(the count of leading positions NumPy's `func` and difflab's `fn` read alike, NumPy's positional names); a
+    parameter renamed in place (neither name in the other signature) reads alike."""
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    try:
+        ours = inspect.signature(fn).parameters
+        theirs = [n for n, p in inspect.signature(func).parameters.items() if p.kind in positional][skip:]
+    except (TypeError, ValueError):  # (no signature to read: C functions, np.dot)
+        return (1 << 30, ())
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in ours.values()):
+        return (1 << 30, ())
+    mine = [n for n, p in ours.items() if p.kind in positional]
+    for i, name in enumerate(theirs[1:], 1):
+        if i >= len(mine) or (name != mine[i] and (name == "out" or name in ours or mine[i] in theirs)):
+            return (i, tuple(theirs))
+    return (len(theirs), tuple(theirs))
+
+
 def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
     """`numpy.<ufunc>(*inputs, out=out, where=...)` into a traced `out`: NumPy's in-place write, an item
     assignment of the whole array (difflab.assign), where `where` holds; `out` itself returned, as NumPy's."""
@@ -1671,13 +1716,20 @@ def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
 def _out_message(name: str, text) -> str:
     """The refusal of numpy.`name`(..., out=c) into a NumPy array c (the user's code `text`): NumPy writes the result
     into c, which cannot hold a traced value, and returns c; what to write instead."""
+    given = _OUT_GIVEN.search(text or "")
+    c = given[1] if given else "c"  # (the user's buffer as spelled: out=buf, out=(buf,))
     return (
         (f"`{text}`: " if text else "")
-        + f"numpy.{name}(..., out=c) writes its result into c, a NumPy array, which cannot hold a traced value (its "
-        f"derivative would be dropped, and c read afterwards would not be NumPy's); drop out= and use the result, "
-        f"c = numpy.{name}(...), or make c traced (c = numpy.zeros_like(x) or numpy.empty_like(x): written in "
-        "place, as NumPy's)"
+        + f"numpy.{name}(..., out={c}) writes its result into {c}, a NumPy array, which cannot hold a traced value "
+        f"(its derivative would be dropped, and {c} read afterwards would not be NumPy's; {c} is left as it was); "
+        f"drop out= and use the result, {c} = numpy.{name}(...), or make {c} traced ({c} = numpy.zeros_like(x) or "
+        "numpy.empty_like(x): written in place, as NumPy's)"
     )
+
+
+#: the buffer of an `out=` keyword in the user's line: `out=buf`, `out=(buf,)`, `out=self.h[0]` (not a call's
+#: name, `out=np.empty(3)`: "c")
+_OUT_GIVEN = re.compile(r"\bout\s*=\s*\(?\s*([A-Za-z_][\w.]*(?:\[[^\]]*\])?)(?=\s*,?\s*\)|\s*,)")
 
 
 def _function_into(name: str, fn, args, kwargs: dict, frame):
@@ -1826,6 +1878,14 @@ def _unsupported_arguments(name, fn, args, kwargs, error):
 _INSTALLED: set = set()  # the names _sync_methods installed on Tracer
 
 
+def _takes_out(numpy_fn) -> bool:
+    """Whether NumPy's function (the method's namesake) has an `out` parameter in a signature Python can read."""
+    try:
+        return numpy_fn is not None and "out" in inspect.signature(numpy_fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _sync_methods() -> None:
     """Tracer's NumPy-style methods (`x.sum()`, `x.reshape(2, 3)`): difflab.numpy's METHODS, each
     installed on the class (again whenever the registry changes), the class's own kept (transpose,
@@ -1846,11 +1906,29 @@ def _method(name, fn):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
 
+    numpy_fn = getattr(np, name, None) if name != "compress" else None  # (np.compress takes the condition first)
+    if _takes_out(numpy_fn) and name not in _MASK_REDUCERS:  # x.sum(out=c), x.sum(0, None, c), x.clip(0, 1, out=c)
+
+        def method(self, *args, **kwargs):
+            if args:
+                args, kwargs = _numpy_layout(numpy_fn, fn, (self, *args), kwargs)
+                args = args[1:]
+            if "out" in kwargs and not _accepts(fn, {"out": None}):
+                return _function_into(name, fn, (self, *args), kwargs, _user_frame(sys._getframe(1)))
+            return fn(self, *args, **kwargs)
+
     if name in _MASK_REDUCERS:  # (x[m].sum(): sum(where(m, x, 0)) when the trace holds reads by a traced mask)
 
         def method(self, *args, **kwargs):
             out = _masked_reduction(name, (self, *args), kwargs) if self._trace.tentative else None
-            return fn(self, *args, **kwargs) if out is None else out
+            if out is not None:
+                return out
+            if args and _takes_out(numpy_fn):  # (as the method above)
+                args, kwargs = _numpy_layout(numpy_fn, fn, (self, *args), kwargs)
+                args = args[1:]
+            if "out" in kwargs and not _accepts(fn, {"out": None}):
+                return _function_into(name, fn, (self, *args), kwargs, _user_frame(sys._getframe(1)))
+            return fn(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     # (not fn's docstring: its examples are difflab.numpy's doctests, not this class's)

@@ -176,3 +176,60 @@ def test_vectors_of_traced_pieces(method):
         dl.grad(lambda x: np.sum(np.trunc(_object_array(x))), method=method)(V)
     with pytest.raises(TypeError, match=r"returned an array of dtype object; .*" + stack):
         dl.jacobian(_object_array, method=method)(V)
+
+
+# -- 4. out= into a NumPy buffer, and NumPy's positional arguments ---------------------------------------------------
+
+M = np.array([[1.5, -0.7, 2.0], [0.3, 0.2, 0.1]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_out_into_a_numpy_buffer_is_refused_naming_it_and_left_alone(method):
+    """np.add(x, 1, out=buf) and np.multiply(x, 2, out=x_copy) into the user's float arrays: refused naming out= and
+    the buffer as spelled (it read "out=c ... into c"), the buffer left as it was; an out given positionally
+    (np.sum(x, 0, None, buf): NumPy's 4th argument, difflab's sum's keepdims) was silently not written, and
+    `x.sum(out=buf)` / `x.clip(0, 1, out=buf)` were a bare TypeError "unexpected keyword argument 'out'"."""
+    buf, x_copy, b0 = np.full(3, 7.0), M[0].copy(), np.zeros(())
+    calls = (
+        (lambda x: np.add(x, 1.0, out=buf), "add", "buf"),
+        (lambda x: np.multiply(x, 2, out=x_copy), "multiply", "x_copy"),
+        (lambda x: np.add(x, 1.0, out=(buf,)), "add", "buf"),
+        (lambda x: np.sum(x, 0, None, buf[:1].reshape(())), "sum", "c"),
+        (lambda x: x.sum(out=b0), "sum", "b0"),
+        (lambda x: x.clip(0, 1, out=buf), "clip", "buf"),
+        (lambda x: np.cumsum(x, 0, None, buf), "cumsum", "c"),
+    )
+    for f, name, spelled in calls:
+        with pytest.raises(dl.UnsupportedOperationError, match=rf"numpy\.{name}\(\.\.\., out={spelled}"):
+            dl.grad(lambda x: np.sum(f(x)), method=method)(M[0])  # noqa: B023
+    np.testing.assert_array_equal(buf, np.full(3, 7.0))
+    np.testing.assert_array_equal(x_copy, M[0])
+    assert b0 == 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_numpys_positional_arguments_are_read_as_numpy_reads_them(method):
+    """Positional arguments past where difflab's signature parts from NumPy's are passed by NumPy's names: np.prod(x,
+    0, np.float64) (NumPy's dtype, difflab's keepdims: a (1, 3) result), np.max(x, 0, None, True) (out, keepdims) and
+    x.max(0, None, True) had the wrong shape silently; np.sum(x, 0, None, None, True), np.std(x, 0, None, None, 1)
+    were refused; an out given positionally into a traced buffer is written as out= is (it was ignored: c stayed 0)."""
+    tol = {"rtol": 1e-7, "atol": 1e-7} if method == "numeric" else {"rtol": 1e-14, "atol": 1e-14}
+    for f in (
+        lambda x: np.prod(x, 0, np.float64),
+        lambda x: np.max(x, 0, None, True),
+        lambda x: x.max(0, None, True),
+        lambda x: np.sum(x, 0, None, None, True),
+        lambda x: x.sum(1, None, None, True),
+        lambda x: np.std(x, 0, None, None, 1),
+        lambda x: np.mean(x, 1, None, None, True),
+    ):
+        value, vjp = dl.vjp(f, M, method=method)
+        assert value.shape == f(M).shape and np.allclose(value, f(M), rtol=1e-14)
+        assert vjp(np.ones_like(value))[0].shape == M.shape
+
+    def into(x):
+        c = np.zeros_like(x[0])
+        r = np.sum(x, 0, None, c)  # (NumPy: c written, r is c)
+        return np.sum(c**2) + np.sum(r)
+
+    np.testing.assert_allclose(dl.grad(into, method=method)(M), np.tile(2 * M.sum(0) + 1, (2, 1)), **tol)
