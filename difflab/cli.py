@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from . import runner
+from .runner.rundir import blocking_file, check_folder
 from .errors import DifflabError
 
 __all__ = ["main", "experiment_main", "add_run_arguments", "parse_expression", "parse_point", "UsageError"]
@@ -154,7 +155,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    _check_writable("--report", args.report)
+    check_folder("--report", args.report, runner.ConfigError)
     md = runner.render(args.run_dir)
     print(md)
     if args.report:
@@ -500,14 +501,7 @@ def _overrides(pairs) -> dict:
     return out
 
 
-def _blocking_file(folder):
-    """The existing file that stops `folder` from being made (it, or its nearest existing ancestor), or None."""
-    if folder is None:
-        return None
-    p = Path(folder)
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return None if p.is_dir() else p
+_blocking_file = blocking_file  # (the runner's: `run` checks its out= folder as the CLI checks --out)
 
 
 def _cannot_write(path, err: OSError) -> UsageError:
@@ -516,33 +510,13 @@ def _cannot_write(path, err: OSError) -> UsageError:
     return UsageError(f"cannot write {path}: " + (f"{blocking} is a file" if blocking else f"{err.strerror or err}"))
 
 
-def _check_writable(flag: str, folder) -> None:
-    """Write a probe into `folder`, or its nearest existing ancestor (nothing is made before the run checks its
-    config): an unwritable place (a read-only mount, /proc) was found only when the run had finished, as
-    "FileNotFoundError: [Errno 2] ..." with status 1 (even root cannot write there)."""
-    if folder is None:
-        return
-    place = Path(folder)
-    while not place.exists() and place != place.parent:
-        place = place.parent
-    probe = place / f".difflab-write-probe-{os.getpid()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        raise runner.ConfigError(f"{flag} {folder}: cannot write there ({err.strerror or err})") from None
-
-
 def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
 
     for flag, folder in (("--out", args.out), ("--report", args.report)):  # before a long run, not after it
-        if folder is not None and not str(folder).strip():  # (--out "" wrote into the current folder, --report ""
-            raise runner.ConfigError(f"{flag} is empty: give a folder (or leave {flag} out)")  # published nothing)
-        blocked = _blocking_file(folder)
-        if blocked is not None:
-            raise runner.ConfigError(f"{flag} {folder}: cannot make a folder there, {blocked} is a file")
-        _check_writable(flag, folder)
+        # (--out "" wrote into the current folder, --report "" published nothing; an unwritable place, a read-only
+        # mount, was found only when the run had finished, as "FileNotFoundError: [Errno 2] ..." with status 1)
+        check_folder(flag, folder, runner.ConfigError)
     if args.scheduler and args.executor != "dask":  # else it would be ignored and the run go serial
         raise runner.ConfigError(f"--scheduler {args.scheduler} needs --executor dask")
 

@@ -233,3 +233,35 @@ def test_numpys_positional_arguments_are_read_as_numpy_reads_them(method):
         return np.sum(c**2) + np.sum(r)
 
     np.testing.assert_allclose(dl.grad(into, method=method)(M), np.tile(2 * M.sum(0) + 1, (2, 1)), **tol)
+
+
+# -- 5. the runner's Python API checks before it makes a run folder ---------------------------------------------------
+
+
+def test_runner_run_refuses_bad_settings_before_making_its_folder(tmp_path):
+    """`difflab.runner.run` made the run folder (config.json, experiment.py) and then refused an unknown executor; it
+    ran serially with a scheduler and no Dask, took a config= of a wrong key to a bare KeyError, seed="x" and seed=-1
+    to NumPy's bare errors and out=<a file> to NotADirectoryError, each after making the folder, and out="" wrote
+    into the current folder. Every one is a ConfigError now, with nothing made; a good run still runs."""
+    from difflab import runner
+
+    demo, out = runner._demo_experiment(), tmp_path / "runs"
+    (tmp_path / "a_file").write_text("x")
+    refused = (
+        ({"executor": "bogus"}, "unknown executor 'bogus'; valid executors: serial, process, dask"),
+        ({"scheduler": "tcp://127.0.0.1:1"}, "needs executor='dask'"),
+        ({"config": {"m": [1]}}, r"config= for squares: unknown keys \['m'\]; missing keys \['n'\]"),
+        ({"config": {"n": "abc"}}, "config= n=.*must be a list"),
+        ({"config": {"n": []}}, "must not be empty"),
+        ({"seed": "x"}, "seed must be a non-negative integer, not 'x'"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"jobs": "2"}, "jobs must be an integer"),
+        ({"out": tmp_path / "a_file" / "runs"}, "cannot make a folder there, .*a_file is a file"),
+        ({"out": ""}, "out= is empty"),
+    )
+    for settings, message in refused:
+        with pytest.raises(runner.ConfigError, match=message):
+            runner.run(demo, **{"out": out, "quiet": True, **settings})
+        assert not out.exists(), settings
+    run_dir = runner.run(demo, out=out, quiet=True, config={"n": [2, 3]}, render_report=False)
+    assert sorted(p.name for p in (run_dir / "cells").iterdir()) == ["0000.json", "0001.json"]

@@ -12,6 +12,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from .loading import (
     ConfigError,
     Experiment,
@@ -23,7 +25,7 @@ from .loading import (
     resolve_config,
 )
 from .rendering import render
-from .rundir import RunError, _finished, _json_default, _locked, _run_dir, write_json, write_text
+from .rundir import RunError, _finished, _json_default, _locked, _run_dir, check_folder, write_json, write_text
 
 __all__ = ["run", "run_many", "make_executor", "Progress", "EXECUTORS"]
 
@@ -196,20 +198,69 @@ def run(
     ['cells', 'config.json', 'experiment.py', 'figures.json', 'metrics.csv', 'report.html', 'report.md', 'summary.json']
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    config = config if config is not None else resolve_config(exp, preset, overrides)
-    executor = executor or ("serial" if jobs <= 1 else "process")
+    config = resolve_config(exp, preset, overrides) if config is None else _given_config(exp, preset, config)
+    executor = _checked_settings(seed, jobs, executor, scheduler, out)
+    cells = _cells_of(exp, config)  # (every refusal above and here comes before the run folder is made)
     digest = config_hash(exp.name, config, seed)
     run_dir = _run_dir(Path(out), exp.name, digest, resume)
     with _locked(run_dir):
         return _run_locked(
-            exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir
+            exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir, cells
         )
 
 
-def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir):
+def _given_config(exp: Experiment, preset: str, config: dict) -> dict:
+    """`run(..., config=...)` checked as `resolve_config` checks overrides: the preset's keys, each value like the
+    preset's (a wrong key was a bare KeyError from cells(), in a run folder already made)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"config= must be a dict of {exp.name}'s parameters, not {type(config).__name__}")
+    base = resolve_config(exp, preset)
+    missing, unknown = sorted(set(base) - set(config)), sorted(set(config) - set(base))
+    if missing or unknown:
+        raise ConfigError(
+            f"config= for {exp.name}: "
+            + (f"unknown keys {unknown}; " if unknown else "")
+            + (f"missing keys {missing}; " if missing else "")
+            + f"its keys are {', '.join(base)}"
+        )
+    try:
+        return resolve_config(exp, preset, config)
+    except ConfigError as err:  # (its wording is the CLI's --set's)
+        raise ConfigError(str(err).replace("--set ", "config= ", 1)) from None
+
+
+def _checked_settings(seed, jobs, executor, scheduler, out) -> str:
+    """The executor a run uses, after refusing what `run`'s settings cannot be, before any folder is made (a bad
+    executor was refused with a run folder made; seed="x" and seed=-1 were NumPy's bare errors there too)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)):
+        raise ConfigError(f"jobs must be an integer, not {jobs!r}")
+    executor = executor or ("serial" if jobs <= 1 else "process")
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; valid executors: {', '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":  # (it was ignored, the run going serial: the CLI refuses it too)
+        raise ConfigError(f"scheduler={scheduler!r} needs executor='dask'")
+    check_folder("out=", out, ConfigError)
+    return executor
+
+
+def _cells_of(exp: Experiment, config: dict) -> list:
+    """The experiment's sweep cells for `config`, or a ConfigError (none, or cells() refusing it)."""
+    try:
+        cells = exp.cells(config)
+    except Exception as err:  # (the experiment's own code: whatever it raises, said with the config)
+        raise ConfigError(f"{exp.name}: cells(config) refused this config ({type(err).__name__}: {err})") from None
+    if not cells:
+        raise ConfigError(f"{exp.name}: this config makes no cells to run")
+    return cells
+
+
+def _run_locked(
+    exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir, cells
+):
     for stale in (run_dir / "cells").glob(".*.tmp"):  # a write a kill cut short: its cell reruns
         stale.unlink(missing_ok=True)
-    cells = exp.cells(config)
     # cells that must share randomness (one network trained by each method) share a seed_group
     seeds = [cell_seed(seed, int(c.get("seed_group", i))) for i, c in enumerate(cells)]
     write_json(

@@ -120,6 +120,42 @@ def _stamp_order(path: Path) -> tuple:
     return stamp, int(k or 0)
 
 
+def blocking_file(folder):
+    """The existing file that stops `folder` from being made (it, or its nearest existing ancestor), or None.
+
+    >>> blocking_file(tempfile.gettempdir()) is None
+    True
+    """
+    if folder is None:
+        return None
+    p = Path(folder)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return None if p.is_dir() else p
+
+
+def check_folder(what: str, folder, error=ValueError) -> None:
+    """Refuse, as `error` naming `what` (`--out`, `out=`), a folder a run could not write into: an empty name (it
+    wrote into the current folder), a file in the way, a place this process cannot write (a probe written into
+    the folder or its nearest existing ancestor: nothing is made before a run has checked its config)."""
+    if folder is None:
+        return
+    if not str(folder).strip():
+        raise error(f"{what} is empty: give a folder (or leave {what} out)")
+    blocked = blocking_file(folder)
+    if blocked is not None:
+        raise error(f"{what} {folder}: cannot make a folder there, {blocked} is a file")
+    place = Path(folder)
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    probe = place / f".difflab-write-probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise error(f"{what} {folder}: cannot write there ({err.strerror or err})") from None
+
+
 def _run_dir(out: Path, name: str, digest: str, resume: bool) -> Path:
     base = out / name
     if resume:
