@@ -1,7 +1,9 @@
 """edges60 (issue 11's user-edge leftovers): holomorphic=True on a non-holomorphic f says the same ValueError under
 every method and operator; np.subtract.reduce, scipy.special.xlogy.reduce (every binary ufunc NumPy does not
-reorder: its left fold) and `axis=None` of a ufunc's reduce on traced values; ...; each test failed on main before
-its fix.
+reorder: its left fold) and `axis=None` of a ufunc's reduce on traced values; vectors built from traced pieces
+(dnp.array, np.stack; np.array and object arrays refused by name); out= into a NumPy buffer and NumPy's positional
+arguments; `difflab.runner.run` refusing before it makes a folder. 23 of the 25 tests failed on main (the other two
+pin what already worked: holomorphic z³ and constants under symbolic and reverse).
 
 References: Cauchy–Riemann by hand (Re z, |z|, conj z have no complex derivative); NumPy's and SciPy's own
 functions (values, errors); the folds' derivatives by hand (xlogy.reduce([a, b, c]) = a·log b·log c).
