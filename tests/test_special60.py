@@ -49,3 +49,53 @@ def test_gamma_shape_second_derivative_for_a_below_one_in_the_fraction_is_mpmath
     assert np.all(done)
     want = np.array([r for _, *r in points]).reshape(*shape, 2) if shape else np.array(GAMMA[3][1:])
     np.testing.assert_allclose(np.stack([da, daa], axis=-1), want, rtol=1e-14)
+
+
+#: nctdtridf, ncfdtridfn, ncfdtridfd (new): (args, SciPy's value, mpmath's implicit gradient at that value: -F_y/F_v,
+#: 1/F_v by mpmath.diff of difflab.ops.special._mp_nctdtr/_mp_ncfdtr at 30 digits); p = nctdtr(3.2, -0.8, 0.6),
+#: ncfdtr(3.5, 3, 0.5, 0.5), ncfdtr(2.5, 3.3, 0.7, 0.8). SciPy's root is 2.6e-9 resp. 2.1e-7 and 5.6e-6 off the true one
+INVERSES = {
+    "nctdtridf": (
+        (0.907027226019839, -0.8, 0.6),
+        [280.85587574786365, 45.66545675994573, -37.38753764903803],
+    ),
+    "ncfdtridfn": (
+        (0.23569036773263852, 3.0, 0.5, 0.5),
+        [-37.828243053911365, 0.11974882114858633, -2.5681026677455288, 19.09001927266757],
+    ),
+    "ncfdtridfd": (
+        (2.5, 0.37624435819175733, 0.7, 0.8),
+        [1.9895270746689062, 83.99492723388144, 8.500783189506008, -30.14219544061737],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVERSES))
+def test_noncentral_df_inverses_are_scipys_with_the_implicit_gradient_at_scipys_value(name):
+    sc = pytest.importorskip("scipy.special")
+    import difflab as dl
+    import difflab.scipy.special as dsp
+
+    args, grad = INVERSES[name]
+    z = np.array(args)
+    value, got = dl.value_and_grad(lambda z: getattr(dsp, name)(*[z[i] for i in range(len(args))]))(z)
+    assert value == getattr(sc, name)(*args)
+    np.testing.assert_allclose(got, grad, rtol=1e-12)
+    # a central difference of SciPy's own function agrees within its search's noise (1e-4 of the slope here)
+    h = 1e-4 * np.maximum(np.abs(z), 0.1)
+    fd = [
+        (getattr(sc, name)(*(z + h[i] * e)) - getattr(sc, name)(*(z - h[i] * e))) / (2 * h[i])
+        for i, e in enumerate(np.eye(len(z)))
+    ]
+    np.testing.assert_allclose(fd, grad, rtol=1e-3)
+
+
+def test_noncentral_df_inverses_refuse_a_second_derivative_by_name_and_are_constant_where_scipy_finds_no_root():
+    import difflab as dl
+    import difflab.scipy.special as dsp
+    from difflab.errors import NotDifferentiableError
+
+    with pytest.raises(NotDifferentiableError, match="nctdtr_ddf"):
+        dl.hessian(lambda z: dsp.nctdtridf(z[0], z[1], z[2]))(np.array(INVERSES["nctdtridf"][0]))
+    # ncfdtr(dfn, 5, 1, 1.2) is 0.488 or more for every dfn: SciPy answers 1e100 for p = 0.4
+    assert np.all(dl.grad(lambda z: dsp.ncfdtridfn(z[0], z[1], z[2], z[3]))(np.array([0.4, 5.0, 1.0, 1.2])) == 0)

@@ -3143,6 +3143,10 @@ def _shape_fns():
         fdens=lambda d1, d2, x: exp(_f_log_density(d1, d2, x)),
         ncx2df=lambda x, df, nc: chndtr_ddf(x, df, nc),
         ncx2dens=lambda x, df, nc: chndtr_pdf(x, df, nc),
+        ncfdf=lambda k, dfn, dfd, nc, x: (ncfdtr_ddfn, ncfdtr_ddfd)[k](dfn, dfd, nc, x),
+        ncf=_ncf_slope,
+        nctdf=lambda df, nc, t: nctdtr_ddf(df, nc, t),
+        nct=_nct,
         outside=lambda v, lo, hi: where(less_equal(v, lo), True, greater_equal(v, hi)),
         pick=where,
     )
@@ -3162,6 +3166,10 @@ def _shape_fns_sympy(sp):
         fdens=lambda d1, d2, x: sp.exp(_f_sympy_log_density(sp, d1, d2, x)),
         ncx2df=_scipy_function("chndtr_ddf"),
         ncx2dens=_scipy_function("chndtr_pdf"),
+        ncfdf=lambda k, *args: _scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd")[k])(*args),
+        ncf=lambda *args: _ncf_sympy_slope(sp, *args),
+        nctdf=_scipy_function("nctdtr_ddf"),
+        nct=lambda *args: _nct_sympy(sp, *args),
         outside=lambda v, lo, hi: sp.Or(v <= lo, v >= hi),
         pick=lambda c, a, b: sp.Piecewise((a, c), (b, True)),
     )
@@ -3229,7 +3237,9 @@ def _to_either_end_at(k):
     return lambda *args: _to_either_end(args[k])
 
 
-def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=None, polish=False, **kw):
+def _shape_inverse(
+    name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=None, polish=False, at_scipys=False, **kw
+):
     """The entry of SciPy's `name`, the shape v with F(v, *others) = p (p its argument `p_at`): `cdf_partials(f, v,
     *args)` gives (F_v, F's partial in each argument, None at p) from `f` (`_shape_fns` or its SymPy counterpart);
     `cdf(scipy.special, v, *args)` F on NumPy values (`polish`: the value SciPy's after a Newton step, where SciPy's
@@ -3238,7 +3248,9 @@ def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=No
     `mp_cdf(mpmath, v, *args)` F in mpmath's precision (the high-precision value: its root near SciPy's). `bounds` (lo, hi): SciPy's
     answer where no v solves F = p (pdtrik's 0 for p < e^-m: k + 1 < 1 is no count; stdtridf's 1e10 above Φ(t)): its
     function is constant there, so every derivative is 0 (the rule at a held v = 1, where it is finite), and the
-    high-precision value is SciPy's."""
+    high-precision value is SciPy's. `at_scipys`: the high-precision value is SciPy's everywhere (its search stops
+    far from the root, 1e-7 for nctdtridf: the rules are the implicit derivatives at the v SciPy answers, what it
+    computes, and their 40-digit values mpmath's implicit derivatives there; `mp_cdf` unused)."""
 
     def rule(i, f, out, args):
         if bounds is not None:
@@ -3252,7 +3264,7 @@ def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=No
 
     def mp(mpmath, *args):
         start = float(impl(*(float(a) for a in args)))
-        if not math.isfinite(start) or (bounds is not None and not bounds[0] < start < bounds[1]):
+        if at_scipys or not math.isfinite(start) or (bounds is not None and not bounds[0] < start < bounds[1]):
             return mpmath.mpf(start)
         return _mp_root(mpmath, lambda v: mp_cdf(mpmath, v, *args) - args[p_at], start)
 
@@ -6575,6 +6587,86 @@ nctdtrit = _special(
     doc="the noncentral t quantile: t with nctdtr(df, nc, t) = p; ∂p = 1/the density at t, ∂nc = -nctdtr's ∂nc/"
     "its density, ∂df = -nctdtr_ddf at t over it (first order only)",
 )
+
+
+# nctdtridf, ncfdtridfn and ncfdtridfd (special60): their shape inverses by the implicit function theorem from the CDFs'
+# partials above (first order: the slopes in a degree of freedom are). SciPy's search (cdflib's) stops short of the root,
+# 2e-9 (nctdtridf) to 1e-5 (ncfdtridfn/dfd) relative against mpmath's, and a Newton step would move SciPy's value: the
+# rules are the implicit derivatives at the value SciPy answers (what it computes; a finite difference of SciPy's function
+# agrees within its search's noise). ±1e100 and 1e-100 are SciPy's answers where no degree of freedom solves F = p.
+
+
+def _ncf_inverse_samples(k):
+    """Typical calls of ncfdtridfn (k = 0) and ncfdtridfd (k = 1): p = ncfdtr(dfn, dfd, nc, f) at dfn, dfd in 1.5..5."""
+
+    def samples(rng):
+        calls = []
+        for s in ((1,), ()):
+            dfn, dfd = rng.uniform(1.5, 5.0, s), rng.uniform(1.5, 5.0, s)
+            nc, f = rng.uniform(0.3, 2.0, s), rng.uniform(0.5, 2.0, s)
+            p = scipy_special().ncfdtr(dfn, dfd, nc, f)
+            calls.append((((p, dfd, nc, f), (dfn, p, nc, f))[k], {}))
+        return calls
+
+    return samples
+
+
+def _nctdtridf_samples(rng):
+    """Typical calls of nctdtridf(p, nc, t): p = nctdtr(df, nc, t) at df in 1.5..5, t > 0 (nctdtr's slope in df is 0
+    at t = 0, where SciPy answers 1e100)."""
+    calls = []
+    for s in ((1,), ()):
+        df, nc, t = rng.uniform(1.5, 5.0, s), rng.uniform(-1.0, 1.0, s), rng.uniform(0.5, 2.0, s)
+        calls.append(((scipy_special().nctdtr(df, nc, t), nc, t), {}))
+    return calls
+
+
+_NONCENTRAL_BOUNDS = (1e-100, 1e100)
+nctdtridf = _shape_inverse(
+    "nctdtridf",
+    0,
+    lambda f, v, p, nc, t: (f.nctdf(v, nc, t), (None, -f.nct(t, v, nc, 0), f.nct(t, v, nc, 1))),
+    lambda sc, v, p, nc, t: sc.nctdtr(v, nc, t),
+    None,
+    ("probability", "real", "positive"),
+    "the noncentral t degrees of freedom df with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr_ddf, ∂nc = -nctdtr's ∂nc/"
+    "nctdtr_ddf, ∂t = -its density/nctdtr_ddf, at the df SciPy answers (its search stops ~1e-9 from the root; "
+    "the implicit function theorem), first order only; 0 where SciPy answers ±1e100 (no df solves it)",
+    bounds=_NONCENTRAL_BOUNDS,
+    at_scipys=True,
+    samples=_nctdtridf_samples,
+)
+ncfdtridfn, ncfdtridfd = (
+    _shape_inverse(
+        name,
+        k,
+        lambda f, v, *args, k=k: (
+            f.ncfdf(k, *_ncf_at(k, v, args)),
+            tuple(
+                None
+                if i == k
+                else (f.ncfdf(1 - k, *_ncf_at(k, v, args)) if i < 2 else f.ncf(*_ncf_at(k, v, args), 3 - i))
+                for i in range(4)
+            ),
+        ),
+        lambda sc, v, *args, k=k: sc.ncfdtr(*_ncf_at(k, v, args)),
+        None,
+        ("probability", "positive", "positive", "positive")[:: 1 - 2 * k],
+        f"the noncentral F {wrt} with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr_d{wrt}, the others ncfdtr's partials "
+        f"over -ncfdtr_d{wrt}, at the {wrt} SciPy answers (its search stops ~1e-5 from the root; the implicit function "
+        "theorem), first order only; 0 where SciPy answers 1e-100 or 1e100 (no degree of freedom solves it)",
+        bounds=_NONCENTRAL_BOUNDS,
+        at_scipys=True,
+        samples=_ncf_inverse_samples(k),
+    )
+    for k, (name, wrt) in enumerate((("ncfdtridfn", "dfn"), ("ncfdtridfd", "dfd")))
+)
+
+
+def _ncf_at(k, v, args):
+    """ncfdtr's arguments (dfn, dfd, nc, f) from ncfdtridfn's (k = 0: p, dfd, nc, f) or ncfdtridfd's (dfn, p, nc, f)
+    and the solved v."""
+    return (v, args[1], args[2], args[3]) if k == 0 else (args[0], v, args[2], args[3])
 
 
 # -- the modified Fresnel integrals (issue 11, special51) ---------------------------------------------------------------
