@@ -99,3 +99,40 @@ def test_noncentral_df_inverses_refuse_a_second_derivative_by_name_and_are_const
         dl.hessian(lambda z: dsp.nctdtridf(z[0], z[1], z[2]))(np.array(INVERSES["nctdtridf"][0]))
     # ncfdtr(dfn, 5, 1, 1.2) is 0.488 or more for every dfn: SciPy answers 1e100 for p = 0.4
     assert np.all(dl.grad(lambda z: dsp.ncfdtridfn(z[0], z[1], z[2], z[3]))(np.array([0.4, 5.0, 1.0, 1.2])) == 0)
+
+
+#: ncfdtrinc, nctdtrinc (new): (args, index of p, of f resp. t), then mpmath's (∂p, ∂y, ∂p², ∂p∂y, ∂y²) of the implicit
+#: function through SciPy's answer (findroot of the mixtures _mp_ncfdtr/_mp_nctdtr differentiated at 30 digits);
+#: p = ncfdtr(3, 5, 1.5, 1.2), nctdtr(3, 0.8, 1.5); SciPy's roots are 1.3e-5 resp. 1.7e-10 off the true ones
+NONCENTRALITY = {
+    "ncfdtrinc": (
+        (3, 5, 0.4438149353410358, 1.2),
+        (2, 3),
+        [-10.943627524509877, 3.2981159813085243, 21.64710288250768, -5.575464020124014, -0.6978840169929802],
+    ),
+    "nctdtrinc": (
+        (3, 0.6896957331703315, 1.5),
+        (1, 2),
+        [-3.244020536091886, 0.8091793664358482, -4.354368618272885, -0.4944500813545436, -0.06140838784677722],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NONCENTRALITY))
+def test_noncentrality_inverses_to_second_order_at_scipys_value(name):
+    sc = pytest.importorskip("scipy.special")
+    import difflab as dl
+    import difflab.scipy.special as dsp
+
+    args, (i, j), want = NONCENTRALITY[name]
+
+    def f(u):
+        a = list(args)
+        a[i], a[j] = u[0], u[1]
+        return getattr(dsp, name)(*a)
+
+    u = np.array([args[i], args[j]])
+    value, grad = dl.value_and_grad(f)(u)
+    assert value == getattr(sc, name)(*args)
+    h = dl.hessian(f)(u)
+    np.testing.assert_allclose([*grad, h[0, 0], h[0, 1], h[1, 1]], want, rtol=1e-12)

@@ -3257,7 +3257,9 @@ def _shape_inverse(
             clamped = f.outside(out, *bounds)
             out = f.pick(clamped, 1.0, out)
         fv, partials = cdf_partials(f, out, *args)
-        slope = 1.0 / fv if i == p_at else -partials[i] / fv
+        # (a partial may be a thunk: one refused at the next order stays out of the other arguments' rules' graphs,
+        # where forward mode would differentiate it though unused)
+        slope = 1.0 / fv if i == p_at else -(partials[i]() if callable(partials[i]) else partials[i]) / fv
         return slope if bounds is None else f.pick(clamped, 0.0, slope)
 
     impl = _newton_polished(name, p_at, cdf_partials, cdf, bounds) if polish else _scipy(name)
@@ -6660,6 +6662,55 @@ ncfdtridfn, ncfdtridfd = (
         samples=_ncf_inverse_samples(k),
     )
     for k, (name, wrt) in enumerate((("ncfdtridfn", "dfn"), ("ncfdtridfd", "dfd")))
+)
+
+
+def _noncentrality_samples(rng):
+    """Typical calls of ncfdtrinc(dfn, dfd, p, f) and nctdtrinc(df, p, t): p the CDF at nc in 0.3..2 resp. -1..1, the
+    degrees of freedom whole (held: their slopes are first order, p's and f's or t's second)."""
+    sc, calls = scipy_special(), {"ncfdtrinc": [], "nctdtrinc": []}
+    for s in ((1,), ()):
+        dfn, dfd, nc, f = (
+            rng.integers(1, 5, s),
+            rng.integers(2, 6, s),
+            rng.uniform(0.3, 2.0, s),
+            rng.uniform(0.5, 2.0, s),
+        )
+        calls["ncfdtrinc"].append(((dfn, dfd, sc.ncfdtr(dfn, dfd, nc, f), f), {}))
+        df, nc, t = rng.integers(1, 5, s), rng.uniform(-1.0, 1.0, s), rng.uniform(0.3, 2.0, s) * rng.choice([-1, 1], s)
+        calls["nctdtrinc"].append(((df, sc.nctdtr(df, nc, t), t), {}))
+    return calls
+
+
+ncfdtrinc = _shape_inverse(
+    "ncfdtrinc",
+    2,
+    lambda f, v, dfn, dfd, p, x: (
+        f.ncf(dfn, dfd, v, x, 1),
+        (lambda: f.ncfdf(0, dfn, dfd, v, x), lambda: f.ncfdf(1, dfn, dfd, v, x), None, f.ncf(dfn, dfd, v, x, 0)),
+    ),
+    lambda sc, v, dfn, dfd, p, x: sc.ncfdtr(dfn, dfd, v, x),
+    None,
+    ("integer", "integer", "probability", "positive"),
+    "the noncentral F parameter nc with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr's ∂nc, ∂f = -its density/∂nc, "
+    "∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd over ∂nc (first order), at the nc SciPy answers (its search stops "
+    "~1e-5 from the root; the implicit function theorem); 0 where SciPy answers 0 (p above the central CDF)",
+    bounds=(0.0, math.inf),
+    at_scipys=True,
+    samples=lambda rng: _noncentrality_samples(rng)["ncfdtrinc"],
+)
+nctdtrinc = _shape_inverse(
+    "nctdtrinc",
+    1,
+    lambda f, v, df, p, t: (-f.nct(t, df, v, 0), (lambda: f.nctdf(df, v, t), None, f.nct(t, df, v, 1))),
+    lambda sc, v, df, p, t: sc.nctdtr(df, v, t),
+    None,
+    ("integer", "probability", "real"),
+    "the noncentral t parameter nc with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr's ∂nc, ∂t = -its density/∂nc, ∂df "
+    "-nctdtr_ddf/∂nc (first order), at the nc SciPy answers (its search stops ~1e-9 from the root; the implicit "
+    "function theorem)",
+    at_scipys=True,
+    samples=lambda rng: _noncentrality_samples(rng)["nctdtrinc"],
 )
 
 
