@@ -154,3 +154,43 @@ def test_noncentrality_inverses_to_second_order_at_scipys_value(name):
     assert value == getattr(sc, name)(*args)
     h = dl.hessian(f)(u)
     np.testing.assert_allclose([*grad, h[0, 0], h[0, 1], h[1, 1]], want, rtol=1e-12)
+
+
+#: the Mathieu pairs (new): (name, (m, q, x in degrees), value, d/dx, d²/dx²) by mpmath (40 digits: ce/se as their
+#: Fourier series, the coefficients an eigenvector of the recurrence's matrix, normalized as SciPy's, mp.diff in x)
+MATHIEU = [
+    ("mathieu_cem", (3, 3.0, 70.0), -0.7911746520951143, 0.011620467525383317, 0.003497418272722249),
+    ("mathieu_cem", (1, 3.0, 15.0), 0.568439769889576, 0.0077406761109458195, 0.00046355999287711055),
+    ("mathieu_sem", (2, 2.0, 40.0), 0.908019496040481, 0.01603097411950484, -0.0008236109231339164),
+    ("mathieu_sem", (1, 1.0, 25.0), 0.3177884460558979, 0.014029676150567515, 0.00013512120551441387),
+]
+
+
+@pytest.mark.parametrize("name, args, value, d1, d2", MATHIEU)
+def test_mathieu_angular_functions_in_x_are_mpmaths(name, args, value, d1, d2):
+    sc = pytest.importorskip("scipy.special")
+    import difflab as dl
+    import difflab.scipy.special as dsp
+
+    m, q, x = args
+    f = lambda t: getattr(dsp, name)(m, q, t)[0]  # noqa: E731
+    got = dl.value_and_grad(f)(x)
+    assert got[0] == getattr(sc, name)(m, q, x)[0]
+    np.testing.assert_allclose([*got, dl.hessian(f, method="forward")(x)], [value, d1, d2], rtol=1e-13)
+
+
+def test_mathieu_radial_slopes_are_scipys_and_mathieus_equation_and_q_is_refused():
+    sc = pytest.importorskip("scipy.special")
+    import difflab as dl
+    import difflab.scipy.special as dsp
+    from difflab.errors import NotDifferentiableError
+
+    m, q, x = 2, 1.5, 0.6
+    y, yp = sc.mathieu_modsem2(m, q, x)
+    assert dl.grad(lambda t: dsp.mathieu_modsem2(m, q, t)[0])(x) == yp
+    want = (sc.mathieu_b(m, q) - 2 * q * np.cosh(2 * x)) * y  # y″ = (b - 2q cosh 2x)·y
+    np.testing.assert_allclose(
+        dl.grad(lambda t: dsp.mathieu_modsem2(m, q, t)[1], method="forward")(x), want, rtol=1e-15
+    )
+    with pytest.raises(NotDifferentiableError, match="mathieu_cem.*q"):
+        dl.grad(lambda v: dsp.mathieu_cem(m, v, 30.0)[0])(q)

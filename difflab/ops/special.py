@@ -5859,6 +5859,104 @@ pbwa_w, pbwa_wp = _weber(
 )  # fmt: skip
 
 
+# -- Mathieu functions (special60) --------------------------------------------------------------------------------------
+# mathieu_cem/sem(m, q, x) = (ce/se, their slope) with x in degrees, the slope SciPy's in radians (d/dx in degrees is it
+# times π/180), solving Mathieu's equation y″ = -(a - 2q·cos 2x)·y (x in radians; a = mathieu_a(m, q) for ce, mathieu_b
+# for se); the radial mathieu_modcem1/2, modsem1/2 (x plain) the modified one, y″ = (a - 2q·cosh 2x)·y. So each slope's
+# slope is that multiple of the value, and the family needs only the characteristic values, internal entries whose m
+# and q no rule differentiates (dq a = ⟨y, 2cos 2x·y⟩/⟨y, y⟩ is an integral SciPy does not give): like pbdv's pairs. mpmath
+# has no Mathieu functions: the high-precision value is SciPy's (its slopes agree with its values' central differences
+# and its slopes' with the equation to the differences' 1e-8, m 1..3, q 0.5..4).
+
+
+def _mathieu_characteristic(name):
+    refused = tuple(
+        _refuse(
+            name, arg, "x of the Mathieu functions", "SciPy has no derivative of it; method='numeric' differences it"
+        )
+        for arg in ("m", "q")
+    )
+    return _special(
+        f"{name}_value",
+        _scipy(name),
+        refused,
+        _scipy_named(f"{name}_value", None, lambda sp, out, i, m, q: None, _scipy(name),
+                     lambda mpmath, m, q: mpmath.mpf(float(scipy_special().__getattribute__(name)(float(m), float(q))))),
+        domain=("integer", "integer"),
+        names=(f"_{name}",),  # (internal: nothing in it differentiates)
+        ufunc="beta",
+        internal=True,
+        samples=lambda rng: [((np.int64(2), np.int64(1)), {})],
+        doc=f"SciPy's {name}(m, q), the Mathieu equation's characteristic value (its slopes' coefficient); "
+        "not differentiated",
+    )  # fmt: skip
+
+
+mathieu_a_value = _mathieu_characteristic("mathieu_a")
+mathieu_b_value = _mathieu_characteristic("mathieu_b")
+
+
+def _mathieu(name, even, radial, doc):
+    """The pair `name`(m, q, x) = (y, y′) of SciPy's: y′'s slope ∓(a - 2q·cos 2x resp. cosh 2x)·y (a: mathieu_a for the
+    even functions, mathieu_b for the odd), in degrees for the angular ones."""
+    value, slope = f"{name}_y", f"{name}_yp"
+    refuse = (
+        _refuse(name, "m"),
+        _refuse(name, "q", "x", "SciPy has no derivative in q; method='numeric' differences it"),
+    )
+    unit = 1.0 if radial else np.pi / 180
+
+    def coefficient(m, q, x, cos_, cosh_, char):
+        a = char(m, q)
+        return (a - 2 * q * cosh_(2 * x)) * unit if radial else (2 * q * cos_(x * (2 * unit)) - a) * unit
+
+    def ours(m, q, x):
+        return coefficient(m, q, x, cos, cosh, mathieu_a_value if even else mathieu_b_value)
+
+    def sympys(sp, m, q, x):
+        return coefficient(m, q, x, sp.cos, sp.cosh, _scipy_function(f"mathieu_{'a' if even else 'b'}_value"))
+
+    def mp(k):
+        return lambda mpmath, m, q, x: mpmath.mpf(
+            float(getattr(scipy_special(), name)(float(m), float(q), float(x))[k])
+        )
+
+    return _output_parts(
+        name,
+        (
+            (value, (*refuse, lambda out, m, q, x: REGISTRY[slope](m, q, x) * unit), None,
+             lambda sp, out, i, m, q, x: _scipy_function(slope)(m, q, x) * unit, mp(0),
+             f"{doc}, scipy.special.{name}(m, q, x)[0]; d/dx = its [1]" + (" times π/180 (x in degrees)" if not radial else "")),
+            (slope, (*refuse, lambda out, m, q, x: ours(m, q, x) * REGISTRY[value](m, q, x)), None,
+             lambda sp, out, i, m, q, x: sympys(sp, m, q, x) * _scipy_function(value)(m, q, x), mp(1),
+             f"the slope of {doc}, scipy.special.{name}(m, q, x)[1]; its own slope by Mathieu's "
+             + ("modified " if radial else "") + "equation"),
+        ),
+        ("integer", "integer", "real"),  # (m, q: never differentiated)
+        "betainc",  # (the pairs' loops, fff->ff and ddd->dd, have betainc's input dtypes)
+        lambda rng: [
+            ((rng.integers(1, 4, s), rng.integers(1, 4, s), rng.uniform(0.2, 1.2, s) if radial else rng.uniform(10, 80, s)), {})
+            for s in ((3,), ())
+        ],
+    )  # fmt: skip
+
+
+mathieu_cem_y, mathieu_cem_yp = _mathieu("mathieu_cem", True, False, "the even Mathieu function ce_m(x, q)")
+mathieu_sem_y, mathieu_sem_yp = _mathieu("mathieu_sem", False, False, "the odd Mathieu function se_m(x, q)")
+mathieu_modcem1_y, mathieu_modcem1_yp = _mathieu(
+    "mathieu_modcem1", True, True, "the even radial Mathieu function Mc⁽¹⁾_m(x, q)"
+)
+mathieu_modcem2_y, mathieu_modcem2_yp = _mathieu(
+    "mathieu_modcem2", True, True, "the even radial Mathieu function Mc⁽²⁾_m(x, q)"
+)
+mathieu_modsem1_y, mathieu_modsem1_yp = _mathieu(
+    "mathieu_modsem1", False, True, "the odd radial Mathieu function Ms⁽¹⁾_m(x, q)"
+)
+mathieu_modsem2_y, mathieu_modsem2_yp = _mathieu(
+    "mathieu_modsem2", False, True, "the odd radial Mathieu function Ms⁽²⁾_m(x, q)"
+)
+
+
 # -- the spherical Legendre function (issue 11, special49) ----------------------------------------------------------
 
 
