@@ -9,8 +9,9 @@ integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and 
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
 functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
-parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions, the normal's
-mean and deviation from a quantile, besselpoly, the shifted Jacobi polynomial and the modified Fresnel integrals.
+parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions (with their
+inverses in a degree of freedom and in nc), the normal's mean and deviation from a quantile, besselpoly, the shifted
+Jacobi polynomial, the modified Fresnel integrals and Mathieu's functions (angular and radial).
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -26,7 +27,8 @@ argument (as autograd does). SymPy translations: where SymPy has the very functi
 lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
 function computed by its SciPy function and meaning SymPy's form (`_scipy_named`: beta is not
 Γ·Γ/Γ in floats, j0 is not SciPy's jv(0, x)), so the symbolic method's values are SciPy's; where SymPy has no
-form (gammaincinv) the named function's high-precision value is mpmath's (a root of its gammainc).
+form (gammaincinv) the named function's high-precision value is mpmath's (a root of its gammainc), or SciPy's own
+where mpmath has no such function (Mathieu's) or SciPy's value is not the root (the noncentral inverses' searches).
 """
 
 from __future__ import annotations
