@@ -420,8 +420,9 @@ def _elementwise_cases():
     for name, op in REGISTRY.items():
         if not (op.elementwise and op.differentiable) or op.nargs not in (1, 2):
             continue
-        if op.domain == ("integer",):  # no argument to differentiate (zeta_riemann: ζ(x), refused in x)
-            continue
+        rules = getattr(op, "float_partials", None) or ()
+        if op.domain == ("integer",) or (rules and all(getattr(r[0], "refuses", False) for r in rules)):
+            continue  # no argument to differentiate (zeta_riemann: ζ(x), refused in x; mathieu_a's m and q)
         if op.nargs == 1 and "complex" in op.domain:  # (wofz: complex on a real x; its real part a real output)
             cases[name] = lambda x, op=op: dnp.real(op(dnp.exp(dnp.log(x)))) * x
         elif op.nargs == 1:

@@ -8,7 +8,9 @@ large exponent is formed (P(1000, 1000) = x^a e^-x/Γ(a + 1)·S: its log is -3.5
 - P(a, x) for x < a + 1: x^a e^-x/Γ(a + 1) · Σₖ xᵏ/((a + 1)…(a + k)) (every term positive);
 - Q(a, x) for x ≥ a + 1: x^a e^-x/Γ(a) · 1/(x + 1 - a - 1(1 - a)/(x + 3 - a - 2(2 - a)/(x + 5 - a - …)));
 - I_x(a, b) for x < (a + 1)/(a + b + 2): x^a (1 - x)^b/(a B(a, b)) · 1/(1 + d₁/(1 + d₂/(1 + …))) (the continued
-  fraction of Numerical Recipes' betacf), and 1 - I_{1-x}(b, a) above (SciPy's betaincc gives that value).
+  fraction of Numerical Recipes' betacf), and 1 - I_{1-x}(b, a) above (SciPy's betaincc gives that value); with a
+  shape below 1 the other side where the side taken is above 0.9 (the slopes are then O(1 - it): its log-derivatives
+  would cancel).
 
 The series and fractions run on second-order jets in (a, b) (value, ∂a, ∂b, ∂a², ∂a∂b, ∂b²: truncated Taylor
 polynomials): the fractions evaluated backward (`_fraction`: their terms formed for many n at once, the steps on
@@ -264,8 +266,13 @@ def gamma_shape(a, x):
         )
         la, _, laa, _, _ = _logs(frac)
         logs = (lx - la, 0.0, -laa - sc.polygamma(1, aa), 0.0, 0.0)
-        d = _from_logs(sc.gammaincc(aa, xx), logs)
-        da[high], daa[high], done[high] = -d[0], -d[2], conv
+        q = sc.gammaincc(aa, xx)
+        d = _from_logs(q, logs)
+        # For a < 1, Q = a·R (R = x^a e^-x/Γ(a + 1)/fraction): ∂a² Q = Q·(r' + r·(r + 2/a)), r = ∂a log R, not
+        # Q·(∂a² log Q + (∂a log Q)²), whose -ψ'(a) and (1/a + r)² cancel to O(1/a) from 1/a² (7e-11 at a = 1e-6)
+        r = _log_ratio(xx, aa + 1, 1.0) - _psi_minus_log(aa + 1) - la
+        small = q * (-laa - sc.polygamma(1, aa + 1) + r * (r + 2 / aa))
+        da[high], daa[high], done[high] = -d[0], -np.where(aa < 1, small, d[2]), conv
     return da, daa, done
 
 
@@ -286,9 +293,9 @@ def _beta_fraction_terms(n, p, q, x):
 _ONE = np.array([1.0, 0, 0, 0, 0, 0])[:, None]  # (the jet of 1, for every element)
 
 
-def _beta_logs(p, q, x, y):
-    """The log-derivatives in (p, q) of I_x(p, q) = x^p y^q/(p B(p, q)) / (1 + d₁/(1 + d₂/…)), y = 1 - x (given: it is
-    exact where x is not), and where the fraction converged."""
+def _beta_relative(p, q, x, y):
+    """(∂p, ∂q, ∂p², ∂p∂q, ∂q²) of I_x(p, q) = x^p y^q/(p B(p, q)) / (1 + d₁/(1 + d₂/…)) divided by I, y = 1 - x (given:
+    it is exact where x is not), and where the fraction converged."""
     import scipy.special as sc
 
     g = _psi_minus_log
@@ -296,19 +303,34 @@ def _beta_logs(p, q, x, y):
     ly = _log_ratio(y, q, p + q) - g(q) + g(p + q)
     t = sc.polygamma(1, p + q)
     one = _linear(np.ones_like(p), 0.0)
+    # d₁ = -(p + q)x/(p + 1), its p/p cancelled (as a jet quotient by p(p + 1), its ∂p² summed ±6e6 to 0.2 at p = 1e-3)
+    d1 = _div(tuple(c * -x for c in _linear(p + q, 1.0, 1.0)), _linear(p + 1, 1.0))
     frac, conv = _fraction(
-        (one, tuple(c[0] for c in _beta_fraction_terms(np.array([1]), p, q, x)), one),
+        (one, d1, one),
         lambda n: (_terms(_beta_fraction_terms(n, p, q, x))[0], np.broadcast_to(_ONE, (len(n), 6, 1))),
     )
     fa, fb, faa, fab, fbb = _logs(frac)
-    logs = (
-        lx - fa,
-        ly - fb,
-        t - sc.polygamma(1, p + 1) - faa,  # (1/p² - ψ'(p) = -ψ'(p + 1), uncancelled)
-        t - fab,
-        t - sc.polygamma(1, q) - fbb,
-    )
-    return logs, conv
+    la, lb = lx - fa, ly - fb
+    # 1/B(p, q) = q·Γ(p + q)/(Γ(p)Γ(q + 1)): for q < 1, ∂q² I/I = r' + r·(r + 2/q), r = ∂q log(I/q), not
+    # ∂q² log I + (∂q log I)², whose -ψ'(q) and (1/q + r)² cancel to O(1/q) from 1/q² (1e-13 of it at q = 1e-3)
+    r = _log_ratio(y, q + 1, p + q) - g(q + 1) + g(p + q) - fb
+    qq = np.where(q < 1, t - sc.polygamma(1, q + 1) - fbb + r * (r + 2 / q), t - sc.polygamma(1, q) - fbb + lb * lb)
+    pp = t - sc.polygamma(1, p + 1) - faa + la * la  # (1/p² - ψ'(p) = -ψ'(p + 1), uncancelled)
+    return (la, lb, pp, t - fab + la * lb, qq), conv
+
+
+def _beta_side(a, b, x, direct):
+    """(∂a, ∂b, ∂a², ∂a∂b, ∂b²) of I_x(a, b) and where converged: from I_x(a, b)'s own fraction (`direct`) or as
+    1 - I_{1-x}(b, a), its (b, a)-derivatives negated in the order (a, b) (SciPy's betaincc gives that value)."""
+    import scipy.special as sc
+
+    if direct:
+        rel, conv = _beta_relative(a, b, x, 1.0 - x)
+        value = sc.betainc(a, b, x)
+        return [value * d for d in rel], conv
+    rel, conv = _beta_relative(b, a, 1.0 - x, x)
+    value = sc.betaincc(a, b, x)
+    return [-value * rel[k] for k in (1, 0, 4, 3, 2)], conv
 
 
 @_per_point
@@ -329,21 +351,25 @@ def beta_shape(a, b, x):
     for o in outs:
         o[edge] = 0.0
     done = np.ones(a.shape, dtype=bool)
-    low = good & ~edge & (x * (a + b + 2) < a + 1)
-    high = good & ~edge & ~low
-    if np.any(low):
-        aa, bb, xx = a[low], b[low], x[low]
-        logs, conv = _beta_logs(aa, bb, xx, 1.0 - xx)
-        for o, d in zip(outs, _from_logs(sc.betainc(aa, bb, xx), logs)):
-            o[low] = d
-        done[low] = conv
-    if np.any(high):  # 1 - I_{1-x}(b, a): its (b, a)-derivatives, negated, in the order (a, b)
-        aa, bb, xx = a[high], b[high], x[high]
-        logs, conv = _beta_logs(bb, aa, 1.0 - xx, xx)
-        d = _from_logs(sc.betaincc(aa, bb, xx), logs)
-        for o, k in zip(outs, (1, 0, 4, 3, 2)):
-            o[high] = -d[k]
-        done[high] = conv
+    inner = good & ~edge
+    low = inner & (x * (a + b + 2) < a + 1)
+    for direct, sel in ((True, low), (False, inner & ~low)):
+        if np.any(sel):
+            d, conv = _beta_side(a[sel], b[sel], x[sel], direct)
+            for o, v in zip(outs, d):
+                o[sel] = v
+            done[sel] = conv
+    # For a shape below 1 the side taken may hold I (or 1 - I) near 1, its slopes in the other shape O(the small one)
+    # from log-derivatives of 0.1 that cancel (8e-12 at (3, 1e-4, 0.9)): the other side's fraction, where it converges
+    # (above 0.9 only: nearer 1/2 both sides' log-derivatives cancel alike, and the other's fraction is the slower)
+    with np.errstate(all="ignore"):
+        near_one = np.where(low, sc.betainc(a, b, x), sc.betaincc(a, b, x)) > 0.9
+    flip = inner & (np.minimum(a, b) < 1) & near_one
+    for direct, sel in ((False, flip & low), (True, flip & ~low)):
+        if np.any(sel):
+            d, conv = _beta_side(a[sel], b[sel], x[sel], direct)
+            for o, v in zip(outs, d):
+                o[sel] = np.where(conv, v, o[sel])
     return (*outs, done)
 
 

@@ -9,8 +9,9 @@ integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and 
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
 functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
-parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions, the normal's
-mean and deviation from a quantile, besselpoly, the shifted Jacobi polynomial and the modified Fresnel integrals.
+parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions (with their
+inverses in a degree of freedom and in nc), the normal's mean and deviation from a quantile, besselpoly, the shifted
+Jacobi polynomial, the modified Fresnel integrals and Mathieu's functions (angular and radial).
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -26,7 +27,8 @@ argument (as autograd does). SymPy translations: where SymPy has the very functi
 lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
 function computed by its SciPy function and meaning SymPy's form (`_scipy_named`: beta is not
 Γ·Γ/Γ in floats, j0 is not SciPy's jv(0, x)), so the symbolic method's values are SciPy's; where SymPy has no
-form (gammaincinv) the named function's high-precision value is mpmath's (a root of its gammainc).
+form (gammaincinv) the named function's high-precision value is mpmath's (a root of its gammainc), or SciPy's own
+where mpmath has no such function (Mathieu's) or SciPy's value is not the root (the noncentral inverses' searches).
 """
 
 from __future__ import annotations
@@ -3143,6 +3145,10 @@ def _shape_fns():
         fdens=lambda d1, d2, x: exp(_f_log_density(d1, d2, x)),
         ncx2df=lambda x, df, nc: chndtr_ddf(x, df, nc),
         ncx2dens=lambda x, df, nc: chndtr_pdf(x, df, nc),
+        ncfdf=lambda k, dfn, dfd, nc, x: (ncfdtr_ddfn, ncfdtr_ddfd)[k](dfn, dfd, nc, x),
+        ncf=_ncf_slope,
+        nctdf=lambda df, nc, t: nctdtr_ddf(df, nc, t),
+        nct=_nct,
         outside=lambda v, lo, hi: where(less_equal(v, lo), True, greater_equal(v, hi)),
         pick=where,
     )
@@ -3162,6 +3168,10 @@ def _shape_fns_sympy(sp):
         fdens=lambda d1, d2, x: sp.exp(_f_sympy_log_density(sp, d1, d2, x)),
         ncx2df=_scipy_function("chndtr_ddf"),
         ncx2dens=_scipy_function("chndtr_pdf"),
+        ncfdf=lambda k, *args: _scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd")[k])(*args),
+        ncf=lambda *args: _ncf_sympy_slope(sp, *args),
+        nctdf=_scipy_function("nctdtr_ddf"),
+        nct=lambda *args: _nct_sympy(sp, *args),
         outside=lambda v, lo, hi: sp.Or(v <= lo, v >= hi),
         pick=lambda c, a, b: sp.Piecewise((a, c), (b, True)),
     )
@@ -3229,7 +3239,9 @@ def _to_either_end_at(k):
     return lambda *args: _to_either_end(args[k])
 
 
-def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=None, polish=False, **kw):
+def _shape_inverse(
+    name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=None, polish=False, at_scipys=False, **kw
+):
     """The entry of SciPy's `name`, the shape v with F(v, *others) = p (p its argument `p_at`): `cdf_partials(f, v,
     *args)` gives (F_v, F's partial in each argument, None at p) from `f` (`_shape_fns` or its SymPy counterpart);
     `cdf(scipy.special, v, *args)` F on NumPy values (`polish`: the value SciPy's after a Newton step, where SciPy's
@@ -3238,21 +3250,25 @@ def _shape_inverse(name, p_at, cdf_partials, cdf, mp_cdf, domain, doc, bounds=No
     `mp_cdf(mpmath, v, *args)` F in mpmath's precision (the high-precision value: its root near SciPy's). `bounds` (lo, hi): SciPy's
     answer where no v solves F = p (pdtrik's 0 for p < e^-m: k + 1 < 1 is no count; stdtridf's 1e10 above Φ(t)): its
     function is constant there, so every derivative is 0 (the rule at a held v = 1, where it is finite), and the
-    high-precision value is SciPy's."""
+    high-precision value is SciPy's. `at_scipys`: the high-precision value is SciPy's everywhere (its search stops
+    far from the root, 1e-7 for nctdtridf: the rules are the implicit derivatives at the v SciPy answers, what it
+    computes, and their 40-digit values mpmath's implicit derivatives there; `mp_cdf` unused)."""
 
     def rule(i, f, out, args):
         if bounds is not None:
             clamped = f.outside(out, *bounds)
             out = f.pick(clamped, 1.0, out)
         fv, partials = cdf_partials(f, out, *args)
-        slope = 1.0 / fv if i == p_at else -partials[i] / fv
+        # (a partial may be a thunk: one refused at the next order stays out of the other arguments' rules' graphs,
+        # where forward mode would differentiate it though unused)
+        slope = 1.0 / fv if i == p_at else -(partials[i]() if callable(partials[i]) else partials[i]) / fv
         return slope if bounds is None else f.pick(clamped, 0.0, slope)
 
     impl = _newton_polished(name, p_at, cdf_partials, cdf, bounds) if polish else _scipy(name)
 
     def mp(mpmath, *args):
         start = float(impl(*(float(a) for a in args)))
-        if not math.isfinite(start) or (bounds is not None and not bounds[0] < start < bounds[1]):
+        if at_scipys or not math.isfinite(start) or (bounds is not None and not bounds[0] < start < bounds[1]):
             return mpmath.mpf(start)
         return _mp_root(mpmath, lambda v: mp_cdf(mpmath, v, *args) - args[p_at], start)
 
@@ -5845,6 +5861,104 @@ pbwa_w, pbwa_wp = _weber(
 )  # fmt: skip
 
 
+# -- Mathieu functions (special60) --------------------------------------------------------------------------------------
+# mathieu_cem/sem(m, q, x) = (ce/se, their slope) with x in degrees, the slope SciPy's in radians (d/dx in degrees is it
+# times π/180), solving Mathieu's equation y″ = -(a - 2q·cos 2x)·y (x in radians; a = mathieu_a(m, q) for ce, mathieu_b
+# for se); the radial mathieu_modcem1/2, modsem1/2 (x plain) the modified one, y″ = (a - 2q·cosh 2x)·y. So each slope's
+# slope is that multiple of the value, and the family needs only the characteristic values, internal entries whose m
+# and q no rule differentiates (dq a = ⟨y, 2cos 2x·y⟩/⟨y, y⟩ is an integral SciPy does not give): like pbdv's pairs. mpmath
+# has no Mathieu functions: the high-precision value is SciPy's (its slopes agree with its values' central differences
+# and its slopes' with the equation to the differences' 1e-8, m 1..3, q 0.5..4).
+
+
+def _mathieu_characteristic(name):
+    refused = tuple(
+        _refuse(
+            name, arg, "x of the Mathieu functions", "SciPy has no derivative of it; method='numeric' differences it"
+        )
+        for arg in ("m", "q")
+    )
+    return _special(
+        f"{name}_value",
+        _scipy(name),
+        refused,
+        _scipy_named(f"{name}_value", None, lambda sp, out, i, m, q: None, _scipy(name),
+                     lambda mpmath, m, q: mpmath.mpf(float(scipy_special().__getattribute__(name)(float(m), float(q))))),
+        domain=("integer", "integer"),
+        names=(f"_{name}",),  # (internal: nothing in it differentiates)
+        ufunc="beta",
+        internal=True,
+        samples=lambda rng: [((np.int64(2), np.int64(1)), {})],
+        doc=f"SciPy's {name}(m, q), the Mathieu equation's characteristic value (its slopes' coefficient); "
+        "not differentiated",
+    )  # fmt: skip
+
+
+mathieu_a_value = _mathieu_characteristic("mathieu_a")
+mathieu_b_value = _mathieu_characteristic("mathieu_b")
+
+
+def _mathieu(name, even, radial, doc):
+    """The pair `name`(m, q, x) = (y, y′) of SciPy's: y′'s slope ∓(a - 2q·cos 2x resp. cosh 2x)·y (a: mathieu_a for the
+    even functions, mathieu_b for the odd), in degrees for the angular ones."""
+    value, slope = f"{name}_y", f"{name}_yp"
+    refuse = (
+        _refuse(name, "m"),
+        _refuse(name, "q", "x", "SciPy has no derivative in q; method='numeric' differences it"),
+    )
+    unit = 1.0 if radial else np.pi / 180
+
+    def coefficient(m, q, x, cos_, cosh_, char):
+        a = char(m, q)
+        return (a - 2 * q * cosh_(2 * x)) * unit if radial else (2 * q * cos_(x * (2 * unit)) - a) * unit
+
+    def ours(m, q, x):
+        return coefficient(m, q, x, cos, cosh, mathieu_a_value if even else mathieu_b_value)
+
+    def sympys(sp, m, q, x):
+        return coefficient(m, q, x, sp.cos, sp.cosh, _scipy_function(f"mathieu_{'a' if even else 'b'}_value"))
+
+    def mp(k):
+        return lambda mpmath, m, q, x: mpmath.mpf(
+            float(getattr(scipy_special(), name)(float(m), float(q), float(x))[k])
+        )
+
+    return _output_parts(
+        name,
+        (
+            (value, (*refuse, lambda out, m, q, x: REGISTRY[slope](m, q, x) * unit), None,
+             lambda sp, out, i, m, q, x: _scipy_function(slope)(m, q, x) * unit, mp(0),
+             f"{doc}, scipy.special.{name}(m, q, x)[0]; d/dx = its [1]" + (" times π/180 (x in degrees)" if not radial else "")),
+            (slope, (*refuse, lambda out, m, q, x: ours(m, q, x) * REGISTRY[value](m, q, x)), None,
+             lambda sp, out, i, m, q, x: sympys(sp, m, q, x) * _scipy_function(value)(m, q, x), mp(1),
+             f"the slope of {doc}, scipy.special.{name}(m, q, x)[1]; its own slope by Mathieu's "
+             + ("modified " if radial else "") + "equation"),
+        ),
+        ("integer", "integer", "real"),  # (m, q: never differentiated)
+        "betainc",  # (the pairs' loops, fff->ff and ddd->dd, have betainc's input dtypes)
+        lambda rng: [
+            ((rng.integers(1, 4, s), rng.integers(1, 4, s), rng.uniform(0.2, 1.2, s) if radial else rng.uniform(10, 80, s)), {})
+            for s in ((3,), ())
+        ],
+    )  # fmt: skip
+
+
+mathieu_cem_y, mathieu_cem_yp = _mathieu("mathieu_cem", True, False, "the even Mathieu function ce_m(x, q)")
+mathieu_sem_y, mathieu_sem_yp = _mathieu("mathieu_sem", False, False, "the odd Mathieu function se_m(x, q)")
+mathieu_modcem1_y, mathieu_modcem1_yp = _mathieu(
+    "mathieu_modcem1", True, True, "the even radial Mathieu function Mc⁽¹⁾_m(x, q)"
+)
+mathieu_modcem2_y, mathieu_modcem2_yp = _mathieu(
+    "mathieu_modcem2", True, True, "the even radial Mathieu function Mc⁽²⁾_m(x, q)"
+)
+mathieu_modsem1_y, mathieu_modsem1_yp = _mathieu(
+    "mathieu_modsem1", False, True, "the odd radial Mathieu function Ms⁽¹⁾_m(x, q)"
+)
+mathieu_modsem2_y, mathieu_modsem2_yp = _mathieu(
+    "mathieu_modsem2", False, True, "the odd radial Mathieu function Ms⁽²⁾_m(x, q)"
+)
+
+
 # -- the spherical Legendre function (issue 11, special49) ----------------------------------------------------------
 
 
@@ -6575,6 +6689,135 @@ nctdtrit = _special(
     doc="the noncentral t quantile: t with nctdtr(df, nc, t) = p; ∂p = 1/the density at t, ∂nc = -nctdtr's ∂nc/"
     "its density, ∂df = -nctdtr_ddf at t over it (first order only)",
 )
+
+
+# nctdtridf, ncfdtridfn and ncfdtridfd (special60): their shape inverses by the implicit function theorem from the CDFs'
+# partials above (first order: the slopes in a degree of freedom are). SciPy's search (cdflib's) stops short of the root,
+# 2e-9 (nctdtridf) to 1e-5 (ncfdtridfn/dfd) relative against mpmath's, and a Newton step would move SciPy's value: the
+# rules are the implicit derivatives at the value SciPy answers (what it computes; a finite difference of SciPy's function
+# agrees within its search's noise). ±1e100 and 1e-100 are SciPy's answers where no degree of freedom solves F = p.
+
+
+def _ncf_inverse_samples(k):
+    """Typical calls of ncfdtridfn (k = 0) and ncfdtridfd (k = 1): p = ncfdtr(dfn, dfd, nc, f) at dfn, dfd in 1.5..5."""
+
+    def samples(rng):
+        calls = []
+        for s in ((1,), ()):
+            dfn, dfd = rng.uniform(1.5, 5.0, s), rng.uniform(1.5, 5.0, s)
+            nc, f = rng.uniform(0.3, 2.0, s), rng.uniform(0.5, 2.0, s)
+            p = scipy_special().ncfdtr(dfn, dfd, nc, f)
+            calls.append((((p, dfd, nc, f), (dfn, p, nc, f))[k], {}))
+        return calls
+
+    return samples
+
+
+def _nctdtridf_samples(rng):
+    """Typical calls of nctdtridf(p, nc, t): p = nctdtr(df, nc, t) at df in 1.5..5, t > 0 (nctdtr's slope in df is 0
+    at t = 0, where SciPy answers 1e100)."""
+    calls = []
+    for s in ((1,), ()):
+        df, nc, t = rng.uniform(1.5, 5.0, s), rng.uniform(-1.0, 1.0, s), rng.uniform(0.5, 2.0, s)
+        calls.append(((scipy_special().nctdtr(df, nc, t), nc, t), {}))
+    return calls
+
+
+_NONCENTRAL_BOUNDS = (1e-100, 1e100)
+nctdtridf = _shape_inverse(
+    "nctdtridf",
+    0,
+    lambda f, v, p, nc, t: (f.nctdf(v, nc, t), (None, -f.nct(t, v, nc, 0), f.nct(t, v, nc, 1))),
+    lambda sc, v, p, nc, t: sc.nctdtr(v, nc, t),
+    None,
+    ("probability", "real", "positive"),
+    "the noncentral t degrees of freedom df with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr_ddf, ∂nc = -nctdtr's ∂nc/"
+    "nctdtr_ddf, ∂t = -its density/nctdtr_ddf, at the df SciPy answers (its search stops ~1e-9 from the root; "
+    "the implicit function theorem), first order only; 0 where SciPy answers ±1e100 (no df solves it)",
+    bounds=_NONCENTRAL_BOUNDS,
+    at_scipys=True,
+    samples=_nctdtridf_samples,
+)
+ncfdtridfn, ncfdtridfd = (
+    _shape_inverse(
+        name,
+        k,
+        lambda f, v, *args, k=k: (
+            f.ncfdf(k, *_ncf_at(k, v, args)),
+            tuple(
+                None
+                if i == k
+                else (f.ncfdf(1 - k, *_ncf_at(k, v, args)) if i < 2 else f.ncf(*_ncf_at(k, v, args), 3 - i))
+                for i in range(4)
+            ),
+        ),
+        lambda sc, v, *args, k=k: sc.ncfdtr(*_ncf_at(k, v, args)),
+        None,
+        ("probability", "positive", "positive", "positive")[:: 1 - 2 * k],
+        f"the noncentral F {wrt} with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr_d{wrt}, the others ncfdtr's partials "
+        f"over -ncfdtr_d{wrt}, at the {wrt} SciPy answers (its search stops ~1e-5 from the root; the implicit function "
+        "theorem), first order only; 0 where SciPy answers 1e-100 or 1e100 (no degree of freedom solves it)",
+        bounds=_NONCENTRAL_BOUNDS,
+        at_scipys=True,
+        samples=_ncf_inverse_samples(k),
+    )
+    for k, (name, wrt) in enumerate((("ncfdtridfn", "dfn"), ("ncfdtridfd", "dfd")))
+)
+
+
+def _noncentrality_samples(rng):
+    """Typical calls of ncfdtrinc(dfn, dfd, p, f) and nctdtrinc(df, p, t): p the CDF at nc in 0.3..2 resp. -1..1, the
+    degrees of freedom whole (held: their slopes are first order, p's and f's or t's second)."""
+    sc, calls = scipy_special(), {"ncfdtrinc": [], "nctdtrinc": []}
+    for s in ((1,), ()):
+        dfn, dfd, nc, f = (
+            rng.integers(1, 5, s),
+            rng.integers(2, 6, s),
+            rng.uniform(0.3, 2.0, s),
+            rng.uniform(0.5, 2.0, s),
+        )
+        calls["ncfdtrinc"].append(((dfn, dfd, sc.ncfdtr(dfn, dfd, nc, f), f), {}))
+        df, nc, t = rng.integers(1, 5, s), rng.uniform(-1.0, 1.0, s), rng.uniform(0.3, 2.0, s) * rng.choice([-1, 1], s)
+        calls["nctdtrinc"].append(((df, sc.nctdtr(df, nc, t), t), {}))
+    return calls
+
+
+ncfdtrinc = _shape_inverse(
+    "ncfdtrinc",
+    2,
+    lambda f, v, dfn, dfd, p, x: (
+        f.ncf(dfn, dfd, v, x, 1),
+        (lambda: f.ncfdf(0, dfn, dfd, v, x), lambda: f.ncfdf(1, dfn, dfd, v, x), None, f.ncf(dfn, dfd, v, x, 0)),
+    ),
+    lambda sc, v, dfn, dfd, p, x: sc.ncfdtr(dfn, dfd, v, x),
+    None,
+    ("integer", "integer", "probability", "positive"),
+    "the noncentral F parameter nc with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr's ∂nc, ∂f = -its density/∂nc, "
+    "∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd over ∂nc (first order), at the nc SciPy answers (its search stops "
+    "~1e-5 from the root; the implicit function theorem); 0 where SciPy answers 0 (p above the central CDF)",
+    bounds=(0.0, math.inf),
+    at_scipys=True,
+    samples=lambda rng: _noncentrality_samples(rng)["ncfdtrinc"],
+)
+nctdtrinc = _shape_inverse(
+    "nctdtrinc",
+    1,
+    lambda f, v, df, p, t: (-f.nct(t, df, v, 0), (lambda: f.nctdf(df, v, t), None, f.nct(t, df, v, 1))),
+    lambda sc, v, df, p, t: sc.nctdtr(df, v, t),
+    None,
+    ("integer", "probability", "real"),
+    "the noncentral t parameter nc with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr's ∂nc, ∂t = -its density/∂nc, ∂df "
+    "-nctdtr_ddf/∂nc (first order), at the nc SciPy answers (its search stops ~1e-9 from the root; the implicit "
+    "function theorem)",
+    at_scipys=True,
+    samples=lambda rng: _noncentrality_samples(rng)["nctdtrinc"],
+)
+
+
+def _ncf_at(k, v, args):
+    """ncfdtr's arguments (dfn, dfd, nc, f) from ncfdtridfn's (k = 0: p, dfd, nc, f) or ncfdtridfd's (dfn, p, nc, f)
+    and the solved v."""
+    return (v, args[1], args[2], args[3]) if k == 0 else (args[0], v, args[2], args[3])
 
 
 # -- the modified Fresnel integrals (issue 11, special51) ---------------------------------------------------------------
