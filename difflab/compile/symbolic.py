@@ -109,7 +109,7 @@ class SymbolicCode:
             except (RecursionError, SyntaxError, MemoryError) as err:
                 # without CSE the printed tree nests as deep as the graph: SymPy's printer and
                 # Python's compiler both have a nesting limit (about 200 parentheses)
-                raise NotDifferentiableError(
+                raise _TooDeep(
                     f"the symbolic derivative is nested too deep to compile as Python "
                     f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'"
                 ) from None
@@ -139,6 +139,9 @@ class SymbolicCode:
                 out = np.fromiter(res, dtype=float, count=len(res))
                 if np.isfinite(out).all():  # NaN/inf (inf - inf raises nothing in Python): NumPy decides
                     return out
+            except _TooDeep:
+                if not self.prepared.method.cse:  # the batch code prints the same written-out trees: as deep
+                    raise
             except (ArithmeticError, ValueError, TypeError, NameError):  # out of domain (or complex): NumPy decides
                 pass
         fn, rows = self.fn(kind, False)
@@ -172,6 +175,10 @@ class SymbolicCode:
                     res = fn(V)
         self._buffers[kind] = V
         return res
+
+
+class _TooDeep(NotDifferentiableError):
+    """Code too deeply nested to compile (SymbolicCode.fn's error, told apart from a value's)."""
 
 
 def _repeated(sp, roots: list) -> set:
