@@ -496,3 +496,26 @@ def test_a_hessian_entry_whose_round_off_is_a_sizeable_share_of_it_is_said():
     with pytest.warns(NumericAccuracyWarning, match=r"H\[1, 1\]"):
         H = dl.hessian(f, method="numeric")(x)
     assert abs(H[0, 0] - 0.25) > 1e-3  # (wrong indeed: the warning is the news)
+
+
+def test_the_round_off_probe_runs_no_rule_of_an_argument_that_did_not_move(monkeypatch):
+    """offsets.absorbed judges an argument by its op's VJP rules (two each) only where it moved between the two ends:
+    one equal at both lost nothing (main ran them: most of a nested Richardson level's, a third of its probe)."""
+    from difflab.differentiators import offsets
+
+    g = dl.trace(lambda x: 1e14 * x[0] + np.sin(x[1]) * 2.0, np.array([1.0, 2.0]))
+    ends = [{}, {}]
+    for x, env in zip(([1.0, 2.0 + 1e-6], [1.0, 2.0 - 1e-6]), ends):
+        dl.evaluate(g, np.array(x), env=env)
+    moved = []  # (whether each judged argument moved)
+    for name in ("_lost", "_saturated"):
+        judge = getattr(offsets, name)
+
+        def spy(e, i, p, m, *rest, judge=judge):
+            moved.append((e.op.name, not np.array_equal(p[e.args[i]], m[e.args[i]])))
+            return judge(e, i, p, m, *rest)
+
+        monkeypatch.setattr(offsets, name, spy)
+    assert offsets.absorbed(g, *ends).op.name == "add"  # 1e14·x0 absorbed sin's change
+    # x[0]'s getitem (x moved), then the add's sin side; main also judged the add's unmoved 1e14·x0 first
+    assert moved == [("getitem", True), ("add", True)]

@@ -97,6 +97,7 @@ class SymbolicCode:
         self.prepared = prepared
         self.fns: dict = {}
         self._buffers: dict = {}
+        self._too_deep: set = set()  # the kinds whose code nests too deep to compile
 
     def fn(self, kind, scalar):
         """`kind` compiled for one example on Python floats (`math`), or for a batch (`vectorize`)."""
@@ -109,6 +110,7 @@ class SymbolicCode:
             except (RecursionError, SyntaxError, MemoryError) as err:
                 # without CSE the printed tree nests as deep as the graph: SymPy's printer and
                 # Python's compiler both have a nesting limit (about 200 parentheses)
+                self._too_deep.add(kind)
                 raise NotDifferentiableError(
                     f"the symbolic derivative is nested too deep to compile as Python "
                     f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'"
@@ -139,6 +141,9 @@ class SymbolicCode:
                 out = np.fromiter(res, dtype=float, count=len(res))
                 if np.isfinite(out).all():  # NaN/inf (inf - inf raises nothing in Python): NumPy decides
                     return out
+            except NotDifferentiableError:
+                if kind in self._too_deep and not self.prepared.method.cse:  # the batch code prints the same
+                    raise  # written-out trees: as deep
             except (ArithmeticError, ValueError, TypeError, NameError):  # out of domain (or complex): NumPy decides
                 pass
         fn, rows = self.fn(kind, False)

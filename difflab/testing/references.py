@@ -5,6 +5,7 @@ when small, else AD), Richardson extrapolation for a black box."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class _Axis(NamedTuple):
 
     @property
     def sizes(self):
-        return [int(np.prod(s)) for s in self.shapes]
+        return [math.prod(s) for s in self.shapes]
 
     @property
     def size(self):
@@ -54,8 +55,17 @@ class _Axis(NamedTuple):
 
     def split(self, vec):
         """A flat vector as this axis's pytree (scalar leaves as Python floats)."""
-        parts = np.split(np.asarray(vec, dtype=float), np.cumsum(self.sizes)[:-1])
-        return self.td.unflatten([float(p[0]) if not s else p.reshape(s) for p, s in zip(parts, self.shapes)])
+        return self.td.unflatten(self.leaves(vec))
+
+    def leaves(self, vec) -> list:
+        """`split`'s leaves, by slicing: a black box's Hessian reference calls f (and this) ~10⁴ times, where
+        np.split and np.prod were three times the cost of f itself (issue 17)."""
+        vec, ends, start, out = np.asarray(vec, dtype=float), [*itertools.accumulate(self.sizes)][:-1] + [None], 0, []
+        for end, s in zip(ends, self.shapes):
+            p = vec[start:end]
+            out.append(float(p[0]) if not s else p.reshape(s))
+            start = end
+        return out
 
 
 SCALAR = _Axis(tree.TreeDef(tree.LEAF), ("f",), ((),))  # the rows of a gradient
@@ -220,7 +230,7 @@ class _Target:
 
     def rebuild(self, x):
         """The arguments with the differentiated leaves replaced by the flat vector x."""
-        parts = iter(tree.flatten(self.in_axis.split(x))[0])
+        parts = iter(self.in_axis.leaves(x))
         args = list(self.args)
         for a in self.nums:
             leaves, td = self.flat[a]
