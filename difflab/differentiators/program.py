@@ -773,8 +773,9 @@ def to_sympy(graph) -> Program:
 
     for eqn in graph.eqns:
         args = [env[a] if isinstance(a, Var) else constant(a.value) for a in eqn.args]
+        split = eqn.out.dtype.kind == "c" and eqn.op.elementwise and _SharedSplit(eqn)  # (translated lazily)
         with naming_values(functools.partial(_named_value, assignments, f"v{eqn.out.id}_s")):
-            args, raw = _translate_masks(eqn, args, sp)
+            args, raw = _translate_masks(eqn, args, sp, split and split.translate)
         exprs = [sp.sympify(e) for e in raw.flat]
         jac = _rule_partials(eqn, args, exprs)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
@@ -783,7 +784,6 @@ def to_sympy(graph) -> Program:
         if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
             exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
         out = np.empty(raw.shape, dtype=object)
-        split = eqn.out.dtype.kind == "c" and eqn.op.elementwise and _SharedSplit(eqn, args)
         ruled = _ruled(eqn) and np.broadcast_arrays(*[np.asarray(x, dtype=object) for x in args])
         for j, e in enumerate(exprs):
             if (
@@ -795,7 +795,7 @@ def to_sympy(graph) -> Program:
                 # SymPy folded x/x to 1 (x − x to 0, x/0.0 to zoo·x): NumPy's value instead, as the other methods'
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
             if eqn.out.dtype.kind == "c":  # a complex value: its real and imaginary parts named, each real
-                out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments, split and split(j))
+                out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments, split(j) if split else None)
             elif (e.is_Atom and jac is None) or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
@@ -894,14 +894,15 @@ def _complex_value(e, name: str, eqn, assignments: list, parts=None):
     assignment (so every named value stays real: SymPy simplifies re, im, Abs and conjugate of them, and
     the generated code runs on floats). A part SymPy cannot write without re, im or I (a function it does
     not split on complex arguments) is refused, naming the equation: never a wrong number. `parts`: e's
-    (Re, Im) as `_SharedSplit` instantiated them, used where both are real expressions (else e's own split)."""
+    (Re, Im) as `_SharedSplit` gave them (e: None), each a real expression."""
     import sympy as sp
 
-    if not parts or any(_leaves_complex(sp, p) for p in parts):
+    if parts is None:
         parts = _real_imag(sp, e)
+        for part in parts:
+            real_expression(part, eqn)
     value = sp.Integer(0)
     for part, unit, tag in zip(parts, (sp.Integer(1), sp.I), ("r", "i")):
-        real_expression(part, eqn)
         if not part.is_Atom:
             symbol = sp.Symbol(f"{name}{tag}", real=True)
             assignments.append((symbol, part))
@@ -925,7 +926,7 @@ def real_expression(part, eqn):
 def _leaves_complex(sp, part) -> bool:
     """Whether SymPy left a part complex, or wrote it with re, im or arg of a complex expression."""
     return isinstance(part, sp.Basic) and bool(
-        part.has(sp.I) or part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative)
+        part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative, sp.core.numbers.ImaginaryUnit)
     )
 
 
@@ -939,26 +940,38 @@ class _SharedSplit:
     element's atoms in, SymPy's evaluation folding the numbers as it rebuilds. A number that folds differently
     by its value (0, an integer: 0·x, x**2) is kept in the pattern instead; an element of numbers only, one
     whose arguments are not such atoms (a mask's Piecewise), or a pattern whose parts SymPy leaves complex
-    gets its own split (`_complex_value`): its refusals unchanged."""
+    gets its own split, of the equation's own translation, refused as before. That translation is made only
+    then: most elements never need it (Heston's: a tenth of its translation)."""
 
-    def __init__(self, eqn, args):
+    def __init__(self, eqn):
         import sympy as sp
 
-        self.eqn, self.sp, self.templates, self.slots = eqn, sp, {}, ([], [])
-        self.args = np.broadcast_arrays(*[np.asarray(x, dtype=object) for x in args])
+        self.eqn, self.sp, self.templates, self.slots, self.raw = eqn, sp, {}, ([], []), None
         self.real = sp.Symbol("x", real=True)._hashable_content()[1:]
 
-    def __call__(self, j) -> tuple | None:
-        """(Re, Im) of element j on its own atoms, or None (its own split)."""
-        found = self._generic([self.sp.sympify(x.flat[j]) for x in self.args])
-        if found is None:
-            return None
-        generic, values = found
-        key = tuple((type(g), g, getattr(g, "_prec", None)) for g in generic)
-        if key not in self.templates:
-            self.templates[key] = self._template(generic)
-        template = self.templates[key]
-        return template and tuple(p.xreplace(values) for p in template)
+    def translate(self, eqn, args):
+        """`_translate_masks`' translation: the arguments kept, None in each element's place (an error)."""
+        self.given, self.args = args, np.broadcast_arrays(*[np.asarray(x, dtype=object) for x in args])
+        self.shared = bool(self.args) and self.args[0].shape == eqn.out.shape  # (else each element its own split)
+        return np.full(eqn.out.shape, None, dtype=object)
+
+    def __call__(self, j) -> tuple:
+        """(Re, Im) of element j: the shared split on its own atoms, else its own split (refusing as it did)."""
+        found = self.shared and self._generic([self.sp.sympify(x.flat[j]) for x in self.args])
+        if found:
+            generic, values = found
+            key = tuple((type(g), g, getattr(g, "_prec", None)) for g in generic)
+            if key not in self.templates:
+                self.templates[key] = self._template(generic)
+            parts = self.templates[key] and tuple(p.xreplace(values) for p in self.templates[key])
+            if parts and not any(_leaves_complex(self.sp, p) for p in parts):
+                return parts
+        if self.raw is None:
+            self.raw = np.asarray(_translate(self.eqn, self.given), dtype=object)
+        parts = _real_imag(self.sp, self.sp.sympify(self.raw.flat[j]))
+        for part in parts:
+            real_expression(part, self.eqn)
+        return parts
 
     def _generic(self, xs):
         """(the arguments' parts, placeholders for symbols and floats; placeholder -> atom), or None."""
