@@ -235,3 +235,24 @@ def test_the_modulus_of_a_complex_zero_has_the_convention_s_zero_derivative(meth
     # batched, the derivative runs on traced values (symbolic: its expressions as difflab ops)
     got = dl.vmap(dl.grad(modulus, method=method))(np.array([[0.0, 0.0], [0.3, -0.4]]))
     close(got, np.array([[1.0, 0.0], [1.6, -0.8]]))
+
+
+def test_an_elementwise_complex_equation_is_split_once_per_pattern(monkeypatch):
+    """Each complex element's (Re, Im) was SymPy's as_real_imag of that element (its assumption queries: 80 % of
+    Heston's translation, tests/test_user_code10.py); now one split per equation and pattern of its arguments' atoms
+    (program.py's _SharedSplit), renamed per element: 7 here (the 0 a pattern of its own) where there were 30. The program is the one each
+    element's own split wrote: c's 0 still folds its product to 0 (no assignment); the gradient is the closed form's."""
+    from difflab.differentiators import program
+
+    calls = []
+    split = program._real_imag
+    monkeypatch.setattr(program, "_real_imag", lambda sp, e: calls.append(e) or split(sp, e))
+    c = np.array([0.5 + 0.25j, 1.5 - 0.75j, 0.0, -2.5 + 1.25j, 0.25 - 0.5j, 0.75 + 0.5j])
+    f = lambda x: np.sum(np.real(np.exp(1j * x) * c / (x + 2j)))  # noqa: E731
+    x = np.linspace(-1.0, 1.5, 6)
+    p = program.to_sympy(dl.trace(f, x))
+    assert len(calls) <= 7
+    names = [s.name for s, _ in p.assignments]
+    assert len(names) == 39 and not {"v3_2r", "v3_2i", "v5_2r", "v5_2i"} & set(names) and "v5_3i" in names
+    want = np.real(np.exp(1j * x) * c * (1j / (x + 2j) - 1 / (x + 2j) ** 2))
+    close(dl.grad(f, method="symbolic")(x), want)
