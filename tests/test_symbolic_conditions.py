@@ -75,3 +75,28 @@ def test_a_graph_traced_again_is_prepared_once(monkeypatch):
         want = (v[k:] * np.sin(z[: 3 - k]) + z[k:] * np.cos(z[: 3 - k]) * v[: 3 - k]) * c
         assert np.allclose(got, want, rtol=1e-13, atol=0)
     assert len(built) == 4
+
+
+def test_a_vectorized_ite_condition_is_printed_without_simplifying_logic(monkeypatch):
+    """The batch code's Piecewise prints each condition as it is, an ITE in it by `_print_ITE`: NumPyPrinter ran
+    simplify_logic on such a condition, whose relations SymPy compares by evaluating both sides at random points
+    (24 of 25 CPU-s of a random graph's symbolic Hessian, rgraph60). Values as the one-example code's, ties too."""
+    import sympy.logic.boolalg as boolalg
+
+    from difflab.compile.symbolic import vectorize
+    from difflab.ops import SYMPY_NUMPY
+
+    simplified = []
+    monkeypatch.setattr(boolalg, "simplify_logic", lambda *a, **k: simplified.append(1) or a[0])
+    x, y = sp.symbols("x y", real=True)
+    pole = sp.ITE(x <= 0, sp.Eq(x, sp.floor(x)), sp.false)  # symbolic rgamma's pole condition
+    e = sp.Piecewise((y, pole), (x * y, sp.ITE(x > y, y < 1, x < -1)), (x - y, True))
+    points = np.array([[-3.0, 2.0], [-2.5, 2.0], [2.0, 0.5], [2.0, 3.0], [-1.5, -0.5], [0.0, 0.0], [1.0, 1.0]])
+    fn, rows = vectorize([x, y], [], [e], SYMPY_NUMPY)
+    one = scalar_code([x, y], [], [e])
+    for p in points:
+        V = np.zeros((rows, 1))
+        V[:2, 0] = p
+        assert fn(V)[0] == one(*p)[0]
+    assert [one(*p)[0] for p in points] == [2.0, -5.0, 1.0, -1.0, 0.75, 0.0, 0.0]
+    assert not simplified  # main: 2 (each condition holding an ITE)
