@@ -88,3 +88,24 @@ def test_third_order_is_refused_by_name_and_reverse_over_symbolic_gives_it():
     third = dl.jacobian(dl.hessian(f, method="symbolic"), method="reverse")(a)
     want = dl.jacobian(dl.hessian(f, method="reverse"), method="reverse")(a)
     _close(third, want)
+
+
+def test_complex_matrix_by_its_real_embedding():
+    # on main refused by name ("no SymPy form of expm on complex values"): a complex A + iB goes through the real
+    # kind of [[A, −B], [B, A]] (its exp is [[Re X, −Im X], [Im X, Re X]]); 1×1 is SymPy's complex exp. Gradient,
+    # Hessian and a stack (a 1×1 and a 2×2 each) against reverse's.
+    def f(x):
+        a = x[:4].reshape(2, 2) + 1j * x[4:8].reshape(2, 2)
+        z = np.stack([a, a.T * (0.5 - 0.2j)])
+        one = dsc.linalg.expm(x[8:9].reshape(1, 1) * (0.3 + 0.7j))
+        x_ = dsc.linalg.expm(z)
+        return np.sum(np.real(x_ * np.conj(x_)) * W[2]) + np.imag(np.trace(x_[0]) + one[0, 0])
+
+    x = 0.4 * np.sin(np.arange(9.0) * 1.7 + 0.3)
+    _close(dl.grad(f, method="symbolic")(x), dl.grad(f, method="reverse")(x))
+
+    def g(x):
+        x_ = dsc.linalg.expm(x[:4].reshape(2, 2) + 1j * x[4:].reshape(2, 2))
+        return np.real(np.sum(x_ * W[2])) + np.imag(x_[0, 1])
+
+    _close(dl.hessian(g, method="symbolic")(x[:8]), dl.hessian(g, method="reverse")(x[:8]))

@@ -38,8 +38,8 @@ quotient rule under np.errstate(over="ignore"), as its float branch; the trials 
 was). Its forward gradient at the second point, right, then said a DerivativeRangeWarning: tangent terms t·e^x of
 peaks far off (x near −1416, ~1e-610) below float64's range, which the trial at 2^1000 overflowed lifting and 2^500
 could not lift; the trials now step down from 2^1000 (990, 960, 900, 800, then 500), the first finite one kept, and
-say nothing (a test below). Left: qubit_gate under symbolic is refused by name ("no SymPy form of expm on complex
-values; use method='forward' or 'reverse'"): the symbolic method's expm is an opaque kind for real matrices only.
+say nothing (a test below). qubit_gate under symbolic was refused by name ("no SymPy form of expm on complex
+values"); now the complex 2×2 exponentials go through the real 4×4 embedding [[A, −B], [B, A]] (stop 61).
 """
 
 import math
@@ -573,9 +573,6 @@ test_gradient_of_user_code_at_two_points = two_points_test(
     GRAD,
     PERTURBED,
     float32={"pacejka_tyre"},
-    refused={
-        ("qubit_gate", "symbolic"): (dl.errors.NotDifferentiableError, "no SymPy form of .* expm.* on complex values")
-    },
 )
 
 

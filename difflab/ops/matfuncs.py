@@ -848,6 +848,7 @@ def _declare_expm_kind():
         _LazyExpmParts,
         {0: _expm_x_rule, 1: _expm_k_rule, 2: _expm_h_rule},
         lambda rows, cols: [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)],
+        real=True,  # (a complex A's translation splits these: _sym_expm_complex)
     )
 
 
@@ -858,6 +859,22 @@ def _opaque_expm(m):
     from .opaque import opaque_translation
 
     return opaque_translation("expm", 0)(m)
+
+
+def _sym_expm_complex(m):
+    """exp of a complex SymPy matrix A + iB by the real embedding: A + iB ↦ [[A, −B], [B, A]] is an algebra
+    homomorphism, so it commutes with exp's power series and exp([[A, −B], [B, A]]) = [[Re X, −Im X], [Im X, Re X]]
+    for X = exp(A + iB). The 2n×2n real matrix goes through the real kind `expm` (X, dX and d²X: gradients,
+    Hessians and second-order nestings, as for a real A); 1×1 is SymPy's exp (a complex exp splits as any)."""
+    sp = _sp()
+    n = m.shape[0]
+    if n == 1:
+        return _sym_expm(m)
+    pairs = [sp.Add(e).as_real_imag() for e in m]  # (Add: a SymPy value, never a parse)
+    re = sp.Matrix(n, n, [x for x, _ in pairs])
+    im = sp.Matrix(n, n, [y for _, y in pairs])
+    x = _opaque_expm(sp.BlockMatrix([[re, -im], [im, re]]).as_explicit())
+    return x[:n, :n] + sp.I * x[n:, :n]
 
 
 def _expm_samples(rng):
@@ -872,6 +889,7 @@ expm = defop(
     jvp=(lambda t, out, a: frechet(a, t),),
     vjp=(lambda ct, out, a: frechet(_swap_last(a), ct),),
     sympy=_per_matrix(_sym_expm, "expm", limit=1, above=lambda m: _opaque_expm(m)),
+    sympy_complex=_per_matrix(_sym_expm_complex),  # (the real embedding: one real kind for both)
     domain=("real",),
     samples=_expm_samples,
     strategy=_expm_strategy,

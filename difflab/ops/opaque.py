@@ -78,6 +78,8 @@ _LOCK = threading.Lock()
 _NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
 #: kinds of complex matrices: arguments (i, j, rows, *Re entries, *Im entries), every part real
 _SPLIT: set = set()
+#: kinds of real matrices whose parts SymPy is told are real (`matrix_kind`'s real=)
+_REAL: set = set()
 #: kind -> its directional rule (`matrix_kind`'s `tangent`)
 _TANGENTS: dict = {}
 #: kind -> its cotangent rule (`matrix_kind`'s `cotangent`)
@@ -145,6 +147,7 @@ def matrix_kind(
     tangent: Callable | None = None,
     cotangent: Callable | None = None,
     nan_says: dict | None = None,
+    real: bool = False,
 ):
     """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
     mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
@@ -157,12 +160,15 @@ def matrix_kind(
     (`c`, a `Cotangent`), in matrix form: a reverse sweep's O(n³) products per matrix where the entry rules take
     n² partials per entry. `nan_says[part]`: the DomainWarning said when generated code reads a NaN entry of that
     part of a finite matrix (a part that is NaN where the symbolic method has no closed form: pinv's cut term's
-    derivative), so such a NaN is never silent."""
+    derivative), so such a NaN is never silent. `real`: declare the parts real to SymPy (as a split kind's are), so a
+    complex expression of them splits (expm's real embedding of a complex matrix)."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
     if nan_says:
         _NAN_SAYS[kind] = nan_says
     if split:
         _SPLIT.add(kind)
+    if real:
+        _REAL.add(kind)
     if tangent is not None:
         _TANGENTS[kind] = tangent
     if cotangent is not None:
@@ -432,7 +438,7 @@ def opaque_entry(kind: str, part: int):
     numeric, on_float = _numeric(kind, part)
     SYMPY_TRACED[name] = _traced(kind, part)
     methods = {"_eval_derivative": _eval_derivative, "difflab_shared": True, "difflab_kind": (kind, part)}
-    if kind in _SPLIT:  # (each part real: SymPy splits expressions of them into real and imaginary parts)
+    if kind in _SPLIT or kind in _REAL:  # (each part real: SymPy splits expressions of them into re and im parts)
         methods.update(REAL)
     return sympy_function(name, numeric, derivative, _high_precision(kind, part), on_float, methods=methods)
 
