@@ -5,7 +5,8 @@ the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conven
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
-pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry); expm_frechet, cosm, sinm, tanm, coshm, sinhm and tanhm
+(SciPy's own formulas in expm and frechet). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -275,6 +276,107 @@ def expm(A):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     return _matfuncs.expm(A)
+
+
+def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
+    """expm(A) and its Fréchet derivative L(A, E) along E, like `scipy.linalg.expm_frechet` (the registry's `expm`
+    and `frechet` entries: SciPy's expm and expm_frechet; `method` 'SPS' or 'blockEnlarge' name two algorithms for
+    the same L, both computed as SciPy's 'SPS'). Shape contract: A, E (n, n) -> (expm A, L) or L alone with
+    `compute_expm=False`.
+
+    >>> expm_frechet(_np.zeros((2, 2)), _np.eye(2), compute_expm=False).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"Unknown implementation {method}")
+    A, E = (x if isinstance(x, _Traced) else _np.asarray(x, dtype=float if not _np.iscomplexobj(x) else complex)
+            for x in (A, E))  # fmt: skip
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError("expected A to be a square matrix")
+    if E.shape != A.shape:
+        raise ValueError("expected A and E to be the same shape")
+    frechet = _matfuncs.frechet(A, E)
+    return (_matfuncs.expm(A), frechet) if compute_expm else frechet
+
+
+def _one_square(name, A):
+    """A as SciPy's matrix functions take it: one square matrix (SciPy's `_asarray_square`)."""
+    if not isinstance(A, _Traced):
+        A = _np.asarray(A)
+        A = A.astype(float) if A.dtype.kind in "biu" else A
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"scipy.linalg.{name}: expected square array_like input, got shape {A.shape}")
+    return A
+
+
+def cosm(A):
+    """The matrix cosine, like `scipy.linalg.cosm`: SciPy's own formula, (expm(iA) + expm(−iA))/2, Re expm(iA) for a
+    real A, so its values are SciPy's and its derivatives expm's (every order, every method; symbolic by expm's real
+    embedding). Shape contract: A (n, n) -> (n, n).
+
+    >>> cosm(_np.zeros((2, 2))).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    A = _one_square("cosm", A)
+    if _np.iscomplexobj(A):
+        return 0.5 * (_matfuncs.expm(1j * A) + _matfuncs.expm(-1j * A))
+    return _dnp.real(_matfuncs.expm(1j * A))
+
+
+def sinm(A):
+    """The matrix sine, like `scipy.linalg.sinm`: −i(expm(iA) − expm(−iA))/2, Im expm(iA) for a real A (SciPy's
+    formula; derivatives as cosm's). Shape contract: A (n, n) -> (n, n).
+
+    >>> sinm(_np.zeros((2, 2))).tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    A = _one_square("sinm", A)
+    if _np.iscomplexobj(A):
+        return -0.5j * (_matfuncs.expm(1j * A) - _matfuncs.expm(-1j * A))
+    return _dnp.imag(_matfuncs.expm(1j * A))
+
+
+def tanm(A):
+    """The matrix tangent, like `scipy.linalg.tanm`: cosm(A)⁻¹ sinm(A) by a solve. Shape contract: A (n, n) -> (n, n).
+
+    >>> tanm(_np.zeros((2, 2))).tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    A = _one_square("tanm", A)
+    return _dnp.linalg.solve(cosm(A), sinm(A))
+
+
+def coshm(A):
+    """The hyperbolic matrix cosine, like `scipy.linalg.coshm`: (expm(A) + expm(−A))/2. Shape contract: A (n, n) ->
+    (n, n).
+
+    >>> coshm(_np.zeros((2, 2))).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    A = _one_square("coshm", A)
+    return 0.5 * (_matfuncs.expm(A) + _matfuncs.expm(-A))
+
+
+def sinhm(A):
+    """The hyperbolic matrix sine, like `scipy.linalg.sinhm`: (expm(A) − expm(−A))/2. Shape contract: A (n, n) ->
+    (n, n).
+
+    >>> sinhm(_np.zeros((2, 2))).tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    A = _one_square("sinhm", A)
+    return 0.5 * (_matfuncs.expm(A) - _matfuncs.expm(-A))
+
+
+def tanhm(A):
+    """The hyperbolic matrix tangent, like `scipy.linalg.tanhm`: coshm(A)⁻¹ sinhm(A) by a solve. Shape contract:
+    A (n, n) -> (n, n).
+
+    >>> tanhm(_np.zeros((2, 2))).tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    A = _one_square("tanhm", A)
+    return _dnp.linalg.solve(coshm(A), sinhm(A))
 
 
 def _unsupported(name, check, instead):
@@ -651,6 +753,13 @@ __all__ = [
     "solve_discrete_lyapunov",
     "sqrtm",
     "expm",
+    "expm_frechet",
+    "cosm",
+    "sinm",
+    "tanm",
+    "coshm",
+    "sinhm",
+    "tanhm",
     "eigvalsh",
     "svdvals",
     "block_diag",
