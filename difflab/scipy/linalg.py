@@ -6,7 +6,9 @@ by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the gen
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
 pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry); expm_frechet, cosm, sinm, tanm, coshm, sinhm and tanhm
-(SciPy's own formulas in expm and frechet). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+(SciPy's own formulas in expm and frechet); hankel, companion,
+khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
+and orthogonal_procrustes (compositions with SciPy's signatures and conventions). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -486,6 +488,231 @@ def circulant(c):
     return _dnp.take(c, (i - j) % n)
 
 
+def hankel(c, r=None):
+    """The Hankel matrix with first column c and last row r (r[0] ignored; zeros when omitted), like
+    `scipy.linalg.hankel`: H[i, j] = c[i + j] while i + j < m, r[i + j − m + 1] after, gathered with a constant
+    index. Shape contract: c (m,), r (n,) -> (m, n).
+
+    >>> hankel(_np.array([1.0, 2.0, 3.0]), _np.array([9.0, 4.0])).tolist()
+    [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
+    """
+    if _np.ndim(c) > 1 or (r is not None and _np.ndim(r) > 1):
+        raise ValueError("difflab.scipy.linalg.hankel takes 1-D c and r (SciPy ravels N-D ones, with a FutureWarning)")
+    c = _dnp.atleast_1d(c)
+    r = _np.zeros(_np.shape(c)) if r is None else _dnp.atleast_1d(r)
+    i, j = _np.indices((_np.shape(c)[0], _np.shape(r)[0]))
+    return _dnp.take(_dnp.concatenate([c, r[1:]]), i + j)
+
+
+def companion(a):
+    """The companion matrix of the polynomial with coefficients a (highest first), like `scipy.linalg.companion`:
+    first row −a[1:] / a[0], ones below the diagonal; its eigenvalues are the polynomial's roots. Shape contract:
+    a (n,) -> (n − 1, n − 1), n ≥ 2, a[0] ≠ 0.
+
+    >>> companion(_np.array([1.0, -10.0, 31.0, -30.0])).tolist()
+    [[10.0, -31.0, 30.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    if _np.ndim(a) != 1:
+        raise ValueError("difflab.scipy.linalg.companion takes a 1-D a (SciPy 1.17 batches N-D ones)")
+    n = _np.shape(a)[0]
+    if n < 2:
+        raise ValueError("The length of `a` along the last axis must be at least 2.")
+    if not isinstance(a, _Traced) and _np.asarray(a)[0] == 0:  # (a traced a[0] = 0: division's DomainWarning)
+        raise ValueError("The first coefficient(s) of `a` (i.e. elements of `a[..., 0]`) must not be zero.")
+    first = -a[1:] / (1.0 * a[0])
+    below = _np.eye(n - 1, k=-1)  # (the subdiagonal's ones: constants)
+    return _dnp.concatenate([_dnp.reshape(first, (1, n - 1)), below[1:]], axis=0)
+
+
+def khatri_rao(a, b):
+    """The column-wise Kronecker product, like `scipy.linalg.khatri_rao`: column j is kron(a[:, j], b[:, j]).
+    Shape contract: a (n, k), b (m, k) -> (n m, k).
+
+    >>> khatri_rao(_np.array([[1.0, 2.0]]), _np.array([[3.0, 4.0], [5.0, 6.0]])).tolist()
+    [[3.0, 8.0], [5.0, 12.0]]
+    """
+    if _np.ndim(a) != 2 or _np.ndim(b) != 2:
+        raise ValueError("The both arrays should be 2-dimensional.")
+    if _np.shape(a)[1] != _np.shape(b)[1]:
+        raise ValueError("The number of columns for both arrays should be equal.")
+    c = _dnp.expand_dims(a, 1) * _dnp.expand_dims(b, 0)
+    return _dnp.reshape(c, (-1, _np.shape(a)[1]))
+
+
+def _c_and_r(c_or_cr):
+    if isinstance(c_or_cr, tuple):
+        c, r = c_or_cr
+        return c, r
+    return c_or_cr, _dnp.conjugate(c_or_cr)
+
+
+def solve_toeplitz(c_or_cr, b, check_finite=True):
+    """x with T x = b for the Toeplitz T of (c, r) (c alone: r = conj(c)), like `scipy.linalg.solve_toeplitz`: a
+    solve with `toeplitz(c, r)` (SciPy runs Levinson recursion: the same x to rounding, and no Levinson breakdown
+    where a leading minor is singular). Shape contract: c (n,), r (n,), b (n,) or (n, k) -> like b.
+
+    >>> solve_toeplitz((_np.array([2.0, 1.0]), _np.array([2.0, 0.5])), _np.array([2.5, 3.0])).tolist()
+    [1.0, 1.0]
+    """
+    c, r = _c_and_r(c_or_cr)
+    return _dnp.linalg.solve(toeplitz(c, r), b)
+
+
+def matmul_toeplitz(c_or_cr, x, check_finite=False, workers=None):
+    """T x for the Toeplitz T of (c, r) (c alone: r = conj(c)), like `scipy.linalg.matmul_toeplitz` (SciPy's FFT
+    product: the same to rounding). Shape contract: c (m,), r (n,), x (n,) or (n, k) -> (m,) or (m, k).
+
+    >>> matmul_toeplitz((_np.array([1.0, 2.0]), _np.array([1.0, 3.0])), _np.array([1.0, 1.0])).tolist()
+    [4.0, 3.0]
+    """
+    c, r = _c_and_r(c_or_cr)
+    return _dnp.matmul(toeplitz(c, r), x)
+
+
+def solve_circulant(c, b, singular="raise", tol=None, caxis=-1, baxis=0, outaxis=0):
+    """x with C x = b for the circulant C of c, like `scipy.linalg.solve_circulant` (SciPy's FFT division: the same
+    x to rounding). SciPy's `singular='lstsq'` and its axis arguments are refused by name. Shape contract: c (n,),
+    b (n,) or (n, k) -> like b.
+
+    >>> solve_circulant(_np.array([2.0, 1.0, 0.0]), _np.array([2.0, 3.0, 1.0])).round(12).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    _unsupported("solve_circulant", singular != "raise", f"singular={singular!r} is not offered; 'raise' only")
+    _unsupported("solve_circulant", (caxis, baxis, outaxis) != (-1, 0, 0), "caxis/baxis/outaxis are not offered")
+    return _dnp.linalg.solve(circulant(c), b)
+
+
+def convolution_matrix(a, n, mode="full"):
+    """The matrix A with A @ v = numpy.convolve(a, v, mode) for v of length n, like `scipy.linalg.convolution_matrix`
+    (a Toeplitz matrix of a zero-padded). Shape contract: a (m,) -> full (m + n − 1, n), same (max(m, n), n), valid
+    (max(m, n) − min(m, n) + 1, n).
+
+    >>> convolution_matrix(_np.array([1.0, 2.0]), 2).tolist()
+    [[1.0, 0.0], [2.0, 1.0], [0.0, 2.0]]
+    """
+    if _np.ndim(a) != 1 or _np.shape(a)[0] == 0:
+        raise ValueError("difflab.scipy.linalg.convolution_matrix takes a non-empty 1-D a")
+    if n <= 0:
+        raise ValueError("n must be a positive integer.")
+    if mode not in ("full", "valid", "same"):
+        raise ValueError("'mode' argument must be one of ('full', 'valid', 'same')")
+    m = _np.shape(a)[0]
+    az = _dnp.concatenate([a, _np.zeros(n - 1)])
+    raz = _dnp.concatenate([a[::-1], _np.zeros(n - 1)])
+    size = m + n - 1
+    trim = 0 if mode == "full" else min(n, m) - 1
+    tb = trim // 2 if mode == "same" else trim  # (SciPy's trims: 'same' splits them, 'valid' takes both whole)
+    te = trim - tb if mode == "same" else trim
+    col0, row0 = az[tb : size - te], raz[size - n - tb : size - tb]
+    return toeplitz(col0, row0)
+
+
+def diagsvd(s, M, N):
+    """The M×N matrix with s on its diagonal, like `scipy.linalg.diagsvd` (Σ of an SVD). Shape contract:
+    s (k,), k = M or N -> (M, N).
+
+    >>> diagsvd(_np.array([3.0, 2.0]), 3, 2).tolist()
+    [[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]]
+    """
+    k = _np.shape(s)[0]
+    if k not in (M, N):
+        raise ValueError("Length of s must be M or N.")
+    sigma = _dnp.diag(s)
+    if k == M:
+        return _dnp.concatenate([sigma, _np.zeros((M, N - M))], axis=1)
+    return _dnp.concatenate([sigma, _np.zeros((M - N, N))], axis=0)
+
+
+def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True, lapack_driver=None):
+    """The least-squares solution of a x ≈ b, like `scipy.linalg.lstsq`: (x, residues, rank, s) with SciPy's
+    conventions — singular values at most cond·σmax dropped (None: machine precision, LAPACK's default), residues
+    the squared residual norm per column when m > n and a has full rank (a float for a 1-D b), else empty. x is
+    difflab's minimum-norm solve (numpy.linalg.lstsq's, differentiable where the rank is locally constant);
+    `lapack_driver` names a LAPACK routine for the same x. Shape contract: a (m, n), b (m,) or (m, k) -> x (n,) or
+    (n, k).
+
+    >>> lstsq(_np.array([[1.0], [1.0]]), _np.array([1.0, 3.0]))[:3]
+    (array([2.]), np.float64(2.0), 1)
+    """
+    if lapack_driver not in (None, "gelsd", "gelsy", "gelss"):
+        raise ValueError(f"LAPACK driver {lapack_driver!r} is not found")
+    rcond = _np.finfo(float).eps if cond is None or cond < 0 else cond
+    x, residues, rank, s = _dnp.linalg.lstsq(a, b, rcond=rcond)
+    if _np.ndim(b) == 1 and _np.shape(residues) == (1,):
+        residues = residues[0]
+    return x, residues, int(rank), s
+
+
+def eigvals(a, b=None, overwrite_a=False, check_finite=True, homogeneous_eigvals=False):
+    """The eigenvalues of a general square a, like `scipy.linalg.eigvals` (numpy.linalg.eigvals: LAPACK's geev, as
+    SciPy's; their derivative needs distinct eigenvalues). The generalized problem (b) and homogeneous eigenvalues are
+    refused by name. Shape contract: a (n, n) -> (n,) complex.
+
+    >>> eigvals(_np.diag([1.0, 2.0])).tolist()
+    [(1+0j), (2+0j)]
+    """
+    _unsupported("eigvals", b is not None, "the generalized problem (b) is not offered; solve(b, a)'s eigvals is")
+    _unsupported("eigvals", homogeneous_eigvals, "homogeneous_eigvals=True is not offered")
+    return _dnp.linalg.eigvals(a)
+
+
+def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False, check_finite=True,
+        homogeneous_eigvals=False):  # fmt: skip
+    """Eigenvalues and right eigenvectors of a general square a, like `scipy.linalg.eig` (numpy.linalg.eig: LAPACK's
+    geev, as SciPy's, its unit vectors; their derivatives need distinct eigenvalues). `right=False` gives the
+    eigenvalues alone; left vectors, the generalized problem (b) and homogeneous eigenvalues are refused by name.
+    Shape contract: a (n, n) -> w (n,), v (n, n), complex.
+
+    >>> eig(_np.diag([1.0, 2.0]))[0].tolist()
+    [(1+0j), (2+0j)]
+    """
+    _unsupported("eig", left, "left eigenvectors are not offered; eig(a.conj().T)'s right ones are")
+    _unsupported("eig", b is not None, "the generalized problem (b) is not offered; eig(solve(b, a)) is")
+    _unsupported("eig", homogeneous_eigvals, "homogeneous_eigvals=True is not offered")
+    return _dnp.linalg.eig(a) if right else _dnp.linalg.eigvals(a)
+
+
+def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=True):
+    """The pseudo-inverse of a Hermitian a, like `scipy.linalg.pinvh`, reading its lower triangle (`lower=False`: the
+    upper) and dropping eigenvalues at most rtol·|λ|max (rtol None: max(m, n)·eps): numpy.linalg.pinv(hermitian=True)
+    of that Hermitian matrix. `atol` > 0 and `return_rank` are refused by name, as for pinv. Shape contract:
+    a (n, n) -> (n, n).
+
+    >>> pinvh(_np.array([[2.0, 9.0], [0.0, 0.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.0]]
+    """
+    _unsupported("pinvh", atol not in (None, 0), f"atol={atol!r} (an absolute cutoff) is not supported; use rtol=")
+    _unsupported("pinvh", return_rank, "return_rank=True is not supported; use numpy.linalg.matrix_rank(a)")
+    if _np.ndim(a) != 2 or _np.shape(a)[0] != _np.shape(a)[1]:
+        raise ValueError(f"scipy.linalg.pinvh: expected a square matrix, got shape {_np.shape(a)}")
+    tri = _dnp.tril(a) if lower else _dnp.triu(a)
+    strict = _dnp.tril(a, -1) if lower else _dnp.triu(a, 1)
+    herm = tri + _ct(
+        strict
+    )  # (the read triangle, its mirror by conjugation; the diagonal as given: Hermitian's is real)
+    if _dnp.iscomplexobj(a):
+        herm = herm - 1j * _dnp.diag(_dnp.imag(_dnp.diagonal(a)))
+    return _dnp.linalg.pinv(herm, rtol=rtol, hermitian=True)
+
+
+def orthogonal_procrustes(A, B, check_finite=True):
+    """The unitary R minimising ‖A R − B‖_F and the sum of singular values of Aᴴ B, like
+    `scipy.linalg.orthogonal_procrustes`: R the unitary polar factor of Aᴴ B (polar's sqrtm rule: its derivative holds
+    at repeated singular values; needs Aᴴ B of full rank), scale the trace of its positive factor. Shape contract:
+    A (m, n), B (m, n) -> R (n, n), scale ().
+
+    >>> R, scale = orthogonal_procrustes(_np.eye(2), _np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    >>> R.round(12).tolist(), round(float(scale), 12)
+    ([[0.0, 1.0], [-1.0, 0.0]], 2.0)
+    """
+    if _np.ndim(A) != 2:
+        raise ValueError(f"expected ndim to be 2, but observed {_np.ndim(A)}")
+    if _np.shape(A) != _np.shape(B):
+        raise ValueError(f"the shapes of A and B differ ({_np.shape(A)} vs {_np.shape(B)})")
+    u, p = polar(_dnp.matmul(_ct(A), B))
+    return u, _dnp.real(_dnp.trace(p))
+
+
 def _square(a):
     shape = _np.shape(a)
     if len(shape) != 2 or shape[0] != shape[1]:
@@ -765,6 +992,19 @@ __all__ = [
     "block_diag",
     "toeplitz",
     "circulant",
+    "hankel",
+    "companion",
+    "khatri_rao",
+    "solve_toeplitz",
+    "matmul_toeplitz",
+    "solve_circulant",
+    "convolution_matrix",
+    "diagsvd",
+    "lstsq",
+    "eigvals",
+    "eig",
+    "pinvh",
+    "orthogonal_procrustes",
     "lu",
     "lu_factor",
     "lu_solve",
