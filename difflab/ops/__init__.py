@@ -15,7 +15,7 @@ differentiated again. `batch(batched, *args, **params)` applies the op when the 
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
-(with `decompositions`: eigh, svd, cholesky; `eig`; `qr`; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions) · `signal` (SciPy's lfilter).
+(with `decompositions`: eigh, svd, cholesky; `eig`; `qr`; `matfuncs`: sqrtm, sylvester; `riccati`: care, dare) · `special` (SciPy's special functions) · `signal` (SciPy's lfilter).
 """
 
 from typing import NamedTuple
@@ -43,6 +43,7 @@ from .eig import *  # noqa: F401,F403
 from . import complex_linalg  # noqa: F401  (its opaque kinds)
 from .qr import *  # noqa: F401,F403
 from .matfuncs import *  # noqa: F401,F403
+from .riccati import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403

@@ -8,7 +8,8 @@ values by an equation each call, then difflab's elimination), and SciPy's names 
 pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry); expm_frechet, cosm, sinm, tanm, coshm, sinhm and tanhm
 (SciPy's own formulas in expm and frechet); hankel, companion,
 khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
-and orthogonal_procrustes (compositions with SciPy's signatures and conventions). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+and orthogonal_procrustes (compositions with SciPy's signatures and conventions); solve_continuous_are and
+solve_discrete_are (registry entries, difflab.ops.riccati). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -20,6 +21,7 @@ from .. import numpy as _dnp
 from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
+from ..ops import riccati as _riccati_ops
 from ..ops.qr import rank_guard as _rank_guard
 
 inv, det, svd, norm, svdvals = (
@@ -218,6 +220,40 @@ def solve_continuous_lyapunov(a, q):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     return solve_sylvester(a, _ct(a), q)
+
+
+def _riccati(name, op, a, b, q, r, e, s):
+    _unsupported(name, e is not None or s is not None, "the generalized equation (e, s) is not offered")
+    n, m = _np.shape(a)[0] if _np.ndim(a) == 2 else -1, _np.shape(b)[-1] if _np.ndim(b) == 2 else -1
+    shapes = [_np.shape(x) for x in (a, b, q, r)]
+    if shapes != [(n, n), (n, m), (n, n), (m, m)]:
+        raise ValueError(f"scipy.linalg.{name} needs a (n, n), b (n, m), q (n, n), r (m, m), got {shapes}")
+    return op(a, b, q, r)
+
+
+def solve_continuous_are(a, b, q, r, e=None, s=None, balanced=True):
+    """The stabilizing X of Aᵀ X + X A − X B R⁻¹ Bᵀ X + Q = 0, like `scipy.linalg.solve_continuous_are` (the registry's
+    `care` entry: SciPy's X; its derivative a Lyapunov equation of the closed loop A − B R⁻¹ Bᵀ X, so every order
+    nests under forward, reverse and numeric; symbolic refuses it by name). Q and R are read as symmetric (their
+    symmetric parts), as SciPy assumes them. The generalized e, s are refused by name; `balanced` changes nothing.
+    Shape contract: a (n, n), b (n, m), q (n, n), r (m, m) -> (n, n).
+
+    >>> solve_continuous_are(_np.zeros((1, 1)), _np.ones((1, 1)), _np.ones((1, 1)), _np.ones((1, 1))).tolist()
+    [[1.0]]
+    """
+    return _riccati("solve_continuous_are", _riccati_ops.care, a, b, q, r, e, s)
+
+
+def solve_discrete_are(a, b, q, r, e=None, s=None, balanced=True):
+    """The stabilizing X of Aᵀ X A − X − Aᵀ X B (R + Bᵀ X B)⁻¹ Bᵀ X A + Q = 0, like `scipy.linalg.solve_discrete_are`
+    (the registry's `dare` entry: SciPy's X; its derivative a Stein equation of the closed loop A − B K; every
+    order nests under forward, reverse and numeric; symbolic refuses it by name). Q and R are read as symmetric.
+    The generalized e, s are refused by name. Shape contract: a (n, n), b (n, m), q (n, n), r (m, m) -> (n, n).
+
+    >>> solve_discrete_are(_np.zeros((1, 1)), _np.ones((1, 1)), _np.ones((1, 1)), _np.ones((1, 1))).tolist()
+    [[1.0]]
+    """
+    return _riccati("solve_discrete_are", _riccati_ops.dare, a, b, q, r, e, s)
 
 
 def solve_discrete_lyapunov(a, q, method=None):
@@ -978,6 +1014,8 @@ __all__ = [
     "solve_sylvester",
     "solve_continuous_lyapunov",
     "solve_discrete_lyapunov",
+    "solve_continuous_are",
+    "solve_discrete_are",
     "sqrtm",
     "expm",
     "expm_frechet",
