@@ -37,6 +37,39 @@ def _daleckii_krein(name, a, e):
     return v @ (g * (v.T @ e @ v)) @ v.T
 
 
+def test_signm_and_fractional_power_against_scipy_and_daleckii_krein():
+    # signm = A (A²)^(−1/2) and A^t = expm(t logm A): SciPy's values to rounding; along a symmetric direction of a
+    # symmetric A (eigenvalues of both signs for signm, positive for the power) the Daleckii–Krein derivative
+    rng = np.random.default_rng(7)  # (its own draws: the module's RNG feeds the other tests' matrices)
+    a, e = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    a, e = 0.4 * (a + a.T) + np.diag([1.5, -1.0, 0.5]), 0.4 * (e + e.T)
+    spd = a @ a.T + 2.0 * np.eye(3)
+    FUNCS["signm"] = (np.sign, lambda x: 0 * x)
+    FUNCS["power"] = (lambda x: x**0.37, lambda x: 0.37 * x**-0.63)
+    try:
+        for name, fn, ref, m in (
+            ("signm", dsl.signm, sl.signm, a),
+            (
+                "power",
+                lambda m: dsl.fractional_matrix_power(m, 0.37),
+                lambda m: sl.fractional_matrix_power(m, 0.37),
+                spd,
+            ),
+        ):
+            np.testing.assert_allclose(fn(m), ref(m), rtol=0, atol=1e-13 * np.abs(ref(m)).max())
+            want = _daleckii_krein(name, m, e)
+            assert np.abs(want).max() > 0.1
+            for method in ("forward", "reverse"):
+                np.testing.assert_allclose(
+                    dl.jvp(fn, (m,), (e,), method=method)[1], want, atol=1e-12 * np.abs(want).max()
+                )
+    finally:
+        del FUNCS["signm"], FUNCS["power"]
+    np.testing.assert_array_equal(dsl.fractional_matrix_power(spd, 3), np.linalg.matrix_power(spd, 3))
+    with pytest.raises(TypeError, match="takes a number t"):
+        dsl.fractional_matrix_power(spd, np.ones(2))
+
+
 @pytest.mark.parametrize("name", list(FUNCS))
 def test_values_are_scipy_s_and_jvp_is_daleckii_krein(name):
     a, ac, e = _sym(3), _sym(3) + 0.2j * _sym(3), _sym(3)
@@ -64,7 +97,7 @@ def test_expm_frechet_is_scipy_s_and_nests():
     a, e = 0.5 * RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
     x, lae = dsl.expm_frechet(a, e)
     want_x, want_l = sl.expm_frechet(a, e)
-    np.testing.assert_allclose(x, want_x, rtol=1e-14)
+    np.testing.assert_allclose(x, want_x, rtol=1e-13)  # (SciPy computes it twice: expm_frechet's own expm)
     np.testing.assert_allclose(lae, want_l, rtol=1e-13, atol=1e-14)
     # d/dt L(A + tE, E) at 0 = d²/dt² expm(A + tE): reverse's Hessian of t ↦ Σ W∘expm(A + tE) along the line
     w = RNG.normal(size=(3, 3))

@@ -6,7 +6,7 @@ by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the gen
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
 pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry); expm_frechet, cosm, sinm, tanm, coshm, sinhm and tanhm
-(SciPy's own formulas in expm and frechet); hankel, companion,
+(SciPy's own formulas in expm and frechet), signm and fractional_matrix_power (sqrtm; expm of logm); hankel, companion,
 khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
 and orthogonal_procrustes (compositions with SciPy's signatures and conventions); solve_continuous_are and
 solve_discrete_are (registry entries, difflab.ops.riccati). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
@@ -415,6 +415,39 @@ def tanhm(A):
     """
     A = _one_square("tanhm", A)
     return _dnp.linalg.solve(coshm(A), sinhm(A))
+
+
+def signm(A, disp=True):
+    """The matrix sign function, like `scipy.linalg.signm`: A (A²)^(−1/2), by a solve with sqrtm(A²) (A and its
+    root commute; SciPy iterates Newton's method: the same values to rounding). Defined where no eigenvalue of A is
+    on the imaginary axis; its derivative (sqrtm's Sylvester solve) holds there. `disp=False` is not offered.
+    Shape contract: A (n, n) -> (n, n).
+
+    >>> signm(_np.diag([2.0, -3.0])).round(12).tolist()
+    [[1.0, 0.0], [0.0, -1.0]]
+    """
+    _unsupported("signm", disp is not True, "disp=False (SciPy's error estimate) is not offered")
+    A = _one_square("signm", A)
+    return _dnp.linalg.solve(_matfuncs.sqrtm(_dnp.matmul(A, A)), A)
+
+
+def fractional_matrix_power(A, t):
+    """A^t, like `scipy.linalg.fractional_matrix_power`: matrix_power for an integer t (SciPy's), else
+    expm(t logm(A)) — the principal power SciPy's Schur–Padé algorithm computes, the same to rounding; every order
+    nests in A (t a number). A singular A with a fractional t (SciPy's fallback to funm) gives NaN with a
+    DomainWarning (logm of a zero eigenvalue). Shape contract: A (n, n), t a number -> (n, n).
+
+    >>> fractional_matrix_power(_np.diag([4.0, 9.0]), 0.5).round(12).tolist()
+    [[2.0, 0.0], [0.0, 3.0]]
+    """
+    A = _one_square("fractional_matrix_power", A)
+    if isinstance(t, _Traced) or _np.ndim(t) != 0:
+        raise TypeError(
+            "scipy.linalg.fractional_matrix_power takes a number t (its power), not an array or traced value"
+        )
+    if float(t) == int(t):
+        return _dnp.linalg.matrix_power(A, int(t))
+    return _matfuncs.expm(float(t) * _matfuncs.logm(A))
 
 
 def _unsupported(name, check, instead):
@@ -1025,6 +1058,8 @@ __all__ = [
     "coshm",
     "sinhm",
     "tanhm",
+    "signm",
+    "fractional_matrix_power",
     "eigvalsh",
     "svdvals",
     "block_diag",
