@@ -1,6 +1,6 @@
 """scipy.linalg's structured matrices and solvers on traced values (difflab.scipy.linalg compositions: hankel,
 companion, khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq,
-eigvals, eig, pinvh, orthogonal_procrustes): values SciPy's (bit for bit for the gathers, to rounding for the
+eigvals, eig, pinvh, orthogonal_procrustes, solveh_banded, eigh_tridiagonal, leslie, fiedler): values SciPy's (bit for bit for the gathers, to rounding for the
 solves), gradients of every method against reverse and against central differences of SciPy's own function, and
 SciPy's own function on a traced value naming the difflab spelling."""
 
@@ -36,6 +36,13 @@ CASES = {
     "eigvals": (lambda m, x: np.real(m.eigvals(x.reshape(3, 3))), (M[:3] + 2 * np.eye(3)).ravel()),
     "pinvh": (lambda m, x: m.pinvh(x.reshape(3, 3), lower=False), (M[:3] + M[:3].T).ravel()),
     "orthogonal_procrustes": (lambda m, x: m.orthogonal_procrustes(x[:15].reshape(5, 3), N)[0], M.ravel()),
+    "solveh_banded": (
+        lambda m, x: m.solveh_banded(x[:8].reshape(2, 4), x[8:], lower=True),
+        np.r_[C + 3, R[:3], 0, B[:, 0]],
+    ),
+    "eigh_tridiagonal": (lambda m, x: m.eigh_tridiagonal(x[:4], x[4:], eigvals_only=True), np.r_[C, R[:3]]),
+    "leslie": (lambda m, x: m.leslie(x[:4], x[4:]), np.r_[C, R[:3]]),
+    "fiedler": (lambda m, x: m.fiedler(x), C),
 }
 
 
@@ -53,7 +60,9 @@ def test_values_and_gradients(name):
     h = 1e-6  # central differences of SciPy's own function: an independent check
     fd = np.array([(loss(sl, x + h * e) - loss(sl, x - h * e)) / (2 * h) for e in np.eye(len(x))])
     np.testing.assert_allclose(reverse, fd, rtol=1e-6, atol=1e-6 * np.abs(fd).max())
-    for method in ("forward", "numeric") + (("symbolic",) if name in ("hankel", "companion", "khatri_rao") else ()):
+    for method in ("forward", "numeric") + (
+        ("symbolic",) if name in ("hankel", "companion", "khatri_rao", "leslie") else ()
+    ):
         got = dl.grad(lambda x: loss(dsl, x), method=method)(x)
         tol = 1e-7 if method == "numeric" else 1e-12
         np.testing.assert_allclose(got, reverse, rtol=tol, atol=tol * np.abs(reverse).max())

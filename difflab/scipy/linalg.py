@@ -8,7 +8,8 @@ values by an equation each call, then difflab's elimination), and SciPy's names 
 pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry); expm_frechet, cosm, sinm, tanm, coshm, sinhm and tanhm
 (SciPy's own formulas in expm and frechet), signm and fractional_matrix_power (sqrtm; expm of logm); hankel, companion,
 khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
-and orthogonal_procrustes (compositions with SciPy's signatures and conventions); solve_continuous_are and
+orthogonal_procrustes, solveh_banded, eigh_tridiagonal, eigvalsh_tridiagonal, leslie and fiedler (compositions with
+SciPy's signatures and conventions; solve_lyapunov SciPy's older name of solve_continuous_lyapunov); solve_continuous_are and
 solve_discrete_are (registry entries, difflab.ops.riccati). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
@@ -183,6 +184,93 @@ def solve_banded(l_and_u, ab, b):
     return _dnp.linalg.solve(dense, b)
 
 
+def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False, check_finite=True):
+    """x with A x = b for the symmetric (Hermitian) banded A stored as SciPy's `ab` (upper form: A[i, j] =
+    ab[u + i − j, j] for i ≤ j; `lower=True`: A[i, j] = ab[i − j, j] for i ≥ j), gathered dense and solved (SciPy's
+    banded Cholesky: the same x to rounding where A is positive definite, which SciPy requires and this does not
+    check). Shape contract: ab (u + 1, n); b (n,) or (n, k); x like b.
+
+    >>> solveh_banded(_np.array([[0.0, 1.0], [2.0, 2.0]]), _np.array([3.0, 3.0])).tolist()
+    [1.0, 1.0]
+    """
+    if _np.ndim(ab) != 2:
+        raise ValueError(f"solveh_banded: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
+    width, n = _np.shape(ab)
+    u = width - 1
+    i, j = _np.indices((n, n))
+    lo, hi = _np.minimum(i, j), _np.maximum(i, j)  # (the stored triangle's entry of each (i, j))
+    row = (hi - lo) if lower else (u + lo - hi)
+    col = lo if lower else hi
+    inside = _np.abs(i - j) <= u
+    flat = _np.where(inside, row, 0) * n + col
+    stored = _dnp.take(_dnp.ravel(ab), flat)
+    if _dnp.iscomplexobj(ab):  # (the other triangle is the conjugate of the stored one)
+        other = (i < j) if lower else (i > j)
+        stored = _dnp.where(other, _dnp.conjugate(stored), stored)
+    return _dnp.linalg.solve(_dnp.where(inside, stored, 0.0), b)
+
+
+def _tridiagonal(d, e):
+    n = _np.shape(d)[0]
+    if _np.ndim(d) != 1 or _np.ndim(e) != 1 or _np.shape(e)[0] != n - 1:
+        raise ValueError(f"d (n,) and e (n - 1,) expected, got shapes {_np.shape(d)} and {_np.shape(e)}")
+    i, j = _np.indices((n, n))
+    values = _dnp.concatenate([d, e])
+    index = _np.where(i == j, i, n + _np.minimum(i, j))
+    return _dnp.where(_np.abs(i - j) <= 1, _dnp.take(values, index), 0.0)
+
+
+def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None, check_finite=True, tol=0.0,
+                     lapack_driver="auto"):  # fmt: skip
+    """Eigenvalues (ascending) and eigenvectors of the real symmetric tridiagonal matrix with diagonal d and off-
+    diagonal e, like `scipy.linalg.eigh_tridiagonal` (eigh of the matrix gathered dense: the eigenvalues to rounding,
+    the vectors up to sign; the vector derivative needs distinct eigenvalues). select='v'/'i' refused by name.
+    Shape contract: d (n,), e (n − 1,) -> w (n,), v (n, n).
+
+    >>> eigh_tridiagonal(_np.array([2.0, 2.0]), _np.array([1.0]), eigvals_only=True).tolist()
+    [1.0, 3.0]
+    """
+    _unsupported("eigh_tridiagonal", select not in ("a", "all", 0), f"select={select!r} is not offered; 'a' only")
+    t = _tridiagonal(d, e)
+    return _dnp.linalg.eigvalsh(t) if eigvals_only else _dnp.linalg.eigh(t)
+
+
+def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0, lapack_driver="auto"):
+    """The eigenvalues (ascending) of the symmetric tridiagonal matrix (d, e), like
+    `scipy.linalg.eigvalsh_tridiagonal` (see eigh_tridiagonal). Shape contract: d (n,), e (n − 1,) -> (n,).
+
+    >>> eigvalsh_tridiagonal(_np.array([0.0, 0.0]), _np.array([2.0])).tolist()
+    [-2.0, 2.0]
+    """
+    return eigh_tridiagonal(d, e, eigvals_only=True, select=select)
+
+
+def leslie(f, s):
+    """The Leslie matrix: fecundities f in the first row, survival rates s below the diagonal, like
+    `scipy.linalg.leslie`. Shape contract: f (n,), s (n − 1,) -> (n, n).
+
+    >>> leslie(_np.array([0.1, 2.0]), _np.array([0.5])).tolist()
+    [[0.1, 2.0], [0.5, 0.0]]
+    """
+    if _np.ndim(f) != 1 or _np.ndim(s) != 1 or _np.shape(s)[0] != _np.shape(f)[0] - 1 or _np.shape(f)[0] < 2:
+        raise ValueError(f"leslie: f (n,) with n >= 2 and s (n - 1,) expected, got {_np.shape(f)} and {_np.shape(s)}")
+    n = _np.shape(f)[0]
+    below = _dnp.concatenate([_dnp.diag(s), _np.zeros((n - 1, 1))], axis=1)
+    return _dnp.concatenate([_dnp.reshape(f, (1, n)), below], axis=0)
+
+
+def fiedler(a):
+    """The symmetric Fiedler matrix |a_i − a_j|, like `scipy.linalg.fiedler` (|·|'s convention at equal entries:
+    derivative 0). Shape contract: a (n,) -> (n, n).
+
+    >>> fiedler(_np.array([1.0, 4.0])).tolist()
+    [[0.0, 3.0], [3.0, 0.0]]
+    """
+    if _np.ndim(a) != 1:
+        raise ValueError("difflab.scipy.linalg.fiedler takes a 1-D a (SciPy 1.17 batches N-D ones)")
+    return _dnp.abs(_dnp.expand_dims(a, 1) - _dnp.expand_dims(a, 0))
+
+
 def _band_widths(l_and_u, ab):
     """(l, u) checked as SciPy checks them: whole numbers >= 0 with l + u + 1 rows in ab. On main (1.5, 0) was read
     as (1, 0), (5, 5) an IndexError and (-1, 0) a 'Singular matrix' from the band gathered wrongly."""
@@ -254,6 +342,10 @@ def solve_discrete_are(a, b, q, r, e=None, s=None, balanced=True):
     [[1.0]]
     """
     return _riccati("solve_discrete_are", _riccati_ops.dare, a, b, q, r, e, s)
+
+
+#: SciPy's older name of solve_continuous_lyapunov
+solve_lyapunov = solve_continuous_lyapunov
 
 
 def solve_discrete_lyapunov(a, q, method=None):
@@ -1047,6 +1139,12 @@ __all__ = [
     "solve_sylvester",
     "solve_continuous_lyapunov",
     "solve_discrete_lyapunov",
+    "solve_lyapunov",
+    "solveh_banded",
+    "eigh_tridiagonal",
+    "eigvalsh_tridiagonal",
+    "leslie",
+    "fiedler",
     "solve_continuous_are",
     "solve_discrete_are",
     "sqrtm",
