@@ -203,9 +203,6 @@ cabs = defop(
     complex=True,
     samples=_complex_samples,
     batch=_unary_batch("cabs"),
-    # its cusp at z = 0: the numeric method's steps move z by at most their relative step times |z| (a real z
-    # crossing 0 inside the stencil read as the two slopes' mean, 0, silently; abs holds its branch instead)
-    scale=(np.abs,),
     numpy=("abs", "absolute"),
     front=_abs_front,
     sympy=elementwise_sympy(_cabs_sympy),
