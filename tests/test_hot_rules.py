@@ -1,13 +1,17 @@
 """The work the forward, numeric and compiled tiers' hot paths do per call (issue 17: the suite's budget, and users'
 time): a strong product of finite factors is one finiteness pass (its product's), with the same values, strong zeros
-and warnings as before. Counts, never wall time (speed lives in bench/)."""
+and warnings as before; the numeric method's round-off probe pulls nothing back through an op that only copies
+elements (`Op.copies`). Counts, never wall time (speed lives in bench/)."""
 
 import warnings
 
 import numpy as np
 import pytest
 
+import difflab as dl
+from difflab.differentiators import offsets
 from difflab.ops import elementwise
+from difflab.ops.core import REGISTRY, examples
 
 
 def _counting(monkeypatch, module, name):
@@ -47,3 +51,31 @@ def test_strong_zeros_and_overflow_stay_as_they_were():
         with np.errstate(over="raise"):
             big = elementwise._strong_mul_impl(np.array([1e200, 1.0]), np.array([1e200, 2.0]))
     assert big.tolist() == [inf, 2.0]
+
+
+def test_an_op_that_copies_gives_only_its_arguments_elements():
+    """`Op.copies` (the numeric method's round-off probe skips such an op): on each sample, every element of the value
+    is an element of an argument, bit for bit, and the op is jointly linear."""
+    ops = [op for op in REGISTRY.values() if op.copies]
+    assert {op.name for op in ops} >= {"getitem", "reshape", "transpose", "broadcast_to", "concatenate", "stack"}
+    rng = np.random.default_rng(0)
+    for op in ops:
+        assert op.linear is True, op.name
+        for args, params in examples(op, rng):
+            out = np.asarray(op.impl(*args, **params))
+            pool = np.concatenate([np.ravel(a) for a in args])
+            assert out.size and np.isin(out.ravel(), pool).all(), op.name
+
+
+def test_the_round_off_probe_runs_no_rule_of_a_copy(monkeypatch):
+    """`absorbed` finds the addition that lost x1's change beside 1e14·x0 without pulling back through x[0] and x[1]
+    (main ran getitem's VJP twice for each: never true, a third of a nested numeric Hessian's probe)."""
+    g = dl.trace(lambda x: 1e14 * x[0] + x[1] * x[2], np.array([1.0, 2.0, 3.0]))
+    ends = [{}, {}]
+    for x, env in zip(([1.0, 2.0 + 1e-6, 3.0], [1.0, 2.0 - 1e-6, 3.0]), ends):
+        dl.evaluate(g, np.array(x), env=env)
+    seen = []
+    real = offsets._lost
+    monkeypatch.setattr(offsets, "_lost", lambda e, *rest, **kw: seen.append(e.op.name) or real(e, *rest, **kw))
+    assert offsets.absorbed(g, *ends).op.name == "add"
+    assert seen == ["add"]
