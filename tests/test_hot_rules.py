@@ -1,7 +1,8 @@
 """The work the forward, numeric and compiled tiers' hot paths do per call (issue 17: the suite's budget, and users'
 time): a strong product of finite factors is one finiteness pass (its product's), with the same values, strong zeros
 and warnings as before; the numeric method's round-off probe pulls nothing back through an op that only copies
-elements (`Op.copies`). Counts, never wall time (speed lives in bench/)."""
+elements (`Op.copies`); numeric lowers f at its points from their second call, as forward's and reverse's sweeps.
+Counts, never wall time (speed lives in bench/)."""
 
 import warnings
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+import difflab.numpy as dnp
 from difflab.differentiators import offsets
 from difflab.ops import elementwise
 from difflab.ops.core import REGISTRY, examples
@@ -79,3 +81,21 @@ def test_the_round_off_probe_runs_no_rule_of_a_copy(monkeypatch):
     monkeypatch.setattr(offsets, "_lost", lambda e, *rest, **kw: seen.append(e.op.name) or real(e, *rest, **kw))
     assert offsets.absorbed(g, *ends).op.name == "add"
     assert seen == ["add"]
+
+
+def test_numeric_lowers_f_at_its_points_from_the_second_call():
+    """A one-off numeric gradient of f with a kink (relu: f at x and at the stencils' points are the preparations that
+    hold its piece) interprets them; a second call lowers them (main lowered both for one call each, 138 lowerings
+    of a nested numeric cell); the numbers are the same bit for bit either way."""
+    W = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    x = np.array([0.4, -0.3, 0.9])
+    graph = dl.trace(lambda x: dnp.sum(dnp.relu(W @ x) * dnp.tanh(x[:2])), x)
+    prepared = dl.Numeric(scheme="richardson").prepare(graph, (0,))
+    first = np.ravel(prepared.grad([x])[1])
+    assert not prepared._probe.lowered.fns and not prepared._held.lowered.fns
+    second = np.ravel(prepared.grad([x])[1])
+    assert prepared._probe.lowered.fns and prepared._held.lowered.fns
+    assert first.tobytes() == second.tobytes()
+    want = W.T @ ((W @ x > 0) * np.tanh(x[:2]))
+    want[:2] += np.maximum(W @ x, 0.0) / np.cosh(x[:2]) ** 2
+    np.testing.assert_allclose(first, want, rtol=1e-9)
