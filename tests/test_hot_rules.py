@@ -1,8 +1,8 @@
 """The work the forward, numeric and compiled tiers' hot paths do per call (issue 17: the suite's budget, and users'
 time): a strong product of finite factors is one finiteness pass (its product's), with the same values, strong zeros
 and warnings as before; the numeric method's round-off probe pulls nothing back through an op that only copies
-elements (`Op.copies`); numeric lowers f at its points from their second call, as forward's and reverse's sweeps.
-Counts, never wall time (speed lives in bench/)."""
+elements (`Op.copies`); numeric lowers f at its points from their second call, as forward's and reverse's sweeps; its singular-point check
+looks closer only at an infinite partial. Counts, never wall time (speed lives in bench/)."""
 
 import warnings
 
@@ -11,7 +11,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators import offsets
+from difflab.differentiators import offsets, pieces
 from difflab.ops import elementwise
 from difflab.ops.core import REGISTRY, examples
 
@@ -99,3 +99,17 @@ def test_numeric_lowers_f_at_its_points_from_the_second_call():
     want = W.T @ ((W @ x > 0) * np.tanh(x[:2]))
     want[:2] += np.maximum(W @ x, 0.0) / np.cosh(x[:2]) ** 2
     np.testing.assert_allclose(first, want, rtol=1e-9)
+
+
+def test_the_singular_point_check_looks_closer_only_at_an_infinite_partial(monkeypatch):
+    """`pieces.infinite_partial` finds sqrt at 0 (std at a constant vector) and nothing at a smooth point; where every
+    partial is finite it broadcasts none to its output's shape nor compares it there (main: one broadcast each)."""
+    x = np.array([0.3, -0.2, 0.5])
+    std = dl.trace(lambda x: dnp.sqrt(dnp.sum((x - dnp.mean(x)) ** 2)), x)
+    assert str(pieces.infinite_partial(std, [np.ones(3)], (0,))).startswith("v5 = sqrt(v4)")
+    assert pieces.infinite_partial(std, [x], (0,)) is None
+    smooth = dl.trace(lambda x: dnp.sum(dnp.tanh(x) * x + dnp.sin(x) * dnp.exp(x)), x)
+    calls, real = [], np.broadcast_to
+    monkeypatch.setattr(np, "broadcast_to", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    assert pieces._singular(smooth, [x], (0,)) is None
+    assert calls == []
