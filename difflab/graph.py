@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - another NumPy: np.errstate
 __all__ = [
     "raising",
     "quiet_overflow",
+    "quiet_product",
     "raising_overflow",
     "Traced",
     "Var",
@@ -115,20 +116,33 @@ class quiet_overflow(raising):
     """
 
     __slots__ = ()
+    quiet: dict = {"over": "ignore"}  # (the flags set; their memo below)
+    memo: list = [(None, None)]  # (the error state last seen, it with these flags quiet): made once per state in force
 
     def __enter__(self):
         if ERRSTATE is None:  # pragma: no cover - another NumPy
-            self.token = np.errstate(over="ignore")
+            self.token = np.errstate(**self.quiet)
             self.token.__enter__()
         else:  # (the state made once per state in force: a rule runs this per product)
-            current, memo = ERRSTATE[0].get(), _QUIET[0]
+            current, memo = ERRSTATE[0].get(), self.memo[0]
             if memo[0] is not current:
-                memo = _QUIET[0] = (current, ERRSTATE[1](over="ignore"))
+                memo = self.memo[0] = (current, ERRSTATE[1](**self.quiet))
             self.token = ERRSTATE[0].set(memo[1])
 
 
-#: (the error state last seen, it with overflow quiet): `quiet_overflow`'s, made once per state in force
-_QUIET: list = [(None, None)]
+class quiet_product(quiet_overflow):
+    """`with quiet_product():` is `np.errstate(over="ignore", invalid="ignore")`, set as `quiet_overflow` sets its
+    state: for a strong product formed before its factors are looked at (ops.elementwise: 0·∞ is formed there only
+    to be replaced by 0, and NaN or ±inf in the product is the only sign that a factor may not be finite).
+
+    >>> with quiet_product():
+    ...     np.geterr()["invalid"], np.geterr()["over"]
+    ('ignore', 'ignore')
+    """
+
+    __slots__ = ()
+    quiet = {"over": "ignore", "invalid": "ignore"}
+    memo = [(None, None)]
 
 
 class Traced:

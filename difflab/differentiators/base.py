@@ -397,8 +397,9 @@ class Prepared:
             if fn is not None and not getattr(fn, "charged", False):
                 setattr(cls, name, _charged(fn))
 
-    def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
+    def __init__(self, method: Differentiator, graph: Graph, wrt: tuple, lower_after: int = 1):
         self.method, self.graph, self.wrt = method, graph, wrt
+        self._lower_after = lower_after  # (`lowered`: the call from which f's value is lowered)
         outputs = graph.outputs
         if len(outputs) == 1 and type(outputs[0]) is Var:  # a loss (no list comprehension's frame)
             self.out_shapes = [outputs[0].shape]
@@ -424,8 +425,9 @@ class Prepared:
     def lowered(self) -> Tier:
         """f itself, lowered per batching flags (None: unbatched); made when first wanted (a fresh
         gradient never lowers f). Not for a graph closing over an enclosing trace's values: the interpreter records
-        what they meet (lowered code's NumPy converted them: a numeric Hessian of such an f refused)."""
-        return Tier(self._compiled and not self.graph.closes_over_tracers)
+        what they meet (lowered code's NumPy converted them: a numeric Hessian of such an f refused). From the
+        `lower_after`-th call (numeric's f at x and at its stencils' points: 2, as forward's and reverse's sweeps)."""
+        return Tier(self._compiled and not self.graph.closes_over_tracers, after=self._lower_after)
 
     @property
     def evals(self) -> int:

@@ -205,7 +205,7 @@ def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0, negligib
     for e in graph.eqns:
         # (a nested level's stencil: not f's own addition; second differences (`floor`) are no point to take slopes at)
         flat = e.op.linear is not True and not (e.op.elementwise and e.op.differentiable and not floor)
-        if flat or e.origin is FROM_VALUES:
+        if flat or e.origin is FROM_VALUES or e.op.copies:  # (a copy moves wherever its argument did: `Op.copies`)
             continue
         o = np.asarray(plus[e.out])
         if o.dtype.kind != "f":

@@ -32,7 +32,6 @@ from ..graph import (
     Var,
     active,
     evaluate,
-    impl_or_nan,
     on_behalf,
     prune,
     read,
@@ -139,16 +138,21 @@ def _singular(graph: Graph, args, wrt):
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for e in graph.eqns:  # NumPy on the numbers (an outer trace's values too): nothing recorded, nothing said
-            env[e.out] = impl_or_nan(e, [_number(read(env, a)) for a in e.args], e.kw)
+            nums = [_number(read(env, a)) for a in e.args]
+            try:  # (`impl_or_nan`, whose error state this loop has set once)
+                env[e.out] = e.op.impl(*nums, **e.kw)
+            except np.linalg.LinAlgError:
+                env[e.out] = np.full(e.out.shape, np.nan)
             if e.out not in live or not e.op.float_partials:
                 continue
-            vals, out = [_inexact(_number(read(env, a))) for a in e.args], _inexact(env[e.out])
-            bad = []
+            vals, out, bad = [_inexact(v) for v in nums], _inexact(env[e.out]), []
             for (partial, _), a in zip(e.op.float_partials, e.args):
                 if partial is None or not isinstance(a, Var) or a not in live or a in bad:
                     continue
-                d = np.broadcast_to(_inexact(partial(out, *vals, **e.kw)), out.shape)
-                at = np.isfinite(out) & ~np.isfinite(d)
+                d = _inexact(partial(out, *vals, **e.kw))
+                if np.isfinite(d).all():  # (no infinite partial anywhere: the common case, nothing broadcast)
+                    continue
+                at = np.isfinite(out) & ~np.isfinite(np.broadcast_to(d, out.shape))
                 if at.any() and _moves(graph, args, wrt, e, a, at, env):
                     bad.append(a)
             if bad:

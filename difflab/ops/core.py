@@ -336,6 +336,11 @@ class Op:
     #: linear op whose value reaches f's outputs only through linear ops adds a constant to f: the numeric method
     #: differences f without it (differentiators/offsets.py), as a large one leaves f's change below an ulp of f
     linear: bool | str = False
+    #: its value's elements are its arguments' own, each copied as it is, no arithmetic on them (getitem, reshape,
+    #: transpose, broadcast_to, concatenate, stack): an argument's element that moved between two evaluations moves
+    #: every element of the value it feeds, so no change is absorbed there. The numeric method's round-off probe
+    #: skips the op (differentiators/offsets.py `absorbed`: 17,580 getitems' two VJPs each in a nested Hessian)
+    copies: bool = False
     #: its implementation's underflow is harmless: an output entry that underflowed to 0 (exp(-800), sigmoid(-800),
     #: log_softmax's and logsumexp's terms e^(x - max) inside their sums) is its exact value to rounding, and the
     #: partial that reads it (exp's out, the softmax) is the same 0. Compiled code, which leaves for the interpreter

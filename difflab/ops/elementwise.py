@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from ..graph import Traced, quiet_overflow
+from ..graph import Traced, quiet_product
 from . import canonical
 from .nonzero import surely_nonzero
 from . import core as _core
@@ -130,18 +130,20 @@ mul = defop(
 def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
-    if surely_finite(a) and surely_finite(b):  # no 0·∞ can be formed: the plain product
-        with quiet_overflow():  # (a rule's term: its overflow said as a DerivativeRangeWarning, not NumPy's)
-            out = np.multiply(a, b)
-        if not surely_finite(out):
-            say_overflow(out, a, b)
-        return out
-    with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
+    with quiet_product():  # (0·∞ formed here only to be replaced by 0; a rule's overflow said below, not as NumPy's)
         out = np.multiply(a, b)
-        if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
-            return out
-        # one pass, no temporaries: a sum without NaN means no product is NaN (the common case);
-        # with one (or inf - inf in the sum), the products are checked one by one
+    # the product first: every factor reaches some product, and ±inf or NaN in a factor makes its products ±inf or
+    # NaN, so a finite product (one pass: the common case) had finite factors, no 0·∞ among them, and no overflow
+    if surely_finite(out):
+        return out
+    if surely_finite(a) and surely_finite(b):  # finite factors: a product out of range (or too large to tell)
+        say_overflow(out, a, b)
+        return out
+    if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
+        return out
+    # one pass, no temporaries: a sum without NaN means no product is NaN; with one (or inf - inf in the sum), the
+    # products are checked one by one
+    with np.errstate(invalid="ignore", over="ignore"):
         if not np.isnan(np.add.reduce(out, axis=None)):
             return out
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)

@@ -210,6 +210,7 @@ transpose = defop(
     direct=lambda ranks, axes: (_MATRIX_T, {}) if ranks == (2,) and tuple(axes) == (1, 0) else None,
     linear=True,
     writable_view=True,
+    copies=True,
 )
 _MATRIX_T = operator.attrgetter("T")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -245,6 +246,7 @@ reshape = defop(
     direct=lambda ranks, shape: (operator.methodcaller("reshape", tuple(shape)), {}) if ranks[0] else None,
     linear=True,
     writable_view=True,
+    copies=True,
 )
 
 
@@ -264,6 +266,7 @@ broadcast_to = defop(
     front=_broadcast_to_front,
     strategy=_broadcast_to_strategy,
     linear=True,
+    copies=True,
 )
 
 
@@ -344,6 +347,7 @@ getitem = defop(
     strategy=_getitem_strategy,
     linear=True,
     writable_view=True,
+    copies=True,
 )
 scatter_add = defop(
     "scatter_add",
@@ -520,6 +524,7 @@ concatenate = defop(
     front=_concatenate_front,
     strategy=_join_strategy,
     linear=True,
+    copies=True,
 )
 stack = defop(
     "stack",
@@ -536,6 +541,7 @@ stack = defop(
     front=_stack_front,
     strategy=_join_strategy,
     linear=True,
+    copies=True,
 )
 
 
