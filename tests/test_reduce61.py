@@ -48,7 +48,7 @@ def _central(f, x, h=1e-3, hessian=True):
 def test_reduce_initial_and_where_are_numpys_to_the_bit():
     """np.add/multiply/maximum/minimum.reduce with initial= (every axis form, keepdims, an empty axis: the start
     alone), where= (maximum's and minimum's with initial=, as NumPy requires), dtype=float; np.sum/np.prod with
-    initial=: NumPy's values bit for bit (the add rows sum a 9-long last axis pairwise, then add c, as NumPy's loop
+    initial=, add/multiply.accumulate's dtype=float: NumPy's values bit for bit (the add rows sum a 9-long last axis pairwise, then add c, as NumPy's loop
     does; along a leading axis c comes first), but add's where= (to rounding: NumPy sums each run of unmasked entries
     pairwise, difflab the row with 0 for the masked). Refused on main (reduce's keywords), np.sum's an ulp off."""
     x = R * np.array([1.0, 1e-3, 1e3, 7.0])
@@ -69,6 +69,9 @@ def test_reduce_initial_and_where_are_numpys_to_the_bit():
     calls = [(f, kw) for f in (np.sum, np.prod) for kw in ({"axis": 0}, {"axis": (0, 1)}, {"axis": 1})]
     got = _value(lambda a: tuple(f(a, initial=0.1, **kw) for f, kw in calls), X)
     assert all(np.array_equal(y, f(X, initial=0.1, **kw)) for y, (f, kw) in zip(got, calls))
+    for u in (np.add, np.multiply):  # (accumulate's dtype=float too)
+        want = u.accumulate(x, axis=1, dtype=float)
+        assert np.array_equal(_value(lambda a: u.accumulate(a, axis=1, dtype=float), x), want)  # noqa: B023
     with pytest.raises(ValueError, match="drop the derivative"):
         dl.grad(lambda a: np.add.reduce(a, dtype=int).sum())(x)
     with pytest.raises(ValueError, match="needs initial="):
