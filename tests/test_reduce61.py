@@ -76,6 +76,8 @@ def test_reduce_initial_and_where_are_numpys_to_the_bit():
         dl.grad(lambda a: np.add.reduce(a, dtype=int).sum())(x)
     with pytest.raises(ValueError, match="needs initial="):
         dl.grad(lambda a: np.maximum.reduce(a, where=M).sum())(x)
+    with pytest.raises(ValueError, match="initial= must be one number"):  # (NumPy's ValueError; not a broadcast start)
+        dl.grad(lambda a: np.add.reduce(a, axis=1, initial=[1.0, 2.0, 3.0]).sum())(x)
 
 
 @pytest.mark.parametrize("method", METHODS)

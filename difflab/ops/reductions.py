@@ -75,6 +75,12 @@ def _started(reduce, x, axes, keepdims, initial):
     to 4-d, masked ones too but for add's pairwise sums broken into runs by a mask): `initial` is a first row ahead of
     the reduced entries, merged in C order and reduced along that one axis (NumPy's accumulator starts at it), except
     that add sums a trailing block of reduced axes first (its contiguous inner loop's pairwise sum, c + Σ row)."""
+    if _shape(initial) if isinstance(initial, Traced) else np.shape(initial):  # (NumPy's: one number)
+        raise ValueError(
+            f"initial= must be one number (NumPy's: setting an array element with a sequence), got {initial!r}"
+        )
+    if not isinstance(initial, Traced) and np.asarray(initial).dtype.kind not in "biufc":
+        float(initial)  # (NumPy's ValueError: could not convert string to float)
     nd, shape = _ndim(x), _shape(x)
     axes = tuple(range(nd)) if axes is None else axes
     inner = ()
