@@ -45,12 +45,14 @@ def _central(f, x, h=1e-3, hessian=True):
 # -- 1. initial= / where= / dtype= of the reductions' reduce ---------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::difflab.DomainWarning")  # (the empty mean's NaN)
 def test_reduce_initial_and_where_are_numpys_to_the_bit():
     """np.add/multiply/maximum/minimum.reduce with initial= (every axis form, keepdims, an empty axis: the start
     alone), where= (maximum's and minimum's with initial=, as NumPy requires), dtype=float; np.sum/np.prod with
-    initial=, add/multiply.accumulate's dtype=float: NumPy's values bit for bit (the add rows sum a 9-long last axis pairwise, then add c, as NumPy's loop
-    does; along a leading axis c comes first), but add's where= (to rounding: NumPy sums each run of unmasked entries
-    pairwise, difflab the row with 0 for the masked). Refused on main (reduce's keywords), np.sum's an ulp off."""
+    initial=, np.sum/np.mean with where=, add/multiply.accumulate's dtype=float: NumPy's values bit for bit (the add
+    rows sum a 9-long last axis pairwise, then add c, as NumPy's loop does; along a leading axis c comes first; a
+    where= mask's runs of unmasked entries each summed pairwise: the internal where_sum). Refused on main (reduce's
+    keywords), np.sum's with initial= or where= an ulp off."""
     x = R * np.array([1.0, 1e-3, 1e3, 7.0])
     X = np.linspace(-2.0, 3.0, 2 * 3 * 9).reshape(2, 3, 9) ** 3
     kws = ({"axis": 1}, {"axis": 0}, {"axis": None}, {"axis": (0, 1)}, {"axis": -1, "keepdims": True}, {"axis": ()})
@@ -61,14 +63,14 @@ def test_reduce_initial_and_where_are_numpys_to_the_bit():
             got = _value(lambda a: tuple(u.reduce(a, **kw) for kw in cases), a)  # noqa: B023
             for kw, y in zip(cases, got):
                 want = u.reduce(a, **kw)
-                assert np.shape(y) == want.shape, (u.__name__, a.shape, kw)
-                if u is np.add and "where" in kw:  # (NumPy sums each run of unmasked entries pairwise: to rounding)
-                    np.testing.assert_allclose(y, want, rtol=1e-15, atol=1e-15 * np.abs(a).sum())
-                else:
-                    assert np.array_equal(y, want), (u.__name__, a.shape, kw)
+                assert np.shape(y) == want.shape and np.array_equal(y, want), (u.__name__, a.shape, kw)
     calls = [(f, kw) for f in (np.sum, np.prod) for kw in ({"axis": 0}, {"axis": (0, 1)}, {"axis": 1})]
-    got = _value(lambda a: tuple(f(a, initial=0.1, **kw) for f, kw in calls), X)
-    assert all(np.array_equal(y, f(X, initial=0.1, **kw)) for y, (f, kw) in zip(got, calls))
+    runs = np.ones(X.shape, dtype=bool)
+    runs[..., 2], runs[0, 1, 5:7], runs[1, :, 0] = False, False, False
+    calls += [(f, {"axis": a, "where": runs}) for f in (np.sum, np.mean) for a in (0, 2, None)]
+    got = _value(lambda a: tuple(f(a, initial=0.1, **kw) if f is not np.mean else f(a, **kw) for f, kw in calls), X)
+    want = [f(X, initial=0.1, **kw) if f is not np.mean else f(X, **kw) for f, kw in calls]
+    assert all(np.array_equal(y, w, equal_nan=True) for y, w in zip(got, want))  # (an empty mean: NaN, NumPy's)
     for u in (np.add, np.multiply):  # (accumulate's dtype=float too)
         want = u.accumulate(x, axis=1, dtype=float)
         assert np.array_equal(_value(lambda a: u.accumulate(a, axis=1, dtype=float), x), want)  # noqa: B023
@@ -83,12 +85,12 @@ def test_reduce_initial_and_where_are_numpys_to_the_bit():
 @pytest.mark.parametrize("method", METHODS)
 def test_reduce_initial_and_where_differentiate_twice(method):
     """Gradients (prepared) and Hessians against central differences of NumPy's own functions: the start of
-    add.reduce along a leading axis, multiply.reduce with where=, maximum.reduce with where= and initial= (the start
+    add.reduce along a leading axis with where= (a masked column: the start alone), multiply.reduce with where=, maximum.reduce with where= and initial= (the start
     wins one row: its slope 0), minimum.reduce over all axes with a traced start."""
     x = R[:2, :3].copy()
     m = np.array([True, False, True])
     cases = (
-        lambda a, u=np: u.sum(u.add.reduce(a, axis=0, initial=2.0) ** 2),
+        lambda a, u=np: u.sum(u.add.reduce(a, axis=0, initial=2.0, where=m) ** 2),
         lambda a, u=np: u.sum(u.multiply.reduce(a, axis=1, initial=1.5, where=m)),
         lambda a, u=np: u.sum(u.maximum.reduce(a * a, axis=1, initial=3.0, where=m) ** 2),
         lambda a, u=np: u.minimum.reduce(a**3, axis=None, initial=u.sum(a) * 0.1),

@@ -62,6 +62,13 @@ def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=
     """
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("sum", dtype, x)
+    if where is not True and not isinstance(initial, Traced):  # (NumPy's order: where_sum)
+        if initial is not None:
+            _started_check(initial)
+            initial = np.asarray(initial).item()
+        mask = where if isinstance(where, Traced) else np.asarray(where, dtype=bool)
+        return where_sum(x, _broadcast_to(mask, _shape(x)), axis=normalize_axes(x, axis), keepdims=bool(keepdims),
+                         initial=initial)  # fmt: skip
     if where is not True:
         x = _where(where, x, 0.0)
     if initial is not None:
@@ -69,18 +76,22 @@ def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=
     return sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
 
 
-def _started(reduce, x, axes, keepdims, initial):
-    """sum or prod of x over `axes` (None: all) from NumPy's start `initial`, in NumPy's own order, so its values to
-    the bit (`numpy.add.reduce(x, axis, initial=c)`; measured on NumPy 2.4 for every axis set of C-ordered arrays up
-    to 4-d, masked ones too but for add's pairwise sums broken into runs by a mask): `initial` is a first row ahead of
-    the reduced entries, merged in C order and reduced along that one axis (NumPy's accumulator starts at it), except
-    that add sums a trailing block of reduced axes first (its contiguous inner loop's pairwise sum, c + Σ row)."""
+def _started_check(initial):
     if _shape(initial) if isinstance(initial, Traced) else np.shape(initial):  # (NumPy's: one number)
         raise ValueError(
             f"initial= must be one number (NumPy's: setting an array element with a sequence), got {initial!r}"
         )
     if not isinstance(initial, Traced) and np.asarray(initial).dtype.kind not in "biufc":
         float(initial)  # (NumPy's ValueError: could not convert string to float)
+
+
+def _started(reduce, x, axes, keepdims, initial):
+    """sum or prod of x over `axes` (None: all) from NumPy's start `initial`, in NumPy's own order, so its values to
+    the bit (`numpy.add.reduce(x, axis, initial=c)`; measured on NumPy 2.4 for every axis set of C-ordered arrays up
+    to 4-d; a sum's where= mask is where_sum's, NumPy's own): `initial` is a first row ahead of
+    the reduced entries, merged in C order and reduced along that one axis (NumPy's accumulator starts at it), except
+    that add sums a trailing block of reduced axes first (its contiguous inner loop's pairwise sum, c + Σ row)."""
+    _started_check(initial)
     nd, shape = _ndim(x), _shape(x)
     axes = tuple(range(nd)) if axes is None else axes
     inner = ()
@@ -735,6 +746,61 @@ masked_sum = defop(
     sympy_complex=False,
     doc="x[..., m, ...] (the mask m at x's axes from `axis` on) summed over the read's axes `axes`, its count's among "
     "them: NumPy's own sum of the selected elements (x[m].sum() under prepare, difflab.assign.reduce_masked)",
+)
+
+
+# -- where_sum: numpy.sum's where= mask, NumPy's own order ------------------------------------------------------------
+
+
+def _where_sum_impl(x, m, axis, keepdims, initial):
+    if (isinstance(x, np.ndarray) and x.dtype == object) or (isinstance(m, np.ndarray) and m.dtype == object):
+        return _where_sum_sympy(x, m, axis, keepdims, initial)
+    # (NumPy's own: its inner loop sums each run of unmasked entries pairwise, not the row with zeros between them)
+    start = {} if initial is None else {"initial": initial}
+    return np.add.reduce(x, axis=axis, keepdims=keepdims, where=np.asarray(m, dtype=bool), **start)
+
+
+def _where_sum_sympy(x, m, axis, keepdims, initial):
+    picked = np.asarray(REGISTRY["where"].sympy(m, x, 0), dtype=object)
+    total = np.sum(picked, axis=axis, keepdims=keepdims)
+    return total if initial is None else total + initial
+
+
+def _where_sum_batch(batched, x, m, axis, keepdims, initial):
+    x, m = _broadcast_batch(batched, [x, m])
+    axes = tuple(range(1, _ndim(x))) if axis is None else _batch_axis(axis)
+    return where_sum(x, m, axis=axes, keepdims=keepdims, initial=initial)
+
+
+where_sum = defop(
+    "where_sum",
+    _where_sum_impl,
+    jvp=(
+        lambda t, out, x, m, axis, keepdims, initial: where_sum(t, m, axis=axis, keepdims=keepdims, initial=None),
+        None,
+    ),
+    vjp=(
+        lambda ct, out, x, m, axis, keepdims, initial: where(
+            m, _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)), 0.0
+        ),
+        None,
+    ),
+    samples=lambda rng: [
+        ((draw("real", (3, 9), rng), rng.random((3, 9)) < 0.6), {"axis": (1,), "keepdims": False, "initial": None}),
+        ((draw("real", (4, 3), rng), rng.random((4, 3)) < 0.6), {"axis": None, "keepdims": True, "initial": 0.5}),
+        (
+            (draw("real", (2, 3, 4), rng), rng.random((2, 3, 4)) < 0.6),
+            {"axis": (0, 2), "keepdims": False, "initial": -1.5},
+        ),
+    ],
+    batch=_where_sum_batch,
+    sympy=_where_sum_sympy,
+    domain=("real", "bool"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="x summed over `axis` where the mask m (x's shape) holds, from `initial` (a number; None: 0): numpy.sum's "
+    "where=, NumPy's own sum (each run of unmasked entries summed pairwise), so its values to the bit",
 )
 
 
