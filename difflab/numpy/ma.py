@@ -8,11 +8,11 @@ shape; its reductions are sums of `where(mask, 0, data)` over the unmasked count
 filled(0) data; mean = sum * 1. / count; var = sum((data - mean)² where unmasked) / (count - ddof); std = sqrt(var)),
 so the values are NumPy's and the derivative of a masked element is 0. A traced mask (`x < 0`) is recomputed at each
 call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is masked (every element of a
-reduction masked; var's count <= ddof) it is here too: np.ma.masked for a 0-d result, a MaskedArray with those entries
-masked (NumPy's data there, a constant: derivative 0) for an n-d one or a traced mask's; a function returning a MaskedArray returns its
-data (np.ma.getdata's). Only a prepared function traced where its traced mask left every result unmasked, asked where
-it masks one, gives NaN there with a DomainWarning (its trace holds a plain result). max/min fill the masked elements
-with ∓inf, NumPy's.
+reduction masked; var's count <= ddof) it is here too: np.ma.masked for a constant mask's 0-d result, else a
+MaskedArray with those entries masked (NumPy's data there, a constant: derivative 0); a function returning a
+MaskedArray returns its data (np.ma.getdata's). Only a prepared function traced where its traced mask left every
+result unmasked, asked where it masks one, gives NaN there with a DomainWarning (its trace holds a plain result).
+max/min fill the masked elements with ∓inf, NumPy's.
 
 >>> import numpy as np
 >>> import difflab as dl, difflab.numpy as dnp
@@ -108,16 +108,19 @@ class MaskedArray:
         v, n = self._var(axis, dtype, ddof, keepdims)
         return _reduced(_dnp.sqrt(_dnp.where(n > 0, v, 1.0)), n, 0.0)
 
-    def max(self, axis=None, keepdims=False, fill_value=None):
+    def max(self, axis=None, out=None, fill_value=None, keepdims=False):
         """The largest unmasked element (NumPy's: the masked ones filled with -inf; masked where all are, its data
         there 1e20, np.ma's fill value); ties split the derivative evenly, as `max`'s."""
-        return self._extreme(_dnp.max, -_np.inf, axis, keepdims)
+        return self._extreme("max", -_np.inf, axis, out, fill_value, keepdims)
 
-    def min(self, axis=None, keepdims=False, fill_value=None):
+    def min(self, axis=None, out=None, fill_value=None, keepdims=False):
         """The smallest unmasked element (the masked ones filled with +inf), as `max`."""
-        return self._extreme(_dnp.min, _np.inf, axis, keepdims)
+        return self._extreme("min", _np.inf, axis, out, fill_value, keepdims)
 
-    def _extreme(self, reduce, fill, axis, keepdims):
+    def _extreme(self, name, fill, axis, out, fill_value, keepdims):
+        if out is not None or fill_value is not None:
+            raise TypeError(f"difflab.numpy.ma's {name} takes no out= or fill_value= (NumPy's -inf/+inf fill only)")
+        reduce = _dnp.max if name == "max" else _dnp.min
         n = self.count(axis, keepdims)
         return _reduced(reduce(self.filled(fill), axis=axis, keepdims=keepdims), n, _FILL["f"])
 
@@ -337,12 +340,12 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
 
 def max(obj, axis=None, out=None, fill_value=None, keepdims=False):
     """`numpy.ma.max`: MaskedArray.max of `obj`."""
-    return masked_array(obj).max(axis, keepdims)
+    return masked_array(obj).max(axis, out, fill_value, keepdims)
 
 
 def min(obj, axis=None, out=None, fill_value=None, keepdims=False):
     """`numpy.ma.min`: MaskedArray.min of `obj`."""
-    return masked_array(obj).min(axis, keepdims)
+    return masked_array(obj).min(axis, out, fill_value, keepdims)
 
 
 #: the names this module traces (numpy.ma's others: NumPy's own, refused given a traced value, naming these)

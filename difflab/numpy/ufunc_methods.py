@@ -204,7 +204,8 @@ _FOLDED = frozenset({"fmax", "fmin", "hypot", "logaddexp2"})
 
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
 #: (ufunc, method); `outer` and `accumulate` of any other binary ufunc by broadcasting and by a sequential
-#: fold, `reduce` of those in _FOLDED and of those NumPy does not reorder by a fold (`ufunc_method`)
+#: fold, `reduce` of those in _FOLDED and of those NumPy does not reorder by a fold, `reduceat` of any by a fold per
+#: segment (`ufunc_method`)
 _UFUNC_METHODS = {
     ("add", "reduce"): _started(sum, "add"),
     ("multiply", "reduce"): _started(_prod, "multiply"),
