@@ -2494,13 +2494,17 @@ def traced_values(t: Trace, inputs) -> dict | None:
 def flatten_returned(out, doing="differentiates"):
     """`tree.flatten(out)` of f's result, a bare None refused as `check_returned` refuses a str: None inside a
     pytree is a node without leaves (as in JAX), but a function returning only None most likely lacks its
-    `return` (JAX's grad refuses it too)."""
+    `return` (JAX's grad refuses it too); a difflab.numpy.ma.MaskedArray leaf is its data."""
     if out is None:
         raise TypeError(
             f"the function returned a NoneType; difflab {doing} functions returning numbers, arrays, or pytrees "
             "of them (is its return statement missing? None inside a pytree is a node without leaves, as in JAX)"
         )
-    return tree.flatten(out)
+    leaves, treedef = tree.flatten(out)
+    for k, o in enumerate(leaves):
+        if type(o) is dnp.ma.MaskedArray:  # (its data, np.ma.getdata's: a masked entry's a constant, derivative 0)
+            leaves[k] = o.data
+    return leaves, treedef
 
 
 def check_returned(out_leaves, doing="differentiates") -> None:

@@ -50,5 +50,5 @@ def test_the_symbolic_method_divides_by_a_constant_as_numpy_does():
 @pytest.mark.parametrize("keyword", [{"initial": 1.5}, {"where": np.array([True, False, True])}])
 def test_a_ufunc_method_with_a_keyword_it_does_not_take_is_refused_by_name(keyword):
     name = next(iter(keyword))
-    with pytest.raises(UnsupportedOperationError, match=f"numpy.add.reduce.*{name}"):
-        dl.grad(lambda x: dnp.add.reduce(x, **keyword))(np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(UnsupportedOperationError, match=f"numpy.logaddexp.reduce.*{name}"):  # (add's: reduce61)
+        dl.grad(lambda x: dnp.logaddexp.reduce(x, **keyword))(np.array([1.0, 2.0, 3.0]))

@@ -7,9 +7,12 @@ naming the function here. A traced masked array here is the pair (data, mask), e
 shape; its reductions are sums of `where(mask, 0, data)` over the unmasked count, NumPy's own formulas (sum of the
 filled(0) data; mean = sum * 1. / count; var = sum((data - mean)² where unmasked) / (count - ddof); std = sqrt(var)),
 so the values are NumPy's and the derivative of a masked element is 0. A traced mask (`x < 0`) is recomputed at each
-call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is `np.ma.masked` (every element of a
-reduction masked; var's count <= ddof) the value here is NaN with a DomainWarning saying so (a plain array holds no
-mask): a traced mask's by an equation at each call, a constant one's while tracing.
+call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is masked (every element of a
+reduction masked; var's count <= ddof) it is here too: np.ma.masked for a constant mask's 0-d result, else a
+MaskedArray with those entries masked (NumPy's data there, a constant: derivative 0); a function returning a
+MaskedArray returns its data (np.ma.getdata's). Only a prepared function traced where its traced mask left every
+result unmasked, asked where it masks one, gives NaN there with a DomainWarning (its trace holds a plain result).
+max/min fill the masked elements with ∓inf, NumPy's.
 
 >>> import numpy as np
 >>> import difflab as dl, difflab.numpy as dnp
@@ -19,15 +22,14 @@ array([0.5, 0. , 0.5])
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 import numpy as _np
 
 from .. import numpy as _dnp
 from .. import ops as _ops
-from ..errors import DomainWarning as _DomainWarning
-from ..errors import warn_user as _warn_user
 from ..graph import DEFERS_TO as _DEFERS_TO
 from ..graph import Traced as _Traced
-from ..ops.qr import _RANK_SAYS
 
 #: what `filled()` writes without a fill value: NumPy's default_fill_value by dtype kind
 _FILL = {"b": True, "i": 999999, "u": 999999, "f": 1e20, "c": 1e20 + 0j}
@@ -77,29 +79,50 @@ class MaskedArray:
         return _dnp.sum(~_dnp.asarray(self.mask), axis=axis, keepdims=keepdims)
 
     def sum(self, axis=None, dtype=None, keepdims=False):
-        """The sum of the unmasked elements (NaN with a DomainWarning where every element reduced is masked: NumPy's
-        np.ma.masked)."""
+        """The sum of the unmasked elements (NumPy's np.ma.masked, or masked entries, where every element reduced is
+        masked: `_reduced`)."""
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
-        return _masked_where_none(total, self.count(axis, keepdims))
+        return _reduced(total, self.count(axis, keepdims), 0.0)
 
     def mean(self, axis=None, dtype=None, keepdims=False):
-        """sum * 1. / count over the unmasked elements, NumPy's formula (NaN where none is unmasked)."""
+        """sum * 1. / count over the unmasked elements, NumPy's formula (masked where none is unmasked)."""
+        return _reduced(*self._mean(axis, dtype, keepdims), 0.0)
+
+    def _mean(self, axis, dtype, keepdims):
         n = self.count(axis, keepdims)
-        some = n > 0
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
-        return _masked_where_none(total * 1.0 / _dnp.where(some, n, 1), n)
+        return total * 1.0 / _dnp.where(n > 0, n, 1), n
 
     def var(self, axis=None, dtype=None, ddof=0, keepdims=False):
-        """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (NaN where count - ddof <= 0)."""
+        """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (masked where count - ddof <= 0)."""
+        return _reduced(*self._var(axis, dtype, ddof, keepdims), 0.0)
+
+    def _var(self, axis, dtype, ddof, keepdims):
         n = self.count(axis, keepdims) - ddof
-        some = n > 0
-        dev = self.data - self.mean(axis, dtype, keepdims=True)
+        dev = self.data - self._mean(axis, dtype, keepdims=True)[0]
         total = _dnp.sum(_dnp.where(self.mask, 0, dev * dev), axis=axis, keepdims=keepdims)
-        return _masked_where_none(total / _dnp.where(some, n, 1), n)
+        return total / _dnp.where(n > 0, n, 1), n
 
     def std(self, axis=None, dtype=None, ddof=0, keepdims=False):
-        """sqrt of `var`."""
-        return _dnp.sqrt(self.var(axis, dtype, ddof, keepdims))
+        """sqrt of `var` (masked where it is)."""
+        v, n = self._var(axis, dtype, ddof, keepdims)
+        return _reduced(_dnp.sqrt(_dnp.where(n > 0, v, 1.0)), n, 0.0)
+
+    def max(self, axis=None, out=None, fill_value=None, keepdims=False):
+        """The largest unmasked element (NumPy's: the masked ones filled with -inf; masked where all are, its data
+        there 1e20, np.ma's fill value); ties split the derivative evenly, as `max`'s."""
+        return self._extreme("max", -_np.inf, axis, out, fill_value, keepdims)
+
+    def min(self, axis=None, out=None, fill_value=None, keepdims=False):
+        """The smallest unmasked element (the masked ones filled with +inf), as `max`."""
+        return self._extreme("min", _np.inf, axis, out, fill_value, keepdims)
+
+    def _extreme(self, name, fill, axis, out, fill_value, keepdims):
+        if out is not None or fill_value is not None:
+            raise TypeError(f"difflab.numpy.ma's {name} takes no out= or fill_value= (NumPy's -inf/+inf fill only)")
+        reduce = _dnp.max if name == "max" else _dnp.min
+        n = self.count(axis, keepdims)
+        return _reduced(reduce(self.filled(fill), axis=axis, keepdims=keepdims), n, _FILL["f"])
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or kwargs or ufunc.nout != 1:
@@ -123,20 +146,25 @@ class MaskedArray:
 _DEFERS_TO.add(MaskedArray)  # (tracer + masked array: MaskedArray.__radd__, the mask kept)
 
 
-def _masked_where_none(value, n):
-    """`value`, NaN with a DomainWarning where `n` (the count of unmasked elements reduced, minus var's ddof) is
-    <= 0, NumPy's np.ma.masked there: the rank_guard op of each count as a 1×1 matrix (rank 0 where it is 0),
-    decided on values at run time, so a traced mask that masks everything at a later point of a prepared function
-    says so too; its derivative is 0 (a NaN output's derivative row is NaN, as for every NaN value)."""
-    if not isinstance(n, _Traced):  # (a constant mask: said here, as scipy.stats says a plain parameter's domain)
-        if _np.all(_np.asarray(n) > 0):
+def _reduced(value, n, under):
+    """NumPy's np.ma reduction from `value` (over the unmasked elements) and `n` (the count reduced, minus var's
+    ddof): where n <= 0 NumPy's result is masked. A 0-d one of a constant mask is np.ma.masked itself; otherwise a
+    MaskedArray with those entries masked, its data there NumPy's `under` (0; max's 1e20), a constant: derivative 0
+    (of a traced mask: its mask recomputed at each call, 0-d too, so a prepared function is right at any point). A
+    traced count that masked nothing while tracing gives the plain value, NaN with a DomainWarning at a prepared
+    function's later point where it does (the rank_guard op of each count as a 1×1 matrix: rank 0 where it is 0)."""
+    now = n
+    while isinstance(now, _Traced):
+        now = now.value
+    if _np.all(_np.asarray(now) > 0):
+        if not isinstance(n, _Traced):
             return value
-        _warn_user(_RANK_SAYS["ma_masked"], _DomainWarning)
-        with _np.errstate(invalid="ignore"):
-            return value + _np.where(_np.asarray(n) > 0, 0.0, _np.nan)
-    shape = _dnp.shape(n)
-    guard = _ops.rank_guard(_dnp.reshape(_dnp.maximum(n, 0) * 1.0, shape + (1, 1)), of="ma_masked")
-    return value + _dnp.reshape(guard, shape)
+        shape = _dnp.shape(n)
+        guard = _ops.rank_guard(_dnp.reshape(_dnp.maximum(n, 0) * 1.0, shape + (1, 1)), of="ma_masked")
+        return value + _dnp.reshape(guard, shape)
+    if _np.ndim(now) == 0 and not isinstance(n, _Traced):
+        return _np.ma.masked
+    return MaskedArray(_dnp.where(n > 0, value, under if _np.ndim(now) else 0.0), n <= 0)  # (0-d: masked's data)
 
 
 def _apply(ufunc, inputs):
@@ -253,14 +281,14 @@ def masked_less_equal(x, value, copy=True):
 
 def masked_outside(x, v1, v2, copy=True):
     """`numpy.ma.masked_outside`: x masked outside [v1, v2] (either order)."""
-    lo, hi = min(v1, v2), max(v1, v2)
+    lo, hi = _builtins.min(v1, v2), _builtins.max(v1, v2)
     d = getdata(x)
     return masked_where((d < lo) | (d > hi), x)
 
 
 def masked_inside(x, v1, v2, copy=True):
     """`numpy.ma.masked_inside`: x masked inside [v1, v2] (either order)."""
-    lo, hi = min(v1, v2), max(v1, v2)
+    lo, hi = _builtins.min(v1, v2), _builtins.max(v1, v2)
     d = getdata(x)
     return masked_where((d >= lo) & (d <= hi), x)
 
@@ -308,6 +336,16 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """`numpy.ma.std`: MaskedArray.std of `a`."""
     return masked_array(a).std(axis, dtype, ddof, keepdims)
+
+
+def max(obj, axis=None, out=None, fill_value=None, keepdims=False):
+    """`numpy.ma.max`: MaskedArray.max of `obj`."""
+    return masked_array(obj).max(axis, out, fill_value, keepdims)
+
+
+def min(obj, axis=None, out=None, fill_value=None, keepdims=False):
+    """`numpy.ma.min`: MaskedArray.min of `obj`."""
+    return masked_array(obj).min(axis, out, fill_value, keepdims)
 
 
 #: the names this module traces (numpy.ma's others: NumPy's own, refused given a traced value, naming these)

@@ -18,6 +18,7 @@ from .. import ops as _ops
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import (
     _logsumexp_front as logsumexp,
 )
@@ -55,6 +56,50 @@ def _add_reduceat(a, indices, axis=0):
     a0 = moveaxis(a, axis, 0)
     out = _ops.scatter_add(a0[(_np.concatenate(rows),)], idx=(segments,), shape=(len(indices),) + shape(a0)[1:])
     return moveaxis(out, 0, axis)
+
+
+def _started(front, name):
+    def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=True):
+        """`ufunc.reduce` of add, multiply, maximum, minimum with NumPy's arguments: the start `initial` (its
+        values to the bit: difflab.ops.reductions' `_started`), the mask `where` (maximum's and minimum's need
+        `initial`, as NumPy's), a float `dtype` (an integer one refused by name: it drops the derivative)."""
+        if dtype is not None:
+            _float_dtype(f"{name}.reduce", dtype, a)
+        return front(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
+
+    return reduce
+
+
+def _reduceat(fn, name, reduce=None):
+    def reduceat(a, indices, axis=0):
+        """`ufunc.reduceat` of a binary ufunc other than add on traced values (maximum, multiply, subtract, divide,
+        logaddexp, ...): along `axis`, per i the segment a[indices[i]:indices[i+1]] folded left to right from its
+        first entry by fn (its `reduce` where that is a primitive in NumPy's order: multiply, maximum, minimum), the
+        single a[indices[i]] where indices[i] >= indices[i+1], the last segment to the end: NumPy's rules and
+        order, so its values to the bit; the segments stacked where they were.
+
+        >>> _reduceat(_np.subtract, "subtract")(_np.array([1.0, 3.0, 2.0, 5.0]), [0, 2, 1])
+        array([-2.,  3., -4.])
+        """
+        indices = _np.asarray(_value(indices))
+        n = shape(a)[axis]
+        if indices.ndim != 1 or indices.dtype.kind not in "iu":
+            raise TypeError(f"numpy.{name}.reduceat's indices must be a 1-D array of integers, not {indices!r}")
+        for i in indices.tolist():
+            if not 0 <= i < n:
+                raise IndexError(f"index {i} out-of-bounds in {name}.reduceat [0, {n})")  # (NumPy's words)
+        a0, parts = moveaxis(a, axis, 0), []
+        for lo, hi in zip(indices.tolist(), indices[1:].tolist() + [n]):
+            if reduce is not None and lo + 1 < hi:
+                parts.append(reduce(a0[lo:hi], axis=0))
+                continue
+            out = a0[lo]
+            for k in range(lo + 1, hi):
+                out = fn(out, a0[k])
+            parts.append(out)
+        return moveaxis(stack(parts), 0, axis) if parts else moveaxis(a0[:0], 0, axis)
+
+    return reduceat
 
 
 def _outer(fn):
@@ -159,19 +204,24 @@ _FOLDED = frozenset({"fmax", "fmin", "hypot", "logaddexp2"})
 
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
 #: (ufunc, method); `outer` and `accumulate` of any other binary ufunc by broadcasting and by a sequential
-#: fold, `reduce` of those in _FOLDED and of those NumPy does not reorder by a fold (`ufunc_method`)
+#: fold, `reduce` of those in _FOLDED and of those NumPy does not reorder by a fold, `reduceat` of any by a fold per
+#: segment (`ufunc_method`)
 _UFUNC_METHODS = {
-    ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
-    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
-    ("maximum", "reduce"): lambda a, axis=0, keepdims=False: max(a, axis=axis, keepdims=keepdims),
-    ("minimum", "reduce"): lambda a, axis=0, keepdims=False: min(a, axis=axis, keepdims=keepdims),
-    ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
-    ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
+    ("add", "reduce"): _started(sum, "add"),
+    ("multiply", "reduce"): _started(_prod, "multiply"),
+    ("maximum", "reduce"): _started(max, "maximum"),
+    ("minimum", "reduce"): _started(min, "minimum"),
+    ("add", "accumulate"): lambda a, axis=0, dtype=None: _cumsum(a, axis=axis, dtype=dtype),
+    ("multiply", "accumulate"): lambda a, axis=0, dtype=None: cumprod(a, axis=axis, dtype=dtype),
     ("add", "reduceat"): _add_reduceat,
     ("maximum", "accumulate"): _running(_np.maximum),
     ("minimum", "accumulate"): _running(_np.minimum),
     ("logaddexp", "reduce"): lambda a, axis=0, keepdims=False: logsumexp(a, axis=axis, keepdims=keepdims),
 }
+
+
+#: the ufuncs whose `reduce` primitive computes in NumPy's own order, a segment's value to the bit (reduceat's)
+_IN_ORDER = frozenset({"multiply", "maximum", "minimum"})
 
 
 #: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch):
@@ -188,6 +238,8 @@ def ufunc_method(ufunc: str, method: str, nin: int = 2, numpy_ufunc=None):
     if fn is None and method == "reduce" and binary:
         if ufunc in _FOLDED or (numpy_ufunc is not None and not _reorderable(numpy_ufunc)):
             return _fold(UFUNCS[ufunc], ufunc, ufunc in _FOLDED, getattr(numpy_ufunc, "identity", None))
+    if fn is None and method == "reduceat" and binary:
+        fn = _reduceat(UFUNCS[ufunc], ufunc, _UFUNC_METHODS.get((ufunc, "reduce")) if ufunc in _IN_ORDER else None)
     if fn is None and method in ("outer", "accumulate") and binary:
         fn = (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
     if fn is not None and method == "reduce":
