@@ -5,6 +5,7 @@ when small, else AD), Richardson extrapolation for a black box."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import warnings
@@ -222,11 +223,32 @@ class _Target:
         __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
         fresh = []  # f gets copies of the arrays: one that writes into its argument (x *= 2) changed the caller's
         for a in args:  # array and the stencil's points (views of one vector), and was judged at the moved point
+            if type(a) is np.ndarray or type(a) is float:  # (the common arguments, without a pytree walk: a black
+                fresh.append(a.copy() if type(a) is np.ndarray else a)  # box's Hessian calls f ~10⁴ times)
+                continue
             leaves, td = tree.flatten(a)
             fresh.append(td.unflatten([leaf.copy() if isinstance(leaf, np.ndarray) else leaf for leaf in leaves]))
+        if self._quiet:
+            return self.f(*fresh)
+        with self.quiet():
+            return self.f(*fresh)
+
+    _quiet = False
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """f's floating-point and other warnings silenced while difflab calls it; a numeric reference enters this
+        once for its ~10² (a Hessian: ~10⁴) calls of f, which otherwise each paid a fifth of f's time for it."""
+        if self._quiet:
+            yield
+            return
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self.f(*fresh)
+            self._quiet = True
+            try:
+                yield
+            finally:
+                self._quiet = False
 
     def rebuild(self, x):
         """The arguments with the differentiated leaves replaced by the flat vector x."""
@@ -238,9 +260,10 @@ class _Target:
         return args
 
     def call(self, x):
-        return np.concatenate(
-            [np.ravel(np.asarray(y, dtype=float)) for y in tree.flatten(self._f(*self.rebuild(x)))[0]]
-        )
+        out = self._f(*self.rebuild(x))
+        if type(out) is np.ndarray or isinstance(out, (float, np.floating)):  # one leaf (as flatten would find)
+            return np.array(out, dtype=float).ravel()  # (a copy: f may hand out an array it later changes)
+        return np.concatenate([np.ravel(np.asarray(y, dtype=float)) for y in tree.flatten(out)[0]])
 
     def staged(self):
         """The traced graph (api.Staged), or None when f is a black box to difflab."""
@@ -335,6 +358,11 @@ def _richardson(fun, x):
 
 
 def _numeric(t: _Target, kind: str, v) -> _Reference:
+    with t.quiet():
+        return _numeric_quiet(t, kind, v)
+
+
+def _numeric_quiet(t: _Target, kind: str, v) -> _Reference:
     how = "Richardson-extrapolated central differences of f (a black box to difflab)"
     if kind == "jvp":
         J, E = _richardson(lambda s: t.call(t.x + s[0] * v), np.zeros(1))

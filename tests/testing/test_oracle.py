@@ -340,6 +340,44 @@ def test_taylor_test_slopes():
     assert np.isnan(affine.slope) and "at most quadratic" in affine.note
 
 
+def test_a_black_box_reference_silences_warnings_once_not_per_call(monkeypatch):
+    """A black box's Hessian reference calls f ~10⁴ times, and each call entered warnings.catch_warnings (and
+    np.errstate) anew: a third of check_hessian's time (issue 17). The reference enters them once; f stays quiet."""
+    import warnings
+
+    real, entered, calls = warnings.catch_warnings, [], []
+
+    class Counting(real):
+        def __enter__(self):
+            entered.append(self)
+            return super().__enter__()
+
+    def f(x):
+        calls.append(x)
+        warnings.warn("noisy f")  # silenced while difflab calls f, as before
+        return np.sum(np.asarray(x) ** 3)
+
+    with real(record=True) as shown:
+        warnings.simplefilter("always")
+        monkeypatch.setattr(warnings, "catch_warnings", Counting)
+        assert check_hessian(f, lambda x: np.diag(6 * x), np.array([0.5]))
+    assert len(calls) > 100 and len(entered) < 10, (len(calls), len(entered))
+    assert not [w for w in shown if "noisy f" in str(w.message)]
+
+
+def test_a_black_box_that_returns_its_own_buffer_is_read_by_value():
+    """f writes into one array and returns it each call: the reference keeps each call's values, not the array."""
+    buf = np.zeros(3)
+
+    def f(x):
+        buf[:] = np.sin(np.asarray(x))
+        return buf
+
+    assert check_jacobian(f, lambda x: np.diag(np.cos(x)), x3)
+    with pytest.raises(GradientMismatch):
+        check_jacobian(f, lambda x: np.diag(np.cos(x)) * 1.001, x3)
+
+
 def test_black_box_computed_in_float32_inside():
     """Its values resolve 1e-7, not 1e-16: no false alarm, and a 1% slip is caught with the reason."""
     f = lambda x: float(np.sum(np.sin(np.asarray(x, dtype=np.float32))))
