@@ -63,6 +63,21 @@ def exact_floats(printer_class):
             c, a, b = expr.args
             return f"({self._print(Or(And(c, a, evaluate=False), And(Not(c), b, evaluate=False), evaluate=False))})"
 
+        def _print_And(self, expr):
+            return self._connective(expr) if hasattr(self, "_module") else super()._print_And(expr)
+
+        def _print_Or(self, expr):
+            return self._connective(expr) if hasattr(self, "_module") else super()._print_Or(expr)
+
+        def _connective(self, expr):
+            # NumPy's reduce over the operands broadcast to one shape: NumPyPrinter's `logical_and.reduce((a, b))`
+            # stacks them first, and in a group's line a condition on a value shared by its members (one row) beside
+            # one on each member's own (k rows) is a ragged stack, a ValueError (a random graph's rgamma slope)
+            terms = ",".join(self._print(a) for a in expr.args)
+            ufunc = f"logical_{type(expr).__name__.lower()}"  # (And, Or)
+            fold, spread = (self._module_format(f"{self._module}.{name}") for name in (ufunc, "broadcast_arrays"))
+            return f"{fold}.reduce({spread}({terms}))"
+
         def _print_Piecewise(self, expr):
             if not hasattr(self, "_module"):  # Python's printer: conditional expressions, printed as they are
                 return super()._print_Piecewise(expr)
