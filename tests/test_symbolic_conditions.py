@@ -100,3 +100,24 @@ def test_a_vectorized_ite_condition_is_printed_without_simplifying_logic(monkeyp
         assert fn(V)[0] == one(*p)[0]
     assert [one(*p)[0] for p in points] == [2.0, -5.0, 1.0, -1.0, 0.75, 0.0, 0.0]
     assert not simplified  # main: 2 (each condition holding an ITE)
+
+
+def test_a_grouped_condition_on_a_shared_and_an_own_value_broadcasts():
+    """Alike assignments make one NumPy line on (members, batch) blocks: a condition joining a test of a value the
+    members share (one row) with tests of each member's own (k rows) is their logical_and over the operands broadcast,
+    not NumPyPrinter's `logical_and.reduce((a, b))`, which stacks a ragged pair (a ValueError on main: a random
+    graph's symbolic Hessian through rgamma's pole condition). Values as the one-example code's."""
+    from difflab.compile.symbolic import vectorize
+    from difflab.ops import SYMPY_NUMPY
+
+    x, *ys = sp.symbols("x y0 y1 y2", real=True)
+    named = [sp.Symbol(f"c{k}", real=True) for k in range(3)]
+    pole = [sp.Piecewise((x, sp.And(sp.Eq(x, y), x <= 0)), (x * y, sp.Or(y > 1, x > 1)), (0.0, True)) for y in ys]
+    assignments = list(zip(named, pole))
+    fn, rows = vectorize([x, *ys], assignments, named, SYMPY_NUMPY)
+    one = scalar_code([x, *ys], assignments, named)
+    for p in ([-2.0, -2.0, 3.0, -1.0], [1.5, 1.5, 0.5, 2.0], [0.0, 0.0, 0.0, 1.0]):
+        V = np.zeros((rows, 1))
+        V[:4, 0] = p
+        assert list(fn(V)) == list(one(*p))
+    assert list(one(-2.0, -2.0, 3.0, -1.0)) == [-2.0, -6.0, 0.0]

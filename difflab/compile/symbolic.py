@@ -63,6 +63,21 @@ def exact_floats(printer_class):
             c, a, b = expr.args
             return f"({self._print(Or(And(c, a, evaluate=False), And(Not(c), b, evaluate=False), evaluate=False))})"
 
+        def _print_And(self, expr):
+            return self._connective(expr) if hasattr(self, "_module") else super()._print_And(expr)
+
+        def _print_Or(self, expr):
+            return self._connective(expr) if hasattr(self, "_module") else super()._print_Or(expr)
+
+        def _connective(self, expr):
+            # NumPy's reduce over the operands broadcast to one shape: NumPyPrinter's `logical_and.reduce((a, b))`
+            # stacks them first, and in a group's line a condition on a value shared by its members (one row) beside
+            # one on each member's own (k rows) is a ragged stack, a ValueError (a random graph's rgamma slope)
+            terms = ",".join(self._print(a) for a in expr.args)
+            ufunc = f"logical_{type(expr).__name__.lower()}"  # (And, Or)
+            fold, spread = (self._module_format(f"{self._module}.{name}") for name in (ufunc, "broadcast_arrays"))
+            return f"{fold}.reduce({spread}({terms}))"
+
         def _print_Piecewise(self, expr):
             if not hasattr(self, "_module"):  # Python's printer: conditional expressions, printed as they are
                 return super()._print_Piecewise(expr)
@@ -192,10 +207,11 @@ class SymbolicCode:
         return res
 
 
-def _repeated(sp, roots: list) -> set:
+def _repeated(sp, roots: list, seen=None) -> set:
     """The expressions (not atoms, not conditions) met more than once in `roots`, each counted once per parent
-    occurrence of a subtree met for the first time: SymPy's `tree_cse` choice, without rebuilding a tree."""
-    seen, repeated, stack = set(), set(), list(roots)
+    occurrence of a subtree met for the first time: SymPy's `tree_cse` choice, without rebuilding a tree. `seen`
+    (a set, if given) is left holding every compound subtree met."""
+    seen, repeated, stack = set() if seen is None else seen, set(), list(roots)
     while stack:
         e = stack.pop()
         if not isinstance(e, sp.Basic) or e.is_Atom:
@@ -218,8 +234,9 @@ def scalar_code(symbols: list, assignments: list, exprs: list):
 
     names = {s: f"_a{k}" for k, s in enumerate(symbols)}
     names.update({s: f"_v{k}" for k, (s, _) in enumerate(assignments)})
-    shared = _repeated(sp, [e for _, e in assignments] + list(exprs))
+    shared = _repeated(sp, [e for _, e in assignments] + list(exprs), seen := set())
     printer = _named_printer(names)
+    printer.real_parts = any(isinstance(e, sp.re) for e in seen)  # (`code`: doprint's rewrite is needed)
     lines, done = [], set()
 
     def define(e):  # the repeated subtrees e holds, each once, before e (depth first, as tree_cse places them)
@@ -273,7 +290,21 @@ def _named_printer(names: dict):
         def code(self, e, root=None):
             self._root = root  # (the subtree being defined is printed, not answered with its name)
             plain = _plain_code(self, e)  # (doprint adds nothing to a sum or a product of symbols)
-            return plain if plain is not None else self.doprint(e)
+            if plain is not None or self.real_parts:
+                return plain if plain is not None else self.doprint(e)
+            # doprint's own steps, less its `_handle_UnevaluatedExpr`: a `replace` walk rebuilding every re(...)
+            # of the tree, of which there is none (`real_parts`), a quarter of printing a random graph's Hessian
+            self._not_supported, self._number_symbols = set(), set()
+            text = self._print(e)
+            if self._not_supported or self._number_symbols or "\n" in text:  # (declarations: doprint writes them)
+                return self.doprint(e)
+            return text
+
+        def parenthesize(self, item, level, strict=False):
+            # the StrPrinter's, with the item's precedence asked once, a double's by its sign as a Python float
+            # (SymPy's `item < 0` builds and decides a relation: half the precedence time of a Hessian's code)
+            prec = _precedence(item)
+            return f"({self._print(item)})" if prec < level or (not strict and prec <= level) else self._print(item)
 
         def define(self, e, name):
             line = f"{name} = {self.code(e, root=e)}"
@@ -281,8 +312,20 @@ def _named_printer(names: dict):
             return line
 
     printer = Named(_scalar_printer()._settings)
-    printer._root = None
+    printer._root, printer.real_parts = None, True
     return printer
+
+
+def _precedence(item):
+    """SymPy's `precedence(item)`; a Float of double precision by the sign of its Python float, as SymPy's
+    `precedence_Float` (`item < 0`: the precedence of a sum) decides it, where that float is finite and not 0 (else
+    SymPy's: a Float beyond a double's exponent range comes back 0 or ±inf, NaN compares as nothing)."""
+    from sympy import Float
+    from sympy.printing.precedence import PRECEDENCE, precedence
+
+    if type(item) is Float and item._prec == 53 and (value := float(item)) != 0.0 and math.isfinite(value):
+        return PRECEDENCE["Add"] if value < 0 else PRECEDENCE["Atom"]
+    return precedence(item)
 
 
 def _plain_code(printer, e) -> str | None:

@@ -1298,6 +1298,8 @@ def _unevaluated(e, renaming: dict, seen: dict):
         if args[1].has(_PAIR[1]):
             return None
         out = e.func(*args)
+    elif cls is _PAIR[2] or cls is _PAIR[3]:  # Add, Mul: what their constructor does under evaluate=False, less
+        out = cls._exec_constructor_postprocessors(cls._from_args(args))  # its cache's hashing of every argument
     else:
         out = e.func(*args, evaluate=False)
     seen[e] = out
@@ -1311,12 +1313,12 @@ def _sympy():
     from sympy.functions.elementary.piecewise import ExprCondPair
 
     _UNEVALUATED.update((sympy.Add, sympy.Mul, sympy.Pow, sympy.Piecewise, sympy.Gt, sympy.Lt, sympy.Ge, sympy.Le))
-    _PAIR.extend((ExprCondPair, sympy.Piecewise))
+    _PAIR.extend((ExprCondPair, sympy.Piecewise, sympy.Add, sympy.Mul))
     return sympy
 
 
 #: the constructors that take `evaluate=False` as they take SymPy's flag, filled at first use (SymPy is imported
-#: lazily), and Piecewise's (expression, condition) pair, which takes no flag
+#: lazily), and Piecewise's (expression, condition) pair, which takes no flag (then Piecewise, Add, Mul)
 _UNEVALUATED: set = set()
 _PAIR: list = []
 
