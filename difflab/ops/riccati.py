@@ -21,7 +21,7 @@ import numpy as np
 
 from .core import _reshape, _shape, _sp, defop, draw
 from .linalg import _swap_last, _too_big, inv, matmul
-from .matfuncs import _no_value, sylvester
+from .matfuncs import _no_value, _one_by_one, sylvester
 
 
 def _sym(x):
@@ -127,6 +127,14 @@ def _riccati_samples(rng):
     return out
 
 
+def _riccati_strategy(b, name, x, picks, c):
+    """The 1×1 equation with A = Σ tanh(x)² and B = Q = R = A + 1 (the symbolic method's size; B ≠ 0 and Q, R > 0:
+    a stabilizing root)."""
+    a = _one_by_one(b, x)
+    one = b.emit("add", a, np.ones((1, 1)))
+    return b.emit(name, a, one, one, one)
+
+
 care = defop(
     "care",
     _care_impl,
@@ -145,6 +153,7 @@ care = defop(
     sympy=_sym_riccati("care"),
     domain=("real", "real", "spd", "spd"),
     samples=_riccati_samples,
+    strategy=_riccati_strategy,
     drops_nan=True,
     doc="the stabilizing X of Aᵀ X + X A − X B R⁻¹ Bᵀ X + Q = 0 (SciPy's solve_continuous_are); dX by a Lyapunov "
     "equation of the closed loop A − B R⁻¹ Bᵀ X",
@@ -222,6 +231,7 @@ dare = defop(
     sympy=_sym_riccati("dare"),
     domain=("real", "real", "spd", "spd"),
     samples=_riccati_samples,
+    strategy=_riccati_strategy,
     drops_nan=True,
     doc="the stabilizing X of Aᵀ X A − X − Aᵀ X B (R + Bᵀ X B)⁻¹ Bᵀ X A + Q = 0 (SciPy's solve_discrete_are); dX by "
     "a Stein equation of the closed loop A − B K",

@@ -123,6 +123,7 @@ def test_shrinking_gives_small_graphs(op):
     budget.update({REGISTRY["cofactor_dk"].strategy: 6})
     budget.update({REGISTRY["expm"].strategy: 7, REGISTRY["frechet"].strategy: 7})  # (the 1×1 matrix Σ tanh(x)²)
     budget.update({REGISTRY["logm"].strategy: 8, REGISTRY["logm_frechet"].strategy: 8})  # (1 + Σ tanh(x)²: expm's + 1)
+    budget.update({REGISTRY["care"].strategy: 8})  # (expm's 1×1 matrix and it + 1: B, Q and R)
     budget.update({REGISTRY["lfilter"].strategy: 10})  # (s = tanh(Σx), b and a two steps each from it, zi one)
     budget.update({REGISTRY["qr_complement"].strategy: 6})  # (reshape, tanh and add: a tall matrix, no zero below)
     budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their product)
