@@ -1,6 +1,7 @@
 """The spheroidal wave functions pro_ang1, pro_rad1, obl_ang1, obl_rad1 and their _cv forms (spheroid61): d/dx SciPy's
 own slope, its slope by the spheroidal equation (every order), m, n, c and cv refused by name, a cv that is not the
-characteristic value (or a c below 0) a NaN second derivative with a DomainWarning."""
+characteristic value (or a c below 0) a NaN second derivative with a DomainWarning; the characteristic values pro_cv
+and obl_cv in c to first order."""
 
 import warnings
 
