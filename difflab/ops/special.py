@@ -6023,8 +6023,8 @@ def _gauss_legendre_80():
 def _spheroidal_cv_slope(name):
     """The internal entry d/dc of SciPy's `name`(m, n, c) (pro_cv, obl_cv): ±2c·∫x²S²/∫S² over (-1, 1) (the
     equation's eigenvalue's Hellmann–Feynman slope, S = pro_ang1 resp. obl_ang1, - for the oblate), by 80-node
-    Gauss–Legendre (S² is a polynomial times (1 - x²)^m): within 1e-13 of mpmath's eigenvalue's slope for c ≤ 12,
-    n - m ≤ 10, elsewhere NaN with an 'invalid' said: c < 0 (SciPy's λ is the c = 0 one there) and beyond, where
+    Gauss–Legendre (S² is a polynomial times (1 - x²)^m): within 1.6e-12 of mpmath's eigenvalue's slope (24 random
+    points) for c ≤ 12, n - m ≤ 10, elsewhere NaN with an 'invalid' said: c < 0 (SciPy's λ is the c = 0 one there) and beyond, where
     SciPy's angular function loses digits (pro_cv's slope 1e-7 off at (0, 9, 28.6), obl_cv's 7e-8 at (1, 30, 3.3)).
     Its own slope refused: the second-order sum over the other eigenvalues SciPy does not give."""
     part, oblate = f"{name}_dc", name == "obl_cv"
