@@ -6126,7 +6126,10 @@ def _spheroidal(name, doc):
             (slope, (*refuse, ours), None, sympys, mp(1),
              f"the slope of {doc}, scipy.special.{name}(...)[1]; its own slope by the spheroidal equation"),
         ),
-        (*("integer",) * len(args), "positive" if radial else "unit"),  # (m, n, c, cv: never differentiated)
+        # (m, n, c, cv: never differentiated; x too for random graphs, as the shape inverses': they hold every "integer"
+        # argument at 1.0 or 2.0, m > n or no characteristic value, NaN where `exact`'s 40 digits take no NaN; samples
+        # below differentiate x)
+        ("integer",) * (len(args) + 1),
         name,  # (its loops ffff->ff, dddd->dd: the first output's dtype)
         # (c, cv of integer dtype, never differentiated; the _cv forms' at c = 0, λ = n(n + 1): Legendre's P_n^m angular)
         lambda rng: [((np.int64(1), np.int64(2), *((np.int64(0), np.int64(6)) if with_cv else (np.int64(2),)),
