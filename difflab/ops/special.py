@@ -11,7 +11,8 @@ associated Legendre functions, the complemented and inverse incomplete beta func
 functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
 parabolic cylinder functions, the spherical Legendre function, the noncentral χ², F and t distributions (with their
 inverses in a degree of freedom and in nc), the normal's mean and deviation from a quantile, besselpoly, the shifted
-Jacobi polynomial, the modified Fresnel integrals and Mathieu's functions (angular and radial).
+Jacobi polynomial, the modified Fresnel integrals, Mathieu's functions (angular and radial) and the spheroidal wave
+functions of the first kind (prolate and oblate, angular and radial).
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -428,7 +429,8 @@ def _scipy_dtype(name):
         if not isinstance(fn, np.ufunc):
             return None
         with np.errstate(all="ignore"):
-            return fn(*[d(1) if isinstance(d, type) else np.ones(1, d) for d in dtypes]).dtype
+            out = fn(*[d(1) if isinstance(d, type) else np.ones(1, d) for d in dtypes])
+        return (out[0] if isinstance(out, tuple) else out).dtype  # (a pair's parts share a dtype: pro_ang1's ff)
 
     return resolve
 
@@ -5957,6 +5959,192 @@ mathieu_modsem1_y, mathieu_modsem1_yp = _mathieu(
 mathieu_modsem2_y, mathieu_modsem2_yp = _mathieu(
     "mathieu_modsem2", False, True, "the odd radial Mathieu function Ms⁽²⁾_m(x, q)"
 )
+
+
+# -- spheroidal wave functions (spheroid61) -----------------------------------------------------------------------------
+# pro_ang1, pro_rad1, obl_ang1, obl_rad1 (m, n, c, x) and their _cv forms (m, n, c, cv, x) = (y, y′), solving the
+# spheroidal equation d/dx[(1 - x²)·y′] + (λ - c²x² - m²/(1 - x²))·y = 0 (prolate, angular |x| < 1 and radial x > 1;
+# oblate angular: c² → -c²) or, oblate radial (x ≥ 0), d/dx[(x² + 1)·y′] - (λ - c²x² - m²/(x² + 1))·y = 0 (x → ix,
+# c → -ic), λ = pro_cv(m, n, c) resp. obl_cv: so y″ = s·(2x·y′ - (λ - k·x² - m²/w)·y)/w with w = 1 - s·x² (s = -1 for
+# the oblate radial, 1 else) and k = ±c², like Mathieu's pairs. SciPy's slopes agree with its values' Richardson
+# differences to 4e-11 and its slopes' differences with the equation to 8e-11 (300 points each, m 0..3, n - m 0..3,
+# c 0.1..6). Not here: pro_rad2, obl_rad2 (their values solve neither equation at some points: pro_rad2(1, 2, 1.5, 1.5)
+# 0.3 off, obl_rad2's slope is not its values' at (1, 2, 1.5, 1.2)). A _cv form with cv not the characteristic value
+# computes a function that solves no equation (its slope is still its values'): the second derivative is NaN there.
+
+
+def _spheroidal_cv(name, checked):
+    """The internal entry SciPy's `name`(m, n, c) (pro_cv, obl_cv), or (`checked`) cv of (m, n, c, cv) where it is
+    that value to 1e-10 (8 ulp in float32): NaN with an 'invalid' said where c < 0 (SciPy's functions there are the
+    c = 0 ones, angular, or solve no equation, radial) or cv is another number (the _cv forms' second derivative)."""
+    part = f"{name}_checked" if checked else f"{name}_value"
+    args = ("m", "n", "c", "cv") if checked else ("m", "n", "c")
+
+    def impl(*xs):
+        want = _scipy(name)(*xs[:3])
+        have = np.asarray(xs[3] if checked else want)
+        tol = max(1e-10, 8 * np.finfo(np.result_type(have, np.float32)).eps)
+        with np.errstate(invalid="ignore"):
+            bad = (np.asarray(xs[2]) < 0) | ~(np.abs(have - want) <= tol * np.maximum(1, np.abs(want)))
+            bad &= ~np.isnan(want)  # (SciPy's own NaN, n < m, is said by _scipy)
+        if np.any(bad):
+            _say(part, "invalid")
+        out = np.where(bad, np.nan, have).astype(np.result_type(have, want))
+        return out[()] if out.ndim == 0 else out
+
+    why = "SciPy has no derivative of it; method='numeric' differences it"
+    return _special(
+        part,
+        impl,
+        tuple(_refuse(name, arg, "x of the spheroidal functions", why) for arg in args),
+        _scipy_named(part, None, lambda sp, out, i, *xs: None, impl,
+                     lambda mpmath, *xs: mpmath.mpf(float(impl(*(float(x) for x in xs))))),
+        domain=("integer",) * len(args),  # (never differentiated: samples of integer dtype, as Mathieu's q)
+        names=(f"_{part}",),  # (internal: nothing in it differentiates)
+        ufunc=f"{name}_cv" if checked else name,  # (the _cv form's loops fffff->ff have its dtypes; pro_cv fff->f)
+        internal=True,
+        samples=lambda rng: [((np.int64(1), np.int64(2), np.int64(0 if checked else 2), *((np.int64(6),) if checked else ())), {})],
+        doc=f"SciPy's {name}(m, n, c)" + (", checked to be cv" if checked else "")
+        + ": the spheroidal equation's λ (its slopes' coefficient); not differentiated",
+    )  # fmt: skip
+
+
+pro_cv_value = _spheroidal_cv("pro_cv", False)
+obl_cv_value = _spheroidal_cv("obl_cv", False)
+pro_cv_checked = _spheroidal_cv("pro_cv", True)
+obl_cv_checked = _spheroidal_cv("obl_cv", True)
+
+
+@functools.lru_cache(maxsize=1)
+def _gauss_legendre_80():
+    return np.polynomial.legendre.leggauss(80)
+
+
+def _spheroidal_cv_slope(name):
+    """The internal entry d/dc of SciPy's `name`(m, n, c) (pro_cv, obl_cv): ±2c·∫x²S²/∫S² over (-1, 1) (the
+    equation's eigenvalue's Hellmann–Feynman slope, S = pro_ang1 resp. obl_ang1, - for the oblate), by 80-node
+    Gauss–Legendre (S² is a polynomial times (1 - x²)^m): within 1.6e-12 of mpmath's eigenvalue's slope (24 random
+    points) for c ≤ 12, n - m ≤ 10, elsewhere NaN with an 'invalid' said: c < 0 (SciPy's λ is the c = 0 one there) and beyond, where
+    SciPy's angular function loses digits (pro_cv's slope 1e-7 off at (0, 9, 28.6), obl_cv's 7e-8 at (1, 30, 3.3)).
+    Its own slope refused: the second-order sum over the other eigenvalues SciPy does not give."""
+    part, oblate = f"{name}_dc", name == "obl_cv"
+
+    def impl(m, n, c):
+        t, w = _gauss_legendre_80()
+        m, n, c = (np.asarray(a)[..., None] for a in np.broadcast_arrays(m, n, c))
+        s2 = np.square(getattr(scipy_special(), "obl_ang1" if oblate else "pro_ang1")(m, n, c, t)[0])
+        with np.errstate(invalid="ignore"):
+            out = (-2 if oblate else 2) * c[..., 0] * ((s2 @ (w * t * t)) / (s2 @ w))
+        far = (c[..., 0] < 0) | (c[..., 0] > 12) | (n[..., 0] - m[..., 0] > 10)
+        if np.any(far):
+            _say(part, "invalid")
+        out = np.where(far, np.nan, out).astype(np.result_type(c, np.float32))
+        return out[()] if out.ndim == 0 else out
+
+    refused = tuple(
+        _refuse(name, arg, "c, once", "its second derivative in c is a sum over the other eigenvalues SciPy "
+                "does not give; method='numeric' differences it") for arg in ("m", "n", "c a second time")
+    )  # fmt: skip
+    return _special(
+        part,
+        impl,
+        refused,
+        _scipy_named(part, None, lambda sp, out, i, *xs: None, impl,
+                     lambda mpmath, *xs: mpmath.mpf(float(impl(*(float(x) for x in xs))))),
+        domain=("integer",) * 3,
+        names=(f"_{part}",),
+        ufunc=name,
+        internal=True,
+        samples=lambda rng: [((np.int64(1), np.int64(2), np.int64(2)), {})],
+        doc=f"d/dc of SciPy's {name}(m, n, c), ±2c·∫x²S²/∫S² (Hellmann–Feynman); not differentiated",
+    )  # fmt: skip
+
+
+def _spheroidal_cv_public(name, slope, doc):
+    return _special(
+        name,
+        _scipy(name),
+        (_refuse(name, "m", "c"), _refuse(name, "n", "c"), lambda out, m, n, c: slope(m, n, c)),
+        _scipy_named(name, None, lambda sp, out, i, m, n, c: _scipy_function(slope.name)(m, n, c), None,
+                     lambda mpmath, *xs: mpmath.mpf(float(getattr(scipy_special(), name)(*(float(x) for x in xs))))),
+        # (random graphs hold c too, as nctdtridf's: their checks may ask the refused second order; samples: c > 0)
+        domain=("integer", "integer", "integer"),
+        samples=lambda rng: [((np.int64(1), np.int64(2), rng.uniform(0.5, 4.0, s)), {}) for s in ((2,),)],
+        doc=doc,
+    )  # fmt: skip
+
+
+pro_cv_dc = _spheroidal_cv_slope("pro_cv")
+obl_cv_dc = _spheroidal_cv_slope("obl_cv")
+pro_cv = _spheroidal_cv_public(
+    "pro_cv", pro_cv_dc, "the prolate spheroidal characteristic value λ_mn(c); d/dc = 2c·∫x²S²/∫S² (first order)"
+)
+obl_cv = _spheroidal_cv_public(
+    "obl_cv", obl_cv_dc, "the oblate spheroidal characteristic value λ_mn(-ic); d/dc = -2c·∫x²S²/∫S² (first order)"
+)
+
+
+def _spheroidal(name, doc):
+    """The pair `name`(m, n, c, x) = (y, y′) of SciPy's (name a _cv form: (m, n, c, cv, x)), y′'s slope by the
+    spheroidal equation."""
+    value, slope = f"{name}_y", f"{name}_yp"
+    oblate, radial, with_cv = name.startswith("obl"), "rad" in name, name.endswith("_cv")
+    s = -1 if oblate and radial else 1
+    args = ("m", "n", "c", "cv") if with_cv else ("m", "n", "c")
+    refuse = tuple(_refuse(name, arg, "x", "SciPy has no derivative in it; method='numeric' differences it"
+                           if arg in ("c", "cv") else "") for arg in args)  # fmt: skip
+    family = "obl_cv" if oblate else "pro_cv"
+
+    def second(x, y, yp, m, c, lam):  # y″ = s·(2x·y′ - (λ - k·x² - m²/w)·y)/w
+        w = 1 - s * x * x
+        k = -c * c if oblate and not radial else c * c
+        return s * (2 * x * yp - (lam - k * x * x - m * m / w) * y) / w
+
+    def lam(m, n, c, *cv):
+        return REGISTRY[f"{family}_checked" if with_cv else f"{family}_value"](m, n, c, *cv)
+
+    def sym_lam(m, n, c, *cv):
+        return _scipy_function(f"{family}_checked" if with_cv else f"{family}_value")(m, n, c, *cv)
+
+    def ours(out, m, n, c, *rest):
+        return second(rest[-1], REGISTRY[value](m, n, c, *rest), out, m, c, lam(m, n, c, *rest[:-1]))
+
+    def sympys(sp, out, i, m, n, c, *rest):
+        y = _scipy_function(value)(m, n, c, *rest)
+        return second(rest[-1], y, _scipy_function(slope)(m, n, c, *rest), m, c, sym_lam(m, n, c, *rest[:-1]))
+
+    def mp(k):
+        return lambda mpmath, *xs: mpmath.mpf(float(getattr(scipy_special(), name)(*(float(x) for x in xs))[k]))
+
+    lo, hi = (-0.9, 0.9) if not radial else (0.2, 2.5) if oblate else (1.2, 2.5)
+    return _output_parts(
+        name,
+        (
+            (value, (*refuse, lambda out, *xs: REGISTRY[slope](*xs)), None,
+             lambda sp, out, i, *xs: _scipy_function(slope)(*xs), mp(0),
+             f"{doc}, scipy.special.{name}(m, n, c, {'cv, ' if with_cv else ''}x)[0]; d/dx = its [1]"),
+            (slope, (*refuse, ours), None, sympys, mp(1),
+             f"the slope of {doc}, scipy.special.{name}(...)[1]; its own slope by the spheroidal equation"),
+        ),
+        # (m, n, c, cv: never differentiated; x too for random graphs, as the shape inverses': they hold every "integer"
+        # argument at 1.0 or 2.0, m > n or no characteristic value, NaN where `exact`'s 40 digits take no NaN; samples
+        # below differentiate x)
+        ("integer",) * (len(args) + 1),
+        name,  # (its loops ffff->ff, dddd->dd: the first output's dtype)
+        # (c, cv of integer dtype, never differentiated; the _cv forms' at c = 0, λ = n(n + 1): Legendre's P_n^m angular)
+        lambda rng: [((np.int64(1), np.int64(2), *((np.int64(0), np.int64(6)) if with_cv else (np.int64(2),)),
+                       rng.uniform(lo, hi, s)), {}) for s in ((2,),)],
+    )  # fmt: skip
+
+
+pro_ang1_y, pro_ang1_yp = _spheroidal("pro_ang1", "the prolate angular spheroidal function S_mn(c, x), |x| < 1")
+pro_rad1_y, pro_rad1_yp = _spheroidal("pro_rad1", "the prolate radial spheroidal function R⁽¹⁾_mn(c, x), x > 1")
+obl_ang1_y, obl_ang1_yp = _spheroidal("obl_ang1", "the oblate angular spheroidal function S_mn(-ic, x), |x| < 1")
+obl_rad1_y, obl_rad1_yp = _spheroidal("obl_rad1", "the oblate radial spheroidal function R⁽¹⁾_mn(-ic, ix), x ≥ 0")
+pro_ang1_cv_y, pro_ang1_cv_yp = _spheroidal("pro_ang1_cv", "the prolate angular spheroidal function, λ = cv given")
+pro_rad1_cv_y, pro_rad1_cv_yp = _spheroidal("pro_rad1_cv", "the prolate radial spheroidal function, λ = cv given")
+obl_ang1_cv_y, obl_ang1_cv_yp = _spheroidal("obl_ang1_cv", "the oblate angular spheroidal function, λ = cv given")
+obl_rad1_cv_y, obl_rad1_cv_yp = _spheroidal("obl_rad1_cv", "the oblate radial spheroidal function, λ = cv given")
 
 
 # -- the spherical Legendre function (issue 11, special49) ----------------------------------------------------------
