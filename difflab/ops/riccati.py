@@ -53,7 +53,7 @@ def _dare_impl(a, b, q, r):
 
 
 def _care_parts(out, a, b, r):
-    """(G, Acl): B R⁻¹ Bᵀ (R's symmetric part) and the closed loop A − G X."""
+    """(R⁻¹, G, Acl): R's symmetric part inverted, G = B R⁻¹ Bᵀ and the closed loop A − G X."""
     rinv = inv(_sym(r))
     g = matmul(matmul(b, rinv), _swap_last(b))
     return rinv, g, a - matmul(g, out)
