@@ -7,7 +7,7 @@ open left half-plane at the stabilizing X, so the Sylvester solve (the registry'
 
 Discrete, X with Aᵀ X A − X − Aᵀ X B (R + Bᵀ X B)⁻¹ Bᵀ X A + Q = 0 (solve_discrete_are). With K = (R + Bᵀ X B)⁻¹ Bᵀ X A
 and Acl = A − B K (eigenvalues inside the unit circle), dX − Aclᵀ dX Acl = dAᵀ X Acl + Aclᵀ X dA − Aclᵀ X dB K −
-Kᵀ dBᵀ X Acl + Kᵀ dR K + dQ: a Stein equation, solved as SciPy's 'direct' discrete Lyapunov solve (n² unknowns).
+Kᵀ dBᵀ X Acl + Kᵀ dR K + dQ: a Stein equation, mapped as SciPy's 'bilinear' discrete Lyapunov solve to a Sylvester equation (O(n³)).
 
 Q and R are read as symmetric (their symmetric parts: SciPy's solvers assume symmetric ones and return a symmetric
 X), so their cotangents are symmetric. Real matrices, one system (no stacks); A (n, n), B (n, m), Q (n, n),
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import _reshape, _shape, _sp, defop, draw
+from .core import _shape, _sp, defop, draw
 from .linalg import _swap_last, _too_big, inv, matmul
 from .matfuncs import _no_value, _one_by_one, sylvester
 
@@ -177,14 +177,15 @@ def _dare_parts(out, a, b, r):
 
 
 def _stein(rhs, acl):
-    """dX with dX − Aclᵀ dX Acl = M: (I − Aclᵀ ⊗ Aclᵀ) vec dX = vec M (row-major vec), a solve of n² unknowns
-    (SciPy's own 'direct' method for the discrete Lyapunov equation: it needs no inverse of Acl, which may be
-    singular where the Stein equation is not)."""
+    """dX with dX − Aclᵀ dX Acl = M by SciPy's 'bilinear' map to a continuous equation: with S = Aclᵀ, P = (S + I)⁻¹
+    and C = P (S − I), C dX + dX Cᵀ = −2 P M Pᵀ. Acl's eigenvalues lie inside the unit circle, so S + I is
+    invertible and C's have negative real parts (C and −Cᵀ share none): O(n³), where the n²-unknown Kronecker solve
+    held an n² × n² matrix (800 MB at n = 100)."""
     n = _shape(acl)[-1]
-    at = _swap_last(acl)
-    kron = _reshape(_reshape(at, (n, 1, n, 1)) * _reshape(at, (1, n, 1, n)), (n * n, n * n))
-    vec = matmul(inv(np.eye(n * n) - kron), _reshape(rhs, (n * n, 1)))
-    return _reshape(vec, (n, n))
+    s = _swap_last(acl)
+    p = inv(s + np.eye(n))
+    c = matmul(p, s - np.eye(n))
+    return sylvester(c, _swap_last(c), -2.0 * matmul(matmul(p, rhs), _swap_last(p)))
 
 
 def _stein_adjoint(ct, acl):
