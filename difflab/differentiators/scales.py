@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
 from .. import numpy as dnp
-from ..graph import Const, Graph, Traced, Var, active, evaluate_batched, impl_or_nan, read
+from ..graph import Const, Graph, Traced, Var, active, evaluate_batched, impl_or_nan, prune, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -110,9 +110,12 @@ class Watch:
     def __init__(self, probe: Graph, shifted: Graph, wrt_vars):
         known = set(probe.inputs) | {e.out for e in probe.eqns}  # an equation of a held piece is not in probe
         live = active(shifted, wrt_vars)
+        # only equations f's outputs need: one whose result nothing reads (lstsq's singular values, taken for its rank
+        # and the rank unused) moves no stencil value, and its scale shrank kriging's Hessian step 32-fold (issue 11)
+        needed = {e.out for e in prune(shifted).eqns}
         self.entries = []  # (equation, argument index) per watched argument
         for e in shifted.eqns:
-            if not e.op.scale or not all(a in known for a in e.args if isinstance(a, Var)):
+            if not e.op.scale or e.out not in needed or not all(a in known for a in e.args if isinstance(a, Var)):
                 continue
             for i, (a, s) in enumerate(zip(e.args, e.op.scale)):
                 if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
