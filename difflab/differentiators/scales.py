@@ -596,7 +596,7 @@ def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
     evaluated again, or None where there is none (`last` written in place: those count as not shrunk)."""
     if once is None:
         return None
-    back = _rounding_only(first[1], once[1], first[0], once[0], limit)
+    back = _rounding_only(first[1], once[1], first[0], once[0], limit) | _hessian_needless(fun, x, h, points, first)
     if not back.any():
         return None
     h = np.where(back, first[0], h)
@@ -604,6 +604,44 @@ def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
     D = points(h)
     (F, cols), said = _held(fun, x, D)
     return h, (F, cols), said, fun.reach(cols, len(D)), back
+
+
+#: a Hessian step its reach shrank is measured against its first step (`_hessian_needless`) where that first step
+#: reached at most this far, in the op's scales: a feature 10 first steps away or more, so that the second differences'
+#: error follows c·h² between half the first step and the step (the next term, ~reach² of it, 1 % here)
+MEASURED = 0.1
+#: ... and kept shrunk unless its first steps' truncation is below this share of the round-off bound the shrink adds:
+#: a stencil's actual round-off is ~0.2-0.3 of its bound (SHARE), and sin(x0)·x1² + 1e-3·sqrt(exp(60·x0) + 0.01)'s
+#: first steps, 4.5e-6 off, were no better than its shrunk ones at 1/3 of theirs
+ROUNDOFF_SEEN = 0.25
+
+
+def _hessian_needless(fun, x, h, points, first):
+    """Per component of `hessian_within_reach`, whether its shrunk step (h below the first step h0, `first` = (h0, its
+    reach, f at its points)) was needless: its first step reached at most MEASURED, and the stencil's entries in its
+    row, at h0 and at h0/2 (1 + n + n² points more), change by less (4/3 of it: their truncation at h0, by the h² law)
+    than the round-off the shrink adds, 4·eps·|f|·(1/(h_i h_j) - 1/(h0_i h0_j)). The reach is an op's argument's move
+    in its scale, blind to how much f's value depends on that op: an RK solver's error norm (sqrt, 1.8 % of its
+    argument), which only steers the step size, shrank its Hessian's steps 100-fold, its round-off 1e4-fold, 4.3e-4
+    off where the first steps are right to 1e-7 (issue 11)."""
+    from .stencils import _second_differences  # (stencils imports this module)
+
+    h0, reach, F0 = first
+    n, (i, j) = len(h0), np.tril_indices(len(h0), -1)
+    maybe = (h < h0) & (_far(reach)[0] <= MEASURED)
+    if not maybe.any():
+        return maybe
+    half = _representable(x, np.eye(n), (h0 / 2)[:, None], True)[:, 0]
+    with holding_domain_warnings():  # (points within the first stencil's: its warnings are the ones said)
+        G = np.asarray(fun(x, np.concatenate([np.zeros((1, n)), points(half)]))[0], dtype=float).reshape(
+            1 + len(F0), -1
+        )
+    F0, f0 = np.asarray(F0, dtype=float).reshape(len(F0), -1)[:, 0], G[0, 0]
+    with np.errstate(all="ignore"):
+        change = np.abs(_second_differences(F0 - f0, h0, i, j) - _second_differences(G[1:, 0] - f0, half, i, j))
+        size = np.max(np.abs(np.concatenate([F0, G[:, 0]])))
+        added = 4.0 * EPS * size * (1.0 / np.outer(h, h) - 1.0 / np.outer(h0, h0))
+        return maybe & (4.0 / 3.0 * change < ROUNDOFF_SEEN * added).all(axis=1)
 
 
 def _limited(fun, worst):
@@ -899,11 +937,11 @@ def hessian_within_reach(fun, x, h, points, base, traced=None):
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
     last = np.full((2, n), np.nan)  # each component's step and reach before its last change
-    first = once = None  # (h, worst) before and after the first shrink
+    first = once = None  # (h, worst, F) before and (h, worst) after the first shrink
     for round in range(ROUNDS + 1):
         worst = np.zeros((n, R.shape[1]))
         np.maximum.at(worst, touched, R[: 2 * n])
-        first, once = first or (h, worst), (h, worst) if round == 1 else once
+        first, once = first or (h, worst, F), (h, worst) if round == 1 else once
         far, raw = _far(worst)
         k, goal = _exponent(h, raw, last), limit / SLACK
         bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
