@@ -565,10 +565,6 @@ test_hessian_of_user_code = hessian_test(
     no_symbolic=SLOW_SYMBOLIC,
     doc="""dl.hessian of the small functions equals jax.hessian's (MAML's and L-BFGS's dl.grad inside, the
     Matérn kernel's sqrt at 0 on the diagonal, the RK45's traced step control, the Kalman smoother's inverses).""",
-    # numeric's second differences here are CPU-dependent: within 1e-4 on an Intel Xeon, 4.3e-4 of the largest entry
-    # (uᵀHv and ΣH² checked to 2e-3) on an AMD EPYC, whose OpenBLAS/libm kernels round the loop differently; with no
-    # DerivativeRangeWarning (numeric says past 1e-3 of a step's own error estimate, which reads smaller here)
-    numeric_tol={"neural_ode_rk45": 2e-3},
 )
 
 

@@ -470,10 +470,6 @@ test_hessian_of_user_code = hessian_test(
     enzyme kinetics, a Newton loop's Butler-Volmer current, a piecewise variogram by np.where, risk contributions
     under a softmax, an AC power flow's cos and sin of np.subtract.outer, a truss assembled by np.ix_ +=, kriging by
     np.block and lstsq, Huber regression by scipy.special.huber and pseudo_huber).""",
-    # numeric's second differences here are CPU-dependent: within 1e-4 on an Intel Xeon, 1.5e-3 of the largest entry
-    # (uᵀHv and ΣH² checked to 2e-3) on an AMD EPYC, whose OpenBLAS/libm kernels round the loop differently; with no
-    # DerivativeRangeWarning (numeric says past 1e-3 of a step's own error estimate, which reads smaller here)
-    numeric_tol={"kriging_lstsq": 2e-3},
 )
 
 #: jax.jacobian of burgers_state (12 grid values by 3 parameters): (Σ J·cos(k + 1), Σ J²)
