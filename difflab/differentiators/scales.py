@@ -592,7 +592,8 @@ def _unmoved(taken, H, F, R, came, per, far, limit, shrunk):
 
 def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
     """`hessian_within_reach`'s components whose moves were rounding only (`_rounding_only`; `first`, `once`: (h,
-    worst) before and after the first shrink) get back their first step: (h, (F, cols), said, R, those components)
+    worst, F) before and (h, worst) after the first shrink), or whose shrink was needless (`_hessian_needless`), get
+    back their first step: (h, (F, cols), said, R, those components)
     evaluated again, or None where there is none (`last` written in place: those count as not shrunk)."""
     if once is None:
         return None
@@ -924,7 +925,8 @@ def hessian_within_reach(fun, x, h, points, base, traced=None):
     component, with the steps of the components whose points reach too far (see `within_reach`) shrunk and
     every point evaluated again; `out` (n,) marks the components still out of reach. On traced values (vmap's first
     row): decided on numbers (`fun.numbers`), recorded once at the final points, at the recorded steps `traced`
-    where no step was shrunk, and `fun.decided` noted for `pieces.rows_guard`, as `within_reach`."""
+    where no step was shrunk, and `fun.decided` noted for `pieces.rows_guard`, as `within_reach`. A component whose
+    shrink was rounding or needless gets its first step back (`_hessian_unmoved`)."""
     watch = getattr(fun, "watch", None)
     if not watch or base is None:
         out = fun(x, points(h if traced is None else traced))
