@@ -1,0 +1,109 @@
+"""scipy.linalg's remaining functions on traced values (difflab.scipy.linalg, stop 62): the banded Cholesky and
+eigensolvers, qr_multiply, rq, the QR updates, orth, subspace_angles, cdf2rdf, fiedler_companion,
+clarkson_woodruff_transform, matrix_balance, hessenberg, ldl and expm_cond — values SciPy's, gradients of every
+method against reverse and reverse against central differences of SciPy's own function; the constant makers and
+predicates passing to SciPy; qz, ordqz, rsf2csf, cossin and funm refused by name."""
+
+import numpy as np
+import pytest
+import scipy.linalg as sl
+
+import difflab as dl
+import difflab.numpy as dnp
+import difflab.scipy.linalg as dsl
+from difflab.errors import UnsupportedOperationError
+
+RNG = np.random.default_rng(62)
+M, N = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 3))
+SQ = RNG.normal(size=(4, 4))
+SPD = SQ @ SQ.T + 4 * np.eye(4)
+BAND_U = np.array([[0.0, SPD[0, 1], SPD[1, 2], SPD[2, 3]], np.diag(SPD)])  # (upper form, u = 1)
+BAND_L = np.array([np.diag(SPD), [SPD[0, 1], SPD[1, 2], SPD[2, 3], 0.0]])  # (lower form)
+Q5, R5 = np.linalg.qr(M, mode="complete")
+Q3, R3 = np.linalg.qr(M)  # (economic)
+SYM = SQ + SQ.T
+SYM[0, 0] = 1e-3  # (Bunch–Kaufman takes a 2×2 pivot there)
+W = {}
+
+
+def _weights(shape):
+    return W.setdefault(shape, RNG.normal(size=shape))
+
+
+def _qr_both(q, r):
+    return np.concatenate([np.ravel(q), np.ravel(r)])
+
+
+def _upper(x, m, n):
+    """The m × n upper-triangular matrix with x its triangle's entries (row by row), for SciPy's arrays and traced."""
+    index = np.full((m, n), len(x))
+    index[np.triu_indices(m, 0, n)] = np.arange(len(x))
+    return dnp.take(dnp.concatenate([x, np.zeros(1)]), index)
+
+
+#: name -> (a function of one flat vector x, x)
+CASES = {
+    "cholesky_banded": (lambda m, x: m.cholesky_banded(x.reshape(2, 4)), BAND_U.ravel()),
+    "cholesky_banded lower": (lambda m, x: m.cholesky_banded(x.reshape(2, 4), lower=True), BAND_L.ravel()),
+    "cho_solve_banded": (
+        lambda m, x: m.cho_solve_banded((m.cholesky_banded(x[:8].reshape(2, 4)), False), x[8:]),
+        np.r_[BAND_U.ravel(), SQ[0]],
+    ),
+    "cho_solve_banded lower": (
+        lambda m, x: m.cho_solve_banded((m.cholesky_banded(x[:8].reshape(2, 4), lower=True), True), x[8:]),
+        np.r_[BAND_L.ravel(), SQ[0]],
+    ),
+    "eig_banded": (lambda m, x: m.eig_banded(x.reshape(2, 4))[1], BAND_U.ravel()),
+    "eigvals_banded": (lambda m, x: m.eigvals_banded(x.reshape(2, 4), lower=True), BAND_L.ravel()),
+    "qr_multiply": (lambda m, x: m.qr_multiply(x[:15].reshape(5, 3), x[15:].reshape(2, 5))[0], np.r_[M.ravel(), N.T[:2].ravel()]),
+    "qr_multiply left": (
+        lambda m, x: _qr_both(*m.qr_multiply(x[:15].reshape(5, 3), x[15:], mode="left")), np.r_[M.ravel(), N[0]]
+    ),
+    "rq": (lambda m, x: _qr_both(*m.rq(x.reshape(3, 5))), M.ravel()),
+    "rq economic": (lambda m, x: _qr_both(*m.rq(x.reshape(5, 3), mode="economic")), M.ravel()),
+    "qr_update": (lambda m, x: _qr_both(*m.qr_update(x[:25].reshape(5, 5), R5, x[25:30], x[30:])), np.r_[Q5.ravel(), N[:, 0], N[0]]),
+    "qr_update R": (lambda m, x: _qr_both(*m.qr_update(Q5, _upper(x, 5, 3), N[:, 0], N[0])), R5[np.triu_indices(5, 0, 3)]),
+    "qr_update economic": (
+        lambda m, x: _qr_both(*m.qr_update(Q3, _upper(x[:6], 3, 3), x[6:11], x[11:])),
+        np.r_[R3[np.triu_indices(3)], N[:, 1], N[1]],
+    ),
+    "qr_update rank 2": (
+        lambda m, x: _qr_both(*m.qr_update(Q3, R3, x[:10].reshape(5, 2), x[10:].reshape(3, 2))), np.r_[N[:, :2].ravel(), M[0], M[1]]
+    ),
+    "qr_insert row": (lambda m, x: _qr_both(*m.qr_insert(Q3, _upper(x[:6], 3, 3), x[6:], 2)), np.r_[R3[np.triu_indices(3)], N[2]]),
+    "qr_insert col": (lambda m, x: _qr_both(*m.qr_insert(Q3, R3, x, 1, which="col")), N[:, 2].copy()),
+    "qr_insert square": (lambda m, x: _qr_both(*m.qr_insert(Q5, R5, x.reshape(5, 2), 3, which="col")), N[:, :2].ravel()),
+    "qr_delete row": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 1)), R3[np.triu_indices(3)]),
+    "qr_delete col": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 0, which="col")), R3[np.triu_indices(3)]),
+    "orth": (lambda m, x: m.orth(x.reshape(5, 3)), M.ravel()),
+    "subspace_angles": (lambda m, x: m.subspace_angles(x.reshape(5, 3), N[:, :2]), M.ravel()),
+    "subspace_angles near": (lambda m, x: m.subspace_angles(x.reshape(5, 3), M[:, :2] + 0.1 * N[:, :2]), M.ravel()),
+    "fiedler_companion": (lambda m, x: m.fiedler_companion(x), SQ[0].tolist() + [0.5, 2.0]),
+    "clarkson_woodruff_transform": (lambda m, x: m.clarkson_woodruff_transform(x.reshape(5, 3), 3, rng=5), M.ravel()),
+    "matrix_balance": (lambda m, x: m.matrix_balance(x.reshape(4, 4))[0], (SQ * [1e3, 1, 1e-2, 1]).ravel()),
+    "hessenberg": (lambda m, x: _qr_both(*m.hessenberg(x.reshape(4, 4), calc_q=True)), SQ.ravel()),
+    "ldl": (lambda m, x: _qr_both(*m.ldl(x.reshape(4, 4))[:2]), SYM.ravel()),
+    "ldl upper": (lambda m, x: _qr_both(*m.ldl(x.reshape(4, 4), lower=False)[:2]), SYM.ravel()),
+    "expm_cond": (lambda m, x: m.expm_cond(x.reshape(2, 2)), 0.5 * SQ[:2, :2].ravel()),
+}
+CASES["fiedler_companion"] = (CASES["fiedler_companion"][0], np.array(CASES["fiedler_companion"][1]))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_values_and_gradients(name):
+    fn, x = CASES[name]
+    want = fn(sl, x)
+    np.testing.assert_allclose(fn(dsl, x), want, rtol=1e-13, atol=1e-13)
+    w = _weights(np.shape(want))
+
+    def loss(m, x):
+        return np.sum(fn(m, x) * w)
+
+    reverse = dl.grad(lambda x: loss(dsl, x), method="reverse")(x)
+    h = 1e-6  # central differences of SciPy's own function: an independent check
+    fd = np.array([(loss(sl, x + h * e) - loss(sl, x - h * e)) / (2 * h) for e in np.eye(len(x))])
+    np.testing.assert_allclose(reverse, fd, rtol=1e-6, atol=1e-6 * np.abs(fd).max())
+    for method in ("forward", "numeric"):
+        got = dl.grad(lambda x: loss(dsl, x), method=method)(x)
+        tol = 1e-7 if method == "numeric" else 1e-12
+        np.testing.assert_allclose(got, reverse, rtol=tol, atol=tol * np.abs(reverse).max())
