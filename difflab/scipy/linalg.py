@@ -1147,7 +1147,7 @@ def _symmetric_band(ab, lower):
 
 
 def _band_2d(name, ab):
-    if _np.ndim(ab) != 2:
+    if _np.ndim(ab) != 2:  # (SciPy reads a 1-D ab of n entries as one column, (n, 1): n − 1 bands of a 1 × 1 matrix)
         raise ValueError(f"{name}: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
 
 
@@ -1208,31 +1208,38 @@ def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, 
     """Eigenvalues (ascending) and eigenvectors of the Hermitian banded A stored as SciPy's `a_band`, like
     `scipy.linalg.eig_banded`: eigh of A gathered dense, each vector multiplied by the sign (phase) that makes it
     SciPy's at the values (held: the trace is specialised to them; the vector derivative needs distinct eigenvalues).
-    select='v'/'i' are refused by name. Shape contract: a_band (u + 1, n) -> w (n,), v (n, n).
+    select='i' (indices lo..hi) and 'v' (eigenvalues in (lo, hi], which ones read from the values) take that slice.
+    1-D a_band is refused (SciPy's error). Shape contract: a_band (u + 1, n) -> w (k,), v (n, k); k = n for 'a'.
 
     >>> eig_banded(_np.array([[0.0, 1.0], [2.0, 2.0]]), eigvals_only=True).tolist()
     [1.0, 3.0]
     """
-    _unsupported("eig_banded", select not in ("a", "all", 0), f"select={select!r} is not offered; 'a' only (slice w)")
-    _band_2d("eig_banded", a_band)
-    dense = _symmetric_band(a_band, lower)
-    if eigvals_only:
-        return _dnp.linalg.eigvalsh(dense)
-    w, v = _dnp.linalg.eigh(dense)
     from ..numpy.arrays import _value
 
-    want = _sl().eig_banded(_np.asarray(_value(a_band, "scipy.linalg.eig_banded")), lower=lower)[1]
-    return w, _held_phases(v, want)
+    _band_2d("eig_banded", a_band)
+    value = _np.asarray(_value(a_band, "scipy.linalg.eig_banded"))
+    want_w, want_v = _sl().eig_banded(value, lower=lower, select=select, select_range=select_range, max_ev=max_ev)
+    dense = _symmetric_band(a_band, lower)
+    w, v = _dnp.linalg.eigh(dense) if not eigvals_only else (_dnp.linalg.eigvalsh(dense), None)
+    start = 0  # (the first eigenvalue selected: SciPy's checks on select and select_range ran above)
+    if select in ("i", "index", 2):
+        start = int(select_range[0])
+    elif select in ("v", "value", 1):
+        start = int(_np.sum(_np.linalg.eigvalsh(_symmetric_band(value, lower)) <= select_range[0]))
+    stop = start + len(want_w)
+    if eigvals_only:
+        return w[start:stop]
+    return w[start:stop], _held_phases(v[:, start:stop], want_v)
 
 
 def eigvals_banded(a_band, lower=False, overwrite_a_band=False, select="a", select_range=None, check_finite=True):
     """The eigenvalues (ascending) of the Hermitian banded A stored as `a_band`, like `scipy.linalg.eigvals_banded`
-    (see eig_banded). Shape contract: a_band (u + 1, n) -> (n,).
+    (see eig_banded). Shape contract: a_band (u + 1, n) -> (k,).
 
     >>> eigvals_banded(_np.array([[0.0, 2.0], [0.0, 0.0]])).tolist()
     [-2.0, 2.0]
     """
-    return eig_banded(a_band, lower=lower, eigvals_only=True, select=select)
+    return eig_banded(a_band, lower=lower, eigvals_only=True, select=select, select_range=select_range)
 
 
 def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False, overwrite_c=False):
@@ -1268,7 +1275,9 @@ def rq(a, overwrite_a=False, lwork=None, mode="full", check_finite=True):
     >>> r.round(12).tolist()
     [[0.0, -2.0], [0.0, -3.0]]
     """
-    _unsupported("rq", mode not in ("full", "economic", "r"), f"mode={mode!r} is not offered; 'full', 'economic', 'r'")
+    _unsupported("rq", mode == "raw", "mode='raw' (Householder reflectors) is not offered; 'full', 'economic', 'r'")
+    if mode not in ("full", "economic", "r"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic']")
     if _np.ndim(a) != 2:
         raise ValueError("expected matrix")
     q1, r1 = _dnp.linalg.qr(_dnp.transpose(_dnp.flip(a, (0, 1))), mode="reduced" if mode == "economic" else "complete")
@@ -1420,30 +1429,33 @@ def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=Fals
 
 
 def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
-    """The Hessenberg form H = Qᵀ a Q of a real square a (and Q with `calc_q`), like `scipy.linalg.hessenberg`:
-    LAPACK's gehrd reflections recorded as traced ops with dlarfg's conventions (β = −sign(α)‖x‖, none where the
-    column below the subdiagonal is already 0), so H and Q are SciPy's to rounding and differentiable where each
-    reflected column is nonzero. A complex a is refused by name. Shape contract: a (n, n) -> H (n, n), Q (n, n).
+    """The Hessenberg form H = Qᴴ a Q of a square a (and Q with `calc_q`), like `scipy.linalg.hessenberg`: LAPACK's
+    gehrd reflections H = I − τ v vᴴ recorded as traced ops with its larfg's conventions (β = −sign(Re α)‖(α, x)‖,
+    none where the column below the subdiagonal is already 0 and α real), so H and Q are SciPy's to rounding and
+    differentiable where each reflected column is nonzero. Shape contract: a (n, n) -> H (n, n), Q (n, n).
 
     >>> hessenberg(_np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 4.0, 1.0]])).round(12).tolist()
     [[1.0, 0.0, 0.0], [-3.0, 1.0, -4.0], [0.0, -2.0, 1.0]]
     """
     if _np.ndim(a) != 2 or _np.shape(a)[0] != _np.shape(a)[1]:
         raise ValueError("expected square matrix")
-    _unsupported("hessenberg", _dnp.iscomplexobj(a), "a complex a is not offered (zlarfg's complex reflections)")
-    n = _np.shape(a)[0]
+    n, cplx = _np.shape(a)[0], bool(_dnp.iscomplexobj(a))
+    cj = _dnp.conjugate if cplx else (lambda x: x)
     h, q = a * 1.0, _np.eye(n)  # (copies: the input is never written)
-    for i in range(n - 2):
+    for i in range(n - 1 if cplx else n - 2):  # (zlarfg makes the last subdiagonal entry real too)
         alpha, rest = h[i + 1, i].copy(), h[i + 2 :, i].copy()  # (copies: h is written below)
-        zero = _dnp.sum(rest * rest) == 0  # (dlarfg: no reflection, H = I)
-        beta = _dnp.where(alpha >= 0, -1.0, 1.0) * _dnp.sqrt(alpha * alpha + _dnp.sum(rest * rest))
+        size = _dnp.sum(_dnp.real(rest * cj(rest)) if cplx else rest * rest)  # ‖x‖²
+        zero = _dnp.logical_and(size == 0, _dnp.imag(alpha) == 0) if cplx else size == 0  # (larfg: H = I)
+        sign = _dnp.where((_dnp.real(alpha) if cplx else alpha) >= 0, -1.0, 1.0)
+        beta = sign * _dnp.sqrt((_dnp.real(alpha * cj(alpha)) if cplx else alpha * alpha) + size)
         tau = _dnp.where(zero, 0.0, (beta - alpha) / _dnp.where(zero, 1.0, beta))
         v = _dnp.concatenate([_np.ones(1), rest / _dnp.where(zero, 1.0, alpha - beta)])
-        h[:, i + 1 :] = h[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(h[:, i + 1 :], v), v)  # (right, as gehd2)
-        h[i + 1 :, i + 1 :] = h[i + 1 :, i + 1 :] - tau * _dnp.outer(v, _dnp.matmul(v, h[i + 1 :, i + 1 :]))
-        h[i + 1, i] = _dnp.where(zero, alpha, beta)
-        h[i + 2 :, i] = 0.0
-        reflected = q[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(q[:, i + 1 :], v), v)
+        h[:, i + 1 :] = h[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(h[:, i + 1 :], v), cj(v))  # (right: H, as gehd2)
+        h[i + 1 :, i + 1 :] = h[i + 1 :, i + 1 :] - cj(tau) * _dnp.outer(v, _dnp.matmul(cj(v), h[i + 1 :, i + 1 :]))
+        h[i + 1, i] = _dnp.where(zero, alpha, beta)  # (left: Hᴴ; the column below the subdiagonal reflected to 0)
+        if i + 2 < n:
+            h[i + 2 :, i] = 0.0
+        reflected = q[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(q[:, i + 1 :], v), cj(v))
         q = _dnp.concatenate([q[:, : i + 1], reflected], axis=1)  # (q may be plain while tau is traced)
     return (h, q) if calc_q else h
 
@@ -1504,12 +1516,15 @@ def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
 
 def _qr_as(updated, want_q, want_r):
     """The QR of the updated matrix (difflab's qr: LAPACK's signs, differentiable where its first k columns are
-    independent), shaped as SciPy's result (want_q, want_r) and each column signed as its, at the values (held)."""
+    independent), shaped as SciPy's result (want_q, want_r), each column times the sign (phase, complex) that makes it
+    SciPy's at the values (held)."""
     m, n = _np.shape(updated)
     q, r = _dnp.linalg.qr(updated, mode="complete" if want_q.shape[1] == m else "reduced")
     got = _np.diagonal(_np.asarray(r.value if isinstance(r, _Traced) else r))[: min(m, n)]
-    signs = _np.where(got * _np.diagonal(want_r)[: min(m, n)] < 0, -1.0, 1.0)
-    return q * signs, r * signs[:, None]
+    ratio = _np.diagonal(want_r)[: min(m, n)] * _np.conj(got)  # (its phase: ±1 for real factors)
+    phases = _np.where(ratio == 0, 1.0, ratio / _np.where(ratio == 0, 1.0, _np.abs(ratio)))
+    phases = _np.concatenate([phases, _np.ones(_np.shape(q)[1] - len(phases))])  # (a full Q's other columns)
+    return q * _np.conj(phases), r * phases[:, None]  # (want_r = phases · R, so Q its conjugate)
 
 
 def _qr_inputs(name, call, Q, R, *rest, refuse=True):
