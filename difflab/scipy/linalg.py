@@ -1180,7 +1180,9 @@ def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
     [1.0, 1.0]
     """
     if not (isinstance(cb_and_lower, tuple) and len(cb_and_lower) == 2):
-        raise TypeError("cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)")
+        raise TypeError(
+            "cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)"
+        )
     cb, lower = cb_and_lower
     _band_2d("cho_solve_banded", cb)
     width, n = _np.shape(cb)
@@ -1271,9 +1273,9 @@ def rq(a, overwrite_a=False, lwork=None, mode="full", check_finite=True):
     differentiable where the last k rows are independent). mode 'full': R (m, n), Q (n, n); 'economic': R (m, k),
     Q (k, n), k = min(m, n); 'r': R alone (m, n). 'raw' is refused by name. Shape contract: a (m, n) -> as above.
 
-    >>> r, q = rq(_np.array([[0.0, 2.0], [0.0, 3.0]]))
+    >>> r, q = rq(_np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> r.round(12).tolist()
-    [[0.0, -2.0], [0.0, -3.0]]
+    [[-0.4, -2.2], [0.0, -5.0]]
     """
     _unsupported("rq", mode == "raw", "mode='raw' (Householder reflectors) is not offered; 'full', 'economic', 'r'")
     if mode not in ("full", "economic", "r"):
@@ -1395,7 +1397,7 @@ def clarkson_woodruff_transform(input_matrix, sketch_size, rng=None, *, seed=Non
     applied to the identity), so the result is linear in A. Shape contract: A (m, n) -> (sketch_size, n).
 
     >>> clarkson_woodruff_transform(_np.ones((3, 2)), 1, rng=0).tolist()
-    [[-1.0, -1.0]]
+    [[-3.0, -3.0]]
     """
     if _np.ndim(input_matrix) != 2:
         raise ValueError("difflab.scipy.linalg.clarkson_woodruff_transform takes a 2-D input_matrix")
@@ -1411,7 +1413,7 @@ def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=Fals
     T (n, n).
 
     >>> matrix_balance(_np.array([[1.0, 100.0], [0.01, 1.0]]), permute=False)[0].tolist()
-    [[1.0, 0.78125], [1.28, 1.0]]
+    [[1.0, 1.5625], [0.64, 1.0]]
     """
     from ..numpy.arrays import _value
 
@@ -1435,7 +1437,7 @@ def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
     differentiable where each reflected column is nonzero. Shape contract: a (n, n) -> H (n, n), Q (n, n).
 
     >>> hessenberg(_np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 4.0, 1.0]])).round(12).tolist()
-    [[1.0, 0.0, 0.0], [-3.0, 1.0, -4.0], [0.0, -2.0, 1.0]]
+    [[1.0, 0.0, 0.0], [-3.0, 1.0, 4.0], [0.0, 2.0, 1.0]]
     """
     if _np.ndim(a) != 2 or _np.shape(a)[0] != _np.shape(a)[1]:
         raise ValueError("expected square matrix")
