@@ -10,8 +10,15 @@ pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry);
 khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
 orthogonal_procrustes, solveh_banded, eigh_tridiagonal, eigvalsh_tridiagonal, leslie and fiedler (compositions with
 SciPy's signatures and conventions; solve_lyapunov SciPy's older name of solve_continuous_lyapunov); solve_continuous_are and
-solve_discrete_are (registry entries, difflab.ops.riccati). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
-difflab): its error names the function here.
+solve_discrete_are (registry entries, difflab.ops.riccati). Since stop 62: cholesky_banded, cho_solve_banded, eig_banded and
+eigvals_banded (the band gathered dense), rq, qr_multiply, qr_update, qr_insert and qr_delete (SciPy's Givens rotations
+for a real rank-1 update of a full Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
+cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenberg (gehrd's reflections recorded), ldl
+(SciPy's pivots, the block elimination recorded) and expm_cond (compositions); the constant makers (dft, hadamard,
+helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
+BLAS/LAPACK lookups pass to SciPy. null_space, schur, qz, ordqz, rsf2csf, cossin and funm are refused by name, saying
+what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches difflab): its
+error names the function here.
 """
 
 from __future__ import annotations
