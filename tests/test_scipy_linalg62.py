@@ -107,6 +107,16 @@ CASES = {
         lambda m, x: _qr_both(*m.qr_insert(Q5, R5, x.reshape(5, 2), 3, which="col")),
         N[:, :2].ravel(),
     ),
+    "qr_insert row full": (
+        lambda m, x: _qr_both(*m.qr_insert(x[:25].reshape(5, 5), R5, x[25:], 2)),
+        np.r_[Q5.ravel(), N[2]],
+    ),
+    "qr_insert col full": (
+        lambda m, x: _qr_both(*m.qr_insert(Q5, _upper(x[:6], 5, 3), x[6:], 1, which="col")),
+        np.r_[R5[np.triu_indices(5, 0, 3)], N[:, 2]],
+    ),
+    "qr_delete rows full": (lambda m, x: _qr_both(*m.qr_delete(x.reshape(5, 5), R5, 1, 2)), Q5.ravel()),
+    "qr_delete col full": (lambda m, x: _qr_both(*m.qr_delete(x.reshape(5, 5), R5, 0, which="col")), Q5.ravel()),
     "qr_delete row": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 1)), R3[np.triu_indices(3)]),
     "qr_delete col": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 0, which="col")), R3[np.triu_indices(3)]),
     "orth": (lambda m, x: m.orth(x.reshape(5, 3)), M.ravel()),
@@ -215,7 +225,7 @@ def test_refused_by_name(name):
 
 def test_bad_input_and_refusals():
     with pytest.raises(UnsupportedOperationError, match="economic"):  # (a full Q of a tall matrix: SciPy's basis)
-        dl.grad(lambda x: np.sum(dsl.qr_insert(Q5, R5, x, 1, which="col")[0]))(N[:, 0])
+        dl.grad(lambda x: np.sum(dsl.qr_update(Q5, R5, x.reshape(5, 2), N[:2].T)[0]))(N[:, :2].ravel())
     with pytest.raises(UnsupportedOperationError, match="mode='raw'"):
         dsl.rq(SQ, mode="raw")
     with pytest.raises(ValueError, match="Mode argument"):

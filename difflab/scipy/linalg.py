@@ -11,8 +11,8 @@ khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_
 orthogonal_procrustes, solveh_banded, eigh_tridiagonal, eigvalsh_tridiagonal, leslie and fiedler (compositions with
 SciPy's signatures and conventions; solve_lyapunov SciPy's older name of solve_continuous_lyapunov); solve_continuous_are and
 solve_discrete_are (registry entries, difflab.ops.riccati). Since stop 62: cholesky_banded, cho_solve_banded, eig_banded and
-eigvals_banded (the band gathered dense), rq, qr_multiply, qr_update, qr_insert and qr_delete (SciPy's Givens rotations
-for a real rank-1 update of a full Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
+eigvals_banded (the band gathered dense), rq, qr_multiply, qr_update, qr_insert and qr_delete (SciPy's Givens sweeps
+recorded for a full real Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
 cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenberg (gehrd's reflections recorded), ldl
 (SciPy's pivots, the block elimination recorded) and expm_cond (compositions); the constant makers (dft, hadamard,
 helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
@@ -1549,7 +1549,8 @@ def _qr_inputs(name, call, Q, R, *rest, refuse=True):
         name, refuse and tall_full and any(isinstance(x, _Traced) for x in (Q, R, *rest)),
         "the last m − n columns of a full Q (m, m) of a tall matrix are SciPy's Givens rotations' choice of a basis "
         "(they follow the input Q's), not a function of the updated matrix, so no derivative of them is offered "
-        "(qr_update's rank-1 update is, by SciPy's rotations); pass the economic factors qr(a, mode='economic')",
+        "here (a real rank-1 update, one inserted row or column and deleted rows or one column are: SciPy's own "
+        "rotations, recorded); pass the economic factors qr(a, mode='economic')",
     )  # fmt: skip
     return want_q, want_r, _dnp.matmul(Q, _dnp.triu(R))
 
@@ -1579,10 +1580,72 @@ def _givens_update(Q, R, u, v, want_q):
         a, b = rows[k][k], rows[k + 1][k]
         rows[k], rows[k + 1] = _rotate(rows[k], rows[k + 1], a, b)
         cols[k], cols[k + 1] = _rotate(cols[k], cols[k + 1], a, b)
-    q = _dnp.stack(cols, axis=1)
+    return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+
+
+def _held_signs(q, rows, want_q):
+    """(Q, R) from a Givens sweep's Q and R rows, each column (row of R) signed as SciPy's at the values (held:
+    SciPy's lartg and these rotations may differ by a sign per step, which leaves the factors a sign apart each)."""
     got = _np.asarray(q.value if isinstance(q, _Traced) else q)
     signs = _np.where(_np.sum(got * want_q, axis=0) < 0, -1.0, 1.0)
     return q * signs, _dnp.triu(_dnp.stack(rows)) * signs[:, None]
+
+
+def _givens_insert(Q, R, u, k, which, want_q):
+    """SciPy's insertion of one row or column into a full real QR (_decomp_update's qr_row_insert, qr_col_insert):
+    a row u appended to R and e_m to Q, rotations (R_jj, u_j) zero it, and Q's last row moves to k; a column Qᵀ u
+    inserted in R at k, rotations from the bottom zero it below row k."""
+    m, n = _np.shape(R)
+    rows, cols = [R[i] for i in range(m)], [Q[:, i] for i in range(m)]
+    if which == "row":
+        rows.append(_dnp.reshape(u, (n,)))
+        cols = [_dnp.concatenate([c, _np.zeros(1)]) for c in cols] + [_np.eye(m + 1)[m]]
+        for j in range(min(m, n)):
+            a, b = rows[j][j], rows[m][j]
+            rows[j], rows[m] = _rotate(rows[j], rows[m], a, b)
+            cols[j], cols[m] = _rotate(cols[j], cols[m], a, b)
+        order = _np.r_[0:k, m, k:m]  # (the new row, last in Q, to row k)
+        return _held_signs(_dnp.take(_dnp.stack(cols, axis=1), order, axis=0), rows, want_q)
+    w = _dnp.matmul(_dnp.transpose(Q), _dnp.reshape(u, (m,)))
+    rows = [_dnp.concatenate([r[:k], w[i : i + 1], r[k:]]) for i, r in enumerate(rows)]
+    for j in range(m - 2, k - 1, -1):
+        a, b = rows[j][k], rows[j + 1][k]
+        rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+        cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+    return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+
+
+def _givens_delete(Q, R, k, p, which, want_q):
+    """SciPy's deletion from a full real QR (_decomp_update's qr_block_row_delete, qr_col_delete): rows k..k+p−1 of
+    Q moved to the top (SciPy's swaps), rotations take them to [I 0] (applied to R's rows and Q's other rows), and the
+    first p rows and columns dropped; a column removed from R, rotations from row k restore its triangle."""
+    m, n = _np.shape(R)
+    rows = [R[i] for i in range(m)]
+    if which == "col":
+        rows = [_dnp.concatenate([r[:k], r[k + 1 :]]) for r in rows]
+        cols = [Q[:, i] for i in range(m)]
+        for j in range(k, min(m - 1, n - 1)):
+            a, b = rows[j][j], rows[j + 1][j]
+            rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+        return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+    order = list(range(m))
+    for j in range(k, 0, -1):
+        order[j + p - 1], order[j - 1] = order[j - 1], order[j + p - 1]
+    q = _dnp.take(Q, order, axis=0)
+    block, cols = [q[:p, j] for j in range(m)], [q[p:, j] for j in range(m)]  # (W = Q's moved rows, by column)
+    for i in range(p):
+        for j in range(m - 2, i - 1, -1):
+            a, b = block[j][i], block[j + 1][i]
+            block[j], block[j + 1] = _rotate(block[j], block[j + 1], a, b)
+            rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+    return _held_signs(_dnp.stack(cols[p:], axis=1), rows[p:], want_q)
+
+
+def _full_real(Q, *rest):
+    """Whether Q is a full (square) real Q, with real R and u: SciPy's Givens sweeps are then recorded."""
+    return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1] and not any(map(_dnp.iscomplexobj, (Q, *rest)))
 
 
 def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
@@ -1598,7 +1661,7 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     >>> r1.round(12).tolist()
     [[2.0, 0.0], [0.0, 1.0]]
     """
-    givens = _np.ndim(u) == 1 and _np.shape(Q)[0] == _np.shape(Q)[1] and not any(map(_dnp.iscomplexobj, (Q, R, u, v)))
+    givens = _np.ndim(u) == 1 and _full_real(Q, R, u, v)
     want_q, want_r, a = _qr_inputs("qr_update", _sl().qr_update, Q, R, u, v, refuse=not givens)
     if givens:
         return _givens_update(Q, _dnp.triu(R), u, v, want_q)
@@ -1608,19 +1671,23 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
 
 def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_finite=True):
     """The QR of Q R with u's rows (which='row') or columns ('col') inserted before row (column) k, like
-    `scipy.linalg.qr_insert`: difflab's QR of that matrix with SciPy's signs at the values (see qr_update: the economic
-    factors, or a result with no more rows than columns, under a trace; SciPy's own checks and errors, `rcond`'s
-    among them). Shape contract: Q (m, m) or (m, n), R, u (n,) / (p, n) rows or (m,) / (m, p) columns -> Q₁, R₁ of
-    the larger matrix.
+    `scipy.linalg.qr_insert` (R's upper triangle read; SciPy's own checks and errors, `rcond`'s among them): one row
+    or column into a full real Q is SciPy's own Givens rotations, recorded (its derivative SciPy's in Q, R and u);
+    otherwise as qr_update's second path (a traced full Q of a tall result refused by name). Shape contract:
+    Q (m, m) or (m, n), R, u (n,) / (p, n) rows or (m,) / (m, p) columns -> Q₁, R₁ of the larger matrix.
 
     >>> q1, r1 = qr_insert(_np.eye(2), _np.eye(2), _np.array([0.0, 3.0]), 2)
     >>> r1.round(12).tolist()
     [[1.0, 0.0], [0.0, 3.162277660168], [0.0, 0.0]]
     """
     call = lambda q, r, u: _sl().qr_insert(q, r, u, k, which, rcond=rcond)  # noqa: E731
-    want_q, want_r, a = _qr_inputs("qr_insert", call, Q, R, u)
+    one = _np.size(u) == (_np.shape(R)[1] if which == "row" else _np.shape(Q)[0])  # (one row or column)
+    givens = one and _full_real(Q, R, u)
+    want_q, want_r, a = _qr_inputs("qr_insert", call, Q, R, u, refuse=not givens)
     m, n = _np.shape(a)
     at = k + (m if which == "row" else n) if k < 0 else k
+    if givens:
+        return _givens_insert(Q, _dnp.triu(R), u, at, which, want_q)
     if which == "row":
         a = _dnp.concatenate([a[:at], _dnp.reshape(u, (-1, n)), a[at:]], axis=0)
     else:
@@ -1629,18 +1696,22 @@ def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_fi
 
 
 def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
-    """The QR of Q R with p rows (which='row') or columns ('col') deleted from k, like `scipy.linalg.qr_delete`:
-    difflab's QR of that matrix with SciPy's signs at the values (see qr_update and qr_insert). Shape contract:
-    Q (m, m) or (m, n), R -> Q₁, R₁ of the smaller matrix.
+    """The QR of Q R with p rows (which='row') or columns ('col') deleted from k, like `scipy.linalg.qr_delete` (R's
+    upper triangle read): rows, or one column, of a full real Q are SciPy's own Givens rotations, recorded (its
+    derivative SciPy's in Q and R); otherwise as qr_update's second path. Shape contract: Q (m, m) or (m, n), R ->
+    Q₁, R₁ of the smaller matrix.
 
     >>> q1, r1 = qr_delete(_np.eye(3), _np.triu(_np.ones((3, 3))), 0, which="col")
     >>> r1.round(12).tolist()
     [[1.414213562373, 1.414213562373], [0.0, 1.0], [0.0, 0.0]]
     """
     call = lambda q, r: _sl().qr_delete(q, r, k, p, which)  # noqa: E731
-    want_q, want_r, a = _qr_inputs("qr_delete", call, Q, R)
+    givens = (which == "row" or p == 1) and _full_real(Q, R)
+    want_q, want_r, a = _qr_inputs("qr_delete", call, Q, R, refuse=not givens)
     size = _np.shape(a)[0 if which == "row" else 1]
     at = k + size if k < 0 else k
+    if givens:
+        return _givens_delete(Q, _dnp.triu(R), at, p, which, want_q)
     keep = _np.r_[0:at, at + p : size]
     return _qr_as(_dnp.take(a, keep, axis=0 if which == "row" else 1), want_q, want_r)
 
