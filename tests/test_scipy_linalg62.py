@@ -23,7 +23,7 @@ Q5, R5 = np.linalg.qr(M, mode="complete")
 Q3, R3 = np.linalg.qr(M)  # (economic)
 Q4, R4 = np.linalg.qr(M[:4, :2], mode="complete")  # (a full Q of a tall matrix, for the Givens sweeps)
 SYM = SQ + SQ.T
-SYM[0, 0] = 1e-3  # (Bunch–Kaufman takes a 2×2 pivot there)
+SYM[np.diag_indices(4)] = [1e-3, 0.0, 0.02, 3.0]  # (Bunch–Kaufman takes a 2×2 pivot: blocks 2, 1, 1 and 1, 2, 1)
 W = {}
 
 
@@ -173,8 +173,10 @@ COMPLEX = {  # name -> a function of the module: complex values SciPy's (Hermiti
     "qr_multiply": lambda m: m.qr_multiply(Z[:, :3], Z[:2], conjugate=True)[0],
     "orth": lambda m: m.orth(Z[:, :3]),
     "subspace_angles": lambda m: m.subspace_angles(Z[:, :2], Z[:, 1:]),
-    "ldl hermitian": lambda m: m.ldl(HPD - 6 * np.eye(4), lower=False)[0],
-    "ldl symmetric": lambda m: m.ldl(Z + Z.T, hermitian=False)[0],
+    "ldl hermitian": lambda m: m.ldl(HPD - np.diag(np.diag(HPD)) + np.diag(SYM.diagonal()), lower=False)[:2],
+    "ldl symmetric": lambda m: m.ldl(Z + Z.T - np.diag(np.diag(Z + Z.T)) + np.diag(SYM.diagonal()), hermitian=False)[
+        :2
+    ],
     "qr_update": lambda m: m.qr_update(*np.linalg.qr(Z[:, :2]), Z[0], Z[1][:2])[0],
     "expm_cond": lambda m: m.expm_cond(0.3 * Z[:2, :2]),
 }
