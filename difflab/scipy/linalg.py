@@ -202,19 +202,7 @@ def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False, che
     """
     if _np.ndim(ab) != 2:
         raise ValueError(f"solveh_banded: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
-    width, n = _np.shape(ab)
-    u = width - 1
-    i, j = _np.indices((n, n))
-    lo, hi = _np.minimum(i, j), _np.maximum(i, j)  # (the stored triangle's entry of each (i, j))
-    row = (hi - lo) if lower else (u + lo - hi)
-    col = lo if lower else hi
-    inside = _np.abs(i - j) <= u
-    flat = _np.where(inside, row, 0) * n + col
-    stored = _dnp.take(_dnp.ravel(ab), flat)
-    if _dnp.iscomplexobj(ab):  # (the other triangle is the conjugate of the stored one)
-        other = (i < j) if lower else (i > j)
-        stored = _dnp.where(other, _dnp.conjugate(stored), stored)
-    return _dnp.linalg.solve(_dnp.where(inside, stored, 0.0), b)
+    return _dnp.linalg.solve(_symmetric_band(ab, lower), b)
 
 
 def _tridiagonal(d, e):
