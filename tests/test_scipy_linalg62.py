@@ -22,6 +22,7 @@ BAND_L = np.array([np.diag(SPD), [SPD[0, 1], SPD[1, 2], SPD[2, 3], 0.0]])  # (lo
 Q5, R5 = np.linalg.qr(M, mode="complete")
 Q3, R3 = np.linalg.qr(M)  # (economic)
 Q4, R4 = np.linalg.qr(M[:4, :2], mode="complete")  # (a full Q of a tall matrix, for the Givens sweeps)
+ZQ3, ZR3 = np.linalg.qr(M[:3, :2] + 1j * N[:3, :2], mode="complete")  # (complex: zlartg's rotations)
 SYM = SQ + SQ.T
 SYM[np.diag_indices(4)] = [1e-3, 0.0, 0.02, 3.0]  # (Bunch–Kaufman takes a 2×2 pivot: blocks 2, 1, 1 and 1, 2, 1)
 W = {}
@@ -114,6 +115,10 @@ CASES = {
     ),
     "qr_delete rows full": (lambda m, x: _qr_both(*m.qr_delete(x.reshape(4, 4), R4, 1, 2)), Q4.ravel()),
     "qr_delete col full": (lambda m, x: _qr_both(*m.qr_delete(x.reshape(4, 4), R4, 0, which="col")), Q4.ravel()),
+    "qr_update complex full": (
+        lambda m, x: _split(m.qr_update(_complex(x[:18], 3), ZR3, x[18:21] + 1j * x[21:24], x[24:] + 0.5j)),
+        np.r_[ZQ3.real.ravel(), ZQ3.imag.ravel(), N[:3, 0], N[:3, 1], N[0, :2]],
+    ),
     "qr_delete row": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 1)), R3[np.triu_indices(3)]),
     "qr_delete col": (lambda m, x: _qr_both(*m.qr_delete(Q3, _upper(x, 3, 3), 0, which="col")), R3[np.triu_indices(3)]),
     "orth": (lambda m, x: m.orth(x.reshape(5, 3)), M.ravel()),

@@ -12,7 +12,7 @@ orthogonal_procrustes, solveh_banded, eigh_tridiagonal, eigvalsh_tridiagonal, le
 SciPy's signatures and conventions; solve_lyapunov SciPy's older name of solve_continuous_lyapunov); solve_continuous_are and
 solve_discrete_are (registry entries, difflab.ops.riccati). Since stop 62: cholesky_banded, cho_solve_banded, eig_banded and
 eigvals_banded (the band gathered dense), rq, qr_multiply, qr_update, qr_insert and qr_delete (SciPy's Givens sweeps
-recorded for a full real Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
+recorded for a full Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
 cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenberg (gehrd's reflections recorded), ldl
 (SciPy's pivots, the block elimination recorded) and expm_cond (compositions); the constant makers (dft, hadamard,
 helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
@@ -1539,50 +1539,63 @@ def _qr_inputs(name, call, Q, R, *rest, refuse=True):
         name, refuse and tall_full and any(isinstance(x, _Traced) for x in (Q, R, *rest)),
         "the last m − n columns of a full Q (m, m) of a tall matrix are SciPy's Givens rotations' choice of a basis "
         "(they follow the input Q's), not a function of the updated matrix, so no derivative of them is offered "
-        "here (a real rank-1 update, one inserted row or column and deleted rows or one column are: SciPy's own "
+        "here (a rank-1 update, one inserted row or column and deleted rows or one column are: SciPy's own "
         "rotations, recorded); pass the economic factors qr(a, mode='economic')",
     )  # fmt: skip
     return want_q, want_r, _dnp.matmul(Q, _dnp.triu(R))
 
 
-def _rotate(x, y, a, b):
-    """(c x + s y, −s x + c y) for the Givens rotation taking (a, b) to (r, 0), r = √(a² + b²) (none at a = b = 0)."""
-    zero = (a == 0) & (b == 0)
-    r = _dnp.sqrt(_dnp.where(zero, 1.0, a * a + b * b))
-    c, s = _dnp.where(zero, 1.0, a / r), _dnp.where(zero, 0.0, b / r)
-    return c * x + s * y, c * y - s * x
+def _rotate(x, y, a, b, q=False):
+    """(c x + s y, c y − s̄ x) for the Givens rotation taking (a, b) to (r, 0) (none at a = b = 0): of real ones
+    r = √(a² + b²); of complex ones LAPACK's zlartg, as SciPy's (c = |a|/‖(a, b)‖ real, s = sign(a) b̄/‖(a, b)‖, r with
+    a's phase), and s̄ for Q's columns (`q`), as SciPy's zrot of them."""
+    if not (_dnp.iscomplexobj(a) or _dnp.iscomplexobj(b)):
+        zero = (a == 0) & (b == 0)
+        r = _dnp.sqrt(_dnp.where(zero, 1.0, a * a + b * b))
+        c, s = _dnp.where(zero, 1.0, a / r), _dnp.where(zero, 0.0, b / r)
+        return c * x + s * y, c * y - s * x
+    f2, g2 = _dnp.real(a * _dnp.conjugate(a)), _dnp.real(b * _dnp.conjugate(b))
+    none, flat = f2 + g2 == 0, f2 == 0  # (flat: a = 0, c = 0 and s = b̄/|b|)
+    h = _dnp.sqrt(_dnp.where(none, 1.0, f2 + g2))
+    phase = _dnp.where(flat, 1.0, a / _dnp.sqrt(_dnp.where(flat, 1.0, f2)))
+    c = _dnp.where(none, 1.0, _dnp.sqrt(f2) / h)
+    s = _dnp.where(none, 0.0, _dnp.conjugate(b) * phase / h)
+    s = _dnp.conjugate(s) if q else s
+    return c * x + s * y, c * y - _dnp.conjugate(s) * x
 
 
 def _givens_update(Q, R, u, v, want_q):
-    """SciPy's rank-1 update of a full real QR (Golub & Van Loan 12.5.1, SciPy's _decomp_update): rotations from the
-    bottom take w = Qᵀ u to ‖w‖ e₁, R[0] += w₀ vᵀ, rotations from the top restore R's triangle; recorded, so Q₁'s
+    """SciPy's rank-1 update of a full QR (Golub & Van Loan 12.5.1, SciPy's _decomp_update): rotations from the
+    bottom take w = Qᴴ u to ‖w‖ e₁, R[0] += w₀ vᴴ, rotations from the top restore R's triangle; recorded, so Q₁'s
     every column is SciPy's function of (Q, R, u, v), each signed as SciPy's at the values (held)."""
     m, n = _np.shape(R)
-    w = _dnp.matmul(_dnp.transpose(Q), u)
+    w = _dnp.matmul(_ct(Q), u)
     rows, cols, w = [R[i] for i in range(m)], [Q[:, i] for i in range(m)], [w[i] for i in range(m)]
     for k in range(m - 1, 0, -1):
         a, b = w[k - 1], w[k]
         rows[k - 1], rows[k] = _rotate(rows[k - 1], rows[k], a, b)
-        cols[k - 1], cols[k] = _rotate(cols[k - 1], cols[k], a, b)
+        cols[k - 1], cols[k] = _rotate(cols[k - 1], cols[k], a, b, q=True)
         w[k - 1], w[k] = _rotate(a, b, a, b)
-    rows[0] = rows[0] + w[0] * v
+    rows[0] = rows[0] + w[0] * (_dnp.conjugate(v) if _dnp.iscomplexobj(v) else v)  # (A + u vᴴ)
     for k in range(min(n, m - 1)):
         a, b = rows[k][k], rows[k + 1][k]
         rows[k], rows[k + 1] = _rotate(rows[k], rows[k + 1], a, b)
-        cols[k], cols[k + 1] = _rotate(cols[k], cols[k + 1], a, b)
+        cols[k], cols[k + 1] = _rotate(cols[k], cols[k + 1], a, b, q=True)
     return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
 
 
 def _held_signs(q, rows, want_q):
-    """(Q, R) from a Givens sweep's Q and R rows, each column (row of R) signed as SciPy's at the values (held:
-    SciPy's lartg and these rotations may differ by a sign per step, which leaves the factors a sign apart each)."""
+    """(Q, R) from a Givens sweep's Q and R rows, each column (row of R) times the sign (phase) that makes it SciPy's
+    at the values (held: SciPy's lartg and these real rotations may differ by a sign per step, which leaves the
+    factors a sign apart each; complex ones are LAPACK's own, their phases 1)."""
     got = _np.asarray(q.value if isinstance(q, _Traced) else q)
-    signs = _np.where(_np.sum(got * want_q, axis=0) < 0, -1.0, 1.0)
-    return q * signs, _dnp.triu(_dnp.stack(rows)) * signs[:, None]
+    overlap = _np.sum(_np.conj(got) * want_q, axis=0)
+    phases = overlap / _np.where(overlap == 0, 1.0, _np.abs(overlap))
+    return q * phases, _dnp.triu(_dnp.stack(rows)) * _np.conj(phases)[:, None]
 
 
 def _givens_insert(Q, R, u, k, which, want_q):
-    """SciPy's insertion of one row or column into a full real QR (_decomp_update's qr_row_insert, qr_col_insert):
+    """SciPy's insertion of one row or column into a full QR (_decomp_update's qr_row_insert, qr_col_insert):
     a row u appended to R and e_m to Q, rotations (R_jj, u_j) zero it, and Q's last row moves to k; a column Qᵀ u
     inserted in R at k, rotations from the bottom zero it below row k."""
     m, n = _np.shape(R)
@@ -1593,20 +1606,20 @@ def _givens_insert(Q, R, u, k, which, want_q):
         for j in range(min(m, n)):
             a, b = rows[j][j], rows[m][j]
             rows[j], rows[m] = _rotate(rows[j], rows[m], a, b)
-            cols[j], cols[m] = _rotate(cols[j], cols[m], a, b)
+            cols[j], cols[m] = _rotate(cols[j], cols[m], a, b, q=True)
         order = _np.r_[0:k, m, k:m]  # (the new row, last in Q, to row k)
         return _held_signs(_dnp.take(_dnp.stack(cols, axis=1), order, axis=0), rows, want_q)
-    w = _dnp.matmul(_dnp.transpose(Q), _dnp.reshape(u, (m,)))
+    w = _dnp.matmul(_ct(Q), _dnp.reshape(u, (m,)))
     rows = [_dnp.concatenate([r[:k], w[i : i + 1], r[k:]]) for i, r in enumerate(rows)]
     for j in range(m - 2, k - 1, -1):
         a, b = rows[j][k], rows[j + 1][k]
         rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
-        cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+        cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
     return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
 
 
 def _givens_delete(Q, R, k, p, which, want_q):
-    """SciPy's deletion from a full real QR (_decomp_update's qr_block_row_delete, qr_col_delete): rows k..k+p−1 of
+    """SciPy's deletion from a full QR (_decomp_update's qr_block_row_delete, qr_col_delete): rows k..k+p−1 of
     Q moved to the top (SciPy's swaps), rotations take them to [I 0] (applied to R's rows and Q's other rows), and the
     first p rows and columns dropped; a column removed from R, rotations from row k restore its triangle."""
     m, n = _np.shape(R)
@@ -1617,30 +1630,33 @@ def _givens_delete(Q, R, k, p, which, want_q):
         for j in range(k, min(m - 1, n - 1)):
             a, b = rows[j][j], rows[j + 1][j]
             rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
-            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
         return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
     order = list(range(m))
     for j in range(k, 0, -1):
         order[j + p - 1], order[j - 1] = order[j - 1], order[j + p - 1]
     q = _dnp.take(Q, order, axis=0)
-    block, cols = [q[:p, j] for j in range(m)], [q[p:, j] for j in range(m)]  # (W = Q's moved rows, by column)
+    block, cols = (
+        [_dnp.conjugate(q[:p, j]) for j in range(m)],
+        [q[p:, j] for j in range(m)],
+    )  # (W: conj of Q's moved rows)
     for i in range(p):
         for j in range(m - 2, i - 1, -1):
             a, b = block[j][i], block[j + 1][i]
             block[j], block[j + 1] = _rotate(block[j], block[j + 1], a, b)
             rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
-            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
     return _held_signs(_dnp.stack(cols[p:], axis=1), rows[p:], want_q)
 
 
-def _full_real(Q, *rest):
-    """Whether Q is a full (square) real Q, with real R and u: SciPy's Givens sweeps are then recorded."""
-    return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1] and not any(map(_dnp.iscomplexobj, (Q, *rest)))
+def _full(Q):
+    """Whether Q is a full (square) Q: SciPy's Givens sweeps are then recorded."""
+    return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1]
 
 
 def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     """The QR of Q R + u vᵀ (u vᴴ of complex ones; a rank-p update for u (m, p), v (n, p)), like
-    `scipy.linalg.qr_update`, R's upper triangle read. A real rank-1 update of a full Q is SciPy's own Givens
+    `scipy.linalg.qr_update`, R's upper triangle read. A rank-1 update of a full Q is SciPy's own Givens
     rotations, recorded: its derivative is SciPy's function's in Q, R, u and v. Otherwise difflab's QR of that matrix
     with SciPy's signs at the values (held): its derivative is SciPy's along changes of Q that keep it orthonormal,
     and a traced full Q (m, m) of a tall matrix is refused by name there (its last m − n columns are SciPy's
@@ -1651,7 +1667,7 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     >>> r1.round(12).tolist()
     [[2.0, 0.0], [0.0, 1.0]]
     """
-    givens = _np.ndim(u) == 1 and _full_real(Q, R, u, v)
+    givens = _np.ndim(u) == 1 and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_update", _sl().qr_update, Q, R, u, v, refuse=not givens)
     if givens:
         return _givens_update(Q, _dnp.triu(R), u, v, want_q)
@@ -1662,7 +1678,7 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
 def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_finite=True):
     """The QR of Q R with u's rows (which='row') or columns ('col') inserted before row (column) k, like
     `scipy.linalg.qr_insert` (R's upper triangle read; SciPy's own checks and errors, `rcond`'s among them): one row
-    or column into a full real Q is SciPy's own Givens rotations, recorded (its derivative SciPy's in Q, R and u);
+    or column into a full Q is SciPy's own Givens rotations, recorded (its derivative SciPy's in Q, R and u);
     otherwise as qr_update's second path (a traced full Q of a tall result refused by name). Shape contract:
     Q (m, m) or (m, n), R, u (n,) / (p, n) rows or (m,) / (m, p) columns -> Q₁, R₁ of the larger matrix.
 
@@ -1672,7 +1688,7 @@ def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_fi
     """
     call = lambda q, r, u: _sl().qr_insert(q, r, u, k, which, rcond=rcond)  # noqa: E731
     one = _np.size(u) == (_np.shape(R)[1] if which == "row" else _np.shape(Q)[0])  # (one row or column)
-    givens = one and _full_real(Q, R, u)
+    givens = one and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_insert", call, Q, R, u, refuse=not givens)
     m, n = _np.shape(a)
     at = k + (m if which == "row" else n) if k < 0 else k
@@ -1687,7 +1703,7 @@ def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_fi
 
 def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
     """The QR of Q R with p rows (which='row') or columns ('col') deleted from k, like `scipy.linalg.qr_delete` (R's
-    upper triangle read): rows, or one column, of a full real Q are SciPy's own Givens rotations, recorded (its
+    upper triangle read): rows, or one column, of a full Q are SciPy's own Givens rotations, recorded (its
     derivative SciPy's in Q and R); otherwise as qr_update's second path. Shape contract: Q (m, m) or (m, n), R ->
     Q₁, R₁ of the smaller matrix.
 
@@ -1696,7 +1712,7 @@ def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
     [[1.414213562373, 1.414213562373], [0.0, 1.0], [0.0, 0.0]]
     """
     call = lambda q, r: _sl().qr_delete(q, r, k, p, which)  # noqa: E731
-    givens = (which == "row" or p == 1) and _full_real(Q, R)
+    givens = (which == "row" or p == 1) and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_delete", call, Q, R, refuse=not givens)
     size = _np.shape(a)[0 if which == "row" else 1]
     at = k + size if k < 0 else k
