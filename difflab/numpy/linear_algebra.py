@@ -273,9 +273,10 @@ _EMPTY_RESIDUALS = "numpy.linalg.lstsq's residuals (empty below full rank: their
 def _norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
     inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
-    if isinstance(x, _Traced) and x.dtype.kind == "c":  # every norm but the singular values' is the moduli's
+    if (x.dtype.kind if isinstance(x, _Traced) else _np.asarray(x).dtype.kind) == "c":  # (a plain one too: its
+        # 2-norm and Frobenius norm were sqrt(sum(x·x)), a complex wrong number, before stop 62)
         if not (ord in (2, -2, "nuc") and (ndim(x) if axis is None else len(_axes(x, axis))) == 2):
-            x = _ops.cabs(x)  # (x·x would be complex: NumPy's norms of complex values are of |x|)
+            x = _ops.cabs(x) if isinstance(x, _Traced) else _np.abs(x)  # (NumPy's norms of complex values: of |x|)
     if axis is None:
         if ord is None or (ord == "fro" and ndim(x) == 2):
             out = sqrt(sum(x * x))

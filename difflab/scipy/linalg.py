@@ -10,8 +10,15 @@ pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry);
 khatri_rao, convolution_matrix, diagsvd, solve_toeplitz, matmul_toeplitz, solve_circulant, lstsq, eig, eigvals, pinvh
 orthogonal_procrustes, solveh_banded, eigh_tridiagonal, eigvalsh_tridiagonal, leslie and fiedler (compositions with
 SciPy's signatures and conventions; solve_lyapunov SciPy's older name of solve_continuous_lyapunov); solve_continuous_are and
-solve_discrete_are (registry entries, difflab.ops.riccati). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
-difflab): its error names the function here.
+solve_discrete_are (registry entries, difflab.ops.riccati). Since stop 62: cholesky_banded, cho_solve_banded, eig_banded and
+eigvals_banded (the band gathered dense), rq, qr_multiply, qr_update, qr_insert and qr_delete (SciPy's Givens sweeps
+recorded for a full Q, else the QR of the updated matrix with SciPy's signs held), orth, subspace_angles,
+cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenberg (gehrd's reflections recorded), ldl
+(SciPy's pivots, the block elimination recorded) and expm_cond (compositions); the constant makers (dft, hadamard,
+helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
+BLAS/LAPACK lookups pass to SciPy. null_space, schur, qz, ordqz, rsf2csf, cossin and funm are refused by name, saying
+what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches difflab): its
+error names the function here.
 """
 
 from __future__ import annotations
@@ -195,19 +202,7 @@ def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False, che
     """
     if _np.ndim(ab) != 2:
         raise ValueError(f"solveh_banded: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
-    width, n = _np.shape(ab)
-    u = width - 1
-    i, j = _np.indices((n, n))
-    lo, hi = _np.minimum(i, j), _np.maximum(i, j)  # (the stored triangle's entry of each (i, j))
-    row = (hi - lo) if lower else (u + lo - hi)
-    col = lo if lower else hi
-    inside = _np.abs(i - j) <= u
-    flat = _np.where(inside, row, 0) * n + col
-    stored = _dnp.take(_dnp.ravel(ab), flat)
-    if _dnp.iscomplexobj(ab):  # (the other triangle is the conjugate of the stored one)
-        other = (i < j) if lower else (i > j)
-        stored = _dnp.where(other, _dnp.conjugate(stored), stored)
-    return _dnp.linalg.solve(_dnp.where(inside, stored, 0.0), b)
+    return _dnp.linalg.solve(_symmetric_band(ab, lower), b)
 
 
 def _tridiagonal(d, e):
@@ -1125,8 +1120,827 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     _unsupported("schur", True, _SCHUR_INSTEAD)
 
 
+def _sl():
+    import scipy.linalg  # (SciPy: imported when a value is computed; difflab's own import does not need it)
+
+    return scipy.linalg
+
+
+def _symmetric_band(ab, lower):
+    """The dense symmetric (Hermitian) matrix of SciPy's band storage ab (u + 1, n): upper form A[i, j] =
+    ab[u + i − j, j] for i ≤ j, lower form A[i, j] = ab[i − j, j] for i ≥ j; the other triangle the stored one's
+    mirror (conjugated), entries outside the band 0."""
+    width, n = _np.shape(ab)
+    i, j = _np.indices((n, n))
+    lo, hi = _np.minimum(i, j), _np.maximum(i, j)  # (the stored triangle's entry of each (i, j))
+    row = (hi - lo) if lower else (width - 1 + lo - hi)
+    inside = _np.abs(i - j) < width
+    stored = _dnp.take(_dnp.ravel(ab), _np.where(inside, row, 0) * n + (lo if lower else hi))
+    if _dnp.iscomplexobj(ab):  # (the other triangle is the conjugate of the stored one)
+        stored = _dnp.where((i < j) if lower else (i > j), _dnp.conjugate(stored), stored)
+    return _dnp.where(inside, stored, 0.0)
+
+
+def _band_2d(name, ab):
+    if _np.ndim(ab) != 2:  # (SciPy reads a 1-D ab of n entries as one column, (n, 1): n − 1 bands of a 1 × 1 matrix)
+        raise ValueError(f"{name}: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
+
+
+def cholesky_banded(ab, overwrite_ab=False, lower=False, check_finite=True):
+    """The Cholesky factor of the Hermitian positive-definite banded A stored as SciPy's `ab`, in that storage, like
+    `scipy.linalg.cholesky_banded`: upper form (default) U with Uᴴ U = A, `lower=True` L with L Lᴴ = A; A gathered dense,
+    factored by cholesky, the band gathered back (the corner entries LAPACK does not reference are ab's, as SciPy's).
+    Shape contract: ab (u + 1, n) -> (u + 1, n).
+
+    >>> cholesky_banded(_np.array([[0.0, 2.0], [4.0, 5.0]])).tolist()
+    [[0.0, 1.0], [2.0, 2.0]]
+    """
+    _band_2d("cholesky_banded", ab)
+    dense = _symmetric_band(ab, lower)
+    if not isinstance(dense, _Traced):
+        _np.linalg.cholesky(_np.asarray(dense))  # (LinAlgError for one that is not positive definite, as SciPy's)
+    factor = cholesky(dense, lower=lower)
+    width, n = _np.shape(ab)
+    r, j = _np.indices((width, n))
+    i = (j + r) if lower else (j - (width - 1) + r)  # (the factor's row of band entry (r, j))
+    inside = (i < n) if lower else (i >= 0)
+    return _dnp.where(inside, _dnp.take(_dnp.ravel(factor), _np.clip(i, 0, n - 1) * n + j), ab)
+
+
+def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
+    """x with A x = b from cholesky_banded's (cb, lower), like `scipy.linalg.cho_solve_banded`: the factor gathered
+    dense from cb's band, then two triangular solves. Shape contract: cb (u + 1, n); b (n,) or (n, k); x like b.
+
+    >>> cho_solve_banded((_np.array([[0.0, 1.0], [2.0, 2.0]]), False), _np.array([6.0, 7.0])).tolist()
+    [1.0, 1.0]
+    """
+    if not (isinstance(cb_and_lower, tuple) and len(cb_and_lower) == 2):
+        raise TypeError(
+            "cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)"
+        )
+    cb, lower = cb_and_lower
+    _band_2d("cho_solve_banded", cb)
+    width, n = _np.shape(cb)
+    if _np.shape(b)[0] != n:
+        raise ValueError(f"shapes of cb {_np.shape(cb)} and b {_np.shape(b)} are not compatible.")
+    i, j = _np.indices((n, n))
+    band = (i - j) if lower else (width - 1 + i - j)
+    inside = ((i >= j) if lower else (i <= j)) & (band >= 0) & (band < width)
+    factor = _dnp.where(inside, _dnp.take(_dnp.ravel(cb), _np.where(inside, band, 0) * n + j), 0.0)
+    first, second = (factor, _ct(factor)) if lower else (_ct(factor), factor)  # (A = L Lᴴ, or Uᴴ U)
+    return _dnp.linalg.solve(second, _dnp.linalg.solve(first, b))
+
+
+def _held_phases(v, want):
+    """v's columns times the unit phases (signs, for real v) that make them SciPy's `want` at the values: constants
+    read from the values (the trace is specialised to them, as lu's p_indices)."""
+    from ..numpy.arrays import _value
+
+    overlap = _np.sum(_np.conj(_np.asarray(_value(v, "scipy.linalg.eig_banded"))) * want, axis=0)
+    return v * (overlap / _np.where(overlap == 0, 1.0, _np.abs(overlap)))
+
+
+def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, select="a", select_range=None,
+               max_ev=0, check_finite=True):  # fmt: skip
+    """Eigenvalues (ascending) and eigenvectors of the Hermitian banded A stored as SciPy's `a_band`, like
+    `scipy.linalg.eig_banded`: eigh of A gathered dense, each vector multiplied by the sign (phase) that makes it
+    SciPy's at the values (held: the trace is specialised to them; the vector derivative needs distinct eigenvalues).
+    select='i' (indices lo..hi) and 'v' (eigenvalues in (lo, hi], which ones read from the values) take that slice.
+    1-D a_band is refused (SciPy's error). Shape contract: a_band (u + 1, n) -> w (k,), v (n, k); k = n for 'a'.
+
+    >>> eig_banded(_np.array([[0.0, 1.0], [2.0, 2.0]]), eigvals_only=True).tolist()
+    [1.0, 3.0]
+    """
+    from ..numpy.arrays import _value
+
+    _band_2d("eig_banded", a_band)
+    if eigvals_only and select in ("a", "all", 0):  # (nothing read from the values: prepare and vmap follow a_band)
+        return _dnp.linalg.eigvalsh(_symmetric_band(a_band, lower))
+    value = _np.asarray(_value(a_band, "scipy.linalg.eig_banded"))
+    want_w, want_v = _sl().eig_banded(value, lower=lower, select=select, select_range=select_range, max_ev=max_ev)
+    dense = _symmetric_band(a_band, lower)
+    w, v = _dnp.linalg.eigh(dense) if not eigvals_only else (_dnp.linalg.eigvalsh(dense), None)
+    start = 0  # (the first eigenvalue selected: SciPy's checks on select and select_range ran above)
+    if select in ("i", "index", 2):
+        start = int(select_range[0])
+    elif select in ("v", "value", 1):
+        start = int(_np.sum(_np.linalg.eigvalsh(_symmetric_band(value, lower)) <= select_range[0]))
+    stop = start + len(want_w)
+    if eigvals_only:
+        return w[start:stop]
+    return w[start:stop], _held_phases(v[:, start:stop], want_v)
+
+
+def eigvals_banded(a_band, lower=False, overwrite_a_band=False, select="a", select_range=None, check_finite=True):
+    """The eigenvalues (ascending) of the Hermitian banded A stored as `a_band`, like `scipy.linalg.eigvals_banded`
+    (see eig_banded). Shape contract: a_band (u + 1, n) -> (k,).
+
+    >>> eigvals_banded(_np.array([[0.0, 2.0], [0.0, 0.0]])).tolist()
+    [-2.0, 2.0]
+    """
+    return eig_banded(a_band, lower=lower, eigvals_only=True, select=select, select_range=select_range)
+
+
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False, overwrite_c=False):
+    """(c Q, R) (`mode='right'`) or (Q c, R) ('left') with Q, R a's economic QR, like `scipy.linalg.qr_multiply` (Q
+    conjugated with `conjugate`; with `pivoting`, (…, R, P) as qr's). Shape contract: a (m, n), k = min(m, n);
+    right: c (p, m) or (m,) -> (p, k) or (k,); left: c (k, p) or (k,) -> (m, p) or (m,); R (k, n).
+
+    >>> cq, r = qr_multiply(_np.array([[3.0, 1.0], [4.0, 2.0]]), _np.array([3.0, 4.0]))
+    >>> cq.round(12).tolist()
+    [-5.0, 0.0]
+    """
+    if mode not in ("left", "right"):
+        raise ValueError(f"Mode argument can only be 'left' or 'right' but not '{mode}'")
+    if _np.ndim(a) != 2:
+        raise ValueError(f"qr_multiply: a must be 2-D, got shape {_np.shape(a)}")
+    m, n = _np.shape(a)
+    if mode == "left" and _np.shape(c)[0] != min(m, n):
+        raise ValueError(f"Array shapes are not compatible for Q @ c operation: {_np.shape(a)} vs {_np.shape(c)}")
+    if mode == "right" and _np.shape(c)[-1] != m:
+        raise ValueError(f"Array shapes are not compatible for c @ Q operation: {_np.shape(c)} vs {_np.shape(a)}")
+    q, *rest = qr(a, mode="economic", pivoting=pivoting)
+    q = _dnp.conjugate(q) if conjugate and _dnp.iscomplexobj(q) else q
+    return (_dnp.matmul(q, c) if mode == "left" else _dnp.matmul(c, q), *rest)
+
+
+def rq(a, overwrite_a=False, lwork=None, mode="full", check_finite=True):
+    """The RQ decomposition a = R Q, like `scipy.linalg.rq` (LAPACK's gerqf): the QR of a reversed and transposed,
+    (J a J)ᵀ = Q₁ R₁, gives R = J R₁ᵀ J and Q = J Q₁ᵀ J with the same Householder signs (difflab's qr: LAPACK's signs,
+    differentiable where the last k rows are independent). mode 'full': R (m, n), Q (n, n); 'economic': R (m, k),
+    Q (k, n), k = min(m, n); 'r': R alone (m, n). 'raw' is refused by name. Shape contract: a (m, n) -> as above.
+
+    >>> r, q = rq(_np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> r.round(12).tolist()
+    [[-0.4, -2.2], [0.0, -5.0]]
+    """
+    _unsupported("rq", mode == "raw", "mode='raw' (Householder reflectors) is not offered; 'full', 'economic', 'r'")
+    if mode not in ("full", "economic", "r"):
+        raise ValueError("Mode argument should be one of ['full', 'r', 'economic']")
+    if _np.ndim(a) != 2:
+        raise ValueError("expected matrix")
+    q1, r1 = _dnp.linalg.qr(_dnp.transpose(_dnp.flip(a, (0, 1))), mode="reduced" if mode == "economic" else "complete")
+    r = _dnp.flip(_dnp.transpose(r1), (0, 1))
+    return r if mode == "r" else (r, _dnp.flip(_dnp.transpose(q1), (0, 1)))
+
+
+def orth(A, rcond=None):
+    """An orthonormal basis of A's range, like `scipy.linalg.orth`: the first r left singular vectors (SciPy's
+    svd's), r the number of singular values above rcond·σmax (rcond None: max(m, n)·eps), read from the values (a
+    piecewise constant: the trace is specialised to it). Differentiable where those r singular values are distinct
+    (the basis itself, not only its span). Shape contract: A (m, n) -> (m, r).
+
+    >>> orth(_np.array([[2.0, 0.0], [0.0, 0.0]])).tolist()
+    [[1.0], [0.0]]
+    """
+    from ..numpy.arrays import _value
+
+    if _np.ndim(A) != 2:
+        raise ValueError(f"orth: A must be 2-D, got shape {_np.shape(A)}")
+    u, s, _ = svd(A, full_matrices=False)
+    values = _np.asarray(_value(s, "scipy.linalg.orth"))
+    rcond = _np.finfo(values.dtype).eps * max(_np.shape(A)) if rcond is None else rcond
+    return u[:, : int(_np.sum(values > _np.amax(values, initial=0.0) * rcond))]
+
+
+def subspace_angles(A, B):
+    """The principal angles (descending, radians) between the column spaces of A and B, like
+    `scipy.linalg.subspace_angles`: SciPy's algorithm (orth's bases; arccos of the singular values of Q_Aᴴ Q_B, arcsin
+    of those of the residual where the cosine² is ≥ ½, a choice read from the values). The angles do not depend on the
+    bases chosen; their derivative needs distinct angles. Shape contract: A (m, p), B (m, q) -> (min(p, q),).
+
+    >>> subspace_angles(_np.array([[1.0], [0.0]]), _np.array([[1.0], [1.0]])).round(12).tolist()
+    [0.785398163397]
+    """
+    from ..numpy.arrays import _value
+
+    if _np.ndim(A) != 2 or _np.ndim(B) != 2:
+        raise ValueError(f"expected 2D arrays, got shapes {_np.shape(A)} and {_np.shape(B)}")
+    if _np.shape(A)[0] != _np.shape(B)[0]:
+        raise ValueError(f"A and B must have the same number of rows, got {_np.shape(A)[0]} and {_np.shape(B)[0]}")
+    qa, qb = orth(A), orth(B)
+    cross = _dnp.matmul(_ct(qa), qb)
+    sigma = svdvals(cross)
+    if _np.shape(qa)[1] >= _np.shape(qb)[1]:
+        residual = qb - _dnp.matmul(qa, cross)
+    else:
+        residual = qa - _dnp.matmul(qb, _ct(cross))
+    mask = _np.asarray(_value(sigma, "scipy.linalg.subspace_angles")) ** 2 >= 0.5
+    cosines = _dnp.arccos(_dnp.clip(sigma[::-1], -1.0, 1.0))
+    if not mask.any():
+        return cosines
+    return _dnp.where(mask, _dnp.arcsin(_dnp.clip(svdvals(residual), -1.0, 1.0)), cosines)
+
+
+def cdf2rdf(w, v):
+    """The real block-diagonal form of a real matrix's complex eigendecomposition, like `scipy.linalg.cdf2rdf`: each
+    conjugate pair (a ± bi) becomes the block [[a, b], [−b, a]] of wr and the columns Re, Im of its vector in vr
+    (which pairs are complex is read from the values: SciPy's own check and error). Shape contract: w (n,),
+    v (n, n) -> wr (n, n), vr (n, n).
+
+    >>> wr, vr = cdf2rdf(_np.array([1j, -1j]), _np.array([[1.0, 1.0], [1j, -1j]]))
+    >>> wr.tolist()
+    [[0.0, 1.0], [-1.0, 0.0]]
+    """
+    from ..numpy.arrays import _value
+
+    if _np.ndim(w) != 1 or _np.ndim(v) != 2:
+        raise ValueError(f"difflab.scipy.linalg.cdf2rdf takes w (n,) and v (n, n), got {_np.shape(w)}, {_np.shape(v)}")
+    values = _np.asarray(_value(w, "scipy.linalg.cdf2rdf"))
+    _sl().cdf2rdf(values, _np.asarray(_value(v, "scipy.linalg.cdf2rdf")))  # (SciPy's checks and errors)
+    n = values.shape[0]
+    pairs = _np.nonzero(_np.iscomplex(values))[0]
+    j, k = pairs[0::2], pairs[1::2]
+    index = _np.full((n, n), 2 * n)  # (into [Re w, Im w, 0])
+    index[_np.arange(n), _np.arange(n)] = _np.arange(n)
+    index[j, k], index[k, j] = n + j, n + k
+    wr = _dnp.take(_dnp.concatenate([_dnp.real(w), _dnp.imag(w), _np.zeros(1)]), index)
+    u = _np.eye(n, dtype=complex)
+    u[j, j], u[j, k], u[k, j], u[k, k] = 0.5j, 0.5, -0.5j, 0.5
+    return wr, _dnp.real(_dnp.matmul(v, u))
+
+
+def fiedler_companion(a):
+    """The Fiedler companion matrix of the polynomial with coefficients a (highest first), like
+    `scipy.linalg.fiedler_companion`: −a[1:]/a[0] and ones gathered into SciPy's pentadiagonal pattern (bit for bit);
+    its eigenvalues are the roots. Shape contract: a (n,) -> (n − 1, n − 1).
+
+    >>> fiedler_companion(_np.array([1.0, -3.0, 2.0])).tolist()
+    [[3.0, -2.0], [1.0, 0.0]]
+    """
+    if _np.ndim(a) != 1:
+        raise ValueError("difflab.scipy.linalg.fiedler_companion takes a 1-D a (SciPy batches N-D ones)")
+    size = _np.shape(a)[0]
+    if size < 2:
+        return _np.array([], dtype=_np.asarray(a).dtype if not isinstance(a, _Traced) else float)
+    if not isinstance(a, _Traced) and _np.asarray(a)[0] == 0:
+        raise ValueError("Leading coefficient is zero.")
+    values = _dnp.concatenate([-(a / (1.0 * a[0])), _np.array([1.0, 0.0])])  # (SciPy's -(a/a[0]), 1, 0)
+    n, one, zero = size - 1, size, size + 1
+    if n == 1:
+        return _dnp.reshape(values[-3], (1, 1))
+    index = _np.full((n, n), zero)
+    index[range(3, n, 2), range(1, n - 2, 2)] = one
+    index[range(2, n, 2), range(1, n - 1, 2)] = _np.arange(3, size, 2)
+    index[range(0, n - 2, 2), range(2, n, 2)] = one
+    index[range(0, n - 1, 2), range(1, n, 2)] = _np.arange(2, size, 2)
+    index[0, 0], index[1, 0] = 1, one
+    return _dnp.take(values, index)
+
+
+def clarkson_woodruff_transform(input_matrix, sketch_size, rng=None, *, seed=None):
+    """S A for SciPy's own sparse sketch S (sketch_size, m) drawn from `rng` (or `seed`), like
+    `scipy.linalg.clarkson_woodruff_transform`: S is SciPy's for the same generator (drawn by SciPy's function
+    applied to the identity), so the result is linear in A. Shape contract: A (m, n) -> (sketch_size, n).
+
+    >>> clarkson_woodruff_transform(_np.ones((3, 2)), 1, rng=0).tolist()
+    [[-3.0, -3.0]]
+    """
+    if _np.ndim(input_matrix) != 2:
+        raise ValueError("difflab.scipy.linalg.clarkson_woodruff_transform takes a 2-D input_matrix")
+    draw = {"rng": rng} if seed is None else {"seed": seed}
+    sketch = _sl().clarkson_woodruff_transform(_np.eye(_np.shape(input_matrix)[0]), sketch_size, **draw)
+    return _dnp.matmul(_np.asarray(sketch), input_matrix)
+
+
+def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=False):
+    """(B, T) with B = T⁻¹ A T balanced, like `scipy.linalg.matrix_balance` (`separate`: (B, (scale, perm))). T
+    (permutation times powers of 2) is SciPy's at the values, a piecewise constant (the trace is specialised to it);
+    B = A gathered and scaled by powers of 2, linear in A (bit for bit SciPy's). Shape contract: A (n, n) -> B (n, n),
+    T (n, n).
+
+    >>> matrix_balance(_np.array([[1.0, 100.0], [0.01, 1.0]]), permute=False)[0].tolist()
+    [[1.0, 1.5625], [0.64, 1.0]]
+    """
+    from ..numpy.arrays import _value
+
+    if _np.ndim(A) != 2 or _np.shape(A)[0] != _np.shape(A)[1]:
+        raise ValueError(f"The data matrix for balancing should be square, got shape {_np.shape(A)}")
+    value = _np.asarray(_value(A, "scipy.linalg.matrix_balance"))
+    _, t = _sl().matrix_balance(value, permute=permute, scale=scale)
+    n = value.shape[0]
+    row = _np.argmax(t != 0, axis=0)  # (T's one entry per column: T[:, j] = t_j e_{row_j})
+    tj = t[row, _np.arange(n)]
+    b = _dnp.take(_dnp.take(A, row, axis=0), row, axis=1) * (tj[None, :] / tj[:, None])
+    if separate:
+        return b, _sl().matrix_balance(value, permute=permute, scale=scale, separate=True)[1]
+    return b, t
+
+
+def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
+    """The Hessenberg form H = Qᴴ a Q of a square a (and Q with `calc_q`), like `scipy.linalg.hessenberg`: LAPACK's
+    gehrd reflections H = I − τ v vᴴ recorded as traced ops with its larfg's conventions (β = −sign(Re α)‖(α, x)‖,
+    none where the column below the subdiagonal is already 0 and α real), so H and Q are SciPy's to rounding and
+    differentiable where each reflected column is nonzero. Shape contract: a (n, n) -> H (n, n), Q (n, n).
+
+    >>> hessenberg(_np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 4.0, 1.0]])).round(12).tolist()
+    [[1.0, 0.0, 0.0], [-3.0, 1.0, 4.0], [0.0, 2.0, 1.0]]
+    """
+    if _np.ndim(a) != 2 or _np.shape(a)[0] != _np.shape(a)[1]:
+        raise ValueError("expected square matrix")
+    n, cplx = _np.shape(a)[0], bool(_dnp.iscomplexobj(a))
+    cj = _dnp.conjugate if cplx else (lambda x: x)
+    h, q = a * 1.0, _np.eye(n)  # (copies: the input is never written)
+    for i in range(n - 1 if cplx else n - 2):  # (zlarfg makes the last subdiagonal entry real too)
+        alpha, rest = h[i + 1, i].copy(), h[i + 2 :, i].copy()  # (copies: h is written below)
+        size = _dnp.sum(_dnp.real(rest * cj(rest)) if cplx else rest * rest)  # ‖x‖²
+        zero = _dnp.logical_and(size == 0, _dnp.imag(alpha) == 0) if cplx else size == 0  # (larfg: H = I)
+        sign = _dnp.where((_dnp.real(alpha) if cplx else alpha) >= 0, -1.0, 1.0)
+        beta = sign * _dnp.sqrt((_dnp.real(alpha * cj(alpha)) if cplx else alpha * alpha) + size)
+        tau = _dnp.where(zero, 0.0, (beta - alpha) / _dnp.where(zero, 1.0, beta))
+        v = _dnp.concatenate([_np.ones(1), rest / _dnp.where(zero, 1.0, alpha - beta)])
+        h[:, i + 1 :] = h[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(h[:, i + 1 :], v), cj(v))  # (right: H, as gehd2)
+        h[i + 1 :, i + 1 :] = h[i + 1 :, i + 1 :] - cj(tau) * _dnp.outer(v, _dnp.matmul(cj(v), h[i + 1 :, i + 1 :]))
+        h[i + 1, i] = _dnp.where(zero, alpha, beta)  # (left: Hᴴ; the column below the subdiagonal reflected to 0)
+        if i + 2 < n:
+            h[i + 2 :, i] = 0.0
+        reflected = q[:, i + 1 :] - tau * _dnp.outer(_dnp.matmul(q[:, i + 1 :], v), cj(v))
+        q = _dnp.concatenate([q[:, : i + 1], reflected], axis=1)  # (q may be plain while tau is traced)
+    return (h, q) if calc_q else h
+
+
+def _ldl_blocks(d):
+    """The sizes (1 or 2) of the diagonal blocks of SciPy's d, in order."""
+    sizes, k = [], 0
+    while k < d.shape[0]:
+        sizes.append(2 if k + 1 < d.shape[0] and d[k + 1, k] != 0 else 1)
+        k += sizes[-1]
+    return sizes
+
+
+def _block_ldl(m, sizes, tr):
+    """(L, D) with m = L D tr(L), L unit lower with identity diagonal blocks, D block diagonal of the given sizes:
+    block elimination without pivoting (the pivots already applied to m), recorded."""
+    k, cols, blocks = 0, [], []
+    m = m * 1.0
+    for size in sizes:
+        e, below = m[k : k + size, k : k + size].copy(), m[k + size :, k : k + size].copy()  # (m is written below)
+        low = below / e if size == 1 else _dnp.matmul(below, _dnp.linalg.inv(e))
+        m[k + size :, k + size :] = m[k + size :, k + size :] - _dnp.matmul(low, tr(below))
+        cols.append(_dnp.concatenate([_np.zeros((k, size)), _np.eye(size), low], axis=0))
+        blocks.append(e)
+        k += size
+    return _dnp.concatenate(cols, axis=1), block_diag(*blocks)
+
+
+def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
+    """(lu, d, perm) with A = lu d luᵀ (luᴴ for a complex Hermitian A), lu[perm] triangular, like `scipy.linalg.ldl`:
+    the Bunch–Kaufman pivots and block sizes are SciPy's at the values (piecewise constants: the trace is specialised
+    to them), then the block elimination of A[perm][:, perm] is recorded, reading A's lower (upper) triangle as SciPy's.
+    Shape contract: A (n, n) -> lu (n, n), d (n, n), perm (n,).
+
+    >>> lu, d, perm = ldl(_np.array([[4.0, 2.0], [2.0, 5.0]]))
+    >>> lu.tolist(), d.tolist()
+    ([[1.0, 0.0], [0.5, 1.0]], [[4.0, 0.0], [0.0, 4.0]])
+    """
+    from ..numpy.arrays import _value
+
+    if _np.ndim(A) != 2 or _np.shape(A)[0] != _np.shape(A)[1]:
+        raise ValueError("The input array 'a' should be square.")
+    value = _np.asarray(_value(A, "scipy.linalg.ldl"))
+    _, d, perm = _sl().ldl(value, lower=lower, hermitian=hermitian)
+    herm = hermitian and _np.iscomplexobj(value)
+    tr = _ct if herm else (lambda x: _dnp.swapaxes(x, -1, -2))
+    strict = _dnp.tril(A, -1) if lower else _dnp.triu(A, 1)
+    diagonal = A * _np.eye(_np.shape(A)[0])
+    full = strict + tr(strict) + (_dnp.real(diagonal) if herm else diagonal)  # (the triangle SciPy reads)
+    permuted = _dnp.take(_dnp.take(full, perm, axis=0), perm, axis=1)
+    sizes = _ldl_blocks(d)
+    if lower:
+        factor, blocks = _block_ldl(permuted, sizes, tr)
+    else:  # (U D Uᵀ of m is J L D' Lᵀ J of the reversed J m J)
+        factor, blocks = (_dnp.flip(x, (0, 1)) for x in _block_ldl(_dnp.flip(permuted, (0, 1)), sizes[::-1], tr))
+    return _dnp.take(factor, _np.argsort(perm), axis=0), blocks, perm
+
+
+def _qr_as(updated, want_q, want_r):
+    """The QR of the updated matrix (difflab's qr: LAPACK's signs, differentiable where its first k columns are
+    independent), shaped as SciPy's result (want_q, want_r), each column times the sign (phase, complex) that makes it
+    SciPy's at the values (held)."""
+    m, n = _np.shape(updated)
+    q, r = _dnp.linalg.qr(updated, mode="complete" if want_q.shape[1] == m else "reduced")
+    got = _np.diagonal(_np.asarray(r.value if isinstance(r, _Traced) else r))[: min(m, n)]
+    ratio = _np.diagonal(want_r)[: min(m, n)] * _np.conj(got)  # (its phase: ±1 for real factors)
+    phases = _np.where(ratio == 0, 1.0, ratio / _np.where(ratio == 0, 1.0, _np.abs(ratio)))
+    phases = _np.concatenate([phases, _np.ones(_np.shape(q)[1] - len(phases))])  # (a full Q's other columns)
+    return q * _np.conj(phases), r * phases[:, None]  # (want_r = phases · R, so Q its conjugate)
+
+
+def _qr_inputs(name, call, Q, R, *rest, refuse=True):
+    """SciPy's own update at the values (its checks and errors, and the result to match), and A = Q triu(R). A traced
+    input with a full Q of a tall result is refused by name: SciPy's last m − k columns are its rotations' choice of
+    a basis of the complement (they depend on the input Q's), not a function of the updated matrix."""
+    from ..numpy.arrays import _value
+
+    values = [_np.asarray(_value(x, f"scipy.linalg.{name}")) for x in (Q, R, *rest)]
+    want_q, want_r = call(*values)
+    tall_full = want_q.shape[1] > min(want_r.shape)
+    _unsupported(
+        name, refuse and tall_full and any(isinstance(x, _Traced) for x in (Q, R, *rest)),
+        "the last m − n columns of a full Q (m, m) of a tall matrix are SciPy's Givens rotations' choice of a basis "
+        "(they follow the input Q's), not a function of the updated matrix, so no derivative of them is offered "
+        "here (a rank-1 update, one inserted row or column and deleted rows or one column are: SciPy's own "
+        "rotations, recorded); pass the economic factors qr(a, mode='economic')",
+    )  # fmt: skip
+    return want_q, want_r, _dnp.matmul(Q, _dnp.triu(R))
+
+
+def _rotate(x, y, a, b, q=False):
+    """(c x + s y, c y − s̄ x) for the Givens rotation taking (a, b) to (r, 0) (none at a = b = 0): of real ones
+    r = √(a² + b²); of complex ones LAPACK's zlartg, as SciPy's (c = |a|/‖(a, b)‖ real, s = sign(a) b̄/‖(a, b)‖, r with
+    a's phase), and s̄ for Q's columns (`q`), as SciPy's zrot of them."""
+    if not (_dnp.iscomplexobj(a) or _dnp.iscomplexobj(b)):
+        zero = (a == 0) & (b == 0)
+        r = _dnp.sqrt(_dnp.where(zero, 1.0, a * a + b * b))
+        c, s = _dnp.where(zero, 1.0, a / r), _dnp.where(zero, 0.0, b / r)
+        return c * x + s * y, c * y - s * x
+    f2, g2 = _dnp.real(a * _dnp.conjugate(a)), _dnp.real(b * _dnp.conjugate(b))
+    none, flat = f2 + g2 == 0, f2 == 0  # (flat: a = 0, c = 0 and s = b̄/|b|)
+    h = _dnp.sqrt(_dnp.where(none, 1.0, f2 + g2))
+    phase = _dnp.where(flat, 1.0, a / _dnp.sqrt(_dnp.where(flat, 1.0, f2)))
+    c = _dnp.where(none, 1.0, _dnp.sqrt(f2) / h)
+    s = _dnp.where(none, 0.0, _dnp.conjugate(b) * phase / h)
+    s = _dnp.conjugate(s) if q else s
+    return c * x + s * y, c * y - _dnp.conjugate(s) * x
+
+
+def _givens_update(Q, R, u, v, want_q):
+    """SciPy's rank-1 update of a full QR (Golub & Van Loan 12.5.1, SciPy's _decomp_update): rotations from the
+    bottom take w = Qᴴ u to ‖w‖ e₁, R[0] += w₀ vᴴ, rotations from the top restore R's triangle; recorded, so Q₁'s
+    every column is SciPy's function of (Q, R, u, v), each signed as SciPy's at the values (held)."""
+    m, n = _np.shape(R)
+    w = _dnp.matmul(_ct(Q), u)
+    rows, cols, w = [R[i] for i in range(m)], [Q[:, i] for i in range(m)], [w[i] for i in range(m)]
+    for k in range(m - 1, 0, -1):
+        a, b = w[k - 1], w[k]
+        rows[k - 1], rows[k] = _rotate(rows[k - 1], rows[k], a, b)
+        cols[k - 1], cols[k] = _rotate(cols[k - 1], cols[k], a, b, q=True)
+        w[k - 1], w[k] = _rotate(a, b, a, b)
+    rows[0] = rows[0] + w[0] * (_dnp.conjugate(v) if _dnp.iscomplexobj(v) else v)  # (A + u vᴴ)
+    for k in range(min(n, m - 1)):
+        a, b = rows[k][k], rows[k + 1][k]
+        rows[k], rows[k + 1] = _rotate(rows[k], rows[k + 1], a, b)
+        cols[k], cols[k + 1] = _rotate(cols[k], cols[k + 1], a, b, q=True)
+    return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+
+
+def _held_signs(q, rows, want_q):
+    """(Q, R) from a Givens sweep's Q and R rows, each column (row of R) times the sign (phase) that makes it SciPy's
+    at the values (held: SciPy's lartg and these real rotations may differ by a sign per step, which leaves the
+    factors a sign apart each; complex ones are LAPACK's own, their phases 1)."""
+    got = _np.asarray(q.value if isinstance(q, _Traced) else q)
+    overlap = _np.sum(_np.conj(got) * want_q, axis=0)
+    phases = overlap / _np.where(overlap == 0, 1.0, _np.abs(overlap))
+    return q * phases, _dnp.triu(_dnp.stack(rows)) * _np.conj(phases)[:, None]
+
+
+def _givens_insert(Q, R, u, k, which, want_q):
+    """SciPy's insertion of one row or column into a full QR (_decomp_update's qr_row_insert, qr_col_insert):
+    a row u appended to R and e_m to Q, rotations (R_jj, u_j) zero it, and Q's last row moves to k; a column Qᵀ u
+    inserted in R at k, rotations from the bottom zero it below row k."""
+    m, n = _np.shape(R)
+    rows, cols = [R[i] for i in range(m)], [Q[:, i] for i in range(m)]
+    if which == "row":
+        rows.append(_dnp.reshape(u, (n,)))
+        cols = [_dnp.concatenate([c, _np.zeros(1)]) for c in cols] + [_np.eye(m + 1)[m]]
+        for j in range(min(m, n)):
+            a, b = rows[j][j], rows[m][j]
+            rows[j], rows[m] = _rotate(rows[j], rows[m], a, b)
+            cols[j], cols[m] = _rotate(cols[j], cols[m], a, b, q=True)
+        order = _np.r_[0:k, m, k:m]  # (the new row, last in Q, to row k)
+        return _held_signs(_dnp.take(_dnp.stack(cols, axis=1), order, axis=0), rows, want_q)
+    w = _dnp.matmul(_ct(Q), _dnp.reshape(u, (m,)))
+    rows = [_dnp.concatenate([r[:k], w[i : i + 1], r[k:]]) for i, r in enumerate(rows)]
+    for j in range(m - 2, k - 1, -1):
+        a, b = rows[j][k], rows[j + 1][k]
+        rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+        cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
+    return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+
+
+def _givens_delete(Q, R, k, p, which, want_q):
+    """SciPy's deletion from a full QR (_decomp_update's qr_block_row_delete, qr_col_delete): rows k..k+p−1 of
+    Q moved to the top (SciPy's swaps), rotations take them to [I 0] (applied to R's rows and Q's other rows), and the
+    first p rows and columns dropped; a column removed from R, rotations from row k restore its triangle."""
+    m, n = _np.shape(R)
+    rows = [R[i] for i in range(m)]
+    if which == "col":
+        rows = [_dnp.concatenate([r[:k], r[k + 1 :]]) for r in rows]
+        cols = [Q[:, i] for i in range(m)]
+        for j in range(k, min(m - 1, n - 1)):
+            a, b = rows[j][j], rows[j + 1][j]
+            rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
+        return _held_signs(_dnp.stack(cols, axis=1), rows, want_q)
+    order = list(range(m))
+    for j in range(k, 0, -1):
+        order[j + p - 1], order[j - 1] = order[j - 1], order[j + p - 1]
+    q = _dnp.take(Q, order, axis=0)
+    block, cols = (
+        [_dnp.conjugate(q[:p, j]) for j in range(m)],
+        [q[p:, j] for j in range(m)],
+    )  # (W: conj of Q's moved rows)
+    for i in range(p):
+        for j in range(m - 2, i - 1, -1):
+            a, b = block[j][i], block[j + 1][i]
+            block[j], block[j + 1] = _rotate(block[j], block[j + 1], a, b)
+            rows[j], rows[j + 1] = _rotate(rows[j], rows[j + 1], a, b)
+            cols[j], cols[j + 1] = _rotate(cols[j], cols[j + 1], a, b, q=True)
+    return _held_signs(_dnp.stack(cols[p:], axis=1), rows[p:], want_q)
+
+
+def _full(Q):
+    """Whether Q is a full (square) Q: SciPy's Givens sweeps are then recorded."""
+    return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1]
+
+
+def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
+    """The QR of Q R + u vᵀ (u vᴴ of complex ones; a rank-p update for u (m, p), v (n, p)), like
+    `scipy.linalg.qr_update`, R's upper triangle read. A rank-1 update of a full Q is SciPy's own Givens
+    rotations, recorded: its derivative is SciPy's function's in Q, R, u and v. Otherwise difflab's QR of that matrix
+    with SciPy's signs at the values (held): its derivative is SciPy's along changes of Q that keep it orthonormal,
+    and a traced full Q (m, m) of a tall matrix is refused by name there (its last m − n columns are SciPy's
+    rotations' choice). Shape contract: Q (m, m) or (m, n), R (m, n) or (n, n), u (m,) or (m, p), v (n,) or (n, p)
+    -> Q₁, R₁ shaped as Q, R.
+
+    >>> q1, r1 = qr_update(_np.eye(2), _np.eye(2), _np.array([1.0, 0.0]), _np.array([1.0, 0.0]))
+    >>> r1.round(12).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+    """
+    givens = _np.ndim(u) == 1 and _full(Q)
+    want_q, want_r, a = _qr_inputs("qr_update", _sl().qr_update, Q, R, u, v, refuse=not givens)
+    if givens:
+        return _givens_update(Q, _dnp.triu(R), u, v, want_q)
+    u2, v2 = (_dnp.reshape(x, (-1, 1)) if _np.ndim(x) == 1 else x for x in (u, v))
+    return _qr_as(a + _dnp.matmul(u2, _ct(v2)), want_q, want_r)
+
+
+def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_finite=True):
+    """The QR of Q R with u's rows (which='row') or columns ('col') inserted before row (column) k, like
+    `scipy.linalg.qr_insert` (R's upper triangle read; SciPy's own checks and errors, `rcond`'s among them): one row
+    or column into a full Q is SciPy's own Givens rotations, recorded (its derivative SciPy's in Q, R and u);
+    otherwise as qr_update's second path (a traced full Q of a tall result refused by name). Shape contract:
+    Q (m, m) or (m, n), R, u (n,) / (p, n) rows or (m,) / (m, p) columns -> Q₁, R₁ of the larger matrix.
+
+    >>> q1, r1 = qr_insert(_np.eye(2), _np.eye(2), _np.array([0.0, 3.0]), 2)
+    >>> r1.round(12).tolist()
+    [[1.0, 0.0], [0.0, 3.162277660168], [0.0, 0.0]]
+    """
+    call = lambda q, r, u: _sl().qr_insert(q, r, u, k, which, rcond=rcond)  # noqa: E731
+    one = _np.size(u) == (_np.shape(R)[1] if which == "row" else _np.shape(Q)[0])  # (one row or column)
+    givens = one and _full(Q)
+    want_q, want_r, a = _qr_inputs("qr_insert", call, Q, R, u, refuse=not givens)
+    m, n = _np.shape(a)
+    at = k + (m if which == "row" else n) if k < 0 else k
+    if givens:
+        return _givens_insert(Q, _dnp.triu(R), u, at, which, want_q)
+    if which == "row":
+        a = _dnp.concatenate([a[:at], _dnp.reshape(u, (-1, n)), a[at:]], axis=0)
+    else:
+        a = _dnp.concatenate([a[:, :at], _dnp.reshape(u, (m, -1)), a[:, at:]], axis=1)
+    return _qr_as(a, want_q, want_r)
+
+
+def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
+    """The QR of Q R with p rows (which='row') or columns ('col') deleted from k, like `scipy.linalg.qr_delete` (R's
+    upper triangle read): rows, or one column, of a full Q are SciPy's own Givens rotations, recorded (its
+    derivative SciPy's in Q and R); otherwise as qr_update's second path. Shape contract: Q (m, m) or (m, n), R ->
+    Q₁, R₁ of the smaller matrix.
+
+    >>> q1, r1 = qr_delete(_np.eye(3), _np.triu(_np.ones((3, 3))), 0, which="col")
+    >>> r1.round(12).tolist()
+    [[1.414213562373, 1.414213562373], [0.0, 1.0], [0.0, 0.0]]
+    """
+    call = lambda q, r: _sl().qr_delete(q, r, k, p, which)  # noqa: E731
+    givens = (which == "row" or p == 1) and _full(Q)
+    want_q, want_r, a = _qr_inputs("qr_delete", call, Q, R, refuse=not givens)
+    size = _np.shape(a)[0 if which == "row" else 1]
+    at = k + size if k < 0 else k
+    if givens:
+        return _givens_delete(Q, _dnp.triu(R), at, p, which, want_q)
+    keep = _np.r_[0:at, at + p : size]
+    return _qr_as(_dnp.take(a, keep, axis=0 if which == "row" else 1), want_q, want_r)
+
+
+def expm_cond(A, check_finite=True):
+    """The relative condition number of expm at A in the Frobenius norm, like `scipy.linalg.expm_cond`:
+    ‖K‖₂ ‖A‖_F / ‖expm A‖_F with K the n² × n² Kronecker form of the Fréchet derivative, each column one
+    expm_frechet (the registry's `frechet`), so differentiable where K's largest singular value is simple.
+    Shape contract: A (n, n) -> ().
+
+    >>> round(float(expm_cond(_np.zeros((1, 1)))), 12)
+    0.0
+    """
+    A = _one_square("expm_cond", A)
+    n = _np.shape(A)[0]
+    units = _np.eye(n * n).reshape(n * n, n, n)
+    kron = _dnp.stack([_dnp.ravel(_dnp.transpose(_matfuncs.frechet(A, e))) for e in units], axis=1)
+    return _dnp.linalg.norm(kron, 2) * _dnp.linalg.norm(A, "fro") / _dnp.linalg.norm(_matfuncs.expm(A), "fro")
+
+
+def _sizes(name, *sizes):
+    """SciPy's constant makers take sizes, not differentiable values: a traced one is refused by name."""
+    if any(isinstance(s, _Traced) for s in sizes):
+        raise TypeError(f"scipy.linalg.{name} takes a size (an integer), not a traced value: its result is a constant")
+
+
+def dft(n, scale=None):
+    """SciPy's n × n DFT matrix (`scipy.linalg.dft`, a constant: n a size). Shape contract: n -> (n, n) complex.
+
+    >>> dft(2).real.tolist()
+    [[1.0, 1.0], [1.0, -1.0]]
+    """
+    _sizes("dft", n)
+    return _sl().dft(n, scale=scale)
+
+
+def hadamard(n, dtype=int):
+    """SciPy's n × n Hadamard matrix (`scipy.linalg.hadamard`, a constant). Shape contract: n (a power of 2) -> (n, n).
+
+    >>> hadamard(2).tolist()
+    [[1, 1], [1, -1]]
+    """
+    _sizes("hadamard", n)
+    return _sl().hadamard(n, dtype=dtype)
+
+
+def helmert(n, full=False):
+    """SciPy's Helmert matrix (`scipy.linalg.helmert`, a constant). Shape contract: n -> (n − 1, n), full: (n, n).
+
+    >>> helmert(2).round(6).tolist()
+    [[0.707107, -0.707107]]
+    """
+    _sizes("helmert", n)
+    return _sl().helmert(n, full=full)
+
+
+def hilbert(n):
+    """SciPy's n × n Hilbert matrix 1/(i + j + 1) (`scipy.linalg.hilbert`, a constant). Shape contract: n -> (n, n).
+
+    >>> hilbert(2).tolist()
+    [[1.0, 0.5], [0.5, 0.3333333333333333]]
+    """
+    _sizes("hilbert", n)
+    return _sl().hilbert(n)
+
+
+def invhilbert(n, exact=False):
+    """The inverse of the n × n Hilbert matrix (`scipy.linalg.invhilbert`, a constant). Shape contract: n -> (n, n).
+
+    >>> invhilbert(2).tolist()
+    [[4.0, -6.0], [-6.0, 12.0]]
+    """
+    _sizes("invhilbert", n)
+    return _sl().invhilbert(n, exact=exact)
+
+
+def pascal(n, kind="symmetric", exact=True):
+    """SciPy's n × n Pascal matrix (`scipy.linalg.pascal`, a constant). Shape contract: n -> (n, n).
+
+    >>> pascal(2).tolist()
+    [[1, 1], [1, 2]]
+    """
+    _sizes("pascal", n)
+    return _sl().pascal(n, kind=kind, exact=exact)
+
+
+def invpascal(n, kind="symmetric", exact=True):
+    """The inverse of SciPy's n × n Pascal matrix (`scipy.linalg.invpascal`, a constant). Shape contract: n -> (n, n).
+
+    >>> invpascal(2).tolist()
+    [[2, -1], [-1, 1]]
+    """
+    _sizes("invpascal", n)
+    return _sl().invpascal(n, kind=kind, exact=exact)
+
+
+def bandwidth(a):
+    """(lower, upper) bandwidth of a, like `scipy.linalg.bandwidth`: read from a's values (integers, no derivative;
+    the trace is specialised to them, as argmax's). Shape contract: a (n, m) -> (int, int).
+
+    >>> bandwidth(_np.array([[1.0, 2.0], [0.0, 3.0]]))
+    (0, 1)
+    """
+    from ..numpy.arrays import _value
+
+    return _sl().bandwidth(_np.asarray(_value(a, "scipy.linalg.bandwidth")))
+
+
+def issymmetric(a, atol=None, rtol=None):
+    """Whether a is symmetric, like `scipy.linalg.issymmetric`: read from a's values (a bool, no derivative).
+    Shape contract: a (n, n) -> bool.
+
+    >>> issymmetric(_np.array([[1.0, 2.0], [2.0, 3.0]]))
+    True
+    """
+    from ..numpy.arrays import _value
+
+    return _sl().issymmetric(_np.asarray(_value(a, "scipy.linalg.issymmetric")), atol=atol, rtol=rtol)
+
+
+def ishermitian(a, atol=None, rtol=None):
+    """Whether a is Hermitian, like `scipy.linalg.ishermitian`: read from a's values (a bool, no derivative).
+    Shape contract: a (n, n) -> bool.
+
+    >>> ishermitian(_np.array([[1.0, 2j], [-2j, 3.0]]))
+    True
+    """
+    from ..numpy.arrays import _value
+
+    return _sl().ishermitian(_np.asarray(_value(a, "scipy.linalg.ishermitian")), atol=atol, rtol=rtol)
+
+
+def _stand_ins(arrays):
+    """arrays with each traced value replaced by an empty-valued array of its dtype and layout (BLAS/LAPACK choice
+    reads only those): its values are not read, so the trace is not specialised."""
+    return [_np.zeros(tuple(min(s, 2) for s in _np.shape(x)), x.dtype) if isinstance(x, _Traced) else x for x in arrays]
+
+
+def find_best_blas_type(arrays=(), dtype=None):
+    """(prefix, dtype, prefer_fortran) for arrays, like `scipy.linalg.find_best_blas_type`: traced values by their
+    dtype. Shape contract: a sequence of arrays -> a 3-tuple.
+
+    >>> find_best_blas_type((_np.ones(2),))[0]
+    'd'
+    """
+    return _sl().find_best_blas_type(_stand_ins(arrays), dtype)
+
+
+def get_blas_funcs(names, arrays=(), dtype=None, ilp64=False):
+    """SciPy's BLAS functions for arrays' dtype, like `scipy.linalg.get_blas_funcs` (traced values by their dtype;
+    the functions themselves take plain arrays). Shape contract: names, arrays -> function(s).
+
+    >>> get_blas_funcs("dot", (_np.ones(2),)).typecode
+    'd'
+    """
+    return _sl().get_blas_funcs(names, _stand_ins(arrays), dtype, ilp64)
+
+
+def get_lapack_funcs(names, arrays=(), dtype=None, ilp64=False):
+    """SciPy's LAPACK functions for arrays' dtype, like `scipy.linalg.get_lapack_funcs` (see get_blas_funcs).
+    Shape contract: names, arrays -> function(s).
+
+    >>> get_lapack_funcs("getrf", (_np.ones((2, 2)),)).typecode
+    'd'
+    """
+    return _sl().get_lapack_funcs(names, _stand_ins(arrays), dtype, ilp64)
+
+
+_QZ_INSTEAD = (
+    "its unitary factors are LAPACK's choice (the order its QZ iteration deflates the generalized eigenvalues in, "
+    "signs, 2×2 blocks), which jumps as A and B move, so no derivative of them is offered; for the generalized "
+    "eigenvalues use eigvals(solve(B, A))"
+)
+_RSF2CSF_INSTEAD = (
+    "it converts a real Schur form, which is LAPACK's choice (schur is refused for the same reason), so it has no "
+    "derivative; for the eigenvalues use numpy.linalg.eigvals/eig"
+)
+_COSSIN_INSTEAD = (
+    "the CS decomposition's factors are LAPACK's choice (its blocks' bases are not unique), so it has no derivative; "
+    "for the cosines use svdvals of the block X[:p, :q] (the cosines of the principal angles)"
+)
+_FUNM_INSTEAD = (
+    "it evaluates an arbitrary Python callable on LAPACK's Schur form (Parlett's recurrence), which difflab cannot "
+    "differentiate; write the function with expm, logm, sqrtm (cosm, sinm, ...) or an eigendecomposition: "
+    "w, v = numpy.linalg.eig(A); v @ numpy.diag(f(w)) @ numpy.linalg.inv(v)"
+)
+
+
+def qz(A, B, output="real", lwork=None, sort=None, overwrite_a=False, overwrite_b=False, check_finite=True):
+    """`scipy.linalg.qz` is not differentiable here (its factors are LAPACK's choice): refused by name."""
+    _unsupported("qz", True, _QZ_INSTEAD)
+
+
+def ordqz(A, B, sort="lhp", output="real", overwrite_a=False, overwrite_b=False, check_finite=True):
+    """`scipy.linalg.ordqz` is not differentiable here (qz's factors, reordered): refused by name."""
+    _unsupported("ordqz", True, _QZ_INSTEAD)
+
+
+def rsf2csf(T, Z, check_finite=True):
+    """`scipy.linalg.rsf2csf` is not differentiable here (it converts schur's forms): refused by name."""
+    _unsupported("rsf2csf", True, _RSF2CSF_INSTEAD)
+
+
+def cossin(X, p=None, q=None, separate=False, swap_sign=False, compute_u=True, compute_vh=True):
+    """`scipy.linalg.cossin` is not differentiable here (its factors are LAPACK's choice): refused by name."""
+    _unsupported("cossin", True, _COSSIN_INSTEAD)
+
+
+def funm(A, func, disp=True):
+    """`scipy.linalg.funm` is not differentiable here (an arbitrary callable on the Schur form): refused by name."""
+    _unsupported("funm", True, _FUNM_INSTEAD)
+
+
 #: the names refused by name: SciPy's own function on a traced value says the same (trace._scipy_caller)
-REFUSED = {"null_space": _NULL_SPACE_INSTEAD, "schur": _SCHUR_INSTEAD}
+REFUSED = {
+    "null_space": _NULL_SPACE_INSTEAD,
+    "schur": _SCHUR_INSTEAD,
+    "qz": _QZ_INSTEAD,
+    "ordqz": _QZ_INSTEAD,
+    "rsf2csf": _RSF2CSF_INSTEAD,
+    "cossin": _COSSIN_INSTEAD,
+    "funm": _FUNM_INSTEAD,
+}
 
 
 __all__ = [
@@ -1190,4 +2004,40 @@ __all__ = [
     "svd",
     "pinv",
     "norm",
+    "cholesky_banded",
+    "cho_solve_banded",
+    "eig_banded",
+    "eigvals_banded",
+    "qr_multiply",
+    "rq",
+    "orth",
+    "subspace_angles",
+    "cdf2rdf",
+    "fiedler_companion",
+    "clarkson_woodruff_transform",
+    "matrix_balance",
+    "hessenberg",
+    "ldl",
+    "qr_update",
+    "qr_insert",
+    "qr_delete",
+    "expm_cond",
+    "dft",
+    "hadamard",
+    "helmert",
+    "hilbert",
+    "invhilbert",
+    "pascal",
+    "invpascal",
+    "bandwidth",
+    "issymmetric",
+    "ishermitian",
+    "find_best_blas_type",
+    "get_blas_funcs",
+    "get_lapack_funcs",
+    "qz",
+    "ordqz",
+    "rsf2csf",
+    "cossin",
+    "funm",
 ]
