@@ -1,5 +1,6 @@
 """The noncentral χ², F and t CDFs in their degrees of freedom (special59): chndtr, chndtrix, chndtrinc and the new
-chndtridf to second order, ncfdtr, ncfdtri, nctdtr and nctdtrit to first (a second refused by name), against mpmath at
+chndtridf to second order, ncfdtr, ncfdtri, nctdtr and nctdtrit to first (ncfdtr's and nctdtr's second order in the
+degrees of freedom since misc62: tests/test_noncentral62.py; a third refused by name), against mpmath at
 30 digits: mpmath.diff of the Poisson mixtures difflab.ops.special._mp_chndtr, _mp_ncfdtr and _mp_nctdtr, and of
 findroot of them for the inverses (the numbers below printed by that script at these points)."""
 
@@ -115,6 +116,7 @@ def test_nctdtr_and_nctdtrit_in_df_either_sign_of_t_and_nc():
         lambda d: special.nctdtr(d, 0.5, 1.0),
     ],
 )
-def test_a_second_derivative_through_ncf_or_nct_degrees_of_freedom_is_refused_by_name(fn):
+def test_a_third_derivative_through_ncf_or_nct_degrees_of_freedom_is_refused_by_name(fn):
+    # (the second is computed since misc62: tests/test_noncentral62.py)
     with pytest.raises(NotDifferentiableError, match="degree of freedom is not computed"):
-        dl.grad(dl.grad(fn))(2.0)
+        dl.grad(dl.grad(dl.grad(fn)))(2.0)

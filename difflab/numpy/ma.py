@@ -10,8 +10,11 @@ so the values are NumPy's and the derivative of a masked element is 0. A traced 
 call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is masked (every element of a
 reduction masked; var's count <= ddof) it is here too: np.ma.masked for a constant mask's 0-d result, else a
 MaskedArray with those entries masked (NumPy's data there, a constant: derivative 0); a function returning a
-MaskedArray returns its data (np.ma.getdata's). Only a prepared function traced where its traced mask left every
-result unmasked, asked where it masks one, gives NaN there with a DomainWarning (its trace holds a plain result).
+MaskedArray returns its data (np.ma.getdata's). An axis reduction of a traced mask is a MaskedArray whatever it masks
+(NumPy's own type there), so dl.prepare and dl.vmap hold its mask at every point. Only a 0-d result, a float or
+np.ma.masked by value in NumPy, traced where it was not masked and asked where it is (a prepared function's later
+point; vmap of a per-row full reduction), gives NaN with a DomainWarning: its trace holds a plain result, and no one
+structure is both (arithmetic on np.ma.masked stays masked, on a float it does not).
 max/min fill the masked elements with ∓inf, NumPy's.
 
 >>> import numpy as np
@@ -127,7 +130,10 @@ class MaskedArray:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or kwargs or ufunc.nout != 1:
             return NotImplemented
-        return _apply(ufunc, inputs)
+        return _matmul(*inputs) if ufunc is _np.matmul else _apply(ufunc, inputs)
+
+    __matmul__ = lambda self, o: _matmul(self, o)  # noqa: E731
+    __rmatmul__ = lambda self, o: _matmul(o, self)  # noqa: E731
 
     __add__ = lambda self, o: _apply(_np.add, (self, o))  # noqa: E731
     __radd__ = lambda self, o: _apply(_np.add, (o, self))  # noqa: E731
@@ -150,12 +156,15 @@ def _reduced(value, n, under):
     """NumPy's np.ma reduction from `value` (over the unmasked elements) and `n` (the count reduced, minus var's
     ddof): where n <= 0 NumPy's result is masked. A 0-d one of a constant mask is np.ma.masked itself; otherwise a
     MaskedArray with those entries masked, its data there NumPy's `under` (0; max's 1e20), a constant: derivative 0
-    (of a traced mask: its mask recomputed at each call, 0-d too, so a prepared function is right at any point). A
-    traced count that masked nothing while tracing gives the plain value, NaN with a DomainWarning at a prepared
-    function's later point where it does (the rank_guard op of each count as a 1×1 matrix: rank 0 where it is 0)."""
+    (of a traced mask: its mask recomputed at each call, so a prepared function is right at any point). A traced
+    count of an axis reduction always gives that MaskedArray (NumPy's type for one, masked or not); a 0-d one that
+    masked nothing while tracing gives the plain value, NaN with a DomainWarning at a prepared function's later point
+    where it does (the rank_guard op of each count as a 1×1 matrix: rank 0 where it is 0)."""
     now = n
     while isinstance(now, _Traced):
         now = now.value
+    if isinstance(n, _Traced) and _dnp.ndim(n) > 0:  # (NumPy's own type for an axis reduction, whatever is masked:
+        return MaskedArray(_dnp.where(n > 0, value, under), n <= 0)  # the trace holds the mask at every point)
     if _np.all(_np.asarray(now) > 0):
         if not isinstance(n, _Traced):
             return value
@@ -187,6 +196,18 @@ def _apply(ufunc, inputs):
     if mask is False:
         return MaskedArray(result, _np.zeros(_np.shape(result), bool))
     return MaskedArray(_dnp.where(mask, datas[0], result), mask)
+
+
+def _matmul(a, b):
+    """a @ b of masked arrays: NumPy's, the matmul of the data (the masked entries' data too), unmasked where no
+    masked entry enters (an axis reduction's MaskedArray @ w, nothing masked: NumPy's 0-d unmasked result). An entry
+    fed by a masked one is masked (NumPy's own __array_wrap__ raises there, its masks' shapes unbroadcastable)."""
+    da, db = getdata(a), getdata(b)
+    ones_a, ones_b = _np.ones(_np.shape(da)), _np.ones(_np.shape(db))
+    fed = _dnp.matmul(_dnp.where(getmaskarray(a), 1.0, 0.0), ones_b) + _dnp.matmul(
+        ones_a, _dnp.where(getmaskarray(b), 1.0, 0.0)
+    )
+    return MaskedArray(_dnp.matmul(da, db), fed > 0)
 
 
 def _or_masks(arrays):

@@ -445,21 +445,32 @@ def _beta_weighted(a, b, y, z, scale):
     return np.exp(sc.xlogy(a, y) + sc.xlogy(b, z) - sc.betaln(a, b)) * scale
 
 
+def _beta_logs(a, b, y, z):
+    """(log y - ψ(a) + ψ(a + b), log z - ψ(b) + ψ(a + b)): the beta density's log-slopes in a and b."""
+    import scipy.special as sc
+
+    both = sc.psi(a + b)
+    return np.log(y) - sc.psi(a) + both, np.log(z) - sc.psi(b) + both
+
+
 @_per_point
 def ncfdtr_dfs(dfn, dfd, nc, f):
-    """(∂dfn, ∂dfd of ncfdtr(dfn, dfd, nc, f), converged): Σⱼ e^(-λ) λʲ/j!·∂ I_y(dfn/2 + j, dfd/2), λ = nc/2,
-    y = dfn·f/(dfn·f + dfd), each term's ∂ its shape partial (½∂a I, ½∂b I) plus its density times ∂y (y(1 - y)/dfn,
-    -y(1 - y)/dfd); NaN outside dfn, dfd > 0, nc ≥ 0, 0 at f ≤ 0 and f = ∞.
+    """(∂dfn, ∂dfd, ∂dfn², ∂dfn∂dfd, ∂dfd² of ncfdtr(dfn, dfd, nc, f), converged): Σⱼ e^(-λ) λʲ/j!·∂ I_y(dfn/2 + j,
+    dfd/2), λ = nc/2, y = dfn·f/(dfn·f + dfd), each term's ∂ its shape partial (½∂a I, ½∂b I) plus its density p times
+    ∂y (y(1 - y)/dfn, -y(1 - y)/dfd); the second order by the chain rule, with p's slopes p·(log y - ψ(a) + ψ(a + b))
+    in a, p·(log(1 - y) - ψ(b) + ψ(a + b)) in b, p·((a - 1)/y - (b - 1)/(1 - y)) in y and ∂²y (misc62); NaN outside
+    dfn, dfd > 0, nc ≥ 0, 0 at f ≤ 0 and f = ∞.
 
-    >>> dn, dd, ok = ncfdtr_dfs(3.0, 5.0, 1.5, 1.2)  # mpmath's diffs: 0.011697781010798, 0.007975120339142
+    >>> dn, dd, nn, nd, d2, ok = ncfdtr_dfs(3.0, 5.0, 1.5, 1.2)  # mpmath's diffs: 0.011697781010798, 0.007975120339142
     >>> round(float(dn), 13), round(float(dd), 13), bool(ok)
     (0.0116977810108, 0.0079751203391, True)
     """
     dfn, dfd, nc, f = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (dfn, dfd, nc, f)))
     good = (dfn > 0) & (dfd > 0) & (nc >= 0) & np.isfinite(dfn) & np.isfinite(dfd) & np.isfinite(nc) & ~np.isnan(f)
-    dn, dd, done = np.full(f.shape, np.nan), np.full(f.shape, np.nan), np.ones(f.shape, dtype=bool)
+    outs, done = [np.full(f.shape, np.nan) for _ in range(5)], np.ones(f.shape, dtype=bool)
     edge = good & ((f <= 0) | (f == np.inf))
-    dn[edge] = dd[edge] = 0.0
+    for o in outs:
+        o[edge] = 0.0
     sel = good & (f > 0) & (f < np.inf)
     if np.any(sel):
         lam, n, d, ff = nc[sel] / 2, dfn[sel], dfd[sel], f[sel]
@@ -467,22 +478,33 @@ def ncfdtr_dfs(dfn, dfd, nc, f):
         idx, j, starts = _poisson_grid(lam, lam)
         w = np.exp(_log_poisson(j, lam[idx]))
         a, b, y, z = n[idx] / 2 + j, d[idx] / 2, (n * ff / s)[idx], (d / s)[idx]
-        da, db, *_, conv = beta_shape(a, b, y)
-        dens = _beta_weighted(a, b, y, z, 1.0)
-        dn[sel], ok = _mixture_sums(w * (da / 2 + dens / n[idx]), conv | (w == 0), starts)
-        dd[sel], _ = _mixture_sums(w * (db / 2 - dens / d[idx]), conv, starts)
-        done[sel] = ok
-    return dn, dd, done
+        da, db, daa, dab, dbb, conv = beta_shape(a, b, y)
+        big_p = _beta_weighted(a, b, y, z, 1.0)  # (p·y·z: p times y(1 - y))
+        la, lb = _beta_logs(a, b, y, z)
+        ny, nd_ = n[idx], d[idx]
+        q = big_p * ((a - 1) * z - (b - 1) * y)  # (p_y·(y z)²)
+        terms = (
+            da / 2 + big_p / ny,
+            db / 2 - big_p / nd_,
+            daa / 4 + big_p * la / ny + (q - 2 * big_p * y) / ny**2,
+            dab / 4 - big_p * la / (2 * nd_) + big_p * lb / (2 * ny) + (big_p * (y - z) - q) / (ny * nd_),
+            dbb / 4 - big_p * lb / nd_ + (q + 2 * big_p * z) / nd_**2,
+        )
+        for k, (o, t) in enumerate(zip(outs, terms)):
+            o[sel], ok = _mixture_sums(w * t, conv | (w == 0) if k == 0 else conv, starts)
+            if k == 0:
+                done[sel] = ok
+    return (*outs, done)
 
 
 @_per_point
 def nctdtr_df(df, nc, t):
-    """(∂df nctdtr(df, nc, t), converged): for t ≥ 0, ½Σⱼ (pⱼ·∂I_y(j + ½, df/2) + qⱼ·∂I_y(j + 1, df/2)), y = t²/(t² + df),
+    """(∂df, ∂df² of nctdtr(df, nc, t), converged): for t ≥ 0, ½Σⱼ (pⱼ·∂I_y(j + ½, df/2) + qⱼ·∂I_y(j + 1, df/2)), y = t²/(t² + df),
     pⱼ = e^(-h) hʲ/j!, qⱼ = e^(-h) hʲ·nc/(√2·Γ(j + 3/2)), h = nc²/2, each ∂ ½∂b I plus the density times ∂y = -y(1 - y)/df
-    (Lenth's series, as mpmath's reference); -(the same at -t, -nc) for t < 0 (F(t) = 1 - F(-t; df, -nc)). NaN outside
-    df > 0, finite nc; 0 at t = 0 and ±∞.
+    (Lenth's series, as mpmath's reference); -(the same at -t, -nc) for t < 0 (F(t) = 1 - F(-t; df, -nc)); the second
+    order ¼∂b² I + ∂y's terms, as ncfdtr_dfs's (misc62). NaN outside df > 0, finite nc; 0 at t = 0 and ±∞.
 
-    >>> d, ok = nctdtr_df(3.0, 0.8, 1.5)  # mpmath's diff of Lenth's series: 0.01952547688585003
+    >>> d, dd, ok = nctdtr_df(3.0, 0.8, 1.5)  # mpmath's diff of Lenth's series: 0.01952547688585003
     >>> round(float(d), 13), bool(ok)
     (0.0195254768859, True)
     """
@@ -490,8 +512,8 @@ def nctdtr_df(df, nc, t):
 
     df, nc, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (df, nc, t)))
     good = (df > 0) & np.isfinite(df) & np.isfinite(nc) & ~np.isnan(t)
-    out, done = np.full(t.shape, np.nan), np.ones(t.shape, dtype=bool)
-    out[good & ((t == 0) | np.isinf(t))] = 0.0
+    out, out2, done = np.full(t.shape, np.nan), np.full(t.shape, np.nan), np.ones(t.shape, dtype=bool)
+    out[good & ((t == 0) | np.isinf(t))] = out2[good & ((t == 0) | np.isinf(t))] = 0.0
     sel = good & (t != 0) & np.isfinite(t)
     if np.any(sel):
         sign = np.where(t[sel] < 0, -1.0, 1.0)
@@ -505,9 +527,14 @@ def nctdtr_df(df, nc, t):
         a, log_w = np.concatenate((j + 0.5, j + 1.0)), np.concatenate((log_p, log_q))
         wsign = np.concatenate((np.ones_like(j), np.sign(mu[idx])))
         b2, y2, z2, v2 = (np.tile(c, 2) for c in (b, y, z, v[idx]))
-        _, db, *_, ok = beta_shape(a, b2, y2)
-        terms = wsign * np.exp(log_w) * (db / 2 - _beta_weighted(a, b2, y2, z2, 1.0 / v2))
-        n = j.size
-        s, ok = _mixture_sums((terms[:n] + terms[n:]) / 2, (ok | (log_w < -745)).reshape(2, n).all(axis=0), starts)
-        out[sel], done[sel] = sign * s, ok
-    return out, done
+        _, db, _, _, dbb, ok = beta_shape(a, b2, y2)
+        big_p = _beta_weighted(a, b2, y2, z2, 1.0)  # (p·y·z)
+        lb = _beta_logs(a, b2, y2, z2)[1]
+        weight, n = wsign * np.exp(log_w), j.size
+        first = weight * (db / 2 - big_p / v2)
+        second = weight * (dbb / 4 - big_p * lb / v2 + big_p * ((a - 1) * z2 - (b2 - 1) * y2 + 2 * z2) / v2**2)
+        rows_ok = (ok | (log_w < -745)).reshape(2, n).all(axis=0)
+        s, ok = _mixture_sums((first[:n] + first[n:]) / 2, rows_ok, starts)
+        s2, _ = _mixture_sums((second[:n] + second[n:]) / 2, rows_ok, starts)
+        out[sel], out2[sel], done[sel] = sign * s, sign * s2, ok
+    return out, out2, done

@@ -4,8 +4,8 @@ that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), wh
 L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)), and `logm` (SciPy's principal logarithm, whose rules are
 `logm_frechet`, the corner of logm of the block matrix [[A, E], [0, A]], its own rules written as frechet's). L(A, E) is the corner of expm([[A, E], [0, A]]),
 so its own derivative in A is a corner of L([[A, E], [0, A]], diag(F, F)): frechet again, any order nests
-(symbolic: expm's closed form at 1×1, above it an opaque kind with X, dX and d²X as parts, so up to second order;
-frechet at 1×1). SciPy is imported when a value is computed (the `scipy` extra).
+(symbolic: expm's and logm's closed forms at 1×1, above them opaque kinds with X, dX and d²X as parts, so up to
+second order, a complex matrix by its real embedding; frechet and logm_frechet at 1×1). SciPy is imported when a value is computed (the `scipy` extra).
 
 How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
 X dX + dX X = dA: a Sylvester equation with A = B = X (for A = diag(4, 9), X = diag(2, 3) and
@@ -41,6 +41,7 @@ the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU up to a 1
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -518,8 +519,6 @@ def _sqrtm_l_rule(s, kind):
 
 
 def _sqrtm_rules(kind):
-    import functools
-
     from .complex_matrices import _split_rule
 
     rules = [functools.partial(rule, kind=kind) for rule in (_sqrtm_x_rule, _sqrtm_k_rule, _sqrtm_l_rule)]
@@ -529,8 +528,6 @@ def _sqrtm_rules(kind):
 
 
 def _declare_sqrtm_kinds():
-    import functools
-
     from .complex_matrices import _no_high_precision
     from .opaque import matrix_kind
 
@@ -777,10 +774,12 @@ def _expm_parts(a):
 
 class _LazyExpmParts:
     """The traced parts, each recorded when first read (as _LazyParts for sqrtm: symbolic's first-order code reads
-    X and K only): K is one frechet of the stack of directions E_kl, H one JVP of frechet (`_frechet_jvp_a`)."""
+    X and K only): K is one frechet of the stack of directions E_kl, H one JVP of frechet (`_frechet_jvp_a`).
+    `fn`, `fre`: the function and its Fréchet derivative (logm's kind: logm and logm_frechet)."""
 
     def __init__(self, a):
         self.a, self.made = a, {}
+        self.fn, self.fre = expm, frechet
 
     def __getitem__(self, part):
         if part not in self.made:
@@ -788,7 +787,7 @@ class _LazyExpmParts:
         return self.made[part]
 
     def _x(self):
-        return expm(self.a)
+        return self.fn(self.a)
 
     def _k(self):
         from .core import _transpose
@@ -796,7 +795,7 @@ class _LazyExpmParts:
         lead, n = _shape(self.a)[:-2], _shape(self.a)[-1]
         nd, size = len(lead), n * n
         a = _reshape(self.a, lead + (1, n, n))
-        cols = _reshape(frechet(a, _unit_directions(n)), lead + (size, size))  # (..., kl, ij)
+        cols = _reshape(self.fre(a, _unit_directions(n)), lead + (size, size))  # (..., kl, ij)
         return _transpose(cols, tuple(range(nd)) + (nd + 1, nd))
 
     def _h(self):
@@ -808,47 +807,49 @@ class _LazyExpmParts:
         a = _reshape(self.a, lead + (1, 1, n, n))
         grid = (size, size, n, n)  # (E and F on the full grid: _doubled broadcasts A and E only)
         e, f = np.broadcast_to(units.reshape(size, 1, n, n), grid), np.broadcast_to(units.reshape(1, size, n, n), grid)
-        d = _frechet_jvp_a(f, a, e)  # (..., rs, pq, i, j)
+        d = _frechet_jvp_a(f, a, e, self.fre)  # (..., rs, pq, i, j)
         d = _reshape(d, lead + (size * size, size))
         return _transpose(d, tuple(range(nd)) + (nd + 1, nd))
 
 
-def _expm_no_high_precision(*_):
+def _expm_no_high_precision(*_, name="expm"):
     from ..errors import NotDifferentiableError
 
-    raise NotDifferentiableError("high precision (evalf) of expm above 1×1 is not available")
+    raise NotDifferentiableError(f"high precision (evalf) of {name} above 1×1 is not available")
 
 
-def _expm_x_rule(s):  # dX_ij / da_kl = K_(ij),(kl)
+def _expm_x_rule(s, kind="expm"):  # dX_ij / da_kl = K_(ij),(kl)
     n = s.cols
-    return s.at("expm", 1, s.i * n + s.j, s.k * n + s.l)
+    return s.at(kind, 1, s.i * n + s.j, s.k * n + s.l)
 
 
-def _expm_k_rule(s):  # dK_(ij),(rs) / da_kl = H_(ij),(rs)(kl)
+def _expm_k_rule(s, kind="expm"):  # dK_(ij),(rs) / da_kl = H_(ij),(rs)(kl)
     n = s.cols
-    return s.at("expm", 2, s.i, s.j * n * n + s.k * n + s.l)
+    return s.at(kind, 2, s.i, s.j * n * n + s.k * n + s.l)
 
 
-def _expm_h_rule(s):
+def _expm_h_rule(s, kind="expm"):
     from ..errors import NotDifferentiableError
 
     raise NotDifferentiableError(
-        f"the symbolic method has no third derivative of expm above 1×1 (here {s.rows}×{s.cols}: its parts are "
+        f"the symbolic method has no third derivative of {kind} above 1×1 (here {s.rows}×{s.cols}: its parts are "
         "X, dX and d²X); use 'forward' or 'reverse' for the third order"
     )
 
 
-def _declare_expm_kind():
+def _declare_expm_kind(kind="expm", parts=None, lazy=None):
+    """The real kind `kind` (expm's, or logm's: `parts` and `lazy` its value and traced parts): X, dX and d²X."""
     from .opaque import matrix_kind
 
+    rules = (_expm_x_rule, _expm_k_rule, _expm_h_rule)
     matrix_kind(
-        "expm",
-        _expm_parts,
-        _expm_no_high_precision,
-        _LazyExpmParts,
-        {0: _expm_x_rule, 1: _expm_k_rule, 2: _expm_h_rule},
+        kind,
+        parts or _expm_parts,
+        functools.partial(_expm_no_high_precision, name=kind),
+        lazy or _LazyExpmParts,
+        {k: functools.partial(rule, kind=kind) for k, rule in enumerate(rules)},
         lambda rows, cols: [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)],
-        real=True,  # (a complex A's translation splits these: _sym_expm_complex)
+        real=True,  # (a complex A's translation splits these: _sym_expm_complex, _sym_logm_complex)
     )
 
 
@@ -1008,8 +1009,69 @@ logm_frechet = defop(
 
 
 def _sym_logm(m):
-    """log of a 1×1 SymPy matrix (bigger ones: refused by name, _per_matrix's limit)."""
+    """log of a 1×1 SymPy matrix (bigger ones: the opaque kind `logm` below, _per_matrix's `above`)."""
     return np.array([[_sp().log(m[0, 0])]], dtype=object)
+
+
+# -- logm above 1×1 under the symbolic method: a real opaque kind as expm's (X, K = dX, H = d²X) -------------------
+# Its value parts by the inverse relation exp(X) = A: expm's parts (X_e, K_e, H_e) at X = logm(A) (SciPy's logm once,
+# expm's stacked blocks), K = K_e⁻¹ and H = −K·H_e[K, K] (A = exp(X(A)) differentiated twice). K_e is invertible where
+# no two eigenvalues of X differ by 2πik, k ≠ 0: the principal logarithm's lie in |Im| < π. (logm_frechet per E_kl and
+# SciPy's logm of the n⁴ 3n×3n block matrices for H, as expm's, cost 9 s at 4×4: SciPy's logm is Python per matrix.)
+# The traced parts (nestings) are logm's and logm_frechet's, as expm's are expm's and frechet's.
+# Real where the logarithm is: a real A without an eigenvalue on the closed negative real axis. A complex A + iB goes
+# through the real embedding [[A, −B], [B, A]] (an algebra homomorphism; its eigenvalues are A + iB's λ and their
+# conjugates, so with none on that axis the principal logarithms' imaginary parts stay in (−π, π) and log commutes
+# with it).
+
+
+def _logm_parts(a):
+    """X = logm(A), K = dX and H = d²X of a real matrix (stack) whose logarithm is real; LinAlgError (the parts NaN,
+    with a DomainWarning) where it is complex: an eigenvalue on the closed negative real axis."""
+    a = np.asarray(a, dtype=float)
+    x = _logm_impl(a)
+    if np.iscomplexobj(x) and np.any(x.imag != 0):
+        raise np.linalg.LinAlgError(
+            "this real matrix (or a complex one's real embedding) has an eigenvalue on the closed negative real axis: "
+            "its logarithm is complex, which the symbolic method's real kind does not hold; use 'forward' or 'reverse'"
+        )
+    x = x.real
+    _, k_e, h_e = _expm_parts(x)
+    size = k_e.shape[-1]
+    k = np.linalg.inv(k_e)
+    t = np.einsum("...irp,...ru,...pv->...iuv", h_e.reshape(h_e.shape[:-1] + (size, size)), k, k)
+    h = -np.matmul(k, t.reshape(t.shape[:-2] + (size * size,)))
+    return x, k, h
+
+
+class _LazyLogmParts(_LazyExpmParts):
+    """logm's traced parts: expm's with logm and logm_frechet."""
+
+    def __init__(self, a):
+        super().__init__(a)
+        self.fn, self.fre = logm, logm_frechet
+
+
+_declare_expm_kind("logm", _logm_parts, _LazyLogmParts)
+
+
+def _sym_logm_complex(m):
+    """log of a complex SymPy matrix A + iB by the real embedding (above): logm([[A, −B], [B, A]]) =
+    [[Re X, −Im X], [Im X, Re X]] for X = logm(A + iB), the 2n×2n matrix through the real kind `logm`; 1×1 is SymPy's
+    log. A matrix whose entries are all real goes through the kind itself: a complex-typed real one, or a real A
+    whose logarithm is complex (its values picked the dtype), whose eigenvalue below 0 makes the kind's parts NaN
+    with a DomainWarning saying so and naming the methods that give it."""
+    sp = _sp()
+    n = m.shape[0]
+    if n == 1:
+        return _sym_logm(m)
+    pairs = [sp.Add(e).as_real_imag() for e in m]  # (Add: a SymPy value, never a parse)
+    re = sp.Matrix(n, n, [x for x, _ in pairs])
+    im = sp.Matrix(n, n, [y for _, y in pairs])
+    if all(y == 0 for y in im):
+        return opaque_translation("logm", 0)(re)
+    x = opaque_translation("logm", 0)(sp.BlockMatrix([[re, -im], [im, re]]).as_explicit())
+    return x[:n, :n] + sp.I * x[n:, :n]
 
 
 def _logm_strategy(b, name, x, picks, c):
@@ -1031,7 +1093,8 @@ logm = defop(
     _logm_impl,
     jvp=(lambda t, out, a: logm_frechet(a, t),),
     vjp=(lambda ct, out, a: logm_frechet(_swap_last(a), ct),),
-    sympy=_per_matrix(_sym_logm, "logm", limit=1),
+    sympy=_per_matrix(_sym_logm, "logm", limit=1, above=opaque_translation("logm", 0)),
+    sympy_complex=_per_matrix(_sym_logm_complex),  # (the real embedding: one real kind for both)
     domain=("spd",),
     samples=_logm_samples,
     strategy=_logm_strategy,

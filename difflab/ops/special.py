@@ -6251,7 +6251,7 @@ def _mp_chndtr(mpmath, x, df, nc):
 # partials (difflab.ops.incomplete: chndtr_df, ncfdtr_dfs, nctdtr_df), internal entries. χ²'s to second order: its
 # density is an entry too (chndtr_pdf: the ₀F₁ form, whose parameter df no registry rule differentiates, with the
 # mixture's slope in df), and chndtr_ddf's partials are its density's slope and its second slope in df; ncfdtr's and
-# nctdtr's are first order only, their own derivatives refused by name.
+# nctdtr's to second order in their degrees of freedom (misc62, below), in nc, f and t first order only.
 
 
 def _mixture_impl(kernel):
@@ -6267,11 +6267,14 @@ def _mixture_impl(kernel):
 def _noncentral_df(name, kernel, k, parent, argnames, mp, samples, doc, partials=None, sympy_partials=None):
     """The internal entry `name`, a slope of SciPy's `parent` (argument names `argnames`) in a degree of freedom: output
     k of incomplete.`kernel`, NaN with a DomainWarning where its mixture did not converge; `mp(mpmath, *args)` its value
-    in mpmath's precision. Its own `partials` (and their SymPy forms, `sympy_partials(sp, out, i, *args)`), or none:
-    every derivative refused (a second, or third, order of `parent` that is not computed)."""
+    in mpmath's precision. Its own `partials` (and their SymPy forms, `sympy_partials(sp, out, i, *args)`): a tuple,
+    or a dict of some arguments' (the others refused), or none: every derivative refused (a second, or third, order of
+    `parent` that is not computed)."""
     impl = _shape_impl(name, _mixture_impl(kernel), k)
     why = f"this order of {parent}'s derivatives in a degree of freedom is not computed; method='numeric' differences SciPy's values"
     refused = tuple(_refuse(name, a, f"a lower derivative of {parent}", why) for a in argnames)
+    if isinstance(partials, dict):
+        partials = tuple(partials.get(i, rule) for i, rule in enumerate(refused))
     return _special(
         name,
         impl,
@@ -6409,19 +6412,72 @@ chndtr_ddf = _noncentral_df(
         -_scipy_function("chndtr_dxdf")(x, df + 2, nc),
     )[i],
 )
+_NCF_ARGS = ("dfn", "dfd", "nc", "f")
+
+
+def _mp_ncf_second(pair):
+    """mpmath's mixed diff of ncfdtr in dfn and dfd (`pair`: their orders)."""
+
+    def mp(mpmath, dfn, dfd, nc, f):
+        return mpmath.diff(lambda n, d: _mp_ncfdtr(mpmath, n, d, nc, f), (dfn, dfd), pair)
+
+    return mp
+
+
+# ncfdtr's and nctdtr's second derivatives in their degrees of freedom (misc62): the mixtures of the central terms'
+# second slopes (beta_shape's ∂a², ∂a∂b, ∂b² and the density's slopes: incomplete.ncfdtr_dfs, nctdtr_df), the first
+# order's partials in the degrees of freedom; in nc, f and t they stay refused (a Hessian mixing a degree of freedom
+# with them meets ₁F₁'s and pbdv's parameters in the other order: refused by name there too).
+ncfdtr_ddfn2, ncfdtr_ddfnd, ncfdtr_ddfd2 = (
+    _noncentral_df(
+        f"ncfdtr_{name}",
+        "ncfdtr_dfs",
+        k,
+        "ncfdtr",
+        _NCF_ARGS,
+        _mp_ncf_second(pair),
+        _whole_samples(3, 5, 2, 1),
+        f"{wrt} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f): the mixture's terms' second slopes (betainc's shape "
+        "partials, its density's slopes); not differentiated again",
+    )
+    for k, name, wrt, pair in (
+        (2, "ddfn2", "∂dfn²", (2, 0)),
+        (3, "ddfnd", "∂dfn∂dfd", (1, 1)),
+        (4, "ddfd2", "∂dfd²", (0, 2)),
+    )
+)
 ncfdtr_ddfn, ncfdtr_ddfd = (
     _noncentral_df(
         f"ncfdtr_d{wrt}",
         "ncfdtr_dfs",
         k,
         "ncfdtr",
-        ("dfn", "dfd", "nc", "f"),
+        _NCF_ARGS,
         _mp_df_slope(lambda *args: _mp_ncfdtr(*args), k),
         _whole_samples(3, 5, 2, 1),
         f"∂{wrt} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f): Σⱼ e^(-nc/2)(nc/2)ʲ/j!·∂{wrt} I_y(dfn/2 + j, dfd/2), "
-        "y = dfn·f/(dfn·f + dfd) (betainc's shape partials and density); first order only",
+        "y = dfn·f/(dfn·f + dfd) (betainc's shape partials and density); its own slopes in dfn and dfd by "
+        "ncfdtr_ddfn2, ncfdtr_ddfnd, ncfdtr_ddfd2 (in nc and f refused)",
+        partials={
+            0: lambda out, *args, k=k: (ncfdtr_ddfn2, ncfdtr_ddfnd)[k](*args),
+            1: lambda out, *args, k=k: (ncfdtr_ddfnd, ncfdtr_ddfd2)[k](*args),
+        },
+        sympy_partials=lambda sp, out, i, *args, k=k: _scipy_function(
+            (("ncfdtr_ddfn2", "ncfdtr_ddfnd"), ("ncfdtr_ddfnd", "ncfdtr_ddfd2"))[k][i]
+        )(*args),
     )
     for k, wrt in enumerate(("dfn", "dfd"))
+)
+nctdtr_ddf2 = _noncentral_df(
+    "nctdtr_ddf2",
+    "nctdtr_df",
+    1,
+    "nctdtr",
+    ("df", "nc", "t"),
+    _mp_df_slope(lambda *args: _mp_nctdtr(*args), 0, 2),
+    _whole_samples(3, -1, 2),
+    "∂df² of the noncentral t CDF nctdtr(df, nc, t): Lenth's series' terms' second slopes in b = df/2 (betainc's ∂b² "
+    "and its density's slopes); not differentiated again",
 )
 nctdtr_ddf = _noncentral_df(
     "nctdtr_ddf",
@@ -6432,9 +6488,11 @@ nctdtr_ddf = _noncentral_df(
     _mp_df_slope(lambda *args: _mp_nctdtr(*args), 0),
     _whole_samples(3, -1, 2),
     "∂df of the noncentral t CDF nctdtr(df, nc, t): Lenth's series ½Σⱼ (pⱼ·I_y(j + ½, df/2) + qⱼ·I_y(j + 1, df/2)), "
-    "y = t²/(df + t²), differentiated term by term (betainc's shape partial in b and density); first order only",
+    "y = t²/(df + t²), differentiated term by term (betainc's shape partial in b and density); ∂df nctdtr_ddf2 (in nc "
+    "and t refused)",
+    partials={0: lambda out, df, nc, t: nctdtr_ddf2(df, nc, t)},
+    sympy_partials=lambda sp, out, i, df, nc, t: _scipy_function("nctdtr_ddf2")(df, nc, t),
 )
-
 
 chndtr = _special(
     "chndtr",
