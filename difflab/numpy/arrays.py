@@ -219,6 +219,17 @@ _SEQUENCE_TAKING = frozenset(
 )
 
 
+#: the reductions NumPy hands to an argument's own method when it is not an ndarray (np.sum(a) is a.sum(...)):
+#: difflab.numpy's do the same for such an argument (difflab.numpy.ma's MaskedArray, whose values are its unmasked
+#: elements'), where the registry's op would read it as an array
+_METHOD_REDUCTIONS = frozenset({"sum", "mean", "var", "std", "max", "min"})
+
+
+def _own_method(a, name) -> bool:
+    """Whether `a` is neither an array nor traced and has a method `name` (a masked array's `sum`)."""
+    return not isinstance(a, (_np.ndarray, _Traced)) and isinstance(getattr(type(a), name, None), type(_own_method))
+
+
 def _stacking(fn, name=""):
     """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
     (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
@@ -226,9 +237,12 @@ def _stacking(fn, name=""):
         return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
 
     views = name.split(".")[-1] in _VIEWS or name in _VIEWS
+    method = name if name in _METHOD_REDUCTIONS else None
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
+        if method and args and _own_method(args[0], method):
+            return getattr(args[0], method)(*args[1:], **kwargs)  # (a masked array's: `_METHOD_REDUCTIONS`)
         for a in args:
             if type(a) in (list, tuple) and _contains_traced(a):
                 args = tuple(asarray(v) if type(v) in (list, tuple) and _contains_traced(v) else v for v in args)

@@ -38,6 +38,12 @@ from ..graph import Traced as _Traced
 _FILL = {"b": True, "i": 999999, "u": 999999, "f": 1e20, "c": 1e20 + 0j}
 
 
+def _no_out(name, out):
+    # np.sum(a), np.mean(a), np.var(a) call a.sum(axis=..., out=None, ...) on a non-ndarray: None is taken
+    if out is not None:
+        raise TypeError(f"difflab.numpy.ma's {name} takes no out= (a traced value cannot be written into)")
+
+
 class MaskedArray:
     """A masked array of traced (or plain) data: `data` and a boolean `mask` of data's shape, True where masked.
 
@@ -81,14 +87,16 @@ class MaskedArray:
         """The number of unmasked elements (along `axis`): an integer, traced where the mask is."""
         return _dnp.sum(~_dnp.asarray(self.mask), axis=axis, keepdims=keepdims)
 
-    def sum(self, axis=None, dtype=None, keepdims=False):
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
         """The sum of the unmasked elements (NumPy's np.ma.masked, or masked entries, where every element reduced is
-        masked: `_reduced`)."""
+        masked: `_reduced`). `out=` (np.sum(a) passes out=None) is refused unless None, as max's."""
+        _no_out("sum", out)
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
         return _reduced(total, self.count(axis, keepdims), 0.0)
 
-    def mean(self, axis=None, dtype=None, keepdims=False):
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
         """sum * 1. / count over the unmasked elements, NumPy's formula (masked where none is unmasked)."""
+        _no_out("mean", out)
         return _reduced(*self._mean(axis, dtype, keepdims), 0.0)
 
     def _mean(self, axis, dtype, keepdims):
@@ -96,8 +104,9 @@ class MaskedArray:
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
         return total * 1.0 / _dnp.where(n > 0, n, 1), n
 
-    def var(self, axis=None, dtype=None, ddof=0, keepdims=False):
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
         """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (masked where count - ddof <= 0)."""
+        _no_out("var", out)
         return _reduced(*self._var(axis, dtype, ddof, keepdims), 0.0)
 
     def _var(self, axis, dtype, ddof, keepdims):
@@ -106,8 +115,9 @@ class MaskedArray:
         total = _dnp.sum(_dnp.where(self.mask, 0, dev * dev), axis=axis, keepdims=keepdims)
         return total / _dnp.where(n > 0, n, 1), n
 
-    def std(self, axis=None, dtype=None, ddof=0, keepdims=False):
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
         """sqrt of `var` (masked where it is)."""
+        _no_out("std", out)
         v, n = self._var(axis, dtype, ddof, keepdims)
         return _reduced(_dnp.sqrt(_dnp.where(n > 0, v, 1.0)), n, 0.0)
 
@@ -341,22 +351,22 @@ def count(a, axis=None, keepdims=False):
 
 def sum(a, axis=None, dtype=None, keepdims=False):
     """`numpy.ma.sum`: MaskedArray.sum of `a`."""
-    return masked_array(a).sum(axis, dtype, keepdims)
+    return masked_array(a).sum(axis, dtype, keepdims=keepdims)
 
 
 def mean(a, axis=None, dtype=None, keepdims=False):
     """`numpy.ma.mean`: MaskedArray.mean of `a`."""
-    return masked_array(a).mean(axis, dtype, keepdims)
+    return masked_array(a).mean(axis, dtype, keepdims=keepdims)
 
 
 def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """`numpy.ma.var`: MaskedArray.var of `a`."""
-    return masked_array(a).var(axis, dtype, ddof, keepdims)
+    return masked_array(a).var(axis, dtype, ddof=ddof, keepdims=keepdims)
 
 
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """`numpy.ma.std`: MaskedArray.std of `a`."""
-    return masked_array(a).std(axis, dtype, ddof, keepdims)
+    return masked_array(a).std(axis, dtype, ddof=ddof, keepdims=keepdims)
 
 
 def max(obj, axis=None, out=None, fill_value=None, keepdims=False):

@@ -736,7 +736,8 @@ def _sym_expm(m):
 # JVP). dX's rule is K's entry, dK's is H's; unlike sqrtm's (whose third derivative is written with its first two,
 # X X = A being an equation), expm's third derivative is a new tensor, so H's own rule refuses by name: the
 # symbolic method gives expm's gradients, Jacobians, Hessians and second-order nestings at every size, third
-# derivatives at 1×1 (SymPy's exp). Real matrices only (a complex one: `expm`'s sympy_complex is absent, refused).
+# derivatives at 1×1 (SymPy's exp). The kind's parts are real: a complex A + iB goes through the real embedding
+# [[A, −B], [B, A]] (an algebra homomorphism, so expm commutes with it), as logm's does.
 
 
 def _unit_directions(n):
