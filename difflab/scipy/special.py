@@ -14,6 +14,7 @@ import math
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..errors import NotDifferentiableError
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _REGISTRY
 from ..ops import spellings as _spellings
@@ -548,6 +549,74 @@ def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
 
 
 expit = _REGISTRY["sigmoid"]
+
+# Gauss rules with continuous parameters: differentiable in them (difflab.scipy._gauss); SciPy's short aliases too
+from ._gauss import roots_gegenbauer, roots_genlaguerre, roots_jacobi, roots_sh_jacobi  # noqa: E402
+
+j_roots, js_roots, la_roots, cg_roots = roots_jacobi, roots_sh_jacobi, roots_genlaguerre, roots_gegenbauer
+
+
+def _plain_only(name, why):
+    """SciPy's `name` on plain arguments; a traced one refused by name (NotDifferentiableError), `why` saying why."""
+    import inspect
+
+    def fn(*args, **kwargs):
+        scipy_fn = getattr(_sc(), name)
+        for key, value in {**dict(enumerate(args)), **kwargs}.items():
+            if isinstance(value, _Traced):
+                try:
+                    arg = list(inspect.signature(scipy_fn).parameters)[key] if isinstance(key, int) else key
+                except (TypeError, ValueError, IndexError):  # (a ufunc: no signature)
+                    arg = f"number {key + 1}" if isinstance(key, int) else key
+                raise NotDifferentiableError(
+                    f"scipy.special.{name} is not differentiable in its argument {arg}: {why}; pass plain numbers "
+                    "(SciPy's own values)"
+                )
+        return scipy_fn(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"`scipy.special.{name}` on plain arguments (SciPy's values); traced arguments refused: {why}."
+    fn.plain_only = True  # (bench/scipy_special_coverage.py counts these apart)
+    return fn
+
+
+_COUNTS = "its arguments are whole numbers (counts, orders, degrees)"
+_PLAIN = {
+    # zeros of special functions: counts and whole orders
+    **dict.fromkeys(
+        "ai_zeros bi_zeros jn_zeros jnp_zeros yn_zeros ynp_zeros y0_zeros y1_zeros y1p_zeros jnjnp_zeros jnyn_zeros "
+        "kelvin_zeros ber_zeros bei_zeros berp_zeros beip_zeros ker_zeros kei_zeros kerp_zeros keip_zeros erf_zeros "
+        "fresnel_zeros fresnelc_zeros fresnels_zeros".split(),
+        _COUNTS,
+    ),
+    # Gauss rules of a degree alone, and SciPy's short aliases of them
+    **dict.fromkeys(
+        "roots_legendre roots_sh_legendre roots_chebyt roots_chebyu roots_chebyc roots_chebys roots_sh_chebyt "
+        "roots_sh_chebyu roots_hermite roots_hermitenorm roots_laguerre p_roots ps_roots t_roots ts_roots u_roots "
+        "us_roots c_roots s_roots h_roots he_roots l_roots".split(),
+        _COUNTS,
+    ),
+    # integer-valued combinatorics
+    **dict.fromkeys(
+        "bernoulli euler stirling2 factorialk".split(), "its value is a whole-number function of whole numbers"
+    ),
+    # orthopoly1d constructors: a polynomial object, not a number
+    **dict.fromkeys(
+        "legendre sh_legendre chebyt chebyu chebyc chebys sh_chebyt sh_chebyu hermite hermitenorm laguerre".split(),
+        "it builds an orthopoly1d of a whole degree; eval_<family> (differentiable in x) evaluates one",
+    ),
+    **dict.fromkeys(
+        "jacobi sh_jacobi genlaguerre gegenbauer".split(),
+        "it builds an orthopoly1d; eval_<family> evaluates one, differentiable in x (difflab's eval_jacobi, "
+        "eval_genlaguerre, eval_gegenbauer refuse their continuous parameters too)",
+    ),
+    # continuous parameters difflab has no rule for
+    **dict.fromkeys(
+        "mathieu_even_coef mathieu_odd_coef pro_cv_seq obl_cv_seq ellip_harm ellip_harm_2 ellip_normal".split(),
+        "difflab has no derivative rule for it",
+    ),
+}
+globals().update({_n: _plain_only(_n, _why) for _n, _why in _PLAIN.items()})
 
 
 def __getattr__(name):
