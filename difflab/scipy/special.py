@@ -578,9 +578,7 @@ def _mathieu_characteristic(name, m, q):
         off[0, 1] = off[1, 0] = math.sqrt(2.0)  # (cos 0x's coefficient scaled by √2: the matrix symmetric)
     index = m // 2 - shift
     flat = _dnp.reshape(q, (-1,))
-    values = [
-        _dnp.linalg.eigvalsh(_np.diag(diag) + flat[i] * off)[index] for i in range(int(_np.prod(_np.shape(q))))
-    ]
+    values = [_dnp.linalg.eigvalsh(_np.diag(diag) + flat[i] * off)[index] for i in range(int(_np.prod(_np.shape(q))))]
     return _dnp.reshape(_dnp.stack(values), _np.shape(q))
 
 
