@@ -95,7 +95,7 @@ def test_genlaguerre_two_nodes_closed_form():
 
 
 def test_mathieu_characteristic_values_in_q():
-    """mathieu_a/b on a traced q: SciPy's values (3e-15), slopes of its Richardson differences (1e-9); at q = 0 the
+    """mathieu_a/b on a traced q: SciPy's values where right (3e-15), slopes of its Richardson differences (1e-9); at q = 0 the
     second derivatives of DLMF 28.6's series: a₀ = -q²/2, a₁ = 1 + q - q²/8, b₁ = 1 - q - q²/8, a₂ = 4 + 5q²/12,
     b₂ = 4 - q²/12."""
     for fn, m, q in ((dsp.mathieu_a, 3, 2.0), (dsp.mathieu_b, 2, -5.0), (dsp.mathieu_a, 0, 40.0)):
@@ -107,7 +107,11 @@ def test_mathieu_characteristic_values_in_q():
     curves = [dl.hessian(lambda t, f=f, m=m: f(m, t))(0.0) for f, m in
               ((dsp.mathieu_a, 0), (dsp.mathieu_a, 1), (dsp.mathieu_b, 1), (dsp.mathieu_a, 2), (dsp.mathieu_b, 2))]  # fmt: skip
     assert np.allclose(curves, [-1.0, -0.25, -0.25, 5 / 6, -1 / 6], rtol=1e-12, atol=1e-14)
-    assert dsp.mathieu_a(2, np.array([1.0, 2.0])).tolist() == sc.mathieu_a(2, np.array([1.0, 2.0])).tolist()
+    plain = dsp.mathieu_a(np.array([0, 1, 2, -1]), np.array([1.0, 2.0, 3.0, 1.0]))
+    assert np.allclose(plain[:3], sc.mathieu_a(np.array([0, 1, 2]), np.array([1.0, 2.0, 3.0])), rtol=3e-15, atol=0)
+    assert np.isnan(plain[3])  # (m = -1: NaN, as SciPy's)
+    # SciPy's is O(1) wrong at many |q| > 100: the asymptotic a ~ -2q + 2s√q - (s² + 1)/8, s = 2m + 1 = 9, is -4110.25
+    assert dsp.mathieu_a(4, 2500.0) == pytest.approx(-4110.371742596678, rel=1e-14) and sc.mathieu_a(4, 2500.0) < -4500
 
 
 def test_whole_arguments_are_refused_traced_by_name():
