@@ -2,6 +2,8 @@
 modules), sorted into
 
 - named: difflab.scipy.special has it (a registry entry spelled scipy.special.<name>, or a derived function);
+- plain: difflab.scipy.special has it for plain arguments only (SciPy's values; a traced argument refused by name:
+  zeros, Gauss rules of a degree alone, integer combinatorics, orthopoly1d constructors);
 - traces: SciPy's own function, called on a traced x (forms f(x), f(2, x), f(2, 3, x), f(0.5, 1.5, 2.5, x), x = 0.4),
   gives a finite reverse-mode derivative (SciPy's exp2 and softplus reach NumPy's or the registry's ops);
 - the rest, the to-do list (many are not functions of a real argument: roots_*, *_zeros, seterr).
@@ -37,14 +39,17 @@ def _traces(fn) -> bool:
 
 
 def coverage() -> dict[str, list[str]]:
-    """{"named": [...], "traces": [...], "missing": [...]} over scipy.special's public callables."""
+    """{"named": [...], "plain": [...], "traces": [...], "missing": [...]} over scipy.special's public callables."""
     names = sorted(n for n in dir(sc) if not n.startswith("_") and callable(getattr(sc, n)))
     names = [n for n in names if not isinstance(getattr(sc, n), type) and n not in ("test", "seterr", "geterr")]
-    out: dict[str, list[str]] = {"named": [], "traces": [], "missing": []}
+    out: dict[str, list[str]] = {"named": [], "plain": [], "traces": [], "missing": []}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (SciPy's deprecated aliases; domain warnings of the tries)
         for n in names:
-            kind = "named" if hasattr(dsp, n) else "traces" if _traces(getattr(sc, n)) else "missing"
+            if hasattr(dsp, n):
+                kind = "plain" if getattr(getattr(dsp, n), "plain_only", False) else "named"
+            else:
+                kind = "traces" if _traces(getattr(sc, n)) else "missing"
             out[kind].append(n)
     return out
 
@@ -53,6 +58,9 @@ if __name__ == "__main__":
     bins = coverage()
     total = sum(len(v) for v in bins.values())
     print(f"{len(bins['named'])} of {total} scipy.special public callables named by difflab.scipy.special")
+    print(
+        f"{len(bins['plain'])} more named for plain arguments only (traced refused by name): {' '.join(bins['plain'])}"
+    )
     print(f"{len(bins['traces'])} more trace through SciPy's own code: {' '.join(bins['traces'])}")
     if "--quiet" not in sys.argv:
         print(f"{len(bins['missing'])} not covered:", " ".join(bins["missing"]))

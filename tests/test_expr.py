@@ -247,7 +247,7 @@ _INTERNAL = (
     "eigh_values eigh_vectors svd_s svd_signs svd_u svd_vt imag_part cabs detphase logabsdet qr_q qr_r qr_signs astype qr_complement setitem permuted unpermuted "
     "frechet lu_pivots pivot_rows gather_along scatter_along masked_sum where_sum add_reduceat zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im zeta_derivative "
     "airy_ai airy_aip airy_bi airy_bip airye_ai airye_aip airye_bi airye_bip ellipj_sn ellipj_cn ellipj_dn ellipj_ph smirnov_slope smirnov_derivative hurwitz_derivative "
-    "hankel1_re hankel1_im hankel2_re hankel2_im hankel1e_re hankel1e_im hankel2e_re hankel2e_im itj0y0_j0 itj0y0_y0 iti0k0_i0 iti0k0_k0 "
+    "hankel1_re hankel1_im hankel2_re hankel2_im hankel1e_re hankel1e_im hankel2e_re hankel2e_im itj0y0_j0 itj0y0_y0 iti0k0_i0 iti0k0_k0 itairy_apt itairy_bpt itairy_ant itairy_bnt "
     "it2j0y0_j0 it2j0y0_y0 it2i0k0_i0 it2i0k0_k0 kelvin_ber rank_guard pbdv_w pbdv_wp pbvv_w pbvv_wp pbwa_w pbwa_wp sph_legendre "
     "elliprd_dz modfresnelp_fr modfresnelp_fi modfresnelp_kr modfresnelp_ki modfresnelm_fr modfresnelm_fi modfresnelm_kr modfresnelm_ki "
     "gammainc_da gammainc_daa betainc_da betainc_db betainc_daa betainc_dab betainc_dbb "

@@ -14,6 +14,7 @@ import math
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..errors import NotDifferentiableError
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _REGISTRY
 from ..ops import spellings as _spellings
@@ -548,6 +549,219 @@ def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
 
 
 expit = _REGISTRY["sigmoid"]
+
+# the Fourier basis's size past m/2 for |q| up to each bound: the coefficients' ratio ~q/4k² makes the last one's share
+# below 1e-25 (q = 10, 20 terms: 6e-30; q = 100, 30: 2e-26; q = 2500, 80: 3e-34); beyond 2500 refused
+_MATHIEU_SIZES = ((10.0, 20), (100.0, 30), (2500.0, 80))
+_MATHIEU_Q = _MATHIEU_SIZES[-1][0]
+
+
+def _mathieu_matrix(name, m, size):
+    """The tridiagonal matrix of y″ + (a - 2q·cos 2x)·y = 0 in the Fourier basis of ce_m's (mathieu_a) or se_m's
+    (mathieu_b) parity, `size` terms (cos 2kx with √2 at k = 0; cos (2k+1)x; sin (2k+1)x; sin (2k+2)x), as its
+    diagonal at q = 0, the q-part's diagonal and off-diagonal, and the index of the characteristic value in the
+    ascending eigenvalues (within one parity they are simple, so the order holds for every q)."""
+    odd = m % 2
+    shift = 0 if odd or name == "mathieu_a" else 1  # (se_{2n+2}: sin (2k+2)x)
+    diag = (2.0 * _np.arange(size) + odd + 2 * shift) ** 2
+    tweak, off = _np.zeros(size), _np.ones(size - 1)
+    if odd:
+        tweak[0] = 1.0 if name == "mathieu_a" else -1.0  # (2q·cos 2x·cos x = q(cos 3x + cos x); sin: - sin x)
+    elif name == "mathieu_a":
+        off[0] = math.sqrt(2.0)  # (cos 0x's coefficient scaled by √2: the matrix symmetric)
+    return diag, tweak, off, m // 2 - shift
+
+
+def _mathieu_size(q):
+    """The basis's size past m/2 for |q| <= `q` (a plain or traced number; traced, the graph is specialised to the
+    band): `_MATHIEU_SIZES`' bands, beyond 2500 (plain q only) 80 + 2√|q|."""
+    for bound, n in _MATHIEU_SIZES:
+        if bool(_dnp.less_equal(q, bound)):
+            return n
+    return _MATHIEU_SIZES[-1][1] + int(2.0 * math.sqrt(float(q)))
+
+
+def _mathieu_plain(name, m, q):
+    """`name`(m, q) on plain arrays by SciPy's tridiagonal eigenvalue solver, the basis sized for each |q| (SciPy's
+    own mathieu_a and mathieu_b are O(1) wrong at many |q| > 100: mathieu_a(4, 2500) is -4503, not -4110); NaN where
+    m is not a whole number >= 0 (mathieu_b: >= 1) or q not finite, as SciPy's."""
+    from scipy.linalg import eigvalsh_tridiagonal
+
+    m, q = _np.broadcast_arrays(_np.asarray(m), _np.asarray(q))
+    out = _np.full(q.shape, _np.nan)
+    for i in _np.ndindex(q.shape):
+        mi, qi = float(m[i]), float(q[i])
+        if mi == int(mi) and mi >= (name == "mathieu_b") and math.isfinite(qi):
+            diag, tweak, off, index = _mathieu_matrix(name, int(mi), int(mi) // 2 + _mathieu_size(abs(qi)))
+            # (LAPACK's stev, implicit QL as eigh: its bisection, select="i", is 1e-12 off at q = 0.3, ‖T‖ ~ 10⁴)
+            out[i] = eigvalsh_tridiagonal(diag + qi * tweak, qi * off, lapack_driver="stev")[index]
+    dtype = _np.result_type(q.dtype, m.dtype, _np.float32)
+    return out.astype(dtype)[()]
+
+
+def _mathieu_characteristic(name, m, q):
+    """Mathieu's characteristic value `name` at a plain whole m: on a plain q `_mathieu_plain`'s; on a traced q the
+    matrix of `_mathieu_matrix` handed to the registry's eigvalsh, differentiable in q to any order (Hellmann–Feynman's
+    ⟨y, 2cos 2x·y⟩ is its first derivative), |q| <= 2500."""
+    if isinstance(m, _Traced):
+        raise NotDifferentiableError(
+            f"scipy.special.{name} is not differentiable in its argument m, a whole order; pass it as a plain integer"
+        )
+    if not isinstance(q, _Traced):
+        return _mathieu_plain(name, m, q)
+    if not (_np.ndim(m) == 0 and m == int(m) and int(m) >= (1 if name == "mathieu_b" else 0)):
+        raise ValueError(f"scipy.special.{name}: m must be a plain integer >= {int(name == 'mathieu_b')}, got {m!r}")
+    largest = _dnp.max(_dnp.abs(q))
+    if bool(_dnp.greater(largest, _MATHIEU_Q)):  # (a traced comparison: the graph says so)
+        raise ValueError(f"scipy.special.{name}: difflab differentiates it for |q| <= {_MATHIEU_Q:g} only")
+    size = int(m) // 2 + _mathieu_size(largest)
+    diag, tweak, off, index = _mathieu_matrix(name, int(m), size)
+    base, part = _np.diag(diag), _np.diag(tweak) + _np.diag(off, 1) + _np.diag(off, -1)
+    flat = _dnp.reshape(q, (-1,))
+    values = [_dnp.linalg.eigvalsh(base + flat[i] * part)[index] for i in range(int(_np.prod(_np.shape(q))))]
+    return _dnp.reshape(_dnp.stack(values), _np.shape(q))
+
+
+def mathieu_a(m, q):
+    """The characteristic value a_m(q) of the even Mathieu function ce_m(x, q), as `scipy.special.mathieu_a`, by
+    difflab: an eigenvalue of the Mathieu equation's tridiagonal matrix in a Fourier basis (within 3e-15 of SciPy's
+    where SciPy's is right; SciPy's is O(1) off at many |q| > 100: mathieu_a(4, 2500) is -4110.37, SciPy's -4503.27),
+    differentiable in q to any order for |q| <= 2500; m a plain whole number.
+
+    Shape contract: m and q broadcast (plain q); a traced q elementwise, m a scalar.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_a(1, q))(0.0)), 12)  # a₁ = 1 + q - q²/8 - ...
+    1.0
+    """
+    return _mathieu_characteristic("mathieu_a", m, q)
+
+
+def mathieu_b(m, q):
+    """The characteristic value b_m(q) of the odd Mathieu function se_m(x, q), as `scipy.special.mathieu_b`, by
+    difflab (as `mathieu_a`; SciPy's is O(1) off at many |q| > 100), differentiable in q; m a plain whole number ≥ 1.
+
+    Shape contract: m and q broadcast (plain q); a traced q elementwise, m a scalar.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_b(1, q))(0.0)), 12)  # b₁ = 1 - q - q²/8 + ...
+    -1.0
+    """
+    return _mathieu_characteristic("mathieu_b", m, q)
+
+
+def _cv_seq(name, m, n, c):
+    """SciPy's `name` (pro_cv_seq, obl_cv_seq) on plain arguments; on a traced c the registry's pro_cv or obl_cv
+    (differentiable in c once, by name beyond) for degrees m..n, stacked."""
+    if isinstance(m, _Traced) or isinstance(n, _Traced):
+        raise NotDifferentiableError(
+            f"scipy.special.{name} is not differentiable in its argument {'m' if isinstance(m, _Traced) else 'n'}, "
+            "a whole order or degree; pass it as a plain integer"
+        )
+    if not isinstance(c, _Traced):
+        return getattr(_sc(), name)(m, n, c)
+    if not (_np.ndim(m) == _np.ndim(n) == _np.ndim(c) == 0) or m != int(m) or n != int(n) or m < 0 or n < m:
+        raise ValueError(f"scipy.special.{name}: m, n must be whole numbers with 0 <= m <= n, and c a scalar")
+    if n - m > 199:
+        raise ValueError(f"scipy.special.{name}: Difference between n and m is too large.")
+    single = _registry_names()[name[:-4]]
+    return _dnp.stack([single(float(m), float(k), c) for k in range(int(m), int(n) + 1)])
+
+
+def pro_cv_seq(m, n, c):
+    """The prolate spheroidal characteristic values λ_{m,k}(c) for k = m..n, as `scipy.special.pro_cv_seq`: SciPy's on
+    a plain c, the registry's pro_cv (within 6e-15 of SciPy's sequence) on a traced c, differentiable in c once (its
+    Hellmann–Feynman slope; the second derivative refused by name); m, n plain whole numbers.
+
+    Shape contract: m, n, c scalars; an array of shape (n - m + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda c: pro_cv_seq(0, 1, c)[0])(0.0)), 12)  # λ₀₀ = c²/3 + ...
+    0.0
+    """
+    return _cv_seq("pro_cv_seq", m, n, c)
+
+
+def obl_cv_seq(m, n, c):
+    """The oblate spheroidal characteristic values λ_{m,k}(c) for k = m..n, as `scipy.special.obl_cv_seq`: SciPy's on
+    a plain c, the registry's obl_cv on a traced c (as `pro_cv_seq`), differentiable in c once.
+
+    Shape contract: m, n, c scalars; an array of shape (n - m + 1,).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda c: obl_cv_seq(0, 1, c)[1])(0.0)), 12)
+    0.0
+    """
+    return _cv_seq("obl_cv_seq", m, n, c)
+
+
+# Gauss rules with continuous parameters: differentiable in them (difflab.scipy._gauss); SciPy's short aliases too
+from ._gauss import roots_gegenbauer, roots_genlaguerre, roots_jacobi, roots_sh_jacobi  # noqa: E402
+
+j_roots, js_roots, la_roots, cg_roots = roots_jacobi, roots_sh_jacobi, roots_genlaguerre, roots_gegenbauer
+
+
+def _plain_only(name, why):
+    """SciPy's `name` on plain arguments; a traced one refused by name (NotDifferentiableError), `why` saying why."""
+    import inspect
+
+    def fn(*args, **kwargs):
+        scipy_fn = getattr(_sc(), name)
+        for key, value in {**dict(enumerate(args)), **kwargs}.items():
+            if isinstance(value, _Traced):
+                try:
+                    arg = list(inspect.signature(scipy_fn).parameters)[key] if isinstance(key, int) else key
+                except (TypeError, ValueError, IndexError):  # (a ufunc: no signature)
+                    arg = f"number {key + 1}" if isinstance(key, int) else key
+                raise NotDifferentiableError(
+                    f"scipy.special.{name} is not differentiable in its argument {arg}: {why}; pass plain numbers "
+                    "(SciPy's own values)"
+                )
+        return scipy_fn(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"`scipy.special.{name}` on plain arguments (SciPy's values); traced arguments refused: {why}."
+    fn.plain_only = True  # (bench/scipy_special_coverage.py counts these apart)
+    return fn
+
+
+_COUNTS = "its arguments are whole numbers (counts, orders, degrees)"
+_PLAIN = {
+    # zeros of special functions: counts and whole orders
+    **dict.fromkeys(
+        "ai_zeros bi_zeros jn_zeros jnp_zeros yn_zeros ynp_zeros y0_zeros y1_zeros y1p_zeros jnjnp_zeros jnyn_zeros "
+        "kelvin_zeros ber_zeros bei_zeros berp_zeros beip_zeros ker_zeros kei_zeros kerp_zeros keip_zeros erf_zeros "
+        "fresnel_zeros fresnelc_zeros fresnels_zeros".split(),
+        _COUNTS,
+    ),
+    # Gauss rules of a degree alone, and SciPy's short aliases of them
+    **dict.fromkeys(
+        "roots_legendre roots_sh_legendre roots_chebyt roots_chebyu roots_chebyc roots_chebys roots_sh_chebyt "
+        "roots_sh_chebyu roots_hermite roots_hermitenorm roots_laguerre p_roots ps_roots t_roots ts_roots u_roots "
+        "us_roots c_roots s_roots h_roots he_roots l_roots".split(),
+        _COUNTS,
+    ),
+    # integer-valued combinatorics
+    **dict.fromkeys(
+        "bernoulli euler stirling2 factorialk".split(), "its value is a whole-number function of whole numbers"
+    ),
+    # orthopoly1d constructors: a polynomial object, not a number
+    **dict.fromkeys(
+        "legendre sh_legendre chebyt chebyu chebyc chebys sh_chebyt sh_chebyu hermite hermitenorm laguerre".split(),
+        "it builds an orthopoly1d of a whole degree; eval_<family> (differentiable in x) evaluates one",
+    ),
+    **dict.fromkeys(
+        "jacobi sh_jacobi genlaguerre gegenbauer".split(),
+        "it builds an orthopoly1d; eval_<family> evaluates one, differentiable in x (difflab's eval_jacobi, "
+        "eval_genlaguerre, eval_gegenbauer refuse their continuous parameters too)",
+    ),
+    # continuous parameters difflab has no rule for
+    **dict.fromkeys(
+        "mathieu_even_coef mathieu_odd_coef ellip_harm ellip_harm_2 ellip_normal".split(),
+        "difflab has no derivative rule for it",
+    ),
+}
+globals().update({_n: _plain_only(_n, _why) for _n, _why in _PLAIN.items()})
 
 
 def __getattr__(name):
