@@ -290,10 +290,11 @@ def summarize(results):
 
 
 def _growth(g, key_slope, key_growth, var="depth"):
+    """A verb phrase for the sentence's subject: "grows ×4 per level (exponential)" or "is linear in depth ..."."""
     return (
         f"grows ×{num(g[key_growth])} per level (exponential)"
         if g[key_growth] > 1.5 and g[key_slope] > 2.5
-        else slope_words(g[key_slope], var)
+        else f"is {slope_words(g[key_slope], var)}"
     )
 
 
