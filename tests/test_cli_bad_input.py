@@ -70,6 +70,12 @@ CASES = {
     # past float64 (1e400, or JSON's NaN and Infinity) ran every method to NaN without a word
     "compare a constant": (["compare", "2"], 2, "the expression '2' has no variables: nothing to differentiate"),
     "graph a constant": (["graph", "2*3", "-o", "{tmp}/g.svg"], 2, "has no variables"),
+    # found by newuser62: graph took a misspelt name as a variable the expression ignores and drew y at 1
+    "graph at unknown": (
+        ["graph", "x*y", "--at", "x=1,yy=2", "-o", "{tmp}/g.svg"],
+        2,
+        "--at gives 'yy', which is not among the names of the expression 'x*y': x, y",
+    ),
     "at overflows": (["compare", "x", "--at", "x=1e400"], 2, "--at x: '1e400' is not a finite number"),
     # and check printed the four methods' table of a vector function, then refused it as "shape ((2,),)"
     "check a vector function": (["check", "{tmp}/vector.py:f", "--at", "x=[1,2]"], 2, "returns shape (2,), not one"),
