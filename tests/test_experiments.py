@@ -255,7 +255,9 @@ def test_expression_swell_cost_conclusion_names_families_as_the_figure_does(expe
     assert text.startswith("Symbolic(cse=False), family by family: on sin(sin(…sin(x))) it takes 1.18 s to prepare")
     assert "; on x ← sin(x)·cos(x) it takes 1.18 s to prepare and 0.374 ms per gradient at depth 6 and was not" in text
     assert "nested_sin" not in text.lower() and "sincos" not in text
-    assert text.endswith("the slowest preparation at the deepest level is that of x ← sin(x)·cos(x): 0.9 s at depth 12.")
+    assert text.endswith(
+        "the slowest preparation at the deepest level is that of x ← sin(x)·cos(x): 0.9 s at depth 12."
+    )
 
 
 def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tiny_run):
