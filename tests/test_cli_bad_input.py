@@ -36,6 +36,12 @@ CASES = {
     "jobs 0": (["run", "cost_scaling", "--jobs", "0"], 2, "--jobs"),
     "jobs -3": (["run", "cost_scaling", "--jobs", "-3"], 2, "--jobs"),
     "report missing": (["report", "{tmp}/no_such_run"], 2, "not a run directory"),
+    # found by newuser62: an experiment's folder given for its run said only what a run directory is
+    "report an experiment's folder": (
+        ["report", "{tmp}/made/fd_accuracy"],
+        2,
+        "made/fd_accuracy holds 2 runs, the newest",
+    ),
     "check plain numpy": (
         ["check", "{tmp}/plain.py:f", "--at", "x=[1,2]"],
         2,
@@ -109,6 +115,9 @@ CASES = {
 def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
     argv, status, words = CASES[case]
     (files / "file.txt").write_text("a file, so no folder can be made under it")
+    for run in ("20261205T223601Z_e74175fced1d", "20261205T223700Z_0123456789ab"):  # two runs' config.json
+        (files / "made" / "fd_accuracy" / run).mkdir(parents=True)
+        (files / "made" / "fd_accuracy" / run / "config.json").write_text("{}")
     argv = [a.replace("{tmp}", str(files)) for a in argv]
     if argv[0] == "run":
         argv += ["--out", str(files / "runs"), "-q"]
