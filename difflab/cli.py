@@ -348,6 +348,8 @@ def _cmd_graph(args) -> int:
     import difflab as dl
 
     point = parse_point(args.at)
+    _, used = parse_expression(args.expression)  # a misspelt --at name (yy for y) drew y at 1 without a word
+    _args_for(used, point, f"the expression {args.expression!r}", default=1.0)
     f, names = parse_expression(args.expression, list(point))
     values = _args_for(names, point, "the graph", default=1.0)
     out = Path(args.output)

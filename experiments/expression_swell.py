@@ -290,10 +290,11 @@ def summarize(results):
 
 
 def _growth(g, key_slope, key_growth, var="depth"):
+    """A verb phrase for the sentence's subject: "grows ×4 per level (exponential)" or "is linear in depth ..."."""
     return (
         f"grows ×{num(g[key_growth])} per level (exponential)"
         if g[key_growth] > 1.5 and g[key_slope] > 2.5
-        else slope_words(g[key_slope], var)
+        else f"is {slope_words(g[key_slope], var)}"
     )
 
 
@@ -329,6 +330,36 @@ def _describe(fam, s):
         + f", after CSE it is {slope_words(g['cse_slope'], 'depth')}, {num(g['cse_at_max'])} operations"
     )
     return text
+
+
+def _cost_text(summary, fams):
+    """The timing figure's conclusion, each family under its display name (its key, "nested_sin", read as code)."""
+    parts = []
+    for fam in fams:
+        n = summary[fam]["nocse"]
+        if n["max_depth_run"] is None:
+            continue
+        text = (
+            f"on {FAMILY_NAMES[fam]} it takes {num(n['prepare_seconds'])} s to prepare and "
+            f"{num(1e3 * n['grad_seconds'])} ms per gradient at depth {n['max_depth_run']}"
+        )
+        if n["first_skipped_depth"] is not None:
+            text += (
+                f" and was not run from depth {n['first_skipped_depth']}, whose inlined derivative measured "
+                f"{num(n['first_skipped_naive'])} operations, over the budget of {num(n['budget_ops'])}"
+            )
+        if n.get("first_refused_depth") is not None:
+            text += f"; from depth {n['first_refused_depth']} the library refuses it: {n['refused_reason']}"
+        parts.append(text)
+    if parts:
+        parts[0] = "Symbolic(cse=False), family by family: " + parts[0]
+    slowest = max(fams, key=lambda f: summary[f]["prepare_seconds_at_max"])
+    g = summary[slowest]
+    parts.append(
+        f"with CSE the slowest preparation at the deepest level is that of {FAMILY_NAMES[slowest]}: "
+        f"{num(g['prepare_seconds_at_max'])} s at depth {g['max_depth']}"
+    )
+    return sentence(parts)
 
 
 def _plot_series(ax, results, fam, key, label, method, **style):
@@ -428,29 +459,6 @@ def figures(results, summary):
     for ax in axes[0]:
         ax.set_xscale("log")
         ax.legend(fontsize=6)
-    parts = []
-    for fam in fams:
-        n = summary[fam]["nocse"]
-        if n["max_depth_run"] is None:
-            continue
-        text = (
-            f"{fam}: Symbolic(cse=False) takes {num(n['prepare_seconds'])} s to prepare and "
-            f"{num(1e3 * n['grad_seconds'])} ms per gradient at depth {n['max_depth_run']}"
-        )
-        if n["first_skipped_depth"] is not None:
-            text += (
-                f" and was not run from depth {n['first_skipped_depth']}, whose inlined derivative measured "
-                f"{num(n['first_skipped_naive'])} operations, over the budget of {num(n['budget_ops'])}"
-            )
-        if n.get("first_refused_depth") is not None:
-            text += f"; from depth {n['first_refused_depth']} the library refuses it: {n['refused_reason']}"
-        parts.append(text)
-    slowest = max(fams, key=lambda f: summary[f]["prepare_seconds_at_max"])
-    g = summary[slowest]
-    parts.append(
-        f"with CSE the slowest preparation at the deepest level is {slowest}: "
-        f"{num(g['prepare_seconds_at_max'])} s at depth {g['max_depth']}"
-    )
     timing = FigureSpec(
         "prepare_time",
         fig,
@@ -459,7 +467,7 @@ def figures(results, summary):
         "and without (Symbolic(cse=False), dashed, run while the measured inlined size stays within the budget), and "
         "the time of plain sympy.diff on the written-out function (dotted, within its own size budget). "
         "Right: one gradient call of the cse=False code.",
-        sentence(parts),
+        _cost_text(summary, fams),
     )
     return [sizes, timing]
 

@@ -36,6 +36,12 @@ CASES = {
     "jobs 0": (["run", "cost_scaling", "--jobs", "0"], 2, "--jobs"),
     "jobs -3": (["run", "cost_scaling", "--jobs", "-3"], 2, "--jobs"),
     "report missing": (["report", "{tmp}/no_such_run"], 2, "not a run directory"),
+    # found by newuser62: an experiment's folder given for its run said only what a run directory is
+    "report an experiment's folder": (
+        ["report", "{tmp}/made/fd_accuracy"],
+        2,
+        "made/fd_accuracy holds 2 runs, the newest",
+    ),
     "check plain numpy": (
         ["check", "{tmp}/plain.py:f", "--at", "x=[1,2]"],
         2,
@@ -70,6 +76,12 @@ CASES = {
     # past float64 (1e400, or JSON's NaN and Infinity) ran every method to NaN without a word
     "compare a constant": (["compare", "2"], 2, "the expression '2' has no variables: nothing to differentiate"),
     "graph a constant": (["graph", "2*3", "-o", "{tmp}/g.svg"], 2, "has no variables"),
+    # found by newuser62: graph took a misspelt name as a variable the expression ignores and drew y at 1
+    "graph at unknown": (
+        ["graph", "x*y", "--at", "x=1,yy=2", "-o", "{tmp}/g.svg"],
+        2,
+        "--at gives 'yy', which is not among the names of the expression 'x*y': x, y",
+    ),
     "at overflows": (["compare", "x", "--at", "x=1e400"], 2, "--at x: '1e400' is not a finite number"),
     # and check printed the four methods' table of a vector function, then refused it as "shape ((2,),)"
     "check a vector function": (["check", "{tmp}/vector.py:f", "--at", "x=[1,2]"], 2, "returns shape (2,), not one"),
@@ -103,6 +115,9 @@ CASES = {
 def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
     argv, status, words = CASES[case]
     (files / "file.txt").write_text("a file, so no folder can be made under it")
+    for run in ("20261205T223601Z_e74175fced1d", "20261205T223700Z_0123456789ab"):  # two runs' config.json
+        (files / "made" / "fd_accuracy" / run).mkdir(parents=True)
+        (files / "made" / "fd_accuracy" / run / "config.json").write_text("{}")
     argv = [a.replace("{tmp}", str(files)) for a in argv]
     if argv[0] == "run":
         argv += ["--out", str(files / "runs"), "-q"]

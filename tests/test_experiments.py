@@ -231,6 +231,35 @@ def test_expression_swell_is_measured_against_sympy_diff_of_the_written_out_func
     assert over["sympy_tree"] is None and over["f_tree"] > 100  # sympy.diff skipped on f's measured size
 
 
+def test_expression_swell_headline_gives_a_polynomial_growth_its_verb(experiments):
+    """newuser62: "sympy.diff of the written-out function quadratic in depth ... but is linear" lacked its "is"."""
+    sw = experiments["expression_swell"]
+    g = dict(sympy_tree_at_max=2140, sympy_tree_slope=1.86, sympy_tree_growth_per_level=1.1, sympy_depth=64)
+    g.update(sympy_diff_seconds=0.6, sympy_dag_slope=0.97, sympy_dag_at_max=129, sympy_first_over=None)
+    g.update(naive_slope=1.88, naive_growth_per_level=1.1, naive_over_sympy_tree=0.999, cse_slope=1.04, cse_at_max=190)
+    text = sw._describe("nested_sin", {"nested_sin": g})
+    assert "written-out function is quadratic in depth (slope 1.86) as a tree" in text
+    assert "difflab's inlined program is quadratic in depth (slope 1.88) (0.999×" in text
+    g.update(naive_slope=3.0, naive_growth_per_level=4.0)  # exponential: a verb of its own, no "is"
+    assert "difflab's inlined program grows ×4 per level (exponential)" in sw._describe("nested_sin", {"nested_sin": g})
+
+
+def test_expression_swell_cost_conclusion_names_families_as_the_figure_does(experiments):
+    """newuser62: the timing figure's conclusion began "Nested_sin: Symbolic(cse=False) takes ..." (the config key)."""
+    sw = experiments["expression_swell"]
+    nocse = dict(max_depth_run=64, prepare_seconds=1.18, grad_seconds=3.74e-4, budget_ops=2e4)
+    s = {"nested_sin": dict(nocse=dict(nocse, first_skipped_depth=None), prepare_seconds_at_max=0.4, max_depth=64)}
+    s["sincos"] = dict(nocse=dict(nocse, max_depth_run=6, first_skipped_depth=8, first_skipped_naive=2.61e5))
+    s["sincos"].update(prepare_seconds_at_max=0.9, max_depth=12)
+    text = sw._cost_text(s, ["nested_sin", "sincos"])
+    assert text.startswith("Symbolic(cse=False), family by family: on sin(sin(…sin(x))) it takes 1.18 s to prepare")
+    assert "; on x ← sin(x)·cos(x) it takes 1.18 s to prepare and 0.374 ms per gradient at depth 6 and was not" in text
+    assert "nested_sin" not in text.lower() and "sincos" not in text
+    assert text.endswith(
+        "the slowest preparation at the deepest level is that of x ← sin(x)·cos(x): 0.9 s at depth 12."
+    )
+
+
 def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tiny_run):
     """Issue 12 (3): one seed and a typed-in 'symbolic budget of depth 2'."""
     gf = experiments["gradient_flow"]

@@ -55,6 +55,19 @@ def write_metrics_csv(results: Results, path: Path) -> Path:
     return write_text(path, fh.getvalue())
 
 
+def _runs_inside(folder: Path) -> str:
+    """`runs/fd_accuracy/` (an experiment's folder) or `runs/` given for a run: name the runs it holds.
+
+    >>> _runs_inside(Path("no_such_folder"))
+    ''
+    """
+    found = sorted({p.parent for p in (*folder.glob("*/config.json"), *folder.glob("*/*/config.json"))})
+    if not found:
+        return ""
+    newest = max(found, key=lambda p: p.name)  # <time>_<hash>: the time sorts
+    return f"; {folder} holds {len(found)} run{'s' * (len(found) > 1)}, the newest {newest}/"
+
+
 def render(run_dir, exp: Experiment | None = None) -> Path:
     """Rebuild metrics.csv, summary.json, figures and the report from a run directory's files.
 
@@ -73,7 +86,7 @@ def render(run_dir, exp: Experiment | None = None) -> Path:
     if not (run_dir / "config.json").is_file():
         raise ConfigError(
             f"{run_dir} is not a run directory (no {'config.json in it' if run_dir.is_dir() else 'such folder'}); "
-            "run directories are runs/<experiment>/<time>_<hash>/"
+            "run directories are runs/<experiment>/<time>_<hash>/" + _runs_inside(run_dir)
         )
     meta = json.loads((run_dir / "config.json").read_text())
     if exp is None:
