@@ -1454,9 +1454,92 @@ def exact(prepared, args, kind="jacobian", dps=40):
         one = [a[k : k + 1] if i in rows else a for i, a in enumerate(args)]
         vals = dict(zip(prepared.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
         for s, e in prepared.program.needed(exprs):
-            vals[s] = sp.N(e.xreplace(vals), dps)
-        total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
+            vals[s] = _evaluated(e, vals, dps)
+        total = [t + _as_float(_evaluated(sp.sympify(e), vals, dps), dps) for t, e in zip(total, exprs)]
     return np.array([float(sp.N(t / size, dps)) for t in total])
+
+
+class _NotPlain(Exception):
+    """`_mp_value` met a node it does not evaluate as SymPy's Float arithmetic would: SymPy evaluates it."""
+
+
+def _evaluated(e, vals: dict, dps: int):
+    """e at `vals` (symbol -> an mpmath number or a SymPy value) in `dps` digits: by mpmath where every node is plain
+    arithmetic on finite reals (`_mp_value`), else as SymPy evaluates it, `sp.N(e.xreplace(vals), dps)`. Why: SymPy's
+    construction of each node (Mul's flattening, the assumptions it asks of each new Float) was most of `exact`'s
+    time (elliprd_dz's 7,632 assignments over 12 elements), for the same digits. Either way, rounded to dps digits."""
+    import mpmath
+
+    try:
+        with mpmath.workdps(dps):
+            return _mp_value(e, vals, {})
+    except (_NotPlain, ArithmeticError, TypeError, ValueError):
+        return _sympy().N(e.xreplace({u: _as_float(vals[u], dps) for u in e.free_symbols if u in vals}), dps)
+
+
+def _as_float(v, dps: int):
+    """A value of `_evaluated` as SymPy's (an mpmath number as a dps-digit Float)."""
+    return _sympy().Float(v, dps) if type(v).__name__ == "mpf" else v
+
+
+def _mp_value(e, vals: dict, memo: dict):
+    """e as an mpmath real at mpmath's working precision, each node rounded there as SymPy's evaluation of it at
+    Floats of that precision rounds it: numbers, Add, Mul, Pow, a registry function by its `mp_impl` (as its
+    `_eval_evalf`), SymPy's elementary functions by mpmath's; raises _NotPlain at any other node (a Piecewise, a
+    relation) and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
+    import mpmath
+
+    if e.is_Symbol:
+        v = vals.get(e)
+        if type(v).__name__ == "mpf" and mpmath.isfinite(v):
+            return v
+        if v is None or not (v.is_Float or v.is_Integer) or not v.is_finite:
+            raise _NotPlain
+        return mpmath.mpf(v)
+    if e.is_Number:
+        if e.is_Float or e.is_Integer:
+            v = mpmath.mpf(e)
+        elif e.is_Rational:
+            v = mpmath.mpf(e.p) / e.q
+        else:
+            raise _NotPlain  # (nan, oo, zoo: SymPy's rules)
+    elif e in memo:
+        return memo[e]
+    else:
+        args = [_mp_value(a, vals, memo) for a in e.args]
+        if e.is_Add:
+            v = mpmath.fsum(args)
+        elif e.is_Mul:
+            v = mpmath.fprod(args)
+        elif e.is_Pow:
+            v = args[0] ** (int(e.exp) if e.exp.is_Integer else args[1])
+        elif getattr(type(e), "difflab_mp", None) is not None:
+            v = _mp_call(type(e), tuple(args), mpmath.mp.prec)
+        elif (f := _mp_functions().get(type(e))) is not None and len(args) == 1:
+            v = f(args[0])
+        else:
+            raise _NotPlain
+        memo[e] = v
+    if type(v).__name__ != "mpf" or not mpmath.isfinite(v):
+        raise _NotPlain
+    return +v  # (rounded to the working precision: a function's value may carry more)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mp_call(fn, args: tuple, prec: int):
+    """A registry function's `mp_impl` at mpf args (once per arguments and precision, as its `_eval_evalf`'s: one
+    element's assignments call RD at the same arguments several times)."""
+    return fn.difflab_mp(*args)
+
+
+@functools.cache
+def _mp_functions() -> dict:
+    """SymPy's elementary functions and mpmath's (`_mp_value`)."""
+    import mpmath
+    import sympy as sp
+
+    names = ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh")
+    return {getattr(sp, n): getattr(mpmath, n) for n in (*names, "atanh")}
 
 
 #: named assignments a derivative at inputs of extreme magnitude is evaluated in 40 and 80 digits for
