@@ -1491,8 +1491,10 @@ def _mp_value(e, vals: dict, memo: dict):
 
     if e.is_Symbol:
         v = vals.get(e)
-        if type(v).__name__ == "mpf" and mpmath.isfinite(v):
-            return v
+        if type(v).__name__ == "mpf":
+            if mpmath.isfinite(v):
+                return v
+            raise _NotPlain
         if v is None or not (v.is_Float or v.is_Integer) or not v.is_finite:
             raise _NotPlain
         return mpmath.mpf(v)
