@@ -1459,10 +1459,6 @@ def exact(prepared, args, kind="jacobian", dps=40):
     return np.array([float(sp.N(t / size, dps)) for t in total])
 
 
-class _NotPlain(Exception):
-    """`_mp_value` met a node it does not evaluate as SymPy's Float arithmetic would: SymPy evaluates it."""
-
-
 def _evaluated(e, vals: dict, dps: int):
     """e at `vals` (symbol -> an mpmath number or a SymPy value) in `dps` digits: by mpmath where every node is plain
     arithmetic on finite reals (`_mp_value`), else as SymPy evaluates it, `sp.N(e.xreplace(vals), dps)`. Why: SymPy's
@@ -1472,9 +1468,12 @@ def _evaluated(e, vals: dict, dps: int):
 
     try:
         with mpmath.workdps(dps):
-            return _mp_value(e, vals, {})
-    except (_NotPlain, ArithmeticError, TypeError, ValueError):
+            v = _mp_value(e, vals, {})
+    except (ArithmeticError, TypeError, ValueError):  # (mpmath's 1/0)
+        v = None
+    if v is None:
         return _sympy().N(e.xreplace({u: _as_float(vals[u], dps) for u in e.free_symbols if u in vals}), dps)
+    return v
 
 
 def _as_float(v, dps: int):
@@ -1485,30 +1484,25 @@ def _as_float(v, dps: int):
 def _mp_value(e, vals: dict, memo: dict):
     """e as an mpmath real at mpmath's working precision, each node rounded there as SymPy's evaluation of it at
     Floats of that precision rounds it: numbers, Add, Mul, Pow, a registry function by its `mp_impl` (as its
-    `_eval_evalf`), SymPy's elementary functions by mpmath's; raises _NotPlain at any other node (a Piecewise, a
-    relation) and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
+    `_eval_evalf`), SymPy's exp, log, sin, cos, tan by mpmath's; None at any other node (a Piecewise, a relation)
+    and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
     import mpmath
 
     if e.is_Symbol:
         v = vals.get(e)
-        if type(v).__name__ == "mpf":
-            if mpmath.isfinite(v):
-                return v
-            raise _NotPlain
-        if v is None or not (v.is_Float or v.is_Integer) or not v.is_finite:
-            raise _NotPlain
-        return mpmath.mpf(v)
+        if v is None or type(v).__name__ == "mpf":
+            return v if v is not None and mpmath.isfinite(v) else None
+        return mpmath.mpf(v) if (v.is_Float or v.is_Integer) and v.is_finite else None
     if e.is_Number:
         if e.is_Float or e.is_Integer:
-            v = mpmath.mpf(e)
-        elif e.is_Rational:
-            v = mpmath.mpf(e.p) / e.q
-        else:
-            raise _NotPlain  # (nan, oo, zoo: SymPy's rules)
-    elif e in memo:
+            return mpmath.mpf(e) if e.is_finite else None  # (nan, oo, zoo: SymPy's rules)
+        return mpmath.mpf(e.p) / e.q if e.is_Rational else None
+    if e in memo:
         return memo[e]
+    args = [_mp_value(a, vals, memo) for a in e.args]
+    if any(a is None for a in args):
+        v = None
     else:
-        args = [_mp_value(a, vals, memo) for a in e.args]
         if e.is_Add:
             v = mpmath.fsum(args)
         elif e.is_Mul:
@@ -1520,11 +1514,10 @@ def _mp_value(e, vals: dict, memo: dict):
         elif (f := _mp_functions().get(type(e))) is not None and len(args) == 1:
             v = f(args[0])
         else:
-            raise _NotPlain
-        memo[e] = v
-    if type(v).__name__ != "mpf" or not mpmath.isfinite(v):
-        raise _NotPlain
-    return +v  # (rounded to the working precision: a function's value may carry more)
+            v = None
+    # (rounded to the working precision: a function's value may carry more)
+    memo[e] = v = +v if type(v).__name__ == "mpf" and mpmath.isfinite(v) else None
+    return v
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1540,8 +1533,7 @@ def _mp_functions() -> dict:
     import mpmath
     import sympy as sp
 
-    names = ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh")
-    return {getattr(sp, n): getattr(mpmath, n) for n in (*names, "atanh")}
+    return {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan}
 
 
 #: named assignments a derivative at inputs of extreme magnitude is evaluated in 40 and 80 digits for
