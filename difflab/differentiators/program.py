@@ -1484,8 +1484,8 @@ def _as_float(v, dps: int):
 def _mp_value(e, vals: dict, memo: dict):
     """e as an mpmath real at mpmath's working precision, each node rounded there as SymPy's evaluation of it at
     Floats of that precision rounds it: numbers, Add, Mul, Pow, a registry function by its `mp_impl` (as its
-    `_eval_evalf`), SymPy's exp, log, sin, cos, tan by mpmath's; None at any other node (a Piecewise, a relation)
-    and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
+    `_eval_evalf`), SymPy's exp, log, sin, cos, tan by mpmath's, a Piecewise by `_mp_piece`; None at any other
+    node and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
     import mpmath
 
     if e.is_Symbol:
@@ -1499,6 +1499,9 @@ def _mp_value(e, vals: dict, memo: dict):
         return mpmath.mpf(e.p) / e.q if e.is_Rational else None
     if e in memo:
         return memo[e]
+    if e.is_Piecewise:  # (only the piece taken: its value is the Piecewise's, as SymPy's evaluation picks it)
+        memo[e] = v = _mp_piece(e, vals, memo)
+        return v
     args = [_mp_value(a, vals, memo) for a in e.args]
     if any(a is None for a in args):
         v = None
@@ -1518,6 +1521,22 @@ def _mp_value(e, vals: dict, memo: dict):
     # (rounded to the working precision: a function's value may carry more)
     memo[e] = v = +v if type(v).__name__ == "mpf" and mpmath.isfinite(v) else None
     return v
+
+
+def _mp_piece(e, vals: dict, memo: dict):
+    """A Piecewise's value by `_mp_value`: its first piece whose condition holds (True, or an order or (in)equality of
+    two plain values, compared exactly as SymPy compares two Floats); None where a condition is anything else."""
+    for value, cond in e.args:
+        if cond is not _sympy().true:
+            if not cond.is_Relational or cond.rel_op not in ("<", "<=", ">", ">=", "==", "!="):
+                return None
+            a, b = _mp_value(cond.lhs, vals, memo), _mp_value(cond.rhs, vals, memo)
+            if a is None or b is None:
+                return None
+            if not {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[cond.rel_op]:
+                continue
+        return _mp_value(value, vals, memo)
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
