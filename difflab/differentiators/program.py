@@ -1454,9 +1454,105 @@ def exact(prepared, args, kind="jacobian", dps=40):
         one = [a[k : k + 1] if i in rows else a for i, a in enumerate(args)]
         vals = dict(zip(prepared.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
         for s, e in prepared.program.needed(exprs):
-            vals[s] = sp.N(e.xreplace(vals), dps)
-        total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
+            vals[s] = _evaluated(e, vals, dps)
+        total = [t + _as_float(_evaluated(sp.sympify(e), vals, dps), dps) for t, e in zip(total, exprs)]
     return np.array([float(sp.N(t / size, dps)) for t in total])
+
+
+def _evaluated(e, vals: dict, dps: int):
+    """e at `vals` (symbol -> an mpmath number or a SymPy value) in `dps` digits: by mpmath where every node is plain
+    arithmetic on finite reals (`_mp_value`), else as SymPy evaluates it, `sp.N(e.xreplace(vals), dps)`. Why: SymPy's
+    construction of each node (Mul's flattening, the assumptions it asks of each new Float) was most of `exact`'s
+    time (elliprd_dz's 7,632 assignments over 12 elements), for the same digits. Either way, rounded to dps digits."""
+    import mpmath
+
+    try:
+        with mpmath.workdps(dps):
+            v = _mp_value(e, vals, {})
+    except (ArithmeticError, TypeError, ValueError):  # (mpmath's 1/0)
+        v = None
+    if v is None:
+        return _sympy().N(e.xreplace({u: _as_float(vals[u], dps) for u in e.free_symbols if u in vals}), dps)
+    return v
+
+
+def _as_float(v, dps: int):
+    """A value of `_evaluated` as SymPy's (an mpmath number as a dps-digit Float)."""
+    return _sympy().Float(v, dps) if type(v).__name__ == "mpf" else v
+
+
+def _mp_value(e, vals: dict, memo: dict):
+    """e as an mpmath real at mpmath's working precision, each node rounded there as SymPy's evaluation of it at
+    Floats of that precision rounds it: numbers, Add, Mul, Pow, a registry function by its `mp_impl` (as its
+    `_eval_evalf`), SymPy's exp, log, sin, cos, tan by mpmath's, a Piecewise by `_mp_piece`; None at any other
+    node and at a complex or non-finite value, whose SymPy forms (zoo, I) mpmath's do not follow."""
+    import mpmath
+
+    if e.is_Symbol:
+        v = vals.get(e)
+        if v is None or type(v).__name__ == "mpf":
+            return v if v is not None and mpmath.isfinite(v) else None
+        return mpmath.mpf(v) if (v.is_Float or v.is_Integer) and v.is_finite else None
+    if e.is_Number:
+        if e.is_Float or e.is_Integer:
+            return mpmath.mpf(e) if e.is_finite else None  # (nan, oo, zoo: SymPy's rules)
+        return mpmath.mpf(e.p) / e.q if e.is_Rational else None
+    if e in memo:
+        return memo[e]
+    if e.is_Piecewise:  # (only the piece taken: its value is the Piecewise's, as SymPy's evaluation picks it)
+        memo[e] = v = _mp_piece(e, vals, memo)
+        return v
+    args = [_mp_value(a, vals, memo) for a in e.args]
+    if any(a is None for a in args):
+        v = None
+    else:
+        if e.is_Add:
+            v = mpmath.fsum(args)
+        elif e.is_Mul:
+            v = mpmath.fprod(args)
+        elif e.is_Pow:
+            v = args[0] ** (int(e.exp) if e.exp.is_Integer else args[1])
+        elif getattr(type(e), "difflab_mp", None) is not None:
+            v = _mp_call(type(e), tuple(args), mpmath.mp.prec)
+        elif (f := _mp_functions().get(type(e))) is not None and len(args) == 1:
+            v = f(args[0])
+        else:
+            v = None
+    # (rounded to the working precision: a function's value may carry more)
+    memo[e] = v = +v if type(v).__name__ == "mpf" and mpmath.isfinite(v) else None
+    return v
+
+
+def _mp_piece(e, vals: dict, memo: dict):
+    """A Piecewise's value by `_mp_value`: its first piece whose condition holds (True, or an order or (in)equality of
+    two plain values, compared exactly as SymPy compares two Floats); None where a condition is anything else."""
+    for value, cond in e.args:
+        if cond is not _sympy().true:
+            if not cond.is_Relational or cond.rel_op not in ("<", "<=", ">", ">=", "==", "!="):
+                return None
+            a, b = _mp_value(cond.lhs, vals, memo), _mp_value(cond.rhs, vals, memo)
+            if a is None or b is None:
+                return None
+            if not {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[cond.rel_op]:
+                continue
+        return _mp_value(value, vals, memo)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _mp_call(fn, args: tuple, prec: int):
+    """A registry function's `mp_impl` at mpf args (once per arguments and precision, as its `_eval_evalf`'s: one
+    element's assignments call RD at the same arguments several times)."""
+    return fn.difflab_mp(*args)
+
+
+@functools.cache
+def _mp_functions() -> dict:
+    """SymPy's elementary functions and mpmath's (`_mp_value`)."""
+    import mpmath
+    import sympy as sp
+
+    return {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan}
 
 
 #: named assignments a derivative at inputs of extreme magnitude is evaluated in 40 and 80 digits for

@@ -1503,6 +1503,7 @@ def sympy_function(
             "difflab_plain": staticmethod(plain),
             "difflab_named": True,  # (its `_eval_derivative` below: the symbolic method calls it directly)
             "difflab_exact_mp": exact_mp,
+            "difflab_mp": staticmethod(mp_impl),  # (program.exact's mpmath evaluation: `value`'s, uncached)
             **(methods or {}),
         },
     )
