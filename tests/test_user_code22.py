@@ -34,9 +34,11 @@ Judged too, test_user_code10's laplace_evidence now says its 1e-9 entries are 2â
 of linearize_jtj is 1.3e-4 off and says so (not kept). JAX's own hessian of deq_implicit fails (forward over
 custom_vjp); difflab's reverse-over-reverse pair is not checked here.
 JAX keywords a user reaches for that difflab lacks (recorded, not added): checkpoint(policy=, prevent_cse=),
-custom_jvp.defjvps, vmap(axis_size=, axis_name=), grad(allow_int=), linear_transpose(f, *primals) (difflab's takes a
-Linearized: dl.linear_transpose(dl.linearize(f, x)[1])), and the difflab.lax / difflab.tree_util modules (Python's
-"unexpected keyword argument" or "no attribute" errors, no hint of difflab's spelling).
+custom_jvp.defjvps, vmap(axis_size=, axis_name=), grad(allow_int=) (Python's "unexpected keyword argument"),
+linear_transpose(f, *primals) (difflab's takes a Linearized: dl.linear_transpose(dl.linearize(f, x)[1]); Python's
+"takes 1 positional argument"), and dl.remat, which is difflab's module remat, not jax.remat's alias of checkpoint
+("'module' object is not callable"). dl.lax and dl.tree_util said only "no attribute": now they name difflab's
+spellings (dl.stop_gradient, Python control flow; difflab.tree), tests/test_errors.py.
 """
 
 import numpy as np
