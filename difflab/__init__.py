@@ -143,6 +143,10 @@ _OTHER_SPELLINGS = {
     "jit": "; JAX's jit is dl.prepare(f, *example_args): trace and compile once for those shapes "
     "(static_argnums/static_argnames as jit's): p(x) is f(x), p.grad, p.jacobian, p.jvp, ... its derivatives",
     "make_jaxpr": "; JAX's make_jaxpr is dl.trace(f, *args): the tape, one equation a line",
+    "lax": "; JAX's lax.stop_gradient is dl.stop_gradient; loops and branches are plain Python (for, while, if: the "
+    "trace follows them) and np.where, so there is no fori_loop, scan or cond",
+    "tree_util": "; JAX's tree_util is difflab.tree (tree_map, flatten, unflatten): dicts, lists, tuples and "
+    "namedtuples are pytrees",
 }
 
 

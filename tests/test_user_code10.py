@@ -49,6 +49,7 @@ import pytest
 import scipy.special as special
 
 import difflab as dl
+from difflab.errors import NumericAccuracyWarning
 from user_code import METHODS, check_gradient, check_hvp, check_vmap, gradient_test, gradient_tol, hessian_test
 
 # ---------------------------------------------------------------- data
@@ -634,7 +635,17 @@ GRAD = {
     "seasonal_interp": (86.30696969216206, 8.828345067652707, 235.058363114921),  # jax, n=4
 }
 
-test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
+test_gradient_of_user_code = gradient_test(
+    POINTS,
+    FUNCS,
+    GRAD,
+    SPECIALISED,
+    # the Newton steps forget the start θ: d/dθ is 1e-9, and numeric's 2-4 % off there, its round-off 0.16 of it
+    # (said since round 22: a function holding rules' equations, dl.hessian's inside, has its round-off judged)
+    said={
+        ("laplace_evidence", "numeric"): (NumericAccuracyWarning, r"cannot resolve this derivative: d f\[0\]/d x\[1\]")
+    },
+)
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64
 HESS = {

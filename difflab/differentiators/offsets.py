@@ -53,9 +53,11 @@ def dropping_offsets(cls):
         def _fun(self, args, held=(), *rest):
             fun = super()._fun(args, held, *rest)
             # judged: a first derivative of f, or the outermost of nested numeric levels (on numbers: the inner ones'
-            # noise is reported to it, `stencils._noise_inward`); a derivative by rules' equations alone is not
+            # noise is reported to it, `stencils._noise_inward`); an f holding rules' equations too (a jacrev inside f,
+            # or f a gradient: its round-off is its values' as any f's; unjudged, a Hessian through log|det| of a
+            # product of jacrev's Jacobians, steps shrunk to 6e-9, was 270 for -16 silently: test_user_code22)
             outermost = self.levels > 1 and not (_traced(args) or not self._batchable)
-            fun.roundoff = (self.levels == 1 and not self._derived) or outermost
+            fun.roundoff = self.levels == 1 or outermost
             fun.curved = self._curved  # (a linear f's odd part is a line's: `widths._suspect` needs no look)
             fun.absorbed = lambda x, d, c=False, negligible=0.0: (  # (asked on numbers)
                 absorbed_between(self, args, held, x, d, c, negligible) if self._curved or not c else None
