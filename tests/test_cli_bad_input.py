@@ -201,9 +201,11 @@ def test_the_scheduler_probe_passes_a_server_that_speaks_first_and_names_a_bad_a
         runner._probe_scheduler("tcp://127.0.0.1")
 
 
-def test_a_port_that_accepts_but_never_answers_is_refused_by_the_probe(tmp_path, capsys):
+def test_a_port_that_accepts_but_never_answers_is_refused_by_the_probe(tmp_path, capsys, monkeypatch):
     """Not Dask's 5 s connect timeout: our probe (no Dask needed) waits `reply` seconds for the
     scheduler's first bytes; the CLI prints its one line and exits with status 2."""
+    import functools
+
     from difflab import runner
 
     listener, address = _server(None)
@@ -215,6 +217,8 @@ def test_a_port_that_accepts_but_never_answers_is_refused_by_the_probe(tmp_path,
         with pytest.raises(runner.ConfigError, match="accepts connections but closed the connection"):
             runner._probe_scheduler(address)
     pytest.importorskip("dask.distributed")  # the CLI path needs Dask's client to get as far as the probe
+    # the same probe with the 0.2 s wait checked above: its default 2 s was the test idling, not checking more
+    monkeypatch.setattr(runner.execution, "_probe_scheduler", functools.partial(runner._probe_scheduler, reply=0.2))
     listener, address = _server(None)
     with listener:
         code = main(["run", "cost_scaling", "--executor", "dask", "--scheduler", address, "--out", str(tmp_path), "-q"])

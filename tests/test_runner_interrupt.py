@@ -15,12 +15,12 @@ import pytest
 from difflab import runner
 
 EXPERIMENT = textwrap.dedent("""
-    import time
+    import os, time
     QUESTION = "Do interrupted runs resume without loss?"
     PRESETS = {"quick": {"n": list(range(24))}}
     def cells(config): return [{"x": x} for x in config["n"]]
     def run_cell(cell, seed):
-        time.sleep(0.03)
+        time.sleep(float(os.environ.get("CELL_SECONDS", "0.03")))  # slow enough to stop between cells
         return {"y": cell["x"] ** 2, "seed": seed}
     def summarize(results): return {"total": sum(r["metrics"]["y"] for r in results)}
 """)
@@ -30,8 +30,9 @@ RUN = "import sys; from difflab import runner; runner.run(sys.argv[1], out=sys.a
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-def _start(exp, out):
-    return subprocess.Popen([sys.executable, "-c", RUN, str(exp), str(out)], stderr=subprocess.PIPE)
+def _start(exp, out, cell_seconds="0.03"):
+    env = {**os.environ, "CELL_SECONDS": cell_seconds}
+    return subprocess.Popen([sys.executable, "-c", RUN, str(exp), str(out)], stderr=subprocess.PIPE, env=env)
 
 
 def _cells_written(out):
@@ -58,7 +59,7 @@ def test_killed_runs_resume_without_losing_a_cell(tmp_path):
         for p in _cells_written(out):  # every cell on disk is whole, and a finished cell never changes
             record = json.loads(p.read_text())
             assert seen.setdefault(p.name, record) == record
-    proc = _start(exp, out)
+    proc = _start(exp, out, cell_seconds="0")  # the run that finishes is not interrupted: no need to wait in it
     assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
     (run_dir,) = (out / "resumable").iterdir()
     cells = [json.loads(p.read_text()) for p in sorted((run_dir / "cells").glob("*.json"))]
@@ -68,7 +69,7 @@ def test_killed_runs_resume_without_losing_a_cell(tmp_path):
     assert json.loads((run_dir / "summary.json").read_text())["summary"]["total"] == sum(x**2 for x in range(24))
 
 
-def test_a_second_run_into_a_busy_folder_is_refused(tmp_path):
+def test_a_second_run_into_a_busy_folder_is_refused(tmp_path, monkeypatch):
     exp = tmp_path / "resumable.py"
     exp.write_text(EXPERIMENT)
     out = tmp_path / "runs"
@@ -80,7 +81,8 @@ def test_a_second_run_into_a_busy_folder_is_refused(tmp_path):
     finally:
         first.kill()
         first.wait()
-    # the killed run's lock is stale: a new run takes it over and finishes
+    # the killed run's lock is stale: a new run takes it over and finishes (its cells need not be slow)
+    monkeypatch.setenv("CELL_SECONDS", "0")
     run_dir = runner.run(exp, out=out, resume=True, quiet=True)
     assert len(list((run_dir / "cells").glob("*.json"))) == 24
 

@@ -148,10 +148,10 @@ def check_folder(what: str, folder, error=ValueError) -> None:
     place = Path(folder)
     while not place.exists() and place != place.parent:
         place = place.parent
-    probe = place / f".difflab-write-probe-{os.getpid()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
+    try:  # a probe of its own (mkstemp): by the pid alone, two runs in one process unlinked each other's probe
+        fd, probe = tempfile.mkstemp(dir=place, prefix=".difflab-write-probe-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as err:
         raise error(f"{what} {folder}: cannot write there ({err.strerror or err})") from None
 

@@ -147,13 +147,14 @@ def test_budget_spent_in_preparation_is_recorded_not_raised(moons):
 
 
 def test_budget_stops_cleanly_keeping_completed_epochs(moons):
-    h = nn.train(nn.MLP([2, 8, 2]), moons, method="reverse", epochs=100_000, time_budget=1.0, **SMALL)
+    # 0.3 s: about 40 epochs of ~7 ms (the test runs until the budget stops it, so the budget is its cost)
+    h = nn.train(nn.MLP([2, 8, 2]), moons, method="reverse", epochs=100_000, time_budget=0.3, **SMALL)
     assert h.status == "budget_exceeded" and "time budget" in h.reason
     assert 1 <= h.epochs_completed < 100_000
     assert len(h.test_accuracy) == len(h.grad_seconds) == h.epochs_completed
     assert h.stopped_at["step"] == h.steps == len(h.step_loss)
     assert h.stopped_at["epoch"] - h.epochs_completed in (0, 1)  # an interrupted epoch is not recorded
-    assert h.total_seconds >= 1.0
+    assert h.total_seconds >= 0.3
 
 
 @pytest.mark.parametrize("method", ["reverse", "forward", "symbolic", "numeric"])
