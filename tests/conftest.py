@@ -49,6 +49,24 @@ def entry_rules(monkeypatch):
     return calls
 
 
+@pytest.fixture(scope="session")  # one per pytest process (xdist worker): each start imports SymPy in a new process
+def server():
+    """One live explorer server on a free port of 127.0.0.1, shared by tests/explore's API and browser tests (a test
+    that changes its budget restores it). Here, not in tests/explore/conftest.py: under --doctest-modules a second
+    conftest module beside tests/nn's clashed by name when both folders were given (`pytest tests/nn tests/explore`)."""
+    import threading
+
+    from difflab.explore.server import ExplorerServer
+
+    srv = ExplorerServer(port=0, budget=60.0)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(10)
+
+
 _FROZEN = []
 
 
