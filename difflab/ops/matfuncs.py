@@ -868,14 +868,24 @@ def _sym_expm_complex(m):
     homomorphism, so it commutes with exp's power series and exp([[A, −B], [B, A]]) = [[Re X, −Im X], [Im X, Re X]]
     for X = exp(A + iB). The 2n×2n real matrix goes through the real kind `expm` (X, dX and d²X: gradients,
     Hessians and second-order nestings, as for a real A); 1×1 is SymPy's exp (a complex exp splits as any)."""
-    sp = _sp()
-    n = m.shape[0]
-    if n == 1:
+    if m.shape[0] == 1:
         return _sym_expm(m)
+    return _through_embedding(_opaque_expm, *_real_imag(m))
+
+
+def _real_imag(m):
+    """The real and imaginary parts (SymPy matrices) of a complex SymPy matrix."""
+    sp = _sp()
     pairs = [sp.Add(e).as_real_imag() for e in m]  # (Add: a SymPy value, never a parse)
-    re = sp.Matrix(n, n, [x for x, _ in pairs])
-    im = sp.Matrix(n, n, [y for _, y in pairs])
-    x = _opaque_expm(sp.BlockMatrix([[re, -im], [im, re]]).as_explicit())
+    return sp.Matrix(*m.shape, [x for x, _ in pairs]), sp.Matrix(*m.shape, [y for _, y in pairs])
+
+
+def _through_embedding(real_fn, re, im):
+    """F(A + iB) for a matrix function F of real matrices that commutes with the real embedding
+    A + iB ↦ [[A, −B], [B, A]] (an algebra homomorphism: exp, and the principal log off the negative real axis):
+    real_fn of the 2n×2n embedding is [[Re X, −Im X], [Im X, Re X]] for X = F(A + iB)."""
+    sp, n = _sp(), re.shape[0]
+    x = real_fn(sp.BlockMatrix([[re, -im], [im, re]]).as_explicit())
     return x[:n, :n] + sp.I * x[n:, :n]
 
 
@@ -1062,17 +1072,12 @@ def _sym_logm_complex(m):
     log. A matrix whose entries are all real goes through the kind itself: a complex-typed real one, or a real A
     whose logarithm is complex (its values picked the dtype), whose eigenvalue below 0 makes the kind's parts NaN
     with a DomainWarning saying so and naming the methods that give it."""
-    sp = _sp()
-    n = m.shape[0]
-    if n == 1:
+    if m.shape[0] == 1:
         return _sym_logm(m)
-    pairs = [sp.Add(e).as_real_imag() for e in m]  # (Add: a SymPy value, never a parse)
-    re = sp.Matrix(n, n, [x for x, _ in pairs])
-    im = sp.Matrix(n, n, [y for _, y in pairs])
+    re, im = _real_imag(m)
     if all(y == 0 for y in im):
         return opaque_translation("logm", 0)(re)
-    x = opaque_translation("logm", 0)(sp.BlockMatrix([[re, -im], [im, re]]).as_explicit())
-    return x[:n, :n] + sp.I * x[n:, :n]
+    return _through_embedding(opaque_translation("logm", 0), re, im)
 
 
 def _logm_strategy(b, name, x, picks, c):
