@@ -118,14 +118,27 @@ CHECKPOINT = UserOp(
 )
 
 
-def checkpoint(f, static_argnums=()):
+def _no_policy(policy):
+    # JAX's checkpoint_policies decide per primitive what to store: no such choice here
+    if policy is not None:
+        raise TypeError(
+            f"checkpoint's policy={getattr(policy, '__name__', type(policy).__name__)} is not supported: difflab's "
+            "checkpoint stores only f's inputs and output and recomputes the rest (JAX's nothing_saveable, its "
+            "default); leave policy=None, or checkpoint smaller functions to store more"
+        )
+
+
+def checkpoint(f, static_argnums=(), prevent_cse=True, policy=None):
     """`f` whose interior reverse mode recomputes instead of storing (rematerialisation).
 
     Calling the result on plain values just calls f. Under differentiation, f's interior is one
     equation of the tape; forward mode pushes tangents through it as usual, reverse mode stores
     only its inputs and output and runs f's sub-graph again in the backward sweep. As at the operators'
     boundary, float leaves are its inputs and every other leaf (an int, a bool, a str) is passed to f as
-    it is; `static_argnums` (JAX's) passes whole arguments as they are, floats too.
+    it is; `static_argnums` (JAX's) passes whole arguments as they are, floats too. JAX's `prevent_cse` is taken and
+    changes nothing: no pass of difflab's merges the backward sweep's recomputation with the stored forward pass (XLA's
+    CSE can, hence JAX's flag). JAX's `policy` (which intermediates to save) is refused unless None: here f's
+    interior saves nothing but its inputs and output.
 
     Shape contract: f takes arrays or pytrees of them and returns one array or a pytree of
     arrays; the result has f's output structure. Nests in every transformation.
@@ -138,6 +151,7 @@ def checkpoint(f, static_argnums=()):
     """
     if not callable(f):
         raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
+    _no_policy(policy)
     statics = check_positions(static_argnums, "checkpoint's static_argnums")
 
     @functools.wraps(f)
