@@ -22,6 +22,24 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 pytest_plugins = ["pytester"]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--full", action="store_true", help="difflab's full tier: every cell at every sample (tests/tier.py)"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """`--full` as DIFFLAB_TESTS=full, set before the test modules (and xdist's workers, which inherit it) read it."""
+    if config.getoption("full", False):
+        os.environ["DIFFLAB_TESTS"] = "full"
+
+
+def pytest_report_header(config):
+    full = os.environ.get("DIFFLAB_TESTS", "").lower() == "full"
+    return "difflab tier: " + ("full (every cell)" if full else "default (tests/tier.py; --full runs every cell)")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
     """`-n N` without `--dist`: xdist's `worksteal`, not its default `load`. Load scheduling hands out the last

@@ -14,6 +14,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.graph import counting
 from difflab.ops import REGISTRY, examples
+from tier import one_per
 
 BATCHED = dl.Forward(chunk=None)  # all directions in one batched sweep
 CHUNKED = dl.Forward(chunk=2)  # several batched sweeps
@@ -73,6 +74,7 @@ CASES = [
     # sample is enough here (its scalar one runs the same sweep; test_registry checks every sample's rules)
     and not (op.elementwise and op.nargs == 1 and k > 0)
 ]
+CASES = one_per(CASES, lambda c: c[0], offset=1)  # the default tier's one sample per op (tests/tier.py)
 
 
 @pytest.mark.parametrize("name,k,args,params", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])

@@ -22,6 +22,7 @@ from difflab.graph import evaluate_batched
 from difflab.ops import REGISTRY
 from difflab.testing.evidence import kink_distances
 from difflab.testing.strategies import functions, points
+from tier import examples
 
 LONG = os.environ.get("DIFFLAB_LONG") == "1"
 EXAMPLES = 4000 if LONG else 400
@@ -197,7 +198,9 @@ def test_methods_agree_on_random_graphs():
         and name not in ("masked_sum", "where_sum", "add_reduceat")
     }
     for name in sorted(real - set(seen)):
-        settings(settings.get_profile("difflab-ci"), max_examples=4)(given(st.data())(_only(agree, (name,))))()
+        settings(settings.get_profile("difflab-ci"), max_examples=examples(4))(
+            given(st.data())(_only(agree, (name,)))
+        )()
     missing = sorted(real - set(seen))
     assert not missing, f"ops never drawn in {EXAMPLES} random graphs: {missing}"
 

@@ -14,6 +14,7 @@ from difflab.differentiators.symbolic import to_sympy
 from difflab.ops import REGISTRY, draw, examples
 from difflab.ops.core import _advanced_apart
 from test_compiled import check_symbolic_code
+from tier import one_per
 
 CASES = [
     (name, k, args, params)
@@ -48,7 +49,7 @@ def test_evaluate_reproduces_numpy(name):
 @pytest.mark.parametrize("name", REAL_BY_OP)
 def test_sympy_translation_matches_numpy(name):
     op = REGISTRY[name]
-    for k, args, params in REAL_BY_OP[name]:
+    for k, args, params in one_per(REAL_BY_OP[name], lambda _: name, offset=1):  # tests/tier.py
         graph = dl.trace(lambda *xs: op(*xs, **params), *args)
         program = to_sympy(graph)
         subs = {s: _sympy_number(v) for arr, a in zip(program.inputs, args) for s, v in zip(arr.ravel(), np.ravel(a))}
@@ -75,9 +76,11 @@ def _sympy_number(v):
 
 
 DIFF_CASES = [c for c in REAL_CASES if REGISTRY[c[0]].differentiable and _float_args(REGISTRY[c[0]], c[2])]
+#: the default tier's one sample per op (tests/tier.py); test_compiled's registry check takes another
+RULE_CASES = one_per(DIFF_CASES, lambda c: c[0], offset=0)
 
 
-@pytest.mark.parametrize("name,k,args,params", DIFF_CASES, ids=[f"{c[0]}-{c[1]}" for c in DIFF_CASES])
+@pytest.mark.parametrize("name,k,args,params", RULE_CASES, ids=[f"{c[0]}-{c[1]}" for c in RULE_CASES])
 def test_rules_agree_across_methods(name, k, args, params):
     """Forward (JVP rules), reverse (VJP rules) and symbolic (SymPy diff) give the same Jacobian; and the
     compiled tier's symbolic code (lambdified) gives its own expressions' 40-digit Jacobian, checked on the
@@ -143,9 +146,9 @@ def _case_id(name, k, flags):
 @pytest.mark.parametrize("name", BATCH_BY_OP)
 def test_batch_rule_equals_a_loop_over_the_batch(name):
     """Every op's batching rule, with any subset of its arguments batched, is impl applied to
-    each batch element in turn."""
+    each batch element in turn (the default tier: each subset at one of the op's samples, tests/tier.py)."""
     op = REGISTRY[name]
-    for k, args, params, flags in BATCH_BY_OP[name]:
+    for k, args, params, flags in one_per(BATCH_BY_OP[name], lambda c: (name, c[3]), offset=0):
         batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k))
         expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(3)])
         ranks = [np.ndim(a) - f for a, f in zip(batch, flags)]
@@ -165,7 +168,7 @@ def test_batch_rule_records_batched_equations_on_traced_values(name):
     records difflab ops that compute the loop's values; a rule (not the loop fallback) records the
     same equations whatever the batch size."""
     op = REGISTRY[name]
-    for k, args, params, flags in BATCH_BY_OP[name]:
+    for k, args, params, flags in one_per(BATCH_BY_OP[name], lambda c: (name, c[3]), offset=1):
         what, counts = _case_id(name, k, flags), []
         for size in (2, 3):
             batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k), size=size)
