@@ -515,6 +515,45 @@ class custom_jvp(_Custom):
         self.rule, self._op, self._bound = rule, None, {}
         return rule
 
+    def defjvps(self, *jvps):
+        """JAX's per-argument form of defjvp: `jvp_i(t_i, ans, *primals)` is argument i's contribution to t_out
+        (None: the argument has no tangent); t_out is their sum. Built as one defjvp rule, so every method and
+        every nesting reads it as it reads defjvp's.
+
+        >>> import difflab as dl, difflab.numpy as dnp
+        >>> @dl.custom_jvp
+        ... def f(x, y):
+        ...     return dnp.sin(x) * y
+        >>> f.defjvps(lambda tx, ans, x, y: dnp.cos(x) * y * tx, lambda ty, ans, x, y: dnp.sin(x) * ty)
+        >>> float(dl.grad(f, argnums=1, method="forward")(0.5, 2.0)) == float(dnp.sin(0.5))
+        True
+        """
+        if self.nondiff:  # (JAX refuses it too: its rule has no place for the fixed arguments)
+            raise TypeError(
+                f"{_name(self.fun)}.defjvps cannot be used with nondiff_argnums {self.nondiff}: "
+                "use defjvp(rule), whose rule gets the nondiff arguments first"
+            )
+        bad = [k for k, j in enumerate(jvps) if j is not None and not callable(j)]
+        if bad:
+            raise TypeError(
+                f"{_name(self.fun)}.defjvps takes one function (t_i, ans, *primals) -> t_out or None per argument; "
+                f"argument {bad[0]}'s is a {type(jvps[bad[0]]).__name__}"
+            )
+
+        def rule(primals, tangents):
+            if len(primals) != len(jvps):
+                raise TypeError(
+                    f"{_name(self.fun)}.defjvps was given {len(jvps)} rule(s), one per argument, and the function "
+                    f"was called with {len(primals)} argument(s)"
+                )
+            ans = self(*primals)
+            parts = [j(t, ans, *primals) for j, t in zip(jvps, tangents) if j is not None]
+            if not parts:  # (no argument has a tangent: t_out is zero, shaped like ans)
+                return ans, tree.tree_map(lambda a: 0.0 * a, ans)
+            return ans, functools.reduce(lambda a, b: tree.tree_map(lambda x, y: x + y, a, b), parts)
+
+        self.defjvp(rule)
+
     def _fix(self, g, fixed, merged):
         """JAX's rule with nondiff_argnums: `rule(*nondiff, primals, tangents)`, both of the other arguments."""
         if self.rule is not None:
