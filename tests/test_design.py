@@ -113,6 +113,7 @@ LAYERS = {
     "rules": 6,
     "sparse": 6,
     "remat": 6,
+    "lax": 6,  # dl.lax: the collectives (api/collectives.py) and stop_gradient (transforms), by JAX's names
     "": 6,
     "nn": 7,
     "testing": 7,
