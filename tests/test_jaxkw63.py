@@ -161,3 +161,24 @@ def test_vmap_axis_size_and_bad_axis_keywords_named():
         dl.vmap(lambda x: dl.lax.psum(x, "j"), axis_name="i")(_XS)
     with pytest.raises(NameError, match=r"unbound axis name 'i'"):
         dl.lax.psum(1.0, "i")
+
+
+# ---------------------------------------------------------------- allow_int
+
+
+def test_allow_int_holds_integer_leaves_fixed_with_zero_derivative():
+    # JAX's allow_int=True: integer leaves reach f as they are; JAX's derivative there is float0, difflab's float64 zeros
+    got = dl.grad(lambda x, n: x**n, argnums=(0, 1), allow_int=True)(2.0, 3)
+    assert got == (12.0, 0.0)
+    p = {"w": 2.0, "n": np.array(3)}
+    (value, aux), g = dl.value_and_grad(lambda p: (p["w"] * p["n"], p["n"]), allow_int=True, has_aux=True)(p)
+    assert (value, aux, g["w"]) == (6.0, 3, 3.0) and g["n"].shape == () and g["n"] == 0.0
+    assert dl.grad(lambda n: 2.0 * n, allow_int=True)(3) == 0.0  # (no float leaf at all)
+    x, idx = np.array([1.0, 2.0, 3.0]), np.array([0, 2])
+    jx, jidx = dl.jacrev(lambda x, idx: x[idx] * 2.0, argnums=(0, 1), allow_int=True)(x, idx)
+    np.testing.assert_array_equal(jx, [[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]])  # jax.jacrev's
+    np.testing.assert_array_equal(jidx, np.zeros((2, 2)))
+    assert dl.grad(lambda x, n: x**n, argnums=(0, 1), allow_int=True, method="symbolic")(2.0, 3) == (12.0, 0.0)
+    # today's default is kept: an integer argument to differentiate is refused by name (DESIGN.md §6)
+    with pytest.raises(TypeError, match=r"argument 1 \(leaf 0\) has dtype int64"):
+        dl.grad(lambda x, n: x**n, argnums=(0, 1))(2.0, 3)
