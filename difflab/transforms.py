@@ -499,6 +499,33 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     return jacobian(f, argnums, "reverse", has_aux=has_aux, holomorphic=holomorphic)
 
 
+def _transpose_of(f, primals, method):
+    """JAX's linear_transpose(f, *primals): f's pullback at zeros of the primals' shapes, which, f being linear, is
+    its transpose anywhere; the pullback at a second point (seeded random values) must agree, or f is refused."""
+    rng = np.random.default_rng(0)
+
+    def point(make):
+        def like(x):  # (a Python number stays one: its cotangent comes back a float, as dl.vjp's)
+            return float(make(())) if isinstance(x, (int, float)) and not isinstance(x, bool) else make(np.shape(x))
+
+        return tuple(tree.tree_map(like, p) for p in primals)
+
+    _, at_zero = vjp(f, *point(np.zeros), method=method)
+    _, elsewhere = vjp(f, *point(lambda shape: rng.uniform(0.5, 1.5, shape)), method=method)
+
+    def transposed(u):
+        got, other = at_zero(u), elsewhere(u)
+        for a, b in zip(tree.flatten(got)[0], tree.flatten(other)[0]):
+            if not np.allclose(a, b, rtol=1e-9, atol=1e-12 * max(1.0, float(np.max(np.abs(a), initial=0.0)))):
+                raise ValueError(
+                    f"linear_transpose: {_name(f)} is not linear (its derivative differs between two points: "
+                    f"{np.ravel(a)[:3]} and {np.ravel(b)[:3]}); JAX's needs a linear f too: use dl.vjp(f, *primals)"
+                )
+        return got
+
+    return transposed
+
+
 def _no_reduce_axes(what, reduce_axes):
     if reduce_axes not in ((), None, []):  # (JAX's own is deprecated; a named axis is summed by dl.lax.psum)
         raise NotImplementedError(
@@ -1163,10 +1190,12 @@ def _linearize(f, primals, method, said):
     return st.outputs(outs), lin
 
 
-def linear_transpose(lin: Linearized):
+def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     """u -> Jᵀ u from a `linearize` result: the transpose of the stored linear map, with no new
     evaluation of f ("forward": the reverse sweep of the stored tangent graph, which is linear in
-    v; "reverse"/"symbolic": the stored matrix transposed).
+    v; "reverse"/"symbolic": the stored matrix transposed). Or JAX's form, `linear_transpose(f, *primals)`:
+    f linear (a constant term is dropped, as JAX's does), the primals giving its arguments' structures and
+    shapes only; Jᵀu is f's pullback by `method`, checked at two points (a nonlinear f is refused by name).
 
     Shape contract: u shaped like f's output; the result a tuple with one cotangent per primal.
 
@@ -1174,9 +1203,19 @@ def linear_transpose(lin: Linearized):
     >>> y, f_jvp = dl.linearize(lambda x: x * np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     >>> [c.tolist() for c in dl.linear_transpose(f_jvp)(np.array([1.0, 1.0]))]
     [[1.0, 2.0]]
+    >>> dl.linear_transpose(lambda x, y: 2.0 * x + y[0], 1.0, (2.0,))(1.0)
+    (2.0, (1.0,))
     """
+    _no_reduce_axes("linear_transpose", reduce_axes)
     if not isinstance(lin, Linearized):
-        raise TypeError(f"linear_transpose takes the function returned by dl.linearize, got {type(lin).__name__}")
+        if callable(lin) and primals:
+            return _transpose_of(lin, primals, method)
+        raise TypeError(
+            "linear_transpose takes the function returned by dl.linearize, or JAX's (f, *primals) with f linear, "
+            f"got {type(lin).__name__} and {len(primals)} primal(s)"
+        )
+    if primals:
+        raise TypeError("linear_transpose of a dl.linearize result takes no primals (it holds its point)")
     st = lin._st
     if lin.matrix is None:
         from .differentiators.reverse import Reverse

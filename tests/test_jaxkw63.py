@@ -182,3 +182,24 @@ def test_allow_int_holds_integer_leaves_fixed_with_zero_derivative():
     # today's default is kept: an integer argument to differentiate is refused by name (DESIGN.md §6)
     with pytest.raises(TypeError, match=r"argument 1 \(leaf 0\) has dtype int64"):
         dl.grad(lambda x, n: x**n, argnums=(0, 1))(2.0, 3)
+
+
+# ---------------------------------------------------------------- linear_transpose(f, *primals)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_linear_transpose_jax_form(method):
+    A = np.arange(6.0).reshape(2, 3)
+    (got,) = dl.linear_transpose(lambda x: A @ x, np.zeros(3), method=method)(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(got, A.T @ [1.0, 2.0])
+    # pytrees in and out (jax.linear_transpose's (5.0, (1.0,))); a constant term dropped, as JAX's
+    assert dl.linear_transpose(lambda x, y: (2 * x + y[0], 3 * x), 1.0, (2.0,), method=method)((1.0, 1.0)) == (
+        5.0,
+        (1.0,),
+    )
+    assert dl.linear_transpose(lambda x: x + 1.0, 1.0, method=method)(1.0) == (1.0,)
+    with pytest.raises(ValueError, match=r"linear_transpose: <lambda> is not linear"):
+        dl.linear_transpose(lambda x: x**2, 1.0, method=method)(1.0)
+    # difflab's own form stays: the transpose of a linearize result
+    _, f_jvp = dl.linearize(lambda x: A @ x, np.ones(3))
+    np.testing.assert_array_equal(dl.linear_transpose(f_jvp)(np.array([1.0, 2.0]))[0], A.T @ [1.0, 2.0])
