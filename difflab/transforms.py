@@ -1,6 +1,6 @@
 """Transformations users bring from JAX and PyTorch, built on the one IR: stop_gradient, has_aux,
 hvp, linearize / linear_transpose (this module); custom rules, checkpointing and sparse Jacobians
-live in `difflab.rules`, `difflab.remat` and `difflab.sparse`.
+live in `difflab.rules`, `difflab.checkpointing` and `difflab.sparse`.
 
 Each is a transformation of traced graphs through the API's staging (`difflab.api`: `_Transform`, `stage`), so
 every method gets it, it takes pytrees, and a transformed function can be transformed again.
@@ -502,6 +502,11 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 def _transpose_of(f, primals, method):
     """JAX's linear_transpose(f, *primals): f's pullback at zeros of the primals' shapes, which, f being linear, is
     its transpose anywhere; the pullback at a second point (seeded random values) must agree, or f is refused."""
+    if not (callable(f) and primals):
+        raise TypeError(
+            "linear_transpose takes the function returned by dl.linearize, or JAX's (f, *primals) with f linear, "
+            f"got {type(f).__name__} and {len(primals)} primal(s)"
+        )
     rng = np.random.default_rng(0)
 
     def point(make):
@@ -1208,14 +1213,9 @@ def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     """
     _no_reduce_axes("linear_transpose", reduce_axes)
     if not isinstance(lin, Linearized):
-        if callable(lin) and primals:
-            return _transpose_of(lin, primals, method)
-        raise TypeError(
-            "linear_transpose takes the function returned by dl.linearize, or JAX's (f, *primals) with f linear, "
-            f"got {type(lin).__name__} and {len(primals)} primal(s)"
-        )
-    if primals:
-        raise TypeError("linear_transpose of a dl.linearize result takes no primals (it holds its point)")
+        return _transpose_of(lin, primals, method)
+    if primals:  # (it holds its point)
+        raise TypeError("linear_transpose of a dl.linearize result takes no primals")
     st = lin._st
     if lin.matrix is None:
         from .differentiators.reverse import Reverse
