@@ -28,7 +28,7 @@ _HOME = {
         ),
         ("graph", "Const Eqn Graph Var evaluate to_dot"),
         ("ops", "REGISTRY"),
-        ("remat", "checkpoint checkpoint_sequential"),
+        ("checkpointing", "checkpoint checkpoint_sequential remat"),
         ("rules", "custom_jvp custom_vjp"),
         ("sparse", "sparsity"),
         ("trace", "trace"),
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     )
     from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
     from .ops import REGISTRY
-    from .remat import checkpoint, checkpoint_sequential
+    from .checkpointing import checkpoint, checkpoint_sequential, remat
     from .rules import custom_jvp, custom_vjp
     from .sparse import sparsity
     from .trace import trace
@@ -95,6 +95,7 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "checkpoint",
+    "remat",
     "checkpoint_sequential",
     "sparsity",
     "evaluate",

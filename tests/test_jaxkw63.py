@@ -203,3 +203,21 @@ def test_linear_transpose_jax_form(method):
     # difflab's own form stays: the transpose of a linearize result
     _, f_jvp = dl.linearize(lambda x: A @ x, np.ones(3))
     np.testing.assert_array_equal(dl.linear_transpose(f_jvp)(np.array([1.0, 2.0]))[0], A.T @ [1.0, 2.0])
+
+
+# ---------------------------------------------------------------- dl.remat
+
+
+def test_remat_is_jax_alias_of_checkpoint():
+    # was "'module' object is not callable": difflab.remat was the module (now difflab/checkpointing.py)
+    assert dl.remat is dl.checkpoint
+    layer = dl.remat(lambda x: dnp.tanh(x) * 2.0, prevent_cse=False)
+    g = dl.grad(lambda x: layer(layer(x)))(0.5)
+    assert g == pytest.approx((1 - np.tanh(2 * np.tanh(0.5)) ** 2) * 2.0 * (1 - np.tanh(0.5) ** 2) * 2.0, rel=1e-14)
+    # static_argnames (JAX's) as positions: n reaches f as the int it is
+    power = dl.checkpoint(lambda x, n: x**n, static_argnames="n")
+    assert dl.grad(power)(2.0, 3) == 12.0
+    with pytest.raises(ValueError, match=r"static_argnames \['m'\] are not parameters"):
+        dl.checkpoint(lambda x, n: x**n, static_argnames=("m",))
+    with pytest.raises(NotImplementedError, match=r"concrete=True.*deprecated"):
+        dl.remat(lambda x: x, concrete=True)
