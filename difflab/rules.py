@@ -143,12 +143,12 @@ class _Custom(abc.ABC):
 
     kind = ""
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
         try:  # (NumPy's ints too, as static_argnums: (np.int64(0),) was refused)
-            nd = check_positions(nondiff_argnums, "nondiff_argnums")
+            nd = check_positions(nondiff_argnums, "nondiff_argnums") + self._named(nondiff_argnames)
         except TypeError:
             nd = (-1,)
         if any(i < 0 for i in nd):
@@ -158,6 +158,19 @@ class _Custom(abc.ABC):
         self._op = None
         self._out_trees: dict = {}  # (trees, leaf shapes) -> the output's OutTree or None
         functools.update_wrapper(self, fun)
+
+    def _named(self, names) -> tuple:
+        """JAX's nondiff_argnames as positions of the function's parameters (then nondiff_argnums' meaning)."""
+        names = (names,) if isinstance(names, str) else tuple(names)
+        if not names:
+            return ()
+        params = list(inspect.signature(self.fun).parameters)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise ValueError(
+                f"{self.kind}'s nondiff_argnames {missing} are not parameters of {_name(self.fun)}: {params}"
+            )
+        return tuple(params.index(n) for n in names)
 
     def _unflatten(self, leaves, trees):
         # (a NumPy leaf is copied: it may be the caller's array or a sweep's stored value, and a user's rule that
@@ -467,6 +480,14 @@ class _Custom(abc.ABC):
         return jac
 
 
+def _no_symbolic_zeros(custom, what, symbolic_zeros):
+    if symbolic_zeros is not False:  # (difflab's rules always get zeros as arrays, never JAX's SymbolicZero objects)
+        raise NotImplementedError(
+            f"{_name(custom.fun)}.{what}(symbolic_zeros={symbolic_zeros!r}): difflab's rules receive every tangent and "
+            "cotangent as an array (zeros as zeros), never JAX's SymbolicZero/CustomVJPPrimal objects: leave it out"
+        )
+
+
 def _describe(x):
     try:
         return f"the structure {tree.flatten(x)[1]}"
@@ -502,11 +523,12 @@ class custom_jvp(_Custom):
 
     kind = "custom_jvp"
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
-        super().__init__(fun, nondiff_argnums, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, nondiff_argnames, sympy=sympy)
         self.rule = None
 
-    def defjvp(self, rule):
+    def defjvp(self, rule, symbolic_zeros=False):
+        _no_symbolic_zeros(self, "defjvp", symbolic_zeros)
         if not callable(rule):  # (was Python's "'int' object is not callable" at the first derivative)
             raise TypeError(
                 f"{_name(self.fun)}.defjvp takes the rule, a function (primals, tangents) -> (out, t_out), got "
@@ -681,11 +703,15 @@ class custom_vjp(_Custom):
 
     kind = "custom_vjp"
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
-        super().__init__(fun, nondiff_argnums, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, nondiff_argnames, sympy=sympy)
         self.fwd = self.bwd = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd, bwd, symbolic_zeros=False, optimize_remat=False):
+        """JAX's defvjp: `fwd(*args) -> (out, residuals)`, `bwd(residuals, ct) -> cotangents`. JAX's `optimize_remat`
+        is taken and changes nothing (residuals are recomputed in the backward sweep here, always); its
+        `symbolic_zeros=True` is refused by name."""
+        _no_symbolic_zeros(self, "defvjp", symbolic_zeros)
         for what, fn in (("fwd", fwd), ("bwd", bwd)):
             if not callable(fn):  # (was Python's "'int' object is not callable" at the first derivative)
                 raise TypeError(

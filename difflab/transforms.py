@@ -612,7 +612,7 @@ class _AllowInt:
         return out_td.unflatten(rows)
 
 
-def vjp(f, *primals, method="reverse", has_aux=False):
+def vjp(f, *primals, method="reverse", has_aux=False, reduce_axes=()):
     """`dl.vjp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, pullback, aux).
 
     Shape contract: `pullback(u)` takes u shaped like out and gives a tuple with one cotangent
@@ -623,6 +623,7 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     >>> y, pullback(1.0), aux
     (9.0, (6.0,), 4.0)
     """
+    _no_reduce_axes("vjp", reduce_axes)
     if not flag("vjp", "has_aux", has_aux):
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)

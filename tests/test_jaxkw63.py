@@ -221,3 +221,105 @@ def test_remat_is_jax_alias_of_checkpoint():
         dl.checkpoint(lambda x, n: x**n, static_argnames=("m",))
     with pytest.raises(NotImplementedError, match=r"concrete=True.*deprecated"):
         dl.remat(lambda x: x, concrete=True)
+
+
+# ---------------------------------------------------------------- every keyword of JAX's transformations
+
+#: inspect.signature of JAX 0.10.2's (x64) transformations: each keyword, and a non-default value a JAX user passes
+_JAX_KEYWORDS = {
+    "grad": ["argnums", "has_aux", "holomorphic", "allow_int", "reduce_axes"],
+    "value_and_grad": ["argnums", "has_aux", "holomorphic", "allow_int", "reduce_axes"],
+    "jacfwd": ["argnums", "has_aux", "holomorphic"],
+    "jacrev": ["argnums", "has_aux", "holomorphic", "allow_int"],
+    "hessian": ["argnums", "has_aux", "holomorphic"],
+    "jvp": ["has_aux"],
+    "vjp": ["has_aux", "reduce_axes"],
+    "linearize": ["has_aux"],
+    "linear_transpose": ["reduce_axes"],
+    "vmap": ["in_axes", "out_axes", "axis_name", "axis_size", "spmd_axis_name", "sum_match"],
+    "custom_jvp": ["nondiff_argnums", "nondiff_argnames"],
+    "custom_vjp": ["nondiff_argnums", "nondiff_argnames"],
+    "checkpoint": ["prevent_cse", "policy", "static_argnums", "static_argnames", "concrete"],
+    "remat": ["prevent_cse", "policy", "static_argnums", "concrete"],
+    "custom_jvp.defjvp": ["symbolic_zeros"],
+    "custom_vjp.defvjp": ["symbolic_zeros", "optimize_remat"],
+    "lax.psum": ["axis_index_groups"],
+    "lax.pmean": ["axis_index_groups"],
+    "lax.pmax": ["axis_index_groups"],
+    "lax.pmin": ["axis_index_groups"],
+    "lax.all_gather": ["axis_index_groups", "axis", "tiled", "to"],
+}
+
+
+def _resolve(name):
+    import difflab.lax  # noqa: F401
+
+    obj = dl
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@pytest.mark.parametrize("name", sorted(_JAX_KEYWORDS))
+def test_every_jax_keyword_is_a_parameter(name):
+    import inspect
+
+    params = inspect.signature(_resolve(name)).parameters
+    assert [k for k in _JAX_KEYWORDS[name] if k not in params] == []
+
+
+def _square(x):
+    return x * x
+
+
+def _cube(x, n):
+    return x**n
+
+
+def _cube_by_name():
+    f = dl.custom_jvp(_cube, nondiff_argnames=("n",))  # n fixed: the rule gets it first, as nondiff_argnums=(1,)
+    f.defjvp(lambda n, primals, tangents: (_cube(primals[0], n), n * primals[0] ** (n - 1) * tangents[0]))
+    return f
+
+
+#: (the call with JAX's keyword at a value that is not its default, what it gives: a value, or an error and its words)
+_CALLS = [
+    (lambda: dl.grad(_square, reduce_axes=("i",)), NotImplementedError, "reduce_axes"),
+    (lambda: dl.value_and_grad(_cube, argnums=(0, 1), allow_int=True)(2.0, 3), ((8.0, (12.0, 0.0))), None),
+    (lambda: dl.jacrev(_square, allow_int=True)(np.array([2.0])), [[4.0]], None),
+    (lambda: dl.vjp(_square, 1.0, reduce_axes=("i",)), NotImplementedError, "reduce_axes"),
+    (lambda: dl.linear_transpose(_square, 1.0, reduce_axes=("i",)), NotImplementedError, "reduce_axes"),
+    (lambda: dl.vmap(_square, axis_size=2)(np.ones(2)), [1.0, 1.0], None),
+    (lambda: dl.vmap(_square, sum_match=True), NotImplementedError, "sum_match=True"),
+    (lambda: dl.grad(_cube_by_name())(2.0, 3), 12.0, None),
+    (lambda: dl.custom_vjp(_cube, nondiff_argnames="m"), ValueError, r"nondiff_argnames \['m'\]"),
+    (lambda: dl.checkpoint(_square, policy=print), TypeError, "policy=print"),
+    (lambda: dl.grad(dl.remat(_cube, static_argnums=1))(2.0, 3), 12.0, None),
+    (lambda: dl.custom_jvp(_square).defjvp(print, symbolic_zeros=True), NotImplementedError, "SymbolicZero"),
+    (lambda: dl.custom_vjp(_square).defvjp(print, print, symbolic_zeros=True), NotImplementedError, "SymbolicZero"),
+    (lambda: dl.custom_vjp(_square).defvjp(print, print, optimize_remat=True), None, None),
+    (
+        lambda: dl.vmap(lambda x: dl.lax.psum(x, "i", axis_index_groups=[[0]]), axis_name="i")(np.ones(2)),
+        NotImplementedError,
+        "axis_index_groups",
+    ),  # fmt: skip
+    (
+        lambda: dl.vmap(lambda x: dl.lax.all_gather(x, "i", tiled=True), axis_name="i")(np.ones(2)),
+        NotImplementedError,
+        "tiled=True",
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("k", range(len(_CALLS)))
+def test_jax_keywords_work_or_are_refused_by_name(k):
+    import difflab.lax  # noqa: F401
+
+    call, want, words = _CALLS[k]
+    if isinstance(want, type) and issubclass(want, Exception):
+        with pytest.raises(want, match=words):
+            call()
+        return
+    got = call()
+    if want is not None:
+        assert np.array(got, dtype=object).tolist() == np.array(want, dtype=object).tolist() or got == want

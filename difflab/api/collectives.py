@@ -154,7 +154,12 @@ _GATHER = _make(
 )
 
 
-def _apply(op, x, axis_name, what):
+def _apply(op, x, axis_name, what, groups=None):
+    if groups is not None:
+        raise NotImplementedError(
+            f"{what}(axis_index_groups={groups!r}): JAX's collective over groups of devices; difflab's reduces over "
+            "every row of the vmap axis: leave it out (mask the rows, numpy.where, to reduce over a subset)"
+        )
     if isinstance(axis_name, (tuple, list)):
         raise NotImplementedError(
             f"{what} over several axes {tuple(axis_name)!r}: difflab's collectives take one vmap axis name; "
@@ -165,7 +170,7 @@ def _apply(op, x, axis_name, what):
     return tree.tree_map(lambda leaf: op.bind(leaf if isinstance(leaf, Traced) else np.asarray(leaf), axis=params), x)
 
 
-def psum(x, axis_name):
+def psum(x, axis_name, *, axis_index_groups=None):
     """JAX's lax.psum: the sum of x over the rows of vmap's axis `axis_name`, the same for every row.
 
     Shape contract: x a pytree of arrays; the result has its structure and shapes (float64).
@@ -174,20 +179,20 @@ def psum(x, axis_name):
     >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [0.25, 0.75]
     """
-    return _apply(_PSUM, x, axis_name, "psum")
+    return _apply(_PSUM, x, axis_name, "psum", axis_index_groups)
 
 
-def pmean(x, axis_name):
+def pmean(x, axis_name, *, axis_index_groups=None):
     """JAX's lax.pmean: the mean of x over the rows of vmap's axis `axis_name` (psum's shape contract).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x - dl.lax.pmean(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [-1.0, 1.0]
     """
-    return _apply(_PMEAN, x, axis_name, "pmean")
+    return _apply(_PMEAN, x, axis_name, "pmean", axis_index_groups)
 
 
-def pmax(x, axis_name):
+def pmax(x, axis_name, *, axis_index_groups=None):
     """JAX's lax.pmax: the elementwise max of x over the rows of vmap's axis `axis_name` (psum's shape contract;
     differentiable from outside the vmap, by max's rule: ties split evenly).
 
@@ -195,34 +200,35 @@ def pmax(x, axis_name):
     >>> dl.vmap(lambda x: dl.lax.pmax(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [3.0, 3.0]
     """
-    return _apply(_PMAX, x, axis_name, "pmax")
+    return _apply(_PMAX, x, axis_name, "pmax", axis_index_groups)
 
 
-def pmin(x, axis_name):
+def pmin(x, axis_name, *, axis_index_groups=None):
     """JAX's lax.pmin: the elementwise min of x over the rows of vmap's axis `axis_name` (as pmax).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: dl.lax.pmin(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [1.0, 1.0]
     """
-    return _apply(_PMIN, x, axis_name, "pmin")
+    return _apply(_PMIN, x, axis_name, "pmin", axis_index_groups)
 
 
-def all_gather(x, axis_name, *, axis=0, tiled=False):
+def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False, to="varying"):
     """JAX's lax.all_gather: every row's x stacked along a new leading axis, the same for every row.
 
-    Shape contract: x of shape s gives (size, *s); axis=0 and tiled=False only (others refused by name).
+    Shape contract: x of shape s gives (size, *s); axis=0, tiled=False, axis_index_groups=None only (others refused
+    by name, as psum's axis_index_groups).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [[1.0, 3.0], [1.0, 3.0]]
     """
-    if axis != 0 or tiled:
+    if axis != 0 or tiled or to != "varying":
         raise NotImplementedError(
-            f"all_gather(axis={axis!r}, tiled={tiled!r}): difflab's stacks along a new axis 0 only; "
+            f"all_gather(axis={axis!r}, tiled={tiled!r}, to={to!r}): difflab's stacks along a new axis 0 only; "
             "move or reshape its result (dnp.moveaxis, reshape)"
         )
-    return _apply(_GATHER, x, axis_name, "all_gather")
+    return _apply(_GATHER, x, axis_name, "all_gather", axis_index_groups)
 
 
 def axis_index(axis_name):
