@@ -28,7 +28,7 @@ _HOME = {
         ),
         ("graph", "Const Eqn Graph Var evaluate to_dot"),
         ("ops", "REGISTRY"),
-        ("remat", "checkpoint checkpoint_sequential"),
+        ("checkpointing", "checkpoint checkpoint_sequential remat"),
         ("rules", "custom_jvp custom_vjp"),
         ("sparse", "sparsity"),
         ("trace", "trace"),
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     )
     from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
     from .ops import REGISTRY
-    from .remat import checkpoint, checkpoint_sequential
+    from .checkpointing import checkpoint, checkpoint_sequential, remat
     from .rules import custom_jvp, custom_vjp
     from .sparse import sparsity
     from .trace import trace
@@ -95,6 +95,7 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "checkpoint",
+    "remat",
     "checkpoint_sequential",
     "sparsity",
     "evaluate",
@@ -143,8 +144,6 @@ _OTHER_SPELLINGS = {
     "jit": "; JAX's jit is dl.prepare(f, *example_args): trace and compile once for those shapes "
     "(static_argnums/static_argnames as jit's): p(x) is f(x), p.grad, p.jacobian, p.jvp, ... its derivatives",
     "make_jaxpr": "; JAX's make_jaxpr is dl.trace(f, *args): the tape, one equation a line",
-    "lax": "; JAX's lax.stop_gradient is dl.stop_gradient; loops and branches are plain Python (for, while, if: the "
-    "trace follows them) and np.where, so there is no fori_loop, scan or cond",
     "tree_util": "; JAX's tree_util is difflab.tree (tree_map, flatten, unflatten): dicts, lists, tuples and "
     "namedtuples are pytrees",
 }
@@ -152,7 +151,7 @@ _OTHER_SPELLINGS = {
 
 #: the subpackages a user imports (`difflab.numpy as dnp`, the oracle, the networks, SciPy's names, the peers'
 #: shims, the explorer): listed by dir(difflab) with the public names; the others are the library's insides
-_SUBPACKAGES = {"numpy", "testing", "nn", "scipy", "peers", "explore"}
+_SUBPACKAGES = {"numpy", "testing", "nn", "scipy", "peers", "explore", "lax"}
 
 
 def __dir__():

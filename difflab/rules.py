@@ -143,12 +143,12 @@ class _Custom(abc.ABC):
 
     kind = ""
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
         try:  # (NumPy's ints too, as static_argnums: (np.int64(0),) was refused)
-            nd = check_positions(nondiff_argnums, "nondiff_argnums")
+            nd = check_positions(nondiff_argnums, "nondiff_argnums") + self._named(nondiff_argnames)
         except TypeError:
             nd = (-1,)
         if any(i < 0 for i in nd):
@@ -158,6 +158,19 @@ class _Custom(abc.ABC):
         self._op = None
         self._out_trees: dict = {}  # (trees, leaf shapes) -> the output's OutTree or None
         functools.update_wrapper(self, fun)
+
+    def _named(self, names) -> tuple:
+        """JAX's nondiff_argnames as positions of the function's parameters (then nondiff_argnums' meaning)."""
+        names = (names,) if isinstance(names, str) else tuple(names)
+        if not names:
+            return ()
+        params = list(inspect.signature(self.fun).parameters)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise ValueError(
+                f"{self.kind}'s nondiff_argnames {missing} are not parameters of {_name(self.fun)}: {params}"
+            )
+        return tuple(params.index(n) for n in names)
 
     def _unflatten(self, leaves, trees):
         # (a NumPy leaf is copied: it may be the caller's array or a sweep's stored value, and a user's rule that
@@ -467,6 +480,14 @@ class _Custom(abc.ABC):
         return jac
 
 
+def _no_symbolic_zeros(custom, what, symbolic_zeros):
+    if symbolic_zeros is not False:  # (difflab's rules always get zeros as arrays, never JAX's SymbolicZero objects)
+        raise NotImplementedError(
+            f"{_name(custom.fun)}.{what}(symbolic_zeros={symbolic_zeros!r}): difflab's rules receive every tangent and "
+            "cotangent as an array (zeros as zeros), never JAX's SymbolicZero/CustomVJPPrimal objects: leave it out"
+        )
+
+
 def _describe(x):
     try:
         return f"the structure {tree.flatten(x)[1]}"
@@ -502,11 +523,12 @@ class custom_jvp(_Custom):
 
     kind = "custom_jvp"
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
-        super().__init__(fun, nondiff_argnums, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, nondiff_argnames, sympy=sympy)
         self.rule = None
 
-    def defjvp(self, rule):
+    def defjvp(self, rule, symbolic_zeros=False):
+        _no_symbolic_zeros(self, "defjvp", symbolic_zeros)
         if not callable(rule):  # (was Python's "'int' object is not callable" at the first derivative)
             raise TypeError(
                 f"{_name(self.fun)}.defjvp takes the rule, a function (primals, tangents) -> (out, t_out), got "
@@ -514,6 +536,45 @@ class custom_jvp(_Custom):
             )
         self.rule, self._op, self._bound = rule, None, {}
         return rule
+
+    def defjvps(self, *jvps):
+        """JAX's per-argument form of defjvp: `jvp_i(t_i, ans, *primals)` is argument i's contribution to t_out
+        (None: the argument has no tangent); t_out is their sum. Built as one defjvp rule, so every method and
+        every nesting reads it as it reads defjvp's.
+
+        >>> import difflab as dl, difflab.numpy as dnp
+        >>> @dl.custom_jvp
+        ... def f(x, y):
+        ...     return dnp.sin(x) * y
+        >>> f.defjvps(lambda tx, ans, x, y: dnp.cos(x) * y * tx, lambda ty, ans, x, y: dnp.sin(x) * ty)
+        >>> float(dl.grad(f, argnums=1, method="forward")(0.5, 2.0)) == float(dnp.sin(0.5))
+        True
+        """
+        if self.nondiff:  # (JAX refuses it too: its rule has no place for the fixed arguments)
+            raise TypeError(
+                f"{_name(self.fun)}.defjvps cannot be used with nondiff_argnums {self.nondiff}: "
+                "use defjvp(rule), whose rule gets the nondiff arguments first"
+            )
+        bad = [k for k, j in enumerate(jvps) if j is not None and not callable(j)]
+        if bad:
+            raise TypeError(
+                f"{_name(self.fun)}.defjvps takes one function (t_i, ans, *primals) -> t_out or None per argument; "
+                f"argument {bad[0]}'s is a {type(jvps[bad[0]]).__name__}"
+            )
+
+        def rule(primals, tangents):
+            if len(primals) != len(jvps):
+                raise TypeError(
+                    f"{_name(self.fun)}.defjvps was given {len(jvps)} rule(s), one per argument, and the function "
+                    f"was called with {len(primals)} argument(s)"
+                )
+            ans = self(*primals)
+            parts = [j(t, ans, *primals) for j, t in zip(jvps, tangents) if j is not None]
+            if not parts:  # (no argument has a tangent: t_out is zero, shaped like ans)
+                return ans, tree.tree_map(lambda a: 0.0 * a, ans)
+            return ans, functools.reduce(lambda a, b: tree.tree_map(lambda x, y: x + y, a, b), parts)
+
+        self.defjvp(rule)
 
     def _fix(self, g, fixed, merged):
         """JAX's rule with nondiff_argnums: `rule(*nondiff, primals, tangents)`, both of the other arguments."""
@@ -642,11 +703,15 @@ class custom_vjp(_Custom):
 
     kind = "custom_vjp"
 
-    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
-        super().__init__(fun, nondiff_argnums, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), nondiff_argnames=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, nondiff_argnames, sympy=sympy)
         self.fwd = self.bwd = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd, bwd, symbolic_zeros=False, optimize_remat=False):
+        """JAX's defvjp: `fwd(*args) -> (out, residuals)`, `bwd(residuals, ct) -> cotangents`. JAX's `optimize_remat`
+        is taken and changes nothing (residuals are recomputed in the backward sweep here, always); its
+        `symbolic_zeros=True` is refused by name."""
+        _no_symbolic_zeros(self, "defvjp", symbolic_zeros)
         for what, fn in (("fwd", fwd), ("bwd", bwd)):
             if not callable(fn):  # (was Python's "'int' object is not callable" at the first derivative)
                 raise TypeError(

@@ -1,6 +1,6 @@
 """Transformations users bring from JAX and PyTorch, built on the one IR: stop_gradient, has_aux,
 hvp, linearize / linear_transpose (this module); custom rules, checkpointing and sparse Jacobians
-live in `difflab.rules`, `difflab.remat` and `difflab.sparse`.
+live in `difflab.rules`, `difflab.checkpointing` and `difflab.sparse`.
 
 Each is a transformation of traced graphs through the API's staging (`difflab.api`: `_Transform`, `stage`), so
 every method gets it, it takes pytrees, and a transformed function can be transformed again.
@@ -24,7 +24,7 @@ from .api.boundary import (
     _real_tangent,
     pytree_output,
 )
-from .errors import Collector, check_function, collecting, trial_warnings
+from .errors import Collector, check_function, check_positions, collecting, trial_warnings
 from .differentiators.base import _lifted, _may_lift as _may_lift_prepared, flag, split as split_vec
 from .compile import lower
 from .compile.graphs import _UNDERFLOWS
@@ -190,7 +190,7 @@ class _JacobianAux(_AuxTransform):
         return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 
-def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
+def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """`dl.value_and_grad` with JAX's `has_aux`: f returns (out, aux) and the result is
     ((out, aux), ∇out); aux passes through untouched (it is evaluated, never differentiated). With JAX's
     `holomorphic=True` (f holomorphic from complex leaves to a complex scalar): (f(z), f'(z)), see `grad`.
@@ -203,6 +203,9 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=Fa
     >>> dl.value_and_grad(lambda z: z * z, holomorphic=True)(1.0 + 2.0j)
     ((-3+4j), (2+4j))
     """
+    _no_reduce_axes("value_and_grad", reduce_axes)
+    if allow_int is not False and flag("value_and_grad", "allow_int", allow_int):
+        return _AllowInt(value_and_grad, f, argnums, dict(method=method, has_aux=has_aux, holomorphic=holomorphic))
     # (the defaults first: no call of flag, per fresh transform)
     if holomorphic is not False and flag("value_and_grad", "holomorphic", holomorphic):
         return _HolomorphicGrad(f, argnums, method, flag("value_and_grad", "has_aux", has_aux), "value_and_grad")
@@ -211,12 +214,14 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=Fa
     return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
 
 
-def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
+def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux); aux comes back as
     f returned it (a str, an int or None as it is, an array computed from x as this call's value).
     With JAX's `holomorphic=True`, f takes complex leaves to a complex scalar and is holomorphic: the result
     is the complex derivative f'(z) (no conjugate), as `dl.jacobian(f, holomorphic=True)` gives it for a
-    scalar f (refused where f is not holomorphic: Cauchy–Riemann).
+    scalar f (refused where f is not holomorphic: Cauchy–Riemann). With JAX's `allow_int=True`, integer and
+    bool leaves of the differentiated arguments reach f as they are and are not differentiated: their gradient
+    is zeros (float64: JAX's float0 has no arithmetic); by default they are refused by name (DESIGN.md §6).
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s)
     (a tuple of them for a tuple of argnums); aux has the structure f gave it.
@@ -228,7 +233,12 @@ def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):
     (12.0, {'step': 3, 'tag': 'cube'})
     >>> dl.grad(lambda z: z ** 3.0, holomorphic=True)(1.0j)  # 3 z²
     (-3+0j)
+    >>> dl.grad(lambda x, n: x ** n, argnums=(0, 1), allow_int=True)(2.0, 3)
+    (12.0, 0.0)
     """
+    _no_reduce_axes("grad", reduce_axes)
+    if allow_int is not False and flag("grad", "allow_int", allow_int):
+        return _AllowInt(grad, f, argnums, dict(method=method, has_aux=has_aux, holomorphic=holomorphic))
     if holomorphic is not False and flag("grad", "holomorphic", holomorphic):
         return _HolomorphicGrad(f, argnums, method, flag("grad", "has_aux", has_aux), "grad")
     if has_aux is False or not flag("grad", "has_aux", has_aux):  # (the default: no call, per fresh transform)
@@ -476,7 +486,7 @@ def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
     return jacobian(f, argnums, "forward", has_aux=has_aux, holomorphic=holomorphic)
 
 
-def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
+def jacrev(f, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """JAX's `jacrev`: `dl.jacobian(f, argnums, method="reverse", ...)`, one reverse sweep per output
     row. Shape contract as `jacobian`: `out.shape + in.shape`.
 
@@ -484,10 +494,125 @@ def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
     >>> dl.jacrev(lambda x: x * x)(np.array([1.0, 2.0])).tolist()
     [[2.0, 0.0], [0.0, 4.0]]
     """
+    if allow_int is not False and flag("jacrev", "allow_int", allow_int):
+        return _AllowInt(jacrev, f, argnums, dict(has_aux=has_aux, holomorphic=holomorphic))
     return jacobian(f, argnums, "reverse", has_aux=has_aux, holomorphic=holomorphic)
 
 
-def vjp(f, *primals, method="reverse", has_aux=False):
+def _transpose_of(f, primals, method):
+    """JAX's linear_transpose(f, *primals): f's pullback at zeros of the primals' shapes, which, f being linear, is
+    its transpose anywhere; the pullback at a second point (seeded random values) must agree, or f is refused."""
+    if not (callable(f) and primals):
+        raise TypeError(
+            "linear_transpose takes the function returned by dl.linearize, or JAX's (f, *primals) with f linear, "
+            f"got {type(f).__name__} and {len(primals)} primal(s)"
+        )
+    rng = np.random.default_rng(0)
+
+    def point(make):
+        def like(x):  # (a Python number stays one: its cotangent comes back a float, as dl.vjp's)
+            return float(make(())) if isinstance(x, (int, float)) and not isinstance(x, bool) else make(np.shape(x))
+
+        return tuple(tree.tree_map(like, p) for p in primals)
+
+    _, at_zero = vjp(f, *point(np.zeros), method=method)
+    _, elsewhere = vjp(f, *point(lambda shape: rng.uniform(0.5, 1.5, shape)), method=method)
+
+    def transposed(u):
+        got, other = at_zero(u), elsewhere(u)
+        for a, b in zip(tree.flatten(got)[0], tree.flatten(other)[0]):
+            if not np.allclose(a, b, rtol=1e-9, atol=1e-12 * max(1.0, float(np.max(np.abs(a), initial=0.0)))):
+                raise ValueError(
+                    f"linear_transpose: {_name(f)} is not linear (its derivative differs between two points: "
+                    f"{np.ravel(a)[:3]} and {np.ravel(b)[:3]}); JAX's needs a linear f too: use dl.vjp(f, *primals)"
+                )
+        return got
+
+    return transposed
+
+
+def _no_reduce_axes(what, reduce_axes):
+    if reduce_axes not in ((), None, []):  # (JAX's own is deprecated; a named axis is summed by dl.lax.psum)
+        raise NotImplementedError(
+            f"{what}(reduce_axes={reduce_axes!r}): JAX's deprecated reduction of the gradient over named axes; "
+            "sum it with dl.lax.psum inside vmap(axis_name=...) instead"
+        )
+
+
+def _is_int(x) -> bool:
+    return not isinstance(x, Traced) and np.asarray(x).dtype.kind in "biu"
+
+
+class _AllowInt:
+    """JAX's `allow_int=True` for grad, value_and_grad and jacrev (`make`): the integer and bool leaves of the
+    differentiated arguments are held fixed, passed to f as they are, and their derivative is zeros (float64, of
+    the leaf's shape; jacrev's out.shape + its shape). The others are differentiated by `make` as without it."""
+
+    def __init__(self, make, f, argnums, kw):
+        check_function(f, make.__name__)
+        self.make, self.f, self.argnums, self.kw = make, f, argnums, kw
+        self.many = not isinstance(argnums, (int, np.integer))
+
+    def __call__(self, *args):
+        nums = [i % len(args) if -len(args) <= i < len(args) else i for i in check_positions(self.argnums, "argnums")]
+        if any(i >= len(args) for i in nums):  # (the transform names it)
+            return self.make(self.f, self.argnums, **self.kw)(*args)
+        flat = {i: tree.flatten(args[i]) for i in nums}
+        fixed = {i: {k for k, x in enumerate(flat[i][0]) if _is_int(x)} for i in nums}
+        kept = [i for i in nums if len(fixed[i]) < len(flat[i][0])]
+        if not any(fixed.values()):
+            return self.make(self.f, self.argnums, **self.kw)(*args)
+
+        def g(*xs):
+            full = list(xs)
+            for i in nums:
+                it = iter(xs[i] if i in kept else ())
+                full[i] = flat[i][1].unflatten([x if k in fixed[i] else next(it) for k, x in enumerate(flat[i][0])])
+            return self.f(*full)
+
+        reduced = [
+            [x for k, x in enumerate(flat[i][0]) if k not in fixed[i]] if i in nums else a for i, a in enumerate(args)
+        ]
+        value, parts = self._parts(g, reduced, kept, args)
+        res = tuple(self._rebuild(i, parts.get(i), flat[i], fixed[i], value) for i in nums)
+        res = res if self.many else res[0]
+        if self.make is value_and_grad:
+            return value, res
+        return (res, value[1]) if self.kw.get("has_aux") else res
+
+    def _parts(self, g, reduced, kept, args):
+        """f's value (value and aux with has_aux) and the derivatives of the kept arguments' float leaves."""
+        if not kept:  # (nothing to differentiate: f's value, for its shape and aux)
+            return self.f(*args), {}
+        res = self.make(g, tuple(kept), **self.kw)(*reduced)
+        if self.make is value_and_grad:
+            value, ds = res
+        elif self.kw.get("has_aux"):
+            (ds, aux), value = res, (None, res[1])
+            value = (self.f(*args)[0], aux) if self.make is jacrev else value
+        else:
+            ds, value = res, (self.f(*args) if self.make is jacrev else None)
+        return value, dict(zip(kept, ds))
+
+    def _rebuild(self, i, d, flat_i, fixed_i, value):
+        leaves, td = flat_i
+        zero = lambda x, pre=(): 0.0 if type(x) in (int, bool) and not pre else np.zeros(pre + np.shape(x))  # noqa: E731
+        if self.make is not jacrev:
+            it = iter(d or ())
+            return td.unflatten([zero(x) if k in fixed_i else next(it) for k, x in enumerate(leaves)])
+        out = value[0] if self.kw.get("has_aux") else value
+        out_leaves, out_td = tree.flatten(out)
+        got, n = (tree.flatten(d)[0] if d is not None else []), len(leaves) - len(fixed_i)
+        rows = []
+        for j, o in enumerate(out_leaves):
+            it = iter(got[j * n : (j + 1) * n])
+            rows.append(
+                td.unflatten([zero(x, np.shape(o)) if k in fixed_i else next(it) for k, x in enumerate(leaves)])
+            )
+        return out_td.unflatten(rows)
+
+
+def vjp(f, *primals, method="reverse", has_aux=False, reduce_axes=()):
     """`dl.vjp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, pullback, aux).
 
     Shape contract: `pullback(u)` takes u shaped like out and gives a tuple with one cotangent
@@ -498,6 +623,7 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     >>> y, pullback(1.0), aux
     (9.0, (6.0,), 4.0)
     """
+    _no_reduce_axes("vjp", reduce_axes)
     if not flag("vjp", "has_aux", has_aux):
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
@@ -1070,10 +1196,12 @@ def _linearize(f, primals, method, said):
     return st.outputs(outs), lin
 
 
-def linear_transpose(lin: Linearized):
+def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     """u -> Jᵀ u from a `linearize` result: the transpose of the stored linear map, with no new
     evaluation of f ("forward": the reverse sweep of the stored tangent graph, which is linear in
-    v; "reverse"/"symbolic": the stored matrix transposed).
+    v; "reverse"/"symbolic": the stored matrix transposed). Or JAX's form, `linear_transpose(f, *primals)`:
+    f linear (a constant term is dropped, as JAX's does), the primals giving its arguments' structures and
+    shapes only; Jᵀu is f's pullback by `method`, checked at two points (a nonlinear f is refused by name).
 
     Shape contract: u shaped like f's output; the result a tuple with one cotangent per primal.
 
@@ -1081,9 +1209,14 @@ def linear_transpose(lin: Linearized):
     >>> y, f_jvp = dl.linearize(lambda x: x * np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     >>> [c.tolist() for c in dl.linear_transpose(f_jvp)(np.array([1.0, 1.0]))]
     [[1.0, 2.0]]
+    >>> dl.linear_transpose(lambda x, y: 2.0 * x + y[0], 1.0, (2.0,))(1.0)
+    (2.0, (1.0,))
     """
+    _no_reduce_axes("linear_transpose", reduce_axes)
     if not isinstance(lin, Linearized):
-        raise TypeError(f"linear_transpose takes the function returned by dl.linearize, got {type(lin).__name__}")
+        return _transpose_of(lin, primals, method)
+    if primals:  # (it holds its point)
+        raise TypeError("linear_transpose of a dl.linearize result takes no primals")
     st = lin._st
     if lin.matrix is None:
         from .differentiators.reverse import Reverse

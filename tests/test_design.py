@@ -112,7 +112,8 @@ LAYERS = {
     "transforms": 6,
     "rules": 6,
     "sparse": 6,
-    "remat": 6,
+    "checkpointing": 6,
+    "lax": 6,  # dl.lax: the collectives (api/collectives.py) and stop_gradient (transforms), by JAX's names
     "": 6,
     "nn": 7,
     "testing": 7,

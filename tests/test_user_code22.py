@@ -33,7 +33,8 @@ still understates that round-off (0.11 of H[0, 0], the truth 17 times it): LU's 
 Judged too, test_user_code10's laplace_evidence now says its 1e-9 entries are 2–4 % off (true). The numeric Hessian
 of linearize_jtj is 1.3e-4 off and says so (not kept). JAX's own hessian of deq_implicit fails (forward over
 custom_vjp); difflab's reverse-over-reverse pair is not checked here.
-JAX keywords a user reaches for that difflab lacks (recorded, not added): checkpoint's policy= (since refused by name;
+JAX keywords a user reaches for that difflab lacked (recorded here; since added or refused by name, stop 63:
+tests/test_jaxkw63.py): checkpoint's policy= (refused by name;
 prevent_cse= taken: tests/test_checkpoint62.py), custom_jvp.defjvps, vmap(axis_size=, axis_name=), grad(allow_int=) (Python's "unexpected keyword argument"),
 linear_transpose(f, *primals) (difflab's takes a Linearized: dl.linear_transpose(dl.linearize(f, x)[1]); Python's
 "takes 1 positional argument"), and dl.remat, which is difflab's module remat, not jax.remat's alias of checkpoint

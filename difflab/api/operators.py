@@ -49,6 +49,7 @@ from ..errors import (
 from ..graph import Const, Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
 from ..ops.core import _TINY, REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
+from . import collectives
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
@@ -934,7 +935,7 @@ def vjp_at(st: Staged, prep, xs, said):
     return st.outputs(outs, xs), pullback
 
 
-def vmap(f, in_axes=0, out_axes=0):
+def vmap(f, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None, sum_match=False):
     """Vectorise `f` over a batch axis, like `jax.vmap`: vmap(f)(xs) stacks f(x) over x in xs.
 
     `in_axes` gives each argument's batch axis: an int (any axis of it, negative counting from the
@@ -946,40 +947,40 @@ def vmap(f, in_axes=0, out_axes=0):
     whole batch, each op by its registry batching rule; a function whose control flow depends on
     values cannot be batched so. On traced values (inside grad) each equation is recorded once,
     batched. f may itself call grad, jacobian, hessian, jvp or linearize. Keyword arguments are batched
-    along their axis 0, as JAX's.
+    along their axis 0, as JAX's. `axis_size` (JAX's) gives the batch size where no argument is batched (and
+    must equal the batched arguments' size otherwise); `axis_name` names the batch axis for the collectives
+    `dl.lax.psum`, `pmean`, `pmax`, `pmin`, `all_gather` and `axis_index` inside f (difflab/api/collectives.py).
+    `spmd_axis_name` and `sum_match` (device meshes) are refused by name unless None and False.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
     check_function(f, "vmap")
+    _check_axis_keywords(axis_name, axis_size, spmd_axis_name, sum_match)
+    token, live = collectives.new_token(), [False]  # (live: f's first row is being traced, collectives recorded)
 
     @functools.wraps(f)
     def batched(*args, **kwargs):
         if kwargs:  # JAX's: keyword arguments batched along their axis 0, whatever in_axes says
-            return _vmap_kwargs(f, in_axes, out_axes, args, kwargs)
+            return _vmap_kwargs(f, in_axes, out_axes, args, kwargs, axis_name, axis_size)
         return collecting(run, *args)
 
     def run(*args):
         flat = [tree.flatten(a) for a in args]
         leaves, flags = _batch_axis_first(flat, in_axes)
-        sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
-        if not sizes or None in sizes or len(sizes) > 1:
-            raise ValueError(
-                "vmap needs batched arguments (in_axes not None) with one batch axis of one size; got "
-                + (
-                    ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
-                    or f"no batched argument: in_axes={in_axes!r} maps none of the {len(args)} argument(s); "
-                    "give one an int (in_axes=0 batches every argument along its axis 0)"
-                )
-            )
-        out_def, (size,) = {}, sizes
+        size = _batch_size(leaves, flags, in_axes, len(args), axis_size)
+        named = axis_name is not None or not any(flags)
+        if named:  # the rows' positions: axis_index's values, and the batch axis where no argument has one
+            leaves, flags = [*leaves, np.arange(size)], [*flags, True]
+        out_def: dict = {}
 
         def call(values):
             it = iter(values)
-            out_leaves, out_def["tree"] = flatten_returned(
-                f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]), "batches"
-            )
+            with collectives.binding(axis_name, size, token, values[-1] if named else None, live[0]):
+                out_leaves, out_def["tree"] = flatten_returned(
+                    f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]), "batches"
+                )
             return out_leaves
 
         def loop(ks=None):  # f per batch element (those of ks), outputs stacked (traced: the outer trace records it)
@@ -989,10 +990,12 @@ def vmap(f, in_axes=0, out_axes=0):
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
         # equations are then recorded once each, batched by their ops' rules, as on arrays
         if size == 0:
-            return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
+            with collectives.tracing(live, token):
+                return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
         narrow = any([np.dtype(getattr(x, "dtype", float)) in _NARROW for x in leaves])
-        t, inputs, out_leaves = _trace_first_row(lambda *xs: call(xs), first, leaves, narrow)
+        with collectives.tracing(live):
+            t, inputs, out_leaves = _trace_first_row(lambda *xs: call(xs), first, leaves, narrow)
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:  # (by a derivative's decision on the first row's numbers: each row alone, as f is)
@@ -1005,12 +1008,52 @@ def vmap(f, in_axes=0, out_axes=0):
         else:
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
-            outs = _batched_or_rows(graph, _widened(leaves), flags, loop, t.value_dtypes)
+            with collectives.tracing(None, token):  # (the collectives' batching rules reduce over this vmap's rows)
+                outs = _batched_or_rows(graph, _widened(leaves), flags, loop, t.value_dtypes)
         outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _check_axis_keywords(axis_name, axis_size, spmd_axis_name, sum_match):
+    """vmap's JAX keywords for named axes and device meshes: taken where they mean something here, else refused."""
+    if spmd_axis_name is not None or sum_match:
+        raise NotImplementedError(
+            f"vmap(spmd_axis_name={spmd_axis_name!r}, sum_match={sum_match!r}): JAX's device-mesh sharding of the "
+            "batch axis; difflab runs on one CPU, so there is no mesh: leave them out (axis_name names the axis)"
+        )
+    if axis_size is not None and (isinstance(axis_size, bool) or not isinstance(axis_size, (int, np.integer))):
+        raise TypeError(f"vmap's axis_size must be an int (the batch size), got {axis_size!r}")
+    if axis_size is not None and axis_size < 0:
+        raise ValueError(f"vmap's axis_size must be >= 0, got {axis_size}")
+    if axis_name is not None and not isinstance(axis_name, (str, int, tuple)):
+        raise TypeError(f"vmap's axis_name must be a name (a str, as JAX's), got {type(axis_name).__name__}")
+
+
+def _batch_size(leaves, flags, in_axes, n_args, axis_size) -> int:
+    """The batch size: the batched leaves' one axis-0 length, checked against `axis_size` where it is given; or
+    axis_size where no argument is batched."""
+    sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
+    if not sizes and axis_size is not None:
+        return int(axis_size)
+    if not sizes or None in sizes or len(sizes) > 1:
+        raise ValueError(
+            "vmap needs batched arguments (in_axes not None) with one batch axis of one size; got "
+            + (
+                ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
+                or f"no batched argument: in_axes={in_axes!r} maps none of the {n_args} argument(s); "
+                "give one an int (in_axes=0 batches every argument along its axis 0), or give axis_size"
+            )
+        )
+    size = next(s for s in sizes if s is not None)
+    if axis_size is not None and axis_size != size:
+        raise ValueError(
+            f"vmap's axis_size={axis_size} differs from the batched arguments' batch size {size}: give one "
+            "or make them agree"
+        )
+    return size
 
 
 def _stack_rows(outs: list):
@@ -1176,7 +1219,7 @@ def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
     return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
 
-def _vmap_kwargs(f, in_axes, out_axes, args, kwargs):
+def _vmap_kwargs(f, in_axes, out_axes, args, kwargs, axis_name=None, axis_size=None):
     """vmap(f, in_axes, out_axes)(*args, **kwargs) with the keyword arguments batched along their axis 0, as
     JAX's: one more positional argument (a tuple of them, by name) at in_axes 0."""
     for k, v in kwargs.items():
@@ -1187,7 +1230,9 @@ def _vmap_kwargs(f, in_axes, out_axes, args, kwargs):
             )
     axes = in_axes if not isinstance(in_axes, (tuple, list)) else (*in_axes, 0)
     names = sorted(kwargs)
-    return vmap(functools.partial(_with_kwargs, f, names), axes, out_axes)(*args, tuple(kwargs[k] for k in names))
+    return vmap(functools.partial(_with_kwargs, f, names), axes, out_axes, axis_name, axis_size)(
+        *args, tuple(kwargs[k] for k in names)
+    )
 
 
 def _with_kwargs(f, names, *args):

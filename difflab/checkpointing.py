@@ -1,4 +1,4 @@
-"""Checkpointing (rematerialisation): `checkpoint(f)` and `checkpoint_sequential(layers, segments)`.
+"""Checkpointing (rematerialisation): `checkpoint(f)`, JAX's alias `remat`, and `checkpoint_sequential(layers, segments)`.
 
 How it works. Called on traced values, a checkpointed f is traced into a sub-graph, and the outer
 trace records ONE equation `checkpoint(args, sub=<that graph>)`: its value is the sub-graph run
@@ -26,7 +26,7 @@ from .errors import check_positions
 from .rules import UserOp
 from .trace import check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "remat", "checkpoint_sequential"]
 
 
 class _Sub:
@@ -118,7 +118,12 @@ CHECKPOINT = UserOp(
 )
 
 
-def _no_policy(policy):
+def _no_policy(policy, concrete=False):
+    if concrete not in (False, None):  # (JAX's own is deprecated: value-dependent Python control flow is traced here)
+        raise NotImplementedError(
+            "checkpoint(concrete=True): JAX's deprecated flag; difflab's trace follows Python branches on values, so "
+            "leave it out (static_argnums for arguments that are not arrays)"
+        )
     # JAX's checkpoint_policies decide per primitive what to store: no such choice here
     if policy is not None:
         raise TypeError(
@@ -128,7 +133,7 @@ def _no_policy(policy):
         )
 
 
-def checkpoint(f, static_argnums=(), prevent_cse=True, policy=None):
+def checkpoint(f, static_argnums=(), prevent_cse=True, policy=None, static_argnames=(), concrete=False):
     """`f` whose interior reverse mode recomputes instead of storing (rematerialisation).
 
     Calling the result on plain values just calls f. Under differentiation, f's interior is one
@@ -138,7 +143,8 @@ def checkpoint(f, static_argnums=(), prevent_cse=True, policy=None):
     it is; `static_argnums` (JAX's) passes whole arguments as they are, floats too. JAX's `prevent_cse` is taken and
     changes nothing: no pass of difflab's merges the backward sweep's recomputation with the stored forward pass (XLA's
     CSE can, hence JAX's flag). JAX's `policy` (which intermediates to save) is refused unless None: here f's
-    interior saves nothing but its inputs and output.
+    interior saves nothing but its inputs and output. `static_argnames` names static arguments by f's parameter names
+    (as positions: a checkpointed function takes its arguments positionally); JAX's deprecated `concrete` is refused.
 
     Shape contract: f takes arrays or pytrees of them and returns one array or a pytree of
     arrays; the result has f's output structure. Nests in every transformation.
@@ -151,8 +157,8 @@ def checkpoint(f, static_argnums=(), prevent_cse=True, policy=None):
     """
     if not callable(f):
         raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
-    _no_policy(policy)
-    statics = check_positions(static_argnums, "checkpoint's static_argnums")
+    _no_policy(policy, concrete)
+    statics = check_positions(static_argnums, "checkpoint's static_argnums") + _positions_of(f, static_argnames)
 
     @functools.wraps(f)
     def checkpointed(*args, **kwargs):
@@ -257,3 +263,23 @@ def checkpoint_sequential(layers, segments: int):
         return x
 
     return chain
+
+
+#: JAX's `jax.remat`: its name for checkpoint (the same function)
+remat = checkpoint
+
+
+def _positions_of(f, names) -> tuple:
+    """checkpoint's static_argnames as positions of f's parameters (a name f has not: refused by name)."""
+    names = (names,) if isinstance(names, str) else tuple(names)
+    if not names:
+        return ()
+    import inspect
+
+    params = list(inspect.signature(f).parameters)
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(
+            f"checkpoint's static_argnames {missing} are not parameters of {getattr(f, '__name__', f)}: {params}"
+        )
+    return tuple(params.index(n) for n in names)

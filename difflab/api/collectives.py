@@ -1,0 +1,274 @@
+"""JAX's collectives over a vmap's named axis: psum, pmean, pmax, pmin, all_gather, axis_index (`dl.lax`).
+
+How it works: `vmap(f, axis_name="i")` traces f at its first row, so a collective there cannot see the other rows.
+It records one equation of its own op (kept out of the registry, as a user's custom rule is), whose params name
+the axis, its size and the vmap call (`Axis.token`); vmap's batched run of that graph then applies the op's batching
+rule, which reduces over the batch axis with difflab's own ops (psum: sum over axis 0, broadcast back). On an
+enclosing trace's values (grad(vmap(f))) those ops are what is recorded, so every method differentiates them.
+Unbatched (a value no batched input reaches, or another vmap's axis), each op is its value on identical rows
+(psum(y) = size·y), which is also what `impl` computes. Inside the vmap a derivative (vmap(grad(f))) takes JAX's
+rules: psum's and pmean's tangent and cotangent are psum's and pmean's (the rows are seeded together); symbolic
+and numeric cannot see the other rows there and refuse by name, as do pmax, pmin and all_gather's derivatives.
+Outside any vmap binding the name, a collective is an error naming the axis (JAX's "unbound axis name").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import numpy as dnp
+from .. import tree
+from ..errors import NotDifferentiableError
+from ..graph import Traced
+from ..ops.core import Op
+
+__all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "axis_index"]
+
+
+@dataclass
+class Axis:
+    """One vmap call's named axis: its size, its call's token, its batch index (a traced input of the row), and
+    whether its first row is being traced now (`live`: collectives may be recorded; f called row by row may not)."""
+
+    name: object
+    size: int
+    token: int
+    index: object = None
+    live: bool = False
+
+
+_BOUND: list[Axis] = []  # the axes of the vmaps whose f is running, innermost last
+_BATCHING: list[int] = []  # the tokens of the vmaps whose graph is being run batched, innermost last
+_TOKENS = itertools.count()
+
+
+def new_token() -> int:
+    return next(_TOKENS)
+
+
+def _bound(name, what) -> Axis:
+    for axis in reversed(_BOUND):
+        if axis.name == name:
+            if not axis.live:
+                raise NotImplementedError(
+                    f"{what} over axis {name!r}: this vmap answers its rows one by one here (a branch on values, or a "
+                    "row whose derivative is answered alone), where no row sees the others: a collective cannot be "
+                    "computed; write f without value-dependent control flow"
+                )
+            return axis
+    names = ", ".join(repr(a.name) for a in _BOUND) or "none"
+    raise NameError(
+        f"{what}: unbound axis name {name!r} (the vmap axes bound here: {names}); give vmap axis_name={name!r}"
+    )
+
+
+def _live(axis) -> bool:
+    return any(a.token == axis[2] and a.live for a in _BOUND)
+
+
+def _refuse_inside(what, axis):
+    raise NotDifferentiableError(
+        f"{what} of a collective over {axis[0]!r} inside vmap(axis_name={axis[0]!r}): no method can take it row by "
+        "row (the rows share it; JAX's own jacfwd and grad disagree there); take the derivative outside the vmap, "
+        f"grad(vmap(f, axis_name={axis[0]!r})), which every method differentiates"
+    )
+
+
+def _make(name, whole, unbatched, tangent, cotangent, new_axis=False):
+    """The op `name`: `whole(x)` its batched value (x with its leading batch axis), `unbatched(x, size)` its value on
+    identical rows, and there its derivative, linear: `tangent(t, size)`, `cotangent(ct, size)` (difflab's ops)."""
+
+    def batch(batched, x, *, axis):
+        if _BATCHING and _BATCHING[-1] == axis[2]:
+            return whole(x)
+        out = op.bind(x, axis=axis)  # another vmap's axis: per row of it, the op itself
+        return dnp.moveaxis(out, 1, 0) if new_axis else out
+
+    def sympy(x, *, axis):
+        if _live(axis):
+            _refuse_inside("the symbolic method's derivative", axis)
+        return unbatched(x, axis[1])
+
+    def check_rule(*shapes, out_shape, axis):
+        if _live(axis):
+            _refuse_inside("the numeric method's derivative", axis)
+
+    def rule(linear, what):
+        def apply(t, out, x, *, axis):
+            if _live(axis):
+                _refuse_inside(what, axis)
+            return linear(t, axis[1])
+
+        return apply
+
+    op = Op(
+        name,
+        lambda x, *, axis: unbatched(np.asarray(x, dtype=float), axis[1]),
+        (rule(tangent, "a forward derivative"),),
+        (rule(cotangent, "a reverse derivative"),),
+        sympy=sympy,
+        nargs=1,
+        batch=batch,
+        check_rule=check_rule,
+        internal=True,
+        doc=f"JAX's lax.{name} over a vmap's named axis (difflab/api/collectives.py)",
+    )
+    return op
+
+
+def _broadcast_sum(x):
+    return dnp.broadcast_to(dnp.sum(x, axis=0, keepdims=True), dnp.shape(x))
+
+
+def _rowwise(reduce):
+    return lambda x: dnp.broadcast_to(reduce(x, axis=0, keepdims=True), dnp.shape(x))
+
+
+def _gathered(x, n):
+    return dnp.stack([x] * n) if isinstance(x, Traced) else np.broadcast_to(x, (n, *np.shape(x))).copy()
+
+
+def _same(x, n):
+    return 1.0 * x  # (a value of its own, never the argument)
+
+
+def _times_size(x, n):
+    return n * x
+
+
+_PSUM = _make("psum", _broadcast_sum, _times_size, _times_size, _times_size)
+_PMEAN = _make("pmean", lambda x: _broadcast_sum(x) / dnp.shape(x)[0], _same, _same, _same)
+_PMAX = _make("pmax", _rowwise(dnp.max), _same, _same, _same)
+_PMIN = _make("pmin", _rowwise(dnp.min), _same, _same, _same)
+_GATHER = _make(
+    "all_gather",
+    lambda x: dnp.broadcast_to(x[None], (dnp.shape(x)[0], *dnp.shape(x))),
+    _gathered,
+    _gathered,
+    lambda ct, n: dnp.sum(ct, axis=0),
+    new_axis=True,
+)
+
+
+def _apply(op, x, axis_name, what, groups=None):
+    if groups is not None:
+        raise NotImplementedError(
+            f"{what}(axis_index_groups={groups!r}): JAX's collective over groups of devices; difflab's reduces over "
+            "every row of the vmap axis: leave it out (mask the rows, numpy.where, to reduce over a subset)"
+        )
+    if isinstance(axis_name, (tuple, list)):
+        raise NotImplementedError(
+            f"{what} over several axes {tuple(axis_name)!r}: difflab's collectives take one vmap axis name; "
+            "nest them, one call per axis"
+        )
+    axis = _bound(axis_name, what)
+    params = (axis.name, axis.size, axis.token)
+    return tree.tree_map(lambda leaf: op.bind(leaf if isinstance(leaf, Traced) else np.asarray(leaf), axis=params), x)
+
+
+def psum(x, axis_name, *, axis_index_groups=None):
+    """JAX's lax.psum: the sum of x over the rows of vmap's axis `axis_name`, the same for every row.
+
+    Shape contract: x a pytree of arrays; the result has its structure and shapes (float64).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [0.25, 0.75]
+    """
+    return _apply(_PSUM, x, axis_name, "psum", axis_index_groups)
+
+
+def pmean(x, axis_name, *, axis_index_groups=None):
+    """JAX's lax.pmean: the mean of x over the rows of vmap's axis `axis_name` (psum's shape contract).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: x - dl.lax.pmean(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [-1.0, 1.0]
+    """
+    return _apply(_PMEAN, x, axis_name, "pmean", axis_index_groups)
+
+
+def pmax(x, axis_name, *, axis_index_groups=None):
+    """JAX's lax.pmax: the elementwise max of x over the rows of vmap's axis `axis_name` (psum's shape contract;
+    differentiable from outside the vmap, by max's rule: ties split evenly).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: dl.lax.pmax(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [3.0, 3.0]
+    """
+    return _apply(_PMAX, x, axis_name, "pmax", axis_index_groups)
+
+
+def pmin(x, axis_name, *, axis_index_groups=None):
+    """JAX's lax.pmin: the elementwise min of x over the rows of vmap's axis `axis_name` (as pmax).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: dl.lax.pmin(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [1.0, 1.0]
+    """
+    return _apply(_PMIN, x, axis_name, "pmin", axis_index_groups)
+
+
+def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False, to="varying"):
+    """JAX's lax.all_gather: every row's x stacked along a new leading axis, the same for every row.
+
+    Shape contract: x of shape s gives (size, *s); axis=0, tiled=False, axis_index_groups=None only (others refused
+    by name, as psum's axis_index_groups).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [[1.0, 3.0], [1.0, 3.0]]
+    """
+    if axis != 0 or tiled or to != "varying":
+        raise NotImplementedError(
+            f"all_gather(axis={axis!r}, tiled={tiled!r}, to={to!r}): difflab's stacks along a new axis 0 only; "
+            "move or reshape its result (dnp.moveaxis, reshape)"
+        )
+    return _apply(_GATHER, x, axis_name, "all_gather", axis_index_groups)
+
+
+def axis_index(axis_name):
+    """JAX's lax.axis_index: this row's position along vmap's axis `axis_name` (an int array of shape ()).
+
+    >>> import difflab as dl, difflab.lax
+    >>> dl.vmap(lambda x: x * dl.lax.axis_index("i"), axis_name="i")(np.array([5.0, 5.0, 5.0])).tolist()
+    [0.0, 5.0, 10.0]
+    """
+    for a in reversed(_BOUND):
+        if a.name == axis_name:
+            return a.index
+    _bound(axis_name, "axis_index")  # (raises: the name is unbound)
+
+
+@contextlib.contextmanager
+def binding(name, size, token, index, live):
+    """f of a vmap running: its axis bound to `name` (no name: nothing to bind; axis_index and the collectives
+    find it), recorded by the collectives where `live`."""
+    if name is None:
+        yield
+        return
+    _BOUND.append(Axis(name, size, token, index, live))
+    try:
+        yield
+    finally:
+        _BOUND.pop()
+
+
+@contextlib.contextmanager
+def tracing(live, token=None):
+    """`live[0]` True while a vmap traces f's first row; `token`'s vmap running its graph batched."""
+    if live is not None:
+        live[0] = True
+    if token is not None:
+        _BATCHING.append(token)
+    try:
+        yield
+    finally:
+        if live is not None:
+            live[0] = False
+        if token is not None:
+            _BATCHING.pop()
