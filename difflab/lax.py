@@ -1,27 +1,142 @@
-"""`dl.lax`: JAX's lax names a JAX user reaches for, where difflab has them: the collectives over a vmap's named
-axis (psum, pmean, pmax, pmin, all_gather, axis_index: difflab/api/collectives.py) and stop_gradient. Loops and
-branches are plain Python (the trace follows them), so there is no fori_loop, scan, while_loop or cond.
+"""`dl.lax`: JAX's lax names a JAX user reaches for: the collectives over a vmap's named axis (psum, pmean, pmax, pmin,
+all_gather, axis_index: difflab/api/collectives.py), stop_gradient, and the control flow (fori_loop, while_loop,
+scan, map, cond, switch) with JAX's signatures and results. The control flow is plain Python here: difflab's trace
+follows loops and branches as they run, so these are the Python loops they stand for, and a branch or a trip count
+read from a traced value specialises the graph to it as a Python `if` would (`dl.prepare` refuses such an f by name).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [0.25, 0.75]
+    >>> dl.grad(lambda x: dl.lax.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0)  # d x³ = 3x²
+    12.0
+    >>> carry, ys = dl.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.array([1.0, 2.0, 3.0]))
+    >>> float(carry), ys.tolist()
+    (6.0, [0.0, 2.0, 9.0])
 """
 
-import numpy as np  # noqa: F401  (the doctests' np)
+import operator
+
+import numpy as np
+
+from . import numpy as dnp
+from .tree import flatten
 
 from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
 from .transforms import stop_gradient
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "axis_index", "stop_gradient"]
+__all__ += ["fori_loop", "while_loop", "scan", "map", "cond", "switch"]
 
-_CONTROL = {"fori_loop", "scan", "while_loop", "cond", "switch", "map", "associative_scan"}
+#: what JAX's lax has and difflab's does not (the message says what to write instead)
+_CONTROL = {"associative_scan"}
+
+
+def _trip(value, what: str) -> int:
+    """A loop bound or count as a Python int (a traced one would make the trip count depend on the point)."""
+    try:
+        return operator.index(value if not isinstance(value, np.ndarray) or value.ndim else value.item())
+    except TypeError:
+        raise TypeError(
+            f"dl.lax.{what} must be an integer known when f is called, got {type(value).__name__}: a trip count "
+            "read from a traced value would depend on the point (write a Python loop with a `break` instead)"
+        ) from None
+
+
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
+    """JAX's fori_loop: `val = body_fun(i, val)` for i in range(lower, upper), starting from init_val.
+
+    >>> fori_loop(0, 4, lambda i, v: v + i, 0.0)
+    6.0
+    """
+    val = init_val
+    for i in range(_trip(lower, "fori_loop's lower"), _trip(upper, "fori_loop's upper")):
+        val = body_fun(i, val)
+    return val
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """JAX's while_loop: `val = body_fun(val)` while `cond_fun(val)` (a condition on traced values specialises the
+    graph to its trip count, as a Python `while` does).
+
+    >>> while_loop(lambda v: v < 10.0, lambda v: 2.0 * v, 1.0)
+    16.0
+    """
+    val = init_val
+    while cond_fun(val):
+        val = body_fun(val)
+    return val
+
+
+def _stack(trees):
+    """A list of pytrees of one structure as one pytree of stacked leaves (leading axis: the list's)."""
+    leaves = [flatten(t)[0] for t in trees]
+    return flatten(trees[0])[1].unflatten([dnp.stack(column) for column in zip(*leaves)])
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):
+    """JAX's scan: `carry, y = f(carry, x)` over the leading axis of xs (a pytree, or None with `length`
+    steps); returns the final carry and the ys stacked along a new leading axis (in xs's order, also when
+    `reverse` runs the steps last to first).
+
+    >>> scan(lambda c, x: (c + x, 2.0 * c), 1.0, np.array([1.0, 2.0]))[1].tolist()
+    [2.0, 4.0]
+    """
+    leaves, td = flatten(xs)
+    sizes = {int(np.shape(leaf)[0]) for leaf in leaves if np.ndim(leaf) > 0}
+    if leaves and (len(sizes) != 1 or any(np.ndim(leaf) == 0 for leaf in leaves)):
+        raise ValueError(
+            f"dl.lax.scan: xs's leaves need one leading axis length, got shapes {[np.shape(x) for x in leaves]}"
+        )
+    n = sizes.pop() if leaves else None
+    if length is not None and n is not None and _trip(length, "scan's length") != n:
+        raise ValueError(f"dl.lax.scan: length={length} but xs's leading axis is {n}")
+    n = n if n is not None else _trip(length, "scan's length (xs is None)") if length is not None else None
+    if n is None:
+        raise ValueError("dl.lax.scan: xs is None (or has no leaves): give length= the number of steps")
+    carry, ys = init, [None] * n
+    for i in reversed(range(n)) if reverse else range(n):
+        carry, ys[i] = f(carry, td.unflatten([leaf[i] for leaf in leaves]) if leaves else None)
+    return carry, (_stack(ys) if n and flatten(ys[0])[0] else ys[0] if n else None)
+
+
+def map(f, xs, *, batch_size=None):  # noqa: A001  (JAX's name, in this module's namespace only)
+    """JAX's lax.map: f over the leading axis of xs (a pytree), the results stacked.
+
+    >>> map(lambda x: x * x, np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 4.0, 9.0]
+    """
+    return scan(lambda _, x: (None, f(x)), None, xs)[1]
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """JAX's cond: `true_fun(*operands)` if pred else `false_fun(*operands)` (a traced pred specialises the graph to
+    its branch, as a Python `if` does).
+
+    >>> cond(2.0 > 1.0, lambda x: x + 1.0, lambda x: x - 1.0, 1.0)
+    2.0
+    """
+    if np.ndim(pred) != 0:
+        raise TypeError(f"dl.lax.cond: pred must be a scalar (as in JAX), got shape {np.shape(pred)}")
+    return true_fun(*operands) if pred else false_fun(*operands)
+
+
+def switch(index, branches, *operands):
+    """JAX's switch: `branches[index](*operands)`, index clamped into range as JAX clamps it.
+
+    >>> switch(5, [lambda x: -x, lambda x: 2.0 * x], 3.0)
+    6.0
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("dl.lax.switch: branches is empty")
+    return branches[min(max(_trip(index, "switch's index"), 0), len(branches) - 1)](*operands)
 
 
 def __getattr__(name):
     if name in _CONTROL:
         raise AttributeError(
-            f"module 'difflab.lax' has no attribute {name!r}: loops and branches are plain Python in difflab (for, "
-            "while, if: the trace follows them) and np.where, so there is no fori_loop, scan or cond"
+            f"module 'difflab.lax' has no attribute {name!r}: write the prefix sums it computes as a Python loop "
+            "or dl.lax.scan (difflab's trace follows loops as they run)"
         )
     raise AttributeError(
         f"module 'difflab.lax' has no attribute {name!r}; it has {', '.join(__all__)} (JAX's lax.stop_gradient is "
