@@ -643,7 +643,8 @@ def _not_float_hint(x, dtype) -> str:
     if getattr(dtype, "kind", "") == "b":  # (was told "use 2.0 rather than 2", as an int is)
         return BOOL_HINT
     if getattr(dtype, "kind", "") in "iu":
-        return "(use 2.0 rather than 2, or x.astype(float))"
+        # (JAX's way out named too: a JAX user reaches for it first)
+        return "(use 2.0 rather than 2, or x.astype(float); or allow_int=True in grad, value_and_grad or jacrev for a zero derivative, as JAX)"
     if isinstance(x, int):  # (an int NumPy cannot hold as int64: beyond float64's range too, past 1.8e308)
         if abs(x) < 2**1024:
             return f"(an int of {len(str(abs(x)))} digits, more than int64 holds: pass float(x))"
