@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import re
 import warnings
 from typing import NamedTuple
 
@@ -46,6 +47,7 @@ __all__ = [
     "hessian_within_reach",
     "limit_of",
     "say_unresolved",
+    "say_stencil_domain",
     "say_roundoff",
     "unconverged",
     "say_unconverged",
@@ -918,6 +920,48 @@ def _say_kept(said, came, F):
         if held and bad[came == r].any():
             for equation, message in held.items():
                 warn_domain(equation, message)
+
+
+def say_stencil_domain(held, F, D, x, f0, scheme):
+    """Say the DomainWarnings held while a stencil was evaluated (`held`: equation -> message, those `within_reach`
+    kept), each naming the stencil point that left the op's domain where f is finite at x itself and a point's value
+    is not (F (len(D), m) at the moves D from x): NumPy's "invalid value in sqrt" at x = 0, inside sqrt's domain, is
+    true of the central stencil's x - h alone (issue 11). Not switched to a one-sided stencil: at a domain's edge f is
+    rarely smooth up to x (x·sqrt(x) at 0 by forward differences: 1.2e-4 for 0; arcsin at 1 by backward ones:
+    11585 for inf), so the message names that choice and its limit."""
+    at = _left(F, D, x, f0)
+    for equation, message in held.items():
+        said = _DOMAIN.match(message) if at is not None and isinstance(message, str) else None
+        if said:
+            message = (
+                f"{said[1]}: the numeric method's {scheme} stencil point {at} is outside the domain of {said[3]} "
+                f"({said[2]}), though f is finite at x: NaN. Use an exact method (method='forward' or "
+                "'reverse'), or a stencil on x's side alone (dl.Numeric(scheme='forward') or scheme='backward'), "
+                "right only where f is smooth up to x (where f' is infinite, as sqrt's at 0, it gives a large number)"
+            )
+        warn_domain(equation, message)
+
+
+#: a DomainWarning's message as `graph.guarded` words it: (equation, NumPy's error, op)
+_DOMAIN = re.compile(r"(.*?): (.*) \(outside the domain of ([\w.]+)\)", re.S)
+
+
+def _left(F, D, x, f0):
+    """The first stencil point (x + a row of D) at which F is not finite, as text, where f0 = f(x) is (else None)."""
+    if type(F) is not np.ndarray or type(D) is not np.ndarray or len(F) != len(D) or f0 is None:
+        return None
+    if isinstance(x, Traced) or not np.isfinite(np.asarray(_number(f0))).all():
+        return None
+    bad = np.flatnonzero(~np.isfinite(F.reshape(len(F), -1)).all(axis=1))
+    if not len(bad):
+        return None
+    d, x = D[bad[0]], np.asarray(_number(x), dtype=float).ravel()
+    moved = np.flatnonzero(d)
+    if len(moved) != 1:
+        return f"x + d, max|d| = {np.abs(d).max():.3g}"
+    k = int(moved[0])
+    name = "x" if len(x) == 1 else f"x[{k}] (flat)"
+    return f"{name} {'-' if d[k] < 0 else '+'} {abs(d[k]):.3g} = {x[k] + d[k]:.12g}"
 
 
 def hessian_within_reach(fun, x, h, points, base, traced=None):
