@@ -551,7 +551,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
         F[rows] = Fb
         R[rows], H[bad] = Rb, Hb
         taken.append((H.copy(), None, R.copy()))
-    far = _unmoved(taken, H, F, R, came, per, far, limit, shrunk)
+    far = _unmoved(taken, H, F, R, came, per, far, limit, shrunk, (decide, x, V, offsets, exact))
     if decide is fun:
         _say_kept(said, came, F)
     else:
@@ -578,18 +578,45 @@ def _rounding_only(then, now, h0, h1, limit):
     return (h1 * 8 <= h0) & over.any(axis=1) & kept.all(axis=1)
 
 
-def _unmoved(taken, H, F, R, came, per, far, limit, shrunk):
-    """`far` with 0 for each direction of `within_reach` whose moves were rounding only (`_rounding_only`), which
-    gets back its first step, points and reach (H, F, R, came and shrunk written in place; `taken`: (H, F, R) of
-    each evaluation)."""
+def _unmoved(taken, H, F, R, came, per, far, limit, shrunk, measure):
+    """`far` with 0 for each direction of `within_reach` whose moves were rounding only (`_rounding_only`), or whose
+    shrink was needless (`_needless`; `measure` = (fun, x, V, offsets, exact)), which gets back its first step, points
+    and reach (H, F, R, came and shrunk written in place; `taken`: (H, F, R) of each evaluation)."""
     if len(taken) < 2:
         return far
     (H0, F0, R0), (H1, _, R1) = taken[:2]
     table = lambda R: R.reshape(len(H), per, -1).max(axis=1)  # noqa: E731
-    for d in np.flatnonzero(_rounding_only(table(R0), table(R1), H0[:, 0], H1[:, 0], limit)):
+    back = _rounding_only(table(R0), table(R1), H0[:, 0], H1[:, 0], limit) | _needless(H, H0, F0, table(R0), *measure)
+    for d in np.flatnonzero(back):
         rows = slice(d * per, (d + 1) * per)
         H[d], F[rows], R[rows], came[rows], far[d], shrunk[d] = H0[d], F0[rows], R0[rows], 0, 0.0, False
     return far
+
+
+def _needless(H, H0, F0, worst, fun, x, V, offsets, exact):
+    """Per direction of `within_reach`, whether its shrunk step (H below its first steps H0, whose points gave F0 and
+    reached `worst`) was needless, as `_hessian_needless` judges the Hessian's: its first step reached at most
+    MEASURED, and the stencil's derivative at h0 and at h0/2 (len(offsets) points more) changes by less (its
+    truncation at h0 by the h^p law: 2^p/(2^p - 1) of the change) than ROUNDOFF_SEEN of the round-off the shrink adds,
+    eps·|f|·Σ|w|·(1/h - 1/h0), in every output. The reach is blind to how much f depends on the watched op."""
+    from .stencils import stencil_weights  # (stencils imports this module)
+
+    maybe = (H[:, 0] < H0[:, 0]) & (_far(worst)[0] <= MEASURED) & exact
+    if not maybe.any():
+        return maybe
+    o, at = np.asarray(offsets, dtype=float), np.flatnonzero(maybe)
+    p, w, j = len(o) - 1 + int((o == -o[::-1]).all()), stencil_weights(o), len(o)
+    h0, half = H0[at, :1], _representable(x, V[at], H0[at, :1] / 2, True)
+    with holding_domain_warnings():  # (points within the first stencil's: its warnings are the ones said)
+        G = np.asarray(fun(x, stencil_points(o, half, V[at]))[0]).reshape(len(at), j, -1)
+    per = len(F0) // len(H)
+    A = np.asarray(F0).reshape(len(H), per, -1)[at, :j]  # (the first step's points: rows (step, offset))
+    with np.errstate(all="ignore"):
+        change = np.abs(np.einsum("j,kjm->km", w, A) / h0 - np.einsum("j,kjm->km", w, G) / half)
+        size = np.maximum(np.abs(A).max(axis=1), np.abs(G).max(axis=1))
+        added = EPS * size * np.abs(w).sum() * (1.0 / H[at, :1] - 1.0 / h0)
+        maybe[at] = (2.0**p / (2.0**p - 1.0) * change < ROUNDOFF_SEEN * added).all(axis=1)
+    return maybe
 
 
 def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
