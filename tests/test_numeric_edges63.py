@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+from difflab.errors import NumericAccuracyWarning
 
 
 def _said(f, x, method="numeric"):
@@ -53,3 +54,37 @@ def test_x_outside_the_domain_keeps_its_own_message():
 def test_points_inside_the_domain_say_nothing():
     g, said = _said(np.sqrt, 1e-3)  # the step shrinks inside sqrt's length scale (scales.py)
     assert g == pytest.approx(0.5 / np.sqrt(1e-3), rel=1e-8) and not said
+
+
+def _one_sided(f, x, scheme, order=None):
+    """(the numeric gradient by a one-sided scheme, the NumericAccuracyWarnings' messages)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = dl.grad(f, method=dl.Numeric(scheme=scheme, order=order))(x)
+    return g, [str(w.message) for w in caught if issubclass(w.category, NumericAccuracyWarning)]
+
+
+@pytest.mark.parametrize(
+    "f, x, scheme, order, got, op",
+    [
+        (np.arcsin, 1.0, "backward", None, 11585.2375, "arcsin"),  # (inf)
+        (lambda x: np.sqrt(1.0 - x**2), 1.0, "backward", None, -11585.2375, "sqrt"),  # (-inf)
+        (lambda x: x * np.sqrt(x), 0.0, "forward", 2, 1.4415e-3, "sqrt"),  # (0)
+        (lambda x: np.sqrt(x) ** 3 + 2.0 * x, 0.0, "forward", None, 2.000122, "sqrt"),  # (2)
+    ],
+)
+def test_a_one_sided_stencil_at_a_singular_point_is_said(f, x, scheme, order, got, op):
+    # each silently wrong on main: the points stay in the domain, and no judge of f's length scale runs
+    g, said = _one_sided(f, x, scheme, order)
+    assert g == pytest.approx(got, rel=1e-4)
+    assert any(f"its {scheme} stencil starts where {op}'s length scale is 0" in s for s in said)
+
+
+def test_a_one_sided_stencil_off_singular_points_says_nothing():
+    g, said = _one_sided(lambda x: np.sqrt(x) + np.arcsin(x / 3.0), 2.0, "forward")
+    assert g == pytest.approx(0.5 / np.sqrt(2.0) + 1.0 / np.sqrt(9.0 - 4.0), rel=1e-7) and not said
+
+
+def test_a_one_sided_stencil_whose_op_f_does_not_read_says_nothing():
+    g, said = _one_sided(lambda x: np.where(x > 0, np.sqrt(x), 0.0), 0.0, "forward")  # (sqrt's argument moved)
+    assert g == 0.0 and not said

@@ -58,6 +58,7 @@ from .scales import (
     rows_roundoff,
     say_roundoff,
     say_unconverged,
+    say_one_sided,
     say_stencil_domain,
     say_underflow,
     say_unresolved,
@@ -473,6 +474,8 @@ def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):
     if real and not want_err and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
         noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
         judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels)
+    if real and levels == 1 and ((o >= 0).all() or (o <= 0).all()):
+        say_one_sided(fun, x, V, H, d, f0, method._plan[:3], method.scheme)  # (an op's singular point at x)
     if real and not want_err and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):
         # a step an op's length scale shrank, whose round-off eps·|f(x)|·Σ|w|/h exceeds every entry (log(x·x) at
         # 1e-160: x·x is subnormal, its scale shrank the step to 3e-176, f did not move at all: 0 for 2e160); the
