@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import re
 import warnings
 from typing import NamedTuple
 
@@ -46,6 +47,8 @@ __all__ = [
     "hessian_within_reach",
     "limit_of",
     "say_unresolved",
+    "say_one_sided",
+    "say_stencil_domain",
     "say_roundoff",
     "unconverged",
     "say_unconverged",
@@ -206,6 +209,17 @@ class Watch:
             elif not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
                 return False
         return True
+
+    @staticmethod
+    def moved_at_zero(centre, columns) -> set:
+        """The entries (indices) whose op's scale at x is 0 somewhere (a singular point: sqrt's 0, arcsin's 1) and
+        whose argument moved there at one of the points (`columns` as for `reach`; NaN counts as a move)."""
+        out = set()
+        for k, (pos, a0, s, _) in enumerate(centre):
+            zero = (s == 0) & np.isfinite(a0)
+            if zero.any() and np.any((np.asarray(columns[pos]) != a0) & zero):
+                out.add(k)
+        return out
 
     def say(self, entry: int, reach: float):
         """The DomainWarning for an entry out of reach at the smallest representable step."""
@@ -376,8 +390,15 @@ def chunked(run, chunk, watch, centre, fold=None, pilot=False):
     fun.watch, fun.f0, fun.centre, fun.lead, fun.pilot = watch, None, centre, 1 if fold else 0, pilot
     if watch:
         fun.near = lambda cols, limit: watch.near(fun.centre, cols, limit)
-        fun.reach = lambda cols, B: watch.reach(fun.centre, cols, B)
+        fun.reach = lambda cols, B: _noted(fun, watch, cols, B)
     return fun
+
+
+def _noted(fun, watch, cols, B):
+    """`Watch.reach` at fun's centre, noting on fun the entries at a singular point whose argument moved there
+    (`fun.singular`, `say_one_sided`'s; `near` passes a point only where none did)."""
+    fun.singular = getattr(fun, "singular", set()) | watch.moved_at_zero(fun.centre, cols)
+    return watch.reach(fun.centre, cols, B)
 
 
 def _folded(fun, watch, q, out):
@@ -549,7 +570,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
         F[rows] = Fb
         R[rows], H[bad] = Rb, Hb
         taken.append((H.copy(), None, R.copy()))
-    far = _unmoved(taken, H, F, R, came, per, far, limit, shrunk)
+    far = _unmoved(taken, H, F, R, came, per, far, limit, shrunk, (decide, x, V, offsets, exact))
     if decide is fun:
         _say_kept(said, came, F)
     else:
@@ -576,18 +597,48 @@ def _rounding_only(then, now, h0, h1, limit):
     return (h1 * 8 <= h0) & over.any(axis=1) & kept.all(axis=1)
 
 
-def _unmoved(taken, H, F, R, came, per, far, limit, shrunk):
-    """`far` with 0 for each direction of `within_reach` whose moves were rounding only (`_rounding_only`), which
-    gets back its first step, points and reach (H, F, R, came and shrunk written in place; `taken`: (H, F, R) of
-    each evaluation)."""
+def _unmoved(taken, H, F, R, came, per, far, limit, shrunk, measure):
+    """`far` with 0 for each direction of `within_reach` whose moves were rounding only (`_rounding_only`), or whose
+    shrink was needless (`_needless`; `measure` = (fun, x, V, offsets, exact)), which gets back its first step, points
+    and reach (H, F, R, came and shrunk written in place; `taken`: (H, F, R) of each evaluation)."""
     if len(taken) < 2:
         return far
     (H0, F0, R0), (H1, _, R1) = taken[:2]
     table = lambda R: R.reshape(len(H), per, -1).max(axis=1)  # noqa: E731
-    for d in np.flatnonzero(_rounding_only(table(R0), table(R1), H0[:, 0], H1[:, 0], limit)):
+    back = _rounding_only(table(R0), table(R1), H0[:, 0], H1[:, 0], limit) | _needless(H, H0, F0, table(R0), *measure)
+    for d in np.flatnonzero(back):
         rows = slice(d * per, (d + 1) * per)
         H[d], F[rows], R[rows], came[rows], far[d], shrunk[d] = H0[d], F0[rows], R0[rows], 0, 0.0, False
     return far
+
+
+def _needless(H, H0, F0, worst, fun, x, V, offsets, exact):
+    """Per direction of `within_reach`, whether its shrunk step (H below its first steps H0, whose points gave F0 and
+    reached `worst`) was needless, as `_hessian_needless` judges the Hessian's: its first step reached at most
+    MEASURED, and the stencil's derivative at h0 and at h0/2 (len(offsets) points more, and f(x) for a one-sided
+    stencil) changes by less (its
+    truncation at h0 by the h^p law: 2^p/(2^p - 1) of the change) than ROUNDOFF_SEEN of the round-off the shrink adds,
+    eps·|f|·Σ|w|·(1/h - 1/h0), in every output. The reach is blind to how much f depends on the watched op."""
+    from .stencils import stencil_weights  # (stencils imports this module)
+
+    maybe = (H[:, 0] < H0[:, 0]) & (_far(worst)[0] <= MEASURED) & exact
+    if not maybe.any():
+        return maybe
+    o, at = np.asarray(offsets, dtype=float), np.flatnonzero(maybe)  # (offsets ≠ 0: f(x) is the stencil's too)
+    p, w, j = len(o), stencil_weights(np.concatenate([[0.0], o]))[1:], len(o)  # (order: points - 1, f(x) counted)
+    h0, half = H0[at, :1], _representable(x, V[at], H0[at, :1] / 2, True)
+    lead = int(not (o == -o[::-1]).all())  # f(x) first where the weights need it (a symmetric stencil's sum to 0)
+    D = np.concatenate([np.zeros((lead, V.shape[1])), stencil_points(o, half, V[at])])
+    with holding_domain_warnings():  # (points within the first stencil's: its warnings are the ones said)
+        G = np.asarray(fun(x, D)[0])
+    G, f0, per = G[lead:].reshape(len(at), j, -1), (G[0] if lead else 0.0), len(F0) // len(H)
+    A = np.asarray(F0).reshape(len(H), per, -1)[at, :j]  # (the first step's points: rows (step, offset))
+    with np.errstate(all="ignore"):
+        size = np.maximum(np.abs(A).max(axis=1), np.abs(G).max(axis=1))
+        change = np.abs(np.einsum("j,kjm->km", w, A - f0) / h0 - np.einsum("j,kjm->km", w, G - f0) / half)
+        added = EPS * size * np.abs(w).sum() * (1.0 / H[at, :1] - 1.0 / h0)
+        maybe[at] = (2.0**p / (2.0**p - 1.0) * change < ROUNDOFF_SEEN * added).all(axis=1)
+    return maybe
 
 
 def _hessian_unmoved(fun, x, h, points, first, once, last, limit):
@@ -685,6 +736,38 @@ def unconverged(d, trunc, roundoff) -> bool:
         d, t = np.abs(np.asarray(_number(d))).astype(float), np.asarray(_number(trunc), dtype=float)
         big = np.max(d, where=np.isfinite(d), initial=0.0)
         return bool(np.any((t > SHARE * big) & (t > RESOLVED * np.asarray(roundoff)) & np.isfinite(t)))
+
+
+def say_one_sided(fun, x, V, H, d, f0, stencil, scheme):
+    """A NumericAccuracyWarning where a one-sided stencil starts at an op's singular point (a watched argument whose
+    elementwise op's length scale is 0 at x, sqrt's and arcsin's domain edges, moved by the stencil: `_noted`) and its
+    derivative d (k, m) does not hold at half the steps H (k, T) (`stencil` = (offsets ≠ 0, their weights, Σ|w|)):
+    its points may stay in the domain, but f is rarely smooth up to x there, and no judge of f's length scale runs on
+    one-sided stencils (widths.py's are central): arcsin′(1) by backward differences read 11585 for inf, silently.
+    Held: d changes by less than twice the round-off bound at the half steps (a smooth f's change at the default step
+    is ~0.1 of it; f = where(x > 0, sqrt(x), 0) at 0, whose sqrt f does not read, 0)."""
+    decided = getattr(fun, "numbers", None) or fun  # (traced values: decided on numbers, `within_reach`)
+    singular = [k for k in sorted(getattr(decided, "singular", ())) if fun.watch.entries[k][0].op.elementwise]
+    if not singular or type(d) is not np.ndarray or isinstance(x, Traced):
+        return
+    (o, w, wsum), V = stencil, np.eye(len(H)) if V is None else V
+    half = _representable(x, V, H[:, :1] / 2, True)
+    with holding_domain_warnings(), np.errstate(all="ignore"):  # (points within the first stencil's)
+        G = np.asarray(decided(x, stencil_points(o, half, V))[0], dtype=float).reshape(len(V), len(o), -1)
+        f0 = np.asarray(_number(f0), dtype=float).ravel()
+        size = np.maximum(np.abs(f0), np.abs(G).max(axis=1))  # (k, m)
+        change = np.abs(d - np.einsum("j,kjm->km", w, G - f0) / half)
+        if (change <= 2.0 * EPS * size * wsum / half).all():
+            return
+    e, i = fun.watch.entries[singular[0]]
+    where = str(e.origin).split(" :")[0]
+    message = (
+        f"{where}: the numeric method cannot resolve this derivative: its {scheme} stencil starts where "
+        f"{e.op.name}'s length scale is 0 (its argument {e.args[i]!r} at a singular point), and its entries change "
+        f"by up to {change.max():.3g} at half the step: a one-sided difference converges slowly or not at all there "
+        "(an infinite derivative reads as a large finite number); use an exact method (method='forward' or 'reverse')"
+    )
+    warn_user(NumericAccuracyWarning(message), NumericAccuracyWarning)
 
 
 def say_unconverged(fun, d, trunc, roundoff, judged=True):
@@ -918,6 +1001,48 @@ def _say_kept(said, came, F):
         if held and bad[came == r].any():
             for equation, message in held.items():
                 warn_domain(equation, message)
+
+
+def say_stencil_domain(held, F, D, x, f0, scheme):
+    """Say the DomainWarnings held while a stencil was evaluated (`held`: equation -> message, those `within_reach`
+    kept), each naming the stencil point that left the op's domain where f is finite at x itself and a point's value
+    is not (F (len(D), m) at the moves D from x): NumPy's "invalid value in sqrt" at x = 0, inside sqrt's domain, is
+    true of the central stencil's x - h alone (issue 11). Not switched to a one-sided stencil: at a domain's edge f is
+    rarely smooth up to x (x·sqrt(x) at 0 by forward differences: 1.2e-4 for 0; arcsin at 1 by backward ones:
+    11585 for inf), so the message names that choice and its limit (`say_one_sided` says it where it is taken)."""
+    at = _left(F, D, x, f0)
+    for equation, message in held.items():
+        said = _DOMAIN.match(message) if at is not None and isinstance(message, str) else None
+        if said:
+            message = (
+                f"{said[1]}: the numeric method's {scheme} stencil point {at} is outside the domain of {said[3]} "
+                f"({said[2]}), though f is finite at x: NaN. Use an exact method (method='forward' or 'reverse'); a "
+                "one-sided scheme (dl.Numeric(scheme='forward') or scheme='backward') stays on x's side, but converges "
+                "only where f is smooth up to x (where f' is infinite, as sqrt's at 0, it gives a large finite number)"
+            )
+        warn_domain(equation, message)
+
+
+#: a DomainWarning's message as `graph.guarded` words it: (equation, NumPy's error, op)
+_DOMAIN = re.compile(r"(.*?): (.*) \(outside the domain of ([\w.]+)\)", re.S)
+
+
+def _left(F, D, x, f0):
+    """The first stencil point (x + a row of D) at which F is not finite, as text, where f0 = f(x) is (else None)."""
+    if type(F) is not np.ndarray or type(D) is not np.ndarray or len(F) != len(D) or f0 is None:
+        return None
+    if isinstance(x, Traced) or not np.isfinite(np.asarray(_number(f0))).all():
+        return None
+    bad = np.flatnonzero(~np.isfinite(F.reshape(len(F), -1)).all(axis=1))
+    if not len(bad):
+        return None
+    d, x = D[bad[0]], np.asarray(_number(x), dtype=float).ravel()
+    moved = np.flatnonzero(d)
+    if len(moved) != 1:
+        return f"x + d, max|d| = {np.abs(d).max():.3g}"
+    k = int(moved[0])
+    name = "x" if len(x) == 1 else f"x[{k}] (flat)"
+    return f"{name} {'-' if d[k] < 0 else '+'} {abs(d[k]):.3g} = {x[k] + d[k]:.12g}"
 
 
 def hessian_within_reach(fun, x, h, points, base, traced=None):

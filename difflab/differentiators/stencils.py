@@ -44,7 +44,7 @@ import threading
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, holding_domain_warnings
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pieces import rows_checked
@@ -58,8 +58,11 @@ from .scales import (
     rows_roundoff,
     say_roundoff,
     say_unconverged,
+    say_one_sided,
+    say_stencil_domain,
     say_underflow,
     say_unresolved,
+    stencil_points,
     within_reach,
 )
 
@@ -382,7 +385,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         steps, V, eye = steps * probe.factor, probe.directions, False
     # f at x + o_j h v for every direction v, step h and offset o_j (H (k, T) the steps: numbers, the judges'; Hd the
     # differences': H, or the recorded ones on a traced x)
-    F, H, Hd, out = _stepped(fun, x, V, eye, probe, steps if rich or not want_err else steps * [1.0, 2.0], method)
+    F, H, Hd, out = _stepped(fun, x, V, eye, probe, steps if rich or not want_err else steps * [1.0, 2.0], method, f0)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
     F, S, ref = _differenced(F, Hd, o, w, f0, real, m)
@@ -421,7 +424,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     return _reported(x, d, trunc, roundoff)
 
 
-def _stepped(fun, x, V, eye, probe, base, method):
+def _stepped(fun, x, V, eye, probe, base, method, f0):
     """(F, H, Hd, out): f at x + o_j h v for every direction v (row of V; `eye`: the identity), step h (H (k, T), from
     `base` (T,); `probe`: the pilot's, pilot.py) and offset o_j, with the steps shrunk where an op's argument moved by
     more than its length scale allows (`scales.within_reach`; `out`: directions no step resolves, NaN). Hd: the steps
@@ -434,7 +437,10 @@ def _stepped(fun, x, V, eye, probe, base, method):
     # traced values specialises the trace)
     traced = isinstance(x, Traced) and not rich and probe is None and not numeric_depth()
     on = _traced_steps(x, None if eye else V, base, relative, real) if traced else None
-    F, Hd, out = within_reach(fun, x, V, H, o, None if method.step is not None else base[0], real, on)
+    with holding_domain_warnings() as held:  # (said naming the stencil point that left a domain, if one did)
+        F, Hd, out = within_reach(fun, x, V, H, o, None if method.step is not None else base[0], real, on)
+    D = stencil_points(o, Hd, V) if held and type(Hd) is np.ndarray else None
+    say_stencil_domain(held, F, D, x, getattr(fun, "f0", None) if f0 is None else f0, method.scheme)
     if rows_checked() and not numeric_depth() and (on is not None or not isinstance(x, Traced)):
         fun.rows_check = getattr(fun, "decided", None)  # (under vmap's trace: checked per row, `pieces.rows_guard`)
     return F, (Hd if on is None or Hd is not on else H), Hd, out
@@ -468,6 +474,8 @@ def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):
     if real and not want_err and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
         noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
         judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels)
+    if real and levels == 1 and ((o >= 0).all() or (o <= 0).all()):
+        say_one_sided(fun, x, V, H, d, f0, method._plan[:3], method.scheme)  # (an op's singular point at x)
     if real and not want_err and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):
         # a step an op's length scale shrank, whose round-off eps·|f(x)|·Σ|w|/h exceeds every entry (log(x·x) at
         # 1e-160: x·x is subnormal, its scale shrank the step to 3e-176, f did not move at all: 0 for 2e160); the
