@@ -18,6 +18,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _REGISTRY
 from ..ops import spellings as _spellings
+from ..ops.special import _MATHIEU_Q, _mathieu_matrix, _mathieu_plain, _mathieu_size
 
 _PREFIX = "scipy.special."
 
@@ -549,54 +550,6 @@ def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
 
 
 expit = _REGISTRY["sigmoid"]
-
-# the Fourier basis's size past m/2 for |q| up to each bound: the coefficients' ratio ~q/4k² makes the last one's share
-# below 1e-25 (q = 10, 20 terms: 6e-30; q = 100, 30: 2e-26; q = 2500, 80: 3e-34); beyond 2500 refused
-_MATHIEU_SIZES = ((10.0, 20), (100.0, 30), (2500.0, 80))
-_MATHIEU_Q = _MATHIEU_SIZES[-1][0]
-
-
-def _mathieu_matrix(name, m, size):
-    """The tridiagonal matrix of y″ + (a - 2q·cos 2x)·y = 0 in the Fourier basis of ce_m's (mathieu_a) or se_m's
-    (mathieu_b) parity, `size` terms (cos 2kx with √2 at k = 0; cos (2k+1)x; sin (2k+1)x; sin (2k+2)x), as its
-    diagonal at q = 0, the q-part's diagonal and off-diagonal, and the index of the characteristic value in the
-    ascending eigenvalues (within one parity they are simple, so the order holds for every q)."""
-    odd = m % 2
-    shift = 0 if odd or name == "mathieu_a" else 1  # (se_{2n+2}: sin (2k+2)x)
-    diag = (2.0 * _np.arange(size) + odd + 2 * shift) ** 2
-    tweak, off = _np.zeros(size), _np.ones(size - 1)
-    if odd:
-        tweak[0] = 1.0 if name == "mathieu_a" else -1.0  # (2q·cos 2x·cos x = q(cos 3x + cos x); sin: - sin x)
-    elif name == "mathieu_a":
-        off[0] = math.sqrt(2.0)  # (cos 0x's coefficient scaled by √2: the matrix symmetric)
-    return diag, tweak, off, m // 2 - shift
-
-
-def _mathieu_size(q):
-    """The basis's size past m/2 for |q| <= `q` (a plain or traced number; traced, the graph is specialised to the
-    band): `_MATHIEU_SIZES`' bands, beyond 2500 (plain q only) 80 + 2√|q|."""
-    for bound, n in _MATHIEU_SIZES:
-        if bool(_dnp.less_equal(q, bound)):
-            return n
-    return _MATHIEU_SIZES[-1][1] + int(2.0 * math.sqrt(float(q)))
-
-
-def _mathieu_plain(name, m, q):
-    """`name`(m, q) on plain arrays by SciPy's tridiagonal eigenvalue solver, the basis sized for each |q| (SciPy's
-    own mathieu_a and mathieu_b are O(1) wrong at many |q| > 100: mathieu_a(4, 2500) is -4503, not -4110); NaN where
-    m is not a whole number >= 0 (mathieu_b: >= 1) or q not finite, as SciPy's."""
-    from scipy.linalg import eigvalsh_tridiagonal
-
-    m, q = _np.broadcast_arrays(_np.asarray(m), _np.asarray(q))
-    out = _np.full(q.shape, _np.nan)
-    for i in _np.ndindex(q.shape):
-        mi, qi = float(m[i]), float(q[i])
-        if mi == int(mi) and mi >= (name == "mathieu_b") and math.isfinite(qi):
-            diag, tweak, off, index = _mathieu_matrix(name, int(mi), int(mi) // 2 + _mathieu_size(abs(qi)))
-            # (LAPACK's stev, implicit QL as eigh: its bisection, select="i", is 1e-12 off at q = 0.3, ‖T‖ ~ 10⁴)
-            out[i] = eigvalsh_tridiagonal(diag + qi * tweak, qi * off, lapack_driver="stev")[index]
-    dtype = _np.result_type(q.dtype, m.dtype, _np.float32)
-    return out.astype(dtype)[()]
 
 
 def _mathieu_characteristic(name, m, q):
