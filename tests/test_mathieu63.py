@@ -101,3 +101,18 @@ def test_fourier_coefficients_are_difflabs_and_differentiable_in_q():
     assert dl.grad(lambda q: dsp.mathieu_even_coef(2, q)[0])(0.0) == pytest.approx(0.25, rel=1e-12)
     with pytest.raises(ValueError, match="q >=0"):
         dsp.mathieu_odd_coef(1, -1.0)
+
+
+def test_spheroidal_second_kind_where_the_wronskian_holds():
+    """pro_rad2, obl_rad2 and their _cv forms: SciPy's (R2, R2′) where they keep the Wronskian with the first kind
+    (R1·R2′ - R1′·R2 = 1/(c(x² ∓ 1))), NaN with a RuntimeWarning where not (SciPy's pro_rad2(1, 2, 1.5, 1.5) keeps
+    0.874 of it, obl_rad2(1, 2, 1.5, 1.2) -7.3); traced arguments refused by name."""
+    assert dsp.pro_rad2(0, 1, 1.5, 2.0) == sc.pro_rad2(0, 1, 1.5, 2.0)
+    assert dsp.pro_rad2_cv(0, 1, 1.5, sc.pro_cv(0, 1, 1.5), 2.0) == sc.pro_rad2(0, 1, 1.5, 2.0)
+    with pytest.warns(RuntimeWarning, match="pro_rad2.*Wronskian.*1 of 2 points"):
+        got = dsp.pro_rad2(np.array([0, 1]), 2, 1.5, np.array([2.0, 1.5]))
+    assert np.isfinite(got[0][0]) and np.isnan(got[0][1]) and np.isnan(got[1][1])
+    with pytest.warns(RuntimeWarning, match="obl_rad2"):
+        assert np.isnan(dsp.obl_rad2(1, 2, 1.5, 1.2)[0])
+    with pytest.raises(dl.NotDifferentiableError, match="obl_rad2_cv.*argument x"):
+        dl.grad(lambda x: dsp.obl_rad2_cv(0, 1, 1.5, sc.obl_cv(0, 1, 1.5), x)[0])(2.0)
