@@ -5935,6 +5935,7 @@ pbwa_w, pbwa_wp = _weber(
 # 1e-25 (q = 10, 20 terms: 6e-30; q = 100, 30: 2e-26; q = 2500, 80: 3e-34); beyond 2500 (plain q only) 80 + 2√|q|.
 _MATHIEU_SIZES = ((10.0, 20), (100.0, 30), (2500.0, 80))
 _MATHIEU_Q = _MATHIEU_SIZES[-1][0]
+_MATHIEU_PLAIN_Q = 1e6  # (beyond, NaN: 2080 terms; SciPy's are NaN from q ~ 2500)
 
 
 def _mathieu_matrix(name, m, size):
@@ -5999,22 +6000,22 @@ def _mathieu_plain(name, m, q):
     out = np.full(q.shape, np.nan)
     for i in np.ndindex(q.shape):
         mi, qi = float(m[i]), float(q[i])
-        if _mathieu_whole(name, mi) and math.isfinite(qi):
+        if _mathieu_whole(name, mi) and abs(qi) <= _MATHIEU_PLAIN_Q:
             out[i] = _mathieu_eigen(name, int(mi), qi)[0]
     return out.astype(np.result_type(q.dtype, m.dtype, np.float32))[()]
 
 
 def _mathieu_angular_point(even, m, q, x):
-    """(ce_m or se_m at x degrees, its slope in radians) by the Fourier sum, as SciPy's mathieu_cem/sem (sem at m = 0:
-    (0, 0)); q < 0 by DLMF 28.2.34, as SciPy: ±ce_m or ±se_m (m odd: the other parity) at -q and 90° - x."""
+    """(ce_m or se_m at the array x in degrees, its slope in radians) by the Fourier sum, as SciPy's mathieu_cem/sem
+    (sem at m = 0: 0); q < 0 by DLMF 28.2.34, as SciPy: ±ce_m or ±se_m (m odd: the other parity) at -q and 90° - x."""
     if not even and m == 0:
-        return 0.0, 0.0
+        return np.zeros_like(x), np.zeros_like(x)
     sign, turn = 1.0, 1.0
     if q < 0:
         sign = (-1.0) ** ((m // 2) % 2) * (-1.0 if not even and m % 2 == 0 else 1.0)
         even, q, x, turn = (even if m % 2 == 0 else not even), -q, 90.0 - x, -1.0  # (d/dx of x -> 90° - x)
     _, coefficients, orders = _mathieu_eigen("mathieu_a" if even else "mathieu_b", m, q)
-    t = orders * math.radians(x)
+    t = np.multiply.outer(np.radians(x), orders)
     if even:
         y, slope = np.cos(t) @ coefficients, -(orders * np.sin(t)) @ coefficients
     else:
@@ -6023,20 +6024,22 @@ def _mathieu_angular_point(even, m, q, x):
 
 
 def _mathieu_angular(name, k):
-    """Part k (0: the value, 1: the slope) of SciPy's `name` (mathieu_cem, mathieu_sem) by difflab, elementwise."""
+    """Part k (0: the value, 1: the slope) of SciPy's `name` (mathieu_cem, mathieu_sem) by difflab, elementwise: one
+    eigenvector per distinct (m, q), its Fourier sum at all of their x at once."""
     even = name == "mathieu_cem"
 
     def impl(*args):
         typed = any(isinstance(a, (np.ndarray, np.generic)) for a in args)  # (SciPy's loop: Python numbers weak)
         dtype = np.result_type(*args, np.float32) if typed else np.float64
-        m, q, x = np.broadcast_arrays(*map(np.asarray, args))
+        m, q, x = (a.astype(float).ravel() for a in np.broadcast_arrays(*map(np.asarray, args)))
         out = np.full(x.shape, np.nan)
-        for i in np.ndindex(x.shape):
-            mi, qi, xi = float(m[i]), float(q[i]), float(x[i])
+        finite = np.flatnonzero(np.isfinite(m) & (np.abs(q) <= _MATHIEU_PLAIN_Q) & np.isfinite(x))
+        pairs, group = np.unique(np.stack([m[finite], q[finite]], -1), axis=0, return_inverse=True)
+        for j, (mi, qi) in enumerate(pairs):
             if _mathieu_whole(name, mi) or (not even and mi == 0):
-                if math.isfinite(qi) and math.isfinite(xi):
-                    out[i] = _mathieu_angular_point(even, int(mi), qi, xi)[k]
-        return out.astype(dtype)[()]
+                at = finite[group.ravel() == j]
+                out[at] = _mathieu_angular_point(even, int(mi), qi, x[at])[k]
+        return out.reshape(np.broadcast_shapes(*map(np.shape, args))).astype(dtype)[()]
 
     impl.__name__ = f"{name}_{k}"
     return impl
@@ -6090,6 +6093,11 @@ def _mathieu_radial(name, k):
 
     def impl(m, q, x):
         sc = scipy_special()
+        unsafe = ~(
+            np.abs(q) <= _MATHIEU_PLAIN_Q
+        )  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf, 1e300)
+        if np.any(unsafe):
+            q = np.where(unsafe, 1.0, q).astype(np.result_type(q))
         out = np.asarray(_scipy_output(name, k, 3)(m, q, x))
         ours = _mathieu_plain(char, m, np.abs(q))
         with np.errstate(invalid="ignore"):
@@ -6100,7 +6108,7 @@ def _mathieu_radial(name, k):
             bad = np.broadcast_to(bad, out.shape) & ~np.isnan(out)
         if np.any(bad):
             _say(f"{name}_{'yp' if k else 'y'}", "invalid")
-        out = np.where(bad, np.nan, out).astype(out.dtype)
+        out = np.where(bad | unsafe, np.nan, out).astype(out.dtype)
         return out[()] if out.ndim == 0 else out
 
     impl.__name__ = f"{name}_{k}"
