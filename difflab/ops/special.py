@@ -5925,14 +5925,137 @@ pbwa_w, pbwa_wp = _weber(
 )  # fmt: skip
 
 
+# -- Mathieu's characteristic values and Fourier coefficients by difflab (special62, mathieu63) -------------------------
+# One tridiagonal matrix per parity: Mathieu's equation y″ + (a - 2q·cos 2x)·y = 0 in the Fourier basis of ce_m's or
+# se_m's terms. Its eigenvalue is the characteristic value, its eigenvector the coefficients A_k (SciPy's normalisation,
+# ∫ce² = π over (0, 2π); SciPy's sign, the first coefficient > 0 for q >= 0, DLMF 28.2.34's relations for q < 0).
+# SciPy's own (Zhang & Jin's cva2 and fcoef) are O(1) wrong at many |q| > 100 and large m: mathieu_a(4, 2500) -4503.27
+# for -4110.37, mathieu_cem(30, 400, 30°) -0.823 for -1.035, mathieu_cem(0, 2000, 90°) 0.0 for 2.892 (mpmath, 45 digits).
+# The basis's size past m/2 for |q| up to each bound: the coefficients' ratio ~q/4k² makes the last one's share below
+# 1e-25 (q = 10, 20 terms: 6e-30; q = 100, 30: 2e-26; q = 2500, 80: 3e-34); beyond 2500 (plain q only) 80 + 2√|q|.
+_MATHIEU_SIZES = ((10.0, 20), (100.0, 30), (2500.0, 80))
+_MATHIEU_Q = _MATHIEU_SIZES[-1][0]
+_MATHIEU_PLAIN_Q = 1e6  # (beyond, NaN: 2080 terms; SciPy's are NaN from q ~ 2500)
+
+
+def _mathieu_matrix(name, m, size):
+    """The tridiagonal matrix of y″ + (a - 2q·cos 2x)·y = 0 in the Fourier basis of ce_m's (mathieu_a) or se_m's
+    (mathieu_b) parity, `size` terms (cos 2kx with √2 at k = 0; cos (2k+1)x; sin (2k+1)x; sin (2k+2)x), as its
+    diagonal at q = 0, the q-part's diagonal and off-diagonal, and the index of the characteristic value in the
+    ascending eigenvalues (within one parity they are simple, so the order holds for every q)."""
+    odd = m % 2
+    shift = 0 if odd or name == "mathieu_a" else 1  # (se_{2n+2}: sin (2k+2)x)
+    diag = (2.0 * np.arange(size) + odd + 2 * shift) ** 2
+    tweak, off = np.zeros(size), np.ones(size - 1)
+    if odd:
+        tweak[0] = 1.0 if name == "mathieu_a" else -1.0  # (2q·cos 2x·cos x = q(cos 3x + cos x); sin: - sin x)
+    elif name == "mathieu_a":
+        off[0] = math.sqrt(2.0)  # (cos 0x's coefficient scaled by √2: the matrix symmetric)
+    return diag, tweak, off, m // 2 - shift
+
+
+def _mathieu_size(q):
+    """The basis's size past m/2 for |q| <= `q` (a plain or traced number; traced, the graph is specialised to the
+    band): `_MATHIEU_SIZES`' bands, beyond 2500 (plain q only) 80 + 2√|q|."""
+    for bound, n in _MATHIEU_SIZES:
+        if bool(q <= bound):
+            return n
+    return _MATHIEU_SIZES[-1][1] + int(2.0 * math.sqrt(float(q)))
+
+
+def _mathieu_whole(name, m):
+    """Whether `m` is a whole order of `name` (mathieu_a/cem >= 0, mathieu_b/sem >= 1)."""
+    return math.isfinite(m) and m == int(m) and m >= (name in ("mathieu_b", "mathieu_sem"))
+
+
+@functools.lru_cache(maxsize=256)
+def _mathieu_eigen(name, m, q):
+    """(a, A, orders) at a plain whole m and finite q: `name`'s characteristic value and the coefficients of its
+    function Σ A_k cos(k x) (mathieu_a) or Σ A_k sin(k x) (mathieu_b), normalised and signed as SciPy's at q >= 0 (the
+    first coefficient > 0). LAPACK's stev (implicit QL, as eigh: its bisection, select="i", is 1e-12 off at q = 0.3)."""
+    from scipy.linalg import eigh_tridiagonal
+
+    diag, tweak, off, index = _mathieu_matrix(name, m, m // 2 + _mathieu_size(abs(q)))
+    d, e = diag + q * tweak, q * off
+    w, vectors = eigh_tridiagonal(d, e, lapack_driver="stev")
+    a, v = w[index], vectors[:, index]
+    # the first component's sign through the ratios r_k = v_k/v_(k+1) from the first row up to the largest component
+    # (row k: e_(k-1)·r_(k-1) + d_k - a + e_k/r_k = 0): LAPACK's tiny components (2e-66 at m = 40, q = 0.5) have none
+    top, r, sign = int(np.argmax(np.abs(v))), 0.0, 1.0
+    for k in range(top):
+        r = -e[k] / (d[k] - a + (e[k - 1] * r if k else 0.0))
+        sign = -sign if r < 0 else sign
+    coefficients = v * (sign if v[top] > 0 else -sign)
+    if name == "mathieu_a" and m % 2 == 0:
+        coefficients[0] /= math.sqrt(2.0)  # (the basis's √2·cos 0x)
+    coefficients.flags.writeable = False  # (cached)
+    return a, coefficients, np.sqrt(diag)  # (the orders k: diag holds k²)
+
+
+def _mathieu_plain(name, m, q):
+    """`name`(m, q) on plain arrays by `_mathieu_eigen` (SciPy's own mathieu_a and mathieu_b are O(1) wrong at many
+    |q| > 100: mathieu_a(4, 2500) is -4503, not -4110); NaN where m is not a whole number >= 0 (mathieu_b: >= 1) or q
+    not finite, as SciPy's."""
+    m, q = np.broadcast_arrays(np.asarray(m), np.asarray(q))
+    out = np.full(q.shape, np.nan)
+    for i in np.ndindex(q.shape):
+        mi, qi = float(m[i]), float(q[i])
+        if _mathieu_whole(name, mi) and abs(qi) <= _MATHIEU_PLAIN_Q:
+            out[i] = _mathieu_eigen(name, int(mi), qi)[0]
+    return out.astype(np.result_type(q.dtype, m.dtype, np.float32))[()]
+
+
+def _mathieu_angular_point(even, m, q, x):
+    """(ce_m or se_m at the array x in degrees, its slope in radians) by the Fourier sum, as SciPy's mathieu_cem/sem
+    (sem at m = 0: 0); q < 0 by DLMF 28.2.34, as SciPy: ±ce_m or ±se_m (m odd: the other parity) at -q and 90° - x."""
+    if not even and m == 0:
+        return np.zeros_like(x), np.zeros_like(x)
+    sign, turn = 1.0, 1.0
+    if q < 0:
+        sign = (-1.0) ** ((m // 2) % 2) * (-1.0 if not even and m % 2 == 0 else 1.0)
+        even, q, x, turn = (even if m % 2 == 0 else not even), -q, 90.0 - x, -1.0  # (d/dx of x -> 90° - x)
+    _, coefficients, orders = _mathieu_eigen("mathieu_a" if even else "mathieu_b", m, q)
+    t = np.multiply.outer(np.radians(x), orders)
+    if even:
+        y, slope = np.cos(t) @ coefficients, -(orders * np.sin(t)) @ coefficients
+    else:
+        y, slope = np.sin(t) @ coefficients, (orders * np.cos(t)) @ coefficients
+    return sign * y, sign * turn * slope
+
+
+def _mathieu_angular(name, k):
+    """Part k (0: the value, 1: the slope) of SciPy's `name` (mathieu_cem, mathieu_sem) by difflab, elementwise: one
+    eigenvector per distinct (m, q), its Fourier sum at all of their x at once."""
+    even = name == "mathieu_cem"
+
+    def impl(*args):
+        typed = any(isinstance(a, (np.ndarray, np.generic)) for a in args)  # (SciPy's loop: Python numbers weak)
+        dtype = np.result_type(*args, np.float32) if typed else np.float64
+        m, q, x = (a.astype(float).ravel() for a in np.broadcast_arrays(*map(np.asarray, args)))
+        out = np.full(x.shape, np.nan)
+        finite = np.flatnonzero(np.isfinite(m) & (np.abs(q) <= _MATHIEU_PLAIN_Q) & np.isfinite(x))
+        pairs, group = np.unique(np.stack([m[finite], q[finite]], -1), axis=0, return_inverse=True)
+        for j, (mi, qi) in enumerate(pairs):
+            if _mathieu_whole(name, mi) or (not even and mi == 0):
+                at = finite[group.ravel() == j]
+                out[at] = _mathieu_angular_point(even, int(mi), qi, x[at])[k]
+        return out.reshape(np.broadcast_shapes(*map(np.shape, args))).astype(dtype)[()]
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
 # -- Mathieu functions (special60) --------------------------------------------------------------------------------------
 # mathieu_cem/sem(m, q, x) = (ce/se, their slope) with x in degrees, the slope SciPy's in radians (d/dx in degrees is it
 # times π/180), solving Mathieu's equation y″ = -(a - 2q·cos 2x)·y (x in radians; a = mathieu_a(m, q) for ce, mathieu_b
 # for se); the radial mathieu_modcem1/2, modsem1/2 (x plain) the modified one, y″ = (a - 2q·cosh 2x)·y. So each slope's
 # slope is that multiple of the value, and the family needs only the characteristic values, internal entries whose m
-# and q no rule differentiates (dq a = ⟨y, 2cos 2x·y⟩/⟨y, y⟩ is an integral SciPy does not give): like pbdv's pairs. mpmath
-# has no Mathieu functions: the high-precision value is SciPy's (its slopes agree with its values' central differences
-# and its slopes' with the equation to the differences' 1e-8, m 1..3, q 0.5..4).
+# and q no rule differentiates here (difflab.scipy.special differentiates the angular pair and a, b in q: the traced
+# matrix). The angular pair and the characteristic values are difflab's (`_mathieu_eigen`: within 7e-14 of mpmath's
+# 45-digit Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones SciPy's,
+# NaN with an 'invalid' said where they are wrong: where SciPy's characteristic value is (its radial functions solve
+# another equation), and for the first kind where SciPy's pair breaks the Wronskian Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π
+# by more than 1e-8 (mathieu_modcem1(30, 10, 0.5): its value solves no equation, at large m and small q or x).
 
 
 def _mathieu_characteristic(name):
@@ -5942,19 +6065,20 @@ def _mathieu_characteristic(name):
         )
         for arg in ("m", "q")
     )
+    impl = functools.partial(_mathieu_plain, name)
     return _special(
         f"{name}_value",
-        _scipy(name),
+        impl,
         refused,
-        _scipy_named(f"{name}_value", None, lambda sp, out, i, m, q: None, _scipy(name),
-                     lambda mpmath, m, q: mpmath.mpf(float(scipy_special().__getattribute__(name)(float(m), float(q))))),
+        _scipy_named(f"{name}_value", None, lambda sp, out, i, m, q: None, impl,
+                     lambda mpmath, m, q: mpmath.mpf(float(impl(float(m), float(q))))),
         domain=("integer", "integer"),
         names=(f"_{name}",),  # (internal: nothing in it differentiates)
         ufunc="beta",
         internal=True,
         samples=lambda rng: [((np.int64(2), np.int64(1)), {})],
-        doc=f"SciPy's {name}(m, q), the Mathieu equation's characteristic value (its slopes' coefficient); "
-        "not differentiated",
+        doc=f"{name}(m, q) by difflab, the Mathieu equation's characteristic value (its slopes' coefficient); "
+        "not differentiated here",
     )  # fmt: skip
 
 
@@ -5962,9 +6086,39 @@ mathieu_a_value = _mathieu_characteristic("mathieu_a")
 mathieu_b_value = _mathieu_characteristic("mathieu_b")
 
 
+def _mathieu_radial(name, k):
+    """Part k of SciPy's radial `name`, NaN with an 'invalid' said where it is wrong (the family's comment says how
+    that is seen)."""
+    char = "mathieu_a" if "cem" in name else "mathieu_b"
+
+    def impl(m, q, x):
+        sc = scipy_special()
+        unsafe = ~(
+            np.abs(q) <= _MATHIEU_PLAIN_Q
+        )  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf, 1e300)
+        if np.any(unsafe):
+            q = np.where(unsafe, 1.0, q).astype(np.result_type(q))
+        out = np.asarray(_scipy_output(name, k, 3)(m, q, x))
+        ours = _mathieu_plain(char, m, np.abs(q))
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.abs(getattr(sc, char)(m, q) - ours) <= 1e-9 * np.maximum(1, np.abs(ours)))
+            if name.endswith("1"):
+                (y1, d1), (y2, d2) = getattr(sc, name)(m, q, x), getattr(sc, name[:-1] + "2")(m, q, x)
+                bad = bad | ~(np.abs((y1 * d2 - d1 * y2) * (np.pi / 2) - 1) <= 1e-8)
+            bad = np.broadcast_to(bad, out.shape) & ~np.isnan(out)
+        if np.any(bad):
+            _say(f"{name}_{'yp' if k else 'y'}", "invalid")
+        out = np.where(bad | unsafe, np.nan, out).astype(out.dtype)
+        return out[()] if out.ndim == 0 else out
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
 def _mathieu(name, even, radial, doc):
-    """The pair `name`(m, q, x) = (y, y′) of SciPy's: y′'s slope ∓(a - 2q·cos 2x resp. cosh 2x)·y (a: mathieu_a for the
-    even functions, mathieu_b for the odd), in degrees for the angular ones."""
+    """The pair `name`(m, q, x) = (y, y′), difflab's (angular) or SciPy's where right (radial): y′'s slope
+    ∓(a - 2q·cos 2x resp. cosh 2x)·y (a: mathieu_a for the even functions, mathieu_b for the odd), in degrees for the
+    angular ones."""
     value, slope = f"{name}_y", f"{name}_yp"
     refuse = (
         _refuse(name, "m"),
@@ -5982,10 +6136,10 @@ def _mathieu(name, even, radial, doc):
     def sympys(sp, m, q, x):
         return coefficient(m, q, x, sp.cos, sp.cosh, _scipy_function(f"mathieu_{'a' if even else 'b'}_value"))
 
+    values = {k: (_mathieu_radial if radial else _mathieu_angular)(name, k) for k in (0, 1)}
+
     def mp(k):
-        return lambda mpmath, m, q, x: mpmath.mpf(
-            float(getattr(scipy_special(), name)(float(m), float(q), float(x))[k])
-        )
+        return lambda mpmath, m, q, x: mpmath.mpf(float(values[k](float(m), float(q), float(x))))
 
     return _output_parts(
         name,
@@ -6004,6 +6158,7 @@ def _mathieu(name, even, radial, doc):
             ((rng.integers(1, 4, s), rng.integers(1, 4, s), rng.uniform(0.2, 1.2, s) if radial else rng.uniform(10, 80, s)), {})
             for s in ((3,), ())
         ],
+        values=values,
     )  # fmt: skip
 
 

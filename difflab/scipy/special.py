@@ -18,6 +18,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _REGISTRY
 from ..ops import spellings as _spellings
+from ..ops.special import _MATHIEU_Q, _mathieu_eigen, _mathieu_matrix, _mathieu_plain, _mathieu_size
 
 _PREFIX = "scipy.special."
 
@@ -550,54 +551,6 @@ def sph_harm_y_all(n, m, theta, phi, *, diff_n=0):
 
 expit = _REGISTRY["sigmoid"]
 
-# the Fourier basis's size past m/2 for |q| up to each bound: the coefficients' ratio ~q/4k² makes the last one's share
-# below 1e-25 (q = 10, 20 terms: 6e-30; q = 100, 30: 2e-26; q = 2500, 80: 3e-34); beyond 2500 refused
-_MATHIEU_SIZES = ((10.0, 20), (100.0, 30), (2500.0, 80))
-_MATHIEU_Q = _MATHIEU_SIZES[-1][0]
-
-
-def _mathieu_matrix(name, m, size):
-    """The tridiagonal matrix of y″ + (a - 2q·cos 2x)·y = 0 in the Fourier basis of ce_m's (mathieu_a) or se_m's
-    (mathieu_b) parity, `size` terms (cos 2kx with √2 at k = 0; cos (2k+1)x; sin (2k+1)x; sin (2k+2)x), as its
-    diagonal at q = 0, the q-part's diagonal and off-diagonal, and the index of the characteristic value in the
-    ascending eigenvalues (within one parity they are simple, so the order holds for every q)."""
-    odd = m % 2
-    shift = 0 if odd or name == "mathieu_a" else 1  # (se_{2n+2}: sin (2k+2)x)
-    diag = (2.0 * _np.arange(size) + odd + 2 * shift) ** 2
-    tweak, off = _np.zeros(size), _np.ones(size - 1)
-    if odd:
-        tweak[0] = 1.0 if name == "mathieu_a" else -1.0  # (2q·cos 2x·cos x = q(cos 3x + cos x); sin: - sin x)
-    elif name == "mathieu_a":
-        off[0] = math.sqrt(2.0)  # (cos 0x's coefficient scaled by √2: the matrix symmetric)
-    return diag, tweak, off, m // 2 - shift
-
-
-def _mathieu_size(q):
-    """The basis's size past m/2 for |q| <= `q` (a plain or traced number; traced, the graph is specialised to the
-    band): `_MATHIEU_SIZES`' bands, beyond 2500 (plain q only) 80 + 2√|q|."""
-    for bound, n in _MATHIEU_SIZES:
-        if bool(_dnp.less_equal(q, bound)):
-            return n
-    return _MATHIEU_SIZES[-1][1] + int(2.0 * math.sqrt(float(q)))
-
-
-def _mathieu_plain(name, m, q):
-    """`name`(m, q) on plain arrays by SciPy's tridiagonal eigenvalue solver, the basis sized for each |q| (SciPy's
-    own mathieu_a and mathieu_b are O(1) wrong at many |q| > 100: mathieu_a(4, 2500) is -4503, not -4110); NaN where
-    m is not a whole number >= 0 (mathieu_b: >= 1) or q not finite, as SciPy's."""
-    from scipy.linalg import eigvalsh_tridiagonal
-
-    m, q = _np.broadcast_arrays(_np.asarray(m), _np.asarray(q))
-    out = _np.full(q.shape, _np.nan)
-    for i in _np.ndindex(q.shape):
-        mi, qi = float(m[i]), float(q[i])
-        if mi == int(mi) and mi >= (name == "mathieu_b") and math.isfinite(qi):
-            diag, tweak, off, index = _mathieu_matrix(name, int(mi), int(mi) // 2 + _mathieu_size(abs(qi)))
-            # (LAPACK's stev, implicit QL as eigh: its bisection, select="i", is 1e-12 off at q = 0.3, ‖T‖ ~ 10⁴)
-            out[i] = eigvalsh_tridiagonal(diag + qi * tweak, qi * off, lapack_driver="stev")[index]
-    dtype = _np.result_type(q.dtype, m.dtype, _np.float32)
-    return out.astype(dtype)[()]
-
 
 def _mathieu_characteristic(name, m, q):
     """Mathieu's characteristic value `name` at a plain whole m: on a plain q `_mathieu_plain`'s; on a traced q the
@@ -650,6 +603,140 @@ def mathieu_b(m, q):
     return _mathieu_characteristic("mathieu_b", m, q)
 
 
+def _mathieu_order(name, m, least):
+    """m as a plain whole number >= `least`, refused by name when traced."""
+    if isinstance(m, _Traced):
+        raise NotDifferentiableError(
+            f"scipy.special.{name} is not differentiable in its argument m, a whole order; pass it as a plain integer"
+        )
+    if not (_np.ndim(m) == 0 and m == int(m) and int(m) >= least):
+        raise ValueError(f"scipy.special.{name}: m must be a plain integer >= {least}, got {m!r}")
+    return int(m)
+
+
+def _mathieu_fourier(name, m, q):
+    """(A, orders): the coefficients of ce_m = Σ A_k cos(k x) (mathieu_a) or se_m = Σ A_k sin(k x) (mathieu_b) at a
+    scalar 0 <= q <= 2500, SciPy's normalisation and sign; on a traced q the eigenvector of the traced matrix (the
+    registry's eigh: differentiable in q to any order), signed as the plain one at q's value (the band's comparison
+    has specialised the graph to it)."""
+    if not isinstance(q, _Traced):
+        _, coefficients, orders = _mathieu_eigen(name, m, float(q))
+        return coefficients.copy(), orders  # (the cached array is read-only and never handed out)
+    if bool(_dnp.greater(q, _MATHIEU_Q)):
+        raise ValueError(f"scipy.special.{name}: difflab differentiates it for |q| <= {_MATHIEU_Q:g} only")
+    diag, tweak, off, index = _mathieu_matrix(name, m, m // 2 + _mathieu_size(q))
+    vector = _dnp.linalg.eigh(_np.diag(diag) + q * (_np.diag(tweak) + _np.diag(off, 1) + _np.diag(off, -1)))[1][
+        :, index
+    ]
+    reference = _mathieu_eigen(name, m, float(_np.asarray(q.concrete)))[1]
+    top = int(_np.argmax(_np.abs(reference)))
+    sign = _np.sign(reference[top]) * (1.0 if bool(_dnp.greater(vector[top], 0.0)) else -1.0)
+    scale = _np.full(len(diag), sign)
+    if name == "mathieu_a" and m % 2 == 0:
+        scale[0] /= math.sqrt(2.0)  # (the basis's √2·cos 0x)
+    return vector * scale, _np.sqrt(diag)
+
+
+def _mathieu_angular(name, m, q, x):
+    """SciPy's `name` (mathieu_cem, mathieu_sem) = (y, dy/dx in radians) at x degrees: the registry's on a plain q,
+    the Fourier sum of `_mathieu_fourier`'s coefficients on a traced one (q < 0 by DLMF 28.2.34's relations, SciPy's)."""
+    if not isinstance(q, _Traced):
+        return _registry_names()[name](m, q, x)
+    even = name == "mathieu_cem"
+    m = _mathieu_order(name, m, 0)
+    if _np.ndim(q) != 0:
+        raise ValueError(
+            f"scipy.special.{name}: difflab differentiates it in q for a scalar q, got shape {_np.shape(q)}"
+        )
+    if not even and m == 0:
+        return 0.0 * q * x, 0.0 * q * x  # (SciPy's: se_0 = 0)
+    sign, turn = 1.0, 1.0
+    if bool(_dnp.less(q, 0.0)):
+        sign = (-1.0) ** ((m // 2) % 2) * (-1.0 if not even and m % 2 == 0 else 1.0)
+        even, q, x, turn = (even if m % 2 == 0 else not even), -q, 90.0 - x, -1.0
+    coefficients, orders = _mathieu_fourier("mathieu_a" if even else "mathieu_b", m, q)
+    t = _dnp.expand_dims(x, -1) * (orders * (math.pi / 180))
+    wave, slope = (_dnp.cos(t), -orders * _dnp.sin(t)) if even else (_dnp.sin(t), orders * _dnp.cos(t))
+    return sign * (wave @ coefficients), sign * turn * (slope @ coefficients)
+
+
+def mathieu_cem(m, q, x):
+    """The even Mathieu function ce_m(x, q) and its slope, as `scipy.special.mathieu_cem` (x in degrees, the slope
+    d/dx in radians), by difflab: the Fourier sum of the characteristic value's eigenvector (within 7e-14 of mpmath's
+    where SciPy's is O(1) wrong, 0.0 or NaN at large q and m), differentiable in x (every order) and, for a scalar
+    |q| <= 2500, in q (the traced matrix's eigh); m a plain whole number.
+
+    Shape contract: m, q, x broadcast (plain q); a traced q a scalar, x any shape; a pair of arrays of x's shape.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_cem(1, q, 0.0)[0])(0.0)), 12)  # ce₁(0, q) = 1 - q/8 - ...
+    -0.125
+    """
+    return _mathieu_angular("mathieu_cem", m, q, x)
+
+
+def mathieu_sem(m, q, x):
+    """The odd Mathieu function se_m(x, q) and its slope, as `scipy.special.mathieu_sem`, by difflab (as
+    `mathieu_cem`), differentiable in x and, for a scalar |q| <= 2500, in q; m a plain whole number.
+
+    Shape contract: as `mathieu_cem`.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_sem(1, q, 90.0)[0])(0.0)), 12)  # se₁(π/2, q) = 1 + q/8 + ...
+    0.125
+    """
+    return _mathieu_angular("mathieu_sem", m, q, x)
+
+
+def _mathieu_coef(name, m, q):
+    """SciPy's `name` (mathieu_even_coef, mathieu_odd_coef): its checks and its count km of coefficients, the
+    coefficients difflab's (`_mathieu_fourier`; SciPy's come from its characteristic value, wrong at many q > 100)."""
+    least = name == "mathieu_odd_coef"
+    if isinstance(m, _Traced):
+        _mathieu_order(name, m, least)
+    if not (_np.ndim(m) == 0 and _np.ndim(q) == 0):
+        raise ValueError("m and q must be scalars.")
+    if bool(_dnp.less(q, 0.0)):
+        raise ValueError("q >=0")
+    if m != math.floor(m) or m < least:
+        raise ValueError(f"m must be an integer >={int(least)}.")
+    plain = float(_np.asarray(q.concrete if isinstance(q, _Traced) else q))
+    qm = 7.5 + 56.1 * math.sqrt(plain) - 134.7 * plain + 90.7 * math.sqrt(plain) * plain
+    if plain > 1:
+        qm = 17.0 + 3.1 * math.sqrt(plain) - 0.126 * plain + 0.0037 * math.sqrt(plain) * plain
+    km = int(qm + 0.5 * m)
+    coefficients, _ = _mathieu_fourier("mathieu_b" if least else "mathieu_a", int(m), q)
+    if km <= len(coefficients):
+        return coefficients[:km]
+    return _dnp.concatenate([coefficients, _np.zeros(km - len(coefficients))])
+
+
+def mathieu_even_coef(m, q):
+    """The Fourier coefficients A₀, A₂, ... (m even) or A₁, A₃, ... (m odd) of ce_m(x, q), as
+    `scipy.special.mathieu_even_coef` (its count of them), by difflab, differentiable in a scalar 0 <= q <= 2500.
+
+    Shape contract: m, q scalars; an array of SciPy's length km.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_even_coef(2, q)[0])(0.0)), 12)  # A₀ of ce₂ = q/4 + ...
+    0.25
+    """
+    return _mathieu_coef("mathieu_even_coef", m, q)
+
+
+def mathieu_odd_coef(m, q):
+    """The Fourier coefficients B₂, B₄, ... (m even) or B₁, B₃, ... (m odd) of se_m(x, q), as
+    `scipy.special.mathieu_odd_coef`, by difflab (as `mathieu_even_coef`).
+
+    Shape contract: m, q scalars; an array of SciPy's length km.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda q: mathieu_odd_coef(1, q)[1])(0.0)), 12)  # B₃ of se₁ = -q/8 + ...
+    -0.125
+    """
+    return _mathieu_coef("mathieu_odd_coef", m, q)
+
+
 def _cv_seq(name, m, n, c):
     """SciPy's `name` (pro_cv_seq, obl_cv_seq) on plain arguments; on a traced c the registry's pro_cv or obl_cv
     (differentiable in c once, by name beyond) for degrees m..n, stacked."""
@@ -699,6 +786,53 @@ def obl_cv_seq(m, n, c):
 from ._gauss import roots_gegenbauer, roots_genlaguerre, roots_jacobi, roots_sh_jacobi  # noqa: E402
 
 j_roots, js_roots, la_roots, cg_roots = roots_jacobi, roots_sh_jacobi, roots_genlaguerre, roots_gegenbauer
+
+
+def _radial_second_kind(name):
+    """SciPy's `name` (pro_rad2, obl_rad2 and their _cv forms) = (R2, R2′) on plain arguments where SciPy's pair keeps
+    the Wronskian with its first kind, R1·R2′ - R1′·R2 = 1/(c(x² - 1)) (prolate) or 1/(c(x² + 1)) (oblate), to 1e-8;
+    NaN with a RuntimeWarning saying so elsewhere (SciPy's pro_rad2(1, 2, 1.5, 1.5) keeps 0.874 of it, its
+    obl_rad2(1, 2, 1.5, 1.2) -7.3: values that solve no equation). Traced arguments refused by name: no rule."""
+    first, oblate = name.replace("rad2", "rad1"), name.startswith("obl")
+    arguments = ("m", "n", "c", "cv", "x") if name.endswith("_cv") else ("m", "n", "c", "x")
+
+    def fn(*args):
+        for arg, value in zip(arguments, args):
+            if isinstance(value, _Traced):
+                raise NotDifferentiableError(
+                    f"scipy.special.{name} is not differentiable in its argument {arg}: difflab has no rule for the "
+                    f"spheroidal functions of the second kind; pass plain numbers (SciPy's values where they keep "
+                    f"the Wronskian with {first}, NaN elsewhere)"
+                )
+        y2, d2 = getattr(_sc(), name)(*args)
+        y1, d1 = getattr(_sc(), first)(*args)
+        c, x = _np.asarray(args[2]), _np.asarray(args[-1])
+        with _np.errstate(all="ignore"):
+            wronskian = (y1 * d2 - d1 * y2) * c * (x * x + 1 if oblate else x * x - 1)
+            bad = ~(_np.abs(wronskian - 1) <= 1e-8) & ~(_np.isnan(y2) | _np.isnan(d2))
+        if _np.any(bad):
+            import warnings
+
+            warnings.warn(
+                f"scipy.special.{name}: SciPy's value breaks the Wronskian with {first} (R1·R2′ - R1′·R2 = "
+                f"1/(c(x² {'+' if oblate else '-'} 1))) at {int(_np.sum(bad))} of {bad.size} points: NaN there",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return tuple(_np.where(bad, _np.nan, v).astype(_np.result_type(v))[()] for v in (y2, d2))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (
+        f"`scipy.special.{name}` on plain arguments, SciPy's (R2, R2′) where they keep the Wronskian with {first} "
+        "to 1e-8, NaN (a RuntimeWarning) elsewhere; traced arguments refused by name."
+    )
+    fn.plain_only = True  # (bench/scipy_special_coverage.py counts these apart)
+    return fn
+
+
+pro_rad2, obl_rad2, pro_rad2_cv, obl_rad2_cv = map(
+    _radial_second_kind, ("pro_rad2", "obl_rad2", "pro_rad2_cv", "obl_rad2_cv")
+)
 
 
 def _plain_only(name, why):
@@ -757,7 +891,7 @@ _PLAIN = {
     ),
     # continuous parameters difflab has no rule for
     **dict.fromkeys(
-        "mathieu_even_coef mathieu_odd_coef ellip_harm ellip_harm_2 ellip_normal".split(),
+        "ellip_harm ellip_harm_2 ellip_normal".split(),
         "difflab has no derivative rule for it",
     ),
 }
@@ -775,6 +909,8 @@ def __dir__():
     return sorted(set(globals()) | set(_registry_names()))
 
 
+_OWN_FRONTS = {"mathieu_cem", "mathieu_sem"}  # (difflab's own fronts over the registry's: a traced q)
+
 # (a name that is also a builtin's, SciPy's `round`, is served by __getattr__ only: in this module's globals it would
 # shadow the builtin for this module's own code and doctests)
-globals().update({n: fn for n, fn in _registry_names().items() if not hasattr(_builtins, n)})
+globals().update({n: fn for n, fn in _registry_names().items() if not hasattr(_builtins, n) and n not in _OWN_FRONTS})
