@@ -227,7 +227,9 @@ def test_log_det_at_a_singular_matrix_is_nan_with_the_warning():
             assert np.isnan(dl.grad(f, method=method)(a)).all()
 
 
-@pytest.mark.parametrize("shape, rcond", [((6, 5), 1e-3), ((6, 5), 0.3), ((3, 2), 0.5)])
+# (5×4, not 6×5: a given rcond takes the opaque kind at every size (decompositions._pinv_sympy), and 5 rows are
+# already above main's 4×4 limit; 6×5's 30×30 Jacobians cost 2.7 CPU-s more, issue 17)
+@pytest.mark.parametrize("shape, rcond", [((5, 4), 1e-3), ((5, 4), 0.3), ((3, 2), 0.5)])
 def test_pinv_with_rcond(shape, rcond):
     """pinv with a given rcond, at constant rank (0.3 and 0.5 drop a singular value): the opaque kind of that
     cutoff. Before: refused above 4×4, and at 3×2 the explicit form inverted the dropped singular value."""
