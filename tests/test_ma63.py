@@ -45,3 +45,18 @@ def test_a_masked_full_reduction_behaves_as_numpys_in_the_function():
     np.testing.assert_array_equal(got[1], [0.0, 1.0, 0.0])
     with pytest.raises(dl.TracerConversionError, match="float"):
         dl.grad(lambda x: float(dnp.ma.masked_where(x < 0, x).sum()))(X[0])
+
+
+def _plain(xp, ma, r, x):
+    joined = xp.stack([r, x[0]]).sum() + ma.getdata(xp.concatenate([xp.reshape(r, (1,)), x[:1]])).sum()
+    return joined + xp.where(x[0] > 0, r, x[1]) + (x[0] if r == 2.0 else x[2])
+
+
+def test_plain_functions_read_a_full_reductions_data():
+    # (a 0-d MaskedArray given to np.stack, np.concatenate, np.reshape, np.where among traced values: its data, as
+    # NumPy's plain functions read a masked array's; == masked where it is. On main the masked one was an object array)
+    for x in (X[0], Y[1]):
+        want = _plain(np, np.ma, np.ma.masked_where(x < 0, x).mean(), x)
+        got = dl.value_and_grad(lambda x: _plain(dnp, dnp.ma, dnp.ma.masked_where(x < 0, x).mean(), x))(x)
+        assert got[0] == want, x
+    np.testing.assert_array_equal(got[1], [2.0, 1.0, 1.0])  # (Y[1]: x[0] twice, x[1] by where, x[2] by ==)

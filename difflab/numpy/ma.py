@@ -182,6 +182,9 @@ class MaskedArray:
     __le__ = lambda self, o: _compare(_np.less_equal, self, o)  # noqa: E731
     __gt__ = lambda self, o: _compare(_np.greater, self, o)  # noqa: E731
     __ge__ = lambda self, o: _compare(_np.greater_equal, self, o)  # noqa: E731
+    __eq__ = lambda self, o: _compare(_np.equal, self, o)  # type: ignore[assignment,misc]  # noqa: E731
+    __ne__ = lambda self, o: _compare(_np.not_equal, self, o)  # type: ignore[assignment,misc]  # noqa: E731
+    __hash__ = None  # type: ignore[assignment]
 
 
 _DEFERS_TO.add(MaskedArray)  # (tracer + masked array: MaskedArray.__radd__, the mask kept)
