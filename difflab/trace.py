@@ -196,6 +196,7 @@ class Trace:
             op.too_many(args)
         atoms, values, key, floats, consts = [], [], [], True, False
         for a in args:
+            a = a.data if type(a) in DEFERS_TO else a  # (a difflab.numpy.ma.MaskedArray: its data, np.where's)
             if type(a) is Tracer and a._trace is self:
                 v = a.value  # always concrete: inputs are unwrapped in trace_flat
                 atoms.append(a.node)

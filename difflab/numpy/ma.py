@@ -10,11 +10,10 @@ so the values are NumPy's and the derivative of a masked element is 0. A traced 
 call, so `dl.prepare` reuses the trace where it changes. Where NumPy's result is masked (every element of a
 reduction masked; var's count <= ddof) it is here too: np.ma.masked for a constant mask's 0-d result, else a
 MaskedArray with those entries masked (NumPy's data there, a constant: derivative 0); a function returning a
-MaskedArray returns its data (np.ma.getdata's). An axis reduction of a traced mask is a MaskedArray whatever it masks
-(NumPy's own type there), so dl.prepare and dl.vmap hold its mask at every point. Only a 0-d result, a float or
-np.ma.masked by value in NumPy, traced where it was not masked and asked where it is (a prepared function's later
-point; vmap of a per-row full reduction), gives NaN with a DomainWarning: its trace holds a plain result, and no one
-structure is both (arithmetic on np.ma.masked stays masked, on a float it does not).
+MaskedArray returns its data (np.ma.getdata's). A reduction of a traced mask is a MaskedArray whatever it masks
+(NumPy's own type for an axis reduction; a 0-d one is a float or np.ma.masked by value in NumPy, and only a
+MaskedArray holds both), so dl.prepare and dl.vmap hold its mask at every point; its float()/bool()/item() are its
+data's, its comparisons masked where it is, and np.ma.is_masked/getmask/getmaskarray read its mask (`_mask`).
 max/min fill the masked elements with ∓inf, NumPy's.
 
 >>> import numpy as np
@@ -30,7 +29,6 @@ import builtins as _builtins
 import numpy as _np
 
 from .. import numpy as _dnp
-from .. import ops as _ops
 from ..graph import DEFERS_TO as _DEFERS_TO
 from ..graph import Traced as _Traced
 
@@ -72,6 +70,27 @@ class MaskedArray:
 
     def __len__(self):
         return self.shape[0]
+
+    # np.ma.getmask (so is_masked, getmaskarray) reads `_mask` (without it: nomask, is_masked() False) and
+    # np.ma.getdata `_data` (without it: np.array(self), an object array)
+    _mask = property(lambda self: self.mask)
+    _data = property(lambda self: self.data)
+
+    # a 0-d reduction's result is this class, masked or not: a number's conversions are a tracer's (refused by name
+    # where it is differentiated), of NumPy's value: the data, NaN where masked (NumPy's float(np.ma.masked))
+    def __float__(self):
+        return float(self._number())
+
+    def item(self):
+        """The 0-d array's number (NaN where masked, as NumPy's float()), as a tracer's item()."""
+        number = self._number()
+        return number.item() if isinstance(number, _Traced) else _np.asarray(number).item()
+
+    def __bool__(self):  # (NumPy's bool(np.ma.masked) is False: its data 0, as here)
+        return bool(self.data)
+
+    def _number(self):
+        return _dnp.where(self.mask, _np.nan, self.data)
 
     def filled(self, fill_value=None):
         """The data with each masked element `fill_value` (this array's, else NumPy's default for its dtype)."""
@@ -158,6 +177,15 @@ class MaskedArray:
     __neg__ = lambda self: _apply(_np.negative, (self,))  # noqa: E731
     __abs__ = lambda self: _apply(_np.absolute, (self,))  # noqa: E731
 
+    # (comparisons: the data's, the masks or'ed: NumPy's masked where either is; `if r > 0` of a masked r is False)
+    __lt__ = lambda self, o: _compare(_np.less, self, o)  # noqa: E731
+    __le__ = lambda self, o: _compare(_np.less_equal, self, o)  # noqa: E731
+    __gt__ = lambda self, o: _compare(_np.greater, self, o)  # noqa: E731
+    __ge__ = lambda self, o: _compare(_np.greater_equal, self, o)  # noqa: E731
+    __eq__ = lambda self, o: _compare(_np.equal, self, o)  # type: ignore[assignment,misc]  # noqa: E731
+    __ne__ = lambda self, o: _compare(_np.not_equal, self, o)  # type: ignore[assignment,misc]  # noqa: E731
+    __hash__ = None  # type: ignore[assignment]
+
 
 _DEFERS_TO.add(MaskedArray)  # (tracer + masked array: MaskedArray.__radd__, the mask kept)
 
@@ -165,25 +193,17 @@ _DEFERS_TO.add(MaskedArray)  # (tracer + masked array: MaskedArray.__radd__, the
 def _reduced(value, n, under):
     """NumPy's np.ma reduction from `value` (over the unmasked elements) and `n` (the count reduced, minus var's
     ddof): where n <= 0 NumPy's result is masked. A 0-d one of a constant mask is np.ma.masked itself; otherwise a
-    MaskedArray with those entries masked, its data there NumPy's `under` (0; max's 1e20), a constant: derivative 0
-    (of a traced mask: its mask recomputed at each call, so a prepared function is right at any point). A traced
-    count of an axis reduction always gives that MaskedArray (NumPy's type for one, masked or not); a 0-d one that
-    masked nothing while tracing gives the plain value, NaN with a DomainWarning at a prepared function's later point
-    where it does (the rank_guard op of each count as a 1×1 matrix: rank 0 where it is 0)."""
-    now = n
-    while isinstance(now, _Traced):
-        now = now.value
-    if isinstance(n, _Traced) and _dnp.ndim(n) > 0:  # (NumPy's own type for an axis reduction, whatever is masked:
-        return MaskedArray(_dnp.where(n > 0, value, under), n <= 0)  # the trace holds the mask at every point)
-    if _np.all(_np.asarray(now) > 0):
-        if not isinstance(n, _Traced):
-            return value
-        shape = _dnp.shape(n)
-        guard = _ops.rank_guard(_dnp.reshape(_dnp.maximum(n, 0) * 1.0, shape + (1, 1)), of="ma_masked")
-        return value + _dnp.reshape(guard, shape)
-    if _np.ndim(now) == 0 and not isinstance(n, _Traced):
+    MaskedArray with those entries masked, its data there NumPy's `under` (0; max's 1e20; 0-d: masked's data 0), a
+    constant: derivative 0. A traced count always gives that MaskedArray, masked or not (NumPy's type for an axis
+    reduction; for a 0-d one, a float or np.ma.masked by value, the one traced structure that holds both), so a
+    prepared function or vmap is NumPy's at a point where the mask empties what it did not empty while tracing."""
+    if isinstance(n, _Traced):  # (the trace holds the mask at every point)
+        return MaskedArray(_dnp.where(n > 0, value, under if _dnp.ndim(n) else 0.0), n <= 0)
+    if _np.all(_np.asarray(n) > 0):
+        return value
+    if _np.ndim(n) == 0:
         return _np.ma.masked
-    return MaskedArray(_dnp.where(n > 0, value, under if _np.ndim(now) else 0.0), n <= 0)  # (0-d: masked's data)
+    return MaskedArray(_dnp.where(n > 0, value, under), n <= 0)
 
 
 def _apply(ufunc, inputs):
@@ -206,6 +226,13 @@ def _apply(ufunc, inputs):
     if mask is False:
         return MaskedArray(result, _np.zeros(_np.shape(result), bool))
     return MaskedArray(_dnp.where(mask, datas[0], result), mask)
+
+
+def _compare(ufunc, a, b):
+    """np.ma's comparison `ufunc(a, b)`: the data's, masked where either is, False there (bool(np.ma.masked)'s)."""
+    mask = _or_masks((a, b))
+    result = ufunc(getdata(a), getdata(b))
+    return MaskedArray(result & ~_dnp.asarray(mask), mask)
 
 
 def _matmul(a, b):

@@ -189,10 +189,23 @@ def _reorderable(ufunc) -> bool:
     return True
 
 
+def _scipys(ufunc) -> bool:
+    """Whether `ufunc` is one of scipy.special's reorderable binary ufuncs (agm, poch, boxcox, the eval_* and
+    the distributions' ...): SciPy declares their identity 0 (NumPy's PyUFunc_Zero), so NumPy's reduce is a left
+    fold from 0, f(f(f(0, a0), a1), a2) (agm.reduce and poch.reduce of positive values are 0), over any axes, C order
+    (measured on SciPy 1.x: 42 ufuncs, each value to the bit on 1-d, 2-d axis 0/1/None; a transposed view's None
+    NumPy folds in memory order, as logaddexp's)."""
+    return ufunc is not None and ufunc.identity == 0 and ufunc.__name__ not in _NUMPYS
+
+
+#: NumPy's own ufuncs' names (add's identity 0 too: a primitive, NumPy's pairwise sum; the bit ones take no float)
+_NUMPYS = frozenset(u.__name__ for u in vars(_np).values() if isinstance(u, _np.ufunc))
+
+
 #: the reorderable binary ufuncs whose `reduce` is `_fold`'s: commutative, and NumPy's reduce folds them left to
 #: right (no pairwise blocks), so a contiguous input's values to the bit (logaddexp's: logsumexp's rescaled sum was an
-#: ulp off in 207 of 300 random vectors; a transposed view's axis=None NumPy folds in memory order) (SciPy's reorderable ufuncs, agm's, poch's, are reduced in an order of NumPy's that is not a
-#: fold: refused by name). Every binary ufunc NumPy does not reorder is NumPy's left fold (`ufunc_method`).
+#: ulp off in 207 of 300 random vectors; a transposed view's axis=None NumPy folds in memory order). Every binary
+#: ufunc NumPy does not reorder is NumPy's left fold, and so is every SciPy one it does (`_scipys`; `ufunc_method`).
 _FOLDED = frozenset({"fmax", "fmin", "hypot", "logaddexp", "logaddexp2"})
 
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
@@ -228,8 +241,9 @@ def ufunc_method(ufunc: str, method: str, nin: int = 2, numpy_ufunc=None):
     fn = _UFUNC_METHODS.get((ufunc, method))
     binary = ufunc in UFUNCS and nin == 2
     if fn is None and method == "reduce" and binary:
-        if ufunc in _FOLDED or (numpy_ufunc is not None and not _reorderable(numpy_ufunc)):
-            return _fold(UFUNCS[ufunc], ufunc, ufunc in _FOLDED, getattr(numpy_ufunc, "identity", None))
+        reorderable = ufunc in _FOLDED or numpy_ufunc is None or _reorderable(numpy_ufunc)
+        if ufunc in _FOLDED or not reorderable or _scipys(numpy_ufunc):
+            return _fold(UFUNCS[ufunc], ufunc, reorderable, getattr(numpy_ufunc, "identity", None))
     if fn is None and method == "reduceat" and binary:
         fn = _reduceat(UFUNCS[ufunc], ufunc, _UFUNC_METHODS.get((ufunc, "reduce")) if ufunc in _IN_ORDER else None)
     if fn is None and method in ("outer", "accumulate") and binary:

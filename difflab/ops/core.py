@@ -44,7 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from ..graph import FROM_VALUES, Const, Traced, quiet_overflow
+from ..graph import DEFERS_TO, FROM_VALUES, Const, Traced, quiet_overflow
 
 __all__ = [
     "Op",
@@ -376,12 +376,17 @@ class Op:
             if params and "out" in params:
                 self.too_many(args, keyword=True)
             return args[0]._trace.record_one(self, args[0], params)
-        trace = None
+        trace, masked = None, False
         for a in args:
             if isinstance(a, Traced):
                 # the innermost trace records; values of enclosing traces are its constants
                 if trace is None or a._trace.level > trace.level:
                     trace = a._trace
+            elif type(a) in DEFERS_TO:
+                masked = True
+        if masked and not self.elementwise:  # (a difflab.numpy.ma.MaskedArray: its data, as NumPy's plain functions
+            # read a masked array's, reshape, stack, where; an elementwise op's NumPy ufunc keeps its mask)
+            return self.bind(*(a.data if type(a) in DEFERS_TO else a for a in args), **params)
         if trace is not None:
             if params and "out" in params:
                 self.too_many(args, keyword=True)

@@ -436,10 +436,6 @@ _RANK_SAYS = {
     # (series roots' pairs: rows [1, Re r, Im r] of two roots, rank 1 where they coincide)
     "roots": "numpy.polynomial roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
     "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
-    # (np.ma's reductions: the count reduced, minus ddof, as a 1×1 matrix: rank 0 where it is 0)
-    "ma_masked": "numpy.ma: every element reduced is masked (or var's count is <= ddof), where NumPy's result is "
-    "np.ma.masked, which this prepared function's plain result (traced where some element was not masked) cannot "
-    "hold: NaN",
     "np_roots": "numpy.roots: a repeated root (about {root:.6g}, twice: the pair's rows have rank {rank}), "
     "where the roots are not differentiable in the coefficients (p'(r) = 0): NaN",
 }

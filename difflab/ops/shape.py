@@ -25,7 +25,7 @@ from .core import (
     unbroadcast,
 )
 from .core import normalize_axis
-from ..graph import Traced
+from ..graph import DEFERS_TO, Traced
 
 # -- NumPy front ends ------------------------------------------------------------------------
 
@@ -111,6 +111,8 @@ def _lists_stacked(arrays) -> tuple:
     def one(a):
         if isinstance(a, (list, tuple)) and _holds_traced(a):
             return stack(*[one(v) for v in a], axis=0)
+        if type(a) in DEFERS_TO:  # (a difflab.numpy.ma.MaskedArray: its data, as np.stack reads a masked array's)
+            a = a.data
         return a if isinstance(a, Traced) else np.asarray(a)
 
     return tuple(one(a) for a in arrays)
