@@ -384,6 +384,10 @@ class Op:
                     trace = a._trace
             elif type(a) in DEFERS_TO:
                 masked = True
+            elif isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+                masked = "numpy"
+        if masked == "numpy" and trace is not None:  # NumPy's masked constant beside a traced value: its mask kept
+            return self._numpy_masked(args, params)
         if masked and not self.elementwise:  # (a difflab.numpy.ma.MaskedArray: its data, as NumPy's plain functions
             # read a masked array's, reshape, stack, where; an elementwise op's NumPy ufunc keeps its mask)
             return self.bind(*(a.data if type(a) in DEFERS_TO else a for a in args), **params)
@@ -405,6 +409,23 @@ class Op:
             if unexpected:  # (Python's message named the registry's impl: "_scipy.<locals>.impl() got ...")
                 raise TypeError(f"{self.name} got an unexpected keyword argument {unexpected.group(1)!r}") from None
             raise
+
+    def _numpy_masked(self, args, params):
+        """A NumPy masked array (with masked entries) among traced arguments, as difflab.numpy.ma's (np.ma's own
+        operators convert the traced value with np.array, which no dispatch reaches; read as a plain array its mask
+        was dropped: np.sum(x + m) summed the masked entries, a silent wrong value and gradient): an elementwise op by
+        np.ma's rules (its NumPy ufunc's domain masking too), any other reading its data, as difflab's MaskedArray."""
+        from ..numpy import ma
+
+        args = tuple(
+            ma.MaskedArray(a.data, np.ma.getmaskarray(a), a.fill_value) if isinstance(a, np.ma.MaskedArray) else a
+            for a in args
+        )
+        if not self.elementwise:
+            return self.bind(*args, **params)
+        if isinstance(self.impl, np.ufunc) and not params:
+            return ma._apply(self.impl, args)
+        return ma._apply(lambda *data: self.bind(*data, **params), args)
 
     def too_many(self, args, keyword=False):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
