@@ -49,6 +49,9 @@ REFUSED = [
     ("qr_multiply of a 0-d c (was IndexError)", lambda: dsl.qr_multiply(_A, np.array(1.0)), ValueError, "1-D or 2-D"),
     ("qr_insert at a float k (was IndexError)", lambda: dsl.qr_insert(_Q, _R, np.ones(4), 1.5), TypeError, "k must"),
     ("qr_delete of a float p", lambda: dsl.qr_delete(_Q, _R, 1, 1.0), TypeError, "p must"),
+    ("cholesky_banded lower='yes' (was 'not positive definite')", lambda: dsl.cholesky_banded(_AB, lower="yes"),
+     TypeError, "lower must be True or False"),
+    ("eigvals_banded lower='no'", lambda: dsl.eigvals_banded(_AB, lower="no"), TypeError, "lower must"),
 ]  # fmt: skip
 
 

@@ -1141,7 +1141,9 @@ def _symmetric_band(ab, lower):
     return _dnp.where(inside, stored, 0.0)
 
 
-def _band_2d(name, ab):
+def _band_2d(name, ab, lower):
+    if not isinstance(lower, (bool, _np.bool_)) and lower not in (0, 1):  # ('yes' read as True: the other triangle)
+        raise TypeError(f"{name}: lower must be True or False, got {lower!r}")
     if _np.ndim(ab) != 2:  # (SciPy reads a 1-D ab of n entries as one column, (n, 1): n − 1 bands of a 1 × 1 matrix)
         raise ValueError(f"{name}: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
 
@@ -1155,7 +1157,7 @@ def cholesky_banded(ab, overwrite_ab=False, lower=False, check_finite=True):
     >>> cholesky_banded(_np.array([[0.0, 2.0], [4.0, 5.0]])).tolist()
     [[0.0, 1.0], [2.0, 2.0]]
     """
-    _band_2d("cholesky_banded", ab)
+    _band_2d("cholesky_banded", ab, lower)
     dense = _symmetric_band(ab, lower)
     if not isinstance(dense, _Traced):
         _np.linalg.cholesky(_np.asarray(dense))  # (LinAlgError for one that is not positive definite, as SciPy's)
@@ -1179,7 +1181,7 @@ def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
             "cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)"
         )
     cb, lower = cb_and_lower
-    _band_2d("cho_solve_banded", cb)
+    _band_2d("cho_solve_banded", cb, lower)
     width, n = _np.shape(cb)
     if _np.shape(b)[0] != n:
         raise ValueError(f"shapes of cb {_np.shape(cb)} and b {_np.shape(b)} are not compatible.")
@@ -1213,7 +1215,7 @@ def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, 
     """
     from ..numpy.arrays import _value
 
-    _band_2d("eig_banded", a_band)
+    _band_2d("eig_banded", a_band, lower)
     if eigvals_only and select in ("a", "all", 0):  # (nothing read from the values: prepare and vmap follow a_band)
         return _dnp.linalg.eigvalsh(_symmetric_band(a_band, lower))
     value = _np.asarray(_value(a_band, "scipy.linalg.eig_banded"))
