@@ -392,9 +392,22 @@ def _zeros_for(y, t):
     return np.zeros(_shape(y), dtype=np.result_type(float, getattr(t, "dtype", float)))
 
 
+def _widened(ty, tv, out):
+    """y's tangent made complex where the output is and v's tangent is but y's is not (a complex y of a real
+    tangent, y = C + x): written into as it is, setitem's copy would drop the written tangent's imaginary part."""
+    if ty is None or tv is None or not np.iscomplexobj(out) or _is_complex(ty) or not _is_complex(tv):
+        return ty
+    return ty + 0j
+
+
+def _is_complex(t):
+    return (t.dtype if isinstance(t, Traced) else np.result_type(t)).kind == "c"
+
+
 def _setitem_joint_jvp(ts, out, y, v, idx):
     """The tangent of y with v's written at idx: one output-sized array (a zero tangent's entries zero)."""
     ty, tv = ts
+    ty = _widened(ty, tv, out)
     return setitem(_zeros_for(y, tv) if ty is None else ty, 0.0 if tv is None else tv, idx=idx)
 
 
@@ -404,7 +417,10 @@ def _setitem_ct_in_place(ct, out, y, v, idx):
 
 
 def _setitem_jvp_in_place(ts, out, y, v, idx):
-    """The tangent of y with v's written at idx, into y's tangent's own buffer (Op.jvp_in_place)."""
+    """The tangent of y with v's written at idx, into y's tangent's own buffer (Op.jvp_in_place); a real one that a
+    complex tangent is written into is widened first (the joint rule's, a new buffer)."""
+    if _widened(ts[0], ts[1], out) is not ts[0]:
+        return _setitem_joint_jvp(ts, out, y, v, idx)
     return _setitem_in_place(ts[0], 0.0 if ts[1] is None else ts[1], idx)
 
 

@@ -1141,7 +1141,9 @@ def _symmetric_band(ab, lower):
     return _dnp.where(inside, stored, 0.0)
 
 
-def _band_2d(name, ab):
+def _band_2d(name, ab, lower):
+    if not isinstance(lower, (bool, _np.bool_)) and lower not in (0, 1):  # ('yes' read as True: the other triangle)
+        raise TypeError(f"{name}: lower must be True or False, got {lower!r}")
     if _np.ndim(ab) != 2:  # (SciPy reads a 1-D ab of n entries as one column, (n, 1): n − 1 bands of a 1 × 1 matrix)
         raise ValueError(f"{name}: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
 
@@ -1155,7 +1157,7 @@ def cholesky_banded(ab, overwrite_ab=False, lower=False, check_finite=True):
     >>> cholesky_banded(_np.array([[0.0, 2.0], [4.0, 5.0]])).tolist()
     [[0.0, 1.0], [2.0, 2.0]]
     """
-    _band_2d("cholesky_banded", ab)
+    _band_2d("cholesky_banded", ab, lower)
     dense = _symmetric_band(ab, lower)
     if not isinstance(dense, _Traced):
         _np.linalg.cholesky(_np.asarray(dense))  # (LinAlgError for one that is not positive definite, as SciPy's)
@@ -1174,12 +1176,12 @@ def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
     >>> cho_solve_banded((_np.array([[0.0, 1.0], [2.0, 2.0]]), False), _np.array([6.0, 7.0])).tolist()
     [1.0, 1.0]
     """
-    if not (isinstance(cb_and_lower, tuple) and len(cb_and_lower) == 2):
+    if not (isinstance(cb_and_lower, (tuple, list)) and len(cb_and_lower) == 2):
         raise TypeError(
             "cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)"
         )
     cb, lower = cb_and_lower
-    _band_2d("cho_solve_banded", cb)
+    _band_2d("cho_solve_banded", cb, lower)
     width, n = _np.shape(cb)
     if _np.shape(b)[0] != n:
         raise ValueError(f"shapes of cb {_np.shape(cb)} and b {_np.shape(b)} are not compatible.")
@@ -1213,10 +1215,15 @@ def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, 
     """
     from ..numpy.arrays import _value
 
-    _band_2d("eig_banded", a_band)
+    _band_2d("eig_banded", a_band, lower)
     if eigvals_only and select in ("a", "all", 0):  # (nothing read from the values: prepare and vmap follow a_band)
         return _dnp.linalg.eigvalsh(_symmetric_band(a_band, lower))
     value = _np.asarray(_value(a_band, "scipy.linalg.eig_banded"))
+    if select in ("v", "value", 1) and max_ev > 0 and _np.all(_np.isfinite(value)):
+        found = _np.linalg.eigvalsh(_symmetric_band(value, lower))
+        count = int(_np.sum((found > select_range[0]) & (found <= select_range[1])))
+        if count > max_ev:  # (SciPy's own call writes past its arrays there: a crash, 'free(): invalid next size')
+            raise ValueError(f"eig_banded: max_ev={max_ev} is fewer than the {count} eigenvalues in {select_range}")
     want_w, want_v = _sl().eig_banded(value, lower=lower, select=select, select_range=select_range, max_ev=max_ev)
     dense = _symmetric_band(a_band, lower)
     w, v = _dnp.linalg.eigh(dense) if not eigvals_only else (_dnp.linalg.eigvalsh(dense), None)
@@ -1255,6 +1262,8 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     if _np.ndim(a) != 2:
         raise ValueError(f"qr_multiply: a must be 2-D, got shape {_np.shape(a)}")
     m, n = _np.shape(a)
+    if _np.ndim(c) not in (1, 2):
+        raise ValueError(f"qr_multiply: c must be 1-D or 2-D, got shape {_np.shape(c)}")
     if mode == "left" and _np.shape(c)[0] != min(m, n):
         raise ValueError(f"Array shapes are not compatible for Q @ c operation: {_np.shape(a)} vs {_np.shape(c)}")
     if mode == "right" and _np.shape(c)[-1] != m:
@@ -1299,6 +1308,8 @@ def orth(A, rcond=None):
         raise ValueError(f"orth: A must be 2-D, got shape {_np.shape(A)}")
     u, s, _ = svd(A, full_matrices=False)
     values = _np.asarray(_value(s, "scipy.linalg.orth"))
+    if not _np.all(_np.isfinite(values)):  # (SciPy's check_finite error; no rank, so no basis, of NaN or inf)
+        raise ValueError("scipy.linalg.orth: A must not contain infs or NaNs (its rank is undefined)")
     rcond = _np.finfo(values.dtype).eps * max(_np.shape(A)) if rcond is None else rcond
     return u[:, : int(_np.sum(values > _np.amax(values, initial=0.0) * rcond))]
 
@@ -1368,6 +1379,7 @@ def fiedler_companion(a):
     >>> fiedler_companion(_np.array([1.0, -3.0, 2.0])).tolist()
     [[3.0, -2.0], [1.0, 0.0]]
     """
+    a = a if isinstance(a, _Traced) else _np.asarray(a)
     if _np.ndim(a) != 1:
         raise ValueError("difflab.scipy.linalg.fiedler_companion takes a 1-D a (SciPy batches N-D ones)")
     size = _np.shape(a)[0]
@@ -1417,6 +1429,8 @@ def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=Fals
     if _np.ndim(A) != 2 or _np.shape(A)[0] != _np.shape(A)[1]:
         raise ValueError(f"The data matrix for balancing should be square, got shape {_np.shape(A)}")
     value = _np.asarray(_value(A, "scipy.linalg.matrix_balance"))
+    if value.size == 0:  # (SciPy's empty B and T)
+        return _sl().matrix_balance(value, permute=permute, scale=scale, separate=separate)
     _, t = _sl().matrix_balance(value, permute=permute, scale=scale)
     n = value.shape[0]
     row = _np.argmax(t != 0, axis=0)  # (T's one entry per column: T[:, j] = t_j e_{row_j})
@@ -1475,7 +1489,8 @@ def _block_ldl(m, sizes, tr):
     m = m * 1.0
     for size in sizes:
         e, below = m[k : k + size, k : k + size].copy(), m[k + size :, k : k + size].copy()  # (m is written below)
-        low = below / e if size == 1 else _dnp.matmul(below, _dnp.linalg.inv(e))
+        # (a zero 1×1 pivot has a zero column below it, which LAPACK's sytf2 leaves as it is: no 0/0)
+        low = below / _dnp.where(e == 0, 1.0, e) if size == 1 else _dnp.matmul(below, _dnp.linalg.inv(e))
         m[k + size :, k + size :] = m[k + size :, k + size :] - _dnp.matmul(low, tr(below))
         cols.append(_dnp.concatenate([_np.zeros((k, size)), _np.eye(size), low], axis=0))
         blocks.append(e)
@@ -1499,6 +1514,8 @@ def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
         raise ValueError("The input array 'a' should be square.")
     value = _np.asarray(_value(A, "scipy.linalg.ldl"))
     _, d, perm = _sl().ldl(value, lower=lower, hermitian=hermitian)
+    if value.size == 0:  # (SciPy's empty factors: nothing to eliminate)
+        return _sl().ldl(value, lower=lower, hermitian=hermitian)
     herm = hermitian and _np.iscomplexobj(value)
     tr = _ct if herm else (lambda x: _dnp.swapaxes(x, -1, -2))
     strict = _dnp.tril(A, -1) if lower else _dnp.triu(A, 1)
@@ -1534,6 +1551,8 @@ def _qr_inputs(name, call, Q, R, *rest, refuse=True):
 
     values = [_np.asarray(_value(x, f"scipy.linalg.{name}")) for x in (Q, R, *rest)]
     want_q, want_r = call(*values)
+    if not any(isinstance(x, _Traced) for x in (Q, R, *rest)):  # (plain values: SciPy's own factors, bit for bit,
+        return want_q, want_r, None  # the trailing columns of a full Q of a tall result among them)
     tall_full = want_q.shape[1] > min(want_r.shape)
     _unsupported(
         name, refuse and tall_full and any(isinstance(x, _Traced) for x in (Q, R, *rest)),
@@ -1649,6 +1668,13 @@ def _givens_delete(Q, R, k, p, which, want_q):
     return _held_signs(_dnp.stack(cols[p:], axis=1), rows[p:], want_q)
 
 
+def _whole(name, **numbers):
+    """SciPy's qr_insert and qr_delete take positions and counts as integers (a float k is truncated there)."""
+    for key, x in numbers.items():
+        if isinstance(x, (bool, _np.bool_)) or not isinstance(x, (int, _np.integer)):
+            raise TypeError(f"scipy.linalg.{name}: {key} must be an integer, got {x!r}")
+
+
 def _full(Q):
     """Whether Q is a full (square) Q: SciPy's Givens sweeps are then recorded."""
     return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1]
@@ -1669,6 +1695,8 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     """
     givens = _np.ndim(u) == 1 and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_update", _sl().qr_update, Q, R, u, v, refuse=not givens)
+    if a is None:
+        return want_q, want_r
     if givens:
         return _givens_update(Q, _dnp.triu(R), u, v, want_q)
     u2, v2 = (_dnp.reshape(x, (-1, 1)) if _np.ndim(x) == 1 else x for x in (u, v))
@@ -1686,10 +1714,13 @@ def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_fi
     >>> r1.round(12).tolist()
     [[1.0, 0.0], [0.0, 3.162277660168], [0.0, 0.0]]
     """
+    _whole("qr_insert", k=k)
     call = lambda q, r, u: _sl().qr_insert(q, r, u, k, which, rcond=rcond)  # noqa: E731
     one = _np.size(u) == (_np.shape(R)[1] if which == "row" else _np.shape(Q)[0])  # (one row or column)
     givens = one and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_insert", call, Q, R, u, refuse=not givens)
+    if a is None:
+        return want_q, want_r
     m, n = _np.shape(a)
     at = k + (m if which == "row" else n) if k < 0 else k
     if givens:
@@ -1711,9 +1742,12 @@ def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
     >>> r1.round(12).tolist()
     [[1.414213562373, 1.414213562373], [0.0, 1.0], [0.0, 0.0]]
     """
+    _whole("qr_delete", k=k, p=p)
     call = lambda q, r: _sl().qr_delete(q, r, k, p, which)  # noqa: E731
     givens = (which == "row" or p == 1) and _full(Q)
     want_q, want_r, a = _qr_inputs("qr_delete", call, Q, R, refuse=not givens)
+    if a is None or want_q.size == 0 or want_r.size == 0:  # (plain, or all deleted: SciPy's, nothing to differentiate)
+        return want_q, want_r
     size = _np.shape(a)[0 if which == "row" else 1]
     at = k + size if k < 0 else k
     if givens:
@@ -1733,6 +1767,8 @@ def expm_cond(A, check_finite=True):
     """
     A = _one_square("expm_cond", A)
     n = _np.shape(A)[0]
+    if n == 0:
+        raise ValueError("scipy.linalg.expm_cond: A is empty (0, 0); its condition number is undefined (0/0)")
     units = _np.eye(n * n).reshape(n * n, n, n)
     kron = _dnp.stack([_dnp.ravel(_dnp.transpose(_matfuncs.frechet(A, e))) for e in units], axis=1)
     return _dnp.linalg.norm(kron, 2) * _dnp.linalg.norm(A, "fro") / _dnp.linalg.norm(_matfuncs.expm(A), "fro")

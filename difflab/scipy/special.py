@@ -560,6 +560,8 @@ def _mathieu_characteristic(name, m, q):
         raise NotDifferentiableError(
             f"scipy.special.{name} is not differentiable in its argument m, a whole order; pass it as a plain integer"
         )
+    if _dnp.iscomplexobj(q):  # (the real parts alone would be a silent wrong number: a is analytic in q)
+        raise TypeError(f"scipy.special.{name} takes a real q (SciPy's has no complex loop), got a complex one")
     if not isinstance(q, _Traced):
         return _mathieu_plain(name, m, q)
     if not (_np.ndim(m) == 0 and m == int(m) and int(m) >= (1 if name == "mathieu_b" else 0)):
@@ -745,12 +747,15 @@ def _cv_seq(name, m, n, c):
             f"scipy.special.{name} is not differentiable in its argument {'m' if isinstance(m, _Traced) else 'n'}, "
             "a whole order or degree; pass it as a plain integer"
         )
-    if not isinstance(c, _Traced):
-        return getattr(_sc(), name)(m, n, c)
+    # (checked before SciPy's call too: a negative m gives garbage there, n < m and a NaN c crash the process)
     if not (_np.ndim(m) == _np.ndim(n) == _np.ndim(c) == 0) or m != int(m) or n != int(n) or m < 0 or n < m:
         raise ValueError(f"scipy.special.{name}: m, n must be whole numbers with 0 <= m <= n, and c a scalar")
     if n - m > 199:
         raise ValueError(f"scipy.special.{name}: Difference between n and m is too large.")
+    if not isinstance(c, _Traced):
+        if not _np.isfinite(c):
+            return _np.full(int(n) - int(m) + 1, _np.nan)
+        return getattr(_sc(), name)(m, n, c)
     single = _registry_names()[name[:-4]]
     return _dnp.stack([single(float(m), float(k), c) for k in range(int(m), int(n) + 1)])
 
