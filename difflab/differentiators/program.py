@@ -1284,7 +1284,7 @@ def _unevaluated(e, renaming: dict, seen: dict):
     if e in seen:
         return seen[e]
     cls = type(e)
-    if not (cls in _UNEVALUATED or getattr(cls, "__new__", None) is _sympy().Function.__new__ or cls is _PAIR[0]):
+    if not (cls in _UNEVALUATED or getattr(cls, "__new__", None) in _FUNCTION_NEW or cls is _PAIR[0]):
         return None
     args = []
     for a in e.args:
@@ -1313,7 +1313,14 @@ def _sympy():
     from sympy.functions.elementary.piecewise import ExprCondPair
 
     _UNEVALUATED.update((sympy.Add, sympy.Mul, sympy.Pow, sympy.Piecewise, sympy.Gt, sympy.Lt, sympy.Ge, sympy.Le))
+    _UNEVALUATED.update((sympy.Eq, sympy.Ne))  # (their constructors read the flag as Gt's: `evaluate` or the global)
     _PAIR.extend((ExprCondPair, sympy.Piecewise, sympy.Add, sympy.Mul))
+    # a function's constructor: Function's, and (SymPy ≥ 1.14) DefinedFunction's, sin's and exp's, both only
+    # `cls._new_(*args, **options)`, which reads `evaluate` as the global flag. Without the second, every renamed
+    # trigonometric partial went the flag's way, whose enter and exit each cleared SymPy's whole cache (elliprd_dz,
+    # voigt_profile: ~900 nodes in the workload of bench/symbolic_build.py)
+    defined = getattr(sympy.core.function, "DefinedFunction", sympy.Function)
+    _FUNCTION_NEW.update((sympy.Function.__new__, defined.__new__))
     return sympy
 
 
@@ -1321,6 +1328,7 @@ def _sympy():
 #: lazily), and Piecewise's (expression, condition) pair, which takes no flag (then Piecewise, Add, Mul)
 _UNEVALUATED: set = set()
 _PAIR: list = []
+_FUNCTION_NEW: set = set()
 
 
 def _signature(names: dict) -> tuple | None:
