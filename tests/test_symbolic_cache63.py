@@ -20,10 +20,10 @@ def test_a_template_with_trigonometric_partials_keeps_sympy_s_cache(monkeypatch)
         clear()
 
     monkeypatch.setattr(parameters, "clear_cache", counting)
-    x = np.array([0.3, -1.2, 2.5, 0.7])
-    g = dl.grad(lambda x: (np.sin(x) * x[::-1]).sum() + np.tan(x).sum(), method=dl.Symbolic(matrix=False))(x)
-    # ∂/∂x_i Σ sin(x_j)·x_{n-1-j} = cos(x_i)·x_{n-1-i} + sin(x_{n-1-i}); tan' = 1 + tan²
-    np.testing.assert_allclose(g, np.cos(x) * x[::-1] + np.sin(x[::-1]) + 1 + np.tan(x) ** 2, rtol=1e-14)
+    x = np.array([0.3, -1.2, 2.5])
+    g = dl.grad(lambda x: (np.sin(x) * x[::-1]).sum(), method=dl.Symbolic(matrix=False))(x)
+    # ∂/∂x_i Σ sin(x_j)·x_{n-1-j} = cos(x_i)·x_{n-1-i} + sin(x_{n-1-i})
+    np.testing.assert_allclose(g, np.cos(x) * x[::-1] + np.sin(x[::-1]), rtol=1e-14)
     assert cleared[0] == 0, cleared  # (main: 2 clears per element after the first of each name order)
 
 
