@@ -33,5 +33,36 @@ def test_renamed_function_and_equality_as_xreplace_builds_them():
 
     a, b, c, d = sympy.symbols("a b c d", real=True)
     for e in (sympy.cos(a) * b + sympy.sin(a + b), sympy.exp(-a) / b, sympy.Eq(a, b), sympy.Ne(a * b, 1)):
-        got, want = P._xreplaced({a: c, b: d}, e), e.xreplace({a: c, b: d})
+        got, want = P._xreplaced_all({a: c, b: d}, [e])[0], e.xreplace({a: c, b: d})
         assert sympy.srepr(got) == sympy.srepr(want), (got, want)
+
+
+def test_expressions_renamed_under_sympy_s_flag_share_one_context(monkeypatch):
+    """Two assignments holding an ITE (no constructor flag reaches it) renamed in one instantiation: one
+    `evaluate(False)` context, 2 cache clears (main: one context per expression, 4)."""
+    from difflab.differentiators import program as P
+
+    a, b, t1, t2 = sympy.symbols("a b t1 t2", real=True)
+    cond = sympy.ITE(a > 0, b > 0, b < 0)
+    template = P.Program(
+        [np.array(a, dtype=object), np.array(b, dtype=object)],
+        [(t1, sympy.Piecewise((a * b, cond), (b, True))), (t2, sympy.Piecewise((t1 + a, cond), (a, True)))],
+        [t2],
+    )
+    built: dict = {}
+    first = dict(zip((a, b, t1, t2), sympy.symbols("x1 x2 y1 y2", real=True)))
+    P._instantiated(template, first, built)
+    cleared = [0]
+    clear = parameters.clear_cache
+
+    def counting():
+        cleared[0] += 1
+        clear()
+
+    monkeypatch.setattr(parameters, "clear_cache", counting)
+    second = dict(zip((a, b, t1, t2), sympy.symbols("p1 p2 q1 q2", real=True)))
+    assert P._signature(second) in built
+    got = P._instantiated(template, second, built)
+    assert got[0] == [(second[s], e.xreplace(second)) for s, e in template.assignments]
+    assert got[2] == [second[t2]]
+    assert cleared[0] == 2, cleared
