@@ -1249,29 +1249,30 @@ def _instantiated(template, names: dict, built: dict) -> tuple:
         return out
     before, (assignments, rules, outputs) = built[signature]
     renaming = {before[k]: v for k, v in names.items()}
-    renamed = functools.partial(_xreplaced, renaming)
+    flat = [e for _, e in assignments] + [a for _, xs, _ in rules.values() for a in xs] + list(outputs)
+    done = iter(_xreplaced_all(renaming, flat))  # (in the order `flat` lists them)
     return (
-        [(renaming[s], renamed(e)) for s, e in assignments],
-        {renaming[s]: (o, [renamed(a) for a in xs], p) for s, (o, xs, p) in rules.items()},
-        [renamed(p) for p in outputs],
+        [(renaming[s], next(done)) for s, _ in assignments],
+        {renaming[s]: (o, [next(done) for _ in xs], p) for s, (o, xs, p) in rules.items()},
+        [next(done) for _ in outputs],
     )
 
 
-def _xreplaced(renaming: dict, e):
-    """`e.xreplace(renaming)` built without evaluating, as under SymPy's `evaluate(False)`. Why not that context
-    manager: entering and leaving it each clear SymPy's whole cache (its flag is not in the cache's key), which
-    was paid twice per instantiation, and every later `diff`, `Mul` and assumption asked again (butler_volmer's
-    Hessian: 2,260 clears). Add, Mul, Pow and plain functions take `evaluate=False` themselves, the same path
-    their constructors take under the flag; an expression with any other compound node is renamed under the flag."""
-    if not isinstance(e, _sympy().Basic):
-        return e
-    built = _unevaluated(e, renaming, {})
-    if built is not None:
-        return built
-    from sympy.core.parameters import evaluate
+def _xreplaced_all(renaming: dict, exprs: list) -> list:
+    """[e.xreplace(renaming) for e in exprs], each built without evaluating, as under SymPy's `evaluate(False)`. Why
+    not that context manager: entering and leaving it each clear SymPy's whole cache (its flag is not in the cache's
+    key), and every later `diff`, `Mul` and assumption asks again (butler_volmer's Hessian: 2,260 clears). Add, Mul,
+    Pow, functions and relations take `evaluate=False` themselves, the path their constructors take under the flag
+    (`_unevaluated`); the expressions with any other compound node (an ITE) are renamed together under ONE flag
+    context: an instantiation of voigt_profile's partials holds 10 of them, 20 clears when each had its own."""
+    sp = _sympy()
+    out = [_unevaluated(e, renaming, {}) if isinstance(e, sp.Basic) else e for e in exprs]
+    if any(r is None for r in out):
+        from sympy.core.parameters import evaluate
 
-    with evaluate(False):
-        return e.xreplace(renaming)
+        with evaluate(False):
+            out = [e.xreplace(renaming) if r is None else r for e, r in zip(exprs, out)]
+    return out
 
 
 def _unevaluated(e, renaming: dict, seen: dict):
@@ -1284,7 +1285,7 @@ def _unevaluated(e, renaming: dict, seen: dict):
     if e in seen:
         return seen[e]
     cls = type(e)
-    if not (cls in _UNEVALUATED or getattr(cls, "__new__", None) is _sympy().Function.__new__ or cls is _PAIR[0]):
+    if not (cls in _UNEVALUATED or getattr(cls, "__new__", None) in _FUNCTION_NEW or cls is _PAIR[0]):
         return None
     args = []
     for a in e.args:
@@ -1313,7 +1314,14 @@ def _sympy():
     from sympy.functions.elementary.piecewise import ExprCondPair
 
     _UNEVALUATED.update((sympy.Add, sympy.Mul, sympy.Pow, sympy.Piecewise, sympy.Gt, sympy.Lt, sympy.Ge, sympy.Le))
+    _UNEVALUATED.update((sympy.Eq, sympy.Ne))  # (their constructors read the flag as Gt's: `evaluate` or the global)
     _PAIR.extend((ExprCondPair, sympy.Piecewise, sympy.Add, sympy.Mul))
+    # a function's constructor: Function's, and (SymPy ≥ 1.14) DefinedFunction's, sin's and exp's, both only
+    # `cls._new_(*args, **options)`, which reads `evaluate` as the global flag. Without the second, every renamed
+    # trigonometric partial went the flag's way, whose enter and exit each cleared SymPy's whole cache (909 of the
+    # 1,188 renames under the flag in 29 of the suite's costliest symbolic cells, tests/test_symbolic_cache63.py)
+    defined = getattr(sympy.core.function, "DefinedFunction", sympy.Function)
+    _FUNCTION_NEW.update((sympy.Function.__new__, defined.__new__))
     return sympy
 
 
@@ -1321,6 +1329,7 @@ def _sympy():
 #: lazily), and Piecewise's (expression, condition) pair, which takes no flag (then Piecewise, Add, Mul)
 _UNEVALUATED: set = set()
 _PAIR: list = []
+_FUNCTION_NEW: set = set()
 
 
 def _signature(names: dict) -> tuple | None:
