@@ -15,7 +15,15 @@ def _public(module):
 def test_dir_difflab_is_its_public_api():
     names = _public(difflab)
     assert not names & {"sys", "types", "TYPE_CHECKING", "graph", "ops", "errors", "api", "tree", "compile"}
-    assert names == set(difflab.__all__) - {"__version__"} | {"numpy", "testing", "nn", "scipy", "peers", "explore", "lax"}
+    assert names == set(difflab.__all__) - {"__version__"} | {
+        "numpy",
+        "testing",
+        "nn",
+        "scipy",
+        "peers",
+        "explore",
+        "lax",
+    }
     assert all(getattr(difflab, n) is not None for n in names)  # each one there (loaded on first use)
     assert "__version__" in dir(difflab) and "__name__" in dir(difflab)
 
