@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+from tier import FULL, one_per  # noqa: F401  (FULL: the doctest's)
 
 
 def fresh_and_prepared(f, x, method, check, specialised=False):
@@ -187,13 +188,21 @@ def hessian_test(points, hess, functions, no_symbolic=frozenset(), doc=None, num
     """The test each round's file defines as `test_hessian_of_user_code = hessian_test(...)`: dl.hessian of
     functions[name] at points[name] for every name in `hess` (sorted) and every method but symbolic for the
     names in `no_symbolic`, against hess[name] stored as check_hessian's (uᵀHv, ΣH²); `doc` its docstring;
-    `numeric_tol[name]` numeric's tolerance where not check_hessian's 1e-4.
+    `numeric_tol[name]` numeric's tolerance where not check_hessian's 1e-4. The default tier runs one of symbolic and
+    numeric per name (tests/tier.py).
 
     >>> t = hessian_test({"sq": np.ones(2)}, {"sq": (0.0, 8.0)}, {"sq": None}, no_symbolic={"sq"})
     >>> t.pytestmark[0].args[1]
     [('sq', 'numeric'), ('sq', 'forward'), ('sq', 'reverse')]
+    >>> t = hessian_test({"sq": np.ones(2)}, {"sq": (0.0, 8.0)}, {"sq": None})
+    >>> len(t.pytestmark[0].args[1]) == (4 if FULL else 3)
+    True
     """
     cases = [(n, m) for n in sorted(hess) for m in METHODS if not (m == "symbolic" and n in no_symbolic)]
+    # the default tier (tests/tier.py): forward and reverse for every name, and one of symbolic and numeric (the
+    # Hessians' second-order SymPy build is most of this test's time: 81 of its 110 s); --full runs all four
+    either = one_per([c for c in cases if c[1] in ("symbolic", "numeric")], lambda c: c[0])
+    cases = [c for c in cases if c[1] in ("forward", "reverse") or c in either]
 
     @pytest.mark.parametrize("name, method", cases)
     def test_hessian_of_user_code(name, method):
