@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +42,17 @@ class Axis:
     live: bool = False
 
 
-_BOUND: list[Axis] = []  # the axes of the vmaps whose f is running, innermost last
-_BATCHING: list[int] = []  # the tokens of the vmaps whose graph is being run batched, innermost last
+class _State(threading.local):
+    """Per thread (as difflab's traces are), so one vmapped f run in two threads at once keeps its axes apart:
+    `bound` the axes of the vmaps whose f is running, `batching` the tokens of the vmaps whose graph is being run
+    batched, innermost last."""
+
+    def __init__(self):
+        self.bound: list[Axis] = []
+        self.batching: list[int] = []
+
+
+_STATE = _State()
 _TOKENS = itertools.count()
 
 
@@ -51,7 +61,7 @@ def new_token() -> int:
 
 
 def _bound(name, what) -> Axis:
-    for axis in reversed(_BOUND):
+    for axis in reversed(_STATE.bound):
         if axis.name == name:
             if not axis.live:
                 raise NotImplementedError(
@@ -60,14 +70,14 @@ def _bound(name, what) -> Axis:
                     "computed; write f without value-dependent control flow"
                 )
             return axis
-    names = ", ".join(repr(a.name) for a in _BOUND) or "none"
+    names = ", ".join(repr(a.name) for a in _STATE.bound) or "none"
     raise NameError(
         f"{what}: unbound axis name {name!r} (the vmap axes bound here: {names}); give vmap axis_name={name!r}"
     )
 
 
 def _live(axis) -> bool:
-    return any(a.token == axis[2] and a.live for a in _BOUND)
+    return any(a.token == axis[2] and a.live for a in _STATE.bound)
 
 
 def _refuse_inside(what, axis):
@@ -83,7 +93,7 @@ def _make(name, whole, unbatched, tangent, cotangent, new_axis=False):
     identical rows, and there its derivative, linear: `tangent(t, size)`, `cotangent(ct, size)` (difflab's ops)."""
 
     def batch(batched, x, *, axis):
-        if _BATCHING and _BATCHING[-1] == axis[2]:
+        if _STATE.batching and _STATE.batching[-1] == axis[2]:
             return whole(x)
         out = op.bind(x, axis=axis)  # another vmap's axis: per row of it, the op itself
         return dnp.moveaxis(out, 1, 0) if new_axis else out
@@ -173,12 +183,17 @@ def _apply(op, x, axis_name, what, groups=None):
 def psum(x, axis_name, *, axis_index_groups=None):
     """JAX's lax.psum: the sum of x over the rows of vmap's axis `axis_name`, the same for every row.
 
-    Shape contract: x a pytree of arrays; the result has its structure and shapes (float64).
+    Shape contract: x a pytree of arrays; the result has its structure and shapes (float64); a Python int (JAX's
+    idiom `psum(1, name)`: the axis size) gives an int, as in JAX.
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [0.25, 0.75]
+    >>> dl.vmap(lambda x: x * dl.lax.psum(1, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
+    [2.0, 6.0]
     """
+    if type(x) is int:  # (a constant on every row: size·x, no batched run needed)
+        return _bound(axis_name, "psum").size * x
     return _apply(_PSUM, x, axis_name, "psum", axis_index_groups)
 
 
@@ -238,7 +253,7 @@ def axis_index(axis_name):
     >>> dl.vmap(lambda x: x * dl.lax.axis_index("i"), axis_name="i")(np.array([5.0, 5.0, 5.0])).tolist()
     [0.0, 5.0, 10.0]
     """
-    for a in reversed(_BOUND):
+    for a in reversed(_STATE.bound):
         if a.name == axis_name:
             return a.index
     _bound(axis_name, "axis_index")  # (raises: the name is unbound)
@@ -251,11 +266,11 @@ def binding(name, size, token, index, live):
     if name is None:
         yield
         return
-    _BOUND.append(Axis(name, size, token, index, live))
+    _STATE.bound.append(Axis(name, size, token, index, live))
     try:
         yield
     finally:
-        _BOUND.pop()
+        _STATE.bound.pop()
 
 
 @contextlib.contextmanager
@@ -264,11 +279,11 @@ def tracing(live, token=None):
     if live is not None:
         live[0] = True
     if token is not None:
-        _BATCHING.append(token)
+        _STATE.batching.append(token)
     try:
         yield
     finally:
         if live is not None:
             live[0] = False
         if token is not None:
-            _BATCHING.pop()
+            _STATE.batching.pop()
