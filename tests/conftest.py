@@ -67,6 +67,25 @@ def entry_rules(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def sympy_clears(monkeypatch):
+    """`start()` counts SymPy's whole-cache clears from then on (its evaluate(False) context clears on entry and exit,
+    tests/test_symbolic_cache*.py): a one-element list, the count."""
+    import sympy.core.parameters as parameters
+
+    def start():
+        cleared, clear = [0], parameters.clear_cache
+
+        def counting():
+            cleared[0] += 1
+            clear()
+
+        monkeypatch.setattr(parameters, "clear_cache", counting)
+        return cleared
+
+    return start
+
+
 @pytest.fixture(scope="session")  # one per pytest process (xdist worker): each start imports SymPy in a new process
 def server():
     """One live explorer server on a free port of 127.0.0.1, shared by tests/explore's API and browser tests (a test

@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-import sympy.core.parameters as parameters
 
 import difflab as dl
 
 
-def test_a_template_with_trigonometric_partials_keeps_sympy_s_cache(monkeypatch):
-    cleared = [0]
-    clear = parameters.clear_cache
-
-    def counting():
-        cleared[0] += 1
-        clear()
-
-    monkeypatch.setattr(parameters, "clear_cache", counting)
+def test_a_template_with_trigonometric_partials_keeps_sympy_s_cache(sympy_clears):
+    cleared = sympy_clears()
     x = np.array([0.3, -1.2, 2.5])
     g = dl.grad(lambda x: (np.sin(x) * x[::-1]).sum(), method=dl.Symbolic(matrix=False))(x)
     # ∂/∂x_i Σ sin(x_j)·x_{n-1-j} = cos(x_i)·x_{n-1-i} + sin(x_{n-1-i})
@@ -37,7 +29,7 @@ def test_renamed_function_and_equality_as_xreplace_builds_them():
         assert sympy.srepr(got) == sympy.srepr(want), (got, want)
 
 
-def test_expressions_renamed_under_sympy_s_flag_share_one_context(monkeypatch):
+def test_expressions_renamed_under_sympy_s_flag_share_one_context(sympy_clears):
     """Two assignments holding an ITE (no constructor flag reaches it) renamed in one instantiation: one
     `evaluate(False)` context, 2 cache clears (main: one context per expression, 4)."""
     from difflab.differentiators import program as P
@@ -52,14 +44,7 @@ def test_expressions_renamed_under_sympy_s_flag_share_one_context(monkeypatch):
     built: dict = {}
     first = dict(zip((a, b, t1, t2), sympy.symbols("x1 x2 y1 y2", real=True)))
     P._instantiated(template, first, built)
-    cleared = [0]
-    clear = parameters.clear_cache
-
-    def counting():
-        cleared[0] += 1
-        clear()
-
-    monkeypatch.setattr(parameters, "clear_cache", counting)
+    cleared = sympy_clears()
     second = dict(zip((a, b, t1, t2), sympy.symbols("p1 p2 q1 q2", real=True)))
     assert P._signature(second) in built
     got = P._instantiated(template, second, built)
