@@ -304,9 +304,14 @@ _CALLS = [
         "axis_index_groups",
     ),  # fmt: skip
     (
-        lambda: dl.vmap(lambda x: dl.lax.all_gather(x, "i", tiled=True), axis_name="i")(np.ones(2)),
+        lambda: dl.vmap(lambda x: dl.lax.all_gather(x, "i", tiled=True), axis_name="i")(np.ones((2, 1))),
+        [[1.0, 1.0], [1.0, 1.0]],
+        None,
+    ),  # fmt: skip
+    (
+        lambda: dl.vmap(lambda x: dl.lax.all_gather(x, "i", to="invariant"), axis_name="i")(np.ones(2)),
         NotImplementedError,
-        "tiled=True",
+        "to='invariant'",
     ),  # fmt: skip
 ]
 

@@ -170,11 +170,15 @@ def _apply(op, x, axis_name, what, groups=None):
             f"{what}(axis_index_groups={groups!r}): JAX's collective over groups of devices; difflab's reduces over "
             "every row of the vmap axis: leave it out (mask the rows, numpy.where, to reduce over a subset)"
         )
-    if isinstance(axis_name, (tuple, list)):
-        raise NotImplementedError(
-            f"{what} over several axes {tuple(axis_name)!r}: difflab's collectives take one vmap axis name; "
-            "nest them, one call per axis"
-        )
+    if isinstance(axis_name, (tuple, list)):  # (JAX's reduction over several named axes: over each in turn)
+        if op is _GATHER:
+            raise NotImplementedError(
+                f"all_gather over several axes {tuple(axis_name)!r}: gather over one axis name at a time (JAX 0.10's "
+                "own fails there: 'axis size doesn't match')"
+            )
+        for name in axis_name:
+            x = _apply(op, x, name, what)
+        return x
     axis = _bound(axis_name, what)
     params = (axis.name, axis.size, axis.token)
     return tree.tree_map(lambda leaf: op.bind(leaf if isinstance(leaf, Traced) else np.asarray(leaf), axis=params), x)
@@ -229,30 +233,53 @@ def pmin(x, axis_name, *, axis_index_groups=None):
 
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False, to="varying"):
-    """JAX's lax.all_gather: every row's x stacked along a new leading axis, the same for every row.
+    """JAX's lax.all_gather: every row's x stacked along a new axis `axis`, the same for every row; `tiled=True`
+    concatenates them along x's own axis `axis` instead.
 
-    Shape contract: x of shape s gives (size, *s); axis=0, tiled=False, axis_index_groups=None only (others refused
-    by name, as psum's axis_index_groups).
+    Shape contract: x of shape s (n rows) gives s with n inserted at `axis` (of len(s) + 1 axes), or with
+    `tiled=True` s with s[axis] made n·s[axis] (x at least 1-d); an axis out of range is NumPy's AxisError, as JAX's.
+    `to` other than its default and axis_index_groups are refused by name (JAX's vmap refuses the groups too).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
     [[1.0, 3.0], [1.0, 3.0]]
+    >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i", axis=1), axis_name="i")(np.eye(2)).tolist()[0]
+    [[1.0, 0.0], [0.0, 1.0]]
+    >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i", tiled=True), axis_name="i")(np.eye(2)).tolist()[0]
+    [1.0, 0.0, 0.0, 1.0]
     """
-    if axis != 0 or tiled or to != "varying":
+    if to != "varying":
         raise NotImplementedError(
-            f"all_gather(axis={axis!r}, tiled={tiled!r}, to={to!r}): difflab's stacks along a new axis 0 only; "
-            "move or reshape its result (dnp.moveaxis, reshape)"
+            f"all_gather(to={to!r}): JAX's varying/invariant typing of shard_map values has no meaning in a vmap; "
+            "leave it out"
         )
-    return _apply(_GATHER, x, axis_name, "all_gather", axis_index_groups)
+
+    def placed(gathered, leaf):  # (gathered: (n, *s), one row's; numpy's normalize_axis_index raises its AxisError)
+        ndim = len(np.shape(leaf))
+        at = np.lib.array_utils.normalize_axis_index(axis, ndim if tiled else ndim + 1)
+        moved = dnp.moveaxis(gathered, 0, at)
+        if not tiled:
+            return moved
+        shape = dnp.shape(moved)
+        return dnp.reshape(moved, (*shape[:at], shape[at] * shape[at + 1], *shape[at + 2 :]))
+
+    gathered = _apply(_GATHER, x, axis_name, "all_gather", axis_index_groups)
+    return tree.tree_map(placed, gathered, x) if (axis, tiled) != (0, False) else gathered
 
 
 def axis_index(axis_name):
-    """JAX's lax.axis_index: this row's position along vmap's axis `axis_name` (an int array of shape ()).
+    """JAX's lax.axis_index: this row's position along vmap's axis `axis_name` (an int array of shape ()); over a
+    tuple of names, the position in their product, row-major in the order given (JAX's).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x * dl.lax.axis_index("i"), axis_name="i")(np.array([5.0, 5.0, 5.0])).tolist()
     [0.0, 5.0, 10.0]
     """
+    if isinstance(axis_name, (tuple, list)):
+        index = 0
+        for name in axis_name:
+            index = index * _bound(name, "axis_index").size + axis_index(name)
+        return index
     for a in reversed(_STATE.bound):
         if a.name == axis_name:
             return a.index
