@@ -1,6 +1,6 @@
 """`dl.lax`: JAX's lax names a JAX user reaches for: the collectives over a vmap's named axis (psum, pmean, pmax, pmin,
 all_gather, axis_index: difflab/api/collectives.py), stop_gradient, and the control flow (fori_loop, while_loop,
-scan, map, cond, switch) with JAX's signatures and results. The control flow is plain Python here: difflab's trace
+scan, associative_scan, map, cond, switch) with JAX's signatures and results. The control flow is plain Python here: difflab's trace
 follows loops and branches as they run, so these are the Python loops they stand for, and a branch or a trip count
 read from a traced value specialises the graph to it as a Python `if` would (`dl.prepare` refuses such an f by name).
 
@@ -25,10 +25,7 @@ from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
 from .transforms import stop_gradient
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "axis_index", "stop_gradient"]
-__all__ += ["fori_loop", "while_loop", "scan", "map", "cond", "switch"]
-
-#: what JAX's lax has and difflab's does not (the message says what to write instead)
-_CONTROL = {"associative_scan"}
+__all__ += ["fori_loop", "while_loop", "scan", "associative_scan", "map", "cond", "switch"]
 
 
 def _trip(value, what: str) -> int:
@@ -99,6 +96,67 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     return carry, (_stack(ys) if n and flatten(ys[0])[0] else ys[0] if n else None)
 
 
+def associative_scan(fn, elems, reverse=False, axis=0):
+    """JAX's associative_scan: the prefix combinations of elems (a pytree of arrays of one length n along `axis`)
+    under an associative `fn(a, b)` of two such pytrees (it must take slices of any length along `axis`, as jnp.add
+    does); result i is fn(…fn(elems[0], elems[1])…, elems[i]), or with `reverse` the same from the end,
+    fn(result[i + 1], elems[i]). In log₂ n rounds of whole-array calls of fn (JAX's algorithm: the pairs' prefixes
+    by recursion, then the even positions from them), so a trace holds ~2 log₂ n calls of fn, not n.
+
+    Shape contract: the result has elems's structure and shapes.
+
+    >>> associative_scan(np.add, np.arange(1.0, 6.0)).tolist()
+    [1.0, 3.0, 6.0, 10.0, 15.0]
+    >>> associative_scan(np.maximum, np.array([1.0, 3.0, 2.0, 5.0]), reverse=True).tolist()
+    [5.0, 5.0, 5.0, 5.0]
+    """
+    leaves, td = flatten(elems)
+    if not leaves:
+        return elems
+    lengths = {np.shape(leaf)[axis] if np.ndim(leaf) else None for leaf in leaves}
+    if None in lengths or len(lengths) != 1:
+        raise ValueError(
+            f"dl.lax.associative_scan: elems's leaves need one length along axis {axis}, got shapes "
+            f"{[np.shape(x) for x in leaves]}"
+        )
+    ndim = np.ndim(leaves[0])
+    axis = np.lib.array_utils.normalize_axis_index(axis, ndim)
+    at = (slice(None),) * axis
+
+    def combine(a, b):
+        out, out_td = flatten(fn(td.unflatten(a), td.unflatten(b)))
+        if out_td != td or [np.shape(o) for o in out] != [np.shape(x) for x in a]:
+            raise ValueError(
+                "dl.lax.associative_scan: fn must return a pytree of elems's structure with its arguments' shapes, "
+                f"got {[np.shape(o) for o in out]} from {[np.shape(x) for x in a]}"
+            )
+        return out
+
+    def prefixes(xs):
+        n = np.shape(xs[0])[axis]
+        if n < 2:
+            return xs
+        odd = prefixes(combine([x[(*at, slice(0, n - 1, 2))] for x in xs], [x[(*at, slice(1, n, 2))] for x in xs]))
+        even = combine([o[(*at, slice(0, (n - 1) // 2))] for o in odd], [x[(*at, slice(2, n, 2))] for x in xs])
+        return [
+            _interleave(dnp.concatenate([x[(*at, slice(0, 1))], e], axis), o, axis) for x, e, o in zip(xs, even, odd)
+        ]
+
+    flip = (lambda xs: [dnp.flip(x, axis) for x in xs]) if reverse else (lambda xs: xs)
+    return td.unflatten(flip(prefixes(flip(leaves))))
+
+
+def _interleave(even, odd, axis):
+    """even[0], odd[0], even[1], odd[1], … along `axis` (even as long as odd or one longer)."""
+    m = np.shape(odd)[axis]
+    pairs = dnp.stack([even[(slice(None),) * axis + (slice(0, m),)], odd], axis=axis + 1)
+    shape = dnp.shape(pairs)
+    out = dnp.reshape(pairs, (*shape[:axis], 2 * m, *shape[axis + 2 :]))
+    if np.shape(even)[axis] == m:
+        return out
+    return dnp.concatenate([out, even[(slice(None),) * axis + (slice(m, m + 1),)]], axis)
+
+
 def map(f, xs, *, batch_size=None):  # noqa: A001  (JAX's name, in this module's namespace only)
     """JAX's lax.map: f over the leading axis of xs (a pytree), the results stacked.
 
@@ -133,11 +191,6 @@ def switch(index, branches, *operands):
 
 
 def __getattr__(name):
-    if name in _CONTROL:
-        raise AttributeError(
-            f"module 'difflab.lax' has no attribute {name!r}: write the prefix sums it computes as a Python loop "
-            "or dl.lax.scan (difflab's trace follows loops as they run)"
-        )
     raise AttributeError(
         f"module 'difflab.lax' has no attribute {name!r}; it has {', '.join(__all__)} (JAX's lax.stop_gradient is "
         "also dl.stop_gradient)"

@@ -270,8 +270,8 @@ def test_jaxs_names_difflab_spells_otherwise_say_which():
         dl.make_jaxpr  # noqa: B018
     # (round 22: `dl.lax.stop_gradient`, `dl.tree_util.tree_map` said only "no attribute")
     assert dl.lax.stop_gradient is dl.stop_gradient  # (stop 63: dl.lax holds the collectives and stop_gradient)
-    with pytest.raises(AttributeError, match=r"no attribute 'associative_scan'.*Python loop or dl\.lax\.scan"):
-        dl.lax.associative_scan  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no attribute 'ppermute'; it has psum, .*associative_scan"):
+        dl.lax.ppermute  # noqa: B018  (stop 64: associative_scan is dl.lax's)
     with pytest.raises(AttributeError, match=r"no attribute 'tree_util'.*difflab\.tree \(tree_map"):
         dl.tree_util  # noqa: B018
     assert not hasattr(dl, "no_such_name")  # hasattr still answers False
