@@ -252,6 +252,7 @@ _INTERNAL = (
     "elliprd_dz modfresnelp_fr modfresnelp_fi modfresnelp_kr modfresnelp_ki modfresnelm_fr modfresnelm_fi modfresnelm_kr modfresnelm_ki "
     "gammainc_da gammainc_daa betainc_da betainc_db betainc_daa betainc_dab betainc_dbb "
     "chndtr_pdf chndtr_ddf chndtr_ddf2 chndtr_dxdf ncfdtr_ddfn ncfdtr_ddfd nctdtr_ddf ncfdtr_ddfn2 ncfdtr_ddfnd ncfdtr_ddfd2 nctdtr_ddf2 "
+    "ncfdtr_ddfnnc ncfdtr_ddfdnc ncfdtr_ddfnf ncfdtr_ddfdf nctdtr_ddfnc nctdtr_ddft ncfdtr_pdf ncfdtr_dnc nctdtr_pdf nctdtr_dnc "
     "mathieu_a_value mathieu_b_value mathieu_cem_y mathieu_cem_yp mathieu_sem_y mathieu_sem_yp mathieu_modcem1_y "
     "mathieu_modcem1_yp mathieu_modcem2_y mathieu_modcem2_yp mathieu_modsem1_y mathieu_modsem1_yp mathieu_modsem2_y "
     "mathieu_modsem2_yp pro_cv_value obl_cv_value pro_cv_checked obl_cv_checked pro_ang1_y pro_ang1_yp pro_rad1_y "

@@ -1,8 +1,8 @@
 """Second derivatives of scipy.special.ncfdtr in (dfn, dfd) and of nctdtr in df (on main refused by name: their
 first slopes, the internal entries ncfdtr_ddfn/ddfd and nctdtr_ddf, were not differentiated again): the mixtures of
 the central terms' second slopes (incomplete.ncfdtr_dfs, nctdtr_df), against mpmath's diff of the Poisson mixtures
-(_mp_ncfdtr, _mp_nctdtr at 30 digits, /tmp/m62 in misc62) under reverse, forward and symbolic. A Hessian mixing a
-degree of freedom with nc, f or t stays refused by name."""
+(_mp_ncfdtr, _mp_nctdtr at 30 digits, /tmp/m62 in misc62) under reverse, forward and symbolic. A third order
+through a degree of freedom is refused by name (a Hessian mixing one with nc, f or t: test_noncentral64)."""
 
 import numpy as np
 import pytest
@@ -47,8 +47,9 @@ def test_stacked_points_each_their_own_second_derivative():
     np.testing.assert_allclose(np.diag(h), [v[0] for v in NCF.values()], rtol=1e-12)
 
 
-def test_a_hessian_mixing_a_degree_of_freedom_with_f_or_t_is_refused_by_name():
-    with pytest.raises(NotDifferentiableError, match="ncfdtr_ddfn is not differentiable in its argument f"):
-        dl.hessian(lambda v: dsp.ncfdtr(v[0], 5.0, 1.5, v[1]))(np.array([3.0, 1.2]))
-    with pytest.raises(NotDifferentiableError, match="nctdtr_ddf is not differentiable in its argument t"):
-        dl.hessian(lambda v: dsp.nctdtr(v[0], 0.8, v[1]))(np.array([3.0, 1.5]))
+def test_a_third_derivative_through_a_degree_of_freedom_is_refused_by_name():
+    # (a Hessian mixing a degree of freedom with nc, f or t: tests/test_noncentral64.py)
+    with pytest.raises(NotDifferentiableError, match="ncfdtr_ddfn2 is not differentiable in its argument dfn"):
+        dl.jacobian(dl.hessian(lambda v: dsp.ncfdtr(v[0], 5.0, 1.5, v[1])))(np.array([3.0, 1.2]))
+    with pytest.raises(NotDifferentiableError, match="nctdtr_ddf2 is not differentiable in its argument df"):
+        dl.jacobian(dl.hessian(lambda v: dsp.nctdtr(v[0], 0.8, v[1])))(np.array([3.0, 1.5]))

@@ -108,13 +108,14 @@ def test_noncentral_df_inverses_are_scipys_with_the_implicit_gradient_at_scipys_
     np.testing.assert_allclose(fd, grad, rtol=1e-3)
 
 
-def test_noncentral_df_inverses_refuse_a_second_derivative_by_name_and_are_constant_where_scipy_finds_no_root():
+def test_noncentral_df_inverses_refuse_a_third_derivative_by_name_and_are_constant_where_scipy_finds_no_root():
     import difflab as dl
     import difflab.scipy.special as dsp
     from difflab.errors import NotDifferentiableError
 
-    with pytest.raises(NotDifferentiableError, match="nctdtr_ddf"):
-        dl.hessian(lambda z: dsp.nctdtridf(z[0], z[1], z[2]))(np.array(INVERSES["nctdtridf"][0]))
+    # (their second derivatives: tests/test_noncentral64.py)
+    with pytest.raises(NotDifferentiableError, match="nctdtr_ddf2"):
+        dl.jacobian(dl.hessian(lambda z: dsp.nctdtridf(z[0], z[1], z[2])))(np.array(INVERSES["nctdtridf"][0]))
     # ncfdtr(dfn, 5, 1, 1.2) is 0.488 or more for every dfn: SciPy answers 1e100 for p = 0.4
     assert np.all(dl.grad(lambda z: dsp.ncfdtridfn(z[0], z[1], z[2], z[3]))(np.array([0.4, 5.0, 1.0, 1.2])) == 0)
 

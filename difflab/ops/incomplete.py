@@ -455,22 +455,26 @@ def _beta_logs(a, b, y, z):
 
 @_per_point
 def ncfdtr_dfs(dfn, dfd, nc, f):
-    """(∂dfn, ∂dfd, ∂dfn², ∂dfn∂dfd, ∂dfd² of ncfdtr(dfn, dfd, nc, f), converged): Σⱼ e^(-λ) λʲ/j!·∂ I_y(dfn/2 + j,
-    dfd/2), λ = nc/2, y = dfn·f/(dfn·f + dfd), each term's ∂ its shape partial (½∂a I, ½∂b I) plus its density p times
-    ∂y (y(1 - y)/dfn, -y(1 - y)/dfd); the second order by the chain rule, with p's slopes p·(log y - ψ(a) + ψ(a + b))
-    in a, p·(log(1 - y) - ψ(b) + ψ(a + b)) in b, p·((a - 1)/y - (b - 1)/(1 - y)) in y and ∂²y (misc62); NaN outside
-    dfn, dfd > 0, nc ≥ 0, 0 at f ≤ 0 and f = ∞.
+    """(∂dfn, ∂dfd, ∂dfn², ∂dfn∂dfd, ∂dfd², ∂dfn∂nc, ∂dfd∂nc, ∂dfn∂f, ∂dfd∂f of ncfdtr(dfn, dfd, nc, f), converged):
+    Σⱼ e^(-λ) λʲ/j!·∂ I_y(dfn/2 + j, dfd/2), λ = nc/2, y = dfn·f/(dfn·f + dfd), each term's ∂ its shape partial (½∂a I,
+    ½∂b I) plus its density p times ∂y (y(1 - y)/dfn, -y(1 - y)/dfd); the second order by the chain rule, with p's
+    slopes p·(log y - ψ(a) + ψ(a + b)) in a, p·(log(1 - y) - ψ(b) + ψ(a + b)) in b, p·((a - 1)/y - (b - 1)/(1 - y)) in
+    y and ∂²y (misc62). The mixed ones (ncfdtr64) are the mixtures of ∂nc F = -½Σⱼ wⱼ·Pⱼ/aⱼ (the weights' slope
+    ½(wⱼ₋₁ - wⱼ) summed by parts: I_y(a + 1, b) - I_y(a, b) = -P/a) and ∂f F = Σⱼ wⱼ·Pⱼ/f, Pⱼ = y^aⱼ(1 - y)^b/B(aⱼ, b),
+    aⱼ = dfn/2 + j, differentiated in dfn and dfd through aⱼ, b and y. NaN outside dfn, dfd > 0, nc ≥ 0; 0 at f < 0
+    and f = ∞, and at f = 0 but for ∂dfn∂f, ∂dfd∂f where dfn ≤ 2 (the density's slope there: NaN, a limit not taken).
 
-    >>> dn, dd, nn, nd, d2, ok = ncfdtr_dfs(3.0, 5.0, 1.5, 1.2)  # mpmath's diffs: 0.011697781010798, 0.007975120339142
-    >>> round(float(dn), 13), round(float(dd), 13), bool(ok)
-    (0.0116977810108, 0.0079751203391, True)
+    >>> *d, ok = ncfdtr_dfs(3.0, 5.0, 1.5, 2.0)  # mpmath's diffs: 0.01710660572699539, 0.007420321332827489
+    >>> round(float(d[5]), 13), round(float(d[8]), 13), bool(ok)
+    (0.017106605727, 0.0074203213328, True)
     """
     dfn, dfd, nc, f = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (dfn, dfd, nc, f)))
     good = (dfn > 0) & (dfd > 0) & (nc >= 0) & np.isfinite(dfn) & np.isfinite(dfd) & np.isfinite(nc) & ~np.isnan(f)
-    outs, done = [np.full(f.shape, np.nan) for _ in range(5)], np.ones(f.shape, dtype=bool)
+    outs, done = [np.full(f.shape, np.nan) for _ in range(9)], np.ones(f.shape, dtype=bool)
     edge = good & ((f <= 0) | (f == np.inf))
-    for o in outs:
-        o[edge] = 0.0
+    for k, o in enumerate(outs):
+        # (the density at f = 0 is 0 for dfn > 2, finite or infinite below: its slopes in dfn, dfd there are not taken)
+        o[edge & ((k < 7) | (f != 0) | (dfn > 2))] = 0.0
     sel = good & (f > 0) & (f < np.inf)
     if np.any(sel):
         lam, n, d, ff = nc[sel] / 2, dfn[sel], dfd[sel], f[sel]
@@ -483,12 +487,17 @@ def ncfdtr_dfs(dfn, dfd, nc, f):
         la, lb = _beta_logs(a, b, y, z)
         ny, nd_ = n[idx], d[idx]
         q = big_p * ((a - 1) * z - (b - 1) * y)  # (p_y·(y z)²)
+        g = a * z - b * y  # (y·z·∂y log P: P's slope in dfn through y is P·g/dfn, in dfd -P·g/dfd)
         terms = (
             da / 2 + big_p / ny,
             db / 2 - big_p / nd_,
             daa / 4 + big_p * la / ny + (q - 2 * big_p * y) / ny**2,
             dab / 4 - big_p * la / (2 * nd_) + big_p * lb / (2 * ny) + (big_p * (y - z) - q) / (ny * nd_),
             dbb / 4 - big_p * lb / nd_ + (q + 2 * big_p * z) / nd_**2,
+            -big_p / (2 * a) * ((la - 1 / a) / 2 + g / ny),
+            -big_p / (2 * a) * (lb / 2 - g / nd_),
+            big_p / ff[idx] * (la / 2 + g / ny),
+            big_p / ff[idx] * (lb / 2 - g / nd_),
         )
         for k, (o, t) in enumerate(zip(outs, terms)):
             o[sel], ok = _mixture_sums(w * t, conv | (w == 0) if k == 0 else conv, starts)
@@ -499,42 +508,60 @@ def ncfdtr_dfs(dfn, dfd, nc, f):
 
 @_per_point
 def nctdtr_df(df, nc, t):
-    """(∂df, ∂df² of nctdtr(df, nc, t), converged): for t ≥ 0, ½Σⱼ (pⱼ·∂I_y(j + ½, df/2) + qⱼ·∂I_y(j + 1, df/2)), y = t²/(t² + df),
-    pⱼ = e^(-h) hʲ/j!, qⱼ = e^(-h) hʲ·nc/(√2·Γ(j + 3/2)), h = nc²/2, each ∂ ½∂b I plus the density times ∂y = -y(1 - y)/df
-    (Lenth's series, as mpmath's reference); -(the same at -t, -nc) for t < 0 (F(t) = 1 - F(-t; df, -nc)); the second
-    order ¼∂b² I + ∂y's terms, as ncfdtr_dfs's (misc62). NaN outside df > 0, finite nc; 0 at t = 0 and ±∞.
+    """(∂df, ∂df², ∂df∂nc, ∂df∂t of nctdtr(df, nc, t), converged): for t ≥ 0, ½Σⱼ (pⱼ·∂I_y(j + ½, df/2) + qⱼ·∂I_y(j + 1,
+    df/2)), y = t²/(t² + df), pⱼ = e^(-h) hʲ/j!, qⱼ = e^(-h) hʲ·nc/(√2·Γ(j + 3/2)), h = nc²/2, each ∂ ½∂b I plus the
+    density times ∂y = -y(1 - y)/df (Lenth's series, as mpmath's reference); for t < 0 by F(t) = 1 - F(-t; df, -nc)
+    (∂df and ∂df² negated, the mixed ones not); the second order ¼∂b² I + ∂y's terms, as ncfdtr_dfs's (misc62). The
+    mixed ones (ncfdtr64): ∂nc of the weights, pⱼ·(2j/nc - nc) and qⱼ·((2j + 1)/nc - nc), times each term's ∂df; and
+    ∂df of ∂t F = Σⱼ (pⱼ, qⱼ)·P/t, P = y^a(1 - y)^b/B(a, b) (P/t by y^(a - ½)/√(t² + df): finite at t = 0). NaN outside
+    df > 0, finite nc; 0 at t = ±∞.
 
-    >>> d, dd, ok = nctdtr_df(3.0, 0.8, 1.5)  # mpmath's diff of Lenth's series: 0.01952547688585003
-    >>> round(float(d), 13), bool(ok)
+    >>> *d, ok = nctdtr_df(3.0, 0.8, 1.5)  # mpmath's diff of Lenth's series: 0.01952547688585003
+    >>> round(float(d[0]), 13), bool(ok)
     (0.0195254768859, True)
     """
     import scipy.special as sc
 
     df, nc, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (df, nc, t)))
     good = (df > 0) & np.isfinite(df) & np.isfinite(nc) & ~np.isnan(t)
-    out, out2, done = np.full(t.shape, np.nan), np.full(t.shape, np.nan), np.ones(t.shape, dtype=bool)
-    out[good & ((t == 0) | np.isinf(t))] = out2[good & ((t == 0) | np.isinf(t))] = 0.0
-    sel = good & (t != 0) & np.isfinite(t)
+    outs, done = [np.full(t.shape, np.nan) for _ in range(4)], np.ones(t.shape, dtype=bool)
+    for o in outs:
+        o[good & np.isinf(t)] = 0.0
+    sel = good & np.isfinite(t)
     if np.any(sel):
         sign = np.where(t[sel] < 0, -1.0, 1.0)
         u, mu, v = np.abs(t[sel]), sign * nc[sel], df[sel]
         h = mu * mu / 2
         idx, j, starts = _poisson_grid(h, h)
         log_p = _log_poisson(j, h[idx])
-        log_q = log_p + np.log(np.abs(mu[idx])) - 0.5 * np.log(2.0) + sc.gammaln(j + 1) - sc.gammaln(j + 1.5)
+        log_r = log_p - 0.5 * np.log(2.0) + sc.gammaln(j + 1) - sc.gammaln(j + 1.5)  # (qⱼ/nc: finite at nc = 0)
+        log_q = log_r + np.log(np.abs(mu[idx]))
         y, z, b = (u * u / (u * u + v))[idx], (v / (u * u + v))[idx], v[idx] / 2
         # (the p and q terms in one call of beta_shape: a = j + ½, then j + 1)
         a, log_w = np.concatenate((j + 0.5, j + 1.0)), np.concatenate((log_p, log_q))
         wsign = np.concatenate((np.ones_like(j), np.sign(mu[idx])))
-        b2, y2, z2, v2 = (np.tile(c, 2) for c in (b, y, z, v[idx]))
+        root = np.sqrt(u * u + v)[idx]
+        b2, y2, z2, v2, m2, root2 = (np.tile(c, 2) for c in (b, y, z, v[idx], mu[idx], root))
         _, db, _, _, dbb, ok = beta_shape(a, b2, y2)
         big_p = _beta_weighted(a, b2, y2, z2, 1.0)  # (p·y·z)
         lb = _beta_logs(a, b2, y2, z2)[1]
         weight, n = wsign * np.exp(log_w), j.size
-        first = weight * (db / 2 - big_p / v2)
-        second = weight * (dbb / 4 - big_p * lb / v2 + big_p * ((a - 1) * z2 - (b2 - 1) * y2 + 2 * z2) / v2**2)
+        # the weights' slopes in nc: -nc·w plus (2j, resp. 2j + 1)·w/nc, w/nc in logarithms (no 0/0 at nc = 0)
+        p_over = np.where(j > 0, np.sign(mu[idx]) * np.exp(log_p - np.log(np.where(j > 0, np.abs(mu[idx]), 1.0))), 0.0)
+        over = np.concatenate((2 * j * p_over, (2 * j + 1) * np.exp(log_r)))
+        by_t = (
+            np.exp(sc.xlogy(a - 0.5, y2) + sc.xlogy(b2, z2) - sc.betaln(a, b2)) / root2
+        )  # (P/t: y^½/t = 1/√(t² + df))
+        first = db / 2 - big_p / v2
+        rows = (
+            weight * first,
+            weight * (dbb / 4 - big_p * lb / v2 + big_p * ((a - 1) * z2 - (b2 - 1) * y2 + 2 * z2) / v2**2),
+            (over - m2 * weight) * first,
+            2 * weight * by_t * (lb / 2 - (a * z2 - b2 * y2) / v2),
+        )
         rows_ok = (ok | (log_w < -745)).reshape(2, n).all(axis=0)
-        s, ok = _mixture_sums((first[:n] + first[n:]) / 2, rows_ok, starts)
-        s2, _ = _mixture_sums((second[:n] + second[n:]) / 2, rows_ok, starts)
-        out[sel], out2[sel], done[sel] = sign * s, sign * s2, ok
-    return out, out2, done
+        for k, (o, r) in enumerate(zip(outs, rows)):
+            total, oks = _mixture_sums((r[:n] + r[n:]) / 2, rows_ok, starts)
+            o[sel] = sign * total if k < 2 else total
+        done[sel] = oks
+    return (*outs, done)

@@ -6468,7 +6468,7 @@ def _mp_chndtr(mpmath, x, df, nc):
 # partials (difflab.ops.incomplete: chndtr_df, ncfdtr_dfs, nctdtr_df), internal entries. χ²'s to second order: its
 # density is an entry too (chndtr_pdf: the ₀F₁ form, whose parameter df no registry rule differentiates, with the
 # mixture's slope in df), and chndtr_ddf's partials are its density's slope and its second slope in df; ncfdtr's and
-# nctdtr's to second order in their degrees of freedom (misc62, below), in nc, f and t first order only.
+# nctdtr's to second order in every pair of arguments (misc62, ncfdtr64: below).
 
 
 def _mixture_impl(kernel):
@@ -6632,36 +6632,47 @@ chndtr_ddf = _noncentral_df(
 _NCF_ARGS = ("dfn", "dfd", "nc", "f")
 
 
-def _mp_ncf_second(pair):
-    """mpmath's mixed diff of ncfdtr in dfn and dfd (`pair`: their orders)."""
+def _mp_mixed(mp_cdf, orders):
+    """mpmath's diff of `mp_cdf(mpmath, *args)` to the partial orders `orders` (one per argument)."""
 
-    def mp(mpmath, dfn, dfd, nc, f):
-        return mpmath.diff(lambda n, d: _mp_ncfdtr(mpmath, n, d, nc, f), (dfn, dfd), pair)
+    def mp(mpmath, *args):
+        return mpmath.diff(lambda *v: mp_cdf(mpmath, *v), args, orders)
 
     return mp
 
 
-# ncfdtr's and nctdtr's second derivatives in their degrees of freedom (misc62): the mixtures of the central terms'
-# second slopes (beta_shape's ∂a², ∂a∂b, ∂b² and the density's slopes: incomplete.ncfdtr_dfs, nctdtr_df), the first
-# order's partials in the degrees of freedom; in nc, f and t they stay refused (a Hessian mixing a degree of freedom
-# with them meets ₁F₁'s and pbdv's parameters in the other order: refused by name there too).
-ncfdtr_ddfn2, ncfdtr_ddfnd, ncfdtr_ddfd2 = (
+# ncfdtr's and nctdtr's second derivatives in their degrees of freedom (misc62) and mixed with nc, f and t (ncfdtr64):
+# the mixtures of the central terms' second slopes (beta_shape's ∂a², ∂a∂b, ∂b² and the density's slopes:
+# incomplete.ncfdtr_dfs, nctdtr_df), the first order's partials in the degrees of freedom, and the slopes in a degree of
+# freedom of the density and of ∂nc (the entries ncfdtr_pdf, ncfdtr_dnc, nctdtr_pdf, nctdtr_dnc below: ₁F₁ resp.
+# Weber's D forms, whose parameters no rule differentiates), each one entry read by both orders of differentiation.
+_NCF_SECOND = (
+    (2, "ddfn2", "∂dfn²", (2, 0, 0, 0)),
+    (3, "ddfnd", "∂dfn∂dfd", (1, 1, 0, 0)),
+    (4, "ddfd2", "∂dfd²", (0, 2, 0, 0)),
+    (5, "ddfnnc", "∂dfn∂nc", (1, 0, 1, 0)),
+    (6, "ddfdnc", "∂dfd∂nc", (0, 1, 1, 0)),
+    (7, "ddfnf", "∂dfn∂f", (1, 0, 0, 1)),
+    (8, "ddfdf", "∂dfd∂f", (0, 1, 0, 1)),
+)
+ncfdtr_ddfn2, ncfdtr_ddfnd, ncfdtr_ddfd2, ncfdtr_ddfnnc, ncfdtr_ddfdnc, ncfdtr_ddfnf, ncfdtr_ddfdf = (
     _noncentral_df(
         f"ncfdtr_{name}",
         "ncfdtr_dfs",
         k,
         "ncfdtr",
         _NCF_ARGS,
-        _mp_ncf_second(pair),
+        _mp_mixed(lambda *args: _mp_ncfdtr(*args), orders),
         _whole_samples(3, 5, 2, 1),
         f"{wrt} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f): the mixture's terms' second slopes (betainc's shape "
         "partials, its density's slopes); not differentiated again",
     )
-    for k, name, wrt, pair in (
-        (2, "ddfn2", "∂dfn²", (2, 0)),
-        (3, "ddfnd", "∂dfn∂dfd", (1, 1)),
-        (4, "ddfd2", "∂dfd²", (0, 2)),
-    )
+    for k, name, wrt, orders in _NCF_SECOND
+)
+#: ncfdtr_ddfn's and ncfdtr_ddfd's partials (dfn, dfd, nc, f), by name
+_NCF_DF_PARTIALS = (
+    ("ncfdtr_ddfn2", "ncfdtr_ddfnd", "ncfdtr_ddfnnc", "ncfdtr_ddfnf"),
+    ("ncfdtr_ddfnd", "ncfdtr_ddfd2", "ncfdtr_ddfdnc", "ncfdtr_ddfdf"),
 )
 ncfdtr_ddfn, ncfdtr_ddfd = (
     _noncentral_df(
@@ -6673,42 +6684,49 @@ ncfdtr_ddfn, ncfdtr_ddfd = (
         _mp_df_slope(lambda *args: _mp_ncfdtr(*args), k),
         _whole_samples(3, 5, 2, 1),
         f"∂{wrt} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f): Σⱼ e^(-nc/2)(nc/2)ʲ/j!·∂{wrt} I_y(dfn/2 + j, dfd/2), "
-        "y = dfn·f/(dfn·f + dfd) (betainc's shape partials and density); its own slopes in dfn and dfd by "
-        "ncfdtr_ddfn2, ncfdtr_ddfnd, ncfdtr_ddfd2 (in nc and f refused)",
-        partials={
-            0: lambda out, *args, k=k: (ncfdtr_ddfn2, ncfdtr_ddfnd)[k](*args),
-            1: lambda out, *args, k=k: (ncfdtr_ddfnd, ncfdtr_ddfd2)[k](*args),
-        },
-        sympy_partials=lambda sp, out, i, *args, k=k: _scipy_function(
-            (("ncfdtr_ddfn2", "ncfdtr_ddfnd"), ("ncfdtr_ddfnd", "ncfdtr_ddfd2"))[k][i]
-        )(*args),
+        "y = dfn·f/(dfn·f + dfd) (betainc's shape partials and density); its own slopes by "
+        f"{', '.join(_NCF_DF_PARTIALS[k])}",
+        partials=tuple((lambda out, *args, name=name: REGISTRY[name](*args)) for name in _NCF_DF_PARTIALS[k]),
+        sympy_partials=lambda sp, out, i, *args, k=k: _scipy_function(_NCF_DF_PARTIALS[k][i])(*args),
     )
     for k, wrt in enumerate(("dfn", "dfd"))
 )
-nctdtr_ddf2 = _noncentral_df(
-    "nctdtr_ddf2",
-    "nctdtr_df",
-    1,
-    "nctdtr",
-    ("df", "nc", "t"),
-    _mp_df_slope(lambda *args: _mp_nctdtr(*args), 0, 2),
-    _whole_samples(3, -1, 2),
-    "∂df² of the noncentral t CDF nctdtr(df, nc, t): Lenth's series' terms' second slopes in b = df/2 (betainc's ∂b² "
-    "and its density's slopes); not differentiated again",
-)
+_NCT_ARGS = ("df", "nc", "t")
+nctdtr_ddf2, nctdtr_ddfnc, nctdtr_ddft = (
+    _noncentral_df(
+        f"nctdtr_{name}",
+        "nctdtr_df",
+        k,
+        "nctdtr",
+        _NCT_ARGS,
+        _mp_mixed(lambda *args: _mp_nctdtr(*args), orders),
+        _whole_samples(3, -1, 2),
+        f"{wrt} of the noncentral t CDF nctdtr(df, nc, t): {how}; not differentiated again",
+    )
+    for k, name, wrt, orders, how in (
+        (1, "ddf2", "∂df²", (2, 0, 0), "Lenth's series' terms' second slopes in b = df/2 (betainc's ∂b² and its "
+         "density's slopes)"),
+        (2, "ddfnc", "∂df∂nc", (1, 1, 0), "Lenth's weights' slopes in nc times its terms' slopes in df"),
+        (3, "ddft", "∂df∂t", (1, 0, 1), "the slope in df of its density's series Σⱼ (pⱼ, qⱼ)·y^a(1 - y)^b/(t·B(a, b))"),
+    )
+)  # fmt: skip
 nctdtr_ddf = _noncentral_df(
     "nctdtr_ddf",
     "nctdtr_df",
     0,
     "nctdtr",
-    ("df", "nc", "t"),
+    _NCT_ARGS,
     _mp_df_slope(lambda *args: _mp_nctdtr(*args), 0),
     _whole_samples(3, -1, 2),
     "∂df of the noncentral t CDF nctdtr(df, nc, t): Lenth's series ½Σⱼ (pⱼ·I_y(j + ½, df/2) + qⱼ·I_y(j + 1, df/2)), "
-    "y = t²/(df + t²), differentiated term by term (betainc's shape partial in b and density); ∂df nctdtr_ddf2 (in nc "
-    "and t refused)",
-    partials={0: lambda out, df, nc, t: nctdtr_ddf2(df, nc, t)},
-    sympy_partials=lambda sp, out, i, df, nc, t: _scipy_function("nctdtr_ddf2")(df, nc, t),
+    "y = t²/(df + t²), differentiated term by term (betainc's shape partial in b and density); its own slopes by "
+    "nctdtr_ddf2, nctdtr_ddfnc, nctdtr_ddft",
+    partials=(
+        lambda out, df, nc, t: nctdtr_ddf2(df, nc, t),
+        lambda out, df, nc, t: nctdtr_ddfnc(df, nc, t),
+        lambda out, df, nc, t: nctdtr_ddft(df, nc, t),
+    ),
+    sympy_partials=lambda sp, out, i, *args: _scipy_function(("nctdtr_ddf2", "nctdtr_ddfnc", "nctdtr_ddft")[i])(*args),
 )
 
 chndtr = _special(
@@ -6731,7 +6749,7 @@ chndtr = _special(
     ),
     domain=("positive", "integer", "positive"),
     doc="the noncentral χ² CDF F(x; df, nc); ∂x = its density e^(-nc/2)·g_df(x)·₀F₁(; df/2; nc·x/4), "
-    "∂nc = -the density at df + 2, ∂df by chndtr_ddf (first order only)",
+    "∂nc = -the density at df + 2, ∂df by chndtr_ddf (to second order)",
 )
 chndtrix = _special(
     "chndtrix",
@@ -6758,7 +6776,7 @@ chndtrix = _special(
     domain=("probability", "integer", "positive"),
     scale=(_to_either_end_first, None, None),
     doc="the noncentral χ² quantile: x with chndtr(x, df, nc) = p; ∂p = 1/f(x; df, nc), ∂nc = f(x; df + 2, nc)/"
-    "f(x; df, nc) (f: the density), ∂df = -chndtr_ddf(x, df, nc)/f(x; df, nc) (first order only)",
+    "f(x; df, nc) (f: the density), ∂df = -chndtr_ddf(x, df, nc)/f(x; df, nc) (to second order)",
 )
 
 
@@ -6807,7 +6825,7 @@ chndtrinc = _special(
     samples=_chndtrinc_samples,
     strategy=_chndtrinc_strategy,
     doc="the noncentral χ² parameter nc with chndtr(x, df, nc) = p; ∂p = -1/f(x; df + 2, nc), ∂x = f(x; df, nc)/"
-    "f(x; df + 2, nc) (f: the density), ∂df = chndtr_ddf(x, df, nc)/f(x; df + 2, nc) (first order only)",
+    "f(x; df + 2, nc) (f: the density), ∂df = chndtr_ddf(x, df, nc)/f(x; df + 2, nc) (to second order)",
 )
 
 
@@ -6829,7 +6847,7 @@ chndtridf = _shape_inverse(
     lambda mpmath, v, x, p, nc: _mp_chndtr(mpmath, x, v, nc),
     ("positive", "probability", "positive"),
     "the noncentral χ² degrees of freedom df with chndtr(x, df, nc) = p; ∂p = 1/chndtr_ddf, ∂x = -f(x; df, nc)/"
-    "chndtr_ddf, ∂nc = f(x; df + 2, nc)/chndtr_ddf (f: the density; the implicit function theorem), first order only; "
+    "chndtr_ddf, ∂nc = f(x; df + 2, nc)/chndtr_ddf (f: the density; the implicit function theorem), to second order; "
     "0 where SciPy answers its search's lower end (no df solves it)",
     bounds=(1e-300, np.inf),
     samples=_chndtridf_samples,
@@ -6842,27 +6860,111 @@ def _mp_ncfdtr(mpmath, dfn, dfd, nc, f):
     return _mp_poisson_mixture(mpmath, nc, lambda j: mpmath.betainc(dfn / 2 + j, dfd / 2, 0, y, regularized=True))
 
 
-def _ncf_slopes(dfn, dfd, nc, f, k, log, betaln, hyp1f1):
-    """∂f (k = 0) or ∂nc (k = 1) of the noncentral F CDF, a = dfn/2, b = dfd/2, y = dfn·f/(dfn·f + dfd):
-    e^(-nc/2)·yᵃ(1 - y)ᵇ/B(a, b) times ₁F₁(a + b; a; nc·y/2)/f, resp. -₁F₁(a + b; a + 1; nc·y/2)/(2a) (the Poisson
-    mixture's sums; ∂nc is half the CDF at dfn + 2 less itself, a difference the beta CDFs' own identity removes).
-    The logarithms of y and 1 - y are taken apart (no 1 - y to round); difflab's or SymPy's `log`, `betaln`, `hyp1f1`."""
+def _ncf_series(dfn, dfd, nc, f, shift, fns):
+    """(log w, ₁F₁(a + b + p; a + q; nc·y/2)), w = e^(-nc/2)·yᵃ(1 - y)ᵇ/B(a, b), (p, q) = `shift`, a, b = dfn/2, dfd/2,
+    y = dfn·f/(dfn·f + dfd): the Poisson mixture Σⱼ wⱼ·Pⱼ (Pⱼ = y^(a + j)(1 - y)ᵇ/B(a + j, b)) summed. The logarithms
+    of y and 1 - y are taken apart (no 1 - y to round); `fns` (exp, log, betaln, hyp1f1): difflab's, NumPy's, SymPy's."""
+    log, betaln_, hyp = fns[1:]
     a, b, s = dfn / 2, dfd / 2, dfn * f + dfd
-    y = dfn * f / s
-    log_w = a * (log(dfn * f) - log(s)) + b * (log(dfd) - log(s)) - betaln(a, b) - nc / 2
-    if k == 0:
-        return (log_w - log(f), hyp1f1(a + b, a, nc * y / 2))
-    return (log_w - log(2 * a), -hyp1f1(a + b, a + 1, nc * y / 2))
+    log_w = a * (log(dfn * f) - log(s)) + b * (log(dfd) - log(s)) - betaln_(a, b) - nc / 2
+    return log_w, hyp(a + b + shift[0], a + shift[1], nc * (dfn * f / s) / 2)
+
+
+def _ncf_closed(dfn, dfd, nc, f, k, fns, shift=0):
+    """∂f (k = 0) or ∂nc (k = 1) of the noncentral F CDF: w·₁F₁(a + b; a; nc·y/2)/f, resp. -w·₁F₁(a + b; a + 1;
+    nc·y/2)/(2a) (the mixture's sums; ∂nc is half the CDF at dfn + 2 less itself, a difference the beta CDFs' own
+    identity removes). `shift` 1: its slope's part (a + b)/(a + k)·(the same at ₁F₁(a + b + 1; a + k + 1; nc·y/2))
+    (₁F₁′(α; β; x) = (α/β)·₁F₁(α + 1; β + 1; x))."""
+    log_w, series = _ncf_series(dfn, dfd, nc, f, (shift, k + shift), fns)
+    scale = (dfn + dfd) / (dfn + 2 * k) if shift else 1.0
+    return fns[0](log_w - fns[1](f if k == 0 else dfn)) * series * (scale if k == 0 else -scale)
+
+
+def _ncf_slope_partial(i, k, out, dfn, dfd, nc, f, fns):
+    """∂nc (i = 2) or ∂f (i = 3) of ncfdtr's ∂f (k = 0, `out`) or ∂nc (k = 1): -out/2 + (y/2)·R, resp. out·(a(1 - y)
+    - b·y - [k = 0])/f + (nc/2)·(y(1 - y)/f)·R, R `_ncf_closed`'s shifted part (w's slopes -w/2 in nc, w·(a(1 - y) -
+    b·y)/f in f; y's slope y(1 - y)/f)."""
+    s = dfn * f + dfd
+    y, z = dfn * f / s, dfd / s
+    r = _ncf_closed(dfn, dfd, nc, f, k, fns, shift=1)
+    if i == 2:
+        return -0.5 * out + 0.5 * y * r
+    return out * (0.5 * dfn * z - 0.5 * dfd * y - (1 - k)) / f + 0.5 * nc * (y * z / f) * r
+
+
+def _ncf_fns(kind=None):
+    """(exp, log, betaln, hyp1f1): difflab's (kind None), NumPy's ('numpy') or SymPy's (the sympy module; betaln and
+    hyp1f1 the named SciPy functions)."""
+    if kind is None:
+        return (exp, log, betaln, hyp1f1)
+    if kind == "numpy":
+        sc = scipy_special()
+        return (np.exp, np.log, sc.betaln, sc.hyp1f1)
+    return (kind.exp, kind.log, _scipy_function("betaln"), _scipy_function("hyp1f1"))
+
+
+def _noncentral_slope(name, parent, k, value, mixed, partial, mp, domain, doc, **kw):
+    """The internal entry `name`: a slope of SciPy's `parent` CDF in closed form (k = 0: its density; 1: ∂nc),
+    `value(k, "numpy", *args)` its NumPy value; its partials in the degrees of freedom the mixtures `mixed` (entries'
+    names), in the others `partial(i, k, kind, out, *args)`: kind None difflab's, the sympy module SymPy's."""
+
+    def impl(*args):
+        with np.errstate(all="ignore"):  # (outside the domain NaN, as the closed form's ops give)
+            return value(k, "numpy", *args)
+
+    impl.__name__ = name
+    n = len(mixed)
+    partials = tuple(
+        (lambda out, *args, i=i: REGISTRY[mixed[i]](*args))
+        if i < n
+        else (lambda out, *args, i=i: partial(i, k, None, out, *args))
+        for i in range(len(domain))
+    )
+
+    def sympy_partial(sp, out, i, *args):
+        return _scipy_function(mixed[i])(*args) if i < n else partial(i, k, sp, out, *args)
+
+    return _special(
+        name,
+        impl,
+        partials,
+        _scipy_named(name, None, sympy_partial, impl, mp),
+        domain=domain,
+        names=(f"_{name}",),  # (no SciPy function)
+        ufunc=parent,
+        internal=True,
+        doc=doc,
+        **kw,
+    )
+
+
+ncfdtr_pdf, ncfdtr_dnc = (
+    _noncentral_slope(
+        f"ncfdtr_{name}",
+        "ncfdtr",
+        k,
+        lambda k, kind, dfn, dfd, nc, f: _ncf_closed(dfn, dfd, nc, f, k, _ncf_fns(kind)),
+        (f"ncfdtr_ddfn{wrt}", f"ncfdtr_ddfd{wrt}"),
+        lambda i, k, kind, out, dfn, dfd, nc, f: _ncf_slope_partial(i, k, out, dfn, dfd, nc, f, _ncf_fns(kind)),
+        _mp_df_slope(lambda *args: _mp_ncfdtr(*args), 3 - k),
+        ("integer", "integer", "positive", "positive"),
+        f"{what} of the noncentral F CDF ncfdtr(dfn, dfd, nc, f), {form} (a, b = dfn/2, dfd/2, y = dfn·f/(dfn·f + "
+        f"dfd)); ∂dfn, ∂dfd by ncfdtr_ddfn{wrt}, ncfdtr_ddfd{wrt}, ∂nc and ∂f by ₁F₁′ (a third order mixing them "
+        "refused)",
+    )
+    for k, name, wrt, what, form in (
+        (0, "pdf", "f", "∂f, the density,", "e^(-nc/2)·yᵃ(1-y)ᵇ/(f·B(a, b))·₁F₁(a + b; a; nc·y/2)"),
+        (1, "dnc", "nc", "∂nc", "-e^(-nc/2)·yᵃ(1-y)ᵇ/(2a·B(a, b))·₁F₁(a + b; a + 1; nc·y/2)"),
+    )
+)
 
 
 def _ncf_slope(dfn, dfd, nc, f, k):
-    log_w, series = _ncf_slopes(dfn, dfd, nc, f, k, log, betaln, hyp1f1)
-    return exp(log_w) * series
+    return (ncfdtr_pdf, ncfdtr_dnc)[k](dfn, dfd, nc, f)
 
 
 def _ncf_sympy_slope(sp, dfn, dfd, nc, f, k):
-    log_w, series = _ncf_slopes(dfn, dfd, nc, f, k, sp.log, _scipy_function("betaln"), _scipy_function("hyp1f1"))
-    return sp.exp(log_w) * series
+    return _scipy_function(("ncfdtr_pdf", "ncfdtr_dnc")[k])(dfn, dfd, nc, f)
 
 
 ncfdtr = _special(
@@ -6871,23 +6973,20 @@ ncfdtr = _special(
     (
         lambda out, dfn, dfd, nc, f: ncfdtr_ddfn(dfn, dfd, nc, f),
         lambda out, dfn, dfd, nc, f: ncfdtr_ddfd(dfn, dfd, nc, f),
-        lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 1),
-        lambda out, dfn, dfd, nc, f: _ncf_slope(dfn, dfd, nc, f, 0),
+        lambda out, dfn, dfd, nc, f: ncfdtr_dnc(dfn, dfd, nc, f),
+        lambda out, dfn, dfd, nc, f: ncfdtr_pdf(dfn, dfd, nc, f),
     ),
     _scipy_named(
         "ncfdtr",
         None,
-        lambda sp, out, i, dfn, dfd, nc, f: (
-            _scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd")[i])(dfn, dfd, nc, f)
-            if i < 2
-            else _ncf_sympy_slope(sp, dfn, dfd, nc, f, 3 - i)
-        ),
+        lambda sp, out, i, *args: _scipy_function(("ncfdtr_ddfn", "ncfdtr_ddfd", "ncfdtr_dnc", "ncfdtr_pdf")[i])(*args),
         mp=_mp_ncfdtr,
     ),
     domain=("integer", "integer", "positive", "positive"),
     doc="the noncentral F CDF F(f; dfn, dfd, nc); ∂f = its density e^(-nc/2)·yᵃ(1-y)ᵇ/(f·B(a, b))·₁F₁(a + b; a; "
     "nc·y/2), ∂nc = -e^(-nc/2)·yᵃ(1-y)ᵇ/(2a·B(a, b))·₁F₁(a + b; a + 1; nc·y/2) (a, b = dfn/2, dfd/2, y = dfn·f/"
-    "(dfn·f + dfd)), ∂dfn and ∂dfd by ncfdtr_ddfn and ncfdtr_ddfd (first order only)",
+    "(dfn·f + dfd)) by the entries ncfdtr_pdf, ncfdtr_dnc, ∂dfn and ∂dfd by ncfdtr_ddfn and ncfdtr_ddfd (second "
+    "order in every pair; a third order through a degree of freedom refused)",
 )
 ncfdtri = _special(
     "ncfdtri",
@@ -6920,7 +7019,7 @@ ncfdtri = _special(
     domain=("integer", "integer", "positive", "probability"),
     scale=(None, None, None, _to_either_end),
     doc="the noncentral F quantile: f with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/the density at f, ∂nc = -ncfdtr's "
-    "∂nc/its density, ∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd at f over it (first order only)",
+    "∂nc/its density, ∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd at f over it (to second order)",
 )
 
 
@@ -7049,9 +7148,10 @@ eval_sh_jacobi = _orthopoly(
 # of the textbook form cancel for μt < 0.
 
 
-def _nct_slope(df, nc, t, k, log, sqrt, exp, gammaln_, weber):
-    """c_k·D_{-(df+k)}(-z): ∂t nctdtr (k = 1) or -∂nc nctdtr (k = 0); difflab's or SymPy's log, sqrt, exp, gammaln
-    and D (c_k in logarithms: no Γ(df + k) or (df + t²)^(df/2) to overflow)."""
+def _nct_log_c(df, nc, t, k, fns):
+    """(log of c_k·e^(z²/4 - nc²/2)·(the rest of c_k), z): E_k = c_k·D_{-(df+k)}(-z)'s prefactor in logarithms (no
+    Γ(df + k) or (df + t²)^(df/2) to overflow) and z = nc·t/√(df + t²); `fns` `_nct_fns`'."""
+    log, sqrt, gammaln_ = fns[0], fns[1], fns[3]
     s = df + t * t
     z = nc * t / sqrt(s)
     log_c = (
@@ -7063,15 +7163,49 @@ def _nct_slope(df, nc, t, k, log, sqrt, exp, gammaln_, weber):
         - 0.5 * nc * nc
         + 0.25 * z * z
     )
-    return exp(log_c) * weber(-(df + k), -z)
+    return log_c, z
 
 
-def _nct(t, df, nc, k):
-    return _nct_slope(df, nc, t, k, log, lambda v: v**0.5, exp, gammaln, pbdv_w)
+def _nct_slope(df, nc, t, k, fns):
+    """E_k = c_k·D_{-(df+k)}(-z): ∂t nctdtr (k = 1) or -∂nc nctdtr (k = 0); `fns` `_nct_fns`'."""
+    log_c, z = _nct_log_c(df, nc, t, k, fns)
+    return fns[2](log_c) * fns[4](-(df + k), -z)
+
+
+def _nct_fns(kind):
+    """(log, sqrt, exp, gammaln, Weber's D, its slope D′): difflab's (kind None), NumPy's ('numpy') or SymPy's (the
+    sympy module; gammaln and D the named SciPy functions)."""
+    if kind is None:
+        return (log, lambda v: v**0.5, exp, gammaln, pbdv_w, pbdv_wp)
+    if kind == "numpy":
+        sc = scipy_special()
+        return (np.log, np.sqrt, np.exp, sc.gammaln, REGISTRY["pbdv_w"].impl, REGISTRY["pbdv_wp"].impl)
+    return (kind.log, kind.sqrt, kind.exp, *(_scipy_function(n) for n in ("gammaln", "pbdv_w", "pbdv_wp")))
+
+
+def _nct(t, df, nc, k, kind=None):
+    """E_k (k = 0, 1) by the entries nctdtr_dnc = -E₀ and nctdtr_pdf = E₁, whose slopes in df are mixtures; difflab's or
+    (kind the sympy module) SymPy's."""
+    slope = ("nctdtr_dnc", "nctdtr_pdf")[k]
+    value = (REGISTRY[slope] if kind is None else _scipy_function(slope))(df, nc, t)
+    return value if k else -value
 
 
 def _nct_sympy(sp, t, df, nc, k):
-    return _nct_slope(df, nc, t, k, sp.log, sp.sqrt, sp.exp, _scipy_function("gammaln"), _scipy_function("pbdv_w"))
+    return _nct(t, df, nc, k, sp)
+
+
+def _nct_slope_partial(i, k, kind, out, df, nc, t):
+    """∂nc (i = 1) or ∂t (i = 2) of nctdtr's ∂nc (k = 0, out = -E₀) or density (k = 1, out = E₁), E_k = e^L·D(-z) (L
+    `_nct_log_c`'s): out·∂L - (±e^L)·D′(-z)·∂z, ∂nc L = -nc + (z/2)·∂nc z, ∂t L = -(df + k)·t/s + (z/2)·∂t z, ∂nc z =
+    t/√s, ∂t z = nc·df/s^(3/2), s = df + t² (the closed form's chain rule: D′ Weber's, no difference of E's to cancel)."""
+    fns = _nct_fns(kind)
+    log_c, z = _nct_log_c(df, nc, t, k, fns)
+    s = df + t * t
+    dz = t / fns[1](s) if i == 1 else nc * df / (s * fns[1](s))
+    d_log = (-nc if i == 1 else -(df + k) * t / s) + 0.5 * z * dz
+    weber = fns[2](log_c) * fns[5](-(df + k), -z) * dz
+    return out * d_log - (weber if k else -weber)
 
 
 def _mp_nctdtr(mpmath, df, nc, t):
@@ -7104,26 +7238,44 @@ def _nctdtrit_samples(rng):
     return [((df, nc, rng.uniform(0.1, 0.9, np.shape(t))), {}) for (df, nc, t), _ in _nct_samples(rng)]
 
 
+nctdtr_dnc, nctdtr_pdf = (
+    _noncentral_slope(
+        f"nctdtr_{name}",
+        "nctdtr",
+        k,
+        lambda k, kind, df, nc, t: (1.0 if k else -1.0) * _nct_slope(df, nc, t, k, _nct_fns(kind)),
+        (f"nctdtr_ddf{wrt}",),
+        _nct_slope_partial,
+        _mp_df_slope(lambda *args: _mp_nctdtr(*args), k + 1),
+        ("integer", "real", "real"),
+        f"{what} of the noncentral t CDF nctdtr(df, nc, t), {form} (z = nc·t/√(df + t²), D Weber's, c_k in logarithms); "
+        f"∂df by nctdtr_ddf{wrt}, ∂nc and ∂t by D's slope (pbdv's; a third order mixing them with df refused)",
+        samples=_nct_samples,
+    )
+    for k, name, wrt, what, form in (
+        (0, "dnc", "nc", "∂nc", "-c₀·D_{-df}(-z)"),
+        (1, "pdf", "t", "∂t, the density,", "c₁·D_{-df-1}(-z)"),
+    )
+)
 nctdtr = _special(
     "nctdtr",
     _scipy("nctdtr"),
     (
         lambda out, df, nc, t: nctdtr_ddf(df, nc, t),
-        lambda out, df, nc, t: -_nct(t, df, nc, 0),
-        lambda out, df, nc, t: _nct(t, df, nc, 1),
+        lambda out, df, nc, t: nctdtr_dnc(df, nc, t),
+        lambda out, df, nc, t: nctdtr_pdf(df, nc, t),
     ),
     _scipy_named(
         "nctdtr",
         None,
-        lambda sp, out, i, df, nc, t: (
-            _scipy_function("nctdtr_ddf")(df, nc, t) if i == 0 else (-1) ** i * _nct_sympy(sp, t, df, nc, i - 1)
-        ),
+        lambda sp, out, i, *args: _scipy_function(("nctdtr_ddf", "nctdtr_dnc", "nctdtr_pdf")[i])(*args),
         mp=_mp_nctdtr,
     ),
     domain=("integer", "real", "real"),
     samples=_nct_samples,
     doc="the noncentral t CDF F(t; df, nc); ∂t = its density c₁·D_{-df-1}(-z), ∂nc = -c₀·D_{-df}(-z) (z = nc·t/"
-    "√(df + t²), D Weber's: E[sᵏ φ(ts - nc)], s = √(χ²_df/df)), ∂df by nctdtr_ddf (first order only)",
+    "√(df + t²), D Weber's: E[sᵏ φ(ts - nc)], s = √(χ²_df/df)) by the entries nctdtr_pdf, nctdtr_dnc, ∂df by "
+    "nctdtr_ddf (second order in every pair; a third order through df refused)",
 )
 nctdtrit = _special(
     "nctdtrit",
@@ -7150,12 +7302,12 @@ nctdtrit = _special(
     samples=_nctdtrit_samples,
     scale=(None, None, _to_either_end),
     doc="the noncentral t quantile: t with nctdtr(df, nc, t) = p; ∂p = 1/the density at t, ∂nc = -nctdtr's ∂nc/"
-    "its density, ∂df = -nctdtr_ddf at t over it (first order only)",
+    "its density, ∂df = -nctdtr_ddf at t over it (to second order)",
 )
 
 
 # nctdtridf, ncfdtridfn and ncfdtridfd (special60): their shape inverses by the implicit function theorem from the CDFs'
-# partials above (first order: the slopes in a degree of freedom are). SciPy's search (cdflib's) stops short of the root,
+# partials above (to second order, as the CDFs are). SciPy's search (cdflib's) stops short of the root,
 # 2e-9 (nctdtridf) to 1e-5 (ncfdtridfn/dfd) relative against mpmath's, and a Newton step would move SciPy's value: the
 # rules are the implicit derivatives at the value SciPy answers (what it computes; a finite difference of SciPy's function
 # agrees within its search's noise). ±1e100 and 1e-100 are SciPy's answers where no degree of freedom solves F = p.
@@ -7196,7 +7348,7 @@ nctdtridf = _shape_inverse(
     ("probability", "real", "positive"),
     "the noncentral t degrees of freedom df with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr_ddf, ∂nc = -nctdtr's ∂nc/"
     "nctdtr_ddf, ∂t = -its density/nctdtr_ddf, at the df SciPy answers (its search stops ~1e-9 from the root; "
-    "the implicit function theorem), first order only; 0 where SciPy answers ±1e100 (no df solves it)",
+    "the implicit function theorem), to second order; 0 where SciPy answers ±1e100 (no df solves it)",
     bounds=_NONCENTRAL_BOUNDS,
     at_scipys=True,
     samples=_nctdtridf_samples,
@@ -7219,7 +7371,7 @@ ncfdtridfn, ncfdtridfd = (
         ("probability", "positive", "positive", "positive")[:: 1 - 2 * k],
         f"the noncentral F {wrt} with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr_d{wrt}, the others ncfdtr's partials "
         f"over -ncfdtr_d{wrt}, at the {wrt} SciPy answers (its search stops ~1e-5 from the root; the implicit function "
-        "theorem), first order only; 0 where SciPy answers 1e-100 or 1e100 (no degree of freedom solves it)",
+        "theorem), to second order; 0 where SciPy answers 1e-100 or 1e100 (no degree of freedom solves it)",
         bounds=_NONCENTRAL_BOUNDS,
         at_scipys=True,
         samples=_ncf_inverse_samples(k),
@@ -7230,7 +7382,7 @@ ncfdtridfn, ncfdtridfd = (
 
 def _noncentrality_samples(rng):
     """Typical calls of ncfdtrinc(dfn, dfd, p, f) and nctdtrinc(df, p, t): p the CDF at nc in 0.3..2 resp. -1..1, the
-    degrees of freedom whole (held: their slopes are first order, p's and f's or t's second)."""
+    degrees of freedom whole (held: a third order through them is refused)."""
     sc, calls = scipy_special(), {"ncfdtrinc": [], "nctdtrinc": []}
     for s in ((1,), ()):
         dfn, dfd, nc, f = (
@@ -7256,7 +7408,7 @@ ncfdtrinc = _shape_inverse(
     None,
     ("integer", "integer", "probability", "positive"),
     "the noncentral F parameter nc with ncfdtr(dfn, dfd, nc, f) = p; ∂p = 1/ncfdtr's ∂nc, ∂f = -its density/∂nc, "
-    "∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd over ∂nc (first order), at the nc SciPy answers (its search stops "
+    "∂dfn and ∂dfd -ncfdtr_ddfn, -ncfdtr_ddfd over ∂nc, at the nc SciPy answers (its search stops "
     "~1e-5 from the root; the implicit function theorem); 0 where SciPy answers 0 (p above the central CDF)",
     bounds=(0.0, math.inf),
     at_scipys=True,
@@ -7270,7 +7422,7 @@ nctdtrinc = _shape_inverse(
     None,
     ("integer", "probability", "real"),
     "the noncentral t parameter nc with nctdtr(df, nc, t) = p; ∂p = 1/nctdtr's ∂nc, ∂t = -its density/∂nc, ∂df "
-    "-nctdtr_ddf/∂nc (first order), at the nc SciPy answers (its search stops ~1e-9 from the root; the implicit "
+    "-nctdtr_ddf/∂nc, at the nc SciPy answers (its search stops ~1e-9 from the root; the implicit "
     "function theorem)",
     at_scipys=True,
     samples=lambda rng: _noncentrality_samples(rng)["nctdtrinc"],
