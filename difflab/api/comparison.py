@@ -35,8 +35,8 @@ class Comparison:
                 f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}"
             )
         legend = (
-            "f evals: evaluations of f per derivative; eqns: IR equations run per derivative "
-            "(symbolic's generated code is not counted in them)"
+            "call ms: the median of the timed calls; f evals: evaluations of f per derivative; eqns: IR equations "
+            "run per derivative (symbolic's generated code is not counted in them)"
         )
         return "\n".join(lines + notes + [legend])
 
@@ -51,7 +51,8 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     Errors are measured against the symbolic derivative evaluated in 40-digit arithmetic when the
     function is small enough, else against reverse mode. Each row holds the method's Jacobian
     (`row["derivative"]`, shape (m, n) over the flat input and output), its max abs/rel error,
-    preparation and per-call seconds, function evaluations and equations executed per call.
+    preparation and per-call seconds (the median of `repeat` timed calls after two untimed), function evaluations
+    and equations executed per call.
 
     >>> import difflab as dl
     >>> c = dl.compare(lambda x, y: x * y ** 2.0, 3.0, 2.0)
@@ -87,13 +88,18 @@ def _compare(f, args, methods, argnums, repeat):
                     "function, not the rule): its errors here are not its accuracy"
                 )
             x = st.signature.inputs(args)
-            prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
+            for _ in range(2):  # warm-up: lazy compilation (the compiled tier's, at a second call) is preparation
+                prep.jacobian(x)
             row["prepare_seconds"] = time.perf_counter() - t0
-            before = prep.cost.copy()
-            t0 = time.perf_counter()
+            before, times = prep.cost.copy(), []
             for _ in range(repeat):
+                t0 = time.perf_counter()
                 outs, jac = prep.jacobian(x)
-            row["seconds"] = (time.perf_counter() - t0) / repeat
+                times.append(time.perf_counter() - t0)
+            # the median call: a call another process delayed (a shared machine's) moves it least; the mean of
+            # 3 read one disturbed call, or the compiled tier's compilation at the second call, as a 10× slower method
+            # (forward 0.55 ms, reverse 5.75 ms, then 0.27; their medians 0.05 and 0.15)
+            row["seconds"] = float(np.median(times))
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([x[i] for i in st.wrt]))
             cost = (prep.cost - before) // repeat
             row.update(
