@@ -18,7 +18,8 @@ cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenb
 helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
 BLAS/LAPACK lookups pass to SciPy. null_space, schur, qz, ordqz, rsf2csf, cossin and funm are refused by name, saying
 what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches difflab): its
-error names the function here.
+error names the function here. Since stop 64 every function SciPy 1.17 batches takes stacks (..., M, N) by SciPy's rules:
+NumPy's batched ops where they serve, else `_over_batch`, a loop over the leading axes (docs/scipy.md).
 """
 
 from __future__ import annotations
