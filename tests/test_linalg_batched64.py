@@ -111,6 +111,21 @@ def test_solve_triangular_trans_c_conjugates_the_triangle():
     b = rng.standard_normal((2, 3, 1)) + 0j
     for trans in (1, 2):
         np.testing.assert_allclose(dsl.solve_triangular(t, b, trans=trans), sl.solve_triangular(t, b, trans=trans))
+        factors = sl.lu_factor(t[0])  # (lu_solve's trans=2 solves Aᴴ x = b: main's solved Aᵀ x = b)
+        np.testing.assert_allclose(dsl.lu_solve(factors, b[0], trans=trans), sl.lu_solve(factors, b[0], trans=trans))
+
+
+def test_scipys_own_factors_of_a_stack_solve_a_1d_b():
+    """SciPy's batched lu_factor and cho_factor return lists ([lu, piv], [c, one flag per matrix]): lu_solve and
+    cho_solve take them, and a 1-D b against a stack (was: a TypeError, and cho_solve's second solve a shape error)."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 3, 3)) + 3.0 * np.eye(3)
+    spd, b = a @ np.swapaxes(a, -1, -2), rng.standard_normal(3)
+    np.testing.assert_allclose(dsl.lu_solve(sl.lu_factor(a), b), sl.lu_solve(sl.lu_factor(a), b), rtol=1e-12)
+    for lower in (False, True):
+        want = sl.cho_solve(sl.cho_factor(spd, lower=lower), b)
+        np.testing.assert_allclose(dsl.cho_solve(sl.cho_factor(spd, lower=lower), b), want, rtol=1e-12)
+        np.testing.assert_allclose(dsl.cho_solve(dsl.cho_factor(spd, lower=lower), b), want, rtol=1e-12)
 
 
 def test_calls_scipy_does_not_batch_name_the_function_and_shape():

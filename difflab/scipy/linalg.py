@@ -66,7 +66,7 @@ def _over_batch(*argdefs):
             if not any(batches):
                 return f(*arrays, *args[len(names) :], **kwargs)
             batch = _batch_shape(f.__name__, names, arrays, batches)
-            arrays = [x if x is None else _dnp.broadcast_to(x, batch + c) for x, c in zip(arrays, cores)]
+            arrays = [_broadcast(x, batch + c) for x, c in zip(arrays, cores)]
             results = [f(*(x if x is None else x[i] for x in arrays), *args[len(names) :], **kwargs)
                        for i in _np.ndindex(batch)]  # fmt: skip
             if not isinstance(results[0], tuple):
@@ -88,6 +88,13 @@ def _batch_shape(name, names, arrays, batches):
     if _np.prod(batch) == 0:
         raise ValueError(f"scipy.linalg.{name} does not support zero-size batches (batch shape {batch})")
     return batch
+
+
+def _broadcast(x, shape):
+    """x (traced, an array or an array-like: a list) broadcast to shape; None stays None."""
+    if x is None:
+        return None
+    return _dnp.broadcast_to(x, shape) if isinstance(x, _Traced) else _np.broadcast_to(_np.asarray(x), shape)
 
 
 def _stacked(outs, batch):
@@ -227,7 +234,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     >>> cho_solve(cho_factor(_np.array([[4.0, 2.0], [2.0, 3.0]])), _np.array([6.0, 5.0])).tolist()
     [1.0, 1.0]
     """
-    if not (isinstance(c_and_lower, tuple) and len(c_and_lower) == 2):
+    if not (isinstance(c_and_lower, (tuple, list)) and len(c_and_lower) == 2):
         raise TypeError(
             "cho_solve takes the pair (c, lower) that cho_factor returns, not "
             + (
@@ -238,6 +245,16 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
             + ": cho_solve(cho_factor(A), b)"
         )
     c, lower = c_and_lower
+    if _np.ndim(lower) > 0:  # (SciPy's cho_factor of a stack gives one flag per matrix, all alike)
+        flags = _np.unique(_np.asarray(lower, dtype=bool))
+        if flags.size != 1:
+            raise ValueError(f"cho_solve: the stack's lower flags must all be alike, got {_np.asarray(lower).tolist()}")
+        lower = bool(flags[0])
+    return _cho_solve(c, b, lower)
+
+
+@_over_batch(("c", 2), ("b", "1|2"))
+def _cho_solve(c, b, lower):
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
 
@@ -1040,7 +1057,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
     [1.0, 2.0]
     """
-    if not (isinstance(lu_and_piv, tuple) and len(lu_and_piv) == 2):  # (was "too many values to unpack")
+    if not (isinstance(lu_and_piv, (tuple, list)) and len(lu_and_piv) == 2):  # (was "too many values to unpack")
         got = f"an array of shape {_np.shape(lu_and_piv)}" if hasattr(lu_and_piv, "shape") else repr(type(lu_and_piv))
         raise TypeError(
             f"lu_solve takes the pair (lu, piv) that lu_factor returns, not {got}: lu_solve(lu_factor(A), b)"
