@@ -62,6 +62,14 @@ def _signed(xp, w, v):
 
 # name: (call(m, xp, *arrays), arrays): m is scipy.linalg or difflab.scipy.linalg, xp numpy or difflab.numpy
 SPECS = {
+    # (a third entry: the positions of arrays passed whole, not stacked: SciPy broadcasts their batch shape ())
+    "solve(1-D b)": (lambda m, xp, a, b: m.solve(a, b), [G, V], (1,)),
+    "cho_solve(1-D b)": (lambda m, xp, a, b: m.cho_solve(m.cho_factor(a), b), [SPD, V], (1,)),
+    "lu_solve(1-D b)": (lambda m, xp, a, b: m.lu_solve(m.lu_factor(a), b), [G, V], (1,)),
+    "lstsq(1-D b)": (lambda m, xp, a, b: m.lstsq(a, b)[0], [TALL, np.append(V, 0.3)], (1,)),
+    "solve_banded(1-D b)": (lambda m, xp, ab, b: m.solve_banded((1, 1), ab, b), [BAND, V], (1,)),
+    "solve_toeplitz(2-D b)": (lambda m, xp, c, r, b: m.solve_toeplitz((c, r), b), [V + 3.0, V2, B2], (2,)),
+    "expm_frechet(2-D E)": (lambda m, xp, a, e: m.expm_frechet(a, e), [SMALL, SYM], (1,)),
     "qr": (lambda m, xp, a: m.qr(a), [TALL]),
     "qr(pivoting)": (lambda m, xp, a: m.qr(a, pivoting=True)[:2], [TALL]),
     "polar": (lambda m, xp, a: m.polar(a), [G]),
@@ -209,10 +217,29 @@ def clear_error(exc, name, shapes):
     return name.split("(")[0] in msg and any(str(s) in msg for s in shapes)
 
 
+def case(name, batch):
+    """(call, arrays, shared) of a row at a batch shape: each array stacked, but those at the positions `shared`."""
+    call, cores, *rest = SPECS[name]
+    shared = rest[0] if rest else ()
+    return call, [x if seed in shared else stacked(x, batch, seed) for seed, x in enumerate(cores)], shared
+
+
+def loop_grads(call, arrays, shared, argnums, batch, method):
+    """The gradients of the 2-D loss, one batch index at a time: stacked for stacked arrays, summed for shared ones."""
+    loss = loss_of(call, 0)
+    slices = [
+        dl.grad(loss, argnums=argnums, method=method)(*(a if k in shared else a[i] for k, a in enumerate(arrays)))
+        for i in np.ndindex(batch)
+    ]
+    return [
+        sum(s[k] for s in slices) if j in shared else np.stack([s[k] for s in slices]).reshape(arrays[j].shape)
+        for k, j in enumerate(argnums)
+    ]
+
+
 def run_one(name, batch):
     """(scipy_batches, value, gradient) for one row and batch shape: each a short verdict."""
-    call, cores = SPECS[name]
-    arrays = [stacked(x, batch, seed) for seed, x in enumerate(cores)]
+    call, arrays, shared = case(name, batch)
     shapes = [a.shape for a in arrays]
     try:
         with warnings.catch_warnings():
@@ -243,11 +270,7 @@ def run_one(name, batch):
             continue
         if not close(val, plain_loss(want, len(batch)), 1e-6):
             value = "ok plain, traced differs" if same else value
-        loop_loss = loss_of(call, 0)
-        slices = [
-            dl.grad(loop_loss, argnums=argnums, method=method)(*(a[i] for a in arrays)) for i in np.ndindex(batch)
-        ]
-        loop = [np.stack([s[k] for s in slices]).reshape(arrays[j].shape) for k, j in enumerate(argnums)]
+        loop = loop_grads(call, arrays, shared, argnums, batch, method)
         verdicts.append(
             method + (" ok" if all(close(g, lp, 1e-8) for g, lp in zip(grads, loop)) else " differs from the loop")
         )
