@@ -135,5 +135,7 @@ def test_calls_scipy_does_not_batch_name_the_function_and_shape():
             f(*args)
     with pytest.raises(ValueError, match=r"expm_frechet.*\(3, 2, 2\).*\(2, 2, 2\).*do not broadcast"):
         dsl.expm_frechet(np.ones((3, 2, 2)), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"lu_solve: .*lu \(3, 2, 2\), piv \(3, 2\), b \(2, 2, 1\) do not broadcast"):
+        dsl.lu_solve(dsl.lu_factor(np.eye(2) + np.zeros((3, 2, 2))), np.ones((2, 2, 1)))
     with pytest.raises(ValueError, match="expm_cond does not support zero-size batches"):
         dsl.expm_cond(np.ones((0, 2, 2)))

@@ -34,14 +34,14 @@ from ..ops import riccati as _riccati_ops
 from ..ops.qr import rank_guard as _rank_guard
 
 
-def _over_batch(*argdefs):
+def _over_batch(*argdefs, name=None):
     """SciPy 1.17's batching of scipy.linalg (its `_apply_over_batch`), for the functions here written for one matrix:
     `argdefs` are (name, core) of the leading array arguments (positional or by keyword), core their number of core
     axes (0, 1, 2, or "1|2": 2 where the argument has two axes or more, as SciPy's b). Where any array has axes before
     its core ones, their shapes broadcast to one batch shape, the function runs once per batch index on the slices
     (traced slices are getitem equations, so every method differentiates it as the loop of 2-D calls) and each output
     is stacked to batch + its core shape; a tuple result gives a tuple. Unbatched calls run the function as it is.
-    Shape contract: each array (*batch_i, *core) -> each output (*broadcast(batch_i), *its core).
+    `name`: the public function's, for errors (default the function's own). Shape contract: each array (*batch_i, *core) -> each output (*broadcast(batch_i), *its core).
 
     How it works: `expm_cond` of A (3, 4, 4) calls expm_cond(A[0]), expm_cond(A[1]), expm_cond(A[2]) and stacks the
     three numbers to shape (3,); A (4, 4) skips the loop.
@@ -51,7 +51,7 @@ def _over_batch(*argdefs):
     """
     import functools
 
-    names = [name for name, _ in argdefs]
+    names = [arg for arg, _ in argdefs]
 
     def decorator(f):
         @functools.wraps(f)
@@ -65,7 +65,7 @@ def _over_batch(*argdefs):
                 cores.append(_np.shape(x)[ndim - k :] if x is not None else ())
             if not any(batches):
                 return f(*arrays, *args[len(names) :], **kwargs)
-            batch = _batch_shape(f.__name__, names, arrays, batches)
+            batch = _batch_shape(name or f.__name__, names, arrays, batches)
             arrays = [_broadcast(x, batch + c) for x, c in zip(arrays, cores)]
             results = [f(*(x if x is None else x[i] for x in arrays), *args[len(names) :], **kwargs)
                        for i in _np.ndindex(batch)]  # fmt: skip
@@ -253,7 +253,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     return _cho_solve(c, b, lower)
 
 
-@_over_batch(("c", 2), ("b", "1|2"))
+@_over_batch(("c", 2), ("b", "1|2"), name="cho_solve")
 def _cho_solve(c, b, lower):
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
@@ -271,7 +271,7 @@ def solve_banded(l_and_u, ab, b):
     return _banded_solve(ab, b, lower, upper)
 
 
-@_over_batch(("ab", 2), ("b", "1|2"))
+@_over_batch(("ab", 2), ("b", "1|2"), name="solve_banded")
 def _banded_solve(ab, b, lower, upper):
     n = _np.shape(ab)[1]
     i, j = _np.indices((n, n))
@@ -827,7 +827,7 @@ def solve_toeplitz(c_or_cr, b, check_finite=True):
     return _toeplitz_solve(c, r, b)
 
 
-@_over_batch(("c", 1), ("r", 1), ("b", "1|2"))
+@_over_batch(("c", 1), ("r", 1), ("b", "1|2"), name="solve_toeplitz")
 def _toeplitz_solve(c, r, b):
     return _dnp.linalg.solve(toeplitz(c, r), b)
 
@@ -843,7 +843,7 @@ def matmul_toeplitz(c_or_cr, x, check_finite=False, workers=None):
     return _toeplitz_product(c, r, x)
 
 
-@_over_batch(("c", 1), ("r", 1), ("x", "1|2"))
+@_over_batch(("c", 1), ("r", 1), ("x", "1|2"), name="matmul_toeplitz")
 def _toeplitz_product(c, r, x):
     return _dnp.matmul(toeplitz(c, r), x)
 
@@ -1066,7 +1066,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     return _lu_solve(lu, piv, b, trans)
 
 
-@_over_batch(("lu", 2), ("piv", 1), ("b", "1|2"))
+@_over_batch(("lu", 2), ("piv", 1), ("b", "1|2"), name="lu_solve")
 def _lu_solve(lu, piv, b, trans):
     n = _np.shape(lu)[0]
     if _np.shape(piv) != (n,):
@@ -1325,7 +1325,7 @@ def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
     return _cho_banded_solve(cb, b, lower)
 
 
-@_over_batch(("cb", 2), ("b", "1|2"))
+@_over_batch(("cb", 2), ("b", "1|2"), name="cho_solve_banded")
 def _cho_banded_solve(cb, b, lower):
     _band_2d("cho_solve_banded", cb, lower)
     width, n = _np.shape(cb)
