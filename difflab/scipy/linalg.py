@@ -18,7 +18,8 @@ cdf2rdf, fiedler_companion, clarkson_woodruff_transform, matrix_balance, hessenb
 helmert, hilbert, invhilbert, pascal, invpascal), the predicates (issymmetric, ishermitian, bandwidth) and the
 BLAS/LAPACK lookups pass to SciPy. null_space, schur, qz, ordqz, rsf2csf, cossin and funm are refused by name, saying
 what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches difflab): its
-error names the function here.
+error names the function here. Since stop 64 every function SciPy 1.17 batches takes stacks (..., M, N) by SciPy's rules:
+NumPy's batched ops where they serve, else `_over_batch`, a loop over the leading axes (docs/scipy.md).
 """
 
 from __future__ import annotations
@@ -31,6 +32,79 @@ from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 from ..ops import riccati as _riccati_ops
 from ..ops.qr import rank_guard as _rank_guard
+
+
+def _over_batch(*argdefs, name=None):
+    """SciPy 1.17's batching of scipy.linalg (its `_apply_over_batch`), for the functions here written for one matrix:
+    `argdefs` are (name, core) of the leading array arguments (positional or by keyword), core their number of core
+    axes (0, 1, 2, or "1|2": 2 where the argument has two axes or more, as SciPy's b). Where any array has axes before
+    its core ones, their shapes broadcast to one batch shape, the function runs once per batch index on the slices
+    (traced slices are getitem equations, so every method differentiates it as the loop of 2-D calls) and each output
+    is stacked to batch + its core shape; a tuple result gives a tuple. Unbatched calls run the function as it is.
+    `name`: the public function's, for errors (default the function's own). Shape contract: each array (*batch_i, *core) -> each output (*broadcast(batch_i), *its core).
+
+    How it works: `expm_cond` of A (3, 4, 4) calls expm_cond(A[0]), expm_cond(A[1]), expm_cond(A[2]) and stacks the
+    three numbers to shape (3,); A (4, 4) skips the loop.
+
+    >>> _over_batch(("a", 1))(lambda a: a[::-1])(_np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[2.0, 1.0], [4.0, 3.0]]
+    """
+    import functools
+
+    names = [arg for arg, _ in argdefs]
+
+    def decorator(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            arrays = list(args[: len(names)]) + [kwargs.pop(n, None) for n in names[len(args) :]]
+            batches, cores = [], []
+            for x, (_, core) in zip(arrays, argdefs):
+                ndim = _np.ndim(x) if x is not None else 0
+                k = (2 if ndim >= 2 else 1) if core == "1|2" else core
+                batches.append(_np.shape(x)[: ndim - k] if x is not None and ndim > k else ())
+                cores.append(_np.shape(x)[ndim - k :] if x is not None else ())
+            if not any(batches):
+                return f(*arrays, *args[len(names) :], **kwargs)
+            batch = _batch_shape(name or f.__name__, names, arrays, batches)
+            arrays = [_broadcast(x, batch + c) for x, c in zip(arrays, cores)]
+            results = [f(*(x if x is None else x[i] for x in arrays), *args[len(names) :], **kwargs)
+                       for i in _np.ndindex(batch)]  # fmt: skip
+            if not isinstance(results[0], tuple):
+                return _stacked(results, batch)
+            return tuple(_stacked(list(out), batch) for out in zip(*results))
+
+        return wrapper
+
+    return decorator
+
+
+def _batch_shape(name, names, arrays, batches):
+    """The broadcast of the batch shapes (SciPy's errors: shapes that do not broadcast, a zero-size batch), named."""
+    try:
+        batch = _np.broadcast_shapes(*batches)
+    except ValueError:
+        shapes = ", ".join(f"{n} {_np.shape(x)}" for n, x in zip(names, arrays) if x is not None)
+        raise ValueError(f"scipy.linalg.{name}: the batch shapes of {shapes} do not broadcast") from None
+    if _np.prod(batch) == 0:
+        raise ValueError(f"scipy.linalg.{name} does not support zero-size batches (batch shape {batch})")
+    return batch
+
+
+def _broadcast(x, shape):
+    """x (traced, an array or an array-like: a list) broadcast to shape; None stays None."""
+    if x is None:
+        return None
+    return _dnp.broadcast_to(x, shape) if isinstance(x, _Traced) else _np.broadcast_to(_np.asarray(x), shape)
+
+
+def _stacked(outs, batch):
+    """One output of every batch index stacked to batch + its shape (NumPy's stack for plain ones: ints, flags)."""
+    if any(isinstance(y, _Traced) for y in outs):
+        y = _dnp.stack(outs)
+    else:
+        y = _np.stack([_np.asarray(y) for y in outs])
+    return _dnp.reshape(y, batch + _np.shape(y)[1:]) if isinstance(y, _Traced) else y.reshape(batch + y.shape[1:])
+
 
 inv, det, svd, norm, svdvals = (
     _dnp.linalg.inv,
@@ -119,8 +193,10 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
     tri = _dnp.tril(a) if lower else _dnp.triu(a)
     if unit_diagonal:
         tri = tri * (1.0 - _np.eye(n)) + _np.eye(n)
-    if trans in (1, 2, "T", "C"):
-        tri = _dnp.transpose(tri)
+    if trans in (1, "T"):  # (the last two axes: a stack's matrices, each transposed; 'C' conjugated too, as LAPACK's)
+        tri = _dnp.swapaxes(tri, -1, -2)
+    elif trans in (2, "C"):
+        tri = _ct(tri)
     return _dnp.linalg.solve(tri, b)
 
 
@@ -158,7 +234,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     >>> cho_solve(cho_factor(_np.array([[4.0, 2.0], [2.0, 3.0]])), _np.array([6.0, 5.0])).tolist()
     [1.0, 1.0]
     """
-    if not (isinstance(c_and_lower, tuple) and len(c_and_lower) == 2):
+    if not (isinstance(c_and_lower, (tuple, list)) and len(c_and_lower) == 2):
         raise TypeError(
             "cho_solve takes the pair (c, lower) that cho_factor returns, not "
             + (
@@ -169,6 +245,16 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
             + ": cho_solve(cho_factor(A), b)"
         )
     c, lower = c_and_lower
+    if _np.ndim(lower) > 0:  # (SciPy's cho_factor of a stack gives one flag per matrix, all alike)
+        flags = _np.unique(_np.asarray(lower, dtype=bool))
+        if flags.size != 1:
+            raise ValueError(f"cho_solve: the stack's lower flags must all be alike, got {_np.asarray(lower).tolist()}")
+        lower = bool(flags[0])
+    return _cho_solve(c, b, lower)
+
+
+@_over_batch(("c", 2), ("b", "1|2"), name="cho_solve")
+def _cho_solve(c, b, lower):
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
 
@@ -182,6 +268,11 @@ def solve_banded(l_and_u, ab, b):
     [1.0, 1.0]
     """
     lower, upper = _band_widths(l_and_u, ab)
+    return _banded_solve(ab, b, lower, upper)
+
+
+@_over_batch(("ab", 2), ("b", "1|2"), name="solve_banded")
+def _banded_solve(ab, b, lower, upper):
     n = _np.shape(ab)[1]
     i, j = _np.indices((n, n))
     row = upper + i - j
@@ -191,6 +282,7 @@ def solve_banded(l_and_u, ab, b):
     return _dnp.linalg.solve(dense, b)
 
 
+@_over_batch(("ab", 2), ("b", "1|2"))
 def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False, check_finite=True):
     """x with A x = b for the symmetric (Hermitian) banded A stored as SciPy's `ab` (upper form: A[i, j] =
     ab[u + i − j, j] for i ≤ j; `lower=True`: A[i, j] = ab[i − j, j] for i ≥ j), gathered dense and solved (SciPy's
@@ -215,6 +307,7 @@ def _tridiagonal(d, e):
     return _dnp.where(_np.abs(i - j) <= 1, _dnp.take(values, index), 0.0)
 
 
+@_over_batch(("d", 1), ("e", 1))
 def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None, check_finite=True, tol=0.0,
                      lapack_driver="auto"):  # fmt: skip
     """Eigenvalues (ascending) and eigenvectors of the real symmetric tridiagonal matrix with diagonal d and off-
@@ -230,6 +323,7 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None, ch
     return _dnp.linalg.eigvalsh(t) if eigvals_only else _dnp.linalg.eigh(t)
 
 
+@_over_batch(("d", 1), ("e", 1))
 def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0, lapack_driver="auto"):
     """The eigenvalues (ascending) of the symmetric tridiagonal matrix (d, e), like
     `scipy.linalg.eigvalsh_tridiagonal` (see eigh_tridiagonal). Shape contract: d (n,), e (n − 1,) -> (n,).
@@ -240,6 +334,7 @@ def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True,
     return eigh_tridiagonal(d, e, eigvals_only=True, select=select)
 
 
+@_over_batch(("f", 1), ("s", 1))
 def leslie(f, s):
     """The Leslie matrix: fecundities f in the first row, survival rates s below the diagonal, like
     `scipy.linalg.leslie`. Shape contract: f (n,), s (n − 1,) -> (n, n).
@@ -254,6 +349,7 @@ def leslie(f, s):
     return _dnp.concatenate([_dnp.reshape(f, (1, n)), below], axis=0)
 
 
+@_over_batch(("a", 1))
 def fiedler(a):
     """The symmetric Fiedler matrix |a_i − a_j|, like `scipy.linalg.fiedler` (|·|'s convention at equal entries:
     derivative 0). Shape contract: a (n,) -> (n, n).
@@ -262,7 +358,7 @@ def fiedler(a):
     [[0.0, 3.0], [3.0, 0.0]]
     """
     if _np.ndim(a) != 1:
-        raise ValueError("difflab.scipy.linalg.fiedler takes a 1-D a (SciPy 1.17 batches N-D ones)")
+        raise ValueError(f"scipy.linalg.fiedler takes a 1-D a (or a stack of them), got shape {_np.shape(a)}")
     return _dnp.abs(_dnp.expand_dims(a, 1) - _dnp.expand_dims(a, 0))
 
 
@@ -275,7 +371,7 @@ def _band_widths(l_and_u, ab):
         raise TypeError(f"solve_banded: l_and_u must be the pair (l, u) of band widths, got {l_and_u!r}") from None
     if not all(isinstance(k, (int, _np.integer)) and not isinstance(k, bool) and k >= 0 for k in (lower, upper)):
         raise ValueError(f"solve_banded: l_and_u must be two whole numbers >= 0, got {l_and_u!r}")
-    if _np.ndim(ab) != 2 or _np.shape(ab)[0] != lower + upper + 1:
+    if _np.ndim(ab) < 2 or _np.shape(ab)[-2] != lower + upper + 1:
         raise ValueError(
             f"solve_banded: ab must have l + u + 1 = {lower + upper + 1} rows for l_and_u = ({lower}, {upper}), "
             f"got shape {_np.shape(ab)}"
@@ -314,6 +410,7 @@ def _riccati(name, op, a, b, q, r, e, s):
     return op(a, b, q, r)
 
 
+@_over_batch(("a", 2), ("b", 2), ("q", 2), ("r", 2), ("e", 2), ("s", 2))
 def solve_continuous_are(a, b, q, r, e=None, s=None, balanced=True):
     """The stabilizing X of Aᵀ X + X A − X B R⁻¹ Bᵀ X + Q = 0, like `scipy.linalg.solve_continuous_are` (the registry's
     `care` entry: SciPy's X; its derivative a Lyapunov equation of the closed loop A − B R⁻¹ Bᵀ X, so every order
@@ -327,6 +424,7 @@ def solve_continuous_are(a, b, q, r, e=None, s=None, balanced=True):
     return _riccati("solve_continuous_are", _riccati_ops.care, a, b, q, r, e, s)
 
 
+@_over_batch(("a", 2), ("b", 2), ("q", 2), ("r", 2), ("e", 2), ("s", 2))
 def solve_discrete_are(a, b, q, r, e=None, s=None, balanced=True):
     """The stabilizing X of Aᵀ X A − X − Aᵀ X B (R + Bᵀ X B)⁻¹ Bᵀ X A + Q = 0, like `scipy.linalg.solve_discrete_are`
     (the registry's `dare` entry: SciPy's X; its derivative a Stein equation of the closed loop A − B K; every
@@ -343,6 +441,7 @@ def solve_discrete_are(a, b, q, r, e=None, s=None, balanced=True):
 solve_lyapunov = solve_continuous_lyapunov
 
 
+@_over_batch(("a", 2), ("q", 2))
 def solve_discrete_lyapunov(a, q, method=None):
     """X with A X Aᴴ − X + Q = 0, like `scipy.linalg.solve_discrete_lyapunov` (a stable A's Σₖ Aᵏ Q (Aᴴ)ᵏ), by
     SciPy's two methods as compositions of differentiable ops: 'direct' solves (I − A ⊗ Ā) vec X = vec Q (n² × n²,
@@ -403,6 +502,7 @@ def expm(A):
     return _matfuncs.expm(A)
 
 
+@_over_batch(("A", 2), ("E", 2))
 def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     """expm(A) and its Fréchet derivative L(A, E) along E, like `scipy.linalg.expm_frechet` (the registry's `expm`
     and `frechet` entries: SciPy's expm and expm_frechet; `method` 'SPS' or 'blockEnlarge' name two algorithms for
@@ -434,6 +534,7 @@ def _one_square(name, A):
     return A
 
 
+@_over_batch(("A", 2))
 def cosm(A):
     """The matrix cosine, like `scipy.linalg.cosm`: SciPy's own formula, (expm(iA) + expm(−iA))/2, Re expm(iA) for a
     real A, so its values are SciPy's and its derivatives expm's (every order, every method; symbolic by expm's real
@@ -448,6 +549,7 @@ def cosm(A):
     return _dnp.real(_matfuncs.expm(1j * A))
 
 
+@_over_batch(("A", 2))
 def sinm(A):
     """The matrix sine, like `scipy.linalg.sinm`: −i(expm(iA) − expm(−iA))/2, Im expm(iA) for a real A (SciPy's
     formula; derivatives as cosm's). Shape contract: A (n, n) -> (n, n).
@@ -461,6 +563,7 @@ def sinm(A):
     return _dnp.imag(_matfuncs.expm(1j * A))
 
 
+@_over_batch(("A", 2))
 def tanm(A):
     """The matrix tangent, like `scipy.linalg.tanm`: cosm(A)⁻¹ sinm(A) by a solve. Shape contract: A (n, n) -> (n, n).
 
@@ -471,6 +574,7 @@ def tanm(A):
     return _dnp.linalg.solve(cosm(A), sinm(A))
 
 
+@_over_batch(("A", 2))
 def coshm(A):
     """The hyperbolic matrix cosine, like `scipy.linalg.coshm`: (expm(A) + expm(−A))/2. Shape contract: A (n, n) ->
     (n, n).
@@ -482,6 +586,7 @@ def coshm(A):
     return 0.5 * (_matfuncs.expm(A) + _matfuncs.expm(-A))
 
 
+@_over_batch(("A", 2))
 def sinhm(A):
     """The hyperbolic matrix sine, like `scipy.linalg.sinhm`: (expm(A) − expm(−A))/2. Shape contract: A (n, n) ->
     (n, n).
@@ -493,6 +598,7 @@ def sinhm(A):
     return 0.5 * (_matfuncs.expm(A) - _matfuncs.expm(-A))
 
 
+@_over_batch(("A", 2))
 def tanhm(A):
     """The hyperbolic matrix tangent, like `scipy.linalg.tanhm`: coshm(A)⁻¹ sinhm(A) by a solve. Shape contract:
     A (n, n) -> (n, n).
@@ -504,6 +610,7 @@ def tanhm(A):
     return _dnp.linalg.solve(coshm(A), sinhm(A))
 
 
+@_over_batch(("A", 2))
 def signm(A, disp=True):
     """The matrix sign function, like `scipy.linalg.signm`: A (A²)^(−1/2), by a solve with sqrtm(A²) (A and its
     root commute; SciPy iterates Newton's method: the same values to rounding). Defined where no eigenvalue of A is
@@ -518,6 +625,7 @@ def signm(A, disp=True):
     return _dnp.linalg.solve(_matfuncs.sqrtm(_dnp.matmul(A, A)), A)
 
 
+@_over_batch(("A", 2))
 def fractional_matrix_power(A, t):
     """A^t, like `scipy.linalg.fractional_matrix_power`: matrix_power for an integer t (SciPy's), else
     expm(t logm(A)) — the principal power SciPy's Schur–Padé algorithm computes, the same to rounding; every order
@@ -590,7 +698,8 @@ def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, typ
 
 def block_diag(*arrs):
     """The block diagonal matrix of the arguments (each a matrix; a vector is a row, a number 1×1), like
-    `scipy.linalg.block_diag`: joined with zero blocks. Shape contract: (r_i, c_i)... -> (Σ r_i, Σ c_i).
+    `scipy.linalg.block_diag`: joined with zero blocks; arguments with more axes are stacks of blocks, their batch
+    shapes broadcast (SciPy 1.17's). Shape contract: (..., r_i, c_i)... -> (..., Σ r_i, Σ c_i).
 
     >>> block_diag(_np.array([1.0, 2.0]), 3.0).tolist()
     [[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]]
@@ -598,19 +707,20 @@ def block_diag(*arrs):
     if not arrs:
         return _np.empty((1, 0))
     blocks = [_dnp.atleast_2d(a) for a in arrs]
-    if any(_np.ndim(x) > 2 for x in blocks):
-        raise ValueError(f"arguments in the following positions have dimension greater than 2: "
-                         f"{[i for i, x in enumerate(blocks) if _np.ndim(x) > 2]}")  # fmt: skip
-    cols = [_np.shape(x)[1] for x in blocks]
+    batch = _batch_shape("block_diag", [f"arrs[{i}]" for i in range(len(blocks))], blocks,
+                         [_np.shape(x)[:-2] for x in blocks])  # fmt: skip
+    blocks = [_dnp.broadcast_to(x, batch + _np.shape(x)[-2:]) if batch else x for x in blocks]
+    cols = [_np.shape(x)[-1] for x in blocks]
     dtype = _np.result_type(*[x.dtype if hasattr(x, "dtype") else _np.asarray(x).dtype for x in blocks])
     rows = []
     for i, x in enumerate(blocks):
-        r = _np.shape(x)[0]
-        left, right = _np.zeros((r, sum(cols[:i])), dtype), _np.zeros((r, sum(cols[i + 1 :])), dtype)
-        rows.append(_dnp.concatenate([left, x, right], axis=1))
-    return _dnp.concatenate(rows, axis=0)
+        r = _np.shape(x)[-2]
+        left, right = _np.zeros(batch + (r, sum(cols[:i])), dtype), _np.zeros(batch + (r, sum(cols[i + 1 :])), dtype)
+        rows.append(_dnp.concatenate([left, x, right], axis=-1))
+    return _dnp.concatenate(rows, axis=-2)
 
 
+@_over_batch(("c", 1), ("r", 1))
 def toeplitz(c, r=None):
     """The Toeplitz matrix with first column c and first row r (r[0] ignored; r = conj(c) when omitted), like
     `scipy.linalg.toeplitz`: T[i, j] = c[i - j] below the diagonal, r[j - i] above, gathered with a constant
@@ -619,9 +729,6 @@ def toeplitz(c, r=None):
     >>> toeplitz(_np.array([1.0, 2.0]), _np.array([9.0, 5.0, 6.0])).tolist()
     [[1.0, 5.0, 6.0], [2.0, 1.0, 5.0]]
     """
-    if _np.ndim(c) > 1 or (r is not None and _np.ndim(r) > 1):
-        raise ValueError("difflab.scipy.linalg.toeplitz takes 1-D c and r (SciPy 1.17 batches N-D ones); "
-                         "stack the matrices of each row instead")  # fmt: skip
     c = _dnp.atleast_1d(c)
     r = _dnp.conjugate(c) if r is None else _dnp.atleast_1d(r)
     m, n = _np.shape(c)[0], _np.shape(r)[0]
@@ -630,6 +737,7 @@ def toeplitz(c, r=None):
     return _dnp.take(values, m - 1 + j - i)
 
 
+@_over_batch(("c", 1))
 def circulant(c):
     """The circulant matrix with first column c, like `scipy.linalg.circulant`: C[i, j] = c[(i - j) mod n].
     Shape contract: (n,) -> (n, n).
@@ -638,7 +746,7 @@ def circulant(c):
     [[1.0, 3.0, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 1.0]]
     """
     if _np.ndim(c) != 1:
-        raise ValueError("difflab.scipy.linalg.circulant takes a 1-D c (SciPy 1.17 batches N-D ones)")
+        raise ValueError(f"scipy.linalg.circulant takes a 1-D c (or a stack of them), got shape {_np.shape(c)}")
     n = _np.shape(c)[0]
     i, j = _np.indices((n, n))
     return _dnp.take(c, (i - j) % n)
@@ -653,13 +761,17 @@ def hankel(c, r=None):
     [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
     """
     if _np.ndim(c) > 1 or (r is not None and _np.ndim(r) > 1):
-        raise ValueError("difflab.scipy.linalg.hankel takes 1-D c and r (SciPy ravels N-D ones, with a FutureWarning)")
+        raise ValueError(
+            f"scipy.linalg.hankel takes 1-D c and r (SciPy 1.17 ravels N-D ones, with a FutureWarning: from 1.19 it "
+            f"batches them), got shapes {_np.shape(c)} and {_np.shape(r)}"
+        )
     c = _dnp.atleast_1d(c)
     r = _np.zeros(_np.shape(c)) if r is None else _dnp.atleast_1d(r)
     i, j = _np.indices((_np.shape(c)[0], _np.shape(r)[0]))
     return _dnp.take(_dnp.concatenate([c, r[1:]]), i + j)
 
 
+@_over_batch(("a", 1))
 def companion(a):
     """The companion matrix of the polynomial with coefficients a (highest first), like `scipy.linalg.companion`:
     first row −a[1:] / a[0], ones below the diagonal; its eigenvalues are the polynomial's roots. Shape contract:
@@ -669,7 +781,7 @@ def companion(a):
     [[10.0, -31.0, 30.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
     """
     if _np.ndim(a) != 1:
-        raise ValueError("difflab.scipy.linalg.companion takes a 1-D a (SciPy 1.17 batches N-D ones)")
+        raise ValueError(f"scipy.linalg.companion takes a 1-D a (or a stack of them), got shape {_np.shape(a)}")
     n = _np.shape(a)[0]
     if n < 2:
         raise ValueError("The length of `a` along the last axis must be at least 2.")
@@ -680,6 +792,7 @@ def companion(a):
     return _dnp.concatenate([_dnp.reshape(first, (1, n - 1)), below[1:]], axis=0)
 
 
+@_over_batch(("a", 2), ("b", 2))
 def khatri_rao(a, b):
     """The column-wise Kronecker product, like `scipy.linalg.khatri_rao`: column j is kron(a[:, j], b[:, j]).
     Shape contract: a (n, k), b (m, k) -> (n m, k).
@@ -711,6 +824,11 @@ def solve_toeplitz(c_or_cr, b, check_finite=True):
     [1.0, 1.0]
     """
     c, r = _c_and_r(c_or_cr)
+    return _toeplitz_solve(c, r, b)
+
+
+@_over_batch(("c", 1), ("r", 1), ("b", "1|2"), name="solve_toeplitz")
+def _toeplitz_solve(c, r, b):
     return _dnp.linalg.solve(toeplitz(c, r), b)
 
 
@@ -722,6 +840,11 @@ def matmul_toeplitz(c_or_cr, x, check_finite=False, workers=None):
     [4.0, 3.0]
     """
     c, r = _c_and_r(c_or_cr)
+    return _toeplitz_product(c, r, x)
+
+
+@_over_batch(("c", 1), ("r", 1), ("x", "1|2"), name="matmul_toeplitz")
+def _toeplitz_product(c, r, x):
     return _dnp.matmul(toeplitz(c, r), x)
 
 
@@ -735,9 +858,14 @@ def solve_circulant(c, b, singular="raise", tol=None, caxis=-1, baxis=0, outaxis
     """
     _unsupported("solve_circulant", singular != "raise", f"singular={singular!r} is not offered; 'raise' only")
     _unsupported("solve_circulant", (caxis, baxis, outaxis) != (-1, 0, 0), "caxis/baxis/outaxis are not offered")
+    if _np.ndim(c) != 1:  # (SciPy's N-D c reads its axes by caxis/baxis/outaxis, not as a batch)
+        raise ValueError(
+            f"scipy.linalg.solve_circulant: difflab takes a 1-D c, got shapes c {_np.shape(c)} and b {_np.shape(b)}"
+        )
     return _dnp.linalg.solve(circulant(c), b)
 
 
+@_over_batch(("a", 1))
 def convolution_matrix(a, n, mode="full"):
     """The matrix A with A @ v = numpy.convolve(a, v, mode) for v of length n, like `scipy.linalg.convolution_matrix`
     (a Toeplitz matrix of a zero-padded). Shape contract: a (m,) -> full (m + n − 1, n), same (max(m, n), n), valid
@@ -763,6 +891,7 @@ def convolution_matrix(a, n, mode="full"):
     return toeplitz(col0, row0)
 
 
+@_over_batch(("s", 1))
 def diagsvd(s, M, N):
     """The M×N matrix with s on its diagonal, like `scipy.linalg.diagsvd` (Σ of an SVD). Shape contract:
     s (k,), k = M or N -> (M, N).
@@ -779,6 +908,7 @@ def diagsvd(s, M, N):
     return _dnp.concatenate([sigma, _np.zeros((M - N, N))], axis=0)
 
 
+@_over_batch(("a", 2), ("b", "1|2"))
 def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True, lapack_driver=None):
     """The least-squares solution of a x ≈ b, like `scipy.linalg.lstsq`: (x, residues, rank, s) with SciPy's
     conventions — singular values at most cond·σmax dropped (None: machine precision, LAPACK's default), residues
@@ -828,6 +958,7 @@ def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
     return _dnp.linalg.eig(a) if right else _dnp.linalg.eigvals(a)
 
 
+@_over_batch(("a", 2))
 def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=True):
     """The pseudo-inverse of a Hermitian a, like `scipy.linalg.pinvh`, reading its lower triangle (`lower=False`: the
     upper) and dropping eigenvalues at most rtol·|λ|max (rtol None: max(m, n)·eps): numpy.linalg.pinv(hermitian=True)
@@ -851,6 +982,7 @@ def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=T
     return _dnp.linalg.pinv(herm, rtol=rtol, hermitian=True)
 
 
+@_over_batch(("A", 2), ("B", 2))
 def orthogonal_procrustes(A, B, check_finite=True):
     """The unitary R minimising ‖A R − B‖_F and the sum of singular values of Aᴴ B, like
     `scipy.linalg.orthogonal_procrustes`: R the unitary polar factor of Aᴴ B (polar's sqrtm rule: its derivative holds
@@ -902,6 +1034,7 @@ def _pivoted(a):
     return order, piv, _eliminated(_dnp.take(a, order, axis=0))
 
 
+@_over_batch(("a", 2))
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """(lu, piv) like `scipy.linalg.lu_factor`: L's entries below the diagonal and U's on and above it in one
     matrix, piv LAPACK's row interchanges (int32). The pivots are an equation (ops lu_pivots), recomputed at
@@ -924,12 +1057,17 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
     [1.0, 2.0]
     """
-    if not (isinstance(lu_and_piv, tuple) and len(lu_and_piv) == 2):  # (was "too many values to unpack")
+    if not (isinstance(lu_and_piv, (tuple, list)) and len(lu_and_piv) == 2):  # (was "too many values to unpack")
         got = f"an array of shape {_np.shape(lu_and_piv)}" if hasattr(lu_and_piv, "shape") else repr(type(lu_and_piv))
         raise TypeError(
             f"lu_solve takes the pair (lu, piv) that lu_factor returns, not {got}: lu_solve(lu_factor(A), b)"
         )
     lu, piv = lu_and_piv
+    return _lu_solve(lu, piv, b, trans)
+
+
+@_over_batch(("lu", 2), ("piv", 1), ("b", "1|2"), name="lu_solve")
+def _lu_solve(lu, piv, b, trans):
     n = _np.shape(lu)[0]
     if _np.shape(piv) != (n,):
         raise ValueError(f"lu_solve: piv must have shape ({n},) for a {n}×{n} lu, got {_np.shape(piv)}")
@@ -945,11 +1083,12 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         return solve_triangular(lu, y, lower=False)
     if trans not in (1, 2, "T", "C"):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
-    y = solve_triangular(lu, b, lower=False, trans=1)  # Uᵀ y = b
-    z = solve_triangular(lu, y, trans=1, **unit_lower)  # Lᵀ z = y
+    y = solve_triangular(lu, b, lower=False, trans=trans)  # Uᵀ y = b (Uᴴ for 'C', as getrs)
+    z = solve_triangular(lu, y, trans=trans, **unit_lower)  # Lᵀ z = y
     return _dnp.matmul(_dnp.transpose(rows), z)
 
 
+@_over_batch(("a", 2))
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
     """(P, L, U) with a = P L U, like `scipy.linalg.lu` (square a): L unit lower, U upper; `permute_l`: (P L, U);
     `p_indices`: P as the row indices. The pivots are an equation (recomputed at each call: prepare and vmap
@@ -996,8 +1135,8 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
     if pivoting:
         from ..numpy.arrays import _value
 
-        if _np.ndim(a) != 2:
-            raise ValueError("difflab.scipy.linalg.qr with pivoting takes one matrix (SciPy's geqp3), not a stack")
+        if _np.ndim(a) > 2:  # (geqp3's pivots are per matrix: SciPy's loop over the stack)
+            return _over_batch(("a", 2))(qr)(a, mode=mode, pivoting=True)
         import scipy.linalg as _sl  # (SciPy: this module's functions need it)
 
         value = _np.asarray(_value(a, "scipy.linalg.qr(pivoting=True)"))
@@ -1026,6 +1165,7 @@ def _hermitian_part(x):
     return 0.5 * (x + _ct(x))
 
 
+@_over_batch(("a", 2))
 def polar(a, side="right"):
     """The polar decomposition a = U P (side 'right') or P U ('left'), like `scipy.linalg.polar`: U with
     orthonormal columns (m ≥ n) or rows (m < n), P Hermitian positive semidefinite. Computed as
@@ -1148,6 +1288,7 @@ def _band_2d(name, ab, lower):
         raise ValueError(f"{name}: ab must be 2-D (u + 1, n), got shape {_np.shape(ab)}")
 
 
+@_over_batch(("ab", 2))
 def cholesky_banded(ab, overwrite_ab=False, lower=False, check_finite=True):
     """The Cholesky factor of the Hermitian positive-definite banded A stored as SciPy's `ab`, in that storage, like
     `scipy.linalg.cholesky_banded`: upper form (default) U with Uᴴ U = A, `lower=True` L with L Lᴴ = A; A gathered dense,
@@ -1181,6 +1322,11 @@ def cho_solve_banded(cb_and_lower, b, overwrite_b=False, check_finite=True):
             "cho_solve_banded takes the pair (cb, lower): cho_solve_banded((cholesky_banded(ab), False), b)"
         )
     cb, lower = cb_and_lower
+    return _cho_banded_solve(cb, b, lower)
+
+
+@_over_batch(("cb", 2), ("b", "1|2"), name="cho_solve_banded")
+def _cho_banded_solve(cb, b, lower):
     _band_2d("cho_solve_banded", cb, lower)
     width, n = _np.shape(cb)
     if _np.shape(b)[0] != n:
@@ -1202,6 +1348,7 @@ def _held_phases(v, want):
     return v * (overlap / _np.where(overlap == 0, 1.0, _np.abs(overlap)))
 
 
+@_over_batch(("a_band", 2))
 def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, select="a", select_range=None,
                max_ev=0, check_finite=True):  # fmt: skip
     """Eigenvalues (ascending) and eigenvectors of the Hermitian banded A stored as SciPy's `a_band`, like
@@ -1238,6 +1385,7 @@ def eig_banded(a_band, lower=False, eigvals_only=False, overwrite_a_band=False, 
     return w[start:stop], _held_phases(v[:, start:stop], want_v)
 
 
+@_over_batch(("a_band", 2))
 def eigvals_banded(a_band, lower=False, overwrite_a_band=False, select="a", select_range=None, check_finite=True):
     """The eigenvalues (ascending) of the Hermitian banded A stored as `a_band`, like `scipy.linalg.eigvals_banded`
     (see eig_banded). Shape contract: a_band (u + 1, n) -> (k,).
@@ -1248,6 +1396,7 @@ def eigvals_banded(a_band, lower=False, overwrite_a_band=False, select="a", sele
     return eig_banded(a_band, lower=lower, eigvals_only=True, select=select, select_range=select_range)
 
 
+@_over_batch(("a", 2), ("c", "1|2"))
 def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False, overwrite_c=False):
     """(c Q, R) (`mode='right'`) or (Q c, R) ('left') with Q, R a's economic QR, like `scipy.linalg.qr_multiply` (Q
     conjugated with `conjugate`; with `pivoting`, (…, R, P) as qr's). Shape contract: a (m, n), k = min(m, n);
@@ -1273,6 +1422,7 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     return (_dnp.matmul(q, c) if mode == "left" else _dnp.matmul(c, q), *rest)
 
 
+@_over_batch(("a", 2))
 def rq(a, overwrite_a=False, lwork=None, mode="full", check_finite=True):
     """The RQ decomposition a = R Q, like `scipy.linalg.rq` (LAPACK's gerqf): the QR of a reversed and transposed,
     (J a J)ᵀ = Q₁ R₁, gives R = J R₁ᵀ J and Q = J Q₁ᵀ J with the same Householder signs (difflab's qr: LAPACK's signs,
@@ -1293,6 +1443,7 @@ def rq(a, overwrite_a=False, lwork=None, mode="full", check_finite=True):
     return r if mode == "r" else (r, _dnp.flip(_dnp.transpose(q1), (0, 1)))
 
 
+@_over_batch(("A", 2))
 def orth(A, rcond=None):
     """An orthonormal basis of A's range, like `scipy.linalg.orth`: the first r left singular vectors (SciPy's
     svd's), r the number of singular values above rcond·σmax (rcond None: max(m, n)·eps), read from the values (a
@@ -1314,6 +1465,7 @@ def orth(A, rcond=None):
     return u[:, : int(_np.sum(values > _np.amax(values, initial=0.0) * rcond))]
 
 
+@_over_batch(("A", 2), ("B", 2))
 def subspace_angles(A, B):
     """The principal angles (descending, radians) between the column spaces of A and B, like
     `scipy.linalg.subspace_angles`: SciPy's algorithm (orth's bases; arccos of the singular values of Q_Aᴴ Q_B, arcsin
@@ -1343,6 +1495,7 @@ def subspace_angles(A, B):
     return _dnp.where(mask, _dnp.arcsin(_dnp.clip(svdvals(residual), -1.0, 1.0)), cosines)
 
 
+@_over_batch(("w", 1), ("v", 2))
 def cdf2rdf(w, v):
     """The real block-diagonal form of a real matrix's complex eigendecomposition, like `scipy.linalg.cdf2rdf`: each
     conjugate pair (a ± bi) becomes the block [[a, b], [−b, a]] of wr and the columns Re, Im of its vector in vr
@@ -1371,6 +1524,7 @@ def cdf2rdf(w, v):
     return wr, _dnp.real(_dnp.matmul(v, u))
 
 
+@_over_batch(("a", 1))
 def fiedler_companion(a):
     """The Fiedler companion matrix of the polynomial with coefficients a (highest first), like
     `scipy.linalg.fiedler_companion`: −a[1:]/a[0] and ones gathered into SciPy's pentadiagonal pattern (bit for bit);
@@ -1381,7 +1535,7 @@ def fiedler_companion(a):
     """
     a = a if isinstance(a, _Traced) else _np.asarray(a)
     if _np.ndim(a) != 1:
-        raise ValueError("difflab.scipy.linalg.fiedler_companion takes a 1-D a (SciPy batches N-D ones)")
+        raise ValueError(f"scipy.linalg.fiedler_companion takes a 1-D a (or a stack of them), got {_np.shape(a)}")
     size = _np.shape(a)[0]
     if size < 2:
         return _np.array([], dtype=_np.asarray(a).dtype if not isinstance(a, _Traced) else float)
@@ -1408,13 +1562,17 @@ def clarkson_woodruff_transform(input_matrix, sketch_size, rng=None, *, seed=Non
     >>> clarkson_woodruff_transform(_np.ones((3, 2)), 1, rng=0).tolist()
     [[-3.0, -3.0]]
     """
-    if _np.ndim(input_matrix) != 2:
-        raise ValueError("difflab.scipy.linalg.clarkson_woodruff_transform takes a 2-D input_matrix")
-    draw = {"rng": rng} if seed is None else {"seed": seed}
-    sketch = _sl().clarkson_woodruff_transform(_np.eye(_np.shape(input_matrix)[0]), sketch_size, **draw)
+    if _np.ndim(input_matrix) < 2:
+        raise ValueError(
+            "scipy.linalg.clarkson_woodruff_transform takes a 2-D input_matrix (or a stack of them), "
+            f"got shape {_np.shape(input_matrix)}"
+        )
+    draw = {"rng": rng} if seed is None else {"seed": seed}  # (one sketch for a whole stack, as SciPy's)
+    sketch = _sl().clarkson_woodruff_transform(_np.eye(_np.shape(input_matrix)[-2]), sketch_size, **draw)
     return _dnp.matmul(_np.asarray(sketch), input_matrix)
 
 
+@_over_batch(("A", 2))
 def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=False):
     """(B, T) with B = T⁻¹ A T balanced, like `scipy.linalg.matrix_balance` (`separate`: (B, (scale, perm))). T
     (permutation times powers of 2) is SciPy's at the values, a piecewise constant (the trace is specialised to it);
@@ -1441,6 +1599,7 @@ def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=Fals
     return b, t
 
 
+@_over_batch(("a", 2))
 def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
     """The Hessenberg form H = Qᴴ a Q of a square a (and Q with `calc_q`), like `scipy.linalg.hessenberg`: LAPACK's
     gehrd reflections H = I − τ v vᴴ recorded as traced ops with its larfg's conventions (β = −sign(Re α)‖(α, x)‖,
@@ -1498,6 +1657,7 @@ def _block_ldl(m, sizes, tr):
     return _dnp.concatenate(cols, axis=1), block_diag(*blocks)
 
 
+@_over_batch(("A", 2))
 def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
     """(lu, d, perm) with A = lu d luᵀ (luᴴ for a complex Hermitian A), lu[perm] triangular, like `scipy.linalg.ldl`:
     the Bunch–Kaufman pivots and block sizes are SciPy's at the values (piecewise constants: the trace is specialised
@@ -1680,6 +1840,7 @@ def _full(Q):
     return _np.ndim(Q) == 2 and _np.shape(Q)[0] == _np.shape(Q)[1]
 
 
+@_over_batch(("Q", 2), ("R", 2), ("u", "1|2"), ("v", "1|2"))
 def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     """The QR of Q R + u vᵀ (u vᴴ of complex ones; a rank-p update for u (m, p), v (n, p)), like
     `scipy.linalg.qr_update`, R's upper triangle read. A rank-1 update of a full Q is SciPy's own Givens
@@ -1703,6 +1864,7 @@ def qr_update(Q, R, u, v, overwrite_qruv=False, check_finite=True):
     return _qr_as(a + _dnp.matmul(u2, _ct(v2)), want_q, want_r)
 
 
+@_over_batch(("Q", 2), ("R", 2), ("u", "1|2"))
 def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_finite=True):
     """The QR of Q R with u's rows (which='row') or columns ('col') inserted before row (column) k, like
     `scipy.linalg.qr_insert` (R's upper triangle read; SciPy's own checks and errors, `rcond`'s among them): one row
@@ -1732,6 +1894,7 @@ def qr_insert(Q, R, u, k, which="row", rcond=None, overwrite_qru=False, check_fi
     return _qr_as(a, want_q, want_r)
 
 
+@_over_batch(("Q", 2), ("R", 2))
 def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
     """The QR of Q R with p rows (which='row') or columns ('col') deleted from k, like `scipy.linalg.qr_delete` (R's
     upper triangle read): rows, or one column, of a full Q are SciPy's own Givens rotations, recorded (its
@@ -1756,6 +1919,7 @@ def qr_delete(Q, R, k, p=1, which="row", overwrite_qr=False, check_finite=True):
     return _qr_as(_dnp.take(a, keep, axis=0 if which == "row" else 1), want_q, want_r)
 
 
+@_over_batch(("A", 2))
 def expm_cond(A, check_finite=True):
     """The relative condition number of expm at A in the Frobenius norm, like `scipy.linalg.expm_cond`:
     ‖K‖₂ ‖A‖_F / ‖expm A‖_F with K the n² × n² Kronecker form of the Fréchet derivative, each column one
