@@ -788,11 +788,13 @@ entr = _special(
 rel_entr = _special(
     "rel_entr",
     _scipy("rel_entr"),
-    (lambda out, x, y: log(x / y) + 1.0, lambda out, x, y: -x / y),
+    # ∂y = -x/y is 0 where x is 0 (rel_entr(0, y) = 0 for every y): a strong zero, so the fold rel_entr.reduce,
+    # rel_entr(rel_entr(0, x0), x1), meets ∂x's -inf at 0 as 0 under every method (symbolic's was NaN)
+    (lambda out, x, y: log(x / y) + 1.0, strong_zero(lambda out, x, y: -_xlog_slope(x, y))),
     _scipy_named(
         "rel_entr",
         lambda sp, x, y: sp.Piecewise((0, sp.Eq(x, 0)), (x * sp.log(x / y), True)),
-        lambda sp, out, i, x, y: sp.log(x / y) + 1 if i == 0 else -x / y,
+        lambda sp, out, i, x, y: sp.log(x / y) + 1 if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (-x / y, True)),
     ),
     domain=("positive", "positive"),
     doc="x·log(x/y) (0 at x = 0; the terms of a KL divergence); d/dx = log(x/y) + 1, d/dy = -x/y",
