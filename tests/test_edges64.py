@@ -141,3 +141,20 @@ def test_subspace_angles_of_orthonormal_bases_and_forced_zeros(method):
     (ga, _), said = _angle_grads(a, b, np.array([1.0, 2.0]), method)
     np.testing.assert_allclose(ga.ravel(), _central(a, b, 0), rtol=1e-6, atol=1e-8)
     assert not said
+
+
+@pytest.mark.parametrize("method", _methods("reverse"))
+def test_complex_modulus_at_zero_follows_abs_convention(method):
+    # (a lock, passing on main too: scipy.special has no cabs; |z| of a complex z is np.abs, difflab's cabs) at z = 0
+    # the gradient in the real and imaginary parts is the convention table's abs'(0) = 0, as np.abs of a real 0 gives,
+    # with no warning; off 0 it is (a, b)/|z|
+    for f, x, want in (
+        (lambda v: np.abs(v[0] + 1j * v[1]), np.zeros(2), [0.0, 0.0]),
+        (lambda v: np.abs(v[0]), np.zeros(2), [0.0, 0.0]),
+        (lambda v: np.abs(v[0] + 1j * v[1]), np.array([3.0, -4.0]), [0.6, -0.8]),
+    ):
+        got, said = _quiet(dl.grad(f, method=method), x)
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+        assert not said
+    got, said = _quiet(dl.grad(lambda z: np.abs(z), method=method), 0j)
+    assert got == 0 and not said
