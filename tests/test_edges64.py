@@ -1,5 +1,5 @@
-"""Edges left over from stop 63 (edges64, issue 11): the reduce's fold from 0 of agm, poch and rel_entr (the derivative
-of a fold that is identically 0 is 0; agm's infinite slope at a = 0 said), poch's slope in z at a pole of Γ(z)
+"""Edges left over from stop 63 (edges64, issue 11): the reduce's fold from 0 of agm, poch, rel_entr and chdtrc (the
+derivative of a fold that is identically 0 is 0; agm's infinite slope at a = 0 said), poch's slope in z at a pole of Γ(z)
 (mpmath), pro_cv's and obl_cv's second derivative in c (Richardson's second differences of SciPy's values),
 subspace_angles at its kinks (NaN, said), of orthonormal bases and at forced zero angles (SciPy's differences)."""
 
@@ -36,9 +36,9 @@ def _quiet(fn, *args):
 @pytest.mark.parametrize("method", _methods("reverse"))
 def test_the_fold_from_zero_of_agm_and_poch_has_slope_zero(method):
     # NumPy's fold f(f(f(0, x0), x1), x2) is 0 near X (agm(0, b) = poch(0, m) = rel_entr(0, y) = 0 for every b, m,
-    # y > 0): every central difference of SciPy's values is exactly 0. On main: NaN (0·∞ of agm's, 0·ψ(0) of poch's
-    # partials; rel_entr's under symbolic: log(0)·0).
-    for u in (sc.agm, sc.poch, sc.rel_entr):
+    # y > 0, and chdtrc(0, x) = 0): every central difference of SciPy's values is exactly 0. On main: NaN (0·∞ of agm's,
+    # 0·ψ(0) of poch's partials; rel_entr's under symbolic: log(0)·0; chdtrc's under reverse: gammainc_da(0, x)·0).
+    for u in (sc.agm, sc.poch, sc.rel_entr, sc.chdtrc):
         assert all(u.reduce(X + h * e) == 0.0 for h in (1e-3, -1e-3) for e in np.eye(3))
         got, said = _quiet(dl.grad(lambda x, u=u: u.reduce(x), method=method), X)
         assert np.array_equal(got, np.zeros(3)) and not said, (u.__name__, got, said)

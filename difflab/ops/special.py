@@ -2755,13 +2755,15 @@ def _mp_chdtr(mpmath, v, x):
 
 
 def _chi2_tail(name, sign, mp, doc):
-    """chdtr (sign 1) or chdtrc (sign -1): ±P(v/2, x/2)'s partials, ∂v by gammainc_da, ∂x by the density."""
+    """chdtr (sign 1) or chdtrc (sign -1): ±P(v/2, x/2)'s partials, ∂v by gammainc_da, ∂x by the density. ∂x is 0 at
+    v = 0 (P(0, x) = 1 for every x > 0): a strong zero, so chdtrc.reduce's fold from 0, chdtrc(chdtrc(0, x0), x1), meets
+    ∂v's NaN at v = 0 (gammainc_da's a = 0) as 0 under reverse too (was NaN; forward and symbolic 0)."""
     return _special(
         name,
         _scipy(name),
         (
             lambda out, v, x: sign * 0.5 * gammainc_da(0.5 * v, 0.5 * x),
-            lambda out, v, x: sign * 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+            strong_zero(lambda out, v, x: sign * 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
         ),
         _scipy_named(
             name,
