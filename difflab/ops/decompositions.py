@@ -1,6 +1,8 @@
 """Matrix decompositions as primitives: eigh (eigenvalues, eigenvectors), svd (singular values, U,
 Vᵀ) and cholesky, one entry per output, and their NumPy front ends (`numpy.linalg.eigh`, `eigvalsh`,
-`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`).
+`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`). Also
+`principal_angle` (and its slope): a principal angle of scipy.linalg.subspace_angles, singular values' arcsin/arccos,
+whose derivative is NaN, said, where the angle sits at its kinks 0 or π/2.
 
 How it works. NumPy's eigh and cholesky read only the lower triangle of their input, so each entry
 is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
