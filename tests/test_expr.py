@@ -257,7 +257,8 @@ _INTERNAL = (
     "mathieu_modcem1_yp mathieu_modcem2_y mathieu_modcem2_yp mathieu_modsem1_y mathieu_modsem1_yp mathieu_modsem2_y "
     "mathieu_modsem2_yp pro_cv_value obl_cv_value pro_cv_checked obl_cv_checked pro_ang1_y pro_ang1_yp pro_rad1_y "
     "pro_rad1_yp obl_ang1_y obl_ang1_yp obl_rad1_y obl_rad1_yp pro_ang1_cv_y pro_ang1_cv_yp pro_rad1_cv_y pro_rad1_cv_yp "
-    "obl_ang1_cv_y obl_ang1_cv_yp obl_rad1_cv_y obl_rad1_cv_yp pro_cv_dc obl_cv_dc"
+    "obl_ang1_cv_y obl_ang1_cv_yp obl_rad1_cv_y obl_rad1_cv_yp pro_cv_dc obl_cv_dc pro_cv_dc2 obl_cv_dc2 principal_angle "
+    "principal_angle_slope"
 ).split()
 
 

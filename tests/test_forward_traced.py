@@ -59,9 +59,8 @@ def _scalar_of(op, args, params):
 
 
 #: entries whose every second derivative is refused by name (the noncentral t and F degrees of freedom's inverses:
-#: their rules hold nctdtr_ddf, ncfdtr_ddfn/dfd, not differentiated again; tests/test_special60.py checks the refusal;
-#: the spheroidal characteristic values pro_cv, obl_cv: their slope in c a quadrature, tests/test_spheroid61.py)
-FIRST_ORDER_ONLY = {"nctdtridf", "ncfdtridfn", "ncfdtridfd", "pro_cv", "obl_cv"}
+#: their rules hold nctdtr_ddf, ncfdtr_ddfn/dfd, not differentiated again; tests/test_special60.py checks the refusal)
+FIRST_ORDER_ONLY = {"nctdtridf", "ncfdtridfn", "ncfdtridfd"}
 
 CASES = [
     (name, k, args, params)

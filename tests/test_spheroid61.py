@@ -1,7 +1,7 @@
 """The spheroidal wave functions pro_ang1, pro_rad1, obl_ang1, obl_rad1 and their _cv forms (spheroid61): d/dx SciPy's
 own slope, its slope by the spheroidal equation (every order), m, n, c and cv refused by name, a cv that is not the
 characteristic value (or a c below 0) a NaN second derivative with a DomainWarning; the characteristic values pro_cv
-and obl_cv in c to first order."""
+and obl_cv in c to second order."""
 
 import warnings
 
@@ -87,7 +87,13 @@ def test_characteristic_values_in_c_to_first_order(name, args, slope):
     value, got = dl.value_and_grad(f)(c)
     assert value == getattr(sc, name)(m, n, c)
     np.testing.assert_allclose([got, dl.grad(f, method="symbolic")(c)], [slope, slope], rtol=1e-13)
-    with pytest.raises(NotDifferentiableError, match=rf"{name} .* argument c a second time \(only in c, once\)"):
-        dl.hessian(f)(c)
+    # the second derivative (edges64: second-order perturbation) against Richardson's second differences of SciPy's
+    d2 = lambda h: (
+        (getattr(sc, name)(m, n, c + h) - 2 * getattr(sc, name)(m, n, c) + getattr(sc, name)(m, n, c - h)) / h**2
+    )  # noqa: E731
+    r1, r2 = (4 * d2(0.025) - d2(0.05)) / 3, (4 * d2(0.0125) - d2(0.025)) / 3
+    np.testing.assert_allclose(dl.hessian(f)(c), (16 * r2 - r1) / 15, rtol=0, atol=1e-7)
+    with pytest.raises(NotDifferentiableError, match=rf"{name} .* argument c a third time \(only in c, twice\)"):
+        dl.grad(dl.hessian(f))(c)
     with pytest.raises(NotDifferentiableError, match=rf"{name} .* argument n \(only in c\)"):
         dl.grad(lambda v: getattr(dsp, name)(m, v, c))(float(n))

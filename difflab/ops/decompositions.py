@@ -1,6 +1,8 @@
 """Matrix decompositions as primitives: eigh (eigenvalues, eigenvectors), svd (singular values, U,
 Vᵀ) and cholesky, one entry per output, and their NumPy front ends (`numpy.linalg.eigh`, `eigvalsh`,
-`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`).
+`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`). Also
+`principal_angle` (and its slope): a principal angle of scipy.linalg.subspace_angles, singular values' arcsin/arccos,
+whose derivative is NaN, said, where the angle sits at its kinks 0 or π/2.
 
 How it works. NumPy's eigh and cholesky read only the lower triangle of their input, so each entry
 is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
@@ -48,6 +50,7 @@ from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _count, _reshape, _
 from .canonical import product, total
 from .opaque import matrix_kind, named_sum, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
+from .core import elementwise_sympy
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
 from .linalg import (
@@ -1723,6 +1726,92 @@ pinv = defop(
     complex=True,  # with conjugate transposes (the rules above)
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
     scale=(matrix_scale(_pinv_scale),),
+)
+
+
+def _kink_slope_impl(theta, kinked):
+    """1 where the principal angle θ is smooth, NaN where `kinked` (1.0) flags it: at 0 (the subspaces meet beyond the
+    intersection their dimensions force) or π/2 (a direction of one is orthogonal to the other) θ is a cone's apex (θ =
+    ‖P⊥b‖ near 0: only one-sided derivatives). The NaN is NumPy's 'invalid' under its error state, raised with the
+    message naming scipy.linalg.subspace_angles and the angle, as rank_guard's."""
+    theta, kinked = np.broadcast_arrays(np.asarray(theta, dtype=float), np.asarray(kinked, dtype=float))
+    at = kinked != 0
+    if not at.any():
+        return np.ones(theta.shape)
+    mode = np.geterr()["invalid"]
+    if mode == "raise":
+        angle = float(theta[at][0])
+        where = (
+            "0 (the spans meet beyond what their dimensions force)" if angle < 0.75 else "π/2 (orthogonal directions)"
+        )
+        raise FloatingPointError(
+            f"scipy.linalg.subspace_angles: the principal angle {angle:.3g} lies at {where}, within √eps: a kink of "
+            "the angles (a cone's apex: only one-sided derivatives): NaN"
+        )
+    with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
+        nan = np.divide(0.0, 0.0)
+    return np.where(at, nan, 1.0)
+
+
+def _kink_slope_fn():
+    def on_float(theta, kinked, invalid="ignore"):
+        with np.errstate(invalid=invalid):
+            return float(_kink_slope_impl(float(theta), float(kinked)))
+
+    return sympy_function(
+        "difflab_principal_angle_slope",
+        _kink_slope_impl,
+        lambda args, i: _sp().Integer(0),
+        on_float,
+        functools.partial(on_float, invalid="raise"),
+    )
+
+
+def _principal_angle_fn():
+    def derivative(args, i):
+        slope = _kink_slope_fn()(*args[:2])
+        return slope if i == 0 else slope - 1 if i == 2 else _sp().Integer(0)
+
+    ident = lambda theta, kinked, w: theta  # noqa: E731
+    return sympy_function("difflab_principal_angle", lambda theta, kinked, w: np.array(theta), derivative, ident, ident)
+
+
+principal_angle_slope = defop(
+    "principal_angle_slope",
+    _kink_slope_impl,
+    internal=True,
+    partials=(None, None),
+    sympy=elementwise_sympy(lambda theta, kinked: _kink_slope_fn()(theta, kinked)),
+    differentiable=False,
+    analytic=False,
+    domain=("positive", "integer"),
+    samples=lambda rng: [((rng.uniform(0.1, 1.4, (3,)), np.zeros(3)), {})],
+    doc="1 where a principal angle is smooth, NaN (an 'invalid' naming scipy.linalg.subspace_angles) where `kinked`",
+)
+# a principal angle θ of scipy.linalg.subspace_angles (its value), whose slope is 1, or NaN with the DomainWarning naming
+# subspace_angles where `kinked` flags θ at 0 or π/2 (decided on the trace's values, as SciPy's arcsin/arccos choice).
+# `w`, a sum of the inputs' entries (the witness), has slope 0, NaN at a kink: svd's rule gives a zero singular value a
+# tangent 0 in directions that move it (its one-sided slope is |·|) and strong zeros took 0·NaN for 0 there (reverse's
+# gradient of a zero angle was 0, silently); every input entry moves w, so each meets the NaN (a zero cotangent, an
+# angle the caller drops, still gives 0)
+principal_angle = defop(
+    "principal_angle",
+    lambda theta, kinked, w: np.array(np.broadcast_arrays(theta, kinked, w)[0], dtype=float),
+    internal=True,
+    partials=(
+        lambda out, theta, kinked, w: principal_angle_slope(theta, kinked),
+        None,
+        lambda out, theta, kinked, w: principal_angle_slope(theta, kinked) - 1.0,
+    ),
+    sympy=elementwise_sympy(lambda theta, kinked, w: _principal_angle_fn()(theta, kinked, w)),
+    analytic=False,
+    domain=("positive", "integer", "real"),
+    # (angles off the kinks: a flagged one's NaN is tests/test_edges64.py's)
+    samples=lambda rng: [
+        ((rng.uniform(0.1, 1.4, (3,)), np.zeros(3), rng.normal()), {}),
+        ((rng.uniform(0.1, 1.4), 0.0, rng.normal()), {}),
+    ],
+    doc="a principal angle of scipy.linalg.subspace_angles: its value; no derivative where `kinked` (at 0 or π/2)",
 )
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and value.name in REGISTRY]

@@ -56,6 +56,7 @@ from .core import (
     defop,
     draw,
     elementwise_sympy,
+    strong_zero,
     sympy_function,
 )
 from .elementwise import (
@@ -787,11 +788,13 @@ entr = _special(
 rel_entr = _special(
     "rel_entr",
     _scipy("rel_entr"),
-    (lambda out, x, y: log(x / y) + 1.0, lambda out, x, y: -x / y),
+    # ∂y = -x/y is 0 where x is 0 (rel_entr(0, y) = 0 for every y): a strong zero, so the fold rel_entr.reduce,
+    # rel_entr(rel_entr(0, x0), x1), meets ∂x's -inf at 0 as 0 under every method (symbolic's was NaN)
+    (lambda out, x, y: log(x / y) + 1.0, strong_zero(lambda out, x, y: -_xlog_slope(x, y))),
     _scipy_named(
         "rel_entr",
         lambda sp, x, y: sp.Piecewise((0, sp.Eq(x, 0)), (x * sp.log(x / y), True)),
-        lambda sp, out, i, x, y: sp.log(x / y) + 1 if i == 0 else -x / y,
+        lambda sp, out, i, x, y: sp.log(x / y) + 1 if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (-x / y, True)),
     ),
     domain=("positive", "positive"),
     doc="x·log(x/y) (0 at x = 0; the terms of a KL divergence); d/dx = log(x/y) + 1, d/dy = -x/y",
@@ -1858,18 +1861,47 @@ def _poch_slope(z, m):
     return where(ok, -_psi_difference(z_k, m_k), psi(z_o + m_o) - psi(z_o))
 
 
+def _poch_z_partial(out, z, m):
+    """poch's partial in z: poch·(ψ(z + m) - ψ(z)), but where z = -k is a pole of Γ (k = 0, 1, ...; z + m none)
+    poch = Γ(z + m)·(1/Γ)(z) is 0 and that form's 0·∞ was NaN (the reduce's fold from 0: poch(poch(0, x0), x1)); there
+    it is the same partial through 1/Γ(z) = Γ(1 - z)·sin(πz)/π, Γ(z + m)Γ(1 - z)·(cos(πz) + sin(πz)·(ψ(z + m) -
+    ψ(1 - z))/π), smooth near -k (so its own slope is poch's second: 2Γ(m)(ψ(m) + γ) at z = 0); 0 where m = 0
+    (poch(z, 0) = 1)."""
+    pole = where(less_equal(z, 0.0), equal(z, floor(z)), False)
+    s = z + m
+    pole = where(where(less_equal(s, 0.0), equal(s, floor(s)), False), False, pole)
+    z_p, m_p = where(pole, z, 0.0), where(pole, m, 1.0)
+    z_o, m_o, out_o = where(pole, 1.0, z), where(pole, 1.0, m), where(pole, 0.0, out)
+    reflected = sin(math.pi * z_p) * ((psi(z_p + m_p) - psi(1.0 - z_p)) / math.pi)
+    at_pole = gamma(z_p + m_p) * gamma(1.0 - z_p) * (cos(math.pi * z_p) + reflected)
+    return where(equal(m, 0.0), 0.0, where(pole, at_pole, out_o * _poch_slope(z_o, m_o)))
+
+
+def _poch_sympy_partial(sp, out, i, z, m):
+    if i == 1:
+        return out * sp.polygamma(0, z + m)
+    s = z + m
+    pole = sp.And(z <= 0, sp.Eq(sp.floor(z), z), sp.Or(s > 0, sp.Ne(sp.floor(s), s)))
+    return sp.Piecewise(
+        (sp.Integer(0), sp.Eq(m, 0)),
+        (
+            sp.gamma(s)
+            * sp.gamma(1 - z)
+            * (sp.cos(sp.pi * z) + sp.sin(sp.pi * z) * (sp.polygamma(0, s) - sp.polygamma(0, 1 - z)) / sp.pi),
+            pole,
+        ),
+        (out * (sp.polygamma(0, s) - sp.polygamma(0, z)), True),
+    )
+
+
 poch = _special(
     "poch",
     _scipy("poch"),
-    (lambda out, z, m: out * _poch_slope(z, m), lambda out, z, m: out * psi(z + m)),
-    _scipy_named(
-        "poch",
-        lambda sp, z, m: sp.gamma(z + m) / sp.gamma(z),
-        lambda sp, out, i, z, m: out * (sp.polygamma(0, z + m) - (sp.polygamma(0, z) if i == 0 else 0)),
-    ),
+    (_poch_z_partial, lambda out, z, m: out * psi(z + m)),
+    _scipy_named("poch", lambda sp, z, m: sp.gamma(z + m) / sp.gamma(z), _poch_sympy_partial),
     domain=("positive", "positive"),
-    doc="the Pochhammer symbol (rising factorial) (z)_m = Γ(z + m)/Γ(z); ∂z = poch·(ψ(z + m) - ψ(z)), "
-    "∂m = poch·ψ(z + m)",
+    doc="the Pochhammer symbol (rising factorial) (z)_m = Γ(z + m)/Γ(z); ∂z = poch·(ψ(z + m) - ψ(z)) (at a pole -k of "
+    "Γ(z): Γ(z + m)·(-1)^k·k!), ∂m = poch·ψ(z + m)",
 )
 
 _NEAR_ONE = 1e-2  # |z - 1| below which spence's slope log(z)/(1 - z) (0/0 at 1) is its Taylor series
@@ -2723,13 +2755,15 @@ def _mp_chdtr(mpmath, v, x):
 
 
 def _chi2_tail(name, sign, mp, doc):
-    """chdtr (sign 1) or chdtrc (sign -1): ±P(v/2, x/2)'s partials, ∂v by gammainc_da, ∂x by the density."""
+    """chdtr (sign 1) or chdtrc (sign -1): ±P(v/2, x/2)'s partials, ∂v by gammainc_da, ∂x by the density. ∂x is 0 at
+    v = 0 (P(0, x) = 1 for every x > 0): a strong zero, so chdtrc.reduce's fold from 0, chdtrc(chdtrc(0, x0), x1), meets
+    ∂v's NaN at v = 0 (gammainc_da's a = 0) as 0 under reverse too (was NaN; forward and symbolic 0)."""
     return _special(
         name,
         _scipy(name),
         (
             lambda out, v, x: sign * 0.5 * gammainc_da(0.5 * v, 0.5 * x),
-            lambda out, v, x: sign * 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x)),
+            strong_zero(lambda out, v, x: sign * 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
         ),
         _scipy_named(
             name,
@@ -3592,11 +3626,30 @@ kolmogi = _special(
 
 def _agm_partial(out, a, b):
     """∂M(a, b)/∂a, M = π(a + b)/(4K(m)), 1 - m = p = 4ab/(a + b)²: M/s - (M/K)·K_p·4b(b - a)/s³ with K = ellipkm1(p)
-    and K_p its slope (s = a + b; K(m) as ellipkm1 of p keeps p's digits where a ≫ b; 1/2 at a = b, where p = 1)."""
+    and K_p its slope (s = a + b; K(m) as ellipkm1 of p keeps p's digits where a ≫ b; 1/2 at a = b, where p = 1).
+    M(a, 0) = 0 for every a, so ∂a is 0 on b = 0, a strong zero (`_agm_rule`); on a = 0 it is +inf (M(ε, b) ≈
+    πb/(2·log(4b/ε))): the formula's 0·∞ was NaN at both (the reduce's fold from 0, agm(agm(0, x0), x1))."""
+    on_a, on_b = equal(a, 0.0), equal(b, 0.0)
+    edge = where(on_a, True, on_b)
+    a, b, out = where(edge, 1.0, a), where(edge, 1.0, b), where(edge, 1.0, out)  # (the formula at a held point there)
     s = a + b
     p = 4.0 * (a / s) * (b / s)
     big_k = ellipkm1(p)
-    return out / s - (out / big_k) * _ellipkm1_slope(big_k, p) * (4.0 * (b / s) * ((b - a) / s) / s)
+    inner = out / s - (out / big_k) * _ellipkm1_slope(big_k, p) * (4.0 * (b / s) * ((b - a) / s) / s)
+    # (+inf as 1/0: the rules' errstate raises there, and the DomainWarning naming the equation is said where the
+    # result keeps it, as for sqrt's at 0)
+    return where(on_b, 0.0, where(on_a, 1.0 / where(on_a, 0.0, 1.0), inner))
+
+
+def _agm_rule(k):
+    """agm's partial in argument k, strong: a zero tangent on its infinite edge (a = 0) gives 0, and an infinite
+    cotangent meeting its zero edge (b = 0: an outer agm(0, ·)'s slope times agm(0, x)'s in x) gives 0, the slope of
+    the fold agm(agm(0, x0), x1) = 0 in x0."""
+    if k == 0:
+        return strong_zero(_agm_partial, lambda out, a, b: where(equal(b, 0.0), False, equal(a, 0.0)))
+    return strong_zero(
+        lambda out, a, b: _agm_partial(out, b, a), lambda out, a, b: where(equal(a, 0.0), False, equal(b, 0.0))
+    )
 
 
 def _agm_sympy_partial(sp, out, i, a, b):
@@ -3605,13 +3658,14 @@ def _agm_sympy_partial(sp, out, i, a, b):
     s = a + b
     p = 4 * a * b / s**2
     big_k = _scipy_function("ellipkm1")(p)
-    return out / s - out / big_k * _ellipkm1_sympy_slope(sp, big_k, 0, p) * 4 * b * (b - a) / s**3
+    inner = out / s - out / big_k * _ellipkm1_sympy_slope(sp, big_k, 0, p) * 4 * b * (b - a) / s**3
+    return sp.Piecewise((sp.Integer(0), sp.Eq(b, 0)), (1 / (a * a), sp.Eq(a, 0)), (inner, True))  # (+inf said: 1/0)
 
 
 agm = _special(
     "agm",
     _scipy("agm"),
-    (_agm_partial, lambda out, a, b: _agm_partial(out, b, a)),
+    (_agm_rule(0), _agm_rule(1)),
     _scipy_named("agm", None, _agm_sympy_partial, mp=lambda mpmath, a, b: mpmath.agm(a, b)),
     domain=("positive", "positive"),
     doc="the arithmetic-geometric mean M(a, b) = π(a + b)/(4K(((a - b)/(a + b))²)); ∂a = M/s - (M/K)·K_p·"
@@ -6237,13 +6291,68 @@ def _gauss_legendre_80():
     return np.polynomial.legendre.leggauss(80)
 
 
-def _spheroidal_cv_slope(name):
+def _legendre_cv_derivatives(m, n, c, oblate):
+    """(λ, dλ/dc, d²λ/dc²) of the spheroidal equation's λ_mn(c) by its matrix in the normalised associated Legendre
+    basis P̄ₗᵐ, l = m + r, r ≡ n - m (mod 2): diag l(l + 1) ± c²·X, X the tridiagonal matrix of x² (x·P̄ₗ = aₗP̄ₗ₊₁ +
+    aₗ₋₁P̄ₗ₋₁, aₗ² = ((l + 1)² - m²)/((2l + 1)(2l + 3))), λ its ((n - m) // 2)-th eigenvalue (Sturm–Liouville: no two
+    of one parity cross); the slope is Hellmann–Feynman's ±2c·vᵀXv and the curvature second-order perturbation's
+    ±2vᵀXv + 8c²·Σₖ (vₖᵀXv)²/(λ - λₖ) over the other eigenvalues. 40 + c rows past n keep l² ≫ c² (λ within 1e-13
+    of SciPy's pro_cv at c ≤ 12)."""
+    size = (n - m) // 2 + 40 + int(c)
+    ell = (m + (n - m) % 2 + 2 * np.arange(size)).astype(float)
+    a = np.sqrt(((ell + 1) ** 2 - m * m) / ((2 * ell + 1) * (2 * ell + 3)))
+    below = np.sqrt((ell**2 - m * m) / ((2 * ell - 1) * (2 * ell + 1)))  # aₗ₋₁ (0 at l = m)
+    step = (a * np.sqrt(((ell + 2) ** 2 - m * m) / ((2 * ell + 3) * (2 * ell + 5))))[:-1]  # aₗ·aₗ₊₁: l to l + 2
+    x2 = np.diag(a * a + below * below) + np.diag(step, 1) + np.diag(step, -1)
+    sign = -1.0 if oblate else 1.0
+    w, vectors = np.linalg.eigh(np.diag(ell * (ell + 1)) + sign * c * c * x2)
+    k = (n - m) // 2
+    coupling = vectors.T @ (x2 @ vectors[:, k])
+    others = np.arange(size) != k
+    curvature = 2 * sign * coupling[k] + 8 * c * c * np.sum(coupling[others] ** 2 / (w[k] - w[others]))
+    return w[k], 2 * sign * c * coupling[k], curvature
+
+
+def _spheroidal_cv_curvature(name):
+    """The internal entry d²/dc² of SciPy's `name`(m, n, c) (pro_cv, obl_cv) by second-order perturbation of the
+    equation's Legendre matrix (`_legendre_cv_derivatives`): within 1e-8 of Richardson's second differences of SciPy's
+    values; NaN with an 'invalid' said where the slope is (c < 0, c > 12, n - m > 10). Its own slope refused."""
+    part, oblate = f"{name}_dc2", name == "obl_cv"
+
+    def impl(m, n, c):
+        m, n, c = np.broadcast_arrays(m, n, c)
+        out = np.full(c.shape, np.nan, np.result_type(c, np.float32))
+        far = (c < 0) | (c > 12) | (n - m > 10)
+        for i in np.ndindex(c.shape):
+            if not far[i] and 0 <= m[i] <= n[i] and m[i] == int(m[i]) and n[i] == int(n[i]):
+                out[i] = _legendre_cv_derivatives(int(m[i]), int(n[i]), float(c[i]), oblate)[2]
+        if np.any(np.isnan(out)):
+            _say(part, "invalid")
+        return out[()] if out.ndim == 0 else out
+
+    why = "its third derivative in c is not implemented; method='numeric' differences the second"
+    return _special(
+        part,
+        impl,
+        tuple(_refuse(name, arg, "c, twice", why) for arg in ("m", "n", "c a third time")),
+        _scipy_named(part, None, lambda sp, out, i, *xs: None, impl,
+                     lambda mpmath, *xs: mpmath.mpf(float(impl(*(float(x) for x in xs))))),
+        domain=("integer",) * 3,
+        names=(f"_{part}",),
+        ufunc=name,
+        internal=True,
+        samples=lambda rng: [((np.int64(1), np.int64(2), np.int64(2)), {})],
+        doc=f"d²/dc² of SciPy's {name}(m, n, c) by second-order perturbation; not differentiated",
+    )  # fmt: skip
+
+
+def _spheroidal_cv_slope(name, curvature):
     """The internal entry d/dc of SciPy's `name`(m, n, c) (pro_cv, obl_cv): ±2c·∫x²S²/∫S² over (-1, 1) (the
     equation's eigenvalue's Hellmann–Feynman slope, S = pro_ang1 resp. obl_ang1, - for the oblate), by 80-node
     Gauss–Legendre (S² is a polynomial times (1 - x²)^m): within 1.6e-12 of mpmath's eigenvalue's slope (24 random
     points) for c ≤ 12, n - m ≤ 10, elsewhere NaN with an 'invalid' said: c < 0 (SciPy's λ is the c = 0 one there) and beyond, where
     SciPy's angular function loses digits (pro_cv's slope 1e-7 off at (0, 9, 28.6), obl_cv's 7e-8 at (1, 30, 3.3)).
-    Its own slope refused: the second-order sum over the other eigenvalues SciPy does not give."""
+    Its own slope is `curvature`'s entry (the second-order sum over the other eigenvalues, by Legendre's matrix)."""
     part, oblate = f"{name}_dc", name == "obl_cv"
 
     def impl(m, n, c):
@@ -6258,15 +6367,12 @@ def _spheroidal_cv_slope(name):
         out = np.where(far, np.nan, out).astype(np.result_type(c, np.float32))
         return out[()] if out.ndim == 0 else out
 
-    refused = tuple(
-        _refuse(name, arg, "c, once", "its second derivative in c is a sum over the other eigenvalues SciPy "
-                "does not give; method='numeric' differences it") for arg in ("m", "n", "c a second time")
-    )  # fmt: skip
+    refused = tuple(_refuse(name, arg, "c") for arg in ("m", "n"))
     return _special(
         part,
         impl,
-        refused,
-        _scipy_named(part, None, lambda sp, out, i, *xs: None, impl,
+        (*refused, lambda out, m, n, c: curvature(m, n, c)),
+        _scipy_named(part, None, lambda sp, out, i, *xs: _scipy_function(curvature.name)(*xs), impl,
                      lambda mpmath, *xs: mpmath.mpf(float(impl(*(float(x) for x in xs))))),
         domain=("integer",) * 3,
         names=(f"_{part}",),
@@ -6291,13 +6397,19 @@ def _spheroidal_cv_public(name, slope, doc):
     )  # fmt: skip
 
 
-pro_cv_dc = _spheroidal_cv_slope("pro_cv")
-obl_cv_dc = _spheroidal_cv_slope("obl_cv")
+pro_cv_dc2 = _spheroidal_cv_curvature("pro_cv")
+obl_cv_dc2 = _spheroidal_cv_curvature("obl_cv")
+pro_cv_dc = _spheroidal_cv_slope("pro_cv", pro_cv_dc2)
+obl_cv_dc = _spheroidal_cv_slope("obl_cv", obl_cv_dc2)
 pro_cv = _spheroidal_cv_public(
-    "pro_cv", pro_cv_dc, "the prolate spheroidal characteristic value λ_mn(c); d/dc = 2c·∫x²S²/∫S² (first order)"
+    "pro_cv",
+    pro_cv_dc,
+    "the prolate spheroidal characteristic value λ_mn(c); d/dc = 2c·∫x²S²/∫S², d²/dc² by perturbation",
 )
 obl_cv = _spheroidal_cv_public(
-    "obl_cv", obl_cv_dc, "the oblate spheroidal characteristic value λ_mn(-ic); d/dc = -2c·∫x²S²/∫S² (first order)"
+    "obl_cv",
+    obl_cv_dc,
+    "the oblate spheroidal characteristic value λ_mn(-ic); d/dc = -2c·∫x²S²/∫S², d²/dc² by perturbation",
 )
 
 

@@ -1465,34 +1465,82 @@ def orth(A, rcond=None):
     return u[:, : int(_np.sum(values > _np.amax(values, initial=0.0) * rcond))]
 
 
+def _span_basis(M, name):
+    """An orthonormal basis of M's column space: QR's Q where M has full column rank by orth's rule (smooth in M there,
+    where orth's U is not at repeated singular values: an orthonormal M's derivative was NaN), else orth's. Its rank."""
+    from ..numpy.arrays import _value
+
+    values = _np.asarray(_value(M, "scipy.linalg.subspace_angles"))
+    if not _np.all(_np.isfinite(values)):  # (SciPy's check_finite error)
+        raise ValueError(f"scipy.linalg.subspace_angles: {name} must not contain infs or NaNs (its span is undefined)")
+    s = _np.linalg.svd(values, compute_uv=False)
+    rank = int(_np.sum(s > _np.amax(s, initial=0.0) * _np.finfo(s.dtype).eps * max(_np.shape(M))))
+    if rank == _np.shape(M)[1] and rank > 0:
+        return _dnp.linalg.qr(M)[0], rank
+    return orth(M), rank
+
+
+def _witness(M):
+    """The sum of M's entries (real and imaginary parts): a value every entry moves (principal_angle's `w`)."""
+    if not isinstance(M, _Traced):
+        return 0.0
+    if _dnp.iscomplexobj(M):
+        return _dnp.sum(_dnp.real(M)) + _dnp.sum(_dnp.imag(M))
+    return _dnp.sum(M)
+
+
+def _angle_edges(cosines, sines, ra, rb, m):
+    """(kinked, forced) masks over the descending angles: at 0 or π/2 within √eps (sines resp. cosines, read in the
+    angles' order), and the zero angles the dimensions force (ra + rb - m of them: two planes in R³ share a line,
+    an angle 0 under every perturbation, its derivative 0) where no other angle is 0."""
+    tol = _np.sqrt(_np.finfo(float).eps)  # (a zero angle's round-off: 3e-10 seen at condition numbers 1e6)
+    at_zero, at_right = sines <= tol, cosines[::-1] <= tol
+    forced = max(0, ra + rb - m)
+    if int(at_zero.sum()) <= forced:
+        return at_right, at_zero
+    return at_zero | at_right, _np.zeros_like(at_zero)
+
+
 @_over_batch(("A", 2), ("B", 2))
 def subspace_angles(A, B):
     """The principal angles (descending, radians) between the column spaces of A and B, like
-    `scipy.linalg.subspace_angles`: SciPy's algorithm (orth's bases; arccos of the singular values of Q_Aᴴ Q_B, arcsin
-    of those of the residual where the cosine² is ≥ ½, a choice read from the values). The angles do not depend on the
-    bases chosen; their derivative needs distinct angles. Shape contract: A (m, p), B (m, q) -> (min(p, q),).
+    `scipy.linalg.subspace_angles`: SciPy's algorithm (arccos of the singular values of Q_Aᴴ Q_B, arcsin of those of
+    the residual where the cosine² is ≥ ½, a choice read from the values), on QR's bases where A, B have full column
+    rank (orth's elsewhere): values within rounding of SciPy's. Their derivative needs distinct angles; at 0 or π/2
+    (a kink: within √eps) it is NaN with a DomainWarning naming subspace_angles, but where the dimensions force a zero
+    angle (0 under every perturbation). Shape contract: A (m, p), B (m, q) -> (min(rank A, rank B),).
 
     >>> subspace_angles(_np.array([[1.0], [0.0]]), _np.array([[1.0], [1.0]])).round(12).tolist()
     [0.785398163397]
     """
     from ..numpy.arrays import _value
+    from ..ops.decompositions import principal_angle
 
     if _np.ndim(A) != 2 or _np.ndim(B) != 2:
         raise ValueError(f"expected 2D arrays, got shapes {_np.shape(A)} and {_np.shape(B)}")
     if _np.shape(A)[0] != _np.shape(B)[0]:
         raise ValueError(f"A and B must have the same number of rows, got {_np.shape(A)[0]} and {_np.shape(B)[0]}")
-    qa, qb = orth(A), orth(B)
+    (qa, ra), (qb, rb) = _span_basis(A, "A"), _span_basis(B, "B")
     cross = _dnp.matmul(_ct(qa), qb)
     sigma = svdvals(cross)
     if _np.shape(qa)[1] >= _np.shape(qb)[1]:
         residual = qb - _dnp.matmul(qa, cross)
     else:
         residual = qa - _dnp.matmul(qb, _ct(cross))
-    mask = _np.asarray(_value(sigma, "scipy.linalg.subspace_angles")) ** 2 >= 0.5
-    cosines = _dnp.arccos(_dnp.clip(sigma[::-1], -1.0, 1.0))
-    if not mask.any():
-        return cosines
-    return _dnp.where(mask, _dnp.arcsin(_dnp.clip(svdvals(residual), -1.0, 1.0)), cosines)
+    sines = svdvals(residual)[: _np.shape(sigma)[0]]
+    cosine_values = _np.asarray(_value(sigma, "scipy.linalg.subspace_angles"))
+    mask = cosine_values**2 >= 0.5
+    kinked, forced = _angle_edges(
+        cosine_values, _np.asarray(_value(sines, "scipy.linalg.subspace_angles")), ra, rb, _np.shape(A)[0]
+    )
+    # each branch at a held point where unused (arccos at 1 is infinitely steep: its 0 cotangent times that was NaN)
+    cosines = _dnp.arccos(_dnp.clip(_dnp.where(mask, 0.0, sigma[::-1]), -1.0, 1.0))
+    theta = _dnp.where(mask, _dnp.arcsin(_dnp.clip(_dnp.where(mask, sines, 0.0), -1.0, 1.0)), cosines)
+    if forced.any():
+        theta = _dnp.where(forced, _dnp.stop_gradient(theta), theta)
+    if not kinked.any():
+        return theta
+    return principal_angle(theta, kinked.astype(float), _witness(A) + _witness(B))
 
 
 @_over_batch(("w", 1), ("v", 2))
