@@ -54,29 +54,29 @@ def nary(unary):
     return op
 
 
-def ones_like(y):
+def _ones_like(y):
     """Ones shaped like each leaf of y (the cotangent or tangent of ones)."""
     return tree.tree_map(lambda a: np.ones(np.shape(a)), y)
 
 
-def as_number(y):
+def _as_number(y):
     """y of one entry (shape (1,), (1, 1)) as a 0-d value: autograd's grad takes such an output (its check is
     vspace(ans).size == 1), difflab's refuses it as JAX's does."""
     shape = getattr(y, "shape", ())
     return dnp.reshape(y, ()) if shape and math.prod(shape) == 1 else y
 
 
-def scalar(fun):
+def _scalar(fun):
     """fun with an output of one entry made 0-d (`as_number`)."""
 
     @functools.wraps(fun)
     def number(x):
-        return as_number(fun(x))
+        return _as_number(fun(x))
 
     return number
 
 
-def pullback_of(fun, x, method):
+def _pullback_of(fun, x, method):
     """(u -> uᵀJ shaped like x, fun(x)): autograd's make_vjp order."""
     y, pullback = vjp(fun, x, method=method)
     return (lambda u: pullback(u)[0]), y
@@ -92,8 +92,8 @@ def elementwise_grad(fun, x, method="reverse"):
     >>> dl.elementwise_grad(dnp.sin)(np.array([0.0, np.pi]))
     array([ 1., -1.])
     """
-    pullback, y = pullback_of(fun, x, method)
-    return pullback(ones_like(y))
+    pullback, y = _pullback_of(fun, x, method)
+    return pullback(_ones_like(y))
 
 
 @nary
@@ -106,7 +106,7 @@ def deriv(fun, x, method="reverse"):
     >>> dl.deriv(lambda t: t ** 3.0, method="forward")(2.0)
     12.0
     """
-    return jvp(fun, (x,), (ones_like(x),), method=method)[1]
+    return jvp(fun, (x,), (_ones_like(x),), method=method)[1]
 
 
 @nary
@@ -135,7 +135,7 @@ def make_hvp(fun, x, method="reverse"):
     >>> hvp(np.array([1.0, 1.0])), g
     (array([ 6., 12.]), array([ 3., 12.]))
     """
-    return pullback_of(lambda z: grad(scalar(fun), method=method)(z), x, method)
+    return _pullback_of(lambda z: grad(_scalar(fun), method=method)(z), x, method)
 
 
 def tensor_jacobian_product(fun, argnum=0, method="reverse"):

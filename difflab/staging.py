@@ -22,6 +22,7 @@ import numpy as np
 
 from . import tree
 from .api.boundary import signature_key
+from .api.complexes import Realified, is_complex_leaf
 from .api.operators import CACHE_SIZE
 from .api.prepared import PreparedFunction, _Bound, _hashable, _static_positions
 from .compile.reads import Opaque
@@ -91,8 +92,8 @@ class _Valued:
     """f with its static arguments bound, after one unused float argument: the preparation differentiates that
     one (argnums=0), so that every argument of f, whatever its leaves, is only evaluated."""
 
-    def __init__(self, bound):
-        self.bound, self.__name__ = bound, bound.__name__
+    def __init__(self, bound, name):
+        self.bound, self.__name__ = bound, name
 
     def __call__(self, _unused, *dyn):
         return self.bound(*dyn)
@@ -169,8 +170,8 @@ class Jitted:
             )
         return bound.args
 
-    def _prepared(self, args):
-        """(the preparation for this call's signature, the call's non-static arguments)."""
+    def _split(self, args) -> tuple:
+        """(static positions, their values, the other arguments) of a call."""
         n, name = len(args), getattr(self.f, "__name__", "f")
         for i in self.static_argnums:
             if not -n <= i < n:
@@ -183,16 +184,30 @@ class Jitted:
                     f"static argument {i} of jit-compiled {name} is a {type(v).__name__}, which is not hashable: a "
                     "static argument keys the compiled graph (as in JAX's jit); pass a tuple, or make it non-static"
                 )
-        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        return static, values, tuple(a for i, a in enumerate(args) if i not in static)
+
+    def _prepared(self, args):
+        """(the preparation for this call's signature, the call's non-static arguments as it takes them)."""
+        static, values, dyn = self._split(args)
+        flat = [tree.flatten(a) for a in dyn]
+        # complex leaves enter as (Re, Im) pairs of floats, rebuilt inside the trace (api/complexes.py, as grad's):
+        # a graph input each, where the signature would bake a complex leaf's value in as a constant
+        flags = tuple(tuple(is_complex_leaf(x) for x in lv) for lv, _ in flat)
+        given, complex_ = dyn, any(map(any, flags))
+        if complex_:
+            dyn = tuple(Realified(None, given, range(len(given))).args)
+            flat = [tree.flatten(a) for a in dyn]
         try:
-            key = (n, static, tuple((type(v), v) for v in values), signature_key([tree.flatten(a) for a in dyn]))
+            key = (len(args), static, tuple((type(v), v) for v in values), flags, signature_key(flat))
         except Opaque:  # a leaf that cannot be compared: traced afresh, never kept
             key = None
         with self._lock:
             p = self._cache.get(key) if key is not None else None
             if p is None:
-                bound = _Valued(_Bound(self.f, static, values, n))
-                p = collecting(_JitPrepared, bound, (0.0, *dyn), 0, "reverse")
+                fn = _Bound(self.f, static, values, len(args))
+                if complex_:
+                    fn = Realified(fn, given, range(len(given))).f
+                p = collecting(_JitPrepared, _Valued(fn, getattr(self.f, "__name__", "f")), (0.0, *dyn), 0, "reverse")
                 if key is not None:
                     self._cache[key] = p
                     if len(self._cache) > CACHE_SIZE:

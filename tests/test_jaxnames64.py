@@ -100,6 +100,12 @@ def test_jit_static_argument_retraces_per_value(jax):
     assert by_name(X, k=3) == pytest.approx(float(jnp.sum(X**3)), rel=1e-14)
     assert by_name(X, 3) == by_name(X, k=3)
     assert len(by_name.preparations()) == 1
+    # complex leaves are graph inputs as (Re, Im) pairs: one trace for every value of that shape
+    cplx = dl.jit(lambda z: dnp.exp(z) * z)
+    Z = np.array([0.5 + 0.25j, -1.0 + 2.0j])
+    np.testing.assert_allclose(cplx(Z), np.asarray(jax.jit(lambda z: jnp.exp(z) * z)(Z)), rtol=1e-14)
+    np.testing.assert_allclose(cplx(2 * Z), np.asarray(jnp.exp(2 * Z) * 2 * Z), rtol=1e-14)
+    assert len(cplx.preparations()) == 1
     # an int argument that is not static is a constant of the graph too: a new value is traced again, not misread
     scaled = dl.jit(lambda x, n: x * n)
     np.testing.assert_array_equal(scaled(X, 3), 3 * X)
@@ -115,6 +121,8 @@ def test_jit_bad_input_is_named():
         dl.jit(lambda *a: a[0], static_argnums=1)(X)
     with pytest.raises(ValueError, match=r"static_argnames='m' is not a positional parameter of <lambda> \(x, k\)"):
         dl.jit(lambda x, k: x * k, static_argnames="m")
+    with pytest.raises(TypeError, match=r"passes its arguments by position: 'k' is keyword-only"):
+        dl.jit(lambda x, *, k=1.0: x * k)(X, k=2.0)
     with pytest.raises(TypeError, match=r"jit got keyword\(s\) donate_argnums"):
         dl.jit(lambda x: x, donate_argnums=0)
     with pytest.raises(ValueError, match=r"dl\.jit\(branchy\): its trace is specialised .* dnp\.where"):

@@ -63,12 +63,12 @@ def current_method(method=None) -> str:
 
 # -- autograd's calling convention (difflab.autograd_names: one place) ----------------------------
 
-_nary, _ones_like, _as_number, _scalar = an.nary, an.ones_like, an.as_number, an.scalar
+_nary, _as_number, _scalar = an.nary, an._as_number, an._scalar
 
 
 def _vjp(fun, x, method=None):
     """(pullback of one cotangent -> one cotangent shaped like x, fun(x))."""
-    return an.pullback_of(fun, x, current_method(method))
+    return an._pullback_of(fun, x, current_method(method))
 
 
 def _jvp(fun, x, method=None):
