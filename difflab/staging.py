@@ -151,7 +151,7 @@ class Jitted:
             prepared, dyn = self._prepared(args)
         except _Enclosed:  # (f closes over an enclosing trace's values: that trace records it)
             return self.f(*args)
-        return prepared(0.0, *dyn)
+        return _with_int_dtypes(prepared(0.0, *dyn), prepared.ints)
 
     def _by_position(self, args, kwargs) -> tuple:
         """The call's arguments, keyword ones put at their positions (f's defaults filling any gap)."""
@@ -208,6 +208,7 @@ class Jitted:
                 if complex_:
                     fn = Realified(fn, given, range(len(given))).f
                 p = collecting(_JitPrepared, _Valued(fn, getattr(self.f, "__name__", "f")), (0.0, *dyn), 0, "reverse")
+                p.ints = _integer_outputs(p.graph)
                 if key is not None:
                     self._cache[key] = p
                     if len(self._cache) > CACHE_SIZE:
@@ -222,6 +223,27 @@ class Jitted:
 
     def __repr__(self):
         return f"<jit {getattr(self.f, '__name__', '?')}: {len(self._cache)} compiled signature(s)>"
+
+
+def _integer_outputs(graph) -> tuple:
+    """(output leaf, its dtype, whether a Python int) of each integer output f returned: the prepared tape gives
+    every non-boolean output as a float, where f's own value, and JAX's jit, give an integer."""
+    out = []
+    for k, v in enumerate(graph.outputs):
+        s = _struct(v)
+        if s.dtype.kind in "iu":
+            out.append((k, s.dtype, isinstance(v, Const) and type(v.value) is int))
+    return tuple(out)
+
+
+def _with_int_dtypes(out, ints):
+    if not ints:
+        return out
+    leaves, td = tree.flatten(out)
+    for k, dtype, python_int in ints:
+        x = np.asarray(leaves[k]).astype(dtype)
+        leaves[k] = int(x) if python_int else x if x.ndim else x[()]
+    return td.unflatten(leaves)
 
 
 def _signature_of(f):

@@ -45,6 +45,10 @@ def test_jit_is_f_from_one_trace_per_signature_and_bakes_in_what_f_reads(jax):
     assert len(f.preparations()) == 1
     np.testing.assert_allclose(f(X[:2], y[:2])["v"], np.asarray(jnp.tanh(X[:2]) * y[:2]), rtol=1e-14)
     assert len(f.preparations()) == 2  # a new shape: traced again
+    # integer outputs come back as integers, as f's own and JAX's (the tape computes them as floats)
+    counts = dl.jit(lambda x: ((x > 0).sum(), dnp.argmax(x), x.shape[0]))(X)
+    want_counts = jax.jit(lambda x: ((x > 0).sum(), jnp.argmax(x), x.shape[0]))(X)
+    assert [(a, np.asarray(a).dtype) for a in counts] == [(int(b), np.asarray(b).dtype) for b in want_counts]
     # whatever f reads besides its arguments is baked in when traced (JAX's jit does the same)
     scale = [2.0]
     mine = dl.jit(lambda x: x * scale[0])
