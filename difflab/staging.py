@@ -113,6 +113,7 @@ class Jitted:
         self._signature = _signature_of(f)
         self._check_against_signature()
         self._cache: OrderedDict = OrderedDict()
+        self._positions: dict = {}  # the static positions for each number of arguments a call brought
         self._lock = _thread.RLock()
         # (__name__, __doc__, __wrapped__: the decorated function's; not its __dict__, whose `f` of a dl.grad would
         # replace this one's)
@@ -145,10 +146,11 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if kwargs:
             args = self._by_position(args, kwargs)
-        if any(isinstance(x, Traced) for a in args for x in tree.flatten(a)[0]):
+        flat = [tree.flatten(a) for a in args]
+        if any(isinstance(x, Traced) for lv, _ in flat for x in lv):
             return self.f(*args)  # inside another transform's trace: inlined
         try:
-            prepared, dyn = self._prepared(args)
+            prepared, dyn = self._prepared(args, flat)
         except _Enclosed:  # (f closes over an enclosing trace's values: that trace records it)
             return self.f(*args)
         return _with_int_dtypes(prepared(0.0, *dyn), prepared.ints)
@@ -176,7 +178,9 @@ class Jitted:
         for i in self.static_argnums:
             if not -n <= i < n:
                 raise ValueError(f"jit: static_argnums={i} is out of range for a call of {name} with {n} argument(s)")
-        static = _static_positions(self.f, n, self.static_argnums, self.static_argnames)[0]
+        static = self._positions.get(n)
+        if static is None:  # (inspect.signature costs more than the rest of a call: once per argument count)
+            static = self._positions[n] = _static_positions(self.f, n, self.static_argnums, self.static_argnames)[0]
         values = tuple(args[i] for i in static)
         for i, v in zip(static, values):
             if not _hashable(v):
@@ -186,10 +190,11 @@ class Jitted:
                 )
         return static, values, tuple(a for i, a in enumerate(args) if i not in static)
 
-    def _prepared(self, args):
-        """(the preparation for this call's signature, the call's non-static arguments as it takes them)."""
+    def _prepared(self, args, flat):
+        """(the preparation for this call's signature, the call's non-static arguments as it takes them);
+        `flat`: each argument flattened."""
         static, values, dyn = self._split(args)
-        flat = [tree.flatten(a) for a in dyn]
+        flat = [fl for i, fl in enumerate(flat) if i not in static]
         # complex leaves enter as (Re, Im) pairs of floats, rebuilt inside the trace (api/complexes.py, as grad's):
         # a graph input each, where the signature would bake a complex leaf's value in as a constant
         flags = tuple(tuple(is_complex_leaf(x) for x in lv) for lv, _ in flat)
