@@ -78,6 +78,8 @@ class _Enclosed(DifflabError):
 class _JitPrepared(PreparedFunction):
     """A PreparedFunction whose refusal of a graph specialised to its values names jit."""
 
+    ints: tuple = ()  # its integer outputs (`_integer_outputs`), set by jit when made
+
     def _refuse(self, why):
         if not why:  # (closing over an enclosing trace's values: the only reason without a `why`)
             raise _Enclosed()
