@@ -202,7 +202,7 @@ class Jitted:
         flags = tuple(tuple(is_complex_leaf(x) for x in lv) for lv, _ in flat)
         given, complex_ = dyn, any(map(any, flags))
         if complex_:
-            dyn = tuple(Realified(None, given, range(len(given))).args)
+            dyn = tuple(Realified(None, given, range(len(given))).args)  # (the pairs only: no function needed)
             flat = [tree.flatten(a) for a in dyn]
         try:
             key = (len(args), static, tuple((type(v), v) for v in values), flags, signature_key(flat))
