@@ -21,6 +21,7 @@ _HOME = {
     name: module
     for module, names in [
         ("api", "compare hessian prepare vmap"),
+        ("autograd_names", "deriv elementwise_grad holomorphic_grad make_hvp tensor_jacobian_product"),
         ("differentiators", "METHODS Differentiator get_method Symbolic Numeric Forward Reverse"),
         (
             "errors",
@@ -31,6 +32,7 @@ _HOME = {
         ("checkpointing", "checkpoint checkpoint_sequential remat"),
         ("rules", "custom_jvp custom_vjp"),
         ("sparse", "sparsity"),
+        ("staging", "ShapeDtypeStruct eval_shape jit make_jaxpr"),
         ("trace", "trace"),
         (
             "transforms",
@@ -42,6 +44,7 @@ _HOME = {
 
 if TYPE_CHECKING:
     from .api import compare, hessian, prepare, vmap
+    from .autograd_names import deriv, elementwise_grad, holomorphic_grad, make_hvp, tensor_jacobian_product
     from .differentiators import METHODS, Differentiator, Forward, Numeric, Reverse, Symbolic, get_method
     from .errors import (
         DifflabError,
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
     from .checkpointing import checkpoint, checkpoint_sequential, remat
     from .rules import custom_jvp, custom_vjp
     from .sparse import sparsity
+    from .staging import ShapeDtypeStruct, eval_shape, jit, make_jaxpr
     from .trace import trace
     from .transforms import (
         grad,
@@ -98,6 +102,15 @@ __all__ = [
     "remat",
     "checkpoint_sequential",
     "sparsity",
+    "jit",
+    "make_jaxpr",
+    "eval_shape",
+    "ShapeDtypeStruct",
+    "elementwise_grad",
+    "deriv",
+    "holomorphic_grad",
+    "make_hvp",
+    "tensor_jacobian_product",
     "evaluate",
     "to_dot",
     "Graph",
@@ -139,19 +152,16 @@ def __getattr__(name):
     raise AttributeError(f"module 'difflab' has no attribute {name!r}{hint}")
 
 
-#: JAX's names a new user reaches for first, and difflab's spelling of them
+#: names a JAX user reaches for that difflab spells otherwise, and difflab's spelling of them
 _OTHER_SPELLINGS = {
-    "jit": "; JAX's jit is dl.prepare(f, *example_args): trace and compile once for those shapes "
-    "(static_argnums/static_argnames as jit's): p(x) is f(x), p.grad, p.jacobian, p.jvp, ... its derivatives",
-    "make_jaxpr": "; JAX's make_jaxpr is dl.trace(f, *args): the tape, one equation a line",
-    "tree_util": "; JAX's tree_util is difflab.tree (tree_map, flatten, unflatten): dicts, lists, tuples and "
-    "namedtuples are pytrees",
+    "tree_map": "; JAX's old top-level tree_map is difflab.tree_util.tree_map (jax.tree_util's names)",
+    "ravel_pytree": "; JAX's ravel_pytree is difflab.flatten_util.ravel_pytree",
 }
 
 
 #: the subpackages a user imports (`difflab.numpy as dnp`, the oracle, the networks, SciPy's names, the peers'
-#: shims, the explorer): listed by dir(difflab) with the public names; the others are the library's insides
-_SUBPACKAGES = {"numpy", "testing", "nn", "scipy", "peers", "explore", "lax"}
+#: shims, the explorer, JAX's tree_util and flatten_util): listed by dir(difflab) with the public names; the others are the library's insides
+_SUBPACKAGES = {"numpy", "testing", "nn", "scipy", "peers", "explore", "lax", "tree_util", "flatten_util"}
 
 
 def __dir__():

@@ -113,6 +113,10 @@ LAYERS = {
     "rules": 6,
     "sparse": 6,
     "checkpointing": 6,
+    "staging": 6,  # dl.jit, make_jaxpr, eval_shape: dl.prepare's and dl.trace's machinery by JAX's names
+    "autograd_names": 6,  # autograd's operators over dl.vjp/jvp/grad (the autograd shim presents them)
+    "tree_util": 0,  # JAX's tree_util names over difflab.tree
+    "flatten_util": 2,  # ravel_pytree: difflab.numpy's concatenate/reshape for traced vectors
     "lax": 6,  # dl.lax: the collectives (api/collectives.py) and stop_gradient (transforms), by JAX's names
     "": 6,
     "nn": 7,

@@ -23,6 +23,8 @@ def test_dir_difflab_is_its_public_api():
         "peers",
         "explore",
         "lax",
+        "tree_util",
+        "flatten_util",
     }
     assert all(getattr(difflab, n) is not None for n in names)  # each one there (loaded on first use)
     assert "__version__" in dir(difflab) and "__name__" in dir(difflab)

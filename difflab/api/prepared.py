@@ -42,7 +42,7 @@ def _retyped(method):
         except _OtherDtypes as other:
             return getattr(self._for_dtypes(other.args[0]), method.__name__)(*args)
         except _Elsewhere as at:  # traced again at this point, not kept (as dl.grad & co. do: issue 11)
-            fresh = PreparedFunction(self._t.f, at.args[0], *self._given)
+            fresh = type(self)(self._t.f, at.args[0], *self._given)
             # its decisions are this point's: not checked again (a decision that its own check reverses, a numeric
             # step at a tie of row sums, norm(A, inf), traced again without end: a RecursionError, review56)
             fresh._at_its_point = True
@@ -86,12 +86,15 @@ class PreparedFunction:
         self.staged.learn(args)
         self._call = None  # the common case's generated call (_Hot.fused), made by the first call it reads
         if not self.staged.reusable:
-            why = self.staged.why
-            raise ValueError(
-                "this function's graph is specialised to its input values ("
-                + (f"by {why}" if why else "value-dependent control flow, or values of an enclosing trace")
-                + "), so it cannot be prepared for reuse; call dl.grad(f) instead"
-            )
+            self._refuse(self.staged.why)
+
+    def _refuse(self, why):
+        """A graph that cannot be reused (specialised to its input values, or closing over an enclosing trace's)."""
+        raise ValueError(
+            "this function's graph is specialised to its input values ("
+            + (f"by {why}" if why else "value-dependent control flow, or values of an enclosing trace")
+            + "), so it cannot be prepared for reuse; call dl.grad(f) instead"
+        )
 
     def _check(self, args):
         xs, same = self.signature.check_dtyped(args)
@@ -107,7 +110,7 @@ class PreparedFunction:
         with self._lock:
             other = self._by_dtypes.get(key)
             if other is None:
-                other = PreparedFunction(self._t.f, args, *self._given)
+                other = type(self)(self._t.f, args, *self._given)
                 if len(self._by_dtypes) >= 8:
                     self._by_dtypes.pop(next(iter(self._by_dtypes)))
                 self._by_dtypes[key] = other

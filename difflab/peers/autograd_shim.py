@@ -26,7 +26,6 @@ import builtins
 import contextlib
 import functools
 import itertools
-import math
 import os
 import signal
 import sys
@@ -37,7 +36,9 @@ import pytest
 
 import difflab as dl
 from difflab import numpy as dnp
+from difflab import autograd_names as an
 from difflab import tree
+from difflab.flatten_util import ravel_pytree
 from difflab.graph import Traced
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -60,65 +61,19 @@ def current_method(method=None) -> str:
     return m
 
 
-# -- autograd's calling convention ---------------------------------------------------------------
+# -- autograd's calling convention (difflab.autograd_names: one place) ----------------------------
 
-
-def _nary(unary):
-    """op(fun, argnum=0, *op_args, **op_kwargs)(*args, **kwargs): `unary(g, x, *op_args, **op_kwargs)`
-    with x = args[argnum] (a tuple of them for a tuple argnum) and g the function of x alone."""
-
-    @functools.wraps(unary)
-    def op(fun, argnum=0, *op_args, **op_kwargs):
-        @functools.wraps(fun)
-        def nary(*args, **kwargs):
-            picks = (argnum,) if builtins.isinstance(argnum, int) else tuple(argnum)
-            for i in picks:
-                if not -len(args) <= i < len(args):
-                    raise IndexError(f"argnum {i} is out of range for {len(args)} positional argument(s)")
-
-            def one(x):
-                sub = list(args)
-                for i, xi in zip(picks, (x,) if builtins.isinstance(argnum, int) else x):
-                    sub[i] = xi
-                return fun(*sub, **kwargs)
-
-            one.__name__ = getattr(fun, "__name__", "f")
-            x = args[argnum] if builtins.isinstance(argnum, int) else builtins.tuple(args[i] for i in picks)
-            return unary(one, x, *op_args, **op_kwargs)
-
-        return nary
-
-    return op
-
-
-def _ones_like(y):
-    return tree.tree_map(lambda a: np.ones(np.shape(a)), y)
+_nary, _as_number, _scalar = an.nary, an._as_number, an._scalar
 
 
 def _vjp(fun, x, method=None):
     """(pullback of one cotangent -> one cotangent shaped like x, fun(x))."""
-    y, pullback = dl.vjp(fun, x, method=current_method(method))
-    return (lambda u: pullback(u)[0]), y
+    return an._pullback_of(fun, x, current_method(method))
 
 
 def _jvp(fun, x, method=None):
     """v -> (fun(x), J v)."""
     return lambda v: dl.jvp(fun, (x,), (v,), method=current_method(method))
-
-
-def _as_number(y):
-    """y of one entry (shape (1,), (1, 1)) as a 0-d value: autograd's grad takes such an output (its check is
-    vspace(ans).size == 1), difflab's refuses it as JAX's does."""
-    shape = getattr(y, "shape", ())
-    return dnp.reshape(y, ()) if shape and math.prod(shape) == 1 else y
-
-
-def _scalar(fun):
-    @functools.wraps(fun)
-    def number(x):
-        return _as_number(fun(x))
-
-    return number
 
 
 def _scalar_aux(fun):
@@ -128,6 +83,20 @@ def _scalar_aux(fun):
         return _as_number(y), aux
 
     return number
+
+
+def _peer(op):
+    """difflab's own autograd operator `op` with the shim's method, read at each call (install() may come later)."""
+
+    @functools.wraps(op)
+    def shimmed(fun, argnum=0, method=None):
+        @functools.wraps(fun)
+        def at(*args, **kwargs):
+            return op(fun, argnum, method=current_method(method))(*args, **kwargs)
+
+        return at
+
+    return shimmed
 
 
 # -- the differential operators ------------------------------------------------------------------
@@ -150,19 +119,6 @@ def value_and_grad(fun, x, method=None):
 def grad_and_aux(fun, x, method=None):
     """fun returns (scalar, aux): (gradient of the scalar, aux)."""
     return dl.grad(_scalar_aux(fun), method=current_method(method), has_aux=True)(x)
-
-
-@_nary
-def elementwise_grad(fun, x, method=None):
-    """The vector-Jacobian product with a cotangent of ones: the derivative of an elementwise function."""
-    pullback, y = _vjp(fun, x, method)
-    return pullback(_ones_like(y))
-
-
-@_nary
-def deriv(fun, x, method=None):
-    """The Jacobian-vector product with a tangent of ones (derivative of a scalar-input function)."""
-    return _jvp(fun, x, method)(_ones_like(x))[1]
 
 
 @_nary
@@ -189,24 +145,6 @@ def make_jvp(fun, x, method=None):
     return _jvp(fun, x, method)
 
 
-@_nary
-def make_hvp(fun, x, method=None):
-    """(v -> H v, gradient at x) of a scalar function."""
-    return _vjp(lambda z: dl.grad(_scalar(fun), method=current_method(method))(z), x, method)
-
-
-def tensor_jacobian_product(fun, argnum=0, method=None):
-    """(*args, v) -> v contracted with fun's Jacobian over fun's leading v.ndim axes (the vector comes
-    last): vᵀJ, shaped like the argument, for v shaped like fun(*args); a v of fewer axes leaves fun's
-    other axes in front. autograd's definition: the Jacobian of tensordot(v, fun(*args), v.ndim)."""
-
-    def vector_dot_fun(*args, **kwargs):
-        args, vector = args[:-1], args[-1]
-        return np.tensordot(vector, fun(*args, **kwargs), axes=np.ndim(vector))
-
-    return jacobian(vector_dot_fun, argnum, method=method)
-
-
 def hessian_tensor_product(fun, argnum=0, method=None):
     """(*args, v) -> H v (v's axes contracted with the Hessian's last ones) of a scalar function."""
 
@@ -216,6 +154,11 @@ def hessian_tensor_product(fun, argnum=0, method=None):
     return lambda *args, **kwargs: _nary(lambda g, x: hv(g, x, args[-1]))(fun, argnum)(*args[:-1], **kwargs)
 
 
+elementwise_grad = _peer(an.elementwise_grad)
+deriv = _peer(an.deriv)
+holomorphic_grad = _peer(an.holomorphic_grad)
+make_hvp = _peer(an.make_hvp)
+tensor_jacobian_product = _peer(an.tensor_jacobian_product)
 vector_jacobian_product = tensor_jacobian_product
 hessian_vector_product = hessian_tensor_product
 
@@ -229,18 +172,6 @@ def make_ggnvp(f, g=lambda y: 0.5 * np.sum(y**2, axis=-1), f_argnum=0, method=No
         return _vjp(f, x, method)[0](h_jv)
 
     return _nary(lambda f_, x: functools.partial(at, x))(f, f_argnum)
-
-
-def holomorphic_grad(fun, argnum=0, method=None):
-    """f'(z) of a holomorphic f: the VJP of the cotangent 1 (difflab/ops/complexes.py's convention)."""
-
-    def at(*args):
-        out, pullback = dl.vjp(
-            lambda x: fun(*args[:argnum], x, *args[argnum + 1 :]), args[argnum], method=current_method(method)
-        )
-        return pullback(np.ones_like(out) + 0j if np.ndim(out) else 1.0 + 0j)[0]
-
-    return at
 
 
 def checkpoint(fun):
@@ -349,20 +280,7 @@ def flatten(value):
     >>> v, unflatten(2 * v)["b"]
     (array([1., 1., 1.]), array([2., 2.]))
     """
-    leaves, td = tree.flatten(value)
-    shapes = [np.shape(a) for a in leaves]
-    parts = [dnp.reshape(a, (-1,)) if isbox(a) else np.ravel(a) for a in leaves]
-    flat = dnp.concatenate(parts) if any(isbox(a) for a in leaves) else np.concatenate(parts or [np.zeros(0)])
-
-    def unflatten(vec):
-        out, start = [], 0
-        for shape in shapes:
-            n = int(np.prod(shape))
-            out.append(dnp.reshape(vec[start : start + n], shape))
-            start += n
-        return td.unflatten(out)
-
-    return flat, unflatten
+    return ravel_pytree(value)  # (autograd's misc.flatten is JAX's ravel_pytree: difflab.flatten_util's, one place)
 
 
 def const_graph(fun, *args, **kwargs):

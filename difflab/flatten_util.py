@@ -1,0 +1,59 @@
+"""JAX's `jax.flatten_util.ravel_pytree`: a pytree of arrays as one flat vector, and the function back.
+
+The idiom for handing a pytree of parameters to `scipy.optimize.minimize`: `x0, unravel =
+ravel_pytree(params)`, then `fun(v) = loss(unravel(v))` and its gradient `dl.grad(fun)` (unravel
+of a traced vector slices and reshapes it with difflab's own ops, so it differentiates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import numpy as dnp
+from . import tree
+from .graph import Traced
+
+__all__ = ["ravel_pytree"]
+
+
+def ravel_pytree(pytree) -> tuple:
+    """(flat vector, unravel) of a pytree: JAX's `ravel_pytree`.
+
+    Shape contract: the vector is 1-D, the leaves raveled in flatten order (dict keys sorted) and
+    concatenated, float64 (complex128 if a leaf is complex); `unravel(v)` takes a vector of that
+    shape and gives the pytree back, each leaf with its shape and dtype (a float leaf a 0-d array, as
+    JAX's; from a traced vector, an integer leaf's entries have zero derivative, as JAX's cast gives them). A traced vector (inside dl.grad) gives traced leaves, so `dl.grad(lambda v: loss(unravel(v)))`
+    works; a pytree holding traced leaves gives a traced vector.
+
+    >>> v, unravel = ravel_pytree({"b": 1.0, "w": np.ones(2)})
+    >>> v, unravel(2 * v)["w"]
+    (array([1., 1., 1.]), array([2., 2.]))
+    """
+    leaves, td = tree.flatten(pytree)
+    shapes = [np.shape(x) for x in leaves]
+    dtypes = [x.dtype if isinstance(x, Traced) else np.result_type(x) for x in leaves]
+    flat_dtype = np.result_type(np.float64, *dtypes)
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    if any(isinstance(x, Traced) for x in leaves):
+        flat = dnp.concatenate([dnp.reshape(x, (-1,)) for x in leaves])
+    else:
+        flat = np.concatenate([np.ravel(x).astype(flat_dtype) for x in leaves] or [np.zeros(0, flat_dtype)])
+
+    def unravel(vector):
+        """The pytree back from a vector shaped as the flat one (leaves copied, never views of it)."""
+        if np.shape(vector) != (sum(sizes),):
+            raise ValueError(
+                f"unravel takes a vector of shape ({sum(sizes)},), the raveled pytree's, got shape {np.shape(vector)}"
+            )
+        out, start = [], 0
+        for shape, size, dtype in zip(shapes, sizes, dtypes):
+            part = vector[start : start + size]
+            if isinstance(part, Traced):  # (an integer or bool leaf's entry: a constant, as JAX's cast to it makes it)
+                leaf = dnp.reshape(part, shape)
+                out.append(leaf if np.dtype(dtype).kind in "fc" else dnp.stop_gradient(leaf))
+            else:
+                out.append(np.array(np.reshape(part, shape), dtype=dtype))
+            start += size
+        return td.unflatten(out)
+
+    return flat, unravel
