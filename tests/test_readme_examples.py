@@ -44,6 +44,7 @@ def test_every_python_block_is_covered_here():
             "@dl.custom_jvp",
             "# test_my_layer.py",
             "from difflab import nn",
+            "x0, unravel = ravel_pytr",
         ]
     )
 
@@ -87,6 +88,25 @@ def test_the_fragments_run_with_a_users_definitions():
     ns, _ = _run(_block("g, hv = dl.hvp(f, (x,), "), ns)
     np.testing.assert_allclose(ns["g"], np.cos(x), rtol=1e-12)
     np.testing.assert_allclose(ns["hv"], -np.sin(x) * v, rtol=1e-12)
+
+
+def test_the_ravel_pytree_example_fits_a_dict_of_parameters():
+    import scipy.optimize
+
+    import difflab as dl
+    import difflab.numpy as dnp
+    from difflab.flatten_util import ravel_pytree
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
+    params = {"w": np.zeros(3), "b": np.zeros(())}
+    ns = {"dl": dl, "scipy": scipy, "ravel_pytree": ravel_pytree, "params": params}
+    ns["loss"] = lambda p: dnp.sum((X @ p["w"] + p["b"] - y) ** 2)
+    code = _block("x0, unravel = ravel_pytr").replace("scipy.optimize.minimize(", "result = scipy.optimize.minimize(")
+    ns, _ = _run(code, ns)
+    fitted = ns["unravel"](ns["result"].x)
+    want = np.linalg.lstsq(np.c_[X, np.ones(20)], y, rcond=None)[0]  # least squares, closed form
+    np.testing.assert_allclose(np.r_[fitted["w"], fitted["b"]], want, rtol=1e-6, atol=1e-8)
 
 
 def test_the_custom_jvp_example():
