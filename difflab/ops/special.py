@@ -6050,12 +6050,13 @@ def _mathieu_angular(name, k):
 # times π/180), solving Mathieu's equation y″ = -(a - 2q·cos 2x)·y (x in radians; a = mathieu_a(m, q) for ce, mathieu_b
 # for se); the radial mathieu_modcem1/2, modsem1/2 (x plain) the modified one, y″ = (a - 2q·cosh 2x)·y. So each slope's
 # slope is that multiple of the value, and the family needs only the characteristic values, internal entries whose m
-# and q no rule differentiates here (difflab.scipy.special differentiates the angular pair and a, b in q: the traced
-# matrix). The angular pair and the characteristic values are difflab's (`_mathieu_eigen`: within 7e-14 of mpmath's
-# 45-digit Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones SciPy's,
-# NaN with an 'invalid' said where they are wrong: where SciPy's characteristic value is (its radial functions solve
-# another equation), and for the first kind where SciPy's pair breaks the Wronskian Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π
-# by more than 1e-8 (mathieu_modcem1(30, 10, 0.5): its value solves no equation, at large m and small q or x).
+# and q no rule differentiates here (difflab.scipy.special differentiates all six and a, b in q: the traced matrix).
+# The angular pair and the characteristic values are difflab's (`_mathieu_eigen`: within 7e-14 of mpmath's 45-digit
+# Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones (mathieurad64)
+# SciPy's where they agree with difflab's DLMF 28.24 Bessel-product sums to 1e-10, difflab's elsewhere (within 3e-14
+# of mpmath's; SciPy's sum over A₀ cancels at large m and small q or x, mathieu_modcem1(50, 0.5, 0.5) 25.1 for
+# 6.2e-77, and its characteristic values are wrong at large q), the second kind's only where it keeps the Wronskian
+# Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π: NaN with an 'invalid' said where neither difflab's nor SciPy's does.
 
 
 def _mathieu_characteristic(name):
@@ -6086,30 +6087,108 @@ mathieu_a_value = _mathieu_characteristic("mathieu_a")
 mathieu_b_value = _mathieu_characteristic("mathieu_b")
 
 
-def _mathieu_radial(name, k):
-    """Part k of SciPy's radial `name`, NaN with an 'invalid' said where it is wrong (the family's comment says how
-    that is seen)."""
-    char = "mathieu_a" if "cem" in name else "mathieu_b"
+def _mathieu_radial_sum(name, m, s, weights, h, x, xp, jv, yv):
+    """(y, y′) of the radial `name` (mathieu_modcem1, ...) of order m at q = h² by DLMF 28.24's Bessel products,
+    Σ_ℓ w_ℓ·(J_(ℓ-s)(h e^-x)·C_(ℓ+s+p)(h e^x) ± J_(ℓ+s+p)(h e^-x)·C_(ℓ-s)(h e^x)), C = J (first kind) or Y (second),
+    p = 0, 1, 1, 2 for Mc_2n, Mc_2n+1, Ms_2n+1, Ms_2n+2, + for Mc, - for Ms; `weights` w_ℓ are
+    `_mathieu_radial_weights`' from the coefficients. x carries a trailing axis of 1 (the terms'); `xp` is NumPy or
+    difflab.numpy, `jv`, `yv` SciPy's or the registry's: the same sum on plain and traced values. d/dx by the chain
+    rule, J′ = (J_(k-1) - J_(k+1))/2."""
+    even = "cem" in name
+    second = yv if name.endswith("2") else jv
+    p = m % 2 if even else 2 - m % 2
+    n = weights.shape[-1]
+    lo, hi = -s - 1, n + s + p  # (every order the sum and its slope read: J_(k±1) beside each J_k)
+    orders = np.arange(lo, hi + 1.0)
+    u1, u2 = h * xp.exp(-x), h * xp.exp(x)
+    tables = jv(orders, u1), second(orders, u2)
 
-    def impl(m, q, x):
-        sc = scipy_special()
-        unsafe = ~(
-            np.abs(q) <= _MATHIEU_PLAIN_Q
-        )  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf, 1e300)
-        if np.any(unsafe):
-            q = np.where(unsafe, 1.0, q).astype(np.result_type(q))
-        out = np.asarray(_scipy_output(name, k, 3)(m, q, x))
-        ours = _mathieu_plain(char, m, np.abs(q))
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(getattr(sc, char)(m, q) - ours) <= 1e-9 * np.maximum(1, np.abs(ours)))
-            if name.endswith("1"):
-                (y1, d1), (y2, d2) = getattr(sc, name)(m, q, x), getattr(sc, name[:-1] + "2")(m, q, x)
-                bad = bad | ~(np.abs((y1 * d2 - d1 * y2) * (np.pi / 2) - 1) <= 1e-8)
-            bad = np.broadcast_to(bad, out.shape) & ~np.isnan(out)
-        if np.any(bad):
+    def part(table, k, u):  # f_k(u) and u·f′_k(u) at the orders k, read from `table`
+        at = k - lo
+        return xp.take(table, at, axis=-1), u * 0.5 * (
+            xp.take(table, at - 1, axis=-1) - xp.take(table, at + 1, axis=-1)
+        )
+
+    near, far = np.arange(n) - s, np.arange(n) + s + p
+    (j_near, dj_near), (j_far, dj_far) = part(tables[0], near, u1), part(tables[0], far, u1)
+    (c_far, dc_far), (c_near, dc_near) = part(tables[1], far, u2), part(tables[1], near, u2)
+    sign = 1.0 if even else -1.0  # (d/dx of h e^-x is -h e^-x: the J parts' slopes negated)
+    y = (j_near * c_far + sign * (j_far * c_near)) @ weights
+    yp = (j_near * dc_far - dj_near * c_far + sign * (j_far * dc_near - dj_far * c_near)) @ weights
+    return y, yp
+
+
+def _mathieu_radial_weights(name, m, coefficients, s):
+    """DLMF 28.24's weights (-1)^(ℓ+n)·A_ℓ/(ε·A_s) (n = m // 2, (m - 2) // 2 for Ms_m at even m; ε = 2 for Mc_2n at
+    s = 0, else 1) from the coefficients of `_mathieu_eigen` or `difflab.scipy.special`'s traced ones. s is the
+    largest coefficient's index: SciPy's s = 0 divides by A_0, 1e-73 of the largest at m = 50, q = 0.5, and its sum
+    cancels to nothing (its mathieu_modcem1(50, 0.5, 0.5) is 25.1 for 6.2e-77)."""
+    half = m // 2 - (1 if "sem" in name and m % 2 == 0 else 0)
+    scale = (-1.0) ** (np.arange(len(coefficients)) + half)
+    if "cem" in name and m % 2 == 0 and s == 0:
+        scale = scale / 2.0
+    return coefficients * scale / coefficients[s]
+
+
+def _mathieu_radial_ours(name, m, q, x):
+    """difflab's (y, y′) of the radial `name` at the flat arrays m, q, x (NaN where m is not a whole order, q not in
+    (0, 1e6] or x not finite): one eigenvector per distinct (m, q), its Bessel-product sum at all of their x."""
+    from scipy.special import jv, yv
+
+    even = "cem" in name
+    y, yp = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    fine = np.flatnonzero(np.isfinite(m) & (q > 0) & (q <= _MATHIEU_PLAIN_Q) & np.isfinite(x))
+    pairs, group = np.unique(np.stack([m[fine], q[fine]], -1), axis=0, return_inverse=True)
+    for j, (mi, qi) in enumerate(pairs):
+        if _mathieu_whole("mathieu_cem" if even else "mathieu_sem", mi):
+            at = fine[group.ravel() == j]
+            _, coefficients, _ = _mathieu_eigen("mathieu_a" if even else "mathieu_b", int(mi), qi)
+            s = int(np.argmax(np.abs(coefficients)))
+            weights = _mathieu_radial_weights(name, int(mi), coefficients, s)
+            with np.errstate(all="ignore"):  # (a Y of large order overflows where its J partner is 0: NaN, said)
+                y[at], yp[at] = _mathieu_radial_sum(name, int(mi), s, weights, math.sqrt(qi), x[at, None], np, jv, yv)
+    return y, yp
+
+
+def _mathieu_radial_checked(name, m, q, x, theirs):
+    """(the pair, which points it is NaN at): SciPy's pair `theirs` where both parts agree with difflab's to 1e-10
+    relative or difflab's is not defined (m not whole, q <= 0: SciPy's NaN, its 0 of Ms at q = 0), else difflab's;
+    the second kind's only where it keeps the Wronskian with difflab's first kind, Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π,
+    to 1e-10 (its J·Y sum cancels at large q and small x: q = 1e4, x = 0.01), else SciPy's where that keeps it to
+    1e-8, else NaN."""
+    ours = _mathieu_radial_ours(name, m, q, x)
+    with np.errstate(all="ignore"):
+        agree = np.all([np.abs(t - o) <= 1e-10 * np.abs(o) for t, o in zip(theirs, ours)], axis=0)
+        good, fallback = np.isfinite(ours[0]) & np.isfinite(ours[1]), np.zeros(x.shape, bool)
+        if name.endswith("2"):
+            y1, d1 = _mathieu_radial_ours(name[:-1] + "1", m, q, x)
+            good &= np.abs((y1 * ours[1] - d1 * ours[0]) * (np.pi / 2) - 1) <= 1e-10
+            fallback = np.abs((y1 * theirs[1] - d1 * theirs[0]) * (np.pi / 2) - 1) <= 1e-8
+    defined = ~np.isnan(ours[0])
+    keep = agree | ~defined | (~good & fallback)
+    pair = [np.where(keep, t, np.where(good, o, np.nan)) for t, o in zip(theirs, ours)]
+    return pair, defined & ~keep & ~good
+
+
+def _mathieu_radial(name, k):
+    """Part k of the radial `name` (mathieu_modcem1, ...): SciPy's where it agrees with difflab's, difflab's where
+    not (`_mathieu_radial_checked`), NaN with an 'invalid' said where neither is right."""
+
+    def impl(*args):
+        typed = any(isinstance(a, (np.ndarray, np.generic)) for a in args)  # (SciPy's loop: Python numbers weak)
+        dtype = np.result_type(*args, np.float32) if typed else np.float64
+        shape = np.broadcast_shapes(*map(np.shape, args))
+        m, q, x = (a.astype(float).ravel() for a in np.broadcast_arrays(*map(np.asarray, args)))
+        unsafe = ~(np.abs(q) <= _MATHIEU_PLAIN_Q)  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf)
+        plain = [np.broadcast_to(a, shape) for a in args]
+        plain[1] = np.where(unsafe.reshape(shape), 1.0, plain[1]).astype(np.result_type(args[1]))
+        with np.errstate(all="ignore"):
+            theirs = [np.asarray(t, float).ravel() for t in getattr(scipy_special(), name)(*plain)]
+        pair, wrong = _mathieu_radial_checked(name, m, q, x, theirs)
+        if np.any(wrong):
             _say(f"{name}_{'yp' if k else 'y'}", "invalid")
-        out = np.where(bad | unsafe, np.nan, out).astype(out.dtype)
-        return out[()] if out.ndim == 0 else out
+        out = np.where(unsafe, np.nan, pair[k])
+        return out.reshape(shape).astype(dtype)[()]
 
     impl.__name__ = f"{name}_{k}"
     return impl
@@ -6122,7 +6201,13 @@ def _mathieu(name, even, radial, doc):
     value, slope = f"{name}_y", f"{name}_yp"
     refuse = (
         _refuse(name, "m"),
-        _refuse(name, "q", "x", "SciPy has no derivative in q; method='numeric' differences it"),
+        _refuse(
+            name,
+            "q",
+            "x",
+            f"difflab.scipy.special.{name} differentiates it in a scalar q (SciPy's ufunc on a "
+            "traced q reaches this entry); method='numeric' differences it",
+        ),
     )
     unit = 1.0 if radial else np.pi / 180
 
