@@ -6055,8 +6055,9 @@ def _mathieu_angular(name, k):
 # Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones (mathieurad64)
 # SciPy's where they agree with difflab's DLMF 28.24 Bessel-product sums to 1e-10, difflab's elsewhere (within 3e-14
 # of mpmath's; SciPy's sum over A₀ cancels at large m and small q or x, mathieu_modcem1(50, 0.5, 0.5) 25.1 for
-# 6.2e-77, and its characteristic values are wrong at large q), the second kind's only where it keeps the Wronskian
-# Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π: NaN with an 'invalid' said where neither difflab's nor SciPy's does.
+# 6.2e-77, and its characteristic values are wrong at large q), difflab's only where its two kinds keep the Wronskian
+# Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π to 1e-10: NaN with an 'invalid' said where neither difflab's pair nor SciPy's does
+# (none at m <= 60, q <= 1e5, x <= 5; at m = 100, q = 0.01 the J·Y terms overflow).
 
 
 def _mathieu_characteristic(name):
@@ -6087,42 +6088,52 @@ mathieu_a_value = _mathieu_characteristic("mathieu_a")
 mathieu_b_value = _mathieu_characteristic("mathieu_b")
 
 
-def _mathieu_radial_sum(name, m, s, weights, h, x, xp, jv, yv):
-    """(y, y′) of the radial `name` (mathieu_modcem1, ...) of order m at q = h² by DLMF 28.24's Bessel products,
-    Σ_ℓ w_ℓ·(J_(ℓ-s)(h e^-x)·C_(ℓ+s+p)(h e^x) ± J_(ℓ+s+p)(h e^-x)·C_(ℓ-s)(h e^x)), C = J (first kind) or Y (second),
-    p = 0, 1, 1, 2 for Mc_2n, Mc_2n+1, Ms_2n+1, Ms_2n+2, + for Mc, - for Ms; `weights` w_ℓ are
-    `_mathieu_radial_weights`' from the coefficients. x carries a trailing axis of 1 (the terms'); `xp` is NumPy or
-    difflab.numpy, `jv`, `yv` SciPy's or the registry's: the same sum on plain and traced values. d/dx by the chain
-    rule, J′ = (J_(k-1) - J_(k+1))/2."""
-    even = "cem" in name
-    second = yv if name.endswith("2") else jv
-    p = m % 2 if even else 2 - m % 2
-    n = weights.shape[-1]
-    lo, hi = -s - 1, n + s + p  # (every order the sum and its slope read: J_(k±1) beside each J_k)
-    orders = np.arange(lo, hi + 1.0)
+def _mathieu_radial_tables(name, reach, h, x, xp, jv, yv):
+    """(J_k(h e^-x), C_k(h e^x), h e^-x, h e^x) at the orders k = 0..reach (a trailing axis), C = J for the first
+    kind of `name`, Y for the second; x carries a trailing axis of 1. `xp` is NumPy or difflab.numpy, `jv`, `yv`
+    SciPy's or the registry's: the same sums on plain and traced values."""
+    orders = np.arange(reach + 1.0)
     u1, u2 = h * xp.exp(-x), h * xp.exp(x)
-    tables = jv(orders, u1), second(orders, u2)
+    return jv(orders, u1), (yv if name.endswith("2") else jv)(orders, u2), u1, u2
 
-    def part(table, k, u):  # f_k(u) and u·f′_k(u) at the orders k, read from `table`
-        at = k - lo
-        return xp.take(table, at, axis=-1), u * 0.5 * (
-            xp.take(table, at - 1, axis=-1) - xp.take(table, at + 1, axis=-1)
-        )
+
+def _mathieu_radial_terms(name, m, s, n, tables, xp):
+    """The n terms of DLMF 28.24's sum over A_2s for the radial `name` of order m, unweighted, and their slopes in x:
+    J_(ℓ-s)(h e^-x)·C_(ℓ+s+p)(h e^x) ± J_(ℓ+s+p)(h e^-x)·C_(ℓ-s)(h e^x), p = 0, 1, 1, 2 for Mc_2n, Mc_2n+1,
+    Ms_2n+1, Ms_2n+2, + for Mc, - for Ms, from `_mathieu_radial_tables` (orders to n + s + p); d/dx by the chain
+    rule, f′_k = (f_(k-1) - f_(k+1))/2, f_-k = (-1)^k f_k."""
+    j, c, u1, u2 = tables
+    even = "cem" in name
+    p = m % 2 if even else 2 - m % 2
+
+    def part(table, k, u):  # f_k(u) and u·f′_k(u) at the orders k
+        def at(i):
+            return xp.take(table, np.abs(i), axis=-1) * np.where((i < 0) & (i % 2 == 1), -1.0, 1.0)
+
+        return at(k), u * 0.5 * (at(k - 1) - at(k + 1))
 
     near, far = np.arange(n) - s, np.arange(n) + s + p
-    (j_near, dj_near), (j_far, dj_far) = part(tables[0], near, u1), part(tables[0], far, u1)
-    (c_far, dc_far), (c_near, dc_near) = part(tables[1], far, u2), part(tables[1], near, u2)
+    (j_near, dj_near), (j_far, dj_far) = part(j, near, u1), part(j, far, u1)
+    (c_far, dc_far), (c_near, dc_near) = part(c, far, u2), part(c, near, u2)
     sign = 1.0 if even else -1.0  # (d/dx of h e^-x is -h e^-x: the J parts' slopes negated)
-    y = (j_near * c_far + sign * (j_far * c_near)) @ weights
-    yp = (j_near * dc_far - dj_near * c_far + sign * (j_far * dc_near - dj_far * c_near)) @ weights
-    return y, yp
+    value = j_near * c_far + sign * (j_far * c_near)
+    return value, j_near * dc_far - dj_near * c_far + sign * (j_far * dc_near - dj_far * c_near)
+
+
+def _mathieu_radial_sum(name, m, s, weights, h, x, xp, jv, yv):
+    """(y, y′) of the radial `name` (mathieu_modcem1, ...) of order m at q = h² and x (a trailing axis of 1): DLMF
+    28.24's Bessel-product sum over A_2s (`_mathieu_radial_terms`) with `_mathieu_radial_weights`' weights."""
+    n = weights.shape[-1]
+    p = m % 2 if "cem" in name else 2 - m % 2
+    value, slope = _mathieu_radial_terms(name, m, s, n, _mathieu_radial_tables(name, n + s + p, h, x, xp, jv, yv), xp)
+    return value @ weights, slope @ weights
 
 
 def _mathieu_radial_weights(name, m, coefficients, s):
     """DLMF 28.24's weights (-1)^(ℓ+n)·A_ℓ/(ε·A_s) (n = m // 2, (m - 2) // 2 for Ms_m at even m; ε = 2 for Mc_2n at
-    s = 0, else 1) from the coefficients of `_mathieu_eigen` or `difflab.scipy.special`'s traced ones. s is the
-    largest coefficient's index: SciPy's s = 0 divides by A_0, 1e-73 of the largest at m = 50, q = 0.5, and its sum
-    cancels to nothing (its mathieu_modcem1(50, 0.5, 0.5) is 25.1 for 6.2e-77)."""
+    s = 0, else 1) from the coefficients of `_mathieu_eigen` or `difflab.scipy.special`'s traced ones, s the index
+    `_mathieu_radial_point` chose (SciPy's s = 0 divides by A_0, 1e-73 of the largest at m = 50, q = 0.5, and its sum
+    cancels to nothing: its mathieu_modcem1(50, 0.5, 0.5) is 25.1 for 6.2e-77)."""
     half = m // 2 - (1 if "sem" in name and m % 2 == 0 else 0)
     scale = (-1.0) ** (np.arange(len(coefficients)) + half)
     if "cem" in name and m % 2 == 0 and s == 0:
@@ -6131,10 +6142,16 @@ def _mathieu_radial_weights(name, m, coefficients, s):
 
 
 def _mathieu_radial_ours(name, m, q, x):
-    """difflab's (y, y′) of the radial `name` at the flat arrays m, q, x (NaN where m is not a whole order, q not in
-    (0, 1e6] or x not finite): one eigenvector per distinct (m, q), its Bessel-product sum at all of their x."""
-    from scipy.special import jv, yv
+    """difflab's (y, y′) of the radial `name` at the flat float64 arrays m, q, x (NaN where m is not a whole order, q
+    not in (0, 1e6] or x not finite), read-only: one eigenvector per distinct (m, q), its Bessel-product sum at all of
+    their x. Memoised on the arguments' bytes: the pair's two registry entries ask for the same sums, and the second
+    kind's check for the first kind's (a sum costs 5 s at 1000 x and q = 1e4)."""
+    return _mathieu_radial_memo(name, m.tobytes(), q.tobytes(), x.tobytes())
 
+
+@functools.lru_cache(maxsize=8)
+def _mathieu_radial_memo(name, *arguments):
+    m, q, x = (np.frombuffer(b) for b in arguments)
     even = "cem" in name
     y, yp = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
     fine = np.flatnonzero(np.isfinite(m) & (q > 0) & (q <= _MATHIEU_PLAIN_Q) & np.isfinite(x))
@@ -6142,28 +6159,73 @@ def _mathieu_radial_ours(name, m, q, x):
     for j, (mi, qi) in enumerate(pairs):
         if _mathieu_whole("mathieu_cem" if even else "mathieu_sem", mi):
             at = fine[group.ravel() == j]
-            _, coefficients, _ = _mathieu_eigen("mathieu_a" if even else "mathieu_b", int(mi), qi)
-            s = int(np.argmax(np.abs(coefficients)))
-            weights = _mathieu_radial_weights(name, int(mi), coefficients, s)
-            with np.errstate(all="ignore"):  # (a Y of large order overflows where its J partner is 0: NaN, said)
-                y[at], yp[at] = _mathieu_radial_sum(name, int(mi), s, weights, math.sqrt(qi), x[at, None], np, jv, yv)
+            y[at], yp[at], _ = _mathieu_radial_point(name, int(mi), qi, x[at, None])
+    y.flags.writeable = yp.flags.writeable = False  # (cached)
     return y, yp
+
+
+def _mathieu_radial_point(name, m, q, x):
+    """(y, y′, s) of the radial `name` at a plain whole m, 0 < q and the column x (shape (k, 1)), s (shape (k,)) the
+    A_2s each x's sum is over: the one with the least error bound ε·Σ_ℓ (|A_ℓ| + max|A|)/|A_s|·|term_ℓ| (the
+    coefficients are good to ε·max|A| absolute) relative to the pair (y, y′/κ), κ = √|a - 2q cosh 2x| + 1 the local
+    wavenumber, among 12 s from 0 to past m/2 and the largest coefficient's. The sum over A_0 (SciPy's) divides by
+    1e-73 of the largest at m = 50, q = 0.5; the largest is not always best either: J·Y products of large order
+    cancel at large q and small x (m = 11, q = 1e4, x = 0.01: s = 30, the largest, keeps the Wronskian to 1.6e-3,
+    s = 0 to 4e-15), and Mc⁽¹⁾_60 at q = 1000, x = 0 is 3e-10 off over the largest (s = 23), 1e-14 over s = 36."""
+    from scipy.special import jv, yv
+
+    a, coefficients, _ = _mathieu_eigen("mathieu_a" if "cem" in name else "mathieu_b", m, q)
+    size, n = np.abs(coefficients), len(coefficients)
+    top, last = int(np.argmax(size)), min(n - 1, max(int(np.argmax(size)), m // 2) + 10)
+    candidates = np.unique(np.r_[np.linspace(0, last, 12).round(), top, min(m // 2, n - 1)].astype(int))
+    p = m % 2 if "cem" in name else 2 - m % 2
+    kappa = np.sqrt(np.abs(a - 2 * q * np.cosh(2 * x[:, 0]))) + 1
+    best = (
+        np.full(x.shape[0], np.inf),
+        np.full(x.shape[0], np.nan),
+        np.full(x.shape[0], np.nan),
+        np.full(x.shape[0], top),
+    )
+    with np.errstate(all="ignore"):  # (a Y of large order overflows where its J partner is 0: NaN, said)
+        tables = _mathieu_radial_tables(name, n + last + p, math.sqrt(q), x, np, jv, yv)
+        for s in candidates[size[candidates] > 0]:
+            value, slope = _mathieu_radial_terms(name, m, int(s), n, tables, np)
+            weights = _mathieu_radial_weights(name, m, coefficients, int(s))
+            noise = np.finfo(float).eps * (size + size[top]) / size[s]
+            y, yp = value @ weights, slope @ weights
+            bound = (np.abs(value) @ noise + np.abs(slope) @ noise / kappa) / (np.abs(y) + np.abs(yp) / kappa)
+            better = np.nan_to_num(bound, nan=np.inf) < best[0]
+            for held, new in zip(best, (bound, y, yp, s)):
+                held[better] = new[better] if np.ndim(new) else new
+    return best[1], best[2], best[3]
+
+
+def _mathieu_wronskian(name, m, q, x, pair):
+    """|Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ - 2/π|·π/2 (Ms's alike) of `pair`, the radial `name`'s (y, y′) at the flat arrays m,
+    q, x, with difflab's other kind of its parity."""
+    first = name.endswith("1")
+    other = _mathieu_radial_ours(name[:-1] + ("2" if first else "1"), m, q, x)
+    (y1, d1), (y2, d2) = (pair, other) if first else (other, pair)
+    with np.errstate(all="ignore"):
+        return np.abs((y1 * d2 - d1 * y2) * (np.pi / 2) - 1)
+
+
+def _mathieu_radial_good(name, m, q, x):
+    """Where difflab's sums for the radial `name` at the flat arrays m, q, x are right: where its two kinds keep the
+    Wronskian to 1e-10 (either's error would show: it is their product's)."""
+    return _mathieu_wronskian(name, m, q, x, _mathieu_radial_ours(name, m, q, x)) <= 1e-10
 
 
 def _mathieu_radial_checked(name, m, q, x, theirs):
     """(the pair, which points it is NaN at): SciPy's pair `theirs` where both parts agree with difflab's to 1e-10
-    relative or difflab's is not defined (m not whole, q <= 0: SciPy's NaN, its 0 of Ms at q = 0), else difflab's;
-    the second kind's only where it keeps the Wronskian with difflab's first kind, Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π,
-    to 1e-10 (its J·Y sum cancels at large q and small x: q = 1e4, x = 0.01), else SciPy's where that keeps it to
-    1e-8, else NaN."""
+    relative or difflab's is not defined (m not whole, q <= 0: SciPy's NaN, its 0 of Ms at q = 0), else difflab's
+    where right (`_mathieu_radial_good`), else SciPy's where it keeps the Wronskian with difflab's other kind to 1e-8,
+    else NaN."""
     ours = _mathieu_radial_ours(name, m, q, x)
     with np.errstate(all="ignore"):
         agree = np.all([np.abs(t - o) <= 1e-10 * np.abs(o) for t, o in zip(theirs, ours)], axis=0)
-        good, fallback = np.isfinite(ours[0]) & np.isfinite(ours[1]), np.zeros(x.shape, bool)
-        if name.endswith("2"):
-            y1, d1 = _mathieu_radial_ours(name[:-1] + "1", m, q, x)
-            good &= np.abs((y1 * ours[1] - d1 * ours[0]) * (np.pi / 2) - 1) <= 1e-10
-            fallback = np.abs((y1 * theirs[1] - d1 * theirs[0]) * (np.pi / 2) - 1) <= 1e-8
+    good = _mathieu_radial_good(name, m, q, x)
+    fallback = _mathieu_wronskian(name, m, q, x, theirs) <= 1e-8
     defined = ~np.isnan(ours[0])
     keep = agree | ~defined | (~good & fallback)
     pair = [np.where(keep, t, np.where(good, o, np.nan)) for t, o in zip(theirs, ours)]

@@ -23,6 +23,8 @@ from ..ops.special import (
     _mathieu_eigen,
     _mathieu_matrix,
     _mathieu_plain,
+    _mathieu_radial_good,
+    _mathieu_radial_point,
     _mathieu_radial_sum,
     _mathieu_radial_weights,
     _mathieu_size,
@@ -712,21 +714,31 @@ def _mathieu_radial(name, m, q, x):
         )
     if not bool(_dnp.greater(q, 0.0)):  # (SciPy's radial functions are NaN at q < 0; DLMF's sums need h = √q > 0)
         raise ValueError(f"scipy.special.{name}: difflab differentiates it in q for 0 < q <= {_MATHIEU_Q:g} only")
-    char = "mathieu_a" if even else "mathieu_b"
-    coefficients, _ = _mathieu_fourier(char, m, q)
-    s = int(_np.argmax(_np.abs(_mathieu_eigen(char, m, float(_np.asarray(q.concrete)))[1])))
-    weights = _mathieu_radial_weights(name, m, coefficients, s)
-    bessel = _registry_names()
-    return _mathieu_radial_sum(
-        name, m, s, weights, _dnp.sqrt(q), _dnp.expand_dims(x, -1), _dnp, bessel["jv"], bessel["yv"]
-    )
+    plain = (_np.asarray(v.concrete if isinstance(v, _Traced) else v, float) for v in (m, q, x))
+    flat = [a.ravel() for a in _np.broadcast_arrays(*plain)]
+    if not _np.all(_mathieu_radial_good(name, *flat)):  # (a wrong number's derivative is no derivative)
+        raise ValueError(
+            f"scipy.special.{name}: difflab's sum loses digits at q = {float(flat[1][0]):g} and some of x (its pair "
+            "breaks the Wronskian: Bessel functions past the double range at large m and small q); no derivative there"
+        )
+    coefficients, _ = _mathieu_fourier("mathieu_a" if even else "mathieu_b", m, q)
+    chosen = _mathieu_radial_point(name, m, float(flat[1][0]), flat[2][:, None])[2]  # (each x's A_2s, the plain one's)
+    bessel, x = _registry_names(), _dnp.expand_dims(x, -1)
+    out = None
+    for s in _np.unique(chosen):
+        weights = _mathieu_radial_weights(name, m, coefficients, int(s))
+        pair = _mathieu_radial_sum(name, m, int(s), weights, _dnp.sqrt(q), x, _dnp, bessel["jv"], bessel["yv"])
+        at = (chosen == s).reshape(_np.shape(pair[0]))
+        out = pair if out is None else tuple(_dnp.where(at, new, held) for new, held in zip(pair, out))
+    return out
 
 
 def mathieu_modcem1(m, q, x):
     """The even radial Mathieu function of the first kind Mc⁽¹⁾_m(x, q) and its slope d/dx, as
     `scipy.special.mathieu_modcem1`, by difflab where SciPy's is wrong (DLMF 28.24's Bessel products over the
-    largest coefficient: within 3e-14 of mpmath's where SciPy's is O(1) off, mathieu_modcem1(50, 0.5, 0.5) 6.2e-77
-    for its 25.1), differentiable in x (every order) and, for a scalar 0 < q <= 2500, in q; m a plain whole number.
+    coefficient A_2s with the least error bound: within 3e-14 of mpmath's where SciPy's is O(1) off,
+    mathieu_modcem1(50, 0.5, 0.5) 6.2e-77 for its 25.1), differentiable in x (every order) and, for a scalar
+    0 < q <= 2500, in q; m a plain whole number.
 
     Shape contract: m, q, x broadcast (plain q); a traced q a scalar, x any shape; a pair of arrays of x's shape.
 
@@ -752,8 +764,9 @@ def mathieu_modsem1(m, q, x):
 
 def mathieu_modcem2(m, q, x):
     """The even radial Mathieu function of the second kind Mc⁽²⁾_m(x, q) and its slope, as
-    `scipy.special.mathieu_modcem2`, by difflab where SciPy's is wrong (DLMF 28.24's J·Y products, where they keep
-    the Wronskian with the first kind), differentiable in x and, for a scalar 0 < q <= 2500, in q.
+    `scipy.special.mathieu_modcem2`, by difflab where SciPy's is wrong (DLMF 28.24's J·Y products, as
+    `mathieu_modcem1`; NaN where neither pair keeps the Wronskian), differentiable in x and, for a scalar
+    0 < q <= 2500, in q.
 
     Shape contract: as `mathieu_modcem1`.
 
