@@ -60,7 +60,7 @@ def test_angular_slopes_in_x_by_all_methods():
 
 
 def test_radial_functions_are_nan_where_no_value_is_right():
-    """NaN with a DomainWarning where neither difflab's pair (mathieurad64; its J·Y terms overflow at m = 100, q = 0.01)
+    """NaN with a DomainWarning where neither difflab's pair (mathieurad64; subnormal Bessel factors at m = 100, q = 0.01)
     nor SciPy's keeps the Wronskian Mc1·Mc2′ - Mc1′·Mc2 = 2/π; SciPy's values where right
     (tests/test_mathieu_radial64.py has difflab's where SciPy's are wrong)."""
     with np.errstate(invalid="ignore"):

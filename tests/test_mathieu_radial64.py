@@ -88,14 +88,14 @@ def test_derivatives_in_q_forward_and_reverse():
 def test_derivatives_in_x_and_bad_arguments():
     """d/dx is the slope and d²/dx² Mathieu's modified equation's (a_30(10) = 900.05561951632687 by mpmath) where
     SciPy's value is wrong; NaN with a DomainWarning where neither difflab's pair nor SciPy's keeps the Wronskian (m =
-    100, q = 0.01: difflab's J·Y terms overflow; a traced q there refused); a traced m, q ≤ 0 or a vector q refused by
+    100, q = 0.01: Mc⁽¹⁾ 1.9e-284, its Bessel factors subnormal; a traced q there refused); a traced m, q ≤ 0 or a vector q refused by
     name."""
     name, m, q, x, value, slope = HARD[0]
     f = lambda t: dsp.mathieu_modcem1(m, q, t)[0]  # noqa: E731
     assert dl.grad(f)(x) == pytest.approx(slope, rel=1e-12)
     want = (900.05561951632687 - 2 * q * np.cosh(2 * x)) * value
     assert dl.hessian(f, method="forward")(x) == pytest.approx(want, rel=1e-12)
-    with pytest.warns(dl.DomainWarning, match="mathieu_modcem2"):  # (Y_k(0.11) overflows from k = 107: SciPy's NaN)
+    with pytest.warns(dl.DomainWarning, match="mathieu_modcem2"):  # (difflab's Mc⁽¹⁾ 2e-9 off: SciPy's NaN)
         assert np.isnan(dl.value_and_grad(lambda t: dsp.mathieu_modcem2(100, 0.01, t)[0])(0.1)[0])
     with pytest.raises(dl.NotDifferentiableError, match="argument m"):
         dl.grad(lambda t: dsp.mathieu_modsem1(t, 1.0, 0.5)[0])(2.0)

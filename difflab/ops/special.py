@@ -6057,7 +6057,7 @@ def _mathieu_angular(name, k):
 # of mpmath's; SciPy's sum over A₀ cancels at large m and small q or x, mathieu_modcem1(50, 0.5, 0.5) 25.1 for
 # 6.2e-77, and its characteristic values are wrong at large q), difflab's only where its two kinds keep the Wronskian
 # Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π to 1e-10: NaN with an 'invalid' said where neither difflab's pair nor SciPy's does
-# (none at m <= 60, q <= 1e5, x <= 5; at m = 100, q = 0.01 the J·Y terms overflow).
+# (none at m <= 60, q <= 1e5, x <= 5; where |Mc⁽¹⁾| < ~1e-284, m >= 77 at q = 1e-3: subnormal Bessel factors).
 
 
 def _mathieu_characteristic(name):
@@ -6159,19 +6159,39 @@ def _mathieu_radial_memo(name, *arguments):
     for j, (mi, qi) in enumerate(pairs):
         if _mathieu_whole("mathieu_cem" if even else "mathieu_sem", mi):
             at = fine[group.ravel() == j]
-            y[at], yp[at], _ = _mathieu_radial_point(name, int(mi), qi, x[at, None])
+            y[at], yp[at], _, _ = _mathieu_radial_point(name, int(mi), qi, x[at, None])
     y.flags.writeable = yp.flags.writeable = False  # (cached)
     return y, yp
 
 
+def _mathieu_radial_candidate(name, m, coefficients, s, tables, kappa):
+    """(bound, y, y′, count) at each x of the sum over A_2s from `_mathieu_radial_tables`: its first `count` terms,
+    those before the first that is not finite (a Y_k past the double range beside a J_k that underflowed, in the
+    decaying tail at large m and small q: the Wronskian checks what is left), and its error bound ε·Σ_ℓ (|A_ℓ| +
+    max|A|)/|A_2s|·|term_ℓ| (the coefficients are good to ε·max|A| absolute) relative to the pair (y, y′/κ), plus
+    ε·max|A|/|A_2s|, the divisor's own (a tiny A_2s has no digits: NumPy's eigh, the traced path's, gives 0 for
+    stev's 1e-100 at m = 81, q = 1e-3)."""
+    size = np.abs(coefficients)
+    value, slope = _mathieu_radial_terms(name, m, s, len(coefficients), tables, np)
+    finite = np.isfinite(value) & np.isfinite(slope)
+    count = np.where(finite.all(-1), finite.shape[-1], np.argmin(finite, -1))
+    kept = np.arange(finite.shape[-1]) < count[:, None]
+    value, slope = np.where(kept, value, 0.0), np.where(kept, slope, 0.0)
+    weights = _mathieu_radial_weights(name, m, coefficients, s)
+    noise = np.finfo(float).eps * (size + size.max()) / size[s]
+    y, yp = value @ weights, slope @ weights
+    bound = (np.abs(value) @ noise + np.abs(slope) @ noise / kappa) / (np.abs(y) + np.abs(yp) / kappa) + noise[s] / 2
+    return np.where(np.isfinite(y) & np.isfinite(yp) & ~np.isnan(bound), bound, np.inf), y, yp, count
+
+
 def _mathieu_radial_point(name, m, q, x):
-    """(y, y′, s) of the radial `name` at a plain whole m, 0 < q and the column x (shape (k, 1)), s (shape (k,)) the
-    A_2s each x's sum is over: the one with the least error bound ε·Σ_ℓ (|A_ℓ| + max|A|)/|A_s|·|term_ℓ| (the
-    coefficients are good to ε·max|A| absolute) relative to the pair (y, y′/κ), κ = √|a - 2q cosh 2x| + 1 the local
-    wavenumber, among 12 s from 0 to past m/2 and the largest coefficient's. The sum over A_0 (SciPy's) divides by
-    1e-73 of the largest at m = 50, q = 0.5; the largest is not always best either: J·Y products of large order
-    cancel at large q and small x (m = 11, q = 1e4, x = 0.01: s = 30, the largest, keeps the Wronskian to 1.6e-3,
-    s = 0 to 4e-15), and Mc⁽¹⁾_60 at q = 1000, x = 0 is 3e-10 off over the largest (s = 23), 1e-14 over s = 36."""
+    """(y, y′, s, count) of the radial `name` at a plain whole m, 0 < q and the column x (shape (k, 1)); s and count
+    (shape (k,)) the A_2s each x's sum is over and its count of terms: of 12 s from 0 to past m/2 and the largest
+    coefficient's, the one with the least error bound (`_mathieu_radial_candidate`; κ = √|a - 2q cosh 2x| + 1, the
+    local wavenumber). The sum over A_0 (SciPy's) divides by 1e-73 of the largest at m = 50, q = 0.5; the largest is
+    not always best either: J·Y products of large order cancel at large q and small x (m = 11, q = 1e4, x = 0.01:
+    s = 30, the largest, keeps the Wronskian to 1.6e-3, s = 0 to 4e-15), and Mc⁽¹⁾_60 at q = 1000, x = 0 is 3e-10
+    off over the largest (s = 23), 1e-14 over s = 36."""
     from scipy.special import jv, yv
 
     a, coefficients, _ = _mathieu_eigen("mathieu_a" if "cem" in name else "mathieu_b", m, q)
@@ -6180,24 +6200,16 @@ def _mathieu_radial_point(name, m, q, x):
     candidates = np.unique(np.r_[np.linspace(0, last, 12).round(), top, min(m // 2, n - 1)].astype(int))
     p = m % 2 if "cem" in name else 2 - m % 2
     kappa = np.sqrt(np.abs(a - 2 * q * np.cosh(2 * x[:, 0]))) + 1
-    best = (
-        np.full(x.shape[0], np.inf),
-        np.full(x.shape[0], np.nan),
-        np.full(x.shape[0], np.nan),
-        np.full(x.shape[0], top),
-    )
-    with np.errstate(all="ignore"):  # (a Y of large order overflows where its J partner is 0: NaN, said)
+    k = x.shape[0]
+    best = np.full(k, np.inf), np.full(k, np.nan), np.full(k, np.nan), np.full(k, top), np.full(k, n)
+    with np.errstate(all="ignore"):
         tables = _mathieu_radial_tables(name, n + last + p, math.sqrt(q), x, np, jv, yv)
         for s in candidates[size[candidates] > 0]:
-            value, slope = _mathieu_radial_terms(name, m, int(s), n, tables, np)
-            weights = _mathieu_radial_weights(name, m, coefficients, int(s))
-            noise = np.finfo(float).eps * (size + size[top]) / size[s]
-            y, yp = value @ weights, slope @ weights
-            bound = (np.abs(value) @ noise + np.abs(slope) @ noise / kappa) / (np.abs(y) + np.abs(yp) / kappa)
-            better = np.nan_to_num(bound, nan=np.inf) < best[0]
-            for held, new in zip(best, (bound, y, yp, s)):
-                held[better] = new[better] if np.ndim(new) else new
-    return best[1], best[2], best[3]
+            bound, y, yp, count = _mathieu_radial_candidate(name, m, coefficients, int(s), tables, kappa)
+            better = bound < best[0]
+            for held, new in zip(best, (bound, y, yp, np.full(k, s), count)):
+                held[better] = new[better]
+    return best[1:]
 
 
 def _mathieu_wronskian(name, m, q, x, pair):

@@ -722,13 +722,14 @@ def _mathieu_radial(name, m, q, x):
             "breaks the Wronskian: Bessel functions past the double range at large m and small q); no derivative there"
         )
     coefficients, _ = _mathieu_fourier("mathieu_a" if even else "mathieu_b", m, q)
-    chosen = _mathieu_radial_point(name, m, float(flat[1][0]), flat[2][:, None])[2]  # (each x's A_2s, the plain one's)
+    # each x's A_2s and count of terms, the plain sum's
+    chosen = _np.stack(_mathieu_radial_point(name, m, float(flat[1][0]), flat[2][:, None])[2:], -1)
     bessel, x = _registry_names(), _dnp.expand_dims(x, -1)
     out = None
-    for s in _np.unique(chosen):
-        weights = _mathieu_radial_weights(name, m, coefficients, int(s))
+    for s, count in _np.unique(chosen, axis=0):
+        weights = _mathieu_radial_weights(name, m, coefficients, int(s))[:count]
         pair = _mathieu_radial_sum(name, m, int(s), weights, _dnp.sqrt(q), x, _dnp, bessel["jv"], bessel["yv"])
-        at = (chosen == s).reshape(_np.shape(pair[0]))
+        at = _np.all(chosen == (s, count), -1).reshape(_np.shape(pair[0]))
         out = pair if out is None else tuple(_dnp.where(at, new, held) for new, held in zip(pair, out))
     return out
 
