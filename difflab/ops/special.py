@@ -6104,12 +6104,14 @@ def _mathieu_angular(name, k):
 # times π/180), solving Mathieu's equation y″ = -(a - 2q·cos 2x)·y (x in radians; a = mathieu_a(m, q) for ce, mathieu_b
 # for se); the radial mathieu_modcem1/2, modsem1/2 (x plain) the modified one, y″ = (a - 2q·cosh 2x)·y. So each slope's
 # slope is that multiple of the value, and the family needs only the characteristic values, internal entries whose m
-# and q no rule differentiates here (difflab.scipy.special differentiates the angular pair and a, b in q: the traced
-# matrix). The angular pair and the characteristic values are difflab's (`_mathieu_eigen`: within 7e-14 of mpmath's
-# 45-digit Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones SciPy's,
-# NaN with an 'invalid' said where they are wrong: where SciPy's characteristic value is (its radial functions solve
-# another equation), and for the first kind where SciPy's pair breaks the Wronskian Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π
-# by more than 1e-8 (mathieu_modcem1(30, 10, 0.5): its value solves no equation, at large m and small q or x).
+# and q no rule differentiates here (difflab.scipy.special differentiates all six and a, b in q: the traced matrix).
+# The angular pair and the characteristic values are difflab's (`_mathieu_eigen`: within 7e-14 of mpmath's 45-digit
+# Fourier sums; SciPy's are O(1) wrong at large q and m, 0.0 for 2.892 at q = 2000); the radial ones (mathieurad64)
+# SciPy's where they agree with difflab's DLMF 28.24 Bessel-product sums to 1e-10, difflab's elsewhere (within 3e-14
+# of mpmath's; SciPy's sum over A₀ cancels at large m and small q or x, mathieu_modcem1(50, 0.5, 0.5) 25.1 for
+# 6.2e-77, and its characteristic values are wrong at large q), difflab's only where its two kinds keep the Wronskian
+# Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ = 2/π to 1e-10: NaN with an 'invalid' said where neither difflab's pair nor SciPy's does
+# (none at m <= 60, q <= 1e5, x <= 5; where |Mc⁽¹⁾| < ~1e-284, m >= 77 at q = 1e-3: subnormal Bessel factors).
 
 
 def _mathieu_characteristic(name):
@@ -6140,30 +6142,181 @@ mathieu_a_value = _mathieu_characteristic("mathieu_a")
 mathieu_b_value = _mathieu_characteristic("mathieu_b")
 
 
-def _mathieu_radial(name, k):
-    """Part k of SciPy's radial `name`, NaN with an 'invalid' said where it is wrong (the family's comment says how
-    that is seen)."""
-    char = "mathieu_a" if "cem" in name else "mathieu_b"
+def _mathieu_radial_tables(name, reach, h, x, xp, jv, yv):
+    """(J_k(h e^-x), C_k(h e^x), h e^-x, h e^x) at the orders k = 0..reach (a trailing axis), C = J for the first
+    kind of `name`, Y for the second; x carries a trailing axis of 1. `xp` is NumPy or difflab.numpy, `jv`, `yv`
+    SciPy's or the registry's: the same sums on plain and traced values."""
+    orders = np.arange(reach + 1.0)
+    u1, u2 = h * xp.exp(-x), h * xp.exp(x)
+    return jv(orders, u1), (yv if name.endswith("2") else jv)(orders, u2), u1, u2
 
-    def impl(m, q, x):
-        sc = scipy_special()
-        unsafe = ~(
-            np.abs(q) <= _MATHIEU_PLAIN_Q
-        )  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf, 1e300)
-        if np.any(unsafe):
-            q = np.where(unsafe, 1.0, q).astype(np.result_type(q))
-        out = np.asarray(_scipy_output(name, k, 3)(m, q, x))
-        ours = _mathieu_plain(char, m, np.abs(q))
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(getattr(sc, char)(m, q) - ours) <= 1e-9 * np.maximum(1, np.abs(ours)))
-            if name.endswith("1"):
-                (y1, d1), (y2, d2) = getattr(sc, name)(m, q, x), getattr(sc, name[:-1] + "2")(m, q, x)
-                bad = bad | ~(np.abs((y1 * d2 - d1 * y2) * (np.pi / 2) - 1) <= 1e-8)
-            bad = np.broadcast_to(bad, out.shape) & ~np.isnan(out)
-        if np.any(bad):
+
+def _mathieu_radial_terms(name, m, s, n, tables, xp):
+    """The n terms of DLMF 28.24's sum over A_2s for the radial `name` of order m, unweighted, and their slopes in x:
+    J_(ℓ-s)(h e^-x)·C_(ℓ+s+p)(h e^x) ± J_(ℓ+s+p)(h e^-x)·C_(ℓ-s)(h e^x), p = 0, 1, 1, 2 for Mc_2n, Mc_2n+1,
+    Ms_2n+1, Ms_2n+2, + for Mc, - for Ms, from `_mathieu_radial_tables` (orders to n + s + p); d/dx by the chain
+    rule, f′_k = (f_(k-1) - f_(k+1))/2, f_-k = (-1)^k f_k."""
+    j, c, u1, u2 = tables
+    even = "cem" in name
+    p = m % 2 if even else 2 - m % 2
+
+    def part(table, k, u):  # f_k(u) and u·f′_k(u) at the orders k
+        def at(i):
+            return xp.take(table, np.abs(i), axis=-1) * np.where((i < 0) & (i % 2 == 1), -1.0, 1.0)
+
+        return at(k), u * 0.5 * (at(k - 1) - at(k + 1))
+
+    near, far = np.arange(n) - s, np.arange(n) + s + p
+    (j_near, dj_near), (j_far, dj_far) = part(j, near, u1), part(j, far, u1)
+    (c_far, dc_far), (c_near, dc_near) = part(c, far, u2), part(c, near, u2)
+    sign = 1.0 if even else -1.0  # (d/dx of h e^-x is -h e^-x: the J parts' slopes negated)
+    value = j_near * c_far + sign * (j_far * c_near)
+    return value, j_near * dc_far - dj_near * c_far + sign * (j_far * dc_near - dj_far * c_near)
+
+
+def _mathieu_radial_sum(name, m, s, weights, h, x, xp, jv, yv):
+    """(y, y′) of the radial `name` (mathieu_modcem1, ...) of order m at q = h² and x (a trailing axis of 1): DLMF
+    28.24's Bessel-product sum over A_2s (`_mathieu_radial_terms`) with `_mathieu_radial_weights`' weights."""
+    n = weights.shape[-1]
+    p = m % 2 if "cem" in name else 2 - m % 2
+    value, slope = _mathieu_radial_terms(name, m, s, n, _mathieu_radial_tables(name, n + s + p, h, x, xp, jv, yv), xp)
+    return value @ weights, slope @ weights
+
+
+def _mathieu_radial_weights(name, m, coefficients, s):
+    """DLMF 28.24's weights (-1)^(ℓ+n)·A_ℓ/(ε·A_s) (n = m // 2, (m - 2) // 2 for Ms_m at even m; ε = 2 for Mc_2n at
+    s = 0, else 1) from the coefficients of `_mathieu_eigen` or `difflab.scipy.special`'s traced ones, s the index
+    `_mathieu_radial_point` chose (SciPy's s = 0 divides by A_0, 1e-73 of the largest at m = 50, q = 0.5, and its sum
+    cancels to nothing: its mathieu_modcem1(50, 0.5, 0.5) is 25.1 for 6.2e-77)."""
+    half = m // 2 - (1 if "sem" in name and m % 2 == 0 else 0)
+    scale = (-1.0) ** (np.arange(len(coefficients)) + half)
+    if "cem" in name and m % 2 == 0 and s == 0:
+        scale = scale / 2.0
+    return coefficients * scale / coefficients[s]
+
+
+def _mathieu_radial_ours(name, m, q, x):
+    """difflab's (y, y′) of the radial `name` at the flat float64 arrays m, q, x (NaN where m is not a whole order, q
+    not in (0, 1e6] or x not finite), read-only: one eigenvector per distinct (m, q), its Bessel-product sum at all of
+    their x. Memoised on the arguments' bytes: the pair's two registry entries ask for the same sums, and the second
+    kind's check for the first kind's (a sum costs 5 s at 1000 x and q = 1e4)."""
+    return _mathieu_radial_memo(name, m.tobytes(), q.tobytes(), x.tobytes())
+
+
+@functools.lru_cache(maxsize=8)
+def _mathieu_radial_memo(name, *arguments):
+    m, q, x = (np.frombuffer(b) for b in arguments)
+    even = "cem" in name
+    y, yp = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    fine = np.flatnonzero(np.isfinite(m) & (q > 0) & (q <= _MATHIEU_PLAIN_Q) & np.isfinite(x))
+    pairs, group = np.unique(np.stack([m[fine], q[fine]], -1), axis=0, return_inverse=True)
+    for j, (mi, qi) in enumerate(pairs):
+        if _mathieu_whole("mathieu_cem" if even else "mathieu_sem", mi):
+            at = fine[group.ravel() == j]
+            y[at], yp[at], _, _ = _mathieu_radial_point(name, int(mi), qi, x[at, None])
+    y.flags.writeable = yp.flags.writeable = False  # (cached)
+    return y, yp
+
+
+def _mathieu_radial_candidate(name, m, coefficients, s, tables, kappa):
+    """(bound, y, y′, count) at each x of the sum over A_2s from `_mathieu_radial_tables`: its first `count` terms,
+    those before the first that is not finite (a Y_k past the double range beside a J_k that underflowed, in the
+    decaying tail at large m and small q: the Wronskian checks what is left), and its error bound ε·Σ_ℓ (|A_ℓ| +
+    max|A|)/|A_2s|·|term_ℓ| (the coefficients are good to ε·max|A| absolute) relative to the pair (y, y′/κ), plus
+    ε·max|A|/|A_2s|, the divisor's own (a tiny A_2s has no digits: NumPy's eigh, the traced path's, gives 0 for
+    stev's 1e-100 at m = 81, q = 1e-3)."""
+    size = np.abs(coefficients)
+    value, slope = _mathieu_radial_terms(name, m, s, len(coefficients), tables, np)
+    finite = np.isfinite(value) & np.isfinite(slope)
+    count = np.where(finite.all(-1), finite.shape[-1], np.argmin(finite, -1))
+    kept = np.arange(finite.shape[-1]) < count[:, None]
+    value, slope = np.where(kept, value, 0.0), np.where(kept, slope, 0.0)
+    weights = _mathieu_radial_weights(name, m, coefficients, s)
+    noise = np.finfo(float).eps * (size + size.max()) / size[s]
+    y, yp = value @ weights, slope @ weights
+    bound = (np.abs(value) @ noise + np.abs(slope) @ noise / kappa) / (np.abs(y) + np.abs(yp) / kappa) + noise[s] / 2
+    return np.where(np.isfinite(y) & np.isfinite(yp) & ~np.isnan(bound), bound, np.inf), y, yp, count
+
+
+def _mathieu_radial_point(name, m, q, x):
+    """(y, y′, s, count) of the radial `name` at a plain whole m, 0 < q and the column x (shape (k, 1)); s and count
+    (shape (k,)) the A_2s each x's sum is over and its count of terms: of 12 s from 0 to past m/2 and the largest
+    coefficient's, the one with the least error bound (`_mathieu_radial_candidate`; κ = √|a - 2q cosh 2x| + 1, the
+    local wavenumber). The sum over A_0 (SciPy's) divides by 1e-73 of the largest at m = 50, q = 0.5; the largest is
+    not always best either: J·Y products of large order cancel at large q and small x (m = 11, q = 1e4, x = 0.01:
+    s = 30, the largest, keeps the Wronskian to 1.6e-3, s = 0 to 4e-15), and Mc⁽¹⁾_60 at q = 1000, x = 0 is 3e-10
+    off over the largest (s = 23), 1e-14 over s = 36."""
+    from scipy.special import jv, yv
+
+    a, coefficients, _ = _mathieu_eigen("mathieu_a" if "cem" in name else "mathieu_b", m, q)
+    size, n = np.abs(coefficients), len(coefficients)
+    top, last = int(np.argmax(size)), min(n - 1, max(int(np.argmax(size)), m // 2) + 10)
+    candidates = np.unique(np.r_[np.linspace(0, last, 12).round(), top, min(m // 2, n - 1)].astype(int))
+    p = m % 2 if "cem" in name else 2 - m % 2
+    kappa = np.sqrt(np.abs(a - 2 * q * np.cosh(2 * x[:, 0]))) + 1
+    k = x.shape[0]
+    best = np.full(k, np.inf), np.full(k, np.nan), np.full(k, np.nan), np.full(k, top), np.full(k, n)
+    with np.errstate(all="ignore"):
+        tables = _mathieu_radial_tables(name, n + last + p, math.sqrt(q), x, np, jv, yv)
+        for s in candidates[size[candidates] > 0]:
+            bound, y, yp, count = _mathieu_radial_candidate(name, m, coefficients, int(s), tables, kappa)
+            better = bound < best[0]
+            for held, new in zip(best, (bound, y, yp, np.full(k, s), count)):
+                held[better] = new[better]
+    return best[1:]
+
+
+def _mathieu_wronskian(name, m, q, x, pair):
+    """|Mc⁽¹⁾Mc⁽²⁾′ - Mc⁽¹⁾′Mc⁽²⁾ - 2/π|·π/2 (Ms's alike) of `pair`, the radial `name`'s (y, y′) at the flat arrays m,
+    q, x, with difflab's other kind of its parity."""
+    first = name.endswith("1")
+    other = _mathieu_radial_ours(name[:-1] + ("2" if first else "1"), m, q, x)
+    (y1, d1), (y2, d2) = (pair, other) if first else (other, pair)
+    with np.errstate(all="ignore"):
+        return np.abs((y1 * d2 - d1 * y2) * (np.pi / 2) - 1)
+
+
+def _mathieu_radial_good(name, m, q, x):
+    """Where difflab's sums for the radial `name` at the flat arrays m, q, x are right: where its two kinds keep the
+    Wronskian to 1e-10 (either's error would show: it is their product's)."""
+    return _mathieu_wronskian(name, m, q, x, _mathieu_radial_ours(name, m, q, x)) <= 1e-10
+
+
+def _mathieu_radial_checked(name, m, q, x, theirs):
+    """(the pair, which points it is NaN at): SciPy's pair `theirs` where both parts agree with difflab's to 1e-10
+    relative or difflab's is not defined (m not whole, q <= 0: SciPy's NaN, its 0 of Ms at q = 0), else difflab's
+    where right (`_mathieu_radial_good`), else SciPy's where it keeps the Wronskian with difflab's other kind to 1e-8,
+    else NaN."""
+    ours = _mathieu_radial_ours(name, m, q, x)
+    with np.errstate(all="ignore"):
+        agree = np.all([np.abs(t - o) <= 1e-10 * np.abs(o) for t, o in zip(theirs, ours)], axis=0)
+    good = _mathieu_radial_good(name, m, q, x)
+    fallback = _mathieu_wronskian(name, m, q, x, theirs) <= 1e-8
+    defined = ~np.isnan(ours[0])
+    keep = agree | ~defined | (~good & fallback)
+    pair = [np.where(keep, t, np.where(good, o, np.nan)) for t, o in zip(theirs, ours)]
+    return pair, defined & ~keep & ~good
+
+
+def _mathieu_radial(name, k):
+    """Part k of the radial `name` (mathieu_modcem1, ...): SciPy's where it agrees with difflab's, difflab's where
+    not (`_mathieu_radial_checked`), NaN with an 'invalid' said where neither is right."""
+
+    def impl(*args):
+        typed = any(isinstance(a, (np.ndarray, np.generic)) for a in args)  # (SciPy's loop: Python numbers weak)
+        dtype = np.result_type(*args, np.float32) if typed else np.float64
+        shape = np.broadcast_shapes(*map(np.shape, args))
+        m, q, x = (a.astype(float).ravel() for a in np.broadcast_arrays(*map(np.asarray, args)))
+        unsafe = ~(np.abs(q) <= _MATHIEU_PLAIN_Q)  # (SciPy 1.17's radial functions crash, SIGSEGV, at q = NaN, inf)
+        plain = [np.broadcast_to(a, shape) for a in args]
+        plain[1] = np.where(unsafe.reshape(shape), 1.0, plain[1]).astype(np.result_type(args[1]))
+        with np.errstate(all="ignore"):
+            theirs = [np.asarray(t, float).ravel() for t in getattr(scipy_special(), name)(*plain)]
+        pair, wrong = _mathieu_radial_checked(name, m, q, x, theirs)
+        if np.any(wrong):
             _say(f"{name}_{'yp' if k else 'y'}", "invalid")
-        out = np.where(bad | unsafe, np.nan, out).astype(out.dtype)
-        return out[()] if out.ndim == 0 else out
+        out = np.where(unsafe, np.nan, pair[k])
+        return out.reshape(shape).astype(dtype)[()]
 
     impl.__name__ = f"{name}_{k}"
     return impl
@@ -6176,7 +6329,13 @@ def _mathieu(name, even, radial, doc):
     value, slope = f"{name}_y", f"{name}_yp"
     refuse = (
         _refuse(name, "m"),
-        _refuse(name, "q", "x", "SciPy has no derivative in q; method='numeric' differences it"),
+        _refuse(
+            name,
+            "q",
+            "x",
+            f"difflab.scipy.special.{name} differentiates it in a scalar q (SciPy's ufunc on a "
+            "traced q reaches this entry); method='numeric' differences it",
+        ),
     )
     unit = 1.0 if radial else np.pi / 180
 
