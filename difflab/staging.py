@@ -113,6 +113,7 @@ class Jitted:
             raise TypeError(f"static_argnames must be a str or a tuple of str, got {static_argnames!r}")
         self.static_argnames = tuple(names)
         self._signature = _signature_of(f)
+        self._static_reach = -1  # the last positional parameter that is static (a call leaving it out gets its default)
         self._check_against_signature()
         self._cache: OrderedDict = OrderedDict()
         self._positions: dict = {}  # the static positions for each number of arguments a call brought
@@ -141,12 +142,14 @@ class Jitted:
                     f"jit: static_argnames={n!r} is not a positional parameter of {name} "
                     f"({', '.join(positional) or 'it has none'})"
                 )
+        reach = [i for i in self.static_argnums if 0 <= i < len(positional)]
+        self._static_reach = max([*reach, *(positional.index(n) for n in self.static_argnames)], default=-1)
 
     def __difflab_reads__(self):
         return (("f", self.f),)  # inlined into an enclosing trace: what f reads is that trace's to check
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
+        if kwargs or len(args) <= self._static_reach:  # (a static parameter left out: its default, as JAX's jit)
             args = self._by_position(args, kwargs)
         flat = [tree.flatten(a) for a in args]
         if any(isinstance(x, Traced) for lv, _ in flat for x in lv):
@@ -307,27 +310,43 @@ def make_jaxpr(f, static_argnums=()):
     nums = check_positions(static_argnums, "static_argnums")
 
     @functools.wraps(f)
-    def traced(*args) -> Graph:
+    def traced(*args, **kwargs) -> Graph:
         n = len(args)
         for i in nums:
             if not -n <= i < n:
                 raise ValueError(f"make_jaxpr: static_argnums={i} is out of range for a call with {n} argument(s)")
         static = {i % n for i in nums}
-        return trace(
-            _Bound(f, tuple(sorted(static)), tuple(args[i] for i in sorted(static)), n), *_dynamic(args, static)
-        )
+        args = tuple(a if i in static else tree.tree_map(_standing_in, a) for i, a in enumerate(args))
+        bound = _Bound(f, tuple(sorted(static)), tuple(args[i] for i in sorted(static)), n)
+        dyn = _dynamic(args, static)
+        g, keyword_values = _keywords_last(bound, len(dyn), kwargs)
+        return trace(g, *dyn, *keyword_values)
 
     return traced
+
+
+def _keywords_last(f, n, kwargs) -> tuple:
+    """(g, kwargs' values) with g(*n positional, *those values) = f(*n positional, **kwargs): keyword arguments
+    made graph inputs after the positional ones, as JAX's make_jaxpr and eval_shape take them."""
+    if not kwargs:
+        return f, ()
+    keys = tuple(kwargs)
+
+    def g(*a):
+        return f(*a[:n], **dict(zip(keys, a[n:])))
+
+    g.__name__ = getattr(f, "__name__", "f")
+    return g, tuple(tree.tree_map(_standing_in, kwargs[k]) for k in keys)
 
 
 def _dynamic(args, static) -> list:
     return [a for i, a in enumerate(args) if i not in static]
 
 
-def eval_shape(f, *args):
+def eval_shape(f, *args, **kwargs):
     """JAX's `eval_shape`: the shapes and dtypes of f's outputs, as a pytree of `ShapeDtypeStruct`, from a trace.
 
-    Shape contract: args as f's (pytrees of numbers and arrays), any leaf may be a `ShapeDtypeStruct`
+    Shape contract: args and kwargs as f's (pytrees of numbers and arrays), any leaf may be a `ShapeDtypeStruct`
     (f is traced at zeros of that shape and dtype); the result has the structure of f's output. The trace
     runs f's Python once at those values; its branches are those values' (JAX would refuse a branch on them).
 
@@ -336,16 +355,23 @@ def eval_shape(f, *args):
     {'y': ShapeDtypeStruct(shape=(2, 2), dtype=float64)}
     """
     check_function(f, "eval_shape")
-    xs = [tree.tree_map(_standing_in, a) for a in args]
+    leaves, arg_td = tree.flatten((list(args), kwargs))
+    # a Python number stays a Python number (NumPy's weak scalar, as JAX's weak type: float32 · 2 is float32), where
+    # a graph input would be a float64 or int64 array and promote the output
+    inputs = [k for k, x in enumerate(leaves) if type(x) not in (bool, int, float, complex)]
     found: list = []
 
-    def recorded(*a):
-        out = f(*a)
-        leaves, td = tree.flatten(out)
+    def recorded(*xs):
+        filled = list(leaves)
+        for k, x in zip(inputs, xs):
+            filled[k] = x
+        a, kw = arg_td.unflatten(filled)
+        out_leaves, td = tree.flatten(f(*a, **kw))
         found.append(td)
-        return leaves
+        return out_leaves
 
-    graph = trace(recorded, *xs)
+    recorded.__name__ = getattr(f, "__name__", "f")
+    graph = trace(recorded, *(_standing_in(leaves[k]) for k in inputs))
     return found[-1].unflatten([_struct(v) for v in graph.outputs])
 
 

@@ -463,9 +463,9 @@ class _Bound:
         self.fixed = dict(zip(static, values))
         self.n = n
 
-    def __call__(self, *dyn):
+    def __call__(self, *dyn, **kwargs):
         it = iter(dyn)
-        return self.f(*[self.fixed[i] if i in self.fixed else next(it) for i in range(self.n)])
+        return self.f(*[self.fixed[i] if i in self.fixed else next(it) for i in range(self.n)], **kwargs)
 
 
 def _static_positions(f, n, static_argnums, static_argnames):
