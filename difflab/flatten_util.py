@@ -7,6 +7,8 @@ of a traced vector slices and reshapes it with difflab's own ops, so it differen
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import numpy as dnp
@@ -31,7 +33,7 @@ def ravel_pytree(pytree) -> tuple:
     """
     leaves, td = tree.flatten(pytree)
     shapes = [np.shape(x) for x in leaves]
-    dtypes = [x.dtype if isinstance(x, Traced) else np.result_type(x) for x in leaves]
+    dtypes = [x.dtype if isinstance(x, Traced) else _numeric_dtype(x, k) for k, x in enumerate(leaves)]
     flat_dtype = np.result_type(np.float64, *dtypes)
     sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
     if any(isinstance(x, Traced) for x in leaves):
@@ -48,12 +50,26 @@ def ravel_pytree(pytree) -> tuple:
         out, start = [], 0
         for shape, size, dtype in zip(shapes, sizes, dtypes):
             part = vector[start : start + size]
-            if isinstance(part, Traced):  # (an integer or bool leaf's entry: a constant, as JAX's cast to it makes it)
+            if isinstance(part, Traced):  # (an integer or bool leaf: cast, as the plain path and JAX's unravel cast it)
                 leaf = dnp.reshape(part, shape)
-                out.append(leaf if np.dtype(dtype).kind in "fc" else dnp.stop_gradient(leaf))
+                out.append(leaf if np.dtype(dtype).kind in "fc" else dnp.stop_gradient(leaf).astype(dtype))
             else:
                 out.append(np.array(np.reshape(part, shape), dtype=dtype))
             start += size
         return td.unflatten(out)
 
     return flat, unravel
+
+
+def _numeric_dtype(leaf, k):
+    """A leaf's dtype, refused by name unless it is a number or a numeric array (np.result_type would read a str
+    leaf as a dtype's name)."""
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is None and isinstance(leaf, numbers.Number):
+        dtype = np.asarray(leaf).dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biufc":
+        raise TypeError(
+            f"ravel_pytree: leaf {k} is a {type(leaf).__name__} ({leaf!r:.40}); the leaves must be numbers or numeric "
+            "arrays"
+        )
+    return dtype

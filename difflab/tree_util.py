@@ -47,6 +47,10 @@ def tree_unflatten(treedef: TreeDef, leaves):
     >>> tree_unflatten(tree_structure({"a": 0.0, "b": 0.0}), [1.0, 2.0])
     {'a': 1.0, 'b': 2.0}
     """
+    if not isinstance(treedef, TreeDef):
+        raise TypeError(
+            f"tree_unflatten takes a treedef (tree_structure's or tree_flatten's), got {type(treedef).__name__}"
+        )
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise ValueError(
