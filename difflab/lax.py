@@ -19,6 +19,7 @@ import operator
 import numpy as np
 
 from . import numpy as dnp
+from .graph import Traced
 from .tree import flatten
 
 from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
@@ -113,6 +114,13 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     leaves, td = flatten(elems)
     if not leaves:
         return elems
+    if not isinstance(axis, (int, np.integer)) or any(
+        not -np.ndim(x) <= axis < np.ndim(x) for x in leaves if np.ndim(x)
+    ):
+        raise ValueError(
+            f"dl.lax.associative_scan: axis={axis!r} is not an axis of elems's leaves (shapes "
+            f"{[np.shape(x) for x in leaves]})"
+        )
     lengths = {np.shape(leaf)[axis] if np.ndim(leaf) else None for leaf in leaves}
     if None in lengths or len(lengths) != 1:
         raise ValueError(
@@ -134,8 +142,8 @@ def associative_scan(fn, elems, reverse=False, axis=0):
 
     def prefixes(xs):
         n = np.shape(xs[0])[axis]
-        if n < 2:
-            return xs
+        if n < 2:  # (a copy of elems of length 0 or 1, never elems itself: outputs do not alias inputs)
+            return [x if isinstance(x, Traced) else np.array(x) for x in xs]
         odd = prefixes(combine([x[(*at, slice(0, n - 1, 2))] for x in xs], [x[(*at, slice(1, n, 2))] for x in xs]))
         even = combine([o[(*at, slice(0, (n - 1) // 2))] for o in odd], [x[(*at, slice(2, n, 2))] for x in xs])
         return [

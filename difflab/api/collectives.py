@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import threading
 from dataclasses import dataclass
 
@@ -171,6 +172,7 @@ def _apply(op, x, axis_name, what, groups=None):
             "every row of the vmap axis: leave it out (mask the rows, numpy.where, to reduce over a subset)"
         )
     if isinstance(axis_name, (tuple, list)):  # (JAX's reduction over several named axes: over each in turn)
+        _distinct(axis_name, what)
         if op is _GATHER:
             raise NotImplementedError(
                 f"all_gather over several axes {tuple(axis_name)!r}: gather over one axis name at a time (JAX 0.10's "
@@ -182,6 +184,17 @@ def _apply(op, x, axis_name, what, groups=None):
     axis = _bound(axis_name, what)
     params = (axis.name, axis.size, axis.token)
     return tree.tree_map(lambda leaf: op.bind(leaf if isinstance(leaf, Traced) else np.asarray(leaf), axis=params), x)
+
+
+def _distinct(names, what):
+    """names (a tuple of axis names), refused if one repeats: a reduction over it twice is no reduction JAX has."""
+    repeated = sorted({repr(n) for n in names if list(names).count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"{what} over axis names {tuple(names)!r}: {', '.join(repeated)} is named twice (JAX refuses a repeated "
+            "axis too: a reduction over each named axis once)"
+        )
+    return names
 
 
 def psum(x, axis_name, *, axis_index_groups=None):
@@ -197,7 +210,8 @@ def psum(x, axis_name, *, axis_index_groups=None):
     [2.0, 6.0]
     """
     if type(x) is int:  # (a constant on every row: size·x, no batched run needed)
-        return _bound(axis_name, "psum").size * x
+        names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
+        return math.prod(_bound(name, "psum").size for name in _distinct(names, "psum")) * x
     return _apply(_PSUM, x, axis_name, "psum", axis_index_groups)
 
 
