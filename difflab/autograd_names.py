@@ -32,9 +32,11 @@ def nary(unary):
 
     @functools.wraps(unary)
     def op(fun, argnum=0, *op_args, **op_kwargs):
+        argnum = _checked_argnum(argnum, unary.__name__)
+
         @functools.wraps(fun)
         def at(*args, **kwargs):
-            picks = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+            picks = (argnum,) if isinstance(argnum, int) else argnum
             for i in picks:
                 if not -len(args) <= i < len(args):
                     raise IndexError(f"argnum {i} is out of range for {len(args)} positional argument(s)")
@@ -52,6 +54,15 @@ def nary(unary):
         return at
 
     return op
+
+
+def _checked_argnum(argnum, name):
+    """argnum as an int or a tuple of ints (NumPy integers taken), else a TypeError naming it."""
+    many = isinstance(argnum, (tuple, list))
+    picks = tuple(argnum) if many else (argnum,)
+    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in picks):
+        raise TypeError(f"{name}: argnum must be an int or a tuple of ints, got {argnum!r}")
+    return tuple(map(int, picks)) if many else int(argnum)
 
 
 def _ones_like(y):
@@ -121,7 +132,9 @@ def holomorphic_grad(fun, x, method="reverse"):
     (2+4j)
     """
     out, pullback = vjp(fun, x, method=method)
-    return pullback(np.ones_like(out) + 0j if np.ndim(out) else 1.0 + 0j)[0]
+    # (a real output, as of a real x, takes a real cotangent: autograd's grad of the real part)
+    one = 1.0 + 0j if np.iscomplexobj(out) else 1.0
+    return pullback(np.full(np.shape(out), one) if np.ndim(out) else one)[0]
 
 
 @nary
@@ -150,7 +163,13 @@ def tensor_jacobian_product(fun, argnum=0, method="reverse"):
     """
 
     def vector_dot_fun(*args, **kwargs):
+        if len(args) < 2:
+            raise TypeError(
+                "tensor_jacobian_product(fun)(*args, vector) takes fun's arguments and then the vector (autograd's "
+                f"order), got {len(args)} argument(s)"
+            )
         args, vector = args[:-1], args[-1]
         return dnp.tensordot(vector, fun(*args, **kwargs), axes=np.ndim(vector))
 
+    argnum = _checked_argnum(argnum, "tensor_jacobian_product")
     return nary(lambda g, x: jacobian(g, method=method)(x))(vector_dot_fun, argnum)
