@@ -1867,23 +1867,31 @@ def _poch_z_partial(out, z, m):
     it is the same partial through 1/Γ(z) = Γ(1 - z)·sin(πz)/π, Γ(z + m)Γ(1 - z)·(cos(πz) + sin(πz)·(ψ(z + m) -
     ψ(1 - z))/π), smooth near -k (so its own slope is poch's second: 2Γ(m)(ψ(m) + γ) at z = 0); 0 where m = 0
     (poch(z, 0) = 1)."""
-    pole = where(less_equal(z, 0.0), equal(z, floor(z)), False)
+    z_pole = where(less_equal(z, 0.0), equal(z, floor(z)), False)
     s = z + m
-    pole = where(where(less_equal(s, 0.0), equal(s, floor(s)), False), False, pole)
+    s_pole = where(less_equal(s, 0.0), equal(s, floor(s)), False)
+    pole, both = where(s_pole, False, z_pole), where(s_pole, z_pole, False)
     z_p, m_p = where(pole, z, 0.0), where(pole, m, 1.0)
-    z_o, m_o, out_o = where(pole, 1.0, z), where(pole, 1.0, m), where(pole, 0.0, out)
+    z_b, s_b, out_b = where(both, z, 0.0), where(both, s, 0.0), where(both, out, 0.0)
+    held = where(pole, True, both)  # (the general form's arguments held at 1 where a pole form answers)
+    z_o, m_o, out_o = where(held, 1.0, z), where(held, 1.0, m), where(pole, 0.0, out)
     reflected = sin(math.pi * z_p) * ((psi(z_p + m_p) - psi(1.0 - z_p)) / math.pi)
     at_pole = gamma(z_p + m_p) * gamma(1.0 - z_p) * (cos(math.pi * z_p) + reflected)
-    return where(equal(m, 0.0), 0.0, where(pole, at_pole, out_o * _poch_slope(z_o, m_o)))
+    # both poles (z, z + m = -k, -j: an integer m, poch a polynomial in z, finite): ψ(z + m) - ψ(z) is ψ(1 - z - m) -
+    # ψ(1 - z) by the reflection ψ(1 - x) - ψ(x) = π·cot(πx), the cotangents equal a whole period apart
+    at_both = out_b * (psi(1.0 - s_b) - psi(1.0 - z_b))
+    return where(equal(m, 0.0), 0.0, where(pole, at_pole, where(both, at_both, out_o * _poch_slope(z_o, m_o))))
 
 
 def _poch_sympy_partial(sp, out, i, z, m):
     if i == 1:
         return out * sp.polygamma(0, z + m)
     s = z + m
-    pole = sp.And(z <= 0, sp.Eq(sp.floor(z), z), sp.Or(s > 0, sp.Ne(sp.floor(s), s)))
+    z_pole = sp.And(z <= 0, sp.Eq(sp.floor(z), z))
+    pole = sp.And(z_pole, sp.Or(s > 0, sp.Ne(sp.floor(s), s)))
     return sp.Piecewise(
         (sp.Integer(0), sp.Eq(m, 0)),
+        (out * (sp.polygamma(0, 1 - s) - sp.polygamma(0, 1 - z)), sp.And(z_pole, s <= 0, sp.Eq(sp.floor(s), s))),
         (
             sp.gamma(s)
             * sp.gamma(1 - z)
