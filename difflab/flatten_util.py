@@ -24,7 +24,8 @@ def ravel_pytree(pytree) -> tuple:
     Shape contract: the vector is 1-D, the leaves raveled in flatten order (dict keys sorted) and
     concatenated, float64 (complex128 if a leaf is complex); `unravel(v)` takes a vector of that
     shape and gives the pytree back, each leaf with its shape and dtype (a float leaf a 0-d array, as
-    JAX's; from a traced vector, an integer leaf's entries have zero derivative, as JAX's cast gives them). A traced vector (inside dl.grad) gives traced leaves, so `dl.grad(lambda v: loss(unravel(v)))`
+    JAX's; from a traced vector, an integer or bool leaf's entries are cast as the plain path casts them, with zero
+    derivative, as JAX's cast gives them: an integer leaf's whole values stay float64). A traced vector (inside dl.grad) gives traced leaves, so `dl.grad(lambda v: loss(unravel(v)))`
     works; a pytree holding traced leaves gives a traced vector.
 
     >>> v, unravel = ravel_pytree({"b": 1.0, "w": np.ones(2)})
@@ -50,15 +51,23 @@ def ravel_pytree(pytree) -> tuple:
         out, start = [], 0
         for shape, size, dtype in zip(shapes, sizes, dtypes):
             part = vector[start : start + size]
-            if isinstance(part, Traced):  # (an integer or bool leaf: cast, as the plain path and JAX's unravel cast it)
+            if isinstance(part, Traced):
                 leaf = dnp.reshape(part, shape)
-                out.append(leaf if np.dtype(dtype).kind in "fc" else dnp.stop_gradient(leaf).astype(dtype))
+                out.append(leaf if np.dtype(dtype).kind in "fc" else _as_integer(leaf, dtype))
             else:
                 out.append(np.array(np.reshape(part, shape), dtype=dtype))
             start += size
         return td.unflatten(out)
 
     return flat, unravel
+
+
+def _as_integer(leaf, dtype):
+    """A traced integer or bool leaf's entries, as the plain unravel's cast gives them (toward 0; bool: nonzero) with
+    zero derivative, as JAX's cast: trunc rather than astype(int), which would read the values and specialise the
+    trace (jit, prepare and vmap refuse that), so an int leaf's entries stay float64 values."""
+    held = dnp.stop_gradient(leaf)
+    return held.astype(bool) if np.dtype(dtype).kind == "b" else dnp.trunc(held)
 
 
 def _numeric_dtype(leaf, k):
