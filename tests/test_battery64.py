@@ -116,3 +116,15 @@ def test_poch_slope_where_both_gammas_have_poles(z, m):
         assert dl.grad(lambda a: ds.poch(a, m), method=method)(z) == pytest.approx(slope, rel=1e-14, abs=1e-15)
         hess = dl.hessian(lambda a: ds.poch(a, m), method=method)(z)
         assert float(hess) == pytest.approx(curvature, rel=1e-14, abs=1e-14)
+
+
+def test_all_gather_axis_outside_the_value_is_named():
+    # were NumPy's bare AxisError ("axis 0 is out of bounds for array of dimension 0"), all_gather unnamed
+    with pytest.raises(ValueError, match=r"all_gather\(axis=0, tiled=True\) of a value of shape \(\) \(one row's\)"):
+        dl.vmap(lambda x: dl.lax.all_gather(x, "i", tiled=True), axis_name="i")(np.arange(3.0))
+    with pytest.raises(
+        ValueError, match=r"shape \(2,\) \(one row's\): axis 3 is out of bounds for array of dimension 2"
+    ):
+        dl.vmap(lambda x: dl.lax.all_gather(x, "i", axis=3), axis_name="i")(np.ones((3, 2)))
+    gathered = dl.vmap(lambda x: dl.lax.all_gather(x, "i", axis=-2), axis_name="i")(np.arange(6.0).reshape(3, 2))
+    assert gathered.shape == (3, 3, 2) and gathered[1].tolist() == np.arange(6.0).reshape(3, 2).tolist()

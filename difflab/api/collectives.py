@@ -268,8 +268,14 @@ def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False, to=
             "leave it out"
         )
 
-    def placed(gathered, leaf):  # (gathered: (n, *s), one row's; numpy's normalize_axis_index raises its AxisError)
+    def placed(gathered, leaf):  # (gathered: (n, *s), one row's)
         ndim = len(np.shape(leaf))
+        axes = ndim if tiled else ndim + 1  # (tiled joins along an axis x has; untiled adds one)
+        if not -axes <= axis < axes:  # (NumPy's AxisError, a ValueError, with all_gather and the row's shape named)
+            raise np.exceptions.AxisError(
+                f"all_gather(axis={axis}, tiled={tiled}) of a value of shape {np.shape(leaf)} (one row's): axis {axis} "
+                f"is out of bounds for array of dimension {axes}"
+            )
         at = np.lib.array_utils.normalize_axis_index(axis, ndim if tiled else ndim + 1)
         moved = dnp.moveaxis(gathered, 0, at)
         if not tiled:
