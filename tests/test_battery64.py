@@ -9,6 +9,7 @@ import pytest
 import difflab as dl
 import difflab.lax
 import difflab.numpy as dnp
+import difflab.scipy.linalg as dsl
 import difflab.scipy.special as ds
 from difflab.flatten_util import ravel_pytree
 from difflab.tree_util import tree_structure, tree_unflatten
@@ -128,3 +129,18 @@ def test_all_gather_axis_outside_the_value_is_named():
         dl.vmap(lambda x: dl.lax.all_gather(x, "i", axis=3), axis_name="i")(np.ones((3, 2)))
     gathered = dl.vmap(lambda x: dl.lax.all_gather(x, "i", axis=-2), axis_name="i")(np.arange(6.0).reshape(3, 2))
     assert gathered.shape == (3, 3, 2) and gathered[1].tolist() == np.arange(6.0).reshape(3, 2).tolist()
+
+
+def test_scipy_solves_check_b_rows_by_scipy_layout():
+    a = np.array([[4.0, 1.0], [0.5, 3.0]])
+    b = np.arange(6.0).reshape(1, 2, 3)  # a stack of one (2, 3) right-hand side: SciPy's (1, 2, 3) answer
+    x = dsl.solve(a, b)  # was refused: "needs b with 2 rows, got shape (1, 2, 3)"
+    assert x.shape == (1, 2, 3) and np.allclose(a @ x[0], b[0], rtol=0, atol=1e-15)
+    stack = np.stack([np.triu(a), np.triu(a) + 1.0])
+    for call, name in [
+        (lambda: dsl.solve_triangular(stack, np.ones((3, 2))), "solve_triangular: a of shape \\(2, 2, 2\\)"),
+        (lambda: dsl.lu_solve(dsl.lu_factor(stack), np.ones(3)), "lu_solve: lu of shape \\(2, 2\\)"),
+        (lambda: dsl.cho_solve(dsl.cho_factor(a @ a.T), np.ones(())), "cho_solve: c of shape \\(2, 2\\)"),
+    ]:  # (were NumPy's matmul gufunc messages, naming no function)
+        with pytest.raises(ValueError, match=name + " needs b with 2 rows"):
+            call()

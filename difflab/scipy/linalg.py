@@ -152,10 +152,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if assume_a not in _STRUCTURES:  # (was Python's "_solve() got an unexpected keyword argument 'assume_a'")
         names = ", ".join(repr(k) for k in _STRUCTURES if k is not None)
         raise ValueError(f"solve: {assume_a!r} is not a recognized matrix structure (assume_a: {names})")
-    if _np.ndim(a) == 2 and _np.ndim(b) >= 1 and _np.shape(b)[0] != _np.shape(a)[0]:  # (matmul's gufunc message)
-        raise ValueError(
-            f"solve: a of shape {_np.shape(a)} needs b with {_np.shape(a)[0]} rows, got shape {_np.shape(b)}"
-        )
+    _check_rows("solve", a, b)
     kind = _STRUCTURES[assume_a]
     if kind in ("symmetric", "hermitian", "positive definite"):
         strict = _dnp.tril(a, -1) if lower else _dnp.triu(a, 1)
@@ -179,6 +176,18 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     return _dnp.linalg.solve(a, b)
 
 
+def _check_rows(name, a, b, a_name="a"):
+    """b's rows (its one axis, else its second last: SciPy's b of (n,) or (..., n, k)) against a's n, refused naming
+    the function (NumPy's matmul and solve gufunc messages name neither; a stacked b of (1, n, k) was refused as
+    having 1 row)."""
+    n, shape = _np.shape(a)[-1], _np.shape(b)
+    if not shape or (shape[-1] if len(shape) == 1 else shape[-2]) != n:
+        raise ValueError(
+            f"{name}: {a_name} of shape {_np.shape(a)} needs b with {n} rows, got shape {shape} (b of shape ({n},) "
+            f"or (..., {n}, k))"
+        )
+
+
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
     """x with T x = b for the triangle T of `a` (lower or upper; transposed for trans 1/'T'/2/'C';
     a unit diagonal assumed with `unit_diagonal`): entries of `a` outside the triangle are ignored,
@@ -189,6 +198,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
     """
     if trans not in (0, 1, 2, "N", "T", "C"):  # (it was read as 0: a solve with T, not the Tᵀ meant)
         raise ValueError(f"solve_triangular: trans must be 0/'N', 1/'T' or 2/'C', got {trans!r}")
+    _check_rows("solve_triangular", a, b)
     n = _np.shape(a)[-1]
     tri = _dnp.tril(a) if lower else _dnp.triu(a)
     if unit_diagonal:
@@ -255,6 +265,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 @_over_batch(("c", 2), ("b", "1|2"), name="cho_solve")
 def _cho_solve(c, b, lower):
+    _check_rows("cho_solve", c, b, "c")
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
 
@@ -1068,6 +1079,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
 @_over_batch(("lu", 2), ("piv", 1), ("b", "1|2"), name="lu_solve")
 def _lu_solve(lu, piv, b, trans):
+    _check_rows("lu_solve", lu, b, "lu")
     n = _np.shape(lu)[0]
     if _np.shape(piv) != (n,):
         raise ValueError(f"lu_solve: piv must have shape ({n},) for a {n}×{n} lu, got {_np.shape(piv)}")
