@@ -848,6 +848,9 @@ def main():
         return
     started = datetime.datetime.now()
     load_before = _load()
+    # the versions (difflab's git revision among them) of the tree the snapshot copies, read now: read at the end,
+    # a commit made during the run was named as the code measured (stop 64: bf32b0ce for 5d136472)
+    vers = C.versions()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = None
@@ -878,7 +881,7 @@ def main():
         + (f" --only {' '.join(opts.only)}" if opts.only != SCRIPTS else "")
         + (" --no-snapshot" if opts.no_snapshot else "")
     )
-    write(opts, runs, command, started, datetime.datetime.now(), load_before, load_after, C.machine(), C.versions())
+    write(opts, runs, command, started, datetime.datetime.now(), load_before, load_after, C.machine(), vers)
 
 
 def write(opts, runs, command, started, finished, load_before, load_after, mach, vers):
