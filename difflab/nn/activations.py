@@ -1,7 +1,7 @@
 """`jax.nn`'s differentiable functions by JAX's names, signatures and conventions: activations (relu … mish),
 softmax/log_softmax/logsumexp with `where=`, standardize, log1mexp, logmeanexp.
 
-Each is its registry entry where difflab has one (relu, sigmoid, log_sigmoid = log_expit, tanh), else plain
+Each is its registry entry where difflab has one (relu, sigmoid, log_sigmoid = log_expit, softplus = logaddexp(x, 0), tanh), else plain
 Python over difflab.numpy, so every method differentiates it with no rule of its own. They live here, not in
 difflab/numpy/derived.py, because they are not NumPy's names (dnp mirrors NumPy). Kinks follow JAX's choice:
 relu'(0) = 0, relu6' is 0 at 0 and 6, leaky_relu'(0) = 1, elu'(0) = alpha, hard_tanh'(±1) = 1, and the
@@ -94,14 +94,8 @@ def tanh(x, /):
     return _ops.tanh(x)
 
 
-def softplus(x):
-    """log(1 + e^x) as −log σ(−x), the registry's log_expit: its rule σ(x) is smooth, so softplus''(0) = 1/4 as
-    JAX's (difflab.numpy's max(x, 0) + log1p(e^−|x|) has its kinks' 0 there). Elementwise.
-
-    >>> float(softplus(1000.0))
-    1000.0
-    """
-    return -log_expit(-x)
+#: log(1 + e^x): difflab.numpy's, the registry's logaddexp(x, 0) (jax.nn.softplus's definition; softplus''(0) = 1/4)
+softplus = dnp.softplus
 
 
 def identity(x):
