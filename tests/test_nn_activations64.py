@@ -1884,3 +1884,53 @@ def test_bad_arguments_say_so():
         nn.standardize(M, algorithm="exact")
     with pytest.raises(ValueError, match="out of range"):
         nn.one_hot(np.array([0, 3]), 3)
+
+
+# jax.grad(jax.grad(jax.nn.<name>))(x) at KINK: the second derivatives where the pieces meet follow JAX's choice too
+KINK_CURVATURE = {
+    "relu": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "relu6": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "softplus": (
+        0.04517665973091213,
+        0.19661193324148185,
+        0.25,
+        0.1966119332414818,
+        0.0451766597309121,
+        0.0024665092913597098,
+    ),
+    "sparse_plus": (0.0, 0.0, 0.5, 0.0, 0.0, 0.0),
+    "sparse_sigmoid": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "soft_sign": (0.03125, 0.25, -2.0, -0.25, -0.03125, -0.005830903790087461),
+    "elu": (0.04978706836786395, 0.36787944117144233, 1.0, 0.0, 0.0, 0.0),
+    "celu": (0.04978706836786395, 0.36787944117144233, 0.25, 0.0, 0.0, 0.0),
+    "selu": (0.08753061208026489, 0.646768603034814, 1.7580993408473766, 0.0, 0.0, 0.0),
+    "leaky_relu": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "hard_tanh": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "hard_sigmoid": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "hard_silu": (0.0, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_curvature_at_the_kinks(method):
+    for name, curvature in KINK_CURVATURE.items():
+        f = getattr(nn, name)
+        h = [float(dl.grad(dl.grad(f, method=method), method=method)(x)) for x in KINK]
+        np.testing.assert_allclose(h, curvature, **EXACT_TOL, err_msg=f"{name} {method}")
+
+
+def test_softplus_is_one_function_with_jaxs_curvature():
+    # jax.nn.softplus is jnp.logaddexp(x, 0): softplus''(0) = σ'(0) = 1/4 (difflab.numpy's kinked composition gave 0)
+    assert nn.softplus is dnp.softplus
+    for method in EXACT:
+        assert dl.hessian(dnp.softplus, method=method)(0.0) == 0.25
+
+
+def test_unused_branches_warn_of_nothing():
+    # squareplus(1e9) = 1e9 (x² + 4 rounds to x²: the x < 0 side's √(x² + 4) - x would be 0) and log1mexp(1e-300) =
+    # log(1e-300) (the large-x side's log1p(-e^-x) would be log1p(-1)): no warning, value or slope
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(nn.squareplus(1e9)) == 1e9 and float(dl.grad(nn.squareplus)(1e9)) == 1.0
+        np.testing.assert_allclose(nn.log1mexp(1e-300), np.log(1e-300), rtol=1e-15)
+        np.testing.assert_allclose(dl.grad(nn.log1mexp)(1e-300), 1e300, rtol=1e-15)
