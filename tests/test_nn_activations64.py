@@ -1884,6 +1884,8 @@ def test_bad_arguments_say_so():
         nn.standardize(M, algorithm="exact")
     with pytest.raises(ValueError, match="out of range"):
         nn.one_hot(np.array([0, 3]), 3)
+    with pytest.raises(ValueError, match="one_hot: axis 2 is out of range for labels of shape"):
+        nn.one_hot(np.array([0, 1]), 3, axis=2)
 
 
 # jax.grad(jax.grad(jax.nn.<name>))(x) at KINK: the second derivatives where the pieces meet follow JAX's choice too

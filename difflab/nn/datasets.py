@@ -432,6 +432,8 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1) -> np.ndarray:
     labels = _as_labels(np.reshape(x, -1), "x").reshape(shape)  # (its checks read one axis)
     if labels.size and (labels.max() >= num_classes):
         raise ValueError(f"label {int(labels.max())} out of range for num_classes={num_classes}")
+    if not -labels.ndim - 1 <= axis <= labels.ndim:
+        raise ValueError(f"one_hot: axis {axis} is out of range for labels of shape {labels.shape} (one axis is added)")
     out = (labels[..., None] == np.arange(num_classes)).astype(np.float64 if dtype is None else dtype)
     return np.moveaxis(out, -1, axis)
 
