@@ -1,8 +1,8 @@
 """`jax.nn`'s differentiable functions by JAX's names, signatures and conventions: activations (relu … mish),
 softmax/log_softmax/logsumexp with `where=`, standardize, log1mexp, logmeanexp.
 
-Each is its registry entry where difflab has one (relu, sigmoid, log_sigmoid = log_expit, softplus = logaddexp(x, 0), tanh), else plain
-Python over difflab.numpy, so every method differentiates it with no rule of its own. They live here, not in
+Each is its registry entry where difflab has one (relu, sigmoid, tanh, log_sigmoid = log_expit, softplus =
+logaddexp(x, 0)), else plain Python over difflab.numpy, so every method differentiates it with no rule of its own. They live here, not in
 difflab/numpy/derived.py, because they are not NumPy's names (dnp mirrors NumPy). Kinks follow JAX's choice:
 relu'(0) = 0, relu6' is 0 at 0 and 6, leaky_relu'(0) = 1, elu'(0) = alpha, hard_tanh'(±1) = 1, and the
 maximum/minimum ties (celu, sparse_sigmoid) split evenly, as JAX's do.
