@@ -5,9 +5,14 @@
     model = nn.MLP([2, 16, 16, 2], activation="tanh")
     history = nn.train(model, data, method="reverse", optimizer=nn.Adam(lr=0.01), epochs=200, batch_size=32)
 
+`jax.nn`'s functions by JAX's names and signatures (relu, gelu, silu, softmax(x, axis=-1, where=None),
+logsumexp(b=, return_sign=, where=), standardize, ...) live in `activations`; `one_hot` takes JAX's dtype= and axis=.
+
 Imports NumPy only (no SymPy, no matplotlib).
 """
 
+from . import activations
+from .activations import *  # noqa: F403  (jax.nn's names: activations.__all__)
 from .datasets import DATASETS, Dataset, load_dataset, one_hot
 from .losses import accuracy, mse, softmax_cross_entropy
 from .mlp import MLP
@@ -31,4 +36,5 @@ __all__ = [
     "Dataset",
     "DATASETS",
     "one_hot",
+    *activations.__all__,
 ]

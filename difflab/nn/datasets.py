@@ -419,19 +419,23 @@ def standardize(X_train, *others):
 _standardize = standardize  # load_dataset's keyword argument shadows the name
 
 
-def one_hot(y, n_classes: int) -> np.ndarray:
-    """One-hot encode labels ``y (n,)`` in ``0..n_classes-1`` as float64 ``(n, n_classes)``.
+def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1) -> np.ndarray:
+    """One-hot encode integer labels ``x`` (any shape) in ``0..num_classes-1``, as ``jax.nn.one_hot``: the result
+    has x's shape with a ``num_classes`` axis inserted at ``axis`` (last by default), ``dtype`` float64 unless given.
+    A label outside the range is refused (jax.nn.one_hot gives it a row of zeros silently).
 
     >>> one_hot(np.array([0, 2, 1]), 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
-    n_classes = _count(n_classes, 1, "n_classes")
-    y = _as_labels(y)
-    if y.size and y.max() >= n_classes:
-        raise ValueError(f"label {int(y.max())} out of range for n_classes={n_classes}")
-    out = np.zeros((len(y), n_classes), dtype=np.float64)
-    out[np.arange(len(y)), y] = 1.0
-    return out
+    num_classes = _count(num_classes, 1, "num_classes")
+    shape = np.shape(x)
+    labels = _as_labels(np.reshape(x, -1), "x").reshape(shape)  # (its checks read one axis)
+    if labels.size and (labels.max() >= num_classes):
+        raise ValueError(f"label {int(labels.max())} out of range for num_classes={num_classes}")
+    if not -labels.ndim - 1 <= axis <= labels.ndim:
+        raise ValueError(f"one_hot: axis {axis} is out of range for labels of shape {labels.shape} (one axis is added)")
+    out = (labels[..., None] == np.arange(num_classes)).astype(np.float64 if dtype is None else dtype)
+    return np.moveaxis(out, -1, axis)
 
 
 # --------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 `cumulative_sum`/`cumulative_prod` of NumPy 2.
 
 Plain Python over the registry's primitives, so every method differentiates them with no rule of
-their own; a stable formula (softplus's max(x, 0) + log1p(e^-|x|)) is chosen here once.
+their own; a stable formula (softmax's through the fused log_softmax entry) is chosen here once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as _np
 from .. import ops as _ops
 from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
-from ..ops import abs, exp, log1p, matmul, maximum, where
+from ..ops import abs, exp, matmul, where
 from ..ops.reductions import _cumsum_front as _cumsum
 from ..ops.reductions import _log_softmax_front as log_softmax
 from ..ops.shape import _concatenate_front as concatenate
@@ -28,15 +28,14 @@ from .shapes import take
 
 
 def softplus(x):
-    """log(1 + e^x), stably as max(x, 0) + log1p(e^-|x|) (no stop_gradient for numeric to warn about;
-    every piece has a closed form, so symbolic's generated code does not overflow at x = 800).
-
-    At 0 the two kinks cancel by the convention table (max' = 1/2 at a tie, |x|' = 0): softplus'(0) = 1/2.
+    """log(1 + e^x) as the registry's logaddexp(x, 0) (jax.nn.softplus's definition): its rule σ(x) is smooth, so
+    softplus'(0) = 1/2 and softplus''(0) = 1/4 (a max(x, 0) + log1p(e^-|x|) composition got 1/2 from its kinks'
+    conventions but 0 for the second derivative).
 
     >>> builtins.round(float(softplus(0.0)), 12) == builtins.round(float(_np.log(2.0)), 12)
     True
     """
-    return maximum(x, 0.0) + log1p(exp(-abs(x)))
+    return _ops.logaddexp(x, 0.0)
 
 
 def softmax(x, axis=-1):
