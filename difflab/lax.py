@@ -3,6 +3,9 @@ all_gather, axis_index: difflab/api/collectives.py), stop_gradient, and the cont
 scan, associative_scan, map, cond, switch) with JAX's signatures and results. The control flow is plain Python here: difflab's trace
 follows loops and branches as they run, so these are the Python loops they stand for, and a branch or a trip count
 read from a traced value specialises the graph to it as a Python `if` would (`dl.prepare` refuses such an f by name).
+The cumulative reductions (cumsum, cumprod, cummax, cummin, cumlogsumexp) are associative scans, as JAX's; the array
+functions (dynamic_slice, pad, dot_general, sort, top_k, conv_general_dilated, the elementwise names...) live in
+difflab/lax_array.py and are re-exported here.
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
@@ -238,5 +241,5 @@ def switch(index, branches, *operands):
 def __getattr__(name):
     raise AttributeError(
         f"module 'difflab.lax' has no attribute {name!r}; it has {', '.join(__all__)} (JAX's lax.stop_gradient is "
-        "also dl.stop_gradient)"
+        "also dl.stop_gradient; a JAX lax function not listed has no difflab spelling yet: write it with difflab.numpy)"
     )

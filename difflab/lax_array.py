@@ -761,7 +761,7 @@ def sort(operand, dimension=-1, is_stable=True, num_keys=1):
     if len({np.shape(x) for x in operands}) != 1:
         raise TypeError(f"dl.lax.sort: the operands need one shape, got {[np.shape(x) for x in operands]}")
     axis = _axis(dimension, np.ndim(operands[0]), "sort")
-    keys = [dnp.stop_gradient(k) for k in operands[:num_keys]]
+    keys = operands[:num_keys]
     order = dnp.lexsort(keys[::-1], axis=axis) if num_keys > 1 else dnp.argsort(keys[0], axis=axis, kind="stable")
     return tuple(_fresh(dnp.take_along_axis(x, order, axis=axis)) for x in operands)
 
@@ -779,7 +779,7 @@ def top_k(operand, k, *, axis=-1):
         raise ValueError(
             f"dl.lax.top_k: k={k} must be between 0 and the size {np.shape(operand)[axis]} along axis {axis}"
         )
-    order = dnp.argsort(dnp.negative(dnp.stop_gradient(operand)), axis=axis, kind="stable")
+    order = dnp.argsort(dnp.negative(operand), axis=axis, kind="stable")
     order = _as_index(dnp.take(order, np.arange(k), axis=axis), np.int32)
     return _fresh(dnp.take_along_axis(operand, order, axis=axis)), order
 
