@@ -696,7 +696,9 @@ reduce_prod = _reduction("reduce_prod", dnp.prod, "prod")
 def reduce(operands, init_values, computation, dimensions, out_sharding=None):  # noqa: A001
     """operands folded over `dimensions` by computation from init_values (JAX's reduce) where computation is add,
     mul, max or min (lax's, difflab.numpy's, NumPy's or the operator module's): their reductions combined with
-    the initial value; any other Python computation is refused by name.
+    the initial value, folded in once (XLA asks for the computation's identity there: JAX on CPU may fold another
+    value in more than once); any other Python computation is refused by name. Shape contract: operands' without
+    `dimensions`.
 
     >>> reduce(np.array([1.0, 2.0, 3.0]), 10.0, add, (0,)).tolist()
     16.0
@@ -704,7 +706,8 @@ def reduce(operands, init_values, computation, dimensions, out_sharding=None):  
     if isinstance(operands, (list, tuple)):
         if len(operands) != 1:
             raise UnsupportedOperationError("dl.lax.reduce of several operands at once is not supported: reduce each")
-        return (reduce(operands[0], init_values[0], computation, dimensions),)
+        init = init_values[0] if isinstance(init_values, (list, tuple)) else init_values
+        return reduce(operands[0], init, computation, dimensions)  # (bare, as JAX's add/mul/max/min path answers)
     table = {dnp.add: (reduce_sum, dnp.add), dnp.multiply: (reduce_prod, dnp.multiply)}
     table |= {dnp.maximum: (reduce_max, dnp.maximum), dnp.minimum: (reduce_min, dnp.minimum)}
     spelled = {np.add: dnp.add, operator.add: dnp.add, np.multiply: dnp.multiply, operator.mul: dnp.multiply}
