@@ -4,7 +4,8 @@ entries of their own, so every method, vmap and nesting take them from those ops
 is difflab.numpy's (`lax.exp`, `lax.add`, `lax.atan2`) is that object. Binary elementwise functions broadcast as
 NumPy's do, where JAX's lax asks for equal shapes and dtypes. difflab computes in float64, so
 `reduce_precision` to a narrower format is refused by name; `reduce` takes add, mul, max and min only (the
-reductions). `conv_general_dilated` is JAX's N-d convolution as pad, gathers and one einsum. The cumulative reductions (cumsum … cumlogsumexp) are scans: difflab/lax.py, beside associative_scan.
+reductions). `conv_general_dilated` is JAX's N-d convolution as pad, gathers and one einsum. The cumulative
+reductions (cumsum … cumlogsumexp) are scans: difflab/lax.py, beside associative_scan.
 
     >>> import difflab as dl, difflab.lax
     >>> dl.lax.dynamic_slice(np.arange(5.0), (4,), (2,)).tolist()  # the start clamps to 3, as JAX's does
@@ -29,8 +30,7 @@ __all__ = ["dynamic_slice", "dynamic_update_slice", "dynamic_index_in_dim", "dyn
 __all__ += ["dynamic_update_index_in_dim", "dynamic_update_slice_in_dim", "slice", "slice_in_dim", "index_in_dim"]
 __all__ += ["select", "select_n", "clamp", "rev", "pad", "concatenate", "broadcast_in_dim", "broadcast"]
 __all__ += ["expand_dims", "squeeze", "reshape", "transpose", "dot", "dot_general", "batch_matmul"]
-__all__ += ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce", "argmax", "argmin"]
-__all__ += ["sort", "top_k"]
+__all__ += ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce", "argmax", "argmin", "sort", "top_k"]
 __all__ += ["rsqrt", "integer_pow", "square", "erf", "erfc", "erf_inv", "logistic", "lgamma", "digamma"]
 __all__ += ["max", "min", "abs", "sign", "exp", "exp2", "log", "log1p", "expm1", "sqrt", "cbrt"]
 __all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh"]
@@ -38,22 +38,45 @@ __all__ += ["atan2", "pow", "add", "sub", "mul", "div", "rem", "neg", "floor", "
 __all__ += ["nextafter", "convert_element_type", "reduce_precision", "conv_general_dilated"]
 
 # -- elementwise: difflab.numpy's own functions under JAX's names ---------------------------------------------------
-abs, sign, exp, exp2, log, log1p, expm1 = dnp.abs, dnp.sign, dnp.exp, dnp.exp2, dnp.log, dnp.log1p, dnp.expm1  # noqa: A001
-sqrt, cbrt, sin, cos, tan, sinh, cosh, tanh = (
-    dnp.sqrt,
-    dnp.cbrt,
-    dnp.sin,
-    dnp.cos,
-    dnp.tan,
-    dnp.sinh,
-    dnp.cosh,
-    dnp.tanh,
-)
-asin, acos, atan, asinh, acosh, atanh = dnp.arcsin, dnp.arccos, dnp.arctan, dnp.arcsinh, dnp.arccosh, dnp.arctanh
-atan2, pow, add, sub, mul, neg = dnp.arctan2, dnp.power, dnp.add, dnp.subtract, dnp.multiply, dnp.negative  # noqa: A001
-max, min, floor, ceil, nextafter, square = dnp.maximum, dnp.minimum, dnp.floor, dnp.ceil, dnp.nextafter, dnp.square  # noqa: A001
-rem = dnp.fmod  # (C's remainder, the dividend's sign: JAX's rem)
-erf, erfc, erf_inv, lgamma, digamma = _special.erf, _special.erfc, _special.erfinv, _special.gammaln, _special.digamma
+abs = dnp.abs  # noqa: A001  (JAX's name, in this namespace only)
+sign = dnp.sign
+exp = dnp.exp
+exp2 = dnp.exp2
+log = dnp.log
+log1p = dnp.log1p
+expm1 = dnp.expm1
+sqrt = dnp.sqrt
+cbrt = dnp.cbrt
+sin = dnp.sin
+cos = dnp.cos
+tan = dnp.tan
+asin = dnp.arcsin
+acos = dnp.arccos
+atan = dnp.arctan
+sinh = dnp.sinh
+cosh = dnp.cosh
+tanh = dnp.tanh
+asinh = dnp.arcsinh
+acosh = dnp.arccosh
+atanh = dnp.arctanh
+atan2 = dnp.arctan2
+pow = dnp.power  # noqa: A001  (JAX's name, in this namespace only)
+add = dnp.add
+sub = dnp.subtract
+mul = dnp.multiply
+neg = dnp.negative
+max = dnp.maximum  # noqa: A001  (elementwise, as JAX's; ties share the derivative)
+min = dnp.minimum  # noqa: A001  (JAX's name, in this namespace only)
+floor = dnp.floor
+ceil = dnp.ceil
+nextafter = dnp.nextafter
+square = dnp.square
+rem = dnp.fmod  # (C's remainder, with the dividend's sign: JAX's rem)
+erf = _special.erf
+erfc = _special.erfc
+erf_inv = _special.erfinv
+lgamma = _special.gammaln
+digamma = _special.digamma
 logistic = _special.expit
 
 
