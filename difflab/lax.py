@@ -3,6 +3,9 @@ all_gather, axis_index: difflab/api/collectives.py), stop_gradient, and the cont
 scan, associative_scan, map, cond, switch) with JAX's signatures and results. The control flow is plain Python here: difflab's trace
 follows loops and branches as they run, so these are the Python loops they stand for, and a branch or a trip count
 read from a traced value specialises the graph to it as a Python `if` would (`dl.prepare` refuses such an f by name).
+The cumulative reductions (cumsum, cumprod, cummax, cummin, cumlogsumexp) are associative scans, as JAX's; the array
+functions (dynamic_slice, pad, dot_general, sort, top_k, conv_general_dilated, the elementwise names...) live in
+difflab/lax_array.py and are re-exported here.
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: x / dl.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
@@ -14,6 +17,7 @@ read from a traced value specialises the graph to it as a Python `if` would (`dl
     (6.0, [0.0, 2.0, 9.0])
 """
 
+import builtins
 import operator
 
 import numpy as np
@@ -24,9 +28,13 @@ from .tree import flatten
 
 from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
 from .transforms import stop_gradient
+from . import lax_array
+from .lax_array import *  # noqa: F403  (JAX's lax array functions: difflab/lax_array.py)
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "axis_index", "stop_gradient"]
 __all__ += ["fori_loop", "while_loop", "scan", "associative_scan", "map", "cond", "switch"]
+__all__ += ["cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"]
+__all__ += lax_array.__all__
 
 
 def _trip(value, what: str) -> int:
@@ -129,7 +137,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
         )
     ndim = np.ndim(leaves[0])
     axis = np.lib.array_utils.normalize_axis_index(axis, ndim)
-    at = (slice(None),) * axis
+    at = (builtins.slice(None),) * axis
 
     def combine(a, b):
         out, out_td = flatten(fn(td.unflatten(a), td.unflatten(b)))
@@ -144,10 +152,17 @@ def associative_scan(fn, elems, reverse=False, axis=0):
         n = np.shape(xs[0])[axis]
         if n < 2:  # (a copy of elems of length 0 or 1, never elems itself: outputs do not alias inputs)
             return [x if isinstance(x, Traced) else np.array(x) for x in xs]
-        odd = prefixes(combine([x[(*at, slice(0, n - 1, 2))] for x in xs], [x[(*at, slice(1, n, 2))] for x in xs]))
-        even = combine([o[(*at, slice(0, (n - 1) // 2))] for o in odd], [x[(*at, slice(2, n, 2))] for x in xs])
+        odd = prefixes(
+            combine(
+                [x[(*at, builtins.slice(0, n - 1, 2))] for x in xs], [x[(*at, builtins.slice(1, n, 2))] for x in xs]
+            )
+        )
+        even = combine(
+            [o[(*at, builtins.slice(0, (n - 1) // 2))] for o in odd], [x[(*at, builtins.slice(2, n, 2))] for x in xs]
+        )
         return [
-            _interleave(dnp.concatenate([x[(*at, slice(0, 1))], e], axis), o, axis) for x, e, o in zip(xs, even, odd)
+            _interleave(dnp.concatenate([x[(*at, builtins.slice(0, 1))], e], axis), o, axis)
+            for x, e, o in zip(xs, even, odd)
         ]
 
     flip = (lambda xs: [dnp.flip(x, axis) for x in xs]) if reverse else (lambda xs: xs)
@@ -157,12 +172,37 @@ def associative_scan(fn, elems, reverse=False, axis=0):
 def _interleave(even, odd, axis):
     """even[0], odd[0], even[1], odd[1], … along `axis` (even as long as odd or one longer)."""
     m = np.shape(odd)[axis]
-    pairs = dnp.stack([even[(slice(None),) * axis + (slice(0, m),)], odd], axis=axis + 1)
+    pairs = dnp.stack([even[(builtins.slice(None),) * axis + (builtins.slice(0, m),)], odd], axis=axis + 1)
     shape = dnp.shape(pairs)
     out = dnp.reshape(pairs, (*shape[:axis], 2 * m, *shape[axis + 2 :]))
     if np.shape(even)[axis] == m:
         return out
-    return dnp.concatenate([out, even[(slice(None),) * axis + (slice(m, m + 1),)]], axis)
+    return dnp.concatenate([out, even[(builtins.slice(None),) * axis + (builtins.slice(m, m + 1),)]], axis)
+
+
+def _cumulative(name: str, combine, spelled: str):
+    def cumulative(operand, axis=0, reverse=False):
+        if not isinstance(axis, (int, np.integer)) or not -np.ndim(operand) <= axis < np.ndim(operand):
+            raise ValueError(
+                f"dl.lax.{name}: axis {axis!r} is out of bounds for an operand of shape {np.shape(operand)}"
+            )
+        return associative_scan(combine, operand, reverse=bool(reverse), axis=int(axis))
+
+    cumulative.__name__ = cumulative.__qualname__ = name
+    cumulative.__doc__ = f"""JAX's {name}: the running {spelled} along `axis`, from the end with `reverse`;
+    by associative_scan, as JAX's, so ties of max/min share the derivative as JAX's do. Shape contract: operand's.
+
+    >>> {name}(np.array([1.0, 3.0, 2.0]), reverse=True).round(3).tolist()
+    {np.round(np.flip(getattr(np, spelled).accumulate(np.array([2.0, 3.0, 1.0]))), 3).tolist()}
+    """
+    return cumulative
+
+
+cumsum = _cumulative("cumsum", dnp.add, "add")
+cumprod = _cumulative("cumprod", dnp.multiply, "multiply")
+cummax = _cumulative("cummax", dnp.maximum, "maximum")
+cummin = _cumulative("cummin", dnp.minimum, "minimum")
+cumlogsumexp = _cumulative("cumlogsumexp", dnp.logaddexp, "logaddexp")
 
 
 def map(f, xs, *, batch_size=None):  # noqa: A001  (JAX's name, in this module's namespace only)
@@ -195,11 +235,11 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("dl.lax.switch: branches is empty")
-    return branches[min(max(_trip(index, "switch's index"), 0), len(branches) - 1)](*operands)
+    return branches[builtins.min(builtins.max(_trip(index, "switch's index"), 0), len(branches) - 1)](*operands)
 
 
 def __getattr__(name):
     raise AttributeError(
         f"module 'difflab.lax' has no attribute {name!r}; it has {', '.join(__all__)} (JAX's lax.stop_gradient is "
-        "also dl.stop_gradient)"
+        "also dl.stop_gradient; a JAX lax function not listed has no difflab spelling yet: write it with difflab.numpy)"
     )

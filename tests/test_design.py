@@ -102,6 +102,7 @@ LAYERS = {
     "numpy": 2,
     "assign": 2,  # item assignment on traced values: registry ops, called by trace and difflab.numpy
     "expr": 2,  # the expression language reads the registry's names
+    "lax_array": 2,  # dl.lax's array functions: JAX's lax names over difflab.numpy and difflab.scipy.special
     "scipy": 2,  # difflab.scipy: SciPy's names over difflab.numpy and the registry, as difflab.numpy
     "scipy.integrate": 6,  # odeint's rules differentiate the user's func (dl.vjp, dl.jvp): imported by name
     "trace": 3,
@@ -117,7 +118,7 @@ LAYERS = {
     "autograd_names": 6,  # autograd's operators over dl.vjp/jvp/grad (the autograd shim presents them)
     "tree_util": 0,  # JAX's tree_util names over difflab.tree
     "flatten_util": 2,  # ravel_pytree: difflab.numpy's concatenate/reshape for traced vectors
-    "lax": 6,  # dl.lax: the collectives (api/collectives.py) and stop_gradient (transforms), by JAX's names
+    "lax": 6,  # dl.lax: the collectives (api/collectives.py), stop_gradient, control flow and lax_array, by JAX's names
     "": 6,
     "nn": 7,
     "testing": 7,
