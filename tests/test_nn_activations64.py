@@ -1887,3 +1887,14 @@ def test_unused_branches_warn_of_nothing():
         assert float(nn.squareplus(1e9)) == 1e9 and float(dl.grad(nn.squareplus)(1e9)) == 1.0
         np.testing.assert_allclose(nn.log1mexp(1e-300), np.log(1e-300), rtol=1e-15)
         np.testing.assert_allclose(dl.grad(nn.log1mexp)(1e-300), 1e300, rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad", ["a", None, {"x": 1.0}])
+def test_a_non_number_is_named_by_every_function(bad):
+    # the compositions met it first in a Python operator ("'>' not supported between instances of 'str' and
+    # 'float'" from hard_tanh, "axis -1 is out of bounds" from softmax of None)
+    for name in nn.activations.__all__:
+        with pytest.raises(
+            TypeError, match=rf"(difflab\.nn\.\w+: x|\w+: argument 0) is a {type(bad).__name__}, not a number"
+        ):
+            getattr(nn, name)(bad)

@@ -10,6 +10,7 @@ maximum/minimum ties (celu, sparse_sigmoid) split evenly, as JAX's do.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -374,3 +375,26 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
         else:
             variance = dnp.maximum(dnp.mean(x * x, axis=axis, keepdims=True, where=mask) - mean * mean, 0.0)
     return (x - mean) / dnp.sqrt(variance + epsilon)
+
+
+def _numbers_only(f):
+    """f with its first argument checked as difflab's ops check theirs: a str, None, bytes, a dict or a set is named.
+    (Python over difflab.numpy met it first in an operator: nn.hard_tanh("a") said "'>' not supported between
+    instances of 'str' and 'float'", nn.softmax(None) "axis -1 is out of bounds for an array of dimension 0".)"""
+
+    @functools.wraps(f)
+    def checked(x, *args, **kwargs):
+        if x is None or isinstance(x, (str, bytes, dict, set)):
+            raise TypeError(f"difflab.nn.{f.__name__}: x is a {type(x).__name__}, not a number or an array")
+        return f(x, *args, **kwargs)
+
+    return checked
+
+
+# the functions written here (softplus is difflab.numpy's own, which checks its argument), one wrapper each: the
+# aliases swish and hard_swish stay the same object as silu and hard_silu
+_checked: dict = {}
+for _name in __all__:
+    if globals()[_name].__module__ == __name__:
+        globals()[_name] = _checked.setdefault(id(globals()[_name]), _numbers_only(globals()[_name]))
+del _name
