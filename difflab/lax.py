@@ -23,8 +23,8 @@ import operator
 import numpy as np
 
 from . import numpy as dnp
-from .graph import Traced
-from .tree import flatten
+from .graph import Traced as _Traced
+from .tree import flatten as _flatten
 
 from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
 from .transforms import stop_gradient
@@ -75,8 +75,8 @@ def while_loop(cond_fun, body_fun, init_val):
 
 def _stack(trees):
     """A list of pytrees of one structure as one pytree of stacked leaves (leading axis: the list's)."""
-    leaves = [flatten(t)[0] for t in trees]
-    return flatten(trees[0])[1].unflatten([dnp.stack(column) for column in zip(*leaves)])
+    leaves = [_flatten(t)[0] for t in trees]
+    return _flatten(trees[0])[1].unflatten([dnp.stack(column) for column in zip(*leaves)])
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):
@@ -87,7 +87,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     >>> scan(lambda c, x: (c + x, 2.0 * c), 1.0, np.array([1.0, 2.0]))[1].tolist()
     [2.0, 4.0]
     """
-    leaves, td = flatten(xs)
+    leaves, td = _flatten(xs)
     sizes = {int(np.shape(leaf)[0]) for leaf in leaves if np.ndim(leaf) > 0}
     if leaves and (len(sizes) != 1 or any(np.ndim(leaf) == 0 for leaf in leaves)):
         raise ValueError(
@@ -102,7 +102,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     carry, ys = init, [None] * n
     for i in reversed(range(n)) if reverse else range(n):
         carry, ys[i] = f(carry, td.unflatten([leaf[i] for leaf in leaves]) if leaves else None)
-    return carry, (_stack(ys) if n and flatten(ys[0])[0] else ys[0] if n else None)
+    return carry, (_stack(ys) if n and _flatten(ys[0])[0] else ys[0] if n else None)
 
 
 def associative_scan(fn, elems, reverse=False, axis=0):
@@ -119,7 +119,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     >>> associative_scan(np.maximum, np.array([1.0, 3.0, 2.0, 5.0]), reverse=True).tolist()
     [5.0, 5.0, 5.0, 5.0]
     """
-    leaves, td = flatten(elems)
+    leaves, td = _flatten(elems)
     if not leaves:
         return elems
     if not isinstance(axis, (int, np.integer)) or any(
@@ -140,7 +140,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     at = (builtins.slice(None),) * axis
 
     def combine(a, b):
-        out, out_td = flatten(fn(td.unflatten(a), td.unflatten(b)))
+        out, out_td = _flatten(fn(td.unflatten(a), td.unflatten(b)))
         if out_td != td or [np.shape(o) for o in out] != [np.shape(x) for x in a]:
             raise ValueError(
                 "dl.lax.associative_scan: fn must return a pytree of elems's structure with its arguments' shapes, "
@@ -151,7 +151,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     def prefixes(xs):
         n = np.shape(xs[0])[axis]
         if n < 2:  # (a copy of elems of length 0 or 1, never elems itself: outputs do not alias inputs)
-            return [x if isinstance(x, Traced) else np.array(x) for x in xs]
+            return [x if isinstance(x, _Traced) else np.array(x) for x in xs]
         odd = prefixes(
             combine(
                 [x[(*at, builtins.slice(0, n - 1, 2))] for x in xs], [x[(*at, builtins.slice(1, n, 2))] for x in xs]

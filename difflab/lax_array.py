@@ -107,6 +107,16 @@ def _axis(axis, ndim: int, what: str) -> int:
     return axis % builtins.max(ndim, 1)
 
 
+def _ranked(operand, what: str) -> tuple:
+    """operand's shape, which must have an axis (the *_in_dim functions slice along one: a 0-d operand has none)."""
+    shape = np.shape(operand)
+    if not shape:
+        raise ValueError(
+            f"dl.lax.{what}: the operand must have at least one axis, got shape () ({type(operand).__name__})"
+        )
+    return shape
+
+
 def rsqrt(x, *, accuracy=None):
     """1/√x elementwise (JAX's rsqrt). Shape contract: x's shape.
 
@@ -395,7 +405,7 @@ def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *, allow_nega
     >>> dynamic_slice_in_dim(np.arange(5.0), 4, 3).tolist()
     [2.0, 3.0, 4.0]
     """
-    shape = np.shape(operand)
+    shape = _ranked(operand, "dynamic_slice_in_dim")
     axis = _axis(axis, len(shape), "dynamic_slice_in_dim")
     starts, sizes = [0] * len(shape), list(shape)
     starts[axis], sizes[axis] = start_index, slice_size
@@ -408,7 +418,7 @@ def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *, allow_negativ
     >>> dynamic_index_in_dim(np.arange(6.0).reshape(2, 3), 7, axis=1, keepdims=False).tolist()
     [2.0, 5.0]
     """
-    axis = _axis(axis, np.ndim(operand), "dynamic_index_in_dim")
+    axis = _axis(axis, len(_ranked(operand, "dynamic_index_in_dim")), "dynamic_index_in_dim")
     out = dynamic_slice_in_dim(operand, index, 1, axis, allow_negative_indices=allow_negative_indices)
     return out if keepdims else _fresh(dnp.squeeze(out, axis))
 
@@ -419,7 +429,7 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis, *, allow_neg
     >>> dynamic_update_slice_in_dim(np.zeros(3), np.array([5.0]), -1, 0).tolist()
     [0.0, 0.0, 5.0]
     """
-    axis = _axis(axis, np.ndim(operand), "dynamic_update_slice_in_dim")
+    axis = _axis(axis, len(_ranked(operand, "dynamic_update_slice_in_dim")), "dynamic_update_slice_in_dim")
     starts = [0] * np.ndim(operand)
     starts[axis] = start_index
     return dynamic_update_slice(operand, update, starts, allow_negative_indices=allow_negative_indices)
@@ -471,6 +481,11 @@ def pad(operand, padding_value, padding_config):
     >>> pad(np.array([[1.0, 2.0]]), -1.0, [(0, 0, 0), (1, -1, 2)]).tolist()
     [[-1.0, 1.0, -1.0, -1.0]]
     """
+    if isinstance(padding_config, (str, bytes)) or not all(isinstance(c, (tuple, list)) for c in padding_config):
+        raise ValueError(
+            f"dl.lax.pad: padding_config needs one (low, high, interior) per axis of the operand's shape "
+            f"{np.shape(operand)}, got {padding_config!r}"
+        )
     shape, config = np.shape(operand), [_ints(c, "pad's padding_config") for c in padding_config]
     if np.ndim(padding_value) != 0:
         raise TypeError(f"dl.lax.pad: padding_value must be a scalar, got shape {np.shape(padding_value)}")
@@ -731,6 +746,10 @@ def reduce(operands, init_values, computation, dimensions, out_sharding=None):  
             raise UnsupportedOperationError("dl.lax.reduce of several operands at once is not supported: reduce each")
         init = init_values[0] if isinstance(init_values, (list, tuple)) else init_values
         return reduce(operands[0], init, computation, dimensions)  # (bare, as JAX's add/mul/max/min path answers)
+    if not callable(computation):
+        raise TypeError(
+            f"dl.lax.reduce: computation must be a function (add, mul, max, min), got {type(computation).__name__}"
+        )
     table = {dnp.add: (reduce_sum, dnp.add), dnp.multiply: (reduce_prod, dnp.multiply)}
     table |= {dnp.maximum: (reduce_max, dnp.maximum), dnp.minimum: (reduce_min, dnp.minimum)}
     spelled = {np.add: dnp.add, operator.add: dnp.add, np.multiply: dnp.multiply, operator.mul: dnp.multiply}

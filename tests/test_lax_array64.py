@@ -266,3 +266,18 @@ def test_bad_input_is_refused_by_name():
     assert lax.reduce(X, 1.0, lax.max, (0,)).tolist() == [1.5, 3.0, 2.0, 1.0]
     with pytest.raises(UnsupportedOperationError, match=r"reduce_precision to exponent_bits=8, mantissa_bits=23"):
         lax.reduce_precision(X, 8, 23)
+
+
+def test_bad_operands_and_configs_are_named():
+    # (were IndexError "list assignment index out of range", "'int' object is not iterable", "unhashable type")
+    with pytest.raises(
+        ValueError, match=r"dynamic_index_in_dim: the operand must have at least one axis, got shape \(\)"
+    ):
+        dl.lax.dynamic_index_in_dim(np.float64(2.0), 0)
+    with pytest.raises(ValueError, match=r"dynamic_slice_in_dim: the operand must have at least one axis"):
+        dl.lax.dynamic_slice_in_dim(3.0, 0, 1)
+    with pytest.raises(ValueError, match=r"pad: padding_config needs one \(low, high, interior\) per axis .* \[1, 1\]"):
+        dl.lax.pad(np.ones(2), 0.0, [1, 1])
+    with pytest.raises(TypeError, match=r"reduce: computation must be a function .* got ndarray"):
+        dl.lax.reduce(np.ones(2), 0.0, np.ones(2), (0,))
+    assert not hasattr(dl.lax, "flatten") and not hasattr(dl.lax, "Traced")  # (difflab's own names, not JAX's lax)
