@@ -173,11 +173,11 @@ def _apply(op, x, axis_name, what, groups=None):
         )
     if isinstance(axis_name, (tuple, list)):  # (JAX's reduction over several named axes: over each in turn)
         _distinct(axis_name, what)
-        if op is _GATHER:
-            raise NotImplementedError(
-                f"all_gather over several axes {tuple(axis_name)!r}: gather over one axis name at a time (JAX 0.10's "
-                "own fails there: 'axis size doesn't match')"
-            )
+        if op is _GATHER:  # (over their product, row-major in the order given, as axis_index's: row k of the
+            # result is the row whose axis_index(names) is k; JAX 0.10.2's own fails here, 'axis size doesn't match')
+            for name in reversed(axis_name):
+                x = _apply(op, x, name, what)
+            return tree.tree_map(lambda leaf: dnp.reshape(leaf, (-1, *dnp.shape(leaf)[len(axis_name) :])), x)
         for name in axis_name:
             x = _apply(op, x, name, what)
         return x
@@ -252,7 +252,9 @@ def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False, to=
 
     Shape contract: x of shape s (n rows) gives s with n inserted at `axis` (of len(s) + 1 axes), or with
     `tiled=True` s with s[axis] made n·s[axis] (x at least 1-d); an axis out of range is NumPy's AxisError, as JAX's.
-    `to` other than its default and axis_index_groups are refused by name (JAX's vmap refuses the groups too).
+    Over a tuple of axis names, n is their sizes' product and the rows come row-major in the order given (row k is
+    the one whose axis_index of the tuple is k). `to` other than its default and axis_index_groups are refused by
+    name (JAX's vmap refuses the groups too).
 
     >>> import difflab as dl, difflab.lax
     >>> dl.vmap(lambda x: dl.lax.all_gather(x, "i"), axis_name="i")(np.array([1.0, 3.0])).tolist()
