@@ -30,7 +30,7 @@ _HOME = {
         ("graph", "Const Eqn Graph Var evaluate to_dot"),
         ("ops", "REGISTRY"),
         ("checkpointing", "checkpoint checkpoint_sequential remat"),
-        ("rules", "custom_jvp custom_vjp"),
+        ("rules", "custom_jvp custom_vjp custom_gradient"),
         ("sparse", "sparsity"),
         ("staging", "ShapeDtypeStruct eval_shape jit make_jaxpr"),
         ("trace", "trace"),
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
     from .ops import REGISTRY
     from .checkpointing import checkpoint, checkpoint_sequential, remat
-    from .rules import custom_jvp, custom_vjp
+    from .rules import custom_gradient, custom_jvp, custom_vjp
     from .sparse import sparsity
     from .staging import ShapeDtypeStruct, eval_shape, jit, make_jaxpr
     from .trace import trace
@@ -98,6 +98,7 @@ __all__ = [
     "stop_gradient",
     "custom_jvp",
     "custom_vjp",
+    "custom_gradient",
     "checkpoint",
     "remat",
     "checkpoint_sequential",

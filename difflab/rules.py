@@ -51,7 +51,7 @@ from .errors import NotDifferentiableError, TracerConversionError, UnsupportedOp
 from .graph import Traced, Var, evaluate
 from .ops import Op
 
-__all__ = ["custom_jvp", "custom_vjp", "UserOp"]
+__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "UserOp"]
 
 # the custom_jvp functions whose rule is being traced as a linear map for reverse mode to transpose (innermost
 # last): a custom_vjp function's forward jvp inside such a rule is J t read from its bwd, as JAX's custom_lin
@@ -841,6 +841,44 @@ class custom_vjp(_Custom):
             return [_zeros(x) if c is None else c for c, x in zip(cts, xu[:n])]
 
         return _traced_rule(self, pullback, [*[np.ones(shape) for shape in shapes], np.ones(out_shape)])
+
+
+def custom_gradient(fun):
+    """JAX's custom_gradient (TensorFlow's tf.custom_gradient): `fun(*args) -> (out, vjp)`, where `vjp(ct)` gives one
+    cotangent per argument (a tuple; a single one for a single argument may come bare) and may close over what fun
+    computed. It is a custom_vjp whose fwd is fun itself (the vjp function its residual) and whose bwd calls it, so
+    it has custom_vjp's reach: reverse and symbolic take the rule, forward refuses, numeric sees the value only.
+
+    Shape contract: custom_vjp's.
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> @dl.custom_gradient
+    ... def f(x):
+    ...     return dnp.sin(x), lambda g: (2.0 * g * dnp.cos(x),)  # twice sin's slope
+    >>> float(dl.grad(f)(0.0))
+    2.0
+    """
+    if not callable(fun):
+        raise TypeError(f"custom_gradient takes a function returning (value, vjp), got {type(fun).__name__}")
+
+    def pair(*args):
+        out = fun(*args)
+        if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
+            raise TypeError(
+                f"custom_gradient: {_name(fun)} must return (value, vjp), vjp a function of the cotangent; got "
+                f"{_describe(out)}"
+            )
+        value, vjp = out
+        return value, (vjp, len(args))
+
+    def bwd(res, ct):
+        vjp, nargs = res
+        cts = vjp(ct)
+        return (cts,) if nargs == 1 and not isinstance(cts, tuple) else cts
+
+    f = custom_vjp(functools.wraps(fun)(lambda *args: pair(*args)[0]))
+    f.defvjp(pair, bwd)
+    return f
 
 
 def _coefficients(e, names, sp) -> dict:
