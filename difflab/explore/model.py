@@ -149,11 +149,16 @@ def _local_partial(eqn, vals, i):
 
 def _layout(nodes, edges):
     """Layers left to right (longest path from an input; a constant sits just before its user) and,
-    within a layer, rows ordered by the mean row of their predecessors (fewer crossings)."""
+    within a layer, rows ordered by the mean row of their predecessors (fewer crossings). An edge that
+    skips layers gets a waypoint of its own in each layer it crosses (Sugiyama's dummy nodes), ordered
+    with that layer's nodes: drawn straight to its user, it would pass under the nodes between
+    (b -> add in tanh(w*x + b) ran behind w*x and read as a second edge out of it). Sets each node's
+    "layer" and "row" and each edge's "via" (its waypoints' [layer, row]); returns the number of layers,
+    the most slots in one, and the slots per layer."""
     preds: dict = {n["id"]: [] for n in nodes}
     for e in edges:
         preds[e["to"]].append(e["from"])
-    layer = {}
+    layer: dict = {}
     for n in nodes:  # tape order: predecessors first
         if n["kind"] == "input":
             layer[n["id"]] = 0
@@ -164,23 +169,40 @@ def _layout(nodes, edges):
             layer[e["from"]] = max(0, layer[e["to"]] - 1)
     for n in nodes:
         layer.setdefault(n["id"], 0)  # a constant expression's lone node
+    slot_preds = {nid: [p for p in ps if layer[p] < layer[nid]] for nid, ps in preds.items()}
+    vias, order = [], [n["id"] for n in nodes]
+    for k, e in enumerate(edges):
+        way, prev = [], e["from"]
+        for lay in range(layer[e["from"]] + 1, layer[e["to"]]):
+            dummy = ("via", k, lay)  # not a string: no node id can equal it
+            layer[dummy], slot_preds[dummy] = lay, [prev]
+            way.append(dummy)
+            order.append(dummy)
+            prev = dummy
+        if way:  # the user's row follows the waypoint next to it, not the far source
+            ps = slot_preds[e["to"]]
+            ps[ps.index(e["from"])] = prev
+        vias.append(way)
     by_layer: dict = {}
     row: dict = {}
-    for n in sorted(nodes, key=lambda n: layer[n["id"]]):
-        by_layer.setdefault(layer[n["id"]], []).append(n["id"])
+    for nid in sorted(order, key=lambda nid: layer[nid]):  # stable: tape order within a layer
+        by_layer.setdefault(layer[nid], []).append(nid)
     for lay in sorted(by_layer):
         ids = by_layer[lay]
         if lay > 0:
-            ids.sort(key=lambda nid, lay=lay: _mean_row(preds[nid], row, layer, lay))
+            ids.sort(key=lambda nid: _mean_row(slot_preds[nid], row))
         for r, nid in enumerate(ids):
             row[nid] = r
     for n in nodes:
         n["layer"], n["row"] = layer[n["id"]], row[n["id"]]
-    return (max(layer.values()) + 1 if layer else 0), max((len(v) for v in by_layer.values()), default=0)
+    for e, way in zip(edges, vias):
+        e["via"] = [[layer[d], row[d]] for d in way]
+    sizes = [len(by_layer.get(lay, ())) for lay in range(max(by_layer) + 1 if by_layer else 0)]
+    return len(sizes), max(sizes, default=0), sizes
 
 
-def _mean_row(preds, row, layer, lay) -> float:
-    rows = [row[p] for p in preds if p in row and layer[p] < lay]
+def _mean_row(preds, row) -> float:
+    rows = [row[p] for p in preds if p in row]
     return sum(rows) / len(rows) if rows else -1.0
 
 
@@ -351,7 +373,7 @@ def explore(text: str, at=None) -> dict:
     record["output"] = output
     record["value"] = next(n["value"] for n in nodes if n["id"] == output)
     _local_partials(graph, env, edges)
-    record["layers"], record["rows"] = _layout(nodes, edges)
+    record["layers"], record["rows"], record["layer_sizes"] = _layout(nodes, edges)
     record.update(_methods(f, graph, names, values, record["warnings"]))
 
     # -- paths, and the two passes as steps ------------------------------------------------------

@@ -90,6 +90,36 @@ def test_diamond_values_paths_and_both_passes():
     assert r["forward_steps"] == ["v0", "v1", "v2", "v3", "v4", "v5", "v6"]
 
 
+@pytest.mark.parametrize(
+    "text, long_edges",
+    [
+        ("tanh(w*x+b)", {("b", 1)}),  # b -> add skips the w*x layer
+        ("exp(x)+x*y*sin(y)+x", {("exp", 1), ("x", 3)}),  # the last + x crosses three layers
+        ("((x*y)*(y*z))^2", set()),
+    ],
+)
+def test_an_edge_that_skips_layers_runs_through_its_own_slots(text, long_edges):
+    """An edge drawn straight from layer 0 to layer 2 ran under the node between (b -> add in tanh(w*x + b)
+    read as a second edge out of w*x): each layer it crosses gives it a slot no node or other edge holds."""
+    r = explore(text)
+    nodes = {n["id"]: n for n in r["nodes"]}
+    taken = {(n["layer"], n["row"]) for n in r["nodes"]}
+    assert len(taken) == len(r["nodes"])
+    found = set()
+    for e in r["edges"]:
+        a, b = nodes[e["from"]], nodes[e["to"]]
+        assert [lay for lay, _ in e["via"]] == list(range(a["layer"] + 1, b["layer"]))
+        for lay, row in e["via"]:
+            assert (lay, row) not in taken
+            taken.add((lay, row))
+        if e["via"]:
+            found.add((a["name"] if a["kind"] == "input" else a["op"], len(e["via"])))
+    assert found == long_edges
+    per_layer = [sum(1 for lay, _ in taken if lay == k) for k in range(r["layers"])]
+    assert r["layer_sizes"] == per_layer and r["rows"] == max(per_layer)
+    assert all(row < size for (lay, row), size in ((t, r["layer_sizes"][t[0]]) for t in taken))
+
+
 def test_numeric_step_error_estimate_and_curve():
     r = explore("((x*y)*(y*z))^2", "x=3,y=2,z=1")
     numeric = r["methods"]["numeric"]

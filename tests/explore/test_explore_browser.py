@@ -148,6 +148,36 @@ def test_diamond_paths_steps_and_url(page, server):
         fresh.screenshot(path=shot, full_page=True)
 
 
+def test_no_edge_is_drawn_under_a_node(page):
+    """An edge that skipped a layer was drawn straight through the node between (b -> add in
+    tanh(w*x + b) ran under w*x): sample every drawn edge and find no point inside a node's box but
+    its own two ends'."""
+    page.goto(page.base + "#f=exp(x)%2Bx*y*sin(y)%2Bx&at=x=1,y=1")
+    rendered(page, "exp(x)+x*y*sin(y)+x", "x=1,y=1")
+    hits = page.evaluate(
+        """() => {
+        const boxes = [...document.querySelectorAll('#graph .node')].map((g) => {
+          const r = g.querySelector('rect'), m = g.transform.baseVal.consolidate().matrix;
+          return { id: g.id.slice(5), x: m.e, y: m.f, w: r.width.baseVal.value, h: r.height.baseVal.value };
+        });
+        const hits = [];
+        document.querySelectorAll('#graph .edge').forEach((g) => {
+          const path = g.querySelector('path'), n = path.getTotalLength();
+          for (let t = 0; t <= n; t += 2) {
+            const p = path.getPointAtLength(t);
+            boxes.forEach((b) => {
+              if (b.id === g.dataset.from || b.id === g.dataset.to) return;
+              if (p.x > b.x + 1 && p.x < b.x + b.w - 1 && p.y > b.y + 1 && p.y < b.y + b.h - 1) hits.push(g.id + ' in ' + b.id);
+            });
+          }
+        });
+        return [...new Set(hits)];
+    }"""
+    )
+    assert hits == []
+    assert page.eval_on_selector_all("#graph .edge", "els => els.length") == 10
+
+
 def test_parse_error_points_at_the_position(page):
     page.goto(page.base + "#f=x%2By&at=x=1,y=2")
     rendered(page, "x+y", "x=1,y=2")

@@ -263,19 +263,16 @@
   function renderGraph() {
     const svg = $("graph");
     svg.textContent = "";
-    const perLayer = {};
-    record.nodes.forEach((n) => { perLayer[n.layer] = (perLayer[n.layer] || 0) + 1; });
+    const perLayer = record.layer_sizes;  // nodes and the waypoints of edges that cross the layer
     const rows = Math.max(1, record.rows);
     const width = PAD * 2 + (record.layers - 1) * COL + NODE_W;
     const height = PAD * 2 + (rows - 1) * ROW + NODE_H;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    const slot = (layer, row) => ({ x: PAD + layer * COL, y: PAD + (rows - perLayer[layer]) * ROW / 2 + row * ROW });
     const pos = {};
-    record.nodes.forEach((n) => {
-      const offset = (rows - perLayer[n.layer]) * ROW / 2;
-      pos[n.id] = { x: PAD + n.layer * COL, y: PAD + offset + n.row * ROW };
-    });
+    record.nodes.forEach((n) => { pos[n.id] = slot(n.layer, n.row); });
     const defs = el("svg:defs");
     [["arrow", "#8892a0"], ["arrow-path", "#c2410c"], ["arrow-current", "#7c3aed"]].forEach(([id, colour]) => {
       // fixed size in user units: a thick highlighted edge keeps a normal arrowhead
@@ -302,8 +299,19 @@
       seen[key] = k;
       const x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2 + (bend ? 8 : 0);  // (a constant's box ends there too)
       const x2 = b.x, y2 = b.y + NODE_H / 2 + (e.arg - (arity[e.to] - 1) / 2) * 14;  // arguments in order, top down
-      const mx = (x1 + x2) / 2;
-      const d = "M" + x1 + "," + y1 + " C" + mx + "," + (y1 + bend * 2) + " " + mx + "," + (y2 + bend * 2) + " " + (x2 - 2) + "," + y2;
+      // an edge that skips layers runs straight through its own slot in each (model._layout's waypoints)
+      const stops = e.via.map(([layer, row]) => slot(layer, row)).map((p) => [p.x, p.y + NODE_H / 2]);
+      const ex1 = stops.length ? stops[0][0] : x2, ey1 = stops.length ? stops[0][1] : y2;
+      const mx = (x1 + ex1) / 2;
+      let d = "M" + x1 + "," + y1;
+      let [cx, cy] = [x1, y1];
+      stops.forEach(([sx, sy]) => {
+        const m = (cx + sx) / 2;
+        d += " C" + m + "," + cy + " " + m + "," + sy + " " + sx + "," + sy + " L" + (sx + NODE_W) + "," + sy;
+        [cx, cy] = [sx + NODE_W, sy];
+      });
+      const m2 = (cx + x2) / 2;
+      d += " C" + m2 + "," + (cy + (stops.length ? 0 : bend * 2)) + " " + m2 + "," + (y2 + bend * 2) + " " + (x2 - 2) + "," + y2;
       const cls = ["edge"];
       if (byId[e.from].kind === "const") cls.push("const");
       if (paths.on.has(k)) cls.push("on-path");
@@ -313,7 +321,7 @@
       const head = view.currentEdge === k ? "arrow-current" : paths.on.has(k) ? "arrow-path" : "arrow";
       g.append(el("svg:path", { d: d, "marker-end": "url(#" + head + ")" }));
       if (e.partial !== null && byId[e.from].kind !== "const") {
-        const label = el("svg:text", { x: mx, y: (y1 + y2) / 2 + bend * 1.5 - 4, "text-anchor": "middle", class: "partial" }, fmt(e.partial));
+        const label = el("svg:text", { x: mx, y: (y1 + ey1) / 2 + bend * 1.5 - 4, "text-anchor": "middle", class: "partial" }, fmt(e.partial));
         label.append(el("svg:title", {}, "local partial ∂" + byId[e.to].name + "/∂" + byId[e.from].name + " = " + fmt(e.partial)));
         g.append(label);
       }
