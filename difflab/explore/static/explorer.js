@@ -11,7 +11,7 @@
 
   const METHODS = ["symbolic", "numeric", "forward", "reverse"];
   const SVG = "http://www.w3.org/2000/svg";
-  const COL = 214, ROW = 92, NODE_W = 138, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
+  const COL = 228, ROW = 92, NODE_W = 152, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
 
   const $ = (id) => document.getElementById(id);
   const embedded = $("difflab-data");
