@@ -78,17 +78,25 @@ def _check_tape_methods(graph, args, wrt):
 
 def _check_guarded(fast, spec, args, what):
     """The common case's guarded code (compile.graphs), where the method has one: None, or the
-    interpreter's value and gradient, in arrays that share no memory with an input."""
+    interpreter's value and gradient, in arrays that share no memory with an input, with each other, or
+    with an earlier call's results (which a second call leaves as they were)."""
     hot = fast.hot_grad(args)
     res = hot(*args) if hot is not None else None
     if res is None:
         return
+    held = [np.copy(r) for r in res]
+    again = hot(*args)
     k = len(spec.graph.outputs)
     outs, g = spec.grad(args)
-    _close(np.concatenate([np.ravel(y) for y in res[:k]]), np.concatenate([np.ravel(y) for y in outs]), what)
-    _close(np.concatenate([np.ravel(p) for p in res[k:]]), g, what)
-    for r in res:
+    for got in [res] if again is None else [res, again]:
+        _close(np.concatenate([np.ravel(y) for y in got[:k]]), np.concatenate([np.ravel(y) for y in outs]), what)
+        _close(np.concatenate([np.ravel(p) for p in got[k:]]), g, what)
+    for r, h in zip(res, held):
+        np.testing.assert_array_equal(r, h, err_msg=f"{what}: a later call changed a result")
+    for j, r in enumerate(res):
         assert not any(np.shares_memory(r, a) for a in args), f"{what}: a result aliases an input"
+        assert not any(np.shares_memory(r, q) for q in res[j + 1 :]), f"{what}: two results share memory"
+        assert not any(np.shares_memory(r, q) for q in again or ()), f"{what}: results of two calls share memory"
 
 
 def _check_symbolic(graph, args, wrt):

@@ -479,10 +479,10 @@ class _Source:
         self.slots: list = []
         self.home: dict = {}
         self.free: list = []
-        # the buffers (values whose fresh array they are) each value may share, None: an input's, a constant's or
-        # a pooled one; and how many live values may share each buffer (`writable`: a write in place)
+        # the buffers (values whose fresh array they are) each value may share, None: an input's or a constant's (a
+        # pool's: its own, never `whole`); and how many live values may share each buffer (`writable`: a write in place)
         self.shares: dict = {v: None for v in graph.inputs}
-        self.holders: dict = {}
+        self.holders, self.veiled = {}, set()  # (veiled: values, roots, a value of unknown sharing was made from)
         self.whole: set = set()  # the values that are a whole buffer of their own (not a view, nor broadcast)
         # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
         # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
@@ -739,7 +739,9 @@ class _Source:
             mine = self.shares[eqn.args[0]]
             self.whole.add(out)
         elif pooled or out in self.home:
-            mine = None
+            # (a buffer of the pool: its value a root of its own, so that its views are counted (`unviewed`); never
+            # `whole`, so that no in-place form writes into a buffer that outlives the call: `writable`)
+            mine = frozenset((out,)) if self.ufunc[out] else None
         elif spare is not None:
             mine = self.shares.get(spare)
             if spare in self.whole:
@@ -760,6 +762,11 @@ class _Source:
                     found = None
                     break
             mine = None if found is None else frozenset(found)
+            if mine is None:  # (a value that may view its arguments, its sharing unknown: they are never `unviewed`)
+                for a in eqn.args:
+                    if type(a) is Var:
+                        self.veiled.add(a)
+                        self.veiled.update(self.shares.get(a) or ())
         self.shares[out] = mine
         holders = self.holders
         if mine is not None:
@@ -794,7 +801,11 @@ class _Source:
         return f"op_{eqn.op.name}_{i}", tuple(direct[1].items())
 
     def spare(self, i: int, eqn, fn: str) -> Var | None:
-        """A dead ufunc result that equation i (a ufunc called as it is, not matmul) may write into.
+        """A dead ufunc result that equation i (a ufunc called as it is, not matmul) may write into: one no other
+        op reads (`viewed`: no view of it can exist), or one whose views are all dead by now (`unviewed`: tanh's
+        t, whose transpose a cotangent's product read, written into by t·ṫ after it). An `_under` name's call too
+        (`underflowing_call`): its wrapper, which may run the call twice, drops an `out=` that is an operand
+        (`_underflow_exact`), so the value is then a fresh array, which shares nothing.
 
         Batched, a batching rule's result is fresh too, and a value's real shape is (size,) + its
         shape if it carries the batch axis: a buffer fits when both or neither carry it."""
@@ -804,14 +815,13 @@ class _Source:
             and eqn.out.shape
             and eqn.op.impl.signature is None
             and self.env[fn] is eqn.op.impl
-            and fn not in self.under  # (its wrapper may run the call twice: `underflowing_call`)
         ):
             return None
         for a in eqn.args:
             if (
                 isinstance(a, Var)
                 and self.ufunc.get(a)
-                and a not in self.viewed
+                and (a not in self.viewed or self.unviewed(a))
                 and self.last_use[a] == i
                 and a not in self.outputs
                 and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)
@@ -819,6 +829,15 @@ class _Source:
             ):
                 return a
         return None
+
+    def unviewed(self, a: Var) -> bool:
+        """Whether no live value may share ufunc result a's buffer: every value read from it through other ops (its
+        views: a transpose, a reshape, a slice) is dead (`shares`, `holders`: a alone holds its root), and none whose
+        sharing is unknown was made from it (`veiled`)."""
+        mine = self.shares.get(a)
+        if mine is None or a in self.veiled:
+            return False
+        return all([self.holders.get(b, 0) == 1 and b not in self.veiled for b in mine])
 
     def scratch(self, eqn, fn: str) -> list:
         """`[out=<a buffer of the function's pool>]` for a ufunc result that is no output (else []): batched,
@@ -1187,6 +1206,11 @@ def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None,
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)
 
     def run(*args, **params):
+        target = params.get("out")
+        if target is not None and any([target is a for a in args]):
+            # (the program writes into a dead operand, `_Source.spare`: this call may run twice and the checks below
+            # read its operands after it, so its value is a fresh array here, which shares nothing)
+            params = {k: v for k, v in params.items() if k != "out"}
         if met and _lift_lost(met, args):
             raise FloatingPointError("a lifted partial's product is in range: the interpreter decides")
         if not seen[0]:  # (none yet: the error state in force, free)
