@@ -2359,18 +2359,14 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False, kinds=None)
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     `narrow`: some leaves were float32 (Trace.narrow). `guarded`: the caller checks the trace's count guards
-    (Trace.guards) before reusing it. `kinds`: the set of the leaves' types, where the caller knows it (a call read by a
-    signature's generated reader), else None (asked here).
+    (Trace.guards) before reusing it. `kinds`: the set of the leaves' types if the caller knows it (a generated reader's).
     """
     t = Trace()
     if narrow:
         t.narrow = True
     if guarded:
         t.guards = {}
-    if len(leaves) <= _FEW:
-        kinds = None
-    elif kinds is None:
-        kinds = set(map(type, leaves))
+    kinds = (kinds or set(map(type, leaves))) if len(leaves) > _FEW else None  # (the caller's, where it has them)
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
     else:  # (a few leaves, an MLP's six: one Python step each costs less than _plain_inputs' iterators)
