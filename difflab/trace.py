@@ -127,8 +127,11 @@ class Trace:
         self.specialised = False
         self.value_dtypes = False  # an op recorded whose result's dtype depends on the values (Op.value_dtype)
         # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
-        # argument tuple where its arguments are Vars (no second tuple per equation: a 10⁵-equation tape
-        # kept 64 bytes and an allocation per equation for it), a constant entering by its id, params by repr
+        # argument tuple where its arguments are Vars or nonzero Python float constants (no second tuple per
+        # equation: a 10⁵-equation tape kept 64 bytes and an allocation per equation for it; a float's Const is
+        # equal by value, so `x * 0.5` twice is one equation whichever 0.5 object each read, and needs no id
+        # int and no entry in `consts`), any other constant entering by its id (±0.0 too: equal as numbers,
+        # not as factors), params by repr
         self.seen: collections.defaultdict = collections.defaultdict(dict)
         self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
@@ -205,7 +208,7 @@ class Trace:
                 consts = True
                 a, v = self._constant(a)
                 atoms.append(Const(a))
-                key.append(id(a))
+                key.append(atoms[-1] if type(a) is float and a != 0.0 else id(a))  # (by value: see `seen`)
             values.append(v)
             floats = floats and type(v) is float
         if consts and op.identity:
@@ -1980,8 +1983,12 @@ def _plain_float_operator(op, py, ident, bind):
             if o == ident:  # x + 0.0, x * 1.0 ...: x itself (as _fold_identity)
                 return self
             y = o
-            t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            atoms, key = (self.node, _new_tuple(Const, (o,))), (self.node, id(o))
+            atoms = (self.node, _new_tuple(Const, (o,)))
+            if o != 0.0:  # (the arguments are the key: a float's Const is equal by value, see Trace.seen)
+                key = atoms
+            else:  # ±0.0 by identity: equal as numbers, not as factors (x * -0.0)
+                t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
+                key = (self.node, id(o))
         else:
             return NotImplemented if _defers(o) else bind(self, o)
         table = t.seen[op]
@@ -2031,8 +2038,12 @@ def _reflected_float_operator(op, py, ident, bind):
             if o == ident:  # 0.0 + x, 1.0 * x ...: x itself (as _fold_identity)
                 return self
             y = o
-            t.consts.append(o)
-            atoms, key = (_new_tuple(Const, (o,)), self.node), (id(o), self.node)
+            atoms = (_new_tuple(Const, (o,)), self.node)
+            if o != 0.0:
+                key = atoms
+            else:
+                t.consts.append(o)
+                key = (id(o), self.node)
         else:
             return bind(o, self)
         table = t.seen[op]
@@ -2342,20 +2353,20 @@ def _widen_constants(atoms: list, value) -> None:
                 atoms[k] = Const(c.astype(real))
 
 
-def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False):
+def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False, kinds=None):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     `narrow`: some leaves were float32 (Trace.narrow). `guarded`: the caller checks the trace's count guards
-    (Trace.guards) before reusing it.
+    (Trace.guards) before reusing it. `kinds`: the set of the leaves' types if the caller knows it (a generated reader's).
     """
     t = Trace()
     if narrow:
         t.narrow = True
     if guarded:
         t.guards = {}
-    kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
+    kinds = (kinds or set(map(type, leaves))) if len(leaves) > _FEW else None  # (the caller's, where it has them)
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
     else:  # (a few leaves, an MLP's six: one Python step each costs less than _plain_inputs' iterators)

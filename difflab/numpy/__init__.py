@@ -194,7 +194,7 @@ def _publish() -> None:
         target = _numpy_object(name)
         if isinstance(target, _np.ufunc):
             UFUNCS[name] = fn
-            if hasattr(fn, "__dict__") and not isinstance(fn, _ops.Op):  # (an op answers them itself: Op.__getattr__)
+            if hasattr(fn, "__dict__") and not isinstance(fn, _ops.Op):  # (an op answers them itself: _UfuncMethod)
                 vars(fn).update({m: _ops.core.lists_stacked(getattr(target, m), m) for m in _ops.core.UFUNC_METHODS})
         elif target is not None:
             FUNCTIONS[name] = fn

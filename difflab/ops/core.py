@@ -123,7 +123,7 @@ def _installed(module: str) -> bool:
         return False
 
 
-#: NumPy's ufunc methods: what an op NumPy has as a ufunc answers as NumPy's ufunc does (`Op.__getattr__`)
+#: NumPy's ufunc methods: what an op NumPy has as a ufunc answers as NumPy's ufunc does (`_UfuncMethod`)
 UFUNC_METHODS = frozenset({"reduce", "accumulate", "reduceat", "outer", "at"})
 
 
@@ -509,25 +509,43 @@ class Op:
 
     __call__ = bind
 
-    def __getattr__(self, name):
-        """NumPy's ufunc methods (reduce, accumulate, outer, at, reduceat) of an op NumPy has as a ufunc
-        (`numpy` names one): NumPy's own, whose dispatch on traced values computes them from the registry's
-        primitives (difflab.numpy.ufunc_methods) or refuses naming `numpy.<ufunc>.<method>`, so that
-        `dnp.add.accumulate(x)` is `np.add.accumulate(x)` (jax.numpy's ufuncs have these methods too).
-
-        >>> import difflab.numpy as dnp
-        >>> dnp.add.accumulate(np.array([1.0, 2.0, 3.0]))  # (shape: NumPy's method's)
-        array([1., 3., 6.])
-        """
-        if name in UFUNC_METHODS:
-            for spelling in self.numpy:
-                ufunc = _numpy_ufunc(spelling)
-                if ufunc is not None:
-                    return lists_stacked(getattr(ufunc, name), name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # NumPy's ufunc methods (reduce, accumulate, outer, at, reduceat): `_UfuncMethod` descriptors, set below the class
+    # (not a __getattr__: a class with one takes CPython's generic path for every attribute read, op.py and
+    # op.float_binary per recorded and swept equation among them)
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+class _UfuncMethod:
+    """`op.<name>` for a ufunc method `name` (reduce, accumulate, reduceat, outer, at) of an op NumPy has as a ufunc
+    (`numpy` names one): NumPy's own, whose dispatch on traced values computes them from the registry's primitives
+    (difflab.numpy.ufunc_methods) or refuses naming `numpy.<ufunc>.<method>`, so that `dnp.add.accumulate(x)` is
+    `np.add.accumulate(x)` (jax.numpy's ufuncs have these methods too); an AttributeError for an op that is no ufunc.
+
+    >>> import difflab.numpy as dnp
+    >>> dnp.add.accumulate(np.array([1.0, 2.0, 3.0]))  # (shape: NumPy's method's)
+    array([1., 3., 6.])
+    >>> hasattr(dnp.relu, "reduce")
+    False
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, op, owner=None):
+        if op is None:
+            return self
+        for spelling in op.numpy:
+            ufunc = _numpy_ufunc(spelling)
+            if ufunc is not None:
+                return lists_stacked(getattr(ufunc, self.name), self.name)
+        raise AttributeError(f"{type(op).__name__!r} object has no attribute {self.name!r}")
+
+
+for _method in sorted(UFUNC_METHODS):
+    setattr(Op, _method, _UfuncMethod(_method))
+del _method
 
 
 def _numpy_ufunc(spelling: str):
