@@ -5,6 +5,8 @@
   second call of each batch shape, after nn.train's one-call preparation; the compilation is preparation.
 - gradient_flow's headline said tanh's gradient "grows 1.05×" under seed 1 and "shrinks 1.29×" under seed 0,
   both with a 10–90 % band over seeds that straddles 1: the direction is said only where the band agrees.
+- expression_swell named "the slowest preparation at the deepest level" from one cold timing a family: sin(sin(…))
+  at 0.0192 s against the MLP's 0.0189 s under seed 1, the MLP at 0.0237 s against 0.0147 s under seed 7.
 - The full presets' memory sentences: remat_memory's "plain reverse mode's peak is flat in depth ... checkpointing
   holds 16 states against plain's 1.01 (0.0629× less) ... 0.728× [revolve's bound]", cost_scaling's "flat in depth
   (slope 0.00), -3.05e-16 KiB per layer ...: it stores every layer for the backward sweep". Their layers (160 and
@@ -103,3 +105,15 @@ def test_memory_sentences_say_what_the_numbers_show(remat, cost_scaling):
     )
     flat = words(0.0, -3.05e-16 * 1024, 64 * 1024)
     assert flat == ": -4.77e-18× one layer's values per layer of depth, no tape that grows with depth"
+
+
+def test_expression_swell_ranks_no_family_on_one_cold_timing():
+    sw = runner.load_experiment("expression_swell").module
+    nocse = dict(max_depth_run=None)
+    s = {
+        f: dict(nocse=nocse, max_depth=d, prepare_seconds_at_max=t)
+        for f, d, t in [("nested_sin", 64, 0.0192), ("mlp", 6, 0.0189)]
+    }
+    text = sw._cost_text(s, ["nested_sin", "mlp"])
+    assert "slowest" not in text, text
+    assert "sin(sin(…sin(x))) 0.0192 s (depth 64)" in text and "0.0189 s (depth 6)" in text
