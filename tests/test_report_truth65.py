@@ -7,6 +7,8 @@
   both with a 10–90 % band over seeds that straddles 1: the direction is said only where the band agrees.
 - expression_swell named "the slowest preparation at the deepest level" from one cold timing a family: sin(sin(…))
   at 0.0192 s against the MLP's 0.0189 s under seed 1, the MLP at 0.0237 s against 0.0147 s under seed 7.
+- jacobian_strategies' work of forward mode by chunks multiplied cost.eqns, which counts an equation once per
+  tangent, by the chunk again: forward/256's "elements produced" drew 256× forward/1's for the same Jacobian.
 - The full presets' memory sentences: remat_memory's "plain reverse mode's peak is flat in depth ... checkpointing
   holds 16 states against plain's 1.01 (0.0629× less) ... 0.728× [revolve's bound]", cost_scaling's "flat in depth
   (slope 0.00), -3.05e-16 KiB per layer ...: it stores every layer for the backward sweep". Their layers (160 and
@@ -117,3 +119,16 @@ def test_expression_swell_ranks_no_family_on_one_cold_timing():
     text = sw._cost_text(s, ["nested_sin", "mlp"])
     assert "slowest" not in text, text
     assert "sin(sin(…sin(x))) 0.0192 s (depth 64)" in text and "0.0189 s (depth 6)" in text
+
+
+def test_chunked_forward_jacobians_do_the_same_work_whatever_the_chunk():
+    js = runner.load_experiment("jacobian_strategies").module
+    runs = {s: js.run_cell({"strategy": s, "n": 8, "m": 4, "repeat": 1}, 0) for s in ("forward/1", "forward/4")}
+    assert runs["forward/1"]["sweeps"] == 4 * runs["forward/4"]["sweeps"] == 8
+    assert runs["forward/4"]["work"] == runs["forward/1"]["work"] > 0  # on main: 4× forward/1's
+    results = runner.Results(
+        {"index": i, "cell": {"strategy": s, "n": 8, "m": 4}, "seed": 0, "metrics": r}
+        for i, (s, r) in enumerate(runs.items())
+    )
+    words = js._chunk_work_words(results, [1, 4], 8, [4])
+    assert words.startswith("forward mode produces the same elements with every chunk (1, 4; their lines coincide)")
