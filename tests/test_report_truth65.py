@@ -9,6 +9,8 @@
   at 0.0192 s against the MLP's 0.0189 s under seed 1, the MLP at 0.0237 s against 0.0147 s under seed 7.
 - jacobian_strategies' work of forward mode by chunks multiplied cost.eqns, which counts an equation once per
   tangent, by the chunk again: forward/256's "elements produced" drew 256× forward/1's for the same Jacobian.
+- training_comparison said "symbolic pays the most preparation on moons, 0.0162 s" from one timing a method
+  (reverse 0.0132 s); the method named changed from run to run. Preparations are listed, one timing each.
 - The full presets' memory sentences: remat_memory's "plain reverse mode's peak is flat in depth ... checkpointing
   holds 16 states against plain's 1.01 (0.0629× less) ... 0.728× [revolve's bound]", cost_scaling's "flat in depth
   (slope 0.00), -3.05e-16 KiB per layer ...: it stores every layer for the backward sweep". Their layers (160 and
@@ -132,3 +134,9 @@ def test_chunked_forward_jacobians_do_the_same_work_whatever_the_chunk():
     )
     words = js._chunk_work_words(results, [1, 4], 8, [4])
     assert words.startswith("forward mode produces the same elements with every chunk (1, 4; their lines coincide)")
+
+
+def test_training_comparison_ranks_no_preparation_on_one_timing():
+    tc = runner.load_experiment("training_comparison").module
+    per = {"symbolic": {"prepare_seconds": 0.0162}, "reverse": {"prepare_seconds": 0.0132}}
+    assert tc._preparation_words(per, ["symbolic", "reverse"]) == "symbolic 0.0162 s, reverse 0.0132 s"
