@@ -228,6 +228,12 @@ def _ratio(r, key):
     return float(np.median(m["seconds"]) / np.median(m["f_seconds"]))
 
 
+def _repeat_ratios(r) -> list:
+    m = r["metrics"]
+    k = min(len(m["seconds"]), len(m["f_seconds"]))
+    return [g / f for g, f in zip(m["seconds"][:k], m["f_seconds"][:k])]
+
+
 def summarize(results):
     s = {
         "gradient_work_slope": {},
@@ -266,6 +272,9 @@ def summarize(results):
                 "seconds": secs,
                 "top_op": top,
                 "seconds_slope": loglog_slope(n, secs),
+                # the time ratio's slope over the repeats (k-th gradient call over k-th call of f): one median ratio
+                # a point read "2.83–9.32, flat in n (slope 0.14)" in one full run and slope -0.05 in the next
+                "seconds_slope_range": list(slope_range(n, [_repeat_ratios(r) for r in rows])),
                 "work_slope": loglog_slope(n, work),
                 "f_eqns": [r["metrics"]["f_eqns"] for r in rows],
             }
@@ -549,7 +558,7 @@ def _fig_ratio(results, s):
             f"{span(lp['work'])}, {slope_words(lp['work_slope'])} "
             f"({bound_words(lp['n'], lp['work'])}; {num(100 * lp['top_op'][1])}% of the gradient's work at "
             f"n = {lp['n'][-1]} is {lp['top_op'][0]}), "
-            f"and its time ratio is {span(lp['seconds'])}, {slope_words(lp['seconds_slope'])}"
+            f"and its time ratio is {span(lp['seconds'])}, {_ratio_slope_words(lp)}"
         )
     return FigureSpec(
         "cheap_gradient_ratio",
@@ -569,6 +578,13 @@ def _stored_words(slope: float, per_layer: float, layer_bytes: float) -> str:
     if math.isfinite(slope) and slope > 0.5 and layers >= 0.5:
         return f": for each layer of depth it keeps {num(layers)}× one layer's values for the backward sweep"
     return f": {num(layers)}× one layer's values per layer of depth, no tape that grows with depth"
+
+
+def _ratio_slope_words(lp) -> str:
+    """The time ratio's trend with the repeats' spread (summaries written before it have the median's slope only)."""
+    if lp.get("seconds_slope_range"):
+        return noisy_slope_words(*lp["seconds_slope_range"])
+    return slope_words(lp["seconds_slope"])
 
 
 def _fig_memory(results, s):

@@ -11,6 +11,8 @@
   tangent, by the chunk again: forward/256's "elements produced" drew 256× forward/1's for the same Jacobian.
 - training_comparison said "symbolic pays the most preparation on moons, 0.0162 s" from one timing a method
   (reverse 0.0132 s); the method named changed from run to run. Preparations are listed, one timing each.
+- cost_scaling's scalar-loop time ratio read "2.83–9.32, flat in n (slope 0.14)" from one median ratio a point
+  (its repeats ran 0.83–9.67 at n = 1024): the slope now comes with the repeats' spread.
 - The full presets' memory sentences: remat_memory's "plain reverse mode's peak is flat in depth ... checkpointing
   holds 16 states against plain's 1.01 (0.0629× less) ... 0.728× [revolve's bound]", cost_scaling's "flat in depth
   (slope 0.00), -3.05e-16 KiB per layer ...: it stores every layer for the backward sweep". Their layers (160 and
@@ -140,3 +142,20 @@ def test_training_comparison_ranks_no_preparation_on_one_timing():
     tc = runner.load_experiment("training_comparison").module
     per = {"symbolic": {"prepare_seconds": 0.0162}, "reverse": {"prepare_seconds": 0.0132}}
     assert tc._preparation_words(per, ["symbolic", "reverse"]) == "symbolic 0.0162 s, reverse 0.0132 s"
+
+
+def test_the_scalar_loop_time_ratio_trend_carries_its_repeats_spread(cost_scaling):
+    from difflab.report.stats import slope_range
+
+    n = [4, 16, 64, 256, 1024]  # the first full run's k-th gradient call over k-th call of f, 7 repeats a point
+    full = [
+        [2.86, 3.85, 3.14, 3.27, 3.08, 3.29, 5.38],
+        [1.82, 3.0, 2.84, 2.79, 2.91, 2.9, 3.99],
+        [2.19, 2.98, 2.84, 2.95, 2.99, 2.91, 3.45],
+        [24.9, 3.91, 0.12, 2.78, 2.83, 2.9, 3.27],
+        [3.61, 0.83, 9.51, 9.32, 3.62, 9.24, 9.67],
+    ]
+    rows = [{"metrics": {"seconds": r, "f_seconds": [1.0] * len(r)}} for r in full]
+    assert [cost_scaling._repeat_ratios(r) for r in rows] == full
+    words = cost_scaling._ratio_slope_words({"seconds_slope_range": list(slope_range(n, full))})
+    assert words == "within noise of flat (slope 0.15, repeats -0.20–0.22)"
