@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -17,6 +16,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.runner import ConfigError
 from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
+from difflab.runner.measure import call_peak_bytes
 from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
 QUESTION = (
@@ -181,15 +181,12 @@ def _memory(cell, rng):
     prep = dl.prepare(net, x, method=method)
     for _ in range(WARMUP):
         prep.grad(x)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        t0 = time.perf_counter()
-        prep.grad(x)
-        seconds = time.perf_counter() - t0
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    # what the call allocates + the buffers the compiled tier keeps between calls (from 64 KiB a value: the full
+    # preset's 512 × 16 layers, whose gradient allocated one layer a call and read "flat in depth")
+    peak = call_peak_bytes(prep.grad, x, keeper=prep, exclude=[net])
+    t0 = time.perf_counter()
+    prep.grad(x)
+    seconds = time.perf_counter() - t0
     return {"peak_bytes": int(peak), "seconds": seconds, "layer_bytes": batch * width * 8}
 
 
@@ -231,6 +228,12 @@ def _ratio(r, key):
     return float(np.median(m["seconds"]) / np.median(m["f_seconds"]))
 
 
+def _repeat_ratios(r) -> list:
+    m = r["metrics"]
+    k = min(len(m["seconds"]), len(m["f_seconds"]))
+    return [g / f for g, f in zip(m["seconds"][:k], m["f_seconds"][:k])]
+
+
 def summarize(results):
     s = {
         "gradient_work_slope": {},
@@ -269,6 +272,9 @@ def summarize(results):
                 "seconds": secs,
                 "top_op": top,
                 "seconds_slope": loglog_slope(n, secs),
+                # the time ratio's slope over the repeats (k-th gradient call over k-th call of f): one median ratio
+                # a point read "2.83–9.32, flat in n (slope 0.14)" in one full run and slope -0.05 in the next
+                "seconds_slope_range": list(slope_range(n, [_repeat_ratios(r) for r in rows])),
                 "work_slope": loglog_slope(n, work),
                 "f_eqns": [r["metrics"]["f_eqns"] for r in rows],
             }
@@ -552,7 +558,7 @@ def _fig_ratio(results, s):
             f"{span(lp['work'])}, {slope_words(lp['work_slope'])} "
             f"({bound_words(lp['n'], lp['work'])}; {num(100 * lp['top_op'][1])}% of the gradient's work at "
             f"n = {lp['n'][-1]} is {lp['top_op'][0]}), "
-            f"and its time ratio is {span(lp['seconds'])}, {slope_words(lp['seconds_slope'])}"
+            f"and its time ratio is {span(lp['seconds'])}, {_ratio_slope_words(lp)}"
         )
     return FigureSpec(
         "cheap_gradient_ratio",
@@ -563,6 +569,22 @@ def _fig_ratio(results, s):
         "a vectorised f and on the same kind of f written as a loop over scalars.",
         sentence(parts),
     )
+
+
+def _stored_words(slope: float, per_layer: float, layer_bytes: float) -> str:
+    """Why reverse's memory grows, said only when it does: the full preset's layers (64 KiB, kept in the compiled
+    tier's buffers) once measured "flat in depth, -3.05e-16 KiB per layer: it stores every layer"."""
+    layers = per_layer / layer_bytes if layer_bytes else float("nan")
+    if math.isfinite(slope) and slope > 0.5 and layers >= 0.5:
+        return f": for each layer of depth it keeps {num(layers)}× one layer's values for the backward sweep"
+    return f": {num(layers)}× one layer's values per layer of depth, no tape that grows with depth"
+
+
+def _ratio_slope_words(lp) -> str:
+    """The time ratio's trend with the repeats' spread (summaries written before it have the median's slope only)."""
+    if lp.get("seconds_slope_range"):
+        return noisy_slope_words(*lp["seconds_slope_range"])
+    return slope_words(lp["seconds_slope"])
 
 
 def _fig_memory(results, s):
@@ -580,7 +602,7 @@ def _fig_memory(results, s):
     ax.set(
         xlabel="network depth (layers)",
         ylabel="peak memory during a gradient (MiB)",
-        title="Memory vs depth (tracemalloc peak)",
+        title="Memory vs depth (peak in use)",
         ylim=(0, None),
     )
     ax.legend()
@@ -588,16 +610,17 @@ def _fig_memory(results, s):
     conclusion = (
         f"Reverse mode's peak memory is {slope_words(s['memory_slope_depth']['reverse'], 'depth')} at "
         f"large depth, "
-        f"{num(per / 1024)} KiB per layer (one layer's values are {num(s.get('layer_bytes', 0) / 1024)} KiB): "
-        f"it stores every layer for the backward sweep, while one-tangent forward mode is "
-        f"{slope_words(s['memory_slope_depth']['forward'], 'depth')}."
+        f"{num(per / 1024)} KiB per layer (one layer's values are {num(s.get('layer_bytes', 0) / 1024)} KiB)"
+        f"{_stored_words(s['memory_slope_depth']['reverse'], per, s.get('layer_bytes', 0))}, while one-tangent "
+        f"forward mode is {slope_words(s['memory_slope_depth']['forward'], 'depth')}."
     )
     return FigureSpec(
         "memory_depth",
         fig,
         "Peak memory vs network depth",
-        "Peak traced allocation during one gradient of a tanh network (batch × width activations per "
-        "layer) for reverse mode and two forms of forward mode.",
+        "Peak memory in use during one gradient of a tanh network (batch × width activations per "
+        "layer): the call's traced allocation plus the buffers the compiled tier keeps between calls, for "
+        "reverse mode and two forms of forward mode.",
         conclusion,
     )
 

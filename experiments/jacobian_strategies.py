@@ -4,7 +4,7 @@ For y = tanh(A x) with A of shape (m, n), each strategy builds the full m×n Jac
 pushes `chunk` tangents per sweep (n/chunk sweeps), reverse mode pulls one output row per backward
 sweep (m sweeps), central differences take 2 evaluations per input. Deterministic counts carry the
 claims: sweeps (`cost.evals`), equations executed (`cost.eqns`) and work, the elements
-produced (equations × the elements an equation of f produces × the tangents a sweep carries);
+produced (equations, each counted once per tangent it carries, × the elements an equation of f produces);
 time is the median of repeated calls, with its spread.
 
 Sparse Jacobians with colouring: for a tridiagonal f (y_i = tanh(2x_i − x_(i−1) − x_(i+1)) + 0.1x_i²),
@@ -156,12 +156,13 @@ def run_cell(cell, seed):
         times.append(time.perf_counter() - t0)
     graph = dl.trace(f, x)
     per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
-    tangents = int(cell["strategy"].split("/")[1]) if cell["strategy"].startswith("forward/") else 1
     exact = (1.0 - np.tanh(A @ x) ** 2)[:, None] * A
     return {
         "sweeps": evals,
         "eqns": eqns,
-        "work": eqns * per_eqn * tangents,
+        # cost.eqns already counts an equation once per tangent it carries (graph.Cost: a batched run of B points
+        # counts B times); times the chunk again, forward/256's work read 256× forward/1's for the same Jacobian
+        "work": eqns * per_eqn,
         "seconds": times,
         "max_error": float(np.max(np.abs(np.asarray(J) - exact))),
     }
@@ -173,6 +174,28 @@ def run_cell(cell, seed):
 def _cell(results, strategy, n, m):
     rows = results.where(strategy=strategy, n=n, m=m)
     return rows[0]["metrics"] if rows else None
+
+
+def _chunk_work_words(results, chunks, n, ms) -> str:
+    """Whether forward mode's chunks do the same work (then their lines in the work panel lie on each other)."""
+    works = {c: [(_cell(results, f"forward/{c}", n, m) or {}).get("work") for m in ms] for c in chunks}
+    if len(works) < 2:
+        return ""
+    if len({tuple(w) for w in works.values()}) == 1:
+        return (
+            f"forward mode produces the same elements with every chunk ({', '.join(map(str, chunks))}; their lines "
+            "coincide): the chunk changes its sweeps and its time, not its work"
+        )
+    return "forward mode's work differs between chunks: " + ", ".join(
+        f"chunk {c} {num(w[-1])} at m = {ms[-1]}" for c, w in works.items()
+    )
+
+
+def _numeric_evals(results, n, m) -> str:
+    c = _cell(results, "numeric", n, m)
+    if c is None:
+        return "not run"
+    return f"{c['sweeps']} at n = {n}" + (", two per input plus f at x" if c["sweeps"] == 2 * n + 1 else "")
 
 
 def _sparse_series(sparse, strategy, key):
@@ -243,7 +266,13 @@ def _style(strategy, chunks):
     k = chunks.index(int(strategy.split("/")[1]))
     import matplotlib
 
-    return matplotlib.colormaps["Purples"](0.45 + 0.5 * k / max(1, len(chunks) - 1)), "o", "--"
+    # each chunk its own marker and dash: their work is the same, so their lines lie on each other in that panel
+    marker, dash = _CHUNK_MARKERS[k % len(_CHUNK_MARKERS)], _CHUNK_DASHES[k // len(_CHUNK_MARKERS) % len(_CHUNK_DASHES)]
+    return matplotlib.colormaps["Purples"](0.45 + 0.5 * k / max(1, len(chunks) - 1)), marker, dash
+
+
+_CHUNK_MARKERS = ("o", "s", "^", "v", "P", "X")
+_CHUNK_DASHES = ("--", ":", "-.")
 
 
 def _sparse_figure(sparse, summary):
@@ -352,6 +381,7 @@ def figures(results, summary):
         f"with n = {n_max} inputs the work grows with the outputs m as: forward chunk 1 "
         f"{slope_words(sl['forward/1'], 'm')}, reverse {slope_words(sl['reverse'], 'm')}, numeric "
         f"{slope_words(sl['numeric'], 'm')}",
+        _chunk_work_words(results, chunks, n_max, ms),
         "the least work per grid point: " + "; ".join(wins),
         "in time (median of repeats, named only when the repeats separate): " + "; ".join(timing),
         "largest entry error against the closed form: "
@@ -364,8 +394,9 @@ def figures(results, summary):
             "Jacobian strategies vs outputs m: sweeps, work and time",
             f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (cost.evals; forward: one "
             "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
-            "evaluate f; numeric: 2n), elements produced (equations × elements per equation of f × tangents per "
-            "sweep) and median time per Jacobian with the repeats' range shaded.",
+            f"evaluate f; numeric: {_numeric_evals(results, n_max, ms[0])}), elements produced (equations, each "
+            "counted once per tangent it carries, × elements per equation of f) and median time per Jacobian with "
+            "the repeats' range shaded.",
             sentence(parts),
         )
     ]

@@ -256,7 +256,8 @@ def test_expression_swell_cost_conclusion_names_families_as_the_figure_does(expe
     assert "; on x ← sin(x)·cos(x) it takes 1.18 s to prepare and 0.374 ms per gradient at depth 6 and was not" in text
     assert "nested_sin" not in text.lower() and "sincos" not in text
     assert text.endswith(
-        "the slowest preparation at the deepest level is that of x ← sin(x)·cos(x): 0.9 s at depth 12."
+        "with CSE, preparing at each family's deepest level took (one cold timing each): sin(sin(…sin(x))) 0.4 s "
+        "(depth 64), x ← sin(x)·cos(x) 0.9 s (depth 12)."
     )
 
 
@@ -528,7 +529,10 @@ def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
     plain, ck = (rm.run_cell({"mode": mode, "depth": depth, "width": r["width"], "repeat": 1}, 0) for mode in rm.MODES)
     segments = rm.segments_for(depth)
     assert plain["peak_bytes"] > 4 * ck["peak_bytes"]  # √256 = 16 segments: the saving grows with depth
-    assert ck["peak_bytes"] < 1.5 * (segments + depth / segments) * ck["state_bytes"]  # on the √depth line
+    # on the √depth line: the boundaries, plus one segment's layers at what plain pays a layer (the compiled tier's
+    # kept buffers: 2 states a layer at 20000 elements; truth65 measured 51 states against 16 + 16 · 2.02)
+    per_layer = plain["peak_bytes"] / depth
+    assert ck["peak_bytes"] < 1.5 * (segments * ck["state_bytes"] + depth / segments * per_layer)
     n = max(js.PRESETS["full"]["sparse_n"])
     assert js.run_cell({"part": "sparse", "strategy": "sparse forward", "n": n, "repeat": 1}, 0)["sweeps"] == 3
 
