@@ -1019,3 +1019,19 @@ def test_numpys_errors_where_main_raised_bare_ones_or_answered():
         np.diff(x, n=-1)
     with pytest.raises(ValueError, match="At least one array has zero dimension"):
         dl.grad(lambda x: np.sum(np.cross(x[0], x[:3])))(x)
+
+
+def test_a_list_holding_traced_values_given_to_a_registry_op():
+    """dnp.exp([x, 2 * x]), dnp.sin(h) for h a list leaf of the argument, dnp.add([[x, 1], [2, x]], x): NumPy converts
+    the list to an array; difflab.numpy's derived functions stacked such a list already, its registry ops (exp, sin,
+    add, maximum) refused it with the conversion error whose advice was "use the difflab.numpy function" (the one
+    called). Now stacked, as NumPy converts it."""
+    want = onp.exp(0.5) + 2 * onp.exp(1.0)
+    for method in METHODS:
+        assert dl.grad(lambda x: np.sum(np.exp([x, 2 * x])), method=method)(0.5) == pytest.approx(want, rel=1e-9)
+    assert dl.grad(lambda h: np.sum(np.sin(h)))([0.3, 0.2]) == pytest.approx(list(onp.cos([0.3, 0.2])), rel=1e-15)
+    assert dl.grad(lambda x: np.sum(np.add([[x, 1.0], [2.0, x]], x)))(0.5) == 6.0
+    assert dl.grad(lambda x: np.sum(np.maximum([x, -x, 1.0], 0.2)))(0.5) == 1.0
+    assert dl.prepare(lambda x: np.sum(np.exp([x, 2 * x])), 0.5).grad(0.7) == pytest.approx(
+        onp.exp(0.7) + 2 * onp.exp(1.4), rel=1e-12
+    )
