@@ -36,9 +36,10 @@ both": it changes neither); the symbolic method on a comparison with NaN-holding
 np.maximum) and on np.unwrap(np.angle(...)) of a constant zero spectrum (SymPy's atan2(0, 0) is nan, NumPy's 0): both
 SymPy's bare "TypeError: Invalid NaN comparison". Bare tracebacks, now NumPy's errors: np.cross and np.diff of a 0-d
 array (ZeroDivisionError), np.roll and np.swapaxes past the last axis (IndexError), np.average with weights of another
-shape and no axis (IndexError). Refused by name, as they were (the messages name the fix): `Y = np.zeros(...)`
-(a NumPy array) written with a traced row, np.add.at into it; the users then wrote np.zeros_like(p, shape=...), as
-the message says. Left: put_along_axis by traced indices specialises the trace (prepare, vmap and jit refuse it by
+shape and no axis (IndexError). Refused with advice naming the function called, fixed: a registry op (np.exp, np.sin,
+np.add, np.maximum) given a list holding traced values (np.exp([x, 2 * x]); a list argument's leaf). Refused by
+name, as they were (the messages name the fix): `Y = np.zeros(...)` (a NumPy array) written with a traced row,
+np.add.at into it; the users then wrote np.zeros_like(p, shape=...), as the message says. Left: put_along_axis by traced indices specialises the trace (prepare, vmap and jit refuse it by
 name; JAX's scatter takes them), numeric's gradient of norm(A, 2) at a rank-deficient A is NaN with a DomainWarning
 (svd_s's smallest singular value 0, which ord=2 does not read), and a NaN output's gradient is NaN in every entry
 (DESIGN.md §6; JAX's grad of sum(x·c) with a NaN in c is NaN only there).
