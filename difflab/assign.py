@@ -172,9 +172,27 @@ def _said(where) -> str:
     return f"`{text}`" if text.endswith(")") else f"`{text} = ...`"
 
 
-def _refuse_shared(y, where, others=None) -> None:
+def _disjoint(y, idx: tuple, other) -> bool:
+    """Whether `other` is the view y[j] of y as it is now (a basic index j) and y[idx] writes none of its elements
+    (`x = traj[:, t]; traj[:, t + 1] = f(x)`: NumPy leaves x as it is, so the write is NumPy's)."""
+    entry = _INDEXED.get(id(other))
+    if entry is None or entry[0] is not y.node:
+        return False
+    at = np.arange(math.prod(y.shape)).reshape(y.shape)
+    try:
+        read, written = np.ravel(at[entry[1]]), np.ravel(at[idx])
+    except (IndexError, TypeError, ValueError):  # (NumPy's own error is the write's to raise)
+        return False
+    seen = np.zeros(at.size, dtype=bool)
+    seen[read] = True
+    return not seen[written].any()
+
+
+def _refuse_shared(y, where, others=None, idx=None) -> None:
     is_view, shared = _sharing(y)
     others = shared if others is None else others
+    if others and idx is not None:
+        others = [o for o in others if not _disjoint(y, idx, o)]
     if not others:
         return
     other = others[0]
@@ -360,9 +378,9 @@ def assign(y, idx: tuple, value, where) -> None:
     NumPy's view would show it to a name that still holds it."""
     read = _read_view(y, value)
     if read is None:
-        _refuse_shared(y, where)
+        _refuse_shared(y, where, idx=idx)
     else:
-        _refuse_shared(y, where, [o for o in _sharing(y)[1] if o is not value])
+        _refuse_shared(y, where, [o for o in _sharing(y)[1] if o is not value], idx)
     value = _parsed(y, value, where)
     value = _value_of(value)
     _check_dtype(y, value, where)
@@ -894,7 +912,15 @@ def _cyclic(values, n: int, where):
     return flat if flat.size == n else ops.getitem(flat, idx=(np.arange(n) % max(values.size, 1),))
 
 
-def _concrete(what: str, x, where):
+def _concrete(what: str, x, where, name: str = ""):
+    """x as a NumPy array. A traced integer index array (np.argsort's, np.argmax's) is read at this trace's inputs,
+    the trace specialised to them, as `y[i] = v` by a traced integer index is (trace._concrete_index; JAX's scatter
+    follows the indices' values too); `name` is the reader the specialisation's error names. Any other traced value
+    (a mask) is refused by name."""
+    if isinstance(x, Traced) and name and x.dtype.kind in "iu":
+        from .numpy.arrays import _value  # (difflab.numpy imports this module)
+
+        return np.asarray(_value(x, f"{name}'s traced {what}"))
     if isinstance(x, Traced):
         raise UnsupportedOperationError(
             f"{_said(where)}: traced {what} ({x.node!r}: {x.node.aval}); give them as a NumPy array or list "
@@ -912,7 +938,7 @@ def fill(a, value, where) -> None:
 
 def put(a, ind, v, mode: str = "raise", where=lambda: "numpy.put(a, ind, v)") -> None:
     """`numpy.put(a, ind, v, mode)`: a.flat[ind] = v, v repeated as needed; a repeated position keeps its last."""
-    ind = _concrete("indices", ind, where).ravel()
+    ind = _concrete("indices", ind, where, "numpy.put").ravel()
     if ind.dtype.kind not in "iu" and ind.size:
         raise TypeError(f"numpy.put's indices must be integers, got {ind.dtype}")
     size = math.prod(a.shape)
@@ -1044,7 +1070,7 @@ def put_along_axis(
     """`numpy.put_along_axis(arr, indices, values, axis)`: arr[i..., indices[i..., k], j...] = values (values
     broadcast to the indices' shape; a position written twice keeps its last write, as NumPy's fancy
     assignment does); axis None: into arr's flattened elements, indices 1-d."""
-    indices = _concrete("indices", indices, where)
+    indices = _concrete("indices", indices, where, "numpy.put_along_axis")
     if indices.dtype.kind not in "iu":
         raise IndexError("`indices` must be an integer array")
     shape = arr.shape

@@ -632,7 +632,7 @@ def test_in_place_updates_numpy_refuses_are_refused():
 def _put_with_view(x):
     y = x * 2
     v = y[1:]
-    np.put(y, [0], 1.0)
+    np.put(y, [1], 1.0)  # (v's first element: y[0], beside v, is NumPy's and taken, tests/test_user_code65.py)
     return v.sum()
 
 

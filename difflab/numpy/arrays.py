@@ -73,6 +73,7 @@ def swapaxes(x, axis1, axis2):
     (4, 3, 2)
     """
     axes = list(range(ndim(x)))
+    axis1, axis2 = _in_range(axis1, len(axes)), _in_range(axis2, len(axes))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
@@ -264,9 +265,18 @@ def _stacking(fn, name=""):
     return call
 
 
+def _in_range(axis, n: int) -> int:
+    """NumPy's one axis of an n-dimensional array as a non-negative int; NumPy's AxisError (a ValueError and an
+    IndexError) where it is out of range (`axis % n` wrapped np.diff(A, axis=2) to axis 0 of a matrix, silently,
+    and divided by zero for a 0-d array)."""
+    if not -n <= axis < n:
+        raise _np.exceptions.AxisError(int(axis), n)
+    return int(axis) % n
+
+
 def _take_along(a, axis, idx):
     """a indexed along one axis by an int, slice or integer array."""
-    return a[(slice(None),) * (axis % ndim(a)) + (idx,)]
+    return a[(slice(None),) * _in_range(axis, ndim(a)) + (idx,)]
 
 
 def moveaxis(a, source, destination):
@@ -276,8 +286,12 @@ def moveaxis(a, source, destination):
     (3, 4, 2)
     """
     n = ndim(a)
-    src = [s % n for s in ((source,) if isinstance(source, int) else source)]
-    dst = [d % n for d in ((destination,) if isinstance(destination, int) else destination)]
+    src = [_in_range(s, n) for s in ((source,) if isinstance(source, (int, _np.integer)) else source)]
+    dst = [_in_range(d, n) for d in ((destination,) if isinstance(destination, (int, _np.integer)) else destination)]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"repeated axis in `{'source' if len(set(src)) != len(src) else 'destination'}` argument")
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
     order = [i for i in range(n) if i not in src]
     for d, s_ in sorted(zip(dst, src)):
         order.insert(d, s_)

@@ -25,7 +25,7 @@ from ..ops.reductions import _sum_front as sum
 from ..ops.shape import _broadcast_to_front as broadcast_to
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
-from .arrays import _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
+from .arrays import _in_range, _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
 from .derived import _held, divmod
 from .shapes import cross
 
@@ -96,8 +96,8 @@ def tensordot(a, b, axes=2):
         axes_a, axes_b = axes
         axes_a = [axes_a] if isinstance(axes_a, (int, _np.integer)) else list(axes_a)
         axes_b = [axes_b] if isinstance(axes_b, (int, _np.integer)) else list(axes_b)
-    axes_a = [x % ndim(a) for x in axes_a]
-    axes_b = [x % ndim(b) for x in axes_b]
+    axes_a = [_in_range(x, ndim(a)) for x in axes_a]
+    axes_b = [_in_range(x, ndim(b)) for x in axes_b]
     free_a = [i for i in range(ndim(a)) if i not in axes_a]
     free_b = [i for i in range(ndim(b)) if i not in axes_b]
     sa, sb = shape(a), shape(b)
@@ -130,7 +130,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     array([0., 3.])
     """
     n = ndim(a)
-    axis1, axis2 = axis1 % n, axis2 % n
+    axis1, axis2 = _in_range(axis1, n), _in_range(axis2, n)
     rest = [i for i in range(n) if i not in (axis1, axis2)]
     a = transpose(a, rest + [axis1, axis2])
     rows, cols = shape(a)[-2:]

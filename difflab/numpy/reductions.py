@@ -48,7 +48,7 @@ from ..ops.shape import (
 from ..ops.shape import (
     _stack_front as stack,
 )
-from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
+from .arrays import _in_range, _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
 from .piecewise_constant import count_nonzero
 from .shapes import take_along_axis
 from ..ops.sorting import _sort_front as sort
@@ -136,7 +136,13 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         if isinstance(weights, (list, tuple)):  # (a list of numbers or traced values: an array, as NumPy's)
             plain = not any(isinstance(w, _Traced) for w in weights)
             weights = _np.asarray(weights, dtype=float) if plain else asarray(weights)
-        if ndim(weights) != ndim(a):  # 1-D weights along one axis
+        if ndim(weights) != ndim(a):  # 1-D weights along one axis (NumPy's checks: they were bare IndexErrors)
+            if axis is None:
+                raise TypeError("Axis must be specified when shapes of a and weights differ.")
+            if ndim(weights) != 1:
+                raise TypeError("1D weights expected when shapes of a and weights differ.")
+            if shape(weights)[0] != shape(a)[_axis(a, axis, "average")]:
+                raise ValueError("Length of weights not compatible with specified axis.")
             shape_ = [1] * ndim(a)
             shape_[_axes(a, axis)[0]] = shape(weights)[0]
             weights = reshape(weights, tuple(shape_))
@@ -182,8 +188,12 @@ def diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
     >>> diff(_np.array([1.0, 4.0]), prepend=0.0, append=_np.array([5.0, 7.0]))
     array([1., 3., 1., 2.])
     """
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    if ndim(a) == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
     if prepend is not _NO_VALUE or append is not _NO_VALUE:
-        ax = axis % len(shape(a))
+        ax = _in_range(axis, len(shape(a)))
         parts = [p for p in (prepend, a, append) if p is not _NO_VALUE]
         edge = tuple(shape(a)[:ax]) + (1,) + tuple(shape(a)[ax + 1 :])
         a = concatenate([broadcast_to(p, edge) if ndim(p) == 0 else p for p in parts], axis=ax)
@@ -337,7 +347,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     nd, axes = ndim(a), axis
     if axis is None:
         a, axis = ravel(a), 0
-    axis = axis % ndim(a)
+    axis = _in_range(axis, ndim(a))
     s = moveaxis(sort(a, axis=axis), axis, -1)  # (NaN last)
     count = _np.sum(~_np.isnan(_np.moveaxis(_np.asarray(_value(a)), axis, -1)), axis=-1)
     pos = _np.zeros(q.shape + count.shape)
@@ -398,7 +408,7 @@ def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
         axis = -1
     if axis is None:
         a, weights, axis = ravel(a), ravel(weights), 0
-    axis = axis % ndim(a)
+    axis = _in_range(axis, ndim(a))
     a0 = reshape(moveaxis(a, axis, 0), (shape(a)[axis], -1))  # (n, R)
     n = shape(a0)[0]
     w0 = reshape(moveaxis(weights, axis, 0), (n, -1)) if ndim(weights) == ndim(a) else reshape(weights, (n, 1))

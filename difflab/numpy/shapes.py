@@ -39,6 +39,7 @@ from ..ops.shape import (
 )
 from .arrays import (
     _contains_traced,
+    _in_range,
     _take_along,
     _value,
     asarray,
@@ -60,7 +61,7 @@ def rollaxis(a, axis, start=0):
     (4, 2, 3)
     """
     n = ndim(a)
-    axis, start = axis % n, start % (n + 1)
+    axis, start = _in_range(axis, n), start % (n + 1)
     if axis < start:
         start -= 1
     return moveaxis(a, axis, start)
@@ -123,10 +124,13 @@ def roll(a, shift, axis=None):
     """
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape(a))
-    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for s_, ax in zip(shifts * (len(axes) if len(shifts) == 1 else 1), axes):
-        n = shape(a)[ax]
+    shifts = (shift,) if isinstance(shift, (int, _np.integer)) else tuple(shift)
+    axes = (axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis)
+    if len(shifts) != len(axes) and 1 not in (len(shifts), len(axes)):
+        raise ValueError(f"shape mismatch: numpy.roll's shift {shift!r} and axis {axis!r} cannot be broadcast together")
+    k = builtins.max(len(shifts), len(axes))  # (NumPy broadcasts them: roll(x, (1, 2), axis=0) shifts by 3)
+    for s_, ax in zip(shifts * (k // len(shifts)), axes * (k // len(axes))):
+        n = shape(a)[_in_range(ax, ndim(a))]
         idx = (_np.arange(n) - s_) % n
         a = _take_along(a, ax, idx)
     return a
@@ -174,9 +178,9 @@ def take(a, indices, axis=None, mode="raise"):
     if axis is None:
         a, axis = ravel(a), 0
     if isinstance(indices, _Traced):  # (np.take(w, np.searchsorted(edges, x)): an equation, recomputed at each call)
-        return _take_traced(a, indices, axis % ndim(a), mode)
+        return _take_traced(a, indices, _in_range(axis, ndim(a)), mode)
     indices = _np.asarray(indices)
-    n = shape(a)[axis % ndim(a)]
+    n = shape(a)[_in_range(axis, ndim(a))]
     if mode == "clip":
         indices = _np.clip(indices, 0, n - 1)
     elif mode == "raise":
@@ -217,7 +221,7 @@ def take_along_axis(arr, indices, axis):
     if isinstance(indices, _Traced):  # (argpartition's: an equation, not values read, so the trace is reused)
         return _gather_by_traced(arr, indices, axis)
     indices = _np.asarray(indices)
-    axis = axis % ndim(arr)
+    axis = _in_range(axis, ndim(arr))
     grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
     idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
     return arr[idx]
@@ -229,7 +233,7 @@ def _gather_by_traced(arr, indices, axis):
         raise IndexError(f"take_along_axis: the indices must be integers, got {indices.dtype}")
     if ndim(indices) != ndim(arr):
         raise ValueError("take_along_axis: `indices` and `arr` must have the same number of dimensions")
-    axis = axis % ndim(arr)
+    axis = _in_range(axis, ndim(arr))
     n, at = shape(arr)[axis], _np.asarray(indices.concrete)  # (its value here, unread: NumPy's range check)
     if ((at < -n) | (at >= n)).any():
         raise IndexError(f"index {int(at[(at < -n) | (at >= n)][0])} is out of bounds for axis {axis} with size {n}")
@@ -340,7 +344,7 @@ def delete(arr, obj, axis=None):
     """
     if axis is None:
         arr, axis = ravel(arr), 0
-    axis = axis % ndim(arr)
+    axis = _in_range(axis, ndim(arr))
     keep = _np.delete(_np.arange(shape(arr)[axis]), obj)
     return arr[(slice(None),) * axis + (keep,)]
 
@@ -356,7 +360,7 @@ def insert(arr, obj, values, axis=None):
         raise ValueError("difflab's insert takes one integer index obj (use concatenate for several)")
     if axis is None:
         arr, axis = ravel(arr), 0
-    axis = axis % ndim(arr)
+    axis = _in_range(axis, ndim(arr))
     n = shape(arr)[axis]
     k = int(obj) + n if obj < 0 else int(obj)
     if ndim(values) == 0 or ndim(values) < ndim(arr):
@@ -540,7 +544,7 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     array([[2., 1.],
            [4., 3.]])
     """
-    axis = axis % ndim(arr)
+    axis = _in_range(axis, ndim(arr))
     m = moveaxis(arr, axis, -1)
     outer = shape(m)[:-1]
     results = [func1d(m[i], *args, **kwargs) for i in _np.ndindex(outer)]
@@ -555,7 +559,7 @@ def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=F
     axes when None; distinct axes), the window's axes last, as a gather (a copy, not a view)."""
     shape_ = (window_shape,) if isinstance(window_shape, (int, _np.integer)) else tuple(window_shape)
     axes = tuple(range(ndim(x))) if axis is None else ((axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis))
-    axes = tuple(a % ndim(x) for a in axes)
+    axes = tuple(_in_range(a, ndim(x)) for a in axes)
     if len(axes) != len(shape_) or len(set(axes)) != len(axes) or writeable:
         raise ValueError(
             f"sliding_window_view takes one window size per axis, distinct axes and writeable=False; got window_shape "
@@ -595,6 +599,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """
     if axis is not None:
         axisa = axisb = axisc = axis
+    if ndim(a) < 1 or ndim(b) < 1:  # (NumPy's error; moveaxis of a 0-d array divided by zero)
+        raise ValueError("At least one array has zero dimension")
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
     na, nb = shape(a)[-1], shape(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):

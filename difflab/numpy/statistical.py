@@ -26,6 +26,7 @@ from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
 from .arrays import (
     _contains_traced,
+    _in_range,
     _take_along,
     _value,
     asarray,
@@ -59,7 +60,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     """
     axes = list(range(ndim(f))) if axis is None else list(_axes(f, axis))
     if isinstance(axis, (tuple, list)):  # the caller's order, NumPy's order of the outputs (axes is sorted)
-        axes = [int(a) % ndim(f) for a in axis]
+        axes = [_in_range(int(a), ndim(f)) for a in axis]
         if len(set(axes)) != len(axes):
             raise ValueError(f"numpy.gradient: repeated axis in axis={axis}")
     if edge_order not in (1, 2):
@@ -140,7 +141,15 @@ def convolve(a, v, mode="full"):
     >>> convolve(_np.array([1.0, 2.0]), _np.array([1.0, 1.0]))
     array([1., 3., 2.])
     """
+    a, v = (reshape(x, (1,)) if ndim(x) == 0 else x for x in (asarray(a), asarray(v)))  # (a number: a 1-sequence)
+    if ndim(a) > 1 or ndim(v) > 1:  # (rows of a matrix were taken as a's entries, silently)
+        raise ValueError(
+            f"object too deep for desired array (numpy.convolve takes 1-D sequences, got shapes "
+            f"{shape(a)} and {shape(v)})"
+        )
     n, m = shape(a)[0], shape(v)[0]
+    if n == 0 or m == 0:
+        raise ValueError(f"{'a' if n == 0 else 'v'} cannot be empty")
     if m > n:
         a, v, n, m = v, a, m, n
     full = n + m - 1
@@ -231,7 +240,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         return reshape(res, tuple(1 if i in axes else k for i, k in enumerate(shape(a)))) if keepdims else res
     if axis is None:
         a, axis = ravel(a), 0
-    axis = axis % ndim(a)
+    axis = _in_range(axis, ndim(a))
     n = shape(a)[axis]
     pos = _quantile_position(q, n, method)
     lo = _np.floor(pos).astype(int)
@@ -278,7 +287,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         return reshape(res, tuple(1 if i in axes else k for i, k in enumerate(shape(a)))) if keepdims else res
     if axis is None:
         a, axis = ravel(a), 0
-    axis = axis % ndim(a)
+    axis = _in_range(axis, ndim(a))
     n = shape(a)[axis]
     s = moveaxis(sort(a, axis=axis), axis, 0)
     res = s[(n - 1) // 2] if n % 2 else mean(s[(n // 2 - 1) : (n // 2 + 1)], axis=0)
@@ -433,6 +442,12 @@ def correlate(a, v, mode="valid"):
     >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0]))
     array([2., 3.])
     """
+    a, v = (reshape(x, (1,)) if ndim(x) == 0 else x for x in (asarray(a), asarray(v)))
+    if ndim(a) > 1 or ndim(v) > 1:
+        raise ValueError(
+            f"object too deep for desired array (numpy.correlate takes 1-D sequences, got shapes "
+            f"{shape(a)} and {shape(v)})"
+        )
     if shape(v)[0] > shape(a)[0]:
         return flip(_ops.conj(correlate(v, a, mode)))
     return convolve(a, flip(_ops.conj(v)), mode)
@@ -445,7 +460,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     >>> float(trapezoid(_np.array([0.0, 1.0, 4.0])))
     3.0
     """
-    axis = axis % ndim(y)
+    axis = _in_range(axis, ndim(y))
     d = dx if x is None else diff(x, axis=axis if ndim(x) > 1 else -1)
     if x is not None and ndim(x) == 1 and ndim(y) > 1:
         d = reshape(d, (-1,) + (1,) * (ndim(y) - 1 - axis))

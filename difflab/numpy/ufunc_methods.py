@@ -30,7 +30,7 @@ from ..ops.reductions import (
 )
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _stack_front as stack
-from .arrays import _value, min, moveaxis, ndim, shape
+from .arrays import _in_range, _value, min, moveaxis, ndim, shape
 from .reductions import cumprod
 from .shapes import _running
 
@@ -39,7 +39,7 @@ def _add_reduceat(a, indices, axis=0):
     """`numpy.add.reduceat`: the sums of a[indices[i]:indices[i+1]] along `axis` (a[indices[i]] where
     indices[i] >= indices[i+1]; the last to the end): the internal entry add_reduceat, NumPy's own sum."""
     indices = _np.asarray(_value(indices))
-    axis = axis % ndim(a)
+    axis = _in_range(axis, ndim(a))
     n = shape(a)[axis]
     if (
         indices.ndim != 1

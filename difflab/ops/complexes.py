@@ -35,6 +35,12 @@ from .core import SYMPY_TRACED, _sp, defop, draw, elementwise_sympy
 __all__ = ["conj", "imag_part", "cabs", "angle", "real_tangent", "real_part", "is_complex"]
 
 
+def _angle_sympy(z):
+    from .elementwise import _atan2_sympy  # (NumPy's angle(0) is 0, SymPy's atan2(0, 0) nan)
+
+    return _atan2_sympy(_sp().im(z), _sp().re(z))
+
+
 def is_complex(x) -> bool:
     """Whether x (an array, a number or a traced value) holds complex values.
 
@@ -236,7 +242,7 @@ angle = defop(
     complex=True,
     samples=_complex_samples,
     batch=_unary_batch("angle"),
-    sympy=elementwise_sympy(lambda z: _sp().atan2(_sp().im(z), _sp().re(z))),  # NumPy's branch: (−π, π]
+    sympy=elementwise_sympy(_angle_sympy),  # NumPy's branch: (−π, π]
     sympy_complex=True,
     doc="argument of a complex z: dy = Im(t/z), its VJP ū·(−i·conj(z))/|z|² (difflab.numpy.angle binds it for complex z)",
 )

@@ -386,6 +386,8 @@ class Op:
                 masked = True
             elif isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
                 masked = "numpy"
+            elif type(a) in (list, tuple) and _holds_traced(a):  # (dnp.exp([a, 2 * a]): NumPy converts the list)
+                return self.bind(*(_stacked(b) for b in args), **params)
         if masked == "numpy" and trace is not None:  # NumPy's masked constant beside a traced value: its mask kept
             return self._numpy_masked(args, params)
         if masked and not self.elementwise:  # (a difflab.numpy.ma.MaskedArray: its data, as NumPy's plain functions
@@ -1423,6 +1425,14 @@ def elementwise_sympy(scalar_fn):
             return np.asarray(ufunc(*args), dtype=object)
 
     return translate
+
+
+def _stacked(x):
+    """A (nested) list or tuple holding traced values as one traced array, as NumPy converts a list argument (and
+    difflab.numpy's functions stack one: `_stacking`); anything else as it is."""
+    if type(x) not in (list, tuple) or not _holds_traced(x):
+        return x
+    return REGISTRY["stack"].front([_stacked(v) for v in x])
 
 
 def _sympy_fn(name):

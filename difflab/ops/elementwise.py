@@ -39,11 +39,15 @@ from .core import (
 
 def _piecewise_max(a, b):
     sp = _sp()  # ties split evenly, as in the convention table
+    if _is_nan(sp, a) or _is_nan(sp, b):  # (NumPy's maximum propagates a NaN; SymPy's a > nan raises)
+        return sp.nan
     return sp.Piecewise((a, _above(a, b)), (b, _above(b, a)), ((a + b) / 2, True))
 
 
 def _piecewise_min(a, b):
     sp = _sp()
+    if _is_nan(sp, a) or _is_nan(sp, b):  # (NumPy's minimum propagates a NaN)
+        return sp.nan
     return sp.Piecewise((a, _above(b, a)), (b, _above(a, b)), ((a + b) / 2, True))
 
 
@@ -878,6 +882,8 @@ def _compare_sympy(kind, plain):
 
     def translate(a, b):
         sp = _sp()
+        if _is_nan(sp, a) or _is_nan(sp, b):  # (a data constant's NaN: NumPy's comparison is False, != True; SymPy
+            return sp.true if kind == "ne" else sp.false  # raised "Invalid NaN comparison")
         if _is_infinite(sp, a) and not _is_infinite(sp, b):
             return translate_kind(sp, _SWAPPED[kind], b, a)
         return translate_kind(sp, kind, a, b)
@@ -899,6 +905,21 @@ def _compare_sympy(kind, plain):
         }[kind]
 
     return translate
+
+
+def _is_nan(sp, x) -> bool:
+    if isinstance(x, (float, np.floating)):
+        return bool(np.isnan(x))
+    return isinstance(x, sp.Basic) and x is sp.nan
+
+
+def _atan2_sympy(y, x):
+    """atan2's translation: NumPy's arctan2(0, 0) is 0 where SymPy's atan2(0, 0) is nan (an angle of a constant zero,
+    np.angle(np.fft.rfft(zeros)), then compared by np.unwrap, raised SymPy's "Invalid NaN comparison")."""
+    sp = _sp()
+    if isinstance(y, sp.Number) and isinstance(x, sp.Number) and y == 0 and x == 0:
+        return sp.Integer(0)
+    return sp.atan2(y, x)
 
 
 def _is_infinite(sp, x):
@@ -1049,7 +1070,7 @@ arctan2 = defop(
     np.arctan2,
     # x/(x² + y²) as x/h/h, h = hypot(y, x): x² overflowed from 1e154 (0 for 1e-155 at x = 1e155)
     partials=(lambda out, y, x: x / hypot(y, x) / hypot(y, x), lambda out, y, x: -y / hypot(y, x) / hypot(y, x)),
-    sympy=_sympy_fn("atan2"),
+    sympy=elementwise_sympy(_atan2_sympy),
     domain=("real", "nonzero"),
     analytic=False,
     # its jump: 2π across the negative x axis. The piece at (y₀, x₀) is θ₀ plus the angle turned from there,
