@@ -167,7 +167,7 @@ def _pattern_hints(case: _Case, user, value, tol, out) -> list:
         with np.errstate(all="ignore"):
             k = float(np.median(u[big] / v[big])) if big.any() else np.nan
             same = np.isfinite(k) and np.all(np.abs(u - k * v) <= t + 1e-6 * np.abs(k * v))
-        if same and k != 1:
+        if same and abs(k - 1) > 1e-3:  # (a factor of 1 + 1e-7 is round-off's shape, not a factor's)
             what = "the sign flipped" if abs(k + 1) < 1e-6 else "a missing or extra constant factor"
             inverse = f" = 1/{1 / k:.6g}" if 0 < abs(k) < 0.999 else ""
             hints.append(f"every entry of {label} is {k:.6g}{inverse} × the reference: {what}")

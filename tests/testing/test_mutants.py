@@ -144,3 +144,10 @@ def test_pattern_said_per_leaf():
         check_grad(g, lambda p: {"a": 2 * p["a"], "b": -np.cos(p["b"])}, p)
     assert any(h.startswith("every entry of args[0]['b'] is -1 ×") for h in err.value.hints)
     assert not any("args[0]['a']" in h for h in err.value.hints)
+
+
+def test_a_factor_of_one_plus_round_off_is_no_factor():
+    with pytest.raises(GradientMismatch) as err:  # 1e-7 relative: caught, but "1 × the reference" says nothing
+        check_grad(loss, lambda W: loss_grad(W) * (1 + 1e-7), W0)
+    assert not any("× the reference" in h for h in err.value.hints), err.value.hints
+    assert any("float32's round-off" in h for h in err.value.hints)
