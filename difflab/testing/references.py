@@ -232,8 +232,8 @@ class _Target:
         if not labels:  # (else NumPy's "need at least one array to concatenate")
             named = ", ".join(f"args[{a}] ({type(self.args[a]).__name__})" for a in self.nums)
             raise TypeError(f"{named}: no float value to differentiate (None and empty pytrees have none)")
-        tds = tuple(_pairs(self.flat[a][1], iter(self.cplx)) for a in self.nums) if any(self.cplx) else None
-        tds = tds or tuple(self.flat[a][1] for a in self.nums)
+        flags = iter(self.cplx)  # (one iterator over every differentiated leaf, in order)
+        tds = tuple(_pairs(self.flat[a][1], flags) if any(self.cplx) else self.flat[a][1] for a in self.nums)
         self.in_axis = _Axis(tree.TreeDef("tuple", (), tds) if self.many else tds[0], tuple(labels), tuple(shapes))
         self.x = np.concatenate(
             [np.ravel(p) for a in self.nums for x in self.flat[a][0] for p in _real_parts(np.asarray(x))]
@@ -294,7 +294,8 @@ class _Target:
         leaves, td = tree.flatten(grad)
         if len(leaves) != len(self.cplx):
             return grad
-        out = [(np.real(g), -np.imag(g)) if c else g for g, c in zip(leaves, self.cplx)]
+        number = [np.asarray(g).dtype.kind in "biufc" for g in leaves]  # (a str or None is named by _matrix)
+        out = [((np.real(g), -np.imag(g)) if n else (g, g)) if c else g for g, c, n in zip(leaves, self.cplx, number)]
         return td.unflatten(out)
 
     def call(self, x):

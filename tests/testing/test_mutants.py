@@ -42,6 +42,19 @@ def test_complex_leaf_in_a_dict():
     assert err.value.worst == ("args[0]['w']", ())
 
 
+def test_complex_and_real_arguments_together():
+    g = lambda z, x: np.sum(np.abs(z) ** 2 * x)  # noqa: E731
+    x = np.array([0.3, 0.7, 0.2])
+    assert check_grad(g, lambda z, x: (2 * np.conj(z) * x, np.abs(z) ** 2), Z, x, argnums=(0, 1))
+    assert check_grad(lambda x, z: g(z, x), lambda x, z: np.abs(z) ** 2, x, Z)  # the real one differentiated
+    assert check_grad(lambda z: abs(z) ** 2, lambda z: 2 * np.conj(z), 1 + 2j)  # a Python complex
+    with pytest.raises(GradientMismatch) as err:
+        check_grad(g, lambda z, x: (2 * np.conj(z) * x, np.abs(z)), Z, x, argnums=(0, 1))
+    assert err.value.worst[0] == "args[1]"
+    with pytest.raises(GradientMismatch, match=r"returned a str for args\[0\]\.real"):
+        check_grad(f, lambda z: "oops", Z)
+
+
 @pytest.mark.parametrize(
     "bad, where, n_out",
     [
