@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import tree
 from ..errors import check_function
-from .evidence import one_sided
+from .evidence import SAFETY, one_sided
 from .messages import CheckResult, GradientMismatch, Inconclusive, TaylorResult, _short, _where
 from .references import DIRECTION, REFERENCES, SCALAR, _Axis, _leaves_like, _matrix, _Reference, _reference, _Target
 from .verdict import _Case, _entry_scale, _judge, _refuse_tolerances
@@ -108,15 +108,17 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
     _refuse_tolerances(check, rtol, atol)
     role = {"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind]
     _functions(check, f=f, **{role: fn})
-    t = _Target(f, args, argnums)
+    t = _Target(f, args, argnums, complex_ok=kind == "gradient")
     if kind == "gradient" and t.out_axis.size != 1:
         shapes = t.out_axis.shapes  # one per output leaf: "shape ((2,),)" read as a typo
         got = f"shape {shapes[0]}" if len(shapes) == 1 else f"leaves of shapes {', '.join(map(str, shapes))}"
         raise TypeError(f"{check} needs f with a scalar output, but f returned {got}; use check_jacobian")
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
     who = _who(role, fn)
-    user, dtypes = _matrix(_user_call(who, fn, args), rows, t.in_axis, who)
+    user, dtypes = _matrix(t.realify(_user_call(who, fn, args)), rows, t.in_axis, who)
     ref = _reference(t, "hessian" if kind == "hessian" else "jacobian", reference)
+    if any(t.cplx):
+        _conjugate_hint(t, user, ref)
     eye = np.eye(t.in_axis.size)
     second = (lambda c: one_sided(t, eye[c])) if kind != "hessian" else None
     case = _Case(
@@ -134,6 +136,22 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
     return _judge(case, user, ref, _entry_scale, rtol, atol)
 
 
+def _conjugate_hint(t, user, ref):
+    """A gradient w.r.t. complex leaves that is right but for the sign of its imaginary parts: PyTorch's convention
+    (df/dx + i df/dy), not difflab.grad's and JAX's (df/dx - i df/dy) that check_grad reads; said in the hints."""
+    imag = np.array([lab.endswith(".imag") for lab in t.in_axis.labels])[t.in_axis.segment()]
+    if not np.any(user[:, imag]):
+        return
+    conj = np.where(imag, -user, user)
+    tol = 1e-6 * np.abs(ref.value) + SAFETY * ref.error + 1e-12 * np.max(np.abs(ref.value), initial=0.0)
+    if np.all(np.abs(conj - ref.value) <= tol):
+        ref.hints.append(
+            "the gradient is the conjugate of the reference: check_grad reads a complex argument's gradient in "
+            "difflab.grad's and JAX's convention, df/dRe z - i df/dIm z (PyTorch's is its conjugate); "
+            "return np.conj(g)"
+        )
+
+
 def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
     """Check that `grad_f(*args)` is the gradient of scalar `f` with respect to `args[argnums]`.
 
@@ -142,6 +160,8 @@ def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="aut
     |that entry of the reference| + SAFETY × its error estimate + a round-off floor (verdict.py).
     rtol defaults to sqrt(eps) of the least precise dtype involved (1.5e-8 in float64). reference:
     "auto" (exact if f is traceable, else numeric), "symbolic", "reverse" or "numeric".
+    A complex argument z (f real) takes its gradient as difflab.grad gives it, df/dRe z - i df/dIm z
+    (JAX's convention), checked as the pair args[i].real / args[i].imag against Richardson differences.
     Raises GradientMismatch with an explanation; returns a truthy CheckResult.
 
     >>> import numpy as np

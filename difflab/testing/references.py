@@ -161,6 +161,17 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
     return out, dtypes
 
 
+def _pairs(td, flags):
+    """td with each complex leaf (`flags`, in flatten order) replaced by a pair (real part, imaginary part)."""
+    if td.kind == tree.LEAF:
+        return tree.TreeDef("tuple", (), (td, td)) if next(flags) else td
+    return td._replace(children=tuple(_pairs(c, flags) for c in td.children))
+
+
+def _real_parts(x):
+    return (x.real.astype(float), x.imag.astype(float)) if x.dtype.kind == "c" else (x.astype(float),)
+
+
 # -- the function seen as flat vector -> flat vector ---------------------------------------------
 
 
@@ -185,7 +196,7 @@ def _check_output(out, leaves):
 class _Target:
     """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled)."""
 
-    def __init__(self, f, args, argnums):
+    def __init__(self, f, args, argnums, complex_ok=False):
         __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
         self.f, self.args = f, tuple(args)
         self.nums, self.many = api._check_argnums(argnums, len(self.args))
@@ -193,15 +204,27 @@ class _Target:
         for leaves, _ in self.flat:  # a numpy.matrix's * is a matrix product: the numeric reference's stencil points
             for leaf in leaves:  # are plain arrays, so it checked another function and passed 2M for sum(M * M)
                 refuse_array_subclass(leaf, "checks derivatives at")
-        labels, shapes, self.dtypes = [], [], set()
+        labels, shapes, self.dtypes, self.cplx = [], [], set(), []
         for a in self.nums:
             leaves, td = self.flat[a]
             for label, leaf in zip(_paths(td, f"args[{a}]"), leaves):
                 dtype = np.asarray(leaf).dtype
+                self.cplx.append(dtype.kind == "c")
+                if dtype.kind == "c" and complex_ok:  # two real segments: x = Re z and y = Im z
+                    labels += [f"{label}.real", f"{label}.imag"]
+                    shapes += [np.shape(leaf)] * 2
+                    self.dtypes.add(np.finfo(dtype).dtype)
+                    continue
                 if dtype.kind != "f":
                     raise TypeError(
                         f"{label} has dtype {dtype}: only floating-point arguments can be differentiated "
-                        + (BOOL_HINT if dtype.kind == "b" else "(use 2.0 rather than 2, or x.astype(float))")
+                        + (
+                            BOOL_HINT
+                            if dtype.kind == "b"
+                            else "here (check_grad takes complex arguments; this check does not)"
+                            if dtype.kind == "c"
+                            else "(use 2.0 rather than 2, or x.astype(float))"
+                        )
                     )
                 labels.append(label)
                 shapes.append(np.shape(leaf))
@@ -209,9 +232,12 @@ class _Target:
         if not labels:  # (else NumPy's "need at least one array to concatenate")
             named = ", ".join(f"args[{a}] ({type(self.args[a]).__name__})" for a in self.nums)
             raise TypeError(f"{named}: no float value to differentiate (None and empty pytrees have none)")
-        tds = tuple(self.flat[a][1] for a in self.nums)
+        flags = iter(self.cplx)  # (one iterator over every differentiated leaf, in order)
+        tds = tuple(_pairs(self.flat[a][1], flags) if any(self.cplx) else self.flat[a][1] for a in self.nums)
         self.in_axis = _Axis(tree.TreeDef("tuple", (), tds) if self.many else tds[0], tuple(labels), tuple(shapes))
-        self.x = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for a in self.nums for x in self.flat[a][0]])
+        self.x = np.concatenate(
+            [np.ravel(p) for a in self.nums for x in self.flat[a][0] for p in _real_parts(np.asarray(x))]
+        )
         out = self._f(*self.args)
         out_leaves, out_td = tree.flatten(out)
         _check_output(out, out_leaves)
@@ -251,13 +277,26 @@ class _Target:
                 self._quiet = False
 
     def rebuild(self, x):
-        """The arguments with the differentiated leaves replaced by the flat vector x."""
-        parts = iter(self.in_axis.leaves(x))
+        """The arguments with the differentiated leaves replaced by the flat vector x (a complex leaf from its
+        real and imaginary segments)."""
+        parts, flags = iter(self.in_axis.leaves(x)), iter(self.cplx)
         args = list(self.args)
         for a in self.nums:
             leaves, td = self.flat[a]
-            args[a] = td.unflatten([next(parts) for _ in leaves])
+            args[a] = td.unflatten([next(parts) + 1j * next(parts) if next(flags) else next(parts) for _ in leaves])
         return args
+
+    def realify(self, grad):
+        """A user's gradient w.r.t. complex leaves, in difflab.grad's (and JAX's) convention df/dx - i df/dy, as
+        the pair (df/dx, df/dy) this target's axis holds; a structure that does not fit is left to _matrix."""
+        if not any(self.cplx):
+            return grad
+        leaves, td = tree.flatten(grad)
+        if len(leaves) != len(self.cplx):
+            return grad
+        number = [np.asarray(g).dtype.kind in "biufc" for g in leaves]  # (a str or None is named by _matrix)
+        out = [((np.real(g), -np.imag(g)) if n else (g, g)) if c else g for g, c, n in zip(leaves, self.cplx, number)]
+        return td.unflatten(out)
 
     def call(self, x):
         out = self._f(*self.rebuild(x))
@@ -266,7 +305,10 @@ class _Target:
         return np.concatenate([np.ravel(np.asarray(y, dtype=float)) for y in tree.flatten(out)[0]])
 
     def staged(self):
-        """The traced graph (api.Staged), or None when f is a black box to difflab."""
+        """The traced graph (api.Staged), or None when f is a black box to difflab (or a differentiated leaf is
+        complex: its reference is Richardson differences along Re z and Im z)."""
+        if any(self.cplx):
+            return None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -297,6 +339,11 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
     if how not in REFERENCES:
         raise ValueError(f"unknown reference {how!r}; choose one of {', '.join(map(repr, REFERENCES))}")
     st = t.staged() if how != "numeric" else None
+    if st is None and how in ("symbolic", "reverse") and any(t.cplx):
+        raise ValueError(
+            f"reference={how!r}: with complex arguments the reference is Richardson differences along their "
+            "real and imaginary parts; use reference='numeric' or 'auto'"
+        )
     if st is None and how in ("symbolic", "reverse"):
         raise ValueError(
             f"reference={how!r} needs a function difflab can trace (written with "

@@ -12,7 +12,9 @@ SAFETY = 10 and ROUNDOFF = 64. Example: a gradient (1000, 0.1) whose second entr
 entry instead it would pass. Before the verdict: a reference that could not see part of x (steps
 below the float spacing of x) or that is exactly 0 along a direction where the user's is not is
 refused (`Inconclusive`); failing columns of a numeric (or kinked) reference get a second opinion
-from one-sided differences (a kink: anything between left and right passes).
+from one-sided differences (a kink: anything between left and right passes). A mismatch's hints
+name the shape of the error where it has one (per leaf: every entry k × the reference, k = -1 the
+sign; a square leaf transposed) and a float64 answer off by float32's round-off alone.
 
     >>> import numpy as np
     >>> from difflab.testing import GradientMismatch, check_grad
@@ -133,6 +135,8 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
             hints.append(f"f has no derivative at {_where(*case.entry(*w))}: it jumps on both sides of the point")
         parts = (atol, rtol, scale[w], SAFETY * est[w], floor)
         how = ref.how if value[w] == ref.value[w] else "one-sided differences of f (a second opinion: see the hints)"
+        hints += _pattern_hints(case, user, value, base + SAFETY * est, ratio > 1)
+        hints += _float32_hint(case, user, value, err, ratio > 1)
         raise _mismatch(case, user[w], value[w], err[w], w, ratio > 1, how, hints + notes, parts)
     seg = case.cols.segment()
     rel = err / np.maximum(np.abs(value), np.finfo(float).tiny)
@@ -147,6 +151,51 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
         case.seed,
         tuple(notes),
     )
+
+
+def _pattern_hints(case: _Case, user, value, tol, out) -> list:
+    """Per differentiated leaf with failing entries, the shape of the error when it has one: every entry the same
+    multiple k of the reference (k = -1: the sign; 2, 1/n: a factor), or, for a square leaf, the reference's
+    transpose. Judged at the verdict's own tolerance, so a near-miss elsewhere in the leaf rules the pattern out."""
+    hints, seg = [], case.cols.segment()
+    for i, label in enumerate(case.cols.labels):
+        cols = seg == i
+        if not out[:, cols].any():
+            continue
+        u, v, t = user[:, cols], value[:, cols], tol[:, cols]
+        big = np.abs(v) > t
+        with np.errstate(all="ignore"):
+            k = float(np.median(u[big] / v[big])) if big.any() else np.nan
+            same = np.isfinite(k) and np.all(np.abs(u - k * v) <= t + 1e-6 * np.abs(k * v))
+        if same and abs(k - 1) > 1e-3:  # (a factor of 1 + 1e-7 is round-off's shape, not a factor's)
+            what = "the sign flipped" if abs(k + 1) < 1e-6 else "a missing or extra constant factor"
+            inverse = f" = 1/{1 / k:.6g}" if 0 < abs(k) < 0.999 else ""
+            hints.append(f"every entry of {label} is {k:.6g}{inverse} × the reference: {what}")
+            continue
+        shape = case.cols.shapes[i]
+        if case.rows is SCALAR and len(shape) >= 2 and shape[-1] == shape[-2] and shape[-1] > 1:
+            swapped = np.swapaxes(u.reshape(shape), -1, -2).ravel()
+            if np.all(np.abs(swapped - v.ravel()) <= t.ravel()):
+                hints.append(f"{label} is the reference with its last two axes swapped: a transpose")
+    return hints
+
+
+def _float32_hint(case: _Case, user, value, err, out) -> list:
+    """A float64 derivative off by float32's round-off alone (each failing entry within FLOAT32_ROUNDINGS·eps32 of
+    its size, or of a hundredth of the largest): float32 somewhere inside grad_f, cast up by a float64 constant on
+    the way (np.eye, 0.5 * ...), looks like this; so does a term that small dropped. Said, since only the user
+    knows which (a float32 result is judged at float32's tolerance already)."""
+    if any(np.finfo(d).bits < 64 for d in case.dtypes if np.dtype(d).kind == "f") or not np.isfinite(user).all():
+        return []
+    size = np.maximum(np.abs(value), 1e-2 * np.nanmax(np.abs(value), initial=0.0))
+    rel = err[out] / size[out]
+    if not (rel.size and np.all(rel <= FLOAT32_ROUNDINGS * np.finfo(np.float32).eps)):
+        return []
+    return [
+        f"every failing entry is off by at most {np.max(rel):.2g} of its size, float32's round-off: if {case.user_name} "
+        "computes in float32 anywhere (an argument or array cast to float32), that is the difference, and "
+        "rtol=1e-5 accepts it; if it does not, a term that small is missing or wrong"
+    ]
 
 
 def _no_entries(case: _Case, ref: _Reference) -> CheckResult:
