@@ -12,7 +12,10 @@ records `where(mask, v, y)` when v does not depend on the mask's count (`assign_
 `z[m] = np.log(x[m])` (an elementwise h of reads by the same mask) `where(mask, h(x), y)`: the positions are
 computed from the values at every call, so dl.prepare reuses it; a mask along some axes among full slices too
 (`X[rows] *= 2`, `X[:, cols] = 0`: where(mask broadcast along the others, ...)); other values of the mask's count
-read the mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
+read the mask's value (the trace specialised to it, as indexing by it is). A traced integer index (np.argsort's,
+np.argmax's: `y[i] = v`, `y[:, i] = v`, `x.at[i].set(v)`, np.put, np.put_along_axis) records the registry's
+put_along (`assign_indexed`: the last write of a repeated position kept, as NumPy's, and only its derivative), also
+recomputed at every call. An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -790,6 +793,8 @@ class At:
         self._x, self._index = x, index  # (index: the tracer's own normalisation, trace._index)
 
     def __getitem__(self, idx):
+        if _traced_index(self._x, idx) and self._x.shape:  # (x.at[i] by argsort's i: kept traced for set and add)
+            return _AtIndex(self._x, idx, self._index)
         return _AtIndex(self._x, self._index(idx))
 
 
@@ -799,10 +804,17 @@ _HINTS = ("indices_are_sorted", "unique_indices")
 class _AtIndex:
     """`x.at[idx]`: its methods return x updated at idx (NumPy indexing; JAX's out-of-bounds modes refused)."""
 
-    __slots__ = ("_x", "_idx")
+    __slots__ = ("_x", "_idx", "_concrete")
 
-    def __init__(self, x, idx: tuple):
-        self._x, self._idx = x, idx
+    def __init__(self, x, idx, concrete=None):
+        # (idx: a tuple, or a traced integer index, kept for .get, .set, .add; `concrete` makes it a tuple for the
+        # others, the trace specialised to its values)
+        self._x, self._idx, self._concrete = x, idx, concrete
+
+    def _index(self) -> tuple:
+        if isinstance(self._idx, Traced):
+            self._idx = self._concrete(self._idx)
+        return self._idx
 
     def _where(self, method):
         return lambda: f"x.at[...].{method}(...)"
@@ -821,12 +833,15 @@ class _AtIndex:
     def get(self, **kwargs):
         """x[idx]."""
         self._check("get", kwargs)
-        return self._x[self._idx]
+        return self._x[self._idx]  # (a traced integer index: a gather, Tracer.__getitem__)
 
     def set(self, values, **kwargs):
         """x with `values` written at idx (a position repeated: its last write)."""
         self._check("set", kwargs)
         y = fresh(self._x)
+        if isinstance(self._idx, Traced):  # (a traced integer index: put_along, not specialised)
+            assign_indexed(y, self._idx, values, self._where("set"))
+            return y
         assign(y, self._idx, values, self._where("set"))
         return y
 
@@ -836,6 +851,8 @@ class _AtIndex:
         x = self._x
         values = _value_of(values)
         _check_dtype(x, values, self._where("add"))
+        if isinstance(self._idx, Traced):  # (a traced integer index: scatter_along, accumulating, not specialised)
+            return x + _added_along(x, self._idx, values, self._where("add"))
         shape, size = x.shape, math.prod(x.shape)
         positions = np.arange(size).reshape(shape)[self._idx]
         flat = positions.ravel()
@@ -848,6 +865,7 @@ class _AtIndex:
 
     def _elementwise(self, method, fn, values, kwargs):
         self._check(method, kwargs)
+        self._index()  # (a traced integer index read: the trace specialised to its values)
         shape, size = self._x.shape, math.prod(self._x.shape)
         positions = np.arange(size).reshape(shape)[self._idx]
         flat = positions.ravel()
@@ -938,6 +956,11 @@ def fill(a, value, where) -> None:
 
 def put(a, ind, v, mode: str = "raise", where=lambda: "numpy.put(a, ind, v)") -> None:
     """`numpy.put(a, ind, v, mode)`: a.flat[ind] = v, v repeated as needed; a repeated position keeps its last."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"numpy.put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if _traced_index(a, ind):
+        _put_traced(a, ind, v, mode, where)
+        return
     ind = _concrete("indices", ind, where, "numpy.put").ravel()
     if ind.dtype.kind not in "iu" and ind.size:
         raise TypeError(f"numpy.put's indices must be integers, got {ind.dtype}")
@@ -953,6 +976,110 @@ def put(a, ind, v, mode: str = "raise", where=lambda: "numpy.put(a, ind, v)") ->
         raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {size}")
     if ind.size:
         assign(a, np.unravel_index(ind % size, a.shape), _cyclic(v, ind.size, where), where)
+
+
+def _traced_index(a, ind) -> bool:
+    """Whether `ind` is a traced integer index of a's own trace (np.argsort's, np.argmax's): written by put_along,
+    recomputed at every call, not read (no specialisation)."""
+    return isinstance(ind, Traced) and getattr(ind, "_trace", None) is a._trace and ind.dtype.kind in "iu"
+
+
+def _put_values(arr, idx, values, axis: int, where):
+    """put_along(arr, idx, values, axis) with NumPy's checks of the values (dtype, broadcast to idx's shape)."""
+    values = _value_of(_parsed(arr, values, where))
+    _check_dtype(arr, values, where)
+    vshape, target = tuple(np.shape(values)), tuple(idx.shape)
+    try:
+        ok = np.broadcast_shapes(vshape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"shape mismatch: value array of shape {vshape} could not be broadcast to indexing result of shape "
+            f"{target} ({_said(where)})"
+        )
+    return ops.put_along(arr, idx, values, axis=axis)
+
+
+def _put_traced(a, ind, v, mode: str, where) -> None:
+    """numpy.put(a, ind, v, mode) by a traced integer index: a.flat[ind] = v (v cycled to ind's size) as put_along
+    into a's flat elements, recomputed at every call; mode 'wrap' and 'clip' applied to the traced index."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    n, size = math.prod(ind.shape), math.prod(a.shape)
+    if n == 0:
+        return
+    flat = ind if len(ind.shape) == 1 else _reshape_front(ind, (n,))
+    if mode == "wrap":
+        flat = dnp.mod(flat, size)
+    elif mode == "clip":
+        flat = dnp.clip(flat, 0, size - 1)
+    new = _put_values(_reshape_front(a, (size,)), flat, _cyclic(v, n, where), 0, where)
+    assign(a, (Ellipsis,), _reshape_front(new, tuple(a.shape)), where)
+
+
+def index_axis(y, idx):
+    """The axis of y that `idx` indexes by one traced integer index of y's trace among full slices (`y[i]`,
+    `y[:, i]`: assign_indexed), else None."""
+    if _traced_index(y, idx):
+        return 0 if y.shape else None
+    if type(idx) is not tuple or len(idx) > len(y.shape):
+        return None
+    found = None
+    for p, i in enumerate(idx):
+        if _traced_index(y, i):
+            if found is not None:
+                return None
+            found = p
+        elif type(i) is not slice or i != slice(None):
+            return None
+    return found
+
+
+def assign_indexed(y, i, value, where, axis: int = 0) -> None:
+    """`y[i] = value` by a traced integer index i of any shape (np.argsort's, np.argmax's), along y's first axis as
+    NumPy's (`axis`: along that axis among full slices, `y[:, i] = value`): put_along into y, recomputed at every call
+    (prepare, vmap and jit reuse the trace; no specialisation); a position i repeats keeps its last write, as
+    NumPy's, and only that write has a derivative.
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     y = np.zeros_like(x)
+    ...     y[np.argmax(x)] = x[0] ** 2
+    ...     return np.sum(y * np.arange(3.0))
+    >>> dl.prepare(f, np.array([1.0, 3.0, 2.0])).grad(np.array([2.0, 0.0, 5.0]))
+    array([8., 0., 0.])
+    """
+    found = _along(y, i, _value_of(_parsed(y, value, where)), axis, where)
+    if found is not None:
+        assign(y, (Ellipsis,), _put_values(y, found[0], found[1], axis, where), where)
+
+
+def _along(x, i, value, axis: int, where):
+    """(i, value) for x[..., i, ...] (i a traced integer index at `axis`, full slices elsewhere) as put_along and
+    scatter_along take them: i flattened to k positions and broadcast along x's other axes, value broadcast to the
+    positions it writes (NumPy's rule) with i's axes made one; None where i is empty."""
+    before, after, k = tuple(x.shape[:axis]), tuple(x.shape[axis + 1 :]), math.prod(i.shape)
+    value = _fitted(value, before + tuple(i.shape) + after, where)
+    if k == 0:
+        return None
+    shape = before + (k,) + after
+    if tuple(np.shape(value)) != shape:
+        value = _reshape_front(value, shape) if isinstance(value, Traced) else np.reshape(value, shape)
+    if shape != (k,):
+        i = _broadcast_to_front(_reshape_front(i, (1,) * axis + (k,) + (1,) * len(after)), shape)
+    elif tuple(i.shape) != (k,):
+        i = _reshape_front(i, (k,))
+    return i, value
+
+
+def _added_along(x, i, values, where):
+    """Zeros of x's shape with `values` added at x[i] (i a traced integer index along the first axis, repeats
+    accumulated: np.add.at's, JAX's .at[i].add), as scatter_along, recomputed at every call."""
+    found = _along(x, i, values, 0, where)
+    if found is None:
+        return np.zeros(x.shape)
+    return ops.scatter_along(found[1], found[0], axis=0, size=x.shape[0])
 
 
 def _mask_of(a, mask, where):
@@ -1070,6 +1197,9 @@ def put_along_axis(
     """`numpy.put_along_axis(arr, indices, values, axis)`: arr[i..., indices[i..., k], j...] = values (values
     broadcast to the indices' shape; a position written twice keeps its last write, as NumPy's fancy
     assignment does); axis None: into arr's flattened elements, indices 1-d."""
+    if _traced_index(arr, indices):
+        _put_along_traced(arr, indices, values, axis, where)
+        return
     indices = _concrete("indices", indices, where, "numpy.put_along_axis")
     if indices.dtype.kind not in "iu":
         raise IndexError("`indices` must be an integer array")
@@ -1094,6 +1224,37 @@ def put_along_axis(
         for d, n in enumerate(shape)
     )
     assign(arr, idx, values, where)
+
+
+def _put_along_traced(arr, indices, values, axis, where) -> None:
+    """numpy.put_along_axis by a traced integer index (np.argsort's): put_along, recomputed at every call."""
+    shape = tuple(arr.shape)
+    if axis is None:
+        if len(indices.shape) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        if math.prod(indices.shape):
+            flat = _put_values(_reshape_front(arr, (math.prod(shape),)), indices, values, 0, where)
+            assign(arr, (Ellipsis,), _reshape_front(flat, shape), where)
+        return
+    if not -len(shape) <= axis < len(shape):
+        raise np.exceptions.AxisError(axis, len(shape))
+    axis %= len(shape)
+    if len(indices.shape) != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    others = shape[:axis] + (1,) + shape[axis + 1 :]
+    try:
+        full = np.broadcast_shapes(tuple(indices.shape), others)
+    except ValueError:
+        full = None
+    if full is None or full[:axis] + full[axis + 1 :] != shape[:axis] + shape[axis + 1 :]:
+        raise IndexError(
+            f"shape mismatch: indexing arrays could not be broadcast together with shapes {tuple(indices.shape)} "
+            f"and {others} ({_said(where)})"
+        )
+    if not math.prod(full):
+        return
+    idx = indices if tuple(indices.shape) == full else _broadcast_to_front(indices, full)
+    assign(arr, (Ellipsis,), _put_values(arr, idx, values, axis, where), where)
 
 
 def reduce_masked(value, axis=None, keepdims: bool = False, mean: bool = False):

@@ -1381,6 +1381,14 @@ class Tracer(Traced):
             return  # (y[np.argwhere(m)] = v, m 1-d: y[:, None][m] = v)
         if isinstance(idx, tuple) and len(idx) == 1:
             idx = idx[0]
+        axis = _assign.index_axis(self, idx)
+        if axis is not None:
+            # y[i] = v (y[:, i] = v) by a traced integer index (argsort's, argmax's): put_along along that axis,
+            # recomputed at each call (the trace not specialised to i's values), as y[i] reads by a gather
+            _assign.assign_indexed(
+                self, idx[axis] if type(idx) is tuple else idx, value, lambda: _source_at(frame), axis
+            )
+            return
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)

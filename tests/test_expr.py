@@ -245,7 +245,7 @@ def test_names_that_are_not_functions_or_need_parameters_are_refused():
 _INTERNAL = (
     "strong_mul strong_div strong_factor strong_matmul finite_or_nan cofactor_dk eig_signs eig_values eig_vectors eigh_signs "
     "eigh_values eigh_vectors svd_s svd_signs svd_u svd_vt imag_part cabs detphase logabsdet qr_q qr_r qr_signs astype qr_complement setitem permuted unpermuted "
-    "frechet lu_pivots pivot_rows gather_along scatter_along masked_sum where_sum add_reduceat zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im zeta_derivative "
+    "frechet lu_pivots pivot_rows gather_along scatter_along put_along masked_sum where_sum add_reduceat zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im zeta_derivative "
     "airy_ai airy_aip airy_bi airy_bip airye_ai airye_aip airye_bi airye_bip ellipj_sn ellipj_cn ellipj_dn ellipj_ph smirnov_slope smirnov_derivative hurwitz_derivative "
     "hankel1_re hankel1_im hankel2_re hankel2_im hankel1e_re hankel1e_im hankel2e_re hankel2e_im itj0y0_j0 itj0y0_y0 iti0k0_i0 iti0k0_k0 itairy_apt itairy_bpt itairy_ant itairy_bnt "
     "it2j0y0_j0 it2j0y0_y0 it2i0k0_i0 it2i0k0_k0 kelvin_ber rank_guard pbdv_w pbdv_wp pbvv_w pbvv_wp pbwa_w pbwa_wp sph_legendre "

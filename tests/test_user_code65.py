@@ -820,9 +820,10 @@ HESS = {
 }
 
 
-#: the programs whose trace reads a traced value's number (np.nanmedian's NaN mask, argsort's indices written by
-#: put_along_axis, searchsorted's buckets as a Python index): refused by dl.prepare by name, differentiated fresh
-SPECIALISED = frozenset({"weighted_stats", "topk_along", "bucketize"})
+#: the programs whose trace reads a traced value's number (np.nanmedian's NaN mask, searchsorted's buckets as a
+#: Python index): refused by dl.prepare by name, differentiated fresh (argsort's indices written by put_along_axis
+#: are recorded since scatter65: the registry's put_along)
+SPECIALISED = frozenset({"weighted_stats", "bucketize"})
 #: the costly cells, checked once by the cheapest exact method instead of every method (this file's CPU budget):
 #: the loops' (SEIR, competition, Ricker) and power_spectrum's symbolic build (2.5 s of SymPy for 32 complex bins)
 ONE_METHOD = {"seir_lockdown": "reverse", "competition_rk2": "reverse", "harvest_map": "forward"}
@@ -879,13 +880,14 @@ def test_hessian_of_user_code(name, method):
 
 def test_put_along_axis_by_argsorts_traced_indices():
     """np.put_along_axis(Z, order, …) with order = np.argsort(…) of a traced array (top-k scattered back): main refused
-    the traced indices ("give them as a NumPy array"), where `Z[i] = v` by a traced integer index is taken (the trace
-    specialised to the indices' values, as here). JAX's put_along_axis(inplace=False) gives this gradient."""
+    the traced indices ("give them as a NumPy array"); then they were read (the trace specialised, dl.prepare refusing
+    it); now recorded (the registry's put_along), so the prepared f is reused at other orders (tests/test_scatter65.py).
+    JAX's put_along_axis(inplace=False) gives this gradient."""
     x = POINTS["topk_along"]
     for method in METHODS:
         check_gradient(GRAD["topk_along"], *dl.value_and_grad(topk_along, method=method)(x), gradient_tol(method))
-    with pytest.raises(ValueError, match=r"specialised to its input values \(by numpy.put_along_axis's traced indices"):
-        dl.prepare(topk_along, x)
+    p = dl.prepare(topk_along, x)
+    check_gradient(GRAD["topk_along"], p(x), p.grad(x), gradient_tol("reverse"))
 
     def put_flat(x):
         z = np.zeros_like(x)

@@ -115,14 +115,17 @@ class Watch:
         live = active(shifted, wrt_vars)
         # only equations f's outputs need: one whose result nothing reads (lstsq's singular values, taken for its rank
         # and the rank unused) moves no stencil value, and its scale shrank kriging's Hessian step 32-fold (issue 11)
-        needed = {e.out for e in prune(shifted).eqns}
+        pruned = prune(shifted)
+        needed = {e.out for e in pruned.eqns}
         self.entries = []  # (equation, argument index) per watched argument
+        self.kws = []  # per entry, its scale's keyword arguments (its equation's params; `used`, Op.scale_used)
         for e in shifted.eqns:
             if not e.op.scale or e.out not in needed or not all(a in known for a in e.args if isinstance(a, Var)):
                 continue
             for i, (a, s) in enumerate(zip(e.args, e.op.scale)):
                 if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
                     self.entries.append((e, i))
+                    self.kws.append(dict(e.kw, used=read_elements(pruned, e.out)) if e.op.scale_used else e.kw)
         # the elementwise equations computing each watched argument, if any (x itself: the stencil's points are
         # exact), whose arguments both graphs give too: how much they round at each point (`_rounding`)
         # (a held piece's last equation may read the piece's own intermediates, which probe does not compute)
@@ -157,9 +160,9 @@ class Watch:
         env = dict(zip(self.vars, values)) if q else None  # (a rounding's arguments: counted only with q)
         out = []
         with contextlib.nullcontext() if quiet else np.errstate(all="ignore"):
-            for (e, i), made, sources in zip(self.entries, self.made, self.sources):
+            for (e, i), made, sources, kw in zip(self.entries, self.made, self.sources, self.kws):
                 args = [values[k] if k is not None else c for k, c in sources]
-                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
+                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **kw), dtype=float)), args[i].shape)
                 made_at = None
                 if q and made is not None:
                     at_x = _rounding(made, env.__getitem__, args[i])
@@ -230,6 +233,44 @@ class Watch:
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
             f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
+
+
+def read_elements(graph: Graph, v: Var):
+    """Which elements of the value `v` the graph's outputs read (a boolean array of v's shape), or None for all: v's
+    elements followed, as their positions, through the equations that only copy elements (Op.copies: getitem, reshape,
+    transpose...), each run on those positions; any other equation, or an output, reads every element reaching it.
+    norm(A, 2) = svd_s(A)[..., 0] reads the largest singular value alone (its scale: Op.scale_used).
+
+    >>> import difflab as dl
+    >>> g = dl.trace(lambda x: x[1:3].T[0] * 2.0, np.ones((4, 2)))
+    >>> read_elements(g, g.inputs[0]).astype(int).tolist()
+    [[0, 0], [1, 0], [1, 0], [0, 0]]
+    """
+    size = math.prod(v.shape)
+    ids = {v: np.arange(1.0, size + 1.0).reshape(v.shape)}  # (a value's elements as v's positions + 1; 0: none)
+    read = np.zeros(size + 1, dtype=bool)
+    outputs = {o for o in graph.outputs if isinstance(o, Var)}
+    for e in graph.eqns:
+        tracked = [a for a in e.args if type(a) is Var and a in ids]
+        if not tracked:
+            continue
+        if e.op.copies:
+            args = [ids.get(a) if type(a) is Var else np.zeros(np.shape(_number(a.value))) for a in e.args]
+            args = [np.zeros(a.shape) if b is None else b for a, b in zip(e.args, args)]
+            try:
+                with np.errstate(all="ignore"):
+                    out = np.asarray(e.op.impl(*args, **e.kw), dtype=float)
+            except (TypeError, ValueError, IndexError, ArithmeticError):
+                return None
+            if out.shape == tuple(e.out.shape) and np.array_equal(out, np.round(out)):
+                ids[e.out] = out
+                continue
+            return None
+        for a in tracked:
+            read[ids[a].astype(np.intp).ravel()] = True
+    for o in outputs & ids.keys():
+        read[ids[o].astype(np.intp).ravel()] = True
+    return None if read[1:].all() else read[1:].reshape(v.shape)
 
 
 def _usable(s, a0):

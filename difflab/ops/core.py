@@ -298,6 +298,10 @@ class Op:
     #: method shrinks a step that moves an argument by more than its relative step times this
     #: (differentiators/scales.py). () : no scale for any argument
     scale: tuple = ()
+    #: its `scale` functions take `used=`: a boolean mask of the output's elements f reads, or None for all
+    #: (differentiators/scales.py `read_elements`): a cusp or crossing of an output element f never reads moves no
+    #: step (norm(A, 2) = svd_s(A)[0] at a rank-deficient A: the zero singular value, a cusp, is not read)
+    scale_used: bool = False
     #: (kind, axes) for an op that commutes with a shift c constant along the axes it reduces over,
     #: `axes(x_shape, **params)`: kind "equivariant" when f(x + c) = f(x) + c (max, logsumexp), "invariant"
     #: when f(x + c) = f(x) (log_softmax). The matrix-level gradient finds shifts that cannot change f

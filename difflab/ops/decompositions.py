@@ -335,10 +335,17 @@ def _eigen_scale(x):
     return _least_gap(np.linalg.eigvalsh(x))
 
 
-def _singular_scale(x):
-    """The singular values' gaps and the least of them: |σ| has a cusp where σ reaches 0."""
+def _singular_scale(x, used=None):
+    """The singular values' gaps and the least of them: |σ| has a cusp where σ reaches 0. `used` (svd_s's, a mask
+    of the values f reads: Op.scale_used): only those values' own gaps to their neighbours and their own distance
+    to 0 (norm(A, 2) at a rank-deficient A reads σ₀ alone, smooth while it is simple and nonzero)."""
     s = np.linalg.svd(x, compute_uv=False)
-    return np.minimum(_least_gap(s[..., ::-1]), s[..., -1])
+    if used is None:
+        return np.minimum(_least_gap(s[..., ::-1]), s[..., -1])
+    gaps = np.abs(np.diff(s, axis=-1)) / 2.0  # (the gap between σ_i and σ_i+1: a kink of both)
+    inf = np.full(s.shape[:-1] + (1,), np.inf)
+    near = np.minimum(np.minimum(np.concatenate([inf, gaps], -1), np.concatenate([gaps, inf], -1)), s)
+    return np.min(np.where(used, near, np.inf), axis=-1)
 
 
 def _cholesky_scale(x):
@@ -1231,6 +1238,7 @@ svd_s = defop(
     complex=True,
     doc="singular values (descending); dσi = Re(ui^H dA vi)",
     scale=(matrix_scale(_singular_scale),),
+    scale_used=True,
 )
 svd_vt = defop(
     "svd_vt",

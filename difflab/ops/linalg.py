@@ -253,6 +253,9 @@ def matrix_scale(fn):
         out = np.full(x.shape[:-2] + (1, 1), np.inf)
         ok = np.isfinite(x).all(axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
         if ok.any():
+            used = params.get("used")
+            if used is not None:  # (Op.scale_used: a mask of the output's elements per matrix, the finite ones kept)
+                params = dict(params, used=np.broadcast_to(used, x.shape[:-2] + np.shape(used)[-1:])[ok])
             out[ok] = np.reshape(fn(x[ok], **params), (-1, 1, 1))
         return out
 

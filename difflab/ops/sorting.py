@@ -1,4 +1,6 @@
-"""Sorting as a primitive: `sort` and `partition` along one axis, and the two linear ops their rules are made of.
+"""Sorting as a primitive: `sort` and `partition` along one axis, and the two linear ops their rules are made of;
+the index ops (argsort, argpartition, argmax...) recomputed at each call, and the gathers and scatters by their
+indices (gather_along, scatter_along, and put_along: a set-style scatter, the last write of a position kept).
 
 Why a primitive. Sorting by gathering with `argsort`'s permutation read from the values specialises the trace
 to that permutation: prepare and vmap could not reuse it at values in another order. The `sort` entry is one
@@ -57,6 +59,7 @@ __all__ = [
     "searchsorted",
     "gather_along",
     "scatter_along",
+    "put_along",
 ]
 
 
@@ -846,6 +849,138 @@ scatter_along = defop(
     complex=True,
     sympy_complex=False,
     doc="u added into zeros of length `size` along axis at an integer index's positions (gather_along's VJP)",
+)
+
+
+# -- put_along: a set-style scatter by a traced index (numpy.put_along_axis, numpy.put, y[i] = v, x.at[i].set) --------
+# a with v written along `axis` at idx's positions: out[..., idx[..., k, ...], ...] = v[..., k, ...], idx of a's shape
+# but along axis (K positions), v broadcast to it. A position written twice keeps its LAST write (the largest k in
+# the row, NumPy's fancy assignment's order), and only that write has a derivative: v's cotangent is ū gathered at
+# idx where k is its position's last write, 0 for a write overwritten (JAX leaves duplicates unspecified; difflab's
+# follows NumPy's value); a's cotangent is ū zeroed at the written positions. Linear in (a, v) for fixed idx, which
+# is piecewise constant: no derivative in idx. The symbolic method's object arrays: each written entry a Piecewise
+# over the writes that may land there (Eq(idx, i)), the later one first.
+
+
+def _last_writes(idx, axis, n):
+    """Per entry of idx (already wrapped to 0..n-1), whether it is the last write of its position in its row."""
+    moved = np.moveaxis(idx, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    k = np.broadcast_to(np.arange(rows.shape[1]), rows.shape)
+    last = np.full((rows.shape[0], n), -1)
+    r = np.broadcast_to(np.arange(rows.shape[0])[:, None], rows.shape)
+    np.maximum.at(last, (r, rows), k)  # (ufunc.at: defined for repeated positions, unlike fancy assignment)
+    return np.moveaxis((last[r, rows] == k).reshape(moved.shape), -1, axis)
+
+
+def _put_numbers(a, idx, v, axis):
+    a = np.asarray(a)
+    n = a.shape[axis]
+    shape = _index_shape(a.shape, idx, axis)
+    at = np.broadcast_to(_wrapped(idx, n, axis, "put_along"), shape)
+    last = _last_writes(at, axis, n)
+    out = np.array(a, dtype=np.result_type(a, v), copy=True)
+    grids = list(np.indices(shape, sparse=True))
+    grids[axis] = at
+    grids = [np.broadcast_to(g, shape)[last] for g in grids]
+    out[tuple(grids)] = np.broadcast_to(v, shape)[last]  # (distinct positions: each its last write)
+    return out
+
+
+def _put_objects(a, idx, v, axis):
+    """put_along on object arrays: a number index writes its entry; a symbolic one a Piecewise at each position it
+    may name, over the value there before (so a later write wraps an earlier one: the last write wins)."""
+    sp = _sp()
+    a = np.array(a, dtype=object)
+    n = a.shape[axis]
+    shape = _index_shape(a.shape, idx, axis)
+    ib = np.broadcast_to(np.asarray(idx, dtype=object), shape)
+    vb = np.broadcast_to(np.asarray(v, dtype=object), shape)
+    for pos in np.ndindex(shape):
+        k = ib[pos]
+        if _is_number(k):
+            a[pos[:axis] + (int(_wrapped(int(k), n, axis, "put_along")),) + pos[axis + 1 :]] = vb[pos]
+            continue
+        for i in range(n):
+            at = pos[:axis] + (i,) + pos[axis + 1 :]
+            hit = sp.Or(sp.Eq(k, i, evaluate=False), sp.Eq(k, i - n, evaluate=False))
+            a[at] = sp.Piecewise((vb[pos], hit), (a[at], True), evaluate=False)
+    return a
+
+
+def _put_impl(a, idx, v, axis):
+    if any(np.asarray(z).dtype == object for z in (a, idx, v)):
+        return _put_objects(a, idx, v, axis)
+    return _put_numbers(a, idx, v, axis)
+
+
+def _zeros_of(a, t):
+    """Zeros shaped as a, of the tangent t's kind (a complex tangent written into them stays complex)."""
+    return np.zeros(np.shape(a), dtype=np.result_type(float, getattr(t, "dtype", float)))
+
+
+def _put_v_vjp(ct, out, a, idx, v, axis):
+    """ū gathered at idx where each entry is its position's last write (recomputed from idx with difflab's ops: a
+    traced idx, the compiled sweep's, stays traced), 0 where a later write overwrote it."""
+    shape = _index_shape(np.shape(a), idx, axis)
+    k = np.arange(shape[axis]).reshape((1,) * axis + (-1,) + (1,) * (len(shape) - axis - 1))
+    k = np.broadcast_to(k, shape)
+    last = gather_along(put_along(np.full(np.shape(a), -1), idx, k, axis=axis), idx, axis=axis)
+    return REGISTRY["where"](REGISTRY["equal"](last, k), gather_along(ct, idx, axis=axis), 0.0)
+
+
+def _put_joint_jvp(ts, out, a, idx, v, axis):
+    """a's tangent with v's written at idx: one output-sized array (a zero tangent's entries zero)."""
+    ta, _, tv = ts
+    return put_along(_zeros_of(a, tv) if ta is None else ta, idx, 0.0 if tv is None else tv, axis=axis)
+
+
+def _put_batch(batched, a, idx, v, axis):
+    a, idx, v = _broadcast_batch(batched, [a, idx, v])
+    if len(np.shape(v)) < len(np.shape(idx)):  # (a rule's 0.0, batched: its batch axis leads)
+        v = _reshape(v, np.shape(v)[:1] + (1,) * (len(np.shape(idx)) - len(np.shape(v))) + np.shape(v)[1:])
+    return put_along(a, idx, v, axis=_batch_axis(axis))
+
+
+def _put_samples(rng):
+    return [
+        ((draw("real", (5,), rng), np.array([3, 0, 0, 4, -1]), draw("real", (5,), rng)), {"axis": 0}),
+        ((draw("real", (3, 4), rng), np.array([[1, 3], [0, 0], [2, 1]]), draw("real", (3, 2), rng)), {"axis": 1}),
+        ((draw("real", (3, 2), rng), np.array([[2, 0]]), draw("real", (), rng)), {"axis": 0}),
+    ]
+
+
+def _put_strategy(b, name, x, picks, c):
+    """Another value of x's shape written into x by x's own argpartition, the index's first position repeated (a
+    position written twice: its last write's)."""
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    n = b.shape(x)[axis]
+    idx = b.emit("argpartition", x, axis=axis, kth=(n // 2,))
+    at = (slice(None),) * axis + (np.array([0] + list(range(n))),)  # (n + 1 writes into n positions)
+    v = b.same_shape(x, picks[1:], 2)[1]
+    return b.emit(name, x, b.emit("getitem", idx, idx=at), b.emit("getitem", v, idx=at), axis=axis)
+
+
+put_along = defop(
+    "put_along",
+    _put_impl,
+    jvp=(
+        lambda t, out, a, idx, v, axis: put_along(t, idx, 0.0, axis=axis),
+        None,
+        lambda t, out, a, idx, v, axis: put_along(_zeros_of(a, t), idx, t, axis=axis),
+    ),
+    vjp=(lambda ct, out, a, idx, v, axis: put_along(ct, idx, 0.0, axis=axis), None, _put_v_vjp),
+    joint_jvp=_put_joint_jvp,
+    samples=_put_samples,
+    batch=_put_batch,
+    strategy=_put_strategy,
+    domain=("real", "integer", "real"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="a with v written along axis at an integer index's positions, the last write of a repeated position kept "
+    "(numpy.put_along_axis, numpy.put and y[i] = v by a traced index); no derivative in the index",
 )
 
 

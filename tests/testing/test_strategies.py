@@ -129,6 +129,8 @@ def test_shrinking_gives_small_graphs(op):
     budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their product)
     # (argmax's index given back its axis to gather the value there: the op, a reshape, gather_along, the sum)
     budget.update({REGISTRY["argmax"].strategy: 5, REGISTRY["argmin"].strategy: 5})
+    # (put_along: x's argpartition and a value, each indexed to repeat a position, the op, the sum)
+    budget.update({REGISTRY["put_along"].strategy: 6})
     # (chndtrinc's attainable p: a guarded u, chndtr at tanh u, the op's tanh of u and of p)
     budget.update({REGISTRY["chndtrinc"].strategy: 8})
     for seed in (1, 2, 3, 4):
