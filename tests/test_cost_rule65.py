@@ -130,3 +130,15 @@ def test_hessians_and_hvps_count_alike_compiled_or_not(outer):
     assert steady > 0
     hvps = {c: _counts(lambda: dl.hvp(s, (X,), (np.ones(N),), method=dl.Reverse(compiled=c))) for c in (True, False)}
     assert hvps[True] == hvps[False] and len(set(hvps[True])) == 1
+
+
+def test_reverse_s_transposed_jvp_counts_alike_compiled_or_not():
+    """m > 8 outputs: J v as the pullback's transpose, the pullback traced (not charged) and its graph's sweeps
+    charged in that graph's equations; on main the compiled path charged 6, 12, 10, 10 and the interpreter 6."""
+    B = np.linspace(-1.0, 1.0, 60).reshape(10, N)
+    counts = {}
+    for compiled in (True, False):
+        p = dl.prepare(lambda x: dnp.tanh(B @ x), X, method=dl.Reverse(compiled=compiled))
+        counts[compiled] = _counts(lambda: p.jvp((X,), (np.ones(N),)))
+    assert counts[True] == counts[False] == [counts[True][0]] * 4
+    assert counts[True][0][1] > 2 + 2  # f's forward sweep, then the transposed pullback's two sweeps
