@@ -21,7 +21,7 @@ import numpy as np
 from . import numpy as dnp
 from . import tree
 from .compile import lower
-from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
+from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure, uncharged
 from .errors import check_positions
 from .rules import UserOp
 from .trace import check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
@@ -44,10 +44,13 @@ class _Sub:
         return f"<sub-graph #{self.id}: {len(self.graph.eqns)} eqns>"
 
     def run(self, args):
+        # (uncharged: the equation's evaluation charges its interior, graph.work; the backward sweep's recomputation
+        # is charged where it runs, `_vjp_of`)
         if any(isinstance(a, Traced) for a in args):
-            return evaluate(self.graph, *args)[0]
-        if self._compiled is None:
-            self._compiled = lower(self.graph, keep=False)  # (no pool: the segment's interior is not kept)
+            with uncharged():
+                return evaluate(self.graph, *args)[0]
+        if self._compiled is None:  # (no pool: the segment's interior is not kept)
+            self._compiled = lower(self.graph, keep=False, charged=False)
         return self._compiled(*args)[0]
 
 
@@ -56,7 +59,8 @@ def _impl(*args, sub):
 
 
 def _batch(batched, *args, sub):
-    return evaluate_batched(sub.graph, *args, batched=batched)[0]
+    with uncharged():  # (as `_Sub.run`)
+        return evaluate_batched(sub.graph, *args, batched=batched)[0]
 
 
 def _jvp_of(i):

@@ -45,6 +45,8 @@ __all__ = [
     "counting",
     "charging",
     "charge",
+    "uncharged",
+    "work",
     "active",
     "lift_closure",
     "numbers",
@@ -368,6 +370,23 @@ class Cost:
     equations executed and `elements` array elements those equations produced. A batched run of
     B points counts B times each: the work of B evaluations, done in one call.
 
+    The rule: one unit W = `work(graph)`, the equations of the differentiated function's tape (the graph a
+    method prepared; for a Hessian, the traced derivative the outer method differentiates), an equation that
+    runs a sub-graph (a checkpoint) counted as the sub-graph's equations; charged the same by the interpreters
+    and the compiled tier, however the code that ran was written (a lowered sweep's own lines are not the unit):
+
+        f evaluated at a point (numeric's stencils, `value`)    W per point
+        a forward sweep carrying k tangents (a chunk of k)      k·W (the primal rides along): a Jacobian n·W
+        reverse: the forward sweep                              W
+                 each backward sweep (one cotangent pulled)     W, + each checkpoint's interior run again
+                                                                (a gradient 2W; a Jacobian W + m·W)
+        the symbolic method's closed-form code                  no tape: 0 (its evaluations of f's graph count)
+
+    `elements` follows the same rule with each equation's output size; `evals` counts evaluations of f
+    (forward: sweeps). Building code (tracing a sweep to lower it) executes nothing and is not charged;
+    a sweep run again (a suspect result's rerun) is charged again; reverse's first gradient, on the values
+    recorded while tracing, runs its backward sweep alone (W).
+
     Every prepared object owns one (`prepared.cost`) and charges it while it works; a caller may
     open its own with `counting()`. Costs add and subtract field by field.
 
@@ -449,6 +468,20 @@ class charging:
                 charging_open.pop()
 
 
+class uncharged:
+    """`with uncharged():` the work this thread does inside charges no cost (building code, or a sweep whose
+    caller charges its work by `Cost`'s rule instead of what the code it ran was written as)."""
+
+    __slots__ = ("outer",)
+
+    def __enter__(self):
+        self.outer = _charging.costs
+        _charging.costs = ()
+
+    def __exit__(self, *exc):
+        _charging.costs = self.outer
+
+
 def counting() -> charging:
     """A fresh `Cost` charged with the work done inside the block on this thread.
 
@@ -488,6 +521,27 @@ def charge_to(cost: Cost, eqns: int, elements: int, evals: int):
 def elements(graph: Graph) -> int:
     """Array elements the graph's equations produce in one evaluation."""
     return sum(math.prod(e.out.shape) for e in graph.eqns)
+
+
+def _subs(eqn) -> list:
+    return [p.graph for _, p in eqn.params if type(getattr(p, "graph", None)) is Graph]
+
+
+def subgraphs(graph: Graph) -> list:
+    """The sub-graphs `graph`'s equations run (a checkpoint's interior: a parameter holding a `.graph`)."""
+    return [sub for e in graph.eqns if e.params for sub in _subs(e)]
+
+
+def work(graph: Graph) -> tuple[int, int]:
+    """(equations, elements) one evaluation of `graph` runs (`Cost`'s unit, a sweep's per tangent): each equation
+    once, an equation that runs a sub-graph (a checkpoint) as that sub-graph's equations (its output is the
+    interior's last value: a checkpointed f counts as f)."""
+    eqns, elems = len(graph.eqns), elements(graph)
+    for e in graph.eqns:
+        for sub in _subs(e) if e.params else ():
+            w = work(sub)
+            eqns, elems = eqns + w[0] - 1, elems + w[1] - math.prod(e.out.shape)
+    return eqns, elems
 
 
 def picked(seq, idx: tuple) -> list | tuple:
@@ -550,7 +604,7 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
             for k, eqn in enumerate(graph.eqns):
                 fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
                 env[eqn.out] = writes.run(eqn, k, fn, [read(env, a) for a in eqn.args])
-    charge(len(graph.eqns), elements(graph))
+    charge(*work(graph))
     return tuple(read(env, v) for v in graph.outputs)
 
 
@@ -702,7 +756,8 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
                 hot.add(eqn.out)
             else:  # (bind: on values of an enclosing trace it records, as the batching rules do)
                 env[eqn.out] = call(eqn, eqn.op.bind, *values, **eqn.kw)
-    charge(size * len(graph.eqns), size * elements(graph))
+    eqns, elems = work(graph)
+    charge(size * eqns, size * elems)
     outs = [read(env, v) for v in graph.outputs]
     # (np.broadcast_to reaches a traced value's own broadcast_to through NumPy's dispatch)
     return tuple(

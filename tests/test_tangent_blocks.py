@@ -101,7 +101,8 @@ def test_a_sweeps_linear_steps_become_products_of_the_seed_with_coefficients_mad
     np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
     source = p.prepared.sweeps.fns["batched"].source
     assert source.count("op_matmul") == 3 and "op_sum" in source  # (the primal's two sums)
-    assert p.prepared.sweeps.fns["batched"].eqns == len(p.prepared.sweeps.fns["batched"].exact.graph.eqns)
+    fn = p.prepared.sweeps.fns["batched"]  # it charges what its exact program does: f's tape per tangent (graph.Cost)
+    assert fn.eqns == fn.exact.eqns == len(dl.trace(f, C).eqns)
 
 
 def test_deferred_steps_are_written_out_for_a_nonlinear_consumer_and_charged_as_the_program_they_stand_for():

@@ -545,7 +545,7 @@ def lower_floats(graph, wrt: tuple, args):
         outs,
         [regs[graph.inputs[i]] for i in wrt],
         [regs[o] for o in graph.outputs if type(o) is Var],
-        len(graph.eqns),
+        2 * len(graph.eqns),  # (graph.Cost's rule: the forward sweep and the backward one over the tape, of floats)
     )
 
 

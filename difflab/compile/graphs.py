@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
-from ..graph import Const, Graph, Traced, Var, charge, elements, prune
+from ..graph import Const, Graph, Traced, Var, charge, prune, work
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, lifting_partial
 from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
@@ -109,6 +109,7 @@ def lower(
     values: int | None = None,
     linear: bool = False,
     keep: bool = True,
+    counts: tuple[int, int] | None = None,
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
@@ -136,6 +137,8 @@ def lower(
     steps of the speculative program (compile.linear): equal to rounding, not bit for bit. `keep`
     (unbatched): intermediates of 64 KiB–4 MiB stay in the function's pool between calls (see `_Pool`);
     False for a checkpointed segment, whose point is to hold none of its interior between its runs.
+    `counts` (eqns, elements): what one call (batched: one row) charges instead of the graph's own equations, for
+    a lowered sweep, which charges the work of the tape it sweeps by `graph.Cost`'s rule.
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -143,14 +146,14 @@ def lower(
     [11.0]
     """
     graph = _sunk(prune(graph))
-    exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep))
+    exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep), counts=counts)
     plain = _plain(graph) if speculate else None
     fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
     if fused is not None:  # (its rounding differs: every batched output is checked, see compile.linear)
         plain = (fused[0], sorted({*plain[1], *fused[1]}), plain[2])
     if plain is not None:
         code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1], keep=keep)
-        fn = _generate(code, counted=graph)
+        fn = _generate(code, counted=graph, counts=counts)
         fn.exact = exact
     if guard is not None and batched is None:
         # the guarded code checks what its plain forms read (every operand finite: plain = strong), else
@@ -161,13 +164,20 @@ def lower(
         else:
             checked = None if values is None else list(range(values))
         fn.guarded = _guarded(
-            graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands, keep=keep
+            graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands, keep, counts
         )
     return fn
 
 
 def _guarded(
-    graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=(), keep: bool = True
+    graph: Graph,
+    guard: tuple,
+    checked: list | None,
+    reuse: bool,
+    charged: bool,
+    operands=(),
+    keep: bool = True,
+    counts: tuple[int, int] | None = None,
 ):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
     output, a guarded input or a value it would check is not a float64 value or a constant output is
@@ -187,7 +197,7 @@ def _guarded(
     if any([type(v) is Var and v.dtype != f64 for v in required]):  # (a complex operand: no finite term covers it)
         return None
     code.ends, code.early = _check_terms(graph, list(dict.fromkeys([v for v in required if type(v) is Var])))
-    guarded = fn = _generate(code)
+    guarded = fn = _generate(code, counts=counts)
     if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)
         guarded = np.errstate(invalid="raise", divide="raise", over="raise", under="raise")(fn)
         guarded.source = fn.source
@@ -391,14 +401,15 @@ def _bytecode(source: str):
     return builtins.compile(source, "<difflab compiled graph>", "exec")
 
 
-def _generate(code: "_Source", counted: Graph | None = None):
+def _generate(code: "_Source", counted: Graph | None = None, counts: tuple[int, int] | None = None):
     """The function of `code`'s graph: its source generated and executed. It charges the work of
-    `counted` (default: that graph) per call: a rewritten program, the program it stands for."""
+    `counted` (default: that graph) per call: a rewritten program, the program it stands for; or `counts`
+    (eqns, elements), a sweep's by `graph.Cost`'s rule."""
     graph = code.graph
     for i, eqn in enumerate(graph.eqns):
         code.equation(i, eqn)
     counted = graph if counted is None else counted
-    n_eqns, n_elements = len(counted.eqns), elements(counted)
+    n_eqns, n_elements = work(counted) if counts is None else counts
     code.finish(n_eqns, n_elements)
     source = "\n".join(code.lines)
     exec(_bytecode(source), code.env)

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..graph import Traced, raising_overflow, split
+from ..graph import Traced, raising_overflow, split, uncharged
 from ..trace import outputs_of, trace_flat
 from .graphs import _LIFTED, lower
 
@@ -25,23 +25,26 @@ def _example(args) -> list:
     return [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
 
 
-def lower_traced(fn, args, reuse: bool = True, guard: tuple | None = None, values: int | None = None):
+def lower_traced(fn, args, reuse: bool = True, guard: tuple | None = None, values: int | None = None, counts=None):
     """`fn(*args)` (a list of arrays out) traced at `args` and lowered: a function of the same
     arguments returning the same list, as one straight-line NumPy function (speculative: run it
-    by `Tier.run`; `guard`, `values`: with its `guarded` twin, see compile.graphs)."""
+    by `Tier.run`; `guard`, `values`: with its `guarded` twin, see compile.graphs; `counts`: what a call
+    charges, `lower`'s)."""
     t, tracers, outs = trace_flat(fn, _example(args))
-    return lower(outputs_of(t, tracers, outs), reuse=reuse, speculate=True, guard=guard, values=values)
+    graph = outputs_of(t, tracers, outs)
+    return lower(graph, reuse=reuse, speculate=True, guard=guard, values=values, counts=counts)
 
 
-def lower_split(fn, args, n_early: int) -> tuple:
+def lower_split(fn, args, n_early: int, counts=(None, None)) -> tuple:
     """`fn(*args)` traced and cut before its last argument: (early, late). `early(*args[:-1])`
     returns the first `n_early` outputs then the residuals; `late(*residuals, args[-1])` the rest.
     The first `n_early` outputs must not depend on the last argument. `early` is speculative (run
-    it by `Tier.run`); `late` is exact, for callers outside np.errstate(raise)."""
+    it by `Tier.run`); `late` is exact, for callers outside np.errstate(raise). `counts`: what a call of
+    each charges (`lower`'s)."""
     t, tracers, outs = trace_flat(fn, _example(args))
     joint = outputs_of(t, tracers, outs)
     early, late = split(joint, [joint.inputs[-1]], n_early)
-    return _unlifted(lower(early, speculate=True)), lower(late)
+    return _unlifted(lower(early, speculate=True, counts=counts[0])), lower(late, counts=counts[1])
 
 
 def _unlifted(early):
@@ -95,7 +98,8 @@ class Tier:
                 return None
         fn = self.fns.get(key)
         if fn is None:
-            fn = self.fns[key] = build()
+            with uncharged():  # (building runs nothing of the product: a sweep traced is not a sweep run)
+                fn = self.fns[key] = build()
         return fn
 
     def waiting(self, after: int) -> bool:

@@ -30,7 +30,7 @@ from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
-from ..graph import impl_or_nan, read, specialise
+from ..graph import impl_or_nan, read, specialise, uncharged
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -521,7 +521,8 @@ class Prepared:
             return [pullback(u), pullback(mask * u)] if mask is not None else [pullback(u)]
 
         u0 = np.zeros(self.m)
-        tr, tracers, out_leaves = trace_flat(rows, [u0])  # (nested in an outer derivative's trace, if any)
+        with uncharged():  # (the pullback traced, not run: its graph's sweeps below are charged, graph.Cost)
+            tr, tracers, out_leaves = trace_flat(rows, [u0])  # (nested in an outer derivative's trace, if any)
         _, back = self.method.prepare(outputs_of(tr, tracers, out_leaves), (0,)).vjp([u0])
         if mask is None:
             return outs, back(v)

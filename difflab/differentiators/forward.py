@@ -14,6 +14,7 @@ by the batching rules (`graph.evaluate_batched`, or compiled: `lower(..., batche
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral  # (a NumPy integer too: a chunk read from a shape)
 from typing import Any, NamedTuple
 
@@ -23,7 +24,7 @@ from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..compile.sweeps import ROWS_ONCE
 from ..ops import real_tangent
-from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
+from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read, uncharged, work
 from ..trace import outputs_of, trace_flat
 from .owned import Owned
 from .base import Differentiator, Prepared, first_rows, flag, flat, split, tangent_picks_dtype
@@ -96,6 +97,11 @@ class Forward(Differentiator):
             self._tangent_graph = None  # the one-tangent sweep, traced once (see the module docstring)
             self.lifted, self.held = lift_closure(graph) if graph.closes_over_tracers else (graph, [])
 
+        @functools.cached_property
+        def tape(self) -> tuple:
+            """(eqns, elements) a sweep charges per tangent (graph.Cost's rule), compiled or interpreted."""
+            return work(self.graph)
+
         def _one(self, ins, v):
             """(outs, J v) for one tangent v of shape (n,): the interpreter's sweep."""
             parts = split(v, self.in_shapes)
@@ -104,7 +110,9 @@ class Forward(Differentiator):
             return [d.primal for d in duals], flat(tans)
 
         def _rows(self, ins, V):  # one sweep per direction (a domain left; one traced direction)
-            rows = [self._one(ins, V[j]) for j in range(V.shape[0])]
+            charge(V.shape[0] * self.tape[0], V.shape[0] * self.tape[1])
+            with uncharged():  # (a checkpoint's primal: charged in the tape's work)
+                rows = [self._one(ins, V[j]) for j in range(V.shape[0])]
             return rows[0][0], dnp.stack([jv for _, jv in rows])
 
         def _sweep_graph(self, ins):
@@ -113,7 +121,8 @@ class Forward(Differentiator):
             if self._tangent_graph is not None:
                 return self._tangent_graph
             example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
-            t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
+            with uncharged():  # (a sweep traced runs none)
+                t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
             if t.value_dtypes and tangent_picks_dtype(graph):
                 return None  # (the interpreter's rows instead)
@@ -134,7 +143,10 @@ class Forward(Differentiator):
                 return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
-            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731
+            # (it charges the tape's work per tangent, graph.Cost's rule: not its own equations, primal and tangent ones)
+            build = lambda: lower(  # noqa: E731
+                graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, counts=self.tape, **guard
+            )
             fn = (
                 build()  # (a sweep specialised to these values: lowered for this call only)
                 if graph.specialised and self.sweeps.enabled and not traced
@@ -145,11 +157,17 @@ class Forward(Differentiator):
                     if k == 1:
                         res = fn(*ins, V[0])
                         return list(res[:-1]), res[-1].reshape(1, self.m)
-                    batched = lambda: evaluate_batched(graph, *ins, V, batched=flags, domain="raise")  # noqa: E731
-                    res = fn(*ins, V) if fn is not None else batched()
+                    res = fn(*ins, V) if fn is not None else self._interpreted(graph, ins, V, flags)
                 except (ArithmeticError, np.linalg.LinAlgError):  # the interpreter names the equation
                     return None
             return first_rows(res[:-1]), res[-1]
+
+        def _interpreted(self, graph, ins, V, flags):
+            """The sweep graph run on V's k rows by the batching rules, charged k sweeps of the tape (graph.Cost)."""
+            with uncharged():
+                res = evaluate_batched(graph, *ins, V, batched=flags, domain="raise")
+            charge(V.shape[0] * self.tape[0], V.shape[0] * self.tape[1])
+            return res
 
         def hot_jvp(self, args):
             return unsuspected(getattr(self.sweeps.fns.get("one"), "guarded", None), len(self.lifted.outputs))
