@@ -21,7 +21,7 @@ import numpy as np
 from . import numpy as dnp
 from . import tree
 from .compile import lower
-from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure, uncharged
+from .graph import Graph, SubGraph, Traced, Var, evaluate, evaluate_batched, lift_closure, uncharged
 from .errors import check_positions
 from .rules import UserOp
 from .trace import check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
@@ -29,7 +29,7 @@ from .trace import check_returned, flatten_returned, outputs_of, specialise_encl
 __all__ = ["checkpoint", "remat", "checkpoint_sequential"]
 
 
-class _Sub:
+class _Sub(SubGraph):
     """A sub-graph as an equation parameter: compared and printed by identity (two checkpoints
     of different functions must never be taken for the same equation)."""
 

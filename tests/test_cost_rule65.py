@@ -142,3 +142,18 @@ def test_reverse_s_transposed_jvp_counts_alike_compiled_or_not():
         counts[compiled] = _counts(lambda: p.jvp((X,), (np.ones(N),)))
     assert counts[True] == counts[False] == [counts[True][0]] * 4
     assert counts[True][0][1] > 2 + 2  # f's forward sweep, then the transposed pullback's two sweeps
+
+
+def test_a_fresh_gradient_s_tape_is_counted_when_read_and_a_long_count_keeps_few_tapes():
+    """A fresh scalar gradient charges its tape's work at every call and no one reads it: the cost holds the graph
+    and counts it when read (counting each call's 66 equations' elements was 12 µs of a 72 µs call); a counting()
+    block around many fresh gradients keeps at most graph._PENDING tapes, and reads the same total."""
+    from difflab import graph
+
+    g = lambda w: w[0] * w[1] + dnp.sin(w[0])  # noqa: E731  (a tape of 3 equations, over floats)
+    with counting() as c:
+        for k in range(150):
+            dl.grad(g)([0.5 + k / 1000.0, 2.0])
+            assert len(c._pending or ()) < graph._PENDING
+        assert c._pending  # (the last calls' tapes: not yet counted)
+    assert c.eqns == 150 * 3 and c.elements == 150 * 3 and c._pending is None

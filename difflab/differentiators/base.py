@@ -16,6 +16,7 @@ elements) charged by every product it computes, pullbacks included; callers read
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
@@ -30,9 +31,18 @@ from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
-from ..graph import impl_or_nan, read, specialise, uncharged
+from ..graph import backward_work, impl_or_nan, read, specialise, uncharged, work
 
-__all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
+__all__ = [
+    "Differentiator",
+    "Prepared",
+    "flat",
+    "split",
+    "first_rows",
+    "MAX_JACOBIAN_ENTRIES",
+    "check_size",
+    "add_partials",
+]
 
 #: a full Jacobian (or Hessian) beyond this many entries (800 MB of float64) is refused up front
 MAX_JACOBIAN_ENTRIES = 10**8
@@ -384,11 +394,43 @@ _TINY = float(np.finfo(np.float64).tiny)
 TRANSPOSE_ROWS = 8
 
 
+def add_partials(a, b):
+    """a + b, where inf - inf (two infinite partials of an equation outside its domain) is NaN,
+    already reported by the equation's DomainWarning, not an error (both modes' sums of partials)."""
+    try:
+        return a + b
+    except FloatingPointError:
+        with np.errstate(all="ignore"):
+            return a + b
+
+
 class Prepared:
     """One graph made ready by one method; see the module docstring for the shape contract."""
 
     prepare_seconds = 0.0
     real = True  # f is only evaluated at real (float64) points: compiled code may reuse buffers
+
+    @functools.cached_property
+    def tape(self) -> tuple:
+        """(eqns, elements) one sweep over the tape charges per tangent (graph.Cost's rule), compiled or not."""
+        return work(self.graph)
+
+    def charge_sweeps(self, k: int) -> None:
+        """Charge k sweeps over the tape (k tangents, or k cotangents pulled: graph.Cost's rule)."""
+        charge(k * self.tape[0], k * self.tape[1])
+
+    @contextlib.contextmanager
+    def sweeps_charged(self, k: int):
+        """`with self.sweeps_charged(k):` the work inside is charged as k sweeps over the tape (graph.Cost's rule),
+        whatever code ran them (an interpreter's, a lowered sweep's own lines, a checkpoint's primal)."""
+        self.charge_sweeps(k)
+        with uncharged():
+            yield
+
+    @property
+    def vjp_work(self) -> tuple:
+        """What reverse's split sweep charges: (its forward part, each pullback) by graph.Cost's rule."""
+        return self.tape, backward_work(self.graph)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -14,7 +14,7 @@ by the batching rules (`graph.evaluate_batched`, or compiled: `lower(..., batche
 
 from __future__ import annotations
 
-import functools
+from functools import partial
 from numbers import Integral  # (a NumPy integer too: a chunk read from a shape)
 from typing import Any, NamedTuple
 
@@ -24,10 +24,10 @@ from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..compile.sweeps import ROWS_ONCE
 from ..ops import real_tangent
-from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read, uncharged, work
+from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read, uncharged
 from ..trace import outputs_of, trace_flat
 from .owned import Owned
-from .base import Differentiator, Prepared, first_rows, flag, flat, split, tangent_picks_dtype
+from .base import Differentiator, Prepared, add_partials, first_rows, flag, flat, split, tangent_picks_dtype
 from .rescaled import rescaled_rows, suspect, unsuspected, zero_again
 
 __all__ = ["Forward", "Dual", "push"]
@@ -53,23 +53,13 @@ def push(graph, args, tangents: dict) -> list:
         for i, t in enumerate(() if joint or total is not None else ts):
             rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
             c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)
-            total = c if total is None else total if c is None else _sum(total, c)
+            total = c if total is None else total if c is None else add_partials(total, c)
         if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
             total = dnp.broadcast_to(total, np.shape(out))
         if getattr(getattr(total, "dtype", None), "kind", "") == "c" != eqn.out.dtype.kind:
             total = real_tangent(total)
         owned.after(eqn, k, env, Dual(out, total), duals)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
-
-
-def _sum(a, b):
-    """a + b, where inf - inf (two infinite partials of an equation outside its domain) is NaN,
-    already reported by the equation's DomainWarning, not an error."""
-    try:
-        return a + b
-    except FloatingPointError:
-        with np.errstate(all="ignore"):
-            return a + b
 
 
 class Forward(Differentiator):
@@ -97,11 +87,6 @@ class Forward(Differentiator):
             self._tangent_graph = None  # the one-tangent sweep, traced once (see the module docstring)
             self.lifted, self.held = lift_closure(graph) if graph.closes_over_tracers else (graph, [])
 
-        @functools.cached_property
-        def tape(self) -> tuple:
-            """(eqns, elements) a sweep charges per tangent (graph.Cost's rule), compiled or interpreted."""
-            return work(self.graph)
-
         def _one(self, ins, v):
             """(outs, J v) for one tangent v of shape (n,): the interpreter's sweep."""
             parts = split(v, self.in_shapes)
@@ -110,8 +95,7 @@ class Forward(Differentiator):
             return [d.primal for d in duals], flat(tans)
 
         def _rows(self, ins, V):  # one sweep per direction (a domain left; one traced direction)
-            charge(V.shape[0] * self.tape[0], V.shape[0] * self.tape[1])
-            with uncharged():  # (a checkpoint's primal: charged in the tape's work)
+            with self.sweeps_charged(V.shape[0]):  # (a checkpoint's primal too: in the tape's work)
                 rows = [self._one(ins, V[j]) for j in range(V.shape[0])]
             return rows[0][0], dnp.stack([jv for _, jv in rows])
 
@@ -131,9 +115,9 @@ class Forward(Differentiator):
             return graph
 
         def _batched(self, ins, V):
-            """The one-tangent sweep run on every row of V at once (lowered, or interpreted by the
-            batching rules: on traced values the enclosing trace records each equation once, V
-            batched); None when a value left an op's domain or there is nothing to batch."""
+            """The one-tangent sweep run on every row of V at once (lowered, or interpreted by the batching rules: on
+            traced values the enclosing trace records each equation once, V batched); None when a value left an op's
+            domain or there is nothing to batch."""
             k, flags = V.shape[0], (False,) * len(ins) + (True,)
             traced = any(isinstance(a, Traced) for a in [*ins, V])
             few = k == 1 or k <= ROWS_ONCE and not traced  # (a traced block: its sweep recorded once, batched)
@@ -143,10 +127,8 @@ class Forward(Differentiator):
                 return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
-            # (it charges the tape's work per tangent, graph.Cost's rule: not its own equations, primal and tangent ones)
-            build = lambda: lower(  # noqa: E731
-                graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, counts=self.tape, **guard
-            )
+            opts = dict(batched=None if k == 1 else flags, speculate=True, linear=k > 1, counts=self.tape, **guard)
+            build = lambda: lower(graph, **opts)  # noqa: E731
             fn = (
                 build()  # (a sweep specialised to these values: lowered for this call only)
                 if graph.specialised and self.sweeps.enabled and not traced
@@ -154,20 +136,12 @@ class Forward(Differentiator):
             )
             with np.errstate(invalid="raise", divide="raise", over="raise", under="raise"):  # (the interpreter says it)
                 try:
-                    if k == 1:
-                        res = fn(*ins, V[0])
-                        return list(res[:-1]), res[-1].reshape(1, self.m)
-                    res = fn(*ins, V) if fn is not None else self._interpreted(graph, ins, V, flags)
+                    run = fn or partial(evaluate_batched, graph, batched=flags, domain="raise")
+                    with self.sweeps_charged(k):  # (k sweeps over the tape, not the lowered code's own lines)
+                        res = run(*ins, V[0]) if k == 1 else run(*ins, V)
                 except (ArithmeticError, np.linalg.LinAlgError):  # the interpreter names the equation
                     return None
-            return first_rows(res[:-1]), res[-1]
-
-        def _interpreted(self, graph, ins, V, flags):
-            """The sweep graph run on V's k rows by the batching rules, charged k sweeps of the tape (graph.Cost)."""
-            with uncharged():
-                res = evaluate_batched(graph, *ins, V, batched=flags, domain="raise")
-            charge(V.shape[0] * self.tape[0], V.shape[0] * self.tape[1])
-            return res
+            return (list(res[:-1]), res[-1].reshape(1, self.m)) if k == 1 else (first_rows(res[:-1]), res[-1])
 
         def hot_jvp(self, args):
             return unsuspected(getattr(self.sweeps.fns.get("one"), "guarded", None), len(self.lifted.outputs))

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
-from ..graph import ERRSTATE, Traced
+from ..graph import ERRSTATE, Traced, charge_work
 
 __all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
@@ -95,6 +95,7 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     """`backward(graph, env, wrt, cts, *rest)` (reverse's tape sweep from the seeds `cts`), `rescaled`: swept again
     at the seeds times 2^k where its only terms were lost. Shape contract: as `backward`'s."""
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
+    backward = _charged(backward)
     under: list = []
     if ERRSTATE is None:  # pragma: no cover - another NumPy
         with _underflows() as under:
@@ -116,6 +117,17 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
 
 
 _FLOAT_TYPE = frozenset([float])
+
+
+def _charged(backward):
+    """`backward`, charging one sweep over the tape each time it runs (graph.Cost's rule: a checkpoint in it charges
+    its interior's recomputation itself)."""
+
+    def swept(graph, *rest):
+        charge_work(graph)
+        return backward(graph, *rest)
+
+    return swept
 
 
 def rescaled_rows(rows, ins: list, V) -> tuple:

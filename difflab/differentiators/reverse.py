@@ -17,18 +17,18 @@ backward part reads. A scalar output over Python floats: the tier's float path (
 
 from __future__ import annotations
 
-import functools
+from functools import partial
 
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
-from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read, subgraphs, work
+from ..graph import Traced, Var, charge, evaluate, gradient_work, guarded, numpy_floats
+from ..graph import on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
-from .base import Differentiator, Prepared, flag, flat, split as split_vec
+from .base import Differentiator, Prepared, add_partials, flag, flat, split as split_vec
 from . import owned
-from .forward import _sum
 from .rescaled import rescaled_sweep, suspect, unsuspected
 
 __all__ = ["Reverse", "backward"]
@@ -74,7 +74,7 @@ def _pull(eqn, ct, env, active, cts, own=None, w=None):
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
         if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
             c = on_behalf(eqn, real_part, c)
-        owned.claim(cts, own, a, c if a not in cts else on_behalf(eqn, _sum, cts[a], c), c, held)
+        owned.claim(cts, own, a, c if a not in cts else on_behalf(eqn, add_partials, cts[a], c), c, held)
     owned.write(eqn, reuse, ct, w, env[eqn.out], vals, kw, cts, own)
 
 
@@ -93,17 +93,6 @@ class Reverse(Differentiator):
             super().__init__(method, graph, wrt)
             self.sweeps = Tier(method.compiled, after=2)  # lowered from the second call on
 
-        @functools.cached_property
-        def tape(self) -> tuple:
-            """(eqns, elements) of one sweep over the tape (graph.Cost's unit), compiled or interpreted."""
-            return work(self.graph)
-
-        @functools.cached_property
-        def back(self) -> tuple:
-            """A backward sweep's: the tape's, and each checkpoint's interior run again."""
-            redo = [work(sub) for sub in subgraphs(self.graph)]
-            return (self.tape[0] + sum(e for e, _ in redo), self.tape[1] + sum(k for _, k in redo))
-
         # -- the tape sweep itself, on arrays or on traced values --------------------------
 
         def _forward(self, args, opened=False):
@@ -118,18 +107,10 @@ class Reverse(Differentiator):
             on_floats = on_floats or float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with raising():
                 seeds = cts if on_floats is None else on_floats
-                return rescaled_sweep(
-                    self._swept, self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite
-                )
-
-        def _swept(self, *sweep):
-            charge(*self.tape)  # (each backward sweep run, one over the tape, graph.Cost's rule; a checkpoint's rule
-            # charges its interior's recomputation as it runs it)
-            return backward(*sweep)
+                return rescaled_sweep(backward, self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
         def _sweep(self, *xs, seeded: bool = False):
-            """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
-            gradient parts (`seeded`: u = 1) or the flat uᵀJ for u = xs[-1]."""
+            """Outputs, then the gradient (`seeded`: u = 1) or flat uᵀJ (u = xs[-1]): what the compiled tier traces."""
             outs, env = self._forward(xs if seeded else xs[:-1])
             return [*outs, *(self._backward(env, np.ones(self.m)) if seeded else [flat(self._backward(env, xs[-1]))])]
 
@@ -137,15 +118,13 @@ class Reverse(Differentiator):
 
         def grad_leaves(self, args, values=None, finite=None):
             """Value and gradient in one sweep: interpreted first (on the values traced, if given), later lowered."""
-            k = len(self.graph.outputs)
+            k, sweep = len(self.graph.outputs), partial(self._sweep, seeded=True)
             fn = self.sweeps.get(
                 "grad",
                 args,
                 lambda: (
                     lower_floats(self.graph, self.wrt, args)  # scalar: floats
-                    or lower_traced(
-                        lambda *xs: self._sweep(*xs, seeded=True), args, guard=self.wrt, values=k, counts=self.twice
-                    )
+                    or lower_traced(sweep, args, guard=self.wrt, values=k, counts=gradient_work(self.graph))
                 ),
             )
             res = None if fn is None else Tier.run(fn, args)
@@ -157,11 +136,6 @@ class Reverse(Differentiator):
             seeds = float_seeds(self.graph.outputs, env, ONE, None) if k == 1 else None  # a loss: ū = 1.0, no split
             return outs, self._backward(env, np.ones(self.m) if seeds is None else None, finite=finite, on_floats=seeds)
 
-        @property
-        def twice(self) -> tuple:
-            """A gradient's: the forward sweep and one backward sweep."""
-            return (self.tape[0] + self.back[0], self.tape[1] + self.back[1])
-
         def hot_grad(self, args):
             return unsuspected(getattr(self.sweeps.fns.get("grad"), "guarded", None), len(self.graph.outputs))
 
@@ -172,7 +146,7 @@ class Reverse(Differentiator):
             counting the equations pulled)."""
             k = len(self.graph.outputs)
             example = list(args) + [np.ones(self.m)]
-            split = lambda: lower_split(self._sweep, example, k, counts=(self.tape, self.back))  # noqa: E731
+            split = lambda: lower_split(self._sweep, example, k, self.vjp_work)  # noqa: E731
             fns = self.sweeps.get("vjp", args, split) if pulled is None else None
             res = None if fns is None else Tier.run(fns[0], args)
             charge(evals=1)
