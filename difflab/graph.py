@@ -13,6 +13,7 @@ import math
 import operator
 import sys
 import threading
+import weakref
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -57,6 +58,10 @@ __all__ = [
     "deriving_from",
     "on_behalf",
     "picked",
+    "snapshot",
+    "widened",
+    "frozen",
+    "same_bits",
 ]
 
 
@@ -218,6 +223,99 @@ class Const(NamedTuple):
         if isinstance(v, (float, np.floating)):
             return repr(float(v))
         return repr(v)
+
+
+#: Arrays of at least this many bytes that a graph keeps as constants are `snapshot`s, one copy shared by the read
+#: checks (compile.reads), the trace's constant and every graph traced from it (a gradient's, the compiled code's):
+#: an MLP's closed-over weights were held four times (the read checks' bytes, the trace's copy, the gradient trace's
+#: copy of that, and its copies of their transposes). A smaller one is copied by each trace (cheaper than registered).
+SHARED_BYTES = 1 << 12
+_SNAPSHOTS: dict = {}  # id(snapshot) -> (weak reference to it,)
+_LATEST: dict = {}  # id(a caller's array) -> (weak reference to it, weak reference to its latest snapshot)
+_WIDENED: dict = {}  # (id(a snapshot), dtype) -> (weak reference to it, weak reference to its widened snapshot)
+
+
+def snapshot(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of the array `a` (C order), the same object for every later call while `a` holds the same
+    shape, dtype and bits: a constant the caller may later change in place is copied once, however many checks
+    and graphs keep it. No difflab code writes into it (read-only; `frozen` says so of it and of its views).
+
+    >>> a = np.arange(1024.0)
+    >>> s = snapshot(a)
+    >>> snapshot(a) is s, s.flags.writeable, frozen(s.T[::2])
+    (True, False, True)
+    >>> a[3] = -1.0
+    >>> snapshot(a) is s, float(s[3])
+    (False, 3.0)
+    """
+    if frozen(a):  # (a snapshot, or a view of one: read by a function traced again)
+        return a
+    key = id(a)
+    entry = _LATEST.get(key)
+    if entry is not None and entry[0]() is a:
+        snap = entry[1]()
+        if snap is not None and snap.shape == a.shape and snap.dtype == a.dtype and same_bits(a, snap):
+            return snap
+    snap = _frozen_copy(a)
+    try:
+        owner = weakref.ref(a, lambda r, key=key, table=_LATEST, drop=_drop: drop(table, key, r))
+    except TypeError:  # (not weakly referable: not remembered)
+        return snap
+    _LATEST[key] = (owner, weakref.ref(snap))
+    return snap
+
+
+def widened(c: np.ndarray, dtype) -> np.ndarray:
+    """`c.astype(dtype)`, made once per `snapshot` c (a float32 constant widened for each float64 equation that
+    reads it: trace._widen_constants) and itself frozen, so that a gradient traced from the graph keeps it as is."""
+    if not (type(c) is np.ndarray and c.base is None and c.nbytes >= SHARED_BYTES and frozen(c)):
+        return c.astype(dtype)
+    key = (id(c), np.dtype(dtype))
+    entry = _WIDENED.get(key)
+    wide = entry[1]() if entry is not None and entry[0]() is c else None
+    if wide is None:
+        wide = _frozen_copy(c, dtype)
+        _WIDENED[key] = (
+            weakref.ref(c, lambda r, key=key, table=_WIDENED, drop=_drop: drop(table, key, r)),
+            weakref.ref(wide),
+        )
+    return wide
+
+
+def _drop(table: dict, key, ref) -> None:  # (bound as a default: at shutdown the module's globals may be None)
+    if table.get(key, (None,))[0] is ref:
+        table.pop(key, None)
+
+
+def _frozen_copy(a: np.ndarray, dtype=None) -> np.ndarray:
+    snap = a.copy() if dtype is None else a.astype(dtype)
+    snap.setflags(write=False)
+    k = id(snap)
+    _SNAPSHOTS[k] = (weakref.ref(snap, lambda r, k=k, table=_SNAPSHOTS, drop=_drop: drop(table, k, r)),)
+    return snap
+
+
+def frozen(a: np.ndarray) -> bool:
+    """Whether `a` is a `snapshot` or a view of one: contents no one changes, kept as a constant without a copy."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    entry = _SNAPSHOTS.get(id(a))
+    return entry is not None and entry[0]() is a
+
+
+_U8, _U64 = np.dtype(np.uint8), np.dtype(np.uint64)
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays of one shape and dtype hold the same bits (NaN equal to itself, -0.0 not 0.0), compared
+    in place (`a.tobytes() == b.tobytes()` copies both): one pass and a boolean array of an eighth of their bytes;
+    as fast as `a.tobytes() == recorded_bytes` from 64 KiB, faster above (1.5 MiB: ~0.75 ms against ~1.2 ms).
+
+    >>> same_bits(np.array([np.nan, 0.0]), np.array([np.nan, 0.0])), same_bits(np.zeros(2), -np.zeros(2))
+    (True, False)
+    """
+    t = _U64 if a.nbytes % 8 == 0 else _U8
+    return not (a.ravel().view(t) != b.ravel().view(t)).any()  # (ravel: a view of a C-contiguous array)
 
 
 class Eqn(NamedTuple):

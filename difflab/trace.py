@@ -48,10 +48,14 @@ from .graph import (
     Graph,
     Traced,
     Var,
+    SHARED_BYTES,
     Why,
+    frozen,
     quiet_type,
     refuse_array_subclass,
+    snapshot,
     specialise,
+    widened,
     stand_in,
 )
 from .graph import (
@@ -147,8 +151,15 @@ class Trace:
         return _Watch(self)
 
     def _copy(self, a):
+        """The graph's constant for the closed-over array a: a copy of its contents now, made once however many
+        graphs hold it (a large one is `graph.snapshot`'s, shared with the read checks; a snapshot or a view of
+        one, as a traced graph's constants are when its gradient is traced, is kept as it is)."""
         self.consts.append(a)  # keeps id(a) from being reused during this trace
-        self.copies[id(a)] = copy = a.copy()
+        if frozen(a):
+            copy = a
+        else:
+            copy = snapshot(a) if a.nbytes >= SHARED_BYTES else a.copy()
+        self.copies[id(a)] = copy
         return copy
 
     def nonzero_of(self, a):
@@ -2358,7 +2369,7 @@ def _widen_constants(atoms: list, value) -> None:
         if type(atom) is Const:
             c = atom.value
             if isinstance(c, (np.ndarray, np.floating)) and c.dtype.kind == "f" and c.dtype.itemsize < real.itemsize:
-                atoms[k] = Const(c.astype(real))
+                atoms[k] = Const(widened(c, real))  # (a large one: once per closed-over array)
 
 
 def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False, kinds=None):

@@ -146,13 +146,17 @@ def lower(
     [11.0]
     """
     graph = _sunk(prune(graph))
-    exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep), counts=counts)
+    # one pool for the exact, speculative and guarded programs: they run one after another (the guarded code
+    # answers None, then the exact one runs), so they share buffers; with one each, a prepared gradient whose
+    # guarded code had armed kept the general path's buffers as well: two states of every pooled layer
+    pool = _Pool([])
+    exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep, pool=pool), counts=counts)
     plain = _plain(graph) if speculate else None
     fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
     if fused is not None:  # (its rounding differs: every batched output is checked, see compile.linear)
         plain = (fused[0], sorted({*plain[1], *fused[1]}), plain[2])
     if plain is not None:
-        code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1], keep=keep)
+        code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1], keep=keep, pool=pool)
         fn = _generate(code, counted=graph, counts=counts)
         fn.exact = exact
     if guard is not None and batched is None:
@@ -164,7 +168,7 @@ def lower(
         else:
             checked = None if values is None else list(range(values))
         fn.guarded = _guarded(
-            graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands, keep, counts
+            graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands, keep, counts, pool
         )
     return fn
 
@@ -178,6 +182,7 @@ def _guarded(
     operands=(),
     keep: bool = True,
     counts: tuple[int, int] | None = None,
+    pool: "_Pool | None" = None,
 ):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
     output, a guarded input or a value it would check is not a float64 value or a constant output is
@@ -190,7 +195,7 @@ def _guarded(
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
     graph, checked_too, prechecks, operands = _common_case(graph, guard, operands)
-    code = _Source(graph, None, reuse, charged=False, guard=guard, keep=keep)
+    code = _Source(graph, None, reuse, charged=False, guard=guard, keep=keep, pool=pool)
     checked = range(len(graph.outputs)) if checked is None else checked
     code.checked_too, code.prechecks = checked_too, prechecks
     required = [graph.outputs[k] for k in checked] + [graph.inputs[i] for i in guard] + checked_too + operands
@@ -455,11 +460,12 @@ class _Source:
         checked=(),
         guard=None,
         keep=True,
+        pool=None,
     ):
         self.graph, self.batched, self.reuse, self.charged, self.keep = graph, batched, reuse, charged, keep
-        # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
-        # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
-        self.fallback, self.checked, self.guard = fallback, checked, guard
+        # speculative: the body runs in a `try`, the inputs kept for the exact function `fallback` (guarded: the body
+        # and its finiteness check run in a `try`, None answers the uncommon case); one `_Pool` for a `lower`'s functions
+        self.fallback, self.checked, self.guard, self.pool = fallback, checked, guard, pool or _Pool([])
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
         self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
         self.quotients: set | None = None  # the values quotient rules read (`quotient_reads`: made once)
@@ -880,14 +886,15 @@ class _Source:
             self.free.remove(slot)
         self.home[out] = slot
         size = "_size, " if out in self.hot else ""
-        return [f"out=_scratch({slot}, ({size}{''.join(f'{d}, ' for d in out.shape)}))"]
+        shared = self.pool.slot(kind, self.slots[:slot].count(kind))  # (this function's n-th slot of its kind)
+        return [f"out=_scratch({shared}, ({size}{''.join(f'{d}, ' for d in out.shape)}))"]
 
     def finish(self, n_eqns: int, n_elements: int):
         """The cost charged per call (unless not `charged`) and the return line (speculative: after
         the fallback's checks; guarded: after its one finiteness check, results of their own)."""
         hot, graph = self.hot, self.graph
         if self.slots:
-            self.env["_scratch"] = _Pool([dtype for _, dtype in self.slots]).take
+            self.env["_scratch"] = self.pool.take
         self.env["_swap"] = _swapper(self.env, self.under)
         if self.guard is not None:
             self.finish_guarded()
@@ -1062,6 +1069,19 @@ class _Pool:
     def __init__(self, dtypes: list):
         self.dtypes = dtypes
         self.buffers: list = [None] * len(dtypes)
+        self.kinds: list = [None] * len(dtypes)  # (shape, dtype) per slot, as the traced code made them
+
+    def slot(self, kind: tuple, n: int) -> int:
+        """The slot of the n-th buffer of `kind` ((shape, dtype)) a function needs at once: the programs of one
+        `lower` (exact, speculative, guarded) run one after another and share this pool, each taking the same
+        slots for its first, second, ... buffer of a kind."""
+        found = [i for i, k in enumerate(self.kinds) if k == kind]
+        if n < len(found):
+            return found[n]
+        self.kinds.append(kind)
+        self.dtypes.append(kind[1])
+        self.buffers.append(None)
+        return len(self.kinds) - 1
 
     def take(self, slot: int, shape: tuple):
         # bound first, then counted: a thread that binds the same buffer after this one counts one

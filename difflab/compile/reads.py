@@ -27,7 +27,11 @@ one function at first use. For `loss_on(X)` returning `lambda w: (w * X).sum()`,
         return False
       return True
 
-This module imports nothing above `trace` in DESIGN.md §7's order (NumPy, ops and errors only):
+An array of 64 KiB or more is compared in place (graph.same_bits) against its `graph.snapshot`,
+the one copy the trace then keeps as its constant too (`W.tobytes()` per call copied W, and its recorded bytes
+were a second copy of every closed-over weight matrix besides the graph's).
+
+This module imports nothing above `trace` in DESIGN.md §7's order (NumPy, graph, ops and errors only):
 the compiled tier holds every code generator, and tracing itself never needs these checks.
 """
 
@@ -44,6 +48,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DifflabError
+from ..graph import same_bits, snapshot
 
 __all__ = ["fingerprint", "reads_of", "Reads", "Opaque"]
 
@@ -281,6 +286,11 @@ def _stateful_attribute(code, globals_) -> str | None:
     return None
 
 
+#: arrays of this many bytes or more are checked against their `graph.snapshot` (the graph's constant), in place;
+#: smaller ones against bytes of their own (`tobytes() != recorded`: ~1-6 µs faster a check below 64 KiB)
+_IN_PLACE = 1 << 16
+
+
 class _Watch:
     """Builds the checks: one line per read, over objects held in `env`. The traced function itself
     (`top`) is held by a weak reference, so that a cache of checks never keeps a function alive."""
@@ -314,10 +324,12 @@ class _Watch:
         elif t is np.ndarray:
             if obj.dtype.hasobject:
                 raise Opaque("an object array")
-            self.lines.append(
-                f"if {k}.shape != {obj.shape!r} or {k}.dtype != {self.const(obj.dtype)} "
-                f"or {k}.tobytes() != {self.const(obj.tobytes())}: return False"
-            )
+            head = f"if {k}.shape != {obj.shape!r} or {k}.dtype != {self.const(obj.dtype)} "
+            if obj.nbytes >= _IN_PLACE:  # compared in place against the copy the trace's graph keeps too
+                self.env["_same"] = same_bits
+                self.lines.append(head + f"or not _same({k}, {self.const(snapshot(obj))}): return False")
+            else:
+                self.lines.append(head + f"or {k}.tobytes() != {self.const(obj.tobytes())}: return False")
         elif t is tuple:
             for v in obj:
                 self.contents(self.const(v), v)
