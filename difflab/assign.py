@@ -43,7 +43,8 @@ round by round over each position's k-th occurrence, each round an update of dis
 integer index (`x.at[i]`, `x.at[:, i]`, i from np.argsort / np.argmax) is recorded for every method, not read:
 .set as put_along, .add as scatter_along, .get as a gather, and the others (`_applied_along`, an index of at
 most 16 positions) with each position's occurrence rank computed from i at every call, one round per rank.
-An index out of range raises NumPy's IndexError (JAX drops such updates and clamps .get).
+Every axis indexed by traced indices and ints (`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat
+elements at Σ i_d·stride_d, a component out of its axis's range made the position y.size. An index out of range raises NumPy's IndexError (JAX drops such updates and clamps .get).
 """
 
 from __future__ import annotations
@@ -798,12 +799,35 @@ class At:
 
     def __getitem__(self, idx):
         axis = index_axis(self._x, idx) if self._x.shape else None
+        flat = flat_index(self._x, idx) if axis is None else None
+        if flat is not None:  # (x.at[i, j] by two traced integer indices: x's flat elements at i·n + j)
+            return _AtFlat(self._x, flat, self._index, idx)
         if axis is not None:  # (x.at[i], x.at[:, i] by argsort's i: kept traced, recorded, not specialised)
             return _AtIndex(self._x, idx if isinstance(idx, Traced) else idx[axis], self._index, axis, idx)
         return _AtIndex(self._x, self._index(idx))
 
 
 _HINTS = ("indices_are_sorted", "unique_indices")
+
+
+class _AtFlat:
+    """`x.at[i, j]` (every axis indexed, at least two by traced integer indices): the method on x's flat elements
+    at the traced flat position, reshaped back."""
+
+    __slots__ = ("_x", "_at")
+
+    def __init__(self, x, flat, concrete, given):
+        self._x = x
+        self._at = _AtIndex(_reshape_front(x, (math.prod(x.shape),)), flat, lambda _: concrete(given))
+
+    def get(self, **kwargs):
+        return self._at.get(**kwargs)
+
+    def __getattr__(self, method):
+        def update(*args, **kwargs):
+            return _reshape_front(getattr(self._at, method)(*args, **kwargs), tuple(self._x.shape))
+
+        return update
 
 
 class _AtIndex:
@@ -1046,6 +1070,35 @@ def index_axis(y, idx):
         elif type(i) is not slice or i != slice(None):
             return None
     return found
+
+
+def flat_index(y, idx):
+    """The flat position of `y[i, j, ...]` where every axis of y is indexed by an int or a traced integer index of
+    y's trace, at least two traced (argmax's, argmin's): Σ i_d·stride_d with NumPy's negative positions, recomputed at
+    every call; a component out of its axis's range made the position y.size, so that the write or read by it raises
+    NumPy's IndexError (never another element's position). None for any other index."""
+    if type(idx) is not tuple or len(idx) != len(y.shape) or len(idx) < 2:
+        return None
+    traced = [_traced_index(y, i) for i in idx]
+    if not any(traced) or not all(
+        t or isinstance(i, (int, np.integer)) and not isinstance(i, bool) for t, i in zip(traced, idx)
+    ):
+        return None
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    size, stride, flat, ok = math.prod(y.shape), math.prod(y.shape), 0, True
+    for n, i in zip(y.shape, idx):
+        stride //= n
+        ok = dnp.logical_and(ok, dnp.logical_and(i >= -n, i < n))
+        flat = flat + dnp.where(i < 0, i + n, i) * stride
+    return dnp.where(ok, flat, size)
+
+
+def assign_flat(y, flat, value, where) -> None:
+    """`y[i, j] = value` by flat_index's position: put_along into y's flat elements (assign_indexed), written back."""
+    yf = fresh(_reshape_front(y, (math.prod(y.shape),)))
+    assign_indexed(yf, flat, value, where)
+    assign(y, (Ellipsis,), _reshape_front(yf, tuple(y.shape)), where)
 
 
 def assign_indexed(y, i, value, where, axis: int = 0) -> None:

@@ -61,6 +61,22 @@ def cols(x):
     )
 
 
+def two(x):
+    """x.at[i, j] by two traced integer indices (.set, .add)."""
+    X = x[:4].reshape(2, 2)
+    i, j = np.argmax(x[:2]), np.argmin(x[2:4])
+    return np.sum(X.at[i, j].set(x[4] ** 2) * onp.array([[1.0, 2.0], [3.0, 4.0]])) + np.sum(X.at[i, j].add(x[4]) ** 2)
+
+
+def twoset(x):
+    """`X[i, j] = v` by two traced integer indices, then x.at[j, 1].multiply and x.at[i, j].get."""
+    X = x[:4].reshape(2, 2) * 1.0
+    i, j = np.argmax(x[:2]), np.argmin(x[2:4])
+    X[i, j] = np.sin(x[4])
+    X = X.at[j, 1].multiply(x[0])
+    return np.sum(X * onp.array([[1.0, 2.0], [3.0, 4.0]])) + X.at[i, j].get() * x[1]
+
+
 # fmt: off
 #: name -> (f, ((value, gradient) at X0, at X1)): jax.value_and_grad's (x64)
 CASES = {
@@ -76,6 +92,10 @@ CASES = {
     "cols": (cols, ((19.139713000000004, [0.3593700000000001, 2.72, 20.244160000000008, 11.6, 36.96649000000001]),
                     (9.489984, [-0.3244800000000001, -0.07999999999999996, 1.4470399999999999, 25.44,
                                 -7.774880000000001]))),
+    "two": (two, ((8.110000000000001, [1.6, -0.19999999999999973, 4.6, 5.0, 4.200000000000001]),
+                  (4.380000000000001, [1.8, 2.4, 1.8, 5.8, 1.0]))),
+    "twoset": (twoset, ((4.012965888049149, [3.0, 0.8912073600614354, 3.0, 1.2, 0.3628768971404619]),
+                        (1.8526979892296196, [0.4, 2.2105816576913497, 3.0, 4.0, 1.105273192803462]))),
 }
 # fmt: on
 
@@ -120,3 +140,22 @@ def test_apply_and_negative_and_out_of_range():
     assert float(p(onp.array([3.0, 1.0, 0.0]))) == 5.0
     with pytest.raises(IndexError):
         p(onp.array([0.0, 1.0, 3.0]))
+
+
+def test_two_traced_indices_out_of_range_raise():
+    """X[i, j] with j past its axis but i·n + j inside X: NumPy's IndexError at a reused trace, never X's next row."""
+
+    def f(x):
+        X = x.reshape(2, 2) * 1.0
+        X[np.argmin(x[:2]) - 1, np.argmax(x[2:]) + 1] = 7.0
+        return np.sum(X * onp.array([[1.0, 2.0], [3.0, 4.0]]))
+
+    p = dl.prepare(f, onp.array([0.0, 1.0, 1.0, 0.0]))  # X[-1, 1] = 7
+    assert float(p(onp.array([0.0, 1.0, 1.0, 0.0]))) == 0 + 2 + 3 + 28
+    assert float(p(onp.array([1.0, 0.0, 1.0, 0.0]))) == 1 + 14 + 3 + 0  # X[0, 1] = 7
+    with pytest.raises(IndexError):  # X[0, 2]: out of range, though its flat position 2 is X[1, 0]
+        p(onp.array([1.0, 0.0, 0.0, 1.0]))
+    with pytest.raises(IndexError):  # the same by x.at[i, j]
+        dl.grad(lambda x: np.sum(x.reshape(2, 2).at[np.argmin(x[:2]) - 1, np.argmax(x[2:]) + 1].add(1.0)))(
+            onp.array([1.0, 0.0, 0.0, 1.0])
+        )
