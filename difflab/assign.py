@@ -39,7 +39,12 @@ JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .po
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
 a fresh tracer, so views and families do not enter. As JAX's, .add accumulates at a position an integer
 index repeats (np.add.at); the others apply once per repetition, in order (np.multiply.at, np.maximum.at):
-round by round over each position's k-th occurrence, each round an update of distinct positions.
+round by round over each position's k-th occurrence, each round an update of distinct positions. A traced
+integer index (`x.at[i]`, `x.at[:, i]`, i from np.argsort / np.argmax) is recorded for every method, not read:
+.set as put_along, .add as scatter_along, .get as a gather, and the others (`_applied_along`, an index of at
+most 16 positions) with each position's occurrence rank computed from i at every call, one round per rank.
+Every axis indexed by traced indices and ints (`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat
+elements at Σ i_d·stride_d, a component out of its axis's range made the position y.size. An index out of range raises NumPy's IndexError (JAX drops such updates and clamps .get).
 """
 
 from __future__ import annotations
@@ -793,27 +798,52 @@ class At:
         self._x, self._index = x, index  # (index: the tracer's own normalisation, trace._index)
 
     def __getitem__(self, idx):
-        if _traced_index(self._x, idx) and self._x.shape:  # (x.at[i] by argsort's i: kept traced for set and add)
-            return _AtIndex(self._x, idx, self._index)
+        axis = index_axis(self._x, idx) if self._x.shape else None
+        flat = flat_index(self._x, idx) if axis is None else None
+        if flat is not None:  # (x.at[i, j] by two traced integer indices: x's flat elements at i·n + j)
+            return _AtFlat(self._x, flat, self._index, idx)
+        if axis is not None:  # (x.at[i], x.at[:, i] by argsort's i: kept traced, recorded, not specialised)
+            return _AtIndex(self._x, idx if isinstance(idx, Traced) else idx[axis], self._index, axis, idx)
         return _AtIndex(self._x, self._index(idx))
 
 
 _HINTS = ("indices_are_sorted", "unique_indices")
 
 
+class _AtFlat:
+    """`x.at[i, j]` (every axis indexed, at least two by traced integer indices): the method on x's flat elements
+    at the traced flat position, reshaped back."""
+
+    __slots__ = ("_x", "_at")
+
+    def __init__(self, x, flat, concrete, given):
+        self._x = x
+        self._at = _AtIndex(_reshape_front(x, (math.prod(x.shape),)), flat, lambda _: concrete(given))
+
+    def get(self, **kwargs):
+        return self._at.get(**kwargs)
+
+    def __getattr__(self, method):
+        def update(*args, **kwargs):
+            return _reshape_front(getattr(self._at, method)(*args, **kwargs), tuple(self._x.shape))
+
+        return update
+
+
 class _AtIndex:
     """`x.at[idx]`: its methods return x updated at idx (NumPy indexing; JAX's out-of-bounds modes refused)."""
 
-    __slots__ = ("_x", "_idx", "_concrete")
+    __slots__ = ("_x", "_idx", "_concrete", "_axis", "_given")
 
-    def __init__(self, x, idx, concrete=None):
-        # (idx: a tuple, or a traced integer index, kept for .get, .set, .add; `concrete` makes it a tuple for the
-        # others, the trace specialised to its values)
-        self._x, self._idx, self._concrete = x, idx, concrete
+    def __init__(self, x, idx, concrete=None, axis=0, given=None):
+        # (idx: a tuple, or a traced integer index at `axis` among full slices (`given`: the index as written), kept
+        # for every method; `concrete` makes it a tuple where one is needed, the trace specialised to its values)
+        self._x, self._idx, self._concrete, self._axis = x, idx, concrete, axis
+        self._given = idx if given is None else given
 
     def _index(self) -> tuple:
         if isinstance(self._idx, Traced):
-            self._idx = self._concrete(self._idx)
+            self._idx = self._concrete(self._given)
         return self._idx
 
     def _where(self, method):
@@ -833,14 +863,18 @@ class _AtIndex:
     def get(self, **kwargs):
         """x[idx]."""
         self._check("get", kwargs)
-        return self._x[self._idx]  # (a traced integer index: a gather, Tracer.__getitem__)
+        if isinstance(self._idx, Traced):  # (a traced integer index: a gather, numpy.take along its axis)
+            from . import numpy as dnp  # (difflab.numpy imports this module)
+
+            return dnp.take(self._x, self._idx, axis=self._axis) if self._axis else self._x[self._idx]
+        return self._x[self._idx]
 
     def set(self, values, **kwargs):
         """x with `values` written at idx (a position repeated: its last write)."""
         self._check("set", kwargs)
         y = fresh(self._x)
         if isinstance(self._idx, Traced):  # (a traced integer index: put_along, not specialised)
-            assign_indexed(y, self._idx, values, self._where("set"))
+            assign_indexed(y, self._idx, values, self._where("set"), self._axis)
             return y
         assign(y, self._idx, values, self._where("set"))
         return y
@@ -852,7 +886,7 @@ class _AtIndex:
         values = _value_of(values)
         _check_dtype(x, values, self._where("add"))
         if isinstance(self._idx, Traced):  # (a traced integer index: scatter_along, accumulating, not specialised)
-            return x + _added_along(x, self._idx, values, self._where("add"))
+            return x + _added_along(x, self._idx, values, self._where("add"), self._axis)
         shape, size = x.shape, math.prod(x.shape)
         positions = np.arange(size).reshape(shape)[self._idx]
         flat = positions.ravel()
@@ -865,6 +899,8 @@ class _AtIndex:
 
     def _elementwise(self, method, fn, values, kwargs):
         self._check(method, kwargs)
+        if isinstance(self._idx, Traced) and math.prod(self._idx.shape) <= _ROUNDS:
+            return _applied_along(self._x, self._idx, fn, values, self._axis, self._where(method))
         self._index()  # (a traced integer index read: the trace specialised to its values)
         shape, size = self._x.shape, math.prod(self._x.shape)
         positions = np.arange(size).reshape(shape)[self._idx]
@@ -1036,6 +1072,35 @@ def index_axis(y, idx):
     return found
 
 
+def flat_index(y, idx):
+    """The flat position of `y[i, j, ...]` where every axis of y is indexed by an int or a traced integer index of
+    y's trace, at least two traced (argmax's, argmin's): Σ i_d·stride_d with NumPy's negative positions, recomputed at
+    every call; a component out of its axis's range made the position y.size, so that the write or read by it raises
+    NumPy's IndexError (never another element's position). None for any other index."""
+    if type(idx) is not tuple or len(idx) != len(y.shape) or len(idx) < 2:
+        return None
+    traced = [_traced_index(y, i) for i in idx]
+    if not any(traced) or not all(
+        t or isinstance(i, (int, np.integer)) and not isinstance(i, bool) for t, i in zip(traced, idx)
+    ):
+        return None
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    size, stride, flat, ok = math.prod(y.shape), math.prod(y.shape), 0, True
+    for n, i in zip(y.shape, idx):
+        stride //= n
+        ok = dnp.logical_and(ok, dnp.logical_and(i >= -n, i < n))
+        flat = flat + dnp.where(i < 0, i + n, i) * stride
+    return dnp.where(ok, flat, size)
+
+
+def assign_flat(y, flat, value, where) -> None:
+    """`y[i, j] = value` by flat_index's position: put_along into y's flat elements (assign_indexed), written back."""
+    yf = fresh(_reshape_front(y, (math.prod(y.shape),)))
+    assign_indexed(yf, flat, value, where)
+    assign(y, (Ellipsis,), _reshape_front(yf, tuple(y.shape)), where)
+
+
 def assign_indexed(y, i, value, where, axis: int = 0) -> None:
     """`y[i] = value` by a traced integer index i of any shape (np.argsort's, np.argmax's), along y's first axis as
     NumPy's (`axis`: along that axis among full slices, `y[:, i] = value`): put_along into y, recomputed at every call
@@ -1073,13 +1138,54 @@ def _along(x, i, value, axis: int, where):
     return i, value
 
 
-def _added_along(x, i, values, where):
-    """Zeros of x's shape with `values` added at x[i] (i a traced integer index along the first axis, repeats
-    accumulated: np.add.at's, JAX's .at[i].add), as scatter_along, recomputed at every call."""
-    found = _along(x, i, values, 0, where)
+def _added_along(x, i, values, where, axis: int = 0):
+    """Zeros of x's shape with `values` added at x[..., i, ...] (i a traced integer index along `axis`, full slices
+    elsewhere; repeats accumulated: np.add.at's, JAX's .at[i].add), as scatter_along, recomputed at every call."""
+    found = _along(x, i, values, axis, where)
     if found is None:
         return np.zeros(x.shape)
-    return ops.scatter_along(found[1], found[0], axis=0, size=x.shape[0])
+    return ops.scatter_along(found[1], found[0], axis=axis, size=x.shape[axis])
+
+
+#: x.at[i].multiply/min/max/... by a traced index of at most this many positions is recorded (one round per
+#: possible repetition); a longer one reads the index (the trace specialised to its values)
+_ROUNDS = 16
+
+
+def _applied_along(x, i, fn, values, axis: int, where):
+    """x with fn(x[..., i, ...], values) written at i (i a traced integer index along `axis` among full slices), as
+    NumPy's unbuffered ufunc.at and JAX's x.at[i].multiply/min/max/apply: a position i repeats gets fn once per
+    repetition, in order. Recorded with no specialisation: the j-th position's occurrence rank (how many earlier
+    positions equal it) computed from i at every call, and one round per possible rank r < k: the values of rank r
+    added into their (then distinct) positions by scatter_along, and fn applied where a count says one landed (a
+    neutral 1 elsewhere, so no branch not taken sees a division by zero)."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    k = math.prod(i.shape)
+    if k == 0:
+        return fresh(x)
+    flat = _reshape_front(i, (k,)) if tuple(i.shape) != (k,) else i
+    if k > 1:
+        n = x.shape[axis]
+        flat = dnp.where(flat < 0, flat + n, flat)  # (NumPy's negative positions, so that -1 and n-1 are one)
+        earlier = np.tril(np.ones((k, k), dtype=bool), -1)
+        rank = dnp.sum(dnp.logical_and(flat[:, None] == flat[None, :], earlier), axis=1)
+    target = tuple(x.shape[:axis]) + tuple(i.shape) + tuple(x.shape[axis + 1 :])
+    written = _fitted(0.0 if values is None else _value_of(values), target, where)
+    if not isinstance(written, Traced) or tuple(written.shape) != target:
+        written = written * np.ones(target)
+    shape = (1,) * axis + tuple(i.shape) + (1,) * (len(x.shape) - axis - 1)
+    y = x
+    for r in range(k):
+        if k > 1:
+            pick = _reshape_front(rank == r, shape) if shape != (k,) else rank == r
+            part = dnp.where(pick, written, 0.0)
+            count = _added_along(x, i, dnp.where(pick, 1.0, 0.0) * np.ones(np.shape(written)), where, axis)
+        else:
+            part, count = written, _added_along(x, i, np.ones(np.shape(written)), where, axis)
+        got = _added_along(x, i, part, where, axis) + (1.0 - count)
+        y = dnp.where(count > 0.5, fn(y) if values is None else fn(y, got), y)
+    return y
 
 
 def _mask_of(a, mask, where):

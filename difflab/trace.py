@@ -1400,6 +1400,10 @@ class Tracer(Traced):
                 self, idx[axis] if type(idx) is tuple else idx, value, lambda: _source_at(frame), axis
             )
             return
+        flat = _assign.flat_index(self, idx)
+        if flat is not None:  # (y[i, j] = v by traced integer indices (and ints): put_along at y's flat i·n + j)
+            _assign.assign_flat(self, flat, value, lambda: _source_at(frame))
+            return
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
