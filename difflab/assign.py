@@ -336,11 +336,7 @@ def _fitted(value, target: tuple, where):
     vshape = tuple(np.shape(value))
     while len(vshape) > len(target) and vshape[0] == 1:
         vshape = vshape[1:]
-    try:
-        ok = np.broadcast_shapes(vshape, target) == target
-    except ValueError:
-        ok = False
-    if not ok:
+    if not _broadcasts_to(vshape, target):
         raise ValueError(
             f"could not broadcast input array from shape {tuple(np.shape(value))} into shape {target}"
             + f" ({_said(where)})"
@@ -1020,16 +1016,20 @@ def _traced_index(a, ind) -> bool:
     return isinstance(ind, Traced) and getattr(ind, "_trace", None) is a._trace and ind.dtype.kind in "iu"
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether a value of `shape` broadcasts to exactly `target` (NumPy's rule for a value written there)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _put_values(arr, idx, values, axis: int, where):
     """put_along(arr, idx, values, axis) with NumPy's checks of the values (dtype, broadcast to idx's shape)."""
     values = _value_of(_parsed(arr, values, where))
     _check_dtype(arr, values, where)
     vshape, target = tuple(np.shape(values)), tuple(idx.shape)
-    try:
-        ok = np.broadcast_shapes(vshape, target) == target
-    except ValueError:
-        ok = False
-    if not ok:
+    if not _broadcasts_to(vshape, target):
         raise ValueError(
             f"shape mismatch: value array of shape {vshape} could not be broadcast to indexing result of shape "
             f"{target} ({_said(where)})"
