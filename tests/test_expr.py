@@ -242,31 +242,19 @@ def test_names_that_are_not_functions_or_need_parameters_are_refused():
         parse("2x")
 
 
-_INTERNAL = (
-    "strong_mul strong_div strong_factor strong_matmul finite_or_nan cofactor_dk eig_signs eig_values eig_vectors eigh_signs "
-    "eigh_values eigh_vectors svd_s svd_signs svd_u svd_vt imag_part cabs detphase logabsdet qr_q qr_r qr_signs astype qr_complement setitem permuted unpermuted "
-    "frechet lu_pivots pivot_rows gather_along scatter_along put_along masked_sum where_sum add_reduceat zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im zeta_derivative "
-    "airy_ai airy_aip airy_bi airy_bip airye_ai airye_aip airye_bi airye_bip ellipj_sn ellipj_cn ellipj_dn ellipj_ph smirnov_slope smirnov_derivative hurwitz_derivative "
-    "hankel1_re hankel1_im hankel2_re hankel2_im hankel1e_re hankel1e_im hankel2e_re hankel2e_im itj0y0_j0 itj0y0_y0 iti0k0_i0 iti0k0_k0 itairy_apt itairy_bpt itairy_ant itairy_bnt "
-    "it2j0y0_j0 it2j0y0_y0 it2i0k0_i0 it2i0k0_k0 kelvin_ber rank_guard pbdv_w pbdv_wp pbvv_w pbvv_wp pbwa_w pbwa_wp sph_legendre "
-    "elliprd_dz modfresnelp_fr modfresnelp_fi modfresnelp_kr modfresnelp_ki modfresnelm_fr modfresnelm_fi modfresnelm_kr modfresnelm_ki "
-    "gammainc_da gammainc_daa betainc_da betainc_db betainc_daa betainc_dab betainc_dbb "
-    "chndtr_pdf chndtr_ddf chndtr_ddf2 chndtr_dxdf ncfdtr_ddfn ncfdtr_ddfd nctdtr_ddf ncfdtr_ddfn2 ncfdtr_ddfnd ncfdtr_ddfd2 nctdtr_ddf2 "
-    "ncfdtr_ddfnnc ncfdtr_ddfdnc ncfdtr_ddfnf ncfdtr_ddfdf nctdtr_ddfnc nctdtr_ddft ncfdtr_pdf ncfdtr_dnc nctdtr_pdf nctdtr_dnc "
-    "mathieu_a_value mathieu_b_value mathieu_cem_y mathieu_cem_yp mathieu_sem_y mathieu_sem_yp mathieu_modcem1_y "
-    "mathieu_modcem1_yp mathieu_modcem2_y mathieu_modcem2_yp mathieu_modsem1_y mathieu_modsem1_yp mathieu_modsem2_y "
-    "mathieu_modsem2_yp pro_cv_value obl_cv_value pro_cv_checked obl_cv_checked pro_ang1_y pro_ang1_yp pro_rad1_y "
-    "pro_rad1_yp obl_ang1_y obl_ang1_yp obl_rad1_y obl_rad1_yp pro_ang1_cv_y pro_ang1_cv_yp pro_rad1_cv_y pro_rad1_cv_yp "
-    "obl_ang1_cv_y obl_ang1_cv_yp obl_rad1_cv_y obl_rad1_cv_yp pro_cv_dc obl_cv_dc pro_cv_dc2 obl_cv_dc2 principal_angle "
-    "principal_angle_slope"
-).split()
+# the registry's internal entries (a rule's building blocks): read from the registry, not listed here, so that a new
+# entry is one edit; what is checked is that the expression language refuses every one by name
+_INTERNAL = sorted(name for name, op in ops.REGISTRY.items() if op.internal)
 
 
 def test_the_unknown_function_error_lists_only_what_a_user_can_call():
     known = set(expression_functions())  # what `difflab functions` lists (the error points there)
     assert not known & set(_INTERNAL)
     assert {"exp", "det", "Max", "inv", "sylvester", "imag", "absolute", "eigvals", "svdvals"} <= known
-    assert {name for name, op in ops.REGISTRY.items() if op.internal} == set(_INTERNAL)  # exactly these
+    assert len(_INTERNAL) > 100 and {"strong_mul", "svd_s", "put_along", "gather_along"} <= set(_INTERNAL)
+    for name in _INTERNAL:
+        with pytest.raises(ExpressionError, match=rf"^'{name}' at position 0: unknown function"):
+            parse(f"{name}(x)")
     # scipy.special's pairs are no functions of one value: 'fresnel(x)' was C(x) alone (its second part's entry)
     assert not {"fresnel", "sici"} & known
     with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function \(`difflab functions`"):
