@@ -45,7 +45,7 @@ class _Sub(SubGraph):
 
     def run(self, args):
         # (uncharged: the equation's evaluation charges its interior, graph.work; the backward sweep's recomputation
-        # is charged where it runs, `_vjp_of`)
+        # by its sweep, graph.charge_backward)
         if any(isinstance(a, Traced) for a in args):
             with uncharged():
                 return evaluate(self.graph, *args)[0]
@@ -85,7 +85,8 @@ def _vjp_of(i):
             or any(a is not b for a, b in zip(memo[1], args))
         ):
             env: dict = {}
-            evaluate(sub.graph, *args, env=env)  # the recomputation: interior values live only here
+            with uncharged():  # the recomputation: interior values live only here (charged by the sweep, graph.Cost)
+                evaluate(sub.graph, *args, env=env)
             (o,) = sub.graph.outputs
             cts = {o: ct} if isinstance(o, Var) else {}
             grads = backward(sub.graph, env, tuple(range(len(args))), cts)

@@ -47,6 +47,7 @@ __all__ = [
     "charging",
     "charge",
     "charge_work",
+    "charge_backward",
     "uncharged",
     "SubGraph",
     "work",
@@ -477,15 +478,25 @@ class Cost:
     runs a sub-graph (a checkpoint) counted as the sub-graph's equations; charged the same by the interpreters
     and the compiled tier, however the code that ran was written (a lowered sweep's own lines are not the unit):
 
-        f evaluated at a point (numeric's stencils, `value`)    W per point
+        f evaluated at a point (numeric's stencils, `value`)    W per point (a graph run in f's stead, numeric's f
+                                                                with its pieces held, is charged as f: W)
         a forward sweep carrying k tangents (a chunk of k)      k·W (the primal rides along): a Jacobian n·W
         reverse: the forward sweep                              W
-                 each backward sweep (one cotangent pulled)     W, + each checkpoint's interior run again
-                                                                (a gradient 2W; a Jacobian W + m·W)
-        the symbolic method's closed-form code                  no tape: 0 (its evaluations of f's graph count)
+                 each backward sweep (one cotangent pulled)     B = W + each checkpoint's interior run again,
+                                                                reached by a cotangent or not
+                                                                (a gradient W + B; a Jacobian W + m·B)
+        the symbolic method's closed-form code                  no tape: 0, one evaluation a product (the values
+                                                                of f its terms read included); f's graph run by
+                                                                the interpreter instead (a non-finite input) W
+
+    Second order is the first-order rule applied to W_g, the tape of the gradient the inner method traced: a
+    Hessian by (outer, inner) is the outer method's Jacobian of it (forward n·W_g, reverse W_g + n·B_g, numeric
+    W_g per point), H v forward over reverse one tangent (W_g), reverse over reverse the gradient of <∇f, v>'s
+    tape, numeric 3·W_g; symbolic's Hessian 1 evaluation, 0 equations. A fresh call and a reused one charge alike.
 
     `elements` follows the same rule with each equation's output size; `evals` counts evaluations of f
-    (forward: sweeps). Building code (tracing a sweep to lower it) executes nothing and is not charged;
+    (forward: sweeps). Building code executes nothing and is not charged: tracing f, a sweep to lower it, or
+    the derivative an outer method differentiates (the inner gradient run on tracers at a Hessian's fresh call);
     a sweep run again (a suspect result's rerun) is charged again; reverse's first gradient, on the values
     recorded while tracing, runs its backward sweep alone (W).
 
@@ -507,7 +518,7 @@ class Cost:
         # equations' elements there was 12 µs of a 72 µs call; a cost read settles what it was charged)
         pending, self._pending = self._pending, None
         for graph in pending or ():
-            e, n = work(graph)
+            e, n = backward_work(graph[0]) if type(graph) is tuple else work(graph)  # ((graph,): `charge_backward`)
             self._eqns += e
             self._elements += n
 
@@ -650,6 +661,18 @@ def charge_work(graph: Graph) -> None:
             c._pending = [graph]
         else:
             c._pending.append(graph)
+            if len(c._pending) >= _PENDING:
+                c._settle()
+
+
+def charge_backward(graph: Graph) -> None:
+    """`charge(*backward_work(graph))`, counted when the cost is read: one backward sweep over the tape (`Cost`'s rule:
+    each checkpoint's interior run again is charged here, whether or not a cotangent reached it)."""
+    for c in _charging.costs:
+        if c._pending is None:
+            c._pending = [(graph,)]
+        else:
+            c._pending.append((graph,))
             if len(c._pending) >= _PENDING:
                 c._settle()
 

@@ -64,6 +64,7 @@ from .graph import (
     DEFERS_TO,
     _get_ident,
 )  # graph.deriving_from() without its call, read per equation
+from .graph import _charging, charging_open
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -2400,42 +2401,27 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False, kinds=None)
     on = _gc.isenabled()
     if on:
         _gc.disable()
+    # tracing builds code and charges no cost (graph.Cost's rule): a nested derivative recorded here (a Hessian's
+    # inner gradient, at a fresh call) is charged as the equations of the graph its outer method then sweeps.
+    # `uncharged()` written out, skipped when no thread charges any cost (graph.charging_open: a fresh gradient)
+    charged = _charging.costs if charging_open else None
+    if charged:
+        _charging.costs = ()
     try:
         if watched is None:  # pragma: no cover - another NumPy
             with t.watch():
                 raw = f(*inputs) if wrap is None else wrap(inputs)
         else:
             raw = f(*inputs) if wrap is None else wrap(inputs)
-    except TypeError as err:
-        loop = _OBJECT_LOOP.match(str(err))
-        if loop is None:
+    except (TypeError, AttributeError) as err:
+        said = _refusal(err)
+        if said is None:
             raise
-        raise UnsupportedOperationError(  # (NumPy's object loop asked a traced element for its method: x.exp())
-            f"numpy.{loop[1]} of a NumPy object array holding traced values: NumPy's object loop cannot trace it "
-            f"(it asks each element for a .{loop[1]}() method); {OBJECT_ARRAY}"
-        ) from None
-    except AttributeError as err:
-        if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
-            raise
-        tb = err.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        scipy_fn = _scipy_caller(tb.tb_frame) if tb is not None else None
-        if scipy_fn is not None:  # SciPy's Python code reading an array's attribute (circulant's strides)
-            raise UnsupportedOperationError(scipy_fn) from None
-        # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
-        ufunc = isinstance(getattr(np, str(err.name), None), np.ufunc)  # (np.arctan2 of an object array asks x.arctan2)
-        raise AttributeError(
-            f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "
-            "the array methods difflab supports are difflab.numpy.METHODS"
-            + (
-                f" (numpy.{err.name} of a NumPy object array holding traced values asks each for it: {OBJECT_ARRAY})"
-                if ufunc
-                else ""
-            )
-        ) from None
+        raise said from None
     finally:
         t.done = True
+        if charged:
+            _charging.costs = charged
         if on:
             _gc.enable()
         if watched is not None:
@@ -2443,6 +2429,37 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False, guarded=False, kinds=None)
     if t.rebound:  # an input assigned into (x[i] = v): the graph's input is the value it began with
         inputs = [t.rebound[id(x)][1] if id(x) in t.rebound else x for x in inputs]
     return t, inputs, raw
+
+
+def _refusal(err: TypeError | AttributeError) -> Exception | None:
+    """What tracing says in place of `err`, raised by the traced function (None: `err` itself, re-raised)."""
+    if isinstance(err, TypeError):
+        loop = _OBJECT_LOOP.match(str(err))
+        if loop is None:
+            return None
+        return UnsupportedOperationError(  # (NumPy's object loop asked a traced element for its method: x.exp())
+            f"numpy.{loop[1]} of a NumPy object array holding traced values: NumPy's object loop cannot trace it "
+            f"(it asks each element for a .{loop[1]}() method); {OBJECT_ARRAY}"
+        )
+    if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
+        return None
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    scipy_fn = _scipy_caller(tb.tb_frame) if tb is not None else None
+    if scipy_fn is not None:  # SciPy's Python code reading an array's attribute (circulant's strides)
+        return UnsupportedOperationError(scipy_fn)
+    # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+    ufunc = isinstance(getattr(np, str(err.name), None), np.ufunc)  # (np.arctan2 of an object array asks x.arctan2)
+    return AttributeError(
+        f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "
+        "the array methods difflab supports are difflab.numpy.METHODS"
+        + (
+            f" (numpy.{err.name} of a NumPy object array holding traced values asks each for it: {OBJECT_ARRAY})"
+            if ufunc
+            else ""
+        )
+    )
 
 
 _FLOAT_TYPE, _ARRAY_TYPE = {float}, {np.ndarray}

@@ -20,7 +20,7 @@ import difflab.numpy as dnp
 from difflab.errors import NumericAccuracyWarning, recorded_warnings
 from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
-from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
+from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
 QUESTION = (
     "How do Hessian-vector products and full Hessians cost and how accurate are they for each "
@@ -161,6 +161,27 @@ def _series(results, part, strategy, key):
     return [r["cell"]["n"] for r in rows], [r["metrics"][key] for r in rows]
 
 
+def _eqns_slope(n, eqns):
+    """The log-log slope of the equations one call runs against n: over the larger half of n from three sizes on
+    (tail_slope; over two it kept one point, and its slope was None), over both of two; None for one size or where a
+    count is 0 (symbolic's closed form runs no tape: graph.Cost)."""
+    if len(n) < 2 or not all(eqns):
+        return None
+    slope = tail_slope(n, eqns) if len(n) > 2 else loglog_slope(n, eqns)
+    return slope if np.isfinite(slope) else None
+
+
+def _eqns_words(v) -> str:
+    """A strategy's equation count against n, as the counts read (graph.Cost's rule, one call)."""
+    e = v.get("eqns")
+    if e is None:  # (older runs did not keep the counts)
+        return ""
+    if not any(e):
+        return "none (its closed form runs no tape)"
+    last = f"{int(e[-1])} at n = {v['n'][-1]}"
+    return f"{slope_words(v['eqns_slope'])}, {last}" if v["eqns_slope"] is not None else last
+
+
 def summarize(results):
     out = {"hvp": {}, "hessian": {}}
     for part in ("hvp", "hessian"):
@@ -171,7 +192,8 @@ def summarize(results):
             med, lo, hi = slope_range(n, t) if len(n) > 1 else (None, None, None)
             out[part][s] = {
                 "n": n,
-                "eqns_slope": tail_slope(n, e) if len(n) > 1 else None,
+                "eqns": e,
+                "eqns_slope": _eqns_slope(n, e),
                 "time_slope": med,
                 "time_slope_lo": lo,
                 "time_slope_hi": hi,
@@ -254,6 +276,14 @@ def figures(results, summary):
                 if v["time_slope"] is not None
             )
         )
+    # the equations one call runs (graph.Cost: W_g, the traced gradient's tape, per tangent, point or sweep), which a
+    # fixed cost per call does not hide: a time flat over this n range is not a flat cost
+    counted = [
+        f"{what}: " + "; ".join(f"{s} {words}" for s, v in summary[part].items() if (words := _eqns_words(v)))
+        for part, what in (("hvp", "H v"), ("hessian", "the full Hessian"))
+    ]
+    if any(_eqns_words(v) for part in ("hvp", "hessian") for v in summary[part].values()):
+        parts.append("in equations executed per call (graph.Cost's count), " + "; ".join(counted))
     specs.append(
         FigureSpec(
             "second_order_cost",
@@ -263,7 +293,8 @@ def figures(results, summary):
             "(outer/inner), with the repeats' range shaded; errors are the largest entry error relative to the largest "
             "entry of the closed-form answer. H v is timed through `dl.prepare_hvp`, staged once per cell; a full Hessian "
             "is one `dl.hessian` call, with its cache lookups, so the panels' absolute times are not alike. Over so small an n range the fixed cost per call can dominate: a slope is "
-            "named only when every repeat reads the same.",
+            "named only when every repeat reads the same. The equations one call executes (graph.Cost's count: the "
+            "traced gradient's tape per tangent, point or sweep) are read beside: they grow where a fixed cost hides it.",
             sentence(parts),
         )
     )

@@ -439,8 +439,10 @@ class Prepared:
             if fn is not None and not getattr(fn, "charged", False):
                 setattr(cls, name, _charged(fn))
 
-    def __init__(self, method: Differentiator, graph: Graph, wrt: tuple, lower_after: int = 1):
+    def __init__(self, method: Differentiator, graph: Graph, wrt: tuple, lower_after: int = 1, stands_for=None):
         self.method, self.graph, self.wrt = method, graph, wrt
+        if stands_for is not None:  # (numeric's f with its pieces held: each point charges f's tape)
+            self.stands_for = stands_for
         self._lower_after = lower_after  # (`lowered`: the call from which f's value is lowered)
         outputs = graph.outputs
         if len(outputs) == 1 and type(outputs[0]) is Var:  # a loss (no list comprehension's frame)
@@ -504,6 +506,10 @@ class Prepared:
 
     # -- evaluation of f ------------------------------------------------------------------------
 
+    #: the Prepared whose graph this one evaluates in its stead (numeric's f with its pieces held, `evaluated_graphs`):
+    #: its evaluations charge that tape's W per point (graph.Cost's rule: f at a point), not this graph's equations
+    stands_for: "Prepared | None" = None
+
     def value(self, args, batched=None) -> tuple:
         """f at `args`: compiled NumPy code for arrays, the interpreter for traced values.
 
@@ -511,7 +517,14 @@ class Prepared:
         of size B: f runs once on all B points (`graph.evaluate_batched`) and counts B evaluations.
         """
         key = None if batched is None else tuple(batched)
-        charge(evals=1 if key is None else len(args[key.index(True)]))
+        k = 1 if key is None else len(args[key.index(True)])
+        charge(evals=k)
+        if self.stands_for is not None:  # f's own tape charged, whatever this graph runs (graph.Cost's rule)
+            with self.stands_for.sweeps_charged(k):
+                return self._evaluated(args, key)
+        return self._evaluated(args, key)
+
+    def _evaluated(self, args, key) -> tuple:
         fn = self.lowered.get(key, args, lambda: lower(self.graph, batched=key, reuse=self.real, speculate=True))
         res = None if fn is None else Tier.run(fn, args)
         if res is not None:

@@ -97,7 +97,7 @@ class Numeric(base.Differentiator):
             # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
             # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
             graphs, self._nheld, self._watch = evaluated_graphs(graph, wrt, kinks=self.real)
-            self._probe, self._held = [base.Prepared(method, g, wrt, 2) for g in graphs] if graphs else (None, None)
+            self._probe, self._held = [base.Prepared(method, g, wrt, 2, self) for g in graphs] if graphs else [None] * 2
             if graphs:
                 self._probe.real = self._held.real = self.real
             one = self._batchable and self.real and not self._nheld and len(graph.outputs) == 1  # f(x): row 0 of runs

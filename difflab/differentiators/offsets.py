@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..graph import FROM_VALUES, Const, Graph, Var, active, charge, evaluate
+from ..graph import FROM_VALUES, Const, Graph, Var, active, charge, evaluate, uncharged
 from . import numeric_call
 from .base import _traced, split
 
@@ -93,7 +93,7 @@ def absorbed_between(prepared, args, held, x, d, curvature=False, negligible=0.0
     graph, ends = (prepared.graph if prepared._held is None else prepared._held.graph), []
     for point in (x + d, x - d, x) if curvature else (x + d, x - d):
         env: dict = {}
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), uncharged():  # (f's tape charged below)
             warnings.simplefilter("ignore")  # (the stencil's own points said theirs)
             try:
                 evaluate(graph, *prepared.with_x(args, split(point, prepared.in_shapes)), *held, env=env)
@@ -101,6 +101,7 @@ def absorbed_between(prepared, args, held, x, d, curvature=False, negligible=0.0
                 return None
         ends.append(env)
     charge(evals=len(ends))
+    prepared.charge_sweeps(len(ends))  # f at a point: its tape, W (graph.Cost's rule), whatever graph held its pieces
     if not curvature:
         return absorbed(graph, *ends, negligible=negligible)
     with np.errstate(all="ignore"):

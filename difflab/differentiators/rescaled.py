@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
-from ..graph import ERRSTATE, Traced, charge_work
+from ..graph import ERRSTATE, Traced, charge_backward
 
 __all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
@@ -120,11 +120,11 @@ _FLOAT_TYPE = frozenset([float])
 
 
 def _charged(backward):
-    """`backward`, charging one sweep over the tape each time it runs (graph.Cost's rule: a checkpoint in it charges
-    its interior's recomputation itself)."""
+    """`backward`, charging one backward sweep over the tape each time it runs (graph.Cost's rule: W, and each
+    checkpoint's interior run again, as the lowered sweep charges; the checkpoint's rule charges none itself)."""
 
     def swept(graph, *rest):
-        charge_work(graph)
+        charge_backward(graph)
         return backward(graph, *rest)
 
     return swept

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from ..graph import Const, Graph, Var, evaluate
+from ..graph import Const, Graph, Var, evaluate, uncharged
 
 __all__ = ["tensor_form", "TensorForm"]
 
@@ -83,11 +83,14 @@ class TensorForm:
         return self._evaluate(2, args)
 
     def _evaluate(self, order, args):
-        env: dict = {}
-        outs = list(evaluate(self.graph, *args, env=env))
-        result = np.zeros(_nonunit(self.graph.inputs[self.wrt].shape) * order)
-        with np.errstate(all="ignore"):  # inf · 0 (a NaN here): the symbolic method then asks its scalar path
-            self._contract(order, env, result)
+        # closed form: the forward values its terms read and its second partials' sweeps are no tape run (graph.Cost's
+        # rule, as the lambdified code's shared subexpressions): the symbolic method charges one evaluation of f
+        with uncharged():
+            env: dict = {}
+            outs = list(evaluate(self.graph, *args, env=env))
+            result = np.zeros(_nonunit(self.graph.inputs[self.wrt].shape) * order)
+            with np.errstate(all="ignore"):  # inf · 0 (a NaN here): the symbolic method then asks its scalar path
+                self._contract(order, env, result)
         return outs, result.reshape((self.size,) * order)
 
     def _contract(self, order, env, result):
