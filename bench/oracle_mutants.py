@@ -1063,14 +1063,16 @@ def outcome(checker, c, grad_f):
 
 
 NOTES = [
-    "Notes (stop 65): difflab's two false alarms are float32 computations cast back to float64 by a float64 "
-    "constant (np.eye): a float64 gradient off by 6e-7 and 1.4e-6 relative, which difflab's float64 rtol (1.5e-8) "
-    "refuses by design; its message now says the difference is float32-sized and that rtol=1e-5 accepts it. The "
-    "13 float32 rows that return float32 pass at float32's tolerance. The same strictness is what catches δ = 1e-7 "
-    "below. 'threshold -0.5' is a bug the seeded inputs do not exercise (no x in [-0.5, 0)): no checker at one "
-    "point can see it. Before stop 65, check_grad refused complex arguments (the 9 complex rows crashed). In the "
-    "VJP section, difflab's one alarm is the same kind: u cast to float32, convolved with a float64 kernel (a "
-    "float64 result 3.8e-8 relative off per probe).",
+    "Notes (stop 66): the rows where a gradient is computed from float32 copies of its arguments and cast back to "
+    "float64 by a float64 constant (np.eye; off by 6e-7 and 1.4e-6 relative) were difflab's two false alarms up to "
+    "stop 65, and the VJP section's one (u cast to float32, convolved with a float64 kernel). difflab now detects "
+    "that precision honestly: when every failing entry is float32-sized, it moves each argument by 1e-11 of itself "
+    "(float32 rounds that away) and by 1e-5; a result bit-identical under the first move and not the second is read "
+    "from a float32 copy, and is judged at float32's tolerance, as the 13 float32 rows that return float32 already "
+    "were (the pass says so in a note). A float64 reader moves under the first: the same strictness as before, which "
+    "is what catches δ = 1e-7 below. 'threshold -0.5' is a bug the seeded inputs do not exercise (no x in [-0.5, "
+    "0)): no checker at one point can see it. Before stop 65, check_grad refused complex arguments (the 9 complex "
+    "rows crashed).",
 ]
 DELTAS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
+from ..differentiators.numeric import numeric_gradient
 from .references import _Target
 from .oracle import CheckResult, GradientMismatch, _count, _functions, _jvp_check, _seed, _vjp_check
 
@@ -45,7 +46,9 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 
     H v is the directional derivative of the gradient, so this is `check_jvp` of ∇f: the tangent
     is drawn from `seed`, the reference is forward-over-reverse AD of the traced f (exact) or, for
-    a black box, Richardson differences of Richardson gradients.
+    a black box, Richardson differences of Richardson gradients. A complex argument z (f real): ∇f is
+    df/dx - i df/dy (difflab.grad's and JAX's), the tangent complex, H v = d/ds ∇f(z + s v) (JAX's
+    jvp of grad).
 
     Shape contract: H v shaped like the primals (one primal: like it; several: a tuple).
 
@@ -58,28 +61,20 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     _functions("check_hvp", f=f, hvp_f=hvp_f)
     nums = tuple(range(len(args)))
     many = len(args) > 1
-    _Target(f, args, nums)  # (f's output checked first: None or a str was NumPy's error from the differences)
+    t = _Target(f, args, nums)  # (f's output checked first: None or a str was NumPy's error from the differences)
+    gradient = api.grad(f, nums if many else 0)
     try:
-        api.stage(f, args, nums)
-        gradient = api.grad(f, nums if many else 0)
+        if any(t.cplx):  # (complex leaves are realified by difflab.grad, not staged as they are)
+            gradient(*args)
+        else:
+            api.stage(f, args, nums)
     except (TypeError, AttributeError):  # a black box: its gradient by Richardson differences
-        from ..differentiators.numeric import numeric_gradient
 
-        def gradient(*xs):
-            flat = [tree.flatten(x) for x in xs]
-            sizes = [int(np.size(v)) for lv, _ in flat for v in lv]
-            vec = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for lv, _ in flat for v in lv])
-
-            def rebuilt(z):
-                parts, k, out = np.split(z, np.cumsum(sizes)[:-1]), 0, []
-                for lv, td in flat:
-                    out.append(td.unflatten([p.reshape(np.shape(v)) for p, v in zip(parts[k : k + len(lv)], lv)]))
-                    k += len(lv)
-                return out
-
-            g = numeric_gradient(lambda z: f(*rebuilt(z)), vec, scheme="richardson")
-            g = rebuilt(g)
-            return tuple(g) if many else g[0]
+        def gradient(*xs):  # (complex leaves: df/dx - i df/dy, difflab.grad's and JAX's convention)
+            at = _Target(f, xs, nums)
+            with at.quiet():
+                g = at.gradient_tree(numeric_gradient(lambda z: at.call(z)[0], at.x, scheme="richardson"))
+            return g if many else g[0]  # (a tuple per argument: nums is a tuple)
 
     gradient.__name__ = f"grad({_name(f)})"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ..errors import check_function
 from .evidence import SAFETY, one_sided
 from .messages import CheckResult, GradientMismatch, Inconclusive, TaylorResult, _short, _where
 from .references import DIRECTION, REFERENCES, SCALAR, _Axis, _leaves_like, _matrix, _Reference, _reference, _Target
-from .verdict import _Case, _entry_scale, _judge, _refuse_tolerances
+from .verdict import _Case, _entry_scale, _judge, _refuse_tolerances, _tolerances
 
 __all__ = [
     "check_grad",
@@ -103,22 +104,29 @@ def _user_call(name, fn, args, *rest, pair=None):
     return out
 
 
-def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed):
+def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed, holomorphic=False):
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     _refuse_tolerances(check, rtol, atol)
     role = {"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind]
     _functions(check, f=f, **{role: fn})
-    t = _Target(f, args, argnums, complex_ok=kind == "gradient")
-    if kind == "gradient" and t.out_axis.size != 1:
-        shapes = t.out_axis.shapes  # one per output leaf: "shape ((2,),)" read as a typo
+    if not isinstance(holomorphic, (bool, np.bool_)):
+        raise TypeError(f"{check}: holomorphic must be True or False, got {holomorphic!r}")
+    t = _Target(f, args, argnums, complex_out=kind == "jacobian" or bool(holomorphic))
+    if kind != "jacobian" and sum(math.prod(s) for s in _out_shapes(t)) != 1:
+        shapes = _out_shapes(t)  # one per output leaf: "shape ((2,),)" read as a typo
         got = f"shape {shapes[0]}" if len(shapes) == 1 else f"leaves of shapes {', '.join(map(str, shapes))}"
         raise TypeError(f"{check} needs f with a scalar output, but f returned {got}; use check_jacobian")
+    _complex_conventions(check, kind, t, holomorphic)
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
     who = _who(role, fn)
-    user, dtypes = _matrix(t.realify(_user_call(who, fn, args)), rows, t.in_axis, who)
+    mode = "hessian" if kind == "hessian" else "jacobian"
+    row_kind = {"gradient": "scalar", "jacobian": "out", "hessian": "in"}[kind]
+    user, dtypes = _matrix(t.realify(_user_call(who, fn, args), row_kind, who, mode), rows, t.in_axis, who)
     ref = _reference(t, "hessian" if kind == "hessian" else "jacobian", reference)
-    if any(t.cplx):
+    if any(t.cplx) and not holomorphic:
         _conjugate_hint(t, user, ref)
+    if holomorphic:
+        _cauchy_riemann_hint(t, kind, ref)
     eye = np.eye(t.in_axis.size)
     second = (lambda c: one_sided(t, eye[c])) if kind != "hessian" else None
     case = _Case(
@@ -127,13 +135,136 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
         rows,
         t.in_axis,
         _seed(seed),
-        dtypes | t.dtypes,
+        dtypes | t.dtypes | t.out_dtypes,
         second=second,
         direction=lambda c: _where(*t.in_axis.locate(c)),
         magnitude=t.magnitude,
         scale_name="this entry's |reference|",
+        reads_float32=_reads_float32(who, list(args), [f"args[{i}]" for i in range(len(args))], lambda a: fn(*a)),
     )
     return _judge(case, user, ref, _entry_scale, rtol, atol)
+
+
+def _out_shapes(t):
+    """f's output leaves' shapes, as f returns them (a complex leaf once)."""
+    return [s for s, lab in zip(t.out_axis.shapes, t.out_axis.labels) if not lab.endswith(".imag")]
+
+
+def _complex_conventions(check, kind, t, holomorphic):
+    """Refuse, as difflab.jacobian / difflab.hessian and JAX do, a complex derivative without a convention: a complex
+    output of a complex argument unless holomorphic=True (f'(z)); a Hessian at a complex argument unless
+    holomorphic=True (f''(z)); holomorphic=True with a real argument or a real output."""
+    __tracebackhide__ = True
+    if holomorphic and not (all(t.cplx) and all(t.out_cplx)):
+        what = "arguments" if not all(t.cplx) else "outputs"
+        raise TypeError(f"{check}: holomorphic=True needs complex {what} (as JAX's and difflab's), got a real one")
+    if holomorphic:
+        return
+    if kind == "hessian" and any(t.cplx):
+        raise TypeError(
+            f"{check} takes complex arguments with holomorphic=True (f''(z) of a holomorphic f, as difflab.hessian and "
+            "JAX's hessian); for a real function of z, check_hvp checks H v in JAX's convention (the JVP of "
+            "df/dx - i df/dy), or pass the real and imaginary parts as separate real arguments"
+        )
+    if kind == "jacobian" and any(t.cplx) and any(t.out_cplx):
+        raise TypeError(
+            f"{check}: a complex output of a complex argument has no Jacobian convention (as JAX's jacfwd and jacrev, "
+            "difflab.jacobian); pass holomorphic=True for a holomorphic function's complex derivative f'(z), or check "
+            "the real and imaginary parts (np.real(f), np.imag(f)) of the output"
+        )
+
+
+def _cauchy_riemann_hint(t, kind, ref):
+    """holomorphic=True at an f that is not holomorphic at the point: its reference breaks Cauchy–Riemann
+    (d Re f/dx = d Im f/dy, d Re f/dy = -d Im f/dx), so no f'(z) exists: said in the hints."""
+    if kind != "jacobian":
+        return
+    rows, cols = (
+        [lab.endswith(".imag") for lab in t.out_axis.labels],
+        [lab.endswith(".imag") for lab in t.in_axis.labels],
+    )
+    r_im, c_im = np.array(rows)[t.out_axis.segment()], np.array(cols)[t.in_axis.segment()]
+    J = ref.value
+    ux, uy, vx, vy = J[~r_im][:, ~c_im], J[~r_im][:, c_im], J[r_im][:, ~c_im], J[r_im][:, c_im]
+    tol = 1e-6 * np.max(np.abs(J), initial=0.0) + SAFETY * np.max(ref.error, initial=0.0)
+    if np.max(np.abs(ux - vy), initial=0.0) > tol or np.max(np.abs(uy + vx), initial=0.0) > tol:
+        ref.hints.append(
+            "f is not holomorphic at the point (its derivatives break Cauchy–Riemann: d Re f/dx ≠ d Im f/dy or "
+            "d Re f/dy ≠ -d Im f/dx), so it has no complex derivative f'(z); check its real and imaginary parts "
+            "as two real functions"
+        )
+
+
+_TINY, _STEP = 1e-11, 2.0**-21  # relative moves below float32's resolution and of 4 to 8 float32 spacings
+
+
+def _reads_float32(who, inputs, labels, call):
+    """() -> a note when `call(inputs)` (the user's function) reads one of its float64 inputs in float32, else "".
+
+    The test, per input: its result must stay bit-identical when the input is rounded to float32 and when it moves
+    by _TINY of itself (float64 sees both, a float32 copy rounds them away), and change when it moves by _STEP
+    (4 to 8 float32 spacings: a float32 copy sees that). Then the result comes from a float32 copy of the input,
+    whatever dtype it is cast back to (np.eye + A32 @ A32.T is float64 holding float32's round-off). A float64
+    reader moves under the first two; one that does not depend on the input moves under none: no claim. (A float64
+    result whose relative sensitivity to the input lies between ~2e-10 and ~4e-9 would look the same; asked only
+    when every failing entry is off by float32's round-off.)"""
+
+    def outputs(xs):
+        return [np.array(leaf, copy=True) for leaf in tree.flatten(call(copy.deepcopy(xs)))[0]]
+
+    def same(a, b):
+        return len(a) == len(b) and all(
+            x.shape == y.shape and np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b)
+        )
+
+    def wide(x) -> bool:  # a float64 (or complex128) leaf: one a float32 copy could round
+        return isinstance(x, (float, complex)) or (isinstance(x, np.ndarray) and x.dtype in (np.float64, np.complex128))
+
+    def rounded(x):
+        narrow = np.complex64 if np.iscomplexobj(x) else np.float32
+        y = np.asarray(x).astype(narrow).astype(np.asarray(x).dtype)
+        return y if isinstance(x, np.ndarray) else y.item()
+
+    def probe() -> str:
+        rng = np.random.default_rng(0)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                base = outputs(inputs)
+                for i, (arg, label) in enumerate(zip(inputs, labels)):
+                    leaves, td = tree.flatten(arg)
+                    mask = [wide(x) for x in leaves]
+                    if not any(mask):
+                        continue
+                    signs = [rng.choice([-1.0, 1.0], np.shape(x)) for x in leaves]
+
+                    def at(change, i=i, leaves=leaves, td=td, mask=mask):
+                        new = [change(x, k) if m else x for k, (x, m) in enumerate(zip(leaves, mask))]
+                        return [*inputs[:i], td.unflatten(new), *inputs[i + 1 :]]
+
+                    def moved(rel, signs=signs):
+                        def change(x, k):
+                            y = np.asarray(x) * (1 + rel * signs[k])
+                            return y if isinstance(x, np.ndarray) else y.item()
+
+                        return at(change)
+
+                    rounds = any(not np.array_equal(rounded(x), x) for x, m in zip(leaves, mask) if m)
+                    if (
+                        (not rounds or same(outputs(at(lambda x, k: rounded(x))), base))
+                        and same(outputs(moved(_TINY)), base)
+                        and not same(outputs(moved(_STEP)), base)
+                    ):
+                        return (
+                            f"{who} reads {label} in float32 (its result stayed bit-identical when {label} was rounded "
+                            f"to float32 and when it moved by {_TINY:g} of itself, and changed when it moved by "
+                            f"{_STEP:.2g}): judged at float32's tolerance, as a float32 result is"
+                        )
+        except Exception:  # a function that refuses the moved inputs: no claim
+            return ""
+        return ""
+
+    return probe
 
 
 def _conjugate_hint(t, user, ref):
@@ -172,49 +303,63 @@ def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="aut
     return _matrix_check("check_grad", "gradient", f, grad_f, args, argnums, rtol, atol, reference, seed)
 
 
-def check_jacobian(f, jac_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
+def check_jacobian(
+    f, jac_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None, holomorphic=False
+) -> CheckResult:
     """Check that `jac_f(*args)` is the Jacobian of `f`; tolerances as in `check_grad`, per block.
 
     Shape contract: as `difflab.jacobian`, out.shape + in.shape (for pytrees: f's output structure
-    with the argument's structure at each leaf).
+    with the argument's structure at each leaf). Complex values as difflab.jacobian and JAX take them: a real
+    output's row w.r.t. z is df/dx - i df/dy (jacrev's); a complex output of a real argument d Re f/dx + i d Im f/dx
+    (jacfwd's); with `holomorphic=True` (complex arguments and outputs) the complex derivative f'(z), checked as
+    the real Jacobian [[Re f', -Im f'], [Im f', Re f']] of (Re f, Im f) in (x, y) against Richardson differences.
 
     >>> import numpy as np
     >>> bool(check_jacobian(lambda x: x ** 2, lambda x: np.diag(2 * x), np.array([1.0, 2.0])))
     True
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
-    return _matrix_check("check_jacobian", "jacobian", f, jac_f, args, argnums, rtol, atol, reference, seed)
+    return _matrix_check(
+        "check_jacobian", "jacobian", f, jac_f, args, argnums, rtol, atol, reference, seed, holomorphic
+    )
 
 
-def check_hessian(f, hess_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
+def check_hessian(
+    f, hess_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None, holomorphic=False
+) -> CheckResult:
     """Check that `hess_f(*args)` is the Hessian of scalar `f`; tolerances as in `check_grad`.
 
     Shape contract: as `difflab.hessian`, in.shape + in.shape. A black box's reference is a
-    Richardson difference of Richardson gradients, so expect its tolerance to be looser.
+    Richardson difference of Richardson gradients, so expect its tolerance to be looser. Complex arguments
+    need `holomorphic=True` (as difflab.hessian and JAX's): f''(z) of a holomorphic scalar f, checked as the
+    Hessian of Re f in (x, y), [[Re f'', -Im f''], [-Im f'', -Re f'']]; for a real f of z, use check_hvp.
 
     >>> import numpy as np
     >>> bool(check_hessian(lambda x: (x ** 3).sum(), lambda x: np.diag(6 * x), np.array([1.0, 2.0])))
     True
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
-    return _matrix_check("check_hessian", "hessian", f, hess_f, args, argnums, rtol, atol, reference, seed)
+    return _matrix_check("check_hessian", "hessian", f, hess_f, args, argnums, rtol, atol, reference, seed, holomorphic)
 
 
 def _primals_target(f, args, check):
     __tracebackhide__ = True
     if not args:
         raise TypeError(f"{check} needs at least one primal argument")
-    return _Target(f, args, tuple(range(len(args))))
+    return _Target(f, args, tuple(range(len(args))), complex_out=True)
 
 
 def _check_primal(check, name, out, t: _Target, rtol):
     __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
-    leaves = _leaves_like(out, t.out_axis.td, name)
+    leaves = _leaves_like(out, t.out_td, name)
     try:
-        y = np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in leaves])
+        y = t.flat_out(leaves)
+        dtypes = {np.finfo(np.asarray(o).dtype).dtype for o in leaves if np.asarray(o).dtype.kind in "fc"}
     except (TypeError, ValueError):  # a str, or a tuple NumPy cannot make one array of: said below, not NumPy's error
-        y = None
-    tol = (math.sqrt(np.finfo(float).eps) if rtol is None else rtol) * max(np.max(np.abs(t.y), initial=0.0), 1.0)
+        y, dtypes = None, set()
+    # (a float32 primal, or f computing in float32, is judged at float32's tolerance, as the derivative is)
+    rtol = _tolerances(rtol, None, dtypes | t.out_dtypes | t.dtypes)[0]
+    tol = rtol * max(np.max(np.abs(t.y), initial=0.0), 1.0)
     if y is None or y.shape != t.y.shape or not np.all(np.abs(y - t.y) <= tol):
         raise GradientMismatch(
             f"{check}: {name} returned the primal output {_short(out)}, but f(*primals) is "
@@ -226,7 +371,9 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     """Check a Jacobian-vector product: `jvp_f(primals, tangents) -> (f(*primals), J v)` (JAX's
     signature; every argument is a primal, tangents have the primals' structure).
 
-    The tangent v is drawn from `seed`; J v is compared with the reference's entry by entry.
+    The tangent v is drawn from `seed`; J v is compared with the reference's entry by entry. A complex primal's
+    tangent is complex (Re v and Im v drawn, as JAX's check_jvp), J v the derivative of f(z + s v) in real s,
+    complex where f is: no holomorphy needed.
 
     >>> import numpy as np
     >>> bool(check_jvp(np.sin, lambda p, t: (np.sin(p[0]), np.cos(p[0]) * t[0]), np.array([0.5, 1.0])))
@@ -245,9 +392,10 @@ def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> Chec
     t = _primals_target(f, args, check)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     name = _who(role, jvp_f)
-    out, tangent = _user_call(name, jvp_f, args, t.in_axis.split(v), pair="(f(*primals), J v)")
+    tangents = t.tangents(v)
+    out, tangent = _user_call(name, jvp_f, args, tangents, pair="(f(*primals), J v)")
     _check_primal(check, name, out, t, rtol)
-    user, dtypes = _matrix(tangent, t.out_axis, DIRECTION, name)
+    user, dtypes = _matrix(t.realify(tangent, "v", name), t.out_axis, DIRECTION, name)
     ref = _reference(t, "jvp", reference, v)
     case = _Case(
         check,
@@ -255,11 +403,17 @@ def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> Chec
         t.out_axis,
         DIRECTION,
         _seed(seed),
-        dtypes | t.dtypes,
+        dtypes | t.dtypes | t.out_dtypes,
         second=lambda c: one_sided(t, v),
         direction=lambda c: f"the tangent drawn from seed {_seed(seed)}",
         magnitude=t.magnitude,
         scale_name="this entry's |reference|",
+        reads_float32=_reads_float32(
+            name,
+            [*args, tangents],
+            [*(f"primals[{i}]" for i in range(len(args))), "the tangents"],
+            lambda xs: jvp_f(tuple(xs[:-1]), xs[-1])[1],
+        ),
     )
     return _judge(case, user, ref, _entry_scale, rtol, atol)
 
@@ -270,7 +424,8 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 
     The adjoint identity ⟨J v, u⟩ = ⟨v, pullback(u)⟩ is tested for `probes` random pairs (v, u)
     drawn from `seed`, with J v from the reference (a directional derivative): J is never built.
-    Each probe's scale is Σ|u|·|J v|.
+    Each probe's scale is Σ|u|·|J v|. Complex primals and outputs pair as JAX's check_vjp and difflab.vjp do,
+    Re⟨u, J v⟩ = Re⟨pullback(u), v⟩ without conjugation (a real f's gradient is then df/dx - i df/dy).
 
     >>> import numpy as np
     >>> bool(check_vjp(np.sin, lambda x: (np.sin(x), lambda u: (np.cos(x) * u,)), np.array([0.5, 1.0])))
@@ -294,11 +449,16 @@ def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes)
     vs = rng.standard_normal((probes, t.in_axis.size))
     us = rng.standard_normal((probes, t.out_axis.size))
     user, refs, errs, scales, dtypes = [], [], [], [], set()
-    for v, u in zip(vs, us):
-        cot = pullback(t.out_axis.split(u))
+
+    def pulled(pullback, u):
+        cot = pullback(u)
         if len(args) == 1 and not (isinstance(cot, (tuple, list)) and len(cot) == 1):
             cot = (cot,)  # a bare cotangent for a single primal
-        g, dt = _matrix(cot, SCALAR, t.in_axis, f"{name}'s pullback")
+        return cot
+
+    for v, u in zip(vs, us):
+        cot = pulled(pullback, t.cotangent(u))
+        g, dt = _matrix(t.realify(cot, "scalar", f"{name}'s pullback"), SCALAR, t.in_axis, f"{name}'s pullback")
         dtypes |= dt
         ref = _reference(t, "jvp", reference, v)
         user.append(float(g[0] @ v))
@@ -315,11 +475,17 @@ def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes)
         SCALAR,
         probe_axis,
         _seed(seed),
-        dtypes | t.dtypes,
+        dtypes | t.dtypes | t.out_dtypes,
         second=lambda c: one_sided(t, vs[c], us[c][None]),
         direction=lambda c: f"probe {c} (v, u drawn from seed {_seed(seed)})",
         magnitude=t.magnitude * float(np.abs(us).sum(axis=1).max()),
         scale_name="Σ|u|·|J v| of this probe",
+        reads_float32=_reads_float32(
+            f"{name}'s pullback",
+            [*args, t.cotangent(us[0])],
+            [*(f"primals[{i}]" for i in range(len(args))), "the cotangent u"],
+            lambda xs: pulled(vjp_f(*xs[:-1])[1], xs[-1]),
+        ),
     )
     scale = np.maximum(np.array([scales]), np.finfo(float).tiny)
     return _judge(case, np.array([user]), ref, lambda value: np.maximum(scale, np.abs(value)), rtol, atol)
@@ -348,7 +514,7 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     if t.out_axis.size != 1:
         raise TypeError(f"taylor_test needs f with a scalar output, got shape {t.out_axis.shapes}")
     name = _who("grad_f", grad_f)
-    g, _ = _matrix(_user_call(name, grad_f, args), SCALAR, t.in_axis, name)
+    g, _ = _matrix(t.realify(_user_call(name, grad_f, args), "scalar", name), SCALAR, t.in_axis, name)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     steps = 10.0 ** (-np.arange(2, 19) / 2) * max(1.0, float(np.max(np.abs(t.x), initial=0.0)))
     slope_g = float(g[0] @ v)

@@ -175,28 +175,47 @@ def _real_parts(x):
 # -- the function seen as flat vector -> flat vector ---------------------------------------------
 
 
-def _check_output(out, leaves):
-    """f's output holds real numbers: None was NumPy's "need at least one array to concatenate", a str "could not
-    convert string to float", and complex values were blamed on difflab.jacobian ("returned complex values")."""
+def _check_output(out, leaves, complex_out=False):
+    """f's output holds real numbers (or complex ones, for the checks that take them: `complex_out`): None was NumPy's
+    "need at least one array to concatenate", a str "could not convert string to float", and complex values were
+    blamed on difflab.jacobian ("returned complex values")."""
     __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
     if not leaves:
         missing = " (is its return statement missing?)" if out is None else ""
         raise TypeError(f"f(*args) returned {type(out).__name__}{missing}: the checks need f returning numbers")
     for leaf in leaves:
         dtype = np.asarray(leaf).dtype
-        if dtype.kind == "c":
+        if dtype.kind == "c" and not complex_out:
             raise TypeError(
                 f"f(*args) returned complex values (dtype {dtype}): the checks compare a real function's "
                 "derivatives; check its real and imaginary parts as two functions"
             )
-        if dtype.kind not in "biuf":
+        if dtype.kind not in ("biufc" if complex_out else "biuf"):
             raise TypeError(f"f(*args) returned a {type(leaf).__name__} of dtype {dtype}, not a number")
 
 
-class _Target:
-    """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled)."""
+def _parts(a, rc, cc, mode):
+    """One derivative block `a` (output leaf r, input leaf c) as the real blocks of the realified function, rows
+    (Re, Im) of a complex output, columns (Re, Im) of a complex input, in the conventions of difflab (and JAX):
+    a real output's derivative w.r.t. z is df/dx - i df/dy (jacrev's, grad's); a complex output of a real input
+    d Re f/dx + i d Im f/dx (jacfwd's); both complex, f'(z) of a holomorphic f (holomorphic=True); a holomorphic
+    f's Hessian f''(z) as that of Re f in (x, y). A block that is no number array goes through for _matrix to name."""
+    b = _array(a)
+    if b.dtype.kind not in "biufc":
+        return [[a] * (2 if cc else 1)] * (2 if rc else 1)
+    re, im = np.real(b), np.imag(b)
+    if not rc:
+        return [[re, -im]] if cc else [[a]]
+    if not cc:
+        return [[re], [im]]
+    return [[re, -im], [-im, -re]] if mode == "hessian" else [[re, -im], [im, re]]
 
-    def __init__(self, f, args, argnums, complex_ok=False):
+
+class _Target:
+    """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled; a complex leaf as
+    its real and imaginary parts), its output flat and real too (a complex leaf as its two parts)."""
+
+    def __init__(self, f, args, argnums, complex_out=False):
         __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
         self.f, self.args = f, tuple(args)
         self.nums, self.many = api._check_argnums(argnums, len(self.args))
@@ -210,21 +229,15 @@ class _Target:
             for label, leaf in zip(_paths(td, f"args[{a}]"), leaves):
                 dtype = np.asarray(leaf).dtype
                 self.cplx.append(dtype.kind == "c")
-                if dtype.kind == "c" and complex_ok:  # two real segments: x = Re z and y = Im z
+                if dtype.kind == "c":  # two real segments: x = Re z and y = Im z
                     labels += [f"{label}.real", f"{label}.imag"]
                     shapes += [np.shape(leaf)] * 2
                     self.dtypes.add(np.finfo(dtype).dtype)
                     continue
                 if dtype.kind != "f":
                     raise TypeError(
-                        f"{label} has dtype {dtype}: only floating-point arguments can be differentiated "
-                        + (
-                            BOOL_HINT
-                            if dtype.kind == "b"
-                            else "here (check_grad takes complex arguments; this check does not)"
-                            if dtype.kind == "c"
-                            else "(use 2.0 rather than 2, or x.astype(float))"
-                        )
+                        f"{label} has dtype {dtype}: only floating-point (or complex) arguments can be differentiated "
+                        + (BOOL_HINT if dtype.kind == "b" else "(use 2.0 rather than 2, or x.astype(float))")
                     )
                 labels.append(label)
                 shapes.append(np.shape(leaf))
@@ -235,13 +248,24 @@ class _Target:
         flags = iter(self.cplx)  # (one iterator over every differentiated leaf, in order)
         tds = tuple(_pairs(self.flat[a][1], flags) if any(self.cplx) else self.flat[a][1] for a in self.nums)
         self.in_axis = _Axis(tree.TreeDef("tuple", (), tds) if self.many else tds[0], tuple(labels), tuple(shapes))
+        plain = tuple(self.flat[a][1] for a in self.nums)  # the arguments' own structure (complex leaves as leaves)
+        self.in_td = tree.TreeDef("tuple", (), plain) if self.many else plain[0]
         self.x = np.concatenate(
             [np.ravel(p) for a in self.nums for x in self.flat[a][0] for p in _real_parts(np.asarray(x))]
         )
         out = self._f(*self.args)
         out_leaves, out_td = tree.flatten(out)
-        _check_output(out, out_leaves)
-        self.out_axis = _Axis(out_td, tuple(_paths(out_td, "f(*args)")), tuple(np.shape(y) for y in out_leaves))
+        _check_output(out, out_leaves, complex_out)
+        self.out_td, self.out_cplx = out_td, [np.asarray(y).dtype.kind == "c" for y in out_leaves]
+        # the dtypes f computes in: a float32 f's derivatives are judged at float32's tolerance (JAX's check_grads
+        # picks its tolerance by the dtype of what it compares, too)
+        self.out_dtypes = {np.finfo(np.asarray(y).dtype).dtype for y in out_leaves if np.asarray(y).dtype.kind in "fc"}
+        out_labels, out_shapes = [], []
+        for label, y, c in zip(_paths(out_td, "f(*args)"), out_leaves, self.out_cplx):
+            out_labels += [f"{label}.real", f"{label}.imag"] if c else [label]
+            out_shapes += [np.shape(y)] * (2 if c else 1)
+        td = _pairs(out_td, iter(self.out_cplx)) if any(self.out_cplx) else out_td
+        self.out_axis = _Axis(td, tuple(out_labels), tuple(out_shapes))
         self.y = self.call(self.x)
         self.magnitude = float(np.nanmax(np.abs(self.y), initial=0.0))
 
@@ -286,28 +310,67 @@ class _Target:
             args[a] = td.unflatten([next(parts) + 1j * next(parts) if next(flags) else next(parts) for _ in leaves])
         return args
 
-    def realify(self, grad):
-        """A user's gradient w.r.t. complex leaves, in difflab.grad's (and JAX's) convention df/dx - i df/dy, as
-        the pair (df/dx, df/dy) this target's axis holds; a structure that does not fit is left to _matrix."""
-        if not any(self.cplx):
-            return grad
-        leaves, td = tree.flatten(grad)
-        if len(leaves) != len(self.cplx):
-            return grad
-        number = [np.asarray(g).dtype.kind in "biufc" for g in leaves]  # (a str or None is named by _matrix)
-        out = [((np.real(g), -np.imag(g)) if n else (g, g)) if c else g for g, c, n in zip(leaves, self.cplx, number)]
-        return td.unflatten(out)
+    def realify(self, value, rows="scalar", what="", mode="jacobian"):
+        """A user's derivative with complex leaves (in `rows`: "scalar" for a gradient or a cotangent, "out" for a
+        Jacobian, "in" for a Hessian, "v" for J v) as the real blocks this target's axes hold (`_parts`); a structure
+        that does not fit the arguments' is named here (what), a fitting one of real values is left as it is."""
+        __tracebackhide__ = True
+        row_td, rf = {
+            "scalar": (SCALAR.td, [False]),
+            "out": (self.out_td, self.out_cplx),
+            "in": (self.in_td, self.cplx),
+            "v": (self.out_td, self.out_cplx),
+        }[rows]
+        col_td, cf = (DIRECTION.td, [False]) if rows == "v" else (self.in_td, self.cplx)
+        if not (any(rf) or any(cf)):
+            return value
+        leaves, k, out = _leaves_like(value, _graft(row_td, col_td), what), 0, []
+        for rc in rf:
+            blocks = [_parts(leaves[k + j], rc, cc, mode) for j, cc in enumerate(cf)]
+            for p in range(2 if rc else 1):
+                out += [part for b in blocks for part in b[p]]
+            k += len(cf)
+        rows_real = _pairs(row_td, iter(rf)) if any(rf) else row_td
+        cols_real = _pairs(col_td, iter(cf)) if any(cf) else col_td
+        return _graft(rows_real, cols_real).unflatten(out)
+
+    def flat_out(self, leaves) -> np.ndarray:
+        """f's output leaves (a user's primal output, already fitted to f's structure) flat and real, as `call`."""
+        parts = [p for y in leaves for p in _real_parts(np.asarray(y))]
+        return np.concatenate([np.ravel(p) for p in parts])
+
+    def tangents(self, v):
+        """The flat real vector v as tangents of the primals (every argument differentiated): a complex leaf's
+        tangent Re v + i Im v, as difflab.jvp and JAX take it."""
+        return tuple(self.rebuild(v))
+
+    def cotangent(self, u):
+        """The flat real vector u as a cotangent of f's output: a complex leaf's u_re - i u_im, so that
+        Re <cotangent, J v> (no conjugation, JAX's and difflab's pairing) is the real <u, J v>."""
+        parts, out = iter(self.out_axis.leaves(u)), []
+        for c in self.out_cplx:
+            out.append(next(parts) - 1j * next(parts) if c else next(parts))
+        return self.out_td.unflatten(out)
+
+    def gradient_tree(self, g):
+        """A flat real gradient (df/dx, df/dy per complex leaf) as the arguments' structure, a complex leaf's as
+        df/dx - i df/dy (difflab.grad's and JAX's convention); a tuple for several argnums."""
+        parts, flags, out = iter(self.in_axis.leaves(g)), iter(self.cplx), []
+        for a in self.nums:
+            leaves, td = self.flat[a]
+            out.append(td.unflatten([next(parts) - 1j * next(parts) if next(flags) else next(parts) for _ in leaves]))
+        return tuple(out) if self.many else out[0]
 
     def call(self, x):
         out = self._f(*self.rebuild(x))
-        if type(out) is np.ndarray or isinstance(out, (float, np.floating)):  # one leaf (as flatten would find)
+        if (type(out) is np.ndarray and out.dtype.kind != "c") or isinstance(out, (float, np.floating)):  # one leaf
             return np.array(out, dtype=float).ravel()  # (a copy: f may hand out an array it later changes)
-        return np.concatenate([np.ravel(np.asarray(y, dtype=float)) for y in tree.flatten(out)[0]])
+        return self.flat_out(tree.flatten(out)[0])
 
     def staged(self):
-        """The traced graph (api.Staged), or None when f is a black box to difflab (or a differentiated leaf is
-        complex: its reference is Richardson differences along Re z and Im z)."""
-        if any(self.cplx):
+        """The traced graph (api.Staged), or None when f is a black box to difflab (or a differentiated leaf or an
+        output is complex: its reference is Richardson differences along Re z and Im z, of Re f and Im f)."""
+        if any(self.cplx) or any(self.out_cplx):
             return None
         try:
             with warnings.catch_warnings():
@@ -339,10 +402,10 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
     if how not in REFERENCES:
         raise ValueError(f"unknown reference {how!r}; choose one of {', '.join(map(repr, REFERENCES))}")
     st = t.staged() if how != "numeric" else None
-    if st is None and how in ("symbolic", "reverse") and any(t.cplx):
+    if st is None and how in ("symbolic", "reverse") and (any(t.cplx) or any(t.out_cplx)):
         raise ValueError(
-            f"reference={how!r}: with complex arguments the reference is Richardson differences along their "
-            "real and imaginary parts; use reference='numeric' or 'auto'"
+            f"reference={how!r}: with complex arguments (or outputs) the reference is Richardson differences along "
+            "their real and imaginary parts; use reference='numeric' or 'auto'"
         )
     if st is None and how in ("symbolic", "reverse"):
         raise ValueError(

@@ -29,7 +29,7 @@ sign; a square leaf transposed) and a float64 answer off by float32's round-off 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,9 +54,14 @@ def _refuse_tolerances(check, rtol, atol):
             raise ValueError(f"{check}: {name} must be a finite number >= 0 or None (the default), got {tol!r}")
 
 
+def _eps(dtypes) -> float:
+    """The machine epsilon of the least precise float (or complex) type involved; float64's without one."""
+    return max((float(np.finfo(d).eps) for d in dtypes if np.dtype(d).kind in "fc"), default=float(np.finfo(float).eps))
+
+
 def _tolerances(rtol, atol, dtypes):
     __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
-    eps = max(np.finfo(d).eps for d in dtypes if np.dtype(d).kind == "f") if dtypes else np.finfo(float).eps
+    eps = _eps(dtypes)
     if rtol is None and eps > np.finfo(float).eps:
         # float32 (or coarser) values: float32's error model, not sqrt(eps): a right derivative is
         # off by a rounding per operation, FLOAT32_ROUNDINGS of them at most, times the block's scale
@@ -85,6 +90,9 @@ class _Case:
     direction: object = None  # column c -> the name of the direction it differentiates along
     scale_name: str = "this entry's |reference|"
     magnitude: float = 0.0  # |f(x)|: a reference uncertain beyond it (and its entries) determines nothing
+    # () -> a sentence when the user's function reads an argument in float32 (its float64 result cast up), else "";
+    # asked only when every failing entry is off by float32's round-off alone (see _float32_sized)
+    reads_float32: object = None
 
     def entry(self, r, c):
         rl, ri = self.rows.locate(r)
@@ -106,6 +114,7 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     beyond every magnitude involved (|f|, the largest reference entry), as where f jumps."""
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     _refuse_tolerances(case.check, rtol, atol)
+    rtol_given, atol_given = rtol, atol
     rtol, atol = _tolerances(rtol, atol, case.dtypes)
     if not np.size(user):  # an empty x (or f): no entry to disagree with, as in JAX's check_grads
         return _no_entries(case, ref)
@@ -115,7 +124,7 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
 
     def verdict():  # from the reference as it stands (a second opinion may revise it)
         scale = scale_of(value)
-        floor = ROUNDOFF * np.finfo(float).eps * np.nanmax(np.abs(value), initial=0.0)
+        floor = ROUNDOFF * _eps(case.dtypes) * np.nanmax(np.abs(value), initial=0.0)
         base = atol + rtol * scale + floor
         return (scale, floor, base) + _ratio(user, value, base + SAFETY * est)
 
@@ -130,6 +139,17 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     w = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
     if not ref.exact and ratio[w] <= 1:
         _refuse_flat(case, user, value, ref)
+    if (
+        ratio[w] > 1
+        and rtol_given is None
+        and case.reads_float32 is not None
+        and _float32_sized(case, user, value, err, ratio > 1)
+    ):
+        why, case.reads_float32 = case.reads_float32(), None  # (asked once)
+        if why:  # float32 inside the user's function, cast up: judged at float32's tolerance, as a float32 result is
+            case.dtypes = case.dtypes | {np.dtype(np.float32)}
+            result = _judge(case, user, ref, scale_of, rtol_given, atol_given)
+            return replace(result, notes=(*result.notes, why))
     if ratio[w] > 1:
         if np.isnan(est[w]):
             hints.append(f"f has no derivative at {_where(*case.entry(*w))}: it jumps on both sides of the point")
@@ -185,17 +205,27 @@ def _float32_hint(case: _Case, user, value, err, out) -> list:
     its size, or of a hundredth of the largest): float32 somewhere inside grad_f, cast up by a float64 constant on
     the way (np.eye, 0.5 * ...), looks like this; so does a term that small dropped. Said, since only the user
     knows which (a float32 result is judged at float32's tolerance already)."""
-    if any(np.finfo(d).bits < 64 for d in case.dtypes if np.dtype(d).kind == "f") or not np.isfinite(user).all():
+    rel = _float32_sized(case, user, value, err, out)
+    if rel is None:
         return []
+    return [
+        f"every failing entry is off by at most {rel:.2g} of its size, float32's round-off: if {case.user_name} "
+        "computes in float32 inside (an array or constant cast to float32; a function that reads an argument only in "
+        "float32 is detected and judged at float32's tolerance), that is the difference, and rtol=1e-5 accepts it; if it does not, a "
+        "term that small is missing or wrong"
+    ]
+
+
+def _float32_sized(case: _Case, user, value, err, out):
+    """The largest relative error of the failing entries when each is within FLOAT32_ROUNDINGS·eps32 of its size (or
+    of a hundredth of the largest entry) and the dtypes involved are float64: float32's round-off alone; else None."""
+    if _eps(case.dtypes) > np.finfo(float).eps or not np.isfinite(user).all():
+        return None
     size = np.maximum(np.abs(value), 1e-2 * np.nanmax(np.abs(value), initial=0.0))
     rel = err[out] / size[out]
     if not (rel.size and np.all(rel <= FLOAT32_ROUNDINGS * np.finfo(np.float32).eps)):
-        return []
-    return [
-        f"every failing entry is off by at most {np.max(rel):.2g} of its size, float32's round-off: if {case.user_name} "
-        "computes in float32 anywhere (an argument or array cast to float32), that is the difference, and "
-        "rtol=1e-5 accepts it; if it does not, a term that small is missing or wrong"
-    ]
+        return None
+    return float(np.max(rel))
 
 
 def _no_entries(case: _Case, ref: _Reference) -> CheckResult:

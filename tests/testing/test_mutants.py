@@ -82,10 +82,10 @@ def test_complex64_gradient_judged_at_float32_tolerance():
         check_grad(f, lambda z: grad(z.astype(np.complex64)) * 1.001, Z)
 
 
-def test_complex_refused_where_not_supported():
-    with pytest.raises(TypeError, match="check_grad takes complex"):
-        check_jacobian(np.abs, lambda z: np.diag(np.conj(z / np.abs(z))), Z)
-    with pytest.raises(TypeError, match="check_grad takes complex"):
+def test_complex_refused_where_no_convention():
+    # (stop 66: check_jacobian takes complex arguments, jacrev's convention; a Hessian needs holomorphic=True)
+    assert check_jacobian(np.abs, lambda z: np.diag(np.conj(z / np.abs(z))), Z)
+    with pytest.raises(TypeError, match="check_hessian takes complex arguments with holomorphic=True"):
         check_hessian(f, lambda z: np.eye(3), Z)
     with pytest.raises(ValueError, match="real and imaginary parts"):
         check_grad(f, grad, Z, reference="reverse")
@@ -101,12 +101,20 @@ def test_float32_round_off_in_a_float64_gradient_is_said():
         d = np.diag(A @ A.T + 0.5 * np.eye(2))
         return 2 * A / d[:, None]
 
+    # (stop 66: g2 reads A in float32, which the oracle detects: judged at float32's tolerance, with a note)
+    assert any("reads args[0] in float32" in n for n in check_grad(f2, g2, x).notes)
+
+    def g3(A):  # float32 inside, but A is read in float64 too (2 * A): not detected, said in a hint
+        A32 = A.astype(np.float32)
+        d = np.diag(A32 @ A32.T + 0.5 * np.eye(2))
+        return 2 * A / d[:, None]
+
     with pytest.raises(GradientMismatch) as err:
-        check_grad(f2, g2, x)
+        check_grad(f2, g3, x)
     assert any("float32's round-off" in h and "rtol=1e-5" in h for h in err.value.hints)
-    assert check_grad(f2, g2, x, rtol=1e-5)
+    assert check_grad(f2, g3, x, rtol=1e-5)
     with pytest.raises(GradientMismatch) as err:  # a 1 % error is no round-off: no such hint
-        check_grad(f2, lambda A: 1.01 * g2(A), x)
+        check_grad(f2, lambda A: 1.01 * g3(A), x)
     assert not any("round-off:" in h for h in err.value.hints)
 
 
