@@ -10,12 +10,18 @@ a smooth function the stencils may straddle the kink of. Near x the held graph e
 at a kink it is the piece the convention table picks (abs'(0) = 0), as for the other methods:
 
     x % 0.70718 at x = 2.12132 (2.3e-4 below the jump):  held graph  x - 2·0.70718  (slope 1, curvature 0)
+
+A repeated eigen- or singular value is such a kink: its piece is vᵢᴴ S vᵢ with LAPACK's vectors at x held (the exact
+methods' and JAX's subgradient, not the mean of the one-sided slopes), and `Op.unsmooth` names it, so that a
+derivative of order 2 through it is NaN, said (`no_value`), as complex step's is at a branch point
+(`complex_step_guard`: sqrt at 0), where Im f(x + ih)/h reads no derivative.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import threading
 import warnings
 
@@ -44,8 +50,11 @@ from .base import split as _split
 __all__ = [
     "held_graphs",
     "infinite_partial",
+    "read_elements",
     "no_value",
     "first_order_only",
+    "complex_step_guard",
+    "numbers_guard",
     "batch_rows",
     "rows_checked",
     "batching_rows",
@@ -119,6 +128,51 @@ def held_graphs(graph: Graph, kinks: bool = True):
     return probe, Graph(graph.inputs + tuple(held), tuple(kept), graph.outputs, graph.specialised)
 
 
+def read_elements(graph: Graph, v: Var):
+    """Which elements of the value `v` the graph's outputs read (a boolean array of v's shape), or None for all: v's
+    elements followed, as their positions, through the equations that only copy elements (Op.copies: getitem, reshape,
+    transpose...), each run on those positions, and through elementwise ones of v's elements and others' of its shape
+    (where(tied, ..., svd_s(A)): the numeric method's held piece, pieces.py); any other equation, or an output, reads
+    every element reaching it.
+    norm(A, 2) = svd_s(A)[..., 0] reads the largest singular value alone (its scale: Op.scale_used).
+
+    >>> import difflab as dl
+    >>> g = dl.trace(lambda x: x[1:3].T[0] * 2.0, np.ones((4, 2)))
+    >>> read_elements(g, g.inputs[0]).astype(int).tolist()
+    [[0, 0], [1, 0], [1, 0], [0, 0]]
+    """
+    size = math.prod(v.shape)
+    ids = {v: np.arange(1.0, size + 1.0).reshape(v.shape)}  # (a value's elements as v's positions + 1; 0: none)
+    read = np.zeros(size + 1, dtype=bool)
+    outputs = {o for o in graph.outputs if isinstance(o, Var)}
+    for e in graph.eqns:
+        tracked = [a for a in e.args if type(a) is Var and a in ids]
+        if not tracked:
+            continue
+        if e.op.elementwise and all(
+            a.shape == e.out.shape and np.array_equal(ids[a], ids[tracked[0]]) for a in tracked
+        ):
+            ids[e.out] = ids[tracked[0]]  # (its element i reads the tracked values' element i alone: where's pick)
+            continue
+        if e.op.copies:
+            args = [ids.get(a) if type(a) is Var else np.zeros(np.shape(_number(a.value))) for a in e.args]
+            args = [np.zeros(a.shape) if b is None else b for a, b in zip(e.args, args)]
+            try:
+                with np.errstate(all="ignore"):
+                    out = np.asarray(e.op.impl(*args, **e.kw), dtype=float)
+            except (TypeError, ValueError, IndexError, ArithmeticError):
+                return None
+            if out.shape == tuple(e.out.shape) and np.array_equal(out, np.round(out)):
+                ids[e.out] = out
+                continue
+            return None
+        for a in tracked:
+            read[ids[a].astype(np.intp).ravel()] = True
+    for o in outputs & ids.keys():
+        read[ids[o].astype(np.intp).ravel()] = True
+    return None if read[1:].all() else read[1:].reshape(v.shape)
+
+
 def infinite_partial(graph: Graph, args, wrt):
     """The first equation on a path from the `wrt` inputs with a finite value and an infinite (or NaN)
     registered partial at `args` (sqrt at 0), or None: its user's equation (`Eqn.origin`). There a derivative
@@ -130,8 +184,8 @@ def infinite_partial(graph: Graph, args, wrt):
 
 
 def _singular(graph: Graph, args, wrt):
-    """(equation, its arguments with an infinite partial that move) of `infinite_partial` (the equation of `graph`
-    itself), or None. Every such argument (hypot's both legs at the origin: `first_order_only` guarded the first
+    """(equation, its arguments with an infinite partial that move, for each the mask of the equation's output where it
+    is infinite) of `infinite_partial` (the equation of `graph` itself), or None. Every such argument (hypot's both legs at the origin: `first_order_only` guarded the first
     only, and reverse's derivative along the second was 1.7e5, a number)."""
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: _number(a) for v, a in zip(graph.inputs, args)}
@@ -143,9 +197,14 @@ def _singular(graph: Graph, args, wrt):
                 env[e.out] = e.op.impl(*nums, **e.kw)
             except np.linalg.LinAlgError:
                 env[e.out] = np.full(e.out.shape, np.nan)
+            if e.out in live and e.op.unsmooth is not None and _unsmooth_read(graph, e, nums, env):
+                moving = [a for a in e.args if isinstance(a, Var) and a in live]
+                hit = [a for a in moving if _moves(graph, args, wrt, e, a, np.ones(np.shape(env[a]), bool), env)]
+                if hit:
+                    return e, hit, [np.ones(np.shape(env[a]), bool) for a in hit]
             if e.out not in live or not e.op.float_partials:
                 continue
-            vals, out, bad = [_inexact(v) for v in nums], _inexact(env[e.out]), []
+            vals, out, bad, spots = [_inexact(v) for v in nums], _inexact(env[e.out]), [], []
             for (partial, _), a in zip(e.op.float_partials, e.args):
                 if partial is None or not isinstance(a, Var) or a not in live or a in bad:
                     continue
@@ -155,9 +214,69 @@ def _singular(graph: Graph, args, wrt):
                 at = np.isfinite(out) & ~np.isfinite(np.broadcast_to(d, out.shape))
                 if at.any() and _moves(graph, args, wrt, e, a, at, env):
                     bad.append(a)
+                    spots.append(at)
             if bad:
-                return e, bad
+                return e, bad, spots
     return None
+
+
+def numbers_guard(prepared, args, d, fun, V):
+    """An untraced numeric derivative's guards: `rows_guard`'s, then complex step's at a branch point."""
+    return complex_step_guard(prepared, args, V, rows_guard(prepared, args, d, fun))
+
+
+def complex_step_guard(prepared, args, V, d):
+    """d, complex step's J v for each row v of V (None: each component) at untraced args, with NaN in the rows along
+    which an equation with an infinite partial at x (`_singular`: sqrt, arcsin at a branch point) has its argument
+    move, and a DomainWarning naming it. There Im f(x + ihv)/h reads the complex continuation around the branch
+    point, no derivative: sqrt at 0 gave 1/√(2h) = 7.1e9 and norm(x) at 0 gave 1 per component (the exact methods: inf,
+    said, and 0), silently. The central stencil's NaN there is said the same way."""
+    graph, wrt = prepared.graph, prepared.wrt
+    found = None if prepared.real else _singular(graph, args, wrt)  # (real stencils: their own NaN, said)
+    if found is None:
+        return d
+    e, bad, spots = found
+    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=tuple(bad))
+    x = np.concatenate([np.ravel(np.asarray(args[i], dtype=float)) for i in wrt])
+    V = np.eye(len(x)) if V is None else np.asarray(V, dtype=float).reshape(-1, len(x))
+    step = 1e-4 * max(1.0, float(np.abs(x).max(initial=0.0)))
+
+    def at(point):  # the bad arguments' values at their singular elements
+        values = evaluate(upto, *prepared.with_x(args, _split(point, prepared.in_shapes)))
+        return [np.broadcast_to(_number(v), s.shape)[s] for v, s in zip(values, spots)]
+
+    here, d = at(x), np.array(d, dtype=float)  # (a copy: the stencil's own array is not written)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = [
+            r
+            for r, v in enumerate(V)
+            if len(V) > _MOVES_PROBES
+            or any(not np.array_equal(a, b) for s in (step, -step) for a, b in zip(at(x + s * v), here))
+        ]
+    if rows:
+        d[rows] = np.nan
+        where = str(e.origin).split(" :")[0]
+        warn_domain(
+            where,
+            f"{where}: the derivative of {e.op.name} is infinite here, so complex step reads the function's "
+            "complex continuation around the singularity, no derivative: NaN",
+        )
+    return d
+
+
+def _singular_what(op) -> str:
+    return "is infinite here" if op.unsmooth is None else "jumps here (Op.unsmooth: a repeated value)"
+
+
+def _unsmooth_read(graph: Graph, e, nums, env) -> bool:
+    """Whether f reads an element of e's value where e's op is differentiable once only (Op.unsmooth: eigh_values at
+    a repeated eigenvalue). eigvalsh(S)[2] at diag(1, 1, 2) reads the simple eigenvalue alone: its Hessian has a value."""
+    at = np.asarray(e.op.unsmooth(env[e.out], *nums, **e.kw), dtype=bool)
+    if not at.any():
+        return False
+    read = read_elements(graph, e.out)
+    return bool(at.any() if read is None else (at & read).any())
 
 
 #: wrt elements up to which `_moves` looks (2 evaluations of a prefix of the graph each); past it, "moves"
@@ -226,7 +345,7 @@ def no_value(graph: Graph, args, wrt, order: int, levels: int | None = None) -> 
         where = str(bad).split(" :")[0]
         warn_domain(
             where,
-            f"{where}: the derivative of {bad.op.name} is infinite here, so a derivative of order {said} "
+            f"{where}: the derivative of {bad.op.name} {_singular_what(bad.op)}, so a derivative of order {said} "
             "has no value (finite differences would measure 1/step): NaN",
         )
     return bad is not None
@@ -249,12 +368,12 @@ def first_order_only(prepared, args, V, d, fun):
     found = _singular(graph, args, wrt)
     if found is None:
         return _singular_guard(prepared, args, d, fun)
-    e, bad = found
+    e, bad, _ = found
     _specialise(args)
     where = str(e.origin).split(" :")[0]
     warn_domain_if_nonfinite(
         where,
-        f"{where}: the derivative of {e.op.name} is infinite here, so the derivative of a numeric derivative "
+        f"{where}: the derivative of {e.op.name} {_singular_what(e.op)}, so the derivative of a numeric derivative "
         "(order 2) has no value (its finite differences would measure 1/step): NaN",
     )
     upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=tuple(bad))

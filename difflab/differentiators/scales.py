@@ -36,7 +36,7 @@ from .. import numpy as dnp
 from ..graph import Const, Graph, Traced, Var, active, evaluate_batched, impl_or_nan, prune, read
 from ..trace import Tracer
 from .base import split
-from .pieces import held_graphs
+from .pieces import held_graphs, read_elements
 
 __all__ = [
     "Watch",
@@ -233,44 +233,6 @@ class Watch:
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
             f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
-
-
-def read_elements(graph: Graph, v: Var):
-    """Which elements of the value `v` the graph's outputs read (a boolean array of v's shape), or None for all: v's
-    elements followed, as their positions, through the equations that only copy elements (Op.copies: getitem, reshape,
-    transpose...), each run on those positions; any other equation, or an output, reads every element reaching it.
-    norm(A, 2) = svd_s(A)[..., 0] reads the largest singular value alone (its scale: Op.scale_used).
-
-    >>> import difflab as dl
-    >>> g = dl.trace(lambda x: x[1:3].T[0] * 2.0, np.ones((4, 2)))
-    >>> read_elements(g, g.inputs[0]).astype(int).tolist()
-    [[0, 0], [1, 0], [1, 0], [0, 0]]
-    """
-    size = math.prod(v.shape)
-    ids = {v: np.arange(1.0, size + 1.0).reshape(v.shape)}  # (a value's elements as v's positions + 1; 0: none)
-    read = np.zeros(size + 1, dtype=bool)
-    outputs = {o for o in graph.outputs if isinstance(o, Var)}
-    for e in graph.eqns:
-        tracked = [a for a in e.args if type(a) is Var and a in ids]
-        if not tracked:
-            continue
-        if e.op.copies:
-            args = [ids.get(a) if type(a) is Var else np.zeros(np.shape(_number(a.value))) for a in e.args]
-            args = [np.zeros(a.shape) if b is None else b for a, b in zip(e.args, args)]
-            try:
-                with np.errstate(all="ignore"):
-                    out = np.asarray(e.op.impl(*args, **e.kw), dtype=float)
-            except (TypeError, ValueError, IndexError, ArithmeticError):
-                return None
-            if out.shape == tuple(e.out.shape) and np.array_equal(out, np.round(out)):
-                ids[e.out] = out
-                continue
-            return None
-        for a in tracked:
-            read[ids[a].astype(np.intp).ravel()] = True
-    for o in outputs & ids.keys():
-        read[ids[o].astype(np.intp).ravel()] = True
-    return None if read[1:].all() else read[1:].reshape(v.shape)
 
 
 def _usable(s, a0):

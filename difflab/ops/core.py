@@ -291,6 +291,12 @@ class Op:
     #: branch at x (differentiators/pieces.py): its stencils never span a kink or jump, and at the kink
     #: itself they follow the convention table (abs'(0) = 0: the piece of sign 0 is 0)
     piecewise: tuple | None = None
+    #: `(out, *args, **params)` (NumPy values) -> a boolean mask of the output's elements where the op is
+    #: differentiable once only, its first derivative jumping (eigh_values at a repeated eigenvalue, whose second-order
+    #: rules divide by the gap 0: inf), or None where it never is. A derivative of order 2 through such an element
+    #: that f reads has no value there: the numeric method's is NaN with a DomainWarning (pieces.py `no_value`), where
+    #: its stencils of the held piece (`piecewise`) would give 0, a number no exact method gives
+    unsmooth: Callable | None = None
     #: per argument, `scale(*args, **params)` (NumPy values) -> the op's length scale in that argument at
     #: those values: how far the argument may move before the op stops looking like its Taylor polynomial
     #: (the distance to its nearest pole, cusp or domain edge: |b| for a / b, |x| for log and cbrt; the

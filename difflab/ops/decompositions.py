@@ -51,7 +51,7 @@ from .canonical import product, total
 from .opaque import matrix_kind, named_sum, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
 from .core import elementwise_sympy
-from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
+from .elementwise import _abs_fn, _sign_fn, abs, equal, logical_or, real, strong_mul, where
 from .complexes import cabs, conj, imag_part, is_complex
 from .linalg import (
     _einsum_front,
@@ -329,6 +329,46 @@ def _least_gap(values):
     """Half the least gap between neighbouring values (k, n) sorted along the last axis (inf for n = 1): where two
     eigen- or singular values cross, the ordered values have a kink and their vectors turn."""
     return np.min(np.abs(np.diff(values, axis=-1)), axis=-1, initial=np.inf) / 2.0
+
+
+def _tied(out, zero=False):
+    """The held branch of ordered values (..., n) at x: where a value equals a neighbour (`zero`: or is 0, |σ|'s
+    cusp), a kink of it. There the numeric method differences the value's first-order piece instead (Op.piecewise):
+    the slope the exact methods take, LAPACK's vectors' vᵢᴴ dS vᵢ (JAX's too), not the mean of the one-sided slopes
+    (eigvalsh(I₃)[0]: 0.5 on each diagonal entry, a gradient no method gives, whose trace is 1.5 for 1)."""
+    if out.shape[-1] < 2 and not zero:  # nothing to tie (a constant: the op is differenced as it is)
+        return (np.zeros(out.shape, bool),)
+    pad = np.zeros(out.shape[:-1] + (1,), bool)
+    same = equal(out[..., 1:], out[..., :-1])  # (sorted: a repeated value has a neighbour equal to it)
+    axis = len(out.shape) - 1
+    tied = logical_or(concatenate(same, pad, axis=axis), concatenate(pad, same, axis=axis))
+    return logical_or(tied, equal(out, 0.0)) if zero else tied
+
+
+def _eigh_branch(out, a):
+    """eigh_values' held branch: W with λᵢ's first-order piece vᵢᴴ S vᵢ = Re Σ_jk W_ijk a_jk (v held at x; S the
+    lower triangle's Hermitian matrix: W_ijk = 2·conj(v_ji)·v_ki below the diagonal, |v_ji|² on it), and `_tied`."""
+    n = _size(a)
+    v = eigh_vectors(a)
+    return strong_einsum_front("...ji,...ki->...ijk", _conj(v), v) * (2.0 * np.tri(n, k=-1) + np.eye(n)), _tied(out)
+
+
+def _eigh_piece(held, a):
+    """eigh_values on the piece `_eigh_branch` holds: vᵢᴴ S vᵢ where λᵢ is tied (one einsum, no lower triangle's)."""
+    w, tied = held
+    return where(tied, _real(strong_einsum_front("...ijk,...jk->...i", w, a)), eigh_values(a))
+
+
+def _svd_branch(out, a):
+    """svd_s' held branch: W with σᵢ's first-order piece Re(uᵢᴴ A vᵢ) = Re Σ_jk W_ijk a_jk (u, v held at x), and
+    `_tied` (a 0 too: |σ|'s cusp)."""
+    return strong_einsum_front("...ji,...ik->...ijk", _conj(svd_u(a)), _conj(svd_vt(a))), _tied(out, zero=True)
+
+
+def _svd_piece(held, a):
+    """svd_s on the piece `_svd_branch` holds: Re(uᵢᴴ A vᵢ) where σᵢ is tied or 0."""
+    w, tied = held
+    return where(tied, _real(strong_einsum_front("...ijk,...jk->...i", w, a)), svd_s(a))
 
 
 def _eigen_scale(x):
@@ -902,6 +942,9 @@ eigh_values = defop(
     complex=True,  # Hermitian: the matrix of the lower triangle, its diagonal's real part (LAPACK's)
     doc="eigenvalues (ascending) of the symmetric (Hermitian) matrix in the lower triangle; dλi = vi^H dA vi",
     scale=(matrix_scale(_eigen_scale),),
+    piecewise=(_eigh_branch, _eigh_piece),
+    unsmooth=lambda out, a: _tied(out),
+    analytic=False,  # (not complex-analytic) Hermitian: LAPACK reads S + ihE as Hermitian (the diagonal's Im dropped): complex step gave 0 for 1
 )
 eigh_vectors = defop(
     "eigh_vectors",
@@ -917,6 +960,7 @@ eigh_vectors = defop(
     complex=True,  # Hermitian: each column's largest entry real and positive (the gauge), LAPACK's phase held
     doc="eigenvectors (columns) of the symmetric (Hermitian) matrix in the lower triangle; needs distinct eigenvalues",
     scale=(matrix_scale(_eigen_scale),),
+    analytic=False,  # (not complex-analytic) Hermitian (eigh_values'): complex step gave wrong vectors' slopes, silently
 )
 
 
@@ -1221,6 +1265,7 @@ svd_u = defop(
     complex=True,  # each row of Vh's largest entry real and positive (the gauge), LAPACK's phase held
     doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
     scale=(matrix_scale(_singular_scale),),
+    analytic=False,  # (not complex-analytic) |·|-like in A (A^H A): complex step gave wrong slopes, silently
 )
 svd_s = defop(
     "svd_s",
@@ -1239,6 +1284,9 @@ svd_s = defop(
     doc="singular values (descending); dσi = Re(ui^H dA vi)",
     scale=(matrix_scale(_singular_scale),),
     scale_used=True,
+    piecewise=(_svd_branch, _svd_piece),
+    unsmooth=lambda out, a: _tied(out, zero=True),
+    analytic=False,  # (not complex-analytic) σ = |·|-like in A (A^H A): complex step gave 0 for 1, silently
 )
 svd_vt = defop(
     "svd_vt",
@@ -1254,6 +1302,7 @@ svd_vt = defop(
     complex=True,
     doc="Vᵀ (V^H) of the thin SVD (k×n); needs distinct, nonzero singular values",
     scale=(matrix_scale(_singular_scale),),
+    analytic=False,  # (not complex-analytic) |·|-like in A (A^H A): complex step gave wrong slopes, silently
 )
 
 svd_signs = defop(
@@ -1562,6 +1611,7 @@ cholesky = defop(
     front=_cholesky_front,
     doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal",
     scale=(matrix_scale(_cholesky_scale),),
+    analytic=False,  # (not complex-analytic) Hermitian: LAPACK reads S + ihE as Hermitian: complex step gave wrong slopes, silently
 )
 
 
@@ -1734,6 +1784,7 @@ pinv = defop(
     complex=True,  # with conjugate transposes (the rules above)
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
     scale=(matrix_scale(_pinv_scale),),
+    analytic=False,  # (not complex-analytic) A^H in A⁺ = (A^H A)⁻¹ A^H: complex step gave wrong slopes, silently
 )
 
 

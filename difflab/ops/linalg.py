@@ -867,6 +867,7 @@ logabsdet = defop(
     complex=True,
     doc="log |det A| (slogdet's second output), computed without overflow",
     scale=(matrix_scale(least_singular),),
+    analytic=False,  # (not complex-analytic) log|det A|: complex step gave wrong slopes, silently
 )
 
 
@@ -905,6 +906,7 @@ detphase = defop(
     strategy=_square_strategy,
     complex=True,
     doc="slogdet's sign: det A / |det A| (a phase of a complex A), computed without overflow",
+    analytic=False,  # (not complex-analytic) det/|det|: complex step gave wrong slopes, silently
 )
 
 

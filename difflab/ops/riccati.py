@@ -157,6 +157,7 @@ care = defop(
     drops_nan=True,
     doc="the stabilizing X of Aᵀ X + X A − X B R⁻¹ Bᵀ X + Q = 0 (SciPy's solve_continuous_are); dX by a Lyapunov "
     "equation of the closed loop A − B R⁻¹ Bᵀ X",
+    analytic=False,  # (not complex-analytic) Hermitian solution (conjugate transposes): complex step gave wrong slopes, silently
 )
 
 
@@ -236,6 +237,7 @@ dare = defop(
     drops_nan=True,
     doc="the stabilizing X of Aᵀ X A − X − Aᵀ X B (R + Bᵀ X B)⁻¹ Bᵀ X A + Q = 0 (SciPy's solve_discrete_are); dX by "
     "a Stein equation of the closed loop A − B K",
+    analytic=False,  # (not complex-analytic) Hermitian solution (conjugate transposes): complex step gave wrong slopes, silently
 )
 
 __all__ = ["care", "dare"]
