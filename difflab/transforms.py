@@ -1196,10 +1196,36 @@ def _linearize(f, primals, method, said):
     return st.outputs(outs), lin
 
 
+def _same_layout(st, primals):
+    """A linearisation's transpose given JAX's primals (arrays or ShapeDtypeStructs): one per linearised argument,
+    each of its argument's structure and shapes (was refused whatever they were: a valid JAX call)."""
+    if len(primals) != len(st.argnums):
+        raise TypeError(
+            f"linear_transpose of a dl.linearize result takes no primals or one per linearised argument "
+            f"({len(st.argnums)}), got {len(primals)}"
+        )
+    leaves = []
+    for a, p in zip(st.argnums, primals):
+        lv, td = tree.flatten(p)
+        if td != st.arg_trees[a]:
+            raise ValueError(
+                f"linear_transpose: primal {a} has structure {td} but the linearised one has {st.arg_trees[a]}"
+            )
+        leaves += lv
+    for x, s in zip(leaves, st.wrt_shapes()):
+        if tuple(getattr(x, "shape", np.shape(x))) != tuple(s):
+            raise ValueError(
+                f"linear_transpose: a primal of shape {tuple(getattr(x, 'shape', np.shape(x)))} where the linearised "
+                f"one has shape {tuple(s)}"
+            )
+
+
 def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     """u -> Jᵀ u from a `linearize` result: the transpose of the stored linear map, with no new
     evaluation of f ("forward": the reverse sweep of the stored tangent graph, which is linear in
-    v; "reverse"/"symbolic": the stored matrix transposed). Or JAX's form, `linear_transpose(f, *primals)`:
+    v; "reverse"/"symbolic": the stored matrix transposed); JAX's `linear_transpose(f_jvp, *primals)` too, its
+    primals (arrays or ShapeDtypeStructs) checked for the linearised arguments' structures and shapes, their values
+    unread. Or JAX's form, `linear_transpose(f, *primals)`:
     f linear (a constant term is dropped, as JAX's does), the primals giving its arguments' structures and
     shapes only; Jᵀu is f's pullback by `method`, checked at two points (a nonlinear f is refused by name).
 
@@ -1215,9 +1241,9 @@ def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     _no_reduce_axes("linear_transpose", reduce_axes)
     if not isinstance(lin, Linearized):
         return _transpose_of(lin, primals, method)
-    if primals:  # (it holds its point)
-        raise TypeError("linear_transpose of a dl.linearize result takes no primals")
     st = lin._st
+    if primals:  # JAX's `linear_transpose(f_jvp, *primals)`: they give structures and shapes only (it holds its point)
+        _same_layout(st, primals)
     if lin.matrix is None:
         from .differentiators.reverse import Reverse
 
