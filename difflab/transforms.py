@@ -21,6 +21,7 @@ from .api.boundary import (
     _nan_rows,
     _nonfinite,
     _numeric_leaf,
+    _concat_flat,
     _real_tangent,
     pytree_output,
 )
@@ -645,11 +646,17 @@ def vjp(f, *primals, method="reverse", has_aux=False, reduce_axes=()):
         if td != out_tree:
             raise ValueError(f"the cotangent's structure {td} does not match the output's {out_tree}")
         for leaf, o in zip(leaves, out):
+            _numeric_leaf(leaf, "a cotangent")
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        seed = [np.ravel(np.asarray(x, dtype=float)) for x in leaves]
-        seed += [np.zeros(int(np.size(o))) for o in outs[n_out:]]
-        return st.unflatten_wrt(st.split_flat(pb(np.concatenate(seed))))
+            if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (as vjp's: its imaginary part was dropped)
+                raise TypeError(
+                    "a complex cotangent for a real output: a real output's cotangent is real (take its real part)"
+                )
+        # aux's cotangent zero; a traced cotangent (vmap of this pullback at an unbatched one, an outer derivative)
+        # stays traced: it was made a NumPy array here, refused as a conversion dropping its derivative
+        seed = _concat_flat([*leaves, *(np.zeros(np.shape(o)) for o in outs[n_out:])])
+        return st.unflatten_wrt(st.split_flat(pb(seed)))
 
     return value, pullback, aux
 

@@ -1219,6 +1219,131 @@ def _(T, m):
     return T.linear_transpose(fj, X3, {"u": V3})(V3)
 
 
+@case("R1 grad of a jit closing over the outer tracer")
+def _(T, m):
+    def f(x):
+        g = T.jit(lambda y: m.sum(m.sin(x * y)))
+        return g(x) * x[0]
+
+    return T.grad(f)(X3)
+
+
+@case("R2 jvp of vmap with out_axes=1")
+def _(T, m):
+    return T.jvp(T.vmap(lambda r: m.sin(r) * r[0], out_axes=1), (XB,), (VB,))
+
+
+@case("R3 vmap of linearize inside (linearize per row)")
+def _(T, m):
+    return T.vmap(lambda x, v: T.linearize(lambda z: m.exp(z) * m.sum(z), x)[1](v))(XB, VB)
+
+
+@case("R4 hessian holomorphic of a complex polynomial")
+def _(T, m):
+    return T.hessian(lambda z: m.sum(z**3 * z[0]), holomorphic=True)(Z3)
+
+
+@case("R5 vmap of custom_jvp with in_axes=(None, 0)")
+def _(T, m):
+    @T.custom_jvp
+    def f(a, x):
+        return m.sin(a * x)
+
+    @f.defjvp
+    def _j(p, t):
+        a, x = p
+        ta, tx = t
+        return f(a, x), m.cos(a * x) * (ta * x + a * tx)
+
+    return T.vmap(T.grad(lambda a, x: m.sum(f(a, x)), argnums=(0, 1)), in_axes=(None, 0))(X3, XB)
+
+
+@case("R6 grad of vmap of jit of grad")
+def _(T, m):
+    g = T.jit(T.grad(lambda x: m.sum(m.tanh(x) ** 3)))
+    return T.grad(lambda X: m.sum(T.vmap(g)(X) ** 2))(XB)
+
+
+@case("R7 jacrev of vmap in_axes=(0, None) wrt the unbatched arg")
+def _(T, m):
+    return T.jacrev(lambda w: T.vmap(lambda x, w: x @ w, in_axes=(0, None))(XB, w))(W)
+
+
+@case("R8 vjp of vmap, pullback wrt both args")
+def _(T, m):
+    y, pb = T.vjp(T.vmap(lambda x, w: m.tanh(x @ w), in_axes=(0, None)), XB, W)
+    return y, pb(np.ones((5, 2)))
+
+
+@case("R9 hvp of a jit of a pytree loss")
+def _(T, m):
+    return T.hvp(T.jit(lambda p: loss(m, p, X3)), (P,), (TP,))
+
+
+@case("R10 checkpoint under vmap under grad with a closure")
+def _(T, m):
+    def f(w):
+        g = T.checkpoint(lambda x: m.sum(m.sin(x @ w) ** 2))
+        return m.sum(T.vmap(g)(XB))
+
+    return T.grad(f)(W)
+
+
+@case("R11 value_and_grad of jacfwd trace (third-order mixed)")
+def _(T, m):
+    return T.value_and_grad(lambda x: m.trace(T.jacfwd(T.grad(lambda y: m.sum(m.exp(y) * y**2)))(x)))(X3)
+
+
+@case("R12 grad(grad) with argnums=1 closing an outer arg")
+def _(T, m):
+    return T.grad(lambda a, b: T.grad(lambda u, v: u * v**3, argnums=1)(a, b) * a, argnums=(0, 1))(1.3, 0.7)
+
+
+@case("R13 vmap of hessian of custom_jvp")
+def _(T, m):
+    f = _cjvp(T, m)
+    return T.vmap(T.hessian(lambda x: m.sum(f(x) * x**2)))(XB)
+
+
+@case("R14 grad of logsumexp-like with stop_gradient under vmap")
+def _(T, m):
+    def lse(x):
+        c = T.stop_gradient(m.max(x))
+        return c + m.log(m.sum(m.exp(x - c)))
+
+    return T.vmap(T.grad(lse))(XB)
+
+
+@case("R15 jacfwd of a float32 vmap (dtype)")
+def _(T, m):
+    return T.jacfwd(T.vmap(lambda x: m.sin(x) * 2.0))(XB[:2].astype(np.float32))
+
+
+@case("R16 vmap with in_axes=1 over a dict leaf and out_axes=-1")
+def _(T, m):
+    return T.vmap(lambda d: d["x"] * 2.0 + d["y"], in_axes=({"x": 1, "y": None},), out_axes=-1)({"x": XB.T, "y": V3})
+
+
+@case("R17 grad of a function returning a 0-d array from a Python float")
+def _(T, m):
+    return T.grad(lambda x: m.asarray(x) ** 2)(1.5)
+
+
+@case("R18 vmap of vjp with has_aux in_axes=(0, None)")
+def _(T, m):
+    def f(x, c):
+        _, pb, aux = T.vjp(lambda z: (m.sin(z) * z, m.sum(z)), x, has_aux=True)
+        return pb(c)[0], aux
+
+    return T.vmap(f, in_axes=(0, None))(XB, V3)
+
+
+@case("R19 grad wrt the cotangent of a has_aux pullback")
+def _(T, m):
+    _, pb, _aux = T.vjp(lambda z: (m.sin(z) * m.sum(z**2), {"n": m.sum(z)}), X3, has_aux=True)
+    return T.grad(lambda c: m.sum(pb(c)[0] ** 3))(V3)
+
+
 # ----------------------------------------------------------------------------- running and judging
 REFERENCES = pathlib.Path(__file__).with_name("transforms66_jax.json")
 
