@@ -17,12 +17,13 @@ documented contract, docs/api.md, and counted as agree); difflab raised where JA
 TypeError/ValueError with a message: refused; anything else: traceback); JAX raised (difflab's behaviour shown);
 aliasing (an output leaf shares memory with an input) and inputs mutated.
 
-Measured (stop 66, 215 cases, `PYTHONPATH=. python tests/transforms66.py`): 190 agree, 14 both refuse (a clear
+Measured (stop 66, 223 cases, `PYTHONPATH=. python tests/transforms66.py`): 197 agree, 14 both refuse (a clear
 error each), 1 JAX refuses and difflab answers (a float32 tangent of a float64 primal); 3 dtypes differ as
 docs/api.md says (jacfwd's and a mixed Hessian's float32 blocks, allow_int's float64 zeros for float0); 3 numbers
 differ by difflab's convention table (docs/accuracy.md: abs'(0) = 0, strong zeros in where, norm'(0) = 0);
-refused where JAX answers: 4 (a custom rule closing over an outer tracer, by name; vjp's integer primal, DESIGN.md
-section 6; np.asarray of a traced value, README's NumPy limit). Fixed on the way: linear_transpose(f_jvp, *primals)
+refused where JAX answers: 5 (a custom rule closing over an outer tracer, by name; vjp's integer primal, DESIGN.md
+section 6; np.asarray of a traced value, README's NumPy limit; dl.lax.cond on a per-row predicate under vmap, which
+JAX batches into a select). Fixed on the way: linear_transpose(f_jvp, *primals)
 (was refused), vjp(has_aux=True)'s pullback at a traced cotangent (was refused), the closure's misleading message.
 No silent wrong number, no aliasing, no input mutated.
 """
@@ -1471,6 +1472,69 @@ def _(T, m):
     return T.grad(lambda x: m.linalg.norm(x))(np.zeros(3))
 
 
+@case("U1 hessian of a lax.scan loss")
+def _(T, m):
+    def f(x):
+        def step(c, xi):
+            c = m.tanh(c * xi + 0.5)
+            return c, c * xi
+
+        c, ys = T.lax.scan(step, 0.3, x)
+        return c + m.sum(ys)
+
+    return T.hessian(f)(X4)
+
+
+@case("U2 vmap(grad) of lax.fori_loop")
+def _(T, m):
+    f = lambda x: m.sum(T.lax.fori_loop(0, 3, lambda i, c: m.sin(c) * x + i, x))
+    return T.vmap(T.grad(f))(XB)
+
+
+@case("U3 jacfwd of lax.cond under vmap (per-row branch)")
+def _(T, m):
+    f = lambda x: T.lax.cond(m.sum(x) > 0, lambda z: m.sin(z) * 2.0, lambda z: z**3, x)
+    return T.vmap(T.jacfwd(f))(XB)
+
+
+@case("U4 grad of vmap with psum (axis_name)")
+def _(T, m):
+    g = T.vmap(lambda x: x / T.lax.psum(m.sum(x), "i"), axis_name="i")
+    return T.grad(lambda X: m.sum(g(X) ** 2))(XB)
+
+
+@case("U5 hvp through a pmean normalisation")
+def _(T, m):
+    def f(X):
+        Y = T.vmap(lambda r: r - T.lax.pmean(r, "b"), axis_name="b")(X)
+        return m.sum(m.tanh(Y) ** 2)
+
+    return T.hvp(f, (XB,), (VB,))
+
+
+@case("U6 grad of lax.while_loop with a fixed trip count via fori (reverse)")
+def _(T, m):
+    def f(x):
+        return T.lax.fori_loop(0, 4, lambda i, c: c * m.cos(c) + x, 0.1 * x)
+
+    return T.grad(lambda x: m.sum(f(x)))(X3)
+
+
+@case("U7 vmap of scan with in_axes=(None, 0)")
+def _(T, m):
+    def f(w, xs):
+        c, ys = T.lax.scan(lambda c, x: (c * w + x, c), 0.0, xs)
+        return c + m.sum(ys)
+
+    return T.vmap(T.grad(f), in_axes=(None, 0))(0.7, XB)
+
+
+@case("U8 jacrev of lax.switch")
+def _(T, m):
+    fs = [lambda z: m.sin(z), lambda z: z**2, lambda z: m.exp(z)]
+    return [T.jacrev(lambda x, k=k: T.lax.switch(k, fs, x))(X3) for k in range(3)]
+
+
 # ----------------------------------------------------------------------------- running and judging
 REFERENCES = pathlib.Path(__file__).with_name("transforms66_jax.json")
 
@@ -1485,6 +1549,7 @@ def _jax_namespace():
     T = types.SimpleNamespace(**{n: getattr(jax, n) for n in (names + " linear_transpose").split()})
     T.jacobian = jax.jacrev
     T.stop_gradient = jax.lax.stop_gradient
+    T.lax = jax.lax
     T.ShapeDtypeStruct = jax.ShapeDtypeStruct
 
     def hvp(f, primals, tangents):  # (grad f(x), H v): jvp of grad
