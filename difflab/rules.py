@@ -28,6 +28,9 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   traces the rule once to check it (`Op.check_rule`).
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
   real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
+- A function that closes over a value an outer transformation traces, called on arguments an inner derivative
+  traces (`grad(lambda a: grad(f_reading_a)(x))`), is refused by name: the op's implementation and rules see
+  their arguments only (JAX answers where only the rule reads the value); pass the value as an argument.
 - A custom_jvp rule's primal out (a custom_vjp fwd's out) must be the function's: of another structure or shape it
   is refused under every method (as JAX does); of another value where the rule runs at values (forward, reverse;
   reverse alone for fwd). JAX would return the rule's out under a derivative and f's elsewhere; difflab's methods
@@ -200,6 +203,7 @@ class _Custom(abc.ABC):
 
     def _impl(self, *leaves, trees, out_tree=None):
         out = self.fun(*self._unflatten(leaves, trees))
+        self._no_closed_tracer(out, leaves)
         if out_tree is not None:
             return np.asarray(self._flat_out(out, out_tree, "function"), dtype=float)
         if not isinstance(out, (float, int, np.ndarray, np.number)):
@@ -209,6 +213,25 @@ class _Custom(abc.ABC):
             )
         return out
 
+    def _no_closed_tracer(self, out, leaves):
+        """Refuse by name a function whose value at plain numbers is traced: it closes over a value an outer
+        derivative traces (`grad(lambda a: grad(f_closing_over_a)(x))`, which JAX answers where only the rule reads
+        a). The op's implementation and rules see their arguments only; it was "must return an array ... got
+        Tracer", blaming the function's return value."""
+        if any(isinstance(x, Traced) for x in leaves):
+            return
+        try:
+            out_leaves = tree.flatten(out)[0]
+        except TypeError:
+            return
+        if any(isinstance(x, Traced) for x in out_leaves):
+            raise NotDifferentiableError(
+                f"{self.kind} function {_name(self.fun)} closes over a value traced by an outer transformation (its "
+                "value here is traced though its arguments are not); difflab's custom rules see their arguments "
+                f"only: pass that value to {_name(self.fun)} as an argument and give its derivative in the rule (JAX "
+                "answers this where only the rule reads the value, and refuses it where the function's value does)"
+            )
+
     def _output_tree(self, leaves, trees):
         """The output's structure, found once per input structure and shapes by running the
         function on the traced values' numbers."""
@@ -216,6 +239,7 @@ class _Custom(abc.ABC):
         if key not in self._out_trees:
             concrete = [x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in leaves]
             out = self.fun(*self._unflatten(concrete, trees))
+            self._no_closed_tracer(out, concrete)
             try:
                 self._out_trees[key] = _out_tree(out)
             except TypeError:

@@ -21,6 +21,7 @@ from .api.boundary import (
     _nan_rows,
     _nonfinite,
     _numeric_leaf,
+    _concat_flat,
     _real_tangent,
     pytree_output,
 )
@@ -645,11 +646,17 @@ def vjp(f, *primals, method="reverse", has_aux=False, reduce_axes=()):
         if td != out_tree:
             raise ValueError(f"the cotangent's structure {td} does not match the output's {out_tree}")
         for leaf, o in zip(leaves, out):
+            _numeric_leaf(leaf, "a cotangent")
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        seed = [np.ravel(np.asarray(x, dtype=float)) for x in leaves]
-        seed += [np.zeros(int(np.size(o))) for o in outs[n_out:]]
-        return st.unflatten_wrt(st.split_flat(pb(np.concatenate(seed))))
+            if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (as vjp's: its imaginary part was dropped)
+                raise TypeError(
+                    "a complex cotangent for a real output: a real output's cotangent is real (take its real part)"
+                )
+        # aux's cotangent zero; a traced cotangent (vmap of this pullback at an unbatched one, an outer derivative)
+        # stays traced: it was made a NumPy array here, refused as a conversion dropping its derivative
+        seed = _concat_flat([*leaves, *(np.zeros(np.shape(o)) for o in outs[n_out:])])
+        return st.unflatten_wrt(st.split_flat(pb(seed)))
 
     return value, pullback, aux
 
@@ -1196,10 +1203,36 @@ def _linearize(f, primals, method, said):
     return st.outputs(outs), lin
 
 
+def _same_layout(st, primals):
+    """A linearisation's transpose given JAX's primals (arrays or ShapeDtypeStructs): one per linearised argument,
+    each of its argument's structure and shapes (was refused whatever they were: a valid JAX call)."""
+    if len(primals) != len(st.argnums):
+        raise TypeError(
+            f"linear_transpose of a dl.linearize result takes no primals or one per linearised argument "
+            f"({len(st.argnums)}), got {len(primals)}"
+        )
+    leaves = []
+    for a, p in zip(st.argnums, primals):
+        lv, td = tree.flatten(p)
+        if td != st.arg_trees[a]:
+            raise ValueError(
+                f"linear_transpose: primal {a} has structure {td} but the linearised one has {st.arg_trees[a]}"
+            )
+        leaves += lv
+    for x, s in zip(leaves, st.wrt_shapes()):
+        if tuple(getattr(x, "shape", np.shape(x))) != tuple(s):
+            raise ValueError(
+                f"linear_transpose: a primal of shape {tuple(getattr(x, 'shape', np.shape(x)))} where the linearised "
+                f"one has shape {tuple(s)}"
+            )
+
+
 def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     """u -> Jᵀ u from a `linearize` result: the transpose of the stored linear map, with no new
     evaluation of f ("forward": the reverse sweep of the stored tangent graph, which is linear in
-    v; "reverse"/"symbolic": the stored matrix transposed). Or JAX's form, `linear_transpose(f, *primals)`:
+    v; "reverse"/"symbolic": the stored matrix transposed); JAX's `linear_transpose(f_jvp, *primals)` too, its
+    primals (arrays or ShapeDtypeStructs) checked for the linearised arguments' structures and shapes, their values
+    unread. Or JAX's form, `linear_transpose(f, *primals)`:
     f linear (a constant term is dropped, as JAX's does), the primals giving its arguments' structures and
     shapes only; Jᵀu is f's pullback by `method`, checked at two points (a nonlinear f is refused by name).
 
@@ -1215,9 +1248,9 @@ def linear_transpose(lin, *primals, method="reverse", reduce_axes=()):
     _no_reduce_axes("linear_transpose", reduce_axes)
     if not isinstance(lin, Linearized):
         return _transpose_of(lin, primals, method)
-    if primals:  # (it holds its point)
-        raise TypeError("linear_transpose of a dl.linearize result takes no primals")
     st = lin._st
+    if primals:  # JAX's `linear_transpose(f_jvp, *primals)`: they give structures and shapes only (it holds its point)
+        _same_layout(st, primals)
     if lin.matrix is None:
         from .differentiators.reverse import Reverse
 
