@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from collections import namedtuple
 
 import numpy as _np
 
@@ -196,11 +197,15 @@ def _solve(a, b):
     return matmul(inv_a, b)
 
 
+#: NumPy's slogdet result: a pair that also reads as `.sign` and `.logabsdet` (NumPy ≥ 2's SlogdetResult)
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
 def _slogdet(a):
     """(sign, log|det a|): the sign (±1, piecewise constant; of a complex a, det/|det|, a phase) and the
-    log-determinant are entries."""
+    log-determinant are entries, a SlogdetResult as NumPy's (`.sign`, `.logabsdet`)."""
     logdet = _ops.logabsdet(a)  # first: symbolic's size refusal names it (log|det| is what slogdet is for)
-    return _ops.detphase(a), logdet
+    return SlogdetResult(_ops.detphase(a), logdet)
 
 
 def _lstsq(a, b, rcond=None):
@@ -214,7 +219,18 @@ def _lstsq(a, b, rcond=None):
     >>> x.tolist(), res.tolist(), int(rank)
     ([2.0], [2.0], 1)
     """
+    for name, arr, dims in (("a", a, (2,)), ("b", b, (1, 2))):
+        if ndim(arr) not in dims:  # (NumPy's LinAlgError, naming the argument; main unpacked a's shape: a bare error)
+            raise _np.linalg.LinAlgError(
+                f"numpy.linalg.lstsq: {name} is {ndim(arr)}-dimensional, shape {shape(arr)}; {name} must be "
+                + ("two-dimensional (m, n)" if name == "a" else "(m,) or (m, k)")
+            )
     m, n = shape(a)
+    if shape(b)[0] != m:
+        raise _np.linalg.LinAlgError(
+            f"numpy.linalg.lstsq: Incompatible dimensions: a is {shape(a)} and b {shape(b)}; b's first axis must "
+            f"match a's {m} rows"
+        )
     a = _cast_as_numpy(a, b)
     x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
     s = _ops.svd_s(a)
