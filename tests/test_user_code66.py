@@ -42,12 +42,13 @@ coefficient (IndexError 'tuple index out of range'; NumPy's TypeError), np.linal
 rank ("matmul: cannot apply ..." naming an op the user did not call) and of a 1-D a ("not enough values to unpack").
 Refused by name, as designed: `vel += ...` into `vel = np.zeros((3, 2))` (a NumPy array of the function's own; the
 message says to write vel = vel + ..., which the program now does); prepare of the projectile (`if` on a traced
-value) and of bilinear sampling (astype(int) of a traced floor); out= on np.sum, np.mean, np.max, np.min, np.prod and
-np.cumsum now so too (main: "_sum_front() got an unexpected keyword argument 'out'"). Left: out= and its positional
-slot on the derived functions (np.clip, np.var, np.std, np.round, np.take, np.trace, np.nan*, np.ptp: a TypeError
-naming the function, "unexpected keyword argument 'out'" or "takes from 1 to 4 positional arguments"); np.var(mean=);
-gammaln's pole makes every entry of the gradient NaN (JAX's: NaN only there); xlogy's ∂x at (0, 0) is 0 by the
-strong-zero convention where JAX's is NaN.
+value) and of bilinear sampling (astype(int) of a traced floor); out= on np.sum, np.mean, np.max, np.min, np.prod,
+np.cumsum, np.var, np.std, np.ptp, np.take and the nan-reductions now so too (main: "_sum_front() got an unexpected
+keyword argument 'out'"), whose positional order is NumPy's now (np.nanmean(A, 0, float) was keepdims=float;
+np.var takes mean= and correction=). Left: out= and its positional slot on np.clip, np.round, np.trace, np.cumprod,
+np.nancumsum (a TypeError naming the function); np.ma's var and std in their old order; gammaln's pole makes every
+entry of the gradient NaN (JAX's: NaN only there); xlogy's ∂x at (0, 0) is 0 by the strong-zero convention where
+JAX's is NaN.
 """
 
 import numpy as onp
@@ -1093,10 +1094,12 @@ def test_in_place_add_into_a_numpy_array_of_the_function_is_refused_by_name():
 def test_reductions_read_numpys_positional_arguments():
     """np.max(A, 1, None, True) is NumPy's axis=1, out=None, keepdims=True (ndarray.max's order too); main's front read
     (axis, keepdims, initial): keepdims None and initial=True, the maximum of each row and 1, silently ([1, 1] below,
-    NumPy's [[0.3], [1.7]]), np.min the same; np.prod(A, 0, float) was keepdims=float (a (1, 2) result), np.sum and
-    np.mean with out's slot given positionally a bare "takes from 1 to 4 positional arguments". An out= array (a
-    write in place) is refused by name, as the ufuncs' out= is (main: "_sum_front() got an unexpected keyword
-    argument 'out'", an internal name)."""
+    NumPy's [[0.3], [1.7]]), np.min the same; np.prod(A, 0, float), np.nanmean(A, 0, float), np.nansum and np.nanprod
+    so were keepdims=float (a (1, 2) result); np.sum, np.mean, np.std, np.ptp, np.take, np.nanmax, np.nanvar with
+    out's slot given positionally a bare "takes from 1 to 4 positional arguments", np.var(A, 0, float) ddof=float
+    ("unsupported operand type(s) for -"), np.full_like's order read as its shape; np.var's NumPy 2 mean= and
+    correction= refused. An out= array (a write in place) is refused by name, as the ufuncs' out= is (main:
+    "_sum_front() got an unexpected keyword argument 'out'", an internal name)."""
     A = onp.array([[0.3, -1.2], [-2.0, 1.7]])
     calls = [
         lambda m, A: m.max(A, 1, None, True),
@@ -1107,6 +1110,17 @@ def test_reductions_read_numpys_positional_arguments():
         lambda m, A: m.sum(A, 0, float, None, True),
         lambda m, A: m.mean(A, 0, float, None, True),
         lambda m, A: m.cumsum(A, 0, float, None),
+        lambda m, A: m.nanmean(A, 0, float),
+        lambda m, A: m.nansum(A, 0, float, None, True),
+        lambda m, A: m.nanprod(A, 1, float),
+        lambda m, A: m.var(A, 0, float),
+        lambda m, A: m.std(A, 0, None, None, 1, True),
+        lambda m, A: m.var(A, 1, mean=m.mean(A, 1, keepdims=True), correction=1),
+        lambda m, A: m.nanstd(A, 0, None, None, 1),
+        lambda m, A: m.nanmax(A, 0, None, True),
+        lambda m, A: m.ptp(A, 0, None, True),
+        lambda m, A: m.take(A, [1, 3], 0, None, "clip"),
+        lambda m, A: m.full_like(A, 2.0, float, "C", True, (2,)) * A[0, 0],
     ]
     for call in calls:
         want = call(onp, A)
@@ -1126,6 +1140,9 @@ def test_reductions_read_numpys_positional_arguments():
         ("cumsum", lambda x: np.cumsum(x, out=onp.zeros(4))),
         ("mean", lambda x: np.mean(x, out=onp.zeros(()))),
         ("prod", lambda x: np.prod(x, out=onp.zeros(()))),
+        ("var", lambda x: np.var(x, out=onp.zeros(()))),
+        ("nansum", lambda x: np.nansum(x, 0, None, onp.zeros(2))),
+        ("take", lambda x: np.take(x, [0], 0, onp.zeros(2))),
     ]:
         with pytest.raises(UnsupportedOperationError, match=f"numpy.{name} was given out=, an array written in place"):
             dl.grad(lambda x: np.sum(call(x)))(A)

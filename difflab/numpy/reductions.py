@@ -21,6 +21,8 @@ from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.core import normalize_axis as _axis
 from ..ops.reductions import _float_dtype
+from ..ops.reductions import _mean_front as _mean
+from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
@@ -95,7 +97,7 @@ def _count(x, axis):
     return math.prod(shape(x)[a] for a in axes)
 
 
-def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
     """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var` (`where`: a constant mask of
     the entries counted, as NumPy's: the others have no derivative; std and var took no where= before).
 
@@ -103,25 +105,37 @@ def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
     1.0
     >>> float(var(_np.array([1.0, 3.0, 100.0]), where=_np.array([True, True, False])))
     1.0
+
+    NumPy's positional order (a, axis, dtype, out, ddof, keepdims), its `mean` (given as keepdims=True would compute
+    it) and `correction` (ddof's array-API name); out= refused by name.
     """
+    _no_out("var", out)
+    if dtype is not None:
+        _float_dtype("var", dtype)
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
     count = float(_count(a, axis))
     if where is not True:  # (NumPy's count per slice: the mask's sum)
         where = _np.broadcast_to(_np.asarray(_value(where), dtype=bool), shape(a))
         count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
-    d = a - mean(a, axis=axis, keepdims=True, where=where)
+    d = a - (_mean(a, axis=axis, keepdims=True, where=where) if mean is None else mean)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
     # (NumPy's max(count − ddof, 0): ddof above the count is a division by 0, inf, not a negative variance)
     dof = builtins.max(count - ddof, 0.0) if isinstance(count, float) else _np.maximum(count - ddof, 0.0)
     return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
 
 
-def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
-    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`: var's).
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`, `mean`, `correction`: var's).
 
     >>> float(std(_np.array([1.0, 3.0])))
     1.0
     """
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where))
+    _no_out("std", out)
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
+    return sqrt(v)
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
@@ -151,12 +165,13 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return (avg, scale) if returned else avg
 
 
-def ptp(a, axis=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     """Peak to peak: max - min over `axis`.
 
     >>> float(ptp(_np.array([1.0, 4.0, 2.0])))
     3.0
     """
+    _no_out("ptp", out)
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
@@ -207,34 +222,39 @@ def _nan_filled(a, fill):
     return where(isnan(a), fill, a)
 
 
-def nanmax(a, axis=None, keepdims=False):
+def nanmax(a, axis=None, out=None, keepdims=False):
     """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
 
     >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
     2.0
     """
+    _no_out("nanmax", out)
     return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
 
 
-def nanmin(a, axis=None, keepdims=False):
+def nanmin(a, axis=None, out=None, keepdims=False):
     """Minimum ignoring NaN, like `numpy.nanmin`.
 
     >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
     1.0
     """
+    _no_out("nanmin", out)
     return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
 
 
-def nanprod(a, axis=None, keepdims=False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """Product with NaN entries counted as 1, like `numpy.nanprod`.
 
     >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
     6.0
     """
+    _no_out("nanprod", out)
+    if dtype is not None:
+        _float_dtype("nanprod", dtype)
     return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
 
 
-def nanvar(a, axis=None, ddof=0, keepdims=False):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
     deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative. The count is traced
     (a sum of where(isnan(a), 0, 1), as nanmean's), so the graph is not specialised to where the NaNs are.
@@ -242,6 +262,9 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
+    _no_out("nanvar", out)
+    if dtype is not None:
+        _float_dtype("nanvar", dtype)
     nan = isnan(a)
     counted = where(nan, 0.0, 1.0)
     filled = _nan_filled(a, 0.0)
@@ -251,13 +274,13 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     return where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
 
 
-def nanstd(a, axis=None, ddof=0, keepdims=False):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
 
     >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
-    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
 
 
 def nancumsum(a, axis=None):

@@ -21,6 +21,7 @@ from ..graph import library_constants as _library_constants
 from ..ops import sorting as _sorting
 from ..ops import where
 from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
@@ -165,7 +166,7 @@ def repeat(a, repeats, axis=None):
     return _take_along(a, axis, idx)
 
 
-def take(a, indices, axis=None, mode="raise"):
+def take(a, indices, axis=None, out=None, mode="raise"):
     """Elements at `indices` along `axis` (of the flattened array when None), like `numpy.take`: `mode` 'raise'
     (NumPy's IndexError for an index outside [-n, n)), 'wrap' (modulo n) or 'clip' (into [0, n - 1]: a negative
     index is 0, as NumPy's).
@@ -175,6 +176,7 @@ def take(a, indices, axis=None, mode="raise"):
     >>> take(_np.array([1.0, 2.0, 3.0]), [4, -1], mode="clip")
     array([3., 1.])
     """
+    _no_out("take", out)
     if axis is None:
         a, axis = ravel(a), 0
     if isinstance(indices, _Traced):  # (np.take(w, np.searchsorted(edges, x)): an equation, recomputed at each call)
