@@ -45,8 +45,8 @@ message says to write vel = vel + ..., which the program now does); prepare of t
 value) and of bilinear sampling (astype(int) of a traced floor); out= on np.sum, np.mean, np.max, np.min, np.prod,
 np.cumsum, np.var, np.std, np.ptp, np.take and the nan-reductions now so too (main: "_sum_front() got an unexpected
 keyword argument 'out'"), whose positional order is NumPy's now (np.nanmean(A, 0, float) was keepdims=float;
-np.var takes mean= and correction=). Left: out= and its positional slot on np.clip, np.round, np.trace, np.cumprod,
-np.nancumsum (a TypeError naming the function); np.ma's var and std in their old order; gammaln's pole makes every
+np.var takes mean= and correction=; np.clip, np.round, np.trace, np.cumprod, np.nancumsum take out's slot too). Left:
+np.ma's var and std in their old order (dtype, ddof: NumPy's has out between); gammaln's pole makes every
 entry of the gradient NaN (JAX's: NaN only there); xlogy's ∂x at (0, 0) is 0 by the strong-zero convention where
 JAX's is NaN.
 """
@@ -1121,6 +1121,11 @@ def test_reductions_read_numpys_positional_arguments():
         lambda m, A: m.ptp(A, 0, None, True),
         lambda m, A: m.take(A, [1, 3], 0, None, "clip"),
         lambda m, A: m.full_like(A, 2.0, float, "C", True, (2,)) * A[0, 0],
+        lambda m, A: m.clip(A, 0.0, 1.0, None),
+        lambda m, A: m.round(A, 1, None) * A,
+        lambda m, A: m.trace(A, 0, 0, 1, float, None),
+        lambda m, A: m.cumprod(A, 1, float, None),
+        lambda m, A: m.nancumsum(A, 0, float, None),
     ]
     for call in calls:
         want = call(onp, A)
@@ -1143,6 +1148,8 @@ def test_reductions_read_numpys_positional_arguments():
         ("var", lambda x: np.var(x, out=onp.zeros(()))),
         ("nansum", lambda x: np.nansum(x, 0, None, onp.zeros(2))),
         ("take", lambda x: np.take(x, [0], 0, onp.zeros(2))),
+        ("clip", lambda x: np.clip(x, 0.0, 1.0, onp.zeros((2, 2)))),
+        ("trace", lambda x: np.trace(x, out=onp.zeros(()))),
     ]:
         with pytest.raises(UnsupportedOperationError, match=f"numpy.{name} was given out=, an array written in place"):
             dl.grad(lambda x: np.sum(call(x)))(A)

@@ -22,7 +22,9 @@ from ..graph import Traced as _Traced
 from ..ops import abs, matmul, not_equal, sqrt
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import _sum_front as sum
+from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _broadcast_to_front as broadcast_to
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
@@ -31,12 +33,15 @@ from .derived import _held, divmod
 from .shapes import cross
 
 
-def trace(a, offset=0, axis1=0, axis2=1):
-    """Sum of a diagonal, like `numpy.trace`.
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """Sum of a diagonal, like `numpy.trace` (a float `dtype`; out= refused by name).
 
     >>> float(trace(_np.eye(3)))
     3.0
     """
+    _no_out("trace", out)
+    if dtype is not None:
+        _float_dtype("trace", dtype)
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 

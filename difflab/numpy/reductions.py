@@ -58,12 +58,13 @@ from ..ops.sorting import _sort_front as sort
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
 
 
-def clip(a, a_min=None, a_max=None, **kw):
+def clip(a, a_min=None, a_max=None, out=None, **kw):
     """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
 
     >>> clip(_np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
     array([0. , 0.5, 1. ])
     """
+    _no_out("clip", out)
     a_min = kw.pop("min", a_min)
     a_max = kw.pop("max", a_max)
     if kw:
@@ -73,12 +74,13 @@ def clip(a, a_min=None, a_max=None, **kw):
     return a if a_max is None else minimum(a, a_max)
 
 
-def round(a, decimals=0):
+def round(a, decimals=0, out=None):
     """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
 
     >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
     [0.5, 1.5, 2.35]
     """
+    _no_out("round", out)
     decimals = int(decimals)
     if decimals == 0:
         return _ops.rint(a)
@@ -175,12 +177,13 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
-def cumprod(a, axis=None, dtype=None):
+def cumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product along `axis`, as a chain of products (right with zeros in the input); a float `dtype`.
 
     >>> cumprod(_np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
     """
+    _no_out("cumprod", out)
     if dtype is not None:
         _float_dtype("cumprod", dtype)
     if axis is None:
@@ -283,21 +286,27 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
 
 
-def nancumsum(a, axis=None):
+def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum with NaN entries counted as 0, like `numpy.nancumsum`.
 
     >>> nancumsum(_np.array([1.0, _np.nan, 2.0]))
     array([1., 1., 3.])
     """
+    _no_out("nancumsum", out)
+    if dtype is not None:
+        _float_dtype("nancumsum", dtype)
     return _cumsum(_nan_filled(a, 0.0), axis=axis)
 
 
-def nancumprod(a, axis=None):
+def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product with NaN entries counted as 1, like `numpy.nancumprod`.
 
     >>> nancumprod(_np.array([2.0, _np.nan, 3.0]))
     array([2., 2., 6.])
     """
+    _no_out("nancumprod", out)
+    if dtype is not None:
+        _float_dtype("nancumprod", dtype)
     return cumprod(_nan_filled(a, 1.0), axis=axis)
 
 
