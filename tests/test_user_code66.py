@@ -37,7 +37,8 @@ array padded came back float64. Refused where NumPy
 runs, fixed: np.linalg.slogdet(...).logabsdet / .sign (NumPy 2's SlogdetResult; a plain tuple's AttributeError),
 np.pad's constant_values as ((before, after), ...) pairs (a bare "float() argument must be ... not 'tuple'"), a traced
 constant_values (JAX takes it) and end_values per side or traced, np.polyval(c, [0.0, 1.0, 2.0]) with the points a
-list ("can't multiply sequence by non-int"). Bare tracebacks, now errors naming the problem: np.polyval of a 0-d
+list ("can't multiply sequence by non-int"), SciPy's check_finite/overwrite_a/lapack_driver on difflab.scipy.linalg's
+inv, det, svd, norm and svdvals (NumPy's functions: "unexpected keyword argument"). Bare tracebacks, now errors naming the problem: np.polyval of a 0-d
 coefficient (IndexError 'tuple index out of range'; NumPy's TypeError), np.linalg.lstsq with b of the wrong length or
 rank ("matmul: cannot apply ..." naming an op the user did not call) and of a 1-D a ("not enough values to unpack").
 Refused by name, as designed: `vel += ...` into `vel = np.zeros((3, 2))` (a NumPy array of the function's own; the
@@ -1153,3 +1154,22 @@ def test_reductions_read_numpys_positional_arguments():
     ]:
         with pytest.raises(UnsupportedOperationError, match=f"numpy.{name} was given out=, an array written in place"):
             dl.grad(lambda x: np.sum(call(x)))(A)
+
+
+def test_scipy_linalg_takes_scipys_keywords():
+    """difflab.scipy.linalg's inv, det, svd, norm and svdvals were NumPy's functions: SciPy's overwrite_a,
+    check_finite and lapack_driver (a GP user's `sla.inv(K, check_finite=False)`) raised a bare "unexpected keyword
+    argument"; now SciPy's signatures, the flags accepted and changing nothing (as cholesky's); inv's assume_a other
+    than 'general' (SciPy reads one triangle) refused by name."""
+    A = onp.array([[1.0, 2.0], [0.5, -3.0]])
+    assert sla.det(A, overwrite_a=False, check_finite=True) == pytest.approx(-4.0, rel=1e-15)
+    onp.testing.assert_allclose(sla.inv(A, check_finite=False, assume_a="general"), onp.linalg.inv(A), rtol=1e-15)
+    onp.testing.assert_allclose(sla.svdvals(A, check_finite=False), onp.linalg.svd(A, compute_uv=False), rtol=1e-14)
+    assert sla.norm(A, "fro", None, False, False) == pytest.approx(onp.linalg.norm(A), rel=1e-15)
+    # σ₁ + σ₂ of a 2×2: its gradient U Vᵀ, SciPy's positional (full_matrices, compute_uv, overwrite_a, check_finite)
+    U, s, Vh = onp.linalg.svd(A)
+    for method in ("forward", "reverse"):
+        g = dl.grad(lambda a: np.sum(sla.svd(a.reshape(2, 2), False, False, True, False, "gesvd")), method=method)
+        onp.testing.assert_allclose(g(A.ravel()), (U @ Vh).ravel(), rtol=1e-13)
+    with pytest.raises(UnsupportedOperationError, match="scipy.linalg.inv: assume_a='pos'"):
+        sla.inv(A, assume_a="pos")
