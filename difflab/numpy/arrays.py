@@ -24,6 +24,7 @@ from ..graph import Traced as _Traced
 from ..graph import specialise as _specialise
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
+from ..ops.reductions import no_out as _no_out
 from ..ops.shape import (
     _concatenate_front as concatenate,
 )
@@ -51,13 +52,14 @@ def ndim(x) -> int:
     return len(shape(x))
 
 
-def min(x, axis=None, keepdims=False, initial=None, *, where=True):
+def min(x, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most; `where`: a mask of the
     entries taken, with `initial`, as NumPy's).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
+    _no_out("min", out)
     if isinstance(x, _Traced) and x.dtype.kind == "b":  # (a mask has no negative: NumPy's min is all, not any of ~)
         return ~max(~x, axis=axis, keepdims=keepdims, initial=None if initial is None else not initial, where=where)
     return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial, where=where)

@@ -60,7 +60,7 @@ def full(shape, fill_value, dtype=None, order="C"):
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     """An array of `fill_value` with a's shape (or `shape`); no derivative flows from a. Traced when a is (see
     zeros_like); a traced fill_value broadcast.
 
@@ -74,9 +74,10 @@ def full_like(a, fill_value, dtype=None, shape=None):
     return traced if traced is not None else _np.full(size, fill_value, dtype=dtype or float)
 
 
-def zeros_like(a, dtype=None, shape=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     """An array of zeros with a's shape (or `shape`, as NumPy's keyword), no derivative flowing from a: a traced
-    value when a is one (as jax.numpy's), so that `h = np.zeros_like(x); h[0] = x[1]` assigns traced values.
+    value when a is one (as jax.numpy's), so that `h = np.zeros_like(x); h[0] = x[1]` assigns traced values. NumPy's
+    positional order (a, dtype, order, subok, shape); the memory order and subok change no value here.
 
     >>> zeros_like(_np.ones(2))
     array([0., 0.])
@@ -85,7 +86,7 @@ def zeros_like(a, dtype=None, shape=None):
     return traced if traced is not None else _np.zeros(_shape_of(a) if shape is None else shape, dtype=dtype or float)
 
 
-def ones_like(a, dtype=None, shape=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None):
     """An array of ones with a's shape (or `shape`): traced when a is (see zeros_like).
 
     >>> ones_like(_np.ones(2))
@@ -95,13 +96,13 @@ def ones_like(a, dtype=None, shape=None):
     return traced if traced is not None else _np.ones(_shape_of(a) if shape is None else shape, dtype=dtype or float)
 
 
-def empty_like(a, dtype=None, shape=None):
+def empty_like(a, dtype=None, order="K", subok=True, shape=None):
     """numpy.empty_like: zeros_like (NumPy's elements are arbitrary, zeros are some).
 
     >>> empty_like(_np.ones(2))
     array([0., 0.])
     """
-    return zeros_like(a, dtype, shape)
+    return zeros_like(a, dtype, shape=shape)
 
 
 def _shape_of(a) -> tuple:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from collections import namedtuple
 
 import numpy as _np
 
@@ -21,7 +22,9 @@ from ..graph import Traced as _Traced
 from ..ops import abs, matmul, not_equal, sqrt
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import _sum_front as sum
+from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _broadcast_to_front as broadcast_to
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
@@ -30,12 +33,15 @@ from .derived import _held, divmod
 from .shapes import cross
 
 
-def trace(a, offset=0, axis1=0, axis2=1):
-    """Sum of a diagonal, like `numpy.trace`.
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """Sum of a diagonal, like `numpy.trace` (a float `dtype`; out= refused by name).
 
     >>> float(trace(_np.eye(3)))
     3.0
     """
+    _no_out("trace", out)
+    if dtype is not None:
+        _float_dtype("trace", dtype)
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
@@ -196,11 +202,15 @@ def _solve(a, b):
     return matmul(inv_a, b)
 
 
+#: NumPy's slogdet result: a pair that also reads as `.sign` and `.logabsdet` (NumPy ≥ 2's SlogdetResult)
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
 def _slogdet(a):
     """(sign, log|det a|): the sign (±1, piecewise constant; of a complex a, det/|det|, a phase) and the
-    log-determinant are entries."""
+    log-determinant are entries, a SlogdetResult as NumPy's (`.sign`, `.logabsdet`)."""
     logdet = _ops.logabsdet(a)  # first: symbolic's size refusal names it (log|det| is what slogdet is for)
-    return _ops.detphase(a), logdet
+    return SlogdetResult(_ops.detphase(a), logdet)
 
 
 def _lstsq(a, b, rcond=None):
@@ -214,7 +224,18 @@ def _lstsq(a, b, rcond=None):
     >>> x.tolist(), res.tolist(), int(rank)
     ([2.0], [2.0], 1)
     """
+    for name, arr, dims in (("a", a, (2,)), ("b", b, (1, 2))):
+        if ndim(arr) not in dims:  # (NumPy's LinAlgError, naming the argument; main unpacked a's shape: a bare error)
+            raise _np.linalg.LinAlgError(
+                f"numpy.linalg.lstsq: {name} is {ndim(arr)}-dimensional, shape {shape(arr)}; {name} must be "
+                + ("two-dimensional (m, n)" if name == "a" else "(m,) or (m, k)")
+            )
     m, n = shape(a)
+    if shape(b)[0] != m:
+        raise _np.linalg.LinAlgError(
+            f"numpy.linalg.lstsq: Incompatible dimensions: a is {shape(a)} and b {shape(b)}; b's first axis must "
+            f"match a's {m} rows"
+        )
     a = _cast_as_numpy(a, b)
     x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
     s = _ops.svd_s(a)

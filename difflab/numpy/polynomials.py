@@ -21,7 +21,7 @@ from ..ops.reductions import _sum_front as sum
 from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _stack_front as stack
-from .arrays import _value, asarray, ndim, ravel, shape
+from .arrays import _contains_traced, _value, asarray, ndim, ravel, shape
 from .linear_algebra import _lstsq
 from .statistical import convolve
 
@@ -295,6 +295,13 @@ def polyval(p, x):
     """
     if isinstance(p, (list, tuple)) and not any(isinstance(c, _Traced) for c in p):
         p = _np.asarray(p, dtype=float)  # (as NumPy's: float64 coefficients promote a float32 x)
+    if not isinstance(p, (list, tuple)) and ndim(p) == 0:  # (NumPy's `for pv in p`: "iteration over a 0-d array")
+        raise TypeError(
+            "numpy.polyval: p must hold the coefficients (a 1-D sequence, highest power first), got a 0-d value; "
+            "write [c] for a constant polynomial"
+        )
+    if isinstance(x, (list, tuple)):  # (NumPy's asanyarray(x): a list of points, traced ones stacked)
+        x = asarray(x) if _contains_traced(x) else _np.asarray(x)
     y = x * 0.0  # (NumPy's zeros_like(x) · x: x's dtype, where a float64 array of zeros would promote a float32 x)
     for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
         y = y * x + p[k]

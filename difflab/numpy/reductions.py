@@ -21,6 +21,8 @@ from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.core import normalize_axis as _axis
 from ..ops.reductions import _float_dtype
+from ..ops.reductions import _mean_front as _mean
+from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
@@ -56,12 +58,13 @@ from ..ops.sorting import _sort_front as sort
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
 
 
-def clip(a, a_min=None, a_max=None, **kw):
+def clip(a, a_min=None, a_max=None, out=None, **kw):
     """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
 
     >>> clip(_np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
     array([0. , 0.5, 1. ])
     """
+    _no_out("clip", out)
     a_min = kw.pop("min", a_min)
     a_max = kw.pop("max", a_max)
     if kw:
@@ -71,12 +74,13 @@ def clip(a, a_min=None, a_max=None, **kw):
     return a if a_max is None else minimum(a, a_max)
 
 
-def round(a, decimals=0):
+def round(a, decimals=0, out=None):
     """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
 
     >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
     [0.5, 1.5, 2.35]
     """
+    _no_out("round", out)
     decimals = int(decimals)
     if decimals == 0:
         return _ops.rint(a)
@@ -95,7 +99,7 @@ def _count(x, axis):
     return math.prod(shape(x)[a] for a in axes)
 
 
-def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
     """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var` (`where`: a constant mask of
     the entries counted, as NumPy's: the others have no derivative; std and var took no where= before).
 
@@ -103,25 +107,37 @@ def var(a, axis=None, ddof=0, keepdims=False, *, where=True):
     1.0
     >>> float(var(_np.array([1.0, 3.0, 100.0]), where=_np.array([True, True, False])))
     1.0
+
+    NumPy's positional order (a, axis, dtype, out, ddof, keepdims), its `mean` (given as keepdims=True would compute
+    it) and `correction` (ddof's array-API name); out= refused by name.
     """
+    _no_out("var", out)
+    if dtype is not None:
+        _float_dtype("var", dtype)
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
     count = float(_count(a, axis))
     if where is not True:  # (NumPy's count per slice: the mask's sum)
         where = _np.broadcast_to(_np.asarray(_value(where), dtype=bool), shape(a))
         count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
-    d = a - mean(a, axis=axis, keepdims=True, where=where)
+    d = a - (_mean(a, axis=axis, keepdims=True, where=where) if mean is None else mean)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
     # (NumPy's max(count − ddof, 0): ddof above the count is a division by 0, inf, not a negative variance)
     dof = builtins.max(count - ddof, 0.0) if isinstance(count, float) else _np.maximum(count - ddof, 0.0)
     return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
 
 
-def std(a, axis=None, ddof=0, keepdims=False, *, where=True):
-    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`: var's).
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`, `mean`, `correction`: var's).
 
     >>> float(std(_np.array([1.0, 3.0])))
     1.0
     """
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where))
+    _no_out("std", out)
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
+    return sqrt(v)
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
@@ -151,21 +167,23 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return (avg, scale) if returned else avg
 
 
-def ptp(a, axis=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     """Peak to peak: max - min over `axis`.
 
     >>> float(ptp(_np.array([1.0, 4.0, 2.0])))
     3.0
     """
+    _no_out("ptp", out)
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
-def cumprod(a, axis=None, dtype=None):
+def cumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product along `axis`, as a chain of products (right with zeros in the input); a float `dtype`.
 
     >>> cumprod(_np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
     """
+    _no_out("cumprod", out)
     if dtype is not None:
         _float_dtype("cumprod", dtype)
     if axis is None:
@@ -207,34 +225,39 @@ def _nan_filled(a, fill):
     return where(isnan(a), fill, a)
 
 
-def nanmax(a, axis=None, keepdims=False):
+def nanmax(a, axis=None, out=None, keepdims=False):
     """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
 
     >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
     2.0
     """
+    _no_out("nanmax", out)
     return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
 
 
-def nanmin(a, axis=None, keepdims=False):
+def nanmin(a, axis=None, out=None, keepdims=False):
     """Minimum ignoring NaN, like `numpy.nanmin`.
 
     >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
     1.0
     """
+    _no_out("nanmin", out)
     return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
 
 
-def nanprod(a, axis=None, keepdims=False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """Product with NaN entries counted as 1, like `numpy.nanprod`.
 
     >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
     6.0
     """
+    _no_out("nanprod", out)
+    if dtype is not None:
+        _float_dtype("nanprod", dtype)
     return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
 
 
-def nanvar(a, axis=None, ddof=0, keepdims=False):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
     deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative. The count is traced
     (a sum of where(isnan(a), 0, 1), as nanmean's), so the graph is not specialised to where the NaNs are.
@@ -242,6 +265,9 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
+    _no_out("nanvar", out)
+    if dtype is not None:
+        _float_dtype("nanvar", dtype)
     nan = isnan(a)
     counted = where(nan, 0.0, 1.0)
     filled = _nan_filled(a, 0.0)
@@ -251,30 +277,36 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     return where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
 
 
-def nanstd(a, axis=None, ddof=0, keepdims=False):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
 
     >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
-    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
 
 
-def nancumsum(a, axis=None):
+def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum with NaN entries counted as 0, like `numpy.nancumsum`.
 
     >>> nancumsum(_np.array([1.0, _np.nan, 2.0]))
     array([1., 1., 3.])
     """
+    _no_out("nancumsum", out)
+    if dtype is not None:
+        _float_dtype("nancumsum", dtype)
     return _cumsum(_nan_filled(a, 0.0), axis=axis)
 
 
-def nancumprod(a, axis=None):
+def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product with NaN entries counted as 1, like `numpy.nancumprod`.
 
     >>> nancumprod(_np.array([2.0, _np.nan, 3.0]))
     array([2., 2., 6.])
     """
+    _no_out("nancumprod", out)
+    if dtype is not None:
+        _float_dtype("nancumprod", dtype)
     return cumprod(_nan_filled(a, 1.0), axis=axis)
 
 

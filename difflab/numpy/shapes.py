@@ -21,6 +21,7 @@ from ..graph import library_constants as _library_constants
 from ..ops import sorting as _sorting
 from ..ops import where
 from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
@@ -165,7 +166,7 @@ def repeat(a, repeats, axis=None):
     return _take_along(a, axis, idx)
 
 
-def take(a, indices, axis=None, mode="raise"):
+def take(a, indices, axis=None, out=None, mode="raise"):
     """Elements at `indices` along `axis` (of the flattened array when None), like `numpy.take`: `mode` 'raise'
     (NumPy's IndexError for an index outside [-n, n)), 'wrap' (modulo n) or 'clip' (into [0, n - 1]: a negative
     index is 0, as NumPy's).
@@ -175,6 +176,7 @@ def take(a, indices, axis=None, mode="raise"):
     >>> take(_np.array([1.0, 2.0, 3.0]), [4, -1], mode="clip")
     array([3., 1.])
     """
+    _no_out("take", out)
     if axis is None:
         a, axis = ravel(a), 0
     if isinstance(indices, _Traced):  # (np.take(w, np.searchsorted(edges, x)): an equation, recomputed at each call)
@@ -456,38 +458,63 @@ def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, 
     array([4. , 2.5, 1. , 2. , 4. ])
     """
     given = {k: v for k, v in options.items() if v is not None and (k, v) != ("reflect_type", "even")}
-    if _np.ndim(end_values):
-        given["end_values"] = end_values
-    if given:  # (NumPy's stat_length, reflect_type='odd', per-side end_values: not difflab's, said by name)
+    if given:  # (NumPy's stat_length, reflect_type='odd': not difflab's, said by name)
         raise _UnsupportedOperationError(
             f"numpy.pad's {', '.join(f'{k}={v!r}' for k, v in given.items())} is not supported by difflab (it pads "
-            "with the whole axis's statistic, an even reflection and one end value); build the padding with "
-            "numpy.concatenate instead"
+            "with the whole axis's statistic and an even reflection); build the padding with numpy.concatenate "
+            "instead"
         )
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
-    # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
+    # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis); constant_values and
+    # end_values the same way
     widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
+    if not _contains_traced([array, constant_values, end_values]):
+        # NumPy's own: the padding cast to the array's dtype (an int array padded with 2.5 holds 2, its 'mean' rounded)
+        kw = {"constant_values": constant_values} if mode == "constant" else {}
+        kw.update({"end_values": end_values} if mode == "linear_ramp" else {})
+        return _np.pad(array, widths, mode=mode, **kw)
+    values = _pad_pairs(constant_values if mode == "constant" else end_values, ndim(array))
     with _library_constants():  # (the padding takes the array's dtype in NumPy: a float32 array's is float32)
-        return _pad(array, widths, mode, constant_values, float(end_values))
+        return _pad(array, widths, mode, values)
+
+
+def _pad_pairs(values, nd):
+    """np.pad's constant_values or end_values as one (before, after) pair per axis, NumPy's broadcast: a number,
+    (v,), (before, after) or ((before, after),) per axis. Traced values stay traced (a learned padding value)."""
+    if isinstance(values, _Traced) or (type(values) in (list, tuple) and _contains_traced(values)):
+        return broadcast_to(asarray(values), (nd, 2))
+    return _np.broadcast_to(_np.asarray(values, dtype=float), (nd, 2))
+
+
+def _pad_value(values, ax, side, like):
+    """The fill of one side of axis `ax`: a Python float as before (NumPy's cast to the array's dtype), or the
+    traced entry in the array's dtype."""
+    v = values[ax, side]
+    if isinstance(v, _Traced):
+        return v if v.dtype == like.dtype else v.astype(like.dtype)
+    return float(v)
 
 
 #: pad modes that fill with a statistic of the (already padded in earlier axes) array along the axis, as NumPy's
 _PAD_STATS = {"mean": _np.mean, "maximum": _np.max, "minimum": _np.min, "median": _np.median}
 
 
-def _pad(array, widths, mode, constant_values, end_values=0.0):
+def _pad(array, widths, mode, values):
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
         if mode in _PAD_STATS or mode == "linear_ramp":
-            array = _pad_fill(array, ax, lo, hi, mode, end_values)
+            array = _pad_fill(array, ax, lo, hi, mode, values)
             continue
         if mode == "constant":
             parts = []
-            if lo:
-                parts.append(_np.full(shape(array)[:ax] + (lo,) + shape(array)[ax + 1 :], float(constant_values)))
-            parts.append(array)
-            if hi:
-                parts.append(_np.full(shape(array)[:ax] + (hi,) + shape(array)[ax + 1 :], float(constant_values)))
+            for w, side in ((lo, 0), (hi, 1)):
+                if w:
+                    fill = _pad_value(values, ax, side, asarray(array))
+                    side_shape = shape(array)[:ax] + (w,) + shape(array)[ax + 1 :]
+                    part = broadcast_to(fill, side_shape) if isinstance(fill, _Traced) else _np.full(side_shape, fill)
+                    parts.insert(len(parts) if side else 0, part)
+                if not side:
+                    parts.append(array)
             array = concatenate(parts, axis=ax) if len(parts) > 1 else array
             continue
         if mode == "edge":
@@ -510,7 +537,7 @@ def _pad(array, widths, mode, constant_values, end_values=0.0):
     return array
 
 
-def _pad_fill(array, ax, lo, hi, mode, end_values):
+def _pad_fill(array, ax, lo, hi, mode, values):
     """One axis of a 'mean'/'maximum'/'minimum'/'median' pad (the statistic over the whole axis, both sides)
     or a 'linear_ramp' (each side from end_values, outermost, towards its edge value, endpoint excluded)."""
     nd = ndim(array)
@@ -526,8 +553,9 @@ def _pad_fill(array, ax, lo, hi, mode, end_values):
     else:
         n = shape(array)[ax]
         first, last = _take_along(array, ax, _np.array([0])), _take_along(array, ax, _np.array([n - 1]))
-        lo_part = end_values + (first - end_values) * along(_np.arange(lo) / lo) if lo else None
-        hi_part = end_values + (last - end_values) * along(_np.arange(hi)[::-1] / hi) if hi else None
+        e_lo, e_hi = _pad_value(values, ax, 0, first), _pad_value(values, ax, 1, last)
+        lo_part = e_lo + (first - e_lo) * along(_np.arange(lo) / lo) if lo else None
+        hi_part = e_hi + (last - e_hi) * along(_np.arange(hi)[::-1] / hi) if hi else None
     if lo_part is not None:
         parts.append(lo_part)
     parts.append(array)

@@ -20,7 +20,9 @@ from ..ops import isnan, matmul, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
 from ..ops.reductions import _mean_front as mean
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import _sum_front as sum
+from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
@@ -189,16 +191,19 @@ def bincount(x, weights=None, minlength=0):
     return _ops.scatter_add(weights, idx=(x,), shape=(n,))
 
 
-def nansum(a, axis=None, keepdims=False):
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     """Sum with NaN elements counted as 0 (their derivative is 0), like `numpy.nansum`.
 
     >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
     3.0
     """
+    _no_out("nansum", out)
+    if dtype is not None:
+        _float_dtype("nansum", dtype)
     return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
 
 
-def nanmean(a, axis=None, keepdims=False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     """Mean of the elements that are not NaN, like `numpy.nanmean` (the count is traced too, as a sum of
     where(isnan(a), 0, 1) with no derivative: the graph is not specialised to where the NaNs are, so a
     prepared function takes other values; 0/0 is NaN where a slice is all NaN, as NumPy's).
@@ -206,6 +211,9 @@ def nanmean(a, axis=None, keepdims=False):
     >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
     1.5
     """
+    _no_out("nanmean", out)
+    if dtype is not None:
+        _float_dtype("nanmean", dtype)
     count = sum(where(isnan(a), 0.0, 1.0), axis=axis, keepdims=keepdims)
     return nansum(a, axis=axis, keepdims=keepdims) / count
 

@@ -38,6 +38,18 @@ from .core import (
 # -- NumPy front ends and the strategies' builder -----------------------------------------------
 
 
+def no_out(name, out):
+    """A reduction's out= (NumPy's positional slot too: np.max(a, 1, None, True) is keepdims=True, not initial=True):
+    an array written in place, which traced values do not support, refused by name as the ufuncs' out= is."""
+    if out is not None:
+        from ..errors import UnsupportedOperationError
+
+        raise UnsupportedOperationError(
+            f"numpy.{name} was given out=, an array written in place, which traced values do not support; use the "
+            f"returned value (y = numpy.{name}(...) without out=)"
+        )
+
+
 _where = where  # (the fronts' `where=` keyword is NumPy's mask)
 
 
@@ -51,7 +63,7 @@ def _float_dtype(name, dtype, x=None):
         raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
 
-def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=True):
+def _sum_front(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`initial`: a number added, NumPy's start;
     `where`: a mask of the elements summed).
 
@@ -60,6 +72,7 @@ def _sum_front(x, axis=None, dtype=None, keepdims=False, *, initial=None, where=
     >>> _sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1, initial=10.0)
     array([13., 17.])
     """
+    no_out("sum", out)
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("sum", dtype, x)
     if where is not True and not isinstance(initial, Traced):  # (NumPy's order: where_sum)
@@ -115,13 +128,14 @@ def _started(reduce, x, axes, keepdims, initial):
     return _reshape(out, tuple(1 if k in axes else n for k, n in enumerate(shape))) if keepdims else out
 
 
-def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
+def _mean_front(x, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """Mean over `axis` (int, tuple or None for all), like `numpy.mean` (`where`: a mask of the
     elements averaged).
 
     >>> _mean_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     array([2., 3.])
     """
+    no_out("mean", out)
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("mean", dtype)
     if where is True:
@@ -130,7 +144,7 @@ def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
     return _sum_front(x, axis, keepdims=keepdims, where=where) / count
 
 
-def _max_front(x, axis=None, keepdims=False, initial=None, *, where=True):
+def _max_front(x, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly (`initial`: a
     number the maximum is at least; `where`: a mask of the entries taken, which needs `initial`, as NumPy's).
 
@@ -139,6 +153,7 @@ def _max_front(x, axis=None, keepdims=False, initial=None, *, where=True):
     >>> float(_max_front(np.array([1.0, 5.0, 2.0]), initial=0.0, where=np.array([True, False, True])))
     2.0
     """
+    no_out("max", out)
     if where is not True:
         if initial is None:  # (NumPy's ValueError: an entry-free slice would have no maximum)
             raise ValueError("max or min with a where= mask needs initial= (NumPy's: maximum has no identity)")
@@ -382,7 +397,7 @@ def _prod_partial(out, x, axis, keepdims):
     return _transpose(_reshape(before * after, grouped), _inverse_perm(perm))
 
 
-def _prod_front(a, axis=None, keepdims=False, *, dtype=None, initial=None, where=True):
+def _prod_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Product over `axis`, like `numpy.prod`; its derivative is right with zeros in the input (`initial`: a
     factor, NumPy's start; `where`: a mask of the elements multiplied).
 
@@ -391,6 +406,7 @@ def _prod_front(a, axis=None, keepdims=False, *, dtype=None, initial=None, where
     >>> float(_prod_front(np.array([2.0, 3.0, 4.0]), initial=0.5, where=np.array([True, False, True])))
     4.0
     """
+    no_out("prod", out)
     if dtype is not None:
         _float_dtype("prod", dtype)
     if where is not True:
@@ -433,12 +449,13 @@ def _cumsum_impl(x, axis):
     return np.cumsum(x, axis=axis)
 
 
-def _cumsum_front(a, axis=None, dtype=None):
+def _cumsum_front(a, axis=None, dtype=None, out=None):
     """Cumulative sum along `axis` (of the flattened array when None), like `numpy.cumsum` (a float `dtype`).
 
     >>> _cumsum_front(np.array([1.0, 2.0, 3.0]))
     array([1., 3., 6.])
     """
+    no_out("cumsum", out)
     if dtype is not None:
         _float_dtype("cumsum", dtype)
     if axis is None:

@@ -106,13 +106,59 @@ def _stacked(outs, batch):
     return _dnp.reshape(y, batch + _np.shape(y)[1:]) if isinstance(y, _Traced) else y.reshape(batch + y.shape[1:])
 
 
-inv, det, svd, norm, svdvals = (
-    _dnp.linalg.inv,
-    _dnp.linalg.det,
-    _dnp.linalg.svd,
-    _dnp.linalg.norm,
-    _dnp.linalg.svdvals,
-)
+# SciPy's signatures over NumPy's functions: `overwrite_a`, `check_finite` and `lapack_driver` are accepted and change
+# nothing (a traced value is never written), as cholesky's; NumPy's own took none of them (a bare TypeError) and read
+# svd's fourth positional argument, SciPy's overwrite_a, as hermitian=
+def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
+    """The inverse, like `scipy.linalg.inv` (`assume_a` None or 'general' only: SciPy's structured kinds read one
+    triangle, refused by name). Shapes: a (..., n, n) -> (..., n, n).
+
+    >>> inv(_np.array([[2.0]])).tolist()
+    [[0.5]]
+    """
+    _unsupported(
+        "inv",
+        assume_a not in (None, "general", "gen"),
+        f"assume_a={assume_a!r} (SciPy reads one triangle) is not supported; symmetrise a yourself and give "
+        "assume_a=None",
+    )
+    return _dnp.linalg.inv(a)
+
+
+def det(a, overwrite_a=False, check_finite=True):
+    """The determinant, like `scipy.linalg.det`. Shapes: a (..., n, n) -> (...).
+
+    >>> float(det(_np.array([[2.0, 0.0], [0.0, 3.0]])))
+    6.0
+    """
+    return _dnp.linalg.det(a)
+
+
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
+    """The singular value decomposition, like `scipy.linalg.svd`: (U, s, Vh), or s alone without compute_uv.
+
+    >>> svd(_np.array([[3.0, 0.0], [0.0, -2.0]]), compute_uv=False).tolist()
+    [3.0, 2.0]
+    """
+    return _dnp.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
+    """A vector or matrix norm, like `scipy.linalg.norm` (NumPy's, which it is).
+
+    >>> float(norm(_np.array([3.0, 4.0])))
+    5.0
+    """
+    return _dnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def svdvals(a, overwrite_a=False, check_finite=True):
+    """The singular values, descending, like `scipy.linalg.svdvals`.
+
+    >>> svdvals(_np.array([[3.0, 0.0], [0.0, -2.0]])).tolist()
+    [3.0, 2.0]
+    """
+    return _dnp.linalg.svdvals(a)
 
 
 def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
