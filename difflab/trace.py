@@ -1432,6 +1432,27 @@ class Tracer(Traced):
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
 
+    def __format__(self, spec):
+        # f"{loss:.3f}" in a logging line: the value here, formatted as NumPy formats it (print(x) shows it too); a
+        # str carries no derivative back (object's __format__ refused every spec: "unsupported format string")
+        return format(self.concrete, spec) if spec else str(self)
+
+    def __copy__(self):  # (copy.copy, copy.deepcopy of a params dict in f: a copy, as NumPy's; deepcopy reached the
+        return _assign.fresh(self)  # trace through the default protocol: "cannot pickle 'PyCapsule' object")
+
+    def __deepcopy__(self, memo):
+        return _assign.fresh(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TracerConversionError(
+            f"pickling a traced value ({self.node!r}: {self.node.aval}, being differentiated) would drop its "
+            "derivative: pickle f's inputs or results outside the function (copy.deepcopy copies it)"
+        )
+
+    # (Python's divmod on a traced value: numpy.divmod's pair, as an ndarray's; it was "unsupported operand type(s)")
+    __divmod__ = lambda self, o: NotImplemented if _defers(o) else dnp.divmod(self, o)
+    __rdivmod__ = lambda self, o: dnp.divmod(o, self)
+
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values
         if not self._trace.specialised:

@@ -71,12 +71,17 @@ def clip(a, a_min=None, a_max=None, **kw):
     return a if a_max is None else minimum(a, a_max)
 
 
-def round(a, decimals=0):
+def round(a, decimals=0, out=None):
     """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
 
     >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
     [0.5, 1.5, 2.35]
     """
+    if out is not None:  # (was Python's "round() got an unexpected keyword argument 'out'")
+        raise TypeError("numpy.round: difflab's takes no out= (its results are new arrays); use the returned value")
+    if isinstance(decimals, (bool, _np.bool_)) or not isinstance(decimals, (int, _np.integer)):
+        # (int(decimals) rounded to 1 digit for decimals=1.5, where NumPy refuses)
+        raise TypeError(f"numpy.round: decimals must be an int, got {decimals!r}")
     decimals = int(decimals)
     if decimals == 0:
         return _ops.rint(a)
@@ -435,6 +440,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
     2.0
     """
+    if out is not None:  # (said here: nanquantile's own refusal named nanquantile)
+        raise ValueError("nanpercentile takes no out= (difflab's results are new arrays)")
     q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
     return nanquantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
@@ -445,6 +452,8 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
     2.5
     """
+    if out is not None:  # (said here: nanquantile's own refusal named nanquantile)
+        raise ValueError("nanmedian takes no out= (difflab's results are new arrays)")
     with _library_constants():  # (NumPy's median of a float32 a is float32)
         return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 

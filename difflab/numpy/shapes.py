@@ -124,8 +124,11 @@ def roll(a, shift, axis=None):
     """
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape(a))
-    shifts = (shift,) if isinstance(shift, (int, _np.integer)) else tuple(shift)
+    shifts = (shift,) if _np.ndim(shift) == 0 else tuple(_np.ravel(shift))
     axes = (axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis)
+    if not all(_whole(v) for v in shifts):  # (1.5 was "'float' object is not iterable", a float array's a getitem's)
+        raise TypeError(f"numpy.roll: shift must be an int or a sequence of ints, got {shift!r}")
+    shifts = shifts or (0,)  # (NumPy's roll by an empty sequence: no shift; it divided by zero)
     if len(shifts) != len(axes) and 1 not in (len(shifts), len(axes)):
         raise ValueError(f"shape mismatch: numpy.roll's shift {shift!r} and axis {axis!r} cannot be broadcast together")
     k = builtins.max(len(shifts), len(axes))  # (NumPy broadcasts them: roll(x, (1, 2), axis=0) shifts by 3)
@@ -243,14 +246,33 @@ def _gather_by_traced(arr, indices, axis):
     return _sorting.gather_along(arr, indices, axis=axis)
 
 
+def _whole(v) -> bool:
+    return isinstance(v, (int, _np.integer)) and not isinstance(v, (bool, _np.bool_))
+
+
 def _split_points(n, indices_or_sections, exact):
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
+    if _whole(indices_or_sections):  # (a NumPy integer too: it was read as a list of indices)
+        k = int(indices_or_sections)
+        if k <= 0:  # (-1 gave no pieces, 0 "integer modulo by zero")
+            raise ValueError(f"numpy.split: the number of sections must be larger than 0, got {k}")
         if exact and n % k:
             raise ValueError("array split does not result in an equal division")
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
         return list(itertools.accumulate([0] + sizes))
-    return [0] + [int(i) for i in indices_or_sections] + [n]
+    points = list(indices_or_sections) if _np.ndim(indices_or_sections) == 1 else None
+    if points is None or not all(_whole(i) for i in points):  # (int() truncated 1.5 and a float array's entries)
+        raise TypeError(
+            f"numpy.split: indices_or_sections must be an int (the number of sections) or a 1-D sequence of int "
+            f"indices, got {indices_or_sections!r}"
+        )
+    return [0] + [int(i) for i in points] + [n]
+
+
+def _split_axis(ary, axis, least, name):
+    """The axis a split cuts, NumPy's refusal (not "tuple index out of range") where `ary` has too few axes."""
+    if ndim(ary) < least:
+        raise ValueError(f"numpy.{name} only works on arrays of {least} or more dimensions, got shape {shape(ary)}")
+    return _in_range(axis, ndim(ary))
 
 
 def array_split(ary, indices_or_sections, axis=0):
@@ -259,6 +281,7 @@ def array_split(ary, indices_or_sections, axis=0):
     >>> [p.shape for p in array_split(_np.ones(5), 2)]
     [(3,), (2,)]
     """
+    axis = _split_axis(ary, axis, 1, "array_split")
     pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False)
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
@@ -269,6 +292,7 @@ def split(ary, indices_or_sections, axis=0):
     >>> [p.shape for p in split(_np.ones(4), 2)]
     [(2,), (2,)]
     """
+    axis = _split_axis(ary, axis, 1, "split")
     pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True)
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
@@ -279,6 +303,7 @@ def hsplit(ary, indices_or_sections):
     >>> len(hsplit(_np.ones((2, 4)), 2))
     2
     """
+    _split_axis(ary, 0, 1, "hsplit")
     return split(ary, indices_or_sections, axis=1 if ndim(ary) > 1 else 0)
 
 
@@ -288,6 +313,7 @@ def vsplit(ary, indices_or_sections):
     >>> len(vsplit(_np.ones((4, 2)), 2))
     2
     """
+    _split_axis(ary, 0, 2, "vsplit")
     return split(ary, indices_or_sections, axis=0)
 
 
@@ -297,6 +323,7 @@ def dsplit(ary, indices_or_sections):
     >>> len(dsplit(_np.ones((1, 2, 4)), 2))
     2
     """
+    _split_axis(ary, 2, 3, "dsplit")
     return split(ary, indices_or_sections, axis=2)
 
 

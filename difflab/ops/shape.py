@@ -125,7 +125,14 @@ def _stack_front(arrays, axis=0):
     (2, 2)
     """
     arrays = _lists_stacked(arrays)
-    return stack(*arrays, axis=int(axis) % (_ndim(arrays[0]) + 1))
+    n = _ndim(arrays[0]) + 1 if arrays else 1  # (the stacked array's dimension: axis counts in it)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"numpy.stack: axis must be an int, got {axis!r}")
+    if not -n <= axis < n:  # (`axis % n` wrapped np.stack([a, b], axis=5) to another axis, silently)
+        raise np.exceptions.AxisError(
+            f"numpy.stack: axis {axis} is out of bounds for the stacked array of dimension {n}"
+        )
+    return stack(*arrays, axis=int(axis) % n)
 
 
 # -- the strategies' builders: parameters drawn so that the call is valid ----------------------
