@@ -1258,6 +1258,13 @@ class Tracer(Traced):
             _count_read(self, sys._getframe(1), ".shape")
         return self.node.shape
 
+    @shape.setter
+    def shape(self, value):  # (NumPy's in-place reshape; was "property 'shape' of 'Tracer' object has no setter")
+        raise AttributeError(
+            f"x.shape = {value!r}: a traced value is not reshaped in place; write x = x.reshape({value!r}) (NumPy's "
+            "reshape, which traces)"
+        )
+
     dtype = property(lambda self: self.node.dtype)
     ndim = property(lambda self: len(self.node.shape))
 
@@ -1412,6 +1419,9 @@ class Tracer(Traced):
         if found is None and _assign.assign_mixed(self, idx, value, lambda: _source_at(frame)):
             return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
+
+    def __delitem__(self, idx):  # (NumPy's refusal, with its way out; was "'Tracer' object has no attribute")
+        raise ValueError("cannot delete array elements; numpy.delete(x, index) returns x without them")
 
     def fill(self, value):
         """ndarray.fill: every element set to `value` in place (an item assignment, difflab.assign)."""

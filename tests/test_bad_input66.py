@@ -94,6 +94,33 @@ def test_a_polynomial_of_a_matrix_of_coefficients_is_refused(fn):
     np.testing.assert_allclose(getattr(dnp, fn)(*one), getattr(np, fn)(*one))
 
 
+def test_vdot_and_vecdot_refuse_arguments_of_other_lengths():
+    """vdot(x, 2.0) and vecdot(x, [2.0]) broadcast the scalar (the length-1 axis) over the summed axis: 2·Σx where
+    NumPy refuses both (vdot needs equal sizes, vecdot one core length)."""
+    with pytest.raises(ValueError, match=r"numpy.vdot: a of shape \(2, 3\) and b of shape \(\) differ in size"):
+        traced(lambda x: dnp.vdot(x, 2.0))
+    with pytest.raises(ValueError, match=r"numpy.vecdot: the summed axis -1 must be in both .* \(2, 3\) and \(1,\)"):
+        traced(lambda x: dnp.vecdot(x, np.ones(1)))
+    with pytest.raises(ValueError, match="numpy.vecdot"):
+        traced(lambda x: dnp.vecdot(x, 2.0))
+    np.testing.assert_allclose(traced(lambda x: dnp.vecdot(x, np.arange(3.0))), np.vecdot(X, np.arange(3.0)))
+    np.testing.assert_allclose(traced(lambda x: dnp.vecdot(x, np.ones((2, 1)), axis=0)), [4.0, 6.0, 7.75])
+    assert traced(lambda x: dnp.vdot(x, x.T)) == np.vdot(X, X.T)
+
+
+def test_resize_and_pad_refuse_negative_and_float_sizes():
+    """resize(x, -1) gave an empty array and pad(x, 1.5) padded by 1 (dtype=int truncated it), silently; pad(x, -1)
+    said "negative dimensions are not allowed"."""
+    with pytest.raises(ValueError, match=r"numpy.resize: new_shape must be ints >= 0, got \(-1,\)"):
+        traced(lambda x: dnp.resize(x, -1))
+    with pytest.raises(TypeError, match="numpy.pad: pad_width must be of integral type, got 1.5"):
+        traced(lambda x: dnp.pad(x, 1.5))
+    with pytest.raises(ValueError, match="numpy.pad: pad_width must be >= 0"):
+        traced(lambda x: dnp.pad(x, ((1, -2), (0, 1))))
+    np.testing.assert_array_equal(traced(lambda x: dnp.resize(x, np.int64(4))), np.resize(X, 4))
+    assert traced(lambda x: dnp.pad(x, np.array([1, 2]))).shape == (5, 6)
+
+
 # -- silent acceptances and bare tracebacks: split, roll, float axes -----------------------------------------------
 
 
@@ -189,6 +216,15 @@ def test_python_protocols_on_traced_values(method):
     np.testing.assert_allclose(written(x), [0.0, 4.0], rtol=1e-6, atol=1e-9)  # (the copy written, x not)
     np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(divmod(x, 0.75)[1]), method=method)(x), [1.0, 1.0])
     np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(divmod(3.0, x)[1]), method=method)(x), [-3.0, -1.0])
+
+
+def test_reshaping_or_deleting_in_place_is_named():
+    """x.shape = (2, 1) said "property 'shape' of 'Tracer' object has no setter", del x[0] "'Tracer' object has no
+    attribute '__delitem__'"."""
+    with pytest.raises(AttributeError, match=r"x.shape = \(2, 1\): a traced value is not reshaped in place"):
+        dl.grad(lambda x: (setattr(x, "shape", (2, 1)), dnp.sum(x))[1])(np.ones(2))
+    with pytest.raises(ValueError, match="cannot delete array elements; numpy.delete"):
+        dl.grad(lambda x: (x.__delitem__(0), dnp.sum(x))[1])(np.ones(2))
 
 
 def test_pickling_a_traced_value_is_named():

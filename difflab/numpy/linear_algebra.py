@@ -59,6 +59,8 @@ def vdot(a, b):
     >>> float(vdot(_np.ones((2, 2)), _np.ones((2, 2))))
     4.0
     """
+    if math.prod(shape(a)) != math.prod(shape(b)):  # (ravel's product broadcast a scalar or a 1-vector, silently)
+        raise ValueError(f"numpy.vdot: a of shape {shape(a)} and b of shape {shape(b)} differ in size")
     a = _ops.conj(a) if _ops.is_complex(a) else a
     return sum(ravel(a) * ravel(b))
 
@@ -390,6 +392,13 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> vecdot(_np.ones((2, 3)), _np.arange(3.0)).tolist()
     [3.0, 3.0]
     """
+    # NumPy's core dimension: both have the summed axis, of one length (the product broadcast a scalar or a
+    # length-1 axis against it: a sum where NumPy refuses)
+    if ndim(x1) == 0 or ndim(x2) == 0 or shape(x1)[_in_range(axis, ndim(x1))] != shape(x2)[_in_range(axis, ndim(x2))]:
+        raise ValueError(
+            f"numpy.vecdot: the summed axis {axis} must be in both arguments with one length, got shapes "
+            f"{shape(x1)} and {shape(x2)}"
+        )
     x1 = _ops.conj(x1) if _ops.is_complex(x1) else x1
     return sum(x1 * x2, axis=axis)
 

@@ -493,7 +493,12 @@ def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, 
         )
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
     # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
-    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
+    given_widths = _np.asarray(pad_width)
+    if given_widths.dtype.kind not in "iu":  # (dtype=int truncated 1.5 and True; NumPy: "must be of integral type")
+        raise TypeError(f"numpy.pad: pad_width must be of integral type, got {pad_width!r}")
+    if given_widths.size and given_widths.min() < 0:  # (was "negative dimensions are not allowed")
+        raise ValueError(f"numpy.pad: pad_width must be >= 0 (a width added on each side), got {pad_width!r}")
+    widths = _np.broadcast_to(given_widths.astype(int), (ndim(array), 2))
     with _library_constants():  # (the padding takes the array's dtype in NumPy: a float32 array's is float32)
         return _pad(array, widths, mode, constant_values, float(end_values))
 
@@ -685,7 +690,9 @@ def resize(a, new_shape):
     >>> resize(_np.array([1.0, 2.0]), (3,))
     array([1., 2., 1.])
     """
-    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    new_shape = (new_shape,) if _np.ndim(new_shape) == 0 else tuple(new_shape)
+    if not all(_whole(d) and d >= 0 for d in new_shape):  # (-1 gave an empty array, True one entry, silently)
+        raise ValueError(f"numpy.resize: new_shape must be ints >= 0, got {new_shape!r}")
     n, size = math.prod(new_shape), math.prod(shape(a))
     if size == 0 or n == 0:
         return _np.zeros(new_shape) if size == 0 else reshape(ravel(a)[:0], new_shape)
