@@ -6,6 +6,7 @@ is the reference. Cheap: small arrays, no Hypothesis."""
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -191,6 +192,20 @@ def test_out_arguments_are_refused_naming_the_function():
     for fn, args in (("nanmedian", ()), ("nanpercentile", (50,)), ("percentile", (50,))):
         with pytest.raises(ValueError, match=f"^{fn} takes no out="):
             traced(lambda x: getattr(dnp, fn)(x, *args, out=x))
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_a_nan_constant_computed_in_f_is_said(method):
+    """x + np.sqrt(-1.0): sqrt of a number, computed before the trace sees it, under the trace's watch of NumPy's
+    flags, so NumPy's own warning was swallowed and no equation left a domain: (nan, nan) without a word."""
+    with pytest.warns(dl.DomainWarning, match=r"NaN from a NaN constant in `v1 = add\(v0, nan\)`") as caught:
+        value, g = dl.value_and_grad(lambda x: x + dnp.sqrt(-1.0), method=method)(2.0)
+    assert np.isnan(value) and np.isnan(g) and len(caught) == 1
+    with pytest.warns(dl.DomainWarning, match="NaN from a NaN constant"):
+        assert np.isnan(dl.jvp(lambda x: x * dnp.log(-1.0), (2.0,), (1.0,), method=method)[1])
+    with warnings.catch_warnings():  # (a NaN input's NaN value needs no word, as before)
+        warnings.simplefilter("error")
+        assert np.isnan(dl.value_and_grad(lambda x: x + dnp.sqrt(-1.0), method=method)(np.nan)[0])
 
 
 def test_copyto_of_none_is_refused_as_numpys():
