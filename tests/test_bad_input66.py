@@ -304,3 +304,15 @@ def test_nn_optimizer_class_and_dataset_seed():
         nn.train(nn.MLP([3, 2]), data, optimizer=nn.SGD, epochs=1)
     with pytest.raises(ValueError, match="seed must be a non-negative int or None, got 'a'"):
         nn.load_dataset("moons", seed="a")
+
+
+@pytest.mark.parametrize("argv", [["check", "mod:f", "--at", "x=1", "--rtol", "-1"], ["run", "cost_scaling", "-z"]])
+def test_cli_tells_of_expressions_only_where_a_command_takes_one(argv, capsys):
+    """`difflab check mod:f --at x=1 --rtol -1` (check has no --rtol, nor any expression) and `difflab run ... -z`
+    were told "an expression that starts with '-' needs a space or parentheses before it"."""
+    from difflab.cli import main
+
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert raised.value.code == 2 and "unrecognized arguments" in err and "expression" not in err, err
