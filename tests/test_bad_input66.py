@@ -125,6 +125,15 @@ def test_resize_and_pad_refuse_negative_and_float_sizes():
 # -- silent acceptances and bare tracebacks: split, roll, float axes -----------------------------------------------
 
 
+def test_a_repeated_axis_is_refused():
+    """np.flip(x, (0, 0)) flipped once, np.mean(x, axis=(1, 1)) and sum(x, axis=(0, -2)) said only NumPy's message
+    from inside the equation; NumPy refuses a repeated axis."""
+    for call in (lambda x: dnp.flip(x, (0, 0)), lambda x: dnp.mean(x, axis=(1, 1)), lambda x: dnp.sum(x, (0, -2))):
+        with pytest.raises(ValueError, match=r"names an axis twice \(duplicate axes\)"):
+            traced(call)
+    np.testing.assert_array_equal(traced(lambda x: dnp.flip(x, (0, 1))), X[::-1, ::-1])
+
+
 def test_split_refuses_no_sections_and_float_indices():
     """split(x, -1) gave no pieces, split(x, 0) "integer modulo by zero", float indices were truncated; a NumPy
     integer count was read as a list ("'numpy.int64' object is not iterable"); dsplit of a matrix said "tuple index
