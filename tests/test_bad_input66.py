@@ -77,6 +77,8 @@ def test_tensordot_refuses_summed_axes_of_other_lengths():
         dnp.tensordot(a, b, axes=([0, 0], [0, 1]))
     with pytest.raises(TypeError, match="tensordot: axes must be an int or a pair"):
         dnp.tensordot(a, b, axes=1.5)
+    with pytest.raises(ValueError, match=r"tensordot: axes=2 sums over a's last 2 axes .* b \(4,\)"):
+        traced(lambda x: dnp.tensordot(x, np.ones(4)))  # (was "axis 1 is out of bounds for array of dimension 1")
     assert (
         dnp.tensordot(a, b, axes=([1, 0], [0, 1])) == np.tensordot(a, b, axes=([1, 0], [0, 1])) == 50.0
     )  # (trace(a @ b); the mismatched pairing summed to 55)

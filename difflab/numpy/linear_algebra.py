@@ -93,6 +93,11 @@ def tensordot(a, b, axes=2):
     (2, 4)
     """
     if isinstance(axes, (int, _np.integer)):
+        if axes > builtins.min(ndim(a), ndim(b)):  # (was "axis 1 is out of bounds for array of dimension 1", unnamed)
+            raise ValueError(
+                f"tensordot: axes={axes} sums over a's last {axes} axes and b's first {axes}, but a has shape "
+                f"{shape(a)} and b {shape(b)}"
+            )
         axes_a, axes_b = list(range(ndim(a) - axes, ndim(a))), list(range(axes))
     elif isinstance(axes, (tuple, list)) and len(axes) == 2:
         axes_a, axes_b = axes
