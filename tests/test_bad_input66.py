@@ -39,6 +39,9 @@ def test_stack_refuses_an_axis_out_of_range_where_it_wrapped(axis):
     with pytest.raises(TypeError, match="numpy.stack: axis must be an int, got 1.5"):
         dnp.stack([X, X], axis=1.5)
     assert dnp.stack([X, X], axis=-1).shape == np.stack([X, X], axis=-1).shape == (2, 3, 2)
+    with pytest.raises(TypeError, match="numpy.stack: difflab's takes no out="):  # (named "_stack_front()")
+        traced(lambda x: dnp.stack([x, x], out=np.zeros((2, 2, 3))))
+    assert traced(lambda x: dnp.stack([x, x], dtype=np.float32)).dtype == np.float32
 
 
 def test_a_series_derivative_refuses_an_axis_out_of_range():

@@ -118,12 +118,17 @@ def _lists_stacked(arrays) -> tuple:
     return tuple(one(a) for a in arrays)
 
 
-def _stack_front(arrays, axis=0):
-    """Join arrays along a new axis, like `numpy.stack`.
+def _stack_front(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along a new axis, like `numpy.stack` (its dtype too; no out=).
 
     >>> _stack_front([np.ones(2), np.zeros(2)], axis=1).shape
     (2, 2)
     """
+    if out is not None:  # (was "_stack_front() got an unexpected keyword argument 'out'")
+        raise TypeError("numpy.stack: difflab's takes no out= (its results are new arrays); use the returned value")
+    if dtype is not None:
+        result = _stack_front(arrays, axis)
+        return result if np.dtype(dtype) == result.dtype else result.astype(dtype, casting=casting)
     arrays = _lists_stacked(arrays)
     n = _ndim(arrays[0]) + 1 if arrays else 1  # (the stacked array's dimension: axis counts in it)
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
