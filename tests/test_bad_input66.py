@@ -42,6 +42,10 @@ def test_stack_refuses_an_axis_out_of_range_where_it_wrapped(axis):
     with pytest.raises(TypeError, match="numpy.stack: difflab's takes no out="):  # (named "_stack_front()")
         traced(lambda x: dnp.stack([x, x], out=np.zeros((2, 2, 3))))
     assert traced(lambda x: dnp.stack([x, x], dtype=np.float32)).dtype == np.float32
+    with pytest.raises(
+        TypeError, match="numpy.stack: cannot cast array data from dtype\\('float64'\\) to dtype\\('int64'\\)"
+    ):
+        traced(lambda x: dnp.stack([x, x], dtype=int))
 
 
 def test_a_series_derivative_refuses_an_axis_out_of_range():

@@ -128,7 +128,12 @@ def _stack_front(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         raise TypeError("numpy.stack: difflab's takes no out= (its results are new arrays); use the returned value")
     if dtype is not None:
         result = _stack_front(arrays, axis)
-        return result if np.dtype(dtype) == result.dtype else result.astype(dtype, casting=casting)
+        if not np.can_cast(result.dtype, dtype, casting):  # (NumPy's rule, a traced astype's too)
+            raise TypeError(
+                f"numpy.stack: cannot cast array data from {result.dtype!r} to {np.dtype(dtype)!r} according to the "
+                f"rule {casting!r}"
+            )
+        return result if np.dtype(dtype) == result.dtype else result.astype(dtype)
     arrays = _lists_stacked(arrays)
     n = _ndim(arrays[0]) + 1 if arrays else 1  # (the stacked array's dimension: axis counts in it)
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
