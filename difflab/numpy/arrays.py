@@ -180,11 +180,12 @@ def asarray(x, dtype=None):
     >>> asarray([1.0, 2.0])
     array([1., 2.])
     """
-    if isinstance(x, (list, tuple)) and _contains_traced(x):
-        x = stack([asarray(v) for v in x])
     if isinstance(x, _Traced):
         # (a dtype is honoured as NumPy's: asarray(x, dtype=int) of a traced x was x itself, its floats and their
         # derivative kept where NumPy's int(x) has none)
+        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+    if isinstance(x, (list, tuple)) and _contains_traced(x):
+        x = stack([asarray(v) for v in x])
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     return _np.asarray(x, dtype=dtype if dtype is not None else None)
 
@@ -276,7 +277,7 @@ def _in_range(axis, n: int) -> int:
     """NumPy's one axis of an n-dimensional array as a non-negative int; NumPy's AxisError (a ValueError and an
     IndexError) where it is out of range (`axis % n` wrapped np.diff(A, axis=2) to axis 0 of a matrix, silently,
     and divided by zero for a 0-d array); a float is NumPy's TypeError (1.5 passed the range test and was axis 1)."""
-    if not isinstance(axis, (int, _np.integer)):
+    if type(axis) is not int and not isinstance(axis, (int, _np.integer)):
         raise TypeError(f"axis must be an int, got {axis!r}")
     if not -n <= axis < n:
         raise _np.exceptions.AxisError(int(axis), n)
