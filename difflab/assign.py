@@ -1268,7 +1268,9 @@ def copyto(dst, src, casting: str = "same_kind", where=True, said=lambda: "numpy
     from . import numpy as dnp  # (difflab.numpy imports this module)
 
     src = _value_of(src)
-    sdtype = src.dtype if hasattr(src, "dtype") else np.result_type(src)
+    # (None: NumPy's object scalar, refused below as NumPy refuses it; np.result_type(None) is float64, and None
+    # was written as NaN)
+    sdtype = src.dtype if hasattr(src, "dtype") else np.dtype(object) if src is None else np.result_type(src)
     if not np.can_cast(sdtype, dst.dtype, casting):
         raise TypeError(f"Cannot cast array data from {sdtype!r} to {dst.dtype!r} according to the rule {casting!r}")
     if isinstance(where, Traced) or where is not True:

@@ -575,8 +575,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a bad option answered in one line (not the usage block) and status 2."""
 
     def error(self, message):
-        if _DASHED.search(message) or message.endswith("required: expression"):
-            # argparse reads an expression such as -x^2 as an option (and then misses the expression)
+        takes_expression = any(a.dest == "expression" for a in self._actions)
+        if takes_expression and (_DASHED.search(message) or message.endswith("required: expression")):
+            # argparse reads an expression such as -x^2 as an option (and then misses the expression); only a
+            # command that takes one says so (`check ... --rtol -1` was told about expressions it has none of)
             message += (
                 "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import re
 import sys
 import threading
 import weakref
@@ -785,6 +786,8 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
         raise TypeError(f"evaluate takes a Graph (difflab.trace(f, *args) makes one), got {type(graph).__name__}")
     if len(args) != len(graph.inputs):
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
+    if env is not None and not isinstance(env, dict):  # (env="a" was "'str' object does not support item assignment")
+        raise TypeError(f"evaluate's env must be a dict (it receives every value) or None, got {type(env).__name__}")
     writes = _Writes.of(graph, for_rules) if env is None or for_rules else None
     env = {} if env is None else env
     for k, (var, x) in enumerate(zip(graph.inputs, args)):
@@ -1180,6 +1183,10 @@ def to_dot(graph: Graph, name: str = "difflab") -> str:
     """
     if not isinstance(graph, Graph):  # (else "'function' object has no attribute 'inputs'")
         raise TypeError(f"to_dot takes a Graph (difflab.trace(f, *args) makes one), got {type(graph).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"to_dot's name must be a str, got {type(name).__name__}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):  # (DOT's quoted ID: 'a"b;}' ended the graph, silently)
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     lines = [f"digraph {name} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for v in graph.inputs:
         lines.append(f'  v{v.id} [shape=box, label="v{v.id}\\n{v.aval}"];')

@@ -269,9 +269,37 @@ def sparsity(f, *args, argnums=None, index=False):
     return (P, p.index) if index else P
 
 
+def _whole(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def colour(rows, cols, shape, by="columns") -> np.ndarray:
     """Greedy distance-1 colouring: columns (by="columns") sharing a row get different colours
-    (rows sharing a column, by="rows"). Returns one colour per column (row), 0, 1, ..."""
+    (rows sharing a column, by="rows"). Returns one colour per column (row), 0, 1, ...
+
+    `rows`, `cols`: the nonzeros' integer coordinates (1-D, of one length), inside `shape`, an (m, n) pair. Checked
+    here, as a public call: by="diag" coloured by columns, a negative or too large index coloured by wrapping or
+    failed with "list index out of range", float indices and a 1-tuple shape with bare Python errors."""
+    if by not in ("columns", "rows"):
+        raise ValueError(f"colour: by must be 'columns' or 'rows', got {by!r}")
+    if not (isinstance(shape, (tuple, list)) and len(shape) == 2 and all(_whole(d) and d >= 0 for d in shape)):
+        raise ValueError(f"colour: shape must be a pair (m, n) of ints >= 0, got {shape!r}")
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    for name, idx, size in (("rows", rows, shape[0]), ("cols", cols, shape[1])):
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise TypeError(
+                f"colour: {name} must be a 1-D array of integer indices, got {idx.dtype} of shape {idx.shape}"
+            )
+        if idx.size and (idx.min() < 0 or idx.max() >= size):
+            raise ValueError(
+                f"colour: {name} must lie in [0, {size}) for shape {tuple(shape)}, got {idx.min()}..{idx.max()}"
+            )
+    if rows.shape != cols.shape:
+        raise ValueError(
+            f"colour: rows and cols give one nonzero each, so they need one length, got {rows.size} and {cols.size}"
+        )
+    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+    shape = (int(shape[0]), int(shape[1]))
     if by == "rows":
         rows, cols, shape = cols, rows, shape[::-1]
     m, n = shape

@@ -1259,6 +1259,13 @@ class Tracer(Traced):
             _count_read(self, sys._getframe(1), ".shape")
         return self.node.shape
 
+    @shape.setter
+    def shape(self, value):  # (NumPy's in-place reshape; was "property 'shape' of 'Tracer' object has no setter")
+        raise AttributeError(
+            f"x.shape = {value!r}: a traced value is not reshaped in place; write x = x.reshape({value!r}) (NumPy's "
+            "reshape, which traces)"
+        )
+
     dtype = property(lambda self: self.node.dtype)
     ndim = property(lambda self: len(self.node.shape))
 
@@ -1414,6 +1421,9 @@ class Tracer(Traced):
             return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
+    def __delitem__(self, idx):  # (NumPy's refusal, with its way out; was "'Tracer' object has no attribute")
+        raise ValueError("cannot delete array elements; numpy.delete(x, index) returns x without them")
+
     def fill(self, value):
         """ndarray.fill: every element set to `value` in place (an item assignment, difflab.assign)."""
         frame = sys._getframe(1)
@@ -1432,6 +1442,27 @@ class Tracer(Traced):
 
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
+
+    def __format__(self, spec):
+        # f"{loss:.3f}" in a logging line: the value here, formatted as NumPy formats it (print(x) shows it too); a
+        # str carries no derivative back (object's __format__ refused every spec: "unsupported format string")
+        return format(self.concrete, spec) if spec else str(self)
+
+    def __copy__(self):  # (copy.copy, copy.deepcopy of a params dict in f: a copy, as NumPy's; deepcopy reached the
+        return _assign.fresh(self)  # trace through the default protocol: "cannot pickle 'PyCapsule' object")
+
+    def __deepcopy__(self, memo):
+        return _assign.fresh(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TracerConversionError(
+            f"pickling a traced value ({self.node!r}: {self.node.aval}, being differentiated) would drop its "
+            "derivative: pickle f's inputs or results outside the function (copy.deepcopy copies it)"
+        )
+
+    # (Python's divmod on a traced value: numpy.divmod's pair, as an ndarray's; it was "unsupported operand type(s)")
+    __divmod__ = lambda self, o: NotImplemented if _defers(o) else dnp.divmod(self, o)
+    __rdivmod__ = lambda self, o: dnp.divmod(o, self)
 
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values

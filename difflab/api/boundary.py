@@ -179,11 +179,19 @@ def _say_infinite_value(graph: Graph, xs, loss) -> None:
     ±inf, its derivative so NaN, and infinite data made it (an
     input or a constant: a log-domain sum over an all -inf set, logsumexp's -inf, was NaN unsaid; issue 11), which
     NumPy never warns of. Said only if no equation that left its domain (log(0)) says it better; an overflow from
-    finite data NumPy says itself ('overflow encountered'), and a NaN value's NaN gradient needs no word."""
+    finite data NumPy says itself ('overflow encountered'), and a NaN value's NaN gradient needs no word, unless
+    no input is NaN and a constant is (`_say_nan_constant`)."""
     if isinstance(loss, list):  # (a Jacobian's, Hessian's or JVP's outputs: their first infinite entry, if any)
-        inf = [np.ravel(o)[np.isinf(np.ravel(o))] for o in loss if not isinstance(o, Traced)]
-        loss = next((v[0] for v in inf if v.size), None)
-    if loss is None or not (np.ndim(loss) == 0 and np.isinf(loss)):
+        flat = [np.ravel(o) for o in loss if not isinstance(o, Traced)]
+        loss = next((v[np.isinf(v)][0] for v in flat if np.isinf(v).any()), None)
+        if loss is None and any(np.isnan(v).any() for v in flat):
+            loss = np.nan
+    if loss is None or np.ndim(loss) != 0:
+        return
+    if np.isnan(loss):
+        _say_nan_constant(graph, xs)
+        return
+    if not np.isinf(loss):
         return
     data = [x for x in xs if not isinstance(x, Traced)]
     data += [a.value for e in graph.eqns for a in e.args if isinstance(a, Const) and not isinstance(a.value, Traced)]
@@ -193,6 +201,27 @@ def _say_infinite_value(graph: Graph, xs, loss) -> None:
             f"the function's value is {float(loss)} (from an infinite input or constant): there is no derivative "
             "at an infinite value, so its derivative there is NaN (where it has a limit there, take it yourself)",
         )
+
+
+def _say_nan_constant(graph: Graph, xs) -> None:
+    """A DomainWarning where f's value is NaN, no input is, and a constant of the graph is: a constant f computed
+    outside its op's domain before the trace saw it (x + np.sqrt(-1.0): sqrt of a number, no equation) is NaN
+    without a word, NumPy's own warning being the trace's to note (issue 11: a NaN value and gradient, unsaid)."""
+    for x in xs:
+        if not isinstance(x, Traced) and np.asarray(x).dtype.kind in "fc" and np.isnan(x).any():
+            return  # (a NaN input's NaN needs no word)
+    for e in graph.eqns:
+        for a in e.args:
+            if isinstance(a, Const) and not isinstance(a.value, Traced):
+                v = np.asarray(a.value)
+                if v.dtype.kind in "fc" and np.isnan(v).any():
+                    warn_domain_unplaced(
+                        "(value)",
+                        f"the function's value is NaN from a NaN constant in `{str(e).split(' : ')[0]}` (no input is "
+                        "NaN): a constant f computed outside its op's domain (np.sqrt(-1.0), np.log(-1.0) of numbers, "
+                        "before the trace sees them) is NaN, and so is the derivative",
+                    )
+                    return
 
 
 def _own(values, graph: Graph, inputs=()):

@@ -89,6 +89,8 @@ def parse_at(text: str | dict | None) -> dict:
             )
         try:
             v = float(value)
+        except OverflowError:  # (a JSON integer past float64's range: Python's "int too large to convert to float")
+            v = math.inf
         except (TypeError, ValueError):
             raise ExploreError(
                 f"{name} = {_clip(value)!r} is not a number (the explorer's variables are scalars)"

@@ -468,6 +468,9 @@ def load_dataset(
         raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(DATASETS)}")
     name = name.lower()
     f = _check_fraction(test_fraction)
+    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        # (seed="a" was NumPy's "SeedSequence expects int or sequence of ints for entropy not a")
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     source = _SOURCES[name]
     accepted = [p for p in inspect.signature(source).parameters if p != "seed"]
     unknown = sorted(set(kwargs) - set(accepted))

@@ -252,6 +252,11 @@ def _check_arguments(
             f"data must be a difflab.nn.Dataset (nn.load_dataset(name), or nn.Dataset(name, X_train, y_train, "
             f"X_test, y_test) for arrays of your own), got {type(data).__name__}"
         )
+    if isinstance(optimizer, type):  # (optimizer=nn.SGD: "SGD.init() missing 1 required positional argument")
+        raise TypeError(
+            f"optimizer must be an optimizer object, got the class {optimizer.__name__}: make one, such as "
+            f"{optimizer.__name__}(lr=0.01)"
+        )
     if optimizer is not None and not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise TypeError(
             f"optimizer must be an optimizer object such as difflab.nn.Adam(lr=0.01), SGD or Momentum, got "

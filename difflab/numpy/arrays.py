@@ -109,6 +109,9 @@ def expand_dims(x, axis):
     """
     s = list(shape(x))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)  # NumPy's tuple (was a bare TypeError)
+    for a in axes:  # (int(1.5) was axis 1, silently, where NumPy refuses)
+        if isinstance(a, (bool, _np.bool_)) or not isinstance(a, (int, _np.integer)):
+            raise TypeError(f"expand_dims: axis must be an int or a tuple of ints, got {axis!r}")
     n = len(s) + len(axes)
     at = sorted(int(a) % n for a in axes if -n <= a < n)
     if len(at) != len(axes) or len(set(at)) != len(at):
@@ -180,9 +183,12 @@ def asarray(x, dtype=None):
     array([1., 2.])
     """
     if isinstance(x, _Traced):
-        return x
+        # (a dtype is honoured as NumPy's: asarray(x, dtype=int) of a traced x was x itself, its floats and their
+        # derivative kept where NumPy's int(x) has none)
+        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     if isinstance(x, (list, tuple)) and _contains_traced(x):
-        return stack([asarray(v) for v in x])
+        x = stack([asarray(v) for v in x])
+        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     return _np.asarray(x, dtype=dtype if dtype is not None else None)
 
 
@@ -192,7 +198,9 @@ def array(x, dtype=None):
     >>> array([1.0, 2.0])
     array([1., 2.])
     """
-    return _fresh(x) if isinstance(x, _Traced) else asarray(x, dtype)
+    if isinstance(x, _Traced):
+        return _fresh(x) if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+    return asarray(x, dtype)
 
 
 def _contains_traced(x) -> bool:
@@ -270,7 +278,9 @@ def _stacking(fn, name=""):
 def _in_range(axis, n: int) -> int:
     """NumPy's one axis of an n-dimensional array as a non-negative int; NumPy's AxisError (a ValueError and an
     IndexError) where it is out of range (`axis % n` wrapped np.diff(A, axis=2) to axis 0 of a matrix, silently,
-    and divided by zero for a 0-d array)."""
+    and divided by zero for a 0-d array); a float is NumPy's TypeError (1.5 passed the range test and was axis 1)."""
+    if type(axis) is not int and not isinstance(axis, (int, _np.integer)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
     if not -n <= axis < n:
         raise _np.exceptions.AxisError(int(axis), n)
     return int(axis) % n

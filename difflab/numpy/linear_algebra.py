@@ -65,6 +65,8 @@ def vdot(a, b):
     >>> float(vdot(_np.ones((2, 2)), _np.ones((2, 2))))
     4.0
     """
+    if math.prod(shape(a)) != math.prod(shape(b)):  # (ravel's product broadcast a scalar or a 1-vector, silently)
+        raise ValueError(f"numpy.vdot: a of shape {shape(a)} and b of shape {shape(b)} differ in size")
     a = _ops.conj(a) if _ops.is_complex(a) else a
     return sum(ravel(a) * ravel(b))
 
@@ -97,16 +99,32 @@ def tensordot(a, b, axes=2):
     (2, 4)
     """
     if isinstance(axes, (int, _np.integer)):
+        if axes > builtins.min(ndim(a), ndim(b)):  # (was "axis 1 is out of bounds for array of dimension 1", unnamed)
+            raise ValueError(
+                f"tensordot: axes={axes} sums over a's last {axes} axes and b's first {axes}, but a has shape "
+                f"{shape(a)} and b {shape(b)}"
+            )
         axes_a, axes_b = list(range(ndim(a) - axes, ndim(a))), list(range(axes))
-    else:
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
         axes_a, axes_b = axes
         axes_a = [axes_a] if isinstance(axes_a, (int, _np.integer)) else list(axes_a)
         axes_b = [axes_b] if isinstance(axes_b, (int, _np.integer)) else list(axes_b)
+    else:  # (axes=1.5 was "cannot unpack non-iterable float object")
+        raise TypeError(f"tensordot: axes must be an int or a pair of axis lists (a's, b's), got {axes!r}")
     axes_a = [_in_range(x, ndim(a)) for x in axes_a]
     axes_b = [_in_range(x, ndim(b)) for x in axes_b]
+    sa, sb = shape(a), shape(b)
+    # NumPy's checks: the summed axes pair up one to one, of equal lengths (a's (2, 3) against b's (3, 2) over both
+    # axes passed the one reshape to (6,) each and summed mismatched pairs: a number where NumPy refuses)
+    if len(set(axes_a)) != len(axes_a) or len(set(axes_b)) != len(axes_b):
+        raise ValueError(f"tensordot: duplicate axes in {axes!r}")
+    if len(axes_a) != len(axes_b) or any(sa[i] != sb[j] for i, j in zip(axes_a, axes_b)):
+        raise ValueError(
+            f"tensordot: shape-mismatch for sum: a's axes {tuple(axes_a)} have lengths {tuple(sa[i] for i in axes_a)}, "
+            f"b's axes {tuple(axes_b)} lengths {tuple(sb[j] for j in axes_b)} (a of shape {sa}, b of shape {sb})"
+        )
     free_a = [i for i in range(ndim(a)) if i not in axes_a]
     free_b = [i for i in range(ndim(b)) if i not in axes_b]
-    sa, sb = shape(a), shape(b)
     k = math.prod(sa[i] for i in axes_a)
     a2 = reshape(transpose(a, free_a + axes_a), (math.prod(sa[i] for i in free_a), k))
     b2 = reshape(transpose(b, axes_b + free_b), (k, math.prod(sb[i] for i in free_b)))
@@ -400,6 +418,13 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> vecdot(_np.ones((2, 3)), _np.arange(3.0)).tolist()
     [3.0, 3.0]
     """
+    # NumPy's core dimension: both have the summed axis, of one length (the product broadcast a scalar or a
+    # length-1 axis against it: a sum where NumPy refuses)
+    if ndim(x1) == 0 or ndim(x2) == 0 or shape(x1)[_in_range(axis, ndim(x1))] != shape(x2)[_in_range(axis, ndim(x2))]:
+        raise ValueError(
+            f"numpy.vecdot: the summed axis {axis} must be in both arguments with one length, got shapes "
+            f"{shape(x1)} and {shape(x2)}"
+        )
     x1 = _ops.conj(x1) if _ops.is_complex(x1) else x1
     return sum(x1 * x2, axis=axis)
 

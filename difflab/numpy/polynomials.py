@@ -26,6 +26,16 @@ from .linear_algebra import _lstsq
 from .statistical import convolve
 
 
+def _coefficients_1d(p, name):
+    """A polynomial's coefficients as a 1-D array (a number: one coefficient); more axes are refused, as NumPy's
+    polymul refuses them ("Polynomial must be 1d only"): ravel flattened a matrix into one long polynomial, a
+    result of another shape than NumPy's polyadd or polyder of it, silently."""
+    p = asarray(p)
+    if ndim(p) > 1:
+        raise ValueError(f"numpy.{name}: a polynomial's coefficients are one 1-D array, got shape {shape(p)}")
+    return ravel(p)
+
+
 def _poly_pad(p, n):
     """p (1-D) with zeros in front, to length n."""
     return p if shape(p)[0] == n else concatenate([_np.zeros(n - shape(p)[0]), p])
@@ -37,7 +47,7 @@ def polyadd(a1, a2):
     >>> polyadd(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
     [1.0, 1.0, 2.0]
     """
-    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    a1, a2 = _coefficients_1d(a1, "polyadd"), _coefficients_1d(a2, "polyadd")
     n = builtins.max(shape(a1)[0], shape(a2)[0])
     return _poly_pad(a1, n) + _poly_pad(a2, n)
 
@@ -48,7 +58,7 @@ def polysub(a1, a2):
     >>> polysub(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
     [-1.0, 1.0, 2.0]
     """
-    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    a1, a2 = _coefficients_1d(a1, "polysub"), _coefficients_1d(a2, "polysub")
     n = builtins.max(shape(a1)[0], shape(a2)[0])
     return _poly_pad(a1, n) - _poly_pad(a2, n)
 
@@ -59,7 +69,7 @@ def polymul(a1, a2):
     >>> polymul(_np.array([1.0, 1.0]), _np.array([1.0, -1.0])).tolist()
     [1.0, 0.0, -1.0]
     """
-    return convolve(ravel(asarray(a1)), ravel(asarray(a2)))
+    return convolve(_coefficients_1d(a1, "polymul"), _coefficients_1d(a2, "polymul"))
 
 
 def polydiv(u, v):
@@ -100,7 +110,7 @@ def polyder(p, m=1):
     """
     if m < 0:
         raise ValueError("numpy.polyder: the order of derivative must be positive (see polyint)")
-    p = ravel(asarray(p))
+    p = _coefficients_1d(p, "polyder")
     for _ in range(int(m)):
         n = shape(p)[0] - 1
         p = p[:-1] * _np.arange(n, 0, -1.0) if n > 0 else p * 0.0
@@ -119,7 +129,7 @@ def polyint(p, m=1, k=None):
     ks = [0.0] * int(m) if k is None else [k] * int(m) if ndim(k) == 0 else list(k)
     if len(ks) < m:
         raise ValueError("numpy.polyint: k must be a scalar or a sequence of length m")
-    p = ravel(asarray(p))
+    p = _coefficients_1d(p, "polyint")
     for step in range(int(m)):
         top = p / _np.arange(shape(p)[0], 0, -1.0)
         p = concatenate([top, reshape(asarray(ks[step]) * 1.0, (1,))])

@@ -81,6 +81,9 @@ def round(a, decimals=0, out=None):
     [0.5, 1.5, 2.35]
     """
     _no_out("round", out)
+    if isinstance(decimals, (bool, _np.bool_)) or not isinstance(decimals, (int, _np.integer)):
+        # (int(decimals) rounded to 1 digit for decimals=1.5, where NumPy refuses)
+        raise TypeError(f"numpy.round: decimals must be an int, got {decimals!r}")
     decimals = int(decimals)
     if decimals == 0:
         return _ops.rint(a)
@@ -467,6 +470,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
     2.0
     """
+    if out is not None:  # (said here: nanquantile's own refusal named nanquantile)
+        raise ValueError("nanpercentile takes no out= (difflab's results are new arrays)")
     q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
     return nanquantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
@@ -477,6 +482,8 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
     2.5
     """
+    if out is not None:  # (said here: nanquantile's own refusal named nanquantile)
+        raise ValueError("nanmedian takes no out= (difflab's results are new arrays)")
     with _library_constants():  # (NumPy's median of a float32 a is float32)
         return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 

@@ -29,7 +29,7 @@ from ..ops.complexes import imag_part
 from ..ops.reductions import _sum_front as _sum
 from ..ops.shape import _reshape_front as _reshape
 from ..ops.shape import _stack_front as _stack
-from .arrays import _value, asarray, ndim, shape
+from .arrays import _in_range, _value, asarray, ndim, shape
 from .linear_algebra import _lstsq
 from .polynomials import _check_distinct, _peek, _repeated_nan, _series_value
 from .shapes import moveaxis, take_along_axis
@@ -93,7 +93,7 @@ def _der(sub):
         if not _traced(c) and not (isinstance(c, (list, tuple)) and _traced(*c)):
             return npder(c, m, scl, axis)
         c, scl = _coefficients(c), _constant(scl, "the scale scl")
-        axis = int(axis) % ndim(c)
+        axis = _in_range(axis, ndim(c))
         return _along(npder(_np.eye(shape(c)[axis]), m, scl, axis=0), c, axis)
 
     return der
@@ -106,7 +106,7 @@ def _int(sub):
         if not _traced(c, k) and not any(isinstance(v, (list, tuple)) and _traced(*v) for v in (c, k)):
             return npint(c, m, k, lbnd, scl, axis)
         c, lbnd, scl = _coefficients(c), _constant(lbnd, "the lower bound lbnd"), _constant(scl, "the scale scl")
-        axis = int(axis) % ndim(c)
+        axis = _in_range(axis, ndim(c))
         n = shape(c)[axis]
         out = _along(npint(_np.eye(n), m, [], lbnd, scl, axis=0), c, axis)
         traced_k = _traced(k) or isinstance(k, (list, tuple)) and _traced(*k)

@@ -125,8 +125,11 @@ def roll(a, shift, axis=None):
     """
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape(a))
-    shifts = (shift,) if isinstance(shift, (int, _np.integer)) else tuple(shift)
+    shifts = (shift,) if _np.ndim(shift) == 0 else tuple(_np.ravel(shift))
     axes = (axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis)
+    if not all(_whole(v) for v in shifts):  # (1.5 was "'float' object is not iterable", a float array's a getitem's)
+        raise TypeError(f"numpy.roll: shift must be an int or a sequence of ints, got {shift!r}")
+    shifts = shifts or (0,)  # (NumPy's roll by an empty sequence: no shift; it divided by zero)
     if len(shifts) != len(axes) and 1 not in (len(shifts), len(axes)):
         raise ValueError(f"shape mismatch: numpy.roll's shift {shift!r} and axis {axis!r} cannot be broadcast together")
     k = builtins.max(len(shifts), len(axes))  # (NumPy broadcasts them: roll(x, (1, 2), axis=0) shifts by 3)
@@ -245,14 +248,33 @@ def _gather_by_traced(arr, indices, axis):
     return _sorting.gather_along(arr, indices, axis=axis)
 
 
+def _whole(v) -> bool:
+    return isinstance(v, (int, _np.integer)) and not isinstance(v, (bool, _np.bool_))
+
+
 def _split_points(n, indices_or_sections, exact):
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
+    if _whole(indices_or_sections):  # (a NumPy integer too: it was read as a list of indices)
+        k = int(indices_or_sections)
+        if k <= 0:  # (-1 gave no pieces, 0 "integer modulo by zero")
+            raise ValueError(f"numpy.split: the number of sections must be larger than 0, got {k}")
         if exact and n % k:
             raise ValueError("array split does not result in an equal division")
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
         return list(itertools.accumulate([0] + sizes))
-    return [0] + [int(i) for i in indices_or_sections] + [n]
+    points = list(indices_or_sections) if _np.ndim(indices_or_sections) == 1 else None
+    if points is None or not all(_whole(i) for i in points):  # (int() truncated 1.5 and a float array's entries)
+        raise TypeError(
+            f"numpy.split: indices_or_sections must be an int (the number of sections) or a 1-D sequence of int "
+            f"indices, got {indices_or_sections!r}"
+        )
+    return [0] + [int(i) for i in points] + [n]
+
+
+def _split_axis(ary, axis, least, name):
+    """The axis a split cuts, NumPy's refusal (not "tuple index out of range") where `ary` has too few axes."""
+    if ndim(ary) < least:
+        raise ValueError(f"numpy.{name} only works on arrays of {least} or more dimensions, got shape {shape(ary)}")
+    return _in_range(axis, ndim(ary))
 
 
 def array_split(ary, indices_or_sections, axis=0):
@@ -261,6 +283,7 @@ def array_split(ary, indices_or_sections, axis=0):
     >>> [p.shape for p in array_split(_np.ones(5), 2)]
     [(3,), (2,)]
     """
+    axis = _split_axis(ary, axis, 1, "array_split")
     pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False)
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
@@ -271,6 +294,7 @@ def split(ary, indices_or_sections, axis=0):
     >>> [p.shape for p in split(_np.ones(4), 2)]
     [(2,), (2,)]
     """
+    axis = _split_axis(ary, axis, 1, "split")
     pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True)
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
@@ -281,6 +305,7 @@ def hsplit(ary, indices_or_sections):
     >>> len(hsplit(_np.ones((2, 4)), 2))
     2
     """
+    _split_axis(ary, 0, 1, "hsplit")
     return split(ary, indices_or_sections, axis=1 if ndim(ary) > 1 else 0)
 
 
@@ -290,6 +315,7 @@ def vsplit(ary, indices_or_sections):
     >>> len(vsplit(_np.ones((4, 2)), 2))
     2
     """
+    _split_axis(ary, 0, 2, "vsplit")
     return split(ary, indices_or_sections, axis=0)
 
 
@@ -299,6 +325,7 @@ def dsplit(ary, indices_or_sections):
     >>> len(dsplit(_np.ones((1, 2, 4)), 2))
     2
     """
+    _split_axis(ary, 2, 3, "dsplit")
     return split(ary, indices_or_sections, axis=2)
 
 
@@ -467,7 +494,12 @@ def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, 
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
     # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis); constant_values and
     # end_values the same way
-    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
+    given_widths = _np.asarray(pad_width)
+    if given_widths.dtype.kind not in "iu":  # (dtype=int truncated 1.5 and True; NumPy: "must be of integral type")
+        raise TypeError(f"numpy.pad: pad_width must be of integral type, got {pad_width!r}")
+    if given_widths.size and given_widths.min() < 0:  # (was "negative dimensions are not allowed")
+        raise ValueError(f"numpy.pad: pad_width must be >= 0 (a width added on each side), got {pad_width!r}")
+    widths = _np.broadcast_to(given_widths.astype(int), (ndim(array), 2))
     if not _contains_traced([array, constant_values, end_values]):
         # NumPy's own: the padding cast to the array's dtype (an int array padded with 2.5 holds 2, its 'mean' rounded)
         kw = {"constant_values": constant_values} if mode == "constant" else {}
@@ -686,7 +718,9 @@ def resize(a, new_shape):
     >>> resize(_np.array([1.0, 2.0]), (3,))
     array([1., 2., 1.])
     """
-    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    new_shape = (new_shape,) if _np.ndim(new_shape) == 0 else tuple(new_shape)
+    if not all(_whole(d) and d >= 0 for d in new_shape):  # (-1 gave an empty array, True one entry, silently)
+        raise ValueError(f"numpy.resize: new_shape must be ints >= 0, got {new_shape!r}")
     n, size = math.prod(new_shape), math.prod(shape(a))
     if size == 0 or n == 0:
         return _np.zeros(new_shape) if size == 0 else reshape(ravel(a)[:0], new_shape)

@@ -86,9 +86,22 @@ def _safe_unit(x, out):
     return where(zero, 0.0, div(conj(x), where(zero, 1.0, out)))
 
 
-def _conj_front(x):
+def _more_arguments(op, numpy_fn, x, args, kwargs):
+    """A front of one array given more (np.abs(x, out=y), np.conj(x, where=m)): NumPy's own call where nothing is
+    traced; for a traced x the op's refusal naming out= (Python's named the front: "_abs_front() got an unexpected
+    keyword argument 'out'")."""
+    if not isinstance(x, Traced):
+        return numpy_fn(x, *args, **kwargs)
+    if args or "out" in kwargs:
+        op.too_many((x,) + args, keyword=not args)
+    raise TypeError(f"numpy.{numpy_fn.__name__} of a traced value takes no {', '.join(map(repr, kwargs))} argument")
+
+
+def _conj_front(x, *args, **kwargs):
     from .elementwise import real
 
+    if args or kwargs:
+        return _more_arguments(conj, np.conjugate, x, args, kwargs)
     return conj(x) if is_complex(x) else real(x)  # (conj of a real value: the identity, as before)
 
 
@@ -134,9 +147,11 @@ imag_part = defop(
 )
 
 
-def _abs_front(x):
+def _abs_front(x, *args, **kwargs):
     from .elementwise import abs
 
+    if args or kwargs:
+        return _more_arguments(abs, np.absolute, x, args, kwargs)
     return cabs(x) if is_complex(x) else abs(x)
 
 

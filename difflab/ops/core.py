@@ -1683,7 +1683,10 @@ def normalize_axes(x, axis):
     for a in axes:
         if not -n <= a < n:
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {n}")
-    return tuple(sorted(int(a) % n for a in axes))
+    normal = tuple(sorted(int(a) % n for a in axes))
+    if len(set(normal)) != len(normal):  # (NumPy's "repeated axis": np.flip(x, (0, 0)) flipped once, silently)
+        raise ValueError(f"axis {axis!r} names an axis twice (duplicate axes) of an array of dimension {n}")
+    return normal
 
 
 def normalize_axis(x, axis, fn: str) -> int:

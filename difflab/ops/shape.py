@@ -118,14 +118,47 @@ def _lists_stacked(arrays) -> tuple:
     return tuple(one(a) for a in arrays)
 
 
-def _stack_front(arrays, axis=0):
-    """Join arrays along a new axis, like `numpy.stack`.
+def _stack_front(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    """Join arrays along a new axis, like `numpy.stack` (its dtype too; no out=).
 
     >>> _stack_front([np.ones(2), np.zeros(2)], axis=1).shape
     (2, 2)
     """
+    if out is not None or dtype is not None:
+        return _stack_options(arrays, axis, out, dtype, casting)
     arrays = _lists_stacked(arrays)
-    return stack(*arrays, axis=int(axis) % (_ndim(arrays[0]) + 1))
+    n = _ndim(arrays[0]) + 1 if arrays else 1  # (the stacked array's dimension: axis counts in it)
+    if type(axis) is not int or not -n <= axis < n:  # (the common int axis in range: two tests, as int(axis) was)
+        axis = _stack_axis(axis, n)
+    return stack(*arrays, axis=axis % n)
+
+
+def _stack_axis(axis, n: int) -> int:
+    """np.stack's axis other than an int in range: a NumPy integer in range, else NumPy's refusal (`axis % n`
+    wrapped np.stack([a, b], axis=5) to another axis, silently, and int() truncated 1.5)."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"numpy.stack: axis must be an int, got {axis!r}")
+    if not -n <= axis < n:
+        raise np.exceptions.AxisError(
+            f"numpy.stack: axis {axis} is out of bounds for the stacked array of dimension {n}"
+        )
+    return int(axis)
+
+
+def _stack_options(arrays, axis, out, dtype, casting):
+    """np.stack's out= (refused by name: it was "_stack_front() got an unexpected keyword argument 'out'") and dtype=
+    (NumPy's casting rule, then the cast)."""
+    if out is not None:  # (the reductions' refusal, one message for every out=)
+        from .reductions import no_out
+
+        no_out("stack", out)
+    result = _stack_front(arrays, axis)
+    if not np.can_cast(result.dtype, dtype, casting):  # (NumPy's rule, a traced astype's too)
+        raise TypeError(
+            f"numpy.stack: cannot cast array data from {result.dtype!r} to {np.dtype(dtype)!r} according to the "
+            f"rule {casting!r}"
+        )
+    return result if np.dtype(dtype) == result.dtype else result.astype(dtype)
 
 
 # -- the strategies' builders: parameters drawn so that the call is valid ----------------------
