@@ -1,6 +1,8 @@
 """Sorting as a primitive: `sort` and `partition` along one axis, and the two linear ops their rules are made of;
 the index ops (argsort, argpartition, argmax...) recomputed at each call, and the gathers and scatters by their
-indices (gather_along, scatter_along, and put_along: a set-style scatter, the last write of a position kept).
+indices (gather_along, scatter_along, put_along: a set-style scatter, the last write of a position kept, and
+scatter_mul_along / scatter_min_along / scatter_max_along: every update of a position combined at once, JAX's
+scatter_mul/min/max).
 
 Why a primitive. Sorting by gathering with `argsort`'s permutation read from the values specialises the trace
 to that permutation: prepare and vmap could not reuse it at values in another order. The `sort` entry is one
@@ -60,6 +62,9 @@ __all__ = [
     "gather_along",
     "scatter_along",
     "put_along",
+    "scatter_mul_along",
+    "scatter_min_along",
+    "scatter_max_along",
 ]
 
 
@@ -1203,3 +1208,208 @@ searchsorted = defop(
     front=_searchsorted_front,
     strategy=_searchsorted_strategy,
 )
+
+
+# -- scatter_mul_along, scatter_min_along, scatter_max_along: every update of a position at once (JAX's scatter_mul,
+# scatter_min, scatter_max; x.at[i].multiply/.divide/.power/.min/.max) -----------------------------------------------
+# a combined along `axis` with each v entry at its idx position: out = a · Π v (the product of the entries landing
+# there, in index order, as NumPy's multiply.at and JAX's scatter_mul apply them), or min(a, v…), max(a, v…), an
+# idx of a's shape but along axis (K positions, repeats allowed), v broadcast to it. One equation whatever K and
+# however often a position repeats: prepare, vmap and jit reuse it at another index. Rules (difflab's own ops, so
+# they nest): the product's partial in v_j is a times the product of the OTHER entries at v_j's position (from the
+# product of the nonzero ones and their count of zeros: exact where v_j is 0); min and max split a tie evenly among
+# everything achieving the result, a included (JAX's scatter_min/max JVP: x.at[[0, 0]].min([1, 1]) at x[0] = 1 gives
+# each of the three 1/3). No derivative in idx (piecewise constant).
+
+
+def _combine_grids(a, idx, v, axis, name):
+    """The positions of idx's entries in a (idx wrapped to 0..n-1, NumPy's IndexError for one out of range), and v
+    broadcast to idx's shape."""
+    shape = _index_shape(np.shape(a), idx, axis)
+    grids = list(np.indices(shape, sparse=True))
+    grids[axis] = _wrapped(idx, np.shape(a)[axis], axis, name)
+    return tuple(np.broadcast_to(g, shape) for g in grids), np.broadcast_to(v, shape)
+
+
+def _combine_objects(a, idx, v, axis, name, kind):
+    """The combine on object arrays: each output entry with the entries that may land there (a number index: those
+    that do; a symbolic one: each under Eq(idx, i)): a product, or the even-split min/max `_tied`."""
+    sp = _sp()
+    a = np.array(a, dtype=object)
+    n = a.shape[axis]
+    shape = _index_shape(a.shape, idx, axis)
+    ib = np.broadcast_to(np.asarray(idx, dtype=object), shape)
+    vb = np.broadcast_to(np.asarray(v, dtype=object), shape)
+    landing: dict = {}
+    for pos in np.ndindex(shape):
+        k = ib[pos]
+        if _is_number(k):
+            at = pos[:axis] + (int(_wrapped(int(k), n, axis, name)),) + pos[axis + 1 :]
+            landing.setdefault(at, []).append((vb[pos], sp.true))
+            continue
+        for i in range(n):
+            hit = sp.Or(sp.Eq(k, i, evaluate=False), sp.Eq(k, i - n, evaluate=False))
+            landing.setdefault(pos[:axis] + (i,) + pos[axis + 1 :], []).append((vb[pos], hit))
+    for at, entries in landing.items():
+        if kind == "mul":
+            for w, hit in entries:
+                a[at] = a[at] * (w if hit is sp.true else sp.Piecewise((w, hit), (1, True), evaluate=False))
+        else:
+            a[at] = _tied([(a[at], sp.true)] + entries, kind)
+    return a
+
+
+def _tied(entries, kind):
+    """min (max) of the entries (value, present) present, its derivative split evenly among those achieving it: Σ_i
+    v_i/count over the v_i that are present and no worse than every other present one."""
+    sp = _sp()
+    better = (lambda p, q: sp.Le(p, q, evaluate=False)) if kind == "min" else (lambda p, q: sp.Ge(p, q, evaluate=False))
+    wins = [
+        sp.And(hit, *[sp.Or(sp.Not(h), better(w, u)) for j, (u, h) in enumerate(entries) if j != i])
+        for i, (w, hit) in enumerate(entries)
+    ]
+    count = sp.Add(*[sp.Piecewise((1, c), (0, True)) for c in wins])
+    return sp.Add(*[sp.Piecewise((w / count, c), (0, True)) for (w, _), c in zip(entries, wins)])
+
+
+def _combine_impl(kind):
+    ufunc = {"mul": np.multiply, "min": np.minimum, "max": np.maximum}[kind]
+    name = f"scatter_{kind}_along"
+
+    def impl(a, idx, v, axis):
+        if any(np.asarray(z).dtype == object for z in (a, idx, v)):
+            return _combine_objects(a, idx, v, axis, name, kind)
+        grids, vb = _combine_grids(a, idx, v, axis, name)
+        out = np.array(a, dtype=np.result_type(a, v), copy=True)
+        ufunc.at(out, grids, vb)  # (unbuffered: every entry of a repeated position, in index order)
+        return out
+
+    return impl
+
+
+def _full_index(v, idx):
+    """v broadcast to idx's shape (a rule's scatter_along takes a value of its index's shape)."""
+    return v if np.shape(v) == np.shape(idx) else v * np.ones(np.shape(idx))
+
+
+def _others_product(a, idx, v, axis):
+    """Per entry of idx: the product of the OTHER v entries landing at its position, exact where some are 0: the
+    product of the nonzero ones, over v_j where v_j is not 0, and 0 unless v_j is its position's only zero."""
+    where, equal = REGISTRY["where"], REGISTRY["equal"]
+    ones, n = np.ones(np.shape(a)), np.shape(a)[axis]
+    zero = equal(v, 0.0)
+    nonzero = _full_index(where(zero, 1.0, v), idx)
+    product = gather_along(scatter_mul_along(ones, idx, nonzero, axis=axis), idx, axis=axis)
+    zeros = gather_along(scatter_along(_full_index(where(zero, 1.0, 0.0), idx), idx, axis=axis, size=n), idx, axis=axis)
+    return where(zero, where(equal(zeros, 1.0), product, 0.0), where(equal(zeros, 0.0), product / nonzero, 0.0))
+
+
+def _mul_a(t, out, a, idx, v, axis):
+    """t times the product of each position's entries (a's partial: out / a, computed without dividing by a); strong
+    products: a zero tangent (cotangent) where an entry is NaN gives 0, as DESIGN's strong zeros."""
+    return REGISTRY["strong_mul"](t, scatter_mul_along(np.ones(np.shape(a)), idx, v, axis=axis))
+
+
+def _mul_v_jvp(t, out, a, idx, v, axis):
+    others = _others_product(a, idx, v, axis)
+    return REGISTRY["strong_mul"](
+        scatter_along(_full_index(t, idx) * others, idx, axis=axis, size=np.shape(a)[axis]), a
+    )
+
+
+def _mul_v_vjp(ct, out, a, idx, v, axis):
+    strong = REGISTRY["strong_mul"]
+    return strong(gather_along(strong(ct, a), idx, axis=axis), _others_product(a, idx, v, axis))
+
+
+def _tie_shares(out, a, idx, v, axis):
+    """(a's share, each v entry's hit, the count achieving each position's result): a tie split evenly."""
+    where, equal = REGISTRY["where"], REGISTRY["equal"]
+    hit = _full_index(where(equal(v, gather_along(out, idx, axis=axis)), 1.0, 0.0), idx)
+    kept = where(equal(a, out), 1.0, 0.0)
+    count = REGISTRY["maximum"](kept + scatter_along(hit, idx, axis=axis, size=np.shape(a)[axis]), 1.0)
+    return kept, hit, count
+
+
+def _extreme_a(t, out, a, idx, v, axis):
+    kept, _, count = _tie_shares(out, a, idx, v, axis)
+    return t * kept / count
+
+
+def _extreme_v_jvp(t, out, a, idx, v, axis):
+    _, hit, count = _tie_shares(out, a, idx, v, axis)
+    return scatter_along(_full_index(t, idx) * hit, idx, axis=axis, size=np.shape(a)[axis]) / count
+
+
+def _extreme_v_vjp(ct, out, a, idx, v, axis):
+    _, hit, count = _tie_shares(out, a, idx, v, axis)
+    return gather_along(ct / count, idx, axis=axis) * hit
+
+
+def _combine_batch(name):
+    def batch(batched, a, idx, v, axis):
+        a, idx, v = _broadcast_batch(batched, [a, idx, v])
+        if len(np.shape(v)) < len(np.shape(idx)):  # (a rule's scalar, batched: its batch axis leads)
+            v = _reshape(v, np.shape(v)[:1] + (1,) * (len(np.shape(idx)) - len(np.shape(v))) + np.shape(v)[1:])
+        return REGISTRY[name](a, idx, v, axis=_batch_axis(axis))
+
+    return batch
+
+
+def _combine_samples(rng):
+    return [
+        ((draw("real", (5,), rng), np.array([3, 0, 0, 4, -1, 0]), draw("real", (6,), rng)), {"axis": 0}),
+        ((draw("real", (3, 4), rng), np.array([[1, 3], [0, 0], [2, 1]]), draw("real", (3, 2), rng)), {"axis": 1}),
+        ((draw("real", (3, 2), rng), np.array([[2, 0], [2, 2]]), draw("real", (2, 2), rng)), {"axis": 0}),
+    ]
+
+
+def _tie_gaps(a, idx, v, axis):
+    """How far each v entry is from a tie: with a at its position, or with another entry landing there."""
+    grids, vb = _combine_grids(a, idx, v, axis, "scatter_min_along")
+    gap = np.abs(vb - np.asarray(a)[grids])
+    flat, vals = np.ravel_multi_index(grids, np.shape(a)).ravel(), vb.ravel()
+    same = (flat[:, None] == flat[None, :]) & ~np.eye(flat.size, dtype=bool)
+    pairs = np.where(same, np.abs(vals[:, None] - vals[None, :]), np.inf).min(axis=1, initial=np.inf)
+    return np.minimum(gap.ravel(), pairs)
+
+
+scatter_mul_along = defop(
+    "scatter_mul_along",
+    _combine_impl("mul"),
+    jvp=(_mul_a, None, _mul_v_jvp),
+    vjp=(_mul_a, None, _mul_v_vjp),
+    samples=_combine_samples,
+    batch=_combine_batch("scatter_mul_along"),
+    strategy=_put_strategy,
+    domain=("real", "integer", "real"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="a times every v entry written at its integer index's position along axis (a repeated position: the product "
+    "of its entries; JAX's scatter_mul, x.at[i].multiply/.divide/.power); no derivative in the index",
+)
+
+
+def _extreme_entry(kind):
+    name = f"scatter_{kind}_along"
+    return defop(
+        name,
+        _combine_impl(kind),
+        jvp=(_extreme_a, None, _extreme_v_jvp),
+        vjp=(_extreme_a, None, _extreme_v_vjp),
+        samples=_combine_samples,
+        batch=_combine_batch(name),
+        strategy=_put_strategy,
+        kink=_tie_gaps,
+        analytic=False,
+        domain=("real", "integer", "real"),
+        internal=True,
+        sympy_complex=False,
+        doc=f"the {kind}imum of a and every v entry written at its integer index's position along axis (JAX's "
+        f"scatter_{kind}, x.at[i].{kind}); a tie split evenly among all achieving it; no derivative in the index",
+    )
+
+
+scatter_min_along = _extreme_entry("min")
+scatter_max_along = _extreme_entry("max")
