@@ -1029,7 +1029,7 @@ class _AtIndex:
             return self._moded(mode, None, lambda at: at._combined(method, values, {}))
         x, where = self._x, self._where(method)
         values = _value_of(values)
-        _check_dtype(x, values, where)
+        _check_dtype(x, np.true_divide(np.ones((), x.dtype), 1) if method == "divide" else values, where)
         if isinstance(self._idx, Traced):
             axis, found = self._axis, _along(x, self._idx, values, self._axis, where)
             if found is None:
@@ -1048,7 +1048,8 @@ class _AtIndex:
         elif method == "multiply":
             out = ops.scatter_mul_along(y, idx, v, axis=axis)
         else:
-            product = ops.scatter_mul_along(np.ones(tuple(y.shape)), idx, v, axis=axis)
+            kind = np.result_type(x.dtype, v.dtype if hasattr(v, "dtype") else np.result_type(v))
+            product = ops.scatter_mul_along(np.ones(tuple(y.shape), kind), idx, v, axis=axis)
             if method == "divide":
                 out = y / product
             else:  # (x ** 1 where nothing lands, its base made 1 there: no log of an untouched x ≤ 0 in the rules)
@@ -1056,7 +1057,7 @@ class _AtIndex:
 
                 ones = np.ones(np.shape(v)) if isinstance(idx, np.ndarray) else dnp.ones_like(v, dtype=float)
                 touched = ops.scatter_along(ones, idx, axis=axis, size=y.shape[axis]) > 0.5
-                out = dnp.where(touched, dnp.where(touched, y, 1.0) ** product, y)
+                out = dnp.where(touched, dnp.where(touched, y, np.ones((), y.dtype)) ** product, y)
         return out if back is None else _reshape_front(out, back)
 
     def _elementwise(self, method, fn, values, kwargs):

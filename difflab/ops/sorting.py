@@ -1365,13 +1365,16 @@ def _combine_samples(rng):
 
 
 def _tie_gaps(a, idx, v, axis):
-    """How far each v entry is from a tie: with a at its position, or with another entry landing there."""
+    """How far each output entry is from a tie (out's shape): the least gap between a there and an entry landing
+    there, or between two entries landing there (inf where none lands)."""
     grids, vb = _combine_grids(a, idx, v, axis, "scatter_min_along")
-    gap = np.abs(vb - np.asarray(a)[grids])
+    gap = np.abs(np.real(vb - np.asarray(a)[grids]))  # (complex values: the pick changes where real parts cross)
     flat, vals = np.ravel_multi_index(grids, np.shape(a)).ravel(), vb.ravel()
     same = (flat[:, None] == flat[None, :]) & ~np.eye(flat.size, dtype=bool)
-    pairs = np.where(same, np.abs(vals[:, None] - vals[None, :]), np.inf).min(axis=1, initial=np.inf)
-    return np.minimum(gap.ravel(), pairs)
+    pairs = np.where(same, np.abs(np.real(vals[:, None] - vals[None, :])), np.inf).min(axis=1, initial=np.inf)
+    out = np.full(np.shape(a), np.inf)
+    np.minimum.at(out, grids, np.minimum(gap, pairs.reshape(gap.shape)))
+    return out
 
 
 scatter_mul_along = defop(
@@ -1405,6 +1408,7 @@ def _extreme_entry(kind):
         analytic=False,
         domain=("real", "integer", "real"),
         internal=True,
+        complex=True,  # (NumPy's lexicographic order, as maximum's and minimum's; the derivative follows the pick)
         sympy_complex=False,
         doc=f"the {kind}imum of a and every v entry written at its integer index's position along axis (JAX's "
         f"scatter_{kind}, x.at[i].{kind}); a tie split evenly among all achieving it; no derivative in the index",
