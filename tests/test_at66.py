@@ -193,3 +193,19 @@ def test_fill_defaults_default_error_and_promise_checked():
         p(x)
     with pytest.raises(ValueError, match="mode must be one of"):
         dl.grad(lambda x: np.sum(x.at[0].set(1.0, mode="wrap")))(x)
+
+
+def test_complex_and_integer_targets_as_before():
+    """The new ops keep what main's rounds did: .max of complex values by NumPy's lexicographic order (its derivative
+    following the pick), .power of an integer array integer, .divide into one refused as .set's cast."""
+    x = onp.array([1.0, 2.0, 3.0])
+
+    def cmax(x):
+        return np.sum(np.abs((x * (1 + 1j)).at[onp.array([0, 0])].max(onp.array([2 + 0j, 1 + 5j]))))
+
+    assert float(dl.jit(cmax)(x)) == pytest.approx(9.071067811865476, rel=1e-12)  # |1+5j| + |2+2j| + |3+3j|
+    onp.testing.assert_allclose(dl.grad(cmax)(x), [0.0, 2**0.5, 2**0.5], rtol=1e-12)
+    ints = dl.jit(lambda x: (np.argsort(x) + 2).at[onp.array([0, 0, 1])].power(onp.array([2, 3, 2])))(x)
+    assert ints.dtype.kind == "i" and ints.tolist() == [64, 9, 4]
+    with pytest.raises(dl.UnsupportedOperationError, match="stores float64 values into a traced int64"):
+        dl.jit(lambda x: (np.argsort(x) + 2).at[onp.array([0])].divide(3))(x)
