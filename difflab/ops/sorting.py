@@ -1260,16 +1260,99 @@ def _combine_objects(a, idx, v, axis, name, kind):
 
 
 def _tied(entries, kind):
-    """min (max) of the entries (value, present) present, its derivative split evenly among those achieving it: Σ_i
-    v_i/count over the v_i that are present and no worse than every other present one."""
+    """min (max) of the entries (value, present) present, as `tied_extreme(code, a, w_1, ...)`: an entry not
+    present is +oo (-oo), so it never wins, and the derivative in each argument is `tie_share`, 1/count where it
+    achieves the result (count: how many do), else 0. One name per position keeps the expression linear in the
+    entries (a sum over winners under conditions was cubic, and a symbolic Hessian of 20 entries never ended)."""
     sp = _sp()
-    better = (lambda p, q: sp.Le(p, q, evaluate=False)) if kind == "min" else (lambda p, q: sp.Ge(p, q, evaluate=False))
-    wins = [
-        sp.And(hit, *[sp.Or(sp.Not(h), better(w, u)) for j, (u, h) in enumerate(entries) if j != i])
-        for i, (w, hit) in enumerate(entries)
-    ]
-    count = sp.Add(*[sp.Piecewise((1, c), (0, True)) for c in wins])
-    return sp.Add(*[sp.Piecewise((w / count, c), (0, True)) for (w, _), c in zip(entries, wins)])
+    far = sp.oo if kind == "min" else -sp.oo
+    args = [w if hit is sp.true else sp.Piecewise((w, hit), (far, True), evaluate=False) for w, hit in entries]
+    return _tied_fn()(sp.Integer(int(kind == "max")), *args)
+
+
+def _np_extreme(code, *xs):
+    xs = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs])
+    return (np.maximum if int(code) else np.minimum).reduce(np.stack(xs), axis=0)
+
+
+def _py_extreme(code, *xs):
+    xs = [float(x) for x in xs]
+    return float("nan") if any(x != x for x in xs) else (builtins.max if int(code) else builtins.min)(xs)
+
+
+def _np_share(code, i, *xs):
+    xs = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs])
+    best = (np.maximum if int(code) else np.minimum).reduce(np.stack(xs), axis=0)
+    count = builtins.sum((x == best) * 1.0 for x in xs)
+    return np.where(xs[int(i)] == best, 1.0 / np.maximum(count, 1.0), 0.0)
+
+
+def _py_share(code, i, *xs):
+    xs = [float(x) for x in xs]
+    best = _py_extreme(code, *xs)
+    return 1.0 / builtins.sum(1 for x in xs if x == best) if xs[int(i)] == best else 0.0
+
+
+def _share_of_numbers(cls, code, i, *xs):
+    if all(a.is_Number for a in (code, i, *xs)):
+        return _sp().Rational(1, 1) * _sp().nsimplify(_py_share(code, i, *xs))
+    return None
+
+
+def _share_fn():
+    sp = _sp()
+    return sympy_function(
+        "tie_share",
+        _np_share,
+        lambda args, i: sp.Integer(0),
+        _py_share,
+        _py_share,
+        methods={"eval": classmethod(_share_of_numbers)},
+    )
+
+
+def _tied_of_numbers(cls, code, *xs):
+    """tied_extreme's `eval`: an entry known absent (the far infinity) dropped, one left itself, numbers their
+    min (max); else None (unevaluated)."""
+    sp = _sp()
+    kept = [x for x in xs if x != (-sp.oo if int(code) else sp.oo)]
+    if len(kept) == 1:
+        return kept[0]
+    if all(x.is_Number for x in kept):
+        return sp.nan if any(x is sp.nan for x in kept) else (sp.Max if int(code) else sp.Min)(*kept)
+    return cls(code, *kept) if len(kept) < len(xs) else None
+
+
+def _tied_fn():
+    sp = _sp()
+    return sympy_function(
+        "tied_extreme",
+        _np_extreme,
+        lambda args, i: sp.Integer(0) if i == 0 else _share_fn()(args[0], sp.Integer(i - 1), *args[1:]),
+        _py_extreme,
+        _py_extreme,
+        methods={"eval": classmethod(_tied_of_numbers)},
+    )
+
+
+def _tied_of(code, *xs):
+    """tied_extreme with difflab's ops (a derivative of a symbolic derivative runs it on traced values): the
+    registry's scatter_min_along (max) of the first into one position, the others all landing there."""
+    op = scatter_max_along if int(code) else scatter_min_along
+    rest = REGISTRY["stack"](*xs[1:], axis=0)
+    first = REGISTRY["reshape"](xs[0], shape=(1,))
+    return REGISTRY["reshape"](op(first, np.zeros(len(xs) - 1, dtype=np.intp), rest, axis=0), shape=())
+
+
+def _share_of(code, i, *xs):
+    """tie_share with difflab's ops: 1/count where xs[i] achieves the extreme."""
+    best = _tied_of(code, *xs)
+    count = builtins.sum(REGISTRY["equal"](x, best) * 1.0 for x in xs)
+    return REGISTRY["equal"](xs[int(i)], best) * 1.0 / REGISTRY["maximum"](count, 1.0)
+
+
+SYMPY_TRACED["tied_extreme"] = _tied_of
+SYMPY_TRACED["tie_share"] = _share_of
 
 
 def _combine_impl(kind):
