@@ -37,14 +37,16 @@ repeating the values; each refuses where NumPy's views would see the write, or N
 
 JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
-a fresh tracer, so views and families do not enter. As JAX's, .add accumulates at a position an integer
-index repeats (np.add.at); the others apply once per repetition, in order (np.multiply.at, np.maximum.at):
-round by round over each position's k-th occurrence, each round an update of distinct positions. A traced
-integer index (`x.at[i]`, `x.at[:, i]`, i from np.argsort / np.argmax) is recorded for every method, not read:
-.set as put_along, .add as scatter_along, .get as a gather, and the others (`_applied_along`, an index of at
-most 16 positions) with each position's occurrence rank computed from i at every call, one round per rank.
-Every axis indexed by traced indices and ints (`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat
-elements at Σ i_d·stride_d, a component out of its axis's range made the position y.size. An index out of range raises NumPy's IndexError (JAX drops such updates and clamps .get).
+a fresh tracer, so views and families do not enter. As JAX's, every update of a position an integer index repeats
+is applied (.set: the last). .add is scatter_add (scatter_along by a traced index); .multiply/.min/.max are one
+equation of the registry's scatter_mul_along/scatter_min_along/scatter_max_along whatever the index (constant or
+traced, of any length: not read, so prepare, vmap and jit reuse the trace), .divide and .power JAX's x / Π v and
+x ** Π v; .set by a traced index is put_along, .get a gather. .apply(f) applies f once per repetition, in order, in
+rounds (`_applied_along`: a traced index of at most 16 positions recorded, each position's occurrence rank computed
+from it at every call; a longer one read, the trace specialised). Every axis indexed by traced indices and ints
+(`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat elements at Σ i_d·stride_d, a component out of its
+axis's range made the position y.size. An index out of range raises NumPy's IndexError unless JAX's mode= is given
+("fill" and "clip" for .get, "drop" and "clip" for updates: `_AtIndex`'s docstring says why and how).
 """
 
 from __future__ import annotations
@@ -795,9 +797,8 @@ class At:
 
     def __getitem__(self, idx):
         axis = index_axis(self._x, idx) if self._x.shape else None
-        flat = flat_index(self._x, idx) if axis is None else None
-        if flat is not None:  # (x.at[i, j] by two traced integer indices: x's flat elements at i·n + j)
-            return _AtFlat(self._x, flat, self._index, idx)
+        if axis is None and _flat_indexed(self._x, idx):  # (x.at[i, j] by two traced integer indices: x's flat i·n + j)
+            return _AtFlat(self._x, idx, self._index)
         if axis is not None:  # (x.at[i], x.at[:, i] by argsort's i: kept traced, recorded, not specialised)
             return _AtIndex(self._x, idx if isinstance(idx, Traced) else idx[axis], self._index, axis, idx)
         return _AtIndex(self._x, self._index(idx))
@@ -805,29 +806,111 @@ class At:
 
 _HINTS = ("indices_are_sorted", "unique_indices")
 
+#: JAX's out-of-bounds modes (jax.numpy.ndarray.at, lax.GatherScatterMode)
+_MODES = ("promise_in_bounds", "clip", "drop", "fill")
+
+
+def _mode_of(method: str, mode):
+    """JAX's mode= as what it does here: None (NumPy's IndexError for an index out of range: not given, or JAX's
+    "promise_in_bounds", the promise checked), "clip" (an index clamped into range, after NumPy's negative positions),
+    or "fill" (.get: fill_value where out of range) / "drop" (an update out of range dropped)."""
+    if mode is None:
+        return None
+    if mode not in _MODES:
+        raise ValueError(f"x.at[...].{method}(...): mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+    if mode == "promise_in_bounds":
+        return None
+    if method == "get":
+        return "clip" if mode == "clip" else "fill"
+    return "clip" if mode == "clip" else "drop"
+
+
+def _fill_default(dtype):
+    """JAX's fill_value where none is given: NaN for inexact types, else the type's smallest (signed) or largest
+    (unsigned) value, True for booleans."""
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
+
+
+def _moded_index(shape: tuple, idx: tuple, mode: str):
+    """A constant index with JAX's mode applied to its integer components (NumPy's negative positions first): clip
+    clamps each into its axis; fill/drop makes each out of range the position n, one past its axis (padded there by
+    the caller). Returns the index and the axes padded."""
+    consumed = sum(np.ndim(i) if np.asarray(i).dtype == bool else 1 for i in idx if i is not None and i is not Ellipsis)
+    out, pads, axis = [], [], 0
+    for i in idx:
+        if i is None or type(i) is slice:
+            out.append(i)
+            axis += i is not None
+            continue
+        if i is Ellipsis:
+            out.append(i)
+            axis += len(shape) - consumed
+            continue
+        at = np.asarray(i)
+        if at.dtype == bool or at.dtype.kind not in "iu":
+            out.append(i)
+            axis += at.ndim if at.dtype == bool else 1
+            continue
+        n = shape[axis]
+        at = np.where(at < 0, at + n, at)
+        if mode == "clip":
+            at = np.clip(at, 0, n - 1)
+        elif ((at < 0) | (at >= n)).any():
+            at = np.where((at >= 0) & (at < n), at, n)
+            pads.append(axis)
+        out.append(int(at) if at.ndim == 0 else at)
+        axis += 1
+    return tuple(out), tuple(pads)
+
+
+def _padded(x, axis: int, value):
+    """x with one more position along axis, holding value (the slot an index out of range is sent to)."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    shape = tuple(x.shape[:axis]) + (1,) + tuple(x.shape[axis + 1 :])
+    return dnp.concatenate([x, np.full(shape, value, dtype=x.dtype)], axis=axis)
+
 
 class _AtFlat:
     """`x.at[i, j]` (every axis indexed, at least two by traced integer indices): the method on x's flat elements
-    at the traced flat position, reshaped back."""
+    at the traced flat position (flat_index; mode="clip" clamps each component first), reshaped back."""
 
-    __slots__ = ("_x", "_at")
+    __slots__ = ("_x", "_given", "_concrete")
 
-    def __init__(self, x, flat, concrete, given):
-        self._x = x
-        self._at = _AtIndex(_reshape_front(x, (math.prod(x.shape),)), flat, lambda _: concrete(given))
+    def __init__(self, x, given, concrete):
+        self._x, self._given, self._concrete = x, given, concrete
+
+    def _at(self, method: str, kwargs: dict):
+        flat = flat_index(self._x, self._given, clip=_mode_of(method, kwargs.get("mode")) == "clip")
+        return _AtIndex(_reshape_front(self._x, (math.prod(self._x.shape),)), flat, self._concrete)
 
     def get(self, **kwargs):
-        return self._at.get(**kwargs)
+        return self._at("get", kwargs).get(**kwargs)
 
     def __getattr__(self, method):
         def update(*args, **kwargs):
-            return _reshape_front(getattr(self._at, method)(*args, **kwargs), tuple(self._x.shape))
+            return _reshape_front(getattr(self._at(method, kwargs), method)(*args, **kwargs), tuple(self._x.shape))
 
         return update
 
 
 class _AtIndex:
-    """`x.at[idx]`: its methods return x updated at idx (NumPy indexing; JAX's out-of-bounds modes refused)."""
+    """`x.at[idx]`: its methods return x updated at idx, by NumPy's indexing.
+
+    Out of range. Without mode=, an index out of range raises NumPy's IndexError, as `x[idx]` and `y[idx] = v` do
+    here: an index past the end is far likelier a bug than an intent, and JAX's default (.get clamped, updates
+    dropped) answers it with a plausible wrong number, where DESIGN §6 asks for a clear error. mode= given does what
+    JAX's does (`_mode_of`), for constant and traced indices alike: NumPy's negative positions first (-1 the last,
+    -n-1 out of range), then "clip" clamps into range; "fill" (.get) reads `fill_value` (NaN for floats) and "drop"
+    (updates) leaves x: both send an index out of range to one extra position padded along its axis, so the gradient
+    of what was dropped (or filled) is 0, as JAX's. "promise_in_bounds" is checked: an index out of range raises
+    IndexError. JAX leaves that case undefined, and its own answer disagrees with its derivative (0.10, x64: .get's
+    value clamped, its gradient dropped; an update's value dropped, its gradient clamped), so no number here could
+    be both JAX's and the derivative of the value returned."""
 
     __slots__ = ("_x", "_idx", "_concrete", "_axis", "_given")
 
@@ -845,20 +928,60 @@ class _AtIndex:
     def _where(self, method):
         return lambda: f"x.at[...].{method}(...)"
 
-    def _check(self, method: str, kwargs: dict) -> None:
-        mode = kwargs.pop("mode", None)
+    def _check(self, method: str, kwargs: dict):
+        """JAX's mode (`_mode_of`) and .get's fill_value; the hints JAX takes for speed ignored; anything else
+        refused by name."""
+        mode = _mode_of(method, kwargs.pop("mode", None))
+        fill = kwargs.pop("fill_value", None) if method == "get" else None
         for k in _HINTS:
             kwargs.pop(k, None)
-        if kwargs or mode not in (None, "promise_in_bounds"):
-            bad = ", ".join(kwargs) or f"mode={mode!r}"
+        if kwargs:
             raise UnsupportedOperationError(
-                f"x.at[...].{method}(...): {bad} is not supported by difflab (an index out of range raises "
-                "IndexError, as NumPy's, rather than being dropped or clipped); index within the array"
+                f"x.at[...].{method}(...): {', '.join(kwargs)} is not supported by difflab (JAX's mode=, "
+                "indices_are_sorted=, unique_indices= and .get's fill_value= are)"
             )
+        return mode, fill
+
+    def _moded(self, mode: str, fill, call):
+        """call(at) where `at` is x.at[idx] with JAX's mode applied to idx (clamped, or sent out of range to a
+        padded extra position), the padding removed from an update's result."""
+        x = self._x
+        if isinstance(self._idx, Traced):
+            from . import numpy as dnp  # (difflab.numpy imports this module)
+
+            axis, n, i = self._axis, x.shape[self._axis], self._idx
+            at = dnp.where(i < 0, i + n, i)
+            if mode == "clip":
+                at, pads = dnp.clip(at, 0, n - 1), ()
+            else:
+                at, pads = dnp.where(dnp.logical_and(at >= 0, at < n), at, n), (axis,)
+            given = at if axis == 0 else (slice(None),) * axis + (at,)
+
+            def make(y):
+                return _AtIndex(y, at, self._concrete, axis, given)
+
+        else:
+            idx, pads = _moded_index(tuple(x.shape), self._index(), mode)
+
+            def make(y):
+                return _AtIndex(y, idx)
+
+        if not pads:
+            return call(make(x))
+        y = x
+        value = (_fill_default(x.dtype) if fill is None else fill) if mode == "fill" else 1
+        for axis in pads:
+            y = _padded(y, axis, value)
+        out = call(make(y))
+        if mode == "fill":
+            return out
+        return ops.getitem(out, idx=tuple(slice(0, n) for n in x.shape))
 
     def get(self, **kwargs):
         """x[idx]."""
-        self._check("get", kwargs)
+        mode, fill = self._check("get", kwargs)
+        if mode is not None:
+            return self._moded(mode, fill, lambda at: at.get())
         if isinstance(self._idx, Traced):  # (a traced integer index: a gather, numpy.take along its axis)
             from . import numpy as dnp  # (difflab.numpy imports this module)
 
@@ -867,7 +990,9 @@ class _AtIndex:
 
     def set(self, values, **kwargs):
         """x with `values` written at idx (a position repeated: its last write)."""
-        self._check("set", kwargs)
+        mode, _ = self._check("set", kwargs)
+        if mode is not None:
+            return self._moded(mode, None, lambda at: at.set(values))
         y = fresh(self._x)
         if isinstance(self._idx, Traced):  # (a traced integer index: put_along, not specialised)
             assign_indexed(y, self._idx, values, self._where("set"), self._axis)
@@ -877,7 +1002,9 @@ class _AtIndex:
 
     def add(self, values, **kwargs):
         """x + values at idx, accumulated where an integer index repeats a position (np.add.at)."""
-        self._check("add", kwargs)
+        mode, _ = self._check("add", kwargs)
+        if mode is not None:
+            return self._moded(mode, None, lambda at: at.add(values))
         x = self._x
         values = _value_of(values)
         _check_dtype(x, values, self._where("add"))
@@ -893,8 +1020,50 @@ class _AtIndex:
         """x − values at idx (accumulated as .add)."""
         return self.add(-_value_of(values), **kwargs)
 
+    def _combined(self, method: str, values, kwargs):
+        """x.at[idx].multiply/divide/power/min/max: one equation of the registry's scatter_mul_along (min, max)
+        whatever the index's length and repetitions, traced or not (every update of a repeated position applied,
+        as JAX's and NumPy's ufunc.at): x · Π v, x / Π v and x ** Π v (JAX's own forms), min(x, v…), max(x, v…)."""
+        mode, _ = self._check(method, kwargs)
+        if mode is not None:
+            return self._moded(mode, None, lambda at: at._combined(method, values, {}))
+        x, where = self._x, self._where(method)
+        values = _value_of(values)
+        _check_dtype(x, np.true_divide(np.ones((), x.dtype), 1) if method == "divide" else values, where)
+        if isinstance(self._idx, Traced):
+            axis, found = self._axis, _along(x, self._idx, values, self._axis, where)
+            if found is None:
+                return fresh(x)
+            idx, v, y, back = found[0], found[1], x, None
+        else:
+            shape, size = tuple(x.shape), math.prod(x.shape)
+            positions = np.arange(size).reshape(shape)[self._index()]
+            idx, axis, back = positions.ravel(), 0, shape
+            if idx.size == 0:
+                return fresh(x)
+            v = _reshape_front(_fitted(values, positions.shape, where), (idx.size,))
+            y = _reshape_front(x, (size,))
+        if method in ("min", "max"):
+            out = (ops.scatter_min_along if method == "min" else ops.scatter_max_along)(y, idx, v, axis=axis)
+        elif method == "multiply":
+            out = ops.scatter_mul_along(y, idx, v, axis=axis)
+        else:
+            kind = np.result_type(x.dtype, v.dtype if hasattr(v, "dtype") else np.result_type(v))
+            product = ops.scatter_mul_along(np.ones(tuple(y.shape), kind), idx, v, axis=axis)
+            if method == "divide":
+                out = y / product
+            else:  # (x ** 1 where nothing lands, its base made 1 there: no log of an untouched x ≤ 0 in the rules)
+                from . import numpy as dnp  # (difflab.numpy imports this module)
+
+                ones = np.ones(np.shape(v)) if isinstance(idx, np.ndarray) else dnp.ones_like(v, dtype=float)
+                touched = ops.scatter_along(ones, idx, axis=axis, size=y.shape[axis]) > 0.5
+                out = dnp.where(touched, dnp.where(touched, y, np.ones((), y.dtype)) ** product, y)
+        return out if back is None else _reshape_front(out, back)
+
     def _elementwise(self, method, fn, values, kwargs):
-        self._check(method, kwargs)
+        mode, _ = self._check(method, kwargs)
+        if mode is not None:
+            return self._moded(mode, None, lambda at: at._elementwise(method, fn, values, {}))
         if isinstance(self._idx, Traced) and math.prod(self._idx.shape) <= _ROUNDS:
             return _applied_along(self._x, self._idx, fn, values, self._axis, self._where(method))
         self._index()  # (a traced integer index read: the trace specialised to its values)
@@ -905,7 +1074,7 @@ class _AtIndex:
             return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
         # A position repeated: NumPy's unbuffered ufunc.at and JAX's x.at apply the update once per repetition, in
         # order. Positions are independent, so the k-th occurrences of every position are one update of distinct
-        # positions, applied round after round (x.at[[0, 0]].multiply([a, b]): x[0]·a, then that times b).
+        # positions, applied round after round (x.at[[0, 0]].apply(f): f(f(x[0]))).
         order = np.argsort(flat, kind="stable")
         ranks = np.arange(flat.size)
         first = np.r_[True, flat[order][1:] != flat[order][:-1]]
@@ -921,27 +1090,33 @@ class _AtIndex:
         return _reshape_front(y, shape)
 
     def multiply(self, values, **kwargs):
-        """x with x[idx] * values at idx."""
-        return self._elementwise("multiply", lambda a, b: a * b, values, kwargs)
+        """x with x[idx] * values at idx (a repeated position: times each of its values)."""
+        return self._combined("multiply", values, kwargs)
 
     def divide(self, values, **kwargs):
-        """x with x[idx] / values at idx."""
-        return self._elementwise("divide", lambda a, b: a / b, values, kwargs)
+        """x with x[idx] / values at idx (a repeated position: over the product of its values, as JAX's)."""
+        return self._combined("divide", values, kwargs)
 
     def power(self, values, **kwargs):
-        """x with x[idx] ** values at idx."""
-        return self._elementwise("power", lambda a, b: a**b, values, kwargs)
+        """x with x[idx] ** values at idx (a repeated position: to the product of its values, as JAX's)."""
+        return self._combined("power", values, kwargs)
+
+    def power_in_turn(self, values):
+        """x ** values at idx, a repeated position raised to each of its values in turn, (x ** b1) ** b2 (NumPy's
+        np.power.at: not JAX's x ** (b1·b2) where x < 0); by rounds as .apply."""
+        return self._elementwise("power", lambda a, b: a**b, values, {})
 
     def min(self, values, **kwargs):
-        """x with minimum(x[idx], values) at idx."""
-        return self._elementwise("min", lambda a, b: np.minimum(a, b), values, kwargs)
+        """x with minimum(x[idx], values) at idx (a tie: the derivative split evenly, x's share too, as JAX's)."""
+        return self._combined("min", values, kwargs)
 
     def max(self, values, **kwargs):
-        """x with maximum(x[idx], values) at idx."""
-        return self._elementwise("max", lambda a, b: np.maximum(a, b), values, kwargs)
+        """x with maximum(x[idx], values) at idx (a tie: the derivative split evenly, x's share too, as JAX's)."""
+        return self._combined("max", values, kwargs)
 
     def apply(self, func, **kwargs):
-        """x with func(x[idx]) at idx (func elementwise, as JAX's)."""
+        """x with func(x[idx]) at idx (func elementwise, as JAX's; a repeated position: func applied once per
+        repetition, in order)."""
         return self._elementwise("apply", func, None, kwargs)
 
 
@@ -1072,26 +1247,36 @@ def index_axis(y, idx):
     return found
 
 
-def flat_index(y, idx):
-    """The flat position of `y[i, j, ...]` where every axis of y is indexed by an int or a traced integer index of
-    y's trace, at least two traced (argmax's, argmin's): Σ i_d·stride_d with NumPy's negative positions, recomputed at
-    every call; a component out of its axis's range made the position y.size, so that the write or read by it raises
-    NumPy's IndexError (never another element's position). None for any other index."""
+def _flat_indexed(y, idx) -> bool:
+    """Whether every axis of y is indexed by an int or a traced integer index of y's trace, at least one traced."""
     if type(idx) is not tuple or len(idx) != len(y.shape) or len(idx) < 2:
-        return None
+        return False
     traced = [_traced_index(y, i) for i in idx]
-    if not any(traced) or not all(
+    return any(traced) and all(
         t or isinstance(i, (int, np.integer)) and not isinstance(i, bool) for t, i in zip(traced, idx)
-    ):
+    )
+
+
+def flat_index(y, idx, clip: bool = False):
+    """The flat position of `y[i, j, ...]` where every axis of y is indexed by an int or a traced integer index of
+    y's trace, at least one traced (argmax's, argmin's): Σ i_d·stride_d with NumPy's negative positions, recomputed at
+    every call; a component out of its axis's range made the position y.size, so that the write or read by it raises
+    NumPy's IndexError (never another element's position); `clip`: each component clamped into its axis instead
+    (JAX's mode="clip"). None for any other index."""
+    if not _flat_indexed(y, idx):
         return None
     from . import numpy as dnp  # (difflab.numpy imports this module)
 
     size, stride, flat, ok = math.prod(y.shape), math.prod(y.shape), 0, True
     for n, i in zip(y.shape, idx):
         stride //= n
-        ok = dnp.logical_and(ok, dnp.logical_and(i >= -n, i < n))
-        flat = flat + dnp.where(i < 0, i + n, i) * stride
-    return dnp.where(ok, flat, size)
+        at = dnp.where(i < 0, i + n, i)
+        if clip:
+            at = dnp.clip(at, 0, n - 1)
+        else:
+            ok = dnp.logical_and(ok, dnp.logical_and(at >= 0, at < n))
+        flat = flat + at * stride
+    return flat if clip else dnp.where(ok, flat, size)
 
 
 def assign_flat(y, flat, value, where) -> None:
@@ -1147,7 +1332,7 @@ def _added_along(x, i, values, where, axis: int = 0):
     return ops.scatter_along(found[1], found[0], axis=axis, size=x.shape[axis])
 
 
-#: x.at[i].multiply/min/max/... by a traced index of at most this many positions is recorded (one round per
+#: x.at[i].apply(f) (and numpy.power.at) by a traced index of at most this many positions is recorded (one round per
 #: possible repetition); a longer one reads the index (the trace specialised to its values)
 _ROUNDS = 16
 

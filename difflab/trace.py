@@ -1830,7 +1830,10 @@ def _ufunc_at(ufunc, a: Tracer, idx, b=None) -> None:
     assignment of the whole array, difflab.assign; a repeated position updated once per repetition, in order)."""
     at = _assign.At(a, _index)[idx]
     name = _UFUNC_AT[ufunc.__name__]
-    new = at.apply(ufunc) if name == "apply" else getattr(at, name)(b)
+    if name == "power":  # ((x ** b1) ** b2, NumPy's, not JAX's x ** (b1·b2): they differ at x < 0, b2 not whole)
+        new = at.power_in_turn(b)
+    else:
+        new = at.apply(ufunc) if name == "apply" else getattr(at, name)(b)
     _assign.assign(a, (Ellipsis,), new, lambda: f"numpy.{ufunc.__name__}.at(...)")
 
 

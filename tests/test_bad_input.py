@@ -1222,9 +1222,9 @@ def test_this_rounds_item_assignment_cho_solve_and_full_name_bad_input():
         (into(np.array([True, False]), lambda x: 1.0), IndexError, "boolean index did not match"),
         (lambda x: np.sum(x.at[7].set(1.0)), IndexError, "index 7 is out of bounds"),
         (
-            lambda x: np.sum(x.at[0].set(x[1], mode="drop")),
-            dl.UnsupportedOperationError,
-            "mode='drop' is not supported",
+            lambda x: np.sum(x.at[0].set(x[1], mode="wrap")),
+            ValueError,
+            "mode must be one of 'promise_in_bounds', 'clip', 'drop', 'fill', got 'wrap'",
         ),
         (lambda x: np.sum(np.array(x.tolist())), dl.UnsupportedOperationError, r"`np\.array\(x\.tolist\(\)\)`"),
         (

@@ -1,6 +1,8 @@
 """Sorting as a primitive: `sort` and `partition` along one axis, and the two linear ops their rules are made of;
 the index ops (argsort, argpartition, argmax...) recomputed at each call, and the gathers and scatters by their
-indices (gather_along, scatter_along, and put_along: a set-style scatter, the last write of a position kept).
+indices (gather_along, scatter_along, put_along: a set-style scatter, the last write of a position kept, and
+scatter_mul_along / scatter_min_along / scatter_max_along: every update of a position combined at once, JAX's
+scatter_mul/min/max).
 
 Why a primitive. Sorting by gathering with `argsort`'s permutation read from the values specialises the trace
 to that permutation: prepare and vmap could not reuse it at values in another order. The `sort` entry is one
@@ -60,6 +62,9 @@ __all__ = [
     "gather_along",
     "scatter_along",
     "put_along",
+    "scatter_mul_along",
+    "scatter_min_along",
+    "scatter_max_along",
 ]
 
 
@@ -1203,3 +1208,295 @@ searchsorted = defop(
     front=_searchsorted_front,
     strategy=_searchsorted_strategy,
 )
+
+
+# -- scatter_mul_along, scatter_min_along, scatter_max_along: every update of a position at once (JAX's scatter_mul,
+# scatter_min, scatter_max; x.at[i].multiply/.divide/.power/.min/.max) -----------------------------------------------
+# a combined along `axis` with each v entry at its idx position: out = a · Π v (the product of the entries landing
+# there, in index order, as NumPy's multiply.at and JAX's scatter_mul apply them), or min(a, v…), max(a, v…), an
+# idx of a's shape but along axis (K positions, repeats allowed), v broadcast to it. One equation whatever K and
+# however often a position repeats: prepare, vmap and jit reuse it at another index. Rules (difflab's own ops, so
+# they nest): the product's partial in v_j is a times the product of the OTHER entries at v_j's position (from the
+# product of the nonzero ones and their count of zeros: exact where v_j is 0); min and max split a tie evenly among
+# everything achieving the result, a included (JAX's scatter_min/max JVP: x.at[[0, 0]].min([1, 1]) at x[0] = 1 gives
+# each of the three 1/3). No derivative in idx (piecewise constant).
+
+
+def _combine_grids(a, idx, v, axis, name):
+    """The positions of idx's entries in a (idx wrapped to 0..n-1, NumPy's IndexError for one out of range), and v
+    broadcast to idx's shape."""
+    shape = _index_shape(np.shape(a), idx, axis)
+    grids = list(np.indices(shape, sparse=True))
+    grids[axis] = _wrapped(idx, np.shape(a)[axis], axis, name)
+    return tuple(np.broadcast_to(g, shape) for g in grids), np.broadcast_to(v, shape)
+
+
+def _combine_objects(a, idx, v, axis, name, kind):
+    """The combine on object arrays: each output entry with the entries that may land there (a number index: those
+    that do; a symbolic one: each under Eq(idx, i)): a product, or the even-split min/max `_tied`."""
+    sp = _sp()
+    a = np.array(a, dtype=object)
+    n = a.shape[axis]
+    shape = _index_shape(a.shape, idx, axis)
+    ib = np.broadcast_to(np.asarray(idx, dtype=object), shape)
+    vb = np.broadcast_to(np.asarray(v, dtype=object), shape)
+    landing: dict = {}
+    for pos in np.ndindex(shape):
+        k = ib[pos]
+        if _is_number(k):
+            at = pos[:axis] + (int(_wrapped(int(k), n, axis, name)),) + pos[axis + 1 :]
+            landing.setdefault(at, []).append((vb[pos], sp.true))
+            continue
+        for i in range(n):
+            hit = sp.Or(sp.Eq(k, i, evaluate=False), sp.Eq(k, i - n, evaluate=False))
+            landing.setdefault(pos[:axis] + (i,) + pos[axis + 1 :], []).append((vb[pos], hit))
+    for at, entries in landing.items():
+        if kind == "mul":
+            for w, hit in entries:
+                a[at] = a[at] * (w if hit is sp.true else sp.Piecewise((w, hit), (1, True), evaluate=False))
+        else:
+            a[at] = _tied([(a[at], sp.true)] + entries, kind)
+    return a
+
+
+def _tied(entries, kind):
+    """min (max) of the entries (value, present) present, as `tied_extreme(code, a, w_1, ...)`: an entry not
+    present is +oo (-oo), so it never wins, and the derivative in each argument is `tie_share`, 1/count where it
+    achieves the result (count: how many do), else 0. One name per position keeps the expression linear in the
+    entries (a sum over winners under conditions was cubic, and a symbolic Hessian of 20 entries never ended)."""
+    sp = _sp()
+    far = sp.oo if kind == "min" else -sp.oo
+    args = [w if hit is sp.true else sp.Piecewise((w, hit), (far, True), evaluate=False) for w, hit in entries]
+    return _tied_fn()(sp.Integer(int(kind == "max")), *args)
+
+
+def _np_extreme(code, *xs):
+    xs = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs])
+    return (np.maximum if int(code) else np.minimum).reduce(np.stack(xs), axis=0)
+
+
+def _py_extreme(code, *xs):
+    xs = [float(x) for x in xs]
+    return float("nan") if any(x != x for x in xs) else (builtins.max if int(code) else builtins.min)(xs)
+
+
+def _np_share(code, i, *xs):
+    xs = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs])
+    best = (np.maximum if int(code) else np.minimum).reduce(np.stack(xs), axis=0)
+    count = builtins.sum((x == best) * 1.0 for x in xs)
+    return np.where(xs[int(i)] == best, 1.0 / np.maximum(count, 1.0), 0.0)
+
+
+def _py_share(code, i, *xs):
+    xs = [float(x) for x in xs]
+    best = _py_extreme(code, *xs)
+    return 1.0 / builtins.sum(1 for x in xs if x == best) if xs[int(i)] == best else 0.0
+
+
+def _share_of_numbers(cls, code, i, *xs):
+    if all(a.is_Number for a in (code, i, *xs)):
+        return _sp().Rational(1, 1) * _sp().nsimplify(_py_share(code, i, *xs))
+    return None
+
+
+def _share_fn():
+    sp = _sp()
+    return sympy_function(
+        "tie_share",
+        _np_share,
+        lambda args, i: sp.Integer(0),
+        _py_share,
+        _py_share,
+        methods={"eval": classmethod(_share_of_numbers)},
+    )
+
+
+def _tied_of_numbers(cls, code, *xs):
+    """tied_extreme's `eval`: an entry known absent (the far infinity) dropped, one left itself, numbers their
+    min (max); else None (unevaluated)."""
+    sp = _sp()
+    kept = [x for x in xs if x != (-sp.oo if int(code) else sp.oo)]
+    if len(kept) == 1:
+        return kept[0]
+    if all(x.is_Number for x in kept):
+        return sp.nan if any(x is sp.nan for x in kept) else (sp.Max if int(code) else sp.Min)(*kept)
+    return cls(code, *kept) if len(kept) < len(xs) else None
+
+
+def _tied_fn():
+    sp = _sp()
+    return sympy_function(
+        "tied_extreme",
+        _np_extreme,
+        lambda args, i: sp.Integer(0) if i == 0 else _share_fn()(args[0], sp.Integer(i - 1), *args[1:]),
+        _py_extreme,
+        _py_extreme,
+        methods={"eval": classmethod(_tied_of_numbers)},
+    )
+
+
+def _tied_of(code, *xs):
+    """tied_extreme with difflab's ops (a derivative of a symbolic derivative runs it on traced values): the
+    registry's scatter_min_along (max) of the first into one position, the others all landing there."""
+    op = scatter_max_along if int(code) else scatter_min_along
+    rest = REGISTRY["stack"](*xs[1:], axis=0)
+    first = REGISTRY["reshape"](xs[0], shape=(1,))
+    return REGISTRY["reshape"](op(first, np.zeros(len(xs) - 1, dtype=np.intp), rest, axis=0), shape=())
+
+
+def _share_of(code, i, *xs):
+    """tie_share with difflab's ops: 1/count where xs[i] achieves the extreme."""
+    best = _tied_of(code, *xs)
+    count = builtins.sum(REGISTRY["equal"](x, best) * 1.0 for x in xs)
+    return REGISTRY["equal"](xs[int(i)], best) * 1.0 / REGISTRY["maximum"](count, 1.0)
+
+
+SYMPY_TRACED["tied_extreme"] = _tied_of
+SYMPY_TRACED["tie_share"] = _share_of
+
+
+def _combine_impl(kind):
+    ufunc = {"mul": np.multiply, "min": np.minimum, "max": np.maximum}[kind]
+    name = f"scatter_{kind}_along"
+
+    def impl(a, idx, v, axis):
+        if any(np.asarray(z).dtype == object for z in (a, idx, v)):
+            return _combine_objects(a, idx, v, axis, name, kind)
+        grids, vb = _combine_grids(a, idx, v, axis, name)
+        out = np.array(a, dtype=np.result_type(a, v), copy=True)
+        ufunc.at(out, grids, vb)  # (unbuffered: every entry of a repeated position, in index order)
+        return out
+
+    return impl
+
+
+def _full_index(v, idx):
+    """v broadcast to idx's shape (a rule's scatter_along takes a value of its index's shape)."""
+    return v if np.shape(v) == np.shape(idx) else v * np.ones(np.shape(idx))
+
+
+def _others_product(a, idx, v, axis):
+    """Per entry of idx: the product of the OTHER v entries landing at its position, exact where some are 0: the
+    product of the nonzero ones, over v_j where v_j is not 0, and 0 unless v_j is its position's only zero."""
+    where, equal = REGISTRY["where"], REGISTRY["equal"]
+    ones, n = np.ones(np.shape(a)), np.shape(a)[axis]
+    zero = equal(v, 0.0)
+    nonzero = _full_index(where(zero, 1.0, v), idx)
+    product = gather_along(scatter_mul_along(ones, idx, nonzero, axis=axis), idx, axis=axis)
+    zeros = gather_along(scatter_along(_full_index(where(zero, 1.0, 0.0), idx), idx, axis=axis, size=n), idx, axis=axis)
+    return where(zero, where(equal(zeros, 1.0), product, 0.0), where(equal(zeros, 0.0), product / nonzero, 0.0))
+
+
+def _mul_a(t, out, a, idx, v, axis):
+    """t times the product of each position's entries (a's partial: out / a, computed without dividing by a); strong
+    products: a zero tangent (cotangent) where an entry is NaN gives 0, as DESIGN's strong zeros."""
+    return REGISTRY["strong_mul"](t, scatter_mul_along(np.ones(np.shape(a)), idx, v, axis=axis))
+
+
+def _mul_v_jvp(t, out, a, idx, v, axis):
+    others = _others_product(a, idx, v, axis)
+    return REGISTRY["strong_mul"](
+        scatter_along(_full_index(t, idx) * others, idx, axis=axis, size=np.shape(a)[axis]), a
+    )
+
+
+def _mul_v_vjp(ct, out, a, idx, v, axis):
+    strong = REGISTRY["strong_mul"]
+    return strong(gather_along(strong(ct, a), idx, axis=axis), _others_product(a, idx, v, axis))
+
+
+def _tie_shares(out, a, idx, v, axis):
+    """(a's share, each v entry's hit, the count achieving each position's result): a tie split evenly."""
+    where, equal = REGISTRY["where"], REGISTRY["equal"]
+    hit = _full_index(where(equal(v, gather_along(out, idx, axis=axis)), 1.0, 0.0), idx)
+    kept = where(equal(a, out), 1.0, 0.0)
+    count = REGISTRY["maximum"](kept + scatter_along(hit, idx, axis=axis, size=np.shape(a)[axis]), 1.0)
+    return kept, hit, count
+
+
+def _extreme_a(t, out, a, idx, v, axis):
+    kept, _, count = _tie_shares(out, a, idx, v, axis)
+    return t * kept / count
+
+
+def _extreme_v_jvp(t, out, a, idx, v, axis):
+    _, hit, count = _tie_shares(out, a, idx, v, axis)
+    return scatter_along(_full_index(t, idx) * hit, idx, axis=axis, size=np.shape(a)[axis]) / count
+
+
+def _extreme_v_vjp(ct, out, a, idx, v, axis):
+    _, hit, count = _tie_shares(out, a, idx, v, axis)
+    return gather_along(ct / count, idx, axis=axis) * hit
+
+
+def _combine_batch(name):
+    def batch(batched, a, idx, v, axis):
+        a, idx, v = _broadcast_batch(batched, [a, idx, v])
+        if len(np.shape(v)) < len(np.shape(idx)):  # (a rule's scalar, batched: its batch axis leads)
+            v = _reshape(v, np.shape(v)[:1] + (1,) * (len(np.shape(idx)) - len(np.shape(v))) + np.shape(v)[1:])
+        return REGISTRY[name](a, idx, v, axis=_batch_axis(axis))
+
+    return batch
+
+
+def _combine_samples(rng):
+    return [
+        ((draw("real", (5,), rng), np.array([3, 0, 0, 4, -1, 0]), draw("real", (6,), rng)), {"axis": 0}),
+        ((draw("real", (3, 4), rng), np.array([[1, 3], [0, 0], [2, 1]]), draw("real", (3, 2), rng)), {"axis": 1}),
+        ((draw("real", (3, 2), rng), np.array([[2, 0], [2, 2]]), draw("real", (2, 2), rng)), {"axis": 0}),
+    ]
+
+
+def _tie_gaps(a, idx, v, axis):
+    """How far each output entry is from a tie (out's shape): the least gap between a there and an entry landing
+    there, or between two entries landing there (inf where none lands)."""
+    grids, vb = _combine_grids(a, idx, v, axis, "scatter_min_along")
+    gap = np.abs(np.real(vb - np.asarray(a)[grids]))  # (complex values: the pick changes where real parts cross)
+    flat, vals = np.ravel_multi_index(grids, np.shape(a)).ravel(), vb.ravel()
+    same = (flat[:, None] == flat[None, :]) & ~np.eye(flat.size, dtype=bool)
+    pairs = np.where(same, np.abs(np.real(vals[:, None] - vals[None, :])), np.inf).min(axis=1, initial=np.inf)
+    out = np.full(np.shape(a), np.inf)
+    np.minimum.at(out, grids, np.minimum(gap, pairs.reshape(gap.shape)))
+    return out
+
+
+scatter_mul_along = defop(
+    "scatter_mul_along",
+    _combine_impl("mul"),
+    jvp=(_mul_a, None, _mul_v_jvp),
+    vjp=(_mul_a, None, _mul_v_vjp),
+    samples=_combine_samples,
+    batch=_combine_batch("scatter_mul_along"),
+    strategy=_put_strategy,
+    domain=("real", "integer", "real"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="a times every v entry written at its integer index's position along axis (a repeated position: the product "
+    "of its entries; JAX's scatter_mul, x.at[i].multiply/.divide/.power); no derivative in the index",
+)
+
+
+def _extreme_entry(kind):
+    name = f"scatter_{kind}_along"
+    return defop(
+        name,
+        _combine_impl(kind),
+        jvp=(_extreme_a, None, _extreme_v_jvp),
+        vjp=(_extreme_a, None, _extreme_v_vjp),
+        samples=_combine_samples,
+        batch=_combine_batch(name),
+        strategy=_put_strategy,
+        kink=_tie_gaps,
+        analytic=False,
+        domain=("real", "integer", "real"),
+        internal=True,
+        complex=True,  # (NumPy's lexicographic order, as maximum's and minimum's; the derivative follows the pick)
+        sympy_complex=False,
+        doc=f"the {kind}imum of a and every v entry written at its integer index's position along axis (JAX's "
+        f"scatter_{kind}, x.at[i].{kind}); a tie split evenly among all achieving it; no derivative in the index",
+    )
+
+
+scatter_min_along = _extreme_entry("min")
+scatter_max_along = _extreme_entry("max")
