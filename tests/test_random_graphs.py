@@ -96,6 +96,23 @@ def _noise(f, xs) -> float:
     return worst
 
 
+def _arbitrated(graph, xs, kind, **answers) -> None:
+    """Exact methods more than 1e-10 apart: each against the 40-digit derivative (difflab.reference) to 1e-8 of its
+    largest entry. A wrong rule is off by far more, while float64's own rounding of a value inside an ill-conditioned
+    graph moves either past 1e-10: a draw at stop 66, y0 of a value near 6e6 (one ulp of it 1e-9 of its phase) past
+    frechet and qr_complement, had forward-over-reverse and symbolic Hessians 4.2e-10 and 2.1e-11 from the 40-digit
+    one, and Hypothesis's shrinking met gradients 5e-10 apart."""
+    from difflab.reference import exact_reference
+
+    nums = tuple(range(len(xs)))
+    full = exact_reference(graph, nums, list(xs), kind=kind, how="symbolic").value
+    if kind == "hessian":  # (n, n) as dl.hessian's blocks H[i][j], each raveled, in order (`_flat`)
+        offs = np.concatenate([[0], np.cumsum([int(np.size(x)) for x in xs])])
+        full = np.concatenate([full[offs[i] : offs[i + 1], offs[j] : offs[j + 1]].ravel() for i in nums for j in nums])
+    for name, got in answers.items():
+        _assert_close(f"{name} against the 40-digit {kind}", got, np.ravel(full), 1e-8)
+
+
 def _run(what, fn, *xs):
     """fn(*xs), its exception restated at one place (lambdified code has a new file name per call,
     which Hypothesis would take for a different failure)."""
@@ -163,7 +180,11 @@ def test_methods_agree_on_random_graphs():
         nums = tuple(range(len(xs)))
         reverse = _run("reverse", dl.grad(f, argnums=nums, method="reverse"), *xs)
         for method in ("forward", "symbolic"):
-            _assert_close(method, _run(method, dl.grad(f, argnums=nums, method=method), *xs), reverse, 1e-10)
+            got = _run(method, dl.grad(f, argnums=nums, method=method), *xs)
+            try:
+                _assert_close(method, got, reverse, 1e-10)
+            except AssertionError:
+                _arbitrated(graph, xs, "jacobian", reverse=reverse, **{method: got})
         # (numeric against a finite exact gradient only: the exact methods' documented NaN/inf, said with a
         # DomainWarning, are compared among themselves above)
         if (
@@ -179,7 +200,10 @@ def test_methods_agree_on_random_graphs():
         if reverse.size <= HESSIAN_MAX_INPUTS:
             hess = _run("forward-over-reverse hessian", dl.hessian(f, argnums=nums, method="reverse"), *xs)
             symbolic = _run("symbolic hessian", dl.hessian(f, argnums=nums, method="symbolic"), *xs)
-            _assert_close("hessian", hess, symbolic, 1e-10)
+            try:
+                _assert_close("hessian", hess, symbolic, 1e-10)
+            except AssertionError:
+                _arbitrated(graph, xs, "hessian", forward_over_reverse=hess, symbolic=symbolic)
 
     settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES)(given(st.data())(_only(agree, None)))()
     # the registry outgrew what 400 mixed graphs reach: each op not drawn yet gets graphs of its own
