@@ -42,23 +42,26 @@ from ..ops.shape import (
 pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
 
 
-def shape(x) -> tuple:
+def shape(a) -> tuple:
     """The shape of an array, number or traced value."""
+    x = a  # (NumPy's parameter name)
     return x.shape if isinstance(x, (_np.ndarray, _Traced)) else _np.shape(x)
 
 
-def ndim(x) -> int:
+def ndim(a) -> int:
     """The number of axes of an array, number or traced value."""
+    x = a  # (NumPy's parameter name)
     return len(shape(x))
 
 
-def min(x, axis=None, out=None, keepdims=False, initial=None, where=True):
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most; `where`: a mask of the
     entries taken, with `initial`, as NumPy's).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
+    x = a  # (NumPy's parameter name)
     _no_out("min", out)
     if isinstance(x, _Traced) and x.dtype.kind == "b":  # (a mask has no negative: NumPy's min is all, not any of ~)
         return ~max(~x, axis=axis, keepdims=keepdims, initial=None if initial is None else not initial, where=where)
@@ -68,19 +71,20 @@ def min(x, axis=None, out=None, keepdims=False, initial=None, where=True):
 amin = min
 
 
-def swapaxes(x, axis1, axis2):
+def swapaxes(a, axis1, axis2):
     """Swap two axes.
 
     >>> swapaxes(_np.ones((2, 3, 4)), 0, 2).shape
     (4, 3, 2)
     """
+    x = a  # (NumPy's parameter name)
     axes = list(range(ndim(x)))
     axis1, axis2 = _in_range(axis1, len(axes)), _in_range(axis2, len(axes))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
 
-def ravel(x, order="C"):
+def ravel(a, order="C"):
     """Flatten to one axis, in row-major order (column-major with order="F").
 
     >>> ravel(_np.ones((2, 3))).shape
@@ -88,25 +92,28 @@ def ravel(x, order="C"):
     >>> ravel(_np.arange(6.0).reshape(2, 3), order="F")
     array([0., 3., 1., 4., 2., 5.])
     """
+    x = a  # (NumPy's parameter name)
     return reshape(x, (-1,), order=_memory_order(order, "ravel"))
 
 
-def copy(x):
+def copy(a, order="K", subok=False):
     """A copy of x, like `numpy.copy` and `x.copy()`: a traced value's is another tracer of the same value
     (assigning into one, `y[0] = v`, leaves the other); a NumPy value is copied by NumPy.
 
     >>> copy(_np.ones(2))
     array([1., 1.])
     """
-    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x)
+    x = a  # (NumPy's parameter name)
+    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x, order=order, subok=subok)
 
 
-def expand_dims(x, axis):
+def expand_dims(a, axis):
     """Insert a length-1 axis at `axis`.
 
     >>> expand_dims(_np.ones(3), 0).shape
     (1, 3)
     """
+    x = a  # (NumPy's parameter name)
     s = list(shape(x))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)  # NumPy's tuple (was a bare TypeError)
     n = len(s) + len(axes)
@@ -118,12 +125,13 @@ def expand_dims(x, axis):
     return reshape(x, tuple(s))
 
 
-def squeeze(x, axis=None):
+def squeeze(a, axis=None):
     """Remove length-1 axes.
 
     >>> squeeze(_np.ones((1, 3, 1))).shape
     (3,)
     """
+    x = a  # (NumPy's parameter name)
     s = shape(x)
     drop = [i for i, n in enumerate(s) if n == 1] if axis is None else list(_axes(x, axis))
     return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
@@ -134,25 +142,27 @@ def _float_dtype(fn, dtype):
         raise TypeError(f"{fn}(dtype={dtype}): difflab computes in float64 only")
 
 
-def hstack(arrays, *, dtype=None, casting="same_kind"):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     """Stack along the second axis (the first for 1-D arrays), like `numpy.hstack` (an array given
     alone is the sequence of its rows; numbers become 1-D).
 
     >>> hstack([_np.ones(2), _np.ones(2)]).shape
     (4,)
     """
+    arrays = tup  # (NumPy's parameter name)
     _float_dtype("hstack", dtype)
     arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
 
 
-def vstack(arrays, *, dtype=None, casting="same_kind"):
+def vstack(tup, *, dtype=None, casting="same_kind"):
     """Stack rows, like `numpy.vstack` (1-D arrays and numbers become rows; an array given alone is the
     sequence of its rows).
 
     >>> vstack([_np.ones(2), _np.ones(2)]).shape
     (2, 2)
     """
+    arrays = tup  # (NumPy's parameter name)
     _float_dtype("vstack", dtype)
     arrays = list(arrays)
     if arrays and all(ndim(a) == 1 for a in arrays):  # (NumPy's same array: np.vstack(np.nonzero(m)) then records
@@ -173,26 +183,32 @@ def prod_shape(x, axis=None) -> int:
     return int(_np.size(_np.broadcast_to(0.0, s), axis))  # (NumPy's own axis checks and errors; no copy)
 
 
-def asarray(x, dtype=None):
+def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     """An array from a number, array, traced value or (nested) list that may hold traced values.
 
     >>> asarray([1.0, 2.0])
     array([1., 2.])
     """
+    x = a  # (NumPy's parameter name)
     if isinstance(x, _Traced):
-        return x
+        return _fresh(x) if copy else x
     if isinstance(x, (list, tuple)) and _contains_traced(x):
         return stack([asarray(v) for v in x])
-    return _np.asarray(x, dtype=dtype if dtype is not None else None)
+    return _np.asarray(x, dtype=dtype, order=order, device=device, copy=copy)
 
 
-def array(x, dtype=None):
-    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x).
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0):
+    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x); a plain
+    one is NumPy's own np.array (a copy: it was x itself); ndmin prepends length-1 axes, as NumPy's.
 
     >>> array([1.0, 2.0])
     array([1., 2.])
     """
-    return _fresh(x) if isinstance(x, _Traced) else asarray(x, dtype)
+    x = object  # (NumPy's parameter name)
+    if not isinstance(x, _Traced) and not (isinstance(x, (list, tuple)) and _contains_traced(x)):
+        return _np.array(x, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+    out = _fresh(x) if isinstance(x, _Traced) and copy else asarray(x, dtype)
+    return reshape(out, (1,) * (ndmin - ndim(out)) + shape(out)) if ndmin > ndim(out) else out
 
 
 def _contains_traced(x) -> bool:
