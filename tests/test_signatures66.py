@@ -91,7 +91,8 @@ def _same(got, want):
     want = onp.ma.filled(want) if isinstance(want, onp.ma.MaskedArray) else want
     assert onp.shape(got) == onp.shape(want)
     assert onp.asarray(got).dtype == onp.asarray(want).dtype
-    onp.testing.assert_allclose(onp.asarray(got), onp.asarray(want), rtol=1e-14, atol=1e-14)
+    tol = 1e-6 if onp.asarray(want).dtype == onp.float32 else 1e-14
+    onp.testing.assert_allclose(onp.asarray(got), onp.asarray(want), rtol=tol, atol=tol)
 
 
 A = onp.array([[0.5, 1.5, -2.0], [3.0, 0.25, 1.0]])
@@ -141,6 +142,15 @@ CALLS = {
     "dot(x, x, None)": lambda m: onp.array(m.dot(x, x, None)),
     "outer(x, x, None)": lambda m: m.outer(x, x, None),
     "compress([1, 0, 1, 1], x, 0, None)": lambda m: m.compress([True, False, True, True], x, 0, None),
+    # dtype= of a plain value: NumPy's result dtype (main: float64, silently)
+    "sum(A, 0, float32)": lambda m: m.sum(A, 0, onp.float32),
+    "mean(A, dtype=float32)": lambda m: m.mean(A, dtype=onp.float32),
+    "var(A, 1, float32)": lambda m: m.var(A, 1, onp.float32),
+    "cumsum(A, 1, float32)": lambda m: m.cumsum(A, 1, onp.float32),
+    "nanmean(A, 0, float32)": lambda m: m.nanmean(A, 0, onp.float32),
+    "trace(A, 0, 0, 1, float32)": lambda m: m.trace(A, 0, 0, 1, onp.float32),
+    "hstack([x, x], dtype=float32)": lambda m: m.hstack([x, x], dtype=onp.float32),
+    "vstack([A, A], dtype=float32)": lambda m: m.vstack([A, A], dtype=onp.float32),
 }
 
 

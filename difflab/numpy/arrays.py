@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import math
 import sys as _sys
 
@@ -152,7 +153,7 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     arrays = tup  # (NumPy's parameter name)
     _float_dtype("hstack", dtype)
     arrays = [atleast_1d(a) for a in arrays]
-    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
+    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1, dtype=dtype, casting=casting)
 
 
 def vstack(tup, *, dtype=None, casting="same_kind"):
@@ -166,8 +167,8 @@ def vstack(tup, *, dtype=None, casting="same_kind"):
     _float_dtype("vstack", dtype)
     arrays = list(arrays)
     if arrays and all(ndim(a) == 1 for a in arrays):  # (NumPy's same array: np.vstack(np.nonzero(m)) then records
-        return stack(arrays, axis=0)  # the stack difflab.trace knows as np.argwhere(m).T, its rows the mask's reads)
-    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+        return stack(arrays, axis=0, dtype=dtype, casting=casting)  # the stack difflab.trace knows as np.argwhere(m).T)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0, dtype=dtype, casting=casting)
 
 
 def prod_shape(x, axis=None) -> int:
@@ -249,6 +250,22 @@ def _own_method(a, name) -> bool:
     return not isinstance(a, (_np.ndarray, _Traced)) and isinstance(getattr(type(a), name, None), type(_own_method))
 
 
+#: functions whose dtype= is their result's dtype, as NumPy's: on plain values the result is cast to it (a traced
+#: value computes in float64; np.sum(x, dtype=np.float32) of a NumPy x was float64)
+_RESULT_DTYPE = frozenset(
+    {"sum", "mean", "prod", "cumsum", "cumprod", "var", "std", "trace", "nansum", "nanprod", "nanmean", "nanvar"}
+    | {"nanstd", "nancumsum", "nancumprod"}
+)
+
+
+def _dtype_slot(fn, name: str) -> int | None:
+    """The position of fn's `dtype` parameter when its result takes that dtype (`_RESULT_DTYPE`), else None."""
+    if name.split(".")[-1] not in _RESULT_DTYPE:
+        return None
+    names = list(inspect.signature(fn).parameters)
+    return names.index("dtype") if "dtype" in names else None
+
+
 def _stacking(fn, name=""):
     """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
     (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
@@ -257,6 +274,7 @@ def _stacking(fn, name=""):
 
     views = name.split(".")[-1] in _VIEWS or name in _VIEWS
     method = name if name in _METHOD_REDUCTIONS else None
+    dtyped = _dtype_slot(fn, name)
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -270,6 +288,9 @@ def _stacking(fn, name=""):
             if type(v) in (list, tuple) and _contains_traced(v):
                 kwargs[k] = asarray(v)
         out = fn(*args, **kwargs)
+        if dtyped is not None and isinstance(out, (_np.ndarray, _np.generic)):
+            dtype = kwargs.get("dtype", args[dtyped] if len(args) > dtyped else None)
+            out = out if dtype is None else out.astype(dtype, copy=False)
         # (a traced result that is a view of an argument, or the argument itself: difflab.assign's bookkeeping,
         # without a call where neither: an MLP's loss calls these on every fresh trace)
         if views:
