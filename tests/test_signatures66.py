@@ -7,7 +7,8 @@ np.reshape(A, (3, 2), "F") a bare "int() argument must be ...", np.array(x) of a
 np.sum(a=A) (and 21 more of NumPy's names: a=, val=, array=, prototype=, tup=, object=) refused, np.choose's out slot,
 np.take_along_axis's default axis, the nan-reductions' initial= and where=, concatenate/stack's dtype=, out=None of a
 ufunc on traced values, scipy.linalg.solve_triangular's check_finite= refused; and np.sum(x, 0, None, c) / x.sum(out=c)
-into a traced buffer refused since the reductions took out= themselves (test_edges60, test_mask58 failing on main).
+into a traced buffer refused since the reductions took out= themselves (test_edges60, test_mask58 failing on main);
+np.sum(A, 0, np.float32) (and the other reductions' dtype=) of a NumPy A was float64, silently.
 """
 
 import inspect
