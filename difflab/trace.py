@@ -208,6 +208,8 @@ class Trace:
             if found is not None:
                 return found
         if op.nargs is not None and len(args) > op.nargs:
+            if op.elementwise and all(a is None for a in args[op.nargs :]):  # a ufunc's out=None given positionally
+                return self.record(op, args[: op.nargs], params)
             op.too_many(args)
         atoms, values, key, floats, consts = [], [], [], True, False
         for a in args:
@@ -1683,7 +1685,8 @@ class Tracer(Traced):
                 return out
         if len(args) > 1:  # (np.sum(x, 0, None, c): NumPy's 4th argument is out, difflab's sum's keepdims)
             args, kwargs = _numpy_layout(func, fn, args, kwargs)
-        if "out" in kwargs and not _accepts(fn, {"out": None}):  # (np.cumsum(x, out=c), np.dot(a, b, out=c))
+            args, kwargs = _out_keyword(fn, args, kwargs)
+        if "out" in kwargs and (kwargs["out"] is not None or not _accepts(fn, {"out": None})):  # (np.cumsum(x, out=c))
             return _function_into(name, fn, args, kwargs, _user_frame(sys._getframe(1)))
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
@@ -1738,6 +1741,32 @@ def _numpy_layout(func, fn, args: tuple, kwargs: dict, skip: int = 0):
         return args, kwargs  # (more than NumPy takes, or given twice: NumPy's own error, by fn's refusal)
     moved = {k: v for k, v in zip(names, args[same[0] :]) if v is not None or _accepts(fn, {k: v})}  # (dtype=None)
     return args[: same[0]], {**kwargs, **moved}
+
+
+#: difflab function -> (the position of its `out` parameter or -1, its positional names)
+_OUT_SLOTS: dict = {}
+
+
+def _out_keyword(fn, args: tuple, kwargs: dict) -> tuple:
+    """(args, kwargs) with an array given in the slot of fn's `out` parameter (NumPy's own slot: fn takes NumPy's
+    positional order) passed as out= instead, the arguments after it by their names: the caller then writes the
+    result into it (`_function_into`: a traced buffer) or refuses it by name (a NumPy one); fn's own out= is there
+    so that NumPy's later positionals are read in NumPy's places (np.max(a, 1, None, True): keepdims)."""
+    slot = _OUT_SLOTS.get(fn)
+    if slot is None:
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        try:
+            names = tuple(n for n, p in inspect.signature(fn).parameters.items() if p.kind in positional)
+        except (TypeError, ValueError):
+            names = ()
+        slot = _OUT_SLOTS[fn] = (names.index("out") if "out" in names else -1, names)
+    at, names = slot
+    if at < 0 or len(args) <= at or args[at] is None or "out" in kwargs:
+        return args, kwargs
+    later = dict(zip(names[at + 1 :], args[at + 1 :]))
+    if len(later) < len(args) - at - 1 or any(k in kwargs for k in later):
+        return args, kwargs  # (more than fn takes, or given twice: fn's own error)
+    return args[:at], {**kwargs, **later, "out": args[at]}
 
 
 def _same_positions(func, fn, skip: int) -> tuple:
@@ -1974,9 +2003,9 @@ def _method(name, fn):
 
         def method(self, *args, **kwargs):
             if args:
-                args, kwargs = _numpy_layout(numpy_fn, fn, (self, *args), kwargs)
+                args, kwargs = _out_keyword(fn, *_numpy_layout(numpy_fn, fn, (self, *args), kwargs))
                 args = args[1:]
-            if "out" in kwargs and not _accepts(fn, {"out": None}):
+            if "out" in kwargs and (kwargs["out"] is not None or not _accepts(fn, {"out": None})):
                 return _function_into(name, fn, (self, *args), kwargs, _user_frame(sys._getframe(1)))
             return fn(self, *args, **kwargs)
 
@@ -1987,9 +2016,9 @@ def _method(name, fn):
             if out is not None:
                 return out
             if args and takes_out:  # (as the method above)
-                args, kwargs = _numpy_layout(numpy_fn, fn, (self, *args), kwargs)
+                args, kwargs = _out_keyword(fn, *_numpy_layout(numpy_fn, fn, (self, *args), kwargs))
                 args = args[1:]
-            if "out" in kwargs and not _accepts(fn, {"out": None}):
+            if "out" in kwargs and (kwargs["out"] is not None or not _accepts(fn, {"out": None})):
                 return _function_into(name, fn, (self, *args), kwargs, _user_frame(sys._getframe(1)))
             return fn(self, *args, **kwargs)
 

@@ -216,8 +216,8 @@ def _publish() -> None:
     METHODS.setdefault("flatten", _flatten)
 
 
-def _compress_method(a, condition, axis=None):
-    return compress(condition, a, axis)
+def _compress_method(a, condition, axis=None, out=None):
+    return compress(condition, a, axis, out)
 
 
 def _positive(x):

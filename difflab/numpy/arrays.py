@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import math
 import sys as _sys
 
@@ -42,23 +43,26 @@ from ..ops.shape import (
 pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
 
 
-def shape(x) -> tuple:
+def shape(a) -> tuple:
     """The shape of an array, number or traced value."""
+    x = a  # (NumPy's parameter name)
     return x.shape if isinstance(x, (_np.ndarray, _Traced)) else _np.shape(x)
 
 
-def ndim(x) -> int:
+def ndim(a) -> int:
     """The number of axes of an array, number or traced value."""
+    x = a  # (NumPy's parameter name)
     return len(shape(x))
 
 
-def min(x, axis=None, out=None, keepdims=False, initial=None, where=True):
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most; `where`: a mask of the
     entries taken, with `initial`, as NumPy's).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
+    x = a  # (NumPy's parameter name)
     _no_out("min", out)
     if isinstance(x, _Traced) and x.dtype.kind == "b":  # (a mask has no negative: NumPy's min is all, not any of ~)
         return ~max(~x, axis=axis, keepdims=keepdims, initial=None if initial is None else not initial, where=where)
@@ -68,19 +72,20 @@ def min(x, axis=None, out=None, keepdims=False, initial=None, where=True):
 amin = min
 
 
-def swapaxes(x, axis1, axis2):
+def swapaxes(a, axis1, axis2):
     """Swap two axes.
 
     >>> swapaxes(_np.ones((2, 3, 4)), 0, 2).shape
     (4, 3, 2)
     """
+    x = a  # (NumPy's parameter name)
     axes = list(range(ndim(x)))
     axis1, axis2 = _in_range(axis1, len(axes)), _in_range(axis2, len(axes))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
 
-def ravel(x, order="C"):
+def ravel(a, order="C"):
     """Flatten to one axis, in row-major order (column-major with order="F").
 
     >>> ravel(_np.ones((2, 3))).shape
@@ -88,25 +93,28 @@ def ravel(x, order="C"):
     >>> ravel(_np.arange(6.0).reshape(2, 3), order="F")
     array([0., 3., 1., 4., 2., 5.])
     """
+    x = a  # (NumPy's parameter name)
     return reshape(x, (-1,), order=_memory_order(order, "ravel"))
 
 
-def copy(x):
+def copy(a, order="K", subok=False):
     """A copy of x, like `numpy.copy` and `x.copy()`: a traced value's is another tracer of the same value
     (assigning into one, `y[0] = v`, leaves the other); a NumPy value is copied by NumPy.
 
     >>> copy(_np.ones(2))
     array([1., 1.])
     """
-    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x)
+    x = a  # (NumPy's parameter name)
+    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x, order=order, subok=subok)
 
 
-def expand_dims(x, axis):
+def expand_dims(a, axis):
     """Insert a length-1 axis at `axis`.
 
     >>> expand_dims(_np.ones(3), 0).shape
     (1, 3)
     """
+    x = a  # (NumPy's parameter name)
     s = list(shape(x))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)  # NumPy's tuple (was a bare TypeError)
     for a in axes:  # (int(1.5) was axis 1, silently, where NumPy refuses)
@@ -121,12 +129,13 @@ def expand_dims(x, axis):
     return reshape(x, tuple(s))
 
 
-def squeeze(x, axis=None):
+def squeeze(a, axis=None):
     """Remove length-1 axes.
 
     >>> squeeze(_np.ones((1, 3, 1))).shape
     (3,)
     """
+    x = a  # (NumPy's parameter name)
     s = shape(x)
     drop = [i for i, n in enumerate(s) if n == 1] if axis is None else list(_axes(x, axis))
     return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
@@ -137,30 +146,32 @@ def _float_dtype(fn, dtype):
         raise TypeError(f"{fn}(dtype={dtype}): difflab computes in float64 only")
 
 
-def hstack(arrays, *, dtype=None, casting="same_kind"):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     """Stack along the second axis (the first for 1-D arrays), like `numpy.hstack` (an array given
     alone is the sequence of its rows; numbers become 1-D).
 
     >>> hstack([_np.ones(2), _np.ones(2)]).shape
     (4,)
     """
+    arrays = tup  # (NumPy's parameter name)
     _float_dtype("hstack", dtype)
     arrays = [atleast_1d(a) for a in arrays]
-    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
+    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1, dtype=dtype, casting=casting)
 
 
-def vstack(arrays, *, dtype=None, casting="same_kind"):
+def vstack(tup, *, dtype=None, casting="same_kind"):
     """Stack rows, like `numpy.vstack` (1-D arrays and numbers become rows; an array given alone is the
     sequence of its rows).
 
     >>> vstack([_np.ones(2), _np.ones(2)]).shape
     (2, 2)
     """
+    arrays = tup  # (NumPy's parameter name)
     _float_dtype("vstack", dtype)
     arrays = list(arrays)
     if arrays and all(ndim(a) == 1 for a in arrays):  # (NumPy's same array: np.vstack(np.nonzero(m)) then records
-        return stack(arrays, axis=0)  # the stack difflab.trace knows as np.argwhere(m).T, its rows the mask's reads)
-    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+        return stack(arrays, axis=0, dtype=dtype, casting=casting)  # the stack difflab.trace knows as np.argwhere(m).T)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0, dtype=dtype, casting=casting)
 
 
 def prod_shape(x, axis=None) -> int:
@@ -176,31 +187,39 @@ def prod_shape(x, axis=None) -> int:
     return int(_np.size(_np.broadcast_to(0.0, s), axis))  # (NumPy's own axis checks and errors; no copy)
 
 
-def asarray(x, dtype=None):
+def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     """An array from a number, array, traced value or (nested) list that may hold traced values.
 
     >>> asarray([1.0, 2.0])
     array([1., 2.])
     """
+    x = a  # (NumPy's parameter name)
     if isinstance(x, _Traced):
         # (a dtype is honoured as NumPy's: asarray(x, dtype=int) of a traced x was x itself, its floats and their
         # derivative kept where NumPy's int(x) has none)
-        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+        y = x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+        return _fresh(y) if copy and y is x else y
     if isinstance(x, (list, tuple)) and _contains_traced(x):
         x = stack([asarray(v) for v in x])
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
-    return _np.asarray(x, dtype=dtype if dtype is not None else None)
+    return _np.asarray(x, dtype=dtype, order=order, device=device, copy=copy)
 
 
-def array(x, dtype=None):
-    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x).
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0):
+    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x); a plain
+    one is NumPy's own np.array (a copy: it was x itself); ndmin prepends length-1 axes, as NumPy's.
 
     >>> array([1.0, 2.0])
     array([1., 2.])
     """
-    if isinstance(x, _Traced):
-        return _fresh(x) if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
-    return asarray(x, dtype)
+    x = object  # (NumPy's parameter name)
+    if not isinstance(x, _Traced) and not (isinstance(x, (list, tuple)) and _contains_traced(x)):
+        return _np.array(x, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+    if isinstance(x, _Traced) and copy:
+        out = _fresh(x) if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+    else:
+        out = asarray(x, dtype)
+    return reshape(out, (1,) * (ndmin - ndim(out)) + shape(out)) if ndmin > ndim(out) else out
 
 
 def _contains_traced(x) -> bool:
@@ -241,6 +260,22 @@ def _own_method(a, name) -> bool:
     return not isinstance(a, (_np.ndarray, _Traced)) and isinstance(getattr(type(a), name, None), type(_own_method))
 
 
+#: functions whose dtype= is their result's dtype, as NumPy's: on plain values the result is cast to it (a traced
+#: value computes in float64; np.sum(x, dtype=np.float32) of a NumPy x was float64)
+_RESULT_DTYPE = frozenset(
+    {"sum", "mean", "prod", "cumsum", "cumprod", "var", "std", "trace", "nansum", "nanprod", "nanmean", "nanvar"}
+    | {"nanstd", "nancumsum", "nancumprod"}
+)
+
+
+def _dtype_slot(fn, name: str) -> int | None:
+    """The position of fn's `dtype` parameter when its result takes that dtype (`_RESULT_DTYPE`), else None."""
+    if name.split(".")[-1] not in _RESULT_DTYPE:
+        return None
+    names = list(inspect.signature(fn).parameters)
+    return names.index("dtype") if "dtype" in names else None
+
+
 def _stacking(fn, name=""):
     """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
     (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
@@ -249,6 +284,7 @@ def _stacking(fn, name=""):
 
     views = name.split(".")[-1] in _VIEWS or name in _VIEWS
     method = name if name in _METHOD_REDUCTIONS else None
+    dtyped = _dtype_slot(fn, name)
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -262,6 +298,9 @@ def _stacking(fn, name=""):
             if type(v) in (list, tuple) and _contains_traced(v):
                 kwargs[k] = asarray(v)
         out = fn(*args, **kwargs)
+        if dtyped is not None and isinstance(out, (_np.ndarray, _np.generic)):
+            dtype = kwargs.get("dtype", args[dtyped] if len(args) > dtyped else None)
+            out = out if dtype is None else out.astype(dtype, copy=False)
         # (a traced result that is a view of an argument, or the argument itself: difflab.assign's bookkeeping,
         # without a call where neither: an MLP's loss calls these on every fresh trace)
         if views:

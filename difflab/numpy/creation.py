@@ -96,12 +96,13 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None):
     return traced if traced is not None else _np.ones(_shape_of(a) if shape is None else shape, dtype=dtype or float)
 
 
-def empty_like(a, dtype=None, order="K", subok=True, shape=None):
+def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
     """numpy.empty_like: zeros_like (NumPy's elements are arbitrary, zeros are some).
 
     >>> empty_like(_np.ones(2))
     array([0., 0.])
     """
+    a = prototype  # (NumPy's parameter name)
     return zeros_like(a, dtype, shape=shape)
 
 

@@ -45,13 +45,14 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
-def dot(a, b):
+def dot(a, b, out=None):
     """`numpy.dot`: products with scalars, matmul for 1-D/2-D, and a sum over a's last and b's
     second-to-last axis for N-D.
 
     >>> float(dot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
     11.0
     """
+    _no_out("dot", out)
     if ndim(a) == 0 or ndim(b) == 0:
         return a * b
     if ndim(b) <= 2:
@@ -82,12 +83,13 @@ def inner(a, b):
     return tensordot(a, b, axes=([ndim(a) - 1], [ndim(b) - 1]))
 
 
-def outer(a, b):
+def outer(a, b, out=None):
     """Outer product of the flattened arrays.
 
     >>> outer(_np.ones(2), _np.ones(3)).shape
     (2, 3)
     """
+    _no_out("outer", out)
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 

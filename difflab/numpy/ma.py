@@ -289,7 +289,31 @@ def masked_array(data, mask=False, dtype=None, copy=False, fill_value=None, keep
     return MaskedArray(data, mask, fill_value)
 
 
-array = masked_array
+def array(
+    data,
+    dtype=None,
+    copy=False,
+    order=None,
+    mask=False,
+    fill_value=None,
+    keep_mask=True,
+    hard_mask=False,
+    shrink=True,
+    subok=True,
+    ndmin=0,
+):
+    """`numpy.ma.array`: `masked_array` in numpy.ma.array's own positional order (dtype second: np.ma.array(x, int)
+    is no mask; masked_array's second is the mask). hard_mask, shrink, subok, order and ndmin take NumPy's defaults
+    only.
+
+    >>> array(_np.array([1.5, 2.0]), int).data
+    array([1, 2])
+    """
+    if (order, hard_mask, shrink, subok, ndmin) != (None, False, True, True, 0):
+        raise TypeError(
+            "difflab.numpy.ma.array takes order, hard_mask, shrink, subok and ndmin at NumPy's defaults only"
+        )
+    return masked_array(data, mask, dtype, copy, fill_value, keep_mask)
 
 
 def masked_where(condition, a, copy=True):
@@ -376,23 +400,27 @@ def count(a, axis=None, keepdims=False):
     return masked_array(a).count(axis, keepdims)
 
 
-def sum(a, axis=None, dtype=None, keepdims=False):
-    """`numpy.ma.sum`: MaskedArray.sum of `a`."""
+def sum(a, axis=None, dtype=None, out=None, keepdims=False):
+    """`numpy.ma.sum`: MaskedArray.sum of `a` (NumPy's positional order: out's slot before keepdims)."""
+    _no_out("sum", out)
     return masked_array(a).sum(axis, dtype, keepdims=keepdims)
 
 
-def mean(a, axis=None, dtype=None, keepdims=False):
-    """`numpy.ma.mean`: MaskedArray.mean of `a`."""
+def mean(a, axis=None, dtype=None, out=None, keepdims=False):
+    """`numpy.ma.mean`: MaskedArray.mean of `a` (NumPy's positional order: out's slot before keepdims)."""
+    _no_out("mean", out)
     return masked_array(a).mean(axis, dtype, keepdims=keepdims)
 
 
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """`numpy.ma.var`: MaskedArray.var of `a`."""
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """`numpy.ma.var`: MaskedArray.var of `a` (NumPy's positional order: out's slot before ddof)."""
+    _no_out("var", out)
     return masked_array(a).var(axis, dtype, ddof=ddof, keepdims=keepdims)
 
 
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """`numpy.ma.std`: MaskedArray.std of `a`."""
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """`numpy.ma.std`: MaskedArray.std of `a` (NumPy's positional order: out's slot before ddof)."""
+    _no_out("std", out)
     return masked_array(a).std(axis, dtype, ddof=ddof, keepdims=keepdims)
 
 

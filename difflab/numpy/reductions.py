@@ -228,27 +228,28 @@ def _nan_filled(a, fill):
     return where(isnan(a), fill, a)
 
 
-def nanmax(a, axis=None, out=None, keepdims=False):
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
 
     >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
     2.0
     """
     _no_out("nanmax", out)
-    return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
+    return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanmin(a, axis=None, out=None, keepdims=False):
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Minimum ignoring NaN, like `numpy.nanmin`.
 
     >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
     1.0
     """
     _no_out("nanmin", out)
-    return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
+    initial = None if initial is None else -initial
+    return -nanmax(-asarray(a), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Product with NaN entries counted as 1, like `numpy.nanprod`.
 
     >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
@@ -257,7 +258,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     _no_out("nanprod", out)
     if dtype is not None:
         _float_dtype("nanprod", dtype)
-    return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
+    return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):

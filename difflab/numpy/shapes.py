@@ -216,7 +216,7 @@ def _take_traced(a, indices, axis, mode):
     return out if axis == 0 or not at else moveaxis(out, tuple(range(len(at))), tuple(range(axis, axis + len(at))))
 
 
-def take_along_axis(arr, indices, axis):
+def take_along_axis(arr, indices, axis=-1):
     """Pick values by an index array that matches `arr` except along `axis`, like
     `numpy.take_along_axis`.
 
@@ -744,13 +744,14 @@ def trim_zeros(filt, trim="fb", axis=None):
     return filt[lo:hi]
 
 
-def compress(condition, a, axis=None):
+def compress(condition, a, axis=None, out=None):
     """The slices of a along `axis` where `condition` is true, like `numpy.compress` (the condition is
     read from its values).
 
     >>> compress([False, True], _np.array([1.0, 2.0]))
     array([2.])
     """
+    _no_out("compress", out)
     return take(a, _np.flatnonzero(_np.asarray(_value(condition))), axis=axis)
 
 
@@ -763,13 +764,14 @@ def extract(condition, arr):
     return take(ravel(arr), _np.flatnonzero(_np.ravel(_value(condition)))[: math.prod(shape(arr))])
 
 
-def choose(a, choices, mode="raise"):
+def choose(a, choices, out=None, mode="raise"):
     """Each entry taken from the choice its index in `a` names, like `numpy.choose` (mode 'raise',
     'wrap' or 'clip'; the indices are read from their values).
 
     >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])])
     array([3., 2.])
     """
+    _no_out("choose", out)
     idx = _np.asarray(_value(a))
     n = len(choices)
     if mode == "wrap":

@@ -43,7 +43,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _over_axes, _quantile_position, _weighted_quantile, clip, diff
+from .reductions import _fraction_in_q, _nan_filled, _over_axes, _quantile_position, _weighted_quantile, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -191,7 +191,7 @@ def bincount(x, weights=None, minlength=0):
     return _ops.scatter_add(weights, idx=(x,), shape=(n,))
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum with NaN elements counted as 0 (their derivative is 0), like `numpy.nansum`.
 
     >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
@@ -200,7 +200,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     _no_out("nansum", out)
     if dtype is not None:
         _float_dtype("nansum", dtype)
-    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+    return sum(_nan_filled(a, 0.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):

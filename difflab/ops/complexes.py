@@ -122,7 +122,8 @@ conj = defop(
 )
 
 
-def _imag_front(x):
+def _imag_front(val):
+    x = val  # (NumPy's parameter name)
     from .elementwise import imag
 
     return imag_part(x) if is_complex(x) else imag(x)

@@ -384,7 +384,7 @@ class Op:
         floats by `py`, otherwise with NumPy)."""
         if len(args) == 1 and isinstance(args[0], Traced):  # one traced argument (relu, tanh): its trace records
             if params and "out" in params:
-                self.too_many(args, keyword=True)
+                params = self.out_none(args, params)
             return args[0]._trace.record_one(self, args[0], params)
         trace, masked = None, False
         for a in args:
@@ -405,7 +405,7 @@ class Op:
             return self.bind(*(a.data if type(a) in DEFERS_TO else a for a in args), **params)
         if trace is not None:
             if params and "out" in params:
-                self.too_many(args, keyword=True)
+                params = self.out_none(args, params)
             return trace.record(self, args, params)
         if self.py is not None:
             for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
@@ -438,6 +438,15 @@ class Op:
         if isinstance(self.impl, np.ufunc) and not params:
             return ma._apply(self.impl, args)
         return ma._apply(lambda *data: self.bind(*data, **params), args)
+
+    def out_none(self, args, params) -> dict:
+        """params without NumPy's out=None (or a tuple of Nones): nothing written, a valid call; any other out=
+        refused (`too_many`)."""
+        out = params["out"]
+        if out is None or (type(out) is tuple and builtins.all(o is None for o in out)):
+            return {k: v for k, v in params.items() if k != "out"}
+        self.too_many(args, keyword=True)
+        return params
 
     def too_many(self, args, keyword=False):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import _shape, defop, draw, normalize_axes
+from .reductions import no_out
 from .complexes import is_complex
 
 __all__ = ["fft", "fft_front"]
@@ -160,14 +161,10 @@ def fft_front(kind, suffix=""):
     4.0
     """
 
-    def front(a, n=None, axis=-1, norm=None, s=None, axes=None):
-        if suffix:  # fft2/fftn(a, s=None, axes=..., norm=None): the second positional is s, the third axes
-            s = n if s is None else s
-            axes = axis if axes is None and axis != -1 else axes
-            if axes is None:
-                axes = (-2, -1) if suffix == "2" else tuple(range(-len(s), 0)) if s is not None else range(np.ndim(a))
-        else:
-            axes, s = (axis,), None if n is None else (n,)
+    def transform(a, axes, s, norm, out):
+        no_out(f"fft.{kind}{suffix}", out)
+        if axes is None:
+            axes = (-2, -1) if suffix == "2" else tuple(range(-len(s), 0)) if s is not None else range(np.ndim(a))
         normalize_axes(a, tuple(axes))  # (out-of-range axes refused before they are wrapped: axis=5 of a 1-d a was 0)
         axes = tuple(int(ax) % max(np.ndim(a), 1) for ax in axes)
         norm = "backward" if norm is None else norm
@@ -183,6 +180,17 @@ def fft_front(kind, suffix=""):
             raise TypeError(f"numpy.fft.{kind}{suffix} takes real input; got complex values")
         return fft(a, kind=kind, axes=axes, s=s, norm=norm)
 
+    # NumPy's positional order, each: fft(a, n, axis, norm, out), fft2(a, s, axes, norm, out), fftn(a, s, axes, ...)
+    def front(a, n=None, axis=-1, norm=None, out=None):
+        return transform(a, (axis,), None if n is None else (n,), norm, out)
+
+    def front2(a, s=None, axes=(-2, -1), norm=None, out=None):
+        return transform(a, axes, s, norm, out)
+
+    def frontn(a, s=None, axes=None, norm=None, out=None):
+        return transform(a, axes, s, norm, out)
+
+    front = {"": front, "2": front2, "n": frontn}[suffix]
     front.__name__ = kind + suffix
     return front
 
@@ -203,7 +211,8 @@ def hermitian_front(kind):
     [1.0, 2.0, 3.0]
     """
 
-    def front(a, n=None, axis=-1, norm=None):
+    def front(a, n=None, axis=-1, norm=None, out=None):
+        no_out(f"fft.{kind}", out)
         norm = "backward" if norm is None else norm
         if norm not in _NORMS:
             raise ValueError(f"numpy.fft.{kind}: norm must be one of {_NORMS}, got {norm!r}")

@@ -63,7 +63,7 @@ def _float_dtype(name, dtype, x=None):
         raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
 
-def _sum_front(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`initial`: a number added, NumPy's start;
     `where`: a mask of the elements summed).
 
@@ -72,6 +72,7 @@ def _sum_front(x, axis=None, dtype=None, out=None, keepdims=False, initial=None,
     >>> _sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1, initial=10.0)
     array([13., 17.])
     """
+    x = a  # (NumPy's parameter name)
     no_out("sum", out)
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("sum", dtype, x)
@@ -128,13 +129,14 @@ def _started(reduce, x, axes, keepdims, initial):
     return _reshape(out, tuple(1 if k in axes else n for k, n in enumerate(shape))) if keepdims else out
 
 
-def _mean_front(x, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+def _mean_front(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """Mean over `axis` (int, tuple or None for all), like `numpy.mean` (`where`: a mask of the
     elements averaged).
 
     >>> _mean_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     array([2., 3.])
     """
+    x = a  # (NumPy's parameter name)
     no_out("mean", out)
     if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
         _float_dtype("mean", dtype)
@@ -144,7 +146,7 @@ def _mean_front(x, axis=None, dtype=None, out=None, keepdims=False, *, where=Tru
     return _sum_front(x, axis, keepdims=keepdims, where=where) / count
 
 
-def _max_front(x, axis=None, out=None, keepdims=False, initial=None, where=True):
+def _max_front(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly (`initial`: a
     number the maximum is at least; `where`: a mask of the entries taken, which needs `initial`, as NumPy's).
 
@@ -153,6 +155,7 @@ def _max_front(x, axis=None, out=None, keepdims=False, initial=None, where=True)
     >>> float(_max_front(np.array([1.0, 5.0, 2.0]), initial=0.0, where=np.array([True, False, True])))
     2.0
     """
+    x = a  # (NumPy's parameter name)
     no_out("max", out)
     if where is not True:
         if initial is None:  # (NumPy's ValueError: an entry-free slice would have no maximum)

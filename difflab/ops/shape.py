@@ -30,12 +30,13 @@ from ..graph import DEFERS_TO, Traced
 # -- NumPy front ends ------------------------------------------------------------------------
 
 
-def _transpose_front(x, axes=None):
+def _transpose_front(a, axes=None):
     """Permute axes (reverse them by default), like `numpy.transpose`.
 
     >>> _transpose_front(np.ones((2, 3))).shape
     (3, 2)
     """
+    x = a  # (NumPy's parameter name)
     if isinstance(x, tuple) and hasattr(type(x), "transpose"):  # (NumPy's np.transpose calls an object's own:
         return x.transpose(axes)  # np.nonzero(m) of a traced m, np.argwhere(m) by the trace's reads)
     n = _ndim(x)
@@ -54,15 +55,22 @@ def memory_order(order: str, name: str) -> str:
     )
 
 
-def _reshape_front(x, newshape, *more, order="C"):
-    """Reshape (one entry may be -1), like `numpy.reshape` (and `x.reshape(2, 3)`), reading and writing
-    the elements in row-major order, or in column-major order with order="F".
+def _reshape_front(a, shape=None, *more, order="C", newshape=None):
+    """Reshape (one entry may be -1), like `numpy.reshape(a, shape, order)` (and `x.reshape(2, 3)`), reading and
+    writing the elements in row-major order, or in column-major order with order="F" (NumPy's third positional:
+    np.reshape(a, (3, 2), "F"); `newshape=`: NumPy 1's keyword).
 
     >>> _reshape_front(np.arange(6.0), (2, -1)).shape
     (2, 3)
     >>> _reshape_front(np.arange(6.0), (2, 3), order="F")[1]
     array([1., 3., 5.])
     """
+    x = a
+    if len(more) == 1 and isinstance(more[0], str) and not isinstance(shape, (int, np.integer)):
+        order, more = more[0], ()  # numpy.reshape(a, shape, order): the function's third positional
+    newshape = shape if newshape is None else newshape
+    if newshape is None:
+        raise TypeError("reshape() missing the shape")
     if more or isinstance(newshape, (int, np.integer)):
         newshape = (newshape, *more)
     if memory_order(order, "reshape") == "F":  # the transposes' reshape in the reversed shape
@@ -77,23 +85,43 @@ def _reshape_front(x, newshape, *more, order="C"):
     return x if newshape == _shape(x) else reshape(x, shape=newshape)
 
 
-def _broadcast_to_front(x, shape):
+def _broadcast_to_front(array, shape, subok=False):
     """Broadcast to `shape`, like `numpy.broadcast_to`.
 
     >>> _broadcast_to_front(np.ones(3), (2, 3)).shape
     (2, 3)
     """
+    x = array  # (NumPy's parameter name)
     return _broadcast_to(x, tuple(shape))
 
 
-def _concatenate_front(arrays, axis=0):
+def _joined(name, joined, out, dtype, casting):
+    """A join's result under NumPy's out= (refused by name), dtype= and casting=: cast as NumPy casts it (its
+    casting rule first), a traced one by a traced astype."""
+    from .reductions import no_out
+
+    no_out(name, out)
+    if dtype is None:
+        return joined
+    if not np.can_cast(joined.dtype, dtype, casting):  # (NumPy's rule, traced or not)
+        raise TypeError(
+            f"numpy.{name}: cannot cast array data from {joined.dtype!r} to {np.dtype(dtype)!r} according to the "
+            f"rule {casting!r}"
+        )
+    if isinstance(joined, Traced):  # (a traced astype: a float32 result as NumPy's, an int one without derivative)
+        return joined if np.dtype(dtype) == joined.dtype else joined.astype(dtype)
+    return np.asarray(joined).astype(dtype, casting=casting)
+
+
+def _concatenate_front(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays along an existing axis, like `numpy.concatenate`.
 
     >>> _concatenate_front([np.ones(2), np.zeros(3)]).shape
     (5,)
     """
     arrays = _lists_stacked(arrays)
-    return concatenate(*arrays, axis=normalize_axis(arrays[0], axis, "concatenate"))
+    joined = concatenate(*arrays, axis=normalize_axis(arrays[0], axis, "concatenate"))
+    return _joined("concatenate", joined, out, dtype, casting)
 
 
 def _holds_traced(a) -> bool:
@@ -118,19 +146,17 @@ def _lists_stacked(arrays) -> tuple:
     return tuple(one(a) for a in arrays)
 
 
-def _stack_front(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    """Join arrays along a new axis, like `numpy.stack` (its dtype too; no out=).
+def _stack_front(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along a new axis, like `numpy.stack`.
 
     >>> _stack_front([np.ones(2), np.zeros(2)], axis=1).shape
     (2, 2)
     """
-    if out is not None or dtype is not None:
-        return _stack_options(arrays, axis, out, dtype, casting)
     arrays = _lists_stacked(arrays)
     n = _ndim(arrays[0]) + 1 if arrays else 1  # (the stacked array's dimension: axis counts in it)
     if type(axis) is not int or not -n <= axis < n:  # (the common int axis in range: two tests, as int(axis) was)
         axis = _stack_axis(axis, n)
-    return stack(*arrays, axis=axis % n)
+    return _joined("stack", stack(*arrays, axis=axis % n), out, dtype, casting)
 
 
 def _stack_axis(axis, n: int) -> int:
@@ -143,22 +169,6 @@ def _stack_axis(axis, n: int) -> int:
             f"numpy.stack: axis {axis} is out of bounds for the stacked array of dimension {n}"
         )
     return int(axis)
-
-
-def _stack_options(arrays, axis, out, dtype, casting):
-    """np.stack's out= (refused by name: it was "_stack_front() got an unexpected keyword argument 'out'") and dtype=
-    (NumPy's casting rule, then the cast)."""
-    if out is not None:  # (the reductions' refusal, one message for every out=)
-        from .reductions import no_out
-
-        no_out("stack", out)
-    result = _stack_front(arrays, axis)
-    if not np.can_cast(result.dtype, dtype, casting):  # (NumPy's rule, a traced astype's too)
-        raise TypeError(
-            f"numpy.stack: cannot cast array data from {result.dtype!r} to {np.dtype(dtype)!r} according to the "
-            f"rule {casting!r}"
-        )
-    return result if np.dtype(dtype) == result.dtype else result.astype(dtype)
 
 
 # -- the strategies' builders: parameters drawn so that the call is valid ----------------------

@@ -1954,8 +1954,12 @@ def _zeta_strategy(b, name, x, picks, c):
     return b.emit(name, float(2 + c.take(3)), b.positive(x, c))
 
 
-def _zeta_front(x, q=None):
-    """scipy.special.zeta(x, q=None): Hurwitz's ζ(x, q), or Riemann's ζ(x) when q is None."""
+def _zeta_front(x, q=None, out=None):
+    """scipy.special.zeta(x, q=None, out=None): Hurwitz's ζ(x, q), or Riemann's ζ(x) when q is None (out=: refused
+    by name, as a reduction's)."""
+    from .reductions import no_out
+
+    no_out("scipy.special.zeta", out)
     return zeta_riemann(x) if q is None else zeta(x, q)
 
 

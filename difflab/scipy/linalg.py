@@ -234,10 +234,11 @@ def _check_rows(name, a, b, a_name="a"):
         )
 
 
-def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
+def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True):
     """x with T x = b for the triangle T of `a` (lower or upper; transposed for trans 1/'T'/2/'C';
     a unit diagonal assumed with `unit_diagonal`): entries of `a` outside the triangle are ignored,
-    and have zero derivative. Shape contract: a (n, n); b (n,) or (n, k); x like b.
+    and have zero derivative. Shape contract: a (n, n); b (n,) or (n, k); x like b. `overwrite_b` and
+    `check_finite` are accepted and change nothing, as cholesky's.
 
     >>> solve_triangular(_np.array([[2.0, 0.0], [1.0, 1.0]]), _np.array([2.0, 2.0]), lower=True).tolist()
     [1.0, 1.0]
@@ -316,10 +317,11 @@ def _cho_solve(c, b, lower):
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
 
 
-def solve_banded(l_and_u, ab, b):
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
     """x with A x = b for the banded matrix A stored as SciPy's `ab` (A[i, j] = ab[u + i - j, j] for
     the l sub- and u super-diagonals): A gathered dense from `ab` with a constant index pattern, then
-    solved. Shape contract: ab (l + u + 1, n); b (n,) or (n, k); x like b.
+    solved. Shape contract: ab (l + u + 1, n); b (n,) or (n, k); x like b. `overwrite_ab`, `overwrite_b` and
+    `check_finite` are accepted and change nothing, as cholesky's.
 
     >>> solve_banded((1, 0), _np.array([[2.0, 1.0], [1.0, 0.0]]), _np.array([2.0, 2.0])).tolist()
     [1.0, 1.0]
