@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from .. import ops as _ops
+from ..graph import Traced
 from ..ops.special import erfc, log_expit
 from ..scipy import special as _special
 
@@ -167,6 +168,8 @@ def gelu(x, approximate: bool = True):
     >>> round(float(gelu(1.0, approximate=False)), 12)
     0.841344746069
     """
+    if not isinstance(approximate, (bool, np.bool_)):  # ("no" was truthy: the tanh form)
+        raise TypeError(f"difflab.nn.gelu: approximate must be True or False, got {approximate!r}")
     if approximate:
         # (1 + tanh z)/2 = σ(2z) exactly, without the cancellation of 1 + tanh z at z ≪ 0 (JAX's form keeps 5 digits
         # at x = −6)
@@ -182,6 +185,7 @@ def elu(x, alpha=1.0):
     >>> elu(np.array([-1.0, 2.0])).round(6)
     array([-0.632121,  2.      ])
     """
+    _real(alpha, "alpha", "elu")
     positive = x > 0.0
     return dnp.where(positive, x, alpha * _ops.expm1(dnp.where(positive, 0.0, x)))
 
@@ -192,6 +196,8 @@ def celu(x, alpha=1.0):
     >>> celu(np.array([-1.0, 2.0])).round(6)
     array([-0.632121,  2.      ])
     """
+    if np.any(np.asarray(_real(alpha, "alpha", "celu")) == 0):  # (was 0/0: NaN for x < 0)
+        raise ValueError("difflab.nn.celu: alpha must be nonzero (it divides x), got 0")
     return dnp.maximum(x, 0.0) + alpha * _ops.expm1(dnp.minimum(x, 0.0) / alpha)
 
 
@@ -210,6 +216,7 @@ def leaky_relu(x, negative_slope=0.01):
     >>> leaky_relu(np.array([-2.0, 3.0]))
     array([-0.02,  3.  ])
     """
+    _real(negative_slope, "negative_slope", "leaky_relu")
     return dnp.where(x >= 0.0, x, negative_slope * x)
 
 
@@ -251,6 +258,8 @@ def glu(x, axis: int = -1):
     >>> glu(np.array([2.0, 0.0]))
     array([1.])
     """
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):  # ("a": "tuple indices must be integers")
+        raise TypeError(f"difflab.nn.glu: axis must be an int, got {axis!r}")
     n = dnp.shape(x)[axis]
     if n % 2:
         raise ValueError(f"glu: axis {axis} of x (shape {dnp.shape(x)}) has odd length {n}; it must split in two")
@@ -274,6 +283,8 @@ def squareplus(x, b=4):
     >>> squareplus(np.array([0.0, -1000.0])).round(9)
     array([1.e+00, 1.e-03])
     """
+    if not np.all(np.asarray(_real(b, "b", "squareplus")) > 0):  # (b = −1 was NaN with a warning)
+        raise ValueError(f"difflab.nn.squareplus: b must be > 0, got {b!r}")
     right = x >= 0.0
     # each side sees only its own x (the other side's 0), so √(x² + b) − x never rounds to 0 in the unused branch
     # (at x = 1e9 it would, dividing by zero)
@@ -293,9 +304,35 @@ def log1mexp(x):
     return dnp.where(small, dnp.log(-_ops.expm1(-x)), _ops.log1p(-_ops.exp(-big)))
 
 
+def _mask(where, x):
+    """`where` checked: None, or a boolean mask that broadcasts with x's shape (a str, or 0.5's truthiness, was taken
+    as a mask without a word; a wrong shape was NumPy's broadcasting error naming no argument)."""
+    if where is None:
+        return None
+    mask = np.asarray(where) if not isinstance(where, np.ndarray) else where
+    if mask.dtype != np.bool_:
+        raise TypeError(f"where must be a boolean mask (True: the entry counts), got {mask.dtype} {where!r:.60}")
+    try:
+        np.broadcast_shapes(mask.shape, dnp.shape(x))
+    except ValueError:
+        raise ValueError(f"where of shape {mask.shape} does not broadcast with x of shape {dnp.shape(x)}") from None
+    return mask
+
+
+def _real(value, name, fn):
+    """A parameter that must be a real number (or a real array): a str was NumPy's UFuncTypeError. A traced value
+    (differentiating by the parameter) passes, and so do the callers' range checks, which read only concrete ones."""
+    if isinstance(value, Traced):
+        return np.ones(())
+    kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes, dict, set)) and value is not None else "?"
+    if kind not in "iuf" or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"difflab.nn.{fn}: {name} must be a real number, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
 def _masked(x, where, fill):
     """x where the mask holds, `fill` elsewhere (the masked entries carry no derivative)."""
-    return x if where is None else dnp.where(where, x, fill)
+    return x if where is None else dnp.where(_mask(where, x), x, fill)
 
 
 def log_softmax(x, axis=-1, where=None):
@@ -344,14 +381,14 @@ def logmeanexp(x, axis=None, where=None, keepdims=False):
     >>> round(float(logmeanexp(np.array([0.0, math.log(3.0)]))), 12) == round(math.log(2.0), 12)
     True
     """
-    mask = _np_mask(where)
+    mask = _np_mask(where, x)
     count = dnp.sum(dnp.where(mask, 1.0, 0.0) + np.zeros(dnp.shape(x)), axis=axis, keepdims=keepdims)
     return logsumexp(x, axis=axis, keepdims=keepdims, where=where) - dnp.log(count)
 
 
-def _np_mask(where):
-    """`where` as dnp's reductions take it (True: every entry)."""
-    return True if where is None else where
+def _np_mask(where, x):
+    """`where` as dnp's reductions take it (True: every entry), checked by `_mask`."""
+    return True if where is None else _mask(where, x)
 
 
 def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, *, algorithm="fast"):
@@ -366,7 +403,9 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
     """
     if algorithm not in ("fast", "stable"):
         raise ValueError(f"standardize: unknown algorithm {algorithm!r}; expected 'fast' or 'stable'")
-    mask = _np_mask(where)
+    if not np.all(np.asarray(_real(epsilon, "epsilon", "standardize")) >= 0):  # (−1 gave another number silently)
+        raise ValueError(f"difflab.nn.standardize: epsilon must be >= 0, got {epsilon!r}")
+    mask = _np_mask(where, x)
     if mean is None:
         mean = dnp.mean(x, axis=axis, keepdims=True, where=mask)
     if variance is None:

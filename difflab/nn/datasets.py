@@ -140,6 +140,8 @@ def _count(n, minimum: int, what: str = "n") -> int:
 def _nonneg(x, what: str) -> float:
     if isinstance(x, (bool, np.bool_)):  # (noise=True was noise 1.0)
         raise TypeError(f"{what} must be a finite number >= 0, got {x!r}")
+    if not isinstance(x, (int, float, np.integer, np.floating)):  # ("a" was float's "could not convert string")
+        raise TypeError(f"{what} must be a finite number >= 0, got {type(x).__name__} {x!r}")
     x = float(x)
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
@@ -432,6 +434,8 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1) -> np.ndarray:
     labels = _as_labels(np.reshape(x, -1), "x").reshape(shape)  # (its checks read one axis)
     if labels.size and (labels.max() >= num_classes):
         raise ValueError(f"label {int(labels.max())} out of range for num_classes={num_classes}")
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):  # ("a": "'<=' not supported")
+        raise TypeError(f"one_hot: axis must be an int, got {axis!r}")
     if not -labels.ndim - 1 <= axis <= labels.ndim:
         raise ValueError(f"one_hot: axis {axis} is out of range for labels of shape {labels.shape} (one axis is added)")
     out = (labels[..., None] == np.arange(num_classes)).astype(np.float64 if dtype is None else dtype)
@@ -471,6 +475,8 @@ def load_dataset(
     if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0):
         # (seed="a" was NumPy's "SeedSequence expects int or sequence of ints for entropy not a")
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    if not isinstance(standardize, (bool, np.bool_)):  # ("no" was truthy: standardised)
+        raise TypeError(f"standardize must be True or False, got {standardize!r}")
     source = _SOURCES[name]
     accepted = [p for p in inspect.signature(source).parameters if p != "seed"]
     unknown = sorted(set(kwargs) - set(accepted))

@@ -73,6 +73,9 @@ def accuracy(logits, labels) -> float:
     0.6666666666666666
     """
     logits, labels = np.asarray(logits), np.asarray(labels)
+    if logits.ndim == 2 and labels.shape == logits.shape[:1] == (0,):
+        # (was a silent NaN; a fraction of no rows is undefined, as the losses' mean of none is refused)
+        raise ValueError("accuracy is a fraction of the rows, and an empty set (logits of shape (0, k)) has none")
     if logits.ndim != 2 or labels.shape != logits.shape[:1]:
         raise ValueError(f"accuracy needs logits (N, k) and labels (N,), got {logits.shape} and {labels.shape}")
     # (a label outside 0..k-1, or 0.5, never matched an argmax: an accuracy of the others, silently; bools are 0 and 1)
@@ -83,7 +86,7 @@ def accuracy(logits, labels) -> float:
             f"accuracy needs integer labels in 0..{logits.shape[1] - 1} (one per column of the logits), got "
             f"{bad.item()!r}"
         )
-    return float(np.mean(np.argmax(logits, axis=1) == labels)) if len(labels) else float("nan")
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
 #: loss names accepted by `MLP.loss` and `train`

@@ -60,6 +60,14 @@ def _fraction(value, what):
     return float(value)
 
 
+def _whole_count(value, what):
+    # (int(1.5) was a silent 1, int(0.5) a 0 that divided by zero at the first step; 100.0 is 100, a JSON config's)
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and value >= 1 and value == int(value)):
+        raise ValueError(f"{what} must be a whole number of updates >= 1, got {value!r}")
+    return int(value)
+
+
 def exponential_decay(lr0: float, rate: float, steps: float) -> ExponentialDecay:
     """Schedule multiplying the learning rate by `rate` every `steps` updates (smoothly).
 
@@ -80,7 +88,7 @@ def cosine_decay(lr0: float, steps: int, final: float = 0.0) -> CosineDecay:
     >>> schedule(0), round(schedule(50), 12), schedule(100)
     (0.1, 0.05, 0.0)
     """
-    return CosineDecay(_positive(lr0, "lr0"), int(_positive(steps, "steps")), _fraction(final, "final"))
+    return CosineDecay(_positive(lr0, "lr0"), _whole_count(steps, "steps"), _fraction(final, "final"))
 
 
 class _Optimizer:
@@ -88,8 +96,19 @@ class _Optimizer:
         self.lr = lr if callable(lr) else _positive(lr, "lr")
 
     def rate(self, step: int) -> float:
-        """The learning rate for the update made after `step` earlier ones."""
-        return float(self.lr(step)) if callable(self.lr) else self.lr
+        """The learning rate for the update made after `step` earlier ones (a schedule's must be finite and > 0)."""
+        if not callable(self.lr):
+            return self.lr
+        # (a schedule's −0.1 or NaN was taken: gradient ascent, or NaN parameters, without a word; 0 is a
+        # schedule's end, cosine_decay's final=0)
+        value = self.lr(step)
+        number = isinstance(value, (int, float, np.floating, np.integer, np.ndarray)) and not isinstance(value, bool)
+        rate = float(value) if number and np.size(value) == 1 else math.nan
+        if not (math.isfinite(rate) and rate >= 0.0):
+            raise ValueError(
+                f"the learning-rate schedule gave {value!r} at step {step}; it must be a finite number >= 0"
+            )
+        return rate
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())

@@ -268,9 +268,9 @@ def _check_arguments(
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     if not _whole(log_every) or log_every < 0:
         raise ValueError(f"log_every must be an int >= 0 (0: no progress lines), got {log_every!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+    if not _whole(epochs) or epochs < 1:  # (True was 1 epoch)
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+    if batch_size is not None and (not _whole(batch_size) or batch_size < 1):  # (True was batches of 1)
         raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
     number = isinstance(time_budget, (int, float, np.integer, np.floating)) and not isinstance(time_budget, bool)
     if time_budget is not None and not (number and time_budget > 0):  # ("1": Python's "'>' not supported")
@@ -284,6 +284,21 @@ def _check_arguments(
     if np.shape(data.X_train)[1] != model.sizes[0]:
         raise ValueError(
             f"the data has {np.shape(data.X_train)[1]} features but the model takes {model.sizes[0]} inputs"
+        )
+    _check_classes(model, data)
+
+
+def _check_classes(model, data):
+    """Integer labels 0..k-1 need k outputs: fewer was one_hot's "label 1 out of range for num_classes=1", more
+    trained outputs no label names, whose argmax then counted as a wrong class in the accuracy."""
+    labels = [np.asarray(y) for y in (data.y_train, data.y_test)]
+    if not all(y.ndim == 1 and y.dtype.kind in "iu" for y in labels):
+        return  # (float targets: the loss compares shapes)
+    k = max((int(y.max()) + 1 for y in labels if y.size), default=0)
+    if k and model.sizes[-1] != k:
+        raise ValueError(
+            f"the data's labels name {k} classes (0..{k - 1}) but {model!r} has {model.sizes[-1]} outputs; one "
+            f"output per class: MLP([..., {k}])"
         )
 
 
