@@ -197,9 +197,9 @@ def test_out_arguments_are_refused_naming_the_function():
     nanpercentile's named nanquantile, percentile's quantile."""
     with pytest.raises(UnsupportedOperationError, match="abs was given out="):
         traced(lambda x: dnp.abs(x, out=x))
-    with pytest.raises(UnsupportedOperationError, match="abs takes 1 array argument, not 2"):
-        traced(lambda x: dnp.absolute(x, None))
-    with pytest.raises(UnsupportedOperationError, match="conj was given out="):
+    with pytest.raises(UnsupportedOperationError, match="absolute was given out="):  # (out=None: NumPy's, taken)
+        traced(lambda x: dnp.absolute(x, x))
+    with pytest.raises(UnsupportedOperationError, match="conjugate was given out="):
         traced(lambda x: dnp.conjugate(x, out=x))
     with pytest.raises(TypeError, match="numpy.absolute of a traced value takes no 'where' argument"):
         traced(lambda x: dnp.absolute(x, where=x > 1))

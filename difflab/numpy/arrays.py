@@ -279,6 +279,9 @@ def _dtype_slot(fn, name: str) -> int | None:
 def _stacking(fn, name=""):
     """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
     (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
+    ufunc = getattr(_np, name, None) if name and "." not in name else None
+    if isinstance(fn, type(_stacking)) and isinstance(ufunc, _np.ufunc) and not hasattr(fn, "ufunc_keywords"):
+        fn = _ufunc_like(fn, ufunc, name)  # (np.abs, np.float_power: NumPy's ufunc keywords, in this one place)
     if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
         return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
 
@@ -311,6 +314,70 @@ def _stacking(fn, name=""):
         return out
 
     call.stacks_lists = True
+    return call
+
+
+#: NumPy's keywords of every ufunc call (beside a generalized ufunc's axes=/axis=/keepdims=, which fn takes or refuses)
+_UFUNC_KEYWORDS = frozenset({"out", "where", "dtype", "casting", "order", "subok", "signature"})
+_GUFUNC_KEYWORDS = _UFUNC_KEYWORDS - {"where"}  # (a generalized ufunc has no where=)
+
+
+def _ufunc_like(fn, ufunc, name: str):
+    """fn, difflab's Python function for NumPy's ufunc `ufunc` (np.abs, np.conjugate, np.float_power, np.modf,
+    np.divmod, np.vecdot, ...), taking that ufunc's keywords as NumPy does: out=None (by keyword or in out's
+    positional slots, a tuple of Nones for two outputs) and where=True are NumPy's defaults and dropped; an array out=
+    is refused by name (`no_out`, as the reductions'); dtype=/casting=/signature= pick NumPy's loop
+    (`ufunc.resolve_dtypes`: NumPy's own refusal where none matches), whose input dtypes the arguments are cast to and
+    whose output dtypes the result is; order=/subok= change no traced value. With no traced argument, NumPy's own
+    ufunc answers every keyword (out= written, a where= mask). Main refused them all, naming an internal front
+    ("_abs_front() got an unexpected keyword argument 'out'"), or Python's "takes 1 positional argument"."""
+    nin, nout = ufunc.nin, ufunc.nout
+    # (no set in the closure: a compiled graph's read checks fingerprint a closure's sets on every call, 1.4 us)
+    gufunc = ufunc.signature is not None
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if len(args) <= nin and (not kwargs or not kwargs.keys() & (_GUFUNC_KEYWORDS if gufunc else _UFUNC_KEYWORDS)):
+            return fn(*args, **kwargs)  # (the common call: nothing to read)
+        inputs, outs = args[:nin], args[nin:]
+        if outs and "out" in kwargs:
+            raise TypeError("cannot specify 'out' as both a positional and keyword argument")  # (NumPy's words)
+        if not any(isinstance(a, _Traced) or (type(a) in (list, tuple) and _contains_traced(a)) for a in inputs):
+            return ufunc(*args, **kwargs)  # (plain values: NumPy's own, every keyword as NumPy reads it)
+        out = kwargs.pop("out", outs or None)
+        for o in out if isinstance(out, tuple) else (out,):
+            _no_out(name, o)
+        where = True if gufunc else kwargs.pop("where", True)
+        if not (type(where) in (bool, _np.bool_) and where):
+            raise TypeError(
+                f"numpy.{ufunc.__name__} of a traced value takes no 'where' argument other than True: without out= "
+                "NumPy leaves the entries where is False uninitialized; use numpy.where(mask, result, other)"
+            )
+        kwargs.pop("order", None), kwargs.pop("subok", None)
+        dtype, casting, signature = (
+            kwargs.pop(k, d) for k, d in (("dtype", None), ("casting", "same_kind"), ("signature", None))
+        )
+        if dtype is None and signature is None and casting == "same_kind":
+            return fn(*inputs, **kwargs)
+        given = tuple(a if type(a) in (int, float, complex) else _np.result_type(a) for a in inputs)
+        given = tuple(type(a) if type(a) in (int, float, complex) else a for a in given)
+        if signature is None and dtype is not None:  # (NumPy's dtype=: the outputs' part of the signature)
+            signature = (None,) * nin + (_np.dtype(dtype),) * nout
+        picked = {} if signature is None else {"signature": signature}
+        loop = ufunc.resolve_dtypes(given + (None,) * nout, casting=casting, **picked)
+        cast = []
+        for a, want in zip(inputs, loop[:nin]):
+            if isinstance(a, _Traced) and want.kind not in "fc":
+                raise TypeError(
+                    f"numpy.{ufunc.__name__}(..., dtype={want}) of a traced value would drop the derivative"
+                )
+            cast.append(a.astype(want) if isinstance(a, _Traced) and a.dtype != want else a)
+        result = fn(*cast, **kwargs)
+        if nout == 1:
+            return result if result.dtype == loop[-1] else result.astype(loop[-1])
+        return tuple(r if r.dtype == d else r.astype(d) for r, d in zip(result, loop[nin:]))
+
+    call.ufunc_keywords = True
     return call
 
 
