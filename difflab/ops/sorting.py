@@ -130,15 +130,19 @@ def _weight_of_numbers(cls, k, i, *xs):
     return None
 
 
-def _sort_weight_fn():
+def _constant_fn(name: str, numpy_impl, py_impl, methods):
+    """A SymPy function constant between its jumps (a rank's, a tie's weight): derivative 0 in every argument, its
+    values by `numpy_impl` (lambdified code) and `py_impl` (mpmath's and Python's evaluation alike)."""
     sp = _sp()
-    return sympy_function(
+    return sympy_function(name, numpy_impl, lambda args, i: sp.Integer(0), py_impl, py_impl, methods=methods)
+
+
+def _sort_weight_fn():
+    return _constant_fn(
         "sort_weight",
         lambda k, i, *xs: (_np_rank(i, *xs) == int(k)) * 1.0,
-        lambda args, i: sp.Integer(0),
         lambda k, i, *xs: float(_py_rank(i, *xs) == int(k)),
-        lambda k, i, *xs: float(_py_rank(i, *xs) == int(k)),
-        methods={"eval": classmethod(_weight_of_numbers)},
+        {"eval": classmethod(_weight_of_numbers)},
     )
 
 
@@ -192,14 +196,11 @@ def _partition_weight_of_numbers(cls, k, code, i, *xs):
 
 
 def _partition_weight_fn():
-    sp = _sp()
-    return sympy_function(
+    return _constant_fn(
         "partition_weight",
         _np_partition_weight,
-        lambda args, i: sp.Integer(0),
         _py_partition_weight,
-        _py_partition_weight,
-        methods={"eval": classmethod(_partition_weight_of_numbers)},
+        {"eval": classmethod(_partition_weight_of_numbers)},
     )
 
 
@@ -233,14 +234,11 @@ def _py_complex_weight(k, i, *parts):
 
 
 def _complex_weight_fn():
-    sp = _sp()
-    return sympy_function(
+    return _constant_fn(
         "csort_weight",
         lambda k, i, *parts: (_np_complex_rank(i, *parts) == int(k)) * 1.0,
-        lambda args, i: sp.Integer(0),
         _py_complex_weight,
-        _py_complex_weight,
-        methods=HELD_REAL,
+        HELD_REAL,
     )
 
 
@@ -1300,15 +1298,7 @@ def _share_of_numbers(cls, code, i, *xs):
 
 
 def _share_fn():
-    sp = _sp()
-    return sympy_function(
-        "tie_share",
-        _np_share,
-        lambda args, i: sp.Integer(0),
-        _py_share,
-        _py_share,
-        methods={"eval": classmethod(_share_of_numbers)},
-    )
+    return _constant_fn("tie_share", _np_share, _py_share, {"eval": classmethod(_share_of_numbers)})
 
 
 def _tied_of_numbers(cls, code, *xs):
