@@ -235,3 +235,16 @@ def test_scipys_keywords_are_taken():
     want = scipy.linalg.solve_banded((1, 0), ab, b, False, False, True)
     onp.testing.assert_allclose(dsl.solve_banded((1, 0), ab, b, False, False, True), want, rtol=1e-15)
     onp.testing.assert_allclose(dss.zeta(3.0, None, None), scipy.special.zeta(3.0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like", "full_like"])
+def test_like_arrays_of_plain_values_keep_numpys_dtype(name):
+    """difflab.numpy's *_like of a plain int array was float64 (NumPy's is int64: `full_like(ints, 2.5)` holds 2), of
+    a float32 array float64 (NumPy's float32), found by users66."""
+    extra = (2.5,) if name == "full_like" else ()
+    for a in (onp.arange(3), onp.ones(2, onp.float32), [1, 2], 3, onp.ones((2, 2))):
+        got, want = getattr(np, name)(a, *extra), getattr(onp, name)(a, *extra)
+        assert got.dtype == want.dtype and got.shape == want.shape, (name, a)
+        if name != "empty_like":
+            onp.testing.assert_array_equal(got, want)
+    assert getattr(np, name)(onp.arange(3), *extra, dtype=float).dtype == onp.float64

@@ -71,7 +71,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     if isinstance(fill_value, _Traced):
         return _fresh(broadcast_to(fill_value, size))  # (a new array, sharing no elements with fill_value)
     traced = _traced_constant(a, fill_value, dtype, shape)
-    return traced if traced is not None else _np.full(size, fill_value, dtype=dtype or float)
+    return traced if traced is not None else _np.full(size, fill_value, dtype=_like_dtype(a, dtype))
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
@@ -83,7 +83,11 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     array([0., 0.])
     """
     traced = _traced_constant(a, 0.0, dtype, shape)
-    return traced if traced is not None else _np.zeros(_shape_of(a) if shape is None else shape, dtype=dtype or float)
+    return (
+        traced
+        if traced is not None
+        else _np.zeros(_shape_of(a) if shape is None else shape, dtype=_like_dtype(a, dtype))
+    )
 
 
 def ones_like(a, dtype=None, order="K", subok=True, shape=None):
@@ -93,7 +97,11 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None):
     array([1., 1.])
     """
     traced = _traced_constant(a, 1.0, dtype, shape)
-    return traced if traced is not None else _np.ones(_shape_of(a) if shape is None else shape, dtype=dtype or float)
+    return (
+        traced
+        if traced is not None
+        else _np.ones(_shape_of(a) if shape is None else shape, dtype=_like_dtype(a, dtype))
+    )
 
 
 def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
@@ -104,6 +112,19 @@ def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
     """
     a = prototype  # (NumPy's parameter name)
     return zeros_like(a, dtype, shape=shape)
+
+
+def _like_dtype(a, dtype):
+    """NumPy's dtype for a *_like array `_traced_constant` leaves to NumPy: `dtype`, else a's own (an int array's
+    zeros are ints, as NumPy's; they were float64); a list holding traced values is float64, as its stack."""
+    if dtype is not None:
+        return dtype
+    if isinstance(a, _Traced):
+        return a.dtype
+    try:
+        return _np.asarray(a).dtype
+    except Exception:  # (a list holding traced values: NumPy cannot convert it, its stack is float64)
+        return float
 
 
 def _shape_of(a) -> tuple:
