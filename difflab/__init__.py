@@ -21,7 +21,11 @@ _HOME = {
     name: module
     for module, names in [
         ("api", "compare hessian prepare vmap"),
-        ("autograd_names", "deriv elementwise_grad holomorphic_grad make_hvp tensor_jacobian_product"),
+        (
+            "autograd_names",
+            "deriv elementwise_grad hessian_tensor_product hessian_vector_product holomorphic_grad make_hvp "
+            "tensor_jacobian_product",
+        ),
         ("differentiators", "METHODS Differentiator get_method Symbolic Numeric Forward Reverse"),
         (
             "errors",
@@ -44,7 +48,15 @@ _HOME = {
 
 if TYPE_CHECKING:
     from .api import compare, hessian, prepare, vmap
-    from .autograd_names import deriv, elementwise_grad, holomorphic_grad, make_hvp, tensor_jacobian_product
+    from .autograd_names import (
+        deriv,
+        elementwise_grad,
+        hessian_tensor_product,
+        hessian_vector_product,
+        holomorphic_grad,
+        make_hvp,
+        tensor_jacobian_product,
+    )
     from .differentiators import METHODS, Differentiator, Forward, Numeric, Reverse, Symbolic, get_method
     from .errors import (
         DifflabError,
@@ -111,6 +123,8 @@ __all__ = [
     "deriv",
     "holomorphic_grad",
     "make_hvp",
+    "hessian_tensor_product",
+    "hessian_vector_product",
     "tensor_jacobian_product",
     "evaluate",
     "to_dot",

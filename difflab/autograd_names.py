@@ -1,5 +1,6 @@
 """HIPS autograd's operators that JAX lacks, with autograd's signatures: elementwise_grad, deriv,
-holomorphic_grad, make_hvp, tensor_jacobian_product (each over dl.vjp, dl.jvp and dl.grad, taking `method=`).
+holomorphic_grad, make_hvp, hessian_vector_product (= hessian_tensor_product), tensor_jacobian_product (each over
+dl.vjp, dl.jvp and dl.grad, taking `method=`).
 
 autograd's calling convention (`unary_to_nary`, here `nary`): an operator differentiates one positional
 argument (`argnum`, or a tuple of them packed into a tuple); the other positional and the keyword
@@ -18,7 +19,16 @@ from . import numpy as dnp
 from . import tree
 from .transforms import grad, jacobian, jvp, vjp
 
-__all__ = ["elementwise_grad", "deriv", "holomorphic_grad", "make_hvp", "tensor_jacobian_product", "nary"]
+__all__ = [
+    "elementwise_grad",
+    "deriv",
+    "holomorphic_grad",
+    "make_hvp",
+    "hessian_tensor_product",
+    "hessian_vector_product",
+    "tensor_jacobian_product",
+    "nary",
+]
 
 
 def nary(unary):
@@ -173,3 +183,29 @@ def tensor_jacobian_product(fun, argnum=0, method="reverse"):
 
     argnum = _checked_argnum(argnum, "tensor_jacobian_product")
     return nary(lambda g, x: jacobian(g, method=method)(x))(vector_dot_fun, argnum)
+
+
+def hessian_tensor_product(fun, argnum=0, method="reverse"):
+    """(*args, v) -> H v, fun's Hessian by argument `argnum` times v (the vector comes last), without forming H:
+    autograd's `hessian_vector_product` (its gmm example's `hessp=` for Newton-CG), make_hvp's product.
+
+    Shape contract: v shaped like the argument (a pytree as it), H v shaped like it.
+
+    >>> import difflab as dl, numpy as np
+    >>> dl.hessian_vector_product(lambda x: (x ** 3.0).sum())(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([ 6., 12.])
+    """
+    argnum = _checked_argnum(argnum, "hessian_vector_product")
+
+    def hvp_at(*args, **kwargs):
+        if len(args) < 2:
+            raise TypeError(
+                "hessian_vector_product(fun)(*args, vector) takes fun's arguments and then the vector (autograd's "
+                f"order), got {len(args)} argument(s)"
+            )
+        return make_hvp(fun, argnum, method=method)(*args[:-1], **kwargs)[0](args[-1])
+
+    return hvp_at
+
+
+hessian_vector_product = hessian_tensor_product

@@ -16,6 +16,7 @@ from . import numpy as dnp
 from .differentiators import Differentiator, get_method
 from .api.boundary import (
     ComplexLeaf,
+    autograd_argnum,
     _refuse_kwargs,
     NonScalarOutput,
     _nan_rows,
@@ -191,12 +192,14 @@ class _JacobianAux(_AuxTransform):
         return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 
-def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+def value_and_grad(
+    f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=(), *, argnum=None
+):
     """`dl.value_and_grad` with JAX's `has_aux`: f returns (out, aux) and the result is
     ((out, aux), ∇out); aux passes through untouched (it is evaluated, never differentiated). With JAX's
     `holomorphic=True` (f holomorphic from complex leaves to a complex scalar): (f(z), f'(z)), see `grad`.
 
-    Shape contract: as `difflab.api.value_and_grad`; aux has the structure f gave it.
+    Shape contract: as `difflab.api.value_and_grad`; aux has the structure f gave it (`argnum=`: autograd's argnums).
 
     >>> import difflab as dl
     >>> dl.value_and_grad(lambda x: (x * x, {"half": x / 2.0}), has_aux=True)(3.0)
@@ -205,6 +208,8 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=Fa
     ((-3+4j), (2+4j))
     """
     _no_reduce_axes("value_and_grad", reduce_axes)
+    if argnum is not None:
+        argnums = autograd_argnum("value_and_grad", argnums, argnum)
     if allow_int is not False and flag("value_and_grad", "allow_int", allow_int):
         return _AllowInt(value_and_grad, f, argnums, dict(method=method, has_aux=has_aux, holomorphic=holomorphic))
     # (the defaults first: no call of flag, per fresh transform)
@@ -215,7 +220,9 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=Fa
     return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
 
 
-def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+def grad(
+    f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow_int=False, reduce_axes=(), *, argnum=None
+):
     """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux); aux comes back as
     f returned it (a str, an int or None as it is, an array computed from x as this call's value).
     With JAX's `holomorphic=True`, f takes complex leaves to a complex scalar and is holomorphic: the result
@@ -225,7 +232,8 @@ def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow
     is zeros (float64: JAX's float0 has no arithmetic); by default they are refused by name (DESIGN.md §6).
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s)
-    (a tuple of them for a tuple of argnums); aux has the structure f gave it.
+    (a tuple of them for a tuple of argnums); aux has the structure f gave it. `argnum=`, HIPS autograd's
+    spelling of argnums, is taken (`dl.grad(f, argnum=(0, 1))`, as autograd's examples write it).
 
     >>> import difflab as dl
     >>> dl.grad(lambda x: (x ** 3.0, x + 1.0), has_aux=True)(2.0)
@@ -238,6 +246,8 @@ def grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False, allow
     (12.0, 0.0)
     """
     _no_reduce_axes("grad", reduce_axes)
+    if argnum is not None:
+        argnums = autograd_argnum("grad", argnums, argnum)
     if allow_int is not False and flag("grad", "allow_int", allow_int):
         return _AllowInt(grad, f, argnums, dict(method=method, has_aux=has_aux, holomorphic=holomorphic))
     if holomorphic is not False and flag("grad", "holomorphic", holomorphic):
@@ -305,20 +315,23 @@ def _python_complex(g, args, argnums):
     return tuple(parts) if many else parts[0]
 
 
-def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomorphic=False):
+def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomorphic=False, *, argnum=None):
     """`dl.jacobian`, with JAX's `has_aux` (the result is (J, aux)), `sparse=True` (the
     Jacobian of the flat output by the flat input, from as many sweeps as the sparsity pattern
     needs colours: see `difflab.sparse.jacobian`) and `holomorphic=True` (complex leaves: the complex
     derivative f'(z), see `difflab.api.jacobian`).
 
     Shape contract: dense, `out.shape + in.shape` per pair of leaves (pytrees nest output
-    structure, then input structure); sparse, a (m, n) SciPy CSR matrix (or a COO triple).
+    structure, then input structure); sparse, a (m, n) SciPy CSR matrix (or a COO triple). `argnum=` is
+    autograd's argnums.
 
     >>> import difflab as dl, numpy as np
     >>> J, aux = dl.jacobian(lambda x: (x * x, x.sum()), has_aux=True)(np.array([1.0, 2.0]))
     >>> J.tolist(), aux
     ([[2.0, 0.0], [0.0, 4.0]], 3.0)
     """
+    if argnum is not None:
+        argnums = autograd_argnum("jacobian", argnums, argnum)
     has_aux, sparse = flag("jacobian", "has_aux", has_aux), flag("jacobian", "sparse", sparse)
     if flag("jacobian", "holomorphic", holomorphic) and sparse:
         raise ValueError("jacobian(holomorphic=True) does not take sparse=True")

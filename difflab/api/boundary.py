@@ -53,6 +53,20 @@ def _public_call(call):
     return checked
 
 
+def autograd_argnum(name, argnums, argnum):
+    """argnums, or HIPS autograd's spelling of it, `argnum=` (`grad(f, argnum=(0, 1))` in autograd's examples was
+    Python's "unexpected keyword argument"); both given is a TypeError naming them.
+
+    >>> autograd_argnum("grad", 0, (0, 1))
+    (0, 1)
+    """
+    if argnum is None:
+        return argnums
+    if not (type(argnums) is int and argnums == 0):
+        raise TypeError(f"{name}: give argnums (JAX's spelling) or argnum (autograd's), not both")
+    return argnum
+
+
 def _refuse_kwargs(name, kwargs):
     keys = ", ".join(map(repr, kwargs))
     raise TypeError(

@@ -53,6 +53,7 @@ from . import collectives
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
+    autograd_argnum,
     NonScalarOutput,
     Staged,
     _kind,
@@ -539,8 +540,9 @@ def jacobian(f, argnums=0, method="reverse", holomorphic=False):
     return t
 
 
-def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
-    """Return a function computing the Hessian of `f`; shape `in.shape + in.shape` for a scalar f.
+def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False, *, argnum=None):
+    """Return a function computing the Hessian of `f`; shape `in.shape + in.shape` for a scalar f
+    (`argnum=`, HIPS autograd's spelling of argnums, is taken).
 
     `has_aux=True` (JAX's): f returns (out, aux) and the result is (H, aux), H of out alone, aux passed
     through as `dl.grad(..., has_aux=True)` passes it (difflab.transforms.hessian_aux). A tuple of argnums
@@ -568,6 +570,8 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
     [[[12.0]]]
     """
     check_function(f, "hessian")
+    if argnum is not None:
+        argnums = autograd_argnum("hessian", argnums, argnum)
     if holomorphic:  # (a Jacobian of a Jacobian already, whatever f's output)
         return _scalar_hessian(f, argnums, method, holomorphic, has_aux)
     return _AnyHessian(f, argnums, method, has_aux)

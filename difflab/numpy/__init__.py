@@ -20,6 +20,8 @@ generates the dispatch tables.
 
 from __future__ import annotations
 
+import sys as _sys
+
 import numpy as _np
 
 from .. import ops as _ops
@@ -170,6 +172,10 @@ linalg = _Namespace("linalg")
 fft = _Namespace("fft")
 #: NumPy's submodules with traceable counterparts here
 _NAMESPACES = {"linalg": linalg, "fft": fft}
+# importable by their dotted names, as autograd.numpy's submodules are (`import autograd.numpy.random as npr` and
+# `from autograd.numpy.linalg import solve` in autograd's examples were ModuleNotFoundError with difflab.numpy)
+for _sub, _module in {**_NAMESPACES, "random": _np.random}.items():
+    _sys.modules.setdefault(f"{__name__}.{_sub}", _module)  # type: ignore[arg-type]
 
 
 def _publish() -> None:

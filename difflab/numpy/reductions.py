@@ -21,6 +21,7 @@ from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.core import normalize_axis as _axis
 from ..ops.reductions import _float_dtype
+from ..ops.reductions import plain_answer as _plain_answer
 from ..ops.reductions import _mean_front as _mean
 from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import (
@@ -187,8 +188,8 @@ def cumprod(a, axis=None, dtype=None, out=None):
     array([1., 2., 6.])
     """
     _no_out("cumprod", out)
-    if dtype is not None:
-        _float_dtype("cumprod", dtype)
+    if dtype is not None and _float_dtype("cumprod", dtype, a):
+        return _plain_answer("cumprod", a, axis=axis, dtype=dtype)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(a, axis, "cumprod")
@@ -256,8 +257,8 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
     6.0
     """
     _no_out("nanprod", out)
-    if dtype is not None:
-        _float_dtype("nanprod", dtype)
+    if dtype is not None and _float_dtype("nanprod", dtype, a, initial, where):
+        return _plain_answer("nanprod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
@@ -297,8 +298,8 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     array([1., 1., 3.])
     """
     _no_out("nancumsum", out)
-    if dtype is not None:
-        _float_dtype("nancumsum", dtype)
+    if dtype is not None and _float_dtype("nancumsum", dtype, a):
+        return _plain_answer("nancumsum", a, axis=axis, dtype=dtype)
     return _cumsum(_nan_filled(a, 0.0), axis=axis)
 
 
@@ -309,8 +310,8 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     array([2., 2., 6.])
     """
     _no_out("nancumprod", out)
-    if dtype is not None:
-        _float_dtype("nancumprod", dtype)
+    if dtype is not None and _float_dtype("nancumprod", dtype, a):
+        return _plain_answer("nancumprod", a, axis=axis, dtype=dtype)
     return cumprod(_nan_filled(a, 1.0), axis=axis)
 
 

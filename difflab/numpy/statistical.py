@@ -21,6 +21,7 @@ from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
 from ..ops.reductions import _mean_front as mean
 from ..ops.reductions import _float_dtype
+from ..ops.reductions import plain_answer as _plain_answer
 from ..ops.reductions import _sum_front as sum
 from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _concatenate_front as concatenate
@@ -198,8 +199,8 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     3.0
     """
     _no_out("nansum", out)
-    if dtype is not None:
-        _float_dtype("nansum", dtype)
+    if dtype is not None and _float_dtype("nansum", dtype, a, initial, where):
+        return _plain_answer("nansum", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     return sum(_nan_filled(a, 0.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
@@ -212,8 +213,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     1.5
     """
     _no_out("nanmean", out)
-    if dtype is not None:
-        _float_dtype("nanmean", dtype)
+    if dtype is not None and _float_dtype("nanmean", dtype, a):
+        return _plain_answer("nanmean", a, axis=axis, dtype=dtype, keepdims=keepdims)
     count = sum(where(isnan(a), 0.0, 1.0), axis=axis, keepdims=keepdims)
     return nansum(a, axis=axis, keepdims=keepdims) / count
 

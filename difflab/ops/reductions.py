@@ -53,14 +53,36 @@ def no_out(name, out):
 _where = where  # (the fronts' `where=` keyword is NumPy's mask)
 
 
-def _float_dtype(name, dtype, x=None):
+def _float_dtype(name, dtype, x=None, *others) -> bool:
     """NumPy's `dtype=` of a reduction: a float or complex one is the computation's own (float64), any
     other would make the result integer (its derivative lost), so it is refused by name; but int64 of a boolean or
-    integer `x` (`m.sum(dtype=int)`, a mask's count) is NumPy's own integer result, with no derivative to lose."""
+    integer `x` (`m.sum(dtype=int)`, a mask's count) is NumPy's own integer result, with no derivative to lose.
+    True when x (and `others`, the call's other arguments) is plain data, nothing traced, under a dtype that is not
+    float: NumPy's own function answers (`np.prod(shape, dtype=int)`, a size from a shape, as autograd's convnet
+    example computes it; `plain_answer`)."""
+    if np.dtype(dtype).kind in "fc":
+        return False
+    if x is not None and not _holds_traced((x, *others)):
+        return True
     if np.dtype(dtype) == np.int64 and getattr(x, "dtype", np.dtype(float)).kind in "biu":
-        return
-    if np.dtype(dtype).kind not in "fc":
-        raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
+        return False
+    raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
+
+
+def _holds_traced(x) -> bool:
+    if isinstance(x, (list, tuple)):
+        return any(_holds_traced(v) for v in x)
+    return isinstance(x, Traced)
+
+
+_NUMPY_DEFAULTS = {"out": None, "initial": None, "where": True, "keepdims": False}
+
+
+def plain_answer(name, x, **params):
+    """numpy.<name>(x, **params) for plain data, the parameters left at NumPy's defaults omitted (NumPy's
+    `initial` has no None)."""
+    given = {k: v for k, v in params.items() if not (k in _NUMPY_DEFAULTS and v is _NUMPY_DEFAULTS[k])}
+    return getattr(np, name)(x, **given)
 
 
 def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -74,8 +96,9 @@ def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
     """
     x = a  # (NumPy's parameter name)
     no_out("sum", out)
-    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
-        _float_dtype("sum", dtype, x)
+    # (no call in the common case: a fresh gradient traces every sum)
+    if dtype is not None and _float_dtype("sum", dtype, x, initial, where):
+        return plain_answer("sum", x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     if where is not True and not isinstance(initial, Traced):  # (NumPy's order: where_sum)
         if initial is not None:
             _started_check(initial)
@@ -138,8 +161,9 @@ def _mean_front(a, axis=None, dtype=None, out=None, keepdims=False, *, where=Tru
     """
     x = a  # (NumPy's parameter name)
     no_out("mean", out)
-    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
-        _float_dtype("mean", dtype)
+    # (no call in the common case: a fresh gradient traces every sum)
+    if dtype is not None and _float_dtype("mean", dtype, x, where):
+        return plain_answer("mean", x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
     if where is True:
         return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
     count = np.sum(np.broadcast_to(_value(where), np.shape(x)), axis=axis, keepdims=bool(keepdims))
@@ -410,8 +434,8 @@ def _prod_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None
     4.0
     """
     no_out("prod", out)
-    if dtype is not None:
-        _float_dtype("prod", dtype)
+    if dtype is not None and _float_dtype("prod", dtype, a, initial, where):
+        return plain_answer("prod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     if where is not True:
         a = _where(where, a, 1.0)
     if initial is not None:
@@ -459,8 +483,8 @@ def _cumsum_front(a, axis=None, dtype=None, out=None):
     array([1., 3., 6.])
     """
     no_out("cumsum", out)
-    if dtype is not None:
-        _float_dtype("cumsum", dtype)
+    if dtype is not None and _float_dtype("cumsum", dtype, a):
+        return plain_answer("cumsum", a, axis=axis, dtype=dtype)
     if axis is None:
         a = _reshape(a, (-1,))
         axis = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import sys
 import types
 
 import numpy as _np
@@ -715,6 +716,21 @@ def _check_all():
 
 
 _check_all()
+
+
+def _importable():
+    """Each distribution importable as a module of its functions, as autograd's are (`import
+    autograd.scipy.stats.multivariate_normal as mvn`, `from autograd.scipy.stats.norm import logpdf` in autograd's
+    examples were ModuleNotFoundError with difflab.scipy.stats): `import difflab.scipy.stats.norm as norm` binds the
+    distribution itself, `from difflab.scipy.stats.norm import logpdf` its function."""
+    for name, dist in list(globals().items()):
+        if isinstance(dist, _Distribution):
+            module = types.ModuleType(f"{__name__}.{name}", f"scipy.stats.{name}'s functions on traced values")
+            vars(module).update(vars(dist))
+            sys.modules.setdefault(module.__name__, module)
+
+
+_importable()
 
 __all__ = [
     "norm",
