@@ -1,4 +1,5 @@
-"""JAX's `jax.flatten_util.ravel_pytree`: a pytree of arrays as one flat vector, and the function back.
+"""JAX's `jax.flatten_util.ravel_pytree`: a pytree of arrays as one flat vector, and the function back (and
+HIPS autograd's `flatten_func` over it).
 
 The idiom for handing a pytree of parameters to `scipy.optimize.minimize`: `x0, unravel =
 ravel_pytree(params)`, then `fun(v) = loss(unravel(v))` and its gradient `dl.grad(fun)` (unravel
@@ -15,7 +16,7 @@ from . import numpy as dnp
 from . import tree
 from .graph import Traced
 
-__all__ = ["ravel_pytree"]
+__all__ = ["ravel_pytree", "flatten_func"]
 
 
 def ravel_pytree(pytree) -> tuple:
@@ -82,3 +83,21 @@ def _numeric_dtype(leaf, k):
             "arrays"
         )
     return dtype
+
+
+def flatten_func(func, example) -> tuple:
+    """(flat_func, unflatten, flat_example): HIPS autograd's `autograd.misc.flatten.flatten_func` (its gmm example hands
+    the flat function to scipy's Newton-CG), over `ravel_pytree`: `flat_func(v, *args, **kwargs)` is
+    `func(unflatten(v), *args, **kwargs)` for a pytree argument shaped like `example`.
+
+    >>> import difflab as dl, numpy as np
+    >>> f, unflatten, x0 = flatten_func(lambda p: (p["a"] ** 2).sum() * p["b"], {"a": np.ones(2), "b": 3.0})
+    >>> x0, dl.grad(f)(x0)
+    (array([1., 1., 3.]), array([6., 6., 2.]))
+    """
+    flat_example, unflatten = ravel_pytree(example)
+
+    def flat_func(v, *args, **kwargs):
+        return func(unflatten(v), *args, **kwargs)
+
+    return flat_func, unflatten, flat_example

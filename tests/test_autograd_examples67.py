@@ -714,10 +714,11 @@ def test_gmm():
     data = make_pinwheel(0.3, 0.05, 3, 4, 0.4, rs)
     f_ag, f_dl = (functools.partial(lambda p, f: -f(p, data), f=gmm(L)) for L in (AG, DL))
     agree(f_ag, f_dl, (params,))
-    # flatten_func -> ravel_pytree; hessian_vector_product -> dl.hessian_vector_product (or dl.hvp)
-    flat_ag, _, x0 = flatten_func(f_ag, params)
-    x0, unravel = ravel_pytree(params)
-    flat_dl = lambda v: f_dl(unravel(v))  # noqa: E731
+    # flatten_func -> difflab.flatten_util.flatten_func; hessian_vector_product -> dl.hessian_vector_product
+    flat_ag, _, x0_ag = flatten_func(f_ag, params)
+    flat_dl, unflatten, x0 = dl.flatten_util.flatten_func(f_dl, params)
+    assert np.array_equal(x0, x0_ag) and flat_dl(x0) == pytest.approx(flat_ag(x0), rel=1e-12)
+    close(unflatten(x0), params, 0.0)
     v = rs.randn(x0.size)
     hv_ag = autograd.hessian_vector_product(flat_ag)(x0, v)
     close(dl.hvp(flat_dl, (x0,), (v,))[1], hv_ag, 1e-10, "hvp")
