@@ -199,13 +199,17 @@ def test_neural_net():
     T = (labels[:, None] == np.arange(3)).astype(float)
     f_ag, f_dl = neural_net(AG), neural_net(DL)
     agree(lambda p: -f_ag(p, X, T, 1.0), lambda p: -f_dl(p, X, T, 1.0), (params,))
-    # adam: autograd's over its flattened parameters; difflab's nn.Adam over the pytree
-    want = ag_opt.adam(lambda p, i: AG.grad(lambda q: -f_ag(q, X, T, 1.0))(p), params, step_size=0.01, num_iters=5)
-    opt, got = nn.Adam(lr=0.01), params
-    state, g = opt.init(params), dl.grad(lambda q: -f_dl(q, X, T, 1.0))
-    for _ in range(5):
-        got, state = opt.update(got, g(got), state)
-    close(got, want, 1e-12, "adam")
+    # autograd.misc.optimizers.adam -> nn.adam (its signature: grad(x, i), callback(x, i, g) before each step)
+    results, calls = [], []
+    for adam, grad, f in ((ag_opt.adam, AG.grad, f_ag), (nn.adam, DL.grad, f_dl)):
+        objective = functools.partial(lambda p, i, f: -f(p, X, T, 1.0), f=f)
+        log: list = []
+        callback = functools.partial(lambda x, i, g, log: log.append((i, x, g)), log=log)
+        results.append(adam(grad(objective), params, step_size=0.01, num_iters=5, callback=callback))
+        calls.append(log)
+    close(results[1], results[0], 1e-12, "adam")
+    assert [c[0] for c in calls[1]] == [0, 1, 2, 3, 4]
+    close([c[1:] for c in calls[1]], [c[1:] for c in calls[0]], 1e-12, "callback")
 
 
 # -- tanh.py: elementwise_grad to fourth order ----------------------------------------------------------
@@ -375,11 +379,7 @@ def test_black_box_svi():
     x0 = np.concatenate([-1 * np.ones(2), -2 * np.ones(2)])
     agree(*objs, (x0,), methods=("numeric", "reverse"))
     want = ag_opt.adam(lambda p, i: AG.grad(objs[0])(p), x0, step_size=0.1, num_iters=5)
-    opt, got = nn.Adam(lr=0.1), x0
-    state = opt.init(x0)
-    for _ in range(5):
-        got, state = opt.update(got, dl.grad(objs[1])(got), state)
-    close(got, want, 1e-12, "adam")
+    close(nn.adam(lambda p, i: dl.grad(objs[1])(p), x0, step_size=0.1, num_iters=5), want, 1e-12, "adam")
 
 
 def make_bnn_funs(L, layer_sizes, L2_reg, noise_variance, nonlinearity):
@@ -901,11 +901,7 @@ def test_natural_gradient_black_box_svi():
     x0 = np.concatenate([-1 * np.ones(2 * obs_dim), -2 * np.ones(2 * obs_dim)])
     close(grads[1](x0, 0), grads[0](x0, 0), 1e-10)
     want = ag_opt.sgd(grads[0], x0, step_size=0.1, num_iters=5, mass=0.001)
-    opt, got = nn.SGD(lr=0.1, momentum=0.001), x0  # autograd's sgd: v <- mass v - (1 - mass) g; x <- x + step v
-    state = opt.init(x0)
-    for i in range(5):
-        got, state = opt.update(got, (1 - 0.001) * grads[1](got, i), state)
-    close(got, want, 1e-12, "sgd")
+    close(nn.sgd(grads[1], x0, step_size=0.1, num_iters=5, mass=0.001), want, 1e-12, "sgd")
 
 
 # -- variational_autoencoder.py and generative_adversarial_net.py: batch normalisation, logaddexp ----------
@@ -1471,3 +1467,24 @@ def test_argnum_keyword():
     assert dl.hessian(f, argnum=0)(2.0, 3.0) == 6.0
     with pytest.raises(TypeError, match="argnums .* or argnum .*not both"):
         dl.grad(f, 1, argnum=0)
+
+
+def test_optimizer_drivers():
+    """nn.adam and nn.sgd are autograd.misc.optimizers' adam and sgd (9 of the examples call adam): the same steps
+    over a pytree, bit for bit, the callback seeing (x, i, g) before each step."""
+    rs = np.random.RandomState(0)
+    x0 = [(rs.randn(2, 3), rs.randn(3)), {"a": rs.randn(2)}]
+
+    def grad(x, i):
+        return [(np.sin(x[0][0]) * (i + 1), x[0][1] ** 2), {"a": np.cos(x[1]["a"])}]
+
+    for ours, theirs, kwargs in (
+        (nn.adam, ag_opt.adam, {"num_iters": 7, "step_size": 0.1}),
+        (nn.sgd, ag_opt.sgd, {"num_iters": 7, "step_size": 0.1, "mass": 0.5}),
+        (nn.sgd, ag_opt.sgd, {"num_iters": 3, "mass": 0.0}),
+    ):
+        logs: list = [[], []]
+        got = ours(grad, x0, lambda x, i, g: logs[0].append((i, x, g)), **kwargs)
+        want = theirs(grad, x0, lambda x, i, g: logs[1].append((i, x, g)), **kwargs)
+        close(got, want, 0.0, ours.__name__)
+        close(logs[0], logs[1], 0.0, "callback")

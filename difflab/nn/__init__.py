@@ -16,7 +16,7 @@ from .activations import *  # noqa: F403  (jax.nn's names: activations.__all__)
 from .datasets import DATASETS, Dataset, load_dataset, one_hot
 from .losses import accuracy, mse, softmax_cross_entropy
 from .mlp import MLP
-from .optimizers import SGD, Adam, Momentum, cosine_decay, exponential_decay
+from .optimizers import SGD, Adam, Momentum, adam, cosine_decay, exponential_decay, sgd
 from .train import History, NonFiniteLossError, train
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "SGD",
     "Momentum",
     "Adam",
+    "adam",
+    "sgd",
     "exponential_decay",
     "cosine_decay",
     "mse",

@@ -2,7 +2,8 @@
 
 `state = opt.init(params)`, then `params, state = opt.update(params, grads, state)`: new arrays
 every step, inputs never mutated. `lr` is a number or a schedule `step -> lr` (step counts the
-updates already made, from 0), such as `exponential_decay` or `cosine_decay`.
+updates already made, from 0), such as `exponential_decay` or `cosine_decay`. `adam` and `sgd` are HIPS autograd's
+drivers (autograd.misc.optimizers' signatures) over these.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ import numpy as np
 
 from ..tree import tree_map
 
-__all__ = ["SGD", "Momentum", "Adam", "exponential_decay", "cosine_decay", "ExponentialDecay", "CosineDecay"]
+__all__ = [
+    "SGD",
+    "Momentum",
+    "Adam",
+    "adam",
+    "sgd",
+    "exponential_decay",
+    "cosine_decay",
+    "ExponentialDecay",
+    "CosineDecay",
+]
 
 LearningRate = Union[float, Callable[[int], float]]
 
@@ -185,3 +196,35 @@ class Adam(_Optimizer):
         c1, c2 = 1.0 - self.b1**t, 1.0 - self.b2**t
         new = tree_map(lambda p, m, s: p - eta * (m / c1) / (np.sqrt(s / c2) + self.eps), params, m, s)
         return new, {"step": t, "m": m, "s": s}
+
+
+def adam(grad, x0, callback=None, num_iters=100, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
+    """HIPS autograd's `adam(grad, x0, callback, num_iters, step_size, b1, b2, eps)` (autograd.misc.optimizers, as
+    9 of its examples call it): `num_iters` steps of `Adam(step_size, b1, b2, eps)` from x0 (a pytree), `grad(x, i)`
+    the gradient at step i, `callback(x, i, g)` called before each step; returns the last x.
+
+    >>> float(adam(lambda x, i: 2.0 * (x - 3.0), np.array([0.0]), num_iters=2000, step_size=0.05)[0].round(6))
+    3.0
+    """
+    return _drive(Adam(step_size, b1, b2, eps), grad, x0, callback, num_iters, 1.0)
+
+
+def sgd(grad, x0, callback=None, num_iters=200, step_size=0.1, mass=0.9):
+    """HIPS autograd's `sgd(grad, x0, callback, num_iters, step_size, mass)`: its velocity v <- mass v - (1 - mass) g,
+    x <- x + step_size v is `SGD(step_size, momentum=mass)` on the gradient times (1 - mass); `grad(x, i)` and
+    `callback(x, i, g)` as `adam`'s.
+
+    >>> float(sgd(lambda x, i: 2.0 * (x - 3.0), np.array([0.0]), num_iters=300)[0].round(6))
+    3.0
+    """
+    return _drive(SGD(step_size, momentum=mass), grad, x0, callback, num_iters, 1.0 - mass)
+
+
+def _drive(opt, grad, x, callback, num_iters, scale):
+    state = opt.init(x)
+    for i in range(num_iters):
+        g = grad(x, i)
+        if callback is not None:
+            callback(x, i, g)
+        x, state = opt.update(x, g if scale == 1.0 else tree_map(lambda a: scale * a, g), state)
+    return x
