@@ -41,9 +41,11 @@ a fresh tracer, so views and families do not enter. As JAX's, every update of a 
 is applied (.set: the last). .add is scatter_add (scatter_along by a traced index); .multiply/.min/.max are one
 equation of the registry's scatter_mul_along/scatter_min_along/scatter_max_along whatever the index (constant or
 traced, of any length: not read, so prepare, vmap and jit reuse the trace), .divide and .power JAX's x / Π v and
-x ** Π v; .set by a traced index is put_along, .get a gather. .apply(f) applies f once per repetition, in order, in
-rounds (`_applied_along`: a traced index of at most 16 positions recorded, each position's occurrence rank computed
-from it at every call; a longer one read, the trace specialised). Every axis indexed by traced indices and ints
+x ** Π v; .set by a traced index is put_along, .get a gather. .apply(f) applies f once per repetition, in order: by
+a traced index of any length, c times at a position the index holds c times (`_applied_counted`: the counts computed
+at every call, k rounds on the k gathered slots); numpy.power.at in rounds (`_applied_along`: a traced index of at
+most 16 positions recorded, each position's occurrence rank computed from it at every call; a longer one the same by
+a stable argsort of it, `_powered_in_turn`). Every axis indexed by traced indices and ints
 (`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat elements at Σ i_d·stride_d, a component out of its
 axis's range made the position y.size. An index out of range raises NumPy's IndexError unless JAX's mode= is given
 ("fill" and "clip" for .get, "drop" and "clip" for updates: `_AtIndex`'s docstring says why and how).
@@ -1064,8 +1066,12 @@ class _AtIndex:
         mode, _ = self._check(method, kwargs)
         if mode is not None:
             return self._moded(mode, None, lambda at: at._elementwise(method, fn, values, {}))
+        if isinstance(self._idx, Traced) and values is None:  # (.apply(f): by counts, any length)
+            return _applied_counted(self._x, self._idx, fn, self._axis, self._where(method))
         if isinstance(self._idx, Traced) and math.prod(self._idx.shape) <= _ROUNDS:
             return _applied_along(self._x, self._idx, fn, values, self._axis, self._where(method))
+        if isinstance(self._idx, Traced) and method == "power":  # (numpy.power.at: in turn, any length)
+            return _powered_in_turn(self._x, self._idx, values, self._axis, self._where(method))
         self._index()  # (a traced integer index read: the trace specialised to its values)
         shape, size = self._x.shape, math.prod(self._x.shape)
         positions = np.arange(size).reshape(shape)[self._idx]
@@ -1332,9 +1338,75 @@ def _added_along(x, i, values, where, axis: int = 0):
     return ops.scatter_along(found[1], found[0], axis=axis, size=x.shape[axis])
 
 
-#: x.at[i].apply(f) (and numpy.power.at) by a traced index of at most this many positions is recorded (one round per
-#: possible repetition); a longer one reads the index (the trace specialised to its values)
+#: numpy.power.at by a traced index of at most this many positions is recorded in rounds by pairwise comparisons (one
+#: round per possible repetition); a longer one by a stable argsort of the index (`_powered_in_turn`)
 _ROUNDS = 16
+
+
+def _powered_in_turn(x, i, values, axis: int, where):
+    """numpy.power.at(x, i, b) by a traced integer index i along `axis` of any length k, recorded with no
+    specialisation: a repeated position raised to each of its values in turn, ((x ** b1) ** b2) ..., NumPy's (not
+    x ** (b1·b2): they differ at x < 0 and where a step over- or underflows). Each slot's previous occurrence of its
+    position and its occurrence rank come from a stable argsort of i (recomputed at every call); round r raises the
+    slots of rank r, their bases gathered from their previous occurrences' (final after round r - 1), the others a
+    neutral 1; put_along keeps each position's last occurrence, its whole chain. Six equations a round on k slots."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    found = _along(x, i, _value_of(values), axis, where)
+    if found is None:
+        return fresh(x)
+    idx, b = found
+    n, k = x.shape[axis], math.prod(i.shape)
+    idx = dnp.where(idx < 0, idx + n, idx)  # (NumPy's negative positions, so that -1 and n-1 are one)
+    shape = tuple(idx.shape)
+    along = (1,) * axis + (k,) + (1,) * (len(shape) - axis - 1)
+    slot = np.broadcast_to(np.arange(k).reshape(along), shape)
+    order = dnp.argsort(idx, axis=axis, kind="stable")
+    ranked = ops.gather_along(idx, order, axis=axis)  # (positions in order, each's occurrences in index order)
+
+    def shifted(a, fill):  # a moved one step along the axis, `fill` first
+        head = (slice(None),) * axis + (slice(0, 1),)
+        body = (slice(None),) * axis + (slice(0, k - 1),)
+        return dnp.concatenate([dnp.full_like(a[head], fill), a[body]], axis=axis)
+
+    repeat = ranked == shifted(ranked, -1)  # (sorted slot s holds its position's occurrence after s - 1's)
+    before = dnp.where(repeat, shifted(order, 0), -1)  # (the previous occurrence's slot, -1 for a first)
+    prev = ops.put_along(np.zeros(shape, dtype=np.intp), order, before, axis=axis)
+    start = ops.scatter_min_along(np.full(x.shape, float(k)), ranked, slot * 1.0, axis=axis)  # (first sorted slot)
+    rank = ops.put_along(np.zeros(shape), order, slot - ops.gather_along(start, ranked, axis=axis), axis=axis)
+    first = rank < 0.5
+    y = dnp.where(first, ops.gather_along(x, idx, axis=axis), np.ones((), x.dtype)) ** b  # (a neutral 1 elsewhere)
+    for r in range(1, k):
+        now = rank == r
+        got = ops.gather_along(y, dnp.where(now, prev, 0), axis=axis)
+        y = dnp.where(now, dnp.where(now, got, np.ones((), y.dtype)) ** b, y)
+    return ops.put_along(x, idx, y, axis=axis)
+
+
+def _applied_counted(x, i, fn, axis: int, where):
+    """x.at[i].apply(fn) (fn elementwise) by a traced integer index i along `axis` (full slices elsewhere) of any
+    length k, recorded with no specialisation: a position i holds c times gets fn c times (JAX's and NumPy's
+    unbuffered update, once per repetition). Each of the k slots x[..., i, ...] is gathered with its position's
+    count (scatter_along of ones, recomputed at every call), and round r ≥ 1 of k feeds fn the slot's last result
+    where the count exceeds r, else its last input again, whose result fn gave before (no branch not taken leaves
+    fn's domain); put_along writes the slots back (a repeated position's slots hold one value). k rounds on k slots
+    (fn's equations, a comparison and a where each: k² element operations); the index is never read, so prepare, vmap
+    and jit reuse the trace."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    found = _along(x, i, 0.0, axis, where)
+    if found is None:
+        return fresh(x)
+    idx, n, k = found[0], x.shape[axis], math.prod(i.shape)
+    idx = dnp.where(idx < 0, idx + n, idx)  # (NumPy's negative positions, so that -1 and n-1 are one)
+    count = ops.scatter_along(np.ones(tuple(idx.shape)), idx, axis=axis, size=n)
+    times = ops.gather_along(count, idx, axis=axis)
+    given = ops.gather_along(x, idx, axis=axis)
+    got = fn(given)
+    for r in range(1, k):
+        given = dnp.where(times > r + 0.5, got, given)
+        got = fn(given)
+    return ops.put_along(x, idx, got, axis=axis)
 
 
 def _applied_along(x, i, fn, values, axis: int, where):

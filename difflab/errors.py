@@ -24,6 +24,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `_OtherDtypes`              | ValueError       | api.prepared            | (internal) a prepared call's other float dtypes: prepared again for them |
 | `_Elsewhere`                | ValueError       | api.prepared            | (internal) a prepared call where a numeric derivative decides otherwise: traced there |
 | `_Enclosed`                 | Exception        | staging                 | (internal) a jitted trace closing over an enclosing trace's values: inlined |
+| `_ClosedOver`               | Exception        | rules                   | (internal) a custom rule's function closing over an enclosing trace's values: converted |
 | `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
 | `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
 | `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |

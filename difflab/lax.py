@@ -24,9 +24,10 @@ import numpy as np
 
 from . import numpy as dnp
 from .graph import Traced as _Traced
+from .graph import specialise as _specialise
 from .tree import flatten as _flatten
 
-from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
+from .api.collectives import all_gather, axis_index, pmax, pmean, pmin, psum, rows_traced
 from .transforms import stop_gradient
 from . import lax_array
 from .lax_array import *  # noqa: F403  (JAX's lax array functions: difflab/lax_array.py)
@@ -49,28 +50,57 @@ def _trip(value, what: str) -> int:
 
 
 def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
-    """JAX's fori_loop: `val = body_fun(i, val)` for i in range(lower, upper), starting from init_val.
+    """JAX's fori_loop: `val = body_fun(i, val)` for i in range(lower, upper), starting from init_val. Traced
+    bounds (JAX's while_loop form) run as `while_loop` does: the graph specialised to their trip count, each row
+    of a vmap alone.
 
     >>> fori_loop(0, 4, lambda i, v: v + i, 0.0)
     6.0
     """
+    if _traced_ints(lower, upper):
+        return while_loop(lambda iv: iv[0] < upper, lambda iv: (iv[0] + 1, body_fun(iv[0], iv[1])), (lower, init_val))[
+            1
+        ]
     val = init_val
     for i in range(_trip(lower, "fori_loop's lower"), _trip(upper, "fori_loop's upper")):
         val = body_fun(i, val)
     return val
 
 
+def _traced_ints(*bounds) -> bool:
+    """Whether some of fori_loop's bounds are traced and all are integer scalars (a float one: `_trip` refuses)."""
+    return any(isinstance(b, _Traced) for b in bounds) and all(
+        np.ndim(b) == 0 and np.dtype(getattr(b, "dtype", type(b))).kind in "iu" for b in bounds
+    )
+
+
 def while_loop(cond_fun, body_fun, init_val):
-    """JAX's while_loop: `val = body_fun(val)` while `cond_fun(val)` (a condition on traced values specialises the
-    graph to its trip count, as a Python `while` does).
+    """JAX's while_loop: `val = body_fun(val)` while `cond_fun(val)`. A condition on traced values specialises the
+    graph to its trip count, as a Python `while` does, marked as holding row by row: under vmap each row runs
+    alone to its own trip count, which is JAX's answer (its batched loop runs until every row stops, a finished
+    row's value frozen).
 
     >>> while_loop(lambda v: v < 10.0, lambda v: 2.0 * v, 1.0)
     16.0
+    >>> import difflab as dl
+    >>> dl.vmap(lambda x: while_loop(lambda v: v < 10.0, lambda v: 2.0 * v, x))(np.array([1.0, 3.0])).tolist()
+    [16.0, 12.0]
     """
     val = init_val
-    while cond_fun(val):
+    while _going(cond_fun(val)):
         val = body_fun(val)
     return val
+
+
+def _going(c) -> bool:
+    """while_loop's condition read as a bool; a traced one specialises its trace to it, as a row's own decision
+    (`graph.Why.rows`: vmap answers each row alone)."""
+    if isinstance(c, _Traced) and hasattr(c, "concrete"):
+        if np.ndim(c) != 0:
+            raise TypeError(f"dl.lax.while_loop: cond_fun must return a scalar (as in JAX), got shape {np.shape(c)}")
+        _specialise(c, "dl.lax.while_loop's condition", rows=True)
+        return bool(c.concrete)
+    return bool(c)
 
 
 def _stack(trees):
@@ -215,19 +245,27 @@ def map(f, xs, *, batch_size=None):  # noqa: A001  (JAX's name, in this module's
 
 
 def cond(pred, true_fun, false_fun, *operands):
-    """JAX's cond: `true_fun(*operands)` if pred else `false_fun(*operands)` (a traced pred specialises the graph to
-    its branch, as a Python `if` does).
+    """JAX's cond: `true_fun(*operands)` if pred else `false_fun(*operands)`. A traced pred specialises the graph to
+    its branch, as a Python `if` does, except while a vmap traces f's row: there pred may differ between rows, so
+    both branches are traced and each output leaf is `where(pred, true's, false's)`, as JAX's vmap batches it
+    (both branches evaluated, derivatives through the select).
 
     >>> cond(2.0 > 1.0, lambda x: x + 1.0, lambda x: x - 1.0, 1.0)
     2.0
+    >>> import difflab as dl
+    >>> dl.vmap(lambda x: cond(x > 0.0, lambda z: 2.0 * z, lambda z: -z, x))(np.array([-1.0, 3.0])).tolist()
+    [1.0, 6.0]
     """
     if np.ndim(pred) != 0:
         raise TypeError(f"dl.lax.cond: pred must be a scalar (as in JAX), got shape {np.shape(pred)}")
+    if isinstance(pred, _Traced) and rows_traced():
+        return _select("cond", lambda k, out: dnp.where(pred, out[0], out[1]), (true_fun, false_fun), operands)
     return true_fun(*operands) if pred else false_fun(*operands)
 
 
 def switch(index, branches, *operands):
-    """JAX's switch: `branches[index](*operands)`, index clamped into range as JAX clamps it.
+    """JAX's switch: `branches[index](*operands)`, index clamped into range as JAX clamps it. A traced index while a
+    vmap traces f's row (it may differ between rows) selects among all branches' outputs, as cond does.
 
     >>> switch(5, [lambda x: -x, lambda x: 2.0 * x], 3.0)
     6.0
@@ -235,7 +273,36 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("dl.lax.switch: branches is empty")
+    if isinstance(index, _Traced) and rows_traced():
+        if np.ndim(index) != 0:
+            raise TypeError(f"dl.lax.switch: index must be a scalar (as in JAX), got shape {np.shape(index)}")
+        at = dnp.clip(index, 0, len(branches) - 1)
+
+        def pick(k, out):
+            y = out[0]
+            for j in range(1, len(out)):
+                y = dnp.where(at == j, out[j], y)
+            return y
+
+        return _select("switch", pick, branches, operands)
     return branches[builtins.min(builtins.max(_trip(index, "switch's index"), 0), len(branches) - 1)](*operands)
+
+
+def _select(what, pick, branches, operands):
+    """Every branch traced on the operands, their outputs' leaves joined by `pick(k, [branch j's leaf k])` (a where on
+    the traced predicate or index); the branches must return one structure, shapes and dtypes (JAX's rule)."""
+    outs = [_flatten(branch(*operands)) for branch in branches]
+    leaves0, tree0 = outs[0]
+    for j, (leaves, td) in enumerate(outs[1:], 1):
+        shapes = [np.shape(x) for x in leaves]
+        if td != tree0 or shapes != [np.shape(x) for x in leaves0]:
+            raise TypeError(
+                f"dl.lax.{what}: branch {j} returns {td} of shapes {shapes}, branch 0 {tree0} of shapes "
+                f"{[np.shape(x) for x in leaves0]}; under vmap a traced {'pred' if what == 'cond' else 'index'} "
+                "selects between them, so they must agree (JAX's rule for every cond)"
+            )
+    joined = [pick(k, [leaves[k] for leaves, _ in outs]) for k in range(len(leaves0))]
+    return tree0.unflatten(joined)
 
 
 def __getattr__(name):

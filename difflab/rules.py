@@ -29,8 +29,15 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
   real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
 - A function that closes over a value an outer transformation traces, called on arguments an inner derivative
-  traces (`grad(lambda a: grad(f_reading_a)(x))`), is refused by name: the op's implementation and rules see
-  their arguments only (JAX answers where only the rule reads the value); pass the value as an argument.
+  traces (`grad(lambda a: grad(f_reading_a)(x))`), is closure-converted as JAX's custom rules are: the function is
+  traced and the enclosing traces' values it reads become hidden last arguments of the op (`_Closure`), its value
+  the traced function run on them, so the inner graph holds them as constants; the rules read them from the
+  closure, running when the inner derivative is taken, so the outer trace records the rule's own ops and the outer
+  derivative differentiates through the rule (JAX's answer); where the enclosing derivative meets the equation
+  itself (recorded on its trace), a closed-over value's derivative is the function's own (its traced graph's: the
+  rule gives none). Values the rules alone read are found in their closures (`_closed_tracers`). A closed-over value
+  the same derivative traces (JAX: "differentiation of a custom_vjp function with respect to a closed-over value")
+  is refused by name.
 - A custom_jvp rule's primal out (a custom_vjp fwd's out) must be the function's: of another structure or shape it
   is refused under every method (as JAX does); of another value where the rule runs at values (forward, reverse;
   reverse alone for fwd). JAX would return the rule's out under a derivative and f's elsewhere; difflab's methods
@@ -42,6 +49,7 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -50,8 +58,14 @@ import numpy as np
 
 from . import tree
 from .compile.reads import Opaque, fingerprint
-from .errors import NotDifferentiableError, TracerConversionError, UnsupportedOperationError, check_positions
-from .graph import Traced, Var, evaluate
+from .errors import (
+    DifflabError,
+    NotDifferentiableError,
+    TracerConversionError,
+    UnsupportedOperationError,
+    check_positions,
+)
+from .graph import Traced, Var, evaluate, lift_closure
 from .ops import Op
 
 __all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "UserOp"]
@@ -79,6 +93,98 @@ def _own(x):
 
 def _name(f):
     return getattr(f, "__name__", type(f).__name__)
+
+
+def _closed_tracers(fns, depth=3) -> list:
+    """The values of live traces (tracers whose trace is not done) that the functions `fns` hold in their
+    closure cells or read as globals by name, and those of the functions they hold so (to `depth` levels): what a
+    user's rule reads from its closure (`_Custom._bind_closed`). Attribute reads (self.a) are not seen."""
+    found: list = []
+    seen: set = set()
+
+    def visit(x, d):
+        if isinstance(x, Traced):
+            if not getattr(getattr(x, "_trace", None), "done", True) and all(x is not y for y in found):
+                found.append(x)
+            return
+        if type(x) in (list, tuple):
+            for y in x[:64]:
+                visit(y, d)
+            return
+        if d <= 0 or id(x) in seen:
+            return
+        if isinstance(x, functools.partial):
+            seen.add(id(x))
+            for y in (x.func, *x.args, *x.keywords.values()):
+                visit(y, d - 1)
+            return
+        code = getattr(x, "__code__", None)
+        if code is None or not inspect.isfunction(x):
+            return
+        seen.add(id(x))
+        for cell in x.__closure__ or ():
+            try:
+                visit(cell.cell_contents, d - 1)
+            except ValueError:  # (an empty cell)
+                pass
+        g = x.__globals__
+        for name in code.co_names:
+            if name in g:
+                y = g[name]
+                if isinstance(y, Traced) or inspect.isfunction(y) and y.__module__ == x.__module__:
+                    visit(y, d - 1)
+
+    for f in fns:
+        visit(f, depth)
+    return found
+
+
+class _ClosedOver(DifflabError):
+    """The function's value at plain numbers is traced: it closes over a value of an enclosing trace. Raised by
+    the op's implementation while its equation is recorded, caught by `_Custom.__call__`, which converts the
+    closure (`_Custom._bind_closed`); escaping elsewhere, it says so."""
+
+
+class _Closure:
+    """An op parameter: the function traced with the enclosing traces' values it reads lifted to its last `n`
+    inputs (`graph.lift_closure`), its outputs the function's output leaves. Compared and printed by identity."""
+
+    _ids = itertools.count()
+
+    def __init__(self, graph, closed: list):
+        self.graph, self.n, self.id = graph, len(closed), next(self._ids)
+        self.closed = tuple(closed)  # (the values the function's closure holds: the equation's last arguments)
+        self.ids = tuple(map(id, closed))
+
+    def live(self) -> bool:
+        """Whether the traces of the values the function closes over still record, so that a user's rule, which
+        reads them from its closure, reads values of the trace the derivative is taken in: not where the equation
+        was recorded on that enclosing trace itself and is differentiated after it closed."""
+        return not any(getattr(getattr(v, "_trace", None), "done", False) for v in self.closed)
+
+    def jvp(self, i, t, args, out_tree):
+        """The function's own J t along its closed-over value i (its traced graph pushed forward)."""
+        from .differentiators.forward import push
+
+        duals = push(self.graph, args, {self.graph.inputs[len(args) - self.n + i]: t})
+        ts = [d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]
+        return ts[0] if out_tree is None else out_tree.pack(ts)
+
+    def vjp(self, i, ct, args, out_tree):
+        """The function's own cotangent of its closed-over value i (its traced graph swept back)."""
+        from .differentiators.reverse import backward
+
+        env: dict = {}
+        evaluate(self.graph, *args, env=env)
+        cts = [ct] if out_tree is None else tree.flatten(out_tree.unpack(ct))[0]
+        seeds: dict = {}
+        for o, c in zip(self.graph.outputs, cts):
+            if isinstance(o, Var):
+                seeds[o] = seeds[o] + c if o in seeds else c
+        return backward(self.graph, env, (len(args) - self.n + i,), seeds)[0]
+
+    def __repr__(self):
+        return f"<closure #{self.id}: {self.n} closed-over value(s)>"
 
 
 _NAMES: set = set()
@@ -201,7 +307,9 @@ class _Custom(abc.ABC):
                 )
         return out_tree.pack(leaves)
 
-    def _impl(self, *leaves, trees, out_tree=None):
+    def _impl(self, *leaves, trees, out_tree=None, closure=None):
+        if closure is not None:  # (the function traced, the values it closes over its last arguments)
+            return self._closed_value(leaves, out_tree, closure)
         out = self.fun(*self._unflatten(leaves, trees))
         self._no_closed_tracer(out, leaves)
         if out_tree is not None:
@@ -214,10 +322,9 @@ class _Custom(abc.ABC):
         return out
 
     def _no_closed_tracer(self, out, leaves):
-        """Refuse by name a function whose value at plain numbers is traced: it closes over a value an outer
-        derivative traces (`grad(lambda a: grad(f_closing_over_a)(x))`, which JAX answers where only the rule reads
-        a). The op's implementation and rules see their arguments only; it was "must return an array ... got
-        Tracer", blaming the function's return value."""
+        """`_ClosedOver` for a function whose value at plain numbers is traced: it closes over a value of an
+        enclosing trace (`grad(lambda a: grad(f_closing_over_a)(x))`), which `__call__` then converts
+        (`_bind_closed`). (It was "must return an array ... got Tracer", blaming the function's return value.)"""
         if any(isinstance(x, Traced) for x in leaves):
             return
         try:
@@ -225,12 +332,99 @@ class _Custom(abc.ABC):
         except TypeError:
             return
         if any(isinstance(x, Traced) for x in out_leaves):
-            raise NotDifferentiableError(
-                f"{self.kind} function {_name(self.fun)} closes over a value traced by an outer transformation (its "
-                "value here is traced though its arguments are not); difflab's custom rules see their arguments "
-                f"only: pass that value to {_name(self.fun)} as an argument and give its derivative in the rule (JAX "
-                "answers this where only the rule reads the value, and refuses it where the function's value does)"
+            raise _ClosedOver(
+                f"{self.kind} function {_name(self.fun)} closes over a value traced by an enclosing transformation "
+                "(its value here is traced though its arguments are not) where it cannot be converted: pass that "
+                f"value to {_name(self.fun)} as an argument and give its derivative in the rule"
             )
+
+    def _closed_value(self, args, out_tree, closure):
+        """The function's value (its output leaves packed) from its traced graph at the argument leaves and the
+        values it closes over (`args`: numbers while the equation is recorded, an enclosing trace's values when
+        the inner derivative runs, which that trace then records)."""
+        outs = evaluate(closure.graph, *args)
+        if out_tree is None:
+            return outs[0]
+        y = out_tree.pack(outs)
+        return y if isinstance(y, Traced) else np.asarray(y, dtype=float)
+
+    def _bind_closed(self, leaves, trees, kw, read=(), plain=False):
+        """The op bound on the argument leaves and, last, the enclosing traces' values the function closes over
+        (JAX's closure conversion): the function traced at the leaves, those values lifted to inputs
+        (`graph.lift_closure`), and those the rules read (`read`: they see them in their closures). One the leaves'
+        own trace (or a deeper one) traces is refused by name: a derivative would need its cotangent, which the
+        rule does not give. A function that cannot be traced (NumPy on its values) is refused by name where its
+        value reads such values, else (`plain`: only its rules do) None: the op is bound as it is."""
+        from .trace import outputs_of, specialise_enclosing, trace_flat
+
+        def flat_fun(*xs):
+            return tree.flatten(self.fun(*self._unflatten(xs, trees)))[0]
+
+        try:
+            t, tracers, outs = trace_flat(flat_fun, list(leaves))
+        except (TracerConversionError, UnsupportedOperationError) as err:
+            if plain:  # (only its rules read such values, seen in their closures: the op as before, rules read them)
+                return None
+            raise NotDifferentiableError(
+                f"{self.kind} function {_name(self.fun)} closes over a value an enclosing transformation traces, and "
+                f"it cannot be traced to be converted ({err}); pass that value to {_name(self.fun)} as an argument "
+                "and give its derivative in the rule"
+            ) from err
+        graph = outputs_of(t, tracers, outs)
+        if graph.specialised:  # (it branched on these values: so does every graph holding this equation)
+            specialise_enclosing([*leaves, *t.consts], graph.specialised)
+        sub, closed = lift_closure(graph)
+        more = [v for v in read if all(v is not c for c in closed)]  # (read by the rules alone: unused inputs)
+        if more:
+            top = max([v.id for v in sub.inputs] + [e.out.id for e in sub.eqns], default=-1) + 1
+            extra = tuple(Var(top + k, tuple(v.shape), v.dtype) for k, v in enumerate(more))
+            sub, closed = sub._replace(inputs=tuple(sub.inputs) + extra), [*closed, *more]
+        level = max(getattr(getattr(x, "_trace", None), "level", 0) for x in leaves)
+        if any(getattr(getattr(c, "_trace", None), "level", level) >= level for c in closed):
+            raise NotDifferentiableError(self._same_level())
+        return self.op.bind(*leaves, *closed, trees=trees, closure=_Closure(sub, closed), **kw)
+
+    def _same_level(self) -> str:
+        name = _name(self.fun)
+        return (
+            f"{self.kind} function {name} closes over a value that the transformation of its arguments traces: its "
+            f"derivative would need that value's, which the rule does not give (JAX refuses it too: differentiation "
+            f"of a {self.kind} function with respect to a closed-over value); pass the value to {name} as an "
+            "argument and give its derivative in the rule"
+        )
+
+    def _hiding(self, make, kind):
+        """`make(i)` (argument leaf i's rule) taking the op's arguments with a closure's values last (`_Closure`):
+        they are stripped (the rule reads them from the function's closure). A closed-over value's own derivative
+        is the function's (its traced graph's: the rule gives none), which an enclosing derivative takes where
+        this equation was recorded on its trace (the inner derivative run on its values). There the values are
+        no longer the closure's, which the user's rule would read: a leaf's rule refuses by name."""
+
+        def of(i):
+            rule = make(i)
+
+            def hiding(d, out, *args, closure=None, **params):
+                if closure is None:
+                    return rule(d, out, *args, **params)
+                n = len(args) - closure.n
+                if i >= n:
+                    return getattr(closure, kind)(i - n, d, args, params.get("out_tree"))
+                if not closure.live():
+                    raise NotDifferentiableError(self._stale())
+                return rule(d, out, *args[:n], **params)
+
+            return hiding
+
+        return of
+
+    def _stale(self) -> str:
+        name = _name(self.fun)
+        return (
+            f"{self.kind} function {name} closes over a value an enclosing transformation traces, and that "
+            f"transformation differentiates {name} through its arguments too (they depend on the value): its rule, "
+            f"reading the value from its closure, cannot be run at that transformation's values; pass the value to "
+            f"{name} as an argument and give its derivative in the rule"
+        )
 
     def _output_tree(self, leaves, trees):
         """The output's structure, found once per input structure and shapes by running the
@@ -238,8 +432,7 @@ class _Custom(abc.ABC):
         key = (trees, tuple(_shape(x) for x in leaves))
         if key not in self._out_trees:
             concrete = [x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in leaves]
-            out = self.fun(*self._unflatten(concrete, trees))
-            self._no_closed_tracer(out, concrete)
+            out = self.fun(*self._unflatten(concrete, trees))  # (traced where it closes over a traced value)
             try:
                 self._out_trees[key] = _out_tree(out)
             except TypeError:
@@ -261,9 +454,17 @@ class _Custom(abc.ABC):
             return tree.unaliased(self.fun(*args), leaves)
         trees = tuple(td for _, td in flat)
         out_tree = self._output_tree(leaves, trees)
-        if out_tree is None:
-            return self.op.bind(*leaves, trees=trees)
-        return out_tree.unpack(self.op.bind(*leaves, trees=trees, out_tree=out_tree))
+        kw = {} if out_tree is None else {"out_tree": out_tree}
+        # (values of live traces the rules read from their closures, but for the arguments themselves: nondiff_argnums'
+        # rules hold the call's arguments)
+        read = [v for v in _closed_tracers(self._rules()) if all(v is not x for x in leaves)]
+        y = self._bind_closed(leaves, trees, kw, read, plain=True) if read else None
+        if y is None:
+            try:
+                y = self.op.bind(*leaves, trees=trees, **kw)
+            except _ClosedOver:  # (its value read an enclosing trace's value: converted)
+                y = self._bind_closed(leaves, trees, kw, read)
+        return y if out_tree is None else out_tree.unpack(y)
 
     def _positional(self, args, kwargs):
         """Keyword arguments as positional ones, by the function's signature (JAX's resolve_kwargs): the rules
@@ -317,18 +518,47 @@ class _Custom(abc.ABC):
                 self._bound[key] = g
         return g(*rest)
 
+    def _sympy_partials(self, *args, out_shape, named=None, trees, out_tree=None, closure=None):
+        """The rule's Jacobian as SymPy expressions of the argument elements (`Op.sympy_partials`). With a closure's
+        values last (`_Closure`): the rule's columns for the argument leaves (the values the rule reads from its
+        closure written as those arguments' expressions), the function's own (its traced graph's, by SymPy's diff)
+        for the closed-over values."""
+        if closure is None:
+            return self._rule_partials(*args, out_shape=out_shape, named=named, trees=trees, out_tree=out_tree)
+        import sympy as sp
+
+        n = len(args) - closure.n
+        elements = [[sp.sympify(x) for x in np.ravel(np.asarray(a, dtype=object))] for a in args]
+        outs = graph_sympy(closure.graph, args)
+        flat = [sp.sympify(e) for o in outs for e in np.ravel(o)]
+        if any(not x.is_Number for xs in elements[:n] for x in xs):
+            closed = dict(zip(closure.ids, args[n:]))
+            left = self._rule_partials(
+                *args[:n], out_shape=out_shape, named=named, trees=trees, out_tree=out_tree, closed=closed
+            )
+        else:  # (no leaf is a variable here: the equation recorded on an enclosing trace, at a constant argument)
+            left = np.full((len(flat), sum(map(len, elements[:n]))), sp.Integer(0), dtype=object)
+        right = np.array(
+            [[sp.Integer(0) if x.is_Number else sp.diff(e, x) for xs in elements[n:] for x in xs] for e in flat],
+            dtype=object,
+        ).reshape(len(flat), -1)
+        return np.concatenate([left, right], axis=1)
+
     @abc.abstractmethod
-    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
-        """The rule's Jacobian as SymPy expressions of the argument elements (`Op.sympy_partials`)."""
+    def _rule_partials(self, *leaves, out_shape, named=None, trees, out_tree=None, closed=None):
+        """The rule's Jacobian as SymPy expressions of the argument leaves' elements; `closed`: {id of a value
+        the function closes over: its expressions} (`_linear_part`)."""
 
     @abc.abstractmethod
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """The rule traced at placeholder values of these shapes, as a function of the primals and of its
         tangents or cotangent (NotDifferentiableError where it cannot be)."""
 
-    def _check_rule(self, *shapes, out_shape, trees, out_tree=None):
+    def _check_rule(self, *shapes, out_shape, trees, out_tree=None, closure=None):
         """`Op.check_rule`: the rule's tangents or cotangents checked (shape, dtype) by tracing it once at these
         shapes, for the numeric method, which never calls it; a rule that cannot be traced is not checked."""
+        if closure is not None:  # (the closed-over values' shapes last: the rule reads them from its closure)
+            shapes = shapes[: len(shapes) - closure.n]
         try:
             self._rule_graph(shapes, out_shape, trees, out_tree)
         except NotDifferentiableError:  # (no rule yet, NumPy on its values: numeric needs none of it)
@@ -345,8 +575,8 @@ class _Custom(abc.ABC):
             self._op = UserOp(
                 _op_name(f"{self.kind}_{_name(self.fun)}"),
                 self._impl,
-                (self._jvp_of,),
-                (self._vjp_of,),
+                (self._hiding(self._jvp_of, "jvp"),),
+                (self._hiding(self._vjp_of, "vjp"),),
                 sympy=self._user_sympy if self.sympy else self._primal_sympy,
                 nargs=None,
                 doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
@@ -357,17 +587,26 @@ class _Custom(abc.ABC):
             )
         return self._op
 
-    def _user_sympy(self, *leaves, trees, out_tree=None):
+    def _user_sympy(self, *leaves, trees, out_tree=None, closure=None):
+        if closure is not None:  # (your expression cannot see the traced values the function closes over)
+            raise NotDifferentiableError(
+                f"the symbolic method cannot use the sympy= expression of {self.kind} function {_name(self.fun)}: "
+                "the function closes over a value an enclosing transformation traces; use method='reverse'"
+            )
         out = self.sympy(*leaves, trees=trees)
         if out_tree is None:
             return out
         return np.concatenate([np.ravel(np.asarray(x, dtype=object)) for x in tree.flatten(out)[0]])
 
-    def _primal_sympy(self, *leaves, trees, out_tree=None):
+    def _primal_sympy(self, *leaves, trees, out_tree=None, closure=None):
         """The primal's expression: the function traced at these shapes, each op by its own
-        SymPy translation (a pytree output's leaves raveled and concatenated)."""
+        SymPy translation (a pytree output's leaves raveled and concatenated); with a closure, its traced
+        graph's at the leaves and the closed-over values' expressions."""
         from .trace import trace
 
+        if closure is not None:
+            outs = graph_sympy(closure.graph, leaves)
+            return outs[0] if out_tree is None else np.concatenate([np.ravel(o) for o in outs])
         g = trace(lambda *xs: self.fun(*self._unflatten(xs, trees)), *[np.ones(np.shape(x)) for x in leaves])
         if g.specialised:  # its branch at these ones, not at the values differentiated (which no expression sees)
             raise NotDifferentiableError(
@@ -376,6 +615,10 @@ class _Custom(abc.ABC):
             )
         outs = graph_sympy(g, leaves)
         return outs[0] if out_tree is None else np.concatenate([np.ravel(o) for o in outs])
+
+    def _rules(self) -> tuple:
+        """The user's rule functions (`_closed_tracers` reads what they close over)."""
+        return ()
 
     def _check(self, what, got, want):
         if _shape(got) != tuple(want):
@@ -448,7 +691,7 @@ class _Custom(abc.ABC):
                 "and difflab's methods differ on it (numeric never calls the rule): return f(*primals)"
             )
 
-    def _probe_linear(self, g, n):
+    def _probe_linear(self, g, n, k=0):
         """Refuse a rule (`g`: of n primals, then its tangents or cotangent) that is not linear in them where the
         symbolic method can see it: at the placeholder primals, r(c·u) = c·r(u) for random u at two scales and
         c = -3. A bwd that clips its cotangent (JAX's docs' clip_gradient) is a function of the cotangent's values,
@@ -457,11 +700,12 @@ class _Custom(abc.ABC):
 
         rng = np.random.default_rng(0)
         xs = [np.ones(v.shape) for v in g.inputs[:n]]
+        cs = [np.ones(v.shape) for v in g.inputs[len(g.inputs) - k :]]  # (values the rule closes over, lifted)
         with dropping_domain_warnings(), np.errstate(all="ignore"):
             for scale in (1.0, 1e4):
-                us = [scale * rng.normal(size=v.shape) for v in g.inputs[n:]]
-                one = evaluate(g, *xs, *us)
-                three = evaluate(g, *xs, *[-3.0 * u for u in us])
+                us = [scale * rng.normal(size=v.shape) for v in g.inputs[n : len(g.inputs) - k]]
+                one = evaluate(g, *xs, *us, *cs)
+                three = evaluate(g, *xs, *[-3.0 * u for u in us], *cs)
                 for a, b in zip(one, three):
                     a, b = -3.0 * np.asarray(a, dtype=float), np.asarray(b, dtype=float)
                     ok = ~np.isfinite(a) | ~np.isfinite(b) | np.isclose(a, b, rtol=1e-7, atol=1e-12 * scale)
@@ -472,19 +716,30 @@ class _Custom(abc.ABC):
                             "they gave another answer than -3 times theirs), so it has no Jacobian; use method='reverse'"
                         )
 
-    def _linear_part(self, g, args, syms, what, named=None):
+    def _linear_part(self, g, args, syms, what, named=None, closed=None):
         """The graph `g`'s outputs (a rule traced as a function of the primals and of its tangents or cotangents,
         `syms`) written in SymPy at `args`, as the matrix of their coefficients in `syms`: rows the outputs'
         elements, columns the symbols'. A rule that is not linear in them (a nonzero value at zero) is refused.
-        `named`: {the function's value's expressions: their names}, written by name in the coefficients."""
+        `named`: {the function's value's expressions: their names}, written by name in the coefficients.
+        `closed`: {id of a value of an enclosing trace the function closes over: its expressions}; the rule may
+        read those (lifted to inputs, `graph.lift_closure`), no other."""
         import sympy as sp
+
+        g, extras = lift_closure(g)
+        if extras and (closed is None or any(id(v) not in closed for v in extras)):
+            raise NotDifferentiableError(
+                f"the symbolic method cannot write the {self.kind} rule of {_name(self.fun)} as an expression: it "
+                "reads a value an enclosing transformation traces that the function itself does not (closed over); "
+                "use method='reverse'" + ("" if self.kind == "custom_vjp" else " or 'forward'")
+            )
+        args = [*args, *[closed[id(v)] for v in extras]] if extras and closed is not None else list(args)
 
         if g.specialised:  # (its branch at the placeholder values, not at the values differentiated)
             raise NotDifferentiableError(
                 f"the symbolic method cannot write the {self.kind} rule of {_name(self.fun)} as an expression: it "
                 "branches on its argument values; use method='forward' or 'reverse'"
             )
-        self._probe_linear(g, len(args) - len(syms))
+        self._probe_linear(g, len(args) - len(syms) - len(extras), len(extras))
         named = dict(named or {})  # (the function's own value in the rule, f(x), by the method's names for it)
         flat = [sp.sympify(e, strict=True).xreplace(named) for o in graph_sympy(g, args) for e in np.ravel(o)]
         names = [x for d in syms for x in np.ravel(d)]
@@ -600,6 +855,9 @@ class custom_jvp(_Custom):
 
         self.defjvp(rule)
 
+    def _rules(self) -> tuple:
+        return () if self.rule is None else (self.rule,)
+
     def _fix(self, g, fixed, merged):
         """JAX's rule with nondiff_argnums: `rule(*nondiff, primals, tangents)`, both of the other arguments."""
         if self.rule is not None:
@@ -635,7 +893,7 @@ class custom_jvp(_Custom):
 
         return _traced_rule(self, jvp, [np.ones(shape) for shape in [*shapes, *shapes]])
 
-    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
+    def _rule_partials(self, *leaves, out_shape, named=None, trees, out_tree=None, closed=None):
         """The rule's Jacobian in SymPy (`Op.sympy_partials`): the rule traced as a function of the primals and
         the tangents, written at the argument elements `leaves` and tangent symbols, t_out's coefficients."""
         import sympy as sp
@@ -643,7 +901,7 @@ class custom_jvp(_Custom):
         shapes = [np.shape(x) for x in leaves]
         dirs = [_symbols(sp, f"t{k}_", shape) for k, shape in enumerate(shapes)]
         g = self._rule_graph(shapes, out_shape, trees, out_tree)
-        return self._linear_part(g, [*leaves, *dirs], dirs, "t_out", named)
+        return self._linear_part(g, [*leaves, *dirs], dirs, "t_out", named, closed)
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
@@ -744,6 +1002,9 @@ class custom_vjp(_Custom):
                 )
         self.fwd, self.bwd, self._op, self._bound = fwd, bwd, None, {}
 
+    def _rules(self) -> tuple:
+        return () if self.fwd is None else (self.fwd, self.bwd)
+
     def _fix(self, g, fixed, merged):
         """JAX's rules with nondiff_argnums: `fwd(*all arguments)`, `bwd(*nondiff, residuals, ct)` returning the
         other arguments' cotangents."""
@@ -763,6 +1024,8 @@ class custom_vjp(_Custom):
         sweep differentiates them, as JAX's does; a function that cannot be traced stays the op."""
         if not any(isinstance(x, Traced) for x in leaves):
             return self.op.bind(*leaves, **params)
+        if params.get("closure") is not None:  # (its traced graph, on the leaves and the closed-over values)
+            return self._closed_value(leaves, params.get("out_tree"), params["closure"])
         try:
             out = self.fun(*self._unflatten(leaves, params["trees"]))
         except (TracerConversionError, UnsupportedOperationError):
@@ -845,7 +1108,7 @@ class custom_vjp(_Custom):
 
         return rule
 
-    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
+    def _rule_partials(self, *leaves, out_shape, named=None, trees, out_tree=None, closed=None):
         """bwd's Jacobian in SymPy (`Op.sympy_partials`): fwd and bwd traced as a function of the primals and the
         output's cotangent, written at the argument elements `leaves` and cotangent symbols, the coefficients of
         the arguments' cotangents, transposed."""
@@ -853,7 +1116,7 @@ class custom_vjp(_Custom):
 
         us = _symbols(sp, "u_", tuple(out_shape))
         g = self._rule_graph([np.shape(x) for x in leaves], out_shape, trees, out_tree)
-        return self._linear_part(g, [*leaves, us], [us], "a cotangent of bwd", named).T
+        return self._linear_part(g, [*leaves, us], [us], "a cotangent of bwd", named, closed).T
 
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """fwd then bwd traced as a function of the primals and the output's cotangent (its checks run as it is

@@ -51,6 +51,7 @@ class _State(threading.local):
     def __init__(self):
         self.bound: list[Axis] = []
         self.batching: list[int] = []
+        self.rows = 0  # how many vmaps are tracing f's first row now (`rows_traced`)
 
 
 _STATE = _State()
@@ -322,11 +323,18 @@ def binding(name, size, token, index, live):
         _STATE.bound.pop()
 
 
+def rows_traced() -> bool:
+    """Whether a vmap is tracing f's first row now (in this thread): a traced value there may stand for a row of a
+    batch, so `dl.lax.cond` and `switch` select between their branches rather than take one (difflab/lax.py)."""
+    return _STATE.rows > 0
+
+
 @contextlib.contextmanager
 def tracing(live, token=None):
     """`live[0]` True while a vmap traces f's first row; `token`'s vmap running its graph batched."""
     if live is not None:
         live[0] = True
+        _STATE.rows += 1
     if token is not None:
         _STATE.batching.append(token)
     try:
@@ -334,5 +342,6 @@ def tracing(live, token=None):
     finally:
         if live is not None:
             live[0] = False
+            _STATE.rows -= 1
         if token is not None:
             _STATE.batching.pop()
