@@ -42,10 +42,11 @@ is applied (.set: the last). .add is scatter_add (scatter_along by a traced inde
 equation of the registry's scatter_mul_along/scatter_min_along/scatter_max_along whatever the index (constant or
 traced, of any length: not read, so prepare, vmap and jit reuse the trace), .divide and .power JAX's x / Π v and
 x ** Π v; .set by a traced index is put_along, .get a gather. .apply(f) applies f once per repetition, in order: by
-a traced index of any length, c times at a position the index holds c times (`_applied_counted`: the counts computed
-at every call, k rounds on the k gathered slots); numpy.power.at in rounds (`_applied_along`: a traced index of at
-most 16 positions recorded, each position's occurrence rank computed from it at every call; a longer one the same by
-a stable argsort of it, `_powered_in_turn`). Every axis indexed by traced indices and ints
+a traced index of up to 256 positions, c times at a position the index holds c times (`_applied_counted`: the counts
+computed at every call, k rounds on the k gathered slots); numpy.power.at in rounds (`_applied_along`: a traced index
+of at most 16 positions recorded, each position's occurrence rank computed from it at every call; up to 256 the same
+by a stable argsort of it, `_powered_in_turn`). Both cost k rounds on k slots (k² element operations), so a longer
+traced index is read and the trace specialised to it (one round per repetition its values hold). Every axis indexed by traced indices and ints
 (`x.at[i, j]`, `y[i, j] = v`: flat_index) is the same on the flat elements at Σ i_d·stride_d, a component out of its
 axis's range made the position y.size. An index out of range raises NumPy's IndexError unless JAX's mode= is given
 ("fill" and "clip" for .get, "drop" and "clip" for updates: `_AtIndex`'s docstring says why and how).
@@ -1066,11 +1067,12 @@ class _AtIndex:
         mode, _ = self._check(method, kwargs)
         if mode is not None:
             return self._moded(mode, None, lambda at: at._elementwise(method, fn, values, {}))
-        if isinstance(self._idx, Traced) and values is None:  # (.apply(f): by counts, any length)
+        counted = isinstance(self._idx, Traced) and math.prod(self._idx.shape) <= _COUNTED
+        if counted and values is None:  # (.apply(f): by counts)
             return _applied_counted(self._x, self._idx, fn, self._axis, self._where(method))
         if isinstance(self._idx, Traced) and math.prod(self._idx.shape) <= _ROUNDS:
             return _applied_along(self._x, self._idx, fn, values, self._axis, self._where(method))
-        if isinstance(self._idx, Traced) and method == "power":  # (numpy.power.at: in turn, any length)
+        if counted and method == "power":  # (numpy.power.at: in turn)
             return _powered_in_turn(self._x, self._idx, values, self._axis, self._where(method))
         self._index()  # (a traced integer index read: the trace specialised to its values)
         shape, size = self._x.shape, math.prod(self._x.shape)
@@ -1341,6 +1343,11 @@ def _added_along(x, i, values, where, axis: int = 0):
 #: numpy.power.at by a traced index of at most this many positions is recorded in rounds by pairwise comparisons (one
 #: round per possible repetition); a longer one by a stable argsort of the index (`_powered_in_turn`)
 _ROUNDS = 16
+
+#: .apply(f) and numpy.power.at by a traced index of at most this many positions k are recorded without reading it
+#: (k rounds on k slots: k² element operations); a longer one is read, the trace specialised to one round per
+#: repetition its values hold (at k = 1000 the unread rounds' fresh call was 2.5× the read one's, and grows as k²)
+_COUNTED = 256
 
 
 def _powered_in_turn(x, i, values, axis: int, where):

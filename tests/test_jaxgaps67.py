@@ -213,3 +213,24 @@ def test_power_at_by_a_long_traced_index_is_numpys_in_turn():
     P = onp.ones(8)
     onp.multiply.at(P, idx, b)
     onp.testing.assert_allclose(dl.jacobian(f)(xp), onp.diag(P * xp ** (P - 1)), rtol=1e-12)
+
+
+def test_apply_by_a_traced_index_past_256_positions_is_read():
+    """Past 256 positions k the unread rounds would cost k² element operations, so the index is read and the trace
+    specialised to its values (one round per repetition): the same value and gradient as the chain rule's by NumPy's
+    unbuffered loop (position 3 three times: f applied thrice there), prepare refusing by name."""
+    idx0 = onp.arange(300) % 10
+    idx0[-2:] = 3
+
+    def f(x):
+        j = np.argsort(x * 0.0 + onp.arange(10.0))[idx0]  # (a traced integer index of 300 positions)
+        return np.sum(x.at[j].apply(np.sin) ** 2)
+
+    y, dy = X10.copy(), onp.ones(10)
+    for p in idx0:
+        dy[p] *= onp.cos(y[p])
+        y[p] = onp.sin(y[p])
+    value, grad = dl.value_and_grad(f)(X10)
+    assert float(value) == pytest.approx(float(onp.sum(y**2)), rel=1e-13)
+    onp.testing.assert_allclose(grad, 2 * y * dy, rtol=1e-12)
+    assert dl.trace(f, X10).specialised
