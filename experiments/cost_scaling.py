@@ -300,7 +300,7 @@ def _panel(ax, results, part, x_key, y_key, methods, xlabel, ylabel, title, fit=
             plot_method(ax, x, [v * scale for v in y], m, fit=fit)
             xs += x
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
-    data_ticks(ax.xaxis, xs, fmt="{:.0e}" if max(xs) >= 1e4 else "{:g}")
+    data_ticks(ax.xaxis, xs, fmt="compact")
     return xs
 
 
@@ -452,7 +452,7 @@ def _fig_time(results, s):
         ylabel="time per gradient (ms)",
         title="Gradient wall time (median and min–max of repeats)",
     )
-    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="{:.0e}")
+    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="compact")
     ax.legend(fontsize=7)
     t = s["gradient_seconds_slope"]
     words = "; ".join(
@@ -530,6 +530,16 @@ def _fig_ratio(results, s):
                     marker="D" if part == "gradient" else "o",
                     **style,
                 )
+                if key == "seconds":  # the repeats' range (k-th gradient call over k-th call of f), as the sentence
+                    spread = [_repeat_ratios(r) for r in _rows(results, part, "reverse", "n")]
+                    ax.fill_between(
+                        c["n"],
+                        [min(v) for v in spread],
+                        [max(v) for v in spread],
+                        color=method_style("reverse")["color"],
+                        alpha=0.15,
+                        lw=0,
+                    )
         ax.axhline(
             CHEAP_GRADIENT_BOUND,
             ls=":",
@@ -565,7 +575,8 @@ def _fig_ratio(results, s):
         fig,
         "Cost of a gradient in units of f: work and time",
         "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
-        "against f's tape) and in wall time (right: median gradient call against median call of f), on "
+        "against f's tape) and in wall time (right: median gradient call against median call of f, the repeats' range "
+        "shaded), on "
         "a vectorised f and on the same kind of f written as a loop over scalars.",
         sentence(parts),
     )

@@ -332,6 +332,12 @@ def _describe(fam, s):
     return text
 
 
+def _short(fam) -> str:
+    """A family's name in a legend: its label, the MLP's without the parenthesis (a code key, "nested_sin", read as
+    code)."""
+    return FAMILY_NAMES[fam].split(" (")[0]
+
+
 def _cost_text(summary, fams):
     """The timing figure's conclusion, each family under its display name (its key, "nested_sin", read as code)."""
     parts = []
@@ -352,7 +358,7 @@ def _cost_text(summary, fams):
             text += f"; from depth {n['first_refused_depth']} the library refuses it: {n['refused_reason']}"
         parts.append(text)
     if parts:
-        parts[0] = "Symbolic(cse=False), family by family: " + parts[0]
+        parts[0] = "Symbolic(cse=False), family by family (one timing each): " + parts[0]
     # one cold timing a family, at different depths: listed, not ranked (seed 1 named sin(sin(…)) "the slowest" at
     # 0.0192 s against the MLP's 0.0189 s, seed 7 the MLP at 0.0237 s against 0.0147 s)
     times = ", ".join(
@@ -408,7 +414,7 @@ def figures(results, summary):
     markers = "os^D"
     for i, fam in enumerate(fams):
         d, sec = _series(results, fam, "prepare_seconds")
-        axes[0, 0].plot(d, sec, marker=markers[i % 4], ls="-", label=f"{fam}, with CSE")
+        axes[0, 0].plot(d, sec, marker=markers[i % 4], ls="-", label=f"{_short(fam)}, with CSE")
         base = [
             (r["cell"]["depth"], r["metrics"].get("sympy_diff_seconds"))
             for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
@@ -421,7 +427,7 @@ def figures(results, summary):
                 ls=":",
                 ms=3,
                 color=axes[0, 0].lines[-1].get_color(),
-                label=f"{fam}, sympy.diff of written-out f",
+                label=f"{_short(fam)}, sympy.diff of written-out f",
             )
         rows = [r for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"]) if r["metrics"]["nocse"]]
         if rows:
@@ -434,7 +440,7 @@ def figures(results, summary):
                 ls="--",
                 mfc="none",
                 color=color,
-                label=f"{fam}, cse=False",
+                label=f"{_short(fam)}, cse=False",
             )
             axes[0, 1].plot(
                 dd,
@@ -443,7 +449,7 @@ def figures(results, summary):
                 ls="--",
                 mfc="none",
                 color=color,
-                label=f"{fam}, cse=False",
+                label=f"{_short(fam)}, cse=False",
             )
     axes[0, 0].set(
         yscale="log",
@@ -459,7 +465,11 @@ def figures(results, summary):
     )
     for ax in axes[0]:
         ax.set_xscale("log")
-        ax.legend(fontsize=6)
+        # the depths of the family that goes deepest (sin's powers of two): every family's depths, 12 of them, crowd
+        deepest = max(fams, key=lambda f: max(_series(results, f, "prepare_seconds")[0]))
+        data_ticks(ax.xaxis, _series(results, deepest, "prepare_seconds")[0])
+        # below the axes: inside, the legend hid the deepest points (sympy.diff at depth 64, top right)
+        ax.legend(fontsize=6, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     timing = FigureSpec(
         "prepare_time",
         fig,

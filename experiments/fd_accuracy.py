@@ -275,6 +275,31 @@ def _panel(ax, results, fn, summary):
     ax.legend(ncols=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below: hides no curve
 
 
+def refused_words(summary, fns) -> str:
+    """The swept steps the method refused, counted over every function and scheme and said so: the clause follows the
+    first function's sentence, where "16 swept steps were refused" read as that function's (9 were; 7 were sin's).
+
+    >>> refused_words({"f": {"richardson": {"refused_steps": 9}, "central": {"refused_steps": 0}},
+    ...                "g": {"richardson": {"refused_steps": 7}}}, ["f", "g"])
+    'over both functions, 16 swept steps (richardson 16) were refused by the method (below the spacing of floats at x) and are not drawn'
+    >>> refused_words({"f": {"central": {"refused_steps": 0}}}, ["f"])
+    ''
+    """
+    by_scheme: dict = {}
+    for f in fns:
+        for scheme, v in summary[f].items():
+            by_scheme[scheme] = by_scheme.get(scheme, 0) + v["refused_steps"]
+    total = sum(by_scheme.values())
+    if not total:
+        return ""
+    where = "on it" if len(fns) == 1 else "over both functions" if len(fns) == 2 else f"over the {len(fns)} functions"
+    schemes = ", ".join(f"{k} {v}" for k, v in by_scheme.items() if v)
+    return (
+        f"{where}, {total} swept steps ({schemes}) were refused by the method (below the spacing of floats at x) "
+        "and are not drawn"
+    )
+
+
 def _schemes(summary, fn):
     return [s for s in _COLORS if s in summary[fn]]
 
@@ -308,11 +333,8 @@ def figures(results, summary):
             else f"but {num(cs['smallest_step_error'])} at the smallest step"
         )
         parts.append(f"complex step's typical error is {num(cs['typical_near_best'])} {tail}")
-    refused = sum(summary[f][s]["refused_steps"] for f in fns for s in summary[f])
-    if refused:
-        parts.append(
-            f"{refused} swept steps were refused by the method (below the spacing of floats at x) and are not drawn"
-        )
+    if refused := refused_words(summary, fns):
+        parts.append(refused)
     curves = FigureSpec(
         "error_vs_step",
         fig,

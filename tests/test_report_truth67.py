@@ -1,0 +1,111 @@
+"""Report sentences and figures re-read under seeds 0, 1, 7 and the full preset (truth67): each one computed, and true.
+
+- `stats.ordering` called a timing "fastest" when its slowest repeat beat the runner-up's (by median) fastest, and
+  looked no further: a third contender whose median is slower but whose fastest repeat beats the leader's slowest
+  overlaps it (jacobian_strategies orders six strategies a grid point, training_comparison four methods).
+- jacobian_strategies named "forward/1" the least work at every point where forward mode wins, though every chunk
+  produces the same elements (the sentence before it says so): the first of the tied names read as a winner.
+- fd_accuracy's "16 swept steps were refused" followed the first function's clauses but counted both functions
+  (9 on eˣ/√(sin³x + cos³x), 7 on sin, all Richardson's); 64 over four functions in the full preset.
+- training_comparison listed the time to the target loss sorted, one run each: quick seed 1 ranked reverse before
+  symbolic (0.0337 s vs 0.0478 s) where their per-epoch gradient times were within noise of each other.
+- cost_scaling's n axes labelled 16 as "2e+01", 256 as "3e+02" and 65536 as "7e+04" (`data_ticks` with fmt
+  "{:.0e}"); its time-ratio panel drew medians only, where the sentence gives the repeats' spread.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from difflab import runner
+from difflab.report.figures import data_ticks, new_figure
+from difflab.report.stats import ordering
+from difflab.runner import Results
+
+
+@pytest.fixture(scope="module")
+def experiments():
+    names = ("jacobian_strategies", "fd_accuracy", "training_comparison", "cost_scaling")
+    return {n: runner.load_experiment(n).module for n in names}
+
+
+def test_fastest_only_when_every_other_timing_is_slower_in_every_repeat():
+    # by median: a (1.1) < b (2.1) < c (5); c's fastest repeat, 1.05, beats a's slowest, 1.2
+    o = ordering({"a": [1.0, 1.1, 1.2], "b": [2.0, 2.1, 2.2], "c": [1.05, 5.0, 5.0]})
+    assert o["separated"] is False and o["fastest"] == "a"  # on main: separated True, "a is fastest"
+    assert o["text"].startswith("a and c are within noise of each other")
+    o = ordering({"a": [1.0, 1.1, 1.2], "b": [2.0, 2.1, 2.2], "c": [1.3, 5.0, 5.0]})
+    assert o["separated"] is True and o["text"].startswith("a is fastest (1–1.2 vs next b")
+
+
+def _dense(strategy, n, m, work):
+    return {
+        "cell": {"part": "dense", "strategy": strategy, "n": n, "m": m},
+        "metrics": {"work": work, "seconds": [1.0, 1.1], "sweeps": 1, "max_error": 0.0},
+    }
+
+
+def test_the_least_work_names_every_strategy_tied_for_it(experiments):
+    js = experiments["jacobian_strategies"]
+    rows = []
+    for n, m in ((4, 4), (4, 16), (16, 4), (16, 16)):
+        fwd = 2 * n * m  # every chunk the same elements
+        rows += [_dense(f"forward/{c}", n, m, fwd) for c in (1, 4)]
+        rows += [_dense("reverse", n, m, (2 + 2 * m) * m), _dense("numeric", n, m, (2 * n + 1) * 2 * m)]
+    grid = js.summarize(Results(rows))["grid"]
+    assert grid["4x4"]["least_work"] == "forward (every chunk)"  # on main: "forward/1"
+    assert grid["16x4"]["least_work"] == "reverse"
+    assert js.least_work_words({"forward/1": 8, "reverse": 8}) == "forward/1 and reverse (the same work)"
+
+
+def test_refused_steps_are_said_over_the_functions_they_were_counted_on(experiments):
+    fd = experiments["fd_accuracy"]
+    summary = {
+        "squire_trapp": {"central": {"refused_steps": 0}, "richardson": {"refused_steps": 9}},
+        "sin": {"central": {"refused_steps": 0}, "richardson": {"refused_steps": 7}},
+    }
+    text = fd.refused_words(summary, ["squire_trapp", "sin"])
+    assert text.startswith("over both functions, 16 swept steps (richardson 16) were refused")
+    assert fd.refused_words(summary, ["squire_trapp"]).startswith("on it, 9 swept steps (richardson 9)")
+
+
+def test_time_to_target_is_listed_in_the_runs_order_one_run_each(experiments):
+    tc = experiments["training_comparison"]
+    methods = {m: {"time_to_target": t} for m, t in (("symbolic", 0.0478), ("numeric", 0.683), ("reverse", 0.0337))}
+    text = tc.reach_words({"moons": {"methods": methods, "target_loss": 0.0174}}, "moons")
+    assert "(one run each" in text
+    assert text.index("symbolic") < text.index("numeric") < text.index("reverse")  # on main: sorted, reverse first
+
+
+def test_tick_labels_read_as_the_values_they_mark():
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    ax.set_xscale("log")
+    data_ticks(ax.xaxis, [4, 16, 256, 65536], fmt="{:.0e}")
+    assert [float(t.get_text()) for t in ax.get_xticklabels()] == [4, 16, 256, 65536]  # on main: 2e+01, 3e+02, 7e+04
+    data_ticks(ax.xaxis, [16, 1024, 65536], fmt="compact")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["16", "$2^{10}$", "$2^{16}$"]
+
+
+def test_the_time_ratio_panel_shades_the_repeats_range(experiments):
+    cs = experiments["cost_scaling"]
+    rows, ratios = [], {}
+    for part in ("gradient", "loop"):
+        for n, grad, f in ((4, [2.0, 3.0, 9.0], [1.0, 1.0, 1.0]), (16, [4.0, 4.0, 4.0], [2.0, 1.0, 4.0])):
+            metrics = {"seconds": grad, "f_seconds": f, "work": 8.0 * n, "f_work": 2.0 * n, "f_eqns": 7}
+            rows.append({"cell": {"part": part, "method": "reverse", "n": n}, "metrics": metrics})
+        ratios[part] = {
+            "n": [4, 16],
+            "work": [4.0, 4.0],
+            "seconds": [3.0, 4.0],
+            "f_eqns": [7, 7],
+            "work_slope": 0.0,
+            "top_op": ["add", 0.5],
+            "seconds_slope": 0.1,
+        }
+    spec = cs._fig_ratio(Results(rows), {"cheap_gradient_ratio": ratios})
+    time_panel = spec.figure.axes[1]
+    shaded = [c.get_paths()[0].vertices[:, 1] for c in time_panel.collections]
+    assert shaded, "no band: the medians alone"  # on main: no collection in the time panel
+    assert min(shaded[0]) == pytest.approx(1.0) and max(shaded[0]) == pytest.approx(9.0)
+    assert "shaded" in spec.what
