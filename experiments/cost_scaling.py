@@ -460,22 +460,10 @@ def _fig_time(results, s):
         for m in METHODS
         if m in t
     )
-    syms = list(results.where(part="gradient", method="symbolic"))
-    # the first preparation in a process pays SymPy; later sizes of the same graph reuse its code, so the
-    # largest n's preparation (2.6 ms, the figure quoted before) was a cache hit, not what preparing costs
-    cold = max(syms, key=lambda r: r["metrics"]["prepare_seconds"])
-    warm = max(syms, key=lambda r: r["cell"]["n"])
     repeat = results[0]["cell"]["repeat"]
     conclusion = (
         f"Per gradient, over the larger half of each method's n range and {repeat} repeats: {words}. "
-        f"Preparing symbolic took up to {num(cold['metrics']['prepare_seconds'])} s (n = {cold['cell']['n']}, "
-        f"{num(cold['metrics']['prepare_seconds'] / np.median(cold['metrics']['seconds']))} gradient calls' worth)"
-        + (
-            f"; a later preparation in the same process reuses SymPy's work: {num(warm['metrics']['prepare_seconds'])}"
-            f" s at n = {warm['cell']['n']}."
-            if warm is not cold
-            else "."
-        )
+        + symbolic_preparation_words(results.where(part="gradient", method="symbolic"))
     )
     return FigureSpec(
         "gradient_time",
@@ -507,6 +495,30 @@ def bound_words(n, work) -> str:
     if not within:
         return "above the bound at every n"
     return f"at or within the bound at n = {', '.join(map(str, within))}, above it at n = {', '.join(map(str, above))}"
+
+
+def symbolic_preparation_words(syms) -> str:
+    """Symbolic's costliest preparation and the largest n's, one timing each. The largest n's (2.6 ms) was once
+    quoted as what preparing costs; the first preparation in a process pays SymPy's start-up, and with --jobs cells
+    run in several processes, in any order: the sentence said "a later preparation in the same process reuses SymPy's
+    work" as a fact of every run.
+
+    >>> rows = [{"cell": {"n": n}, "metrics": {"prepare_seconds": p, "seconds": [1e-5]}} for n, p in ((4, 0.02), (64, 0.003))]
+    >>> symbolic_preparation_words(rows)
+    "Preparing symbolic took up to 0.02 s (n = 4, 2.00e+03 gradient calls' worth; one timing each) and 3.00e-03 s at n = 64."
+    """
+    if not syms:
+        return ""
+    cold = max(syms, key=lambda r: r["metrics"]["prepare_seconds"])
+    last = max(syms, key=lambda r: r["cell"]["n"])
+    text = (
+        f"Preparing symbolic took up to {num(cold['metrics']['prepare_seconds'])} s (n = {cold['cell']['n']}, "
+        f"{num(cold['metrics']['prepare_seconds'] / np.median(cold['metrics']['seconds']))} gradient calls' worth; "
+        "one timing each)"
+    )
+    if last is not cold:
+        text += f" and {num(last['metrics']['prepare_seconds'])} s at n = {last['cell']['n']}"
+    return text + "."
 
 
 def _fig_ratio(results, s):

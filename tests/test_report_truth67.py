@@ -9,6 +9,8 @@
   (9 on eˣ/√(sin³x + cos³x), 7 on sin, all Richardson's); 64 over four functions in the full preset.
 - training_comparison listed the time to the target loss sorted, one run each: quick seed 1 ranked reverse before
   symbolic (0.0337 s vs 0.0478 s) where their per-epoch gradient times were within noise of each other.
+- cost_scaling said "a later preparation in the same process reuses SymPy's work: 2.68e-03 s at n = 64" as a fact
+  of every run: with --jobs the cells run in several processes, in any order. Now two timings, one each.
 - cost_scaling's n axes labelled 16 as "2e+01", 256 as "3e+02" and 65536 as "7e+04" (`data_ticks` with fmt
   "{:.0e}"); its time-ratio panel drew medians only, where the sentence gives the repeats' spread.
 """
@@ -109,3 +111,14 @@ def test_the_time_ratio_panel_shades_the_repeats_range(experiments):
     assert shaded, "no band: the medians alone"  # on main: no collection in the time panel
     assert min(shaded[0]) == pytest.approx(1.0) and max(shaded[0]) == pytest.approx(9.0)
     assert "shaded" in spec.what
+
+
+def test_symbolic_preparation_is_two_timings_without_a_cause(experiments):
+    cs = experiments["cost_scaling"]
+    rows = [
+        {"cell": {"n": n}, "metrics": {"prepare_seconds": p, "seconds": [1e-5, 2e-5]}}
+        for n, p in ((4, 0.35), (64, 2.77e-3))
+    ]
+    text = cs.symbolic_preparation_words(rows)
+    assert "reuses" not in text and "same process" not in text  # on main: no such function; the sentence said both
+    assert text.startswith("Preparing symbolic took up to 0.35 s (n = 4,") and text.endswith("2.77e-03 s at n = 64.")
