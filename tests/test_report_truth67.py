@@ -7,6 +7,11 @@
   produces the same elements (the sentence before it says so): the first of the tied names read as a winner.
 - fd_accuracy's "16 swept steps were refused" followed the first function's clauses but counted both functions
   (9 on eˣ/√(sin³x + cos³x), 7 on sin, all Richardson's); 64 over four functions in the full preset.
+- fd_accuracy centred its "typical error near the best step" on the sweep's single luckiest step: the full preset's
+  central differences read "near their best step (h = 7.50e-07, 0.124× eps^(1/3)) the typical error is 8.07e-11",
+  a cancellation on the round-off side (quick: 5.62e-06, 0.929×); the half-decade median is smallest at 2.37e-06
+  (4.13e-11 there). Centred there, complex step's band median is exactly 0, and "the default step loses most" named
+  complex (1.33e-16 vs 0): errors below float64's eps now count as eps.
 - training_comparison listed the time to the target loss sorted, one run each: quick seed 1 ranked reverse before
   symbolic (0.0337 s vs 0.0478 s) where their per-epoch gradient times were within noise of each other.
 - cost_scaling said "a later preparation in the same process reuses SymPy's work: 2.68e-03 s at n = 64" as a fact
@@ -122,3 +127,23 @@ def test_symbolic_preparation_is_two_timings_without_a_cause(experiments):
     text = cs.symbolic_preparation_words(rows)
     assert "reuses" not in text and "same process" not in text  # on main: no such function; the sentence said both
     assert text.startswith("Preparing symbolic took up to 0.35 s (n = 4,") and text.endswith("2.77e-03 s at n = 64.")
+
+
+def test_the_typical_best_step_is_the_bottom_of_the_v_not_a_lucky_step(experiments):
+    fd = experiments["fd_accuracy"]
+    steps = [10.0 ** -(1 + k / 8) for k in range(113)]  # 1e-1 ... 1e-15, eight a decade (the full preset's sweep)
+    v = [max(h * h, 1e-16 / h) for h in steps]  # central differences' V, bottom at h = 1e-16^(1/3) ≈ 4.6e-06
+    lucky = min(range(len(steps)), key=lambda i: abs(steps[i] - 7.5e-07))
+    v[lucky] = 1e-13  # one cancellation on the round-off side, below the V's bottom (2.2e-11)
+    i = fd.typical_best_index(steps, v)
+    assert 1.5e-06 < steps[i] < 7e-06, steps[i]  # on main: no such function; the band was centred on 7.5e-07
+
+
+def test_errors_below_eps_do_not_make_a_loss(experiments):
+    fd = experiments["fd_accuracy"]
+    first = {
+        "central4": {"default_error": 4.52e-12, "typical_near_best": 4.84e-13},
+        "complex": {"default_error": 1.33e-16, "typical_near_best": 0.0},
+    }
+    assert "for central4 (4.52e-12" in fd.default_loss_words(first, ["central4", "complex"])
+    assert "beyond float64's eps" in fd.default_loss_words(first, ["complex"])
