@@ -305,7 +305,8 @@ def _describe(fam, s):
         text += (
             f"sympy.diff of the written-out function {_growth(g, 'sympy_tree_slope', 'sympy_tree_growth_per_level')} "
             f"as a tree ({num(g['sympy_tree_at_max'])} nodes at depth {g['sympy_depth']}, "
-            f"{num(g['sympy_diff_seconds'])} s) but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
+            f"diff in {num(g['sympy_diff_seconds'])} s, one timing) "
+            f"but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
             f"({g['sympy_dag_at_max']} nodes)"
             + (
                 f", not run from depth {g['sympy_first_over']} (written-out f of {num(g['sympy_first_over_f_nodes'])} "

@@ -16,6 +16,8 @@
   symbolic (0.0337 s vs 0.0478 s) where their per-epoch gradient times were within noise of each other.
 - gradient_flow's "After training, the input-to-output gradient ratio is 0.13 for relu" gave a median over 10 seeds
   alone (full preset, seed 3: 0.0759–0.564 over 10–90 % of them); the band is said beside it.
+- expression_swell's "(2.11e+05 nodes at depth 12, 1.43 s)" is one timing of sympy.diff (full preset: 1.43 s at seed
+  0, 5.04 s at seed 3): now said so.
 - cost_scaling said "a later preparation in the same process reuses SymPy's work: 2.68e-03 s at n = 64" as a fact
   of every run: with --jobs the cells run in several processes, in any order. Now two timings, one each.
 - cost_scaling's n axes labelled 16 as "2e+01", 256 as "3e+02" and 65536 as "7e+04" (`data_ticks` with fmt
@@ -157,3 +159,12 @@ def test_the_ratio_after_training_comes_with_its_band_over_seeds():
     t = {"first_over_last_final": band, "test_accuracy": dict(band, median=0.985), "seeds": 10}
     text = gf.trained_words(t, "relu")  # on main: no such function, the sentence gave "0.13 for relu" alone
     assert text.startswith("0.13 (0.0759–0.564) for relu (test accuracy 0.985") and "no ratio" not in text
+
+
+def test_sympy_diff_time_is_said_to_be_one_timing():
+    sw = runner.load_experiment("expression_swell").module
+    g = dict(sympy_tree_at_max=211000, sympy_tree_slope=5.4, sympy_tree_growth_per_level=2.22, sympy_depth=12)
+    g.update(sympy_diff_seconds=1.43, sympy_dag_slope=0.99, sympy_dag_at_max=97, sympy_first_over=None)
+    g.update(naive_slope=5.5, naive_growth_per_level=4.0, naive_over_sympy_tree=318, cse_slope=1.02, cse_at_max=217)
+    text = sw._describe("sincos", {"sincos": g})
+    assert "(2.11e+05 nodes at depth 12, diff in 1.43 s, one timing)" in text, text  # on main: "depth 12, 1.43 s)"
