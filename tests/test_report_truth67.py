@@ -168,3 +168,16 @@ def test_sympy_diff_time_is_said_to_be_one_timing():
     g.update(naive_slope=5.5, naive_growth_per_level=4.0, naive_over_sympy_tree=318, cse_slope=1.02, cse_at_max=217)
     text = sw._describe("sincos", {"sincos": g})
     assert "(2.11e+05 nodes at depth 12, diff in 1.43 s, one timing)" in text, text  # on main: "depth 12, 1.43 s)"
+
+
+def test_the_scalar_loops_gradient_work_is_counted_by_hand(experiments):
+    """cost_scaling's "the work ratio is 4.53–130, ... 49.3% of the gradient's work at n = 256 is add", recomputed from
+    the traced gradient program by hand: f = Σ sin(x_i)·x_i makes 3 scalars a term and n − 1 adds (4n − 1 elements);
+    its gradient adds per term cos, a product, an add (3 scalars) and a scatter_add into an n-vector, n − 1 adds of
+    n-vectors, and 1 + n + n + n for the final guards: 2n² + 9n elements (reverse mode's index rule scatters densely)."""
+    cs = experiments["cost_scaling"]
+    for n in (4, 16):
+        m = cs.run_cell({"part": "loop", "method": "reverse", "n": n, "repeat": 1}, 0)
+        assert (m["f_work"], m["work"]) == (4 * n - 1, 2 * n * n + 9 * n)
+    add = (n - 1) + n + (n - 1) * n  # f's adds, one scalar add a term, the n-vector adds
+    assert m["work_by_op"]["add"] == pytest.approx(add / (2 * n * n + 9 * n))
