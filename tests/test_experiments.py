@@ -254,7 +254,8 @@ def test_expression_swell_cost_conclusion_names_families_as_the_figure_does(expe
     s["sincos"].update(prepare_seconds_at_max=0.9, max_depth=12)
     text = sw._cost_text(s, ["nested_sin", "sincos"])
     assert text.startswith(
-        "Symbolic(cse=False), family by family (one timing each): on sin(sin(…sin(x))) it takes 1.18 s to prepare"
+        "Symbolic(cse=False), family by family (preparation: one timing each): on sin(sin(…sin(x))) it takes 1.18 s to "
+        "prepare"
     )
     assert "; on x ← sin(x)·cos(x) it takes 1.18 s to prepare and 0.374 ms per gradient at depth 6 and was not" in text
     assert "nested_sin" not in text.lower() and "sincos" not in text
