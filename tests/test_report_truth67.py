@@ -17,7 +17,8 @@
 - gradient_flow's "After training, the input-to-output gradient ratio is 0.13 for relu" gave a median over 10 seeds
   alone (full preset, seed 3: 0.0759–0.564 over 10–90 % of them); the band is said beside it.
 - expression_swell's cse=False gradient was one call: "12.4 ms per gradient at depth 6" (quick seed 0, a shared
-  core) where seeds 1 and 7 read 0.259 and 0.289 ms; now the median of 5 calls, said so.
+  core) where seeds 1 and 7 read 0.259 and 0.264 ms (the committed seed 0 report 0.289); now the median of 5 calls,
+  said so.
 - expression_swell's "(2.11e+05 nodes at depth 12, 1.43 s)" is one timing of sympy.diff (full preset: 1.43 s at seed
   0, 5.04 s at seed 3): now said so.
 - hard_regimes' title "every method inherits the program's round-off" was typed in: now said only while every
