@@ -300,7 +300,7 @@ def _panel(ax, results, part, x_key, y_key, methods, xlabel, ylabel, title, fit=
             plot_method(ax, x, [v * scale for v in y], m, fit=fit)
             xs += x
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
-    data_ticks(ax.xaxis, xs, fmt="{:.0e}" if max(xs) >= 1e4 else "{:g}")
+    data_ticks(ax.xaxis, xs, fmt="compact")
     return xs
 
 
@@ -452,7 +452,7 @@ def _fig_time(results, s):
         ylabel="time per gradient (ms)",
         title="Gradient wall time (median and min–max of repeats)",
     )
-    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="{:.0e}")
+    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="compact")
     ax.legend(fontsize=7)
     t = s["gradient_seconds_slope"]
     words = "; ".join(
@@ -460,22 +460,10 @@ def _fig_time(results, s):
         for m in METHODS
         if m in t
     )
-    syms = list(results.where(part="gradient", method="symbolic"))
-    # the first preparation in a process pays SymPy; later sizes of the same graph reuse its code, so the
-    # largest n's preparation (2.6 ms, the figure quoted before) was a cache hit, not what preparing costs
-    cold = max(syms, key=lambda r: r["metrics"]["prepare_seconds"])
-    warm = max(syms, key=lambda r: r["cell"]["n"])
     repeat = results[0]["cell"]["repeat"]
     conclusion = (
         f"Per gradient, over the larger half of each method's n range and {repeat} repeats: {words}. "
-        f"Preparing symbolic took up to {num(cold['metrics']['prepare_seconds'])} s (n = {cold['cell']['n']}, "
-        f"{num(cold['metrics']['prepare_seconds'] / np.median(cold['metrics']['seconds']))} gradient calls' worth)"
-        + (
-            f"; a later preparation in the same process reuses SymPy's work: {num(warm['metrics']['prepare_seconds'])}"
-            f" s at n = {warm['cell']['n']}."
-            if warm is not cold
-            else "."
-        )
+        + symbolic_preparation_words(results.where(part="gradient", method="symbolic"))
     )
     return FigureSpec(
         "gradient_time",
@@ -509,6 +497,30 @@ def bound_words(n, work) -> str:
     return f"at or within the bound at n = {', '.join(map(str, within))}, above it at n = {', '.join(map(str, above))}"
 
 
+def symbolic_preparation_words(syms) -> str:
+    """Symbolic's costliest preparation and the largest n's, one timing each. The largest n's (2.6 ms) was once
+    quoted as what preparing costs; the first preparation in a process pays SymPy's start-up, and with --jobs cells
+    run in several processes, in any order: the sentence said "a later preparation in the same process reuses SymPy's
+    work" as a fact of every run.
+
+    >>> rows = [{"cell": {"n": n}, "metrics": {"prepare_seconds": p, "seconds": [1e-5]}} for n, p in ((4, 0.02), (64, 0.003))]
+    >>> symbolic_preparation_words(rows)
+    "Preparing symbolic took up to 0.02 s (n = 4, 2.00e+03 gradient calls' worth; one timing each) and 3.00e-03 s at n = 64."
+    """
+    if not syms:
+        return ""
+    cold = max(syms, key=lambda r: r["metrics"]["prepare_seconds"])
+    last = max(syms, key=lambda r: r["cell"]["n"])
+    text = (
+        f"Preparing symbolic took up to {num(cold['metrics']['prepare_seconds'])} s (n = {cold['cell']['n']}, "
+        f"{num(cold['metrics']['prepare_seconds'] / np.median(cold['metrics']['seconds']))} gradient calls' worth; "
+        "one timing each)"
+    )
+    if last is not cold:
+        text += f" and {num(last['metrics']['prepare_seconds'])} s at n = {last['cell']['n']}"
+    return text + "."
+
+
 def _fig_ratio(results, s):
     fig, axes = new_figure(2)
     eqns = s["cheap_gradient_ratio"]["gradient"]["f_eqns"]
@@ -530,6 +542,16 @@ def _fig_ratio(results, s):
                     marker="D" if part == "gradient" else "o",
                     **style,
                 )
+                if key == "seconds":  # the repeats' range (k-th gradient call over k-th call of f), as the sentence
+                    spread = [_repeat_ratios(r) for r in _rows(results, part, "reverse", "n")]
+                    ax.fill_between(
+                        c["n"],
+                        [min(v) for v in spread],
+                        [max(v) for v in spread],
+                        color=method_style("reverse")["color"],
+                        alpha=0.15,
+                        lw=0,
+                    )
         ax.axhline(
             CHEAP_GRADIENT_BOUND,
             ls=":",
@@ -565,7 +587,8 @@ def _fig_ratio(results, s):
         fig,
         "Cost of a gradient in units of f: work and time",
         "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
-        "against f's tape) and in wall time (right: median gradient call against median call of f), on "
+        "against f's tape) and in wall time (right: median gradient call against median call of f, the repeats' range "
+        "shaded), on "
         "a vectorised f and on the same kind of f written as a loop over scalars.",
         sentence(parts),
     )

@@ -27,6 +27,7 @@ __all__ = [
     "guide_line",
     "plot_method",
     "data_ticks",
+    "exact_label",
     "METHOD_COLORS",
     "DPI",
 ]
@@ -186,12 +187,17 @@ def plot_method(ax, x, y, method: str, fit=True, label: str | None = None, **sty
 def data_ticks(axis, values, fmt="{:g}"):
     """Label a (log) axis at the data's own values (4, 16, 64 rather than 10^1), no minor labels.
 
-    Call it after setting the axis scale: a new scale resets the tick locators.
+    Call it after setting the axis scale: a new scale resets the tick locators. A label must read as its value: one
+    that `fmt` rounds (16 as "2e+01", 65536 as "7e+04") is written exactly instead (`exact_label`); fmt="compact"
+    writes powers of two from 1024 as 2^k.
 
     >>> fig, axes = new_figure()
     >>> axes[0, 0].set_xscale("log"); data_ticks(axes[0, 0].xaxis, [4, 16, 64])
     >>> [t.get_text() for t in axes[0, 0].get_xticklabels()]
     ['4', '16', '64']
+    >>> data_ticks(axes[0, 0].xaxis, [4, 16, 65536], fmt="{:.0e}")
+    >>> [t.get_text() for t in axes[0, 0].get_xticklabels()]
+    ['4e+00', '16', '65536']
     """
     from matplotlib.ticker import FixedLocator, NullFormatter
 
@@ -199,5 +205,28 @@ def data_ticks(axis, values, fmt="{:g}"):
     if len(values) > 9:  # keep labels readable: every other value
         values = values[::2]
     axis.set_major_locator(FixedLocator(values))
-    axis.set_ticklabels([fmt.format(v) for v in values])
+    axis.set_ticklabels([_tick_label(v, fmt) for v in values])
     axis.set_minor_formatter(NullFormatter())
+
+
+def exact_label(v, compact: bool = False) -> str:
+    """A tick label that reads as `v`: "{:g}" up to 6 digits, else repr; with `compact`, 2^k for powers of two >= 1024.
+
+    >>> exact_label(16), exact_label(65536), exact_label(65536, compact=True), exact_label(1000, compact=True)
+    ('16', '65536', '$2^{16}$', '1000')
+    """
+    if compact and float(v).is_integer() and v >= 1024 and int(v) & (int(v) - 1) == 0:
+        return f"$2^{{{int(v).bit_length() - 1}}}$"
+    text = f"{v:g}"
+    return text if float(text) == float(v) else repr(v)
+
+
+def _tick_label(v, fmt: str) -> str:
+    if fmt == "compact":
+        return exact_label(v, compact=True)
+    text = fmt.format(v)
+    try:
+        same = float(text) == float(v)
+    except ValueError:  # a label with words or units: taken as written
+        same = True
+    return text if same else exact_label(v)
