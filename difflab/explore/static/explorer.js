@@ -12,6 +12,7 @@
   const METHODS = ["symbolic", "numeric", "forward", "reverse"];
   const SVG = "http://www.w3.org/2000/svg";
   const COL = 228, ROW = 92, NODE_W = 152, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
+  const MIN_SCALE = 0.6;  // fitting the graph to the panel shrinks it no further (12 px text at 7 px)
 
   const $ = (id) => document.getElementById(id);
   const embedded = $("difflab-data");
@@ -21,6 +22,7 @@
     f: "", at: {}, sel: null, curve: null,
     step: -1,            // -1: everything shown; otherwise an index into forward + backward steps
     adjointMethod: "reverse",
+    fit: true,           // the graph scaled to the panel's width (down to MIN_SCALE), or at 100%
   };
   let record = null;
   let inflight = null;   // the AbortController of the request on its way (with .f, its function)
@@ -243,13 +245,25 @@
     const b = state.step - F;
     view.adjoint = {};
     view.adjoint[record.output] = 1;
+    view.partial = new Set();  // nodes whose adjoint has more terms to come (a sum so far, not the derivative)
+    const terms = termCounts(), seen = {};
     for (let i = 0; i <= b && i < B; i++) {
       const s = record.backward_steps[i];
-      view.adjoint[record.edges[s.edge].from] = s.total;
+      const from = record.edges[s.edge].from;
+      view.adjoint[from] = s.total;
+      seen[from] = (seen[from] || 0) + 1;
+      if (seen[from] < terms[from]) view.partial.add(from); else view.partial.delete(from);
       view.doneEdges.add(s.edge);
     }
     view.currentEdge = record.backward_steps[b].edge;
     return view;
+  }
+
+  // how many backward steps add a term to each node's adjoint (one per edge out of it)
+  function termCounts() {
+    const terms = {};
+    record.backward_steps.forEach((s) => { const from = record.edges[s.edge].from; terms[from] = (terms[from] || 0) + 1; });
+    return terms;
   }
 
   function pathEdges() {
@@ -290,7 +304,8 @@
     const adjoints = record.methods[state.adjointMethod].adjoint;
 
     // edges first, under the nodes; a pair joined twice (x*x) bends apart
-    const seen = {}, arity = {};
+    const seen = {}, arity = {}, lines = [], labels = [], boxes = [];
+    const labelLayer = el("svg:g", { class: "labels" });
     record.edges.forEach((e) => { arity[e.to] = (arity[e.to] || 0) + 1; });
     record.edges.forEach((e, k) => {
       const a = pos[e.from], b = pos[e.to];
@@ -319,20 +334,26 @@
       if (view.currentEdge === k) cls.push("current");
       const g = el("svg:g", { class: cls.join(" "), id: "edge-" + k, "data-from": e.from, "data-to": e.to });
       const head = view.currentEdge === k ? "arrow-current" : paths.on.has(k) ? "arrow-path" : "arrow";
-      g.append(el("svg:path", { d: d, "marker-end": "url(#" + head + ")" }));
+      const line = el("svg:path", { d: d, "marker-end": "url(#" + head + ")" });
+      g.append(line);
+      lines.push(line);
       if (e.partial !== null && byId[e.from].kind !== "const") {
-        const label = el("svg:text", { x: mx, y: (y1 + ey1) / 2 + bend * 1.5 - 4, "text-anchor": "middle", class: "partial" }, fmt(e.partial));
+        // (in one layer over every line: a later edge's line ran through an earlier edge's label)
+        const label = el("svg:text", { x: mx, y: (y1 + ey1) / 2, "text-anchor": "middle", id: "label-" + k, "data-edge": k,
+                                       class: ["partial"].concat(cls.slice(1)).join(" ") }, fmt(e.partial));
         label.append(el("svg:title", {}, "local partial ∂" + byId[e.to].name + "/∂" + byId[e.from].name + " = " + fmt(e.partial)));
-        g.append(label);
+        labelLayer.append(label);
+        labels.push({ label: label, line: line, k: k });
       }
       svg.append(g);
     });
+    svg.append(labelLayer);
 
     record.nodes.forEach((n) => {
       const p = pos[n.id];
       const cls = ["node", n.kind];
       if (n.id === record.output) cls.push("output");
-      if (n.warning) cls.push("warn");
+      if (n.warning) cls.push(n.warning.startsWith("Kink:") ? "kink" : "warn");  // a kink is a convention, not an error
       if (paths.nodes.has(n.id)) cls.push("on-path");
       if (view.known && !view.known.has(n.id)) cls.push("pending");
       if (view.current === n.id) cls.push("current");
@@ -341,19 +362,21 @@
         // a constant is a small leaf just before its user
         g.setAttribute("transform", "translate(" + (p.x + NODE_W - CONST_W) + "," + (p.y + (NODE_H - CONST_H) / 2) + ")");
         g.append(el("svg:rect", { width: CONST_W, height: CONST_H, rx: 8 }));
+        boxes.push({ x: p.x + NODE_W - CONST_W, y: p.y + (NODE_H - CONST_H) / 2, w: CONST_W, h: CONST_H });
         g.append(el("svg:text", { x: CONST_W / 2, y: CONST_H / 2 + 4, "text-anchor": "middle", class: "title" }, n.label));
         g.append(el("svg:title", {}, n.text));
         svg.append(g);
         return;
       }
       g.append(el("svg:rect", { width: NODE_W, height: NODE_H, rx: 8 }));
+      boxes.push({ x: p.x, y: p.y, w: NODE_W, h: NODE_H });
       const title = n.kind === "op" ? n.name + " = " + n.label : n.kind === "input" ? n.name : n.label;
       g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → f" : "")));
       if (n.kind !== "const") {
         const known = !view.known || view.known.has(n.id);
         g.append(el("svg:text", { x: 9, y: 35, class: "value" }, "= " + (known ? fmt(n.value) : "?")));
         let adj = null;
-        if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) : "?";
+        if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) + (view.partial && view.partial.has(n.id) ? " +…" : "") : "?";
         else if (adjoints[n.id] !== undefined) adj = fmt(adjoints[n.id]);
         if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂f/∂" + n.name + " = " + adj));
       }
@@ -364,6 +387,66 @@
       if (n.kind === "input") g.addEventListener("click", () => select(n.name));
       svg.append(g);
     });
+    placeLabels(labels, lines, boxes);
+    svg.dataset.width = width;
+    svg.dataset.height = height;
+    fitGraph();
+  }
+
+  // Each edge's partial sits on its own line (the white halo cuts the line: it reads as that edge's), at the point
+  // of the line where it overlaps no other label and no node and covers the least of other lines; labels at the
+  // lines' midpoints overlapped where edges fan out of one node (x's four partials in sin(x)*exp(-x^2/y) + ...).
+  function placeLabels(labels, lines, boxes) {
+    const STEP = 3, PADX = 2, H = 13;
+    const samples = lines.map((line) => {
+      const n = line.getTotalLength(), pts = [];
+      for (let t = 0; t <= n; t += STEP) pts.push(line.getPointAtLength(t));
+      return pts;
+    });
+    const placed = [];
+    const hit = (r, b) => r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h;
+    // the shortest lines have the fewest places: they choose first
+    labels.slice().sort((a, b) => a.line.getTotalLength() - b.line.getTotalLength()).forEach((item) => {
+      const n = item.line.getTotalLength();
+      const w = item.label.getComputedTextLength() + 2 * PADX;
+      const margin = Math.min(n / 2, 16 + w / 2);  // clear of the arrowhead and of the node the line leaves
+      const own = lines.indexOf(item.line);
+      let best = null;
+      for (let i = 0; i <= 24; i++) {
+        const f = 0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) / 24;  // the middle first, then outwards
+        const t = margin + f * (n - 2 * margin);
+        const p = item.line.getPointAtLength(t);
+        const r = { x: p.x - w / 2, y: p.y - H / 2, w: w, h: H };
+        let score = Math.abs(f - 0.5);  // (prefer the middle)
+        if (placed.some((b) => hit(r, b))) score += 1000;
+        if (boxes.some((b) => hit(r, b))) score += 1000;
+        samples.forEach((pts, j) => {
+          if (j === own) return;
+          pts.forEach((q) => { if (q.x > r.x - 6 && q.x < r.x + r.w + 6 && q.y > r.y - 6 && q.y < r.y + r.h + 6) score += 1; });
+        });
+        if (best === null || score < best.score) best = { score: score, x: p.x, y: p.y, r: r };
+      }
+      item.label.setAttribute("x", best.x.toFixed(1));
+      item.label.setAttribute("y", (best.y + 4).toFixed(1));  // (the baseline: the digits centred on the line)
+      // a white card under the digits: the line stops at the label (a halo alone let it show between the glyphs)
+      item.label.before(el("svg:rect", { x: best.r.x.toFixed(1), y: best.r.y.toFixed(1), width: best.r.w.toFixed(1), height: H, rx: 3, class: "card" }));
+      placed.push(best.r);
+    });
+  }
+
+  // the graph at the panel's width (never above 100%, never below MIN_SCALE: wider scrolls), or at 100%
+  function fitGraph() {
+    const svg = $("graph"), w = Number(svg.dataset.width), h = Number(svg.dataset.height);
+    if (!w) return;
+    const avail = svg.parentNode.clientWidth;
+    const scale = state.fit && avail > 0 ? Math.max(MIN_SCALE, Math.min(1, avail / w)) : 1;
+    svg.setAttribute("width", (w * scale).toFixed(1));
+    svg.setAttribute("height", (h * scale).toFixed(1));
+    const button = $("graph-fit");
+    button.setAttribute("aria-pressed", String(state.fit));
+    button.textContent = state.fit ? "fit width: " + Math.round(scale * 100) + "%" : "100%";
+    button.title = state.fit ? "the graph scaled to the panel; click for 100%" : "the graph at 100%; click to fit it to the panel";
+    button.disabled = !state.fit && avail >= w;  // nothing to fit
   }
 
   function renderSteps() {
@@ -374,7 +457,7 @@
     $("step-next").disabled = state.step >= F + B - 1;
     $("step-end").disabled = state.step >= F + B - 1;
     if (state.step < 0) {
-      text.textContent = "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶.";
+      text.textContent = F + B ? "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶." : "A constant: nothing to step through.";
       return;
     }
     const byId = {};
@@ -387,20 +470,22 @@
     const s = record.backward_steps[state.step - F];
     const e = record.edges[s.edge];
     const to = byId[e.to].name, from = byId[e.from].name;
+    const terms = termCounts()[e.from];
+    let term = 0;
+    for (let i = 0; i <= state.step - F; i++) if (record.edges[record.backward_steps[i].edge].from === e.from) term++;
+    const sofar = terms > 1 ? (term < terms ? ", term " + term + " of " + terms + ": more to come" : ", all " + terms + " terms") : "";
     text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂f/∂" + from + " += ∂f/∂" + to + " · ∂" + to + "/∂" + from +
-      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂f/∂" + from + " now " + fmt(s.total) + ")";
+      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂f/∂" + from + " now " + fmt(s.total) + sofar + ")";
   }
 
+  // the record's verdict (model._agreement): exact and exact-to-rounding are both green
+  const VERDICT_CLASS = { exact: "agree", rounding: "agree rounding", close: "close", off: "off", nan: "nan", failed: "failed" };
   function errorClass(m, name) {
-    if (record.methods[m].error) return "failed";
-    const d = num(record.methods[m].grad[name]);
-    const ref = num(record.reference.grad[name]);
-    const err = num(record.methods[m].abs_error[name]);
-    if (err === null || ref === null) return "";
-    if (Number.isNaN(d) && Number.isNaN(ref)) return "nan";  // outside the domain: NaN, as the reference
-    if (err === 0) return "agree";
-    if (Number.isNaN(err)) return "off";
-    return err <= 1e-6 * Math.max(1, Math.abs(ref)) && Number.isFinite(d) ? "close" : "off";
+    return VERDICT_CLASS[(record.methods[m].agreement || {})[name]] || "";
+  }
+  function ulpText(u) {
+    u = num(u);
+    return u < 10 ? String(Math.round(u * 10) / 10) : String(Math.round(u));
   }
 
   function renderMethods() {
@@ -427,9 +512,12 @@
         } else {
           td.append(el("span", { class: "val" }, fmt(info.grad[n])));
           const err = info.abs_error[n];
-          const label = err === null ? "" : td.classList.contains("nan") ? "NaN, as the reference"
-            : num(err) === 0 ? "exact" : "Δ " + fmtShort(err);
+          const verdict = (info.agreement || {})[n];
+          const label = err === null ? "" : verdict === "nan" ? "NaN, as the reference"
+            : num(err) === 0 ? "exact"
+            : "Δ " + fmtShort(err);
           td.append(el("span", { class: "err" }, label));
+          if (verdict === "rounding") td.append(el("span", { class: "err ulps" }, ulpText(info.ulps[n]) + (num(info.ulps[n]) === 1 ? " ulp: rounding" : " ulps: rounding")));
         }
         if (m === "numeric" && info.step) {
           td.classList.add("numeric");
@@ -447,7 +535,8 @@
       table.append(tr);
     });
     $("reference-note").textContent = record.variables.length
-      ? "Exact reference: " + (record.reference.name || "none") + ". Green: equal to it; yellow: within 1e-6 (relative); red: off. " +
+      ? "Exact reference: " + (record.reference.name || "none") + ". Green: equal to it, or equal to float64 rounding (Δ at most " + record.rounding_ulps +
+        " ulps, units in the last place: 2 per operation); yellow: within 1e-6·max(1, |exact|); red: off. " +
         "Numeric shows its step h and its own error estimate; click it for the error against the step."
       : "A constant: nothing to differentiate.";
   }
@@ -491,7 +580,7 @@
     // each names its category and where it arose: a node id (its text) or a method
     const text = {};
     record.nodes.forEach((n) => { text[n.id] = n.text; });
-    record.warnings.forEach((w) => list.append(el("li", {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
+    record.warnings.forEach((w) => list.append(el("li", w.category === "Kink" ? { class: "kink" } : {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
   }
 
   function renderCurve() {
@@ -568,6 +657,8 @@
     METHODS.forEach((m) => select.append(el("option", { value: m }, m)));
     select.value = state.adjointMethod;
     select.addEventListener("change", () => { state.adjointMethod = select.value; renderGraph(); });
+    $("graph-fit").addEventListener("click", () => { state.fit = !state.fit; fitGraph(); });
+    window.addEventListener("resize", fitGraph);
     $("step-next").addEventListener("click", () => stepTo(state.step + 1));
     $("step-back").addEventListener("click", () => stepTo(state.step - 1));
     $("step-reset").addEventListener("click", () => stepTo(-1));
