@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import quote
 
 import pytest
 
@@ -292,5 +293,18 @@ def test_seed_function_fits_its_labels_apart_and_one_ulp_is_green(browser, serve
     rendered(pg, "abs(x-1)+max(x,y)", "x=1,y=1")
     assert pg.eval_on_selector_all("#graph .node.kink", "els => els.map(e => e.id)") == ["node-v3", "node-v4"]
     assert pg.eval_on_selector_all("#warnings li.kink", "els => els.length") == 2
+
+    # a long name: every line of every node inside its box (∂f/∂momentum_term = -0.333333 ran into the next label)
+    g = "learning_rate*weight^2 - momentum_term/3"
+    pg.goto(f"http://127.0.0.1:{server.port}/#f={quote(g)}&at=learning_rate=0.01,weight=-1.5,momentum_term=0.9")
+    rendered(pg, g, "learning_rate=0.01,momentum_term=0.9,weight=-1.5")  # (the page orders them)
+    outside = pg.evaluate(
+        """() => [...document.querySelectorAll('#graph .node')].flatMap((g) => {
+          const w = g.querySelector('rect').width.baseVal.value;
+          return [...g.querySelectorAll(':scope > text')].filter((t) => { const b = t.getBBox(); return b.x + b.width > w - 2; })
+            .map((t) => t.textContent); })"""
+    )
+    assert outside == []
+    assert "∂f/∂momentum_term = -0.333333" in pg.text_content("#node-v1")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

@@ -11,7 +11,9 @@
 
   const METHODS = ["symbolic", "numeric", "forward", "reverse"];
   const SVG = "http://www.w3.org/2000/svg";
-  const COL = 228, ROW = 92, NODE_W = 152, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
+  const ROW = 92, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30, GAP = 76;
+  const MIN_NODE_W = 152, MAX_NODE_W = 340, CHAR_W = 7.3;  // (12 px DejaVu Sans Mono: 7.22 px a character)
+  let NODE_W = MIN_NODE_W, COL = MIN_NODE_W + GAP;  // widened for the longest line a node shows (nodeWidth)
   const MIN_SCALE = 0.6;  // fitting the graph to the panel shrinks it no further (12 px text at 7 px)
 
   const $ = (id) => document.getElementById(id);
@@ -279,6 +281,8 @@
     svg.textContent = "";
     const perLayer = record.layer_sizes;  // nodes and the waypoints of edges that cross the layer
     const rows = Math.max(1, record.rows);
+    NODE_W = nodeWidth();
+    COL = NODE_W + GAP;
     const width = PAD * 2 + (record.layers - 1) * COL + NODE_W;
     const height = PAD * 2 + (rows - 1) * ROW + NODE_H;
     svg.setAttribute("width", width);
@@ -386,11 +390,34 @@
       g.append(el("svg:title", {}, tip.join("\n")));
       if (n.kind === "input") g.addEventListener("click", () => select(n.name));
       svg.append(g);
+      g.querySelectorAll(":scope > text").forEach((t) => fitText(t, NODE_W - 14));
     });
     placeLabels(labels, lines, boxes);
     svg.dataset.width = width;
     svg.dataset.height = height;
     fitGraph();
+  }
+
+  // Every node as wide as the longest line any node shows (its title, value, or adjoint by any method; a stepping
+  // sum's "+…" is squeezed in by fitText): ∂f/∂learning_rate = 2.25 ran out of its box, and ∂f/∂momentum_term =
+  // -0.333333 into the partial beside it.
+  function nodeWidth() {
+    let most = 0;
+    record.nodes.forEach((n) => {
+      if (n.kind === "const") return;
+      const lines = [n.name + " = " + n.label + "   → f", "= " + fmt(n.value)];
+      METHODS.forEach((m) => { lines.push("∂f/∂" + n.name + " = " + fmt(record.methods[m].adjoint[n.id])); });
+      lines.forEach((t) => { most = Math.max(most, t.length); });
+    });
+    return Math.min(MAX_NODE_W, Math.max(MIN_NODE_W, Math.ceil(most * CHAR_W + 18)));
+  }
+
+  // a line still too long for its node (past MAX_NODE_W) is squeezed into it, never drawn past its edge
+  function fitText(text, width) {
+    if (text.getComputedTextLength() > width) {
+      text.setAttribute("textLength", width);
+      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
   }
 
   // Each edge's partial sits on its own line (the white halo cuts the line: it reads as that edge's), at the point
