@@ -263,15 +263,15 @@ def _order_rows(by_layer, slot_preds, sweeps=4) -> dict:
             h = heights()
             by_layer[lay].sort(key=lambda nid: _mean_row(links[nid], h, h[nid]))
 
-    def crossings():
+    def crossings():  # pairs of segments into the same layer that cross
         h = heights()
-        segments = [(h[p], h[nid], lay) for lay in layers for nid in by_layer[lay] for p in slot_preds[nid]]
-        return sum(
-            1
-            for i, (a1, b1, la) in enumerate(segments)
-            for a2, b2, lb in segments[i + 1 :]
-            if la == lb and (a1 - a2) * (b1 - b2) < 0
-        )
+        count = 0
+        for lay in layers:
+            segments = [(h[p], h[nid]) for nid in by_layer[lay] for p in slot_preds[nid]]
+            count += sum(
+                1 for i, (a1, b1) in enumerate(segments) for a2, b2 in segments[i + 1 :] if (a1 - a2) * (b1 - b2) < 0
+            )
+        return count
 
     sweep(layers[1:], slot_preds)
     best, fewest = {lay: list(ids) for lay, ids in by_layer.items()}, crossings()
