@@ -306,5 +306,11 @@ def test_seed_function_fits_its_labels_apart_and_one_ulp_is_green(browser, serve
     )
     assert outside == []
     assert "∂f/∂momentum_term = -0.333333" in pg.text_content("#node-v1")
+
+    # a variable called f: the function is F on the page (∂f/∂f = 1 read as a tautology)
+    pg.goto(f"http://127.0.0.1:{server.port}/#f=e%2Bf*g&at=e=1,f=2,g=3")
+    rendered(pg, "e+f*g", "e=1,f=2,g=3")
+    assert pg.text_content("#row-f button") == "∂F/∂f" and pg.text_content("label[for=expr]") == "F ="
+    assert "∂F/∂f = 3" in pg.text_content("#node-v1") and "→ F" in pg.text_content("#graph .node.output")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

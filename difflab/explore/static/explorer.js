@@ -27,6 +27,7 @@
     fit: true,           // the graph scaled to the panel's width (down to MIN_SCALE), or at 100%
   };
   let record = null;
+  let FN = "f";  // the function's name on the page: F where a variable is called f (∂f/∂f = 1 read as a tautology)
   let inflight = null;   // the AbortController of the request on its way (with .f, its function)
   let pending = false;   // the point changed while a request for the same function was on its way
   let timer = null;
@@ -164,6 +165,8 @@
   // -- rendering -------------------------------------------------------------------------------
   function render() {
     if (!record) return;
+    FN = ["f", "F", "f₀"].find((name) => !record.variables.includes(name)) || "f";
+    document.querySelectorAll(".fn").forEach((e) => { e.textContent = FN; });
     renderVars();
     renderGraph();
     renderSteps();
@@ -191,7 +194,7 @@
       box.textContent = "";
       names.forEach((n) => {
         const row = el("div", { class: "var", "data-name": n });
-        const button = el("button", { type: "button", class: "var-name", id: "select-" + n, title: "show every path from f to " + n }, n);
+        const button = el("button", { type: "button", class: "var-name", id: "select-" + n, title: "show every path from " + FN + " to " + n }, n);
         button.addEventListener("click", () => select(n));
         const slider = el("input", { type: "range", id: "slider-" + n, step: "0.01", "aria-label": n });
         const field = el("input", { type: "number", id: "value-" + n, step: "any", "aria-label": n + " value" });
@@ -375,17 +378,17 @@
       g.append(el("svg:rect", { width: NODE_W, height: NODE_H, rx: 8 }));
       boxes.push({ x: p.x, y: p.y, w: NODE_W, h: NODE_H });
       const title = n.kind === "op" ? n.name + " = " + n.label : n.kind === "input" ? n.name : n.label;
-      g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → f" : "")));
+      g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → " + FN : "")));
       if (n.kind !== "const") {
         const known = !view.known || view.known.has(n.id);
         g.append(el("svg:text", { x: 9, y: 35, class: "value" }, "= " + (known ? fmt(n.value) : "?")));
         let adj = null;
         if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) + (view.partial && view.partial.has(n.id) ? " +…" : "") : "?";
         else if (adjoints[n.id] !== undefined) adj = fmt(adjoints[n.id]);
-        if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂f/∂" + n.name + " = " + adj));
+        if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂" + FN + "/∂" + n.name + " = " + adj));
       }
       const tip = [n.text, "value " + fmt(n.value)];
-      METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂f/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
+      METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂" + FN + "/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
       if (n.warning) tip.push(n.warning);  // "Category: message"
       g.append(el("svg:title", {}, tip.join("\n")));
       if (n.kind === "input") g.addEventListener("click", () => select(n.name));
@@ -405,8 +408,8 @@
     let most = 0;
     record.nodes.forEach((n) => {
       if (n.kind === "const") return;
-      const lines = [n.name + " = " + n.label + "   → f", "= " + fmt(n.value)];
-      METHODS.forEach((m) => { lines.push("∂f/∂" + n.name + " = " + fmt(record.methods[m].adjoint[n.id])); });
+      const lines = [n.name + " = " + n.label + "   → " + FN, "= " + fmt(n.value)];
+      METHODS.forEach((m) => { lines.push("∂" + FN + "/∂" + n.name + " = " + fmt(record.methods[m].adjoint[n.id])); });
       lines.forEach((t) => { most = Math.max(most, t.length); });
     });
     return Math.min(MAX_NODE_W, Math.max(MIN_NODE_W, Math.ceil(most * CHAR_W + 18)));
@@ -501,8 +504,8 @@
     let term = 0;
     for (let i = 0; i <= state.step - F; i++) if (record.edges[record.backward_steps[i].edge].from === e.from) term++;
     const sofar = terms > 1 ? (term < terms ? ", term " + term + " of " + terms + ": more to come" : ", all " + terms + " terms") : "";
-    text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂f/∂" + from + " += ∂f/∂" + to + " · ∂" + to + "/∂" + from +
-      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂f/∂" + from + " now " + fmt(s.total) + sofar + ")";
+    text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂" + FN + "/∂" + from + " += ∂" + FN + "/∂" + to + " · ∂" + to + "/∂" + from +
+      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂" + FN + "/∂" + from + " now " + fmt(s.total) + sofar + ")";
   }
 
   // the record's verdict (model._agreement): exact and exact-to-rounding are both green
@@ -526,7 +529,7 @@
     record.variables.forEach((n) => {
       const tr = el("tr", { id: "row-" + n });
       const name = el("td", {});
-      const b = el("button", { type: "button", class: "var-name" + (state.sel === n ? " selected" : "") }, "∂f/∂" + n);
+      const b = el("button", { type: "button", class: "var-name" + (state.sel === n ? " selected" : "") }, "∂" + FN + "/∂" + n);
       b.addEventListener("click", () => select(n));
       name.append(b);
       tr.append(name);
@@ -573,18 +576,18 @@
     box.textContent = "";
     if (!state.sel || !record.paths[state.sel]) {
       $("paths-title").textContent = "Paths";
-      box.append(el("p", { class: "note" }, "Click a variable (its name or its node) to see every path from f back to it."));
+      box.append(el("p", { class: "note" }, "Click a variable (its name or its node) to see every path from " + FN + " back to it."));
       return;
     }
     const info = record.paths[state.sel];
     const byId = {};
     record.nodes.forEach((n) => { byId[n.id] = n; });
-    $("paths-title").textContent = "Paths from f back to " + state.sel + " (" + info.count + ")";
+    $("paths-title").textContent = "Paths from " + FN + " back to " + state.sel + " (" + info.count + ")";
     const list = el("ol", { id: "path-list" });
     const pairs = {};  // from>to -> how many edges (x*x joins x to its product twice)
     record.edges.forEach((e) => { pairs[e.from + ">" + e.to] = (pairs[e.from + ">" + e.to] || 0) + 1; });
     info.paths.forEach((p) => {
-      const names = p.nodes.map((id) => (id === record.output ? "f" : byId[id].name));
+      const names = p.nodes.map((id) => (id === record.output ? FN : byId[id].name));
       let chain = names[0];
       p.edges.forEach((k, i) => {
         const e = record.edges[k];
@@ -596,8 +599,8 @@
     });
     box.append(list);
     const sum = info.complete
-      ? "∂f/∂" + state.sel + " = sum over " + info.count + (info.count === 1 ? " path" : " paths") + " = " + fmt(info.sum)
-      : "showing " + info.listed + " of " + info.count + " paths (sum of those: " + fmt(info.sum) + "); ∂f/∂" + state.sel + " = " + fmt(record.methods.reverse.grad[state.sel]);
+      ? "∂" + FN + "/∂" + state.sel + " = sum over " + info.count + (info.count === 1 ? " path" : " paths") + " = " + fmt(info.sum)
+      : "showing " + info.listed + " of " + info.count + " paths (sum of those: " + fmt(info.sum) + "); ∂" + FN + "/∂" + state.sel + " = " + fmt(record.methods.reverse.grad[state.sel]);
     box.append(el("p", { class: "sum", id: "path-sum" }, sum));
   }
 
@@ -615,7 +618,7 @@
     if (!state.curve || !record.curves[state.curve]) { panel.hidden = true; return; }
     panel.hidden = false;
     const c = record.curves[state.curve];
-    $("curve-title").textContent = "Numeric (central differences): error in ∂f/∂" + state.curve + " against the step h";
+    $("curve-title").textContent = "Numeric (central differences): error in ∂" + FN + "/∂" + state.curve + " against the step h";
     const svg = $("curve");
     svg.textContent = "";
     const W = 540, H = 300, L = 58, R = 14, T = 14, B = 40;
