@@ -454,7 +454,9 @@ def explore(text: str, at=None) -> dict:
         except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
             raise _not_on_scalars(expression, err) from None
     record["warnings"] = _evaluation_warnings(graph, env, caught) + _kinks(graph, env)
-    record.update(_methods(f, graph, names, values, record["warnings"]))  # (its warnings: not the forward pass's again)
+    out = graph.outputs[0]
+    value = float(np.real(env[out] if out in env else getattr(out, "value", np.nan)))
+    record.update(_methods(f, graph, names, values, record["warnings"], value))  # (not the forward pass's again)
     _name_inputs(record["warnings"], {repr(v): n for v, n in zip(graph.inputs, names)})
 
     nodes, edges, output = _tape(graph, env, names, record["warnings"])
@@ -546,7 +548,7 @@ def _local_partials(graph, env, edges):
             e["partial"] = _num(p)
 
 
-def _methods(f, graph, names, values, found) -> dict:
+def _methods(f, graph, names, values, found, value=0.0) -> dict:
     """Each method's derivatives per variable and adjoints per node, the reference and each
     method's distance from it, and numeric's step curves: the record's "methods", "reference" and
     "curves". Each method's own warnings, and why a NaN derivative is NaN where the exact one is
@@ -559,7 +561,7 @@ def _methods(f, graph, names, values, found) -> dict:
         _gradients(f, names, values, methods, found)
         reference, ref_name = _reference(f, names, values, methods)
         _adjoints(f, graph, values, methods)
-    _explain_nan(names, methods, reference, found)
+    _explain_nan(names, methods, reference, found, value)
     budget = rounding_budget(len(graph.eqns))
     for m in METHODS:
         diffs = {}
@@ -635,9 +637,11 @@ def _gradients(f, names, values, methods, found):
         _add_warnings(caught, m, found, skip=said)
 
 
-def _explain_nan(names, methods, reference, found):
+def _explain_nan(names, methods, reference, found, value=0.0):
     """A method's NaN where the exact derivative is infinite, or is a number but float64 overflowed
-    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value."""
+    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value. Where f's own
+    `value` is infinite, the NaN is difflab's policy, not an inf met on the way (x*x*x at 1e103: the sweep's
+    products are all finite, 3e206 in all, and the NaN row is DESIGN.md §6's): say that."""
     overflow = any("overflow" in w["message"] for w in found)
     for m in METHODS:
         for i, n in enumerate(names):
@@ -646,11 +650,15 @@ def _explain_nan(names, methods, reference, found):
                 continue
             if not (math.isinf(exact) or overflow):
                 continue  # (a point outside the domain: its DomainWarning says why)
-            why = (
-                "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
-                if overflow
-                else "an inf on the way met inf-inf, 0*inf or inf/inf, or a step left the domain"
-            )
+            if math.isinf(value) and m != "numeric":
+                why = (
+                    f"f itself {'overflowed to' if overflow else 'is'} {_num(value)} here, and a value that is not "
+                    "finite has no derivative in difflab (NaN, DESIGN.md §6), whatever the exact one"
+                )
+            elif overflow:
+                why = "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
+            else:
+                why = "an inf on the way met inf-inf, 0*inf or inf/inf, or a step left the domain"
             message = f"df/d{n} by {m} is NaN where the exact derivative is {_num(reference[i])}: {why}"
             found.append({"category": "NaNDerivative", "message": message, "where": m})
 

@@ -92,3 +92,17 @@ def test_the_inputs_are_ordered_so_that_their_edges_do_not_cross():
     rows = {n["name"]: n["row"] for n in r["nodes"] if n["kind"] == "input"}
     assert sorted(rows, key=rows.get) == ["x", "y", "w", "z", "v"]
     assert r["variables"] == ["v", "w", "x", "y", "z"]  # (the table keeps its order)
+
+
+def test_a_nan_derivative_of_an_infinite_f_is_explained_as_the_policy_it_is():
+    """x*x*x at 1e103: the reverse sweep's products are finite (3e206 in all) and the NaN is difflab's rule for a
+    value that is not finite (DESIGN.md §6); the page said an inf had met inf-inf, 0*inf or inf/inf on the way."""
+    r = explore("x*x*x", "x=1e103")
+    why = {w["where"]: w["message"] for w in r["warnings"] if w["category"] == "NaNDerivative"}
+    assert sorted(why) == sorted(("symbolic", "numeric", "forward", "reverse"))
+    for m in ("symbolic", "forward", "reverse"):
+        assert why[m].endswith(
+            "3e+206: f itself overflowed to Infinity here, and a value that is not finite has no derivative in "
+            "difflab (NaN, DESIGN.md §6), whatever the exact one"
+        )
+    assert "inf-inf" in why["numeric"]  # (f(x+h) - f(x-h) = inf - inf: that one is on the way)
