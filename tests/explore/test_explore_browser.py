@@ -284,6 +284,7 @@ def test_seed_function_fits_its_labels_apart_and_one_ulp_is_green(browser, serve
     pg.evaluate(f"window.difflabExplorer.step({steps + 4})")
     assert "(∂f/∂x now 1, term 1 of 3: more to come)" in pg.text_content("#step-text")
     assert "∂f/∂x = 1 +…" in pg.text_content("#node-v0")
+    assert pg.is_disabled("#adjoint-method")  # (the steps are reverse mode's: the menu changed nothing)
     pg.click("#step-end")
     assert "∂f/∂x = 1.56292" in pg.text_content("#node-v0") and "+…" not in pg.text_content("#node-v0")
     assert "all 3 terms" in pg.text_content("#step-text")

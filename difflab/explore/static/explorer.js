@@ -486,6 +486,10 @@
     $("step-reset").disabled = state.step < 0;
     $("step-next").disabled = state.step >= F + B - 1;
     $("step-end").disabled = state.step >= F + B - 1;
+    // the steps are reverse mode's sweep, whatever the menu said (it changed nothing while stepping)
+    const menu = $("adjoint-method");
+    menu.disabled = state.step >= 0;
+    menu.title = state.step >= 0 ? "stepping shows reverse mode's sweep; reset to compare the methods' adjoints" : "";
     if (state.step < 0) {
       text.textContent = F + B ? "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶." : "A constant: nothing to step through.";
       return;
