@@ -522,7 +522,15 @@ def _tape(graph, env, names, found):
         return nodes, edges, repr(out_atom)
     # a constant expression: its value is the whole graph
     text = f"{float(out_atom.value):g}"
-    nodes.append(_node("out", "const", "f", text, f"constant {text}", out_atom.value, ()))
+    warning = None
+    if not np.isfinite(out_atom.value):  # (log(-1), 1/0: folded as the expression was read, without a word)
+        message = (
+            f"f is the constant {_num(out_atom.value)}: the expression has no variable, and its numbers were "
+            "computed as it was read, outside an op's domain"
+        )
+        found.append({"category": "DomainWarning", "message": message, "where": "out"})
+        warning = f"DomainWarning: {message}"
+    nodes.append(_node("out", "const", "f", text, f"constant {text}", out_atom.value, (), warning=warning))
     return nodes, edges, "out"
 
 

@@ -106,3 +106,15 @@ def test_a_nan_derivative_of_an_infinite_f_is_explained_as_the_policy_it_is():
             "difflab (NaN, DESIGN.md §6), whatever the exact one"
         )
     assert "inf-inf" in why["numeric"]  # (f(x+h) - f(x-h) = inf - inf: that one is on the way)
+
+
+@pytest.mark.parametrize("text, value", [("log(-1)", "NaN"), ("1/0", "Infinity"), ("2^3", 8.0)])
+def test_a_constant_outside_the_domain_says_so(text, value):
+    """log(-1) showed 'nan -> f' with nothing said: the parser folds a constant expression as it reads it."""
+    r = explore(text)
+    assert r["value"] == value
+    said = [(w["category"], w["where"]) for w in r["warnings"]]
+    assert said == ([] if value == 8.0 else [("DomainWarning", "out")])
+    if said:
+        assert r["warnings"][0]["message"].startswith(f"f is the constant {value}: the expression has no variable")
+        assert r["nodes"][-1]["warning"].startswith("DomainWarning: f is the constant")
