@@ -26,6 +26,10 @@ METHODS = ("symbolic", "numeric", "forward", "reverse")
 MAX_PATHS = 64  # paths listed per variable (their number can grow as 2^depth; the sum is exact anyway)
 CURVE_STEPS = 45  # points of numeric's error-vs-step curve, h from 1e-15 to 1 (times max(1, |x|))
 DEFAULT_VALUE = 1.0  # a variable the point does not mention
+#: float64 rounding a method's derivative may carry and still be "exact to rounding" (green): this many units in the
+#: last place of the exact value per equation (each of the forward and backward passes rounds once per op), at least 4
+ROUNDING_ULPS_PER_OP = 2
+CLOSE = 1e-6  # "close" (yellow): |d - exact| <= CLOSE * max(1, |exact|)
 
 
 class ExploreError(DifflabError, ValueError):
@@ -137,6 +141,49 @@ def _evaluation_warnings(graph, env, caught) -> list[dict]:
     return found
 
 
+def _kinks(graph, env) -> list[dict]:
+    """A "Kink" warning at each equation whose op sits exactly on a kink at this point (abs at 0, max at a tie: the
+    registry's `kink` distance is 0): the op has two one-sided derivatives there, and every method takes difflab's
+    convention (DESIGN.md: abs'(0) = 0, ties of max/min split evenly). The page showed 0.5 for max(x, y) at x = y,
+    green in all four columns, with nothing saying it is a convention."""
+    from ..graph import Const
+
+    found = []
+    for eqn in graph.eqns:
+        if eqn.op.kink is None:
+            continue
+        vals = [a.value if isinstance(a, Const) else env[a] for a in eqn.args]
+        try:
+            with np.errstate(all="ignore"):
+                distance = np.asarray(eqn.op.kink(*vals, **eqn.kw), dtype=float)
+        except Exception:  # (a kink function that cannot take these values says nothing)
+            continue
+        if not np.any(distance == 0):
+            continue
+        args = ", ".join(f"{float(a.value):g}" if isinstance(a, Const) else repr(a) for a in eqn.args)  # (named later)
+        doc = (eqn.op.doc or "").partition("; ")[2].strip()  # ("|x|; abs'(0) = 0": the convention it follows)
+        what = f"the methods take difflab's convention ({doc})" if doc else "what the methods give is no derivative"
+        found.append(
+            {
+                "category": "Kink",
+                "message": f"{eqn.out!r} = {eqn.op.name}({args}) is at a kink of {eqn.op.name}, where its one-sided "
+                f"derivatives differ: {what}, and f itself may have no derivative at this point",
+                "where": repr(eqn.out),
+            }
+        )
+    return found
+
+
+_ATOM = re.compile(r"\bv[0-9]+\b")
+
+
+def _name_inputs(found, names_by_id) -> None:
+    """Warnings name a variable as the page does (x, not the tape's v0: "v1 = log(v0)" named a node the page
+    never shows)."""
+    for w in found:
+        w["message"] = _ATOM.sub(lambda m: names_by_id.get(m.group(0), m.group(0)), w["message"])
+
+
 def _local_partial(eqn, vals, i):
     """d op / d arg_i at these argument values, by reverse mode on the op alone (its registry rule)."""
     import difflab as dl
@@ -186,15 +233,9 @@ def _layout(nodes, edges):
             ps[ps.index(e["from"])] = prev
         vias.append(way)
     by_layer: dict = {}
-    row: dict = {}
     for nid in sorted(order, key=lambda nid: layer[nid]):  # stable: tape order within a layer
         by_layer.setdefault(layer[nid], []).append(nid)
-    for lay in sorted(by_layer):
-        ids = by_layer[lay]
-        if lay > 0:
-            ids.sort(key=lambda nid: _mean_row(slot_preds[nid], row))
-        for r, nid in enumerate(ids):
-            row[nid] = r
+    row = _order_rows(by_layer, slot_preds)
     for n in nodes:
         n["layer"], n["row"] = layer[n["id"]], row[n["id"]]
     for e, way in zip(edges, vias):
@@ -203,9 +244,52 @@ def _layout(nodes, edges):
     return len(sizes), max(sizes, default=0), sizes
 
 
-def _mean_row(preds, row) -> float:
+def _order_rows(by_layer, slot_preds, sweeps=4) -> dict:
+    """Each slot's row within its layer: barycentre sweeps (Sugiyama's), left to right by the mean height of a
+    slot's predecessors, then right to left by its successors' (the inputs too: they kept the alphabetical order,
+    and x*y + z*w - v^2 drew v's edge across all four others), keeping the order with the fewest crossings."""
+    succs: dict = {nid: [] for ids in by_layer.values() for nid in ids}
+    for nid, ps in slot_preds.items():
+        for p in ps:
+            succs[p].append(nid)
+    most = max((len(ids) for ids in by_layer.values()), default=0)
+    layers = sorted(by_layer)
+
+    def heights():  # a slot's height as drawn: each layer is centred on the widest
+        return {nid: r + (most - len(ids)) / 2 for ids in by_layer.values() for r, nid in enumerate(ids)}
+
+    def sweep(lays, links):
+        for lay in lays:
+            h = heights()
+            by_layer[lay].sort(key=lambda nid: _mean_row(links[nid], h, h[nid]))
+
+    def crossings():  # pairs of segments into the same layer that cross
+        h = heights()
+        count = 0
+        for lay in layers:
+            segments = [(h[p], h[nid]) for nid in by_layer[lay] for p in slot_preds[nid]]
+            count += sum(
+                1 for i, (a1, b1) in enumerate(segments) for a2, b2 in segments[i + 1 :] if (a1 - a2) * (b1 - b2) < 0
+            )
+        return count
+
+    sweep(layers[1:], slot_preds)
+    best, fewest = {lay: list(ids) for lay, ids in by_layer.items()}, crossings()
+    for _ in range(sweeps):
+        if not fewest:
+            break
+        sweep(layers[-2::-1], succs)
+        sweep(layers[1:], slot_preds)
+        now = crossings()
+        if now < fewest:
+            best, fewest = {lay: list(ids) for lay, ids in by_layer.items()}, now
+    by_layer.update(best)
+    return {nid: r for ids in by_layer.values() for r, nid in enumerate(ids)}
+
+
+def _mean_row(preds, row, default=-1.0) -> float:
     rows = [row[p] for p in preds if p in row]
-    return sum(rows) / len(rows) if rows else -1.0
+    return sum(rows) / len(rows) if rows else default
 
 
 def _walk(node_id, var_id, into, edges, downstream, trail, found):
@@ -369,14 +453,17 @@ def explore(text: str, at=None) -> dict:
             evaluate(graph, *values, env=env)
         except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
             raise _not_on_scalars(expression, err) from None
-    record["warnings"] = _evaluation_warnings(graph, env, caught)
+    record["warnings"] = _evaluation_warnings(graph, env, caught) + _kinks(graph, env)
+    out = graph.outputs[0]
+    value = float(np.real(env[out] if out in env else getattr(out, "value", np.nan)))
+    record.update(_methods(f, graph, names, values, record["warnings"], value))  # (not the forward pass's again)
+    _name_inputs(record["warnings"], {repr(v): n for v, n in zip(graph.inputs, names)})
 
     nodes, edges, output = _tape(graph, env, names, record["warnings"])
     record["output"] = output
     record["value"] = next(n["value"] for n in nodes if n["id"] == output)
     _local_partials(graph, env, edges)
     record["layers"], record["rows"], record["layer_sizes"] = _layout(nodes, edges)
-    record.update(_methods(f, graph, names, values, record["warnings"]))
 
     # -- paths, and the two passes as steps ------------------------------------------------------
     var_ids = [(repr(v), n) for v, n in zip(graph.inputs, names)]
@@ -435,7 +522,15 @@ def _tape(graph, env, names, found):
         return nodes, edges, repr(out_atom)
     # a constant expression: its value is the whole graph
     text = f"{float(out_atom.value):g}"
-    nodes.append(_node("out", "const", "f", text, f"constant {text}", out_atom.value, ()))
+    warning = None
+    if not np.isfinite(out_atom.value):  # (log(-1), 1/0: folded as the expression was read, without a word)
+        message = (
+            f"f is the constant {_num(out_atom.value)}: the expression has no variable, and its numbers were "
+            "computed as it was read, outside an op's domain"
+        )
+        found.append({"category": "DomainWarning", "message": message, "where": "out"})
+        warning = f"DomainWarning: {message}"
+    nodes.append(_node("out", "const", "f", text, f"constant {text}", out_atom.value, (), warning=warning))
     return nodes, edges, "out"
 
 
@@ -461,20 +556,21 @@ def _local_partials(graph, env, edges):
             e["partial"] = _num(p)
 
 
-def _methods(f, graph, names, values, found) -> dict:
+def _methods(f, graph, names, values, found, value=0.0) -> dict:
     """Each method's derivatives per variable and adjoints per node, the reference and each
     method's distance from it, and numeric's step curves: the record's "methods", "reference" and
     "curves". Each method's own warnings, and why a NaN derivative is NaN where the exact one is
     infinite, are appended to `found` (the record's "warnings")."""
     methods = {m: {"grad": {}, "adjoint": {}, "error": None} for m in METHODS}
     if not names:
-        return {"curves": {}, "methods": methods, "reference": {"name": None, "grad": {}}}
+        return {"curves": {}, "methods": methods, "reference": {"name": None, "grad": {}}, "rounding_ulps": None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _gradients(f, names, values, methods, found)
         reference, ref_name = _reference(f, names, values, methods)
         _adjoints(f, graph, values, methods)
-    _explain_nan(names, methods, reference, found)
+    _explain_nan(names, methods, reference, found, value)
+    budget = rounding_budget(len(graph.eqns))
     for m in METHODS:
         diffs = {}
         for i, n in enumerate(names):
@@ -486,14 +582,52 @@ def _methods(f, graph, names, values, found) -> dict:
             both_nan = math.isnan(d) and math.isnan(reference[i])
             diffs[n] = 0.0 if both_nan or d == reference[i] else _num(abs(d - reference[i]))
         methods[m]["abs_error"] = diffs
+        _agreement(methods[m], names, reference, budget)
     numeric = _numeric_details(graph, values, names, reference)
     methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
     methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
     return {
         "curves": {n: numeric[n]["curve"] for n in names},
+        "rounding_ulps": budget,
         "methods": methods,
         "reference": {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}},
     }
+
+
+def rounding_budget(n_eqns: int) -> int:
+    """The ulps of the exact value a derivative may be off by and count as exact to float64 rounding.
+
+    >>> rounding_budget(9), rounding_budget(1)
+    (18, 4)
+    """
+    return max(4, ROUNDING_ULPS_PER_OP * n_eqns)
+
+
+def _agreement(info, names, reference, budget):
+    """Each derivative's distance from the exact value in ulps of the exact value ("ulps") and its verdict
+    ("agreement"): "exact" (equal), "rounding" (within `budget` ulps: float64 rounding, exact to rounding), "close"
+    (within CLOSE * max(1, |exact|)), "off", "nan" (NaN as the exact value is), "failed" (the method raised) or None
+    (no reference). One ulp off a 40-digit reference was "within 1e-6" (yellow) on the page: read as not exact."""
+    info["ulps"], info["agreement"] = {}, {}
+    for i, n in enumerate(names):
+        d, ref = info["grad"].get(n), reference[i]
+        ulps, verdict = None, None
+        if info["error"] is not None:
+            verdict = "failed"
+        elif d is not None and ref is not None:
+            d = float(d)
+            if math.isnan(d) and math.isnan(ref):
+                verdict = "nan"
+            elif d == ref:
+                verdict, ulps = "exact", 0.0
+            elif not (math.isfinite(d) and math.isfinite(ref)):
+                verdict = "off"
+            else:
+                err = abs(d - ref)
+                ulps = err / math.ulp(ref)
+                verdict = "rounding" if ulps <= budget else "close" if err <= CLOSE * max(1.0, abs(ref)) else "off"
+        info["ulps"][n] = _num(ulps)
+        info["agreement"][n] = verdict
 
 
 def _gradients(f, names, values, methods, found):
@@ -511,9 +645,11 @@ def _gradients(f, names, values, methods, found):
         _add_warnings(caught, m, found, skip=said)
 
 
-def _explain_nan(names, methods, reference, found):
+def _explain_nan(names, methods, reference, found, value=0.0):
     """A method's NaN where the exact derivative is infinite, or is a number but float64 overflowed
-    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value."""
+    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value. Where f's own
+    `value` is infinite, the NaN is difflab's policy, not an inf met on the way (x*x*x at 1e103: the sweep's
+    products are all finite, 3e206 in all, and the NaN row is DESIGN.md §6's): say that."""
     overflow = any("overflow" in w["message"] for w in found)
     for m in METHODS:
         for i, n in enumerate(names):
@@ -522,11 +658,15 @@ def _explain_nan(names, methods, reference, found):
                 continue
             if not (math.isinf(exact) or overflow):
                 continue  # (a point outside the domain: its DomainWarning says why)
-            why = (
-                "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
-                if overflow
-                else "an inf on the way met inf-inf, 0*inf or inf/inf, or a step left the domain"
-            )
+            if math.isinf(value) and m != "numeric":
+                why = (
+                    f"f itself {'overflowed to' if overflow else 'is'} {_num(value)} here, and a value that is not "
+                    "finite has no derivative in difflab (NaN, DESIGN.md §6), whatever the exact one"
+                )
+            elif overflow:
+                why = "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
+            else:
+                why = "an inf on the way met inf-inf, 0*inf or inf/inf, or a step left the domain"
             message = f"df/d{n} by {m} is NaN where the exact derivative is {_num(reference[i])}: {why}"
             found.append({"category": "NaNDerivative", "message": message, "where": m})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import quote
 
 import pytest
 
@@ -126,7 +127,10 @@ def test_diamond_paths_steps_and_url(page, server):
     assert texts[0].startswith("forward 1/7") and "v6 = pow(v5, 2) = 144" in texts[forward - 1]
     assert "∂f/∂v5 += ∂f/∂v6 · ∂v6/∂v5 = 1 × 24 = 24" in texts[forward]
     y_steps = [t for t in texts[forward:] if t.split(":  ")[1].startswith("∂f/∂y")]
-    assert [t.split("now ")[1].rstrip(")") for t in y_steps] == ["144", "288"]  # one product per path
+    assert [t.split("now ")[1].rstrip(")") for t in y_steps] == [  # one product per path
+        "144, term 1 of 2: more to come",
+        "288, all 2 terms",
+    ]
     assert "∂f/∂y = 288" in page.text_content("#node-v1")
     assert page.is_disabled("#step-next")
 
@@ -217,3 +221,97 @@ def test_static_export_works_from_disk(browser, tmp_path):
     assert pg.eval_on_selector_all("#path-list li", "els => els.length") == 2
     assert requests == [path.as_uri() + "#sel=y"] or requests == [path.as_uri()]  # nothing else was fetched
     context.close()
+
+
+def test_seed_function_fits_its_labels_apart_and_one_ulp_is_green(browser, server):
+    """sin(x)*exp(-x^2/y) + log(1+x*y) at 1400 px (stop 67, as a user): the graph (1568 px at 100%) scrolled and hid
+    f; the partials on x's four edges overlapped; the exact methods' dx, one ulp off the 40-digit reference, was
+    yellow ("within 1e-6"); stepping back, a node's sum so far read as its derivative; a kink looked exact."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    errors: list = []
+    pg.on("pageerror", lambda err: errors.append(str(err)))
+    f = "sin(x)*exp(-x^2/y) + log(1+x*y)"
+    pg.goto(f"http://127.0.0.1:{server.port}/#f=sin(x)*exp(-x%5E2%2Fy)%20%2B%20log(1%2Bx*y)&at=x=0.5,y=2")
+    rendered(pg, f, "x=0.5,y=2")
+
+    # fitted: f's node is inside the panel at first sight; 100% scrolls
+    fit = pg.evaluate(
+        """() => { const box = document.querySelector('.graph-scroll').getBoundingClientRect();
+                   const out = document.querySelector('#graph .node.output').getBoundingClientRect();
+                   return [out.right <= box.right, document.querySelector('.graph-scroll').scrollWidth]; }"""
+    )
+    assert fit[0] and fit[1] <= pg.evaluate("document.querySelector('.graph-scroll').clientWidth")
+    assert pg.text_content("#graph-fit") == "fit width: 85%"
+    pg.click("#graph-fit")
+    assert pg.text_content("#graph-fit") == "100%"
+    assert pg.evaluate("document.querySelector('#graph').getAttribute('width')") == "1568.0"
+    pg.click("#graph-fit")
+
+    # every partial apart from every other and from every node (in the SVG's own units)
+    clashes = pg.evaluate(
+        """() => {
+        const boxes = [...document.querySelectorAll('#graph .node')].map((g) => {
+          const r = g.querySelector('rect'), m = g.transform.baseVal.consolidate().matrix;
+          return { id: g.id, x: m.e, y: m.f, w: r.width.baseVal.value, h: r.height.baseVal.value };
+        });
+        const labels = [...document.querySelectorAll('#graph text.partial')].map((t) => {
+          const b = t.getBBox(); return { id: t.id, x: b.x, y: b.y, w: b.width, h: b.height };
+        });
+        const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        const out = [];
+        labels.forEach((a, i) => {
+          labels.slice(i + 1).forEach((b) => { if (hit(a, b)) out.push(a.id + ' on ' + b.id); });
+          boxes.forEach((b) => { if (hit(a, b)) out.push(a.id + ' on ' + b.id); });
+        });
+        return [labels.length, out];
+    }"""
+    )
+    assert clashes == [14, []]
+
+    # exact to rounding: green, its Δ still shown, in ulps
+    for m in ("symbolic", "forward", "reverse"):
+        assert "agree" in pg.get_attribute(f"#grad-{m}-x", "class")
+        assert pg.eval_on_selector_all(f"#grad-{m}-x .err", "els => els.map(e => e.textContent)") == [
+            "Δ 2.2e-16",
+            "1 ulp: rounding",
+        ]
+    assert "close" in pg.get_attribute("#grad-numeric-x", "class")
+    assert "at most 20 ulps" in pg.text_content("#reference-note")
+
+    # stepping backward: x's first term (through x*y) is a sum so far, marked; the last step completes it
+    steps = pg.evaluate("window.difflabExplorer.record().forward_steps.length")
+    pg.evaluate(f"window.difflabExplorer.step({steps + 4})")
+    assert "(∂f/∂x now 1, term 1 of 3: more to come)" in pg.text_content("#step-text")
+    assert "∂f/∂x = 1 +…" in pg.text_content("#node-v0")
+    assert pg.is_disabled("#adjoint-method")  # (the steps are reverse mode's: the menu changed nothing)
+    pg.click("#step-end")
+    assert "∂f/∂x = 1.56292" in pg.text_content("#node-v0") and "+…" not in pg.text_content("#node-v0")
+    assert "all 3 terms" in pg.text_content("#step-text")
+
+    # a kink: amber at its node, named below the graph
+    pg.goto(f"http://127.0.0.1:{server.port}/#f=abs(x-1)%2Bmax(x,y)&at=x=1,y=1")
+    rendered(pg, "abs(x-1)+max(x,y)", "x=1,y=1")
+    assert pg.eval_on_selector_all("#graph .node.kink", "els => els.map(e => e.id)") == ["node-v3", "node-v4"]
+    assert pg.eval_on_selector_all("#warnings li.kink", "els => els.length") == 2
+
+    # a long name: every line of every node inside its box (∂f/∂momentum_term = -0.333333 ran into the next label)
+    g = "learning_rate*weight^2 - momentum_term/3"
+    pg.goto(f"http://127.0.0.1:{server.port}/#f={quote(g)}&at=learning_rate=0.01,weight=-1.5,momentum_term=0.9")
+    rendered(pg, g, "learning_rate=0.01,momentum_term=0.9,weight=-1.5")  # (the page orders them)
+    outside = pg.evaluate(
+        """() => [...document.querySelectorAll('#graph .node')].flatMap((g) => {
+          const w = g.querySelector('rect').width.baseVal.value;
+          return [...g.querySelectorAll(':scope > text')].filter((t) => { const b = t.getBBox(); return b.x + b.width > w - 2; })
+            .map((t) => t.textContent); })"""
+    )
+    assert outside == []
+    assert "∂f/∂momentum_term = -0.333333" in pg.text_content("#node-v1")
+
+    # a variable called f: the function is F on the page (∂f/∂f = 1 read as a tautology)
+    pg.goto(f"http://127.0.0.1:{server.port}/#f=e%2Bf*g&at=e=1,f=2,g=3")
+    rendered(pg, "e+f*g", "e=1,f=2,g=3")
+    assert pg.text_content("#row-f button") == "∂F/∂f" and pg.text_content("label[for=expr]") == "F ="
+    assert "∂F/∂f = 3" in pg.text_content("#node-v1") and "→ F" in pg.text_content("#graph .node.output")
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

@@ -76,10 +76,10 @@ def test_sqrt_at_zero_reference_is_infinite_and_numeric_nan_is_explained():
     numeric = _at(r, "numeric")
     assert any(c == "DomainWarning" and "outside the domain of sqrt" in msg for c, msg in numeric)
     assert any(c == "NaNDerivative" for c, _ in numeric)
-    for m in ("symbolic", "forward", "reverse"):
+    for m in ("symbolic", "forward", "reverse"):  # (x, as the page names it: not v0)
         assert (
             "DomainWarning",
-            "v1 = sqrt(v0): an infinite derivative at a singular point of sqrt; the result holds NaN or inf",
+            "v1 = sqrt(x): an infinite derivative at a singular point of sqrt; the result holds NaN or inf",
         ) in _at(r, m)
         assert not any(c == "NaNDerivative" for c, _ in _at(r, m))
 

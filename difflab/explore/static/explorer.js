@@ -11,7 +11,10 @@
 
   const METHODS = ["symbolic", "numeric", "forward", "reverse"];
   const SVG = "http://www.w3.org/2000/svg";
-  const COL = 228, ROW = 92, NODE_W = 152, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
+  const ROW = 92, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30, GAP = 76;
+  const MIN_NODE_W = 152, MAX_NODE_W = 340, CHAR_W = 7.3;  // (12 px DejaVu Sans Mono: 7.22 px a character)
+  let NODE_W = MIN_NODE_W, COL = MIN_NODE_W + GAP;  // widened for the longest line a node shows (nodeWidth)
+  const MIN_SCALE = 0.6;  // fitting the graph to the panel shrinks it no further (12 px text at 7 px)
 
   const $ = (id) => document.getElementById(id);
   const embedded = $("difflab-data");
@@ -21,8 +24,10 @@
     f: "", at: {}, sel: null, curve: null,
     step: -1,            // -1: everything shown; otherwise an index into forward + backward steps
     adjointMethod: "reverse",
+    fit: true,           // the graph scaled to the panel's width (down to MIN_SCALE), or at 100%
   };
   let record = null;
+  let FN = "f";  // the function's name on the page: F where a variable is called f (∂f/∂f = 1 read as a tautology)
   let inflight = null;   // the AbortController of the request on its way (with .f, its function)
   let pending = false;   // the point changed while a request for the same function was on its way
   let timer = null;
@@ -160,6 +165,8 @@
   // -- rendering -------------------------------------------------------------------------------
   function render() {
     if (!record) return;
+    FN = ["f", "F", "f₀"].find((name) => !record.variables.includes(name)) || "f";
+    document.querySelectorAll(".fn").forEach((e) => { e.textContent = FN; });
     renderVars();
     renderGraph();
     renderSteps();
@@ -187,7 +194,7 @@
       box.textContent = "";
       names.forEach((n) => {
         const row = el("div", { class: "var", "data-name": n });
-        const button = el("button", { type: "button", class: "var-name", id: "select-" + n, title: "show every path from f to " + n }, n);
+        const button = el("button", { type: "button", class: "var-name", id: "select-" + n, title: "show every path from " + FN + " to " + n }, n);
         button.addEventListener("click", () => select(n));
         const slider = el("input", { type: "range", id: "slider-" + n, step: "0.01", "aria-label": n });
         const field = el("input", { type: "number", id: "value-" + n, step: "any", "aria-label": n + " value" });
@@ -243,13 +250,25 @@
     const b = state.step - F;
     view.adjoint = {};
     view.adjoint[record.output] = 1;
+    view.partial = new Set();  // nodes whose adjoint has more terms to come (a sum so far, not the derivative)
+    const terms = termCounts(), seen = {};
     for (let i = 0; i <= b && i < B; i++) {
       const s = record.backward_steps[i];
-      view.adjoint[record.edges[s.edge].from] = s.total;
+      const from = record.edges[s.edge].from;
+      view.adjoint[from] = s.total;
+      seen[from] = (seen[from] || 0) + 1;
+      if (seen[from] < terms[from]) view.partial.add(from); else view.partial.delete(from);
       view.doneEdges.add(s.edge);
     }
     view.currentEdge = record.backward_steps[b].edge;
     return view;
+  }
+
+  // how many backward steps add a term to each node's adjoint (one per edge out of it)
+  function termCounts() {
+    const terms = {};
+    record.backward_steps.forEach((s) => { const from = record.edges[s.edge].from; terms[from] = (terms[from] || 0) + 1; });
+    return terms;
   }
 
   function pathEdges() {
@@ -265,6 +284,8 @@
     svg.textContent = "";
     const perLayer = record.layer_sizes;  // nodes and the waypoints of edges that cross the layer
     const rows = Math.max(1, record.rows);
+    NODE_W = nodeWidth();
+    COL = NODE_W + GAP;
     const width = PAD * 2 + (record.layers - 1) * COL + NODE_W;
     const height = PAD * 2 + (rows - 1) * ROW + NODE_H;
     svg.setAttribute("width", width);
@@ -290,7 +311,8 @@
     const adjoints = record.methods[state.adjointMethod].adjoint;
 
     // edges first, under the nodes; a pair joined twice (x*x) bends apart
-    const seen = {}, arity = {};
+    const seen = {}, arity = {}, lines = [], labels = [], boxes = [];
+    const labelLayer = el("svg:g", { class: "labels" });
     record.edges.forEach((e) => { arity[e.to] = (arity[e.to] || 0) + 1; });
     record.edges.forEach((e, k) => {
       const a = pos[e.from], b = pos[e.to];
@@ -319,20 +341,26 @@
       if (view.currentEdge === k) cls.push("current");
       const g = el("svg:g", { class: cls.join(" "), id: "edge-" + k, "data-from": e.from, "data-to": e.to });
       const head = view.currentEdge === k ? "arrow-current" : paths.on.has(k) ? "arrow-path" : "arrow";
-      g.append(el("svg:path", { d: d, "marker-end": "url(#" + head + ")" }));
+      const line = el("svg:path", { d: d, "marker-end": "url(#" + head + ")" });
+      g.append(line);
+      lines.push(line);
       if (e.partial !== null && byId[e.from].kind !== "const") {
-        const label = el("svg:text", { x: mx, y: (y1 + ey1) / 2 + bend * 1.5 - 4, "text-anchor": "middle", class: "partial" }, fmt(e.partial));
+        // (in one layer over every line: a later edge's line ran through an earlier edge's label)
+        const label = el("svg:text", { x: mx, y: (y1 + ey1) / 2, "text-anchor": "middle", id: "label-" + k, "data-edge": k,
+                                       class: ["partial"].concat(cls.slice(1)).join(" ") }, fmt(e.partial));
         label.append(el("svg:title", {}, "local partial ∂" + byId[e.to].name + "/∂" + byId[e.from].name + " = " + fmt(e.partial)));
-        g.append(label);
+        labelLayer.append(label);
+        labels.push({ label: label, line: line, k: k });
       }
       svg.append(g);
     });
+    svg.append(labelLayer);
 
     record.nodes.forEach((n) => {
       const p = pos[n.id];
       const cls = ["node", n.kind];
       if (n.id === record.output) cls.push("output");
-      if (n.warning) cls.push("warn");
+      if (n.warning) cls.push(n.warning.startsWith("Kink:") ? "kink" : "warn");  // a kink is a convention, not an error
       if (paths.nodes.has(n.id)) cls.push("on-path");
       if (view.known && !view.known.has(n.id)) cls.push("pending");
       if (view.current === n.id) cls.push("current");
@@ -341,29 +369,114 @@
         // a constant is a small leaf just before its user
         g.setAttribute("transform", "translate(" + (p.x + NODE_W - CONST_W) + "," + (p.y + (NODE_H - CONST_H) / 2) + ")");
         g.append(el("svg:rect", { width: CONST_W, height: CONST_H, rx: 8 }));
+        boxes.push({ x: p.x + NODE_W - CONST_W, y: p.y + (NODE_H - CONST_H) / 2, w: CONST_W, h: CONST_H });
         g.append(el("svg:text", { x: CONST_W / 2, y: CONST_H / 2 + 4, "text-anchor": "middle", class: "title" }, n.label));
         g.append(el("svg:title", {}, n.text));
         svg.append(g);
         return;
       }
       g.append(el("svg:rect", { width: NODE_W, height: NODE_H, rx: 8 }));
+      boxes.push({ x: p.x, y: p.y, w: NODE_W, h: NODE_H });
       const title = n.kind === "op" ? n.name + " = " + n.label : n.kind === "input" ? n.name : n.label;
-      g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → f" : "")));
+      g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → " + FN : "")));
       if (n.kind !== "const") {
         const known = !view.known || view.known.has(n.id);
         g.append(el("svg:text", { x: 9, y: 35, class: "value" }, "= " + (known ? fmt(n.value) : "?")));
         let adj = null;
-        if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) : "?";
+        if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) + (view.partial && view.partial.has(n.id) ? " +…" : "") : "?";
         else if (adjoints[n.id] !== undefined) adj = fmt(adjoints[n.id]);
-        if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂f/∂" + n.name + " = " + adj));
+        if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂" + FN + "/∂" + n.name + " = " + adj));
       }
       const tip = [n.text, "value " + fmt(n.value)];
-      METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂f/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
+      METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂" + FN + "/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
       if (n.warning) tip.push(n.warning);  // "Category: message"
       g.append(el("svg:title", {}, tip.join("\n")));
       if (n.kind === "input") g.addEventListener("click", () => select(n.name));
       svg.append(g);
+      g.querySelectorAll(":scope > text").forEach((t) => fitText(t, NODE_W - 14));
     });
+    placeLabels(labels, lines, boxes);
+    svg.dataset.width = width;
+    svg.dataset.height = height;
+    fitGraph();
+  }
+
+  // Every node as wide as the longest line any node shows (its title, value, or adjoint by any method; a stepping
+  // sum's "+…" is squeezed in by fitText): ∂f/∂learning_rate = 2.25 ran out of its box, and ∂f/∂momentum_term =
+  // -0.333333 into the partial beside it.
+  function nodeWidth() {
+    let most = 0;
+    record.nodes.forEach((n) => {
+      if (n.kind === "const") return;
+      const lines = [n.name + " = " + n.label + "   → " + FN, "= " + fmt(n.value)];
+      METHODS.forEach((m) => { lines.push("∂" + FN + "/∂" + n.name + " = " + fmt(record.methods[m].adjoint[n.id])); });
+      lines.forEach((t) => { most = Math.max(most, t.length); });
+    });
+    return Math.min(MAX_NODE_W, Math.max(MIN_NODE_W, Math.ceil(most * CHAR_W + 18)));
+  }
+
+  // a line still too long for its node (past MAX_NODE_W) is squeezed into it, never drawn past its edge
+  function fitText(text, width) {
+    if (text.getComputedTextLength() > width) {
+      text.setAttribute("textLength", width);
+      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+  }
+
+  // Each edge's partial sits on its own line (the white halo cuts the line: it reads as that edge's), at the point
+  // of the line where it overlaps no other label and no node and covers the least of other lines; labels at the
+  // lines' midpoints overlapped where edges fan out of one node (x's four partials in sin(x)*exp(-x^2/y) + ...).
+  function placeLabels(labels, lines, boxes) {
+    const STEP = 3, PADX = 2, H = 13;
+    const samples = lines.map((line) => {
+      const n = line.getTotalLength(), pts = [];
+      for (let t = 0; t <= n; t += STEP) pts.push(line.getPointAtLength(t));
+      return pts;
+    });
+    const placed = [];
+    const hit = (r, b) => r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h;
+    // the shortest lines have the fewest places: they choose first
+    labels.slice().sort((a, b) => a.line.getTotalLength() - b.line.getTotalLength()).forEach((item) => {
+      const n = item.line.getTotalLength();
+      const w = item.label.getComputedTextLength() + 2 * PADX;
+      const margin = Math.min(n / 2, 16 + w / 2);  // clear of the arrowhead and of the node the line leaves
+      const own = lines.indexOf(item.line);
+      let best = null;
+      for (let i = 0; i <= 24; i++) {
+        const f = 0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) / 24;  // the middle first, then outwards
+        const t = margin + f * (n - 2 * margin);
+        const p = item.line.getPointAtLength(t);
+        const r = { x: p.x - w / 2, y: p.y - H / 2, w: w, h: H };
+        let score = Math.abs(f - 0.5);  // (prefer the middle)
+        if (placed.some((b) => hit(r, b))) score += 1000;
+        if (boxes.some((b) => hit(r, b))) score += 1000;
+        samples.forEach((pts, j) => {
+          if (j === own) return;
+          pts.forEach((q) => { if (q.x > r.x - 6 && q.x < r.x + r.w + 6 && q.y > r.y - 6 && q.y < r.y + r.h + 6) score += 1; });
+        });
+        if (best === null || score < best.score) best = { score: score, x: p.x, y: p.y, r: r };
+      }
+      item.label.setAttribute("x", best.x.toFixed(1));
+      item.label.setAttribute("y", (best.y + 4).toFixed(1));  // (the baseline: the digits centred on the line)
+      // a white card under the digits: the line stops at the label (a halo alone let it show between the glyphs)
+      item.label.before(el("svg:rect", { x: best.r.x.toFixed(1), y: best.r.y.toFixed(1), width: best.r.w.toFixed(1), height: H, rx: 3, class: "card" }));
+      placed.push(best.r);
+    });
+  }
+
+  // the graph at the panel's width (never above 100%, never below MIN_SCALE: wider scrolls), or at 100%
+  function fitGraph() {
+    const svg = $("graph"), w = Number(svg.dataset.width), h = Number(svg.dataset.height);
+    if (!w) return;
+    const avail = svg.parentNode.clientWidth;
+    const scale = state.fit && avail > 0 ? Math.max(MIN_SCALE, Math.min(1, avail / w)) : 1;
+    svg.setAttribute("width", (w * scale).toFixed(1));
+    svg.setAttribute("height", (h * scale).toFixed(1));
+    const button = $("graph-fit");
+    button.setAttribute("aria-pressed", String(state.fit));
+    button.textContent = state.fit ? "fit width: " + Math.round(scale * 100) + "%" : "100%";
+    button.title = state.fit ? "the graph scaled to the panel; click for 100%" : "the graph at 100%; click to fit it to the panel";
+    button.disabled = !state.fit && avail >= w;  // nothing to fit
   }
 
   function renderSteps() {
@@ -373,8 +486,12 @@
     $("step-reset").disabled = state.step < 0;
     $("step-next").disabled = state.step >= F + B - 1;
     $("step-end").disabled = state.step >= F + B - 1;
+    // the steps are reverse mode's sweep, whatever the menu said (it changed nothing while stepping)
+    const menu = $("adjoint-method");
+    menu.disabled = state.step >= 0;
+    menu.title = state.step >= 0 ? "stepping shows reverse mode's sweep; reset to compare the methods' adjoints" : "";
     if (state.step < 0) {
-      text.textContent = "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶.";
+      text.textContent = F + B ? "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶." : "A constant: nothing to step through.";
       return;
     }
     const byId = {};
@@ -387,20 +504,22 @@
     const s = record.backward_steps[state.step - F];
     const e = record.edges[s.edge];
     const to = byId[e.to].name, from = byId[e.from].name;
-    text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂f/∂" + from + " += ∂f/∂" + to + " · ∂" + to + "/∂" + from +
-      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂f/∂" + from + " now " + fmt(s.total) + ")";
+    const terms = termCounts()[e.from];
+    let term = 0;
+    for (let i = 0; i <= state.step - F; i++) if (record.edges[record.backward_steps[i].edge].from === e.from) term++;
+    const sofar = terms > 1 ? (term < terms ? ", term " + term + " of " + terms + ": more to come" : ", all " + terms + " terms") : "";
+    text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂" + FN + "/∂" + from + " += ∂" + FN + "/∂" + to + " · ∂" + to + "/∂" + from +
+      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂" + FN + "/∂" + from + " now " + fmt(s.total) + sofar + ")";
   }
 
+  // the record's verdict (model._agreement): exact and exact-to-rounding are both green
+  const VERDICT_CLASS = { exact: "agree", rounding: "agree rounding", close: "close", off: "off", nan: "nan", failed: "failed" };
   function errorClass(m, name) {
-    if (record.methods[m].error) return "failed";
-    const d = num(record.methods[m].grad[name]);
-    const ref = num(record.reference.grad[name]);
-    const err = num(record.methods[m].abs_error[name]);
-    if (err === null || ref === null) return "";
-    if (Number.isNaN(d) && Number.isNaN(ref)) return "nan";  // outside the domain: NaN, as the reference
-    if (err === 0) return "agree";
-    if (Number.isNaN(err)) return "off";
-    return err <= 1e-6 * Math.max(1, Math.abs(ref)) && Number.isFinite(d) ? "close" : "off";
+    return VERDICT_CLASS[(record.methods[m].agreement || {})[name]] || "";
+  }
+  function ulpText(u) {
+    u = num(u);
+    return u < 10 ? String(Math.round(u * 10) / 10) : String(Math.round(u));
   }
 
   function renderMethods() {
@@ -414,7 +533,7 @@
     record.variables.forEach((n) => {
       const tr = el("tr", { id: "row-" + n });
       const name = el("td", {});
-      const b = el("button", { type: "button", class: "var-name" + (state.sel === n ? " selected" : "") }, "∂f/∂" + n);
+      const b = el("button", { type: "button", class: "var-name" + (state.sel === n ? " selected" : "") }, "∂" + FN + "/∂" + n);
       b.addEventListener("click", () => select(n));
       name.append(b);
       tr.append(name);
@@ -427,9 +546,12 @@
         } else {
           td.append(el("span", { class: "val" }, fmt(info.grad[n])));
           const err = info.abs_error[n];
-          const label = err === null ? "" : td.classList.contains("nan") ? "NaN, as the reference"
-            : num(err) === 0 ? "exact" : "Δ " + fmtShort(err);
+          const verdict = (info.agreement || {})[n];
+          const label = err === null ? "" : verdict === "nan" ? "NaN, as the reference"
+            : num(err) === 0 ? "exact"
+            : "Δ " + fmtShort(err);
           td.append(el("span", { class: "err" }, label));
+          if (verdict === "rounding") td.append(el("span", { class: "err ulps" }, ulpText(info.ulps[n]) + (num(info.ulps[n]) === 1 ? " ulp: rounding" : " ulps: rounding")));
         }
         if (m === "numeric" && info.step) {
           td.classList.add("numeric");
@@ -447,7 +569,8 @@
       table.append(tr);
     });
     $("reference-note").textContent = record.variables.length
-      ? "Exact reference: " + (record.reference.name || "none") + ". Green: equal to it; yellow: within 1e-6 (relative); red: off. " +
+      ? "Exact reference: " + (record.reference.name || "none") + ". Green: equal to it, or equal to float64 rounding (Δ at most " + record.rounding_ulps +
+        " ulps, units in the last place: 2 per operation); yellow: within 1e-6·max(1, |exact|); red: off. " +
         "Numeric shows its step h and its own error estimate; click it for the error against the step."
       : "A constant: nothing to differentiate.";
   }
@@ -457,18 +580,18 @@
     box.textContent = "";
     if (!state.sel || !record.paths[state.sel]) {
       $("paths-title").textContent = "Paths";
-      box.append(el("p", { class: "note" }, "Click a variable (its name or its node) to see every path from f back to it."));
+      box.append(el("p", { class: "note" }, "Click a variable (its name or its node) to see every path from " + FN + " back to it."));
       return;
     }
     const info = record.paths[state.sel];
     const byId = {};
     record.nodes.forEach((n) => { byId[n.id] = n; });
-    $("paths-title").textContent = "Paths from f back to " + state.sel + " (" + info.count + ")";
+    $("paths-title").textContent = "Paths from " + FN + " back to " + state.sel + " (" + info.count + ")";
     const list = el("ol", { id: "path-list" });
     const pairs = {};  // from>to -> how many edges (x*x joins x to its product twice)
     record.edges.forEach((e) => { pairs[e.from + ">" + e.to] = (pairs[e.from + ">" + e.to] || 0) + 1; });
     info.paths.forEach((p) => {
-      const names = p.nodes.map((id) => (id === record.output ? "f" : byId[id].name));
+      const names = p.nodes.map((id) => (id === record.output ? FN : byId[id].name));
       let chain = names[0];
       p.edges.forEach((k, i) => {
         const e = record.edges[k];
@@ -480,8 +603,8 @@
     });
     box.append(list);
     const sum = info.complete
-      ? "∂f/∂" + state.sel + " = sum over " + info.count + (info.count === 1 ? " path" : " paths") + " = " + fmt(info.sum)
-      : "showing " + info.listed + " of " + info.count + " paths (sum of those: " + fmt(info.sum) + "); ∂f/∂" + state.sel + " = " + fmt(record.methods.reverse.grad[state.sel]);
+      ? "∂" + FN + "/∂" + state.sel + " = sum over " + info.count + (info.count === 1 ? " path" : " paths") + " = " + fmt(info.sum)
+      : "showing " + info.listed + " of " + info.count + " paths (sum of those: " + fmt(info.sum) + "); ∂" + FN + "/∂" + state.sel + " = " + fmt(record.methods.reverse.grad[state.sel]);
     box.append(el("p", { class: "sum", id: "path-sum" }, sum));
   }
 
@@ -491,7 +614,7 @@
     // each names its category and where it arose: a node id (its text) or a method
     const text = {};
     record.nodes.forEach((n) => { text[n.id] = n.text; });
-    record.warnings.forEach((w) => list.append(el("li", {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
+    record.warnings.forEach((w) => list.append(el("li", w.category === "Kink" ? { class: "kink" } : {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
   }
 
   function renderCurve() {
@@ -499,7 +622,7 @@
     if (!state.curve || !record.curves[state.curve]) { panel.hidden = true; return; }
     panel.hidden = false;
     const c = record.curves[state.curve];
-    $("curve-title").textContent = "Numeric (central differences): error in ∂f/∂" + state.curve + " against the step h";
+    $("curve-title").textContent = "Numeric (central differences): error in ∂" + FN + "/∂" + state.curve + " against the step h";
     const svg = $("curve");
     svg.textContent = "";
     const W = 540, H = 300, L = 58, R = 14, T = 14, B = 40;
@@ -568,6 +691,8 @@
     METHODS.forEach((m) => select.append(el("option", { value: m }, m)));
     select.value = state.adjointMethod;
     select.addEventListener("change", () => { state.adjointMethod = select.value; renderGraph(); });
+    $("graph-fit").addEventListener("click", () => { state.fit = !state.fit; fitGraph(); });
+    window.addEventListener("resize", fitGraph);
     $("step-next").addEventListener("click", () => stepTo(state.step + 1));
     $("step-back").addEventListener("click", () => stepTo(state.step - 1));
     $("step-reset").addEventListener("click", () => stepTo(-1));
