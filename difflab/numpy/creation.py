@@ -25,7 +25,7 @@ from ..ops.shape import (
 from ..ops.shape import (
     _reshape_front as reshape,
 )
-from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape
+from .arrays import _device, _take_along, _value, asarray, moveaxis, ndim, shape
 
 
 def _traced_constant(a, fill_value, dtype, shape_):
@@ -60,13 +60,14 @@ def full(shape, fill_value, dtype=None, order="C"):
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of `fill_value` with a's shape (or `shape`); no derivative flows from a. Traced when a is (see
     zeros_like); a traced fill_value broadcast.
 
     >>> full_like(_np.ones(2), 3.0)
     array([3., 3.])
     """
+    _device(device)
     size = _shape_of(a) if shape is None else _as_shape(shape)
     if isinstance(fill_value, _Traced):
         return _fresh(broadcast_to(fill_value, size))  # (a new array, sharing no elements with fill_value)
@@ -74,7 +75,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     return traced if traced is not None else _np.full(size, fill_value, dtype=_like_dtype(a, dtype))
 
 
-def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of zeros with a's shape (or `shape`, as NumPy's keyword), no derivative flowing from a: a traced
     value when a is one (as jax.numpy's), so that `h = np.zeros_like(x); h[0] = x[1]` assigns traced values. NumPy's
     positional order (a, dtype, order, subok, shape); the memory order and subok change no value here.
@@ -82,6 +83,7 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     >>> zeros_like(_np.ones(2))
     array([0., 0.])
     """
+    _device(device)
     traced = _traced_constant(a, 0.0, dtype, shape)
     return (
         traced
@@ -90,12 +92,13 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     )
 
 
-def ones_like(a, dtype=None, order="K", subok=True, shape=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of ones with a's shape (or `shape`): traced when a is (see zeros_like).
 
     >>> ones_like(_np.ones(2))
     array([1., 1.])
     """
+    _device(device)
     traced = _traced_constant(a, 1.0, dtype, shape)
     return (
         traced
@@ -104,14 +107,14 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None):
     )
 
 
-def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
+def empty_like(prototype, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """numpy.empty_like: zeros_like (NumPy's elements are arbitrary, zeros are some).
 
     >>> empty_like(_np.ones(2))
     array([0., 0.])
     """
     a = prototype  # (NumPy's parameter name)
-    return zeros_like(a, dtype, shape=shape)
+    return zeros_like(a, dtype, shape=shape, device=device)
 
 
 def _like_dtype(a, dtype):
