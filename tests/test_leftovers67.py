@@ -235,3 +235,11 @@ def test_the_walks_unclear_refusals_name_the_function_or_compute_as_numpy():
     ]:
         with pytest.raises((TypeError, ValueError), match=match):
             dl.grad(lambda t: np.sum(call(t)[0]))(B)
+
+
+def test_piecewise_constant_ufuncs_take_dtype_on_the_values():
+    """np.spacing(x, dtype=float32) of a traced x: float32's spacing (1.19e-7 at 1), as NumPy's; main computed float64's
+    (2.2e-16) and cast it (a traced float32 is float64 inside the trace)."""
+    x = onp.array([1.0, 2.0])
+    (_, got), _ = dl.value_and_grad(lambda t: (np.sum(t), np.spacing(t, dtype=onp.float32)), has_aux=True)(x)
+    assert got.dtype == onp.float32 and got.tolist() == [2.0**-23, 2.0**-22]

@@ -361,6 +361,8 @@ def _ufunc_like(fn, ufunc, name: str):
                 f"numpy.{ufunc.__name__} of a traced value takes no 'where' argument other than True: without out= "
                 "NumPy leaves the entries where is False uninitialized; use numpy.where(mask, result, other)"
             )
+        if getattr(fn, "on_values", False):  # (piecewise constant: NumPy's ufunc on the values, in its dtype= too; a
+            return ufunc(*[_value(a) for a in inputs], **kwargs)  # traced float32 is float64: spacing's was 2e-16)
         kwargs.pop("order", None), kwargs.pop("subok", None)
         dtype, casting, signature = (
             kwargs.pop(k, d) for k, d in (("dtype", None), ("casting", "same_kind"), ("signature", None))
