@@ -18,9 +18,9 @@ or bool shift, axis or count NumPy truncates is refused by name). Left: dtype=[]
 read as (), extract's float condition of another size, cov/corrcoef's ignored dtype, nan_to_num's copy=, select's
 non-boolean conditions, clip(x, a_min) without a_max (JAX's reading), object arrays of None (as NumPy's). Session 67
 (tests/test_leftovers67.py) took them, on NumPy 2.4.6 (where stop 66's end read 103, 1393, 65, 8, 20 for REFUSED,
-UNCLEAR, SILENT, WRONG, REFUSED-UNCLEAR), to 113, 1350, 42, 8, 12: cov/corrcoef's dtype=, nan_to_num's copy=, select's
+UNCLEAR, SILENT, WRONG, REFUSED-UNCLEAR), to 112, 1349, 42, 8, 11: cov/corrcoef's dtype=, nan_to_num's copy=, select's
 int conditions, extract past arr's size, compress's 2-d condition, take_along_axis's ndim, where= of a str, the
-split family's names; concatenate(x, None) and take(x, []) computed. Left: axis=[] (JAX's reading of a list, as
+split family's names; concatenate(x, None), take(x, []), full_like(x, 1j) and geomspace(x, True) computed. Left: axis=[] (JAX's reading of a list, as
 axis=()), clip(x, a_min), copy(x, order) and a second positional None of i0/sinc/real ignored (no value changes),
 empty_like's and object arrays' WRONG (NumPy's uninitialised memory, None entries), gradient's complex spacing
 (NumPy drops the imaginary part with a ComplexWarning)."""

@@ -243,3 +243,17 @@ def test_piecewise_constant_ufuncs_take_dtype_on_the_values():
     x = onp.array([1.0, 2.0])
     (_, got), _ = dl.value_and_grad(lambda t: (np.sum(t), np.spacing(t, dtype=onp.float32)), has_aux=True)(x)
     assert got.dtype == onp.float32 and got.tolist() == [2.0**-23, 2.0**-22]
+
+
+def test_full_like_of_a_complex_fill_and_geomspace_to_a_bool_compute_as_numpy():
+    """Main: full_like(x, 2 + 1j) of a traced float x a bare "float() argument must be ... not 'complex'" (NumPy: the
+    real part, with a ComplexWarning), geomspace(x, True) a bare UFuncTypeError of np.sign (NumPy: stop 1)."""
+    x = onp.array([[0.5, 1.5], [2.0, 3.0]])
+    with pytest.warns(onp.exceptions.ComplexWarning):
+        (_, filled), _ = dl.value_and_grad(lambda t: (np.sum(t), np.full_like(t, 2 + 1j)), has_aux=True)(x)
+    assert filled.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    (_, mid), g = dl.value_and_grad(
+        lambda t: (np.sum(np.geomspace(t, True, 3)[1]), np.geomspace(t, True, 3)[1]), has_aux=True
+    )(x)
+    onp.testing.assert_allclose(mid, onp.sqrt(x), rtol=1e-15)
+    onp.testing.assert_allclose(g, 0.5 / onp.sqrt(x), rtol=1e-12)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import builtins
 import math
 
+import warnings as _warnings
+
 import numpy as _np
 
 from ..assign import fresh as _fresh
@@ -41,6 +43,11 @@ def _traced_constant(a, fill_value, dtype, shape_):
         return None
     if target != _shape_of(a):
         a = _getitem(reshape(a, (-1,)), idx=(0,))  # one element, broadcast by where
+    if kind == "f" and _np.iscomplexobj(fill_value):  # (NumPy's: the real part, with its ComplexWarning; main a bare
+        _warnings.warn(  # "float() argument must be ... not 'complex'")
+            _np.exceptions.ComplexWarning("Casting complex values to real discards the imaginary part"), stacklevel=3
+        )
+        fill_value = _np.real(fill_value)
     return _where(_np.zeros(target, dtype=bool), a, _np.asarray(fill_value, dtype=complex if kind == "c" else float))
 
 
@@ -180,8 +187,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     >>> geomspace(1.0, 100.0, 3)
     array([  1.,  10., 100.])
     """
-    sign = _np.sign(_np.asarray(_value(start), dtype=float))
-    if _np.any(sign == 0) or _np.any(sign != _np.sign(_value(stop))):
+    start, stop = (_np.asarray(v, dtype=float) if _np.asarray(_value(v)).dtype == bool else v for v in (start, stop))
+    sign = _np.sign(_np.asarray(_value(start), dtype=float))  # (a bool end is NumPy's 0 or 1: np.sign refused bools)
+    if _np.any(sign == 0) or _np.any(sign != _np.sign(_np.asarray(_value(stop), dtype=float))):
         raise ValueError("geomspace takes a start and stop of the same sign, neither 0")
     out = sign * logspace(log10(sign * start), log10(sign * stop), num, endpoint, dtype=dtype)
     if num > 0:
