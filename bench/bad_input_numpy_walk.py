@@ -16,7 +16,14 @@ and the counts per kind at the end. Session 66 (tests/test_bad_input66.py keeps 
 WRONG 16, SILENT 148, REFUSED-UNCLEAR 28, UNCLEAR 1489, REFUSED 134 to 10, 51, 21, 1396, 153 (REFUSED grew: a float
 or bool shift, axis or count NumPy truncates is refused by name). Left: dtype=[] / None oddities of *_like, axis=[]
 read as (), extract's float condition of another size, cov/corrcoef's ignored dtype, nan_to_num's copy=, select's
-non-boolean conditions, clip(x, a_min) without a_max (JAX's reading), object arrays of None (as NumPy's)."""
+non-boolean conditions, clip(x, a_min) without a_max (JAX's reading), object arrays of None (as NumPy's). Session 67
+(tests/test_leftovers67.py) took them, on NumPy 2.4.6 (where stop 66's end read 103, 1393, 65, 8, 20 for REFUSED,
+UNCLEAR, SILENT, WRONG, REFUSED-UNCLEAR), to 112, 1349, 42, 8, 11: cov/corrcoef's dtype=, nan_to_num's copy=, select's
+int conditions, extract past arr's size, compress's 2-d condition, take_along_axis's ndim, where= of a str, the
+split family's names; concatenate(x, None), take(x, []), full_like(x, 1j) and geomspace(x, True) computed. Left: axis=[] (JAX's reading of a list, as
+axis=()), clip(x, a_min), copy(x, order) and a second positional None of i0/sinc/real ignored (no value changes),
+empty_like's and object arrays' WRONG (NumPy's uninitialised memory, None entries), gradient's complex spacing
+(NumPy drops the imaginary part with a ComplexWarning)."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def test_accuracy_of_an_empty_set_is_refused_not_nan():
 
 
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax", "logsumexp", "logmeanexp", "standardize"])
-@pytest.mark.parametrize("where", ["a", np.array([1.5, 0.0]), [1, 0]])
+@pytest.mark.parametrize("where", ["a", np.array([1.5, 0.0]), np.array([1, 0])])  # ([1, 0]: NumPy's bools, leftovers67)
 def test_where_must_be_a_boolean_mask(fn, where):
     # on main softmax(where="a") was [0.047, 0.953] (a str is truthy), 1.5 and 1 were masks by truthiness
     with pytest.raises(TypeError, match=r"where must be a boolean mask \(True: the entry counts\), got"):

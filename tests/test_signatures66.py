@@ -31,10 +31,7 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 #: NumPy's (SciPy's) positional parameters difflab's function does not take (a call giving them is refused, by
 #: Python's "takes N positional arguments"), with the reason; a different name in NumPy's slot is never allowed
-LEFT = {
-    "ma.var": ("mean",),  # (NumPy 2's precomputed mean: not taken yet)
-    "ma.std": ("mean",),
-}
+LEFT: dict = {}
 
 
 def _walked():

@@ -722,6 +722,7 @@ class Staged:
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
     conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
+    integers: tuple = ()  # (leaf, dtype) of the outputs of an integer dtype (np.frexp's int32 exponent): that dtype again
     # the numeric derivatives' length-scale decisions taken at the traced point (pieces.reuse_checks), then the counts
     # f read as Python ints (trace.Trace.guards), as a graph of f's inputs whose outputs are True where they hold:
     # evaluated before the trace is reused at another point (`holds`), traced again where one fails
@@ -802,7 +803,12 @@ class Staged:
             o = outs[0]
             if type(o) is float or type(o) is np.float64:
                 return float(o)
-        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
+        results = [_result(o) for o in _own(outs, self.graph, inputs)]
+        if self.integers and not tangents:  # (dl.jvp of np.frexp gave its exponent as float64, NumPy's and JAX's int32)
+            for i, dtype in self.integers:
+                if not isinstance(results[i], Traced):
+                    results[i] = np.asarray(results[i]).astype(dtype)[()]  # (0-d: NumPy's scalar, as its argmax)
+        return self.out_tree.unflatten(results)
 
     def wrt_shapes(self):
         return [self.graph.inputs[i].shape for i in self.wrt]
@@ -1002,6 +1008,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         narrowed=_narrowed(graph, sig, t, call_leaves),
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,
+        integers=_integer_outputs(graph),
         check=check,
         here_only=here_only,
         guards=len(guards) if check is not None else 0,
@@ -1127,6 +1134,17 @@ def _is_number(x) -> bool:
     if t is Tracer:
         t = type(x.value)  # (its concrete value; an enclosing trace's tracer is left to `_is_condition`)
     return t is float or t is np.float64
+
+
+def _integer_outputs(graph) -> tuple:
+    """(leaf, dtype) of the graph's outputs of an integer dtype (a constant's or a variable's)."""
+    found = []
+    for i, o in enumerate(graph.outputs):
+        value = o if isinstance(o, Var) else o.value  # (a constant may be an enclosing trace's value: its dtype)
+        dtype = getattr(value, "dtype", None) if isinstance(value, (Var, Traced, np.ndarray, np.generic)) else None
+        if dtype is not None and dtype.kind in "iu":
+            found.append((i, dtype))
+    return tuple(found)
 
 
 def _is_condition(x) -> bool:

@@ -1447,7 +1447,24 @@ def _as_object(value):
         for j, z in enumerate(parts.flat):
             out.flat[j] = sp.Float(z.real) + sp.I * sp.Float(z.imag) if z.imag else sp.Float(z.real)
         return out
-    return np.asarray(value, dtype=float).astype(object) if kind != "b" else np.asarray(value)
+    if kind == "b":
+        return np.asarray(value)
+    out = np.asarray(value, dtype=float).astype(object)
+    zeros = np.signbit(np.asarray(value, dtype=float)) & (np.asarray(value, dtype=float) == 0.0)
+    if zeros.any():  # (SymPy has no −0.0: Float(−0.0) is 0.0, so arctan2(x, −0.0)'s value was π/2 at x = 0, not π)
+        out[zeros] = _negative_zero()()
+    return out
+
+
+def _negative_zero():
+    """A SymPy constant function valued −0.0 (as NumPy's constant), which SymPy keeps unevaluated: its sign reaches
+    arctan2, copysign and 1/x as the other methods' constant does."""
+    from ..ops.core import SYMPY_TRACED, sympy_function
+
+    SYMPY_TRACED["difflab_negative_zero"] = lambda: -0.0
+    return sympy_function(
+        "difflab_negative_zero", lambda: -0.0, lambda args, i: 0, lambda: __import__("mpmath").mpf(0), lambda: -0.0
+    )
 
 
 def exact(prepared, args, kind="jacobian", dps=40):

@@ -309,7 +309,10 @@ def _mask(where, x):
     as a mask without a word; a wrong shape was NumPy's broadcasting error naming no argument)."""
     if where is None:
         return None
-    mask = np.asarray(where) if not isinstance(where, np.ndarray) else where
+    # (NumPy's reading, as its where= of a reduction: a list or number of 0/1 is cast to bool, an int or float array
+    # refused; main refused where=[1, 0, 1], which NumPy takes)
+    plain = not isinstance(where, (np.ndarray, np.generic, str, bytes)) and not isinstance(where, Traced)
+    mask = np.asarray(where, dtype=bool) if plain and np.asarray(where).dtype.kind in "biuf" else np.asarray(where)
     if mask.dtype != np.bool_:
         raise TypeError(f"where must be a boolean mask (True: the entry counts), got {mask.dtype} {where!r:.60}")
     try:

@@ -187,6 +187,13 @@ def prod_shape(x, axis=None) -> int:
     return int(_np.size(_np.broadcast_to(0.0, s), axis))  # (NumPy's own axis checks and errors; no copy)
 
 
+def _device(device):
+    """NumPy 2's `device=` (the array API's): None or "cpu", NumPy's only device; any other refused in NumPy's words
+    (a traced asarray(x, device='gpu') was accepted silently)."""
+    if device not in (None, "cpu"):
+        raise ValueError(f'Device not understood. Only "cpu" is allowed, but received: {device}')
+
+
 def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     """An array from a number, array, traced value or (nested) list that may hold traced values.
 
@@ -194,6 +201,7 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     array([1., 2.])
     """
     x = a  # (NumPy's parameter name)
+    _device(device)
     if isinstance(x, _Traced):
         # (a dtype is honoured as NumPy's: asarray(x, dtype=int) of a traced x was x itself, its floats and their
         # derivative kept where NumPy's int(x) has none)
@@ -264,7 +272,7 @@ def _own_method(a, name) -> bool:
 #: value computes in float64; np.sum(x, dtype=np.float32) of a NumPy x was float64)
 _RESULT_DTYPE = frozenset(
     {"sum", "mean", "prod", "cumsum", "cumprod", "var", "std", "trace", "nansum", "nanprod", "nanmean", "nanvar"}
-    | {"nanstd", "nancumsum", "nancumprod"}
+    | {"nanstd", "nancumsum", "nancumprod", "cov", "corrcoef"}
 )
 
 
@@ -353,6 +361,8 @@ def _ufunc_like(fn, ufunc, name: str):
                 f"numpy.{ufunc.__name__} of a traced value takes no 'where' argument other than True: without out= "
                 "NumPy leaves the entries where is False uninitialized; use numpy.where(mask, result, other)"
             )
+        if getattr(fn, "on_values", False):  # (piecewise constant: NumPy's ufunc on the values, in its dtype= too; a
+            return ufunc(*[_value(a) for a in inputs], **kwargs)  # traced float32 is float64: spacing's was 2e-16)
         kwargs.pop("order", None), kwargs.pop("subok", None)
         dtype, casting, signature = (
             kwargs.pop(k, d) for k, d in (("dtype", None), ("casting", "same_kind"), ("signature", None))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import builtins
 import math
 
+import warnings as _warnings
+
 import numpy as _np
 
 from ..assign import fresh as _fresh
@@ -25,7 +27,7 @@ from ..ops.shape import (
 from ..ops.shape import (
     _reshape_front as reshape,
 )
-from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape
+from .arrays import _device, _take_along, _value, asarray, moveaxis, ndim, shape
 
 
 def _traced_constant(a, fill_value, dtype, shape_):
@@ -41,6 +43,11 @@ def _traced_constant(a, fill_value, dtype, shape_):
         return None
     if target != _shape_of(a):
         a = _getitem(reshape(a, (-1,)), idx=(0,))  # one element, broadcast by where
+    if kind == "f" and _np.iscomplexobj(fill_value):  # (NumPy's: the real part, with its ComplexWarning; main a bare
+        _warnings.warn(  # "float() argument must be ... not 'complex'")
+            _np.exceptions.ComplexWarning("Casting complex values to real discards the imaginary part"), stacklevel=3
+        )
+        fill_value = _np.real(fill_value)
     return _where(_np.zeros(target, dtype=bool), a, _np.asarray(fill_value, dtype=complex if kind == "c" else float))
 
 
@@ -60,13 +67,14 @@ def full(shape, fill_value, dtype=None, order="C"):
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of `fill_value` with a's shape (or `shape`); no derivative flows from a. Traced when a is (see
     zeros_like); a traced fill_value broadcast.
 
     >>> full_like(_np.ones(2), 3.0)
     array([3., 3.])
     """
+    _device(device)
     size = _shape_of(a) if shape is None else _as_shape(shape)
     if isinstance(fill_value, _Traced):
         return _fresh(broadcast_to(fill_value, size))  # (a new array, sharing no elements with fill_value)
@@ -74,7 +82,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     return traced if traced is not None else _np.full(size, fill_value, dtype=_like_dtype(a, dtype))
 
 
-def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of zeros with a's shape (or `shape`, as NumPy's keyword), no derivative flowing from a: a traced
     value when a is one (as jax.numpy's), so that `h = np.zeros_like(x); h[0] = x[1]` assigns traced values. NumPy's
     positional order (a, dtype, order, subok, shape); the memory order and subok change no value here.
@@ -82,6 +90,7 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     >>> zeros_like(_np.ones(2))
     array([0., 0.])
     """
+    _device(device)
     traced = _traced_constant(a, 0.0, dtype, shape)
     return (
         traced
@@ -90,12 +99,13 @@ def zeros_like(a, dtype=None, order="K", subok=True, shape=None):
     )
 
 
-def ones_like(a, dtype=None, order="K", subok=True, shape=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """An array of ones with a's shape (or `shape`): traced when a is (see zeros_like).
 
     >>> ones_like(_np.ones(2))
     array([1., 1.])
     """
+    _device(device)
     traced = _traced_constant(a, 1.0, dtype, shape)
     return (
         traced
@@ -104,14 +114,14 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None):
     )
 
 
-def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
+def empty_like(prototype, dtype=None, order="K", subok=True, shape=None, *, device=None):
     """numpy.empty_like: zeros_like (NumPy's elements are arbitrary, zeros are some).
 
     >>> empty_like(_np.ones(2))
     array([0., 0.])
     """
     a = prototype  # (NumPy's parameter name)
-    return zeros_like(a, dtype, shape=shape)
+    return zeros_like(a, dtype, shape=shape, device=device)
 
 
 def _like_dtype(a, dtype):
@@ -177,8 +187,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     >>> geomspace(1.0, 100.0, 3)
     array([  1.,  10., 100.])
     """
-    sign = _np.sign(_np.asarray(_value(start), dtype=float))
-    if _np.any(sign == 0) or _np.any(sign != _np.sign(_value(stop))):
+    start, stop = (_np.asarray(v, dtype=float) if _np.asarray(_value(v)).dtype == bool else v for v in (start, stop))
+    sign = _np.sign(_np.asarray(_value(start), dtype=float))  # (a bool end is NumPy's 0 or 1: np.sign refused bools)
+    if _np.any(sign == 0) or _np.any(sign != _np.sign(_np.asarray(_value(stop), dtype=float))):
         raise ValueError("geomspace takes a start and stop of the same sign, neither 0")
     out = sign * logspace(log10(sign * start), log10(sign * stop), num, endpoint, dtype=dtype)
     if num > 0:

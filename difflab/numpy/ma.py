@@ -123,21 +123,22 @@ class MaskedArray:
         total = _dnp.sum(self.filled(0), axis=axis, dtype=dtype, keepdims=keepdims)
         return total * 1.0 / _dnp.where(n > 0, n, 1), n
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (masked where count - ddof <= 0)."""
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, mean=None):
+        """Σ (x - mean)² over the unmasked x, / (count - ddof), NumPy's formula (masked where count - ddof <= 0);
+        `mean`: NumPy 2's precomputed mean (as keepdims=True would compute it), used in place of the unmasked one."""
         _no_out("var", out)
-        return _reduced(*self._var(axis, dtype, ddof, keepdims), 0.0)
+        return _reduced(*self._var(axis, dtype, ddof, keepdims, mean), 0.0)
 
-    def _var(self, axis, dtype, ddof, keepdims):
+    def _var(self, axis, dtype, ddof, keepdims, mean=None):
         n = self.count(axis, keepdims) - ddof
-        dev = self.data - self._mean(axis, dtype, keepdims=True)[0]
+        dev = self.data - (self._mean(axis, dtype, keepdims=True)[0] if mean is None else getdata(mean))
         total = _dnp.sum(_dnp.where(self.mask, 0, dev * dev), axis=axis, keepdims=keepdims)
         return total / _dnp.where(n > 0, n, 1), n
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        """sqrt of `var` (masked where it is)."""
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, mean=None):
+        """sqrt of `var` (masked where it is; `mean`: var's)."""
         _no_out("std", out)
-        v, n = self._var(axis, dtype, ddof, keepdims)
+        v, n = self._var(axis, dtype, ddof, keepdims, mean)
         return _reduced(_dnp.sqrt(_dnp.where(n > 0, v, 1.0)), n, 0.0)
 
     def max(self, axis=None, out=None, fill_value=None, keepdims=False):
@@ -412,16 +413,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False):
     return masked_array(a).mean(axis, dtype, keepdims=keepdims)
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """`numpy.ma.var`: MaskedArray.var of `a` (NumPy's positional order: out's slot before ddof)."""
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, mean=None):
+    """`numpy.ma.var`: MaskedArray.var of `a` (NumPy's positional order: out's slot before ddof; NumPy 2's mean=)."""
     _no_out("var", out)
-    return masked_array(a).var(axis, dtype, ddof=ddof, keepdims=keepdims)
+    return masked_array(a).var(axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """`numpy.ma.std`: MaskedArray.std of `a` (NumPy's positional order: out's slot before ddof)."""
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, mean=None):
+    """`numpy.ma.std`: MaskedArray.std of `a` (NumPy's positional order: out's slot before ddof; NumPy 2's mean=)."""
     _no_out("std", out)
-    return masked_array(a).std(axis, dtype, ddof=ddof, keepdims=keepdims)
+    return masked_array(a).std(axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
 
 
 def max(obj, axis=None, out=None, fill_value=None, keepdims=False):

@@ -33,6 +33,7 @@ def _on_values(name):
         )
 
     constant.__name__ = constant.__qualname__ = name
+    constant.on_values = True  # (arrays._ufunc_like: NumPy's own ufunc on the values, its dtype= too)
     constant.__doc__ = (
         f"`numpy.{name}` of the values: a piecewise-constant result (zero derivative); the trace "
         "is specialised to the input values.\n\n    >>> " + name + " is not None\n    True\n    "

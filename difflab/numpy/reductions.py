@@ -22,6 +22,7 @@ from ..ops.core import normalize_axes as _axes
 from ..ops.core import normalize_axis as _axis
 from ..ops.reductions import _float_dtype
 from ..ops.reductions import plain_answer as _plain_answer
+from ..ops.reductions import mask_of as _mask_of
 from ..ops.reductions import _mean_front as _mean
 from ..ops.reductions import no_out as _no_out
 from ..ops.reductions import (
@@ -56,6 +57,7 @@ from .piecewise_constant import count_nonzero
 from .shapes import take_along_axis
 from ..ops.sorting import _sort_front as sort
 
+_where = where  # (nanvar's where= keyword is NumPy's mask)
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
 
 
@@ -118,13 +120,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     _no_out("var", out)
     if dtype is not None:
         _float_dtype("var", dtype)
-    if correction is not None:
-        if ddof != 0:
-            raise ValueError("ddof and correction can't be provided simultaneously.")
-        ddof = correction
+    ddof = _correction("var", ddof, correction)
     count = float(_count(a, axis))
     if where is not True:  # (NumPy's count per slice: the mask's sum)
-        where = _np.broadcast_to(_np.asarray(_value(where), dtype=bool), shape(a))
+        where = _np.broadcast_to(_np.asarray(_value(_mask_of("var", where)), dtype=bool), shape(a))
         count = _np.sum(where, axis=axis, keepdims=keepdims).astype(float)
     d = a - (_mean(a, axis=axis, keepdims=True, where=where) if mean is None else mean)
     square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
@@ -140,6 +139,8 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     1.0
     """
     _no_out("std", out)
+    if dtype is not None:  # (its own name: "numpy.var(..., dtype=int64)" before)
+        _float_dtype("std", dtype)
     v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
     return sqrt(v)
 
@@ -236,6 +237,7 @@ def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     2.0
     """
     _no_out("nanmax", out)
+    where = _mask_of("nanmax", where)  # (its own name in the refusal of a bad mask)
     return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
@@ -246,6 +248,7 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=True):
     1.0
     """
     _no_out("nanmin", out)
+    where = _mask_of("nanmin", where)  # (its own name in the refusal of a bad mask)
     initial = None if initial is None else -initial
     return -nanmax(-asarray(a), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
@@ -257,38 +260,61 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
     6.0
     """
     _no_out("nanprod", out)
+    where = _mask_of("nanprod", where)  # (its own name in the refusal of a bad mask)
     if dtype is not None and _float_dtype("nanprod", dtype, a, initial, where):
         return _plain_answer("nanprod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
     """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
     deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative. The count is traced
     (a sum of where(isnan(a), 0, 1), as nanmean's), so the graph is not specialised to where the NaNs are.
 
     >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
     1.0
+
+    NumPy 2's keywords as var's: `where` (a constant mask of the entries counted, beside the NaNs), `mean` (given as
+    keepdims=True would compute it) and `correction` (ddof's array-API name; both given is NumPy's error).
     """
     _no_out("nanvar", out)
     if dtype is not None:
         _float_dtype("nanvar", dtype)
+    ddof = _correction("nanvar", ddof, correction)
     nan = isnan(a)
-    counted = where(nan, 0.0, 1.0)
-    filled = _nan_filled(a, 0.0)
-    dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / sum(counted, axis=axis, keepdims=True))
+    if where is True:
+        counted = _where(nan, 0.0, 1.0)
+    else:  # (NumPy's: the entries where is False count as NaNs do)
+        mask = _np.broadcast_to(_np.asarray(_value(_mask_of("nanvar", where)), dtype=bool), shape(a))
+        counted = _where(nan, 0.0, mask.astype(float))
+    kept = counted > 0.5
+    filled = _where(kept, _nan_filled(a, 0.0), 0.0)
+    if mean is None:
+        mean = sum(filled, axis=axis, keepdims=True) / sum(counted, axis=axis, keepdims=True)
+    dev = _where(kept, filled - mean, 0.0)
     dof = sum(counted, axis=axis, keepdims=keepdims) - ddof
     # (NumPy's NaN where count − ddof ≤ 0: it was a negative variance, nanvar([1, nan, 4], ddof=3) = −4.5)
-    return where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
+    return _where(dof <= 0, _np.nan, sum(dev * dev, axis=axis, keepdims=keepdims) / dof)
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
+    """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd` (`where`, `mean`, `correction`:
+    nanvar's).
 
     >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
-    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
+    where = _mask_of("nanstd", where)  # (its own name in the refusal of a bad mask)
+    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction))
+
+
+def _correction(name, ddof, correction):
+    """ddof, or NumPy 2's `correction` (the array API's name for it) when given; both given is NumPy's error."""
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"numpy.{name}: ddof and correction can't be provided simultaneously.")
+    return correction
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):

@@ -184,7 +184,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         a, axis = ravel(a), 0
     if isinstance(indices, _Traced):  # (np.take(w, np.searchsorted(edges, x)): an equation, recomputed at each call)
         return _take_traced(a, indices, _in_range(axis, ndim(a)), mode)
-    indices = _np.asarray(indices)
+    empty = isinstance(indices, (list, tuple)) and not indices  # (np.take(x, []): NumPy's empty result, an int index)
+    indices = _np.asarray(indices, dtype=_np.intp) if empty else _np.asarray(indices)
     n = shape(a)[_in_range(axis, ndim(a))]
     if mode == "clip":
         indices = _np.clip(indices, 0, n - 1)
@@ -226,6 +227,10 @@ def take_along_axis(arr, indices, axis=-1):
     if isinstance(indices, _Traced):  # (argpartition's: an equation, not values read, so the trace is reused)
         return _gather_by_traced(arr, indices, axis)
     indices = _np.asarray(indices)
+    if axis is not None and indices.ndim != ndim(
+        arr
+    ):  # (NumPy's refusal, as the traced indices' below; main broadcast)
+        raise ValueError("take_along_axis: `indices` and `arr` must have the same number of dimensions")
     axis = _in_range(axis, ndim(arr))
     grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
     idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
@@ -252,11 +257,11 @@ def _whole(v) -> bool:
     return isinstance(v, (int, _np.integer)) and not isinstance(v, (bool, _np.bool_))
 
 
-def _split_points(n, indices_or_sections, exact):
+def _split_points(n, indices_or_sections, exact, name="split"):
     if _whole(indices_or_sections):  # (a NumPy integer too: it was read as a list of indices)
         k = int(indices_or_sections)
         if k <= 0:  # (-1 gave no pieces, 0 "integer modulo by zero")
-            raise ValueError(f"numpy.split: the number of sections must be larger than 0, got {k}")
+            raise ValueError(f"numpy.{name}: the number of sections must be larger than 0, got {k}")
         if exact and n % k:
             raise ValueError("array split does not result in an equal division")
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -264,7 +269,7 @@ def _split_points(n, indices_or_sections, exact):
     points = list(indices_or_sections) if _np.ndim(indices_or_sections) == 1 else None
     if points is None or not all(_whole(i) for i in points):  # (int() truncated 1.5 and a float array's entries)
         raise TypeError(
-            f"numpy.split: indices_or_sections must be an int (the number of sections) or a 1-D sequence of int "
+            f"numpy.{name}: indices_or_sections must be an int (the number of sections) or a 1-D sequence of int "
             f"indices, got {indices_or_sections!r}"
         )
     return [0] + [int(i) for i in points] + [n]
@@ -284,7 +289,7 @@ def array_split(ary, indices_or_sections, axis=0):
     [(3,), (2,)]
     """
     axis = _split_axis(ary, axis, 1, "array_split")
-    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False)
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False, name="array_split")
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
 
@@ -294,8 +299,12 @@ def split(ary, indices_or_sections, axis=0):
     >>> [p.shape for p in split(_np.ones(4), 2)]
     [(2,), (2,)]
     """
-    axis = _split_axis(ary, axis, 1, "split")
-    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True)
+    return _split(ary, indices_or_sections, _split_axis(ary, axis, 1, "split"), "split")
+
+
+def _split(ary, indices_or_sections, axis, name):
+    """split's pieces, its refusals naming the function called (hsplit's, vsplit's: "numpy.split" before)."""
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True, name=name)
     return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
 
 
@@ -306,7 +315,7 @@ def hsplit(ary, indices_or_sections):
     2
     """
     _split_axis(ary, 0, 1, "hsplit")
-    return split(ary, indices_or_sections, axis=1 if ndim(ary) > 1 else 0)
+    return _split(ary, indices_or_sections, 1 if ndim(ary) > 1 else 0, "hsplit")
 
 
 def vsplit(ary, indices_or_sections):
@@ -316,7 +325,7 @@ def vsplit(ary, indices_or_sections):
     2
     """
     _split_axis(ary, 0, 2, "vsplit")
-    return split(ary, indices_or_sections, axis=0)
+    return _split(ary, indices_or_sections, 0, "vsplit")
 
 
 def dsplit(ary, indices_or_sections):
@@ -326,7 +335,7 @@ def dsplit(ary, indices_or_sections):
     2
     """
     _split_axis(ary, 2, 3, "dsplit")
-    return split(ary, indices_or_sections, axis=2)
+    return _split(ary, indices_or_sections, 2, "dsplit")
 
 
 def dstack(tup):
@@ -644,6 +653,10 @@ def select(condlist, choicelist, default=0.0):
     """
     if len(condlist) != len(choicelist):
         raise ValueError(f"select: {len(condlist)} conditions but {len(choicelist)} choices (one choice per condition)")
+    for i, cond in enumerate(condlist):  # (NumPy's refusal: an int condition was read by truthiness, silently)
+        kind = cond.dtype if isinstance(cond, _Traced) else _np.asarray(_value(cond)).dtype
+        if kind != _np.bool_:
+            raise TypeError(f"numpy.select: invalid entry {i} in condlist: should be boolean ndarray (got {kind})")
     out = default
     for cond, choice in reversed(list(zip(condlist, choicelist))):  # the first true condition wins
         out = where(cond, choice, out)  # (where broadcasts the conditions, choices and default together)
@@ -752,7 +765,10 @@ def compress(condition, a, axis=None, out=None):
     array([2.])
     """
     _no_out("compress", out)
-    return take(a, _np.flatnonzero(_np.asarray(_value(condition))), axis=axis)
+    condition = _np.asarray(_value(condition))
+    if condition.ndim != 1:  # (NumPy's refusal; main flattened a 2-d condition, silently)
+        raise ValueError(f"numpy.compress: condition must be a 1-d array, got shape {condition.shape}")
+    return take(a, _np.flatnonzero(condition), axis=axis)
 
 
 def extract(condition, arr):
@@ -761,7 +777,13 @@ def extract(condition, arr):
     >>> extract(_np.array([True, False]), _np.array([1.0, 2.0]))
     array([1.])
     """
-    return take(ravel(arr), _np.flatnonzero(_np.ravel(_value(condition)))[: math.prod(shape(arr))])
+    picked, size = _np.flatnonzero(_np.ravel(_value(condition))), math.prod(shape(arr))
+    if picked.size and picked[-1] >= size:  # (NumPy's IndexError; main kept the first `size`, silently)
+        raise IndexError(
+            f"numpy.extract: condition holds a true entry at flat index {picked[-1]}, out of bounds for arr of size "
+            f"{size} (NumPy reads condition and arr flattened, entry by entry)"
+        )
+    return take(ravel(arr), picked)
 
 
 def choose(a, choices, out=None, mode="raise"):

@@ -22,6 +22,7 @@ from ..ops.reductions import _max_front as max
 from ..ops.reductions import _mean_front as mean
 from ..ops.reductions import _float_dtype
 from ..ops.reductions import plain_answer as _plain_answer
+from ..ops.reductions import mask_of as _mask_of
 from ..ops.reductions import _sum_front as sum
 from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _concatenate_front as concatenate
@@ -48,6 +49,8 @@ from .reductions import _fraction_in_q, _nan_filled, _over_axes, _quantile_posit
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
+
+_where = where  # (nanmean's where= keyword is NumPy's mask)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -199,23 +202,31 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     3.0
     """
     _no_out("nansum", out)
+    where = _mask_of("nansum", where)  # (its own name in the refusal of a bad mask)
     if dtype is not None and _float_dtype("nansum", dtype, a, initial, where):
         return _plain_answer("nansum", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     return sum(_nan_filled(a, 0.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """Mean of the elements that are not NaN, like `numpy.nanmean` (the count is traced too, as a sum of
     where(isnan(a), 0, 1) with no derivative: the graph is not specialised to where the NaNs are, so a
-    prepared function takes other values; 0/0 is NaN where a slice is all NaN, as NumPy's).
+    prepared function takes other values; 0/0 is NaN where a slice is all NaN, as NumPy's). `where`: NumPy 2's
+    constant mask of the entries counted (beside the NaNs).
 
     >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
     1.5
     """
     _no_out("nanmean", out)
-    if dtype is not None and _float_dtype("nanmean", dtype, a):
-        return _plain_answer("nanmean", a, axis=axis, dtype=dtype, keepdims=keepdims)
-    count = sum(where(isnan(a), 0.0, 1.0), axis=axis, keepdims=keepdims)
+    if dtype is not None and _float_dtype("nanmean", dtype, a, where):
+        return _plain_answer("nanmean", a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    if where is not True:
+        mask = _np.broadcast_to(_np.asarray(_value(_mask_of("nanmean", where)), dtype=bool), shape(a))
+        counted = _where(isnan(a), 0.0, mask.astype(float))
+        return sum(_where(counted > 0.5, _nan_filled(a, 0.0), 0.0), axis=axis, keepdims=keepdims) / sum(
+            counted, axis=axis, keepdims=keepdims
+        )
+    count = sum(_where(isnan(a), 0.0, 1.0), axis=axis, keepdims=keepdims)
     return nansum(a, axis=axis, keepdims=keepdims) / count
 
 
@@ -318,6 +329,9 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     >>> cov(_np.array([0.0, 1.0, 3.0]), aweights=_np.array([1.0, 1.0, 2.0]))
     array(2.)
     """
+    _cov_dtype("cov", dtype)
+    if ddof is not None and ddof != int(ddof):  # (NumPy's: cov(m, ddof=1.5) was read as 1.5)
+        raise ValueError(f"numpy.cov: ddof must be integer, got {ddof!r}")
     X = atleast_2d(m)
     if not rowvar and shape(X)[0] != 1:
         X = transpose(X)
@@ -341,6 +355,17 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     else:
         fact = w_sum - ddof * sum(w * aweights) / w_sum
     return squeeze(matmul(Xc * w, transpose(_ops.conj(Xc))) / fact)
+
+
+def _cov_dtype(name, dtype):
+    """cov's and corrcoef's dtype= (NumPy's computation's dtype; a plain result is cast to it by `_stacking`, a traced
+    one stays float64): a float or complex one, NumPy's refusal of any other (its float subtraction cannot be cast
+    to an integer) said by name; main ignored dtype= (int and 'xx' silently accepted, float32 gave float64)."""
+    if dtype is not None and _np.dtype(dtype).kind not in "fc":
+        raise TypeError(
+            f"numpy.{name}(..., dtype={_np.dtype(dtype)}): the covariance is computed in dtype, whose float "
+            f"subtraction cannot be cast to {_np.dtype(dtype)}; give a float or complex dtype (NumPy refuses it too)"
+        )
 
 
 def _cov_weights(fweights, aweights, n):
@@ -370,6 +395,7 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     array([[ 1., -1.],
            [-1.,  1.]])
     """
+    _cov_dtype("corrcoef", dtype)
     c = cov(x, y, rowvar)
     if ndim(c) == 0:
         return c / c

@@ -1742,6 +1742,8 @@ def _nan_to_num_front(x, copy=True, nan=0.0, posinf=None, neginf=None):
     # no ±max·w to overflow in a later product's unselected branch (symbolic's generated code evaluates both);
     # a non-finite one (nan=np.nan) after it. copy=False writes the result into x, as NumPy's does (x[...] = y: an
     # item assignment the tracer is rebound to, difflab.assign)
+    if isinstance(copy, (str, bytes)) or np.size(copy) > 1:  # (NumPy's refusals; main ignored copy=array silently)
+        raise ValueError(f"numpy.nan_to_num: copy must be True, False or None, got {copy!r:.60}")
     hits = (
         (nan, lambda v: isnan(v)),
         (posinf, lambda v: equal(v, np.inf)),

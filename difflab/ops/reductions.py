@@ -85,6 +85,21 @@ def plain_answer(name, x, **params):
     return getattr(np, name)(x, **given)
 
 
+def mask_of(name, where):
+    """A reduction's `where=` read as NumPy reads it: a traced mask as it is, a bool array, or a list or number cast
+    to bool; an array of another dtype refused as NumPy refuses it (it casts the mask by its 'safe' rule, which takes
+    no int, float or str array to bool; difflab read np.array([2, 0, 1]) as a mask and where='a' as all True)."""
+    if where is True or isinstance(where, Traced):
+        return where
+    if isinstance(where, str) or (isinstance(where, (np.ndarray, np.generic)) and where.dtype != np.bool_):
+        kind = np.asarray(where).dtype
+        raise TypeError(
+            f"numpy.{name}: where= must be a boolean mask; NumPy cannot cast {kind} to bool by its 'safe' rule "
+            f"(give where=m != 0, or a list)"
+        )
+    return np.asarray(where, dtype=bool)
+
+
 def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
     """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`initial`: a number added, NumPy's start;
     `where`: a mask of the elements summed).
@@ -99,6 +114,8 @@ def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
     # (no call in the common case: a fresh gradient traces every sum)
     if dtype is not None and _float_dtype("sum", dtype, x, initial, where):
         return plain_answer("sum", x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+    if where is not True:
+        where = mask_of("sum", where)
     if where is not True and not isinstance(initial, Traced):  # (NumPy's order: where_sum)
         if initial is not None:
             _started_check(initial)
@@ -166,6 +183,7 @@ def _mean_front(a, axis=None, dtype=None, out=None, keepdims=False, *, where=Tru
         return plain_answer("mean", x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
     if where is True:
         return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    where = mask_of("mean", where)
     count = np.sum(np.broadcast_to(_value(where), np.shape(x)), axis=axis, keepdims=bool(keepdims))
     return _sum_front(x, axis, keepdims=keepdims, where=where) / count
 
@@ -182,6 +200,7 @@ def _max_front(a, axis=None, out=None, keepdims=False, initial=None, where=True)
     x = a  # (NumPy's parameter name)
     no_out("max", out)
     if where is not True:
+        where = mask_of("max", where)
         if initial is None:  # (NumPy's ValueError: an entry-free slice would have no maximum)
             raise ValueError("max or min with a where= mask needs initial= (NumPy's: maximum has no identity)")
         x = _where(where, x, initial)
@@ -437,7 +456,7 @@ def _prod_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None
     if dtype is not None and _float_dtype("prod", dtype, a, initial, where):
         return plain_answer("prod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
     if where is not True:
-        a = _where(where, a, 1.0)
+        a = _where(mask_of("prod", where), a, 1.0)
     if initial is not None:
         return _started(prod, a, normalize_axes(a, axis), keepdims, initial)
     return prod(a, axis=normalize_axes(a, axis), keepdims=bool(keepdims))

@@ -55,7 +55,7 @@ def memory_order(order: str, name: str) -> str:
     )
 
 
-def _reshape_front(a, shape=None, *more, order="C", newshape=None):
+def _reshape_front(a, shape=None, *more, order="C", newshape=None, copy=None):
     """Reshape (one entry may be -1), like `numpy.reshape(a, shape, order)` (and `x.reshape(2, 3)`), reading and
     writing the elements in row-major order, or in column-major order with order="F" (NumPy's third positional:
     np.reshape(a, (3, 2), "F"); `newshape=`: NumPy 1's keyword).
@@ -82,7 +82,11 @@ def _reshape_front(a, shape=None, *more, order="C", newshape=None):
         newshape = tuple(size // known if n == -1 else n for n in newshape)
     if math.prod(newshape) != size:
         raise ValueError(f"cannot reshape an array of shape {_shape(x)} (size {size}) into shape {newshape}")
-    return x if newshape == _shape(x) else reshape(x, shape=newshape)
+    y = x if newshape == _shape(x) else reshape(x, shape=newshape)
+    # (NumPy 2's copy=True: a new array, never a view of a; main: "_reshape_front() got an unexpected keyword")
+    if copy:
+        return y.copy() if isinstance(y, Traced) else np.array(y, copy=True)
+    return y
 
 
 def _broadcast_to_front(array, shape, subok=False):
@@ -95,12 +99,17 @@ def _broadcast_to_front(array, shape, subok=False):
     return _broadcast_to(x, tuple(shape))
 
 
+_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
 def _joined(name, joined, out, dtype, casting):
     """A join's result under NumPy's out= (refused by name), dtype= and casting=: cast as NumPy casts it (its
     casting rule first), a traced one by a traced astype."""
     from .reductions import no_out
 
     no_out(name, out)
+    if casting not in _CASTINGS:  # (main: any string accepted silently, NumPy's ValueError)
+        raise ValueError(f"numpy.{name}: casting must be one of {', '.join(map(repr, _CASTINGS))}, not {casting!r}")
     if dtype is None:
         return joined
     if not np.can_cast(joined.dtype, dtype, casting):  # (NumPy's rule, traced or not)
@@ -120,6 +129,8 @@ def _concatenate_front(arrays, axis=0, out=None, *, dtype=None, casting="same_ki
     (5,)
     """
     arrays = _lists_stacked(arrays)
+    if axis is None:  # (NumPy's: the arrays flattened, then joined; main: "'NoneType' object is not subscriptable")
+        arrays, axis = [_reshape_front(a, (-1,)) for a in arrays], 0
     joined = concatenate(*arrays, axis=normalize_axis(arrays[0], axis, "concatenate"))
     return _joined("concatenate", joined, out, dtype, casting)
 
