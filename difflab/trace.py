@@ -1314,7 +1314,7 @@ class Tracer(Traced):
     __rmul__ = lambda self, o: ops.mul(o, self)
     __truediv__ = lambda self, o: ops.div(self, o)
     __rtruediv__ = lambda self, o: ops.div(o, self)
-    __pow__ = lambda self, o, modulo=None: _modular_pow(self, o, modulo) if modulo is not None else ops.pow(self, o)
+    __pow__ = lambda self, o: ops.pow(self, o)
     __rpow__ = lambda self, o: ops.pow(o, self)
     __mod__ = lambda self, o: NotImplemented if _defers(o) else ops.mod(self, o)
     __rmod__ = lambda self, o: ops.mod(o, self)
@@ -2048,9 +2048,7 @@ def _float_operator(op, reflected: bool):
 def _plain_float_operator(op, py, ident, bind):
     """`_float_operator` of `self op o` (`__add__`, `__mul__`, ...)."""
 
-    def operator(self, o, modulo=None):
-        if modulo is not None:  # (Python's pow(x, y, m): only __pow__ is called with it)
-            _modular_pow(self, o, modulo)
+    def operator(self, o):
         t = self._trace
         x = self.value
         if type(x) is not float:  # (arrays: what Op.bind's `record` takes, its fast paths called here, no two frames)
@@ -2100,15 +2098,6 @@ def _plain_float_operator(op, py, ident, bind):
         return tracer
 
     return operator
-
-
-def _modular_pow(x, y, modulo):
-    """Python's three-argument pow(x, y, m) of a traced x: refused by name (main: a TypeError naming an internal
-    `operator()`); modular exponentiation is of integers, which have no derivative (NumPy's arrays refuse it too)."""
-    raise TypeError(
-        f"pow(x, {y!r}, {modulo!r}): the three-argument pow (modular exponentiation, of integers) takes no traced value; "
-        f"write x ** {y!r} % {modulo!r} (numpy.mod of the power, piecewise differentiable) if that is what you mean"
-    )
 
 
 def _defers(o) -> bool:
@@ -2180,9 +2169,13 @@ _VAR = operator.attrgetter("node")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
-        setattr(Tracer, f"__{_name}__", _float_operator(_op, False))
+        # (named for Python's own errors: pow(x, 2, 3) says "Tracer.__pow__() takes 2 positional arguments but 3 were
+        # given" at no cost to every call, where a third parameter cost the scalar net's fresh gradient 0.35 %)
+        _fn = _float_operator(_op, False)
+        _fn.__name__, _fn.__qualname__ = f"__{_name}__", f"Tracer.__{_name}__"
+        setattr(Tracer, f"__{_name}__", _fn)
         setattr(Tracer, f"__r{_name}__", _float_operator(_op, True))
-del _name, _op
+del _name, _op, _fn
 
 
 def _numpy_name(func) -> str:

@@ -176,9 +176,11 @@ def test_negative_zero_constants_keep_their_sign_in_every_method(method):
 
 
 def test_three_argument_pow_of_a_traced_value_is_refused_by_name():
-    """Main: "_plain_float_operator.<locals>.operator() takes 2 positional arguments but 3 were given"."""
+    """Main: "_plain_float_operator.<locals>.operator() takes 2 positional arguments but 3 were given" (an internal
+    function's name); now Python's own error names the tracer's __pow__ (a third parameter on every operator cost the
+    scalar net's fresh gradient 0.35 % of its instructions)."""
     for x in (2.0, onp.array([2.0, 3.0])):
-        with pytest.raises(TypeError, match="three-argument pow"):
+        with pytest.raises(TypeError, match=r"Tracer.__pow__\(\) takes 2 positional arguments but 3 were given"):
             dl.grad(lambda t: np.sum(pow(t, 2, 3)))(x)
 
 
