@@ -123,8 +123,9 @@ def probed_axes(n: int, x=None) -> tuple:
     Gaussian) has an odd f‴, zero where its coordinate is 0; Rosenbrock's last coordinate (f‴ ≡ 0 along it) was the
     fixed random choice at n = 4. Measured (bench/numeric_steps.py's 48 cases at n = 4, the probes replicated in NumPy):
     the axis of largest |x_i| median 1.33×, > 2× in 19% of them, against a fixed random axis 1.37×, 27%, and the axis
-    of least |x_i| 1.44×, 31%; from 8 components the k largest |x_i| did worse than the random k (n = 32: median 1.31×
-    against 1.23×): more axes sample f‴ better at random. A saturating term (tanh, a sigmoid, log cosh) has its f‴
+    of least |x_i| 1.44×, 31% (the axis of largest |f″_ii|, which needs the stencil's values first, 1.27×, 17%; of
+    largest |f‴_ii|, an oracle, 1.18×, 12%); from 8 components the k largest |x_i| did worse than the random k
+    (n = 32: median 1.31× against 1.23×): more axes sample f‴ better at random. A saturating term (tanh, a sigmoid, log cosh) has its f‴
     fading at large |x_i|: there the rule errs (log cosh 2x at x_0 = 1.38: 1.43× → 2.52×)."""
     k = probe_count(n)
     if k == 1 and n < SPARE_FROM:
