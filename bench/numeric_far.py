@@ -8,10 +8,11 @@ The measure is bench/numeric.py's (`against_best_steps`): the default's mean rel
 |centre|), 8 per decade (bench/numeric.py's 1e-9…1e-3 holds no good step for |x| ~ 1e3; sin's best stays ~1e-5), both through difflab (`dl.Numeric()` and
 `dl.Numeric(step=h)`: the length scales of sin and cos shrink a step that spans too much of a period, scales.py).
 Each function is a sum over components, x = centre + spread·U(−1, 1) per component, at n = 1, 4, 8, 16 (the pilot
-probes axes from n = 8, pilot.py). Why: the default step eps^(1/3)·max(1, |x_i|) assumes f's length scale is
+probes axes from n = 4, one from 4 to 7 components, pilot.py). Why: the default step eps^(1/3)·max(1, |x_i|) assumes f's length scale is
 max(1, |x_i|) (right for log, sqrt, 1/x at large x: their f‴/f ~ 1/x³), and an exp at x ≈ 10, whose length scale
-is 1 at every x, reads it 10× too large; below 8 components no evaluation is spare to see f‴ (the n = 4 bench
-cells' bound, bench/numeric_steps.py), from 8 the pilot moves the step at most ½× down.
+is 1 at every x, reads it 10× too large; below 4 components nothing sees f‴ (from 4 to 7 one evaluation more probes
+one axis, numeric67; below 8, 2.25 per component leave none spare: bench/numeric_steps.py), and the pilot moves the step
+at most ½× down.
 """
 
 from __future__ import annotations

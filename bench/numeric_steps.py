@@ -13,8 +13,10 @@ equals `dl.grad(method="numeric")` to the function's own rounding, checked below
 Rules see what is free before the stencil runs (x, n and f(x)) and, from n = 8 on, the floor(n/4) − 1 evaluations
 that 2.25 per component leave spare: difflab's default (numstep26) probes that many axes with them
 (differentiators/pilot.py, called here on the NumPy function, the same code; the bound on the step it may enlarge
-1.5× at every size in numstep26, 2.5× from 3 probed axes, n ≥ 16, since numstep49), step19's spent 3 from n = 16 along
-one random direction (replicated here). Evaluated too (issue 17 §3's ideas): a common step against per-component
+1.5× at every size in numstep26, 2.5× from 3 probed axes, n ≥ 16, since numstep49; from 4 to 7 components one
+evaluation more probes one axis, the one of largest |x_i|, since numeric67: 2.5 per component at n = 4; the former
+defaults are replayed with the probes held to n ≥ 8), step19's spent 3 from n = 16 along one random direction
+(replicated here). Evaluated too (issue 17 §3's ideas): a common step against per-component
 |x_i|, and a curvature proxy from the stencil's own f″ (outside the budget: a bound). A third table gives the
 measure's own noise on bench/numeric.py's cells (256 jittered points: the expectation, and 16 disjoint sets of 16).
 """
@@ -33,7 +35,7 @@ except ImportError:
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import pilot as pilot_module
-from difflab.differentiators.pilot import PILOT_FROM, probe_axes
+from difflab.differentiators.pilot import PILOT_FROM, SPARE_FROM, probe_axes
 
 EPS = np.finfo(float).eps
 GRID = np.logspace(-9, -3, 97)  # multipliers c of max(1, |x_i|): bench/numeric.py's grid
@@ -118,11 +120,12 @@ def rel(g, g_true):
     return float(np.abs(g - g_true).max() / np.abs(g_true).max())
 
 
-def pilot(f, x, f0):
-    """difflab's default step: eps^(1/3)·max(1,|x|), from n = 8 times the probes' factor (pilot.py, the same
-    code on the NumPy function), with the probed axes' own derivatives: (steps, {i: derivative})."""
+def pilot(f, x, f0, start=PILOT_FROM):
+    """difflab's default step: eps^(1/3)·max(1,|x|), from n = 4 times the probes' factor (pilot.py, the same
+    code on the NumPy function), with the probed axes' own derivatives: (steps, {i: derivative}). `start`: the size
+    from which the probes run (8 before numeric67)."""
     base = EPS ** (1 / 3) * np.maximum(1, np.abs(x))
-    if len(x) < PILOT_FROM:
+    if len(x) < start:
         return base
     with np.errstate(all="ignore"):
         probe = probe_axes(lambda z, D: f(np, (z + D).T)[:, None], x, f0, EPS ** (1 / 3))
@@ -132,14 +135,19 @@ def pilot(f, x, f0):
 
 
 def pilot_bound_15(f, x, f0):
-    """numstep26's default: the probes, their bound on a larger step 1.5× at every size (numstep49's grows with
-    3 probed axes, 2.5×: pilot.pilot_up, here held at 1.5 through its PILOT_UP)."""
+    """numstep26's default: the probes from n = 8, their bound on a larger step 1.5× at every size (numstep49's grows
+    with 3 probed axes, 2.5×: pilot.pilot_up, here held at 1.5 through its PILOT_UP)."""
     held = pilot_module.PILOT_UP
     pilot_module.PILOT_UP = 1.5
     try:
-        return pilot(f, x, f0)
+        return pilot(f, x, f0, SPARE_FROM)
     finally:
         pilot_module.PILOT_UP = held
+
+
+def pilot_from_8(f, x, f0):
+    """numstep49's default: the probes from n = 8 only (none below: no spare evaluation within 2.25 per component)."""
+    return pilot(f, x, f0, SPARE_FROM)
 
 
 def random_direction(f, x, f0):
@@ -192,7 +200,8 @@ RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last colum
     "fixed eps^(1/3)·max(1,|x|) (the default before step19)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "random-direction pilot from n ≥ 16 (step19's default)": random_direction,
     "axes probed from n ≥ 8, larger step ≤ 1.5× (numstep26's default)": pilot_bound_15,
-    "axes probed from n ≥ 8, larger step ≤ 2.5× from n ≥ 16 (the default now: pilot.py)": pilot,
+    "axes probed from n ≥ 8, larger step ≤ 2.5× from n ≥ 16 (numstep49's default)": pilot_from_8,
+    "… and one axis, the largest |x_i|, probed from n = 4 to 7 (the default now: pilot.py)": pilot,
     "0.7 × fixed": lambda f, x, f0: 0.7 * EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "(3 eps)^(1/3) (1.44 × fixed)": lambda f, x, f0: (3 * EPS) ** (1 / 3) * np.maximum(1, np.abs(x)),
     "fixed × (n/4)^(1/6) (round-off √n)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)) * (len(x) / 4) ** (1 / 6),
@@ -281,14 +290,17 @@ def noise_table(out, notes):
         )
     four = np.array([c["whole"] for name, c in floor.items() if name.endswith("n=4")])
     at = four.max(axis=0).argmin()
+    default = next(r for r in rules if "default now" in r)
+    now = max((c[default][0], name) for name, c in floor.items() if name.endswith("n=4"))
     notes.append(
         f"bench/numeric.py's n = 4 cells share x and n, and f(x) > 0 in all: a step rule that reads only x, n and "
         f"f(x) and not f's units (f and 1000·f have the same best step) gives them the same step. The best such step "
         f"(common multiplier c of max(1,|x_i|), {len(FINE)} values) has a worst expected ratio of "
         f"{four.max(axis=0)[at]:.2f}× (c = {FINE[at]:.2e}; over {BIG} points): Rosenbrock's steps within 2× and "
         f"log Σ exp's do not overlap. At n = 4 the 9 evaluations of 2.25 per component are f(x) and the 8 stencil "
-        "points, 3 on each axis; f‴ needs 4 on a line (a spare 9th without f(x) makes 3): no rule within the budget "
-        "can meet ≤ 2× in both cells."
+        "points, 3 on each axis; f‴ needs 4 on a line (a spare 9th without f(x) makes 3): no rule within 2.25 per "
+        "component can meet ≤ 2× in both cells. With one evaluation more (2.5 per component: the default now, one "
+        f"probed axis) the worst n = 4 cell reads {now[0]:.2f}× ({cell(now[1])})."
     )
     head = ["bench cell", "steps within 2× (c)", "best fixed step's mean error, max ÷ min over the 16 sets"]
     return (

@@ -140,6 +140,23 @@ WHY = {
         "writes them out, one pass per step (compile/linear.py defers only what reaches a full sum).",
     ),
     "central": (
+        "What changed (numeric67). From 4 to 7 components one evaluation more (2n + 2: 2.5 per component at n = 4, "
+        "2 + 2/n) probes one axis, the one of largest |x_i|, for the others' step (differentiators/pilot.py): within "
+        "2.25 per component no rule could meet the row at n = 4 (the 9 evaluations are f(x) and 3 points on each "
+        "axis, f‴ needs 4 on a line, and a rule reading only x, n and f(x) gives both n = 4 cells one step: the best "
+        "common step is 2.13× in the worse, bench/numeric_steps.py). Cells (16 points, bench/numeric.py) main → "
+        "numeric67: Rosenbrock n = 4 2.10× → 1.19×, log Σ exp n = 4 1.77× → 1.46×, Σ tanh n = 4 1.41× → 1.24×, "
+        "Σ sin·exp n = 4 1.18× → 1.00×, n = 16 unchanged; evaluations per component 2.25 → 2.50 at n = 4 (2.25 at "
+        "16). Over 256 jittered points: 2.03× → 1.10×, 2.18× → 1.32×, 1.50× → 1.04×, 1.03× → 1.01×, and every one "
+        "of 16 disjoint sets of 16 ≤ 1.59× (was up to 2.51×): the verdict no longer rests on the sample's noise, so the "
+        "measure keeps 16 points. Why the largest |x_i|: one probe must not land on an axis whose f‴_ii vanishes, and "
+        "an even term (x², cos, cosh) has an odd f‴, 0 where its coordinate is; the fixed random axis of larger sizes "
+        "was x_3 at n = 4, Rosenbrock's last coordinate (f‴ ≡ 0 along it: 4.4× over 256 points). A probed axis "
+        "along which f does not move at all (f independent of it, or its change absorbed: 1e14·x_0 + sin(x_3)) now "
+        "drops the probe, so the stencil's judge says the 0 (at n ≥ 8 the probe's own 0 was kept silently). "
+        "numeric_steps.py's 228 cases: median 1.32× → 1.29×, p90 6.4× → 5.4×, cases > 2× 25% → 23%, worst (f‴ ≢ 0) "
+        "42× both; better / worse than the fixed step by > 10% 98 / 14 → 131 / 23 (worst loss 2.44× both, n = 8). "
+        "Richardson, numdifftools and scipy rows: the same errors and evaluations. "
         "What changed (numstep49). The probes' bound on a larger step is 2.5× from 3 probed axes, n ≥ 16 (was 1.5× at "
         "every size, still so at n = 8 … 15). Cells (16 points, "
         "bench/numeric.py): log Σ exp n = 16 2.05× → 1.29×, Σ tanh n = 16 1.55× → 1.41×, the others unchanged "
@@ -162,21 +179,13 @@ WHY = {
         "16 sample): Rosenbrock n = 16 1.83× → 1.09×, log Σ exp 1.80× → 1.73×, Σ tanh 1.48× → 1.40×, Σ sin·exp 1.04× → "
         "1.20×. numeric_steps.py's 228 cases: median 1.55× → 1.39×, p90 6.3× → 6.4×, cases > 2× 32% → 28%, worst "
         "(f‴ ≢ 0) 42× both; better than the fixed step by > 10% in 98 (was 65), worse in 13 (was 13). Richardson, "
-        "complex step, central4 and forward give the same numbers bit for bit. What misses, and why no rule within "
-        "the budget meets it: the measure's noise: over 16 disjoint sets of 16 jittered points the same default "
-        "reads Rosenbrock n = 4 1.58–2.32× (2.03× over all 256) and log Σ exp n = 4 1.78–2.51× (2.18×), and the best "
-        "fixed step's mean error itself varies 1.2–1.6× across the sets; the n = 4 cells' bound: they share x and n, "
-        "f(x) > 0 in both, so a rule that reads x, n and f(x) but not f's units (f and 1000·f have the same best step) "
-        "gives them one step, and the steps within 2× of the best over 256 points do not overlap (Rosenbrock ≤ "
-        "5.95e-6, log Σ exp ≥ 6.44e-6): the best common step, 6.19e-6 (the default is 6.06e-6), is 2.13× in the worse "
-        "of them. At n = 4 the 9 evaluations are f(x) and 3 points on each axis; f‴ needs 4 on a line (dropping f(x), "
-        "which central differences do not use, frees one: still 3 on any line). Evaluated and rejected "
-        "(numeric_steps.py): a curvature proxy f‴ ≈ |f″|^(3/2)/|f|^(1/2) from the stencil's own f″ (even given free: "
-        "median 3.37×), per-component steps from |x_i| against rms(x) (1.68×) or one common step from max|x| (1.67×).",
-        "At n = 4, a fourth point on one line (2.5 evaluations per component), or the error-estimate path's second "
-        "step (4 per component); or a measure whose expectation is taken over more points (its 16-point noise is "
-        "±20%). A rule reading f(x) cannot read f's units: (3 eps |f(x)|)^(1/3)·max(1,|x_i|) reads 122× on "
-        "Rosenbrock n = 4 (numeric_steps.py); Richardson is ≤ 1e-13 here for 28.",
+        "complex step, central4 and forward give the same numbers bit for bit.",
+        "Met (numeric67), at 2.5 evaluations per component at n = 4. What is left: one probed axis is a sample of "
+        "one: where f‴ is small along it and large along another the step grows 1.5× too far (numeric_steps.py: 9 of "
+        "its 48 n = 4 cases lose > 10% against numstep49's default, worst Rosenbrock at |x| ≤ 3, whose largest |x_i| "
+        "is its last coordinate, 1.87× → 4.21×; a saturating term, log cosh 2x at x = 1.38, 1.43× → 2.52×). A rule "
+        "reading f(x) cannot read f's units: (3 eps |f(x)|)^(1/3)·max(1,|x_i|) reads 122× on Rosenbrock n = 4; "
+        "Richardson is ≤ 1e-13 here for 28.",
     ),
     "richardson-error": (
         "At the round-off floor of these functions: 14 steps h/1.7^j from 0.5·max(1,|x|) (28 evaluations "

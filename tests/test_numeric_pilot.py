@@ -1,5 +1,6 @@
 """The central difference's default step from probed axes (differentiators/pilot.py, issue 17 §3): from 8
-components, the evaluations 2.25 per component leave spare probe a few axes' f‴_ii, and the step follows."""
+components, the evaluations 2.25 per component leave spare probe a few axes' f‴_ii, and the step follows (from 4 to
+7 components one evaluation more probes one axis: tests/test_numeric_pilot67.py)."""
 
 import warnings
 
@@ -8,7 +9,16 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators.pilot import PILOT_FROM, PILOT_UP, PROBE_STEP, pilot_up, probe_axes, probed_axes
+from difflab.differentiators import pilot
+from difflab.differentiators.pilot import (
+    PILOT_FROM,
+    PILOT_UP,
+    PROBE_STEP,
+    pilot_up,
+    probe_axes,
+    probe_count,
+    probed_axes,
+)
 from difflab.differentiators.stencils import EPS
 
 BASE = EPS ** (1 / 3)
@@ -40,8 +50,9 @@ def probe(f, x=X16):
 
 
 def test_the_spare_evaluations_probe_axes():
-    # 2.25 evaluations per component: f(x), 2n stencil points, and floor(n/4) − 1 spare, one per probed axis
-    assert [len(probed_axes(n)) for n in (4, 7, 8, 12, 16, 32)] == [0, 0, 1, 2, 3, 7]
+    # 2.25 evaluations per component: f(x), 2n stencil points, and floor(n/4) − 1 spare, one per probed axis (from 4
+    # to 7 components one evaluation more, one axis: 2.5 … 2.29 per component)
+    assert [len(probed_axes(n)) for n in (8, 12, 16, 32)] == [probe_count(n) for n in (8, 12, 16, 32)] == [1, 2, 3, 7]
     assert probed_axes(16) == tuple(sorted(set(probed_axes(16))))  # distinct, sorted, the same at every call
 
 
@@ -80,8 +91,9 @@ def test_nothing_usable_is_no_probe():
         assert probe_axes(black_box(lambda xp, x: xp.sum(xp.sqrt(x), axis=0)), x, 0.16, BASE) is None
     complex_out = lambda x, D: np.sum(np.exp(1j * (x + D)), axis=1)[:, None]  # noqa: E731
     assert probe_axes(complex_out, X16, np.sum(np.exp(1j * X16)), BASE) is None
-    zero = lambda xp, x: xp.sum(x**3, axis=0) * 0.0  # noqa: E731  (f(x) = 0: no round-off scale)
-    assert probe(zero).factor == 1.0
+    zero = lambda xp, x: xp.sum(x**3, axis=0) * 0.0  # noqa: E731  (f not moved along a probed axis: its 0 the stencil's)
+    assert probe(zero) is None
+    assert pilot._factor(6.0, 0.0, BASE, 3) == 1.0  # (f(x) = 0: no round-off scale, the default step)
 
 
 def test_the_gradient_is_the_stencil_at_the_probes_step_with_the_probed_axes_own():
@@ -140,7 +152,7 @@ def test_the_more_axes_probed_the_larger_a_step_they_may_ask_for():
     assert probe(quadratic).factor == 2.5
 
 
-def test_below_8_components_the_default_step_is_unchanged():
+def test_below_4_components_the_default_step_is_unchanged():
     x = X16[: PILOT_FROM - 1]
     f = lambda x: lse(dnp, x)  # noqa: E731
     p = dl.prepare(f, x, method="numeric")

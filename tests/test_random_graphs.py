@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import difflab as dl
 from difflab import tree
 from difflab.compile import lower
-from difflab.differentiators.pilot import pilot_up, probed_axes
+from difflab.differentiators.pilot import pilot_up, probe_count
 from difflab.graph import evaluate_batched
 from difflab.ops import REGISTRY
 from difflab.testing.evidence import kink_distances
@@ -62,7 +62,7 @@ def _truncation(f, xs) -> float:
 
 
 def _steps(x0):
-    most = max(1.5, pilot_up(len(probed_axes(x0.size))))
+    most = max(1.5, pilot_up(probe_count(x0.size)))
     return most * np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(x0))
 
 

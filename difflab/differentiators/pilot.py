@@ -17,8 +17,18 @@ error model's term. Measured (bench/numeric_steps.py, expected error
 ÷ the best fixed step's, 256 jittered points of bench/numeric.py's cells): Rosenbrock n = 16 1.83× → 1.10×,
 log Σ exp n = 16 1.80× → 1.73×; over its 228 cases median 1.54× → 1.40×. The bound on a larger step was 1.5× at
 every size (numstep26); from 3 probed axes (n ≥ 16) it is 2.5× (numstep49): log Σ exp n = 16, whose f‴ ≪ |f| asks for
-2.23×, 1.78× → 1.20× over the 256 points, 2.05× → 1.29× on bench/numeric.py's 16. Below 8 components there is no
-spare evaluation: the step is unchanged.
+2.23×, 1.78× → 1.20× over the 256 points, 2.05× → 1.29× on bench/numeric.py's 16.
+
+From 4 to 7 components (numeric67) 2.25 per component leaves no spare evaluation (at n = 4 the 9 are f(x) and 3
+points on each axis, and f‴ needs 4 on a line), and no step rule that reads only x, n and f(x) is within 2× of the
+best step on both Rosenbrock and log Σ exp at bench/numeric.py's n = 4 point (the best common step 2.13× over 256
+points). So one evaluation more probes one axis, the one of largest |x_i| (`probed_axes`): 2n + 2 evaluations, 2.5
+per component at n = 4, 2 + 2/n; below 4 it would be 2.67 (n = 3) and the step is unchanged. Measured (expected
+error ÷ the best fixed step's over 256 points, bench/numeric_steps.py): Rosenbrock n = 4 2.03× → 1.10×, log Σ exp
+n = 4 2.18× → 1.32×, Σ tanh 1.50× → 1.04×, Σ sin·exp 1.03× → 1.01×; its 48 cases at n = 4 median 1.76× → 1.33×,
+> 2× in 31% → 19%. One axis is a sample of one: where f‴ is small along it and large along others the step grows
+1.5× too far (Rosenbrock at |x| ≤ 3 whose largest |x_i| is its last coordinate, f‴ ≡ 0 along it: 1.87× → 4.21×;
+a saturating term, log cosh 2x at x = 1.38: 1.43× → 2.52×).
 """
 
 from __future__ import annotations
@@ -32,10 +42,25 @@ import numpy as np
 from ..errors import holding_domain_warnings
 from . import scales
 
-__all__ = ["PILOT_FROM", "PILOT_UP", "PILOT_DOWN", "PROBE_STEP", "Probe", "pilot_up", "probe_axes", "probed_axes"]
+__all__ = [
+    "PILOT_FROM",
+    "SPARE_FROM",
+    "PILOT_UP",
+    "PILOT_DOWN",
+    "PROBE_STEP",
+    "Probe",
+    "pilot_up",
+    "probe_axes",
+    "probe_count",
+    "probed_axes",
+]
 
-#: components from which one probe's extra evaluation fits 2.25 evaluations per component, f(x) included
-PILOT_FROM = 8
+#: components from which one probe's extra evaluation costs at most 2.5 evaluations per component, f(x) included
+#: (10 at n = 4: 2n + 1 + 1; at n = 3 it would be 8, 2.67 per component)
+PILOT_FROM = 4
+#: components from which the probes are the floor(n/4) − 1 evaluations that 2.25 per component leave spare beyond
+#: f(x) and 2n (one at n = 8): below it, one probe, the evaluation beyond the stencil (2 + 2/n per component)
+SPARE_FROM = 8
 EPS = float(np.finfo(float).eps)
 #: the probes' relative step: the third-order derivative's a³f⁗ against its round-off eps·|f|/a, and a third
 #: difference that resolves f‴ down to ~1e-3·|f|
@@ -79,18 +104,46 @@ class Probe(NamedTuple):
         return out
 
 
-@functools.lru_cache(maxsize=64)
-def probed_axes(n: int) -> tuple:
-    """The axes probed at size n: floor(n/4) − 1 of them (the evaluations 2.25 per component leave spare beyond f(x)
-    and 2n), a fixed random choice per size (the same gradient at every call), sorted."""
-    k = max(0, n // 4 - 1) if n >= PILOT_FROM else 0
-    return tuple(sorted(np.random.default_rng(n).permutation(n)[:k].tolist()))
+def probe_count(n: int) -> int:
+    """How many axes are probed at size n (each one evaluation beyond f(x) and the 2n stencil points): none below
+    PILOT_FROM, one from PILOT_FROM to SPARE_FROM − 1 (2.5 … 2.29 evaluations per component), then floor(n/4) − 1
+    (2.25 per component, f(x) included).
+
+    >>> [probe_count(n) for n in (3, 4, 7, 8, 12, 16, 32)]
+    [0, 1, 1, 1, 2, 3, 7]
+    """
+    return 0 if n < PILOT_FROM else 1 if n < SPARE_FROM else n // 4 - 1
+
+
+def probed_axes(n: int, x=None) -> tuple:
+    """The axes probed at size n, sorted: from SPARE_FROM components a fixed random choice of `probe_count(n)` (the
+    same gradient at every call: a random sample of the axes' f‴_ii, whose largest is the median axis' or more with
+    probability 1 − 2^−k); below it the one axis of largest |x_i| (the first of equal ones; x None: axis 0). Why that
+    one: a single probe must not land on an axis whose f‴_ii vanishes, and an even term (x², cos, cosh, log cosh, a
+    Gaussian) has an odd f‴, zero where its coordinate is 0; Rosenbrock's last coordinate (f‴ ≡ 0 along it) was the
+    fixed random choice at n = 4. Measured (bench/numeric_steps.py's 48 cases at n = 4, the probes replicated in NumPy):
+    the axis of largest |x_i| median 1.33×, > 2× in 19% of them, against a fixed random axis 1.37×, 27%, and the axis
+    of least |x_i| 1.44×, 31% (the axis of largest |f″_ii|, which needs the stencil's values first, 1.27×, 17%; of
+    largest |f‴_ii|, an oracle, 1.18×, 12%); from 8 components the k largest |x_i| did worse than the random k
+    (n = 32: median 1.31× against 1.23×): more axes sample f‴ better at random. A saturating term (tanh, a sigmoid, log cosh) has its f‴
+    fading at large |x_i|: there the rule errs (log cosh 2x at x_0 = 1.38: 1.43× → 2.52×)."""
+    k = probe_count(n)
+    if k == 1 and n < SPARE_FROM:
+        return (int(np.argmax(np.abs(x))),) if x is not None else (0,)
+    return _fixed_axes(n)
 
 
 @functools.lru_cache(maxsize=64)
-def _layout(n: int):
-    """(axes, rest, rest's directions, the probes' moves' (row, column) in D), read-only: made once per size."""
-    axes = np.array(probed_axes(n), dtype=np.intp)
+def _fixed_axes(n: int) -> tuple:
+    """`probed_axes` from SPARE_FROM components: floor(n/4) − 1 of them, a fixed random choice per size, sorted."""
+    return tuple(sorted(np.random.default_rng(n).permutation(n)[: probe_count(n)].tolist()))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(n: int, axes: tuple):
+    """(axes, rest, rest's directions, the probes' moves' (row, column) in D), read-only: made once per size and
+    probed axes."""
+    axes = np.array(axes, dtype=np.intp)
     rest = np.setdiff1d(np.arange(n), axes)
     out = (axes, rest, np.eye(n)[rest], np.arange(3 * len(axes)), np.tile(axes, 3))
     for a in out:
@@ -103,9 +156,11 @@ def probe_axes(fun, x, f0, base: float) -> Probe | None:
     in while `fun.lead` is 1; with a Watch, the probes' moves must stay within the reach allowed at a); `base`:
     the central difference's default relative step. None where they say nothing usable (the stencil then runs
     on every axis at the default step): a value not finite or complex, an op's argument moved too far for its
-    length scale. Their DomainWarnings are not said: no value of theirs is kept then."""
+    length scale, f not moved at all along a probed axis (f independent of x_i, or its change absorbed by a larger
+    term: 1e14·x_0 + sin(x_3), whose 0 for cos(3) the stencil's judge says, `stencils._roundoff`, and the probe's own
+    derivative did not). Their DomainWarnings are not said: no value of theirs is kept then."""
     n, lead = len(x), getattr(fun, "lead", 0)
-    axes, rest, directions, rows, cols = _layout(n)
+    axes, rest, directions, rows, cols = _layout(n, probed_axes(n, x))
     k, xa = len(axes), x[axes]
     scale = np.maximum(1.0, np.abs(xa))
     a = (xa + PROBE_STEP * scale) - xa  # (exactly representable: x + a − x == a)
@@ -124,6 +179,8 @@ def probe_axes(fun, x, f0, base: float) -> Probe | None:
         return None
     F = F - f0  # differences from f(x): equal values cancel
     up, down, up2 = F[:k], F[k : 2 * k], F[2 * k :]  # (k, m) each
+    if ((up == 0.0) & (down == 0.0) & (up2 == 0.0)).all(axis=1).any():
+        return None  # f did not move along a probed axis: its exact 0 is the stencil's to judge (an absorbed change)
     derivatives = (up - down / 3.0 - up2 / 6.0) / a[:, None]  # (f(x)'s weight −½: the weights sum to 0)
     third = float((np.abs(up2 - 3.0 * up - down)[:, 0] / a**3 * scale**3).max())  # f‴ per unit of max(1, |x_i|)
     return Probe(_factor(third, 3.0 * EPS * abs(float(f0[0])), base, k), axes, derivatives, rest, directions)

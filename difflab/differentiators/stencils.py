@@ -10,10 +10,10 @@ Central difference of x² at 3 with step h:
     ((3+h)² - (3-h)²) / 2h = 12h / 2h = 6        exact up to round-off (x² has no 3rd derivative)
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
-shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)) when |f‴| ≈ |f|; a gradient of 8
+shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)) when |f‴| ≈ |f|; a gradient of 4
 components or more sizes f‴ first on a few probed axes (one evaluation more each: 4 points on the axis give its
-f‴_ii and its own derivative) and moves the others' step within ½× … 1.5× (2.5× from n = 16) (pilot.py: within 2.25
-per component); a direction whose stencil
+f‴_ii and its own derivative) and moves the others' step within ½× … 1.5× (2.5× from n = 16) (pilot.py: one axis from
+4 to 7 components, 2 + 2/n per component; from 8 within 2.25); a direction whose stencil
 moves an op's argument too far for the op's length scale (a pole, cusp, domain edge or period nearer than
 the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
