@@ -154,8 +154,6 @@ class Numeric(base.Differentiator):
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = no_value_guard(self, args, jv, fun, V, order) if traced else numbers_guard(self, args, jv, fun, V)
-            if self.method.step is not None and type(jv) is np.ndarray and not np.isfinite(jv).all():
-                _say_step_overflow(self.method.step, x, outs, fun)
             self.error = err if err is not None else self.error
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
@@ -189,28 +187,5 @@ class Numeric(base.Differentiator):
                 return outs, np.full((self.n, self.n), np.nan)
             fun = self._fun(args, held, centre)
             H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)
-            if self.method.step is not None and type(H) is np.ndarray and not np.isfinite(H).all():
-                _say_step_overflow(self.method.step, x, outs, fun)
             guarded = _traced(args) or not self._batchable  # (say_unlifted passes traced H through)
             return outs, say_unlifted(self, args, no_value_guard(self, args, H, fun) if guarded else H, True)
-
-
-def _say_step_overflow(step, x, outs, fun):
-    """A NumericAccuracyWarning naming the user's `step` where the derivative came out NaN or inf at a finite x with a
-    finite f(x): f overflowed (or left its domain) at the stencil's points, so a step that large answers nothing
-    (Numeric(step=1e300) of sum(x**2) was NaN without a word)."""
-    import warnings
-
-    from ..errors import NumericAccuracyWarning
-
-    f0 = flat(outs) if outs is not None else getattr(fun, "f0", None)
-    if f0 is None or not (np.isfinite(x).all() and np.isfinite(np.asarray(f0)).all()):
-        return
-    warnings.warn(
-        NumericAccuracyWarning(
-            f"the numeric method's step={step!r} gave a NaN or infinite derivative where x and f(x) are finite: f "
-            f"overflowed (or left its domain) at the stencil's points x ± {step!r} (times |x| where the scheme scales "
-            "it); use a smaller step, or step=None (the error model's)"
-        ),
-        stacklevel=2,
-    )

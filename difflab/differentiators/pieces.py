@@ -221,8 +221,14 @@ def _singular(graph: Graph, args, wrt):
 
 
 def numbers_guard(prepared, args, d, fun, V):
-    """An untraced numeric derivative's guards: `rows_guard`'s, then complex step's at a branch point."""
-    return complex_step_guard(prepared, args, V, rows_guard(prepared, args, d, fun))
+    """An untraced numeric derivative's guards: `rows_guard`'s, then complex step's at a branch point; a NaN or inf
+    from the user's own step said (`scales.say_step_overflow`)."""
+    from .scales import say_step_overflow  # (scales imports this module)
+
+    d = complex_step_guard(prepared, args, V, rows_guard(prepared, args, d, fun))
+    x = np.concatenate([np.ravel(np.asarray(args[i], dtype=complex)) for i in prepared.wrt])
+    say_step_overflow(prepared.method.step, x, getattr(fun, "f0", None), d)
+    return d
 
 
 def complex_step_guard(prepared, args, V, d):

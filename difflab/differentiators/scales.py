@@ -46,6 +46,7 @@ __all__ = [
     "stencil_points",
     "hessian_within_reach",
     "limit_of",
+    "say_step_overflow",
     "say_unresolved",
     "say_one_sided",
     "say_stencil_domain",
@@ -1335,3 +1336,21 @@ def rows_roundoff(d, f0, per_h, levels: int, real: bool, terms=None):
     with np.errstate(all="ignore"):  # (TERMS_FROM: where the row alone weighs f's terms too)
         said = dnp.where(d == 0.0, zero, bound > TERMS_FROM * dnp.abs(d))
     return d + dnp.stop_gradient(dnp.where(dnp.any(said), np.nan, 0.0))
+
+
+def say_step_overflow(step, x, f0, d) -> None:
+    """A NumericAccuracyWarning naming the user's `step` where the derivative d came out NaN or inf at a finite x
+    with a finite f(x): f overflowed (or left its domain) at the stencil's points, so a step that large answers
+    nothing (Numeric(step=1e300) of sum(x**2) was NaN without a word)."""
+    if step is None or type(d) is not np.ndarray or np.isfinite(d).all() or f0 is None:
+        return
+    if not (np.isfinite(x).all() and np.isfinite(np.asarray(f0)).all()):
+        return
+    warn_user(
+        NumericAccuracyWarning(
+            f"the numeric method's step={step!r} gave a NaN or infinite derivative where x and f(x) are finite: f "
+            f"overflowed (or left its domain) at the stencil's points x ± {step!r} (times |x| where the scheme scales "
+            "it); use a smaller step, or step=None (the error model's)"
+        ),
+        NumericAccuracyWarning,
+    )

@@ -60,6 +60,7 @@ from .scales import (
     say_unconverged,
     say_one_sided,
     say_stencil_domain,
+    say_step_overflow,
     say_underflow,
     say_unresolved,
     stencil_points,
@@ -391,9 +392,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, S, ref = _differenced(F, Hd, o, w, f0, real, m)
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
-    # said with an estimate asked for too: dl.grad returns d alone, the estimate sits in `prepared.error` (forward at
-    # 1e-15 on eˣ/√(sin³x + cos³x): 4.8 for 3.35, silent with it); a level with numeric levels inside: R plus their
-    # noise, nonzero entries said only where some entry is resolved
+    # said with an estimate asked for too (dl.grad returns d alone: forward at 1e-15 gave 4.8 for 3.35 silently);
+    # with numeric levels inside: R plus their noise, nonzero entries said only where some entry is resolved
     judge = (real, True, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
@@ -713,6 +713,7 @@ def _hessian_stencil(fun, x, f0, method, error=None):
         say_roundoff(
             fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=firm.reshape(-1, 1)
         )
+    say_step_overflow(method.step, x, f0, H)
     if not want_err:
         return H, error
     f2 = fun(x, points(2.0 * h))
