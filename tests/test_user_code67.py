@@ -36,7 +36,8 @@ np.asanyarray, np.ascontiguousarray and np.asfortranarray of a traced value (Num
 derivative"); scipy's logsumexp of an empty set (-inf; was "zero-size array to reduction operation maximum").
 Bare tracebacks, now errors naming the problem: np.linalg.solve with b of the wrong length ("matmul: cannot apply
 ...", an op the user did not call) or a 1-D a ("inv: ..."). Wrong input taken, now NumPy's error: np.correlate of a
-0-d value (NumPy: "object of too small depth"). Other: np.median of an int array
+0-d value (NumPy: "object of too small depth"); an axis out of range (np.sum(x, axis=2) of a matrix, np.sort,
+np.cumsum, logsumexp, norm) is NumPy's AxisError (main: a plain ValueError, which `except AxisError` missed). Other: np.median of an int array
 with an odd count was int64 (NumPy: float64), fixed. Left: np.quantile of a float32 array is float64 (NumPy: float32
 for a number q, float64 for a list), np.mean/np.sum/np.cumsum(dtype=float32) accumulate in float64 then
 round (NumPy accumulates in float32: 1 ulp apart), np.unwrap of float32 is float64; a -inf output's gradient (an
@@ -1330,3 +1331,22 @@ def test_logsumexp_of_an_empty_set_is_minus_infinity():
         v, g = dl.value_and_grad(f, method=method)(onp.ones((2, 3)))
         assert float(v) == 6.0
         onp.testing.assert_allclose(g, onp.ones((2, 3)), rtol=1e-6 if method == "numeric" else 0)  # jax.grad's
+
+
+def test_an_axis_out_of_range_is_numpys_axis_error():
+    """An axis past the array's dimensions given to a reduction, sort, cumsum, logsumexp or norm: NumPy's AxisError
+    (a ValueError and an IndexError), traced or not, so a user's `except np.exceptions.AxisError` catches it; main
+    raised a plain ValueError with the same words."""
+    calls = [
+        lambda x: np.sum(np.sort(x, axis=2)),
+        lambda x: np.sum(x, axis=2),
+        lambda x: sps.logsumexp(x, axis=-3),
+        lambda x: np.sum(np.linalg.norm(x, axis=2)),
+        lambda x: np.sum(np.cumsum(x, axis=2)),
+        lambda x: np.sum(np.max(x, axis=(0, 2))),
+    ]
+    for f in calls:
+        with pytest.raises(onp.exceptions.AxisError, match="axis -?[23] is out of bounds for an array of dimension 2"):
+            dl.grad(f)(onp.ones((2, 2)))
+        with pytest.raises(IndexError, match="out of bounds"):
+            f(onp.ones((2, 2)))
