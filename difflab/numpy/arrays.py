@@ -213,6 +213,42 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     return _np.asarray(x, dtype=dtype, order=order, device=device, copy=copy)
 
 
+def asanyarray(a, dtype=None, order=None, *, device=None, copy=None):
+    """`asarray` (difflab's arrays have no subclasses): a traced value itself, where NumPy's own conversion refused it
+    as dropping its derivative.
+
+    >>> asanyarray([1.0, 2.0])
+    array([1., 2.])
+    """
+    return asarray(a, dtype, order, device=device, copy=copy)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """`asarray` with at least one axis, as NumPy's (a 0-d value becomes shape (1,)); a traced value's memory order is
+    not a value (its derivative is kept, where NumPy's own conversion refused it).
+
+    >>> ascontiguousarray(2.0)
+    array([2.])
+    """
+    return _contiguous(_np.ascontiguousarray, a, dtype, like)
+
+
+def asfortranarray(a, dtype=None, *, like=None):
+    """`ascontiguousarray` in Fortran order: the same values (a traced value itself, at least 1-D).
+
+    >>> asfortranarray(_np.ones((2, 2))).flags.f_contiguous
+    True
+    """
+    return _contiguous(_np.asfortranarray, a, dtype, like)
+
+
+def _contiguous(numpy_fn, a, dtype, like):
+    if like is not None or not (isinstance(a, _Traced) or (isinstance(a, (list, tuple)) and _contains_traced(a))):
+        return numpy_fn(a, dtype=dtype, like=like) if like is not None else numpy_fn(a, dtype=dtype)
+    x = asarray(a, dtype)
+    return reshape(x, (1,)) if ndim(x) == 0 else x
+
+
 def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0):
     """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x); a plain
     one is NumPy's own np.array (a copy: it was x itself); ndmin prepends length-1 axes, as NumPy's.

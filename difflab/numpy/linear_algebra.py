@@ -216,10 +216,17 @@ def _cast_as_numpy(a, b):
 
 def _solve(a, b):
     """Solve a x = b (b a vector or a matrix, or stacks of them), through the inverse."""
-    inv_a = _ops.inv(_cast_as_numpy(a, b))
-    if ndim(b) == 1:
-        return matmul(inv_a, b)
-    return matmul(inv_a, b)
+    if ndim(a) < 2:  # (NumPy's errors, naming solve: main's named inv or matmul, ops the user did not call)
+        raise _np.linalg.LinAlgError(
+            f"numpy.linalg.solve: {ndim(a)}-dimensional array given. Array must be at least two-dimensional"
+        )
+    n = shape(a)[-1]  # (a non-square a: inv's equation names it, test_bad_input)
+    if shape(a)[-2] == n and (ndim(b) == 0 or shape(b)[-1 if ndim(b) == 1 else -2] != n):
+        raise ValueError(
+            f"numpy.linalg.solve: b of shape {shape(b)} does not match a of shape {shape(a)}: b must be ({n},) or "
+            f"({n}, k), or a stack of those"
+        )
+    return matmul(_ops.inv(_cast_as_numpy(a, b)), b)
 
 
 #: NumPy's slogdet result: a pair that also reads as `.sign` and `.logabsdet` (NumPy ≥ 2's SlogdetResult)

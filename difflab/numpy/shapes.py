@@ -224,6 +224,10 @@ def take_along_axis(arr, indices, axis=-1):
     >>> take_along_axis(_np.array([[1.0, 2.0]]), _np.array([[1, 0]]), 1)
     array([[2., 1.]])
     """
+    if axis is None:  # NumPy's: arr's elements flattened, the indices 1-D (was "axis must be an int, got None")
+        if ndim(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        arr, axis = ravel(arr), 0
     if isinstance(indices, _Traced):  # (argpartition's: an equation, not values read, so the trace is reused)
         return _gather_by_traced(arr, indices, axis)
     indices = _np.asarray(indices)
@@ -232,8 +236,17 @@ def take_along_axis(arr, indices, axis=-1):
     ):  # (NumPy's refusal, as the traced indices' below; main broadcast)
         raise ValueError("take_along_axis: `indices` and `arr` must have the same number of dimensions")
     axis = _in_range(axis, ndim(arr))
-    grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
-    idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
+    if indices.ndim != ndim(arr):  # (a 1-D index into rows of a matrix picked the diagonal's pattern, silently)
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    if indices.dtype.kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
+    # arr's own positions along the other axes, broadcast with the indices as NumPy's: an index of one row picks
+    # that column in every row of arr (the indices' shape was the result's: one row, silently)
+    nd = ndim(arr)
+    idx = tuple(
+        indices if k == axis else _np.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1))
+        for k, n in enumerate(shape(arr))
+    )
     return arr[idx]
 
 

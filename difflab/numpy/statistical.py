@@ -272,6 +272,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     t = reshape(t, _np.shape(t) + (1,) * (ndim(s) - 1))
     with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's quantile is float32)
         res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+        if n:  # a slice holding a NaN: NaN, as NumPy's (NaN sorts last; the interpolation read finite values)
+            res = where(isnan(s[(n - 1,)]), _np.nan, res)
     if keepdims:
         res = reshape(
             res,
@@ -301,6 +303,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """
     if out is not None:
         raise ValueError("median takes no out=")
+    if type(a) is _np.ndarray and a.dtype.kind in "biu":  # (NumPy's median of integers is float64, odd counts too)
+        a = a.astype(float)
     nd = ndim(a)
     if isinstance(axis, (tuple, list)):  # NumPy's: those axes moved last and merged (was a bare TypeError)
         axes = _axes(a, axis)
@@ -313,6 +317,9 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     n = shape(a)[axis]
     s = moveaxis(sort(a, axis=axis), axis, 0)
     res = s[(n - 1) // 2] if n % 2 else mean(s[(n // 2 - 1) : (n // 2 + 1)], axis=0)
+    if n:  # a slice holding a NaN: NaN, as NumPy's (NaN sorts last: the middle values read were finite, silently)
+        with _library_constants():
+            res = where(isnan(s[n - 1]), _np.nan, res)
     if keepdims:
         res = reshape(res, (1,) * nd) if nd != ndim(a) else expand_dims(res, axis)
     return res
@@ -479,7 +486,12 @@ def correlate(a, v, mode="valid"):
     >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0]))
     array([2., 3.])
     """
-    a, v = (reshape(x, (1,)) if ndim(x) == 0 else x for x in (asarray(a), asarray(v)))
+    a, v = asarray(a), asarray(v)
+    if ndim(a) == 0 or ndim(v) == 0:  # (NumPy's correlate, unlike its convolve, takes no number: was a 1-sequence)
+        raise ValueError(
+            f"object of too small depth for desired array (numpy.correlate takes 1-D sequences, got shapes "
+            f"{shape(a)} and {shape(v)})"
+        )
     if ndim(a) > 1 or ndim(v) > 1:
         raise ValueError(
             f"object too deep for desired array (numpy.correlate takes 1-D sequences, got shapes "

@@ -1691,7 +1691,8 @@ def normalize_axes(x, axis):
         raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
     for a in axes:
         if not -n <= a < n:
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {n}")
+            # (NumPy's AxisError, a ValueError and an IndexError: a user's `except np.exceptions.AxisError` catches it)
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for an array of dimension {n}")
     normal = tuple(sorted(int(a) % n for a in axes))
     if len(set(normal)) != len(normal):  # (NumPy's "repeated axis": np.flip(x, (0, 0)) flipped once, silently)
         raise ValueError(f"axis {axis!r} names an axis twice (duplicate axes) of an array of dimension {n}")

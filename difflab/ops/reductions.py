@@ -655,7 +655,8 @@ log_softmax = defop(
 
 
 def _logsumexp_impl(x, axis=None, keepdims=False):
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    # (initial -inf: an empty set's log Σ is log 0 = -inf, SciPy's and JAX's; was "zero-size array to reduction")
+    m = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): no shift, NumPy's answer stands
     with np.errstate(divide="ignore"):
         s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
@@ -696,6 +697,10 @@ SYMPY_TRACED["logsumexp_shifted"] = _shifted_of
 
 def _logsumexp_sympy(x, axis=None, keepdims=False):
     sp = _sp()
+    if np.size(x) == 0:  # an empty set: -inf, as the impl's (a constant: no expression to differentiate)
+        return np.full(
+            _logsumexp_impl(np.zeros(np.shape(x)), axis, keepdims).shape, sp.S.NegativeInfinity, dtype=object
+        )
     # exact: the shift cancels (log Σ e^(x − m) + m); an all -inf set gives log(n) + (-inf) = -inf with finite weights
     m = np.asarray(_max_impl(x, axis=axis, keepdims=True), dtype=object)
     shifted = np.frompyfunc(_shifted_fn(), 2, 1)(x, m)
@@ -709,7 +714,8 @@ def _softmax_weights(out, x, axis, keepdims):
     recursion's unreachable states), the tie split evenly, as logaddexp's partials on its diagonal."""
     o = _expand_reduced(out, x, axis, keepdims)
     empty = equal(o, -np.inf)
-    return where(empty, 1.0 / _count(x, axis), exp(x - where(empty, 0.0, o)))
+    n = _count(x, axis) or 1.0  # (an empty set: no weights, no 1/0)
+    return where(empty, 1.0 / n, exp(x - where(empty, 0.0, o)))
 
 
 def _logsumexp_front(x, axis=None, keepdims=False):
