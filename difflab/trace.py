@@ -115,6 +115,10 @@ class Trace:
     #: it at another point (api.boundary.stage: Staged.check, traced again where one fails); None: a count specialises
     guards: dict | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
+    #: the input tracers `_plain_inputs` made and their Vars, in order: `outputs_of` takes the graph's inputs from
+    #: these (no attribute read per input: a scalar net has one per weight) when it is handed that very list
+    plain_inputs: list | None = None
+    plain_vars: list | None = None
     #: the NumPy error state this trace's watch set (`_watch`): another one in force while the user's equation is
     #: recorded is the user's own np.errstate, which `_new` reads (`quiet_type`)
     watched = None
@@ -2543,6 +2547,7 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     inputs = list(itertools.starmap(Tracer, itertools.repeat((), n)))  # (Tracer() each, by a C loop)
     for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: Tracer has no __init__)
         tracer._trace, tracer.node, tracer.value = t, v, x
+    t.plain_inputs, t.plain_vars = inputs, var
     return inputs
 
 
@@ -2649,8 +2654,9 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     eqns = tuple(t.eqns)
     if t.tentative and not t.specialised:
         eqns = _settled(t, outs)
+    ins = tuple(t.plain_vars) if inputs is t.plain_inputs else tuple(map(_VAR, inputs))  # (Trace.plain_inputs)
     # (Graph's fields in order, without its Python-level __new__)
-    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), eqns, outs, t.specialised))
+    return _new_tuple(Graph, (ins, eqns, outs, t.specialised))
 
 
 def _settled(t: Trace, outs) -> tuple:

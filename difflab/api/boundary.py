@@ -131,13 +131,17 @@ def _nan_rows(jac, bad, cols=None):
     return jac
 
 
+_FLOAT_KINDS = {float}
+
+
 def _nan_inputs(st, xs, parts, finite=None):
     """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf.
     `finite`: {Var: whether its value is finite} for inputs the method found out (not checked again)."""
     sig = st.signature
     wrt = sig.wrt  # (not Staged.wrt: a property's frame per read)
     if sig.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
-        if math.isfinite(sum(picked(xs, wrt))):
+        # (every input a Python float, a scalar net's: all of them summed, no pick of the differentiated ones)
+        if math.isfinite(sum(xs) if sig.input_kinds == _FLOAT_KINDS else sum(picked(xs, wrt))):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs
