@@ -46,10 +46,12 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict |
         _gc.disable()
     try:
         for eqn in reversed(graph.eqns):
-            out, op, args, params, _source = eqn
-            ct = pop(out, None)
+            # (its output alone first: unpacking an Eqn, a tuple subclass, takes CPython's generic iterator path, and
+            # most equations of a relu net at one example are not reached)
+            ct = pop(eqn[0], None)
             if ct is None:
                 continue  # (not reached: nor in `own`, which holds the arrays of `cts` the sweep made)
+            out, op, args, params, _source = eqn
             if type(ct) is not float:
                 w = own.pop(out, None) if own else None  # (ct the sweep's own array: reverse.py `_pull`)
                 if op.differentiable:  # (a piecewise-constant op passes no cotangent on)
