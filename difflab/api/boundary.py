@@ -708,6 +708,7 @@ class Staged:
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
+    leaves: list | None = None  # with `values`: the graph inputs' values, in order (the leaves traced), taken with them
     hot: object = None  # the common case's call (api.operators._Hot), armed once the general path has run
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
@@ -734,8 +735,8 @@ class Staged:
         return self.signature.inputs(args)
 
     def take_values(self):
-        """The traced values, once: they hold for the call that traced, and are let go after it."""
-        values, self.values = self.values, None
+        """The traced values, once: they hold for the call that traced, and are let go after it (with `leaves`)."""
+        values, self.values, self.leaves = self.values, None, None
         return values
 
     def unchanged(self) -> bool:
@@ -989,6 +990,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reusable=reusable,
         reads=reads or (),
         values=values,
+        leaves=call_leaves if values is not None else None,
         narrowed=_narrowed(graph, sig, t, call_leaves),
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,

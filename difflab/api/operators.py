@@ -172,7 +172,7 @@ class _Transform:
                 st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
-                st.values = None
+                st.values = st.leaves = None
             self._keep(st, key, kept)
         else:
             self.cache.move_to_end(key)
@@ -358,8 +358,13 @@ class _ValueAndGrad(_Transform):
                 st = None
             if st is None:  # (past the handler, as _jvp_by's)
                 return _complex_call(self, args, lambda r: _ValueAndGrad(r.f, self.argnums, self.method))
+            leaves = st.leaves  # (the inputs' values as traced: no lookup per input in `values`)
             values = st.take_values()  # just traced: its inputs are already flat and converted
-            xs = list(map(values.__getitem__, st.graph.inputs)) if values is not None else st.signature.inputs(args)
+            xs = (
+                (leaves if leaves is not None else list(map(values.__getitem__, st.graph.inputs)))
+                if values is not None
+                else st.signature.inputs(args)
+            )
             return _value_and_grad(st, prep, xs, False, values)
 
 
