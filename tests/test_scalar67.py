@@ -136,3 +136,26 @@ def test_unreached_leaves_get_zeros_of_their_kind():
     assert type(got["a"]) is np.ndarray and got["a"].tolist() == [0.0, 0.0]
     assert type(got["z"]) is np.ndarray and got["z"].shape == () and got["z"] == 0.0
     assert got["b"] == 3.0 and got["w"] == 0.0 and type(got["w"]) is float
+
+
+def test_a_fresh_gradient_leaves_no_cyclic_garbage():
+    # a trace is freed by reference counting as the call returns (trace.gc_paused): a trace holding its input
+    # tracers (which hold it) would keep its whole tape until the collector ran
+    import gc
+
+    dl.grad(_net)(WS, X, Y), dl.grad(_net)(WS, X, Y)
+    many = [float(i % 7) - 3.0 for i in range(12)]
+    f = lambda ws: sum(w * w for w in ws)  # noqa: E731  (more than 8 float leaves: the inputs made by C loops)
+    dl.grad(f)(many), dl.grad(f)(many)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        for _ in range(3):
+            assert dl.grad(_net)(WS, X, Y)[8] == _expected()[0]
+            assert dl.grad(f)(many) == [2.0 * w for w in many]
+            dl.value_and_grad(f)(many)
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()

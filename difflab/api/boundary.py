@@ -968,7 +968,8 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     finally:
         stack.pop()
     check_returned(out_leaves)
-    graph = outputs_of(t, tracers, out_leaves)
+    # (the inputs' Vars as `_plain_inputs` made them, unless an assignment rebound an input: no read per input)
+    graph = outputs_of(t, tracers, out_leaves, t.plain_vars if not t.rebound else None)
     check, here_only, guards = None, False, ()  # (no check collected nor count read: `_check_of`'s answer, no call)
     if checks or t.guards:
         guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
