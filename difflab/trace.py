@@ -115,6 +115,10 @@ class Trace:
     #: it at another point (api.boundary.stage: Staged.check, traced again where one fails); None: a count specialises
     guards: dict | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
+    #: the Vars of the input tracers `_plain_inputs` made, in order: api.boundary.stage hands them to `outputs_of` (no
+    #: attribute read per input: a scalar net has one per weight). Not the tracers: each holds its trace, and a trace
+    #: holding them would be a cycle, its whole tape freed only by the collector
+    plain_vars: list | None = None
     #: the NumPy error state this trace's watch set (`_watch`): another one in force while the user's equation is
     #: recorded is the user's own np.errstate, which `_new` reads (`quiet_type`)
     watched = None
@@ -2547,6 +2551,7 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     inputs = list(itertools.starmap(Tracer, itertools.repeat((), n)))  # (Tracer() each, by a C loop)
     for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: Tracer has no __init__)
         tracer._trace, tracer.node, tracer.value = t, v, x
+    t.plain_vars = var
     return inputs
 
 
@@ -2644,8 +2649,9 @@ def check_returned(out_leaves, doing="differentiates") -> None:
             )
 
 
-def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
-    """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
+def outputs_of(t: Trace, inputs, out_leaves, input_vars: list | None = None) -> Graph:
+    """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants); `input_vars`: the Vars of
+    `inputs`, in order, where the caller has them (Trace.plain_vars)."""
     if len(out_leaves) == 1 and type(out_leaves[0]) is Tracer and out_leaves[0]._trace is t:  # a loss: no list
         outs: tuple = (out_leaves[0].node,)
     else:
@@ -2653,8 +2659,9 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     eqns = tuple(t.eqns)
     if t.tentative and not t.specialised:
         eqns = _settled(t, outs)
+    ins = tuple(input_vars) if input_vars is not None else tuple(map(_VAR, inputs))
     # (Graph's fields in order, without its Python-level __new__)
-    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), eqns, outs, t.specialised))
+    return _new_tuple(Graph, (ins, eqns, outs, t.specialised))
 
 
 def _settled(t: Trace, outs) -> tuple:

@@ -207,7 +207,8 @@ def value_and_grad(
     >>> dl.value_and_grad(lambda z: z * z, holomorphic=True)(1.0 + 2.0j)
     ((-3+4j), (2+4j))
     """
-    _no_reduce_axes("value_and_grad", reduce_axes)
+    if reduce_axes is not _NO_AXES:  # (the default, (): no call per fresh transform)
+        _no_reduce_axes("value_and_grad", reduce_axes)
     if argnum is not None:
         argnums = autograd_argnum("value_and_grad", argnums, argnum)
     if allow_int is not False and flag("value_and_grad", "allow_int", allow_int):
@@ -245,7 +246,8 @@ def grad(
     >>> dl.grad(lambda x, n: x ** n, argnums=(0, 1), allow_int=True)(2.0, 3)
     (12.0, 0.0)
     """
-    _no_reduce_axes("grad", reduce_axes)
+    if reduce_axes is not _NO_AXES:  # (the default, (): no call per fresh transform)
+        _no_reduce_axes("grad", reduce_axes)
     if argnum is not None:
         argnums = autograd_argnum("grad", argnums, argnum)
     if allow_int is not False and flag("grad", "allow_int", allow_int):
@@ -543,6 +545,9 @@ def _transpose_of(f, primals, method):
         return got
 
     return transposed
+
+
+_NO_AXES: tuple = ()  # (the empty tuple: one object in CPython, the parameters' default)
 
 
 def _no_reduce_axes(what, reduce_axes):

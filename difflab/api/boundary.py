@@ -145,13 +145,17 @@ def _nan_rows(jac, bad, cols=None):
     return jac
 
 
+_FLOAT_KINDS = {float}
+
+
 def _nan_inputs(st, xs, parts, finite=None):
     """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf.
     `finite`: {Var: whether its value is finite} for inputs the method found out (not checked again)."""
     sig = st.signature
     wrt = sig.wrt  # (not Staged.wrt: a property's frame per read)
     if sig.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
-        if math.isfinite(sum(picked(xs, wrt))):
+        # (every input a Python float, a scalar net's: all of them summed, no pick of the differentiated ones)
+        if math.isfinite(sum(xs) if sig.input_kinds == _FLOAT_KINDS else sum(picked(xs, wrt))):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs
@@ -718,6 +722,7 @@ class Staged:
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
+    leaves: list | None = None  # with `values`: the graph inputs' values, in order (the leaves traced), taken with them
     hot: object = None  # the common case's call (api.operators._Hot), armed once the general path has run
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
     why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
@@ -745,8 +750,8 @@ class Staged:
         return self.signature.inputs(args)
 
     def take_values(self):
-        """The traced values, once: they hold for the call that traced, and are let go after it."""
-        values, self.values = self.values, None
+        """The traced values, once: they hold for the call that traced, and are let go after it (with `leaves`)."""
+        values, self.values, self.leaves = self.values, None, None
         return values
 
     def unchanged(self) -> bool:
@@ -983,7 +988,8 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     finally:
         stack.pop()
     check_returned(out_leaves)
-    graph = outputs_of(t, tracers, out_leaves)
+    # (the inputs' Vars as `_plain_inputs` made them, unless an assignment rebound an input: no read per input)
+    graph = outputs_of(t, tracers, out_leaves, t.plain_vars if not t.rebound else None)
     check, here_only, guards = None, False, ()  # (no check collected nor count read: `_check_of`'s answer, no call)
     if checks or t.guards:
         guards = [(ok, False) for ok in t.guards.values()]  # (counts read as Python ints: trace.Trace.guards)
@@ -1005,6 +1011,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reusable=reusable,
         reads=reads or (),
         values=values,
+        leaves=call_leaves if values is not None else None,
         narrowed=_narrowed(graph, sig, t, call_leaves),
         why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
         conditions=conditions,

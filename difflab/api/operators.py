@@ -173,7 +173,7 @@ class _Transform:
                 st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
                 st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
-                st.values = None
+                st.values = st.leaves = None
             self._keep(st, key, kept)
         else:
             self.cache.move_to_end(key)
@@ -359,8 +359,13 @@ class _ValueAndGrad(_Transform):
                 st = None
             if st is None:  # (past the handler, as _jvp_by's)
                 return _complex_call(self, args, lambda r: _ValueAndGrad(r.f, self.argnums, self.method))
+            leaves = st.leaves  # (the inputs' values as traced: no lookup per input in `values`)
             values = st.take_values()  # just traced: its inputs are already flat and converted
-            xs = list(map(values.__getitem__, st.graph.inputs)) if values is not None else st.signature.inputs(args)
+            xs = (
+                (leaves if leaves is not None else list(map(values.__getitem__, st.graph.inputs)))
+                if values is not None
+                else st.signature.inputs(args)
+            )
             return _value_and_grad(st, prep, xs, False, values)
 
 
@@ -374,7 +379,24 @@ def _complex_call(t: _Transform, args, transform):
 
 class _Grad(_ValueAndGrad):
     def __call__(self, *args, **kwargs):
-        return _ValueAndGrad.__call__(self, *args, **kwargs)[1]
+        # (`_ValueAndGrad.__call__(...)[1]` written out: a fresh dl.grad per call paid its frame every time)
+        if kwargs:
+            _refuse_kwargs(self.__name__, kwargs)
+        if self._calls.staged is not None:
+            with self._lock:
+                hit = self._calls.fast(args)
+                if hit is not None and hit[0].hot is not None:
+                    res = hit[0].hot(hit[1])
+                    if res is not None:
+                        return res[1]
+        on = _gc.isenabled()
+        if on:
+            _gc.disable()
+        try:
+            return _collect(self._general, args, None, None, _DERIVATIVE)[1]
+        finally:
+            if on:
+                _gc.enable()
 
 
 def value_and_grad(f, argnums=0, method="reverse", has_aux=False, holomorphic=False):

@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
-from ..graph import ERRSTATE, Traced, charge_backward
+from ..errors import _state, lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
+from ..graph import ERRSTATE, Traced, charge_backward, raising
 
 __all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected", "zero_again"]
 
@@ -93,15 +93,18 @@ def _quietly_rescaled(parts: list, sweep) -> list:
 
 def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> list:
     """`backward(graph, env, wrt, cts, *rest)` (reverse's tape sweep from the seeds `cts`), `rescaled`: swept again
-    at the seeds times 2^k where its only terms were lost. Shape contract: as `backward`'s."""
-    mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
-    backward = _charged(backward)
+    at the seeds times 2^k where its only terms were lost. Every sweep runs under the sweeps' NumPy error state
+    (graph.raising: invalid and divide raise). Shape contract: as `backward`'s."""
+    mark, seeds = _state.lost, dict(cts)  # (lost_terms() without its frame; the sweep pops its seeds)
     under: list = []
+    charge_backward(graph)  # (`_charged(backward)` of this first sweep written out: no closure made per call)
     if ERRSTATE is None:  # pragma: no cover - another NumPy
-        with _underflows() as under:
+        with raising(), _underflows() as under:
             parts = backward(graph, env, wrt, cts, *rest)
-    else:  # (`_underflows` written out: a fresh gradient per call paid its two frames every time)
-        token = ERRSTATE[0].set(ERRSTATE[1](under="call", call=lambda *_: under.append(1)))
+    else:  # (`raising` and `_underflows` written out as one state: a fresh gradient per call paid four frames for them)
+        token = ERRSTATE[0].set(
+            ERRSTATE[1](invalid="raise", divide="raise", under="call", call=lambda *_: under.append(1))
+        )
         try:
             parts = backward(graph, env, wrt, cts, *rest)
         finally:
@@ -110,10 +113,14 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     # asked once, `rescaled` takes the answer; an array first answers without the pass, an MLP's common case; the
     # pass is C's, no Python step per part: a scalar net has one per weight)
     floats = (not parts or type(parts[0]) is float) and _FLOAT_TYPE.issuperset(map(type, parts))
-    if not (under or floats) and lost_terms() == mark:
-        return parts  # (what `rescaled` answers here, before its `_plain` pass over the parts: issue 17's fresh call)
+    if _state.lost == mark and (not (under or floats) or floats and not suspect(parts)):
+        # (what `rescaled` answers here, before its `_plain` pass over the parts, and where every part is a float
+        # and one is normal: issue 17's fresh call, without its frame and the seeds' closure)
+        return parts
+    backward = _charged(backward)
     again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
-    return rescaled(parts, again, mark, bool(under) or floats, floats)
+    with raising():
+        return rescaled(parts, again, mark, bool(under) or floats, floats)
 
 
 _FLOAT_TYPE = frozenset([float])

@@ -24,7 +24,7 @@ import numpy as np
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
 from ..graph import Traced, Var, charge, evaluate, gradient_work, guarded, numpy_floats
-from ..graph import on_behalf, raising, read
+from ..graph import on_behalf, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, add_partials, flag, flat, split as split_vec
@@ -105,9 +105,8 @@ class Reverse(Differentiator):
                 if isinstance(o, Var):  # (a value returned twice gets both seeds)
                     cts[o] = s if o not in cts else cts[o] + s
             on_floats = on_floats or float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
-            with raising():
-                seeds = cts if on_floats is None else on_floats
-                return rescaled_sweep(backward, self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
+            seeds = cts if on_floats is None else on_floats  # (swept under graph.raising's error state)
+            return rescaled_sweep(backward, self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
         def _sweep(self, *xs, seeded: bool = False):
             """Outputs, then the gradient (`seeded`: u = 1) or flat uᵀJ (u = xs[-1]): what the compiled tier traces."""
@@ -118,15 +117,14 @@ class Reverse(Differentiator):
 
         def grad_leaves(self, args, values=None, finite=None):
             """Value and gradient in one sweep: interpreted first (on the values traced, if given), later lowered."""
-            k, sweep = len(self.graph.outputs), partial(self._sweep, seeded=True)
-            fn = self.sweeps.get(
-                "grad",
-                args,
-                lambda: (
-                    lower_floats(self.graph, self.wrt, args)  # scalar: floats
-                    or lower_traced(sweep, args, guard=self.wrt, values=k, counts=gradient_work(self.graph))
-                ),
+            k = len(self.graph.outputs)  # (the seeded sweep's partial made only when lowered: scalar, floats first)
+            lower = lambda: (  # noqa: E731
+                lower_floats(self.graph, self.wrt, args)
+                or lower_traced(
+                    partial(self._sweep, seeded=True), args, guard=self.wrt, values=k, counts=gradient_work(self.graph)
+                )
             )
+            fn = self.sweeps.get("grad", args, lower)
             res = None if fn is None else Tier.run(fn, args)
             charge(evals=1)
             if res is not None and not suspect(res[k:]):  # (suspect: maybe a lost term, which the sweep decides)
