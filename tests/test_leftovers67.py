@@ -25,6 +25,7 @@ B = onp.array([[0.5, 1.5, -2.0], [3.0, 0.25, 1.0]])
 LEFT_KW = {
     "array": ("ndmax", "like"),  # (NumPy 2.4's ndmax; like=: the array-function protocol, no traced meaning)
     "asarray": ("like",),
+    "asanyarray": ("like",),
     "full": ("device", "like"),
     "linspace": ("device",),
     "broadcast_arrays": ("subok",),  # (subclasses: none traced)
