@@ -290,19 +290,22 @@ WHY = {
         "IR (a tape of closures) is excluded by the issue.",
     ),
     "scalar-micrograd-node": (
-        "Issue 17's wording, kept with its verdict (stop 23 added the per-call row above beside it). It divides difflab's time per equation by micrograd's per node, and "
-        "the two count different things: micrograd's nodes include its leaves (37 weights and biases, the inputs, "
-        "constants: 116 nodes at B=1, 68 of them with arguments), difflab's equations do not (66), though "
-        "difflab pays for its 40 leaves too (~7.5k instructions each). The unit counts alone make this ratio "
-        "116/66 = 1.76× the per-call one at B=1 (1.21× at B=8, 1.15× at B=32), so the same net, the same "
-        "gradient and the same times read 1.84× here and 1.05× per call (bench/scalar_ab.py, 8 pairs under "
-        "load; per equation ÷ per node with arguments: 1.08×). Why time and instructions disagreed (1.99× "
-        "against 1.53×): that unit factor (×1.76), and the collector, which callgrind's count (collector "
-        "off) leaves out and micrograd pays (×0.63: its time 1.6× with the collector on, bench/scalar_gc.py: "
-        "0.63 collections per call at B=1, 5.0 at B=8); "
-        "cachegrind shows no cache effect in micrograd's favour.",
-        "As worded, the call ~1.6× faster at B=1 (the per-call row's list); whether the fair unit is the call "
-        "(or equations plus leaves) is the issue's decision, not the benchmark's.",
+        "Issue 17's wording, kept with its verdict (stop 23 added the per-call row above beside it). It divides "
+        "difflab's time per equation by micrograd's per node, and the two count different things: micrograd's nodes "
+        "include its leaves (37 weights and biases, the inputs, constants: 116 nodes at B=1, 68 of them with "
+        "arguments), difflab's equations do not (66), though difflab pays for its 40 leaves too (~5.6k instructions "
+        "each since stop 67, 7.2k before). The unit counts alone make this ratio 116/66 = 1.76× the per-call one at "
+        "B=1 (1.21× at B=8, 1.15× at B=32), so the same net, the same gradient and the same times read {node} here "
+        "and {call} per call in this run. callgrind (`PYTHONHASHSEED=0 taskset -c 1 valgrind --tool=callgrind "
+        "--collect-atstart=no --toggle-collect=functools_reduce python bench/fresh_counts.py s1 20`, ÷ 21, collector "
+        "off): 1,241.9k instructions per fresh call at stop 67's end (1,333.1k at its start: scalar67 cut the call's "
+        "fixed cost 237k → 218k, the float sweep 229k → 186k, a leaf 7.2k → 5.6k), micrograd's forward + backward "
+        "952k; the collector, which that count leaves out and micrograd pays (bench/scalar_gc.py: 0.63 collections "
+        "per call at B=1), is why the per-call time ratio is below the instruction ratio (1.30×).",
+        "As worded, the call at 0.68× micrograd's instructions, ~650k, about half of today's: the user's own float "
+        "arithmetic is 139k of it, the recording ~8.2k per equation (mostly the objects each creates), the fixed "
+        "cost ~218k over ~65 Python frames; whether the fair unit is the call (met) or equations plus leaves is "
+        "the issue's decision, not the benchmark's.",
     ),
     "tape": (
         "Trace and sweep are single passes doing the same work per equation, and memory (tracemalloc, "
@@ -445,8 +448,9 @@ def summary(runs):
         "matrix-hessian": "matrix_hessian",
     }
 
-    def add(key, label, target, values, fmt, ok, why_key=None, explain=False):
-        # explain: its why shown whatever the verdict (a measure kept beside the one that replaced it)
+    def add(key, label, target, values, fmt, ok, why_key=None, explain=False, fill=None):
+        # explain: its why shown whatever the verdict (a measure kept beside the one that replaced it); fill: this
+        # run's values the why quotes (str.format fields), so its sentence is computed, not typed
         if ok is None:  # a retired target: still measured, no verdict
             ok = lambda v: None  # noqa: E731
         met = [ok(v) for v in values if v is not None]
@@ -460,6 +464,7 @@ def summary(runs):
         if len(hashes) > 1 and verdict != "n/a":
             verdict += " †"
         why, close = WHY.get(why_key or key, ("", ""))
+        why = why.format(**fill) if fill else why
         targets.append(
             {
                 "key": key,
@@ -687,7 +692,7 @@ def summary(runs):
                 lambda v: v <= 3.0,
             )
         paired = [pick(run, "scalar", workload="scalar-paired", B=B) or {} for run in runs]
-        rel = [p.get("fresh_over_micrograd_per_call") for p in paired]
+        per_call = rel = [p.get("fresh_over_micrograd_per_call") for p in paired]
         if any(r is not None for r in rel):
             add(
                 "scalar-micrograd",
@@ -709,6 +714,10 @@ def summary(runs):
                 lambda v: f"{v:.2f}×",
                 lambda v: v <= 1.2,
                 explain=B == 1,
+                fill={
+                    "node": " / ".join(f"{v:.2f}×" for v in rel if v is not None),
+                    "call": " / ".join(f"{v:.2f}×" for v in per_call if v is not None),
+                },
             )
         cached = [p.get("cached_over_fresh") for p in paired]
         if any(c is not None for c in cached):
