@@ -119,3 +119,20 @@ def test_a_change_absorbed_along_a_probed_axis_is_said(n):
         warnings.simplefilter("always")
         g = dl.grad(lambda x: 1e14 * x[0] + dnp.sin(x[3]), method="numeric")(x)
     assert g[3] == 0 and any("d f[0]/d x[3] (flat) is 0" in str(w.message) for w in said)
+
+
+def test_an_absorbed_probed_axis_goes_back_to_the_stencil_and_the_others_size_the_step():
+    # n = 16 probes axes 7, 8 and 10; f's change along x_7 (1e-12·sin) is below an ulp of f, along 8 and 10 it is not: x_7 goes
+    # back to the stencil (whose judge says its 0, finding the lost change by 2 evaluations of its own) and 8 and 10
+    # keep their probes, 1 + 3·3 + 2·14 + 2 = 40 evaluations (dropping every probe, as numeric67 first did, ran the
+    # stencil on all 16 axes: 44, at the unsized step, which
+    # took gradient_flow's deep sigmoid net past the round-off share the method answers to)
+    x = np.linspace(0.2, 0.9, 16)
+    f = lambda x: 1e-12 * dnp.sin(x[7]) + dnp.sum(dnp.cosh(x[:7])) + dnp.sum(dnp.cosh(x[8:]))  # noqa: E731
+    p = dl.prepare(f, x, method="numeric")
+    with warnings.catch_warnings(record=True) as said, counting() as cost:
+        warnings.simplefilter("always")
+        g = p.grad(x)
+    assert cost.evals == 40
+    assert g[7] == 0 and any("d f[0]/d x[7] (flat) is 0" in str(w.message) for w in said)
+    np.testing.assert_allclose(g[8:], np.sinh(x[8:]), rtol=1e-9)

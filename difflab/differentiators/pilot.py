@@ -156,9 +156,12 @@ def probe_axes(fun, x, f0, base: float) -> Probe | None:
     in while `fun.lead` is 1; with a Watch, the probes' moves must stay within the reach allowed at a); `base`:
     the central difference's default relative step. None where they say nothing usable (the stencil then runs
     on every axis at the default step): a value not finite or complex, an op's argument moved too far for its
-    length scale, f not moved at all along a probed axis (f independent of x_i, or its change absorbed by a larger
-    term: 1e14·x_0 + sin(x_3), whose 0 for cos(3) the stencil's judge says, `stencils._roundoff`, and the probe's own
-    derivative did not). Their DomainWarnings are not said: no value of theirs is kept then."""
+    length scale, f not moved at all along any probed axis. A probed axis along which f did not move at all (f
+    independent of x_i, or its change absorbed by a larger term: 1e14·x_0 + sin(x_3), whose 0 for cos(3) the
+    stencil's judge says, `stencils._roundoff`, and the probe's own derivative did not) goes back to the stencil (two
+    evaluations more), the others sizing the step: dropping every probe there took gradient_flow's deep sigmoid net
+    (n = 258+, a weight whose change the loss absorbed) back to the unsized step, and a 4.7e-8 entry past the round-off
+    share the method answers to. Their DomainWarnings are not said: no value of theirs is kept then."""
     n, lead = len(x), getattr(fun, "lead", 0)
     axes, rest, directions, rows, cols = _layout(n, probed_axes(n, x))
     k, xa = len(axes), x[axes]
@@ -179,8 +182,14 @@ def probe_axes(fun, x, f0, base: float) -> Probe | None:
         return None
     F = F - f0  # differences from f(x): equal values cancel
     up, down, up2 = F[:k], F[k : 2 * k], F[2 * k :]  # (k, m) each
-    if ((up == 0.0) & (down == 0.0) & (up2 == 0.0)).all(axis=1).any():
-        return None  # f did not move along a probed axis: its exact 0 is the stencil's to judge (an absorbed change)
+    still = ((up == 0.0) & (down == 0.0) & (up2 == 0.0)).all(axis=1)
+    if still.all():
+        return None  # f did not move along any probed axis: their exact 0s are the stencil's to judge
+    if still.any():  # (those axes go back to the stencil, which judges an absorbed change; the others size the step)
+        moved = ~still
+        up, down, up2, a, scale = up[moved], down[moved], up2[moved], a[moved], scale[moved]
+        axes, rest, directions, _, _ = _layout(n, tuple(axes[moved].tolist()))
+        k = len(axes)
     derivatives = (up - down / 3.0 - up2 / 6.0) / a[:, None]  # (f(x)'s weight −½: the weights sum to 0)
     diff3 = np.abs(up2 - 3.0 * up - down)[:, 0]  # (the third differences, f's units)
     third = float((diff3 / a**3 * scale**3).max())  # f‴ per unit of max(1, |x_i|)
