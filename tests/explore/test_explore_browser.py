@@ -220,6 +220,8 @@ def test_static_export_works_from_disk(browser, tmp_path):
     pg.wait_for_selector("body[data-state=ready]")
     assert pg.text_content("#grad-forward-y .val") == "288"
     assert pg.eval_on_selector_all("#path-list li", "els => els.length") == 2
+    pg.click("#grad-numeric-y")  # offline: the curve is the embedded one (the served page asks /api/curve)
+    assert pg.is_visible("#curve-default") and pg.evaluate("document.body.dataset.curve") == "y"
     assert requests == [path.as_uri() + "#sel=y"] or requests == [path.as_uri()]  # nothing else was fetched
     context.close()
 
