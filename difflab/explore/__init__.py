@@ -21,12 +21,25 @@ The JSON endpoint::
          "reference": {"name": "symbolic, 40 digits", "grad": {name: d}},
          "paths": {name: {"count", "listed" (at most 64), "complete", "sum", "paths": [{"nodes"
                     (ids, output first), "edges" (indices), "factors" (their partials), "product"}]}},
-         "curves": {name: {"steps", "errors", "derivatives", "default_step", "default_error",
-                    "scheme"}},
+         "curves": {} (served: each variable's curve is GET /api/curve's; the static export and
+                    explore(text, at, curves=True) hold {name: curve} for every variable),
          "forward_steps": [node id], "backward_steps": [{"edge", "upstream", "partial",
                     "product", "total"}], "warnings": [{"category", "message", "where" (node id or
                     method)}], "layers", "rows"}
     400 {"error": {"message", "field": "f"|"at", "position", "token"}}   a parse error or a bad point
+    403 a Host header other than 127.0.0.1:PORT or localhost:PORT (DNS rebinding)
+    503 {"error": {"message", "timeout": true}}   over the time budget (the server keeps serving)
+
+Numeric's error-against-step curve for one variable, which the page asks for when its numeric cell is
+clicked (45 central differences per variable: computed for every variable up front, it was two thirds
+of the record's time with 41 variables)::
+
+    GET /api/curve?f=<expression>&at=x=0.7,y=2&var=x
+
+    200 {"steps", "errors" (|d - reference| per step), "derivatives", "default_step", "default_error",
+         "scheme": "central"}   = explore(f, at, curves=True)["curves"][var] = explore_curve(f, at, var)
+    400 {"error": {"message", "field": "f"|"at"|"var", "position", "token"}}   as /api/graph's, or var is
+         not a variable of f
     403 a Host header other than 127.0.0.1:PORT or localhost:PORT (DNS rebinding)
     503 {"error": {"message", "timeout": true}}   over the time budget (the server keeps serving)
 
@@ -37,6 +50,6 @@ NaN and infinities are the strings "NaN", "Infinity" and "-Infinity" (JSON has n
 Expressions are parsed by difflab.expr only: never Python eval, never SymPy's parser.
 """
 
-from .model import METHODS, ExploreError, explore, parse_at
+from .model import METHODS, ExploreError, explore, explore_curve, parse_at
 
-__all__ = ["explore", "parse_at", "ExploreError", "METHODS"]
+__all__ = ["explore", "explore_curve", "parse_at", "ExploreError", "METHODS"]

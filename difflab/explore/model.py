@@ -4,8 +4,8 @@
 typed, and computes with difflab's own API: node values and DomainWarnings (the interpreter),
 local partials on edges (`dl.grad` of each equation's op alone), each method's adjoint per node
 (`report.graphs.annotate_graph`), each method's derivative per variable (`dl.grad`), the exact
-reference (the symbolic derivative in 40 digits), numeric's step, error estimate and
-error-vs-step curve (`numeric_jacobian`), every path from the output to each variable with its
+reference (the symbolic derivative in 40 digits), numeric's step and error estimate (and, with
+curves=True, its error-vs-step curves; `explore_curve` gives one variable's), every path from the output to each variable with its
 chain-rule product, and the forward and backward passes as steps. The server, the static page
 and the tests all read this one record; the field list is in `difflab.explore`'s docstring.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import DifflabError
 
-__all__ = ["explore", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
+__all__ = ["explore", "explore_curve", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
 MAX_PATHS = 64  # paths listed per variable (their number can grow as 2^depth; the sum is exact anyway)
@@ -348,55 +348,129 @@ def _paths(nodes, edges, output, variables):
     return result
 
 
-def _numeric_details(graph, values, names, reference):
-    """Numeric's default step, its error estimate and, per variable, |error| against the reference
-    over a sweep of steps (central differences, the default scheme)."""
-    from ..differentiators.numeric import EPS, numeric_jacobian
-    from ..graph import evaluate
+def _numeric_details(graph, values, names, reference, curves=True):
+    """Numeric's default step, its error estimate and, when `curves`, per variable its curve (`_curve`): the error
+    against the reference over a sweep of steps (central differences, the default scheme). `curves` False leaves
+    "curve" None: the sweep is 45 central differences per variable, most of a record's time with many variables,
+    and the served page asks for one variable's curve when its numeric cell is clicked (`explore_curve`)."""
+    from ..differentiators.numeric import numeric_jacobian
 
     x0 = np.array(values, dtype=float)
+    fun = _along_graph(graph)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        J, E = numeric_jacobian(fun, x0, error_estimate=True)
+    out = {}
+    for i, n in enumerate(names):
+        default = _default_step(x0, i)
+        out[n] = {"step": default, "error_estimate": _num(np.ravel(E)[i])}
+        out[n]["curve"] = _curve(fun, x0, i, reference[i], float(J.ravel()[i])) if curves else None
+    return out
+
+
+def _along_graph(graph):
+    from ..graph import evaluate
 
     def fun(x):
         return np.asarray(evaluate(graph, *[float(v) for v in x])[0], dtype=float)
 
+    return fun
+
+
+def _default_step(x0, i) -> float:
+    """Numeric's default step for variable i, as actually taken (exactly representable)."""
+    from ..differentiators.numeric import EPS
+
+    scale = max(1.0, abs(float(x0[i])))
+    default = EPS ** (1 / 3) * scale  # the central scheme's error model (DESIGN.md §4)
+    return float((x0[i] + default) - x0[i])
+
+
+def _curve(fun, x0, i, reference_i, default_derivative) -> dict:
+    """|error| against `reference_i` of central differences along variable i over CURVE_STEPS steps from 1e-15 to 1
+    (times max(1, |x_i|), as the default step is), and the default step's own error (`default_derivative`)."""
+    from ..differentiators.numeric import numeric_jacobian
+
+    scale = max(1.0, abs(float(x0[i])))
+    curve: dict = {"steps": [], "errors": [], "derivatives": []}
+
+    def along(xi):  # f along variable i alone: 3 evaluations per central difference
+        x = x0.copy()
+        x[i] = xi
+        return fun(x)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        J, E = numeric_jacobian(fun, x0, error_estimate=True)
-        scale = np.maximum(1.0, np.abs(x0))
-        default = EPS ** (1 / 3) * scale  # the central scheme's error model (DESIGN.md §4)
-        default = (x0 + default) - x0  # the step actually taken: exactly representable
-        grid = np.logspace(-15, 0, CURVE_STEPS)
-        curves = {n: {"steps": [], "errors": [], "derivatives": []} for n in names}
-        for i, n in enumerate(names):
+        for h in np.logspace(-15, 0, CURVE_STEPS) * scale:  # absolute steps, relative to max(1, |x_i|)
+            try:
+                d = float(numeric_jacobian(along, x0[i], scheme="central", step=float(h)))
+            except ValueError:  # below the float spacing at x_i: no step at all
+                continue
+            err = abs(d - reference_i) if reference_i is not None else float("nan")
+            curve["steps"].append(float(h))
+            curve["errors"].append(_num(err))
+            curve["derivatives"].append(_num(d))
+    default_err = abs(default_derivative - reference_i) if reference_i is not None else None
+    return {
+        **curve,
+        "default_step": _default_step(x0, i),
+        "default_error": _num(default_err),
+        "scheme": "central",
+    }
 
-            def along(xi, i=i):  # f along variable i alone: 3 evaluations per central difference
-                x = x0.copy()
-                x[i] = xi
-                return fun(x)
 
-            for h in grid * scale[i]:  # absolute steps, relative to max(1, |x_i|) as the default is
-                try:
-                    d = float(numeric_jacobian(along, x0[i], scheme="central", step=float(h)))
-                except ValueError:  # below the float spacing at x_i: no step at all
-                    continue
-                err = abs(d - reference[i]) if reference[i] is not None else float("nan")
-                curves[n]["steps"].append(float(h))
-                curves[n]["errors"].append(_num(err))
-                curves[n]["derivatives"].append(_num(d))
-    out = {}
-    for i, n in enumerate(names):
-        default_err = abs(float(J.ravel()[i]) - reference[i]) if reference[i] is not None else None
-        out[n] = {
-            "step": float(default[i]),
-            "error_estimate": _num(np.ravel(E)[i]),
-            "curve": {
-                **curves[n],
-                "default_step": float(default[i]),
-                "default_error": _num(default_err),
-                "scheme": "central",
-            },
-        }
-    return out
+def explore_curve(text: str, at, var: str) -> dict:
+    """Numeric's error-against-step curve for variable `var` of `text` at `at`: the record's "curves"[var] of
+    `explore(text, at, curves=True)`, computed alone (what `GET /api/curve` answers when the page shows it).
+
+    >>> c = explore_curve("(4*x+1)^2", "x=0.7", "x")
+    >>> c["scheme"], len(c["steps"]) == len(c["errors"]), c["default_error"] < 1e-6
+    ('central', True, True)
+    """
+    import difflab as dl
+
+    from ..differentiators.numeric import numeric_jacobian
+    from ..expr import parse
+
+    expression = parse(text)
+    point = parse_at(at)
+    names = list(expression.variables)
+    if var not in names:
+        raise ExploreError(
+            f"{_clip(var)!r} is not a variable of {_clip(text)!r} (its variables: {', '.join(names)})", "var"
+        )
+    values = [point.get(n, DEFAULT_VALUE) for n in names]
+    f = expression.function(names)
+    i = names.index(var)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            graph = dl.trace(f, *values)
+        except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
+            raise _not_on_scalars(expression, err) from None
+        reference_i = _reference_of(f, names, values, i)
+        fun = _along_graph(graph)
+        x0 = np.array(values, dtype=float)
+        J = numeric_jacobian(fun, x0, error_estimate=True)[0]  # (the record's default: the whole Jacobian's column)
+    return _curve(fun, x0, i, reference_i, float(J.ravel()[i]))
+
+
+def _reference_of(f, names, values, i):
+    """The reference derivative by variable i alone, as `_reference` gives it within the whole gradient: symbolic in
+    40 digits, else reverse mode, else None."""
+    import difflab as dl
+
+    from ..reference import reference
+
+    try:
+        exact = reference(f, *[np.float64(v) for v in values], argnums=(i,), how="symbolic")
+        return float(exact.value.ravel()[0])
+    except Exception:
+        try:
+            g = dl.grad(f, argnums=tuple(range(len(names))), method="reverse")(*values)
+        except Exception:
+            return None
+        return float(_num(g[i])) if _num(g[i]) is not None else float("nan")
 
 
 def _not_on_scalars(expression, err) -> ExploreError:
@@ -421,8 +495,13 @@ def _not_on_scalars(expression, err) -> ExploreError:
     return ExploreError(f"the expression cannot be computed at this point: {type(err).__name__}: {err}", field="f")
 
 
-def explore(text: str, at=None) -> dict:
+def explore(text: str, at=None, curves: bool = False) -> dict:
     """Everything the explorer shows for expression `text` at the point `at` (str or dict), as JSON-able data.
+
+    Numeric's error-against-step curves (the record's "curves") are left out ({}) unless `curves`: 45 central
+    differences per variable, they were two thirds of the record's time with 41 variables, and the page shows one
+    curve at a time; the served page asks for it (`explore_curve`, `GET /api/curve`), the static export
+    (`page.write_html`) computes them all up front.
 
     Numbers that are NaN or infinite are the strings "NaN", "Infinity", "-Infinity". See the
     package docstring (`difflab.explore`) for every field.
@@ -456,7 +535,9 @@ def explore(text: str, at=None) -> dict:
     record["warnings"] = _evaluation_warnings(graph, env, caught) + _kinks(graph, env)
     out = graph.outputs[0]
     value = float(np.real(env[out] if out in env else getattr(out, "value", np.nan)))
-    record.update(_methods(f, graph, names, values, record["warnings"], value))  # (not the forward pass's again)
+    record.update(
+        _methods(f, graph, names, values, record["warnings"], value, curves)
+    )  # (not the forward pass's again)
     _name_inputs(record["warnings"], {repr(v): n for v, n in zip(graph.inputs, names)})
 
     nodes, edges, output = _tape(graph, env, names, record["warnings"])
@@ -556,7 +637,7 @@ def _local_partials(graph, env, edges):
             e["partial"] = _num(p)
 
 
-def _methods(f, graph, names, values, found, value=0.0) -> dict:
+def _methods(f, graph, names, values, found, value=0.0, curves=True) -> dict:
     """Each method's derivatives per variable and adjoints per node, the reference and each
     method's distance from it, and numeric's step curves: the record's "methods", "reference" and
     "curves". Each method's own warnings, and why a NaN derivative is NaN where the exact one is
@@ -583,11 +664,11 @@ def _methods(f, graph, names, values, found, value=0.0) -> dict:
             diffs[n] = 0.0 if both_nan or d == reference[i] else _num(abs(d - reference[i]))
         methods[m]["abs_error"] = diffs
         _agreement(methods[m], names, reference, budget)
-    numeric = _numeric_details(graph, values, names, reference)
+    numeric = _numeric_details(graph, values, names, reference, curves)
     methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
     methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
     return {
-        "curves": {n: numeric[n]["curve"] for n in names},
+        "curves": {n: numeric[n]["curve"] for n in names} if curves else {},
         "rounding_ulps": budget,
         "methods": methods,
         "reference": {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}},

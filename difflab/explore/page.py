@@ -1,8 +1,9 @@
 """The explorer's page: one HTML template and its assets (static/), served or inlined into one file.
 
 `render_page()` is the served page (assets by URL, data fetched from /api/graph);
-`render_page(record)` is the static export: CSS and JS inlined, the record embedded as JSON, so
-the file works offline, opened from disk.
+`render_page(record)` is the static export: CSS and JS inlined, the record embedded as JSON (with every
+variable's numeric curve, which the served page fetches on click from /api/curve), so the file works
+offline, opened from disk.
 """
 
 from __future__ import annotations
@@ -67,5 +68,7 @@ def write_html(path, text: str, at=None) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_page(explore(text, at)), encoding="utf-8")
+    # offline, the page cannot ask for a curve: every variable's is computed up front (45 central differences
+    # each: most of the export's time with many variables; 41 variables took seconds, see bench/explore_lazy.py)
+    path.write_text(render_page(explore(text, at, curves=True)), encoding="utf-8")
     return path

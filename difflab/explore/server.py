@@ -1,4 +1,4 @@
-"""The explorer's local HTTP server: the page, its assets and `GET /api/graph` (see `difflab.explore`).
+"""The explorer's local HTTP server: the page, its assets, `GET /api/graph` and `GET /api/curve` (see `difflab.explore`).
 
 Bound to 127.0.0.1 only; a request whose Host header is not 127.0.0.1:PORT or localhost:PORT is
 refused (a page on another site cannot reach it by DNS rebinding). Expressions are parsed by
@@ -101,11 +101,11 @@ class Worker:
                 )
             self._ready = True
 
-    def compute(self, text: str, point: dict, budget: float):
+    def compute(self, text: str, point: dict, budget: float, curve: str | None = None):
         with self._lock:
             self._ensure_ready()
             try:
-                self._proc.stdin.write(json.dumps({"f": text, "at": point}) + "\n")
+                self._proc.stdin.write(json.dumps({"f": text, "at": point, "curve": curve}) + "\n")
                 self._proc.stdin.flush()
             except OSError:
                 self.stop()
@@ -169,22 +169,27 @@ class ExplorerServer(ThreadingHTTPServer):
     def allowed_hosts(self) -> set:
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
-    def graph_json(self, text: str, at: str):
-        """(status, JSON-able body) for /api/graph."""
+    def graph_json(self, text: str, at: str, var: str | None = None):
+        """(status, JSON-able body) for /api/graph, or with `var` for /api/curve (that variable's numeric curve)."""
         try:
-            parse(text)  # refuse bad text here, before anything reaches the worker
+            expression = parse(text)  # refuse bad text here, before anything reaches the worker
             point = parse_at(at)
         except ExpressionError as err:
             return 400, {"error": {"message": str(err), "field": "f", "position": err.position, "token": err.token}}
         except ExploreError as err:
             return 400, {"error": {"message": str(err), "field": err.field, "position": None, "token": None}}
-        key = (text, tuple(sorted(point.items())))
+        if var is not None and var not in expression.variables:
+            message = f"var={var[:40]!r} is not a variable of the expression (its variables: " + (
+                f"{', '.join(expression.variables)})" if expression.variables else "none)"
+            )
+            return 400, {"error": {"message": message, "field": "var", "position": None, "token": None}}
+        key = (text, tuple(sorted(point.items())), var)
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return 200, self._cache[key]
         try:
-            record = self.worker.compute(text, point, self.budget)
+            record = self.worker.compute(text, point, self.budget, curve=var)
         except ComputeTimeout as err:
             return 503, {"error": {"message": str(err), "timeout": True}}
         except _BadInput as err:
@@ -203,30 +208,35 @@ class ExplorerServer(ThreadingHTTPServer):
             self.worker.stop()
 
 
-def query_fields(query: str):
-    """(f, at) of /api/graph's query string, or the message of a 400 naming what is wrong with it: more than 8
-    fields, a field other than f and at (a misspelt one was ignored: "fn=x" drew the empty expression's error),
-    or f or at given twice (the first silently won).
+def query_fields(query: str, path: str = "/api/graph"):
+    """(f, at) of /api/graph's query string ((f, at, var) of /api/curve's), or the message of a 400 naming what is
+    wrong with it: more than 8 fields, a field other than those (a misspelt one was ignored: "fn=x" drew the empty
+    expression's error), or one given twice (the first silently won).
 
     >>> query_fields("f=x%2Ay&at=x%3D1")
     ('x*y', 'x=1')
     >>> query_fields("f=x&f=y")
     '/api/graph got f twice; it takes f (the expression) and at (the point) once each'
+    >>> query_fields("f=x&at=&var=x", "/api/curve")
+    ('x', '', 'x')
     """
     takes = "f (the expression) and at (the point)"
+    fields = ("f", "at")
+    if path == "/api/curve":
+        takes, fields = "f (the expression), at (the point) and var (the variable)", ("f", "at", "var")
     try:
         pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=8)
     except ValueError:  # (over max_num_fields: an answer, not a dropped connection and a traceback)
-        return f"the query has more than 8 fields; /api/graph takes {takes}"
+        return f"the query has more than 8 fields; {path} takes {takes}"
     names = [name for name, _ in pairs]
-    unknown = [name for name in names if name not in ("f", "at")]
+    unknown = [name for name in names if name not in fields]
     if unknown:
-        return f"/api/graph got the field {unknown[0][:40]!r}; it takes {takes}"
-    for name in ("f", "at"):
+        return f"{path} got the field {unknown[0][:40]!r}; it takes {takes}"
+    for name in fields:
         if names.count(name) > 1:
-            return f"/api/graph got {name} twice; it takes {takes} once each"
+            return f"{path} got {name} twice; it takes {takes} once each"
     given = dict(pairs)
-    return given.get("f", ""), given.get("at", "")
+    return tuple(given.get(name, "") for name in fields)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -265,8 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/static/") and url.path[len("/static/") :] in ASSETS:
             name = url.path[len("/static/") :]
             self._send(200, asset(name).encode(), ASSETS[name])
-        elif url.path == "/api/graph":
-            fields = query_fields(url.query)
+        elif url.path in ("/api/graph", "/api/curve"):
+            fields = query_fields(url.query, url.path)
             if isinstance(fields, str):
                 self._json(400, {"error": {"message": fields, "field": None, "position": None, "token": None}})
                 return

@@ -1,7 +1,8 @@
 """The explorer's worker process: `python -m difflab.explore.worker`.
 
-Reads one JSON request per line on stdin, {"f": expression, "at": {name: number}}, and writes one
-JSON answer per line on stdout: {"ok": record} (see `difflab.explore`), {"bad": {message, field,
+Reads one JSON request per line on stdin, {"f": expression, "at": {name: number}} (or with "curve": name,
+that variable's numeric curve alone), and writes one JSON answer per line on stdout: {"ok": record} (see
+`difflab.explore`; or {"ok": curve}), {"bad": {message, field,
 position, token}} or {"error": message}. The server kills and replaces it when an answer is late,
 which is the only way to stop a runaway computation in Python.
 """
@@ -17,7 +18,7 @@ def main() -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr  # stdout carries the protocol only; stray prints go to stderr
     from ..expr import ExpressionError
-    from .model import ExploreError, explore
+    from .model import ExploreError, explore, explore_curve
 
     explore("(4*x+1)^2", {"x": 0.7})  # warm: imports SymPy and every method's code path
     out.write('{"ready": true}\n')
@@ -25,7 +26,10 @@ def main() -> None:
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            answer = {"ok": explore(request["f"], request["at"])}
+            if request.get("curve") is not None:
+                answer = {"ok": explore_curve(request["f"], request["at"], request["curve"])}
+            else:
+                answer = {"ok": explore(request["f"], request["at"])}
         except (ExpressionError, ExploreError) as err:
             answer = {
                 "bad": {

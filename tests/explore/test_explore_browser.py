@@ -111,9 +111,9 @@ def test_diamond_paths_steps_and_url(page, server):
     assert "sum over 2 paths = 288" in page.text_content("#path-sum")
     assert page.eval_on_selector_all("#graph .edge.on-path", "els => els.length") == 5
 
-    # numeric: its curve with the default step marked
+    # numeric: its curve with the default step marked (asked of /api/curve on the click: wait for it)
     page.click("#grad-numeric-y")
-    assert page.is_visible("#curve-default")
+    page.wait_for_selector("#curve-default", state="visible", timeout=30_000)
     assert "default h" in page.text_content("#curve-default")
 
     # step: 7 forward steps (3 inputs, 4 equations), then the backward pass edge by edge
@@ -144,7 +144,8 @@ def test_diamond_paths_steps_and_url(page, server):
     assert [fresh.input_value(f"#value-{n}") for n in "xyz"] == ["3", "2", "1"]
     assert "selected" in fresh.get_attribute("#select-y", "class")
     assert fresh.eval_on_selector_all("#path-list li", "els => els.length") == 2
-    assert fresh.is_visible("#curve-default")
+    fresh.wait_for_selector("#curve-default", state="visible", timeout=30_000)  # (the curve follows the record)
+    assert fresh.evaluate("document.body.dataset.curve") == "y"
 
     shot = os.environ.get("DIFFLAB_EXPLORER_SCREENSHOT")
     if shot:
@@ -219,6 +220,8 @@ def test_static_export_works_from_disk(browser, tmp_path):
     pg.wait_for_selector("body[data-state=ready]")
     assert pg.text_content("#grad-forward-y .val") == "288"
     assert pg.eval_on_selector_all("#path-list li", "els => els.length") == 2
+    pg.click("#grad-numeric-y")  # offline: the curve is the embedded one (the served page asks /api/curve)
+    assert pg.is_visible("#curve-default") and pg.evaluate("document.body.dataset.curve") == "y"
     assert requests == [path.as_uri() + "#sel=y"] or requests == [path.as_uri()]  # nothing else was fetched
     context.close()
 

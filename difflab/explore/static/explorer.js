@@ -2,7 +2,8 @@
  *
  * Every number comes from the server's one computation (difflab.explore.model); this file only lays
  * it out: the graph (SVG, left to right), the four methods side by side, the paths to a variable,
- * the forward/backward steps and numeric's error-vs-step curve. State (function, point, selected
+ * the forward/backward steps and numeric's error-vs-step curve (asked of GET /api/curve when shown; a static export
+ * embeds them all). State (function, point, selected
  * variable, curve) lives in the URL hash so that a view can be shared. Text from the user or the
  * server is only ever set with textContent, never parsed as HTML.
  */
@@ -617,14 +618,41 @@
     record.warnings.forEach((w) => list.append(el("li", w.category === "Kink" ? { class: "kink" } : {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
   }
 
+  // numeric's curve of one variable: the served record has none (45 central differences per variable were most of a
+  // record's time with many variables); it is asked of /api/curve when shown, and kept on the record it belongs to
+  function fetchCurve(rec, v) {
+    rec.curveAsked = rec.curveAsked || {};
+    if (rec.curveAsked[v]) return;
+    rec.curveAsked[v] = true;
+    const q = "f=" + encodeURIComponent(rec.expression) + "&at=" + encodeURIComponent(atString(rec.point)) + "&var=" + encodeURIComponent(v);
+    fetch("api/curve?" + q)
+      .then((r) => r.json().then((body) => ({ status: r.status, body: body })))
+      .then(({ status, body }) => {
+        if (status === 200) rec.curves[v] = body;
+        else rec.curveAsked[v] = (body.error && body.error.message) || "the server answered " + status;
+      })
+      .catch((err) => { rec.curveAsked[v] = "no answer from the explorer's server (" + err.message + ")"; })
+      .then(() => { if (record === rec && state.curve === v) renderCurve(); });
+  }
+
   function renderCurve() {
     const panel = $("curve-panel");
-    if (!state.curve || !record.curves[state.curve]) { panel.hidden = true; return; }
+    document.body.dataset.curve = "";
+    if (!state.curve || !record.variables.includes(state.curve) || (STATIC && !record.curves[state.curve])) {
+      panel.hidden = true;
+      return;
+    }
     panel.hidden = false;
     const c = record.curves[state.curve];
     $("curve-title").textContent = "Numeric (central differences): error in ∂" + FN + "/∂" + state.curve + " against the step h";
     const svg = $("curve");
     svg.textContent = "";
+    if (!c) {
+      const asked = (record.curveAsked || {})[state.curve];
+      $("curve-note").textContent = typeof asked === "string" ? "The curve could not be computed: " + asked : "computing the curve…";
+      if (!asked) fetchCurve(record, state.curve);
+      return;
+    }
     const W = 540, H = 300, L = 58, R = 14, T = 14, B = 40;
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     const FLOOR = 1e-17;
@@ -676,6 +704,7 @@
       fmtShort(c.default_step) + " (≈ ε^(1/3)·max(1,|" + state.curve + "|)) sits near the bottom of the V. Its error here: " +
       (de === 0 ? "0 (exact)" : fmtShort(de)) + "; numeric's own estimate: " + fmtShort(record.methods.numeric.error_estimate[state.curve]) +
       ". Hollow points at the bottom: exactly right." ;
+    document.body.dataset.curve = state.curve;  // (tests wait for it: the curve arrives after the record)
   }
 
   // -- controls --------------------------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""The explorer's record with numeric's curves lazy (explorerspeed67): explore() wall time and the record's bytes.
+
+`taskset -c 1 python bench/explore_lazy.py [--eager-only]` builds f = sum_i sin(x_i * x_{i+1}) (cyclic) with n = 5,
+13 and 41 variables (41 variables: 163 nodes) and times, interleaved in one process, `explore(text, at)` (the served
+record: no curves) against `explore(text, at, curves=True)` (the static export's record: every curve, as every record
+was before), then `explore_curve(text, at, v)` (one variable's curve, what a click on numeric's cell asks for).
+Medians over 5 rounds (after one warm call each) with the IQR, and the paired per-round ratio export ÷ served. --eager-only times `explore(text, at)` alone (for a checkout without `curves=`).
+"""
+
+from __future__ import annotations
+
+import _common  # noqa: F401  (first: one BLAS thread, one CPU)
+
+import json
+import statistics
+import sys
+import time
+
+import difflab.explore as ex
+
+
+def expression(n: int) -> str:
+    return "+".join(f"sin(x{i}*x{(i + 1) % n})" for i in range(n))
+
+
+def point(n: int) -> str:
+    return ",".join(f"x{i}={0.3 + 0.05 * i:g}" for i in range(n))
+
+
+def quartiles(xs):
+    q = statistics.quantiles(xs, n=4)
+    return statistics.median(xs), q[0], q[2]
+
+
+def main(rounds: int = 5) -> None:
+    eager_only = "--eager-only" in sys.argv
+    for n in (5, 13, 41):
+        text, at = expression(n), point(n)
+        contenders = {"served": lambda: ex.explore(text, at)}
+        if not eager_only:
+            contenders["export"] = lambda: ex.explore(text, at, curves=True)
+            contenders["one curve"] = lambda: ex.explore_curve(text, at, "x0")
+        times: dict = {k: [] for k in contenders}
+        sizes = {}
+        for k in contenders:  # warm: SymPy's import and first-use caches are no contender's cost
+            contenders[k]()
+        for r in range(rounds):
+            names = list(contenders)
+            names = names[r % len(names) :] + names[: r % len(names)]
+            for k in names:
+                t = time.perf_counter()
+                out = contenders[k]()
+                times[k].append(time.perf_counter() - t)
+                sizes[k] = len(json.dumps(out, allow_nan=False).encode())
+        nodes = len(ex.explore(text, at)["nodes"])
+        for k, ts in times.items():
+            med, lo, hi = quartiles(ts)
+            print(
+                f"n={n:3d} nodes={nodes:4d} {k:10s} {med:8.3f} s (IQR {lo:.3f}-{hi:.3f}, {len(ts)} rounds)  "
+                f"{sizes[k]:9d} bytes"
+            )
+        if "export" in times:  # paired per round: the record as every record was before / the served one
+            med, lo, hi = quartiles([e / s for e, s in zip(times["export"], times["served"])])
+            print(
+                f"n={n:3d} export / served {med:.2f}x (IQR {lo:.2f}-{hi:.2f}); bytes {sizes['export'] / sizes['served']:.2f}x"
+            )
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
