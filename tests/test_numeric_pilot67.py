@@ -13,30 +13,11 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators.pilot import probe_axes
 from difflab.graph import counting
+from test_numeric_pilot import black_box, lse, rosenbrock, rosenbrock_grad  # (the same helpers)
 
 EPS = float(np.finfo(float).eps)
 BASE = EPS ** (1 / 3)
 X4 = np.random.default_rng(3).uniform(-1.0, 1.0, 4)  # bench/numeric.py's point at n = 4: |x_0| = 0.83 the largest
-
-
-def black_box(f):
-    """`fun(x, D)` as `_products` calls it, for a NumPy f vectorised along axis 0."""
-    return lambda x, D: f(np, (x + D).T)[:, None]
-
-
-def lse(xp, x):
-    return xp.log(xp.sum(xp.exp(x), axis=0))
-
-
-def rosenbrock(xp, x):
-    return xp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1.0 - x[:-1]) ** 2.0, axis=0)
-
-
-def rosenbrock_grad(x):
-    g, d = np.zeros_like(x), x[1:] - x[:-1] ** 2
-    g[:-1] += -400.0 * x[:-1] * d - 2.0 * (1.0 - x[:-1])
-    g[1:] += 200.0 * d
-    return g
 
 
 def probe(f, x=X4):
