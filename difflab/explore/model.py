@@ -177,6 +177,21 @@ def _kinks(graph, env) -> list[dict]:
 _ATOM = re.compile(r"\bv[0-9]+\b")
 
 
+def _shown_names(graph, names) -> dict:
+    """The name the page shows for each tape id: a variable's own, an equation's v<k>, or t<k> (u<k>, ...) where a
+    variable is itself named like v<k> (`v2*x` read "v2 = mul(v2, x)", the variable and the product both v2).
+
+    >>> import difflab as dl
+    >>> g = dl.trace(lambda a, b: a * b, 1.0, 2.0)
+    >>> _shown_names(g, ["v2", "x"])
+    {'v0': 'v2', 'v1': 'x', 'v2': 't2'}
+    """
+    prefix = next(p for p in "vtuwn" if not any(re.fullmatch(p + "[0-9]+", n) for n in names))
+    shown = {repr(v): n for v, n in zip(graph.inputs, names)}
+    shown.update((repr(e.out), prefix + repr(e.out)[1:]) for e in graph.eqns)
+    return shown
+
+
 def _name_inputs(found, names_by_id) -> None:
     """Warnings name a variable as the page does (x, not the tape's v0: "v1 = log(v0)" named a node the page
     never shows)."""
@@ -538,9 +553,10 @@ def explore(text: str, at=None, curves: bool = False) -> dict:
     record.update(
         _methods(f, graph, names, values, record["warnings"], value, curves)
     )  # (not the forward pass's again)
-    _name_inputs(record["warnings"], {repr(v): n for v, n in zip(graph.inputs, names)})
+    shown = _shown_names(graph, names)
+    _name_inputs(record["warnings"], shown)
 
-    nodes, edges, output = _tape(graph, env, names, record["warnings"])
+    nodes, edges, output = _tape(graph, env, shown, record["warnings"])
     record["output"] = output
     record["value"] = next(n["value"] for n in nodes if n["id"] == output)
     _local_partials(graph, env, edges)
@@ -572,17 +588,18 @@ def _node(id, kind, name, label, text, value, shape, op=None, warning=None):
     }
 
 
-def _tape(graph, env, names, found):
+def _tape(graph, env, shown, found):
     """The nodes (inputs, constants, equations, with their values) and edges of the tape, and the
-    id of the output node."""
+    id of the output node; `shown`: each tape id's name on the page (`_shown_names`)."""
     from ..graph import Const, Var
 
-    label = {v: n for v, n in zip(graph.inputs, names)}
+    label = {v: shown[repr(v)] for v in graph.inputs}
     nodes, edges = [], []
-    for v, n in zip(graph.inputs, names):
+    for v in graph.inputs:
+        n = shown[repr(v)]
         nodes.append(_node(repr(v), "input", n, n, n, env[v], v.shape))
     for eqn in graph.eqns:
-        label[eqn.out] = repr(eqn.out)
+        label[eqn.out] = shown[repr(eqn.out)]
         args_text = []
         for i, a in enumerate(eqn.args):
             if isinstance(a, Const):
@@ -595,9 +612,20 @@ def _tape(graph, env, names, found):
                 src = repr(a)
             edges.append({"from": src, "to": repr(eqn.out), "arg": i})
         warning = next((f"{w['category']}: {w['message']}" for w in found if w["where"] == repr(eqn.out)), None)
-        text = f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})"
-        name = repr(eqn.out)
-        nodes.append(_node(name, "op", name, eqn.op.name, text, env[eqn.out], eqn.out.shape, eqn.op.name, warning))
+        text = f"{label[eqn.out]} = {eqn.op.name}({', '.join(args_text)})"
+        nodes.append(
+            _node(
+                repr(eqn.out),
+                "op",
+                label[eqn.out],
+                eqn.op.name,
+                text,
+                env[eqn.out],
+                eqn.out.shape,
+                eqn.op.name,
+                warning,
+            )
+        )
     out_atom = graph.outputs[0]
     if isinstance(out_atom, Var):
         return nodes, edges, repr(out_atom)

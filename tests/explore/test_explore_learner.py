@@ -118,3 +118,18 @@ def test_a_constant_outside_the_domain_says_so(text, value):
     if said:
         assert r["warnings"][0]["message"].startswith(f"f is the constant {value}: the expression has no variable")
         assert r["nodes"][-1]["warning"].startswith("DomainWarning: f is the constant")
+
+
+def test_a_variable_named_like_a_node_renames_the_nodes():
+    """`v2*x + sin(v2)`: main showed the product as v2 beside the variable v2 ("v4 = add(v2, v3)": which v2?); the
+    equations are t<k> then, the variable keeps its name, the ids stay the tape's."""
+    rec = explore("v2*x + sin(v2)", {"v2": 0.5, "x": 2.0})
+    shown = [(n["id"], n["name"], n["text"]) for n in rec["nodes"] if n["kind"] != "const"]
+    assert shown == [
+        ("v0", "v2", "v2"),
+        ("v1", "x", "x"),
+        ("v2", "t2", "t2 = mul(v2, x)"),
+        ("v3", "t3", "t3 = sin(v2)"),
+        ("v4", "t4", "t4 = add(t2, t3)"),
+    ]
+    assert [n["name"] for n in explore("x*y", {"x": 1.0, "y": 2.0})["nodes"]] == ["x", "y", "v2"]
