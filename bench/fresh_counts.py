@@ -13,7 +13,7 @@ timing cannot move the count): mlp (a fresh `dl.value_and_grad`), mlpi (the same
 `Reverse(compiled=False)`), ag (autograd's value_and_grad, bench/mlp.py's peer loss), s1 and s8 (a
 fresh `dl.grad` of the scalar net at B = 1, 8), "s1 stage"/"s1 sweep" (its trace by `api.stage`, which
 flattens the pytree itself; prepare + the sweep on the traced values; also s8, and "mlp stage"/"mlp sweep"),
-mg1 and mg8 (micrograd's forward + backward there).
+mg1 and mg8 (micrograd's forward + backward there; "mg1 forward" and "mg1 backward" each half alone).
 Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
 WHAT f1: a fresh `dl.grad` of x * x at one float, the call's fixed cost (what depends on no leaf or equation).
 WHAT l1, l40: a fresh `dl.grad` of `ws[0] * ws[0]` with ws a list of 1 or 40 floats (one equation either way):
@@ -76,6 +76,7 @@ def contenders() -> dict:
         setup = S.micrograd_setup(p, Xs, Ys)
         if setup is not None:
             fns[f"mg{B}"] = setup[1]
+            fns[f"mg{B} forward"], fns[f"mg{B} backward"] = _micrograd_halves(setup[0], Xs, Ys)
     ag = C.peer("autograd")
     if ag is not None:
         import mlp as M
@@ -107,6 +108,28 @@ def _pieces(B, p, Xs, Ys) -> dict:
         f"s{B} backward": lambda: backward_floats(g, env, st.wrt, {g.outputs[0]: 1.0}, _pull, {}),
         f"s{B} float": lambda: S.loss(*args),
     }
+
+
+def _micrograd_halves(model, X, Y):
+    """micrograd's forward pass alone (the graph built, no zero_grad), and its backward alone on graphs built
+    before (64 of them, made at the first call: the warm-up; N ≤ 60)."""
+    from micrograd.engine import Value
+
+    def forward():
+        total = Value(0.0)
+        for x, y in zip(X, Y):
+            d = model(x) - y
+            total = total + d * d
+        return total * (1.0 / len(X))
+
+    built: list = []
+
+    def backward():
+        if not built:
+            built.extend(forward() for _ in range(64))
+        built.pop().backward()
+
+    return forward, backward
 
 
 def _sweep(st):
