@@ -774,9 +774,10 @@ def say_one_sided(fun, x, V, H, d, f0, stencil, scheme):
     warn_user(NumericAccuracyWarning(message), NumericAccuracyWarning)
 
 
-def say_unconverged(fun, d, trunc, roundoff, judged=True):
-    """A NumericAccuracyWarning where `unconverged`: a real stencil's derivative d on numbers, judged (one numeric
-    level: nested ones' inner noise is `say_roundoff`'s), where f's round-off is judged (`fun.roundoff`)."""
+def say_unconverged(fun, d, trunc, roundoff, judged=True, step=None):
+    """A NumericAccuracyWarning where `unconverged`: a stencil's derivative d on numbers, judged (one numeric
+    level: nested ones' inner noise is `say_roundoff`'s), where f's round-off is judged (`fun.roundoff`). `step`: the
+    user's, named in the warning."""
     if not judged or type(d) is not np.ndarray or not getattr(fun, "roundoff", False):
         return
     if not unconverged(d, trunc, roundoff):
@@ -784,6 +785,17 @@ def say_unconverged(fun, d, trunc, roundoff, judged=True):
     with np.errstate(all="ignore"):
         worst = np.max(np.asarray(_number(trunc), dtype=float), where=np.isfinite(trunc), initial=0.0)
         big = np.max(np.abs(np.asarray(_number(d))), where=np.isfinite(d), initial=0.0)
+    if step is not None:
+        warn_user(
+            NumericAccuracyWarning(
+                f"the numeric method's step={step!r} is too large for f here: its truncation error is estimated at "
+                f"{worst:.3g} (its entries' change with the step), more than {SHARE:g} of its largest entry {big:.3g}: "
+                "f varies within the step, so the answer and its error estimate are unreliable; use a smaller step, "
+                "step=None (the error model's), or an exact method (method='forward' or 'reverse')"
+            ),
+            NumericAccuracyWarning,
+        )
+        return
     warn_user(
         NumericAccuracyWarning(
             f"the numeric method cannot resolve this derivative: its entries change with the step by {worst:.3g}, "
