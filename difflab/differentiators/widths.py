@@ -45,7 +45,9 @@ take central differences' suspects and the stencil again at 2h (the points 2·o 
 A one-sided stencil has no even part to read: where the user's step exceeds its default (eps^(1/(p+1))·max(1, |x|);
 at or below it the truncation is at most the default's) it is evaluated at 2h (⌈p/2⌉ evaluations a direction). Those
 two judge the truncation |D_h - D_2h|/(2^p - 1) as `_straddled` judges central differences': against ACCURATE of
-the derivative's scale (its largest entry, or its change over the step, from the stencil's second difference).
+the derivative's scale (its largest entry, or its change over the step, from the stencil's second difference; central6
+against UNDERSHOOT of it, as central4). Where f is not finite at 2h (a domain's edge, an overflow) the stencil is
+measured at h/2 instead: |D_h - D_h/2|/(1 - 2^-p).
 """
 
 from __future__ import annotations
@@ -238,7 +240,9 @@ def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0):
         big = np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0)
         scale = np.maximum(big, np.where(big > TRUE * trunc, 0.0, change))
         noise = (2.0 * EPS * _largest(*at.values(), f0) + inner) * wsum / (small * h)
-        said = (levels * trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
+        # (a central stencil of order 4 and up: its estimate may undershoot, as central4's, `UNDERSHOOT`)
+        share = ACCURATE * (UNDERSHOOT if symmetric and p >= 4 else 1.0)
+        said = (levels * trunc > share * scale) & (trunc > RESOLVED * noise)
         if symmetric:
             said &= np.abs(r**p * D1 - D2) > q * ACCURATE * trunc
             said |= _spike(at[small], at[-small], at[2.0 * small], at[-2.0 * small], f0, inner)
