@@ -105,3 +105,12 @@ def test_a_jvp_that_overflows_at_the_users_step_is_said():
         )[1]
     )
     assert got == np.inf and "step=1.0 gave a NaN or infinite derivative" in messages[0]
+
+
+def test_a_step_of_whole_periods_is_measured_at_half_of_it():
+    """sin(100x) at 0.3 by h = 0.44, 7.003 periods: the differences at h and 2h agree by aliasing (0.0062 for 15.4);
+    sin's argument moved 44 of its length scale (a radian), so the stencil is measured at h/2 too."""
+    for scheme, value in (("central", 0.006205790030253627), ("central4", 0.00620611416146422)):
+        method = dl.Numeric(scheme=scheme, step=0.44)
+        got, messages = said(lambda: dl.grad(lambda x: dnp.sum(dnp.sin(100 * x)), method=method)(np.array([0.3])))
+        assert got[0] == value and "step=0.44 is too large" in messages[0]

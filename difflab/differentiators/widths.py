@@ -47,7 +47,9 @@ at or below it the truncation is at most the default's) it is evaluated at 2h (�
 two judge the truncation |D_h - D_2h|/(2^p - 1) as `_straddled` judges central differences': against ACCURATE of
 the derivative's scale (its largest entry, or its change over the step, from the stencil's second difference; central6
 against UNDERSHOOT of it, as central4). Where f is not finite at 2h (a domain's edge, an overflow) the stencil is
-measured at h/2 instead: |D_h - D_h/2|/(1 - 2^-p).
+measured at h/2 instead: |D_h - D_h/2|/(1 - 2^-p). A direction whose step moved a watched op's argument beyond its
+length scale (`scales._user_reach`: a period, a pole's distance) is measured at h/2 too, against the derivative's
+largest entry alone: at h and 2h a step of whole periods aliases (sin(100x) at h = 0.44: 0.0062 for 15.4).
 """
 
 from __future__ import annotations
@@ -174,7 +176,15 @@ def judge_user_step(fun, x, V, H, F, ref, d, f0, plan, step, noise=0.0, levels=1
         rows = _suspect(at[1.0], at[-1.0], f0, noise, levels, curved) if p != 4 else np.arange(len(h))
     else:  # one-sided: no even part to read; judged where the user's step exceeds the default one
         rows = np.flatnonzero(h[:, 0] > _default_steps(x, V, EPS ** (1.0 / (p + levels))))
+    far = getattr(fun, "user_reach", None)  # (a watched op's argument moved beyond its length scale: `_user_reach`)
+    spans = np.flatnonzero(far > 1.0) if far is not None and len(far) == len(h) else np.zeros(0, np.intp)
     rows = rows[np.isfinite(d[rows]).all(axis=1)]
+    spans = spans[np.isfinite(d[spans]).all(axis=1)]
+    if len(spans):  # (measured at h/2 too: at h and 2h a step of whole periods aliases)
+        said = _refined(fun, x, V, h, at, spans, (o, w, wsum, p, real), f0, d, noise, levels, symmetric, 0.5, False)
+        if said is not None and np.any(said[0]):
+            _say(*said, "entry", spans, step)
+            return
     if not len(rows):
         return
     if real and symmetric and p in (2, 4):  # (as at the default step; its 2h (central4: 3h) points not finite: h/2)
@@ -187,10 +197,11 @@ def judge_user_step(fun, x, V, H, F, ref, d, f0, plan, step, noise=0.0, levels=1
             return
 
 
-def _refined(fun, x, V, h, at, rows, stencil, f0, d, noise, levels, symmetric, r):
+def _refined(fun, x, V, h, at, rows, stencil, f0, d, noise, levels, symmetric, r, resolved=True):
     """`_doubled`'s judgement of the stencil (o, w, Σ|w|, p, real) at the `rows`' steps h against itself at r·h, from
     f's differences from f(x) at its own points (`at`: offset -> (k, m)) and f evaluated at the points r·o not among
-    them (complex step: Im and Re f(x + i·r·h)); None where one of those is not finite."""
+    them (complex step: Im and Re f(x + i·r·h)); None where one of those is not finite. `resolved` False: the step
+    spans an op's length scale, so the derivative's change over it is no scale to judge by (its largest entry is)."""
     o, w, wsum, p, real = stencil
     if real:
         new = np.array([r * v for v in o.tolist() if r * v not in at])
@@ -204,7 +215,7 @@ def _refined(fun, x, V, h, at, rows, stencil, f0, d, noise, levels, symmetric, r
             return None
         got = {r: found[0].real + found[0].imag, -r: found[0].real - found[0].imag}
     at = {v: a[rows] for v, a in at.items()} | got
-    return _doubled(at, h[rows], o, w, wsum, p, f0, np.abs(d), noise, levels, symmetric, r)
+    return _doubled(at, h[rows], o, w, wsum, p, f0, np.abs(d), noise, levels, symmetric, r, resolved)
 
 
 def _default_steps(x, V, base):
@@ -219,7 +230,7 @@ def _default_steps(x, V, base):
         return base * np.maximum(1.0, moved.max(axis=1, initial=0.0)) / np.where(top > 0, top, 1.0)
 
 
-def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0):
+def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0, resolved=True):
     """`_straddled` for a stencil of any offsets o (weights w, order p) from f's differences from f(x) at x + o·h and
     x + r·o·h (`at`: offset -> (k, m); r = 2, or ½ where f is not finite at 2h): (said, the truncation at h
     |D_h - D_rh|/|r^p - 1|, the scale), judged against ACCURATE of the derivative's scale (max(d's largest entry per
@@ -228,7 +239,7 @@ def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0):
     RESOLVED times its round-off. A central stencil's zero derivative's own truncation is not said (x³ at 0: its
     extrapolation (r^p D_h - D_rh)/(r^p - 1) is 0), as `_straddled`'s; a one-sided one's is (at an extremum it is
     half the derivative's change over the step: forward differences of x² at 0 give h for 0). Central: f(x) off the
-    cubic through the four points nearest (`_spike`)."""
+    cubic through the four points nearest (`_spike`). `resolved` False: the scale is d's largest entry alone."""
     with np.errstate(all="ignore"):
         D1 = sum(wj * at[oj] for oj, wj in zip(o.tolist(), w)) / h
         D2 = sum(wj * at[r * oj] for oj, wj in zip(o.tolist(), w)) / (r * h)
@@ -238,7 +249,7 @@ def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0):
         second = at[small] + at[-small] if symmetric else at[2.0 * small * s] - 2.0 * at[small * s]
         change = np.abs(second) / (small * small * h)
         big = np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0)
-        scale = np.maximum(big, np.where(big > TRUE * trunc, 0.0, change))
+        scale = np.maximum(big, np.where((big > TRUE * trunc) | (not resolved), 0.0, change))
         noise = (2.0 * EPS * _largest(*at.values(), f0) + inner) * wsum / (small * h)
         # (a central stencil of order 4 and up: its estimate may undershoot, as central4's, `UNDERSHOOT`)
         share = ACCURATE * (UNDERSHOOT if symmetric and p >= 4 else 1.0)
