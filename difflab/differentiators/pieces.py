@@ -220,14 +220,18 @@ def _singular(graph: Graph, args, wrt):
     return None
 
 
-def numbers_guard(prepared, args, d, fun, V):
+def numbers_guard(prepared, args, d, fun, V, outs=None):
     """An untraced numeric derivative's guards: `rows_guard`'s, then complex step's at a branch point; a NaN or inf
-    from the user's own step said (`scales.say_step_overflow`)."""
+    from the user's own step said (`scales.say_step_overflow`; f(x): folded into the run, `fun.f0`, or `outs`, f's
+    outputs at x: a JVP's, said nothing before, numtrunc68)."""
     from .scales import say_step_overflow  # (scales imports this module)
 
     d = complex_step_guard(prepared, args, V, rows_guard(prepared, args, d, fun))
     x = np.concatenate([np.ravel(np.asarray(args[i], dtype=complex)) for i in prepared.wrt])
-    say_step_overflow(prepared.method.step, x, getattr(fun, "f0", None), d)
+    f0 = getattr(fun, "f0", None)
+    if f0 is None and outs and type(d) is np.ndarray:  # (f closing over traced values: its outputs' numbers)
+        f0 = np.concatenate([np.ravel(np.asarray(_number(o))) for o in outs])
+    say_step_overflow(prepared.method.step, x, f0, d)
     return d
 
 

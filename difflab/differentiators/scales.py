@@ -398,6 +398,22 @@ def chunked(run, chunk, watch, centre, fold=None, pilot=False):
     return fun
 
 
+def _user_reach(fun, watch, cols, k):
+    """`fun.user_reach` (k,): how far a user's step moved each direction's watched arguments, in their ops' scales
+    (`Watch.reach`, on numbers; nothing noted): where beyond 1, the stencil spans a period, a pole's distance or an edge,
+    and `widths.judge_user_step` measures it at half the step too (sin(100x) at h = 0.44, 7.003 periods: central4's
+    differences at h and 2h agree, by aliasing, 100 % off)."""
+    centre = getattr(fun, "centre", None)
+    if centre is None or not all(type(c) is np.ndarray for c in cols):
+        return
+    B = len(cols[0]) if len(cols) else 0
+    if not B or B % k:
+        return
+    with np.errstate(all="ignore"):
+        R = watch.reach(centre, cols, B)
+    fun.user_reach = _far(R.reshape(k, B // k, -1).max(axis=1))[0]
+
+
 def _noted(fun, watch, cols, B):
     """`Watch.reach` at fun's centre, noting on fun the entries at a singular point whose argument moved there
     (`fun.singular`, `say_one_sided`'s; `near` passes a point only where none did)."""
@@ -529,6 +545,8 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     if not watch or base is None:  # nothing watched, or a step the user chose
         H = H if traced is None else traced
         out = fun(x, stencil_points(offsets, H, V, getattr(fun, "lead", 0)))
+        if watch:
+            _user_reach(fun, watch, out[1], len(H))
         return (out[0] if watch else out), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
     (F, cols), said = _held(decide, x, stencil_points(offsets, H, V, getattr(decide, "lead", 0)))
@@ -774,9 +792,10 @@ def say_one_sided(fun, x, V, H, d, f0, stencil, scheme):
     warn_user(NumericAccuracyWarning(message), NumericAccuracyWarning)
 
 
-def say_unconverged(fun, d, trunc, roundoff, judged=True):
-    """A NumericAccuracyWarning where `unconverged`: a real stencil's derivative d on numbers, judged (one numeric
-    level: nested ones' inner noise is `say_roundoff`'s), where f's round-off is judged (`fun.roundoff`)."""
+def say_unconverged(fun, d, trunc, roundoff, judged=True, step=None):
+    """A NumericAccuracyWarning where `unconverged`: a stencil's derivative d on numbers, judged (one numeric
+    level: nested ones' inner noise is `say_roundoff`'s), where f's round-off is judged (`fun.roundoff`). `step`: the
+    user's, named in the warning."""
     if not judged or type(d) is not np.ndarray or not getattr(fun, "roundoff", False):
         return
     if not unconverged(d, trunc, roundoff):
@@ -784,6 +803,17 @@ def say_unconverged(fun, d, trunc, roundoff, judged=True):
     with np.errstate(all="ignore"):
         worst = np.max(np.asarray(_number(trunc), dtype=float), where=np.isfinite(trunc), initial=0.0)
         big = np.max(np.abs(np.asarray(_number(d))), where=np.isfinite(d), initial=0.0)
+    if step is not None:
+        warn_user(
+            NumericAccuracyWarning(
+                f"the numeric method's step={step!r} is too large for f here: its truncation error is estimated at "
+                f"{worst:.3g} (its entries' change with the step), more than {SHARE:g} of its largest entry {big:.3g}: "
+                "f varies within the step, so the answer and its error estimate are unreliable; use a smaller step, "
+                "step=None (the error model's), or an exact method (method='forward' or 'reverse')"
+            ),
+            NumericAccuracyWarning,
+        )
+        return
     warn_user(
         NumericAccuracyWarning(
             f"the numeric method cannot resolve this derivative: its entries change with the step by {worst:.3g}, "

@@ -49,7 +49,7 @@ from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pieces import rows_checked
 from .pilot import PILOT_FROM, probe_axes
-from .widths import judge_hessian_width, judge_richardson_width, judge_width
+from .widths import judge_hessian_width, judge_richardson_width, judge_user_step, judge_width
 from .scales import (
     SECOND_SHARE,
     TERMS_FROM,
@@ -399,7 +399,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
-        _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None))
+        _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None, method.step))
         d = rows_roundoff(d, f0, wsum / H[:, :1], levels, real, eye and getattr(fun, "terms", None))
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
@@ -420,7 +420,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
     roundoff = EPS * np.abs(d) + (((EPS * np.abs(f0) if R is None else R) + noise) * wsum / H[:, :1] if real else 0.0)
-    say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
+    # (complex step's too, one level; nested levels' at the user's step: their default steps' inner noise is
+    # `say_roundoff`'s)
+    say_unconverged(fun, d, trunc, roundoff, levels == 1 or (real and method.step is not None), method.step)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
 
@@ -456,7 +458,7 @@ def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
     reported error underestimates: a linear f's residual 8e-13 of 0.09 was said; and `_richardson`'s `later`.)"""
     if not how[0]:
         return
-    say_unconverged(fun, d, err - bound, bound)
+    say_unconverged(fun, d, err - bound, bound, step=how[2])
     if how[1]:
         judge_richardson_width(fun, F, ref, H, f0, d)
     if type(d) is np.ndarray and getattr(fun, "limited", None):
@@ -475,6 +477,9 @@ def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):
     if real and not want_err and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
         noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
         judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels)
+    elif not want_err and method.step is not None and (real or levels == 1):  # the user's step: every stencil's
+        noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
+        judge_user_step(fun, x, V, H, F, ref, d, f0, method._plan, method.step, noise, levels)
     if real and levels == 1 and ((o >= 0).all() or (o <= 0).all()):
         say_one_sided(fun, x, V, H, d, f0, method._plan[:3], method.scheme)  # (an op's singular point at x)
     if real and not want_err and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):
@@ -691,8 +696,8 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
     H = _second_differences(f, h, i, j)
     H[out], H[:, out] = np.nan, np.nan
-    if step is None and not want_err:  # (an estimate asked: the stencil at 2h below)
-        judge_hessian_width(fun, x, h, fp, fm, H, f0)
+    if not want_err:  # (an estimate asked: the stencil at 2h below; the user's step named)
+        judge_hessian_width(fun, x, h, fp, fm, H, f0, step)
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
     bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
     say_unresolved(fun, H, bound)
@@ -718,7 +723,9 @@ def _hessian_stencil(fun, x, f0, method, error=None):
         return H, error
     f2 = fun(x, points(2.0 * h))
     H2 = _second_differences((f2[0] if isinstance(f2, tuple) else f2)[:, 0] - f0, 2.0 * h, i, j)
-    err = np.abs(H - H2) / 3.0 + bound + EPS * np.abs(H)
+    trunc = np.abs(H - H2) / 3.0
+    say_unconverged(fun, H, trunc, bound + EPS * np.abs(H), step=step)  # (as a gradient's estimate at 2h)
+    err = trunc + bound + EPS * np.abs(H)
     return H, np.where(np.isfinite(err), err, np.inf)
 
 

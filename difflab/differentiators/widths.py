@@ -31,7 +31,25 @@ two facts judge it:
 
 Richardson's table (`judge_richardson_width`) gets the second at its two smallest steps, from its own points.
 Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use: the outermost level on
-numbers is), a step the user chose, error estimates asked (`unconverged` judges them) and complex step.
+numbers is) and error estimates asked (`unconverged` judges them).
+
+A step the user chose (`Numeric(step=h)`, absolute) is judged by the same facts and shares, its warning naming the
+step and the estimated truncation error (`judge_user_step`, numtrunc68): no check looked before, and a step far too
+large for f was answered silently (complex step of eˣ/√(sin³x + cos³x) at h = 0.1: 1.3 % off; sin(x)·e^(x/2) at
+h = 0.3 by central differences 1.3 %, forward 10 %). Central and central4 as at the default step (suspects from
+their own points, the shares SUSPECT and CHANGE as at eps^(1/3), not grown: a user's step is no reason to expect a
+larger E/O). Complex step reads its even part off Re f(x + ih) - f(x) = -h²f″/2: f(x ± h) mapped to
+Re f(x + ih) ± Im f(x + ih) give the same E, O and, at 2h, the same law (its truncation -h²f‴/6 for +h²f‴/6), so
+its suspects cost nothing and each pays one complex evaluation at 2ih. Higher-order central stencils (central6)
+take central differences' suspects and the stencil again at 2h (the points 2·o not among its own: 4 evaluations).
+A one-sided stencil has no even part to read: where the user's step exceeds its default (eps^(1/(p+1))·max(1, |x|);
+at or below it the truncation is at most the default's) it is evaluated at 2h (⌈p/2⌉ evaluations a direction). Those
+two judge the truncation |D_h - D_2h|/(2^p - 1) as `_straddled` judges central differences': against ACCURATE of
+the derivative's scale (its largest entry, or its change over the step, from the stencil's second difference; central6
+against UNDERSHOOT of it, as central4). Where f is not finite at 2h (a domain's edge, an overflow) the stencil is
+measured at h/2 instead: |D_h - D_h/2|/(1 - 2^-p). A direction whose step moved a watched op's argument beyond its
+length scale (`scales._user_reach`: a period, a pole's distance) is measured at h/2 too, against the derivative's
+largest entry alone: at h and 2h a step of whole periods aliases (sin(100x) at h = 0.44: 0.0062 for 15.4).
 """
 
 from __future__ import annotations
@@ -43,6 +61,7 @@ from .scales import OF_ITS_OUTPUT, RESOLVED, stencil_points
 
 __all__ = [
     "judge_width",
+    "judge_user_step",
     "judge_hessian_width",
     "judge_richardson_width",
     "richardson_straddles",
@@ -97,7 +116,7 @@ TRUE = 10.0
 LAW = 0.2
 
 
-def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
+def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1, step=None):
     """Say where a default central stencil's step straddles f's features (module docstring). `x`, `V` (k, n) or
     None (the identity), `H` (k, T): `_products`' directions and steps; F its values (k, T, offsets, m), minus
     `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central, p = 2;
@@ -105,12 +124,13 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     (central4) too: the second estimate its truncation is judged by (`_straddled`). `noise`: the numeric levels inside
     f, on each of its values (the outermost of `levels` nested ones: f is their derivative; judged where the
     derivative is above OF_ITS_OUTPUT of f, as `say_roundoff`'s "resolved": relu's nested Hessian, truly 0, is noise
-    ~1e-8 that differs between h and 2h; its step eps^(1/4): SUSPECT grows by the steps' ratio, 20)."""
+    ~1e-8 that differs between h and 2h; its step eps^(1/4): SUSPECT grows by the steps' ratio, 20). `step`: the
+    user's (`judge_user_step`), named in the warning. False where f is not finite at the farther points (unjudged)."""
     if p not in (2, 4) or type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", 0):
-        return
+        return True
     f0 = np.ravel(f0)
     if d.dtype.kind != "f" or f0.dtype.kind != "f" or F.dtype.kind != "f":
-        return
+        return True
     D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
     at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
     # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
@@ -121,37 +141,151 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     )
     rows = rows[np.isfinite(d[rows]).all(axis=1)]  # (NaN: a direction no step resolves, its DomainWarning said)
     if not len(rows):
-        return
+        return True
     h, more = h[rows], 1.0 + p // 2
     found = _farther(fun, x, V, h * more, f0, rows)
     if found is None:
-        return
+        return False
     at = {o: v[rows] for o, v in at.items()} | {more: found[0], -more: found[1]}
     share = ACCURATE * (UNDERSHOOT if p == 4 else 1.0)
-    _say(*_straddled(at, h, f0, np.abs(d), p, noise, share, levels), "entry", rows)
+    _say(*_straddled(at, h, f0, np.abs(d), p, noise, share, levels), "entry", rows, step)
+    return True
 
 
-def judge_hessian_width(fun, x, h, fp, fm, H, f0):
+def judge_user_step(fun, x, V, H, F, ref, d, f0, plan, step, noise=0.0, levels=1):
+    """Say where the user's `step` is too large for f (module docstring): a stencil of `plan` (`stencils.plan`'s
+    (offsets ≠ 0, weights, Σ|w|, order p, ..., real)) at the user's steps H (k, 1) along the rows of V (k, n; None:
+    the identity), f's values F (k, 1, offsets, m) there (minus `ref`, f(x) or 0, where f did not move; complex
+    step's: f(x + ihv) itself), d (k, m) the derivative. Central and central4: `judge_width`. `noise`, `levels`: the
+    numeric levels inside f, as `judge_width`'s. Where f is not finite at 2h (a domain's edge, an overflow: log at
+    x = 1.3e-3, h = 7e-4, 37 % off), the stencil is measured at h/2 instead (`_refined`)."""
+    o, w, wsum, p, _, _, real = plan
+    if type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", 0) or d.dtype.kind != "f":
+        return
+    f0, h, curved = np.ravel(f0), H[:, :1], getattr(fun, "curved", True)
+    if f0.dtype.kind != "f" or F.dtype.kind != ("f" if real else "c"):
+        return
+    symmetric = not real or (1.0 in o and -1.0 in o and bool((o == -o[::-1]).all()))
+    if real:
+        D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x)
+        at = {v: D[:, j] for j, v in enumerate(o.tolist())}
+    else:  # complex step: f(x ± h) read as Re f(x + ih) ± Im f(x + ih) (module docstring), a central stencil
+        even, odd = F[:, 0, 0].real - f0, F[:, 0, 0].imag
+        at, o, w = {1.0: even + odd, -1.0: even - odd}, np.array([1.0, -1.0]), np.array([0.5, -0.5])
+    if symmetric:  # (central differences' suspects, from the stencil's own points at ± h)
+        rows = _suspect(at[1.0], at[-1.0], f0, noise, levels, curved) if p != 4 else np.arange(len(h))
+    else:  # one-sided: no even part to read; judged where the user's step exceeds the default one
+        rows = np.flatnonzero(h[:, 0] > _default_steps(x, V, EPS ** (1.0 / (p + levels))))
+    far = getattr(fun, "user_reach", None)  # (a watched op's argument moved beyond its length scale: `_user_reach`)
+    spans = np.flatnonzero(far > 1.0) if far is not None and len(far) == len(h) else np.zeros(0, np.intp)
+    rows = rows[np.isfinite(d[rows]).all(axis=1)]
+    spans = spans[np.isfinite(d[spans]).all(axis=1)]
+    if len(spans):  # (measured at h/2 too: at h and 2h a step of whole periods aliases)
+        said = _refined(fun, x, V, h, at, spans, (o, w, wsum, p, real), f0, d, noise, levels, symmetric, 0.5, False)
+        if said is not None and np.any(said[0]):
+            _say(*said, "entry", spans, step)
+            return
+    if not len(rows):
+        return
+    if real and symmetric and p in (2, 4):  # (as at the default step; its 2h (central4: 3h) points not finite: h/2)
+        if judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels, step):
+            return
+    for r in (2.0, 0.5) if not (real and symmetric and p in (2, 4)) else (0.5,):
+        said = _refined(fun, x, V, h, at, rows, (o, w, wsum, p, real), f0, d, noise, levels, symmetric, r)
+        if said is not None:
+            _say(*said, "entry", rows, step)
+            return
+
+
+def _refined(fun, x, V, h, at, rows, stencil, f0, d, noise, levels, symmetric, r, resolved=True):
+    """`_doubled`'s judgement of the stencil (o, w, Σ|w|, p, real) at the `rows`' steps h against itself at r·h, from
+    f's differences from f(x) at its own points (`at`: offset -> (k, m)) and f evaluated at the points r·o not among
+    them (complex step: Im and Re f(x + i·r·h)); None where one of those is not finite. `resolved` False: the step
+    spans an op's length scale, so the derivative's change over it is no scale to judge by (its largest entry is)."""
+    o, w, wsum, p, real = stencil
+    if real:
+        new = np.array([r * v for v in o.tolist() if r * v not in at])
+        found = _farther(fun, x, V, h[rows], f0, rows, new)
+        if found is None:
+            return None
+        got = {v: found[j] for j, v in enumerate(new.tolist())}
+    else:
+        found = _farther(fun, x, V, h[rows], f0, rows, np.array([r * 1j]))
+        if found is None:
+            return None
+        got = {r: found[0].real + found[0].imag, -r: found[0].real - found[0].imag}
+    at = {v: a[rows] for v, a in at.items()} | got
+    return _doubled(at, h[rows], o, w, wsum, p, f0, np.abs(d), noise, levels, symmetric, r, resolved)
+
+
+def _default_steps(x, V, base):
+    """The default relative step `base`·max(1, |x_i| over v's support)/max|v| along each row v of V (None: the
+    identity), as `stencils._steps` takes it (unrounded)."""
+    x = np.ravel(x)
+    if V is None:
+        return base * np.maximum(1.0, np.abs(x))
+    moved = np.where(V != 0, np.abs(x), 0.0)
+    top = np.abs(V).max(axis=1)
+    with np.errstate(all="ignore"):
+        return base * np.maximum(1.0, moved.max(axis=1, initial=0.0)) / np.where(top > 0, top, 1.0)
+
+
+def _doubled(at, h, o, w, wsum, p, f0, d, inner, levels, symmetric, r=2.0, resolved=True):
+    """`_straddled` for a stencil of any offsets o (weights w, order p) from f's differences from f(x) at x + o·h and
+    x + r·o·h (`at`: offset -> (k, m); r = 2, or ½ where f is not finite at 2h): (said, the truncation at h
+    |D_h - D_rh|/|r^p - 1|, the scale), judged against ACCURATE of the derivative's scale (max(d's largest entry per
+    output, its change over the step where d is within TRUE times the truncation: f″·h from the second difference,
+    central's f(x + δ) + f(x - δ) - 2f(x), a one-sided one's f(x + 2δ) - 2f(x + δ) + f(x), δ the smaller step) and
+    RESOLVED times its round-off. A central stencil's zero derivative's own truncation is not said (x³ at 0: its
+    extrapolation (r^p D_h - D_rh)/(r^p - 1) is 0), as `_straddled`'s; a one-sided one's is (at an extremum it is
+    half the derivative's change over the step: forward differences of x² at 0 give h for 0). Central: f(x) off the
+    cubic through the four points nearest (`_spike`). `resolved` False: the scale is d's largest entry alone."""
+    with np.errstate(all="ignore"):
+        D1 = sum(wj * at[oj] for oj, wj in zip(o.tolist(), w)) / h
+        D2 = sum(wj * at[r * oj] for oj, wj in zip(o.tolist(), w)) / (r * h)
+        q = abs(r**p - 1.0)
+        trunc = np.abs(D1 - D2) / q
+        small, s = min(1.0, r), 1.0 if o[0] > 0 else -1.0  # (the nearer points' offset: δ = small·h)
+        second = at[small] + at[-small] if symmetric else at[2.0 * small * s] - 2.0 * at[small * s]
+        change = np.abs(second) / (small * small * h)
+        big = np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0)
+        scale = np.maximum(big, np.where((big > TRUE * trunc) | (not resolved), 0.0, change))
+        noise = (2.0 * EPS * _largest(*at.values(), f0) + inner) * wsum / (small * h)
+        # (a central stencil of order 4 and up: its estimate may undershoot, as central4's, `UNDERSHOOT`)
+        share = ACCURATE * (UNDERSHOOT if symmetric and p >= 4 else 1.0)
+        said = (levels * trunc > share * scale) & (trunc > RESOLVED * noise)
+        if symmetric:
+            said &= np.abs(r**p * D1 - D2) > q * ACCURATE * trunc
+            said |= _spike(at[small], at[-small], at[2.0 * small], at[-2.0 * small], f0, inner)
+    return said, trunc, scale
+
+
+def judge_hessian_width(fun, x, h, fp, fm, H, f0, step=None):
     """`judge_width` for the Hessian stencil's diagonal (steps h (n,), f's differences from f(x) at x ± h_i e_i:
-    fp, fm (n,)); H (n, n) the Hessian."""
+    fp, fm (n,)); H (n, n) the Hessian. `step`: the user's, named in the warning (the odd part's share then CHANGE as
+    at eps^(1/3), not grown by the default step's ratio)."""
     if type(H) is not np.ndarray or type(x) is not np.ndarray or not getattr(fun, "roundoff", False):
         return
     f0 = np.ravel(f0)
-    rows = _suspect(fp[:, None], fm[:, None], f0, curved=getattr(fun, "curved", True), q=4)
+    rows = _suspect(fp[:, None], fm[:, None], f0, curved=getattr(fun, "curved", True), q=None if step else 4)
     if not len(rows):
         return
-    found = _farther(fun, x, None, 2.0 * h[rows, None], f0, rows)
+    r = 2.0
+    found = _farther(fun, x, None, r * h[rows, None], f0, rows)
+    if found is None and step is not None:  # (the user's step: f not finite at 2h, measured at h/2 instead)
+        r = 0.5
+        found = _farther(fun, x, None, r * h[rows, None], f0, rows)
     if found is None:
         return
     p1, m1, hh = fp[rows, None], fm[rows, None], h[rows, None]
     with np.errstate(all="ignore"):
-        at_h, at_2h = (p1 + m1) / hh**2, (found[0] + found[1]) / (4.0 * hh**2)
-        trunc = np.abs(at_h - at_2h) / 3.0
-        noise = 8.0 * EPS * _largest(p1, m1, *found, f0) / hh**2
+        at_h, at_r = (p1 + m1) / hh**2, (found[0] + found[1]) / (r * r * hh**2)
+        trunc = np.abs(at_h - at_r) / abs(r * r - 1.0)  # (the truncation at h: 1/3 of the change to 2h, 4/3 to h/2)
+        noise = 8.0 * EPS * _largest(p1, m1, *found, f0) / (min(1.0, r) * hh) ** 2
         scale = np.max(np.abs(H[np.isfinite(H)]), initial=0.0)
     said = (trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
-    said |= _spike(p1, m1, *found, f0)
-    _say(said, trunc, scale, "diagonal entry", rows)
+    said |= _spike(p1, m1, *found, f0) if r > 1.0 else _spike(*found, p1, m1, f0)
+    _say(said, trunc, scale, "diagonal entry", rows, step)
 
 
 def judge_richardson_width(fun, F, ref, H, f0, d):
@@ -272,17 +406,20 @@ def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
         return np.flatnonzero(said.any(axis=1))
 
 
-def _farther(fun, x, V, h, f0, rows):
+def _farther(fun, x, V, h, f0, rows, offsets=None):
     """f's differences from f(x) at x + h·v and x - h·v (each (len(h), m)) for the suspect directions v: `rows` of V
-    (None: the identity), or None where a value is not finite (left a domain: its warnings are not said)."""
+    (None: the identity), or None where a value is not finite (left a domain: its warnings are not said). `offsets`:
+    at x + o·h·v for each o instead (one (len(h), m) each; complex step's imaginary ones: f's complex values minus
+    f(x))."""
     V = np.eye(np.size(x))[rows] if V is None else V[rows]
+    o = np.array([1.0, -1.0]) if offsets is None else offsets
     with holding_domain_warnings(), np.errstate(all="ignore"):
-        out = fun(x, stencil_points(np.array([1.0, -1.0]), h, V))
+        out = fun(x, stencil_points(o, h, V))
     F = np.asarray(out[0] if getattr(fun, "watch", None) else out)
-    if F.dtype.kind != "f" or not np.isfinite(F).all():
+    if F.dtype.kind != ("c" if o.dtype.kind == "c" else "f") or not np.isfinite(F).all():
         return None
-    F = F.reshape(len(h), 2, -1) - f0
-    return F[:, 0], F[:, 1]
+    F = F.reshape(len(h), len(o), -1) - f0
+    return tuple(F[:, j] for j in range(len(o)))
 
 
 def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1, bent=False):
@@ -348,11 +485,23 @@ def _largest(*values):
     return f0 + np.maximum.reduce([np.abs(v) for v in values[:-1]])
 
 
-def _say(said, trunc, scale, entry, rows):
+def _say(said, trunc, scale, entry, rows, step=None):
     if not np.any(said):
         return
     i, j = np.argwhere(said)[0]
     t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
+    if step is not None:  # (the user's step: `judge_user_step`)
+        warn_user(
+            NumericAccuracyWarning(
+                f"the numeric method's step={step!r} is too large for f here: along direction {int(rows[i])} its "
+                f"{entry}'s truncation error is estimated at {t:.3g} (its change between the step and twice it), "
+                f"against a scale of {s:.3g} (or f(x) stands off the values around it): f varies within the step, so "
+                "the answer is unreliable; use a smaller step, step=None (the error model's), or an exact method "
+                "(method='forward' or 'reverse')"
+            ),
+            NumericAccuracyWarning,
+        )
+        return
     if entry == "richardson":
         why = (
             f"f varies within Richardson's smallest steps along direction {int(rows[i])} (f(x) stands off the values "
