@@ -152,13 +152,11 @@ class Numeric(base.Differentiator):
             if no_value(self.graph, args, self.wrt, order, self.levels):  # of numeric: order ≥ 2
                 return outs, (nan := np.full((k, self.m), np.nan)), (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
-            jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
-            jv = (
-                no_value_guard(self, args, jv, fun, V, order) if traced else numbers_guard(self, args, jv, fun, V, outs)
-            )
+            d, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
+            d = no_value_guard(self, args, d, fun, V, order) if traced else numbers_guard(self, args, d, fun, V, outs)
             self.error = err if err is not None else self.error
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
-            return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
+            return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), d, err
 
         def _jvp(self, args, V):
             return self._run(args, V, self.method.error_estimate)[:2]

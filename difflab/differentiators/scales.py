@@ -398,20 +398,22 @@ def chunked(run, chunk, watch, centre, fold=None, pilot=False):
     return fun
 
 
-def _user_reach(fun, watch, cols, k):
-    """`fun.user_reach` (k,): how far a user's step moved each direction's watched arguments, in their ops' scales
+def _user_run(fun, watch, out, k):
+    """f's values at a user's step's points (`out`, with the watched values where ops are watched), noting
+    `fun.user_reach` (k,): how far the step moved each direction's watched arguments, in their ops' scales
     (`Watch.reach`, on numbers; nothing noted): where beyond 1, the stencil spans a period, a pole's distance or an edge,
     and `widths.judge_user_step` measures it at half the step too (sin(100x) at h = 0.44, 7.003 periods: central4's
     differences at h and 2h agree, by aliasing, 100 % off)."""
-    centre = getattr(fun, "centre", None)
-    if centre is None or not all(type(c) is np.ndarray for c in cols):
-        return
+    if not watch:
+        return out
+    centre, cols = getattr(fun, "centre", None), out[1]
     B = len(cols[0]) if len(cols) else 0
-    if not B or B % k:
-        return
+    if centre is None or not all(type(c) is np.ndarray for c in cols) or not B or B % k:
+        return out[0]
     with np.errstate(all="ignore"):
         R = watch.reach(centre, cols, B)
     fun.user_reach = _far(R.reshape(k, B // k, -1).max(axis=1))[0]
+    return out[0]
 
 
 def _noted(fun, watch, cols, B):
@@ -545,9 +547,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True, traced=None):
     if not watch or base is None:  # nothing watched, or a step the user chose
         H = H if traced is None else traced
         out = fun(x, stencil_points(offsets, H, V, getattr(fun, "lead", 0)))
-        if watch:
-            _user_reach(fun, watch, out[1], len(H))
-        return (out[0] if watch else out), H, np.zeros(len(H), bool)
+        return _user_run(fun, watch, out, len(H)), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
     (F, cols), said = _held(decide, x, stencil_points(offsets, H, V, getattr(decide, "lead", 0)))
     per, limit, B = H.shape[1] * len(offsets), limit_of(base), len(H) * H.shape[1] * len(offsets)

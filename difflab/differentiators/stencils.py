@@ -420,8 +420,6 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
     roundoff = EPS * np.abs(d) + (((EPS * np.abs(f0) if R is None else R) + noise) * wsum / H[:, :1] if real else 0.0)
-    # (complex step's too, one level; nested levels' at the user's step: their default steps' inner noise is
-    # `say_roundoff`'s)
     say_unconverged(fun, d, trunc, roundoff, levels == 1 or (real and method.step is not None), method.step)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)

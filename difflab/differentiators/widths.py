@@ -48,7 +48,7 @@ two judge the truncation |D_h - D_2h|/(2^p - 1) as `_straddled` judges central d
 the derivative's scale (its largest entry, or its change over the step, from the stencil's second difference; central6
 against UNDERSHOOT of it, as central4). Where f is not finite at 2h (a domain's edge, an overflow) the stencil is
 measured at h/2 instead: |D_h - D_h/2|/(1 - 2^-p). A direction whose step moved a watched op's argument beyond its
-length scale (`scales._user_reach`: a period, a pole's distance) is measured at h/2 too, against the derivative's
+length scale (`scales._user_run`: a period, a pole's distance) is measured at h/2 too, against the derivative's
 largest entry alone: at h and 2h a step of whole periods aliases (sin(100x) at h = 0.44: 0.0062 for 15.4).
 """
 
@@ -176,7 +176,7 @@ def judge_user_step(fun, x, V, H, F, ref, d, f0, plan, step, noise=0.0, levels=1
         rows = _suspect(at[1.0], at[-1.0], f0, noise, levels, curved) if p != 4 else np.arange(len(h))
     else:  # one-sided: no even part to read; judged where the user's step exceeds the default one
         rows = np.flatnonzero(h[:, 0] > _default_steps(x, V, EPS ** (1.0 / (p + levels))))
-    far = getattr(fun, "user_reach", None)  # (a watched op's argument moved beyond its length scale: `_user_reach`)
+    far = getattr(fun, "user_reach", None)  # (a watched op's argument moved beyond its length scale: `_user_run`)
     spans = np.flatnonzero(far > 1.0) if far is not None and len(far) == len(h) else np.zeros(0, np.intp)
     rows = rows[np.isfinite(d[rows]).all(axis=1)]
     spans = spans[np.isfinite(d[spans]).all(axis=1)]
