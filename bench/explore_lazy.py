@@ -4,7 +4,8 @@
 13 and 41 variables (41 variables: 163 nodes) and times, interleaved in one process, `explore(text, at)` (the served
 record: no curves) against `explore(text, at, curves=True)` (the static export's record: every curve, as every record
 was before), then `explore_curve(text, at, v)` (one variable's curve, what a click on numeric's cell asks for).
-Medians over 5 rounds (after one warm call each) with the IQR, and the paired per-round ratio export ÷ served. --eager-only times `explore(text, at)` alone (for a checkout without `curves=`).
+Medians over 5 rounds (after one warm call each) with the IQR, and the paired per-round ratio export ÷ served. --eager-only times `explore(text, at)` alone (for a checkout without `curves=`); `--sizes 5,13,41,101` other
+numbers of variables.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def quartiles(xs):
 
 def main(rounds: int = 5) -> None:
     eager_only = "--eager-only" in sys.argv
-    for n in (5, 13, 41):
+    sizes = (5, 13, 41)
+    if "--sizes" in sys.argv:
+        sizes = tuple(int(s) for s in sys.argv[sys.argv.index("--sizes") + 1].split(","))
+    for n in sizes:
         text, at = expression(n), point(n)
         contenders = {"served": lambda: ex.explore(text, at)}
         if not eager_only:

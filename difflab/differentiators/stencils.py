@@ -924,22 +924,30 @@ def step_exponent(method, levels: int = 1, order: int = 1):
     return 4 if order == 2 else method._plan[3] + levels
 
 
-def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=False, **settings):
+def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=False, vectorized=False, **settings):
     """Jacobian of any Python callable `fun` at `x` by finite differences (nothing is traced).
 
     Shape contract: x is a float array (any shape, usually (n,)); fun(x) an array of any shape;
     J has shape fun(x).shape + x.shape. With error_estimate=True returns (J, E), E like J.
+    `vectorized=True` (as scipy's solve_ivp has it): fun takes a stack of points, (B,) + x.shape, and
+    returns their values stacked, (B,) + the value's shape; every stencil point then goes in one call.
 
     >>> numeric_jacobian(lambda x: x ** 2, [1.0, 2.0], scheme="richardson").round(10)
     array([[2., 0.],
            [0., 4.]])
+    >>> numeric_jacobian(lambda X: (X**2).sum(axis=1), [1.0, 2.0], vectorized=True).round(10)
+    array([2., 4.])
     """
     from .numeric import Numeric  # the settings' checks live with the method
 
     method = Numeric(scheme=scheme, step=step, **settings)
     x = np.array(x, dtype=float)
-    f0 = np.asarray(fun(x.copy()))
-    points = lambda z, D: np.array([np.ravel(fun((z + d).reshape(x.shape))) for d in D])  # noqa: E731
+    if vectorized:
+        f0 = np.asarray(fun(x.copy()[None]))[0]
+        points = lambda z, D: np.reshape(fun((z + D).reshape((len(D),) + x.shape)), (len(D), -1))  # noqa: E731
+    else:
+        f0 = np.asarray(fun(x.copy()))
+        points = lambda z, D: np.array([np.ravel(fun((z + d).reshape(x.shape))) for d in D])  # noqa: E731
     jv, err = _products(points, x.ravel(), np.eye(x.size), f0.ravel(), method, error_estimate)
     J = np.transpose(jv).reshape(f0.shape + x.shape)
     return (J, err.T.reshape(J.shape)) if error_estimate else J

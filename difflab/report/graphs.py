@@ -1,7 +1,8 @@
 """The computation graph as a picture: a layered drawing of the tape, annotated by every method.
 
 `annotate_graph` computes (once) a JSON-able record of a traced scalar function: each node's
-value and each method's derivative of the output with respect to that node (its adjoint);
+value and each method's derivative of the output with respect to that node (its adjoint), all of a
+method's adjoints by one gradient (`_perturbed`: one argument per node);
 `draw_graph` renders such a record with matplotlib only (no Graphviz binary), so an experiment
 can store the record in its results and the report can redraw it without recomputing.
 """
@@ -9,6 +10,7 @@ can store the record in its results and the report can redraw it without recompu
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -39,6 +41,38 @@ def _replay(graph, args, node):
         return out.value if isinstance(out, Const) else env[out]
 
     return f_of_node
+
+
+def _perturbed(graph, env, nodes):
+    """f as a function of the values of `nodes` (finite-valued nodes of `graph`), one argument each: such a node's
+    value is what its equation computes minus (c - t), c its value at the point (`env`), so at t = c every value is
+    the evaluator's bit for bit (x - 0.0 is x, -0.0 too) and ∂f/∂t is the node's adjoint, everything not downstream
+    of it held, as `_replay` gives it one node at a time. (c - c is NaN at c = ±inf: such a node is no argument.)
+    Returns (g, the point t)."""
+    from ..graph import Const
+
+    slot = {v: k for k, v in enumerate(nodes)}
+
+    def g(*t):
+        e = {v: t[slot[v]] if v in slot else env[v] for v in graph.inputs}
+        for eqn in graph.eqns:
+            y = eqn.op.bind(*[a.value if isinstance(a, Const) else e[a] for a in eqn.args], **eqn.kw)
+            k = slot.get(eqn.out)
+            e[eqn.out] = y if k is None else y - (env[eqn.out] - t[k])
+        out = graph.outputs[0]
+        return out.value if isinstance(out, Const) else e[out]
+
+    return g, [float(env[v]) if np.ndim(env[v]) == 0 else np.array(env[v], dtype=float) for v in nodes]
+
+
+def _adjoints_at_once(graph, env, nodes, method) -> list[float]:
+    """The adjoints of `nodes` by `method` in one gradient (of `_perturbed`'s g): reverse mode one sweep, forward mode
+    its chunked tangents, numeric one stencil per node, symbolic one closed form."""
+    import difflab as dl
+
+    g, point = _perturbed(graph, env, nodes)
+    grads = dl.grad(g, argnums=tuple(range(len(nodes))), method=method)(*point)
+    return [float(d) for d in grads]
 
 
 def _label(atom, names):
@@ -78,9 +112,19 @@ def annotate_graph(f, *args, names=None, methods=ALL_METHODS) -> dict:
     text = {v: label[v] for v in graph.inputs}
     for eqn in graph.eqns:
         text[eqn.out] = f"{label[eqn.out]} = {eqn.op.name}({', '.join(_label(a, label) for a in eqn.args)})"
+    finite = [v for v in order if np.all(np.isfinite(env[v]))]  # (an infinite node: node by node, as are all on main)
+    at_once: dict = {}
+    for m in methods:
+        try:  # one gradient for all of them
+            at_once[m] = dict(zip(finite, _adjoints_at_once(graph, env, finite, m))) if finite else {}
+        except Exception:  # (a refusal of the whole function): node by node, each node's own answer or error
+            at_once[m] = {}
     for v in order:
         adjoint = {}
         for m in methods:
+            if v in at_once[m] and (m != "numeric" or math.isfinite(at_once[m][v])):
+                adjoint[m] = at_once[m][v]  # (numeric's stencils share their judgement: one inf row made others NaN)
+                continue
             try:
                 adjoint[m] = float(dl.grad(_replay(graph, args, v), method=m)(float(env[v])))
             except Exception as err:  # a method that cannot do this graph is shown as such

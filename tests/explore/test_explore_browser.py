@@ -318,3 +318,63 @@ def test_seed_function_fits_its_labels_apart_and_one_ulp_is_green(browser, serve
     assert "∂F/∂f = 3" in pg.text_content("#node-v1") and "→ F" in pg.text_content("#graph .node.output")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _overflow(pg) -> dict:
+    """The page's width against the viewport's, and the graph's drawn width against its panel's."""
+    return pg.evaluate(
+        """() => { const box = document.querySelector('.graph-scroll'), root = document.documentElement;
+                   return { page: root.scrollWidth, view: root.clientWidth, panel: box.clientWidth,
+                            graph: Number(document.querySelector('#graph').getAttribute('width')),
+                            scrolled: box.scrollWidth }; }"""
+    )
+
+
+def test_a_phone_wide_page_fits_its_width(browser, server):
+    """390 × 844 (a phone, explorer68): main's page was 566 px wide for the diamond (the sliders' rows, the six-column
+    table and the graph, held at 60 %, all ran past the screen); now nothing runs past it: the graph is fitted to its
+    panel below 60 %, "100%" scrolls it inside its panel alone, and the table stacks, a card per variable."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    errors: list = []
+    pg.on("pageerror", lambda err: errors.append(str(err)))
+    pg.goto(f"http://127.0.0.1:{server.port}/#f=((x*y)*(y*z))%5E2&at=x=3,y=2,z=1")
+    rendered(pg, "((x*y)*(y*z))^2", "x=3,y=2,z=1")
+    o = _overflow(pg)
+    assert o["page"] <= o["view"] == 390
+    assert o["graph"] <= o["panel"] and o["scrolled"] <= o["panel"]  # fitted, not scrolled
+    assert pg.text_content("#graph-fit") == f"fit width: {round(100 * o['graph'] / 884)}%"  # (884 px at 100%)
+    assert float(pg.text_content("#graph-fit").split()[-1].rstrip("%")) < 60
+    # the table: one card per variable, each method on its own labelled line
+    assert pg.is_hidden("#methods tr:first-child")
+    x_card, forward = pg.eval_on_selector("#row-x", "e => e.getBoundingClientRect().width"), "#grad-forward-x"
+    assert (
+        x_card <= o["view"]
+        and pg.evaluate(f"getComputedStyle(document.querySelector('{forward}'), '::before').content") == '"forward"'
+    )
+    assert pg.text_content(f"{forward} .val") == "96"
+    # 100%: full size, scrolled inside its panel; the page still fits
+    pg.click("#graph-fit")
+    o = _overflow(pg)
+    assert (o["graph"], pg.text_content("#graph-fit")) == (884.0, "100%")
+    assert o["scrolled"] > o["panel"] and o["page"] <= o["view"]
+    pg.click("#graph-fit")
+    # a wider record: 13 variables (51 nodes) and a refusal's long message in every exact method's cell
+    for f, at in (
+        (
+            "+".join(f"sin(x{i}*x{(i + 1) % 13})" for i in range(13)),
+            {f"x{i}": f"{0.3 + 0.05 * i:g}" for i in range(13)},
+        ),
+        ("jn(x,y)*x", {"x": "0.3", "y": "0.6"}),
+    ):
+        pg.goto(f"http://127.0.0.1:{server.port}/#f={quote(f)}&at={','.join(f'{k}={v}' for k, v in at.items())}")
+        rendered(pg, f, ",".join(f"{k}={at[k]}" for k in sorted(at)))
+        o = _overflow(pg)
+        assert o["page"] <= o["view"] and o["graph"] <= o["panel"] and o["scrolled"] <= o["panel"], (f, o)
+    shot = os.environ.get("DIFFLAB_EXPLORER_SCREENSHOT_NARROW")
+    if shot:
+        pg.goto(f"http://127.0.0.1:{server.port}/#f=((x*y)*(y*z))%5E2&at=x=3,y=2,z=1&sel=y")
+        rendered(pg, "((x*y)*(y*z))^2", "x=3,y=2,z=1")
+        pg.screenshot(path=shot, full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

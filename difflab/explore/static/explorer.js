@@ -15,7 +15,8 @@
   const ROW = 92, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30, GAP = 76;
   const MIN_NODE_W = 152, MAX_NODE_W = 340, CHAR_W = 7.3;  // (12 px DejaVu Sans Mono: 7.22 px a character)
   let NODE_W = MIN_NODE_W, COL = MIN_NODE_W + GAP;  // widened for the longest line a node shows (nodeWidth)
-  const MIN_SCALE = 0.6;  // fitting the graph to the panel shrinks it no further (12 px text at 7 px)
+  const MIN_SCALE = 0.6;  // fitting the graph to the panel shrinks it no further (12 px text at 7 px)...
+  const NARROW = window.matchMedia("(max-width: 820px)");  // ...but on a narrow screen (the panels stacked) it fits
 
   const $ = (id) => document.getElementById(id);
   const embedded = $("difflab-data");
@@ -465,12 +466,14 @@
     });
   }
 
-  // the graph at the panel's width (never above 100%, never below MIN_SCALE: wider scrolls), or at 100%
+  // the graph at the panel's width (never above 100%, never below MIN_SCALE: wider scrolls; on a narrow screen it
+  // fits whatever its width, and "100%" shows it full size, scrolled in its panel), or at 100%
   function fitGraph() {
     const svg = $("graph"), w = Number(svg.dataset.width), h = Number(svg.dataset.height);
     if (!w) return;
     const avail = svg.parentNode.clientWidth;
-    const scale = state.fit && avail > 0 ? Math.max(MIN_SCALE, Math.min(1, avail / w)) : 1;
+    const least = NARROW.matches ? 0 : MIN_SCALE;
+    const scale = state.fit && avail > 0 ? Math.max(least, Math.min(1, avail / w)) : 1;
     svg.setAttribute("width", (w * scale).toFixed(1));
     svg.setAttribute("height", (h * scale).toFixed(1));
     const button = $("graph-fit");
@@ -540,7 +543,7 @@
       tr.append(name);
       METHODS.forEach((m) => {
         const info = record.methods[m];
-        const td = el("td", { id: "grad-" + m + "-" + n, class: errorClass(m, n), "data-value": String(info.grad[n] ?? "") });
+        const td = el("td", { id: "grad-" + m + "-" + n, class: errorClass(m, n), "data-value": String(info.grad[n] ?? ""), "data-label": m });
         if (info.error) {
           td.append(el("span", { class: "val" }, "failed"), el("span", { class: "err" }, info.error.slice(0, 80)));
           td.title = info.error;
@@ -564,7 +567,7 @@
         }
         tr.append(td);
       });
-      const ref = el("td", { class: "ref", id: "grad-reference-" + n });
+      const ref = el("td", { class: "ref", id: "grad-reference-" + n, "data-label": "exact" });
       ref.append(el("span", { class: "val" }, fmt(record.reference.grad[n])));
       tr.append(ref);
       table.append(tr);
