@@ -16,8 +16,17 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.runner import ConfigError
 from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
-from difflab.runner.measure import call_peak_bytes
-from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
+from difflab.runner.measure import call_peak_bytes, interleaved_times
+from difflab.report.stats import (
+    loglog_slope,
+    noisy_slope_words,
+    num,
+    ratio_slope_range,
+    sentence,
+    slope_range,
+    slope_words,
+    tail_slope,
+)
 
 QUESTION = (
     "How do the time and the work of a gradient and of a Jacobian grow with the number of inputs n and "
@@ -80,6 +89,13 @@ def cells(config):
             + f" (max_n: {config['max_n']})"
         )
     out += [{"part": "loop", "method": "reverse", "n": n} for n in config["loop_n"]]
+    # the times the report's slopes and ratios read: one cell per method (and the loop), its gradient and f at every n
+    # called round-robin (runner.measure.interleaved_times): a burst of other work slows one round of every size
+    out += [
+        {"part": "time", "of": "gradient", "method": m, "n": [n for n in config["n"] if n <= config["max_n"][m]]}
+        for m in METHODS
+    ]
+    out.append({"part": "time", "of": "loop", "method": "reverse", "n": list(config["loop_n"])})
     for m_out in config["m"]:
         out += [
             {"part": "jacobian", "method": m, "n": config["jac_n"], "m": m_out}
@@ -132,6 +148,22 @@ def _times(fn, repeat):
         fn()
         times.append(time.perf_counter() - t0)
     return times
+
+
+def _timing_cell(cell, rng):
+    """One method's gradient and f at every n of `cell`, timed round-robin after WARMUP calls each:
+    {"seconds": [repeats] per n, "f_seconds": [repeats] per n}."""
+    fn = gradient_function if cell["of"] == "gradient" else loop_function
+    calls = {}
+    for n in cell["n"]:
+        x = rng.uniform(-1.0, 1.0, n)
+        prep = dl.prepare(fn, x, method=_method(cell["method"]))
+        for _ in range(WARMUP):  # lazy compilation belongs to preparation
+            prep.grad(x)
+        calls[(n, "grad")] = lambda prep=prep, x=x: prep.grad(x)
+        calls[(n, "f")] = lambda x=x: fn(x)
+    t = interleaved_times(calls, cell["repeat"], warm=0)
+    return {"seconds": [t[(n, "grad")] for n in cell["n"]], "f_seconds": [t[(n, "f")] for n in cell["n"]]}
 
 
 def _measure(fn, x, method, product, repeat):
@@ -194,6 +226,8 @@ def run_cell(cell, seed):
     rng = np.random.default_rng(seed)
     if cell["part"] == "memory":
         return _memory(cell, rng)
+    if cell["part"] == "time":
+        return _timing_cell(cell, rng)
     x = rng.uniform(-1.0, 1.0, cell["n"])
     if cell["part"] == "gradient":
         return _measure(gradient_function, x, cell["method"], "grad", cell["repeat"])
@@ -215,17 +249,35 @@ def _series(results, part, method, x_key, y_key):
     return [r["cell"][x_key] for r in rows], [r["metrics"][y_key] for r in rows]
 
 
+def _timed_rows(results, part, method) -> list:
+    """Rows {"cell": {"n"}, "metrics": {"seconds", "f_seconds"}} of one method's times by n: from its round-robin
+    timing cell, or (runs before it) the per-n cells' own back-to-back repeats."""
+    for r in results.where(part="time", of=part, method=method):
+        m = r["metrics"]
+        return [
+            {"cell": {"n": n}, "metrics": {"seconds": t, "f_seconds": ft}}
+            for n, t, ft in sorted(zip(r["cell"]["n"], m["seconds"], m["f_seconds"]))
+        ]
+    return _rows(results, part, method, "n")
+
+
+def _time_series(results, part, method):
+    rows = _timed_rows(results, part, method)
+    return [r["cell"]["n"] for r in rows], [r["metrics"]["seconds"] for r in rows]
+
+
 def _median_series(results, part, method, x_key, y_key):
     x, y = _series(results, part, method, x_key, y_key)
     return x, [float(np.median(v)) for v in y]
 
 
 def _ratio(r, key):
-    """cost(∇f)/cost(f) of one cell, in work (elements) or in time (median seconds)."""
+    """cost(∇f)/cost(f) of one cell, in work (elements) or in time (each one's fastest repeat: other work only adds
+    time)."""
     m = r["metrics"]
     if key == "work":
         return m["work"] / m["f_work"] if m.get("work") is not None else None
-    return float(np.median(m["seconds"]) / np.median(m["f_seconds"]))
+    return float(np.min(m["seconds"]) / np.min(m["f_seconds"]))
 
 
 def _repeat_ratios(r) -> list:
@@ -254,7 +306,7 @@ def summarize(results):
         s["jacobian_work_slope_m"][m] = tail_slope(*_series(results, "jacobian", m, "m", "work"))
         s["jacobian_eqns_slope_m"][m] = tail_slope(*_series(results, "jacobian", m, "m", "eqns"))
     for m in METHODS:
-        x, t = _series(results, "gradient", m, "n", "seconds")
+        x, t = _time_series(results, "gradient", m)
         tail = [i for i, v in enumerate(x) if v >= np.median(x)] if x else []
         if len(tail) >= 2:
             med, lo, hi = slope_range([x[i] for i in tail], [t[i] for i in tail])
@@ -263,7 +315,8 @@ def summarize(results):
     for part in ("gradient", "loop"):
         rows = _rows(results, part, "reverse", "n")
         if rows:
-            work, secs = [_ratio(r, "work") for r in rows], [_ratio(r, "seconds") for r in rows]
+            timed = _timed_rows(results, part, "reverse")
+            work, secs = [_ratio(r, "work") for r in rows], [_ratio(r, "seconds") for r in timed]
             n = [r["cell"]["n"] for r in rows]
             top = next(iter(rows[-1]["metrics"]["work_by_op"].items()))
             s["cheap_gradient_ratio"][part] = {
@@ -274,7 +327,12 @@ def summarize(results):
                 "seconds_slope": loglog_slope(n, secs),
                 # the time ratio's slope over the repeats (k-th gradient call over k-th call of f): one median ratio
                 # a point read "2.83–9.32, flat in n (slope 0.14)" in one full run and slope -0.05 in the next
-                "seconds_slope_range": list(slope_range(n, [_repeat_ratios(r) for r in rows])),
+                # a ratio of two times, which a burst moves either way: read from each one's faster half of repeats
+                "seconds_slope_range": list(
+                    ratio_slope_range(
+                        n, [r["metrics"]["seconds"] for r in timed], [r["metrics"]["f_seconds"] for r in timed]
+                    )
+                ),
                 "work_slope": loglog_slope(n, work),
                 "f_eqns": [r["metrics"]["f_eqns"] for r in rows],
             }
@@ -438,21 +496,21 @@ def _fig_time(results, s):
     fig, axes = new_figure()
     ax = axes[0, 0]
     for m in METHODS:
-        x, t = _series(results, "gradient", m, "n", "seconds")
+        x, t = _time_series(results, "gradient", m)
         if not x:
             continue
         t = 1e3 * np.asarray(t)
         style = method_style(m)
         ax.fill_between(x, t.min(axis=1), t.max(axis=1), color=style["color"], alpha=0.2, lw=0)
-        ax.plot(x, np.median(t, axis=1), ms=4, lw=1.4, **style)
+        ax.plot(x, t.min(axis=1), ms=4, lw=1.4, **style)
     ax.set(
         xscale="log",
         yscale="log",
         xlabel="inputs n",
         ylabel="time per gradient (ms)",
-        title="Gradient wall time (median and min–max of repeats)",
+        title="Gradient CPU time (fastest and min–max of repeats)",
     )
-    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="compact")
+    data_ticks(ax.xaxis, _time_series(results, "gradient", "reverse")[0], fmt="compact")
     ax.legend(fontsize=7)
     t = s["gradient_seconds_slope"]
     words = "; ".join(
@@ -469,8 +527,11 @@ def _fig_time(results, s):
         "gradient_time",
         fig,
         "Time per gradient vs n",
-        "Median wall time of one gradient call per method, preparation excluded, with the range of the "
-        "repeats shaded (log-log). A slope is named only when every repeat's slope reads the same.",
+        "Fastest CPU time of one gradient call per method (the process's, time.process_time: other work preempting "
+        "it adds wall time, not CPU time), preparation excluded, with the range of the repeats shaded (log-log); each "
+        "method's sizes are timed round-robin (a round calls each once). A slope is "
+        "read from each size's fastest repeat and named only when the curves through each size's faster half of "
+        "repeats (fastest to median: other work only adds time) read the same.",
         conclusion,
     )
 
@@ -528,7 +589,7 @@ def _fig_ratio(results, s):
         "gradient": f"vectorised f ({eqns[0]} whole-array equations at every n)",
         "loop": "scalar-loop f (tape grows with n)",
     }
-    for ax, key, what in zip(axes[0], ("work", "seconds"), ("work (elements produced)", "time (median)")):
+    for ax, key, what in zip(axes[0], ("work", "seconds"), ("work (elements produced)", "time (fastest)")):
         for part, style in (("gradient", {"ls": "-"}), ("loop", {"ls": "--"})):
             c = s["cheap_gradient_ratio"].get(part)
             if c:
@@ -543,7 +604,7 @@ def _fig_ratio(results, s):
                     **style,
                 )
                 if key == "seconds":  # the repeats' range (k-th gradient call over k-th call of f), as the sentence
-                    spread = [_repeat_ratios(r) for r in _rows(results, part, "reverse", "n")]
+                    spread = [_repeat_ratios(r) for r in _timed_rows(results, part, "reverse")]
                     ax.fill_between(
                         c["n"],
                         [min(v) for v in spread],
@@ -587,8 +648,8 @@ def _fig_ratio(results, s):
         fig,
         "Cost of a gradient in units of f: work and time",
         "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
-        "against f's tape) and in wall time (right: median gradient call against median call of f, the repeats' range "
-        "shaded), on "
+        "against f's tape) and in CPU time (right: fastest gradient call against fastest call of f, timed round-robin, the range of "
+        "each round's ratio shaded), on "
         "a vectorised f and on the same kind of f written as a loop over scalars.",
         sentence(parts),
     )

@@ -5,7 +5,8 @@ pushes `chunk` tangents per sweep (n/chunk sweeps), reverse mode pulls one outpu
 sweep (m sweeps), central differences take 2 evaluations per input. Deterministic counts carry the
 claims: sweeps (`cost.evals`), equations executed (`cost.eqns`) and work, the elements
 produced (equations, each counted once per tangent it carries, × the elements an equation of f produces);
-time is the median of repeated calls, with its spread.
+time is the process's CPU time, the fastest of repeated calls, every strategy and size called round-robin (other
+work on a shared machine only adds time), with the repeats' spread.
 
 Sparse Jacobians with colouring: for a tridiagonal f (y_i = tanh(2x_i − x_(i−1) − x_(i+1)) + 0.1x_i²),
 `dl.jacobian(f, sparse=True, method=...)` reads the pattern from the graph, colours it and takes one
@@ -17,7 +18,6 @@ forward (one tangent per sweep) and dense reverse.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
@@ -26,6 +26,7 @@ import difflab.numpy as dnp
 from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import num, ordering, sentence, slope_words, tail_slope
+from difflab.runner.measure import interleaved_times
 
 QUESTION = (
     "For a full Jacobian of n inputs and m outputs, how do forward mode with tangent chunks, reverse mode "
@@ -69,11 +70,18 @@ def cells(config):
         for m in config["m"]
         for s in strategies(n, config["chunks"])
     ]
-    return dense + [
+    sparse = [
         {"part": "sparse", "strategy": s, "n": n, "repeat": config["repeat"]}
         for n in config["sparse_n"]
         for s in SPARSE
     ]
+    # the times: one cell a part, every strategy at every size called round-robin (runner.measure.interleaved_times),
+    # so that a burst of other work slows one round of every contender, not all repeats of one
+    timing = [
+        {"part": "time", "of": "dense", "points": [[c["strategy"], c["n"], c["m"]] for c in dense]},
+        {"part": "time", "of": "sparse", "points": [[c["strategy"], c["n"]] for c in sparse]},
+    ]
+    return dense + sparse + [dict(c, repeat=config["repeat"]) for c in timing]
 
 
 def tridiagonal(x):
@@ -98,15 +106,45 @@ def _as_dense(J):
     return out
 
 
+def _sparse_call(strategy, x):
+    """(the call computing one Jacobian of `tridiagonal` at x by `strategy`, the sparse jacobian or None)."""
+    kind, mode = strategy.split()
+    if kind == "sparse":
+        jac = dl.jacobian(tridiagonal, sparse=True, method=mode)
+        return (lambda: _as_dense(jac(x))), jac
+    prep = dl.prepare(tridiagonal, x, method=dl.Forward(chunk=1) if mode == "forward" else mode)
+    return (lambda: np.asarray(prep.jacobian(x))), None
+
+
+def _dense_call(strategy, n, m, rng):
+    """(y = tanh(A x)'s f, its prepared object, x, A) for one dense cell."""
+    A = rng.standard_normal((m, n)) / math.sqrt(n)
+    x = rng.uniform(-1.0, 1.0, n)
+
+    def f(v):
+        return dnp.tanh(A @ v)
+
+    return f, dl.prepare(f, x, method=_method(strategy)), x, A
+
+
+def _timing_cell(cell, seed):
+    """Every point of one part timed round-robin after WARMUP calls each: {"seconds": [repeats] per point}."""
+    rng = np.random.default_rng(seed)
+    calls = {}
+    for k, point in enumerate(cell["points"]):
+        if cell["of"] == "sparse":
+            calls[k] = _sparse_call(point[0], rng.uniform(-1.0, 1.0, point[1]))[0]
+        else:
+            _, prep, x, _ = _dense_call(*point, rng)
+            calls[k] = lambda prep=prep, x=x: prep.jacobian(x)
+    times = interleaved_times(calls, cell["repeat"], warm=WARMUP)
+    return {"seconds": [times[k] for k in range(len(cell["points"]))]}
+
+
 def _sparse_cell(cell, seed):
     x = np.random.default_rng(seed).uniform(-1.0, 1.0, cell["n"])
     kind, mode = cell["strategy"].split()
-    if kind == "sparse":
-        jac = dl.jacobian(tridiagonal, sparse=True, method=mode)
-        call = lambda: _as_dense(jac(x))  # noqa: E731
-    else:
-        prep = dl.prepare(tridiagonal, x, method=dl.Forward(chunk=1) if mode == "forward" else mode)
-        call = lambda: np.asarray(prep.jacobian(x))  # noqa: E731
+    call, jac = _sparse_call(cell["strategy"], x)
     for _ in range(WARMUP):
         call()
     with counting() as cost:
@@ -114,19 +152,13 @@ def _sparse_cell(cell, seed):
     eqns = cost.eqns
     # sweeps: colours for sparse (its `.sweeps`), evaluations of f for dense forward; dense reverse pulls
     # one row per backward sweep, which Prepared does not count
-    sweeps = jac.sweeps if kind == "sparse" else (cost.evals if mode == "forward" else None)
-    times = []
-    for _ in range(cell["repeat"]):
-        t0 = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - t0)
+    sweeps = jac.sweeps if jac is not None else (cost.evals if mode == "forward" else None)
     graph = dl.trace(tridiagonal, x)
     per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
     return {
         "sweeps": sweeps,
         "eqns": eqns,
         "work": eqns * per_eqn,
-        "seconds": times,
         "max_error": float(np.max(np.abs(J - tridiagonal_jacobian(x)))),
     }
 
@@ -134,26 +166,15 @@ def _sparse_cell(cell, seed):
 def run_cell(cell, seed):
     if cell.get("part") == "sparse":
         return _sparse_cell(cell, seed)
-    rng = np.random.default_rng(seed)
-    n, m = cell["n"], cell["m"]
-    A = rng.standard_normal((m, n)) / math.sqrt(n)
-    x = rng.uniform(-1.0, 1.0, n)
-
-    def f(v):
-        return dnp.tanh(A @ v)
-
-    prep = dl.prepare(f, x, method=_method(cell["strategy"]))
+    if cell.get("part") == "time":
+        return _timing_cell(cell, seed)
+    f, prep, x, A = _dense_call(cell["strategy"], cell["n"], cell["m"], np.random.default_rng(seed))
     for _ in range(WARMUP):
         prep.jacobian(x)
     before = prep.cost.copy()
     J = prep.jacobian(x)
     cost = prep.cost - before
     evals, eqns = cost.evals, cost.eqns
-    times = []
-    for _ in range(cell["repeat"]):
-        t0 = time.perf_counter()
-        prep.jacobian(x)
-        times.append(time.perf_counter() - t0)
     graph = dl.trace(f, x)
     per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
     exact = (1.0 - np.tanh(A @ x) ** 2)[:, None] * A
@@ -163,7 +184,6 @@ def run_cell(cell, seed):
         # cost.eqns already counts an equation once per tangent it carries (graph.Cost: a batched run of B points
         # counts B times); times the chunk again, forward/256's work read 256× forward/1's for the same Jacobian
         "work": eqns * per_eqn,
-        "seconds": times,
         "max_error": float(np.max(np.abs(np.asarray(J) - exact))),
     }
 
@@ -246,7 +266,27 @@ def least_work_words(work: dict) -> str:
     return tied[0] if len(tied) == 1 else f"{', '.join(tied[:-1])} and {tied[-1]} (the same work)"
 
 
+def _timed(results):
+    """`results` with each dense and sparse cell's "seconds" read from its part's round-robin timing cell (runs
+    before it kept them in the cell: unchanged)."""
+    from difflab.runner import Results
+
+    times = {}
+    for r in results.where(part="time"):
+        for point, t in zip(r["cell"]["points"], r["metrics"]["seconds"]):
+            times[(r["cell"]["of"], *point)] = t
+    out = []
+    for r in results:
+        c = r["cell"]
+        key = (c.get("part"), c.get("strategy"), c.get("n")) + ((c["m"],) if c.get("part") == "dense" else ())
+        if key in times:
+            r = dict(r, metrics=dict(r["metrics"], seconds=times[key]))
+        out.append(r)
+    return Results(out)
+
+
 def summarize(results):
+    results = _timed(results)
     sparse, results = results.where(part="sparse"), results.where(part="dense")
     ns, ms = sorted(results.unique("n")), sorted(results.unique("m"))
     out = {"grid": {}, "slopes": {}}
@@ -305,7 +345,7 @@ def _sparse_figure(sparse, summary):
     for ax, key, label in zip(
         axes[0],
         ("sweeps", "work", "seconds"),
-        ("products (JVPs or VJPs) per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)"),
+        ("products (JVPs or VJPs) per Jacobian", "elements produced per Jacobian", "CPU time per Jacobian (ms)"),
     ):
         for s in SPARSE:
             if s not in sp:
@@ -317,7 +357,7 @@ def _sparse_figure(sparse, summary):
             if key == "seconds":
                 t = 1e3 * np.asarray(ys)
                 ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=color, alpha=0.15, lw=0)
-                ys = np.median(t, axis=1)
+                ys = t.min(axis=1)
             # sparse forward and reverse can take the same sweeps: forward's hollow, larger marker stays visible
             ax.plot(
                 n,
@@ -356,12 +396,14 @@ def _sparse_figure(sparse, summary):
         "Sparse Jacobians by colouring vs dense, against n",
         "For a tridiagonal f of n inputs and outputs: products per Jacobian (the sparse result's `.sweeps`, one JVP "
         "or VJP per colour of the graph-read pattern; dense forward's evaluations of f, one tangent each), work "
-        "(equations executed × the elements an equation of f produces) and median time per Jacobian with the repeats' range shaded.",
+        "(equations executed × the elements an equation of f produces) and the fastest CPU time per Jacobian (timed "
+        "round-robin) with the repeats' range shaded.",
         sentence(parts),
     )
 
 
 def figures(results, summary):
+    results = _timed(results)
     sparse, results = results.where(part="sparse"), results.where(part="dense")
     ns, ms = sorted(results.unique("n")), sorted(results.unique("m"))
     chunks = sorted({int(s.split("/")[1]) for s in results.unique("strategy") if s.startswith("forward/")})
@@ -370,12 +412,12 @@ def figures(results, summary):
     for ax, key, label in zip(
         axes[0],
         ("sweeps", "work", "seconds"),
-        ("evaluations of f per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)"),
+        ("evaluations of f per Jacobian", "elements produced per Jacobian", "CPU time per Jacobian (ms)"),
     ):
         for s in [s for s in results.unique("strategy") if _cell(results, s, n_max, ms[0])]:
             color, marker, ls = _style(s, chunks)
             rows = [(m, _cell(results, s, n_max, m)) for m in ms]
-            ys = [np.median(v["seconds"]) * 1e3 if key == "seconds" else v[key] for _, v in rows]
+            ys = [min(v["seconds"]) * 1e3 if key == "seconds" else v[key] for _, v in rows]
             ax.plot(ms, ys, color=color, marker=marker, ls=ls, ms=4, label=s.replace("/", ", chunk "))
             if key == "seconds":
                 lo = [min(v["seconds"]) * 1e3 for _, v in rows]
@@ -400,7 +442,7 @@ def figures(results, summary):
         f"{slope_words(sl['numeric'], 'm')}",
         _chunk_work_words(results, chunks, n_max, ms),
         "the least work per grid point: " + "; ".join(wins),
-        "in time (median of repeats, named only when the repeats separate): " + "; ".join(timing),
+        "in time (fastest of repeats, named only when the faster halves of the repeats separate): " + "; ".join(timing),
         "largest entry error against the closed form: "
         + ", ".join(f"{s} {num(v)}" for s, v in summary["max_error"].items()),
     ]
@@ -412,8 +454,9 @@ def figures(results, summary):
             f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (cost.evals; forward: one "
             "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
             f"evaluate f; numeric: {_numeric_evals(results, n_max, ms[0])}), elements produced (equations, each "
-            "counted once per tangent it carries, × elements per equation of f) and median time per Jacobian with "
-            "the repeats' range shaded.",
+            "counted once per tangent it carries, × elements per equation of f) and the fastest CPU time (the "
+            "process's) per Jacobian with the repeats' range shaded (every strategy and size timed round-robin, a round calling each once: "
+            "other work only adds time, so the fastest repeats are the cost).",
             sentence(parts),
         )
     ]

@@ -367,7 +367,7 @@ def figures(results, summary):
             "Time per gradient and preparation time",
             "Median over epochs of the mean wall time of one minibatch gradient (bars; whiskers: the fastest and slowest "
             "epoch) and the one-off preparation (tracing, compiling, SymPy's differentiation and lambdify) per method and "
-            "dataset (log scale). A method is called fastest only when its slowest epoch beats every other's fastest. "
+            "dataset (log scale). A method is called fastest only when the faster half of its epochs (to its median) beats every other's fastest epoch (other work on the machine only adds time). "
             "Preparation is timed in the run's process: work an earlier cell or experiment there did for the same "
             "functions is reused, so after other experiments (`difflab run all`) it can be far below a fresh process's.",
             f"{orders[:1].upper() + orders[1:]}; preparation on {datasets[0]} (one timing each): {prep}.",

@@ -157,5 +157,7 @@ def test_the_scalar_loop_time_ratio_trend_carries_its_repeats_spread(cost_scalin
     ]
     rows = [{"metrics": {"seconds": r, "f_seconds": [1.0] * len(r)}} for r in full]
     assert [cost_scaling._repeat_ratios(r) for r in rows] == full
-    words = cost_scaling._ratio_slope_words({"seconds_slope_range": list(slope_range(n, full))})
+    # (slope_range's reading of each round's ratio, kept as one_sided=False; cost_scaling now reads
+    # stats.ratio_slope_range of the two timings: tests/test_timing_slopes68.py)
+    words = cost_scaling._ratio_slope_words({"seconds_slope_range": list(slope_range(n, full, one_sided=False))})
     assert words == "within noise of flat (slope 0.15, repeats -0.20–0.22)"

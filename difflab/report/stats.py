@@ -23,6 +23,8 @@ __all__ = [
     "distribution_text",
     "bands",
     "slope_range",
+    "faster_half",
+    "ratio_slope_range",
     "noisy_slope_words",
     "ordering",
     "finite_json",
@@ -190,21 +192,80 @@ def bands(samples, lo: float = 10.0, hi: float = 90.0) -> dict:
         }
 
 
-def slope_range(x, repeats) -> tuple:
-    """(slope of the medians, lowest, highest slope over the repeats): `repeats` is (points, r) timings.
+def slope_range(x, repeats, one_sided: bool = True) -> tuple:
+    """(slope, lowest, highest slope the repeats allow): `repeats` is (points, r) timings.
 
-    Each repeat index gives one curve; their slopes' spread says how far the timing noise moves it.
+    Timings are one-sided (`one_sided=True`, the default): a process preempted by another only ever takes longer,
+    never shorter, so a point's fastest repeat is the estimate of its cost and its slowest ones say nothing about it.
+    The slope is that of each point's fastest repeat; the range is that of every curve drawn through each point's
+    faster half of repeats (`faster_half`: fastest to median): a disagreement among them is real spread, said as "within noise",
+    while one repeat in two (or fewer) slowed by a burst of other work moves neither. A median or a per-repeat curve
+    did: one cell's repeats run back to back, and a burst of 50 ms that lands on them slows a whole point.
 
-    >>> [round(s, 3) for s in slope_range([1, 10], [[1.0, 1.0], [10.0, 12.0]])]
+    >>> [round(s, 3) for s in slope_range([1, 10], [[1.0, 1.0, 1.0], [10.0, 12.0, 500.0]])]
+    [1.0, 1.0, 1.079]
+
+    With `one_sided=False` (ratios of two timings, which a burst can move either way): the slope of the medians and
+    the range of the slopes of each repeat index's curve.
+
+    >>> [round(s, 3) for s in slope_range([1, 10], [[1.0, 1.0], [10.0, 12.0]], one_sided=False)]
     [1.041, 1.0, 1.079]
     """
     t = np.asarray(repeats, dtype=float)
-    slopes = [loglog_slope(x, t[:, k]) for k in range(t.shape[1])]
-    return loglog_slope(x, np.median(t, axis=1)), float(np.nanmin(slopes)), float(np.nanmax(slopes))
+    if not one_sided:
+        slopes = [loglog_slope(x, t[:, k]) for k in range(t.shape[1])]
+        return loglog_slope(x, np.median(t, axis=1)), float(np.nanmin(slopes)), float(np.nanmax(slopes))
+    fast, mid = np.array([faster_half(row) for row in t]).T
+    return (loglog_slope(x, fast), *_slope_extremes(x, fast, mid))
+
+
+def ratio_slope_range(x, num_repeats, den_repeats) -> tuple:
+    """`slope_range` of a ratio of two timings (a gradient's over f's): the slope of fastest over fastest, and the
+    range over curves through [fastest num / slowest of den's faster half, slowest of num's faster half / fastest den]
+    at each point (`faster_half`). A ratio of two one-sided timings is not one-sided (a burst on the denominator
+    lowers it), so neither a median ratio nor each round's ratio is a safe reading of it.
+
+    >>> [round(v, 3) for v in ratio_slope_range([1, 10], [[2.0, 2.2, 9.0], [20.0, 21.0, 20.0]], [[1.0] * 3, [1.0] * 3])]
+    [1.0, 0.959, 1.0]
+    """
+    g = np.array([faster_half(row) for row in np.asarray(num_repeats, dtype=float)]).T
+    f = np.array([faster_half(row) for row in np.asarray(den_repeats, dtype=float)]).T
+    return (loglog_slope(x, g[0] / f[0]), *_slope_extremes(x, g[0] / f[1], g[1] / f[0]))
+
+
+def _slope_extremes(x, low, high) -> tuple:
+    """(lowest, highest) log-log slope of curves through [low_i, high_i] at each x_i (NaN if < 2 usable points).
+
+    A least-squares slope is linear in the log values, sum_i w_i log y_i: its extremes take one end or the other of
+    each interval by the sign of w_i.
+    """
+    lx = np.log(np.asarray(x, dtype=float))
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    ok = np.isfinite(lx) & (low > 0) & np.isfinite(low) & np.isfinite(high)
+    if ok.sum() < 2 or np.ptp(lx[ok]) == 0:
+        return float("nan"), float("nan")
+    w = (lx[ok] - lx[ok].mean()) / np.sum((lx[ok] - lx[ok].mean()) ** 2)
+    lo_t, hi_t = np.log(low[ok]), np.log(high[ok])
+    return float(np.sum(np.where(w > 0, w * lo_t, w * hi_t))), float(np.sum(np.where(w > 0, w * hi_t, w * lo_t)))
+
+
+def faster_half(values) -> tuple:
+    """(fastest, slowest of the fastest majority) of repeated timings, NaN ignored: the ⌊r/2⌋ + 1 fastest of r
+    repeats (the median of an odd count; both of two). Other work preempting this process only adds time, so the
+    interval stays where it is unless a majority of the repeats were slowed (`slope_range`, `ordering`).
+
+    >>> faster_half([3.0, 1.0, 2.0, 90.0]), faster_half([1.0, 9.0, 2.0]), faster_half([1.0, 9.0])
+    ((1.0, 3.0), (1.0, 2.0), (1.0, 9.0))
+    """
+    v = np.sort(np.asarray(values, dtype=float).ravel())
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return float("nan"), float("nan")
+    return float(v[0]), float(v[v.size // 2])
 
 
 def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str:
-    """`slope_words` when every repeat's slope reads the same way, else the range, said to be noisy.
+    """`slope_words` when the slope and its range (`slope_range`) read the same way, else the range, said to be noisy.
 
     >>> noisy_slope_words(1.0, 0.97, 1.04)
     'linear in n (slope 1.00, repeats 0.97–1.04)'
@@ -255,17 +316,25 @@ def _slope_class(slope: float) -> str:
 
 
 def ordering(samples: dict, unit: str = "") -> dict:
-    """Which of several timed things is fastest, only if the timings' spreads do not overlap.
+    """Which of several timed things is fastest, only if the faster halves of their timings do not overlap.
 
-    `samples` maps a name to its repeated measurements. Returns {"fastest", "separated", "text"}:
-    separated is True when the fastest one's slowest repeat beats every other's fastest repeat.
+    `samples` maps a name to its repeated measurements. Returns {"fastest", "separated", "text"}: separated is True
+    when the fastest one's faster half (its median repeat of an odd count) beats every other's fastest repeat (`faster_half`: a timing is one-sided, a
+    preempted repeat only takes longer, so the slower half of the repeats is not evidence of the cost). The text
+    gives every repeat's range, the slow ones included.
 
     >>> ordering({"a": [1.0, 1.1], "b": [2.0, 2.2]})["text"]
     'a is fastest (1–1.1 vs next b 2–2.2)'
     >>> ordering({"a": [1.0, 2.1], "b": [2.0, 2.2]})["text"]
     'a and b are within noise of each other (1–2.1 vs 2–2.2)'
 
-    The runner-up by median is not the only one that can overlap: c's fastest repeat beats a's slowest here.
+    One repeat slowed by other work does not undo an ordering that the others make (it did when the slowest repeat
+    had to beat the runner-up's fastest):
+
+    >>> ordering({"a": [1.0, 1.1, 9.0], "b": [2.0, 2.1, 2.2]})["text"]
+    'a is fastest (1–9 vs next b 2–2.2)'
+
+    The runner-up by median is not the only one that can overlap: c's fastest repeat beats a's median here.
 
     >>> ordering({"a": [1.0, 1.1, 1.2], "b": [2.0, 2.1, 2.2], "c": [1.05, 5.0, 5.0]})["text"]
     'a and c are within noise of each other (1–1.2 vs 1.05–5)'
@@ -279,8 +348,9 @@ def ordering(samples: dict, unit: str = "") -> dict:
             "text": f"only {order[0]} was measured" if order else "nothing was measured",
         }
     a = order[0]
-    # every other's fastest repeat, not only the runner-up's: a third with a wide spread can reach under a's slowest
-    overlapping = [k for k in order[1:] if not items[a].max() < items[k].min()]
+    # every other's fastest repeat, not only the runner-up's: a third with a wide spread can reach under a's median
+    top = faster_half(items[a])[1]
+    overlapping = [k for k in order[1:] if not top < items[k].min()]
     b = overlapping[0] if overlapping else order[1]
     rng = lambda k: f"{num(items[k].min())}–{num(items[k].max())}{unit}"  # noqa: E731
     separated = not overlapping

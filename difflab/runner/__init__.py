@@ -13,7 +13,7 @@ report are rendered from those files alone:
 
 Where things live: `loading` (find and load experiments, configs, seeds), `rundir` (the run
 directory: its lock, atomic writes, the cells read back), `execution` (executors, progress,
-`run`), `rendering` (csv, summary, figures, report, publish), `measure` (the memory a prepared function uses during
+`run`), `rendering` (csv, summary, figures, report, publish), `measure` (calls timed round-robin in CPU time; the memory a prepared function uses during
 a call, the buffers it keeps included). The command line (`difflab run`,
 `python experiments/NAME.py`) is in `difflab.cli`.
 """
