@@ -1,0 +1,149 @@
+"""Four limits README's "What does not work yet" stated, each made to work (edges68): the symbolic method's x**0.5 at
+−0.0 (its shared code wrote x**-0.5 as 1/x**0.5, −inf through NumPy's −0.0 square root) and the neighbours at ±0
+by every method against JAX x64's values (literals); a reduction's float `dtype=` as NumPy's result dtype (values
+float64's rounded once, docs/api.md), quantile's dtype by q's; a custom rule's closure read through an attribute,
+a dict entry or a list item; NumPy's like=, subok=, ndmax= and vecdot's keepdims=."""
+
+import math
+import warnings
+
+import numpy as onp
+import pytest
+
+import difflab as dl
+import difflab.numpy as np
+from difflab.errors import DomainWarning
+
+EXACT = ("symbolic", "forward", "reverse")
+
+# -- 1. signed zeros ------------------------------------------------------------------------------------------------
+
+#: (f, x0, JAX x64's jax.grad(f)(x0)) at ±0 and the arcs' ±1 edges (jax 0.10, jax_enable_x64)
+SIGNED = [
+    ("x**0.5", lambda x: x**0.5, 0.0, math.inf),
+    ("x**0.5", lambda x: x**0.5, -0.0, math.inf),
+    ("sqrt", np.sqrt, 0.0, math.inf),
+    ("sqrt", np.sqrt, -0.0, -math.inf),
+    ("x**1.5", lambda x: x**1.5, -0.0, 0.0),
+    ("cbrt", np.cbrt, -0.0, math.inf),
+    ("power(x, [0.5, 1.5])", lambda x: np.sum(np.power(x, onp.array([0.5, 1.5]))), -0.0, math.inf),
+    ("arcsin", np.arcsin, -0.0, 1.0),
+    ("arcsin", np.arcsin, 1.0, math.inf),
+    ("arcsin", np.arcsin, -1.0, math.inf),
+    ("arccos", np.arccos, -0.0, -1.0),
+    ("arccos", np.arccos, 1.0, -math.inf),
+    ("arccos", np.arccos, -1.0, -math.inf),
+    ("arctanh", np.arctanh, -0.0, 1.0),
+    ("hypot(x, 1)", lambda x: np.hypot(x, 1.0), -0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("method", EXACT)
+@pytest.mark.parametrize("name, f, x0, want", SIGNED, ids=[f"{c[0]}@{c[2]!r}" for c in SIGNED])
+def test_signed_zero_slopes_are_jaxs(name, f, x0, want, method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DomainWarning)  # (an infinite slope is said; the value is the point here)
+        got = dl.grad(f, method=method)(x0)
+    assert got == want
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_symbolic_root_at_negative_zero_is_plus_inf_with_its_warning(method):
+    # main's symbolic: -inf (CSE shared x**0.5 and wrote x**-0.5 as its reciprocal; NumPy's x**0.5 at -0.0 is -0.0)
+    with pytest.warns(DomainWarning, match="pow"):
+        v, g = dl.value_and_grad(lambda x: x**0.5, method=method)(-0.0)
+    assert (v, g) == (0.0, math.inf)
+    with pytest.warns(DomainWarning):
+        g = dl.grad(lambda x: np.sum(x**0.5), method=method)(onp.array([-0.0, 0.0, 4.0]))
+    assert g.tolist() == [math.inf, math.inf, 0.25]
+    with pytest.warns(DomainWarning):
+        J = dl.jacobian(lambda x: x**0.5, method=method)(-0.0)
+    assert J == math.inf
+
+
+def test_shared_code_keeps_a_fractional_power_as_written():
+    import sympy as sp
+
+    from difflab.compile.symbolic import share
+
+    x = sp.Symbol("x0", real=True)
+    lines, outs = share([], [x**0.5, 0.5 * x**-0.5, x**-3, x**3])
+    assert sp.Float(-0.5) in [p.exp for e in outs + [e for _, e in lines] for p in e.atoms(sp.Pow)]
+    # an integer power is still shared through its reciprocal, exact at ±0 (x**3 keeps the sign, so 1/x**3 does)
+    assert len([p for _, e in lines for p in e.atoms(sp.Pow) if p.exp == 3]) == 1
+
+
+# -- 2. float32 reductions with dtype= -------------------------------------------------------------------------------
+
+X64 = onp.array([0.1, 0.2, 0.7, 1.3])
+X32 = X64.astype(onp.float32)
+
+#: (f, x, NumPy's result dtype, the value: float64's, rounded once to that dtype)
+DTYPED = [
+    (lambda x: np.sum(x, dtype=onp.float32), X64, onp.float32, 2.3),
+    (lambda x: x.sum(dtype=onp.float32), X64, onp.float32, 2.3),
+    (lambda x: np.mean(x, dtype=onp.float32), X64, onp.float32, 0.575),
+    (lambda x: np.cumsum(x, dtype=onp.float32)[-1], X64, onp.float32, 2.3),
+    (lambda x: np.nansum(x, dtype=onp.float32), X64, onp.float32, 2.3),
+    (lambda x: np.add.reduce(x, dtype=onp.float32), X64, onp.float32, 2.3),
+    (lambda x: np.cumulative_sum(x, dtype=onp.float32)[-1], X64, onp.float32, 2.3),
+    (lambda x: np.einsum("i->", x, dtype=onp.float32), X64, onp.float32, 2.3),
+    (lambda x: np.prod(x, dtype=onp.float32), X64, onp.float32, 0.0182),
+    (lambda x: np.sum(x, dtype=onp.float64), X32, onp.float64, 2.2999999448657036),
+    (lambda x: np.mean(x, dtype=onp.float64), X32, onp.float64, 0.5749999862164259),
+    (lambda x: np.var(x, dtype=onp.float64), X32, onp.float64, 0.22687498105689924),
+    (lambda x: np.std(x, dtype=onp.float64), X32, onp.float64, math.sqrt(0.22687498105689924)),
+    (lambda x: np.trace(np.diag(x), dtype=onp.float64), X32, onp.float64, 2.2999999448657036),
+    (lambda x: np.sum(x, dtype=onp.complex64), X64, onp.complex64, 2.3),
+]
+
+
+@pytest.mark.parametrize("k", range(len(DTYPED)))
+def test_a_reductions_dtype_is_numpys(k):
+    f, x, dtype, value = DTYPED[k]
+    for got in (
+        dl.value_and_grad(lambda x: np.real(f(x)))(x)[0] if dtype is onp.complex64 else dl.value_and_grad(f)(x)[0],
+        dl.jit(f)(x),
+        dl.jvp(f, (x,), (onp.ones_like(x),))[0],
+        dl.vmap(f)(x[None])[0],
+    ):
+        if dtype is not onp.complex64:
+            assert onp.asarray(got).dtype == dtype
+        assert got == dtype(value)
+    assert dl.eval_shape(f, x).dtype == dtype
+    assert onp.asarray(dl.jit(f)(x)).dtype == dtype
+    # the derivative has the argument's dtype, as every float32 leaf's
+    g = dl.grad(lambda x: np.real(f(x)))(x)
+    assert g.dtype == x.dtype
+
+
+def test_a_complex_statistic_under_a_real_dtype_is_refused_by_name():
+    z = onp.array([1.0 + 1.0j, 2.0])
+    with pytest.raises(TypeError, match=r"numpy\.var\(\.\.\., dtype=float64\) of complex values.*numpy\.real"):
+        dl.grad(lambda x: np.var(x * z, dtype=onp.float64))(1.0)
+
+
+Q = onp.array([[0.5, 1.5, -2.0], [3.0, 0.25, 1.0]], onp.float32)
+
+#: (f, NumPy's dtype for a float32 a, value)
+QUANTILES = [
+    (lambda a: np.quantile(a, 0.25), onp.float32, 0.3125),  # a Python q is weak
+    (lambda a: np.quantile(a, [0.25, 0.75])[1], onp.float64, 1.375),  # a q array's weights are float64
+    (lambda a: np.quantile(a, onp.float64(0.25)), onp.float64, 0.3125),
+    (lambda a: np.quantile(a, onp.float32(0.25)), onp.float32, 0.3125),
+    (lambda a: np.quantile(a, [0.25], method="lower")[0], onp.float32, 0.25),  # a pick: a's own
+    (lambda a: np.percentile(a, 30), onp.float32, 0.375),
+    (lambda a: np.percentile(a, [30])[0], onp.float64, 0.375),  # NumPy's int q / 100: float64
+    (lambda a: np.nanquantile(a, 0.25), onp.float32, 0.3125),
+    (lambda a: np.nanpercentile(a, [30])[0], onp.float64, 0.375),
+    (lambda a: np.nanmedian(a), onp.float32, 0.75),
+]
+
+
+@pytest.mark.parametrize("k", range(len(QUANTILES)))
+def test_a_quantiles_dtype_is_numpys(k):
+    f, dtype, value = QUANTILES[k]
+    v = dl.value_and_grad(f)(Q)[0]
+    assert onp.asarray(v).dtype == dtype and v == dtype(value)
+    assert dl.eval_shape(f, Q).dtype == dtype
+    assert onp.asarray(dl.jvp(f, (Q,), (onp.ones_like(Q),))[0]).dtype == dtype
