@@ -269,3 +269,71 @@ def test_a_value_read_beyond_the_scan_is_refused_by_name(inner):
 
     with pytest.raises(dl.NotDifferentiableError, match=r"did not find.*pass the value to f as an argument"):
         dl.grad(lambda a: dl.grad(make(a), method=inner)(X0))(1.3)
+
+
+# -- 4. like=, ndmax=, subok= and vecdot's keepdims= ----------------------------------------------------------------
+
+T0 = onp.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]])
+Y0 = onp.array([0.5, -1.0, 2.0])
+ONES = onp.ones_like(T0)
+
+#: (a function of a traced t, its value at T0; its gradient is ONES·k for the k given)
+KEYWORDS = {
+    "dnp.array(t, ndmin=3, ndmax=3)": (lambda t: np.sum(np.array(t, ndmin=3, ndmax=3)), 21.5, 1.0),
+    "dnp.array(t, subok=True)": (lambda t: np.sum(np.array(t, subok=True)), 21.5, 1.0),
+    "dnp.array([t, t], ndmax=3)": (lambda t: np.sum(np.array([t, t], ndmax=3)), 43.0, 2.0),
+    "dnp.asarray(t, like=ndarray)": (lambda t: np.sum(np.asarray(t, like=onp.empty(0))), 21.5, 1.0),
+    "dnp.asanyarray(t, like=t)": (lambda t: np.sum(np.asanyarray(t, like=t)), 21.5, 1.0),
+    "dnp.array(t, like=ndarray)": (lambda t: np.sum(np.array(t, like=onp.empty(0))), 21.5, 1.0),
+    "dnp.ascontiguousarray(t, like=ndarray)": (lambda t: np.sum(np.ascontiguousarray(t, like=onp.empty(0))), 21.5, 1.0),
+    "dnp.full(3, 2.0, like=ndarray) * t": (lambda t: np.sum(np.full(3, 2.0, like=onp.empty(0)) * t), 43.0, 2.0),
+    "numpy.ones(3, like=t) * t": (lambda t: onp.sum(onp.ones(3, like=t) * t), 21.5, 1.0),
+    "numpy.sin(t, subok=False)": (lambda t: onp.sum(onp.sin(t, subok=False) - onp.sin(t) + t), 21.5, 1.0),
+    "dnp.sin(t, subok=False)": (lambda t: np.sum(np.sin(t, subok=False) - np.sin(t) + t), 21.5, 1.0),
+    "dnp.add(t, 1.0, subok=True)": (lambda t: np.sum(np.add(t, 1.0, subok=True)), 27.5, 1.0),
+    "dnp.multiply(t, 2.0, dtype=float)": (lambda t: np.sum(np.multiply(t, 2.0, dtype=float)), 43.0, 2.0),
+    "numpy.add(t, t, subok=False)": (lambda t: onp.sum(onp.add(t, t, subok=False)), 43.0, 2.0),
+    "numpy.broadcast_arrays(t, Y0, subok=True)": (
+        lambda t: sum(onp.sum(a) for a in onp.broadcast_arrays(t, Y0, subok=True)),
+        24.5,
+        1.0,
+    ),
+    "dnp.broadcast_arrays(t, Y0, subok=False)": (
+        lambda t: np.sum(np.broadcast_arrays(t, Y0, subok=False)[0]),
+        21.5,
+        1.0,
+    ),
+}
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("call", list(KEYWORDS))
+def test_numpys_keywords_are_taken(call, method):
+    f, value, k = KEYWORDS[call]
+    v, g = dl.value_and_grad(f, method=method)(T0)
+    assert v == value
+    onp.testing.assert_array_equal(g, k * ONES)
+
+
+@pytest.mark.parametrize("vecdot", [onp.vecdot, np.vecdot], ids=["numpy", "difflab.numpy"])
+def test_vecdot_keeps_its_summed_axis(vecdot):
+    w = onp.array([[1.0], [2.0]])
+    f = lambda t: np.sum(vecdot(t, Y0, keepdims=True) * w)  # noqa: E731
+    assert dl.eval_shape(lambda t: vecdot(t, Y0, keepdims=True), T0).shape == (2, 1)
+    v, g = dl.value_and_grad(f)(T0)
+    assert v == 24.5  # (4.5 + 2·10, NumPy's)
+    onp.testing.assert_array_equal(g, w * Y0)
+    assert dl.value_and_grad(lambda t: np.sum(vecdot(t, Y0, axis=-1, keepdims=False)))(T0)[0] == 14.5
+
+
+def test_keywords_refused_in_numpys_words():
+    with pytest.raises(TypeError, match="`like` argument must be an array-like"):
+        dl.grad(lambda t: np.sum(np.asarray(t, like=5)))(T0)
+    with pytest.raises(ValueError, match=r"ndmin must be <= ndmax \(2\)"):
+        dl.grad(lambda t: np.sum(np.array(t, ndmin=3, ndmax=2)))(T0)
+    with pytest.raises(ValueError, match=r"ndmax must be in the range \[0, NPY_MAXDIMS \(64\)\]"):
+        dl.grad(lambda t: np.sum(np.array(t, ndmax=65)))(T0)
+    with pytest.raises(ValueError, match="would exceed the maximum number of dimension of 2"):
+        dl.grad(lambda t: np.sum(np.array([t, t], ndmax=2)))(T0)
+    with pytest.raises(TypeError, match=r"numpy\.sin of a traced value takes no casting='unsafe'"):
+        dl.grad(lambda t: np.sum(np.sin(t, casting="unsafe")))(T0)

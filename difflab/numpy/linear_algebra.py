@@ -421,8 +421,9 @@ def _linalg_cross(x1, x2, /, *, axis=-1):
     return cross(x1, x2, axis=axis)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
-    """Σ conj(x1)·x2 over `axis` (broadcast), like `numpy.vecdot` and `numpy.linalg.vecdot`.
+def vecdot(x1, x2, /, *, axis=-1, keepdims=False):
+    """Σ conj(x1)·x2 over `axis` (broadcast), like `numpy.vecdot` and `numpy.linalg.vecdot` (`keepdims`: the generalized
+    ufunc's, the summed axis kept with length 1).
 
     >>> vecdot(_np.ones((2, 3)), _np.arange(3.0)).tolist()
     [3.0, 3.0]
@@ -435,7 +436,7 @@ def vecdot(x1, x2, /, *, axis=-1):
             f"{shape(x1)} and {shape(x2)}"
         )
     x1 = _ops.conj(x1) if _ops.is_complex(x1) else x1
-    return sum(x1 * x2, axis=axis)
+    return sum(x1 * x2, axis=axis, keepdims=bool(keepdims))
 
 
 def matrix_transpose(x, /):
