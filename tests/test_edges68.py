@@ -337,3 +337,10 @@ def test_keywords_refused_in_numpys_words():
         dl.grad(lambda t: np.sum(np.array([t, t], ndmax=2)))(T0)
     with pytest.raises(TypeError, match=r"numpy\.sin of a traced value takes no casting='unsafe'"):
         dl.grad(lambda t: np.sum(np.sin(t, casting="unsafe")))(T0)
+
+
+def test_a_float16_quantile_meets_float32_weights_as_numpys():
+    a = Q.astype(onp.float16)
+    f = lambda a: np.quantile(a, onp.float32(0.25))  # noqa: E731
+    assert onp.asarray(dl.jit(f)(a)).dtype == onp.float32 and dl.eval_shape(f, a).dtype == onp.float32
+    assert onp.asarray(dl.jit(lambda a: np.quantile(a, 0.25))(a)).dtype == onp.float16

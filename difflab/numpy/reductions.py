@@ -380,13 +380,15 @@ def _q_dtype(res, q, method, numpy_fn):
     number is weak (a float32 a's quantile is float32), but an interpolating method's weights take the dtype of a q
     array or NumPy scalar, so np.quantile(x32, [0.2, 0.7]) is float64, as np.quantile(x32, np.float64(0.3)) and
     np.percentile(x32, [30]) (its int q / 100); difflab's was float32. NumPy itself answers which, on one float16
-    entry (float64 there: float64 for every a). A traced q's dtype is the graph's own (boundary.out_dtypes)."""
+    entry: the weights' dtype where it is not float16, which res then meets as NumPy's result does (a product by
+    its 1, a strong constant: float32 weights make a float16 a's quantile float32, a float32 or float64 a's its own).
+    A traced q's dtype is the graph's own (boundary.out_dtypes)."""
     if not isinstance(res, _Traced) or isinstance(q, _Traced) or type(q) in (int, float):
         return res
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", RuntimeWarning)
-        probe = numpy_fn(_np.zeros(1, _np.float16), _value(q), method=method)
-    return res.astype(_np.float64) if _np.result_type(probe) == _np.float64 else res
+        weights = _np.result_type(numpy_fn(_np.zeros(1, _np.float16), _value(q), method=method))
+    return res if weights == _np.float16 else res * weights.type(1)
 
 
 def _percent(q):
