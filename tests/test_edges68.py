@@ -344,3 +344,17 @@ def test_a_float16_quantile_meets_float32_weights_as_numpys():
     f = lambda a: np.quantile(a, onp.float32(0.25))  # noqa: E731
     assert onp.asarray(dl.jit(f)(a)).dtype == onp.float32 and dl.eval_shape(f, a).dtype == onp.float32
     assert onp.asarray(dl.jit(lambda a: np.quantile(a, 0.25))(a)).dtype == onp.float16
+
+
+@pytest.mark.parametrize(
+    "f, want",
+    [
+        (lambda a: np.nanquantile(a, onp.float32(0.3), method="higher"), 6.0),  # main: 7.0 (0.3f·20 in float64)
+        (lambda a: np.quantile(a, onp.float32(0.3), method="higher"), 6.0),
+        (lambda a: np.percentile(a, onp.float32(30.0), method="higher"), 6.0),
+        (lambda a: np.nanquantile(a[:8] ** 2, onp.float32(0.3)), 4.500000715255737),  # main: 4.500000417232513
+    ],
+)
+def test_a_float32_q_places_its_quantile_as_numpys(f, want):
+    # NumPy computes where a float32 q's quantile lies in float32 (a float64 a's values, NumPy 2.4's literals)
+    assert dl.value_and_grad(f)(onp.arange(21.0))[0] == want

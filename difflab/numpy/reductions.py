@@ -391,6 +391,14 @@ def _q_dtype(res, q, method, numpy_fn):
     return res if weights == _np.float16 else res * weights.type(1)
 
 
+def _q_array(q):
+    """q's values as an array for the positions: float64, but a float32 (float16) q in its own dtype, in which NumPy
+    computes where its quantile lies (0.3f·20 is 6.0 in float32, 6.0000002 in float64: nanquantile's 'higher' picked
+    the next value, 0.09 from NumPy's at a float64 a)."""
+    q = _np.asarray(_value(q))
+    return q if q.dtype.kind == "f" and q.dtype.itemsize < 8 else q.astype(float)
+
+
 def _percent(q):
     """percentile's q / 100 as NumPy's true_divide makes it (a Python number stays one, weak; an int array's is
     float64, a float32 array's float32), so that quantile's `_q_dtype` gives NumPy's percentile dtype."""
@@ -451,7 +459,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(nanquantile, a, q, axis, method, keepdims)
     traced_q, given = (q if isinstance(q, _Traced) else None), q
-    q = _np.asarray(_value(q), dtype=float)
+    q = _q_array(q)
     if out is not None:
         raise ValueError("nanquantile takes no out= (difflab's results are new arrays)")
     nd, axes = ndim(a), axis

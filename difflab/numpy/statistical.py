@@ -45,7 +45,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _nan_filled, _over_axes, _percent, _q_dtype, _quantile_position
+from .reductions import _fraction_in_q, _nan_filled, _over_axes, _percent, _q_array, _q_dtype, _quantile_position
 from .reductions import _weighted_quantile, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
@@ -254,7 +254,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(quantile, a, q, axis, method, keepdims)
     traced_q, given = (q if isinstance(q, _Traced) else None), q
-    q = _np.asarray(_value(q), dtype=float)
+    q = _q_array(q)
     if out is not None:
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     nd = ndim(a)
