@@ -95,33 +95,51 @@ def _name(f):
     return getattr(f, "__name__", type(f).__name__)
 
 
-def _closed_tracers(fns, depth=3) -> list:
+_CLOSURE_DEPTH = 3  # the levels `_closed_tracers` looks through (a function, an object: one each)
+
+
+def _closed_tracers(fns, depth=_CLOSURE_DEPTH) -> list:
     """The values of live traces (tracers whose trace is not done) that the functions `fns` hold in their
     closure cells or read as globals by name, and those of the functions they hold so (to `depth` levels): what a
-    user's rule reads from its closure (`_Custom._bind_closed`). Attribute reads (self.a) are not seen."""
+    user's rule reads from its closure (`_Custom._bind_closed`). Also through what they hold: the entries of a list,
+    tuple or dict (the first 64) and the attributes of an object (its __dict__ and __slots__: a rule reading self.a,
+    a bound method's self), each object one level; a module, a class or a NumPy array is not looked into."""
     found: list = []
-    seen: set = set()
+    seen: dict = {}  # id -> the most levels left it was visited with (met again with more, it is visited again:
+    # a rule met first deep inside another's closure, its custom_vjp object's, then as one of `fns`)
 
     def visit(x, d):
         if isinstance(x, Traced):
             if not getattr(getattr(x, "_trace", None), "done", True) and all(x is not y for y in found):
                 found.append(x)
             return
-        if type(x) in (list, tuple):
+        kind = type(x)
+        if kind in (list, tuple):
             for y in x[:64]:
                 visit(y, d)
             return
-        if d <= 0 or id(x) in seen:
+        if kind is dict:  # (a rule reading params["w"])
+            if seen.get(id(x), -1) < d:
+                seen[id(x)] = d
+                for y in itertools.islice(x.values(), 64):
+                    visit(y, d)
             return
+        if d <= 0 or seen.get(id(x), 0) >= d or kind in _OPAQUE_KINDS or isinstance(x, (type, np.ndarray, np.generic)):
+            return
+        seen[id(x)] = d
         if isinstance(x, functools.partial):
-            seen.add(id(x))
             for y in (x.func, *x.args, *x.keywords.values()):
                 visit(y, d - 1)
             return
+        if inspect.ismethod(x):  # a bound method: its function, and the object it reads as self
+            visit(x.__func__, d)
+            visit(x.__self__, d)
+            return
         code = getattr(x, "__code__", None)
         if code is None or not inspect.isfunction(x):
+            for y in _attributes(x):  # an object of the user's: what its attributes hold
+                visit(y, d - 1)
             return
-        seen.add(id(x))
         for cell in x.__closure__ or ():
             try:
                 visit(cell.cell_contents, d - 1)
@@ -133,10 +151,38 @@ def _closed_tracers(fns, depth=3) -> list:
                 y = g[name]
                 if isinstance(y, Traced) or inspect.isfunction(y) and y.__module__ == x.__module__:
                     visit(y, d - 1)
+                elif type(y) in (list, tuple, dict) or _attributes(y):  # (a global holder the code names)
+                    visit(y, d - 1)
 
     for f in fns:
         visit(f, depth)
     return found
+
+
+#: kinds `_closed_tracers` does not look into: no user's values there (a module's globals are not the rule's)
+_OPAQUE_KINDS = (type(functools), type(None), bool, int, float, complex, str, bytes, range, slice)
+
+
+def _attributes(x) -> list:
+    """What an object of the user's holds in its attributes (its __dict__, then its __slots__; the first 64); none
+    for a module, a class, a NumPy value, a number or a string (`_OPAQUE_KINDS`), a builtin without either, or a
+    custom rule's function or op (a custom_vjp function its own fwd calls: its rules are scanned where it is called;
+    walking its op and caches cost 19% of a fresh grad of two such calls)."""
+    if type(x) in _OPAQUE_KINDS or isinstance(x, (type, np.ndarray, np.generic, _Custom, Op)) or inspect.isroutine(x):
+        return []
+    try:
+        held = vars(x)
+    except TypeError:  # (no __dict__)
+        held = None
+    values = [] if not isinstance(held, dict) else list(itertools.islice(held.values(), 64))
+    for cls in type(x).__mro__:
+        for slot in cls.__dict__.get("__slots__", ()) if len(values) < 64 else ():
+            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__"):
+                try:
+                    values.append(object.__getattribute__(x, slot))
+                except AttributeError:  # (an unset slot)
+                    pass
+    return values[:64]
 
 
 class _ClosedOver(DifflabError):
@@ -405,17 +451,39 @@ class _Custom(abc.ABC):
 
             def hiding(d, out, *args, closure=None, **params):
                 if closure is None:
-                    return rule(d, out, *args, **params)
+                    return self._found(rule(d, out, *args, **params), (d, out, *args), ())
                 n = len(args) - closure.n
                 if i >= n:
                     return getattr(closure, kind)(i - n, d, args, params.get("out_tree"))
                 if not closure.live():
                     raise NotDifferentiableError(self._stale())
-                return rule(d, out, *args[:n], **params)
+                return self._found(rule(d, out, *args[:n], **params), (d, out, *args), closure.closed)
 
             return hiding
 
         return of
+
+    def _found(self, res, given, closed):
+        """A rule's result `res` as it is, unless it is a value of a live trace that none of its arguments (`given`)
+        is and that the closure scan (`_closed_tracers`) did not find (`closed`): the rule read an enclosing trace's
+        value where the scan does not look, so the derivative through it would be lost (a bare TracerConversionError,
+        or the rule's ops recorded on that trace unseen); refused by name, with the fix."""
+        trace = getattr(res, "_trace", None) if isinstance(res, Traced) else None
+        if trace is None or getattr(trace, "done", True) or any(isinstance(x, Traced) for x in given):
+            return res
+        if any(getattr(c, "_trace", None) is trace for c in closed):
+            return res
+        raise NotDifferentiableError(self._unfound("its rule"))
+
+    def _unfound(self, who) -> str:
+        name = _name(self.fun)
+        return (
+            f"{self.kind} function {name}: {who} reads a value an enclosing transformation traces that difflab did not "
+            f"find where it looks (the rules' closure cells and the globals they name, and the lists, tuples, dicts "
+            f"and object attributes those hold, {_CLOSURE_DEPTH} levels deep), so its derivative would be lost; pass "
+            f"the value to {name} as an argument (as JAX's jax.closure_convert does) and give its derivative in the "
+            "rule, or hold it nearer (a closure cell, or an attribute of an object the rule closes over)"
+        )
 
     def _stale(self) -> str:
         name = _name(self.fun)
@@ -727,11 +795,7 @@ class _Custom(abc.ABC):
 
         g, extras = lift_closure(g)
         if extras and (closed is None or any(id(v) not in closed for v in extras)):
-            raise NotDifferentiableError(
-                f"the symbolic method cannot write the {self.kind} rule of {_name(self.fun)} as an expression: it "
-                "reads a value an enclosing transformation traces that the function itself does not (closed over); "
-                "use method='reverse'" + ("" if self.kind == "custom_vjp" else " or 'forward'")
-            )
+            raise NotDifferentiableError(self._unfound("the symbolic method's expression of its rule"))
         args = [*args, *[closed[id(v)] for v in extras]] if extras and closed is not None else list(args)
 
         if g.specialised:  # (its branch at the placeholder values, not at the values differentiated)

@@ -28,7 +28,8 @@ from .api.prepared import PreparedFunction, _Bound, _hashable, _static_positions
 from .compile.reads import Opaque
 from .errors import DifflabError, check_function, check_positions, collecting
 from .graph import Const, Graph, Traced
-from .trace import trace
+from .api.boundary import out_dtypes
+from .trace import _as_input, check_returned, outputs_of, trace, trace_flat
 
 __all__ = ["jit", "make_jaxpr", "eval_shape", "ShapeDtypeStruct"]
 
@@ -371,14 +372,33 @@ def eval_shape(f, *args, **kwargs):
         return out_leaves
 
     recorded.__name__ = getattr(f, "__name__", "f")
-    graph = trace(recorded, *(_standing_in(leaves[k]) for k in inputs))
-    return found[-1].unflatten([_struct(v) for v in graph.outputs])
+    xs = [_standing_in(leaves[k]) for k in inputs]
+    # traced in float64 with the outputs' dtypes by NumPy's promotion, as every operator computes and returns them
+    # (boundary.out_dtypes): traced in float32, a float32 x's np.sum(x, dtype=np.float64) said float32 (its astype
+    # sets only the dtype) and its np.quantile(x, 0.3) float64 (the weights' dtype, which NumPy gives x's)
+    in_dtypes = [None if isinstance(x, Traced) else np.result_type(x) for x in xs]
+    narrow = any([d in _NARROW for d in in_dtypes])
+    if narrow:
+        xs = [x.astype(np.complex128 if x.dtype.kind == "c" else np.float64) if _narrow(x) else x for x in xs]
+    check_function(recorded, "eval_shape")
+    t, ins, outs = trace_flat(recorded, [_as_input(x, k) for k, x in enumerate(xs)], narrow=narrow)
+    check_returned(outs, "traces")
+    graph = outputs_of(t, ins, outs)
+    dts = out_dtypes(graph, in_dtypes, t.weak) if narrow or t.casts else [None] * len(graph.outputs)
+    return found[-1].unflatten([_struct(v, d) for v, d in zip(graph.outputs, dts)])
 
 
-def _struct(v) -> ShapeDtypeStruct:
+_NARROW = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
+
+
+def _narrow(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype in _NARROW
+
+
+def _struct(v, dtype=None) -> ShapeDtypeStruct:
     if isinstance(v, Const):  # (an output f computed from no argument)
         return ShapeDtypeStruct(np.shape(v.value), np.result_type(v.value))
-    return ShapeDtypeStruct(v.shape, v.dtype)
+    return ShapeDtypeStruct(v.shape, dtype if dtype is not None and v.dtype.kind in "fc" else v.dtype)
 
 
 def _standing_in(x):

@@ -1650,6 +1650,8 @@ class Tracer(Traced):
                 raise UnsupportedOperationError(_augmented_message(text))
             raise UnsupportedOperationError(_out_message(ufunc.__name__, text))
         kwargs.pop("out", None)
+        if method == "__call__":  # (subok=False asks for a strict ndarray, not a subclass: a traced value is neither)
+            kwargs.pop("subok", None)
         if method != "__call__":
             fn = dnp.ufunc_method(ufunc.__name__, method, ufunc.nin, ufunc)
             # (axis=None is NumPy's "all axes" for reduce, an error for accumulate: dropped, it was axis 0)
@@ -1673,6 +1675,8 @@ class Tracer(Traced):
     def __array_function__(self, func, types, args, kwargs):
         name = _numpy_name(func)
         fn = dnp.FUNCTIONS.get(name)
+        if fn is None and _by_like(func, args, kwargs):  # np.ones(3, like=x): NumPy's own array (a constant)
+            return func(*args, **kwargs)
         if fn is None:
             scipy_fn = _scipy_caller(sys._getframe(1))
             if scipy_fn is not None:  # NumPy's function called by SciPy's Python code: name SciPy's
@@ -1703,6 +1707,21 @@ class Tracer(Traced):
 #: a ufunc call's keywords whose default changes nothing a traced value holds (memory order, subclasses, the
 #: casting check of a dtype= that is float's or complex's)
 _UFUNC_DEFAULTS = (("order", "K"), ("subok", True), ("casting", "same_kind"))
+
+
+def _by_like(func, args, kwargs) -> bool:
+    """Whether NumPy's `func` reached a traced value's __array_function__ by its `like=` alone (NumPy drops it from
+    the call it hands on: np.ones(3, like=x)): it takes `like` and no argument holds a traced value. NumPy's own
+    function then answers (a constant), as like= of a NumPy array does; it was "numpy.ones is not a difflab
+    primitive"."""
+    try:
+        takes = "like" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    held = [*args, *kwargs.values()]
+    return takes and not any(
+        [isinstance(a, Traced) or type(a) in (list, tuple) and ops.core._holds_traced(a) for a in held]
+    )
 
 
 def _ufunc_keywords(inputs, kwargs: dict) -> tuple:

@@ -22,13 +22,10 @@ B = onp.array([[0.5, 1.5, -2.0], [3.0, 0.25, 1.0]])
 
 #: NumPy's keyword-only parameters difflab's namesake does not take by name (a call giving one is refused by
 #: Python's "got an unexpected keyword argument", naming the public function), with the reason
-LEFT_KW = {
-    "array": ("ndmax", "like"),  # (NumPy 2.4's ndmax; like=: the array-function protocol, no traced meaning)
-    "asarray": ("like",),
-    "asanyarray": ("like",),
-    "full": ("device", "like"),
+LEFT_KW = {  # (array's ndmax= and like=, asarray's and asanyarray's like=, full's like=, broadcast_arrays' subok=:
+    # taken since edges68)
+    "full": ("device",),
     "linspace": ("device",),
-    "broadcast_arrays": ("subok",),  # (subclasses: none traced)
     "clip": ("min", "max"),  # (taken through **kw: NumPy 2's aliases of a_min/a_max, honoured)
     "einsum_path": ("optimize", "einsum_call"),  # (through **kw, NumPy's own on the values)
 }

@@ -1036,7 +1036,7 @@ def vmap(f, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_nam
             # (and not another output: a function returning one value twice)
             with collectives.tracing(None, token):  # (the collectives' batching rules reduce over this vmap's rows)
                 outs = _batched_or_rows(graph, _widened(leaves), flags, loop, t.value_dtypes)
-        outs = _narrow_batched(graph, leaves, outs, t.weak)
+        outs = _narrow_batched(graph, leaves, outs, t.weak, t.casts)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
@@ -1277,11 +1277,12 @@ def _widened(leaves) -> list:
             _NARROW else x for x in leaves]  # fmt: skip
 
 
-def _narrow_batched(graph, leaves, outs, weak=()) -> list:
+def _narrow_batched(graph, leaves, outs, weak=(), casts=False) -> list:
     """vmap's outputs, float32 where NumPy's promotion of the float leaves they depend on gives float32 (as
-    the other operators' values: boundary.out_dtypes); as they are when no leaf is float32."""
+    the other operators' values: boundary.out_dtypes); as they are when no leaf is float32 and f cast no value
+    (`casts`: a float64 batch's np.sum(x, dtype=np.float32) is float32, as NumPy's; it was float64)."""
     dts = [np.dtype(x.dtype) if np.dtype(getattr(x, "dtype", object)).kind in "fc" else None for x in leaves]
-    if all([d is None or d == np.float64 for d in dts]):
+    if not casts and all([d is None or d == np.float64 for d in dts]):
         return outs
     return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts, weak))]
 

@@ -197,8 +197,9 @@ def narrow(x, dtype):
     generated builders; the API rounds its general path's results by it too.)"""
     if dtype is None or isinstance(x, Traced):
         return x
-    if type(x) is float or isinstance(x, np.ndarray | np.generic):
-        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
+    if type(x) is float or type(x) is complex or isinstance(x, np.ndarray | np.generic):
+        # (a Python complex too: a float64 argument's np.sum(x, dtype=np.complex64) came back as a Python complex)
+        kind = np.dtype(type(x) if type(x) is float or type(x) is complex else x.dtype).kind
         if kind not in "fc":
             return x
         to = np.result_type(dtype, np.complex64) if kind == "c" else dtype

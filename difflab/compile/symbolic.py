@@ -377,8 +377,12 @@ def share(assignments: list, exprs: list, light: bool = False) -> tuple:
         from sympy.simplify.cse_main import tree_cse
 
         reps, reduced = tree_cse(everything, names, {}, "none")
-    else:
-        reps, reduced = sp.cse(everything, names, order="none")
+    else:  # `sympy.cse`'s two steps, less opt_cse's x**-a as 1/x**a for a fractional a: NumPy's x**0.5 at -0.0 is
+        # -0.0 (its sqrt), x**-0.5 there +inf, and 1/x**0.5 -inf (symbolic's derivative of x**0.5 at -0.0 was -inf)
+        from sympy.simplify.cse_main import opt_cse, tree_cse
+
+        subs = {k: v for k, v in opt_cse(everything, "none").items() if not (k.is_Pow and not k.exp.is_integer)}
+        reps, reduced = tree_cse(everything, names, subs, "none")
     inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}
     while any(e.free_symbols & inline.keys() for e in inline.values()):
         inline = {r: e.xreplace(inline) for r, e in inline.items()}

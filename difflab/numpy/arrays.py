@@ -194,14 +194,24 @@ def _device(device):
         raise ValueError(f'Device not understood. Only "cpu" is allowed, but received: {device}')
 
 
-def asarray(a, dtype=None, order=None, *, device=None, copy=None):
-    """An array from a number, array, traced value or (nested) list that may hold traced values.
+def _like(like):
+    """NumPy's `like=` (the array-function protocol's reference): None, a NumPy array (NumPy's own result, as
+    without it) or a traced value (difflab's, as without it: a traced result stays traced, a plain one NumPy's);
+    anything without `__array_function__` refused in NumPy's words. It was Python's "unexpected keyword"."""
+    if like is not None and not hasattr(like, "__array_function__"):
+        raise TypeError("The `like` argument must be an array-like that implements the `__array_function__` protocol.")
+
+
+def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    """An array from a number, array, traced value or (nested) list that may hold traced values (`like`: NumPy's
+    array-function reference, `_like`).
 
     >>> asarray([1.0, 2.0])
     array([1., 2.])
     """
     x = a  # (NumPy's parameter name)
     _device(device)
+    _like(like)
     if isinstance(x, _Traced):
         # (a dtype is honoured as NumPy's: asarray(x, dtype=int) of a traced x was x itself, its floats and their
         # derivative kept where NumPy's int(x) has none)
@@ -213,14 +223,14 @@ def asarray(a, dtype=None, order=None, *, device=None, copy=None):
     return _np.asarray(x, dtype=dtype, order=order, device=device, copy=copy)
 
 
-def asanyarray(a, dtype=None, order=None, *, device=None, copy=None):
+def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """`asarray` (difflab's arrays have no subclasses): a traced value itself, where NumPy's own conversion refused it
     as dropping its derivative.
 
     >>> asanyarray([1.0, 2.0])
     array([1., 2.])
     """
-    return asarray(a, dtype, order, device=device, copy=copy)
+    return asarray(a, dtype, order, device=device, copy=copy, like=like)
 
 
 def ascontiguousarray(a, dtype=None, *, like=None):
@@ -243,26 +253,40 @@ def asfortranarray(a, dtype=None, *, like=None):
 
 
 def _contiguous(numpy_fn, a, dtype, like):
-    if like is not None or not (isinstance(a, _Traced) or (isinstance(a, (list, tuple)) and _contains_traced(a))):
-        return numpy_fn(a, dtype=dtype, like=like) if like is not None else numpy_fn(a, dtype=dtype)
+    _like(like)  # (NumPy's result as without it; a traced a with like=ndarray was converted, so refused)
+    if not (isinstance(a, _Traced) or (isinstance(a, (list, tuple)) and _contains_traced(a))):
+        return numpy_fn(a, dtype=dtype)
     x = asarray(a, dtype)
     return reshape(x, (1,)) if ndim(x) == 0 else x
 
 
-def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0):
+def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndmax=None, like=None):
     """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x); a plain
-    one is NumPy's own np.array (a copy: it was x itself); ndmin prepends length-1 axes, as NumPy's.
+    one is NumPy's own np.array (a copy: it was x itself); ndmin prepends length-1 axes, as NumPy's. `subok`: no
+    traced value has a subclass (either is harmless); `like`: `_like`'s; `ndmax` (NumPy 2.4): the most dimensions
+    a nested list may make (its ValueError beyond it), an array's own kept, as NumPy's.
 
     >>> array([1.0, 2.0])
     array([1., 2.])
     """
     x = object  # (NumPy's parameter name)
+    _like(like)
     if not isinstance(x, _Traced) and not (isinstance(x, (list, tuple)) and _contains_traced(x)):
-        return _np.array(x, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+        extra = {} if ndmax is None else {"ndmax": ndmax}  # (NumPy 2.4's; older NumPy has none)
+        return _np.array(x, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin, **extra)
+    if ndmax is not None and not 0 <= ndmax <= 64:
+        raise ValueError("ndmax must be in the range [0, NPY_MAXDIMS (64)] ")
+    if ndmax is not None and ndmin > ndmax:
+        raise ValueError(f"ndmin must be <= ndmax ({ndmax})")
     if isinstance(x, _Traced) and copy:
         out = _fresh(x) if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     else:
         out = asarray(x, dtype)
+        if ndmax is not None and ndim(out) > ndmax:  # (a list's nesting found, as NumPy's discovery: its error)
+            raise ValueError(
+                "setting an array element with a sequence. The requested array would exceed the maximum number of "
+                f"dimension of {ndmax}."
+            )
     return reshape(out, (1,) * (ndmin - ndim(out)) + shape(out)) if ndmin > ndim(out) else out
 
 

@@ -27,7 +27,7 @@ from ..ops.shape import (
 from ..ops.shape import (
     _reshape_front as reshape,
 )
-from .arrays import _device, _take_along, _value, asarray, moveaxis, ndim, shape
+from .arrays import _device, _like, _take_along, _value, asarray, moveaxis, ndim, shape
 
 
 def _traced_constant(a, fill_value, dtype, shape_):
@@ -51,7 +51,7 @@ def _traced_constant(a, fill_value, dtype, shape_):
     return _where(_np.zeros(target, dtype=bool), a, _np.asarray(fill_value, dtype=complex if kind == "c" else float))
 
 
-def full(shape, fill_value, dtype=None, order="C"):
+def full(shape, fill_value, dtype=None, order="C", *, like=None):
     """An array of `shape` filled with `fill_value`, like `numpy.full`; a traced fill value (a learned
     discount in np.full(n, g)) is broadcast, so its derivative is the sum over the entries (numpy.full
     itself converts it: no dispatch reaches difflab).
@@ -59,6 +59,7 @@ def full(shape, fill_value, dtype=None, order="C"):
     >>> full(2, 3.0)
     array([3., 3.])
     """
+    _like(like)  # (NumPy's array-function reference: its result as without it)
     if isinstance(fill_value, _Traced):
         # NumPy's own checks of shape and order (a float or negative size, order='X'), by an array of no bytes
         size = _np.empty(shape, dtype=_np.dtype([]), order=order).shape

@@ -18,6 +18,7 @@ from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import abs, exp, matmul, where
 from ..ops.reductions import _cumsum_front as _cumsum
+from ..ops.reductions import dtype_cast as _dtype_cast
 from ..ops.reductions import _log_softmax_front as log_softmax
 from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
@@ -261,7 +262,7 @@ def _cumulative(name, fn, identity):
             if ndim(x) > 1:
                 raise ValueError(f"{name}: an array of more than one dimension needs axis=")
             axis = 0
-        res = fn(x, axis=axis)
+        res = fn(_dtype_cast(name, x, dtype), axis=axis)  # (a float dtype= sets the result's dtype, as NumPy's)
         if include_initial:
             res = concatenate([identity + 0.0 * _take_along(x, axis, slice(0, 1)), res], axis=axis)
         return res

@@ -22,7 +22,7 @@ from ..graph import Traced as _Traced
 from ..ops import abs, matmul, not_equal, sqrt
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
-from ..ops.reductions import _float_dtype
+from ..ops.reductions import _float_dtype, dtype_cast as _dtype_cast
 from ..ops.reductions import _sum_front as sum
 from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _broadcast_to_front as broadcast_to
@@ -42,7 +42,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     _no_out("trace", out)
     if dtype is not None:
         _float_dtype("trace", dtype)
-    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+    return sum(_dtype_cast("trace", diagonal(a, offset, axis1, axis2), dtype), axis=-1)
 
 
 def dot(a, b, out=None):
@@ -421,8 +421,9 @@ def _linalg_cross(x1, x2, /, *, axis=-1):
     return cross(x1, x2, axis=axis)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
-    """Σ conj(x1)·x2 over `axis` (broadcast), like `numpy.vecdot` and `numpy.linalg.vecdot`.
+def vecdot(x1, x2, /, *, axis=-1, keepdims=False):
+    """Σ conj(x1)·x2 over `axis` (broadcast), like `numpy.vecdot` and `numpy.linalg.vecdot` (`keepdims`: the generalized
+    ufunc's, the summed axis kept with length 1).
 
     >>> vecdot(_np.ones((2, 3)), _np.arange(3.0)).tolist()
     [3.0, 3.0]
@@ -435,7 +436,7 @@ def vecdot(x1, x2, /, *, axis=-1):
             f"{shape(x1)} and {shape(x2)}"
         )
     x1 = _ops.conj(x1) if _ops.is_complex(x1) else x1
-    return sum(x1 * x2, axis=axis)
+    return sum(x1 * x2, axis=axis, keepdims=bool(keepdims))
 
 
 def matrix_transpose(x, /):

@@ -20,7 +20,7 @@ from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.core import normalize_axis as _axis
-from ..ops.reductions import _float_dtype
+from ..ops.reductions import _float_dtype, dtype_cast as _dtype_cast
 from ..ops.reductions import plain_answer as _plain_answer
 from ..ops.reductions import mask_of as _mask_of
 from ..ops.reductions import _mean_front as _mean
@@ -120,6 +120,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     _no_out("var", out)
     if dtype is not None:
         _float_dtype("var", dtype)
+        return _statistic_dtype(var(_dtype_cast("var", a, dtype, True), axis, None, None, ddof, keepdims, where=where,
+                                    mean=mean, correction=correction), dtype)  # fmt: skip
     ddof = _correction("var", ddof, correction)
     count = float(_count(a, axis))
     if where is not True:  # (NumPy's count per slice: the mask's sum)
@@ -132,6 +134,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
 
 
+def _statistic_dtype(res, dtype):
+    """var's (nanvar's) result under a complex `dtype=`: NumPy's complex dtype (the variance of complex values is
+    real), so a real result is cast to it; as it is otherwise (dtype_cast's input cast set its dtype)."""
+    return res.astype(dtype) if _np.dtype(dtype).kind == "c" and isinstance(res, _Traced) else res
+
+
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, correction=None):
     """Standard deviation over `axis` with `ddof`, like `numpy.std` (`where`, `mean`, `correction`: var's).
 
@@ -141,8 +149,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     _no_out("std", out)
     if dtype is not None:  # (its own name: "numpy.var(..., dtype=int64)" before)
         _float_dtype("std", dtype)
-    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
-    return sqrt(v)
+        a = _dtype_cast("std", a, dtype, True)
+    v = var(a, axis, None, None, ddof, keepdims, where=where, mean=mean, correction=correction)
+    return sqrt(v if dtype is None else _statistic_dtype(v, dtype))
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
@@ -189,8 +198,10 @@ def cumprod(a, axis=None, dtype=None, out=None):
     array([1., 2., 6.])
     """
     _no_out("cumprod", out)
-    if dtype is not None and _float_dtype("cumprod", dtype, a):
-        return _plain_answer("cumprod", a, axis=axis, dtype=dtype)
+    if dtype is not None:
+        if _float_dtype("cumprod", dtype, a):
+            return _plain_answer("cumprod", a, axis=axis, dtype=dtype)
+        a = _dtype_cast("cumprod", a, dtype)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(a, axis, "cumprod")
@@ -261,8 +272,10 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
     """
     _no_out("nanprod", out)
     where = _mask_of("nanprod", where)  # (its own name in the refusal of a bad mask)
-    if dtype is not None and _float_dtype("nanprod", dtype, a, initial, where):
-        return _plain_answer("nanprod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+    if dtype is not None:
+        if _float_dtype("nanprod", dtype, a, initial, where):
+            return _plain_answer("nanprod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+        a = _dtype_cast("nanprod", a, dtype)
     return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
@@ -280,6 +293,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     _no_out("nanvar", out)
     if dtype is not None:
         _float_dtype("nanvar", dtype)
+        return _statistic_dtype(nanvar(_dtype_cast("nanvar", a, dtype, True), axis, None, None, ddof, keepdims,
+                                       where=where, mean=mean, correction=correction), dtype)  # fmt: skip
     ddof = _correction("nanvar", ddof, correction)
     nan = isnan(a)
     if where is True:
@@ -305,7 +320,11 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     1.0
     """
     where = _mask_of("nanstd", where)  # (its own name in the refusal of a bad mask)
-    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction))
+    if dtype is not None:
+        _float_dtype("nanstd", dtype)
+        a = _dtype_cast("nanstd", a, dtype, True)
+    v = nanvar(a, axis, None, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    return sqrt(v if dtype is None else _statistic_dtype(v, dtype))
 
 
 def _correction(name, ddof, correction):
@@ -324,8 +343,10 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     array([1., 1., 3.])
     """
     _no_out("nancumsum", out)
-    if dtype is not None and _float_dtype("nancumsum", dtype, a):
-        return _plain_answer("nancumsum", a, axis=axis, dtype=dtype)
+    if dtype is not None:
+        if _float_dtype("nancumsum", dtype, a):
+            return _plain_answer("nancumsum", a, axis=axis, dtype=dtype)
+        a = _dtype_cast("nancumsum", a, dtype)
     return _cumsum(_nan_filled(a, 0.0), axis=axis)
 
 
@@ -336,8 +357,10 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     array([2., 2., 6.])
     """
     _no_out("nancumprod", out)
-    if dtype is not None and _float_dtype("nancumprod", dtype, a):
-        return _plain_answer("nancumprod", a, axis=axis, dtype=dtype)
+    if dtype is not None:
+        if _float_dtype("nancumprod", dtype, a):
+            return _plain_answer("nancumprod", a, axis=axis, dtype=dtype)
+        a = _dtype_cast("nancumprod", a, dtype)
     return cumprod(_nan_filled(a, 1.0), axis=axis)
 
 
@@ -350,6 +373,38 @@ def _quantile_position(q, n: int, method: str):
             raise ValueError("Quantiles must be in the range [0, 1]")
         return q * (builtins.max(n, 1) - 1)  # (no values: position 0, the caller's NaN)
     return _np.asarray(_np.quantile(_np.arange(builtins.max(n, 1), dtype=float), q, method=method), dtype=float)
+
+
+def _q_dtype(res, q, method, numpy_fn):
+    """A traced quantile `res` with the dtype NumPy's `numpy_fn` (quantile, nanquantile) gives it by q's: a Python
+    number is weak (a float32 a's quantile is float32), but an interpolating method's weights take the dtype of a q
+    array or NumPy scalar, so np.quantile(x32, [0.2, 0.7]) is float64, as np.quantile(x32, np.float64(0.3)) and
+    np.percentile(x32, [30]) (its int q / 100); difflab's was float32. NumPy itself answers which, on one float16
+    entry: the weights' dtype where it is not float16, which res then meets as NumPy's result does (a product by
+    its 1, a strong constant: float32 weights make a float16 a's quantile float32, a float32 or float64 a's its own).
+    A traced q's dtype is the graph's own (boundary.out_dtypes)."""
+    if not isinstance(res, _Traced) or isinstance(q, _Traced) or type(q) in (int, float):
+        return res
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", RuntimeWarning)
+        weights = _np.result_type(numpy_fn(_np.zeros(1, _np.float16), _value(q), method=method))
+    return res if weights == _np.float16 else res * weights.type(1)
+
+
+def _q_array(q):
+    """q's values as an array for the positions: float64, but a float32 (float16) q in its own dtype, in which NumPy
+    computes where its quantile lies (0.3f·20 is 6.0 in float32, 6.0000002 in float64: nanquantile's 'higher' picked
+    the next value, 0.09 from NumPy's at a float64 a)."""
+    q = _np.asarray(_value(q))
+    return q if q.dtype.kind == "f" and q.dtype.itemsize < 8 else q.astype(float)
+
+
+def _percent(q):
+    """percentile's q / 100 as NumPy's true_divide makes it (a Python number stays one, weak; an int array's is
+    float64, a float32 array's float32), so that quantile's `_q_dtype` gives NumPy's percentile dtype."""
+    if isinstance(q, _Traced) or type(q) in (int, float):
+        return q / 100
+    return _np.true_divide(_np.asarray(_value(q)), 100)
 
 
 #: NumPy's continuous methods place the q-th quantile at the virtual index n·q + α + q(1 − α − β) − 1 (α, β its
@@ -403,8 +458,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
         return _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=True)
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(nanquantile, a, q, axis, method, keepdims)
-    traced_q = q if isinstance(q, _Traced) else None
-    q = _np.asarray(_value(q), dtype=float)
+    traced_q, given = (q if isinstance(q, _Traced) else None), q
+    q = _q_array(q)
     if out is not None:
         raise ValueError("nanquantile takes no out= (difflab's results are new arrays)")
     nd, axes = ndim(a), axis
@@ -424,13 +479,14 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     grid = tuple(_np.broadcast_to(g, lead) for g in _np.indices(count.shape))
     pick = lambda i: s[grid + (_np.broadcast_to(i, lead),)]  # noqa: E731
     below, above = pick(lo), pick(hi)
-    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
-    res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
+    with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's nanquantile is float32)
+        res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
+        res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
     if keepdims:
         res = reshape(
             res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape)
         )
-    return res
+    return _q_dtype(res, given, method, _np.nanquantile)
 
 
 def _weighted_quantile(a, q, axis, out, method, keepdims, weights, nan=False):
@@ -500,8 +556,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     """
     if out is not None:  # (said here: nanquantile's own refusal named nanquantile)
         raise ValueError("nanpercentile takes no out= (difflab's results are new arrays)")
-    q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
-    return nanquantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
+    return nanquantile(a, _percent(q), axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):

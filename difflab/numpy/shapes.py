@@ -975,8 +975,8 @@ def _fft_ifftshift(x, axes=None):
     return _fftshift(x, axes, -1)
 
 
-def broadcast_arrays(*args):
-    """The arguments broadcast against each other.
+def broadcast_arrays(*args, subok=False):
+    """The arguments broadcast against each other (`subok`: no traced value has a subclass; either is harmless).
 
     >>> [a.shape for a in broadcast_arrays(_np.ones(2), _np.ones((3, 1)))]
     [(3, 2), (3, 2)]

@@ -20,7 +20,7 @@ from ..ops import isnan, matmul, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
 from ..ops.reductions import _mean_front as mean
-from ..ops.reductions import _float_dtype
+from ..ops.reductions import _float_dtype, dtype_cast as _dtype_cast
 from ..ops.reductions import plain_answer as _plain_answer
 from ..ops.reductions import mask_of as _mask_of
 from ..ops.reductions import _sum_front as sum
@@ -45,7 +45,8 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import _fraction_in_q, _nan_filled, _over_axes, _quantile_position, _weighted_quantile, clip, diff
+from .reductions import _fraction_in_q, _nan_filled, _over_axes, _percent, _q_array, _q_dtype, _quantile_position
+from .reductions import _weighted_quantile, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -203,8 +204,10 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     """
     _no_out("nansum", out)
     where = _mask_of("nansum", where)  # (its own name in the refusal of a bad mask)
-    if dtype is not None and _float_dtype("nansum", dtype, a, initial, where):
-        return _plain_answer("nansum", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+    if dtype is not None:
+        if _float_dtype("nansum", dtype, a, initial, where):
+            return _plain_answer("nansum", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+        a = _dtype_cast("nansum", a, dtype)
     return sum(_nan_filled(a, 0.0), axis=axis, keepdims=keepdims, initial=initial, where=where)
 
 
@@ -218,8 +221,10 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     1.5
     """
     _no_out("nanmean", out)
-    if dtype is not None and _float_dtype("nanmean", dtype, a, where):
-        return _plain_answer("nanmean", a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    if dtype is not None:
+        if _float_dtype("nanmean", dtype, a, where):
+            return _plain_answer("nanmean", a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        a = _dtype_cast("nanmean", a, dtype)
     if where is not True:
         mask = _np.broadcast_to(_np.asarray(_value(_mask_of("nanmean", where)), dtype=bool), shape(a))
         counted = _where(isnan(a), 0.0, mask.astype(float))
@@ -248,8 +253,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         return _weighted_quantile(a, q, axis, out, method, keepdims, weights)
     if isinstance(axis, (tuple, list)) and out is None:
         return _over_axes(quantile, a, q, axis, method, keepdims)
-    traced_q = q if isinstance(q, _Traced) else None
-    q = _np.asarray(_value(q), dtype=float)
+    traced_q, given = (q if isinstance(q, _Traced) else None), q
+    q = _q_array(q)
     if out is not None:
         raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     nd = ndim(a)
@@ -279,7 +284,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
             res,
             q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
         )
-    return res
+    return _q_dtype(res, given, method, _np.quantile)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
@@ -290,8 +295,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     """
     if out is not None:  # (said here: quantile's own refusal named quantile)
         raise ValueError("percentile takes no out= (difflab's results are new arrays)")
-    q = q / 100 if isinstance(q, _Traced) else _np.asarray(_value(q), dtype=float) / 100
-    return quantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
+    return quantile(a, _percent(q), axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):

@@ -18,7 +18,7 @@ from .. import ops as _ops
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
-from ..ops.reductions import _float_dtype
+from ..ops.reductions import _float_dtype, dtype_cast as _dtype_cast
 from ..ops.reductions import (
     _max_front as max,
 )
@@ -57,6 +57,7 @@ def _started(front, name):
         `initial`, as NumPy's), a float `dtype` (an integer one refused by name: it drops the derivative)."""
         if dtype is not None:
             _float_dtype(f"{name}.reduce", dtype, a)
+            a = _dtype_cast(f"{name}.reduce", a, dtype)
         return front(a, axis=axis, keepdims=keepdims, initial=initial, where=where)
 
     return reduce

@@ -385,6 +385,8 @@ class Op:
         if len(args) == 1 and isinstance(args[0], Traced):  # one traced argument (relu, tanh): its trace records
             if params and "out" in params:
                 params = self.out_none(args, params)
+            if params and type(self.impl) is np.ufunc:
+                args, params = self.ufunc_keywords(args, params)
             return args[0]._trace.record_one(self, args[0], params)
         trace, masked = None, False
         for a in args:
@@ -406,6 +408,8 @@ class Op:
         if trace is not None:
             if params and "out" in params:
                 params = self.out_none(args, params)
+            if params and type(self.impl) is np.ufunc:
+                args, params = self.ufunc_keywords(args, params)
             return trace.record(self, args, params)
         if self.py is not None:
             for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
@@ -421,6 +425,30 @@ class Op:
             if unexpected:  # (Python's message named the registry's impl: "_scipy.<locals>.impl() got ...")
                 raise TypeError(f"{self.name} got an unexpected keyword argument {unexpected.group(1)!r}") from None
             raise
+
+    def ufunc_keywords(self, args, params):
+        """NumPy's ufunc keywords given to an op whose implementation is that ufunc (difflab.numpy.sin(x, subok=False))
+        on traced values, as the NumPy dispatch takes them (trace._ufunc_keywords): `subok` dropped (a traced value is
+        neither a subclass nor a strict ndarray), order='K' and casting='same_kind' (NumPy's defaults) dropped, a
+        float or complex `dtype` the arguments cast to it; any other refused by name. They were recorded as the
+        equation's parameters, which its rules did not take (a TypeError from a partial: "<lambda>() got an
+        unexpected keyword argument 'subok'")."""
+        left = {}
+        for k, v in params.items():
+            if k == "subok" or (k, v) in _UFUNC_DEFAULTS or k == "out" and v is None or k == "where" and v is True:
+                continue
+            if k == "dtype" and v is not None and np.dtype(v).kind in "fc":
+                dtype = np.dtype(v)
+                args = tuple(a.astype(dtype) if isinstance(a, Traced) else np.asarray(a, dtype=dtype) for a in args)
+                continue
+            left[k] = v
+        if left:
+            given = ", ".join(f"{k}={v!r}" for k, v in left.items())
+            raise TypeError(
+                f"numpy.{self.impl.__name__} of a traced value takes no {given} (difflab records the ufunc itself: give "
+                "the arguments in the dtype wanted, or use difflab.numpy.where for a where= mask)"
+            )
+        return args, {}
 
     def _numpy_masked(self, args, params):
         """A NumPy masked array (with masked entries) among traced arguments, as difflab.numpy.ma's (np.ma's own
@@ -605,6 +633,9 @@ def lists_stacked(method, name):
 def _holds_traced(a) -> bool:
     """Whether a is a list or tuple with a traced value in it, at any depth."""
     return isinstance(a, (list, tuple)) and builtins.any(isinstance(x, Traced) or _holds_traced(x) for x in a)
+
+
+_UFUNC_DEFAULTS = (("order", "K"), ("casting", "same_kind"))  # (NumPy's: dropped, as the NumPy dispatch drops them)
 
 
 class _Registry(dict):

@@ -996,7 +996,10 @@ def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, o
         raise TypeError("einsum: out= is not supported by difflab (results are never written into arrays)")
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists((subscripts,) + operands)
-    return einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+    res = einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+    if dtype is not None and isinstance(res, Traced) and np.dtype(dtype).kind in "fc":
+        res = res.astype(dtype)  # (NumPy's result dtype; the values are float64's, as every value: docs/api.md)
+    return res
 
 
 def _from_sublists(args):

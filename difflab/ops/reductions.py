@@ -69,6 +69,30 @@ def _float_dtype(name, dtype, x=None, *others) -> bool:
     raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
 
+def dtype_cast(name, x, dtype, statistic=False):
+    """x as NumPy's reduction reads it under a float or complex `dtype=`: NumPy casts the input to that dtype (a
+    complex x to a real one: its real part, with NumPy's ComplexWarning) and computes and returns in it. difflab
+    computes every value in float64 (docs/api.md, "float32 and other dtypes"), so the cast (astype) sets only the
+    dtype the outputs get: np.sum(x, dtype=np.float32) of a float64 x is float32, of a float32 x with
+    dtype=np.float64 float64, as NumPy's (the result's dtype followed x before; its value is float64's sum rounded
+    once, as every float32 reduction's). `statistic` (var, std and their nan forms): a complex x under a real dtype
+    is refused by name (NumPy's mean is then of the real parts, the deviations of the complex values). x as it is
+    where dtype is None or not float or complex (an int64 count of a mask), or x is not traced."""
+    if dtype is None or not isinstance(x, Traced):
+        return x
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        return x
+    if statistic and dtype.kind == "f" and x.dtype.kind == "c":
+        raise TypeError(
+            f"numpy.{name}(..., dtype={dtype}) of complex values: NumPy's mean is then its real parts' and its "
+            f"deviations the complex values'; give numpy.real(x) for the real parts' {name}"
+        )
+    if dtype.kind == "c" and x.dtype.kind != "c":  # (a real value's astype to complex is x + 0j: its dtype promoted)
+        x = x + 0j
+    return x.astype(dtype)
+
+
 def _holds_traced(x) -> bool:
     if isinstance(x, (list, tuple)):
         return any(_holds_traced(v) for v in x)
@@ -112,8 +136,10 @@ def _sum_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
     x = a  # (NumPy's parameter name)
     no_out("sum", out)
     # (no call in the common case: a fresh gradient traces every sum)
-    if dtype is not None and _float_dtype("sum", dtype, x, initial, where):
-        return plain_answer("sum", x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+    if dtype is not None:
+        if _float_dtype("sum", dtype, x, initial, where):
+            return plain_answer("sum", x, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+        x = dtype_cast("sum", x, dtype)
     if where is not True:
         where = mask_of("sum", where)
     if where is not True and not isinstance(initial, Traced):  # (NumPy's order: where_sum)
@@ -179,8 +205,10 @@ def _mean_front(a, axis=None, dtype=None, out=None, keepdims=False, *, where=Tru
     x = a  # (NumPy's parameter name)
     no_out("mean", out)
     # (no call in the common case: a fresh gradient traces every sum)
-    if dtype is not None and _float_dtype("mean", dtype, x, where):
-        return plain_answer("mean", x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    if dtype is not None:
+        if _float_dtype("mean", dtype, x, where):
+            return plain_answer("mean", x, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        x = dtype_cast("mean", x, dtype)
     if where is True:
         return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
     where = mask_of("mean", where)
@@ -453,8 +481,10 @@ def _prod_front(a, axis=None, dtype=None, out=None, keepdims=False, initial=None
     4.0
     """
     no_out("prod", out)
-    if dtype is not None and _float_dtype("prod", dtype, a, initial, where):
-        return plain_answer("prod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+    if dtype is not None:
+        if _float_dtype("prod", dtype, a, initial, where):
+            return plain_answer("prod", a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+        a = dtype_cast("prod", a, dtype)
     if where is not True:
         a = _where(mask_of("prod", where), a, 1.0)
     if initial is not None:
@@ -502,8 +532,10 @@ def _cumsum_front(a, axis=None, dtype=None, out=None):
     array([1., 3., 6.])
     """
     no_out("cumsum", out)
-    if dtype is not None and _float_dtype("cumsum", dtype, a):
-        return plain_answer("cumsum", a, axis=axis, dtype=dtype)
+    if dtype is not None:
+        if _float_dtype("cumsum", dtype, a):
+            return plain_answer("cumsum", a, axis=axis, dtype=dtype)
+        a = dtype_cast("cumsum", a, dtype)
     if axis is None:
         a = _reshape(a, (-1,))
         axis = 0
