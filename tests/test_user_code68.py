@@ -40,7 +40,9 @@ truth's 2). JAX's betaln is off by ~1e-8 relative at these arguments (betaln(4.4
 are mpmath's at 40 digits. Left: np.pad(reflect_type='odd') is refused by name; bilinear sampling at traced points is
 specialised (floor-derived indices), so dl.prepare, vmap and jit refuse it by name (JAX's jit gathers by traced
 indices); a -inf or NaN output (an empty logsumexp row, nanmean of an all-NaN column) makes every entry's gradient
-NaN (DESIGN.md §6's rule; JAX's is finite elsewhere); symbolic's value of log(0) summed is NaN, not -inf.
+NaN (DESIGN.md §6's rule; JAX's is finite elsewhere); symbolic's value of log(0) summed is NaN, not -inf. Misleading
+error, fixed: np.zeros_like(p, shape=(5, 5)) of an empty traced p was NumPy's zeros, so assigning p's values into it
+was refused as "stored into an array of the function's own" (now traced: NumPy's shape error names the shapes).
 """
 
 import numpy as onp
@@ -1465,3 +1467,29 @@ def test_xlogy_second_derivatives_at_x_zero_are_symmetric():
     onp.testing.assert_allclose(H, [[0.0, 0.25], [0.25, 0.0]], atol=1e-15)
     # where x and y are both 0 the value is 0 and ∂y is 0, as before
     assert dl.grad(lambda x: sps.xlogy(x[0], x[1]))(onp.array([0.0, 0.0]))[1] == 0.0
+
+
+def test_zeros_like_of_an_empty_traced_value_is_traced():
+    """np.zeros_like(p, shape=(5, 5)) (and ones_like, full_like, empty_like) of an empty traced p: a traced array of
+    p's trace, as of a non-empty one, so a wrong-length assignment into it is NumPy's shape error (a learned adjacency
+    fed no edge weights); main returned NumPy's zeros, and the assignment was refused as "stored into an array of the
+    function's own", the advice the user had already followed. Values and (empty) gradients unchanged."""
+    rows, cols = onp.array([0, 1]), onp.array([1, 2])
+
+    def adjacency(p):
+        A = np.zeros_like(p, shape=(5, 5))
+        A[rows, cols] = sps.expit(p)
+        return np.sum(A @ A.T)
+
+    with pytest.raises(ValueError, match=r"could not broadcast input array from shape \(0,\) into shape \(2,\)"):
+        dl.grad(adjacency)(onp.zeros(0))
+    onp.testing.assert_allclose(
+        dl.grad(adjacency)(onp.array([0.3, -0.2])), [0.280854495646, 0.222847092273], rtol=1e-10
+    )
+    for like in (np.zeros_like, np.ones_like, np.empty_like, lambda a, shape=None: np.full_like(a, 2.5, shape=shape)):
+        for x in (onp.zeros(0), onp.zeros((0, 2))):
+            for method in METHODS:
+                v, g = dl.value_and_grad(lambda p: np.sum(like(p, shape=(2, 3)) * 0.5) + np.sum(p), method=method)(x)
+                assert g.shape == x.shape and float(v) == float(onp.sum(like(onp.ones(1), shape=(2, 3)) * 0.5))
+            h = dl.grad(lambda p: np.sum(like(p)) + 3.0 * np.sum(p))(x)
+            assert h.shape == x.shape
