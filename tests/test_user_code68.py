@@ -37,12 +37,13 @@ scipy.special's xlogy, xlog1py and rel_entr where x = 0: ∂y's rule was where(x
 there is 0, not 1/y, so d²/dx dy was 0 one way and 1/y the other (an asymmetric Hessian: xlogy(x, y) at (0, 2) gave
 H = [[0, 0.5], [0, 0]], JAX's and the truth's [[0, 0.5], [0.5, 0]]; the Hessian of xlog1py(x, x) at 0 was 1, the
 truth's 2). JAX's betaln is off by ~1e-8 relative at these arguments (betaln(4.4, 16.9)); beta_binomial's references
-are mpmath's at 40 digits. Left: np.pad(reflect_type='odd') is refused by name; bilinear sampling at traced points is
+are mpmath's at 40 digits. Left: bilinear sampling at traced points is
 specialised (floor-derived indices), so dl.prepare, vmap and jit refuse it by name (JAX's jit gathers by traced
 indices); a -inf or NaN output (an empty logsumexp row, nanmean of an all-NaN column) makes every entry's gradient
 NaN (DESIGN.md §6's rule; JAX's is finite elsewhere); symbolic's value of log(0) summed is NaN, not -inf. Misleading
 error, fixed: np.zeros_like(p, shape=(5, 5)) of an empty traced p was NumPy's zeros, so assigning p's values into it
 was refused as "stored into an array of the function's own" (now traced: NumPy's shape error names the shapes).
+Refused where NumPy runs, fixed: np.pad(mode='reflect' or 'symmetric', reflect_type='odd').
 """
 
 import numpy as onp
@@ -1493,3 +1494,28 @@ def test_zeros_like_of_an_empty_traced_value_is_traced():
                 assert g.shape == x.shape and float(v) == float(onp.sum(like(onp.ones(1), shape=(2, 3)) * 0.5))
             h = dl.grad(lambda p: np.sum(like(p)) + 3.0 * np.sum(p))(x)
             assert h.shape == x.shape
+
+
+def test_pad_reflect_type_odd():
+    """np.pad(mode='reflect' or 'symmetric', reflect_type='odd'), the antisymmetric extension a PDE user pads with for
+    an odd boundary condition: NumPy's values (2·edge - the reflection, each further period shifted by 2·(last -
+    first)), traced under every method, pads wider than the axis and one-element axes included; main refused it
+    ("reflect_type='odd' is not supported by difflab"). Gradients are JAX's (x = [0.5, -1, 2], weights w)."""
+    x = onp.array([0.5, -1.0, 2.0])
+    for mode in ("reflect", "symmetric"):
+        for width in ((2, 3), 7, ((1, 0),)):
+            onp.testing.assert_array_equal(
+                np.pad(x, width, mode=mode, reflect_type="odd"), onp.pad(x, width, mode=mode, reflect_type="odd")
+            )
+    A = onp.array([[0.3, -1.2, 0.8, 2.0], [1.1, 0.0, -0.4, 0.6]])
+    want = onp.pad(A, ((1, 2), (3, 1)), mode="reflect", reflect_type="odd")
+    onp.testing.assert_array_equal(np.pad(A, ((1, 2), (3, 1)), mode="reflect", reflect_type="odd"), want)
+    w = onp.array([1.0, -2.0, 0.5, 3.0, 1.5, -1.0, 2.0, 0.25])
+    jax_grads = {"reflect": [-35.5, 13.0, 18.0], "symmetric": [4.75, -30.0, 45.5]}  # jax.grad's
+    for mode, want_g in jax_grads.items():
+        for method in METHODS:
+            g = dl.grad(lambda x: np.sum(np.pad(x, (2, 3), mode=mode, reflect_type="odd") ** 2 * w), method=method)(x)
+            onp.testing.assert_allclose(g, want_g, rtol=1e-6 if method == "numeric" else 1e-12)
+    assert dl.grad(lambda x: np.sum(np.pad(x, 3, mode="reflect", reflect_type="odd")))(onp.array([2.0])) == 7.0
+    with pytest.raises(ValueError, match="unsupported keyword arguments for mode 'edge'"):
+        dl.grad(lambda x: np.sum(np.pad(x, 1, mode="edge", reflect_type="odd")))(x)
