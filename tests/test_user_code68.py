@@ -1351,9 +1351,11 @@ ALL_CASES = [(n, m) for n in POINTS for m in METHODS if not (m == "symbolic" and
 #: cell
 CASES = one_per(ALL_CASES, lambda c: c[0])
 #: the default tier's method where one_per's pick is the slow one (SymPy's build of a 15-step clip loop, an affine
-#: warp's 16 samples; numeric's 2n calls of 25 heat steps): an exact one; the full tier runs every cell
+#: warp's 16 samples, a Harris response's 9 windows; numeric's 2n calls of 25 heat steps): an exact one; the full tier
+#: runs every cell
 FASTER = {
     "affine_warp": "reverse",
+    "harris_corners": "reverse",
     "projected_gradient": "forward",
     "gradient_energy": "reverse",
     "heat_explicit": "reverse",
