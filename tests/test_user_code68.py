@@ -40,11 +40,14 @@ truth's 2). JAX's betaln is off by ~1e-8 relative at these arguments (betaln(4.4
 are mpmath's at 40 digits. Left: bilinear sampling at traced points is
 specialised (floor-derived indices), so dl.prepare, vmap and jit refuse it by name (JAX's jit gathers by traced
 indices); a -inf or NaN output (an empty logsumexp row, nanmean of an all-NaN column) makes every entry's gradient
-NaN (DESIGN.md §6's rule; JAX's is finite elsewhere); symbolic's value of log(0) summed is NaN, not -inf. Misleading
+NaN (DESIGN.md §6's rule; JAX's is finite elsewhere); symbolic's log(0) says no DomainWarning (reverse's does). Misleading
 error, fixed: np.zeros_like(p, shape=(5, 5)) of an empty traced p was NumPy's zeros, so assigning p's values into it
 was refused as "stored into an array of the function's own" (now traced: NumPy's shape error names the shapes).
 Refused where NumPy runs, fixed: np.pad(mode='reflect' or 'symmetric', reflect_type='odd').
+Wrong silently under symbolic, fixed: SymPy's log of a constant 0 is zoo, so exp(log([x, 0])) summed was NaN (now -oo).
 """
+
+import warnings
 
 import numpy as onp
 import pytest
@@ -1521,3 +1524,24 @@ def test_pad_reflect_type_odd():
     assert dl.grad(lambda x: np.sum(np.pad(x, 3, mode="reflect", reflect_type="odd")))(onp.array([2.0])) == 7.0
     with pytest.raises(ValueError, match="unsupported keyword arguments for mode 'edge'"):
         dl.grad(lambda x: np.sum(np.pad(x, 1, mode="edge", reflect_type="odd")))(x)
+
+
+def test_symbolic_log_of_an_exact_zero_is_minus_infinity():
+    """The symbolic method's log (log2, log10) of a constant 0 in the graph (np.log(np.stack([x, 0.0])), the log of a
+    matrix from np.diag): -inf, NumPy's and the other methods', where SymPy's own log(0) is zoo (complex infinity) and
+    zoo + zoo, exp(zoo) are nan: main's symbolic value of x0 + sum(exp(log([x1, 0]))) was NaN with NaN gradients, the
+    others' 0.5 and [1, -1] (JAX's), silently; sum(log(diag(exp(x)))) NaN, NumPy's -inf."""
+    x = onp.array([-0.5, -1.0])
+
+    def f(x):
+        return x[0] + np.sum(np.exp(np.log(np.stack([-x[1], 0.0])))) + np.sum(10 ** np.log10(np.stack([-x[1], 0.0])))
+
+    for method in METHODS:
+        v, g = dl.value_and_grad(f, method=method)(x)
+        assert float(v) == pytest.approx(1.5, rel=1e-14)
+        onp.testing.assert_allclose(g, [1.0, -2.0], rtol=1e-6 if method == "numeric" else 1e-14)
+    with warnings.catch_warnings():  # (reverse says DomainWarning at log(0) and the -inf output; symbolic says none)
+        warnings.simplefilter("ignore")
+        for method in ("symbolic", "reverse"):
+            v = dl.value_and_grad(lambda x: np.sum(np.log(np.diag(np.exp(x)))), method=method)(x)[0]
+            assert float(v) == -onp.inf
