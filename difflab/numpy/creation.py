@@ -39,10 +39,13 @@ def _traced_constant(a, fill_value, dtype, shape_):
         return None
     kind = _np.dtype(dtype).kind if dtype is not None else a.dtype.kind
     target = _shape_of(a) if shape_ is None else _as_shape(shape_)
-    if kind not in "fc" or not math.prod(_shape_of(a)):  # (an empty a has no element to read)
+    if kind not in "fc":
         return None
-    if target != _shape_of(a):
-        a = _getitem(reshape(a, (-1,)), idx=(0,))  # one element, broadcast by where
+    if target != _shape_of(a) or not math.prod(_shape_of(a)):
+        flat = reshape(a, (-1,))
+        if not math.prod(_shape_of(a)):  # (an empty a has no element to read: one constant appended, in a's trace;
+            flat = concatenate([flat, _np.zeros(1, dtype=a.dtype)])  # main returned NumPy's zeros, so a traced
+        a = _getitem(flat, idx=(0,))  # value assigned into them was refused as stored into the function's own array)
     if kind == "f" and _np.iscomplexobj(fill_value):  # (NumPy's: the real part, with its ComplexWarning; main a bare
         _warnings.warn(  # "float() argument must be ... not 'complex'")
             _np.exceptions.ComplexWarning("Casting complex values to real discards the imaginary part"), stacklevel=3

@@ -506,13 +506,15 @@ def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, 
     >>> pad(_np.array([1.0, 2.0]), (2, 1), mode="linear_ramp", end_values=4.0)
     array([4. , 2.5, 1. , 2. , 4. ])
     """
-    given = {k: v for k, v in options.items() if v is not None and (k, v) != ("reflect_type", "even")}
-    if given:  # (NumPy's stat_length, reflect_type='odd': not difflab's, said by name)
+    odd = options.get("reflect_type") == "odd" and mode in ("reflect", "symmetric")
+    given = {k: v for k, v in options.items() if v is not None and k != "reflect_type"}
+    if given:  # (NumPy's stat_length: not difflab's, said by name)
         raise _UnsupportedOperationError(
             f"numpy.pad's {', '.join(f'{k}={v!r}' for k, v in given.items())} is not supported by difflab (it pads "
-            "with the whole axis's statistic and an even reflection); build the padding with numpy.concatenate "
-            "instead"
+            "with the whole axis's statistic); build the padding with numpy.concatenate instead"
         )
+    if "reflect_type" in options:  # (NumPy's checks: 'even' or 'odd', and only for the reflecting modes)
+        _np.pad(_np.zeros(1), 1, mode=mode, reflect_type=options["reflect_type"])
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
     # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis); constant_values and
     # end_values the same way
@@ -526,10 +528,11 @@ def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, 
         # NumPy's own: the padding cast to the array's dtype (an int array padded with 2.5 holds 2, its 'mean' rounded)
         kw = {"constant_values": constant_values} if mode == "constant" else {}
         kw.update({"end_values": end_values} if mode == "linear_ramp" else {})
+        kw.update({"reflect_type": "odd"} if odd else {})
         return _np.pad(array, widths, mode=mode, **kw)
     values = _pad_pairs(constant_values if mode == "constant" else end_values, ndim(array))
     with _library_constants():  # (the padding takes the array's dtype in NumPy: a float32 array's is float32)
-        return _pad(array, widths, mode, values)
+        return _pad(array, widths, mode, values, odd)
 
 
 def _pad_pairs(values, nd):
@@ -553,9 +556,12 @@ def _pad_value(values, ax, side, like):
 _PAD_STATS = {"mean": _np.mean, "maximum": _np.max, "minimum": _np.min, "median": _np.median}
 
 
-def _pad(array, widths, mode, values):
+def _pad(array, widths, mode, values, odd=False):
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
+        if odd and (lo or hi) and n > 1:
+            array = _pad_odd(array, ax, lo, hi, mode)
+            continue
         if mode in _PAD_STATS or mode == "linear_ramp":
             array = _pad_fill(array, ax, lo, hi, mode, values)
             continue
@@ -589,6 +595,28 @@ def _pad(array, widths, mode, values):
             )
         array = _take_along(array, ax, idx)
     return array
+
+
+def _pad_odd(array, ax, lo, hi, mode):
+    """One axis of a reflect_type='odd' pad (NumPy's): the reflection turned about the edge value, 2·edge - x, and each
+    further period shifted by 2·(last - first), so the extension is x's point-symmetric continuation at both ends:
+    s·x[idx] + a·x[-1] + b·x[0] along the axis (s = ±1; a, b integers), for 'reflect' (period 2(n - 1)) and
+    'symmetric' (period 2n, the edge repeated)."""
+    n, nd = shape(array)[ax], ndim(array)
+    t = _np.arange(-lo, n + hi)
+    period = 2 * (n - 1) if mode == "reflect" else 2 * n
+    q = _np.floor_divide(t, period)
+    k = t - q * period
+    up = k < n
+    idx = _np.where(up, k, period - k if mode == "reflect" else 2 * n - 1 - k)
+
+    def along(w):  # a profile shaped to broadcast along ax
+        return _np.reshape(w.astype(float), (1,) * ax + (-1,) + (1,) * (nd - ax - 1))
+
+    first = _take_along(array, ax, slice(0, 1))
+    last = _take_along(array, ax, slice(n - 1, n))
+    s, a, b = _np.where(up, 1.0, -1.0), _np.where(up, 0.0, 2.0) + 2 * q, -2.0 * q
+    return _take_along(array, ax, idx) * along(s) + last * along(a) + first * along(b)
 
 
 def _pad_fill(array, ax, lo, hi, mode, values):

@@ -571,13 +571,26 @@ exp = defop(
     doc="e^x",
     underflow_exact=True,  # e^-800 = 0: its partial (out) is the same 0
 )
+
+
+def _sympy_log(*base):
+    """log (to `base`) in SymPy, -oo at an exact 0 (NumPy's -inf), where SymPy's own is zoo, complex infinity: a
+    constant 0 in the graph (np.log(np.stack([x, 0.0]))) made zoo, and zoo + zoo, or exp(zoo), is nan, so the
+    symbolic method's value of sum(exp(log(.))) was NaN where NumPy's, and the other methods', is finite."""
+
+    def translate(sp, x):
+        return -sp.oo if sp.sympify(x).is_zero is True else sp.log(x, *base)
+
+    return elementwise_sympy(lambda *xs: translate(_sp(), *xs))
+
+
 log = defop(
     "log",
     np.log,
     complex=True,
     py=math.log,
     partials=(quotient_partial(1.0, lambda out, x: x),),  # t/x: a relative change (quotient_partial)
-    sympy=_sympy_fn("log"),
+    sympy=_sympy_log(),
     domain=("positive",),
     numpy=("log",),
     strict=(True,),
@@ -1167,7 +1180,7 @@ log2 = defop(
     np.log2,
     complex=True,
     partials=(quotient_partial(1.0 / _LN2, lambda out, x: x),),
-    sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
+    sympy=_sympy_log(2),
     domain=("positive",),
     numpy=("log2",),
     doc="base-2 logarithm",
@@ -1178,7 +1191,7 @@ log10 = defop(
     np.log10,
     complex=True,
     partials=(quotient_partial(1.0 / _LN10, lambda out, x: x),),
-    sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)),
+    sympy=_sympy_log(10),
     domain=("positive",),
     numpy=("log10",),
     doc="base-10 logarithm",

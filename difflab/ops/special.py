@@ -76,6 +76,7 @@ from .elementwise import (
     less_equal,
     log,
     log1p,
+    logical_and,
     sigmoid,
     sign,
     sin,
@@ -743,10 +744,12 @@ betainc_da, betainc_db = REGISTRY["betainc_da"], REGISTRY["betainc_db"]
 
 
 def _xlog_slope(x, y):
-    """d xlogy/dy = x/y, 0 where x is 0 (there xlogy is 0 for every y: 0/0 at y = 0 is 0, not NaN; y is
-    read as 1 there, so that no derivative of this one divides by 0 either)."""
-    zero = equal(x, 0.0)
-    return where(zero, 0.0, x / where(zero, 1.0, y))
+    """d xlogy/dy = x/y, 0 where x is 0 (there xlogy is 0 for every y). The mask is where x and y are both 0 (0/0
+    at y = 0 is 0, not NaN; y read as 1 there so that no derivative of this one divides by 0), not wherever x is 0:
+    that held the slope's own x-derivative, 1/y, at 0 where x is 0, so the mixed second derivative was 0 one way and
+    1/y the other (an asymmetric Hessian: d²xlogy(x, y)/dy dx at x = 0, y = 2 was 0, JAX's and the truth's 0.5)."""
+    both = logical_and(equal(x, 0.0), equal(y, 0.0))
+    return where(both, 0.0, x / where(both, 1.0, y))
 
 
 xlogy = _special(
@@ -756,7 +759,7 @@ xlogy = _special(
     _scipy_named(
         "xlogy",
         lambda sp, x, y: x * sp.log(y),
-        lambda sp, out, i, x, y: sp.log(y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (x / y, True)),
+        lambda sp, out, i, x, y: sp.log(y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0) & sp.Eq(y, 0)), (x / y, True)),
     ),
     domain=("real", "positive"),
     doc="x·log(y), 0 where x is 0 (also at y = 0); d/dx = log y, d/dy = x/y",
@@ -768,7 +771,9 @@ xlog1py = _special(
     _scipy_named(
         "xlog1py",
         lambda sp, x, y: x * sp.log(1 + y),
-        lambda sp, out, i, x, y: sp.log(1 + y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (x / (1 + y), True)),
+        lambda sp, out, i, x, y: (
+            sp.log(1 + y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0) & sp.Eq(y, -1)), (x / (1 + y), True))
+        ),
     ),
     domain=("real", "positive"),
     doc="x·log(1 + y), 0 where x is 0 (also at y = -1); d/dx = log1p(y), d/dy = x/(1 + y)",
