@@ -96,6 +96,7 @@ def _name(f):
 
 
 _CLOSURE_DEPTH = 3  # the levels `_closed_tracers` looks through (a function, an object: one each)
+_NESTED = 32  # the lists, tuples and dicts nested in one another it looks through
 
 
 def _closed_tracers(fns, depth=_CLOSURE_DEPTH) -> list:
@@ -108,21 +109,18 @@ def _closed_tracers(fns, depth=_CLOSURE_DEPTH) -> list:
     seen: dict = {}  # id -> the most levels left it was visited with (met again with more, it is visited again:
     # a rule met first deep inside another's closure, its custom_vjp object's, then as one of `fns`)
 
-    def visit(x, d):
+    def visit(x, d, nest=0):
         if isinstance(x, Traced):
             if not getattr(getattr(x, "_trace", None), "done", True) and all(x is not y for y in found):
                 found.append(x)
             return
         kind = type(x)
-        if kind in (list, tuple):
-            for y in x[:64]:
-                visit(y, d)
-            return
-        if kind is dict:  # (a rule reading params["w"])
-            if seen.get(id(x), -1) < d:
+        if kind in (list, tuple, dict):  # (a rule reading params["w"]; a container met again, or nested deeper
+            # than _NESTED, is not looked into again: a list holding itself was a RecursionError, review68)
+            if seen.get(id(x), -1) < d and nest < _NESTED:
                 seen[id(x)] = d
-                for y in itertools.islice(x.values(), 64):
-                    visit(y, d)
+                for y in itertools.islice(x.values(), 64) if kind is dict else x[:64]:
+                    visit(y, d, nest + 1)
             return
         if d <= 0 or seen.get(id(x), 0) >= d or kind in _OPAQUE_KINDS or isinstance(x, (type, np.ndarray, np.generic)):
             return
