@@ -579,7 +579,8 @@ def _sympy_log(*base):
     symbolic method's value of sum(exp(log(.))) was NaN where NumPy's, and the other methods', is finite."""
 
     def translate(sp, x):
-        return -sp.oo if sp.sympify(x).is_zero is True else sp.log(x, *base)
+        zero = x.is_zero if isinstance(x, sp.Basic) else x == 0  # (a SymPy expression, or a number: never text)
+        return -sp.oo if zero is True or zero is np.True_ else sp.log(x, *base)
 
     return elementwise_sympy(lambda *xs: translate(_sp(), *xs))
 
