@@ -454,8 +454,9 @@ def _cast_message(node, dtype) -> str:
     return (
         f"a traced value ({node!r}: {node.aval}) was converted to {dtype} (numpy.{dtype}(x) or "
         "numpy.asarray(x, dtype=...)), whose result would be fixed at this trace's values; write x.astype(int) "
-        "(np.floor(x).astype(int) for an index: the cast values, with zero derivative, the trace specialised to "
-        "them as numpy.argmax's is), or numpy.floor, numpy.round or a comparison, which trace"
+        "or difflab.numpy.asarray(x, dtype=int) (np.floor(x).astype(int) for an index: NumPy's cast values, "
+        "with zero derivative, recorded and recomputed at each call as numpy.argmax's are), or numpy.floor, "
+        "numpy.round or a comparison, which trace"
     )
 
 
@@ -1538,10 +1539,23 @@ class Tracer(Traced):
             return ones if ones.dtype == dtype else ones.astype(dtype)
         if dtype.kind == "b":  # (x.astype(bool) as a mask: NumPy's truth, NaN true; traced, so prepare reuses it)
             return ops.not_equal(self, 0)
-        if dtype.kind in "iu" and dtype.kind != self.node.dtype.kind:
-            # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
-            # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
-            return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
+        if dtype.kind in "iu":
+            # np.floor(x).astype(int) for a gather, (x > 0).astype(np.int8), argmax(x).astype(np.int32): NumPy's
+            # cast, piecewise constant (zero derivative), recorded (JAX's traced integer array), so prepare, jit
+            # and vmap reuse the trace at values with other integers
+            if dtype == self.node.dtype:
+                return _assign.fresh(self)  # (a copy, as NumPy's)
+            x = self
+            if x.node.dtype.kind == "b":
+                x = ops.REGISTRY["where"](x, 1, 0)
+            elif x.node.dtype.kind == "c":  # NumPy's real part, with its warning
+                warnings.warn(
+                    "Casting complex values to real discards the imaginary part",
+                    np.exceptions.ComplexWarning,
+                    stacklevel=2,
+                )
+                x = ops.REGISTRY["real"](x)
+            return ops.REGISTRY["astype_int"](x, dtype=dtype.name)
         if dtype.kind == "c" and self.node.dtype.kind == "f":  # (a real value as complex: JAX's and NumPy's x + 0j)
             z = self + 0j
             return z if z.dtype == dtype else z.astype(dtype)

@@ -67,7 +67,7 @@ def full(shape, fill_value, dtype=None, order="C", *, like=None):
         # NumPy's own checks of shape and order (a float or negative size, order='X'), by an array of no bytes
         size = _np.empty(shape, dtype=_np.dtype([]), order=order).shape
         out = _fresh(broadcast_to(fill_value, size))  # (no view of the fill)
-        return out if dtype is None else out.astype(dtype)  # (an integer dtype is refused by name, as astype)
+        return out if dtype is None else out.astype(dtype)  # (an integer dtype: NumPy's cast, recorded, as astype)
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 

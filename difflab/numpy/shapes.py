@@ -968,8 +968,8 @@ def apply_over_axes(func, a, axes):
 
 def astype(x, dtype, /, *, copy=True, device=None):
     """x as `dtype`, like `numpy.astype`: a float dtype keeps a traced x (difflab computes in float64);
-    an integer or boolean one is a NumPy array of the traced values cast (piecewise constant: zero
-    derivative, the trace specialised to its input values, as for argmax), as x.astype gives.
+    an integer one is NumPy's cast recorded (astype_int: piecewise constant, zero derivative, recomputed at each
+    call as argmax's index is), a boolean one `x != 0`, as x.astype gives.
 
     >>> astype(_np.array([1.5]), _np.float64)
     array([1.5])

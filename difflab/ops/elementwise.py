@@ -13,6 +13,8 @@ import math
 import operator
 import sys
 
+import warnings
+
 import numpy as np
 
 from ..graph import Traced, quiet_product
@@ -1899,6 +1901,67 @@ astype = defop(
     internal=True,  # (bound by a traced value's astype with a float or complex dtype: trace.Tracer.astype)
     doc="x as a float32, float16 or float64 (complex64, complex128) array: computed in float64 as every value, "
     "the dtype NumPy gives it set at the outputs (boundary.out_dtypes)",
+)
+
+
+def _cast_int(x, dtype):
+    """NumPy's cast of x's values to the integer `dtype`: truncation toward zero (an integer x: NumPy's
+    wraparound), NaN and ±inf NumPy's platform value with its RuntimeWarning ("invalid value encountered in
+    cast"); on the symbolic method's object arrays, trunc's translation."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return elementwise_sympy(lambda v: _cast_int_fn(dtype)(v))(x)
+    x = np.asarray(x)
+    with np.errstate(invalid="ignore"):  # (said below, as NumPy says it: the trace's watch would note and drop it)
+        out = x.astype(dtype)[()]
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        warnings.warn("invalid value encountered in cast", RuntimeWarning, stacklevel=2)
+    return out
+
+
+def _cast_int_fn(dtype):
+    """The symbolic method's named function of the cast to `dtype`: NumPy's cast of the number (as a float, as SymPy's
+    expressions are computed: a gather by it takes it back), derivative 0; in more digits, truncation toward zero
+    where the value is in the dtype's range, NumPy's cast of the float elsewhere."""
+    info = np.iinfo(np.dtype(dtype))
+
+    def on_arrays(x):
+        with np.errstate(invalid="ignore"):  # (the traced call said NumPy's warning; these are the derivative's)
+            return np.asarray(x, dtype=float).astype(dtype) * 1.0
+
+    def on_floats(x):
+        return float(on_arrays(float(x)))
+
+    def on_mpf(x):
+        import mpmath
+
+        if mpmath.isfinite(x) and info.min <= x <= info.max:
+            return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
+        return mpmath.mpf(on_floats(x))
+
+    return sympy_function(
+        f"difflab_cast_{np.dtype(dtype).name}", on_arrays, lambda a, i: _sp().Integer(0), on_mpf, on_floats
+    )
+
+
+def _cast_int_strategy(b, name, x, picks, c):
+    """x times its own cast (a float result: the cast alone ends the graph in integers)."""
+    return b.emit("mul", x, b.emit(name, x, dtype=("int64", "int32")[c.take(2)]))
+
+
+astype_int = defop(
+    "astype_int",
+    _cast_int,
+    partials=(None,),
+    differentiable=False,
+    analytic=False,
+    sympy_complex=False,
+    samples=lambda rng: [((3.0 * rng.standard_normal(4),), {"dtype": "int64"})],
+    result_dtype=lambda dtype: np.dtype(dtype),
+    strategy=_cast_int_strategy,
+    internal=True,  # (bound by a traced value's astype with an integer dtype: trace.Tracer.astype)
+    doc="x as an integer array (JAX's convert_element_type to an integer dtype): NumPy's cast, truncation toward "
+    "zero, NaN and ±inf NumPy's platform value with its RuntimeWarning; piecewise constant (zero derivative), "
+    "recorded so that a gather by np.floor(x).astype(int) is reused by prepare, jit and vmap",
 )
 
 
