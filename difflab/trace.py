@@ -1658,6 +1658,8 @@ class Tracer(Traced):
             kwargs = {k: v for k, v in kwargs.items() if v is not None or (k == "axis" and method != "reduceat")}
             if fn is not None and _accepts(fn, kwargs):  # (else refused naming the keywords: initial=, where=)
                 return fn(*inputs, **kwargs)
+        if "keepdims" in kwargs and ops.core.keepdims_refused(ufunc):  # (np.matvec(A, x, keepdims=True): NumPy's words)
+            raise TypeError(ops.core.keepdims_refused(ufunc))
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
             return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))
         if kwargs and method == "__call__" and fn is not None and ufunc.signature is None:
