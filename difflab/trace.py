@@ -1543,8 +1543,9 @@ class Tracer(Traced):
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
             return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
         if dtype.kind == "c" and self.node.dtype.kind == "f":  # (a real value as complex: JAX's and NumPy's x + 0j)
-            z = self + 0j
-            return z if z.dtype == dtype else z.astype(dtype)
+            # (then the cast recorded even where the trace's complex128 is dtype: a float32 x's x + 0j is complex64 in
+            # NumPy, and its astype(complex128) was complex64 at the boundary, einsum's dtype=np.complex128 too)
+            return (self + 0j).astype(dtype)
         if dtype.kind == "f" and self.node.dtype.kind == "c":  # NumPy's and JAX's real part, with their warning
             warnings.warn(
                 "Casting complex values to real discards the imaginary part", np.exceptions.ComplexWarning, stacklevel=2

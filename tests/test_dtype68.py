@@ -123,3 +123,19 @@ def test_einsum_float32_of_float64_refused_through_numpys_dispatch():
         dl.grad(lambda v: np.einsum("i,i->", v, v, dtype=np.float32))(X)
     assert str(err.value) == msg
     np.testing.assert_array_equal(dl.grad(lambda v: np.einsum("i,i->", v, v, dtype=np.float64))(X), 2 * X)
+
+
+def test_complex128_of_a_float32_trace_is_complex128():
+    # NumPy's x.astype(np.complex128) and einsum(..., dtype=np.complex128) of float32 x are complex128 (were complex64:
+    # the trace's x + 0j is already complex128 inside, so no cast was recorded for the boundary to read)
+    x32 = X.astype(np.float32)
+    for f in (
+        lambda v: v.astype(np.complex128),
+        lambda v: dnp.einsum("i,i->", v, v, dtype=np.complex128),
+        lambda v: dnp.sum(v).astype(np.complex128),
+    ):
+        got = dl.jit(f)(x32)
+        assert np.asarray(got).dtype == np.complex128
+        np.testing.assert_allclose(got, f(x32), rtol=1e-6)
+    assert dl.jit(lambda v: v.astype(np.complex64))(x32).dtype == np.complex64
+    np.testing.assert_allclose(dl.grad(lambda v: dnp.real(dnp.sum(v.astype(np.complex128) ** 2)))(x32), 2 * x32)
