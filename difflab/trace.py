@@ -1557,8 +1557,9 @@ class Tracer(Traced):
                 x = ops.REGISTRY["real"](x)
             return ops.REGISTRY["astype_int"](x, dtype=dtype.name)
         if dtype.kind == "c" and self.node.dtype.kind == "f":  # (a real value as complex: JAX's and NumPy's x + 0j)
-            z = self + 0j
-            return z if z.dtype == dtype else z.astype(dtype)
+            # (then the cast recorded even where the trace's complex128 is dtype: a float32 x's x + 0j is complex64 in
+            # NumPy, and its astype(complex128) was complex64 at the boundary, einsum's dtype=np.complex128 too)
+            return (self + 0j).astype(dtype)
         if dtype.kind == "f" and self.node.dtype.kind == "c":  # NumPy's and JAX's real part, with their warning
             warnings.warn(
                 "Casting complex values to real discards the imaginary part", np.exceptions.ComplexWarning, stacklevel=2
@@ -1672,6 +1673,8 @@ class Tracer(Traced):
             kwargs = {k: v for k, v in kwargs.items() if v is not None or (k == "axis" and method != "reduceat")}
             if fn is not None and _accepts(fn, kwargs):  # (else refused naming the keywords: initial=, where=)
                 return fn(*inputs, **kwargs)
+        if "keepdims" in kwargs and ops.core.keepdims_refused(ufunc):  # (np.matvec(A, x, keepdims=True): NumPy's words)
+            raise TypeError(ops.core.keepdims_refused(ufunc))
         if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
             return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))
         if kwargs and method == "__call__" and fn is not None and ufunc.signature is None:

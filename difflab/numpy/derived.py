@@ -232,25 +232,32 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * _np.pi):
         return p + _np.concatenate([first, _np.cumsum(correct, axis=axis)], axis=axis)
 
 
+_NOT_GIVEN = object()  # (matvec's and vecmat's keepdims: NumPy refuses it given at all)
+
+
 def _conj_if_complex(x):
     return _ops.conj(x) if _np.iscomplexobj(_value(x)) else x
 
 
-def matvec(x1, x2, /):
+def matvec(x1, x2, /, *, keepdims=_NOT_GIVEN):
     """Matrix-vector products over the leading axes, like `numpy.matvec`.
 
     >>> matvec(_np.eye(2), _np.array([1.0, 2.0]))
     array([1., 2.])
     """
+    if keepdims is not _NOT_GIVEN:  # (NumPy's gufunc refuses keepdims=, False too, in these words)
+        raise TypeError(_ops.core.keepdims_refused(_np.matvec))
     return matmul(x1, expand_dims(x2, -1))[..., 0]
 
 
-def vecmat(x1, x2, /):
+def vecmat(x1, x2, /, *, keepdims=_NOT_GIVEN):
     """Vector-matrix products conj(x1) · x2 over the leading axes, like `numpy.vecmat`.
 
     >>> vecmat(_np.array([1.0, 2.0]), _np.eye(2))
     array([1., 2.])
     """
+    if keepdims is not _NOT_GIVEN:  # (NumPy's gufunc refuses keepdims=, False too, in these words)
+        raise TypeError(_ops.core.keepdims_refused(_np.vecmat))
     return matmul(expand_dims(_conj_if_complex(x1), -2), x2)[..., 0, :]
 
 

@@ -28,7 +28,7 @@ from ..ops.reductions import no_out as _no_out
 from ..ops.shape import _broadcast_to_front as broadcast_to
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
-from .arrays import _in_range, _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
+from .arrays import _in_range, _value, asarray, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
 from .derived import _held, divmod
 from .shapes import cross
 
@@ -40,8 +40,12 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     3.0
     """
     _no_out("trace", out)
-    if dtype is not None:
-        _float_dtype("trace", dtype)
+    if dtype is not None and _float_dtype("trace", dtype, a):  # (plain data under an integer dtype: NumPy's)
+        return _np.trace(a, offset, axis1, axis2, dtype=dtype)
+    if dtype is not None and _np.dtype(dtype).kind not in "fc":  # (an int64 trace of a traced integer value)
+        raise ValueError(f"numpy.trace(..., dtype={_np.dtype(dtype)}) would drop the derivative; give a float dtype")
+    if isinstance(a, (list, tuple)):  # (NumPy's conversion: np.trace([[1.0, 2.0], [3.0, 4.0]]), traced entries too)
+        a = asarray(a)
     return sum(_dtype_cast("trace", diagonal(a, offset, axis1, axis2), dtype), axis=-1)
 
 

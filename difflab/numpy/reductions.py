@@ -119,7 +119,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     """
     _no_out("var", out)
     if dtype is not None:
-        _float_dtype("var", dtype)
+        if _integer_statistic("var", dtype, a, where, mean):
+            return _numpy_statistic("var", a, axis, dtype, ddof, keepdims, where, mean, correction)
         return _statistic_dtype(var(_dtype_cast("var", a, dtype, True), axis, None, None, ddof, keepdims, where=where,
                                     mean=mean, correction=correction), dtype)  # fmt: skip
     ddof = _correction("var", ddof, correction)
@@ -132,6 +133,27 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     # (NumPy's max(count − ddof, 0): ddof above the count is a division by 0, inf, not a negative variance)
     dof = builtins.max(count - ddof, 0.0) if isinstance(count, float) else _np.maximum(count - ddof, 0.0)
     return sum(square, axis=axis, keepdims=keepdims, where=where) / dof
+
+
+def _integer_statistic(name, dtype, a, *others) -> bool:
+    """var's and std's (and trace's) `dtype=`: True for an integer (or other non-float) dtype of plain data, which
+    NumPy's own function answers (np.var(x, dtype=np.int32): its sums in int32, each term cast, NumPy's values and
+    dtype, and its errors: np.std's sqrt of an int32 array is refused by NumPy's casting rule); of a traced value such
+    a dtype is refused by name (an integer result has no derivative: JAX's grad refuses an integer output), as sum's
+    is; False for a float or complex dtype, computed here."""
+    if _np.dtype(dtype).kind in "fc":
+        return False
+    if _float_dtype(name, dtype, a, *others):
+        return True
+    raise ValueError(f"numpy.{name}(..., dtype={_np.dtype(dtype)}) would drop the derivative; give a float dtype")
+
+
+def _numpy_statistic(name, a, axis, dtype, ddof, keepdims, where, mean, correction):
+    """numpy.<name> (var, std, nanvar, nanstd) of plain data, NumPy's own; mean= and correction= given only when set
+    (NumPy's correction has no None)."""
+    given = {"mean": mean} if mean is not None else {}
+    given.update({"correction": correction} if correction is not None else {})
+    return _plain_answer(name, a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where, **given)
 
 
 def _statistic_dtype(res, dtype):
@@ -148,7 +170,8 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     """
     _no_out("std", out)
     if dtype is not None:  # (its own name: "numpy.var(..., dtype=int64)" before)
-        _float_dtype("std", dtype)
+        if _integer_statistic("std", dtype, a, where, mean):
+            return _numpy_statistic("std", a, axis, dtype, ddof, keepdims, where, mean, correction)
         a = _dtype_cast("std", a, dtype, True)
     v = var(a, axis, None, None, ddof, keepdims, where=where, mean=mean, correction=correction)
     return sqrt(v if dtype is None else _statistic_dtype(v, dtype))
@@ -198,6 +221,8 @@ def cumprod(a, axis=None, dtype=None, out=None):
     array([1., 2., 6.])
     """
     _no_out("cumprod", out)
+    if isinstance(a, (list, tuple)):  # (NumPy's conversion: np.cumprod([1.5, 2.0]), traced entries too)
+        a = asarray(a)
     if dtype is not None:
         if _float_dtype("cumprod", dtype, a):
             return _plain_answer("cumprod", a, axis=axis, dtype=dtype)
@@ -292,7 +317,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     """
     _no_out("nanvar", out)
     if dtype is not None:
-        _float_dtype("nanvar", dtype)
+        if _integer_statistic("nanvar", dtype, a, where, mean):
+            return _numpy_statistic("nanvar", a, axis, dtype, ddof, keepdims, where, mean, correction)
         return _statistic_dtype(nanvar(_dtype_cast("nanvar", a, dtype, True), axis, None, None, ddof, keepdims,
                                        where=where, mean=mean, correction=correction), dtype)  # fmt: skip
     ddof = _correction("nanvar", ddof, correction)
@@ -321,7 +347,8 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     """
     where = _mask_of("nanstd", where)  # (its own name in the refusal of a bad mask)
     if dtype is not None:
-        _float_dtype("nanstd", dtype)
+        if _integer_statistic("nanstd", dtype, a, where, mean):
+            return _numpy_statistic("nanstd", a, axis, dtype, ddof, keepdims, where, mean, correction)
         a = _dtype_cast("nanstd", a, dtype, True)
     v = nanvar(a, axis, None, out, ddof, keepdims, where=where, mean=mean, correction=correction)
     return sqrt(v if dtype is None else _statistic_dtype(v, dtype))

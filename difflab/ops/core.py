@@ -433,6 +433,8 @@ class Op:
         float or complex `dtype` the arguments cast to it; any other refused by name. They were recorded as the
         equation's parameters, which its rules did not take (a TypeError from a partial: "<lambda>() got an
         unexpected keyword argument 'subok'")."""
+        if "keepdims" in params and keepdims_refused(self.impl):  # (np.matmul(a, b, keepdims=False): NumPy's words)
+            raise TypeError(keepdims_refused(self.impl))
         left = {}
         for k, v in params.items():
             if k == "subok" or (k, v) in _UFUNC_DEFAULTS or k == "out" and v is None or k == "where" and v is True:
@@ -633,6 +635,31 @@ def lists_stacked(method, name):
 def _holds_traced(a) -> bool:
     """Whether a is a list or tuple with a traced value in it, at any depth."""
     return isinstance(a, (list, tuple)) and builtins.any(isinstance(x, Traced) or _holds_traced(x) for x in a)
+
+
+def keepdims_refused(ufunc) -> str | None:
+    """NumPy's refusal of keepdims= by a generalized ufunc (matmul, matvec, vecmat; given at all, even False), its own
+    words: keepdims needs every input to have input 0's number of core dimensions and no output any (vecdot's
+    (n),(n)->() takes it); None where NumPy takes it (a gufunc such as vecdot, or an elementwise ufunc).
+
+    >>> keepdims_refused(np.vecdot) is None, keepdims_refused(np.matvec)[:40]
+    (True, 'matvec does not support keepdims: its si')
+    """
+    signature = getattr(ufunc, "signature", None)
+    if not signature:
+        return None
+    ins, outs = signature.replace(" ", "").split("->")
+    cores = [len([d for d in part.split(",") if d]) for part in re.findall(r"\(([^)]*)\)", ins + "->" + outs)]
+    nin = ufunc.nin
+    for k in range(1, len(cores)):
+        if cores[k] != (cores[0] if k < nin else 0):
+            return (
+                f"{ufunc.__name__} does not support keepdims: its signature {signature} requires "
+                f"{'input' if k < nin else 'output'} {k if k < nin else k - nin} to have {cores[k]} core dimensions, "
+                "but keepdims can only be used when all inputs have the same number of core dimensions and all "
+                "outputs have no core dimensions."
+            )
+    return None
 
 
 _UFUNC_DEFAULTS = (("order", "K"), ("casting", "same_kind"))  # (NumPy's: dropped, as the NumPy dispatch drops them)

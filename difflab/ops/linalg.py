@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from .core import REGISTRY, _sp, draw, fits
+from .core import REGISTRY, _holds_traced, _sp, draw, fits
 from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
 from .complexes import is_complex
@@ -994,12 +994,42 @@ def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, o
     """
     if out is not None:
         raise TypeError("einsum: out= is not supported by difflab (results are never written into arrays)")
+    if dtype is not None:
+        if not builtins.any(isinstance(x, Traced) or _holds_traced(x) for x in (subscripts, *operands)):
+            # plain operands: NumPy's own (its values, dtype and casting rule's refusals)
+            return np.einsum(subscripts, *operands, dtype=dtype, order=order, casting=casting, optimize=optimize)
+        _einsum_cast_check(operands, np.dtype(dtype), casting)
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists((subscripts,) + operands)
     res = einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
     if dtype is not None and isinstance(res, Traced) and np.dtype(dtype).kind in "fc":
         res = res.astype(dtype)  # (NumPy's result dtype; the values are float64's, as every value: docs/api.md)
     return res
+
+
+def _einsum_cast_check(operands, dtype, casting):
+    """NumPy's einsum casts each operand to `dtype` by the rule `casting` ('safe' by default): float64 operands under
+    dtype=np.float32 are refused in its words (difflab took them, a float32 result). A traced operand's NumPy dtype is
+    float64 (complex128) when its trace had no float32 argument and no astype (Trace.narrow, Trace.casts): otherwise
+    only the boundary knows it (boundary.out_dtypes), and the operand is not checked. An integer dtype of a traced
+    operand (casting='unsafe') is refused by name: the result would have no derivative."""
+    for k, x in enumerate(operands):
+        if isinstance(x, Traced):
+            trace = getattr(x, "_trace", None)
+            if trace is None or trace.narrow or trace.casts:
+                continue
+            given = np.dtype(x.dtype)
+        elif _holds_traced(x):  # (a list of traced values: its dtype is the boundary's too)
+            continue
+        else:
+            given = np.result_type(x) if not isinstance(x, (list, tuple)) else np.asarray(x).dtype
+        if not np.can_cast(given, dtype, casting):
+            raise TypeError(
+                f"Iterator operand {k} dtype could not be cast from {given!r} to {dtype!r} according to the rule "
+                f"{casting!r}"
+            )
+    if dtype.kind not in "fc":
+        raise ValueError(f"numpy.einsum(..., dtype={dtype}) would drop the derivative; give a float dtype")
 
 
 def _from_sublists(args):
