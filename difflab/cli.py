@@ -356,6 +356,14 @@ def _cmd_graph(args) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("svg", "png", "dot"):
         raise UsageError(f"-o must end in .svg, .png or .dot, got {out.name!r}")
+    arrays = [(n, v) for n, v in zip(names, values) if np.ndim(v)]
+    if fmt != "dot" and arrays:  # (annotate_graph's float() of a node's value was a TypeError that named nothing)
+        n, v = arrays[0]
+        raise UsageError(
+            f"--at {n}: the annotated picture ({out.suffix}) shows each node's value and adjoint as one number, and {n}"
+            f" is an array of shape {np.shape(v)}; -o graph.dot draws the graph of arrays (shapes, no values), and "
+            "difflab compare differentiates it"
+        )
     if fmt != "dot":  # (matplotlib, a second of imports, only for a picture)
         from difflab.report.figures import figure_bytes
         from difflab.report.graphs import annotate_graph, draw_graph

@@ -82,6 +82,14 @@ CASES = {
         2,
         "--at gives 'yy', which is not among the names of the expression 'x*y': x, y",
     ),
+    # found by newuser68: an array point's picture was "TypeError: only 0-dimensional arrays can be converted to
+    # Python scalars" from annotate_graph, naming neither the variable nor what draws arrays (.dot does)
+    "graph an array as a picture": (
+        ["graph", "sum(w*w)", "--at", "w=[1,2]", "-o", "{tmp}/g.png"],
+        2,
+        "--at w: the annotated picture (.png) shows each node's value and adjoint as one number, and w is an array "
+        "of shape (2,); -o graph.dot draws",
+    ),
     "at overflows": (["compare", "x", "--at", "x=1e400"], 2, "--at x: '1e400' is not a finite number"),
     # and check printed the four methods' table of a vector function, then refused it as "shape ((2,),)"
     "check a vector function": (["check", "{tmp}/vector.py:f", "--at", "x=[1,2]"], 2, "returns shape (2,), not one"),

@@ -990,7 +990,7 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         "f's values where coarser)"
         if under
         else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)| or eps·‖f's terms‖ where they cancel"
-        f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
+        f"{', plus the noise of the numeric levels inside f' if columns else ''}), {_above(firm[i, j] / a[i, j])} of it, "
         f"more than the {FIRM_SHARE:g} the method answers to"
     )
     warn_user(
@@ -1000,6 +1000,20 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         ),
         NumericAccuracyWarning,
     )
+
+
+def _above(share) -> str:
+    """`share` in 2 significant digits, or as many more as show it above FIRM_SHARE (a share of 0.002025 printed
+    "0.002 of it, more than the 0.002 the method answers to").
+
+    >>> _above(0.002025), _above(0.0031), _above(0.0020000001)
+    ('0.00202', '0.0031', '0.0020000001')
+    """
+    for digits in range(2, 17):
+        text = f"{share:.{digits}g}"
+        if float(text) > FIRM_SHARE:
+            return text
+    return f"{share:.17g}"
 
 
 def _far(worst):

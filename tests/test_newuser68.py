@@ -1,0 +1,31 @@
+"""Found by newuser68 following the README on a fresh machine: the numeric warning of a share just above its
+threshold (nn.train's README example with method="numeric": "0.002 of it, more than the 0.002 the method answers to")."""
+
+import warnings
+
+import numpy as np
+
+from difflab.differentiators import scales
+from difflab.errors import NumericAccuracyWarning
+
+
+def _said(d, firm):
+    d, firm = np.array([[d]]), np.array([[firm]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scales._say_noise(d, 0, 0, np.abs(d) * 1e-6, firm, None, np.array([1.0]), lambda i, j: "d f/d x", ())
+    (w,) = [w for w in caught if issubclass(w.category, NumericAccuracyWarning)]
+    return str(w.message)
+
+
+def test_a_share_just_above_the_threshold_is_printed_above_it():
+    # nn.train(MLP([2, 16, 16, 2]), moons, method="numeric"): d = -3.62e-09, R·Σ|w|/h = 7.33e-12, a share of 0.002025
+    message = _said(-3.62e-09, 7.33e-12)
+    assert "7.33e-12 (R: eps·|f(x)|" in message
+    assert ", 0.00202 of it, more than the 0.002 the method answers to" in message, message
+    assert "494 times its round-off" in message
+
+
+def test_a_share_well_above_keeps_two_digits():
+    message = _said(-1.0e-09, 3.1e-12)
+    assert ", 0.0031 of it, more than the 0.002 the method answers to" in message, message
