@@ -29,3 +29,31 @@ def test_a_share_just_above_the_threshold_is_printed_above_it():
 def test_a_share_well_above_keeps_two_digits():
     message = _said(-1.0e-09, 3.1e-12)
     assert ", 0.0031 of it, more than the 0.002 the method answers to" in message, message
+
+
+def test_an_unencoded_plus_in_the_endpoints_expression_is_named(server):
+    """curl "http://127.0.0.1:PORT/api/graph?f=x+y&at=x=1,y=2" (the README's endpoint, typed as written): URL decoding
+    reads '+' as a space, and the 400 said only "'y' at position 2: unexpected here (a missing operator?)"."""
+    import http.client
+    import json
+
+    def get(path):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = json.loads(resp.read().decode())
+        conn.close()
+        return resp.status, body
+
+    status, body = get("/api/graph?f=x+y&at=x=1,y=2")
+    assert status == 400 and body["error"]["field"] == "f"
+    assert body["error"]["message"] == (
+        "'y' at position 2: unexpected here (a missing operator?) (a '+' in a URL's query is a space: write it %2B, "
+        "or URL-encode the expression)"
+    )
+    status, body = get("/api/curve?f=sin(x)+y&at=x=1&var=x")
+    assert status == 400 and body["error"]["message"].endswith("write it %2B, or URL-encode the expression)")
+    status, body = get("/api/graph?f=x%2By&at=x=1,y=2")  # encoded: the sum
+    assert status == 200 and body["value"] == 3.0
+    status, body = get("/api/graph?f=x*&at=x=1")  # no '+': the parser's message alone
+    assert status == 400 and "%2B" not in body["error"]["message"]

@@ -239,6 +239,18 @@ def query_fields(query: str, path: str = "/api/graph"):
     return tuple(given.get(name, "") for name in fields)
 
 
+PLUS_HINT = " (a '+' in a URL's query is a space: write it %2B, or URL-encode the expression)"
+
+
+def _raw_plus(query: str) -> bool:
+    """Whether the query's f, as sent, holds a literal '+', which URL decoding turns into a space.
+
+    >>> _raw_plus("f=x+y&at=x=1"), _raw_plus("f=x%2By&at=x=1"), _raw_plus("at=x=1+2&f=x")
+    (True, False, False)
+    """
+    return any(part.startswith("f=") and "+" in part for part in query.split("&"))
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: ExplorerServer
     server_version = "difflab-explore"
@@ -281,6 +293,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(400, {"error": {"message": fields, "field": None, "position": None, "token": None}})
                 return
             status, body = self.server.graph_json(*fields)
+            if status == 400 and body["error"].get("field") == "f" and _raw_plus(url.query):
+                body["error"]["message"] += PLUS_HINT  # (curl "...?f=x+y" reads "x y": a missing operator)
             self._json(status, body)
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
