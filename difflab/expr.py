@@ -412,6 +412,13 @@ class _Parser:
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
             where = "`difflab functions` or difflab.expr.expression_functions() lists"  # (the list was 3,000 chars)
             self.fail(f"unknown function{hint} ({where} the {len(self.functions)} known)", tok)
+        if not getattr(entry.fn, "available", True):  # (erf without SciPy: an ImportError naming no function, exit 3)
+            extra = entry.fn.requires[0]
+            self.fail(
+                f"{tok.text} needs {'SciPy' if extra == 'scipy' else extra}, an optional dependency of difflab: "
+                f"pip install 'difflab[{extra}]'",
+                tok,
+            )
         self.enter(self.tok)
         self.i += 1
         nargs = 0

@@ -57,3 +57,27 @@ def test_an_unencoded_plus_in_the_endpoints_expression_is_named(server):
     assert status == 200 and body["value"] == 3.0
     status, body = get("/api/graph?f=x*&at=x=1")  # no '+': the parser's message alone
     assert status == 400 and "%2B" not in body["error"]["message"]
+
+
+def test_a_function_that_needs_scipy_is_named_at_parse_time_without_it(monkeypatch, capsys):
+    """`pip install -e .` (the Quick start) installs no SciPy, yet `difflab functions` lists erf, gammaln, ...: on
+    main `difflab compare "erf(x)*det(x)" --at x=2` said "ImportError: this function needs SciPy" (which one?) with
+    exit 3, the status of an exception in the user's code, and the explorer's endpoint answered 500."""
+    from difflab.cli import main
+    from difflab.expr import ExpressionError, parse
+    from difflab.ops import core
+
+    monkeypatch.setattr(core, "_installed", lambda module: module != "scipy")
+    code = main(["compare", "sin(x) + erf(x)", "--at", "x=0.5"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [
+        "difflab compare: error: cannot parse expression: 'erf' at position 9: erf needs SciPy, an optional "
+        "dependency of difflab: pip install 'difflab[scipy]'"
+    ]
+    try:
+        parse("gammaln(x)")
+    except ExpressionError as error:
+        assert (error.token, error.position) == ("gammaln", 0)
+    else:
+        raise AssertionError("gammaln parsed without SciPy")
+    assert parse("sin(x) * logsumexp(x)").variables == ("x",)  # NumPy's own need nothing
