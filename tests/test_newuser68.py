@@ -81,3 +81,13 @@ def test_a_function_that_needs_scipy_is_named_at_parse_time_without_it(monkeypat
     else:
         raise AssertionError("gammaln parsed without SciPy")
     assert parse("sin(x) * logsumexp(x)").variables == ("x",)  # NumPy's own need nothing
+
+
+def test_the_ops_whose_value_is_scipys_declare_it():
+    """expm, logm, sqrtm, sylvester, care, dare, lfilter computed by SciPy without saying so (`requires` empty): without
+    SciPy `difflab compare "sum(care(a, b, q, r))"` was "ModuleNotFoundError: No module named 'scipy'" (exit 3)."""
+    from difflab.ops import REGISTRY
+
+    names = ("sylvester", "sqrtm", "frechet", "expm", "logm_frechet", "logm", "care", "dare", "lfilter", "lu_pivots")
+    assert [n for n in names if REGISTRY[n].requires != ("scipy",)] == []
+    assert REGISTRY["det"].requires == () and REGISTRY["inv"].requires == ()  # NumPy's own

@@ -1415,6 +1415,7 @@ def _pivoted_strategy(b, name, x, picks, c):
 lu_pivots = defop(
     "lu_pivots",
     _lu_pivots_impl,
+    requires=("scipy",),
     internal=True,
     jvp=(None,),
     vjp=(None,),

@@ -311,6 +311,7 @@ def _sylvester_strategy(b, name, x, picks, c):
 sylvester = defop(
     "sylvester",
     _sylvester_impl,
+    requires=("scipy",),
     jvp=(
         lambda t, out, a, b, q: -sylvester(a, b, strong_matmul(t, out)),
         lambda t, out, a, b, q: -sylvester(a, b, strong_matmul(out, t)),
@@ -590,6 +591,7 @@ def _sqrtm_samples(rng):
 sqrtm = defop(
     "sqrtm",
     _sqrtm_impl,
+    requires=("scipy",),
     jvp=(lambda t, out, a: sylvester(out, out, t),),
     vjp=(lambda ct, out, a: sylvester(_swap_last(out), _swap_last(out), ct),),
     sympy=_per_matrix(_sym_sqrtm_real),
@@ -711,6 +713,7 @@ def _frechet_strategy(b, name, x, picks, c):
 frechet = defop(
     "frechet",
     _frechet_impl,
+    requires=("scipy",),
     jvp=(lambda t, out, a, e: _frechet_jvp_a(t, a, e), lambda t, out, a, e: frechet(a, t)),
     vjp=(lambda ct, out, a, e: _frechet_vjp_a(ct, a, e), lambda ct, out, a, e: frechet(_swap_last(a), ct)),
     sympy=_sym_frechet,
@@ -898,6 +901,7 @@ def _expm_samples(rng):
 expm = defop(
     "expm",
     _expm_impl,
+    requires=("scipy",),
     jvp=(lambda t, out, a: frechet(a, t),),
     vjp=(lambda ct, out, a: frechet(_swap_last(a), ct),),
     sympy=_per_matrix(_sym_expm, "expm", limit=1, above=lambda m: _opaque_expm(m)),
@@ -998,6 +1002,7 @@ def _logm_frechet_strategy(b, name, x, picks, c):
 logm_frechet = defop(
     "logm_frechet",
     _logm_frechet_impl,
+    requires=("scipy",),
     jvp=(
         lambda t, out, a, e: _frechet_jvp_a(t, a, e, logm_frechet),
         lambda t, out, a, e: logm_frechet(a, t),
@@ -1097,6 +1102,7 @@ def _logm_samples(rng):
 logm = defop(
     "logm",
     _logm_impl,
+    requires=("scipy",),
     jvp=(lambda t, out, a: logm_frechet(a, t),),
     vjp=(lambda ct, out, a: logm_frechet(_swap_last(a), ct),),
     sympy=_per_matrix(_sym_logm, "logm", limit=1, above=opaque_translation("logm", 0)),

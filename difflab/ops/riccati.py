@@ -138,6 +138,7 @@ def _riccati_strategy(b, name, x, picks, c):
 care = defop(
     "care",
     _care_impl,
+    requires=("scipy",),
     jvp=(
         lambda t, out, a, b, q, r: _care_tangent(matmul(_swap_last(t), out) + matmul(out, t), out, a, b, r),
         lambda t, out, a, b, q, r: _care_tangent(-_care_dg(out, b, r, db=t), out, a, b, r),
@@ -223,6 +224,7 @@ def _dare_vjp(ct, out, a, b, r, which):
 dare = defop(
     "dare",
     _dare_impl,
+    requires=("scipy",),
     jvp=(
         lambda t, out, a, b, q, r: _stein(_dare_rhs(out, a, b, r, da=t), _dare_parts(out, a, b, r)[1]),
         lambda t, out, a, b, q, r: _stein(_dare_rhs(out, a, b, r, db=t), _dare_parts(out, a, b, r)[1]),

@@ -213,6 +213,7 @@ def _strategy(b, name, x, picks, c):
 lfilter = defop(
     "lfilter",
     _impl,
+    requires=("scipy",),
     jvp=(
         lambda t, out, b, a, x, zi: lfilter(t, a, x, _zeros_state(x, _shape(a)[0])),
         _jvp_a,
