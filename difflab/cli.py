@@ -169,8 +169,16 @@ def _cmd_functions(args) -> int:
 
     from .expr import CONSTANTS, expression_functions
 
-    names = sorted(expression_functions(), key=str.lower)
-    print(f"{len(names)} functions:\n" + textwrap.fill(", ".join(names), 100))
+    table = expression_functions()
+    names = sorted(table, key=str.lower)
+    missing = [n for n in names if not getattr(table[n].fn, "available", True)]  # (erf without SciPy)
+    some = f", {len(names) - len(missing)} of them without SciPy" if missing else ""
+    print(f"{len(names)} functions{some}:\n" + textwrap.fill(", ".join(n for n in names if n not in missing), 100))
+    if missing:
+        print(
+            f"{len(missing)} need SciPy, which is not installed (pip install 'difflab[scipy]'):\n"
+            + textwrap.fill(", ".join(missing), 100)
+        )
     print(f"constants: {', '.join(CONSTANTS)}")
     return 0
 

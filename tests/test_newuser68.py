@@ -91,3 +91,23 @@ def test_the_ops_whose_value_is_scipys_declare_it():
     names = ("sylvester", "sqrtm", "frechet", "expm", "logm_frechet", "logm", "care", "dare", "lfilter", "lu_pivots")
     assert [n for n in names if REGISTRY[n].requires != ("scipy",)] == []
     assert REGISTRY["det"].requires == () and REGISTRY["inv"].requires == ()  # NumPy's own
+
+
+def test_difflab_functions_sets_apart_those_that_need_scipy_without_it(monkeypatch, capsys):
+    """Without SciPy, 206 of the 329 names `difflab functions` listed (erf, gammaln, expm, ...) could not run."""
+    from difflab.cli import main
+    from difflab.ops import core
+
+    assert main(["functions"]) == 0
+    plain = capsys.readouterr().out.splitlines()
+    assert plain[0].endswith(" functions:") and "need SciPy" not in "".join(plain)
+    monkeypatch.setattr(core, "_installed", lambda module: module != "scipy")
+    assert main(["functions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    total, without = lines[0].removesuffix(" of them without SciPy:").split(" functions, ")
+    split = next(i for i, line in enumerate(lines) if "need SciPy, which is not installed" in line)
+    assert lines[split].endswith("need SciPy, which is not installed (pip install 'difflab[scipy]'):")
+    now, later = " ".join(lines[1:split]).split(", "), " ".join(lines[split + 1 : -1]).split(", ")
+    assert len(now) == int(without) and len(now) + len(later) == int(total)
+    assert {"sin", "det", "logsumexp", "tanh"} <= set(now) and {"erf", "gammaln", "expm", "care"} <= set(later)
+    assert int(lines[split].split()[0]) == len(later) and int(total) == int(plain[0].split()[0])
