@@ -5,7 +5,9 @@
 record: no curves) against `explore(text, at, curves=True)` (the static export's record: every curve, as every record
 was before), then `explore_curve(text, at, v)` (one variable's curve, what a click on numeric's cell asks for).
 Medians over 5 rounds (after one warm call each) with the IQR, and the paired per-round ratio export ÷ served. --eager-only times `explore(text, at)` alone (for a checkout without `curves=`); `--sizes 5,13,41,101` other
-numbers of variables.
+numbers of variables. `--html` times what `difflab explore --html FILE` does, `page.write_html(FILE, text, at)` (the
+record with every curve, rendered and written), beside the served record, for comparing checkouts in alternating
+processes (html68: `PYTHONPATH=<checkout> taskset -c 1 python explore_lazy.py --html`, main's and a branch's in turn).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import _common  # noqa: F401  (first: one BLAS thread, one CPU)
 import json
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import difflab.explore as ex
 
@@ -41,7 +45,12 @@ def main(rounds: int = 5) -> None:
     for n in sizes:
         text, at = expression(n), point(n)
         contenders = {"served": lambda: ex.explore(text, at)}
-        if not eager_only:
+        if "--html" in sys.argv:
+            from difflab.explore.page import write_html
+
+            target = Path(tempfile.mkdtemp()) / "f.html"
+            contenders["html"] = lambda: write_html(target, text, at)
+        elif not eager_only:
             contenders["export"] = lambda: ex.explore(text, at, curves=True)
             contenders["one curve"] = lambda: ex.explore_curve(text, at, "x0")
         times: dict = {k: [] for k in contenders}
@@ -55,7 +64,9 @@ def main(rounds: int = 5) -> None:
                 t = time.perf_counter()
                 out = contenders[k]()
                 times[k].append(time.perf_counter() - t)
-                sizes[k] = len(json.dumps(out, allow_nan=False).encode())
+                sizes[k] = (
+                    out.stat().st_size if isinstance(out, Path) else len(json.dumps(out, allow_nan=False).encode())
+                )
         nodes = len(ex.explore(text, at)["nodes"])
         for k, ts in times.items():
             med, lo, hi = quartiles(ts)
@@ -63,6 +74,9 @@ def main(rounds: int = 5) -> None:
                 f"n={n:3d} nodes={nodes:4d} {k:10s} {med:8.3f} s (IQR {lo:.3f}-{hi:.3f}, {len(ts)} rounds)  "
                 f"{sizes[k]:9d} bytes"
             )
+        if "html" in times:  # paired per round
+            med, lo, hi = quartiles([e / s for e, s in zip(times["html"], times["served"])])
+            print(f"n={n:3d} html / served {med:.2f}x (IQR {lo:.2f}-{hi:.2f})")
         if "export" in times:  # paired per round: the record as every record was before / the served one
             med, lo, hi = quartiles([e / s for e, s in zip(times["export"], times["served"])])
             print(

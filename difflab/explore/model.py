@@ -384,36 +384,27 @@ def _paths(nodes, edges, output, variables):
 
 
 def _numeric_details(graph, values, names, reference, curves=True):
-    """Numeric's default step, its error estimate and, when `curves`, per variable its curve (`_curve`): the error
+    """Numeric's default step, its error estimate and, when `curves`, per variable its curve (`_curves`): the error
     against the reference over a sweep of steps (central differences, the default scheme). `curves` False leaves
-    "curve" None: the sweep is 45 central differences per variable, most of a record's time with many variables,
-    and the served page asks for one variable's curve when its numeric cell is clicked (`explore_curve`)."""
+    "curve" None: the served page asks for one variable's curve when its numeric cell is clicked (`explore_curve`)."""
 
     x0 = np.array(values, dtype=float)
-    fun = _along_graph(graph)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         J, E = _numeric_jacobian(graph, x0)
+    drawn = _curves(graph, x0, range(len(names)), reference, J) if curves else {}
     out = {}
     for i, n in enumerate(names):
         default = _default_step(x0, i)
-        out[n] = {"step": default, "error_estimate": _num(np.ravel(E)[i])}
-        out[n]["curve"] = _curve(fun, x0, i, reference[i], float(J.ravel()[i])) if curves else None
+        out[n] = {"step": default, "error_estimate": _num(np.ravel(E)[i]), "curve": drawn.get(i)}
     return out
-
-
-def _along_graph(graph):
-    from ..graph import evaluate
-
-    def fun(x):
-        return np.asarray(evaluate(graph, *[float(v) for v in x])[0], dtype=float)
-
-    return fun
 
 
 def _numeric_jacobian(graph, x0):
     """(J, E): numeric's Jacobian of the graph at x0 by central differences and its error estimate, every stencil
-    point in one batched run of the graph (`evaluate_batched`: each point's value is `evaluate`'s; one run per point
+    point in one batched run of the graph (`evaluate_batched`: each point's value is NumPy's, as numeric's own run
+    has it; `evaluate` on Python floats takes Python's math library, whose tanh, exp, log may differ in the last bit;
+    one run per point
     was 2n + 1 runs of n-sized graphs, n² op calls, a third of the record's time with 101 variables)."""
     from ..differentiators.numeric import numeric_jacobian
     from ..graph import evaluate_batched
@@ -434,37 +425,74 @@ def _default_step(x0, i) -> float:
     return float((x0[i] + default) - x0[i])
 
 
-def _curve(fun, x0, i, reference_i, default_derivative) -> dict:
-    """|error| against `reference_i` of central differences along variable i over CURVE_STEPS steps from 1e-15 to 1
-    (times max(1, |x_i|), as the default step is), and the default step's own error (`default_derivative`)."""
-    from ..differentiators.numeric import numeric_jacobian
+#: stencil points of one batched run of the graph, times its equations (about 32 MB of float64 values held at once)
+CURVE_BATCH = 1 << 22
 
-    scale = max(1.0, abs(float(x0[i])))
-    curve: dict = {"steps": [], "errors": [], "derivatives": []}
 
-    def along(xi):  # f along variable i alone: 3 evaluations per central difference
-        x = x0.copy()
-        x[i] = xi
-        return fun(x)
+def _curves(graph, x0, which, reference, J) -> dict:
+    """{i: curve} for each variable i in `which`: |error| against `reference[i]` of central differences along x_i over
+    CURVE_STEPS steps h from 1e-15 to 1 (times max(1, |x_i|), as the default step is), and the default step's own
+    error (J[i], numeric's answer). The step is taken as numeric takes a step the user chose, (x_i + h) - x_i (one
+    that vanishes there is no point of the curve), the difference as its ±½ stencil's, (f(x - h) - f(x + h)) /
+    (h / -0.5): each point is what `dl.grad(f, method=Numeric(step=h))` answers, bit for bit (tests/explore/
+    test_explore_html68.py). All variables' points go in one batched run of the graph (`evaluate_batched`; CURVE_BATCH
+    bounds its size): a `numeric_jacobian` per point along x_i ran the graph 3 times a point on Python floats, 135
+    times per variable (5535 runs, 2-5 s of a 41-variable export), and Python's math library (`Op.py`) gave tanh,
+    exp and log a last bit NumPy's does not: those curves differed from numeric's own answers by f's round-off over
+    h (2e-4 of 6e-3 at h = 2e-15), the same to 3 digits wherever the curve stands above its round-off floor."""
+    from ..graph import evaluate_batched
 
+    which = list(which)
+    if not which:
+        return {}
+    ref = [None if reference[i] is None else float(reference[i]) for i in which]
+    base = np.logspace(-15, 0, CURVE_STEPS)
+    scale = np.maximum(1.0, np.abs(x0))
+    H = base[None, :] * scale[which, None]  # (k, S): the absolute steps asked for
+    xi = x0[which, None]
+    with np.errstate(all="ignore"):
+        taken = (xi + H) - xi  # (the step numeric takes: exactly representable at x_i)
+    alive = taken != 0.0  # (below the float spacing at x_i: numeric refuses the step)
+    d = np.full(H.shape, np.nan)
+    per = max(1, CURVE_BATCH // (2 * CURVE_STEPS * max(1, len(graph.eqns))))  # variables per run
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for h in np.logspace(-15, 0, CURVE_STEPS) * scale:  # absolute steps, relative to max(1, |x_i|)
-            try:
-                d = float(numeric_jacobian(along, x0[i], scheme="central", step=float(h)))
-            except ValueError:  # below the float spacing at x_i: no step at all
+        for start in range(0, len(which), per):
+            rows = slice(start, start + per)
+            k, i_of = np.nonzero(alive[rows])  # (variable in this chunk, step) of every point
+            k = k + start
+            h = taken[k, i_of]
+            columns: list = [float(v) for v in x0]  # unbatched: the same value in every point
+            batched = [False] * len(x0)
+            owner = np.asarray(which)[k]  # each point's variable
+            for j in set(which[start : start + per]):
+                col = np.full(2 * len(k), x0[j])
+                mine = owner == j
+                col[: len(k)][mine] = x0[j] + (-1.0 * h[mine])  # x - h, as x + o·h with offset -1
+                col[len(k) :][mine] = x0[j] + h[mine]
+                columns[j], batched[j] = col, True
+            F = evaluate_batched(graph, *columns, batched=tuple(batched))[0]
+            F = np.broadcast_to(np.asarray(F, dtype=float), (2 * len(k),))
+            with np.errstate(all="ignore"):
+                d[k, i_of] = (F[: len(k)] - F[len(k) :]) / (h / -0.5)
+    out = {}
+    for q, i in enumerate(which):
+        curve: dict = {"steps": [], "errors": [], "derivatives": []}
+        for s in range(CURVE_STEPS):
+            if not alive[q, s]:
                 continue
-            err = abs(d - reference_i) if reference_i is not None else float("nan")
-            curve["steps"].append(float(h))
-            curve["errors"].append(_num(err))
-            curve["derivatives"].append(_num(d))
-    default_err = abs(default_derivative - reference_i) if reference_i is not None else None
-    return {
-        **curve,
-        "default_step": _default_step(x0, i),
-        "default_error": _num(default_err),
-        "scheme": "central",
-    }
+            dq = float(d[q, s])
+            curve["steps"].append(float(H[q, s]))
+            curve["errors"].append(_num(abs(dq - ref[q]) if ref[q] is not None else float("nan")))
+            curve["derivatives"].append(_num(dq))
+        default_derivative = float(np.ravel(J)[i])
+        out[i] = {
+            **curve,
+            "default_step": _default_step(x0, i),
+            "default_error": _num(abs(default_derivative - ref[q]) if ref[q] is not None else None),
+            "scheme": "central",
+        }
+    return out
 
 
 def explore_curve(text: str, at, var: str) -> dict:
@@ -495,11 +523,11 @@ def explore_curve(text: str, at, var: str) -> dict:
             graph = dl.trace(f, *values)
         except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
             raise _not_on_scalars(expression, err) from None
-        reference_i = _reference_of(f, names, values, i)
-        fun = _along_graph(graph)
+        reference = [None] * len(names)
+        reference[i] = _reference_of(f, names, values, i)
         x0 = np.array(values, dtype=float)
         J = _numeric_jacobian(graph, x0)[0]  # (the record's default: the whole Jacobian's column)
-    return _curve(fun, x0, i, reference_i, float(J.ravel()[i]))
+    return _curves(graph, x0, [i], reference, J)[i]
 
 
 def _reference_of(f, names, values, i):

@@ -68,7 +68,7 @@ def write_html(path, text: str, at=None) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # offline, the page cannot ask for a curve: every variable's is computed up front (45 central differences
-    # each: most of the export's time with many variables; 41 variables took seconds, see bench/explore_lazy.py)
+    # offline, the page cannot ask for a curve: every variable's is computed up front, all in one batched run of the
+    # graph (model._curves; point by point, 41 variables took 2-5 s: bench/explore_lazy.py --html)
     path.write_text(render_page(explore(text, at, curves=True)), encoding="utf-8")
     return path
