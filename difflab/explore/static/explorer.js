@@ -425,21 +425,69 @@
     }
   }
 
+  // A line of ours (M, L and C commands, absolute) as a polyline with its lengths along it: the browser's
+  // getPointAtLength took 15 of the 16 s a 41-variable page took to open (placeLabels samples every line every 3 px)
+  function polyline(line) {
+    const tok = line.getAttribute("d").match(/[MLC]|-?[\d.]+(?:e[-+]?\d+)?/g), pts = [];
+    for (let i = 0; i < tok.length;) {
+      const c = tok[i++];
+      if (c !== "C") {
+        pts.push([+tok[i], +tok[i + 1]]);
+        i += 2;
+        continue;
+      }
+      const [x0, y0] = pts[pts.length - 1], [x1, y1, x2, y2, x3, y3] = tok.slice(i, i + 6).map(Number);
+      i += 6;
+      for (let k = 1; k <= 32; k++) {  // (32 chords per curve: within a fraction of a pixel at these sizes)
+        const u = k / 32, v = 1 - u;
+        pts.push([v * v * v * x0 + 3 * v * v * u * x1 + 3 * v * u * u * x2 + u * u * u * x3,
+                  v * v * v * y0 + 3 * v * v * u * y1 + 3 * v * u * u * y2 + u * u * u * y3]);
+      }
+    }
+    const at = [0];
+    for (let k = 1; k < pts.length; k++) at.push(at[k - 1] + Math.hypot(pts[k][0] - pts[k - 1][0], pts[k][1] - pts[k - 1][1]));
+    const point = (t) => {  // the point at length t along the line
+      let lo = 0, hi = at.length - 1;
+      while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (at[mid] <= t) lo = mid; else hi = mid; }
+      const f = at[hi] > at[lo] ? Math.min(1, Math.max(0, (t - at[lo]) / (at[hi] - at[lo]))) : 0;
+      return { x: pts[lo][0] + f * (pts[hi][0] - pts[lo][0]), y: pts[lo][1] + f * (pts[hi][1] - pts[lo][1]) };
+    };
+    return { length: at[at.length - 1], point: point };
+  }
+
   // Each edge's partial sits on its own line (the white halo cuts the line: it reads as that edge's), at the point
   // of the line where it overlaps no other label and no node and covers the least of other lines; labels at the
   // lines' midpoints overlapped where edges fan out of one node (x's four partials in sin(x)*exp(-x^2/y) + ...).
   function placeLabels(labels, lines, boxes) {
-    const STEP = 3, PADX = 2, H = 13;
-    const samples = lines.map((line) => {
-      const n = line.getTotalLength(), pts = [];
-      for (let t = 0; t <= n; t += STEP) pts.push(line.getPointAtLength(t));
-      return pts;
+    const STEP = 3, PADX = 2, H = 13, CELL = 32;
+    const polys = new Map(lines.map((line) => [line, polyline(line)]));
+    // every line's points every STEP px, kept in a grid of CELL-px cells: a candidate counts the points near it by
+    // reading the few cells it covers, not every point of every line
+    const grid = new Map();
+    lines.forEach((line, j) => {
+      const poly = polys.get(line);
+      for (let t = 0; t <= poly.length; t += STEP) {
+        const q = poly.point(t), key = Math.floor(q.x / CELL) + "," + Math.floor(q.y / CELL);
+        if (!grid.has(key)) grid.set(key, []);
+        grid.get(key).push([q.x, q.y, j]);
+      }
     });
+    const near = (r, own) => {  // points of other lines within 6 px of rectangle r
+      let count = 0;
+      for (let cx = Math.floor((r.x - 6) / CELL); cx <= Math.floor((r.x + r.w + 6) / CELL); cx++) {
+        for (let cy = Math.floor((r.y - 6) / CELL); cy <= Math.floor((r.y + r.h + 6) / CELL); cy++) {
+          (grid.get(cx + "," + cy) || []).forEach(([x, y, j]) => {
+            if (j !== own && x > r.x - 6 && x < r.x + r.w + 6 && y > r.y - 6 && y < r.y + r.h + 6) count += 1;
+          });
+        }
+      }
+      return count;
+    };
     const placed = [];
     const hit = (r, b) => r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h;
     // the shortest lines have the fewest places: they choose first
-    labels.slice().sort((a, b) => a.line.getTotalLength() - b.line.getTotalLength()).forEach((item) => {
-      const n = item.line.getTotalLength();
+    labels.slice().sort((a, b) => polys.get(a.line).length - polys.get(b.line).length).forEach((item) => {
+      const n = polys.get(item.line).length;
       const w = item.label.getComputedTextLength() + 2 * PADX;
       const margin = Math.min(n / 2, 16 + w / 2);  // clear of the arrowhead and of the node the line leaves
       const own = lines.indexOf(item.line);
@@ -447,15 +495,12 @@
       for (let i = 0; i <= 24; i++) {
         const f = 0.5 + (i % 2 ? 1 : -1) * Math.ceil(i / 2) / 24;  // the middle first, then outwards
         const t = margin + f * (n - 2 * margin);
-        const p = item.line.getPointAtLength(t);
+        const p = polys.get(item.line).point(t);
         const r = { x: p.x - w / 2, y: p.y - H / 2, w: w, h: H };
         let score = Math.abs(f - 0.5);  // (prefer the middle)
         if (placed.some((b) => hit(r, b))) score += 1000;
         if (boxes.some((b) => hit(r, b))) score += 1000;
-        samples.forEach((pts, j) => {
-          if (j === own) return;
-          pts.forEach((q) => { if (q.x > r.x - 6 && q.x < r.x + r.w + 6 && q.y > r.y - 6 && q.y < r.y + r.h + 6) score += 1; });
-        });
+        score += near(r, own);
         if (best === null || score < best.score) best = { score: score, x: p.x, y: p.y, r: r };
       }
       item.label.setAttribute("x", best.x.toFixed(1));
