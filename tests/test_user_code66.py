@@ -56,7 +56,7 @@ import numpy as onp
 import pytest
 
 from tier import one_per
-from user_code import METHODS, at_two_points, check_gradient, check_hessian, check_hvp, gradient_tol
+from user_code import METHODS, at_two_points, check_gradient, check_hessian, check_hvp_vmap_jit, gradient_tol
 
 import difflab as dl
 import difflab.numpy as np
@@ -944,15 +944,7 @@ def test_hessian_of_user_code(name, method):
 def test_hvp_vmap_and_jit_of_user_code(name):
     """dl.hvp (forward and reverse) along sin(k + 1) equals jax.hessian's uᵀHv; dl.vmap of f and of dl.grad(f) over
     three points, and dl.jit of f and of its gradient, equal the unbatched calls."""
-    f, x = globals()[name], POINTS[name]
-    for method in ("forward", "reverse"):
-        check_hvp(f, x, method, HESS[name])
-    X = onp.stack([x, x + 0.01 * onp.cos(onp.arange(x.size)), x - 0.02])
-    onp.testing.assert_allclose(dl.vmap(f)(X), [f(r) for r in X], rtol=1e-13)
-    want = onp.stack([dl.grad(f)(r) for r in X])
-    onp.testing.assert_allclose(dl.vmap(dl.grad(f))(X), want, rtol=1e-12, atol=1e-14)
-    assert dl.jit(f)(X[1]) == pytest.approx(float(f(X[1])), rel=1e-13)
-    onp.testing.assert_allclose(dl.jit(dl.grad(f))(X[2]), want[2], rtol=1e-12, atol=1e-14)
+    check_hvp_vmap_jit(globals()[name], POINTS[name], HESS[name])
 
 
 @pytest.mark.parametrize("name", ["student_t_nll", "conv2d_pad", "spring_network", "gp_nll_chol", "lj_pbc"])

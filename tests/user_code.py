@@ -223,6 +223,19 @@ def check_hvp(f, x, method, stored, exact_rel=1e-11):
     return g
 
 
+def check_hvp_vmap_jit(f, x, stored):
+    """dl.hvp (forward and reverse) along sin(k + 1) against the stored Hessian's uᵀHv; dl.vmap of f and of dl.grad(f)
+    over three points near x, and dl.jit of f and of its gradient, equal to the unbatched calls."""
+    for method in ("forward", "reverse"):
+        check_hvp(f, x, method, stored)
+    X = np.stack([x, x + 0.01 * np.cos(np.arange(x.size)), x - 0.02])
+    np.testing.assert_allclose(dl.vmap(f)(X), [f(r) for r in X], rtol=1e-13)
+    want = np.stack([dl.grad(f)(r) for r in X])
+    np.testing.assert_allclose(dl.vmap(dl.grad(f))(X), want, rtol=1e-12, atol=1e-14)
+    assert dl.jit(f)(X[1]) == pytest.approx(float(f(X[1])), rel=1e-13)
+    np.testing.assert_allclose(dl.jit(dl.grad(f))(X[2]), want[2], rtol=1e-12, atol=1e-14)
+
+
 def check_vmap(f, X, method, tol, grad_too=True):
     """dl.vmap(f) over the rows of X equals the unbatched calls, and dl.vmap(dl.grad(f, method)) equals reverse's
     unbatched gradients to `tol`."""
