@@ -73,13 +73,14 @@ def sweep(seed, verbose=False):
     return stats
 
 
-def main():
+def main(sweep=sweep, methods=METHODS):
+    """Tally `sweep`'s counts over the seeds on the command line (bench/numeric_usersteps.py shares this)."""
     seeds = [int(a) for a in sys.argv[1:] if a != "-v"] or [0]
     total = {}
     for seed in seeds:
         for key, n in sweep(seed, "-v" in sys.argv).items():
             total[key] = total.get(key, 0) + n
-    for method in METHODS:
+    for method in methods:
         row = {k[1:]: n for k, n in total.items() if k[0] == method}
         print(
             f"{method:10s} silent wrong {row.get(('quiet', 'wrong'), 0):3d}  said wrong {row.get(('said', 'wrong'), 0):3d}"

@@ -11,7 +11,6 @@ Complex step skips the ops it refuses (abs). References that are all zero are le
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 import numpy as np
@@ -20,6 +19,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators.numeric import Numeric
 from difflab.errors import DomainWarning, NumericAccuracyWarning
+from numeric_silent import main as tally
 
 NAMES = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "arctan", "sinh", "cosh", "log1p", "expm1", "cbrt", "abs",
          "arcsinh", "square", "reciprocal", "exp2", "log2"]  # fmt: skip
@@ -91,17 +91,7 @@ def sweep(seed, verbose=False):
 
 
 def main():
-    seeds = [int(a) for a in sys.argv[1:] if a != "-v"] or [0]
-    total = {}
-    for seed in seeds:
-        for key, n in sweep(seed, "-v" in sys.argv).items():
-            total[key] = total.get(key, 0) + n
-    for method in METHODS:
-        row = {k[1:]: n for k, n in total.items() if k[0] == method}
-        print(
-            f"{method:10s} silent wrong {row.get(('quiet', 'wrong'), 0):3d}  said wrong {row.get(('said', 'wrong'), 0):3d}"
-            f"  said right {row.get(('said', 'right'), 0):3d}  quiet right {row.get(('quiet', 'right'), 0):3d}"
-        )
+    tally(sweep, METHODS)
 
 
 if __name__ == "__main__":
