@@ -236,6 +236,27 @@ def check_hvp_vmap_jit(f, x, stored):
     np.testing.assert_allclose(dl.jit(dl.grad(f))(X[2]), want[2], rtol=1e-12, atol=1e-14)
 
 
+def check_bad_inputs(f, x, stored, float32=True):
+    """An int array: a TypeError naming the dtype; a read-only array: the stored gradient (check_gradient's `stored`),
+    the input untouched, the gradient not aliasing it; a NaN entry: a NaN gradient, no error; `float32`: the stored
+    gradient to float32's precision, float32."""
+    with pytest.raises(TypeError, match="dtype int64: only floating-point values can be differentiated"):
+        dl.grad(f)(np.round(x).astype(int))
+    ro = x.copy()
+    ro.flags.writeable = False
+    g = dl.grad(f)(ro)
+    check_gradient(stored, float(f(ro)), g, 1e-9)
+    assert np.array_equal(ro, x) and not np.shares_memory(g, ro)
+    g[...] = 0.0  # (writable, not a view of the input)
+    nan = x.copy()
+    nan[0] = np.nan
+    assert np.isnan(dl.grad(f)(nan)).any()
+    if float32:
+        g32 = dl.grad(f)(x.astype(np.float32))
+        assert g32.dtype == np.float32
+        check_gradient(stored, stored[0], g32, 1e-5)
+
+
 def check_vmap(f, X, method, tol, grad_too=True):
     """dl.vmap(f) over the rows of X equals the unbatched calls, and dl.vmap(dl.grad(f, method)) equals reverse's
     unbatched gradients to `tol`."""
