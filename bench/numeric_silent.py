@@ -33,9 +33,9 @@ METHODS = {
 }
 
 
-def sweep(seed, verbose=False):
-    """{(method, 'said'|'quiet', 'wrong'|'right'): count} over 19 ops × 12 points for `seed`."""
-    rng, stats = np.random.default_rng(seed), {}
+def cases(rng):
+    """Each (name, s, x, f) of the sweep: 19 ops × 12 points drawn from `rng` (f = Σ a·op(s·x); every fourth point
+    with a component at 0 where the op is defined there). bench/numeric_usersteps.py draws its own from it."""
     for name in NAMES:
         op = getattr(dnp, name)
         for trial in range(12):
@@ -50,26 +50,41 @@ def sweep(seed, verbose=False):
             def f(x, op=op, a=a, s=s):
                 return dnp.sum(op(s * x) * a)
 
-            for method, make in METHODS.items():
-                second = method in ("hessian", "nested")
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    try:
-                        got = np.asarray(make(f)(x))
-                    except Exception:  # (a refusal is no silent answer)
-                        continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ref = np.asarray((dl.hessian(f, method="forward") if second else dl.grad(f, method="reverse"))(x))
-                if not np.all(np.isfinite(ref)) or not np.any(ref):
-                    continue
-                said = [w for w in caught if issubclass(w.category, (NumericAccuracyWarning, DomainWarning))]
-                err = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
-                wrong = not err <= 1e-3
-                key = (method, "said" if said else "quiet", "wrong" if wrong else "right")
-                stats[key] = stats.get(key, 0) + 1
-                if verbose and wrong and not said:
-                    print(f"SILENT {name} {method} s={s:.3g} x={x.tolist()} err {err:.2g}")
+            yield name, s, x, f
+
+
+def judged(stats, method, run, reference):
+    """Counts one answer in `stats` (said or quiet, wrong beyond 1e-3 of the reference's largest entry or right):
+    (error, wrong, the warnings said), or None where `run` refused or the reference is not finite and nonzero."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            got = np.asarray(run())
+        except Exception:  # (a refusal is no silent answer)
+            return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = np.asarray(reference())
+    if not np.all(np.isfinite(ref)) or not np.any(ref):
+        return None
+    said = [w for w in caught if issubclass(w.category, (NumericAccuracyWarning, DomainWarning))]
+    err = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
+    wrong = not err <= 1e-3
+    key = (method, "said" if said else "quiet", "wrong" if wrong else "right")
+    stats[key] = stats.get(key, 0) + 1
+    return err, wrong, said
+
+
+def sweep(seed, verbose=False):
+    """{(method, 'said'|'quiet', 'wrong'|'right'): count} over 19 ops × 12 points for `seed`."""
+    stats: dict = {}
+    for name, s, x, f in cases(np.random.default_rng(seed)):
+        for method, make in METHODS.items():
+            second = method in ("hessian", "nested")
+            reference = dl.hessian(f, method="forward") if second else dl.grad(f, method="reverse")
+            out = judged(stats, method, lambda: make(f)(x), lambda: reference(x))
+            if verbose and out and out[1] and not out[2]:
+                print(f"SILENT {name} {method} s={s:.3g} x={x.tolist()} err {out[0]:.2g}")
     return stats
 
 
