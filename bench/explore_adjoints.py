@@ -15,11 +15,10 @@ from __future__ import annotations
 import _common  # noqa: F401  (first: one BLAS thread, one CPU)
 
 import sys
-import time
 
 import difflab.explore as ex
 import difflab.report.graphs as graphs
-from explore_lazy import expression, point, quartiles
+from explore_lazy import expression, point, quartiles, rotated_rounds
 
 
 def _refuse(*args, **kw):
@@ -42,16 +41,7 @@ def main() -> None:
                 graphs._adjoints_at_once = at_once
 
         contenders = {"per node": per_node, "at once": lambda: ex.explore(text, at)}
-        times: dict = {k: [] for k in contenders}
-        for k in contenders:  # warm: SymPy's import and first-use caches are no contender's cost
-            contenders[k]()
-        for r in range(rounds):
-            names = list(contenders)
-            names = names[r % len(names) :] + names[: r % len(names)]
-            for k in names:
-                t = time.perf_counter()
-                contenders[k]()
-                times[k].append(time.perf_counter() - t)
+        times = rotated_rounds(contenders, rounds)[0]
         nodes = len(ex.explore(text, at)["nodes"])
         for k, ts in times.items():
             med, lo, hi = quartiles(ts)

@@ -32,6 +32,22 @@ def point(n: int) -> str:
     return ",".join(f"x{i}={0.3 + 0.05 * i:g}" for i in range(n))
 
 
+def rotated_rounds(contenders: dict, rounds: int):
+    """({name: [seconds per round]}, {name: its last result}): every contender once per round after one warm call
+    (SymPy's import and first-use caches are no contender's cost), the order rotated each round."""
+    times: dict = {k: [] for k in contenders}
+    outs: dict = {}
+    for k in contenders:
+        contenders[k]()
+    for r in range(rounds):
+        names = list(contenders)
+        for k in names[r % len(names) :] + names[: r % len(names)]:
+            t = time.perf_counter()
+            outs[k] = contenders[k]()
+            times[k].append(time.perf_counter() - t)
+    return times, outs
+
+
 def quartiles(xs):
     q = statistics.quantiles(xs, n=4)
     return statistics.median(xs), q[0], q[2]
@@ -53,20 +69,11 @@ def main(rounds: int = 5) -> None:
         elif not eager_only:
             contenders["export"] = lambda: ex.explore(text, at, curves=True)
             contenders["one curve"] = lambda: ex.explore_curve(text, at, "x0")
-        times: dict = {k: [] for k in contenders}
-        sizes = {}
-        for k in contenders:  # warm: SymPy's import and first-use caches are no contender's cost
-            contenders[k]()
-        for r in range(rounds):
-            names = list(contenders)
-            names = names[r % len(names) :] + names[: r % len(names)]
-            for k in names:
-                t = time.perf_counter()
-                out = contenders[k]()
-                times[k].append(time.perf_counter() - t)
-                sizes[k] = (
-                    out.stat().st_size if isinstance(out, Path) else len(json.dumps(out, allow_nan=False).encode())
-                )
+        times, outs = rotated_rounds(contenders, rounds)
+        sizes = {
+            k: out.stat().st_size if isinstance(out, Path) else len(json.dumps(out, allow_nan=False).encode())
+            for k, out in outs.items()
+        }
         nodes = len(ex.explore(text, at)["nodes"])
         for k, ts in times.items():
             med, lo, hi = quartiles(ts)
